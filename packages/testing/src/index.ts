@@ -1,0 +1,5 @@
+export type { TeardownHost } from './temp.js';
+export type { NatsServerHandle, SkippableTest, StartNatsServerOptions } from './nats-server.js';
+
+export { freePort, tempDir } from './temp.js';
+export { NATS_SERVER_BIN, natsServerAvailable, requireNatsServer, startNatsServer } from './nats-server.js';
