@@ -1,0 +1,91 @@
+import {
+  ExpectedRevision,
+  isWrongExpectedRevision,
+  type EventMetadata,
+  type EventStore,
+  type RecordedEvent,
+} from '@lienthong/event-store';
+import type { Command, Decider, DomainEvent } from './decider.js';
+
+export interface CommandContext {
+  readonly correlationId: string;
+  readonly causationId?: string | null;
+  readonly actor: string;
+  /** Decision time; defaults to now. */
+  readonly now?: Date;
+}
+
+export interface CommandResult<State> {
+  readonly state: State;
+  /** Stream revision after the command (-1 when the stream still does not exist). */
+  readonly revision: number;
+  readonly appended: readonly RecordedEvent[];
+}
+
+export interface HandleCommandOptions {
+  /** Re-read and re-decide this many times when another writer got there first (default 3). */
+  readonly retries?: number;
+}
+
+/**
+ * 1. read the stream, 2. fold it into state, 3. decide, 4. append with the revision read.
+ * A concurrent writer makes the append fail; the whole cycle is then retried so the command is
+ * decided against the state it will really follow.
+ */
+export async function handleCommand<State, C extends Command, E extends DomainEvent>(
+  store: EventStore,
+  decider: Decider<State, C, E>,
+  stream: string,
+  command: C,
+  context: CommandContext,
+  options: HandleCommandOptions = {},
+): Promise<CommandResult<State>> {
+  const retries = options.retries ?? 3;
+  for (let attempt = 0; ; attempt++) {
+    // 1. aggregate the stream
+    const history = await store.readStream(stream);
+    let state = decider.initialState();
+    for (const e of history) state = decider.evolve(state, { type: e.type, data: e.data } as E);
+    const revision = history.length === 0 ? -1 : history[history.length - 1]!.revision;
+    // 2. decide
+    const events = decider.decide(command, state);
+    if (events.length === 0) return { state, revision, appended: [] };
+    // 3. append with the revision the decision was made on
+    const metadata: EventMetadata = {
+      correlationId: context.correlationId,
+      causationId: context.causationId ?? null,
+      actor: context.actor,
+      at: (context.now ?? new Date()).toISOString(),
+    };
+    try {
+      const result = await store.append(
+        stream,
+        events.map((e) => ({ type: e.type, data: e.data, metadata })),
+        { expectedRevision: revision === -1 ? ExpectedRevision.noStream : revision },
+      );
+      for (const e of events) state = decider.evolve(state, e);
+      return { state, revision: result.nextRevision, appended: result.events };
+    } catch (error) {
+      if (isWrongExpectedRevision(error) && attempt < retries) continue;
+      throw error;
+    }
+  }
+}
+
+/** Rebuilds an aggregate's state as of a revision (inclusive) or an instant, for audit time travel. */
+export async function stateAt<State, E extends DomainEvent>(
+  store: EventStore,
+  decider: Pick<Decider<State, never, E>, 'evolve' | 'initialState'>,
+  stream: string,
+  at: { revision: number } | { instant: Date },
+): Promise<{ state: State; revision: number; events: number }> {
+  const history = await store.readStream(stream);
+  let state = decider.initialState();
+  let revision = -1;
+  for (const e of history) {
+    if ('revision' in at ? e.revision > at.revision : Date.parse(e.metadata.at) > at.instant.getTime()) break;
+    state = decider.evolve(state, { type: e.type, data: e.data } as E);
+    revision = e.revision;
+  }
+  return { state, revision, events: revision + 1 };
+}

@@ -1,0 +1,28 @@
+import type { Test } from 'tap';
+import type { Command, Decider, DomainEvent } from './decider.js';
+
+/**
+ * Specification-style decider tests:
+ * `spec(decider).given(events).when(command).then(t, expected)` or `.thenThrows(t, matcher)`.
+ */
+export function spec<State, C extends Command, E extends DomainEvent>(decider: Decider<State, C, E>) {
+  return {
+    given(events: readonly E[]) {
+      const state = events.reduce((s, e) => decider.evolve(s, e), decider.initialState());
+      return {
+        state,
+        when(command: C) {
+          const run = () => decider.decide(command, state);
+          return {
+            then(t: Test, expected: readonly E[], message?: string) {
+              t.strictSame(run(), expected, message ?? `${command.type} → ${expected.map((e) => e.type).join(', ') || 'nothing'}`);
+            },
+            thenThrows(t: Test, matcher: Record<string, unknown> | RegExp, message?: string) {
+              t.throws(run, matcher as never, message ?? `${command.type} refused`);
+            },
+          };
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from './errors.js';
+
+/** Staff roles at a one-stop-shop counter: clerk (cán bộ một cửa), officer (chuyên viên), leader (lãnh đạo). */
+export const StaffRoles = ['clerk', 'officer', 'leader'] as const;
+export type StaffRole = (typeof StaffRoles)[number];
+
+/** Who is calling. */
+export type Principal =
+  | { readonly kind: 'admin'; readonly id: string }
+  | { readonly kind: 'system'; readonly id: string; readonly organIds: readonly string[]; readonly requireValidSignature: boolean }
+  | { readonly kind: 'staff'; readonly id: string; readonly agencyId: string; readonly roles: readonly StaffRole[] }
+  | { readonly kind: 'public'; readonly id: 'public' };
+export type PrincipalKind = Principal['kind'];
+
+export const PUBLIC: Principal = { kind: 'public', id: 'public' };
+
+/** What a route allows: principal kinds, or `public` for everyone including anonymous callers. */
+export type AuthRequirement = 'public' | readonly Exclude<PrincipalKind, 'public'>[];
+
+/** Looks a bearer token up (by its hash) in the directory; null when unknown. */
+export type TokenResolver = (tokenHash: string) => Principal | null | Promise<Principal | null>;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: AuthRequirement;
+  }
+  interface FastifyRequest {
+    principal: Principal;
+  }
+}
+
+/** Tokens are 32 random bytes: a plain SHA-256 is enough to store them (nothing to brute-force). */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+export function newToken(kind: 'system' | 'staff' | 'admin'): string {
+  return `lt_${kind}_${randomBytes(32).toString('base64url')}`;
+}
+
+/** The actor recorded in event metadata. */
+export function actorOf(principal: Principal): string {
+  return principal.kind === 'public' || principal.kind === 'admin' ? principal.kind : `${principal.kind}:${principal.id}`;
+}
+
+export function bearerToken(request: Pick<FastifyRequest, 'headers'>): string | undefined {
+  const header = request.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+export interface AuthOptions {
+  readonly adminToken: string;
+  readonly resolveToken: TokenResolver;
+}
+
+/** Resolves a bearer token to its principal (admin bootstrap token first). */
+export function createAuthenticator(options: AuthOptions) {
+  const adminHash = Buffer.from(hashToken(options.adminToken), 'hex');
+  return async (token: string | undefined): Promise<Principal | null> => {
+    if (token === undefined) return PUBLIC;
+    const hash = hashToken(token);
+    if (timingSafeEqual(Buffer.from(hash, 'hex'), adminHash)) return { kind: 'admin', id: 'admin' };
+    return (await options.resolveToken(hash)) ?? null;
+  };
+}
+
+/**
+ * Every route declares `config.auth`; a route that does not is admin-only, so forgetting it
+ * can never open a route to the public.
+ */
+export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
+  const authenticate = createAuthenticator(options);
+  app.decorateRequest<Principal | null>('principal', null);
+  app.addHook('onRequest', async (request) => {
+    if (request.is404) return; // the not-found handler answers, whoever asks
+    const requirement: AuthRequirement = request.routeOptions.config?.auth ?? ['admin'];
+    const token = bearerToken(request);
+    const principal = await authenticate(token);
+    if (principal === null) throw new AppError('LT_UNAUTHENTICATED', 'unknown or revoked bearer token');
+    request.principal = principal;
+    if (requirement === 'public') return;
+    if (principal.kind === 'public') throw new AppError('LT_UNAUTHENTICATED', 'this route needs a bearer token');
+    if (!requirement.includes(principal.kind))
+      throw new AppError('LT_FORBIDDEN', `this route is for ${requirement.join(' or ')}; you are ${principal.kind}`);
+  });
+}
+
+export function requireStaffRole(principal: Principal, roles: readonly StaffRole[]): void {
+  if (principal.kind === 'admin') return;
+  if (principal.kind !== 'staff' || !principal.roles.some((r) => roles.includes(r)))
+    throw new AppError('LT_FORBIDDEN', `needs role ${roles.join(' or ')}`);
+}

@@ -1,0 +1,56 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/** Every setting comes from the environment (SPEC §5); defaults run the embedded all-in-one hub. */
+const EnvSchema = z.object({
+  LT_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  LT_HOST: z.string().default('0.0.0.0'),
+  LT_DATA_DIR: z.string().default('./data'),
+  LT_EVENTSTORE: z
+    .string()
+    .regex(/^(sqlite:|esdb:\/\/|esdb\+discover:\/\/)/, 'must be sqlite:… or esdb://…')
+    .optional(),
+  LT_NATS_URL: z.string().regex(/^(nats|tls|wss?):\/\//, 'must be nats://host:port').optional(),
+  LT_MAX_BODY_MB: z.coerce.number().positive().max(4096).default(100),
+  LT_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  LT_SQLITE_SYNC: z.enum(['full', 'normal']).default('full'),
+  LT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  /** undefined = the embedded SQLite store under dataDir. */
+  readonly eventStoreUrl: string | undefined;
+  /** undefined = the in-process bus. */
+  readonly natsUrl: string | undefined;
+  readonly maxBodyBytes: number;
+  /** undefined = generated on first start and kept in `<dataDir>/admin-token`. */
+  readonly adminToken: string | undefined;
+  readonly sqliteSync: 'full' | 'normal';
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const blankToUndefined = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === '' ? undefined : v]));
+  const parsed = EnvSchema.safeParse(blankToUndefined);
+  if (!parsed.success)
+    throw new ConfigError(`invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+  const e = parsed.data;
+  return {
+    port: e.LT_PORT,
+    host: e.LT_HOST,
+    dataDir: resolve(e.LT_DATA_DIR),
+    eventStoreUrl: e.LT_EVENTSTORE,
+    natsUrl: e.LT_NATS_URL,
+    maxBodyBytes: Math.floor(e.LT_MAX_BODY_MB * 1024 * 1024),
+    adminToken: e.LT_ADMIN_TOKEN,
+    sqliteSync: e.LT_SQLITE_SYNC,
+    logLevel: e.LT_LOG_LEVEL,
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * Every error the HTTP surface can answer with: a stable code, a status and a title, in one place.
+ * Routes and command handlers throw `AppError`s; one error handler turns them into problem+json.
+ */
+export const ErrorCodes = {
+  LT_VALIDATION: { status: 400, title: 'Invalid request' },
+  LT_MALFORMED_BODY: { status: 400, title: 'Malformed request body' },
+  LT_UNAUTHENTICATED: { status: 401, title: 'Authentication required' },
+  LT_FORBIDDEN: { status: 403, title: 'Forbidden' },
+  LT_NOT_FOUND: { status: 404, title: 'Not found' },
+  LT_CONFLICT: { status: 409, title: 'Conflict' },
+  LT_DUPLICATE: { status: 409, title: 'Already exists' },
+  LT_ACTION_NOT_ALLOWED: { status: 409, title: 'Action not allowed in the current status' },
+  LT_CONCURRENT_UPDATE: { status: 409, title: 'Concurrent update' },
+  LT_IDEMPOTENCY_MISMATCH: { status: 409, title: 'Idempotency key reused with another request' },
+  LT_BODY_TOO_LARGE: { status: 413, title: 'Request body too large' },
+  LT_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
+  LT_UNPROCESSABLE: { status: 422, title: 'Unprocessable request' },
+  LT_RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  LT_INTERNAL: { status: 500, title: 'Internal error' },
+  LT_UNAVAILABLE: { status: 503, title: 'Service unavailable' },
+} as const;
+export type ErrorCode = keyof typeof ErrorCodes;
+
+/** One failing field or element: a JSON pointer-ish path and what is wrong there. */
+export interface FieldError {
+  readonly path: string;
+  readonly message: string;
+}
+
+export interface AppErrorOptions {
+  readonly errors?: readonly FieldError[];
+  /** Extra members of the problem document (e.g. `status`, `allowedActions`, `unknown`). */
+  readonly extensions?: Readonly<Record<string, unknown>>;
+  readonly cause?: unknown;
+}
+
+export class AppError extends Error {
+  readonly status: number;
+  readonly title: string;
+  readonly errors?: readonly FieldError[];
+  readonly extensions?: Readonly<Record<string, unknown>>;
+  constructor(
+    readonly code: ErrorCode,
+    detail: string,
+    options: AppErrorOptions = {},
+  ) {
+    super(detail, { cause: options.cause });
+    this.name = 'AppError';
+    this.status = ErrorCodes[code].status;
+    this.title = ErrorCodes[code].title;
+    if (options.errors) this.errors = options.errors;
+    if (options.extensions) this.extensions = options.extensions;
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}
+
+/** Shorthands for the common ones. */
+export const validationError = (detail: string, errors: readonly FieldError[]) =>
+  new AppError('LT_VALIDATION', detail, { errors });
+export const notFound = (detail: string) => new AppError('LT_NOT_FOUND', detail);
+export const forbidden = (detail: string) => new AppError('LT_FORBIDDEN', detail);
+export const unprocessable = (detail: string, extensions?: Record<string, unknown>) =>
+  new AppError('LT_UNPROCESSABLE', detail, extensions ? { extensions } : {});

@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
+import type { Logger } from 'pino';
+import { registerAuth, type AuthOptions } from './auth.js';
+import { registerHealth, type ReadinessCheck } from './health.js';
+import { registerMetrics, type Metrics } from './metrics.js';
+import { registerProblemHandling } from './problem.js';
+import { registerSchemas } from './schemas.js';
+
+export interface HttpAppOptions {
+  /** Shown in the OpenAPI document, e.g. `lienthong hub`. */
+  readonly title: string;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly auth: AuthOptions;
+  readonly maxBodyBytes: number;
+  readonly readiness: readonly ReadinessCheck[];
+}
+
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The Fastify factory every service uses: problem+json errors, correlation ids, bearer auth,
+ * health, metrics, OpenAPI at /docs, WebSockets, and the body limit (413 before buffering).
+ * Routes are registered by the caller after this resolves, so OpenAPI sees them all.
+ */
+export async function createHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: options.maxBodyBytes,
+    requestIdLogLabel: 'correlationId',
+    genReqId: (req) => {
+      const given = req.headers['x-correlation-id'];
+      return typeof given === 'string' && CORRELATION_ID.test(given) ? given : randomUUID();
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  } satisfies FastifyServerOptions) as unknown as FastifyInstance;
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-correlation-id', request.id);
+  });
+  registerProblemHandling(app);
+  registerSchemas(app);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: options.title, version: '0.1.0', description: 'lienthong — interoperability hub for Vietnamese e-government' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  // The documentation itself is public: routes registered in this scope are marked so.
+  await app.register(async (docs) => {
+    docs.addHook('onRoute', (route) => {
+      route.config = { ...(route.config ?? {}), auth: 'public' } as typeof route.config;
+    });
+    await docs.register(swaggerUi, { routePrefix: '/docs' });
+  });
+  await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
+  registerAuth(app, options.auth);
+  registerHealth(app, options.readiness);
+  registerMetrics(app, options.metrics);
+  return app;
+}

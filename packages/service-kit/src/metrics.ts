@@ -1,0 +1,60 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { FastifyInstance } from 'fastify';
+
+/** The Prometheus metrics every service shares; the host passes one instance to all. */
+export interface Metrics {
+  readonly registry: Registry;
+  readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  readonly eventsAppended: Counter<'service' | 'type'>;
+  readonly projectionLag: Gauge<'projection'>;
+  /** Registers a callback read at scrape time (e.g. a projection's lag). */
+  onCollect(fn: () => void | Promise<void>): void;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'lt_' });
+  const collectors: Array<() => void | Promise<void>> = [];
+  const projectionLag = new Gauge({
+    name: 'lt_projection_lag_events',
+    help: 'Events appended but not yet applied, per projection',
+    labelNames: ['projection'] as const,
+    registers: [registry],
+    async collect() {
+      for (const fn of collectors) await fn();
+    },
+  });
+  return {
+    registry,
+    httpDuration: new Histogram({
+      name: 'lt_http_request_duration_seconds',
+      help: 'HTTP request latency',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    eventsAppended: new Counter({
+      name: 'lt_events_appended_total',
+      help: 'Events appended to the event store',
+      labelNames: ['service', 'type'] as const,
+      registers: [registry],
+    }),
+    projectionLag,
+    onCollect(fn) {
+      collectors.push(fn);
+    },
+  };
+}
+
+export function registerMetrics(app: FastifyInstance, metrics: Metrics): void {
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+  app.get('/metrics', { config: { auth: 'public' }, schema: { hide: true } }, async (_request, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+}
