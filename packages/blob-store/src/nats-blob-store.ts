@@ -1,0 +1,182 @@
+/**
+ * Blob store on NATS JetStream Object Store (`@nats-io/obj`), object name = sha256.
+ *
+ * The hash is only known once every byte is read, and the object store cannot rename, so a
+ * write is spooled to a local temp file while hashed (as the directory store does), then
+ * streamed from that file into the bucket under its hash, and the file is deleted. Neither
+ * side ever holds the blob whole in memory; the bucket never sees a partial object under a
+ * real name (the object store itself publishes the metadata only after the last chunk).
+ *
+ * Reading uses the object store's push consumer, which verifies the object's digest at the end.
+ */
+import { mkdir, open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { Objm, StorageType } from '@nats-io/obj';
+import type { ObjectInfo, ObjectStore } from '@nats-io/obj';
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { assertBlobId } from './blob-id.js';
+import { BlobNotFoundError, BlobStoreUnavailableError } from './errors.js';
+import { cleanSpoolDir, spoolPath } from './spool-dir.js';
+import type { BlobStat, BlobStore, BlobWriter, PutOptions, PutResult } from './types.js';
+import { SpoolingWriter, toUnavailable, writeAll } from './writer.js';
+
+export interface NatsBlobStoreOptions {
+  /** NATS server URL(s); ignored when `connection` is given. */
+  readonly servers?: string | readonly string[];
+  /** An existing connection to share; `close()` then leaves it open. */
+  readonly connection?: NatsConnection;
+  /** Object store bucket, created (file storage) when missing. Default `LT_BLOBS`. */
+  readonly bucket?: string;
+  /** Local directory for spool files. Default `<os tmpdir>/lienthong-blob-spool`. */
+  readonly spoolDir?: string;
+  /** Spool files untouched this long are deleted on open even if their pid looks alive. Default 1 hour. */
+  readonly staleSpoolMs?: number;
+}
+
+export const DEFAULT_BLOB_BUCKET = 'LT_BLOBS';
+const DEFAULT_STALE_SPOOL_MS = 60 * 60 * 1000;
+const READ_CHUNK = 128 * 1024;
+
+/** A pull-driven byte stream over a file: the object store asks for the next chunk only after publishing the last. */
+function fileStream(file: FileHandle): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const buffer = Buffer.allocUnsafe(READ_CHUNK);
+      const { bytesRead } = await file.read(buffer, 0, READ_CHUNK, null);
+      if (bytesRead === 0) controller.close();
+      else controller.enqueue(buffer.subarray(0, bytesRead));
+    },
+  });
+}
+
+/** The object store's digest (`SHA-256=<base64url>`) as lowercase hex. */
+function digestHex(info: ObjectInfo): string {
+  const prefix = 'SHA-256=';
+  return info.digest.startsWith(prefix) ? Buffer.from(info.digest.slice(prefix.length), 'base64url').toString('hex') : '';
+}
+
+/** Connects (unless given a connection), opens or creates the bucket, and cleans the spool directory. */
+export async function createNatsBlobStore(options: NatsBlobStoreOptions): Promise<BlobStore> {
+  const bucket = options.bucket ?? DEFAULT_BLOB_BUCKET;
+  const spoolDir = options.spoolDir ?? join(tmpdir(), 'lienthong-blob-spool');
+  const ownsConnection = options.connection === undefined;
+  let nc: NatsConnection;
+  let os: ObjectStore;
+  try {
+    await mkdir(spoolDir, { recursive: true });
+    await cleanSpoolDir(spoolDir, options.staleSpoolMs ?? DEFAULT_STALE_SPOOL_MS);
+    nc = options.connection ?? (await connect({ servers: options.servers ? [...[options.servers].flat()] : undefined }));
+  } catch (error) {
+    throw new BlobStoreUnavailableError(`blob store: cannot connect to NATS or prepare ${spoolDir}`, { cause: error });
+  }
+  try {
+    os = await new Objm(nc).create(bucket, { storage: StorageType.File });
+  } catch (error) {
+    if (ownsConnection) await nc.close().catch(() => undefined);
+    throw new BlobStoreUnavailableError(`blob store: cannot open object store bucket ${bucket}`, { cause: error });
+  }
+
+  const writers = new Set<SpoolingWriter>();
+  let closed = false;
+
+  function checkOpen(): void {
+    if (closed) throw new BlobStoreUnavailableError('blob store is closed');
+  }
+
+  async function live(sha256: string): Promise<ObjectInfo | null> {
+    const info = await os.info(sha256);
+    return info === null || info.deleted ? null : info;
+  }
+
+  async function commit(contentType: string | undefined, result: PutResult, spoolFile: string): Promise<void> {
+    const { sha256 } = result;
+    // Same content, same name: re-putting would only replace identical chunks.
+    if ((await live(sha256)) !== null) return;
+    const file = await open(spoolFile, 'r');
+    let info: ObjectInfo;
+    try {
+      info = await os.put(
+        { name: sha256, ...(contentType !== undefined ? { metadata: { contentType } } : {}) },
+        fileStream(file),
+      );
+    } finally {
+      await file.close();
+    }
+    // The object store hashed what it actually stored; it must be what we hashed.
+    if (digestHex(info) !== sha256 || info.size !== result.size) {
+      await os.delete(sha256).catch(() => undefined);
+      throw new BlobStoreUnavailableError(`blob store: bucket stored ${info.digest} (${info.size} B) for ${sha256}`);
+    }
+  }
+
+  function openWriter(putOptions: PutOptions = {}): BlobWriter {
+    checkOpen();
+    const writer = new SpoolingWriter(
+      spoolPath(spoolDir),
+      (result, file) => commit(putOptions.contentType, result, file),
+      (w) => writers.delete(w),
+    );
+    writers.add(writer);
+    return writer;
+  }
+
+  async function statBlob(sha256: string): Promise<BlobStat | null> {
+    const info = await live(sha256);
+    if (info === null) return null;
+    const contentType = info.metadata?.contentType;
+    return contentType !== undefined ? { size: info.size, contentType } : { size: info.size };
+  }
+
+  return {
+    async put(source, putOptions) {
+      return writeAll(openWriter(putOptions), source);
+    },
+    openWriter,
+    async has(sha256) {
+      assertBlobId(sha256);
+      checkOpen();
+      return statBlob(sha256).then(
+        (found) => found !== null,
+        (error: unknown) => Promise.reject(toUnavailable(error, 'has')),
+      );
+    },
+    async stat(sha256) {
+      assertBlobId(sha256);
+      checkOpen();
+      return statBlob(sha256).catch((error: unknown) => Promise.reject(toUnavailable(error, 'stat')));
+    },
+    async get(sha256): Promise<Readable> {
+      assertBlobId(sha256);
+      checkOpen();
+      let result: Awaited<ReturnType<ObjectStore['get']>>;
+      try {
+        result = await os.get(sha256);
+      } catch (error) {
+        throw toUnavailable(error, 'get');
+      }
+      if (result === null) throw new BlobNotFoundError(sha256);
+      // The same failure also errors the stream; this only keeps it from being unhandled.
+      result.error.catch(() => undefined);
+      return Readable.fromWeb(result.data as NodeReadableStream<Uint8Array>);
+    },
+    async ping() {
+      checkOpen();
+      try {
+        await os.status();
+      } catch (error) {
+        throw new BlobStoreUnavailableError(`blob store: bucket ${bucket} unreachable`, { cause: error });
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.all([...writers].map((writer) => writer.abort()));
+      if (ownsConnection) await nc.close();
+    },
+  };
+}
