@@ -1,0 +1,70 @@
+import t from 'tap';
+import { join } from 'node:path';
+import { tempDir } from '@lienthong/testing';
+import { createSqliteBus } from './sqlite-bus.js';
+import { fakeEvent, record, testBus, uniqueName } from './testing/index.js';
+
+await testBus(t, 'sqlite', async (t) => createSqliteBus({ file: join(tempDir(t), 'bus.sqlite') }));
+
+t.test('the log survives a reopen: durable position and dedupe', async (t) => {
+  const file = join(tempDir(t), 'bus.sqlite');
+  const service = uniqueName('svc');
+  const events = Array.from({ length: 4 }, (_, i) => fakeEvent('s', i));
+  const first = createSqliteBus({ file });
+  for (const event of events.slice(0, 3)) await first.publish(event, { service });
+  const rec1 = await record(first, { durable: 'reader', services: [service] });
+  await rec1.waitFor(3);
+  await first.close();
+
+  const second = createSqliteBus({ file });
+  t.teardown(() => second.close());
+  await second.publish(events[0]!, { service }); // already in the log: ignored
+  await second.publish(events[3]!, { service });
+  const rec2 = await record(second, { durable: 'reader', services: [service] });
+  await rec2.waitFor(1);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await rec2.consumer.stop();
+  t.same(rec2.handled.map((h) => h.event.id), [events[3]!.id], 'only the new one, once');
+});
+
+t.test('a second bus on the same file sees publishes (polling across instances)', async (t) => {
+  const file = join(tempDir(t), 'bus.sqlite');
+  const writer = createSqliteBus({ file });
+  const reader = createSqliteBus({ file, pollIntervalMs: 50 });
+  t.teardown(async () => {
+    await reader.close();
+    await writer.close();
+  });
+  const rec = await record(reader, { durable: 'r' });
+  const event = fakeEvent('s', 0);
+  await writer.publish(event, { service: 'svc' });
+  await rec.waitFor(1, 3_000);
+  t.equal(rec.handled[0]?.event.id, event.id);
+});
+
+t.test('prune deletes what every durable acknowledged', async (t) => {
+  const bus = createSqliteBus({ file: join(tempDir(t), 'bus.sqlite') });
+  t.teardown(() => bus.close());
+  t.equal(await bus.prune(), 0, 'nothing without durables');
+  const events = Array.from({ length: 5 }, (_, i) => fakeEvent('s', i));
+  for (const event of events) await bus.publish(event, { service: 'svc' });
+  const fast = await record(bus, { durable: 'fast' });
+  await fast.waitFor(5);
+  let n = 0;
+  const slow = await bus.consume({ durable: 'slow' }, async () => {
+    n += 1;
+    if (n > 2) throw new Error('stuck');
+  });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.equal(await bus.prune({ keepMs: 60_000 }), 0, 'keepMs keeps young messages');
+  t.equal(await bus.prune(), 2, 'only what the slowest durable acknowledged');
+  t.equal(await slow.pending(), 3);
+  await slow.stop();
+  await fast.consumer.stop();
+});
+
+t.test('rejects bad service names', async (t) => {
+  const bus = createSqliteBus({ file: join(tempDir(t), 'bus.sqlite') });
+  t.teardown(() => bus.close());
+  await t.rejects(bus.publish(fakeEvent('s', 0), { service: 'a.b' }), TypeError);
+});

@@ -1,0 +1,226 @@
+import { EventEmitter } from 'node:events';
+import { resolve as resolvePath } from 'node:path';
+import Database from 'better-sqlite3';
+import type { RecordedEvent } from '@lienthong/event-store';
+import { silentLogger, type BusLogger } from './logger.js';
+import { BusUnavailableError } from './types.js';
+import type { Bus, ConsumeOptions, Consumer, EventHandler, PublishOptions } from './types.js';
+import { assertServiceName, sleep } from './util.js';
+
+export interface SqliteBusOptions {
+  /** The log file, e.g. `<dataDir>/bus.sqlite`; created when missing. */
+  readonly file: string;
+  /** How often idle consumers look for messages written by other processes; default 250 ms. */
+  readonly pollIntervalMs?: number;
+  readonly logger?: BusLogger;
+}
+
+export interface PruneOptions {
+  /** Keep messages younger than this even when every durable has acknowledged them (dedupe window). */
+  readonly keepMs?: number;
+}
+
+/** The in-process bus: the `Bus` contract over a SQLite log, durable across restarts. */
+export interface SqliteBus extends Bus {
+  /**
+   * Deletes messages every durable consumer has acknowledged (and older than `keepMs`).
+   * Their ids stop being deduplicated, and a durable created later will not see them.
+   * Returns how many were deleted.
+   */
+  prune(options?: PruneOptions): Promise<number>;
+}
+
+interface MessageRow {
+  seq: number;
+  service: string;
+  payload: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS messages (
+  seq          INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused, even after prune
+  id           TEXT NOT NULL UNIQUE,              -- event id: the dedupe key
+  service      TEXT NOT NULL,
+  type         TEXT NOT NULL,
+  payload      TEXT NOT NULL,
+  published_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_by_service ON messages (service, seq);
+CREATE TABLE IF NOT EXISTS consumers (
+  name       TEXT PRIMARY KEY,
+  acked_seq  INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL
+);`;
+
+const BATCH = 100;
+
+/** One emitter per file, so a publish wakes consumers of every bus instance of this process on it. */
+const wakers = new Map<string, EventEmitter>();
+function wakerFor(file: string): EventEmitter {
+  let emitter = wakers.get(file);
+  if (emitter === undefined) {
+    emitter = new EventEmitter();
+    emitter.setMaxListeners(0);
+    wakers.set(file, emitter);
+  }
+  return emitter;
+}
+
+export function createSqliteBus(options: SqliteBusOptions): SqliteBus {
+  const logger = options.logger ?? silentLogger;
+  const pollIntervalMs = options.pollIntervalMs ?? 250;
+  const file = resolvePath(options.file);
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode survives a process crash (the contract); only an OS crash may lose the tail.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  db.exec(SCHEMA);
+  const waker = wakerFor(file);
+  const consumers = new Set<{ stop(): Promise<void> }>();
+  let closed = false;
+
+  const insert = db.prepare(
+    `INSERT INTO messages (id, service, type, payload, published_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (id) DO NOTHING`,
+  );
+  const ensureConsumer = db.prepare(
+    `INSERT INTO consumers (name, acked_seq, updated_at) VALUES (?, 0, ?) ON CONFLICT (name) DO NOTHING`,
+  );
+  const loadAcked = db.prepare<[string], { acked_seq: number }>(`SELECT acked_seq FROM consumers WHERE name = ?`);
+  const saveAcked = db.prepare(
+    `UPDATE consumers SET acked_seq = max(acked_seq, ?), updated_at = ? WHERE name = ?`,
+  );
+  const maxSeq = db.prepare<[], { seq: number | null }>(`SELECT max(seq) AS seq FROM messages`);
+
+  function guard<T>(what: string, fn: () => T): T {
+    if (closed) throw new BusUnavailableError(`bus closed (${what})`);
+    try {
+      return fn();
+    } catch (error) {
+      throw new BusUnavailableError(`sqlite bus ${what} failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** `service IN (…)` for a filter, or no condition. */
+  function serviceFilter(services: readonly string[] | undefined): { sql: string; params: string[] } {
+    if (services === undefined) return { sql: '', params: [] };
+    return { sql: ` AND service IN (${services.map(() => '?').join(', ')})`, params: [...services] };
+  }
+
+  async function consume(consumeOptions: ConsumeOptions, handler: EventHandler): Promise<Consumer> {
+    const { durable, services } = consumeOptions;
+    const retryDelayMs = consumeOptions.retryDelayMs ?? 1000;
+    services?.forEach(assertServiceName);
+    if (services !== undefined && services.length === 0) throw new TypeError('services: empty filter');
+    const filter = serviceFilter(services);
+    const next = db.prepare<unknown[], MessageRow>(
+      `SELECT seq, service, payload FROM messages WHERE seq > ?${filter.sql} ORDER BY seq LIMIT ${BATCH}`,
+    );
+    const countPending = db.prepare<unknown[], { n: number }>(
+      `SELECT count(*) AS n FROM messages WHERE seq > ?${filter.sql}`,
+    );
+    const readAcked = (): number => loadAcked.get(durable)?.acked_seq ?? 0;
+    guard('consume', () => ensureConsumer.run(durable, Date.now()));
+
+    const abort = new AbortController();
+    let wake: (() => void) | null = null;
+    const onPublish = (): void => wake?.();
+    waker.on('publish', onPublish);
+
+    /** One batch in one read snapshot; when nothing matches, skip past other services' messages. */
+    const fetchBatch = db.transaction((after: number): { rows: MessageRow[]; skipTo: number } => {
+      const rows = next.all(after, ...filter.params);
+      const head = rows.length === 0 ? (maxSeq.get()?.seq ?? 0) : 0;
+      return { rows, skipTo: head };
+    });
+
+    const ack = (seq: number): void => {
+      guard('ack', () => saveAcked.run(seq, Date.now(), durable));
+    };
+
+    const loop = (async () => {
+      while (!abort.signal.aborted) {
+        let batch: { rows: MessageRow[]; skipTo: number };
+        try {
+          batch = fetchBatch(readAcked());
+        } catch (error) {
+          logger.error({ err: error, durable }, 'sqlite bus: reading messages failed');
+          await sleep(pollIntervalMs, abort.signal);
+          continue;
+        }
+        if (batch.rows.length === 0) {
+          if (batch.skipTo > readAcked()) ack(batch.skipTo);
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            void sleep(pollIntervalMs, abort.signal).then(resolve);
+          });
+          wake = null;
+          continue;
+        }
+        for (const row of batch.rows) {
+          const event = JSON.parse(row.payload) as RecordedEvent;
+          for (let attempt = 1; ; attempt++) {
+            if (abort.signal.aborted) return;
+            try {
+              await handler(event, { service: row.service, attempt });
+              break;
+            } catch (error) {
+              logger.warn({ err: error, durable, eventId: event.id, attempt }, 'bus handler failed; will redeliver');
+              await sleep(retryDelayMs, abort.signal);
+            }
+          }
+          ack(row.seq);
+        }
+      }
+    })();
+
+    const consumer = {
+      async pending(): Promise<number> {
+        return guard('pending', () => countPending.get(readAcked(), ...filter.params)?.n ?? 0);
+      },
+      async stop(): Promise<void> {
+        abort.abort();
+        wake?.();
+        waker.off('publish', onPublish);
+        await loop;
+        consumers.delete(consumer);
+      },
+    };
+    consumers.add(consumer);
+    return consumer;
+  }
+
+  return {
+    async publish(event: RecordedEvent, publishOptions: PublishOptions): Promise<void> {
+      assertServiceName(publishOptions.service);
+      const payload = JSON.stringify(event);
+      const result = guard('publish', () =>
+        insert.run(event.id, publishOptions.service, event.type, payload, Date.now()),
+      );
+      if (result.changes > 0) waker.emit('publish');
+    },
+
+    consume,
+
+    async ping(): Promise<void> {
+      guard('ping', () => db.prepare('SELECT 1').get());
+    },
+
+    async prune(pruneOptions: PruneOptions = {}): Promise<number> {
+      const cutoff = Date.now() - (pruneOptions.keepMs ?? 0);
+      return guard('prune', () => {
+        const low = db.prepare<[], { seq: number | null }>(`SELECT min(acked_seq) AS seq FROM consumers`).get()?.seq;
+        if (low === null || low === undefined) return 0; // no durable yet: keep everything for the first one
+        return db.prepare(`DELETE FROM messages WHERE seq <= ? AND published_at < ?`).run(low, cutoff).changes;
+      });
+    },
+
+    async close(): Promise<void> {
+      if (closed) return;
+      await Promise.all([...consumers].map((c) => c.stop()));
+      closed = true;
+      db.close();
+    },
+  };
+}

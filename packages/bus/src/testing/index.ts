@@ -1,0 +1,5 @@
+export type { BusFactory } from './contract.js';
+export type { Handled, Recorder } from './events.js';
+
+export { testBus } from './contract.js';
+export { eventually, fakeEvent, record, uniqueName } from './events.js';
