@@ -70,7 +70,8 @@ export async function createNatsBlobStore(options: NatsBlobStoreOptions): Promis
   try {
     await mkdir(spoolDir, { recursive: true });
     await cleanSpoolDir(spoolDir, options.staleSpoolMs ?? DEFAULT_STALE_SPOOL_MS);
-    nc = options.connection ?? (await connect({ servers: options.servers ? [...[options.servers].flat()] : undefined }));
+    const { servers } = options;
+    nc = options.connection ?? (await connect({ servers: typeof servers === 'string' ? servers : servers && [...servers] }));
   } catch (error) {
     throw new BlobStoreUnavailableError(`blob store: cannot connect to NATS or prepare ${spoolDir}`, { cause: error });
   }
