@@ -25,3 +25,15 @@ export class StoreUnavailableError extends Error {
 export function isWrongExpectedRevision(error: unknown): error is WrongExpectedRevisionError {
   return error instanceof WrongExpectedRevisionError;
 }
+
+/** An event id was appended twice: ids are unique across the whole store. */
+export class DuplicateEventIdError extends Error {
+  readonly code = 'LT_DUPLICATE_EVENT_ID';
+  constructor(
+    readonly stream: string,
+    readonly eventId: string,
+  ) {
+    super(`stream ${stream}: event id ${eventId} already exists in the store`);
+    this.name = 'DuplicateEventIdError';
+  }
+}

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
+import canonicalizeModule from 'canonicalize';
 import type { EventMetadata } from './types.js';
+
+// A CommonJS function export: under NodeNext the typings see a namespace, at run time it is the function.
+const canonicalize = canonicalizeModule as unknown as (input: unknown) => string | undefined;
 
 /** prevHash of every stream's first event. */
 export const GENESIS_HASH = '0'.repeat(64);

@@ -1,0 +1,383 @@
+/**
+ * The embedded event store: one SQLite file (WAL). Appends are group-committed: every append
+ * that arrives while a commit is pending joins one `BEGIN IMMEDIATE` transaction, each checked
+ * against its own expected revision, so one fsync serves many writers. Heads are re-read inside
+ * that transaction, so several processes can share the file safely.
+ */
+import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { canonicalJson, hashCanonical } from './canonical.js';
+import { DuplicateEventIdError, StoreUnavailableError, WrongExpectedRevisionError } from './errors.js';
+import { GENESIS_HASH } from './hash.js';
+import { createPollingSubscription } from './polling-subscription.js';
+import type { Page } from './polling-subscription.js';
+import {
+  EVENT_COLUMNS, SCHEMA, applyPragmas, isDuplicateIdError, prefixGlob, toRecorded, toStoreError, toStreamInfo,
+} from './sqlite-schema.js';
+import type { EventRow, StreamRow, SyncMode } from './sqlite-schema.js';
+import { checkExpectedRevision, matchesExpected } from './expected-revision.js';
+import type {
+  AppendOptions, AppendResult, EventMetadata, EventStore, ListStreamsOptions, NewEvent, ReadAllOptions,
+  ReadStreamOptions, RecordedEvent, StreamInfo, StreamMetadata, SubscribeOptions, Subscription, ExpectedRevision,
+} from './types.js';
+
+/** The part of a pino logger the store uses. */
+export interface EventStoreLogger {
+  warn(details: object, message?: string): void;
+  debug?(details: object, message?: string): void;
+}
+
+export interface SqliteEventStoreOptions {
+  /** Path of the database file (created when missing; its directory must exist). */
+  readonly file: string;
+  /** `full` (default): durable across power loss when `append` resolves; `normal`: across process crashes. */
+  readonly sync?: SyncMode;
+  readonly logger?: EventStoreLogger;
+  /** How often live subscriptions look for appends made by other processes (ms, default 250). */
+  readonly pollMs?: number;
+}
+
+export function createSqliteEventStore(options: SqliteEventStoreOptions): EventStore {
+  return new SqliteEventStore(options);
+}
+
+interface PreparedEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata: EventMetadata;
+  readonly dataJson: string;
+  readonly metadataJson: string;
+}
+
+interface PendingAppend {
+  readonly stream: string;
+  readonly events: readonly PreparedEvent[];
+  readonly expected: ExpectedRevision;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface Head {
+  revision: number;
+  position: number;
+  lastHash: string;
+  changed: boolean;
+}
+
+type Outcome = { readonly ok: true; readonly result: AppendResult } | { readonly ok: false; readonly error: unknown };
+
+const PAGE_SIZE = 500;
+const NO_LIMIT = -1;
+
+class SqliteEventStore implements EventStore {
+  private readonly db: Database.Database;
+  private readonly logger: EventStoreLogger | undefined;
+  private readonly pollMs: number;
+  private readonly s;
+  private readonly readAllStatements = new Map<string, Database.Statement<unknown[], EventRow>>();
+  private queue: PendingAppend[] = [];
+  private flushScheduled = false;
+  private closed = false;
+  private readonly appendListeners = new Set<() => void>();
+  private readonly subscriptions = new Set<Subscription>();
+
+  constructor(options: SqliteEventStoreOptions) {
+    this.logger = options.logger;
+    this.pollMs = options.pollMs ?? 250;
+    try {
+      this.db = new Database(options.file);
+      applyPragmas(this.db, options.sync ?? 'full');
+      this.db.exec(SCHEMA);
+    } catch (error) {
+      throw toStoreError(error, `open ${options.file}`);
+    }
+    const db = this.db;
+    this.s = {
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      commit: db.prepare('COMMIT'),
+      rollback: db.prepare('ROLLBACK'),
+      savepoint: db.prepare('SAVEPOINT lt_append'),
+      release: db.prepare('RELEASE lt_append'),
+      rollbackTo: db.prepare('ROLLBACK TO lt_append'),
+      head: db.prepare<[string], StreamRow>(
+        'SELECT stream, revision, position, last_hash, created_at, updated_at FROM streams WHERE stream = ?',
+      ),
+      insert: db.prepare(
+        'INSERT INTO events (id, stream, revision, type, data, metadata, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      upsertHead: db.prepare(
+        `INSERT INTO streams (stream, revision, position, last_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision, position = excluded.position,
+           last_hash = excluded.last_hash, updated_at = excluded.updated_at,
+           created_at = CASE WHEN streams.revision < 0 THEN excluded.created_at ELSE streams.created_at END`,
+      ),
+      readForward: db.prepare<[string, number, number], EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
+      ),
+      readBackward: db.prepare<[string, number, number], EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
+      ),
+      listStreams: db.prepare<[string, string, number], StreamRow>(
+        `SELECT stream, revision, position, last_hash, created_at, updated_at FROM streams
+         WHERE revision >= 0 AND stream GLOB ? AND stream > ? ORDER BY stream LIMIT ?`,
+      ),
+      getMetadata: db.prepare<[string], { metadata: string | null }>('SELECT metadata FROM streams WHERE stream = ?'),
+      setMetadata: db.prepare(
+        `INSERT INTO streams (stream, revision, position, last_hash, created_at, updated_at, metadata)
+         VALUES (?, -1, 0, ?, ?, ?, ?) ON CONFLICT (stream) DO UPDATE SET metadata = excluded.metadata`,
+      ),
+      headPosition: db.prepare<[], { p: number }>('SELECT COALESCE(MAX(position), 0) AS p FROM events'),
+      ping: db.prepare('SELECT 1'),
+    };
+  }
+
+  append(stream: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    let pending: Omit<PendingAppend, 'resolve' | 'reject'>;
+    try {
+      this.assertOpen();
+      assertStreamName(stream);
+      const expected = options.expectedRevision ?? 'any';
+      checkExpectedRevision(expected);
+      // Serialise before queueing: a bad payload rejects only its own append.
+      pending = { stream, expected, events: events.map(prepareEvent) };
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.queue.push({ ...pending, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Commits every queued append in one transaction. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    if (this.closed) {
+      for (const p of batch) p.reject(new StoreUnavailableError('event store is closed'));
+      return;
+    }
+    const outcomes: Outcome[] = [];
+    try {
+      this.s.begin.run();
+      const now = new Date().toISOString();
+      const heads = new Map<string, Head>();
+      for (const p of batch) outcomes.push(this.applyAppend(p, heads));
+      for (const [stream, head] of heads) {
+        if (head.changed) this.s.upsertHead.run(stream, head.revision, head.position, head.lastHash, now, now);
+      }
+      this.s.commit.run();
+    } catch (cause) {
+      if (this.db.open && this.db.inTransaction) this.s.rollback.run();
+      const error = toStoreError(cause, 'append');
+      this.logger?.warn({ err: error, appends: batch.length }, 'event store: batch commit failed');
+      batch.forEach((p, i) => {
+        const outcome = outcomes[i];
+        p.reject(outcome && !outcome.ok ? outcome.error : error);
+      });
+      return;
+    }
+    for (const listener of this.appendListeners) listener();
+    batch.forEach((p, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok) p.resolve(outcome.result);
+      else p.reject(outcome?.error);
+    });
+  }
+
+  /** One append inside the batch transaction; `heads` carries stream heads between appends. */
+  private applyAppend(p: PendingAppend, heads: Map<string, Head>): Outcome {
+    let head = heads.get(p.stream);
+    if (!head) {
+      const row = this.s.head.get(p.stream);
+      head = row && row.revision >= 0
+        ? { revision: row.revision, position: row.position, lastHash: row.last_hash, changed: false }
+        : { revision: -1, position: 0, lastHash: GENESIS_HASH, changed: false };
+      heads.set(p.stream, head);
+    }
+    if (!matchesExpected(p.expected, head.revision)) {
+      return { ok: false, error: new WrongExpectedRevisionError(p.stream, p.expected, head.revision) };
+    }
+    if (p.events.length === 0) {
+      return { ok: true, result: { nextRevision: head.revision, position: head.position, events: [] } };
+    }
+    const multi = p.events.length > 1;
+    if (multi) this.s.savepoint.run();
+    const recorded: RecordedEvent[] = [];
+    let revision = head.revision;
+    let prevHash = head.lastHash;
+    let position = head.position;
+    let current: PreparedEvent | undefined;
+    try {
+      for (const e of p.events) {
+        current = e;
+        revision += 1;
+        const hash = hashCanonical({ ...e, stream: p.stream, revision }, prevHash);
+        const info = this.s.insert.run(e.id, p.stream, revision, e.type, e.dataJson, e.metadataJson, prevHash, hash);
+        position = Number(info.lastInsertRowid);
+        recorded.push({
+          id: e.id, stream: p.stream, revision, position, type: e.type, data: e.data, metadata: e.metadata, prevHash, hash,
+        });
+        prevHash = hash;
+      }
+      if (multi) this.s.release.run();
+    } catch (error) {
+      if (!isDuplicateIdError(error)) throw error;
+      if (multi) {
+        this.s.rollbackTo.run();
+        this.s.release.run();
+      }
+      return { ok: false, error: new DuplicateEventIdError(p.stream, current?.id ?? '') };
+    }
+    heads.set(p.stream, { revision, position, lastHash: prevHash, changed: true });
+    return { ok: true, result: { nextRevision: revision, position, events: recorded } };
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    return this.run('readStream', () => {
+      const limit = options.maxCount ?? NO_LIMIT;
+      const rows = options.direction === 'backward'
+        ? this.s.readBackward.all(stream, options.fromRevision ?? Number.MAX_SAFE_INTEGER, limit)
+        : this.s.readForward.all(stream, options.fromRevision ?? 0, limit);
+      return rows.map(toRecorded);
+    });
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return this.run('readAll', () =>
+      this.selectAll(options, options.after ?? 0, Number.MAX_SAFE_INTEGER, options.maxCount ?? NO_LIMIT).map(toRecorded),
+    );
+  }
+
+  private selectAll(filters: SubscribeOptions, after: number, upTo: number, limit: number): EventRow[] {
+    const prefixes = filters.streamPrefixes ?? [];
+    const types = filters.eventTypes ?? [];
+    const key = `${prefixes.length}:${types.length}`;
+    let statement = this.readAllStatements.get(key);
+    if (!statement) {
+      let sql = `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? AND position <= ?`;
+      if (prefixes.length > 0) sql += ` AND (${prefixes.map(() => 'stream GLOB ?').join(' OR ')})`;
+      if (types.length > 0) sql += ` AND type IN (${types.map(() => '?').join(', ')})`;
+      statement = this.db.prepare<unknown[], EventRow>(`${sql} ORDER BY position LIMIT ?`);
+      this.readAllStatements.set(key, statement);
+    }
+    return statement.all(after, upTo, ...prefixes.map(prefixGlob), ...types, limit);
+  }
+
+  subscribeToAll(options: SubscribeOptions = {}): Subscription {
+    this.assertOpen();
+    const readPage = (after: number): Page => {
+      const head = this.s.headPosition.get()?.p ?? 0;
+      const events = this.selectAll(options, after, head, PAGE_SIZE).map(toRecorded);
+      const caughtUp = events.length < PAGE_SIZE;
+      return { events, caughtUp, scannedTo: caughtUp ? head : (events.at(-1)?.position ?? after) };
+    };
+    const subscription: Subscription = createPollingSubscription(
+      {
+        readPage: (after) => this.runSync('subscribeToAll', () => readPage(after)),
+        onAppend: (wake) => {
+          this.appendListeners.add(wake);
+          return () => this.appendListeners.delete(wake);
+        },
+      },
+      { after: options.after ?? 0, pollMs: this.pollMs, onEnd: () => this.subscriptions.delete(subscription) },
+    );
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async streamInfo(stream: string): Promise<StreamInfo | null> {
+    return this.run('streamInfo', () => {
+      const row = this.s.head.get(stream);
+      return row && row.revision >= 0 ? toStreamInfo(row) : null;
+    });
+  }
+
+  async listStreams(options: ListStreamsOptions = {}): Promise<StreamInfo[]> {
+    return this.run('listStreams', () =>
+      this.s.listStreams
+        .all(prefixGlob(options.prefix ?? ''), options.after ?? '', options.limit ?? NO_LIMIT)
+        .map(toStreamInfo),
+    );
+  }
+
+  async getStreamMetadata(stream: string): Promise<StreamMetadata | null> {
+    return this.run('getStreamMetadata', () => {
+      const text = this.s.getMetadata.get(stream)?.metadata;
+      return typeof text === 'string' ? (JSON.parse(text) as StreamMetadata) : null;
+    });
+  }
+
+  async setStreamMetadata(stream: string, metadata: StreamMetadata): Promise<void> {
+    return this.run('setStreamMetadata', () => {
+      assertStreamName(stream);
+      const now = new Date().toISOString();
+      this.s.setMetadata.run(stream, GENESIS_HASH, now, now, JSON.stringify(metadata));
+    });
+  }
+
+  async headPosition(): Promise<number> {
+    return this.run('headPosition', () => this.s.headPosition.get()?.p ?? 0);
+  }
+
+  async ping(): Promise<void> {
+    return this.run('ping', () => {
+      this.s.ping.get();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    // Appends already accepted are committed, not dropped.
+    this.flush();
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    this.db.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreUnavailableError('event store is closed');
+  }
+
+  private run<T>(what: string, work: () => T): Promise<T> {
+    try {
+      return Promise.resolve(this.runSync(what, work));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private runSync<T>(what: string, work: () => T): T {
+    this.assertOpen();
+    try {
+      return work();
+    } catch (error) {
+      throw toStoreError(error, what);
+    }
+  }
+}
+
+function assertStreamName(stream: string): void {
+  if (typeof stream !== 'string' || stream.length === 0) throw new TypeError('a stream name must be a non-empty string');
+}
+
+function prepareEvent(event: NewEvent): PreparedEvent {
+  if (typeof event.type !== 'string' || event.type.length === 0) throw new TypeError('an event type must be a non-empty string');
+  if (event.metadata === null || typeof event.metadata !== 'object') throw new TypeError(`event ${event.type}: metadata is required`);
+  // Stored text is canonical JSON, so a read-back event hashes to the same value.
+  const data = event.data === undefined ? null : event.data;
+  return {
+    id: event.id ?? randomUUID(),
+    type: event.type,
+    data,
+    metadata: event.metadata,
+    dataJson: canonicalJson(data),
+    metadataJson: canonicalJson(event.metadata),
+  };
+}

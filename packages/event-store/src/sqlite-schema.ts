@@ -1,0 +1,112 @@
+/** Schema, pragmas, row shapes and error mapping of the SQLite event store. */
+import type Database from 'better-sqlite3';
+import { StoreUnavailableError } from './errors.js';
+import type { RecordedEvent, StreamInfo, EventMetadata } from './types.js';
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  position  INTEGER PRIMARY KEY AUTOINCREMENT,
+  id        TEXT NOT NULL UNIQUE,
+  stream    TEXT NOT NULL,
+  revision  INTEGER NOT NULL,
+  type      TEXT NOT NULL,
+  data      TEXT NOT NULL,
+  metadata  TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash      TEXT NOT NULL,
+  UNIQUE (stream, revision)
+);
+-- revision -1: a stream that has metadata but no event yet.
+CREATE TABLE IF NOT EXISTS streams (
+  stream     TEXT PRIMARY KEY,
+  revision   INTEGER NOT NULL,
+  position   INTEGER NOT NULL,
+  last_hash  TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  metadata   TEXT
+) WITHOUT ROWID;
+`;
+
+export type SyncMode = 'full' | 'normal';
+
+export function applyPragmas(db: Database.Database, sync: SyncMode): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${sync === 'normal' ? 'NORMAL' : 'FULL'}`);
+  // Another process may hold the write lock for a commit; wait rather than fail.
+  db.pragma('busy_timeout = 5000');
+  db.pragma('cache_size = -32000');
+}
+
+export const EVENT_COLUMNS = 'position, id, stream, revision, type, data, metadata, prev_hash, hash';
+
+export interface EventRow {
+  position: number;
+  id: string;
+  stream: string;
+  revision: number;
+  type: string;
+  data: string;
+  metadata: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    id: row.id,
+    stream: row.stream,
+    revision: row.revision,
+    position: row.position,
+    type: row.type,
+    data: JSON.parse(row.data) as unknown,
+    metadata: JSON.parse(row.metadata) as EventMetadata,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+export interface StreamRow {
+  stream: string;
+  revision: number;
+  position: number;
+  last_hash: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export function toStreamInfo(row: StreamRow): StreamInfo {
+  return {
+    stream: row.stream,
+    revision: row.revision,
+    position: row.position,
+    lastHash: row.last_hash,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** GLOB pattern matching names that start with `prefix` (GLOB is case-sensitive, unlike LIKE). */
+export function prefixGlob(prefix: string): string {
+  return prefix.replace(/[*?[]/g, (c) => `[${c}]`) + '*';
+}
+
+const UNAVAILABLE = /^SQLITE_(IOERR|FULL|CANTOPEN|NOTADB|CORRUPT|BUSY|LOCKED|READONLY|PERM|NOMEM|PROTOCOL|AUTH)/;
+
+/** I/O-ish SQLite failures and use after close become `StoreUnavailableError`; others pass through. */
+export function toStoreError(error: unknown, what: string): unknown {
+  if (error instanceof StoreUnavailableError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && UNAVAILABLE.test(code)) {
+    return new StoreUnavailableError(`event store: ${what} failed: ${(error as Error).message}`, { cause: error });
+  }
+  if (error instanceof TypeError && /database connection is not open/i.test(error.message)) {
+    return new StoreUnavailableError(`event store: ${what} failed: the database is closed`, { cause: error });
+  }
+  return error;
+}
+
+export function isDuplicateIdError(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  return e?.code === 'SQLITE_CONSTRAINT_UNIQUE' && typeof e.message === 'string' && e.message.includes('events.id');
+}
