@@ -1,0 +1,284 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+  jetstream,
+  jetstreamManager,
+  type ConsumerConfig,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import { connect, headers, nanos, type NatsConnection } from '@nats-io/transport-node';
+import type { RecordedEvent } from '@lienthong/event-store';
+import { silentLogger, type BusLogger } from './logger.js';
+import { BusUnavailableError, subjectFor } from './types.js';
+import type { Bus, ConsumeOptions, Consumer, EventHandler, PublishOptions } from './types.js';
+import { assertEventType, assertServiceName, backoffMs, sleep } from './util.js';
+
+export const STREAM_NAME = 'LT_EVENTS';
+export const STREAM_SUBJECTS = 'lt.evt.>';
+
+export interface NatsBusOptions {
+  /** e.g. `nats://127.0.0.1:4222`, or several for a cluster. */
+  readonly servers: string | readonly string[];
+  /** Connection name shown by the server (monitoring). */
+  readonly name?: string;
+  readonly logger?: BusLogger;
+  /** JetStream publish dedupe window; default 2 minutes (applies when this bus creates the stream). */
+  readonly duplicateWindowMs?: number;
+  /**
+   * How long a publish waits for its PubAck, outage included (the client buffers while it
+   * reconnects); then it rejects with `BusUnavailableError`. Default 5 s.
+   */
+  readonly publishTimeoutMs?: number;
+  /** Server redelivers an un-acknowledged message after this; default 30 s. Long handlers are kept alive. */
+  readonly ackWaitMs?: number;
+}
+
+/** NATS JetStream adapter: stream `LT_EVENTS`, one durable pull consumer per `durable` name. */
+export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
+  const logger = options.logger ?? silentLogger;
+  const publishTimeoutMs = options.publishTimeoutMs ?? 5_000;
+  const ackWaitMs = options.ackWaitMs ?? 30_000;
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers: typeof options.servers === 'string' ? options.servers : [...options.servers],
+      name: options.name,
+      maxReconnectAttempts: -1, // a restarted server is picked up, however long it took
+      reconnectTimeWait: 250,
+    });
+  } catch (error) {
+    throw new BusUnavailableError(`cannot connect to NATS ${String(options.servers)}`, { cause: error });
+  }
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect' || status.type === 'reconnect') logger.warn({ status: status.type }, 'nats bus: connection');
+    }
+  })().catch(() => {});
+
+  let jsm: JetStreamManager;
+  let js: JetStreamClient;
+  try {
+    jsm = await jetstreamManager(nc);
+    js = jetstream(nc, { timeout: publishTimeoutMs });
+    await ensureStream(jsm, options.duplicateWindowMs ?? 120_000);
+  } catch (error) {
+    await nc.close().catch(() => {});
+    throw new BusUnavailableError('JetStream not available', { cause: error });
+  }
+
+  const consumers = new Set<Consumer>();
+  let closed = false;
+  // nats-server ≥ 2.10 filters on several subjects; 2.9 has one filter_subject per consumer.
+  const multiFilter = versionAtLeast(nc.info?.version ?? '0.0.0', 2, 10);
+
+  async function consume(consumeOptions: ConsumeOptions, handler: EventHandler): Promise<Consumer> {
+    if (closed) throw new BusUnavailableError('bus closed');
+    const { durable, services } = consumeOptions;
+    const retryDelayMs = consumeOptions.retryDelayMs ?? 1000;
+    services?.forEach(assertServiceName);
+    if (services !== undefined && services.length === 0) throw new TypeError('services: empty filter');
+    const wanted = services === undefined ? null : new Set(services);
+    const config: Partial<ConsumerConfig> & { durable_name: string } = {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: nanos(ackWaitMs),
+      // One message in flight: a failed one is redelivered before anything after it.
+      max_ack_pending: 1,
+      max_deliver: -1,
+      ...filterFor(services, multiFilter),
+    };
+    try {
+      await ensureConsumer(jsm, config, logger);
+    } catch (error) {
+      throw new BusUnavailableError(`cannot create consumer ${durable}`, { cause: error });
+    }
+    const pull = await js.consumers.get(STREAM_NAME, durable);
+    const abort = new AbortController();
+
+    async function handle(msg: JsMsg): Promise<void> {
+      const service = msg.subject.split('.')[2] ?? '';
+      if (wanted !== null && !wanted.has(service)) {
+        msg.ack(); // another service's event under the 2.9 catch-all filter
+        return;
+      }
+      let event: RecordedEvent;
+      try {
+        event = msg.json<RecordedEvent>();
+      } catch (error) {
+        logger.error({ err: error, durable, subject: msg.subject, seq: msg.seq }, 'nats bus: unreadable message dropped');
+        msg.term();
+        return;
+      }
+      const keepAlive = setInterval(() => msg.working(), Math.max(1000, ackWaitMs / 3));
+      try {
+        await handler(event, { service, attempt: msg.info.deliveryCount });
+      } catch (error) {
+        logger.warn({ err: error, durable, eventId: event.id, attempt: msg.info.deliveryCount }, 'bus handler failed; will redeliver');
+        msg.nak(retryDelayMs);
+        return;
+      } finally {
+        clearInterval(keepAlive);
+      }
+      await confirmAck(msg);
+    }
+
+    /** A lost ack means a redelivery (a duplicate at the consumer): confirm it, through a reconnect. */
+    async function confirmAck(msg: JsMsg): Promise<void> {
+      const deadline = Date.now() + Math.max(ackWaitMs, 10_000);
+      for (let failures = 0; ; failures++) {
+        try {
+          await msg.ackAck({ timeout: 2_000 });
+          return;
+        } catch (error) {
+          if (Date.now() > deadline || nc.isClosed()) {
+            logger.warn({ err: error, durable, seq: msg.seq }, 'nats bus: ack not confirmed; may be redelivered');
+            return;
+          }
+          await sleep(backoffMs(failures, 1_000));
+        }
+      }
+    }
+
+    const loop = (async () => {
+      for (let failures = 0; !abort.signal.aborted; ) {
+        let msg: JsMsg | null;
+        try {
+          // Short pulls: after stop() no pull is left open to strand a message until ack_wait.
+          msg = await pull.next({ expires: 1_000 });
+          failures = 0;
+        } catch (error) {
+          if (abort.signal.aborted || nc.isClosed()) break;
+          logger.warn({ err: error, durable }, 'nats bus: pull failed; retrying');
+          await sleep(backoffMs(failures++, 2_000), abort.signal);
+          continue;
+        }
+        if (msg === null) continue;
+        if (abort.signal.aborted) {
+          msg.nak(); // hand it straight back for the next instance of this durable
+          break;
+        }
+        await handle(msg);
+      }
+    })();
+
+    const consumer: Consumer = {
+      async pending(): Promise<number> {
+        try {
+          const info = await jsm.consumers.info(STREAM_NAME, durable);
+          return info.num_pending + info.num_ack_pending;
+        } catch (error) {
+          throw new BusUnavailableError(`consumer info ${durable} failed`, { cause: error });
+        }
+      },
+      async stop(): Promise<void> {
+        abort.abort();
+        await loop;
+        consumers.delete(consumer);
+      },
+    };
+    consumers.add(consumer);
+    return consumer;
+  }
+
+  return {
+    async publish(event: RecordedEvent, publishOptions: PublishOptions): Promise<void> {
+      assertServiceName(publishOptions.service);
+      assertEventType(event.type);
+      if (closed || nc.isClosed()) throw new BusUnavailableError('bus closed');
+      const h = headers();
+      h.set('Nats-Msg-Id', event.id);
+      try {
+        // msgID sets Nats-Msg-Id too; the explicit header documents the wire contract.
+        await js.publish(subjectFor(publishOptions.service, event.type), JSON.stringify(event), {
+          msgID: event.id,
+          headers: h,
+          timeout: publishTimeoutMs,
+        });
+      } catch (error) {
+        throw new BusUnavailableError(`publish of ${event.id} not acknowledged`, { cause: error });
+      }
+    },
+
+    consume,
+
+    async ping(): Promise<void> {
+      if (closed || nc.isClosed()) throw new BusUnavailableError('bus closed');
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          nc.rtt(),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error('no answer within 2 s')), 2_000);
+          }),
+        ]);
+      } catch (error) {
+        throw new BusUnavailableError('NATS not reachable', { cause: error });
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await Promise.all([...consumers].map((c) => c.stop()));
+      if (!nc.isClosed()) await nc.drain().catch(() => nc.close());
+    },
+  };
+}
+
+async function ensureStream(jsm: JetStreamManager, duplicateWindowMs: number): Promise<void> {
+  try {
+    await jsm.streams.info(STREAM_NAME);
+    return;
+  } catch (error) {
+    if (!(error instanceof JetStreamApiError) || error.code !== 10059) throw error; // 10059: stream not found
+  }
+  await jsm.streams.add({
+    name: STREAM_NAME,
+    subjects: [STREAM_SUBJECTS],
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    duplicate_window: nanos(duplicateWindowMs),
+  });
+}
+
+/** Creates the durable, or brings an existing one to this config; its position is never reset. */
+async function ensureConsumer(
+  jsm: JetStreamManager,
+  config: Partial<ConsumerConfig> & { durable_name: string },
+  logger: BusLogger,
+): Promise<void> {
+  try {
+    await jsm.consumers.add(STREAM_NAME, config);
+  } catch (error) {
+    if (!(error instanceof JetStreamApiError)) throw error;
+    const { durable_name: name, ack_wait, max_ack_pending, filter_subject, filter_subjects } = config;
+    try {
+      await jsm.consumers.update(STREAM_NAME, name, { ack_wait, max_ack_pending, filter_subject, filter_subjects });
+    } catch (updateError) {
+      logger.warn({ err: updateError, durable: name }, 'nats bus: existing consumer kept with its old config');
+    }
+  }
+}
+
+function filterFor(
+  services: readonly string[] | undefined,
+  multiFilter: boolean,
+): Pick<ConsumerConfig, 'filter_subject'> | Pick<ConsumerConfig, 'filter_subjects'> {
+  if (services === undefined) return { filter_subject: STREAM_SUBJECTS };
+  if (services.length === 1) return { filter_subject: `lt.evt.${services[0]}.>` };
+  if (multiFilter) return { filter_subjects: services.map((s) => `lt.evt.${s}.>`) };
+  return { filter_subject: STREAM_SUBJECTS }; // others are acked and skipped client-side
+}
+
+function versionAtLeast(version: string, major: number, minor: number): boolean {
+  const [a = 0, b = 0] = version.split('.').map((part) => Number.parseInt(part, 10));
+  return a > major || (a === major && b >= minor);
+}
