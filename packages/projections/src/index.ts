@@ -1,0 +1,3 @@
+export type { Projection, ProjectionStatus } from './types.js';
+export type { ProjectionFeed, ProjectionRunner, ProjectionRunnerOptions } from './runner.js';
+export { createProjectionRunner } from './runner.js';

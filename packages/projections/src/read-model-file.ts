@@ -1,0 +1,92 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import type { RecordedEvent } from '@lienthong/event-store';
+import type { Projection } from './types.js';
+
+/**
+ * One generation of a read model: `<dir>/<name>.g<generation>.sqlite`, with its checkpoint and
+ * the last revision applied per stream (which makes applying idempotent whatever the feed).
+ * `<dir>/<name>.current` names the generation that serves; it is replaced atomically on swap.
+ */
+export class ReadModelFile {
+  readonly db: Database;
+  private readonly getRevision;
+  private readonly setRevision;
+  private readonly setMeta;
+  checkpoint: number;
+  eventsApplied = 0;
+
+  private constructor(
+    readonly path: string,
+    readonly generation: number,
+    private readonly projection: Projection,
+  ) {
+    this.db = new BetterSqlite3(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS _lt_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS _lt_streams (stream TEXT PRIMARY KEY, revision INTEGER NOT NULL) WITHOUT ROWID;`);
+    const meta = (key: string) => (this.db.prepare('SELECT value FROM _lt_meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+    if (meta('version') === undefined) {
+      projection.init(this.db);
+      this.db.prepare("INSERT INTO _lt_meta VALUES ('version', ?), ('checkpoint', '0')").run(String(projection.version));
+    }
+    this.checkpoint = Number(meta('checkpoint') ?? 0);
+    this.getRevision = this.db.prepare<[string], { revision: number }>('SELECT revision FROM _lt_streams WHERE stream = ?');
+    this.setRevision = this.db.prepare('INSERT INTO _lt_streams VALUES (?, ?) ON CONFLICT(stream) DO UPDATE SET revision = excluded.revision');
+    this.setMeta = this.db.prepare('UPDATE _lt_meta SET value = ? WHERE key = ?');
+  }
+
+  storedVersion(): number {
+    const row = this.db.prepare("SELECT value FROM _lt_meta WHERE key = 'version'").get() as { value: string };
+    return Number(row.value);
+  }
+
+  /** Applies a batch in one transaction with the checkpoint; events already applied are skipped. */
+  applyBatch(events: readonly RecordedEvent[]): number {
+    let applied = 0;
+    this.db.transaction(() => {
+      let checkpoint = this.checkpoint;
+      for (const event of events) {
+        const last = this.getRevision.get(event.stream)?.revision ?? -1;
+        if (event.revision > last) {
+          this.projection.apply(this.db, event);
+          this.setRevision.run(event.stream, event.revision);
+          applied++;
+        }
+        if (event.position > checkpoint) checkpoint = event.position;
+      }
+      this.setMeta.run(String(checkpoint), 'checkpoint');
+      this.checkpoint = checkpoint;
+    })();
+    this.eventsApplied += applied;
+    return applied;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  remove(): void {
+    this.close();
+    for (const suffix of ['', '-wal', '-shm']) rmSync(this.path + suffix, { force: true });
+  }
+
+  static open(dir: string, projection: Projection, generation: number): ReadModelFile {
+    mkdirSync(dir, { recursive: true });
+    return new ReadModelFile(join(dir, `${projection.name}.g${generation}.sqlite`), generation, projection);
+  }
+
+  /** The generation currently serving, or 0 when none exists yet. */
+  static currentGeneration(dir: string, name: string): number {
+    const pointer = join(dir, `${name}.current`);
+    return existsSync(pointer) ? Number(readFileSync(pointer, 'utf8').trim()) || 0 : 0;
+  }
+
+  static makeCurrent(dir: string, name: string, generation: number): void {
+    const pointer = join(dir, `${name}.current`);
+    writeFileSync(`${pointer}.tmp`, String(generation));
+    renameSync(`${pointer}.tmp`, pointer);
+  }
+}

@@ -1,0 +1,137 @@
+import t, { type Test } from 'tap';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Database } from 'better-sqlite3';
+import { createSqliteEventStore, type EventStore, type RecordedEvent } from '@lienthong/event-store';
+import { createProjectionRunner } from './runner.js';
+import type { Projection } from './types.js';
+
+const meta = { correlationId: 'c1', actor: 'test', at: '2026-11-22T00:00:00.000Z' };
+
+function counterProjection(version = 1, calls: { n: number } = { n: 0 }): Projection {
+  return {
+    name: 'counters',
+    version,
+    streamPrefixes: ['counter-'],
+    init(db: Database) {
+      db.exec('CREATE TABLE counters (id TEXT PRIMARY KEY, total INTEGER NOT NULL)');
+    },
+    apply(db: Database, event: RecordedEvent) {
+      calls.n++;
+      const { by } = event.data as { by: number };
+      db.prepare('INSERT INTO counters VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET total = total + excluded.total').run(event.stream, by);
+    },
+  };
+}
+
+async function setup(t: Test) {
+  const dir = mkdtempSync(join(tmpdir(), 'lt-proj-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const store = createSqliteEventStore({ file: join(dir, 'events.sqlite') });
+  t.teardown(() => store.close());
+  return { dir, store };
+}
+
+async function bump(store: EventStore, stream: string, by: number) {
+  return store.append(stream, [{ type: 'Bumped', data: { by }, metadata: meta }]);
+}
+
+const rows = (db: Database) => db.prepare('SELECT id, total FROM counters ORDER BY id').all();
+
+t.test('applies catch-up and live events, ignores other streams, resumes after restart', async (t) => {
+  const { dir, store } = await setup(t);
+  await bump(store, 'counter-a', 1);
+  await bump(store, 'other-x', 100);
+  const calls = { n: 0 };
+  let runner = createProjectionRunner({ projection: counterProjection(1, calls), store, dir: join(dir, 'p') });
+  await runner.start();
+  await runner.waitFor(await store.headPosition());
+  t.strictSame(rows(runner.db()), [{ id: 'counter-a', total: 1 }]);
+  const last = await bump(store, 'counter-b', 5);
+  await runner.waitFor(last.position);
+  t.strictSame(rows(runner.db()), [{ id: 'counter-a', total: 1 }, { id: 'counter-b', total: 5 }], 'live event applied');
+  t.equal((await runner.status()).lag, 0, 'no lag once caught up');
+  await runner.stop();
+
+  // events appended while stopped are applied once on restart; nothing twice
+  await bump(store, 'counter-a', 2);
+  calls.n = 0;
+  runner = createProjectionRunner({ projection: counterProjection(1, calls), store, dir: join(dir, 'p') });
+  await runner.start();
+  await runner.waitFor(await store.headPosition());
+  t.equal(calls.n, 1, 'only the new event is applied after restart');
+  t.strictSame(rows(runner.db()), [{ id: 'counter-a', total: 3 }, { id: 'counter-b', total: 5 }]);
+  await runner.stop();
+});
+
+t.test('rebuild replays into a fresh copy while serving, then swaps to identical rows', async (t) => {
+  const { dir, store } = await setup(t);
+  for (let i = 0; i < 300; i++) await bump(store, `counter-${i % 7}`, i);
+  const runner = createProjectionRunner({ projection: counterProjection(), store, dir: join(dir, 'p'), batchSize: 50 });
+  await runner.start();
+  await runner.waitFor(await store.headPosition());
+  const before = rows(runner.db());
+  const oldDb = runner.db();
+  const rebuilding = runner.rebuild();
+  t.strictSame(rows(oldDb), before, 'old copy serves during the rebuild');
+  const writes = Promise.all([bump(store, 'counter-0', 1000), bump(store, 'counter-new', 7)]);
+  const result = await rebuilding;
+  await writes;
+  await runner.waitFor(await store.headPosition());
+  t.ok(result.events >= 300, 'replayed the history');
+  t.not(runner.db(), oldDb, 'swapped to a new database');
+  const after = rows(runner.db()) as Array<{ id: string; total: number }>;
+  const expected = new Map((before as Array<{ id: string; total: number }>).map((r) => [r.id, r.total]));
+  expected.set('counter-0', (expected.get('counter-0') ?? 0) + 1000);
+  expected.set('counter-new', 7);
+  t.strictSame(Object.fromEntries(after.map((r) => [r.id, r.total])), Object.fromEntries(expected), 'rebuilt rows equal the old ones plus the concurrent writes');
+  t.equal(readdirSync(join(dir, 'p')).filter((f) => f.endsWith('.sqlite')).length, 1, 'old generation removed');
+  t.equal((await runner.status()).generation, 2);
+  await runner.stop();
+});
+
+t.test('a new projection version rebuilds at start', async (t) => {
+  const { dir, store } = await setup(t);
+  await bump(store, 'counter-a', 4);
+  const r1 = createProjectionRunner({ projection: counterProjection(1), store, dir: join(dir, 'p') });
+  await r1.start();
+  await r1.waitFor(await store.headPosition());
+  await r1.stop();
+  const r2 = createProjectionRunner({ projection: counterProjection(2), store, dir: join(dir, 'p') });
+  await r2.start();
+  await r2.waitFor(await store.headPosition());
+  const status = await r2.status();
+  t.equal(status.version, 2);
+  t.equal(status.generation, 2, 'a fresh generation was built');
+  t.strictSame(rows(r2.db()), [{ id: 'counter-a', total: 4 }]);
+  await r2.stop();
+});
+
+t.test('a failing apply rolls back and is retried, never skipped', async (t) => {
+  const { dir, store } = await setup(t);
+  let fail = true;
+  const base = counterProjection();
+  const projection: Projection = {
+    ...base,
+    apply(db, event) {
+      if (fail && (event.data as { by: number }).by === 13) throw new Error('boom');
+      base.apply(db, event);
+    },
+  };
+  const errors: string[] = [];
+  const logger = { info() {}, warn() {}, error: (o: object) => errors.push(String((o as { err: Error }).err.message)) };
+  const runner = createProjectionRunner({ projection, store, dir: join(dir, 'p'), logger });
+  await runner.start();
+  await bump(store, 'counter-a', 1);
+  await bump(store, 'counter-a', 13);
+  const last = await bump(store, 'counter-a', 2);
+  await new Promise((r) => setTimeout(r, 300));
+  t.ok(errors.includes('boom'), 'failure logged');
+  t.equal((await runner.status()).lastError, 'boom');
+  t.ok((await runner.status()).lag > 0, 'lag shows the stuck events');
+  fail = false;
+  await runner.waitFor(last.position, 5000);
+  t.strictSame(rows(runner.db()), [{ id: 'counter-a', total: 16 }], 'every event applied exactly once after recovery');
+  await runner.stop();
+});

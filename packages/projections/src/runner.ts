@@ -1,0 +1,211 @@
+import type { Database } from 'better-sqlite3';
+import type { EventStore, Subscription } from '@lienthong/event-store';
+import type { Bus, Consumer } from '@lienthong/bus';
+import { ReadModelFile } from './read-model-file.js';
+import type { Projection, ProjectionStatus } from './types.js';
+
+/** Where live events come from: the event store itself (same deployment) or the bus (another service's events). */
+export type ProjectionFeed =
+  | { readonly kind: 'store' }
+  | { readonly kind: 'bus'; readonly bus: Bus; readonly durable: string; readonly services: readonly string[] };
+
+export interface ProjectionRunnerOptions {
+  readonly projection: Projection;
+  /** Source of history for catch-up and rebuilds. */
+  readonly store: EventStore;
+  /** Folder of the read model files (e.g. `<dataDir>/projections`). */
+  readonly dir: string;
+  readonly feed?: ProjectionFeed;
+  readonly logger?: { info(o: object, m?: string): void; error(o: object, m?: string): void; warn(o: object, m?: string): void };
+  /** Events per transaction during catch-up (default 1000). */
+  readonly batchSize?: number;
+}
+
+export interface ProjectionRunner {
+  readonly name: string;
+  /** The read model that serves now (changes after a rebuild: do not keep it). */
+  db(): Database;
+  start(): Promise<void>;
+  /** Resolves once every event of the projection's streams up to `position` is applied. */
+  waitFor(position: number, timeoutMs?: number): Promise<void>;
+  /** Rebuilds from zero into a fresh file while the current one serves, then swaps. */
+  rebuild(): Promise<{ events: number; ms: number }>;
+  status(): Promise<ProjectionStatus>;
+  stop(): Promise<void>;
+}
+
+/** Serialises applies and the swap: a rebuild's last catch-up and the swap happen with the live feed held. */
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  run<T>(fn: () => Promise<T> | T): Promise<T> {
+    const result = this.tail.then(fn);
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+}
+
+export function createProjectionRunner(options: ProjectionRunnerOptions): ProjectionRunner {
+  const { projection, store, dir } = options;
+  const feed: ProjectionFeed = options.feed ?? { kind: 'store' };
+  const batchSize = options.batchSize ?? 1000;
+  const log = options.logger;
+  const lock = new Mutex();
+  let current: ReadModelFile | undefined;
+  let subscription: Subscription | undefined;
+  let consumer: Consumer | undefined;
+  let loop: Promise<void> | undefined;
+  let running = false;
+  let rebuilding = false;
+  let lastError: string | undefined;
+  const waiters = new Set<() => void>();
+
+  const model = (): ReadModelFile => {
+    if (!current) throw new Error(`projection ${projection.name} is not started`);
+    return current;
+  };
+  const notify = () => {
+    for (const w of [...waiters]) w();
+  };
+
+  /** Reads history into `file` from its checkpoint until the store has nothing more. */
+  async function catchUp(file: ReadModelFile): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const events = await store.readAll({ after: file.checkpoint, maxCount: batchSize, streamPrefixes: projection.streamPrefixes });
+      if (events.length === 0) return total;
+      file.applyBatch(events);
+      total += events.length;
+    }
+  }
+
+  async function runStoreFeed(): Promise<void> {
+    while (running) {
+      try {
+        await lock.run(() => catchUp(model()));
+        notify();
+        subscription = store.subscribeToAll({ after: model().checkpoint, streamPrefixes: projection.streamPrefixes });
+        if (!running) break; // stopped during catch-up: stop() found no subscription to close
+        // Catch-up went by batches; live events come one at a time (WAL at synchronous=NORMAL keeps that cheap).
+        for await (const event of subscription) {
+          await lock.run(() => model().applyBatch([event]));
+          notify();
+        }
+      } catch (error) {
+        lastError = (error as Error).message;
+        log?.error({ err: error, projection: projection.name }, 'projection failed; retrying from its checkpoint');
+        await subscription?.close();
+        if (running) await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  }
+
+  async function startBusFeed(f: Extract<ProjectionFeed, { kind: 'bus' }>): Promise<void> {
+    consumer = await f.bus.consume({ durable: f.durable, services: f.services }, async (event) => {
+      if (!projection.streamPrefixes.some((p) => event.stream.startsWith(p))) return;
+      await lock.run(() => {
+        model().applyBatch([event]);
+      });
+      notify();
+    });
+  }
+
+  const runner: ProjectionRunner = {
+    name: projection.name,
+    db: () => model().db,
+
+    async start() {
+      const generation = ReadModelFile.currentGeneration(dir, projection.name) || 1;
+      current = ReadModelFile.open(dir, projection, generation);
+      ReadModelFile.makeCurrent(dir, projection.name, generation);
+      running = true;
+      if (current.storedVersion() !== projection.version) {
+        log?.info({ projection: projection.name, stored: current.storedVersion(), version: projection.version }, 'projection version changed: rebuilding');
+        await runner.rebuild();
+      }
+      if (feed.kind === 'store') loop = runStoreFeed();
+      else {
+        await lock.run(() => catchUp(model()));
+        await startBusFeed(feed);
+      }
+    },
+
+    async waitFor(position, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        if (model().checkpoint >= position) return;
+        const next = await store.readAll({ after: model().checkpoint, maxCount: 1, streamPrefixes: projection.streamPrefixes });
+        if (next.length === 0 || next[0]!.position > position) return;
+        if (Date.now() > deadline) throw new Error(`projection ${projection.name} did not reach position ${position} in ${timeoutMs} ms`);
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            waiters.delete(done);
+            clearTimeout(timer);
+            resolve();
+          };
+          const timer = setTimeout(done, 50);
+          waiters.add(done);
+        });
+      }
+    },
+
+    async rebuild() {
+      if (rebuilding) throw new Error(`projection ${projection.name} is already rebuilding`);
+      rebuilding = true;
+      const started = Date.now();
+      const old = model();
+      const fresh = ReadModelFile.open(dir, projection, old.generation + 1);
+      try {
+        // 1. replay history into the fresh copy while the old one keeps serving
+        await catchUp(fresh);
+        // 2. hold the live feed, take what arrived meanwhile, swap
+        await lock.run(async () => {
+          await catchUp(fresh);
+          ReadModelFile.makeCurrent(dir, projection.name, fresh.generation);
+          current = fresh;
+        });
+        old.remove();
+        log?.info({ projection: projection.name, events: fresh.eventsApplied, generation: fresh.generation }, 'projection rebuilt');
+        return { events: fresh.eventsApplied, ms: Date.now() - started };
+      } catch (error) {
+        if (current !== fresh) fresh.remove();
+        throw error;
+      } finally {
+        rebuilding = false;
+      }
+    },
+
+    async status() {
+      const file = model();
+      let lag = 0;
+      if (feed.kind === 'bus' && consumer) lag = await consumer.pending();
+      else {
+        const next = await store.readAll({ after: file.checkpoint, maxCount: 1, streamPrefixes: projection.streamPrefixes });
+        if (next.length > 0) lag = (await store.headPosition()) - file.checkpoint;
+      }
+      return {
+        name: projection.name,
+        version: projection.version,
+        generation: file.generation,
+        checkpoint: file.checkpoint,
+        eventsApplied: file.eventsApplied,
+        lag,
+        rebuilding,
+        feed: feed.kind,
+        ...(lastError ? { lastError } : {}),
+      };
+    },
+
+    async stop() {
+      running = false;
+      await subscription?.close();
+      await consumer?.stop();
+      await loop;
+      await subscription?.close();
+      await lock.run(() => current?.close());
+    },
+  };
+  return runner;
+}
