@@ -30,3 +30,5 @@ export { EDXML_NS, defaultLimits } from './reader.js';
 export type { EdxmlMessage } from './build.js';
 export type { ParseOptions } from './parse.js';
 export { parseEdxml } from './parse.js';
+export type { RenderOptions } from './render.js';
+export { renderEdxml, renderEdxmlStream, renderStatus } from './render.js';
