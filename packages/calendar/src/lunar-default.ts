@@ -1,5 +1,5 @@
-import { getSolarDate } from '@dqcai/vn-lunar';
-import { daysFromCivil, formatISODate, isWeekendDay, weekdayOfDay } from './civil-date.js';
+import { getLunarDate, getSolarDate } from '@dqcai/vn-lunar';
+import { civilFromDays, daysFromCivil, formatISODate, isWeekendDay, weekdayOfDay } from './civil-date.js';
 import type { ISODate } from './civil-date.js';
 import { MAX_YEAR, MIN_YEAR } from './calendar-year.js';
 import type { CalendarYear } from './calendar-year.js';
@@ -8,9 +8,11 @@ import type { CalendarYear } from './calendar-year.js';
  * The default for a year whose days off have not been announced (Labour Code 2019,
  * art. 112(1) and art. 111(3)):
  * - 1/1;
- * - Tết: 5 days, the last day of the lunar year and the first 4 days of the new one. The
- *   law lets the government choose the 5 days each year; it chose "last day + mùng 1–4"
- *   in 2022, 2023 and 2026, and "last two days + mùng 1–3" in 2021, 2024 and 2025;
+ * - Tết: 5 consecutive days from 29 tháng Chạp: the last day of the lunar year and mùng
+ *   1–4 when the 12th month has 29 days, the last two days and mùng 1–3 when it has 30.
+ *   The law lets the government choose the 5 days each year; this is what it chose in
+ *   2020–2024 and 2026 (2025 began a day earlier, on 28 tháng Chạp, to keep the 5 days on
+ *   Monday–Friday);
  * - Giỗ Tổ Hùng Vương: 10/3 lunar (the regular 3rd month, never the leap one);
  * - 30/4 and 1/5;
  * - 2/9 and one adjacent day: 3/9 when 2/9 is a Thursday (a Friday off joins the weekend,
@@ -50,18 +52,25 @@ export function hungKingsDay(year: number): ISODate {
   return formatISODate(lunarToDay(10, 3, year));
 }
 
+/** Day number of 29 tháng Chạp, the eve of Tết or the day before it. */
+function twentyNinthOfLastMonth(tet: number): number {
+  const eve = civilFromDays(tet - 1);
+  return getLunarDate(eve.day, eve.month, eve.year).day === 30 ? tet - 2 : tet - 1;
+}
+
 /** The statutory holidays of `year` before any compensation, as day numbers. */
 export function statutoryHolidayDays(year: number): number[] {
   const tet = lunarNewYearDay(year);
+  const tetStart = twentyNinthOfLastMonth(tet);
   const nationalDay = daysFromCivil(year, 9, 2);
   const adjacent = weekdayOfDay(nationalDay) === 4 ? nationalDay + 1 : nationalDay - 1;
   const days = [
     daysFromCivil(year, 1, 1),
-    tet - 1,
-    tet,
-    tet + 1,
-    tet + 2,
-    tet + 3,
+    tetStart,
+    tetStart + 1,
+    tetStart + 2,
+    tetStart + 3,
+    tetStart + 4,
     lunarToDay(10, 3, year),
     daysFromCivil(year, 4, 30),
     daysFromCivil(year, 5, 1),

@@ -81,13 +81,17 @@ t.test('the default reproduces the statutory core of the announced years', async
     weekdaysOff(announced2026?.holidays ?? []).filter((d) => !swappedOff2026.includes(d)),
     weekdaysOff(defaultCalendarYear(2026).holidays),
   );
-  // … and only Tết differs in 2024, when "last two days + mùng 1–3" was chosen.
+  // … and in 2024, whose 12th lunar month had 30 days (Tết from 29 tháng Chạp, 8/2) …
   const announced2024 = ANNOUNCED_CALENDAR_YEARS.find((y) => y.year === 2024);
-  const notTet = (d: string): boolean => !d.startsWith('2024-02-');
   t.same(
-    weekdaysOff(announced2024?.holidays ?? []).filter((d) => d !== '2024-04-29').filter(notTet),
-    weekdaysOff(defaultCalendarYear(2024).holidays).filter(notTet),
+    weekdaysOff(announced2024?.holidays ?? []).filter((d) => d !== '2024-04-29'),
+    weekdaysOff(defaultCalendarYear(2024).holidays),
   );
+  // … but not in 2025, when Tết started on 28 tháng Chạp (27/1) to stay on Monday–Friday.
+  const announced2025 = ANNOUNCED_CALENDAR_YEARS.find((y) => y.year === 2025);
+  const defaultTet2025 = weekdaysOff(defaultCalendarYear(2025).holidays).filter((d) => d < '2025-03-01');
+  t.same(defaultTet2025, ['2025-01-01', '2025-01-28', '2025-01-29', '2025-01-30', '2025-01-31', '2025-02-03']);
+  t.not(weekdaysOff(announced2025?.holidays ?? []).filter((d) => d < '2025-03-01').join(), defaultTet2025.join());
 });
 
 t.test('shipped announced years are valid and consistent', async (t) => {
@@ -111,4 +115,30 @@ t.test('years outside the lunar tables are refused', async (t) => {
   t.throws(() => lunarNewYear(2025.5), RangeError);
   t.equal(defaultCalendarYear(2199).year, 2199);
   t.equal(defaultCalendarYear(1901).year, 1901);
+});
+
+t.test('the default Tết matches the announced Tết of past years but 2025', async (t) => {
+  // Weekdays off around Tết as announced (weekend days dropped): 5 days from 29 tháng Chạp
+  // plus compensation for those on a weekend.
+  const announced: Array<[number, string, string]> = [
+    [2020, '2020-01-23', '2020-01-29'], // Tết Saturday 25/1, 30-day month: Thu 23/1 – Wed 29/1
+    [2021, '2021-02-10', '2021-02-16'], // Tết Friday 12/2, 30-day month
+    [2022, '2022-01-31', '2022-02-04'], // Tết Tuesday 1/2, 29-day month
+    [2023, '2023-01-20', '2023-01-26'], // Tết Sunday 22/1, 30-day month
+    [2024, '2024-02-08', '2024-02-14'], // Tết Saturday 10/2, 30-day month
+    [2026, '2026-02-16', '2026-02-20'], // Tết Tuesday 17/2, 29-day month
+  ];
+  for (const [year, first, last] of announced) {
+    const expected: string[] = [];
+    for (let d = parseISODate(first) ?? 0; d <= (parseISODate(last) ?? 0); d++) {
+      if (weekdayOfDay(d) !== 0 && weekdayOfDay(d) !== 6) expected.push(formatISODate(d));
+    }
+    const computed = defaultCalendarYear(year).holidays.filter((d) => {
+      const day = parseISODate(d) ?? 0;
+      return d >= first && d <= last && weekdayOfDay(day) !== 0 && weekdayOfDay(day) !== 6;
+    });
+    const around = defaultCalendarYear(year).holidays.filter((d) => d > `${year}-01-10` && d < `${year}-03-01`);
+    t.same(computed, expected, `${year}: ${first} – ${last}`);
+    t.equal(around.filter((d) => weekdayOfDay(parseISODate(d) ?? 0) % 6 !== 0).length, expected.length, `${year}: nothing else off`);
+  }
 });
