@@ -34,7 +34,10 @@ export interface NatsBusOptions {
    * reconnects); then it rejects with `BusUnavailableError`. Default 5 s.
    */
   readonly publishTimeoutMs?: number;
-  /** Server redelivers an un-acknowledged message after this; default 30 s. Long handlers are kept alive. */
+  /**
+   * The server redelivers an un-acknowledged message after this; default 10 s. Long handlers are
+   * kept alive (`working()`), so it bounds the stall when a delivery is lost in a server restart.
+   */
   readonly ackWaitMs?: number;
 }
 
@@ -42,7 +45,7 @@ export interface NatsBusOptions {
 export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
   const logger = options.logger ?? silentLogger;
   const publishTimeoutMs = options.publishTimeoutMs ?? 5_000;
-  const ackWaitMs = options.ackWaitMs ?? 30_000;
+  const ackWaitMs = options.ackWaitMs ?? 10_000;
   let nc: NatsConnection;
   try {
     nc = await connect({
