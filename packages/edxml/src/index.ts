@@ -32,3 +32,5 @@ export type { ParseOptions } from './parse.js';
 export { parseEdxml } from './parse.js';
 export type { RenderOptions } from './render.js';
 export { renderEdxml, renderEdxmlStream, renderStatus } from './render.js';
+export type { SignatureVerification, SignerInfo as SignatureSigner } from './signature.js';
+export { verifyEdxmlSignature } from './signature.js';
