@@ -31,3 +31,10 @@ export function killHard(child: ChildProcess): Promise<void> {
     child.kill('SIGKILL');
   });
 }
+
+/** Runs a TypeScript file in a child node to its end; resolves with how it ended. */
+export function runChild(file: string, args: readonly string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+  process.once('exit', () => child.kill('SIGKILL'));
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}

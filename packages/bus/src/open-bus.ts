@@ -1,0 +1,25 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BusLogger } from './logger.js';
+import { createNatsBus } from './nats-bus.js';
+import { createSqliteBus } from './sqlite-bus.js';
+import type { Bus } from './types.js';
+
+export interface OpenBusOptions {
+  /** `LT_NATS_URL`: NATS JetStream when set. */
+  readonly natsUrl?: string | undefined;
+  /** `LT_DATA_DIR`: the in-process bus keeps its log in `<dataDir>/bus.sqlite`. */
+  readonly dataDir: string;
+  /** NATS connection name. */
+  readonly name?: string;
+  readonly logger?: BusLogger;
+}
+
+/** The configured bus: NATS when `natsUrl` is set, else the SQLite-backed in-process bus. */
+export async function openBus(options: OpenBusOptions): Promise<Bus> {
+  if (options.natsUrl) {
+    return createNatsBus({ servers: options.natsUrl, name: options.name, logger: options.logger });
+  }
+  mkdirSync(options.dataDir, { recursive: true });
+  return createSqliteBus({ file: join(options.dataDir, 'bus.sqlite'), logger: options.logger });
+}
