@@ -90,16 +90,15 @@ class SqliteEventStore implements EventStore {
       applyPragmas(this.db, options.sync ?? 'full');
       this.db.exec(SCHEMA);
     } catch (error) {
-      throw toStoreError(error, `open ${options.file}`);
+      // Whatever stops the file from opening (missing directory, permissions, not a database) is unavailability.
+      throw new StoreUnavailableError(`event store: cannot open ${options.file}: ${(error as Error).message}`, { cause: error });
     }
     const db = this.db;
     this.s = {
       begin: db.prepare('BEGIN IMMEDIATE'),
       commit: db.prepare('COMMIT'),
       rollback: db.prepare('ROLLBACK'),
-      savepoint: db.prepare('SAVEPOINT lt_append'),
-      release: db.prepare('RELEASE lt_append'),
-      rollbackTo: db.prepare('ROLLBACK TO lt_append'),
+      deleteFrom: db.prepare('DELETE FROM events WHERE position >= ?'),
       head: db.prepare<[string], StreamRow>(
         'SELECT stream, revision, position, last_hash, created_at, updated_at FROM streams WHERE stream = ?',
       ),
@@ -207,8 +206,6 @@ class SqliteEventStore implements EventStore {
     if (p.events.length === 0) {
       return { ok: true, result: { nextRevision: head.revision, position: head.position, events: [] } };
     }
-    const multi = p.events.length > 1;
-    if (multi) this.s.savepoint.run();
     const recorded: RecordedEvent[] = [];
     let revision = head.revision;
     let prevHash = head.lastHash;
@@ -218,7 +215,10 @@ class SqliteEventStore implements EventStore {
       for (const e of p.events) {
         current = e;
         revision += 1;
-        const hash = hashCanonical({ ...e, stream: p.stream, revision }, prevHash);
+        const hash = hashCanonical(
+          { id: e.id, stream: p.stream, revision, type: e.type, dataJson: e.dataJson, metadataJson: e.metadataJson },
+          prevHash,
+        );
         const info = this.s.insert.run(e.id, p.stream, revision, e.type, e.dataJson, e.metadataJson, prevHash, hash);
         position = Number(info.lastInsertRowid);
         recorded.push({
@@ -226,13 +226,11 @@ class SqliteEventStore implements EventStore {
         });
         prevHash = hash;
       }
-      if (multi) this.s.release.run();
     } catch (error) {
       if (!isDuplicateIdError(error)) throw error;
-      if (multi) {
-        this.s.rollbackTo.run();
-        this.s.release.run();
-      }
+      // Undo this append's rows only (cheaper than a savepoint on every append; positions may gap).
+      const first = recorded[0];
+      if (first) this.s.deleteFrom.run(first.position);
       return { ok: false, error: new DuplicateEventIdError(p.stream, current?.id ?? '') };
     }
     heads.set(p.stream, { revision, position, lastHash: prevHash, changed: true });

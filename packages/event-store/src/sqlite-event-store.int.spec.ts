@@ -1,0 +1,151 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import type { Test } from 'tap';
+import { DuplicateEventIdError, StoreUnavailableError, WrongExpectedRevisionError } from './errors.js';
+import { findBrokenLink } from './hash.js';
+import { createSqliteEventStore } from './sqlite-event-store.js';
+import type { SyncMode } from './sqlite-schema.js';
+import { testEventStore } from './testing/contract.js';
+import { collector, events, newEvent } from './testing/helpers.js';
+
+const child = fileURLToPath(new URL('./testing/sqlite-child.ts', import.meta.url));
+
+function tempDir(t: Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lt-es-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+for (const sync of ['full', 'normal'] as const satisfies readonly SyncMode[]) {
+  await testEventStore(t, `sqlite (synchronous ${sync})`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lt-es-'));
+    const store = createSqliteEventStore({ file: join(dir, 'events.sqlite'), sync, pollMs: 50 });
+    return {
+      store,
+      cleanup: async () => {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  });
+}
+
+function runChild(args: string[], onLine?: (line: string, kill: () => void) => void): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', child, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    const guard = setTimeout(() => proc.kill('SIGKILL'), 25_000);
+    proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+      for (const line of chunk.split('\n')) if (line) onLine?.(line, () => proc.kill('SIGKILL'));
+    });
+    proc.on('error', reject);
+    proc.on('exit', (code, signal) => {
+      clearTimeout(guard);
+      resolve({ code, signal, out });
+    });
+  });
+}
+
+t.test('sqlite only', async (t) => {
+  t.test('a reopened store loses nothing', async (t) => {
+    const file = join(tempDir(t), 'events.sqlite');
+    const first = createSqliteEventStore({ file });
+    await first.append('doc-1', events(3), { expectedRevision: 'no_stream' });
+    await first.append('doc-2', events(1));
+    await first.setStreamMetadata('doc-1', { owner: 'H40' });
+    const before = await first.readAll();
+    await first.close();
+    const second = createSqliteEventStore({ file });
+    t.teardown(() => second.close());
+    t.same(await second.readAll(), before, 'every event, identical');
+    t.equal(await second.headPosition(), 4);
+    t.same(await second.getStreamMetadata('doc-1'), { owner: 'H40' });
+    const next = await second.append('doc-1', events(1), { expectedRevision: 2 });
+    t.equal(next.nextRevision, 3);
+    t.equal(next.position, 5, 'positions continue');
+    t.equal(findBrokenLink(await second.readStream('doc-1')), undefined, 'chain continues across the reopen');
+  });
+
+  t.test('two store instances on one file: one wins a race, never a corrupted stream', async (t) => {
+    const file = join(tempDir(t), 'events.sqlite');
+    const a = createSqliteEventStore({ file, pollMs: 50 });
+    const b = createSqliteEventStore({ file, pollMs: 50 });
+    t.teardown(async () => {
+      await a.close();
+      await b.close();
+    });
+    const results = await Promise.allSettled([
+      a.append('race', events(1, 'A'), { expectedRevision: 'no_stream' }),
+      b.append('race', events(1, 'B'), { expectedRevision: 'no_stream' }),
+    ]);
+    t.equal(results.filter((r) => r.status === 'fulfilled').length, 1, 'one winner');
+    const loser = results.find((r) => r.status === 'rejected');
+    t.type(loser?.status === 'rejected' ? loser.reason : undefined, WrongExpectedRevisionError);
+    t.equal(((loser as PromiseRejectedResult).reason as WrongExpectedRevisionError).actual, 0);
+    // The other instance sees the winner's event through polling.
+    const sub = collector(a.subscribeToAll());
+    await b.append('from-b', events(1, 'FromB'));
+    await sub.waitFor(2, 5000);
+    t.same(sub.seen.map((e) => e.stream), ['race', 'from-b'], 'subscription sees the other connection');
+  });
+
+  t.test('two processes racing on one stream keep it linear', async (t) => {
+    const file = join(tempDir(t), 'events.sqlite');
+    await createSqliteEventStore({ file }).close();
+    const runs = await Promise.all([runChild(['race', file, 'shared', '40']), runChild(['race', file, 'shared', '40'])]);
+    t.same(runs.map((r) => r.code), [0, 0], 'both finished');
+    const store = createSqliteEventStore({ file });
+    t.teardown(() => store.close());
+    const read = await store.readStream('shared');
+    t.same(read.map((e) => e.revision), read.map((_, i) => i), '80 contiguous revisions');
+    t.equal(read.length, 80);
+    t.equal(findBrokenLink(read), undefined, 'chain intact');
+  });
+
+  for (const sync of ['full', 'normal'] as const) {
+    t.test(`a process killed right after its append resolved (${sync}): the event survives`, async (t) => {
+      const file = join(tempDir(t), 'events.sqlite');
+      const id = randomUUID();
+      const run = await runChild(['append', file, sync, 'durable', id], (line, kill) => {
+        if (line === `appended ${id}`) kill();
+      });
+      t.equal(run.signal, 'SIGKILL', 'killed, not exited');
+      const store = createSqliteEventStore({ file });
+      t.teardown(() => store.close());
+      t.same((await store.readStream('durable')).map((e) => e.id), [id]);
+    });
+  }
+
+  t.test('group commit: appends in one batch are checked one by one', async (t) => {
+    const store = createSqliteEventStore({ file: join(tempDir(t), 'events.sqlite') });
+    t.teardown(() => store.close());
+    const dup = randomUUID();
+    await store.append('taken', [newEvent('T', {}, { id: dup })]);
+    const [ok1, bad, wrong, ok2] = await Promise.allSettled([
+      store.append('g', events(2), { expectedRevision: 'no_stream' }),
+      store.append('g', [newEvent('X'), newEvent('Y', {}, { id: dup })], { expectedRevision: 1 }),
+      store.append('g', events(1), { expectedRevision: 5 }),
+      store.append('g', events(1), { expectedRevision: 1 }),
+    ]);
+    t.equal(ok1.status, 'fulfilled');
+    t.type(bad.status === 'rejected' ? bad.reason : undefined, DuplicateEventIdError, 'a reused id is refused');
+    t.type(wrong.status === 'rejected' ? wrong.reason : undefined, WrongExpectedRevisionError);
+    t.equal(ok2.status, 'fulfilled', 'later appends in the batch still commit');
+    const read = await store.readStream('g');
+    t.same(read.map((e) => e.revision), [0, 1, 2], 'the failed append left nothing behind');
+    t.equal(findBrokenLink(read), undefined);
+    const again = randomUUID();
+    await t.rejects(store.append('h', [newEvent('A', {}, { id: again }), newEvent('B', {}, { id: again })]), DuplicateEventIdError);
+    t.same(await store.readStream('h'), [], 'an id repeated inside one append is refused whole');
+  });
+
+  t.test('a file that cannot be opened is StoreUnavailableError', async (t) => {
+    t.throws(() => createSqliteEventStore({ file: join(tempDir(t), 'no', 'such', 'dir', 'e.sqlite') }), StoreUnavailableError);
+  });
+});
