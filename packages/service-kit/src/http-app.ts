@@ -53,7 +53,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    // OpenAPI component names allow only [A-Za-z0-9._-]
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`).replace(/[^A-Za-z0-9._-]/g, '.') },
   });
   // The documentation itself is public: routes registered in this scope are marked so.
   await app.register(async (docs) => {

@@ -20,10 +20,10 @@ export async function shutdown(app: FastifyInstance, closers: readonly Closer[],
   }
 }
 
-/** Listens, then shuts down gracefully on SIGINT/SIGTERM (a second signal exits at once). */
+/** Listens, then runs `stop` on SIGINT/SIGTERM (a second signal exits at once). */
 export async function serve(
   app: FastifyInstance,
-  options: { port: number; host: string; closers: readonly Closer[]; logger: Logger },
+  options: { port: number; host: string; stop: () => Promise<void>; logger: Logger },
 ): Promise<void> {
   await app.listen({ port: options.port, host: options.host });
   let stopping = false;
@@ -31,7 +31,7 @@ export async function serve(
     if (stopping) process.exit(1);
     stopping = true;
     options.logger.info({ signal }, 'shutting down');
-    shutdown(app, options.closers, options.logger).then(
+    options.stop().then(
       () => process.exit(0),
       (error: unknown) => {
         options.logger.error({ err: error }, 'shutdown failed');

@@ -22,13 +22,14 @@ export function parseWith<T>(schema: ZodType<T>, value: unknown, context = 'body
 }
 
 /** Counts appended events per service and type for `/metrics`; everything else passes through. */
-export function instrumentStore(store: EventStore, metrics: Metrics, service: string): EventStore {
+export function instrumentStore(store: EventStore, metrics: Metrics, service: string | ((stream: string) => string)): EventStore {
+  const serviceOf = typeof service === 'string' ? () => service : service;
   return new Proxy(store, {
     get(target, property, receiver) {
       if (property !== 'append') return Reflect.get(target, property, receiver);
       const append: EventStore['append'] = async (stream, events, options) => {
         const result = await target.append(stream, events, options);
-        for (const e of events) metrics.eventsAppended.inc({ service, type: e.type });
+        for (const e of events) metrics.eventsAppended.inc({ service: serviceOf(stream), type: e.type });
         return result;
       };
       return append;

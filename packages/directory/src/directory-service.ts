@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import type { EventStore } from '@lienthong/event-store';
+import { handleCommand, type CommandContext } from '@lienthong/decider';
+import { AppError, hashToken, isAppError, newToken, unprocessable, type StaffRole } from '@lienthong/service-kit';
+import { agencyDecider, organIdDecider, staffDecider, systemDecider } from './domain/deciders.js';
+import { DirectoryStreams } from './domain/events.js';
+import { organIdKey } from './domain/organ-id.js';
+import type { Agency, DirectoryView } from './projections/directory-projection.js';
+
+export interface DirectoryServiceDeps {
+  readonly store: EventStore;
+  readonly view: DirectoryView;
+  /** Waits until the read model has applied a position (read-your-writes for the caller). */
+  readonly waitFor: (position: number) => Promise<void>;
+}
+
+export interface RegisterAgencyInput {
+  organId: string;
+  name: string;
+  level?: string | undefined;
+  parentId?: string | undefined;
+  altIds?: string[] | undefined;
+}
+
+/** Command side of the directory: agencies, vendor systems, staff and their tokens. */
+export function createDirectoryService({ store, view, waitFor }: DirectoryServiceDeps) {
+  /** Claims an identifier for an agency; a claim left by a registration that never finished is taken over. */
+  async function claim(id: string, organId: string, context: CommandContext): Promise<void> {
+    const stream = DirectoryStreams.organId(organIdKey(id));
+    const claims = await store.readStream(stream, { direction: 'backward', maxCount: 1 });
+    const holder = claims[0]?.type === 'OrganIdReserved' ? (claims[0].data as { organId: string }).organId : null;
+    const holderExists = holder !== null && (await store.streamInfo(DirectoryStreams.agency(holder))) !== null;
+    await handleCommand(store, organIdDecider, stream, { type: 'ReserveOrganId', data: { id, organId, holderExists } }, context);
+  }
+
+  async function release(id: string, organId: string, context: CommandContext): Promise<void> {
+    await handleCommand(store, organIdDecider, DirectoryStreams.organId(organIdKey(id)), { type: 'ReleaseOrganId', data: { id, organId } }, context);
+  }
+
+  function resolveAll(ids: readonly string[], what: string): string[] {
+    const resolved = ids.map((id) => ({ id, organId: view.resolveOrganId(id) }));
+    const unknown = resolved.filter((r) => r.organId === null).map((r) => r.id);
+    if (unknown.length > 0) throw unprocessable(`unknown ${what}: ${unknown.join(', ')}`, { unknown });
+    return [...new Set(resolved.map((r) => r.organId!))];
+  }
+
+  return {
+    async registerAgency(input: RegisterAgencyInput, context: CommandContext): Promise<Agency> {
+      const organId = input.organId.trim();
+      const altIds = (input.altIds ?? []).map((a) => a.trim());
+      const keys = [organId, ...altIds].map(organIdKey);
+      if (new Set(keys).size !== keys.length)
+        throw new AppError('LT_VALIDATION', 'organId and altIds must all be different', {
+          errors: [{ path: 'body/altIds', message: 'repeats an identifier' }],
+        });
+      const parentId = input.parentId === undefined ? null : resolveAll([input.parentId], 'parent agency')[0]!;
+      // 1. claim every identifier (uniqueness across agencies, both forms and alternatives)
+      const claimed: string[] = [];
+      try {
+        for (const id of [organId, ...altIds]) {
+          await claim(id, organId, context);
+          claimed.push(id);
+        }
+      } catch (error) {
+        for (const id of claimed) await release(id, organId, context);
+        throw error;
+      }
+      // 2. register the agency itself
+      const result = await handleCommand(
+        store,
+        agencyDecider,
+        DirectoryStreams.agency(organId),
+        { type: 'RegisterAgency', data: { organId, name: input.name.trim(), level: input.level, parentId, altIds } },
+        context,
+      ).catch(async (error: unknown) => {
+        if (!(isAppError(error) && error.code === 'LT_DUPLICATE')) for (const id of claimed) await release(id, organId, context);
+        throw error;
+      });
+      await waitFor(result.appended.at(-1)!.position);
+      return view.getAgency(organId)!;
+    },
+
+    async registerSystem(
+      input: { name: string; vendor: string; organIds: string[]; requireValidSignature?: boolean | undefined },
+      context: CommandContext,
+    ) {
+      const organIds = resolveAll(input.organIds, 'organisations');
+      const systemId = randomUUID();
+      const token = newToken('system');
+      const data = { systemId, name: input.name.trim(), vendor: input.vendor.trim(), organIds, requireValidSignature: input.requireValidSignature ?? false, tokenHash: hashToken(token) };
+      const result = await handleCommand(store, systemDecider, DirectoryStreams.system(systemId), { type: 'RegisterSystem', data }, context);
+      await waitFor(result.appended.at(-1)!.position);
+      const { tokenHash: _hidden, ...shown } = data;
+      return { ...shown, token };
+    },
+
+    async registerStaff(input: { agencyId: string; name: string; roles: StaffRole[] }, context: CommandContext) {
+      const agencyId = resolveAll([input.agencyId], 'agency')[0]!;
+      const staffId = randomUUID();
+      const token = newToken('staff');
+      const data = { staffId, agencyId, name: input.name.trim(), roles: input.roles, tokenHash: hashToken(token) };
+      const result = await handleCommand(store, staffDecider, DirectoryStreams.staff(staffId), { type: 'RegisterStaff', data }, context);
+      await waitFor(result.appended.at(-1)!.position);
+      const { tokenHash: _hidden, ...shown } = data;
+      return { ...shown, token };
+    },
+  };
+}
+export type DirectoryService = ReturnType<typeof createDirectoryService>;

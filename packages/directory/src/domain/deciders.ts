@@ -1,0 +1,119 @@
+import { AppError, type StaffRole } from '@lienthong/service-kit';
+import { assertNever, type Decider } from '@lienthong/decider';
+import type { AgencyEvent, OrganIdEvent, StaffEvent, SystemEvent } from './events.js';
+import { organIdForm } from './organ-id.js';
+
+// ---- agency -------------------------------------------------------------------------------
+export type RegisterAgency = {
+  type: 'RegisterAgency';
+  data: { organId: string; name: string; level?: string | undefined; parentId?: string | null | undefined; altIds?: readonly string[] | undefined };
+};
+export type AgencyState = { registered: false } | { registered: true; organId: string; name: string; level: string | null; parentId: string | null; altIds: string[] };
+
+export const agencyDecider: Decider<AgencyState, RegisterAgency, AgencyEvent> = {
+  initialState: () => ({ registered: false }),
+  decide(command, state) {
+    switch (command.type) {
+      case 'RegisterAgency': {
+        if (state.registered) throw new AppError('LT_DUPLICATE', `agency ${state.organId} already exists`);
+        const { organId, name, level, parentId, altIds = [] } = command.data;
+        return [
+          {
+            type: 'AgencyRegistered',
+            data: { organId, name, level: level ?? null, parentId: parentId ?? null, altIds: [...altIds], form: organIdForm(organId) },
+          },
+        ];
+      }
+      default:
+        return assertNever(command.type, 'command');
+    }
+  },
+  evolve(state, event) {
+    switch (event.type) {
+      case 'AgencyRegistered': {
+        const { organId, name, level, parentId, altIds } = event.data;
+        return { registered: true, organId, name, level, parentId, altIds };
+      }
+      default:
+        return assertNever(event.type, 'event');
+    }
+  },
+};
+
+// ---- identifier claim ---------------------------------------------------------------------
+export type ReserveOrganId = { type: 'ReserveOrganId'; data: { id: string; organId: string; holderExists: boolean } };
+export type ReleaseOrganId = { type: 'ReleaseOrganId'; data: { id: string; organId: string } };
+export type OrganIdState = { holder: string | null };
+
+/**
+ * A claim whose holder agency was never created (a crash between claim and registration) is
+ * stale: the caller says so with `holderExists: false`, and the id can be claimed again.
+ */
+export const organIdDecider: Decider<OrganIdState, ReserveOrganId | ReleaseOrganId, OrganIdEvent> = {
+  initialState: () => ({ holder: null }),
+  decide(command, state) {
+    switch (command.type) {
+      case 'ReserveOrganId': {
+        const { id, organId, holderExists } = command.data;
+        if (state.holder === organId) return [];
+        if (state.holder !== null && holderExists)
+          throw new AppError('LT_DUPLICATE', `identifier ${id} already belongs to agency ${state.holder}`, {
+            extensions: { identifier: id, agency: state.holder },
+          });
+        return [{ type: 'OrganIdReserved', data: { id, organId } }];
+      }
+      case 'ReleaseOrganId':
+        return state.holder === command.data.organId ? [{ type: 'OrganIdReleased', data: command.data }] : [];
+      default:
+        return assertNever(command, 'command');
+    }
+  },
+  evolve(state, event) {
+    switch (event.type) {
+      case 'OrganIdReserved':
+        return { holder: event.data.organId };
+      case 'OrganIdReleased':
+        return state.holder === event.data.organId ? { holder: null } : state;
+      default:
+        return assertNever(event, 'event');
+    }
+  },
+};
+
+// ---- vendor system ------------------------------------------------------------------------
+export type RegisterSystem = {
+  type: 'RegisterSystem';
+  data: { systemId: string; name: string; vendor: string; organIds: readonly string[]; requireValidSignature: boolean; tokenHash: string };
+};
+export type SystemState = { registered: false } | { registered: true; systemId: string; organIds: string[] };
+
+export const systemDecider: Decider<SystemState, RegisterSystem, SystemEvent> = {
+  initialState: () => ({ registered: false }),
+  decide(command, state) {
+    if (state.registered) throw new AppError('LT_DUPLICATE', `system ${state.systemId} already exists`);
+    if (command.data.organIds.length === 0) throw new AppError('LT_VALIDATION', 'a system acts for at least one organisation');
+    return [{ type: 'SystemRegistered', data: { ...command.data, organIds: [...command.data.organIds] } }];
+  },
+  evolve(_state, event) {
+    return { registered: true, systemId: event.data.systemId, organIds: event.data.organIds };
+  },
+};
+
+// ---- staff --------------------------------------------------------------------------------
+export type RegisterStaff = {
+  type: 'RegisterStaff';
+  data: { staffId: string; agencyId: string; name: string; roles: readonly StaffRole[]; tokenHash: string };
+};
+export type StaffState = { registered: false } | { registered: true; staffId: string; agencyId: string; roles: StaffRole[] };
+
+export const staffDecider: Decider<StaffState, RegisterStaff, StaffEvent> = {
+  initialState: () => ({ registered: false }),
+  decide(command, state) {
+    if (state.registered) throw new AppError('LT_DUPLICATE', `staff ${state.staffId} already exists`);
+    if (command.data.roles.length === 0) throw new AppError('LT_VALIDATION', 'a staff member has at least one role');
+    return [{ type: 'StaffRegistered', data: { ...command.data, roles: [...command.data.roles] } }];
+  },
+  evolve(_state, event) {
+    return { registered: true, staffId: event.data.staffId, agencyId: event.data.agencyId, roles: event.data.roles };
+  },
+};

@@ -1,0 +1,40 @@
+import type { StaffRole } from '@lienthong/service-kit';
+import type { OrganIdForm } from './organ-id.js';
+
+/** Agency (cơ quan, đơn vị): one stream per agency, `agency-<organId>`. */
+export type AgencyRegistered = {
+  type: 'AgencyRegistered';
+  data: { organId: string; name: string; level: string | null; parentId: string | null; altIds: string[]; form: OrganIdForm };
+};
+export type AgencyEvent = AgencyRegistered;
+
+/** Claim on one identifier, stream `organid-<KEY>`: what makes identifiers unique across agencies. */
+export type OrganIdReserved = { type: 'OrganIdReserved'; data: { id: string; organId: string } };
+export type OrganIdReleased = { type: 'OrganIdReleased'; data: { id: string; organId: string } };
+export type OrganIdEvent = OrganIdReserved | OrganIdReleased;
+
+/** Vendor document system (hệ thống QLVB của nhà cung cấp), stream `system-<systemId>`. */
+export type SystemRegistered = {
+  type: 'SystemRegistered';
+  data: { systemId: string; name: string; vendor: string; organIds: string[]; requireValidSignature: boolean; tokenHash: string };
+};
+export type SystemEvent = SystemRegistered;
+
+/** Staff member (cán bộ) of one agency, stream `staff-<staffId>`. */
+export type StaffRegistered = {
+  type: 'StaffRegistered';
+  data: { staffId: string; agencyId: string; name: string; roles: StaffRole[]; tokenHash: string };
+};
+export type StaffEvent = StaffRegistered;
+
+export type DirectoryEvent = AgencyEvent | OrganIdEvent | SystemEvent | StaffEvent;
+
+export const DirectoryStreams = {
+  agency: (organId: string) => `agency-${organId}`,
+  organId: (key: string) => `organid-${key}`,
+  system: (systemId: string) => `system-${systemId}`,
+  staff: (staffId: string) => `staff-${staffId}`,
+} as const;
+
+/** Stream prefixes owned by the directory. */
+export const DIRECTORY_STREAM_PREFIXES = ['agency-', 'organid-', 'system-', 'staff-'] as const;

@@ -1,0 +1,122 @@
+import type { RecordedEvent } from '@lienthong/event-store';
+import { statement, type Database, type Projection } from '@lienthong/projections';
+import type { Principal, StaffRole } from '@lienthong/service-kit';
+import { DIRECTORY_STREAM_PREFIXES, type DirectoryEvent } from '../domain/events.js';
+import { organIdKey } from '../domain/organ-id.js';
+
+/** Agencies, their identifiers, systems and staff, and the token hashes that authenticate them. */
+export const directoryProjection: Projection = {
+  name: 'directory',
+  version: 1,
+  streamPrefixes: DIRECTORY_STREAM_PREFIXES.filter((p) => p !== 'organid-'),
+  init(db) {
+    db.exec(`
+      CREATE TABLE agencies (organ_id TEXT PRIMARY KEY, name TEXT NOT NULL, level TEXT, parent_id TEXT,
+        alt_ids TEXT NOT NULL, form TEXT NOT NULL, registered_at TEXT NOT NULL);
+      CREATE TABLE agency_ids (id_key TEXT PRIMARY KEY, organ_id TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE systems (system_id TEXT PRIMARY KEY, name TEXT NOT NULL, vendor TEXT NOT NULL, organ_ids TEXT NOT NULL,
+        require_valid_signature INTEGER NOT NULL, token_hash TEXT NOT NULL UNIQUE, registered_at TEXT NOT NULL);
+      CREATE TABLE staff (staff_id TEXT PRIMARY KEY, agency_id TEXT NOT NULL, name TEXT NOT NULL, roles TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE, registered_at TEXT NOT NULL);
+      CREATE INDEX staff_agency ON staff(agency_id);`);
+  },
+  apply(db: Database, recorded: RecordedEvent) {
+    const event = { type: recorded.type, data: recorded.data } as DirectoryEvent;
+    const at = recorded.metadata.at;
+    switch (event.type) {
+      case 'AgencyRegistered': {
+        const d = event.data;
+        db.prepare('INSERT INTO agencies VALUES (?, ?, ?, ?, ?, ?, ?)').run(d.organId, d.name, d.level, d.parentId, JSON.stringify(d.altIds), d.form, at);
+        const ids = db.prepare('INSERT OR REPLACE INTO agency_ids VALUES (?, ?)');
+        for (const id of [d.organId, ...d.altIds]) ids.run(organIdKey(id), d.organId);
+        return;
+      }
+      case 'SystemRegistered': {
+        const d = event.data;
+        db.prepare('INSERT INTO systems VALUES (?, ?, ?, ?, ?, ?, ?)').run(d.systemId, d.name, d.vendor, JSON.stringify(d.organIds), d.requireValidSignature ? 1 : 0, d.tokenHash, at);
+        return;
+      }
+      case 'StaffRegistered': {
+        const d = event.data;
+        db.prepare('INSERT INTO staff VALUES (?, ?, ?, ?, ?, ?)').run(d.staffId, d.agencyId, d.name, JSON.stringify(d.roles), d.tokenHash, at);
+        return;
+      }
+      default:
+        return; // identifier claims are not read here
+    }
+  },
+};
+
+export interface Agency {
+  readonly organId: string;
+  readonly name: string;
+  readonly level: string | null;
+  readonly parentId: string | null;
+  readonly altIds: string[];
+  readonly form: string;
+  readonly registeredAt: string;
+}
+
+interface AgencyRow {
+  organ_id: string;
+  name: string;
+  level: string | null;
+  parent_id: string | null;
+  alt_ids: string;
+  form: string;
+  registered_at: string;
+}
+
+const toAgency = (r: AgencyRow): Agency => ({
+  organId: r.organ_id,
+  name: r.name,
+  level: r.level,
+  parentId: r.parent_id,
+  altIds: JSON.parse(r.alt_ids) as string[],
+  form: r.form,
+  registeredAt: r.registered_at,
+});
+
+/** Queries over the directory read model; `db` is asked for each call because a rebuild swaps it. */
+export function directoryView(db: () => Database) {
+  return {
+    /** The agency's own organId for any of its identifiers, or null. */
+    resolveOrganId(id: string): string | null {
+      const row = statement(db(), 'SELECT organ_id FROM agency_ids WHERE id_key = ?').get(organIdKey(id)) as { organ_id: string } | undefined;
+      return row?.organ_id ?? null;
+    },
+    getAgency(id: string): Agency | null {
+      const row = statement(db(), 'SELECT a.* FROM agency_ids i JOIN agencies a ON a.organ_id = i.organ_id WHERE i.id_key = ?')
+        .get(organIdKey(id)) as AgencyRow | undefined;
+      return row ? toAgency(row) : null;
+    },
+    listAgencies(options: { limit: number; after?: string | undefined; parentId?: string | undefined }): Agency[] {
+      const rows = statement(db(), 
+          `SELECT * FROM agencies WHERE organ_id > ? AND (? IS NULL OR parent_id = ?) ORDER BY organ_id LIMIT ?`,
+        )
+        .all(options.after ?? '', options.parentId ?? null, options.parentId ?? null, options.limit) as AgencyRow[];
+      return rows.map(toAgency);
+    },
+    principalByTokenHash(hash: string): Principal | null {
+      const system = statement(db(), 'SELECT system_id, organ_ids, require_valid_signature FROM systems WHERE token_hash = ?').get(hash) as
+        | { system_id: string; organ_ids: string; require_valid_signature: number }
+        | undefined;
+      if (system)
+        return { kind: 'system', id: system.system_id, organIds: JSON.parse(system.organ_ids) as string[], requireValidSignature: system.require_valid_signature === 1 };
+      const staff = statement(db(), 'SELECT staff_id, agency_id, roles FROM staff WHERE token_hash = ?').get(hash) as
+        | { staff_id: string; agency_id: string; roles: string }
+        | undefined;
+      if (staff) return { kind: 'staff', id: staff.staff_id, agencyId: staff.agency_id, roles: JSON.parse(staff.roles) as StaffRole[] };
+      return null;
+    },
+    getSystem(systemId: string) {
+      const r = statement(db(), 'SELECT system_id, name, vendor, organ_ids, require_valid_signature, registered_at FROM systems WHERE system_id = ?').get(systemId) as
+        | { system_id: string; name: string; vendor: string; organ_ids: string; require_valid_signature: number; registered_at: string }
+        | undefined;
+      return r
+        ? { systemId: r.system_id, name: r.name, vendor: r.vendor, organIds: JSON.parse(r.organ_ids) as string[], requireValidSignature: r.require_valid_signature === 1, registeredAt: r.registered_at }
+        : null;
+    },
+  };
+}
+export type DirectoryView = ReturnType<typeof directoryView>;

@@ -1,0 +1,4 @@
+export type { AggregateType, Platform, ServiceModule, ServiceModuleFactory } from './types.js';
+export type { RunningHub, StartOptions } from './platform.js';
+export { startPlatform } from './platform.js';
+export { directoryModule } from './directory-module.js';

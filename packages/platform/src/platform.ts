@@ -1,0 +1,121 @@
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { openEventStore, type EventStore } from '@lienthong/event-store';
+import { createSqliteCheckpointStore, openBus, startRelay, type Bus, type Relay } from '@lienthong/bus';
+import { createProjectionRunner, type ProjectionRunner } from '@lienthong/projections';
+import {
+  createHttpApp,
+  createLogger,
+  createMetrics,
+  instrumentStore,
+  shutdown,
+  type Closer,
+  type Config,
+  type Logger,
+} from '@lienthong/service-kit';
+import { directoryProjection, directoryView } from '@lienthong/directory';
+import { adminTokenFor } from './admin-token.js';
+import { adminRoutes } from './admin-routes.js';
+import type { AggregateType, Platform, ServiceModule, ServiceModuleFactory } from './types.js';
+
+export interface RunningHub {
+  readonly app: FastifyInstance;
+  readonly platform: Platform;
+  readonly modules: readonly ServiceModule[];
+  readonly adminToken: string;
+  /** Graceful stop: intake, relays, modules, projections, bus, store. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly title: string;
+  readonly logger?: Logger;
+  /** Relay this deployment's streams to the bus (default true). */
+  readonly relay?: boolean;
+}
+
+/**
+ * Opens the store, the bus and the directory read model, builds one Fastify app and mounts the
+ * given services on it. The all-in-one host passes every service; a service alone passes itself.
+ */
+export async function startPlatform(config: Config, factories: readonly ServiceModuleFactory[], options: StartOptions): Promise<RunningHub> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const metrics = createMetrics();
+  const closers: Closer[] = [];
+  const rawStore: EventStore = await openEventStore({ url: config.eventStoreUrl, dataDir: config.dataDir, sync: config.sqliteSync });
+  const bus: Bus = await openBus({ natsUrl: config.natsUrl, dataDir: config.dataDir });
+  const checkpoints = createSqliteCheckpointStore(join(config.dataDir, 'relay-checkpoints.sqlite'));
+  const ownerOf: Array<{ prefix: string; service: string }> = [];
+  const store = instrumentStore(rawStore, metrics, (stream) => ownerOf.find((o) => stream.startsWith(o.prefix))?.service ?? 'unknown');
+  const projectionsDir = join(config.dataDir, 'projections');
+  const projections = new Map<string, ProjectionRunner>();
+  const aggregates: AggregateType[] = [];
+
+  const platform: Platform = {
+    config,
+    logger,
+    metrics,
+    store,
+    bus,
+    checkpoints,
+    projectionsDir,
+    projections,
+    aggregates,
+    directory: undefined as never, // set below, once its read model runs
+    async projection(projection, feed) {
+      if (projections.has(projection.name)) throw new Error(`projection ${projection.name} registered twice`);
+      const runner = createProjectionRunner({ projection, store, dir: projectionsDir, logger: logger.child({ projection: projection.name }), ...(feed ? { feed } : {}) });
+      await runner.start();
+      projections.set(projection.name, runner);
+      return runner;
+    },
+  };
+  metrics.onCollect(async () => {
+    for (const runner of projections.values()) metrics.projectionLag.set({ projection: runner.name }, (await runner.status()).lag);
+  });
+
+  const directoryRunner = await platform.projection(directoryProjection);
+  (platform as { directory: Platform['directory'] }).directory = directoryView(() => directoryRunner.db());
+
+  const adminToken = adminTokenFor(config.adminToken, config.dataDir, logger);
+  const app = await createHttpApp({
+    title: options.title,
+    logger,
+    metrics,
+    maxBodyBytes: config.maxBodyBytes,
+    auth: { adminToken, resolveToken: (hash) => platform.directory.principalByTokenHash(hash) },
+    readiness: [
+      { name: 'eventStore', check: () => rawStore.ping() },
+      { name: 'bus', check: () => bus.ping() },
+    ],
+  });
+
+  const modules: ServiceModule[] = [];
+  for (const factory of factories) {
+    const module = await factory(platform);
+    modules.push(module);
+    for (const prefix of module.streamPrefixes) ownerOf.push({ prefix, service: module.name });
+    aggregates.push(...(module.aggregates ?? []));
+    await module.register(app);
+  }
+  await app.register(adminRoutes, { platform });
+  await app.ready();
+
+  for (const module of modules) await module.start?.();
+  const relays: Closer[] = [];
+  if (options.relay !== false)
+    for (const module of modules.filter((m) => m.streamPrefixes.length > 0)) {
+      const relay: Relay = await startRelay({ store: rawStore, bus, service: module.name, streamPrefixes: module.streamPrefixes, checkpoints, logger: logger.child({ relay: module.name }) });
+      relays.push({ name: `relay ${module.name}`, close: () => relay.stop() });
+    }
+
+  closers.push(
+    ...relays,
+    ...modules.filter((m) => m.stop).map((m) => ({ name: m.name, close: () => m.stop!() })),
+    ...[...projections.values()].map((r) => ({ name: `projection ${r.name}`, close: () => r.stop() })),
+    { name: 'checkpoints', close: async () => checkpoints.close?.() },
+    { name: 'bus', close: () => bus.close() },
+    { name: 'event store', close: () => rawStore.close() },
+  );
+  return { app, platform, modules, adminToken, close: () => shutdown(app, closers, logger) };
+}

@@ -1,0 +1,48 @@
+import type { FastifyInstance } from 'fastify';
+import type { EventStore } from '@lienthong/event-store';
+import type { Bus, CheckpointStore } from '@lienthong/bus';
+import type { Projection, ProjectionFeed, ProjectionRunner } from '@lienthong/projections';
+import type { Config, Logger, Metrics, ReadinessCheck } from '@lienthong/service-kit';
+import type { DirectoryView } from '@lienthong/directory';
+
+/** An aggregate type, for audit time travel: the streams it lives in and how to fold them. */
+export interface AggregateType {
+  readonly name: string;
+  readonly streamPrefix: string;
+  readonly evolve: (state: unknown, event: { type: string; data: unknown }) => unknown;
+  readonly initialState: () => unknown;
+}
+
+/** One service of lienthong, mountable alone or in the all-in-one host. */
+export interface ServiceModule {
+  /** Names the service in bus subjects `lt.evt.<name>.<EventType>`. */
+  readonly name: string;
+  /** Streams the service owns; the platform relays their events to the bus. */
+  readonly streamPrefixes: readonly string[];
+  readonly aggregates?: readonly AggregateType[];
+  /** Registers the routes (before the app starts listening). */
+  register(app: FastifyInstance): Promise<void>;
+  /** Starts consumers, schedulers… after the projections of the platform are running. */
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+  readonly readiness?: readonly ReadinessCheck[];
+}
+
+export type ServiceModuleFactory = (platform: Platform) => ServiceModule | Promise<ServiceModule>;
+
+/** What every service gets from the host it runs in. */
+export interface Platform {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly store: EventStore;
+  readonly bus: Bus;
+  readonly checkpoints: CheckpointStore;
+  readonly directory: DirectoryView;
+  /** Folder for this deployment's read models. */
+  readonly projectionsDir: string;
+  /** Starts a read model (store feed by default) and registers it for `/v1/admin/projections` and metrics. */
+  projection(projection: Projection, feed?: ProjectionFeed): Promise<ProjectionRunner>;
+  readonly projections: ReadonlyMap<string, ProjectionRunner>;
+  readonly aggregates: AggregateType[];
+}

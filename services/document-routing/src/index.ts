@@ -1,0 +1,1 @@
+export { documentRoutingModule } from './module.js';

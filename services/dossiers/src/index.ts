@@ -1,0 +1,1 @@
+export { dossiersModule } from './module.js';

@@ -1,0 +1,1 @@
+export { statusTrackerModule } from './module.js';
