@@ -41,7 +41,20 @@ export interface NatsBusOptions {
   readonly ackWaitMs?: number;
 }
 
-/** NATS JetStream adapter: stream `LT_EVENTS`, one durable pull consumer per `durable` name. */
+/**
+ * NATS JetStream adapter: stream `LT_EVENTS` (file storage, `lt.evt.>`, dedupe window by
+ * `Nats-Msg-Id`), one durable pull consumer per `durable` name.
+ *
+ * - Order: consumers have `max_ack_pending: 1`, so a nak'ed message (redelivered after
+ *   `retryDelayMs`) comes back before anything published after it, whichever process consumes.
+ * - Service filter: one service → `filter_subject lt.evt.<service>.>`; several → `filter_subjects`
+ *   on nats-server ≥ 2.10, and on 2.9 (one filter per consumer) `lt.evt.>` with other services'
+ *   messages acked and skipped here. In that last case `pending()` also counts the skipped ones.
+ * - Outage: the connection reconnects forever; `publish` waits up to `publishTimeoutMs` for its
+ *   PubAck, then rejects with `BusUnavailableError`. Retrying is safe: the id dedupes it.
+ * - Acks are confirmed (`ackAck`, retried through a reconnect), so a server restart does not
+ *   make a handled message come back.
+ */
 export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
   const logger = options.logger ?? silentLogger;
   const publishTimeoutMs = options.publishTimeoutMs ?? 5_000;
@@ -281,7 +294,8 @@ function filterFor(
   return { filter_subject: STREAM_SUBJECTS }; // others are acked and skipped client-side
 }
 
-function versionAtLeast(version: string, major: number, minor: number): boolean {
+/** `2.10.3` ≥ 2.10? */
+export function versionAtLeast(version: string, major: number, minor: number): boolean {
   const [a = 0, b = 0] = version.split('.').map((part) => Number.parseInt(part, 10));
   return a > major || (a === major && b >= minor);
 }

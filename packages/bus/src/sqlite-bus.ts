@@ -135,22 +135,34 @@ export function createSqliteBus(options: SqliteBusOptions): SqliteBus {
       return { rows, skipTo: head };
     });
 
-    const ack = (seq: number): void => {
-      guard('ack', () => saveAcked.run(seq, Date.now(), durable));
+    /** The handler already ran: keep trying to record that, or it would run again. */
+    const ack = async (seq: number): Promise<void> => {
+      for (;;) {
+        try {
+          guard('ack', () => saveAcked.run(seq, Date.now(), durable));
+          return;
+        } catch (error) {
+          if (closed) return;
+          logger.error({ err: error, durable, seq }, 'sqlite bus: ack failed; retrying');
+          await sleep(pollIntervalMs);
+        }
+      }
     };
 
     const loop = (async () => {
       while (!abort.signal.aborted) {
         let batch: { rows: MessageRow[]; skipTo: number };
+        let acked: number;
         try {
-          batch = fetchBatch(readAcked());
+          acked = readAcked();
+          batch = fetchBatch(acked);
         } catch (error) {
           logger.error({ err: error, durable }, 'sqlite bus: reading messages failed');
           await sleep(pollIntervalMs, abort.signal);
           continue;
         }
         if (batch.rows.length === 0) {
-          if (batch.skipTo > readAcked()) ack(batch.skipTo);
+          if (batch.skipTo > acked) await ack(batch.skipTo);
           await new Promise<void>((resolve) => {
             wake = resolve;
             void sleep(pollIntervalMs, abort.signal).then(resolve);
@@ -170,7 +182,7 @@ export function createSqliteBus(options: SqliteBusOptions): SqliteBus {
               await sleep(retryDelayMs, abort.signal);
             }
           }
-          ack(row.seq);
+          await ack(row.seq);
         }
       }
     })();
