@@ -34,3 +34,6 @@ export type { RenderOptions } from './render.js';
 export { renderEdxml, renderEdxmlStream, renderStatus } from './render.js';
 export type { SignatureVerification, SignerInfo as SignatureSigner } from './signature.js';
 export { verifyEdxmlSignature } from './signature.js';
+export type { FromJsonOptions } from './json.js';
+export { documentFromJson, statusFromJson } from './json.js';
+export { documentJsonSchema, statusJsonSchema, DOCUMENT_SCHEMA_ID, STATUS_SCHEMA_ID } from './json-schema.js';

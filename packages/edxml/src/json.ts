@@ -1,0 +1,59 @@
+import type { AttachmentSink } from './attachments.js';
+import { Base64StreamDecoder } from './base64.js';
+import { EdxmlValidationError } from './errors.js';
+import { EdxmlDocument, EdxmlDocumentJson, EdxmlStatus, EdxmlStatusJson } from './model.js';
+import type { Attachment, Variant } from './model.js';
+import { compact } from './tree.js';
+
+/** The variant recorded for messages that arrived as JSON: they are taken as canonical. */
+const JSON_VARIANT: Variant = { namespaceStyle: 'prefixed', timestampFormat: 'yyyy/MM/dd', soapEnvelope: false };
+
+export interface FromJsonOptions {
+  /** Receives base64 `content` decoded. */
+  readonly attachments: AttachmentSink;
+  /** Size of content already stored, for attachments given by `sha256` without `size`; undefined when unknown. */
+  readonly stored?: (sha256: string) => Promise<{ size: number } | undefined>;
+}
+
+function zodIssues(error: { issues: { path: PropertyKey[]; message: string }[] }): EdxmlValidationError {
+  return new EdxmlValidationError(error.issues.map((i) => ({ path: i.path.map(String).join('/'), message: i.message })));
+}
+
+/**
+ * Reads the JSON form of a document (body of `POST /v1/documents` as JSON) into the model,
+ * writing base64 attachment content into the sink. Throws `EdxmlValidationError` with JSON paths.
+ */
+export async function documentFromJson(json: unknown, options: FromJsonOptions): Promise<EdxmlDocument> {
+  const parsed = EdxmlDocumentJson.safeParse(json);
+  if (!parsed.success) throw zodIssues(parsed.error);
+  const input = parsed.data;
+  const attachments: Attachment[] = [];
+  const problems: { path: string; message: string }[] = [];
+  for (const [i, a] of input.attachments.entries()) {
+    const meta = { contentId: a.contentId, name: a.name, description: a.description, contentType: a.contentType };
+    if ('content' in a) {
+      const writer = await options.attachments.begin(compact({ contentId: a.contentId, name: a.name, contentType: a.contentType }));
+      const decoder = new Base64StreamDecoder();
+      // Slices keep the decoded copy small even for a large base64 string.
+      for (let k = 0; k < a.content.length; k += 1 << 20) await writer.write(decoder.push(a.content.slice(k, k + (1 << 20))));
+      await writer.write(decoder.end());
+      attachments.push({ ...meta, ...(await writer.end()) });
+    } else {
+      const size = a.size ?? (await options.stored?.(a.sha256))?.size;
+      if (size === undefined) {
+        problems.push({ path: `attachments/${i}/sha256`, message: 'no stored content with this sha256' });
+        continue;
+      }
+      attachments.push({ ...meta, sha256: a.sha256, size });
+    }
+  }
+  if (problems.length > 0) throw new EdxmlValidationError(problems);
+  return EdxmlDocument.parse(compact({ ...input, attachments, variant: input.variant ?? JSON_VARIANT }));
+}
+
+/** Reads the JSON form of a status message into the model. */
+export function statusFromJson(json: unknown): EdxmlStatus {
+  const parsed = EdxmlStatusJson.safeParse(json);
+  if (!parsed.success) throw zodIssues(parsed.error);
+  return { ...parsed.data, variant: parsed.data.variant ?? JSON_VARIANT };
+}
