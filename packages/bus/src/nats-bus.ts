@@ -144,12 +144,20 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
       await confirmAck(msg);
     }
 
-    /** A lost ack means a redelivery (a duplicate at the consumer): confirm it, through a reconnect. */
+    /**
+     * A lost ack means a redelivery (a duplicate at the consumer): confirm it, through a reconnect.
+     * Sent as our own request: `JsMsg.ackAck()` sends only once and resolves false on a retry.
+     */
     async function confirmAck(msg: JsMsg): Promise<void> {
+      const reply = (msg as JsMsg & { readonly reply?: string }).reply;
+      if (!reply) {
+        msg.ack();
+        return;
+      }
       const deadline = Date.now() + Math.max(ackWaitMs, 10_000);
       for (let failures = 0; ; failures++) {
         try {
-          await msg.ackAck({ timeout: 2_000 });
+          await nc.request(reply, '+ACK', { timeout: 2_000 });
           return;
         } catch (error) {
           if (Date.now() > deadline || nc.isClosed()) {
