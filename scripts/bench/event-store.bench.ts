@@ -5,6 +5,7 @@
  * 2. batched appends of 100 events;
  * 3. readAll of everything written in 2.
  * Adapter and baseline runs alternate; the best of the rounds counts (the machine is shared).
+ * Reads of both kinds go over the same file, reopened after the writes.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -80,76 +81,107 @@ function openRaw(file: string, sync: SyncMode): Database.Database {
   return db;
 }
 
-interface Round {
-  concurrent: number;
-  rawConcurrent: number;
-  batched: number;
-  rawBatched: number;
-  readAll: number;
-  rawReadAll: number;
+interface Rates {
+  concurrent: number[];
+  rawConcurrent: number[];
+  batched: number[];
+  rawBatched: number[];
+  readAll: number[];
+  rawReadAll: number[];
 }
 
-async function oneRound(ctx: BenchContext, sync: SyncMode, round: number, sizes: { seconds: number; appends: number }): Promise<Round> {
-  const dir = ctx.tmpDir;
-  const tag = `${sync}-${round}`;
-  const batches = Array.from({ length: sizes.appends }, (_, b) =>
-    Array.from({ length: BATCH }, (_, i) => sampleEvent(b * BATCH + i)),
-  );
+interface Sizes {
+  readonly concurrentSeconds: number;
+  readonly concurrentRounds: number;
+  readonly appends: number;
+  readonly batchRounds: number;
+  readonly readRounds: number;
+}
+
+/** 1. 64 writers through the adapter vs raw transactions of 64 rows, alternating. */
+async function measureConcurrent(ctx: BenchContext, sync: SyncMode, sizes: Sizes, rates: Rates): Promise<void> {
+  const rows64 = Array.from({ length: WRITERS }, (_, i) => sampleEvent(i));
+  for (let r = 0; r < sizes.concurrentRounds; r++) {
+    const store = createSqliteEventStore({ file: join(ctx.tmpDir, `concurrent-${sync}-${r}.sqlite`), sync });
+    rates.concurrent.push(await concurrentWriters(store, sizes.concurrentSeconds, `c${r}`));
+    await store.close();
+    const db = openRaw(join(ctx.tmpDir, `raw-concurrent-${sync}-${r}.sqlite`), sync);
+    const insertRows = rawInserter(db);
+    const deadline = performance.now() + sizes.concurrentSeconds * 1000;
+    let n = 0;
+    const t0 = performance.now();
+    for (let i = 0; performance.now() < deadline; i++, n += WRITERS) {
+      insertRows(`raw64-${i}`, rows64.map((e) => ({ ...e, id: randomUUID() })));
+    }
+    rates.rawConcurrent.push(n / ((performance.now() - t0) / 1000));
+    db.close();
+  }
+}
+
+/** 2. and 3. Batched appends vs raw inserts of the same rows; then reads of the adapter's file. */
+async function measureBatchedAndRead(ctx: BenchContext, sync: SyncMode, sizes: Sizes, rates: Rates): Promise<void> {
   const total = sizes.appends * BATCH;
-
-  // Adapter.
-  const file = join(dir, `store-${tag}.sqlite`);
+  let file = '';
+  for (let r = 0; r < sizes.batchRounds; r++) {
+    const batches = Array.from({ length: sizes.appends }, (_, b) =>
+      Array.from({ length: BATCH }, (_, i) => sampleEvent(b * BATCH + i)),
+    );
+    file = join(ctx.tmpDir, `batched-${sync}-${r}.sqlite`);
+    const adapterFile = file;
+    const viaAdapter = async (): Promise<void> => {
+      const store = createSqliteEventStore({ file: adapterFile, sync });
+      const t0 = performance.now();
+      for (const [b, events] of batches.entries()) {
+        await store.append(`batch-${b}`, events, { expectedRevision: 'no_stream' });
+      }
+      rates.batched.push(total / ((performance.now() - t0) / 1000));
+      await store.close();
+    };
+    const viaRaw = (): void => {
+      const db = openRaw(join(ctx.tmpDir, `raw-batched-${sync}-${r}.sqlite`), sync);
+      const insertRows = rawInserter(db);
+      const t0 = performance.now();
+      for (const [b, events] of batches.entries()) insertRows(`batch-${b}`, events);
+      rates.rawBatched.push(total / ((performance.now() - t0) / 1000));
+      db.close();
+    };
+    // Alternate which goes first: the second one meets warmer caches.
+    if (r % 2 === 0) {
+      await viaAdapter();
+      viaRaw();
+    } else {
+      viaRaw();
+      await viaAdapter();
+    }
+  }
+  // Both readers over the same file, in the same state.
   const store = createSqliteEventStore({ file, sync });
-  const concurrent = await concurrentWriters(store, sizes.seconds, tag);
-  let t0 = performance.now();
-  for (const [b, events] of batches.entries()) {
-    await store.append(`${tag}-batch-${b}`, events, { expectedRevision: 'no_stream' });
-  }
-  const batched = total / ((performance.now() - t0) / 1000);
-  const head = await store.headPosition();
-  t0 = performance.now();
-  const all = await store.readAll();
-  const readAll = all.length / ((performance.now() - t0) / 1000);
-  if (all.length !== head) throw new Error(`readAll returned ${all.length} of ${head} events`);
-  await store.close();
-
-  // Raw better-sqlite3: the same rows, the same pragmas.
-  const rawDb = openRaw(join(dir, `raw-${tag}.sqlite`), sync);
-  const insertRows = rawInserter(rawDb);
-  // 64 rows per transaction: what one group commit of the 64 writers costs at best.
-  const rows64 = batches.flat().slice(0, WRITERS);
-  const deadline = performance.now() + sizes.seconds * 1000;
-  let n = 0;
-  t0 = performance.now();
-  for (let i = 0; performance.now() < deadline; i++, n += WRITERS) insertRows(`${tag}-raw64-${i}`, rows64.map((e) => ({ ...e, id: randomUUID() })));
-  const rawConcurrent = n / ((performance.now() - t0) / 1000);
-  t0 = performance.now();
-  for (const [b, events] of batches.entries()) insertRows(`${tag}-batch-${b}`, events);
-  const rawBatched = total / ((performance.now() - t0) / 1000);
-  rawDb.close();
-
-  // Raw select + JSON.parse, over the adapter's own file (identical rows).
   const reader = new Database(file, { readonly: true });
-  t0 = performance.now();
-  const rows = reader.prepare('SELECT position, id, stream, revision, type, data, metadata, prev_hash, hash FROM events ORDER BY position').all() as { data: string; metadata: string }[];
-  let parsed = 0;
-  for (const row of rows) {
-    JSON.parse(row.data);
-    JSON.parse(row.metadata);
-    parsed++;
+  const select = reader.prepare('SELECT position, id, stream, revision, type, data, metadata, prev_hash, hash FROM events ORDER BY position');
+  for (let r = 0; r < sizes.readRounds; r++) {
+    let t0 = performance.now();
+    const all = await store.readAll();
+    rates.readAll.push(all.length / ((performance.now() - t0) / 1000));
+    if (all.length !== total) throw new Error(`readAll returned ${all.length} of ${total} events`);
+    t0 = performance.now();
+    const rows = select.all() as { data: string; metadata: string }[];
+    for (const row of rows) {
+      JSON.parse(row.data);
+      JSON.parse(row.metadata);
+    }
+    rates.rawReadAll.push(rows.length / ((performance.now() - t0) / 1000));
   }
-  const rawReadAll = parsed / ((performance.now() - t0) / 1000);
   reader.close();
-  return { concurrent, rawConcurrent, batched, rawBatched, readAll, rawReadAll };
+  await store.close();
 }
 
-function best(rounds: readonly Round[], key: keyof Round): number {
-  return Math.max(...rounds.map((r) => r[key]));
-}
+const best = (values: readonly number[]): number => Math.max(...values);
+const show = (values: readonly number[]): string => values.map((v) => Math.round(v)).join(' ');
 
 export default async function eventStoreBench(ctx: BenchContext): Promise<BenchReport> {
-  const sizes = ctx.quick ? { seconds: 0.5, appends: 20 } : { seconds: 2.5, appends: 200 };
-  const roundsPerMode = ctx.quick ? 1 : 3;
+  const sizes: Sizes = ctx.quick
+    ? { concurrentSeconds: 0.5, concurrentRounds: 1, appends: 20, batchRounds: 1, readRounds: 1 }
+    : { concurrentSeconds: 1.5, concurrentRounds: 3, appends: 100, batchRounds: 5, readRounds: 3 };
   const metrics: Record<string, Metric> = {};
   const baseline: Record<string, Metric> = {};
   const ratios: Record<string, number> = {};
@@ -157,24 +189,22 @@ export default async function eventStoreBench(ctx: BenchContext): Promise<BenchR
   const rate = (value: number): Metric => ({ value: Math.round(value), unit: 'events/s' });
 
   for (const sync of ['full', 'normal'] as const) {
-    const rounds: Round[] = [];
-    for (let r = 0; r < roundsPerMode; r++) {
-      const result = await oneRound(ctx, sync, r, sizes);
-      ctx.log(`sync=${sync} round ${r + 1}: ${JSON.stringify(Object.fromEntries(Object.entries(result).map(([k, v]) => [k, Math.round(v)])))}`);
-      rounds.push(result);
-    }
-    metrics[`${sync}.concurrent64`] = rate(best(rounds, 'concurrent'));
-    metrics[`${sync}.batched100`] = rate(best(rounds, 'batched'));
-    metrics[`${sync}.readAll`] = rate(best(rounds, 'readAll'));
-    baseline[`${sync}.raw64PerTransaction`] = rate(best(rounds, 'rawConcurrent'));
-    baseline[`${sync}.rawBatched100`] = rate(best(rounds, 'rawBatched'));
-    baseline[`${sync}.rawSelectParse`] = rate(best(rounds, 'rawReadAll'));
-    ratios[`${sync}.concurrent64/raw64PerTransaction`] = round(best(rounds, 'concurrent') / best(rounds, 'rawConcurrent'));
-    const batchedRatio = best(rounds, 'batched') / best(rounds, 'rawBatched');
-    const readRatio = best(rounds, 'readAll') / best(rounds, 'rawReadAll');
+    const rates: Rates = { concurrent: [], rawConcurrent: [], batched: [], rawBatched: [], readAll: [], rawReadAll: [] };
+    await measureConcurrent(ctx, sync, sizes, rates);
+    await measureBatchedAndRead(ctx, sync, sizes, rates);
+    for (const [key, values] of Object.entries(rates)) ctx.log(`sync=${sync} ${key}: ${show(values)}`);
+    metrics[`${sync}.concurrent64`] = rate(best(rates.concurrent));
+    metrics[`${sync}.batched100`] = rate(best(rates.batched));
+    metrics[`${sync}.readAll`] = rate(best(rates.readAll));
+    baseline[`${sync}.raw64PerTransaction`] = rate(best(rates.rawConcurrent));
+    baseline[`${sync}.rawBatched100`] = rate(best(rates.rawBatched));
+    baseline[`${sync}.rawSelectParse`] = rate(best(rates.rawReadAll));
+    const batchedRatio = best(rates.batched) / best(rates.rawBatched);
+    const readRatio = best(rates.readAll) / best(rates.rawReadAll);
+    ratios[`${sync}.concurrent64/raw64PerTransaction`] = round(best(rates.concurrent) / best(rates.rawConcurrent));
     ratios[`${sync}.batched100/rawBatched100`] = round(batchedRatio);
     ratios[`${sync}.readAll/rawSelectParse`] = round(readRatio);
-    if (sync === 'full') targets.push(atLeast('full: 64 concurrent writers, events/s', 10_000, Math.round(best(rounds, 'concurrent'))));
+    if (sync === 'full') targets.push(atLeast('full: 64 concurrent writers, events/s', 10_000, Math.round(best(rates.concurrent))));
     targets.push(atLeast(`${sync}: batched appends / raw insert`, 0.8, batchedRatio));
     targets.push(atLeast(`${sync}: readAll / raw select + JSON.parse`, 0.8, readRatio));
   }
@@ -185,8 +215,9 @@ export default async function eventStoreBench(ctx: BenchContext): Promise<BenchR
     ratios,
     targets,
     notes: [
-      `best of ${roundsPerMode} alternating rounds per sync mode; ${sizes.appends} appends of ${BATCH} events; concurrent runs ${sizes.seconds} s`,
-      'raw baseline: same events table, same pragmas, JSON.stringify + SHA-256 per row, one transaction per 100 (or 64) rows',
+      `best of alternating rounds (the machine is shared): concurrent ${sizes.concurrentRounds} x ${sizes.concurrentSeconds} s, ` +
+        `batched ${sizes.batchRounds} x ${sizes.appends} appends of ${BATCH} events, readAll ${sizes.readRounds} x ${sizes.appends * BATCH} events`,
+      'raw baseline: same events table and pragmas, JSON.stringify + SHA-256 per row, one transaction per 100 (or 64) rows',
     ],
   };
 }

@@ -8,94 +8,70 @@ import { hash } from 'node:crypto';
 
 /** Canonical JSON (RFC 8785), identical to the `canonicalize` package for JSON values. */
 export function canonicalJson(value: unknown): string {
-  // Fast path: a copy whose keys were inserted in sorted order, serialised natively.
-  const copy = sortedCopy(value);
-  if (copy !== UNSORTABLE) return JSON.stringify(copy);
-  return serialize(value);
-}
-
-const UNSORTABLE = Symbol('unsortable');
-
-/**
- * Returns a copy with every object's keys in code-unit order, or UNSORTABLE when property order
- * cannot express it: integer-like keys always iterate first, `__proto__` cannot be assigned.
- */
-function sortedCopy(value: unknown): unknown {
-  if (value === null || typeof value !== 'object') {
-    if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError(`${value} is not allowed in JSON`);
-    if (value === undefined || typeof value === 'function' || typeof value === 'symbol') {
-      throw new TypeError(`a ${typeof value} cannot be serialised as JSON`);
-    }
-    return value;
-  }
-  const withToJson = value as { toJSON?: unknown };
-  if (typeof withToJson.toJSON === 'function') return sortedCopy((withToJson.toJSON as () => unknown)());
-  if (Array.isArray(value)) {
-    const out = new Array<unknown>(value.length);
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
-      if (item === undefined || typeof item === 'symbol' || typeof item === 'function') {
-        out[i] = null;
-        continue;
-      }
-      const copied = sortedCopy(item);
-      if (copied === UNSORTABLE) return UNSORTABLE;
-      out[i] = copied;
-    }
-    return out;
-  }
-  const record = value as Record<string, unknown>;
-  const keys = Object.keys(record);
-  let sorted = true;
-  for (let i = 1; i < keys.length; i++) {
-    if ((keys[i - 1] as string) > (keys[i] as string)) {
-      sorted = false;
+  switch (typeof value) {
+    case 'string':
+      return quote(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError(`${value} is not allowed in JSON`);
+      // Number-to-string is what both JSON.stringify and RFC 8785 use.
+      return String(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
       break;
-    }
+    default:
+      throw new TypeError(`a ${typeof value} cannot be serialised as JSON`);
   }
-  if (!sorted) keys.sort();
-  const out: Record<string, unknown> = {};
-  for (const key of keys) {
-    const first = key.charCodeAt(0);
-    if ((first >= 48 && first <= 57) || key === '__proto__') return UNSORTABLE;
-    const item = record[key];
-    if (item === undefined || typeof item === 'symbol' || typeof item === 'function') continue;
-    const copied = sortedCopy(item);
-    if (copied === UNSORTABLE) return UNSORTABLE;
-    out[key] = copied;
-  }
-  return out;
-}
-
-/** The slow path: serialise node by node (any key order). */
-function serialize(value: unknown): string {
-  if (value === null || typeof value !== 'object') {
-    if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError(`${value} is not allowed in JSON`);
-    const text = JSON.stringify(value) as string | undefined;
-    if (text === undefined) throw new TypeError(`a ${typeof value} cannot be serialised as JSON`);
-    return text;
-  }
+  if (value === null) return 'null';
   const withToJson = value as { toJSON?: unknown };
-  if (typeof withToJson.toJSON === 'function') return serialize((withToJson.toJSON as () => unknown)());
+  if (typeof withToJson.toJSON === 'function') return canonicalJson((withToJson.toJSON as () => unknown)());
   if (Array.isArray(value)) {
     let out = '[';
     for (let i = 0; i < value.length; i++) {
       if (i > 0) out += ',';
       const item: unknown = value[i];
-      out += item === undefined || typeof item === 'symbol' || typeof item === 'function' ? 'null' : serialize(item);
+      out += isSkipped(item) ? 'null' : canonicalJson(item);
     }
     return out + ']';
   }
   const record = value as Record<string, unknown>;
+  const keys = sortKeys(Object.keys(record));
   let out = '{';
   let first = true;
-  for (const key of Object.keys(record).sort()) {
+  for (const key of keys) {
     const item = record[key];
-    if (item === undefined || typeof item === 'symbol' || typeof item === 'function') continue;
-    out += (first ? '' : ',') + JSON.stringify(key) + ':' + serialize(item);
+    if (isSkipped(item)) continue;
+    out += (first ? '' : ',') + quote(key) + ':' + canonicalJson(item);
     first = false;
   }
   return out + '}';
+}
+
+/** Characters JSON.stringify would escape (surrogates are left to it, paired or not). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** Most strings need no escaping: skip the native call for them. */
+function quote(text: string): string {
+  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
+}
+
+function isSkipped(item: unknown): boolean {
+  return item === undefined || typeof item === 'function' || typeof item === 'symbol';
+}
+
+/** By UTF-16 code units (RFC 8785); insertion sort for the usual handful of keys. */
+function sortKeys(keys: string[]): string[] {
+  if (keys.length > 24) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i] as string;
+    let j = i - 1;
+    while (j >= 0 && (keys[j] as string) > key) {
+      keys[j + 1] = keys[j] as string;
+      j--;
+    }
+    keys[j + 1] = key;
+  }
+  return keys;
 }
 
 /** The scalar fields of an event; `data` and `metadata` come as canonical JSON text. */
@@ -111,8 +87,8 @@ export interface CanonicalParts {
 /** Same digest as `hashEvent(event, prevHash)`; keys in canonical (code-unit) order. */
 export function hashCanonical(parts: CanonicalParts, prevHash: string): string {
   const canonical =
-    `{"data":${parts.dataJson},"id":${JSON.stringify(parts.id)},"metadata":${parts.metadataJson},` +
-    `"revision":${parts.revision},"stream":${JSON.stringify(parts.stream)},"type":${JSON.stringify(parts.type)}}`;
+    `{"data":${parts.dataJson},"id":${quote(parts.id)},"metadata":${parts.metadataJson},` +
+    `"revision":${parts.revision},"stream":${quote(parts.stream)},"type":${quote(parts.type)}}`;
   // One-shot hash: no Hash object per event.
   return hash('sha256', `${prevHash}\n${canonical}`, 'hex');
 }

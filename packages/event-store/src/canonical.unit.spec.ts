@@ -10,27 +10,30 @@ const samples: unknown[] = [
   { date: new Date('2026-01-02T03:04:05.000Z'), nested: [undefined, () => 1, Symbol('s')] },
   JSON.parse('{"__proto__": {"x": 1}, "a": 2}'),
   [[1, [2, [3]]], { k: [{ b: 2, a: 1 }] }],
+  { q: 'say "hi"\\ \u0001 \t \u2028 \u2029 😀 \udfff', '\u007f': -0, n: [1e-7, 123456789012345680000, 0.1] },
+  Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${(i * 7919) % 40}`, i])),
 ];
 
 t.test('an event read back (JSON.parse of the stored text) verifies with hashEvent', async (t) => {
-  for (const data of samples) {
+  for (const [i, data] of samples.entries()) {
     const metadata = { correlationId: 'c', actor: 'a', at: 'now' };
     const dataJson = canonicalJson(data);
     const fast = hashCanonical({ id: 'i', stream: 's', revision: 0, type: 'T', dataJson, metadataJson: canonicalJson(metadata) }, 'q');
     const readBack = { id: 'i', stream: 's', revision: 0, type: 'T', data: JSON.parse(dataJson) as unknown, metadata };
-    t.equal(fast, hashEvent(readBack, 'q'), `read-back hash for ${dataJson}`);
+    t.equal(fast, hashEvent(readBack, 'q'), `read-back hash of sample ${i}`);
   }
 });
 
 t.test('canonicalJson matches the canonicalize package on JSON values', async (t) => {
   // (The package prints `undefined` for a function inside an array; that sample is left out.)
-  for (const data of samples.filter((_, i) => i !== 11)) {
+  for (const [i, data] of samples.entries()) {
+    if (i === 11) continue;
     const fields = { id: 'id-1', stream: 'dossier-1', revision: 3, type: 'T', data, metadata: { correlationId: 'c', actor: 'a', at: 'now' } };
     const fast = hashCanonical(
       { ...fields, dataJson: canonicalJson(data), metadataJson: canonicalJson(fields.metadata) },
       'p'.repeat(64),
     );
-    t.equal(fast, hashEvent(fields, 'p'.repeat(64)), `same hash for ${JSON.stringify(data) ?? String(data)}`);
+    t.equal(fast, hashEvent(fields, 'p'.repeat(64)), `same hash for sample ${i}`);
   }
 });
 

@@ -113,10 +113,10 @@ class SqliteEventStore implements EventStore {
       ),
       readForward: db.prepare<[string, number, number], EventRow>(
         `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
-      ),
+      ).raw(true),
       readBackward: db.prepare<[string, number, number], EventRow>(
         `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
-      ),
+      ).raw(true),
       listStreams: db.prepare<[string, string, number], StreamRow>(
         `SELECT stream, revision, position, last_hash, created_at, updated_at FROM streams
          WHERE revision >= 0 AND stream GLOB ? AND stream > ? ORDER BY stream LIMIT ?`,
@@ -262,7 +262,7 @@ class SqliteEventStore implements EventStore {
       let sql = `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? AND position <= ?`;
       if (prefixes.length > 0) sql += ` AND (${prefixes.map(() => 'stream GLOB ?').join(' OR ')})`;
       if (types.length > 0) sql += ` AND type IN (${types.map(() => '?').join(', ')})`;
-      statement = this.db.prepare<unknown[], EventRow>(`${sql} ORDER BY position LIMIT ?`);
+      statement = this.db.prepare<unknown[], EventRow>(`${sql} ORDER BY position LIMIT ?`).raw(true);
       this.readAllStatements.set(key, statement);
     }
     return statement.all(after, upTo, ...prefixes.map(prefixGlob), ...types, limit);

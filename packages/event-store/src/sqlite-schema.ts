@@ -42,29 +42,23 @@ export function applyPragmas(db: Database.Database, sync: SyncMode): void {
 
 export const EVENT_COLUMNS = 'position, id, stream, revision, type, data, metadata, prev_hash, hash';
 
-export interface EventRow {
-  position: number;
-  id: string;
-  stream: string;
-  revision: number;
-  type: string;
-  data: string;
-  metadata: string;
-  prev_hash: string;
-  hash: string;
-}
+/** A row of EVENT_COLUMNS in raw (array) mode: no per-row object before the event itself. */
+export type EventRow = [
+  position: number, id: string, stream: string, revision: number, type: string,
+  data: string, metadata: string, prevHash: string, hash: string,
+];
 
 export function toRecorded(row: EventRow): RecordedEvent {
   return {
-    id: row.id,
-    stream: row.stream,
-    revision: row.revision,
-    position: row.position,
-    type: row.type,
-    data: JSON.parse(row.data) as unknown,
-    metadata: JSON.parse(row.metadata) as EventMetadata,
-    prevHash: row.prev_hash,
-    hash: row.hash,
+    id: row[1],
+    stream: row[2],
+    revision: row[3],
+    position: row[0],
+    type: row[4],
+    data: JSON.parse(row[5]) as unknown,
+    metadata: JSON.parse(row[6]) as EventMetadata,
+    prevHash: row[7],
+    hash: row[8],
   };
 }
 
