@@ -1,8 +1,62 @@
-import type { ServiceModuleFactory } from '@lienthong/platform';
+import { openBlobStore } from '@lienthong/blob-store';
+import type { AggregateType, ServiceModuleFactory } from '@lienthong/platform';
+import { deliveryDecider } from './domain/delivery-decider.js';
+import { documentDecider } from './domain/document-decider.js';
+import { DOCUMENT_STREAM_PREFIXES } from './domain/events.js';
+import { createDocumentService } from './document-service.js';
+import { createDeliveryStream, type DeliveryStream } from './http/delivery-stream.js';
+import { documentRoutes } from './http/routes.js';
+import { routingProjection } from './projections/routing-projection.js';
+import { routingView } from './projections/routing-view.js';
+import { createRevisionReactor } from './revision-reactor.js';
 
-/** edXML document routing between vendor document systems (văn bản điện tử liên thông). */
-export const documentRoutingModule: ServiceModuleFactory = () => ({
-  name: 'document-routing',
-  streamPrefixes: ['document-', 'delivery-'],
-  register: async () => {},
+/** Signatures are verified on packages up to this size; larger ones are recorded as not verified. */
+const VERIFY_MAX_BYTES = 32 * 1024 * 1024;
+
+const aggregate = (name: string, streamPrefix: string, decider: { evolve: (s: never, e: never) => unknown; initialState: () => unknown }): AggregateType => ({
+  name,
+  streamPrefix,
+  evolve: decider.evolve as AggregateType['evolve'],
+  initialState: decider.initialState,
 });
+
+/**
+ * edXML document routing between vendor document systems (văn bản điện tử liên thông):
+ * submission, deliveries from an event-sourced inbox, statuses, revisions, attachments.
+ * `LT_HUB_ORGAN_ID` names the hub in the TraceHeader it appends (default `lienthong`).
+ */
+export const documentRoutingModule: ServiceModuleFactory = async (platform) => {
+  const { config, logger } = platform;
+  const blobs = await openBlobStore({ natsUrl: config.natsUrl, dataDir: config.dataDir });
+  let stream: DeliveryStream | undefined;
+  const runner = await platform.projection(routingProjection({ onDelivery: (d) => stream?.publish(d) }));
+  const view = routingView(() => runner.db());
+  const service = createDocumentService({
+    store: platform.store,
+    view,
+    directory: platform.directory,
+    blobs,
+    waitFor: (position) => runner.waitFor(position),
+    hubOrganId: process.env.LT_HUB_ORGAN_ID?.trim() || 'lienthong',
+    maxBodyBytes: config.maxBodyBytes,
+    verifyMaxBytes: VERIFY_MAX_BYTES,
+  });
+  const deliveryStream = createDeliveryStream({ service, directory: platform.directory, logger: logger.child({ module: 'document-routing' }) });
+  stream = deliveryStream;
+  const reactor = createRevisionReactor({ store: platform.store, checkpoints: platform.checkpoints, logger: logger.child({ reactor: 'revisions' }) });
+  return {
+    name: 'document-routing',
+    streamPrefixes: DOCUMENT_STREAM_PREFIXES,
+    aggregates: [aggregate('document', 'document-', documentDecider), aggregate('delivery', 'delivery-', deliveryDecider)],
+    readiness: [{ name: 'blobStore', check: () => blobs.ping() }],
+    register: async (app) => {
+      await app.register(documentRoutes, { service, stream: deliveryStream, directory: platform.directory, maxBodyBytes: config.maxBodyBytes });
+    },
+    start: async () => reactor.start(),
+    stop: async () => {
+      deliveryStream.close();
+      await reactor.stop();
+      await blobs.close();
+    },
+  };
+};

@@ -1,0 +1,203 @@
+import { AppError } from '@lienthong/service-kit';
+import { assertNever, type Decider } from '@lienthong/decider';
+import type { EdxmlDocument, EdxmlStatus, StaffInfo } from '@lienthong/edxml';
+import type { DocumentEvent, Recipient, RevisionKind, SignatureRecord } from './events.js';
+import { deliveryIdFor, statusIdFor } from './ids.js';
+
+/** An identifier as the sender wrote it, and the agency the directory resolved it to (null: unknown). */
+export interface ResolvedOrgan {
+  readonly given: string;
+  readonly organId: string | null;
+}
+
+/** A referenced earlier document, resolved by the service (null: the hub never routed it). */
+export interface ResolvedReference {
+  readonly given: string;
+  readonly kind: RevisionKind;
+  readonly documentId: string | null;
+  readonly recipients: readonly string[];
+}
+
+export type SubmitDocument = {
+  type: 'SubmitDocument';
+  data: {
+    documentId: string;
+    systemId: string;
+    /** Organisations the calling system acts for. */
+    callerOrganIds: readonly string[];
+    requireValidSignature: boolean;
+    from: ResolvedOrgan;
+    to: readonly ResolvedOrgan[];
+    references: readonly ResolvedReference[];
+    edxmlDocumentId: string | null;
+    idempotency: { key: string; bodySha256: string };
+    format: 'edxml' | 'json';
+    document: EdxmlDocument;
+    signature: SignatureRecord;
+  };
+};
+
+export type RecordRevision = { type: 'RecordRevision'; data: { revisionId: string; kind: RevisionKind; reason: string | null } };
+
+export type ReportStatus = {
+  type: 'ReportStatus';
+  data: {
+    callerOrganIds: readonly string[];
+    from: ResolvedOrgan;
+    /** Retries of one status carry the same key (Idempotency-Key, or the status itself). */
+    key: string;
+    statusCode: string;
+    description: string | null;
+    staff: StaffInfo | null;
+    timestamp: string;
+    status: EdxmlStatus;
+    /** `ResponseFor/OrganId`: for a recall request (13), the recipient asked; null for every recipient. */
+    addressee: string | null;
+  };
+};
+
+export type DocumentCommand = SubmitDocument | RecordRevision | ReportStatus;
+
+export type DocumentState =
+  | { readonly exists: false }
+  | {
+      readonly exists: true;
+      readonly documentId: string;
+      readonly senderOrganId: string;
+      readonly bodySha256: string;
+      readonly recipients: readonly Recipient[];
+      readonly revisions: readonly string[];
+      readonly statusIds: readonly string[];
+    };
+
+/** Status 13 (recall requested) goes from the sender to recipients; every other code from a recipient to the sender. */
+const RECALL_REQUESTED = '13';
+
+function submit(command: SubmitDocument['data'], state: DocumentState): DocumentEvent[] {
+  const { from } = command;
+  // 1. the caller must act for the sender
+  if (from.organId === null || !command.callerOrganIds.includes(from.organId))
+    throw new AppError('LT_FORBIDDEN', `this system does not act for the sender ${from.given}`);
+  // 2. a retry: the same key and body answer the same; another body is a conflict
+  if (state.exists) {
+    if (state.bodySha256 === command.idempotency.bodySha256) return [];
+    throw new AppError('LT_IDEMPOTENCY_MISMATCH', `idempotency key "${command.idempotency.key}" was already used by ${from.organId} for another document`, {
+      extensions: { documentId: state.documentId },
+    });
+  }
+  // 3. every recipient and every referenced document must be known
+  const unknown = command.to.filter((t) => t.organId === null).map((t) => t.given);
+  if (unknown.length > 0) throw new AppError('LT_UNPROCESSABLE', `unknown recipients: ${unknown.join(', ')}`, { extensions: { unknown } });
+  const unknownReferences = command.references.filter((r) => r.documentId === null).map((r) => r.given);
+  if (unknownReferences.length > 0)
+    throw new AppError('LT_UNPROCESSABLE', `references documents this hub never routed from ${from.organId}: ${unknownReferences.join(', ')}`, {
+      extensions: { unknownReferences },
+    });
+  // 4. a system registered with requireValidSignature sends only validly signed documents
+  if (command.requireValidSignature && command.signature.status !== 'valid')
+    throw new AppError('LT_UNPROCESSABLE', `this system must sign its documents; the signature is ${command.signature.status}${command.signature.reason ? `: ${command.signature.reason}` : ''}`, {
+      extensions: { signature: command.signature.status },
+    });
+  // 5. one delivery per recipient: those named in To, then those of the revised documents
+  const recipients: Recipient[] = [];
+  const add = (organId: string, via: Recipient['via']) => {
+    if (!recipients.some((r) => r.organId === organId)) recipients.push({ organId, deliveryId: deliveryIdFor(command.documentId, organId), via });
+  };
+  for (const t of command.to) add(t.organId!, 'to');
+  for (const r of command.references) for (const organId of r.recipients) add(organId, 'revision');
+  const revises = [...new Map(command.references.map((r) => [r.documentId!, { documentId: r.documentId!, kind: r.kind }])).values()];
+  return [
+    {
+      type: 'DocumentSubmitted',
+      data: {
+        documentId: command.documentId,
+        sender: { organId: from.organId, systemId: command.systemId },
+        edxmlDocumentId: command.edxmlDocumentId,
+        idempotency: command.idempotency,
+        format: command.format,
+        document: command.document,
+        signature: command.signature,
+        recipients,
+        revises,
+      },
+    },
+  ];
+}
+
+function reportStatus(command: ReportStatus['data'], state: DocumentState & { exists: true }): DocumentEvent[] {
+  const { from } = command;
+  if (from.organId === null || !command.callerOrganIds.includes(from.organId))
+    throw new AppError('LT_FORBIDDEN', `this system does not act for ${from.given}`);
+  const isSender = state.senderOrganId === from.organId;
+  const isRecipient = state.recipients.some((r) => r.organId === from.organId);
+  let targets: string[];
+  if (command.statusCode === RECALL_REQUESTED) {
+    if (!isSender) throw new AppError('LT_FORBIDDEN', `only the sender of document ${state.documentId} can request its recall (status 13)`);
+    const addressed = state.recipients.filter((r) => r.organId === command.addressee);
+    targets = (addressed.length > 0 ? addressed : state.recipients).map((r) => r.organId);
+  } else {
+    if (!isRecipient) throw new AppError('LT_FORBIDDEN', `${from.organId} is not a recipient of document ${state.documentId}`);
+    targets = [state.senderOrganId];
+  }
+  const statusId = statusIdFor(state.documentId, from.organId, command.key);
+  if (state.statusIds.includes(statusId)) return [];
+  return [
+    {
+      type: 'StatusReported',
+      data: {
+        documentId: state.documentId,
+        statusId,
+        from: from.organId,
+        statusCode: command.statusCode,
+        description: command.description,
+        staff: command.staff,
+        timestamp: command.timestamp,
+        status: command.status,
+        deliveries: targets.map((organId) => ({ organId, deliveryId: deliveryIdFor(statusId, organId) })),
+      },
+    },
+  ];
+}
+
+/** The document aggregate: submission with its deliveries, revisions recorded on it, and status messages. */
+export const documentDecider: Decider<DocumentState, DocumentCommand, DocumentEvent> = {
+  initialState: () => ({ exists: false }),
+  decide(command, state) {
+    switch (command.type) {
+      case 'SubmitDocument':
+        return submit(command.data, state);
+      case 'RecordRevision': {
+        if (!state.exists) throw new AppError('LT_NOT_FOUND', 'no such document to revise');
+        if (state.revisions.includes(command.data.revisionId)) return [];
+        return [{ type: 'DocumentRevised', data: { documentId: state.documentId, ...command.data } }];
+      }
+      case 'ReportStatus':
+        if (!state.exists) throw new AppError('LT_NOT_FOUND', 'no such document');
+        return reportStatus(command.data, state);
+      default:
+        return assertNever(command, 'command');
+    }
+  },
+  evolve(state, event) {
+    switch (event.type) {
+      case 'DocumentSubmitted': {
+        const d = event.data;
+        return {
+          exists: true,
+          documentId: d.documentId,
+          senderOrganId: d.sender.organId,
+          bodySha256: d.idempotency.bodySha256,
+          recipients: d.recipients,
+          revisions: [],
+          statusIds: [],
+        };
+      }
+      case 'DocumentRevised':
+        return state.exists ? { ...state, revisions: [...state.revisions, event.data.revisionId] } : state;
+      case 'StatusReported':
+        return state.exists ? { ...state, statusIds: [...state.statusIds, event.data.statusId] } : state;
+      default:
+        return assertNever(event, 'event');
+    }
+  },
+};

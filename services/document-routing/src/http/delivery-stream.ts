@@ -1,0 +1,112 @@
+import type { FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import type { DirectoryView } from '@lienthong/directory';
+import { commandContext, isAppError, toAppError, type Logger } from '@lienthong/service-kit';
+import { organsOf, type DocumentService, type SystemPrincipal } from '../document-service.js';
+import type { DeliveryView } from '../projections/routing-projection.js';
+
+/** A delivery as the inbox and the stream show it. */
+export function deliveryWire(d: DeliveryView) {
+  return {
+    deliveryId: d.deliveryId,
+    kind: d.kind,
+    documentId: d.documentId,
+    ...(d.statusId ? { statusId: d.statusId, statusCode: d.statusCode } : {}),
+    from: d.from,
+    to: d.to,
+    subject: d.subject,
+    createdAt: d.createdAt,
+    contentUrl: `/v1/deliveries/${d.deliveryId}/content`,
+  };
+}
+
+interface Connection {
+  push(delivery: DeliveryView): void;
+}
+
+const BACKLOG_PAGE = 500;
+
+/**
+ * `GET /v1/stream`: on connect, every pending delivery of the asked organisations; then each new
+ * one as the read model records it. Acks come over the socket or HTTP; whatever is not acked is
+ * pushed again on the next connection, since it is still pending.
+ */
+export function createDeliveryStream(deps: { service: DocumentService; directory: DirectoryView; logger: Logger }) {
+  const { service } = deps;
+  const byOrgan = new Map<string, Set<Connection>>();
+  const sockets = new Set<WebSocket>();
+
+  function open(socket: WebSocket, request: FastifyRequest<{ Querystring: { organId?: string } }>, principal: SystemPrincipal): void {
+    const organs = organsOf(principal, request.query.organId, deps.directory);
+    const sent = new Set<string>();
+    const send = (message: unknown) => {
+      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+    };
+    const connection: Connection = {
+      push(delivery) {
+        if (sent.has(delivery.deliveryId)) return;
+        sent.add(delivery.deliveryId);
+        send({ type: 'delivery', delivery: deliveryWire(delivery) });
+      },
+    };
+    // 1. listen first, then send the backlog: `sent` drops what both would send
+    for (const organ of organs) {
+      let set = byOrgan.get(organ);
+      if (!set) byOrgan.set(organ, (set = new Set()));
+      set.add(connection);
+    }
+    sockets.add(socket);
+    socket.on('close', () => {
+      sockets.delete(socket);
+      for (const organ of organs) byOrgan.get(organ)?.delete(connection);
+    });
+    // 2. acks over the socket
+    socket.on('message', (raw) => {
+      let message: { type?: unknown; deliveryId?: unknown };
+      try {
+        message = JSON.parse(raw.toString()) as typeof message;
+      } catch {
+        send({ type: 'error', status: 400, detail: 'messages are JSON: {"type":"ack","deliveryId":"…"}' });
+        return;
+      }
+      if (message.type !== 'ack' || typeof message.deliveryId !== 'string') {
+        send({ type: 'error', status: 400, detail: 'unknown message; send {"type":"ack","deliveryId":"…"}' });
+        return;
+      }
+      const deliveryId = message.deliveryId;
+      service.acknowledge(deliveryId, principal, commandContext(request), false).then(
+        () => {
+          sent.delete(deliveryId);
+          send({ type: 'acked', deliveryId });
+        },
+        (error: unknown) => {
+          const problem = toAppError(error);
+          if (!isAppError(error)) deps.logger.error({ err: error, deliveryId }, 'ack over the stream failed');
+          send({ type: 'error', deliveryId, status: problem.status, code: problem.code, detail: problem.message });
+        },
+      );
+    });
+    // 3. the backlog, oldest first
+    let after = { position: 0, deliveryId: '' };
+    for (;;) {
+      const page = service.view.pending(organs, BACKLOG_PAGE, after);
+      for (const d of page) connection.push(d);
+      const last = page.at(-1);
+      if (!last || page.length < BACKLOG_PAGE) break;
+      after = { position: last.position, deliveryId: last.deliveryId };
+    }
+  }
+
+  return {
+    open,
+    /** Called by the read model for each new delivery. */
+    publish(delivery: DeliveryView): void {
+      const set = byOrgan.get(delivery.to);
+      if (set) for (const c of set) c.push(delivery);
+    },
+    close(): void {
+      for (const s of sockets) s.close(1001, 'server stopping');
+    },
+  };
+}
+export type DeliveryStream = ReturnType<typeof createDeliveryStream>;
