@@ -1,1 +1,30 @@
+export type {
+  AgencyLevel,
+  CalendarEvent,
+  CalendarYearSet,
+  CatalogEvent,
+  OnlineLevel,
+  ProcedureComponent,
+  ProcedureEvent,
+  ProcedureFee,
+  ProcedurePublished,
+  ProcedureRecord,
+  ProcedureRetired,
+} from './events.js';
+export type { ProcedureEventEnvelope, ProcedureInForce, ProcedureVersionInfo } from './domain/in-force.js';
+export type { ProcedureCommand, ProcedureState, PublishProcedure, RetireProcedure } from './domain/procedure-decider.js';
+export type { CalendarCommand, CalendarState, SetCalendarYear } from './domain/calendar-decider.js';
+export type { AdminCalendarYear, CalendarReplica } from './projections/calendar-replica.js';
+export type { ProcedureSummary, ProcedureView, SearchQuery, SearchResult } from './projections/procedure-projection.js';
+export type { CalendarYearDocument, CatalogService, ImportResult, ProcedureDocument } from './catalog-service.js';
+
+export { AgencyLevels, CATALOG_STREAM_PREFIXES, CatalogStreams, OnlineLevels } from './events.js';
+export { procedureInForce, procedureVersions } from './domain/in-force.js';
+export { PROCEDURE_CODE_PATTERN, isProcedureCode, procedureCodeSchema, procedureRecordSchema, sameRecord } from './domain/procedure.js';
+export { procedureDecider } from './domain/procedure-decider.js';
+export { calendarDecider } from './domain/calendar-decider.js';
+export { createCalendarReplica } from './projections/calendar-replica.js';
+export { procedureProjection, procedureView } from './projections/procedure-projection.js';
+export { foldText } from './search/fold.js';
+export { createCatalogService } from './catalog-service.js';
 export { catalogModule } from './module.js';

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { AgencyLevels, OnlineLevels, type ProcedureRecord } from '../events.js';
+
+/**
+ * Procedure codes: the national code `D.NNNNNN` (e.g. `1.004227`, `2.000635`), optionally
+ * followed by the id of the agency that publishes a local variant, as dot-separated groups of
+ * upper-case letters and digits in either organisation-id form (`1.004227.H40`,
+ * `2.000635.000.00.00.H40`). The suffix follows the identifier rules of SPEC §2: at most 35
+ * characters. Codes are case-sensitive (`h40` is refused, not folded).
+ */
+export const PROCEDURE_CODE_PATTERN = /^[0-9]\.[0-9]{6}(?:\.[0-9A-Z]+)*$/;
+export const PROCEDURE_CODE_MAX_LENGTH = 8 + 1 + 35;
+
+export const procedureCodeSchema = z
+  .string()
+  .max(PROCEDURE_CODE_MAX_LENGTH, `must have at most ${PROCEDURE_CODE_MAX_LENGTH} characters`)
+  .regex(PROCEDURE_CODE_PATTERN, 'must be a procedure code like 1.004227, optionally followed by an agency id (1.004227.H40)');
+
+export function isProcedureCode(code: string): boolean {
+  return procedureCodeSchema.safeParse(code).success;
+}
+
+/** Text trimmed and in NFC (some systems send decomposed Vietnamese), never empty. */
+const text = (max: number) =>
+  z
+    .string()
+    .overwrite((s) => s.normalize('NFC'))
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max, `must have at most ${max} characters`);
+
+const unique = <T>(values: readonly T[]) => new Set(values).size === values.length;
+
+/** Every field of a procedure version; defaults fill the optional lists. The single source of the JSON Schema in `schemas/procedure.schema.json`. */
+export const procedureRecordSchema = z.strictObject({
+  name: text(500),
+  field: text(200),
+  agencyLevels: z.array(z.enum(AgencyLevels)).min(1, 'must list at least one level').refine(unique, 'must not repeat a level'),
+  processingDays: z.number().min(0).max(1000),
+  fees: z
+    .array(z.strictObject({ description: text(500), amount: z.number().int('must be a whole number of VND').min(0).max(1e12) }))
+    .max(50)
+    .default([]),
+  components: z
+    .array(z.strictObject({ name: text(500), copies: z.number().int().min(1).max(100).optional(), form: text(500).optional() }))
+    .max(100)
+    .default([]),
+  result: text(500).nullable().default(null),
+  legalBasis: z.array(text(500)).max(100).default([]),
+  onlineLevel: z.enum(OnlineLevels),
+});
+
+/** `PUT /v1/catalog/procedures/:code`: the record, with an optional `code` that must match the path. */
+export const procedurePutSchema = procedureRecordSchema.extend({ code: procedureCodeSchema.optional() });
+
+/** One row of a bulk import: the record and its code. */
+export const procedureImportRowSchema = procedureRecordSchema.extend({ code: procedureCodeSchema });
+
+/** The record in a fixed key order, without `code`/`version` or unknown keys (what versions are compared on). */
+export function recordOf(value: ProcedureRecord): ProcedureRecord {
+  return {
+    name: value.name,
+    field: value.field,
+    agencyLevels: [...value.agencyLevels],
+    processingDays: value.processingDays,
+    fees: value.fees.map((f) => ({ description: f.description, amount: f.amount })),
+    components: value.components.map((c) => ({
+      name: c.name,
+      ...(c.copies !== undefined ? { copies: c.copies } : {}),
+      ...(c.form !== undefined ? { form: c.form } : {}),
+    })),
+    result: value.result,
+    legalBasis: [...value.legalBasis],
+    onlineLevel: value.onlineLevel,
+  };
+}
+
+/** Whether two records describe the same version (an identical PUT publishes nothing). */
+export function sameRecord(a: ProcedureRecord, b: ProcedureRecord): boolean {
+  return JSON.stringify(recordOf(a)) === JSON.stringify(recordOf(b));
+}
