@@ -1,0 +1,126 @@
+import t from 'tap';
+import { fixture, get, inbox, postJson, postXml, sampleDocument, startRoutingHub, type Auth } from '../test/helpers.js';
+
+const A = '000.00.00.G22,2015/09/30,7816/VPCP-TTĐT';
+const B = '000.00.00.G22,2014/02/30,7806/VPCP-TTĐT';
+const C = '000.00.00.G22,2014/01/30,7806/VPCP-TTĐT';
+const STATUSES = [
+  'status.edxml',
+  'status_inbox_01.edxml',
+  'status_rejection_02.edxml',
+  'status_acceptance_03.edxml',
+  'status_assignment_04.edxml',
+  'status_processing_05.edxml',
+  'status_finish_06.edxml',
+  'status_change-acceptance_15.edxml',
+  'status_change-rejection_16.edxml',
+];
+
+type Answer = { documentId: string; recipients: Array<{ organId: string; deliveryId: string }> };
+
+t.test('every real sample goes through the API', async (t) => {
+  const hub = await startRoutingHub();
+  t.teardown(() => hub.close());
+  const ids = ['002.00.20.H13', '000.00.15.H51', '28.22.H17', 'vxp.saas.03', '000.00.00.G22', '000.00.00.H41', '000.00.00.H14', '000.00.00.G17', '000.00.00.H30'];
+  for (const id of ids) await hub.agency(id);
+  const sys: Record<string, Auth> = {};
+  for (const id of ids) sys[id] = await hub.system([id]);
+  const as = (id: string) => sys[id]!;
+
+  await t.test('plain packages, non-conforming ids included', async (t) => {
+    for (const [file, from, to] of [
+      ['edoc.edxml', '002.00.20.H13', ['000.00.15.H51']],
+      ['edoc_new.edxml', '002.00.20.H13', ['28.22.H17']],
+      ['gateway-2025-a.edxml', 'vxp.saas.03', ['vxp.saas.03']],
+      ['gateway-2025-b.edxml', 'vxp.saas.03', ['vxp.saas.03']],
+    ] as const) {
+      const res = await postXml(hub, as(from), fixture(file));
+      t.equal(res.statusCode, 202, `${file}: ${res.body}`);
+      const answer = res.json() as Answer;
+      t.same(answer.recipients.map((r) => r.organId), to, `${file} goes to ${to.join(', ')}`);
+      const doc = (await get(hub, as(from), `/v1/documents/${answer.documentId}`)).json() as { signature: { status: string }; attachments: unknown[] };
+      t.equal(doc.signature.status, file.startsWith('gateway') ? 'absent' : 'invalid', `${file}: signature recorded`);
+      t.equal(doc.attachments.length, 1);
+    }
+    t.equal((await inbox(hub, as('28.22.H17'))).length, 1, 'the non-conforming recipient has its document');
+    t.equal((await inbox(hub, as('vxp.saas.03'))).length, 2);
+  });
+
+  const originals: Record<string, Answer> = {};
+  await t.test('originals sent in the JSON form', async (t) => {
+    for (const [documentId, to] of [
+      [A, ['000.00.00.H41', '000.00.00.H14', '000.00.00.H30']],
+      [B, ['000.00.00.H41']],
+      [C, ['000.00.00.H41', '000.00.00.H14']],
+    ] as const) {
+      const body = { ...sampleDocument({ from: '000.00.00.G22', to, documentId }), attachments: [{ name: 'vb.txt', contentType: 'text/plain', content: Buffer.from(`văn bản ${documentId}`).toString('base64') }] };
+      const res = await postJson(hub, as('000.00.00.G22'), '/v1/documents', body);
+      t.equal(res.statusCode, 202, res.body);
+      originals[documentId] = res.json() as Answer;
+    }
+  });
+
+  await t.test('revocation, update and replacement reach every original recipient and are recorded on the original', async (t) => {
+    for (const [file, original, kind] of [
+      ['edoc_revocation.edxml', A, 'revoke'],
+      ['edoc_update.edxml', B, 'update'],
+      ['edoc_replacement.edxml', C, 'replace'],
+    ] as const) {
+      const res = await postXml(hub, as('000.00.00.G22'), fixture(file));
+      t.equal(res.statusCode, 202, `${file}: ${res.body}`);
+      const answer = res.json() as Answer;
+      const expected = new Set(['000.00.00.H41', '000.00.00.H14', '000.00.00.G17', ...originals[original]!.recipients.map((r) => r.organId)]);
+      t.same(new Set(answer.recipients.map((r) => r.organId)), expected, `${file}: To plus the original's recipients`);
+      const revision = (await get(hub, as('000.00.00.G22'), `/v1/documents/${answer.documentId}`)).json() as { revises: Array<{ documentId: string; kind: string }> };
+      t.same(revision.revises, [{ documentId: originals[original]!.documentId, kind }]);
+      // recorded on the original by the process manager
+      let revisedBy: Array<{ revisionId: string; kind: string }> = [];
+      for (let i = 0; i < 100 && revisedBy.length === 0; i++) {
+        revisedBy = ((await get(hub, as('000.00.00.G22'), `/v1/documents/${originals[original]!.documentId}`)).json() as { revisedBy: typeof revisedBy }).revisedBy;
+        if (revisedBy.length === 0) await new Promise((r) => setTimeout(r, 20));
+      }
+      t.same(revisedBy.map((r) => [r.revisionId, r.kind]), [[answer.documentId, kind]], `${file} recorded on the original`);
+    }
+    const h30 = await inbox(hub, as('000.00.00.H30'));
+    t.equal(h30.length, 2, 'H30, only an original recipient of A, got A and its revocation');
+  });
+
+  await t.test('status messages from the recipient reach the sender and the timeline', async (t) => {
+    const url = `/v1/documents/${encodeURIComponent(A)}/status`;
+    for (const file of STATUSES) {
+      const res = await postXml(hub, as('000.00.00.H41'), fixture(file)).then((r) => r);
+      const posted = await hub.app.inject({ method: 'POST', url, headers: { ...as('000.00.00.H41'), 'content-type': 'application/xml' }, payload: fixture(file) });
+      t.equal(res.statusCode, 400, `${file} posted as a document is refused`);
+      t.equal(posted.statusCode, 202, `${file}: ${posted.body}`);
+      t.same((posted.json() as Answer).recipients.map((r) => r.organId), ['000.00.00.G22']);
+    }
+    const senderInbox = (await inbox(hub, as('000.00.00.G22'), '?limit=1000')).filter((d) => d.kind === 'status');
+    t.same(senderInbox.map((d) => d.statusCode), ['01', '01', '02', '03', '04', '05', '06', '15', '16'], 'every status in the sender inbox, oldest first');
+
+    // 13 comes from the sender and goes to the recipient it names
+    const recall = await hub.app.inject({ method: 'POST', url, headers: { ...as('000.00.00.G22'), 'content-type': 'application/xml' }, payload: fixture('status_cancellation_13.edxml') });
+    t.equal(recall.statusCode, 202, recall.body);
+    t.same((recall.json() as Answer).recipients.map((r) => r.organId), ['000.00.00.H41']);
+    t.ok((await inbox(hub, as('000.00.00.H41'))).some((d) => d.kind === 'status' && d.statusCode === '13'));
+
+    // the status content, delivered as canonical edXML
+    const delivery = senderInbox[0]!;
+    const content = await get(hub, as('000.00.00.G22'), `/v1/deliveries/${delivery.deliveryId}/content`);
+    t.equal(content.statusCode, 200);
+    t.match(content.body, /<edXML:StatusCode>01<\/edXML:StatusCode>/);
+    t.match(content.body, /<edXML:OrganId>lienthong<\/edXML:OrganId>/);
+
+    const doc = (await get(hub, as('000.00.00.G22'), `/v1/documents/${originals[A]!.documentId}`)).json() as {
+      recipients: Array<{ organId: string; status: string | null; timeline: Array<{ type: string; statusCode?: string }> }>;
+    };
+    const h41 = doc.recipients.find((r) => r.organId === '000.00.00.H41')!;
+    t.same(h41.timeline.filter((e) => e.type === 'status').map((e) => e.statusCode), ['01', '01', '02', '03', '04', '05', '06', '15', '16', '13']);
+    t.equal(h41.status, '16', 'the last status the recipient reported');
+    const h14 = doc.recipients.find((r) => r.organId === '000.00.00.H14')!;
+    t.same(h14.timeline.map((e) => e.type), ['delivered'], 'other recipients have their own timeline');
+
+    // a party that is not a recipient cannot report
+    const outsider = await hub.app.inject({ method: 'POST', url: `/v1/documents/${originals[A]!.documentId}/status`, headers: as('000.00.00.G17'), payload: { statusCode: '03' } });
+    t.equal(outsider.statusCode, 403, outsider.body);
+  });
+});
