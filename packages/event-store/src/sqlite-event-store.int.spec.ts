@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,9 @@ import t from 'tap';
 import type { Test } from 'tap';
 import { DuplicateEventIdError, StoreUnavailableError, WrongExpectedRevisionError } from './errors.js';
 import { findBrokenLink } from './hash.js';
+import { openEventStore } from './open-event-store.js';
 import { createSqliteEventStore } from './sqlite-event-store.js';
+import { toStoreError } from './sqlite-schema.js';
 import type { SyncMode } from './sqlite-schema.js';
 import { testEventStore } from './testing/contract.js';
 import { collector, events, newEvent } from './testing/helpers.js';
@@ -146,6 +148,33 @@ t.test('sqlite only', async (t) => {
   });
 
   t.test('a file that cannot be opened is StoreUnavailableError', async (t) => {
-    t.throws(() => createSqliteEventStore({ file: join(tempDir(t), 'no', 'such', 'dir', 'e.sqlite') }), StoreUnavailableError);
+    const dir = tempDir(t);
+    t.throws(() => createSqliteEventStore({ file: join(dir, 'no', 'such', 'dir', 'e.sqlite') }), StoreUnavailableError);
+    writeFileSync(join(dir, 'garbage.sqlite'), 'this is not a database, just text '.repeat(200));
+    t.throws(() => createSqliteEventStore({ file: join(dir, 'garbage.sqlite') }), StoreUnavailableError, 'not a database');
+  });
+
+  t.test('SQLite I/O error codes map to StoreUnavailableError, others pass through', async (t) => {
+    const sqliteError = (code: string): Error => Object.assign(new Error(code), { code });
+    for (const code of ['SQLITE_IOERR_WRITE', 'SQLITE_FULL', 'SQLITE_CANTOPEN', 'SQLITE_BUSY']) {
+      t.type(toStoreError(sqliteError(code), 'append'), StoreUnavailableError, code);
+    }
+    t.type(toStoreError(new TypeError('The database connection is not open'), 'x'), StoreUnavailableError);
+    const constraint = sqliteError('SQLITE_CONSTRAINT_CHECK');
+    t.equal(toStoreError(constraint, 'append'), constraint);
+  });
+
+  t.test('openEventStore picks SQLite under the data directory by default', async (t) => {
+    const dir = join(tempDir(t), 'data');
+    for (const url of [undefined, 'sqlite:']) {
+      const store = openEventStore({ url, dataDir: dir, sync: 'normal' });
+      await store.append('s', events(1));
+      await store.close();
+      t.ok(existsSync(join(dir, 'events.sqlite')), `events.sqlite for ${String(url)}`);
+    }
+    const reopened = openEventStore({ dataDir: dir });
+    t.equal((await reopened.readStream('s')).length, 2, 'both opened the same file');
+    await reopened.close();
+    t.throws(() => openEventStore({ url: 'postgres://x', dataDir: dir }), TypeError);
   });
 });
