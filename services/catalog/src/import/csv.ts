@@ -39,7 +39,8 @@ interface Parsed {
 export function decodeCsv(text: string): ImportRow[] {
   let parsed: Parsed[];
   try {
-    parsed = parse(text, { bom: true, info: true, raw: true, skip_empty_lines: true, relax_column_count: true }) as unknown as Parsed[];
+    // One line ending, so that line numbers can be counted from the raw records.
+    parsed = parse(text.replace(/\r\n?/g, '\n'), { bom: true, info: true, raw: true, skip_empty_lines: true, relax_column_count: true }) as unknown as Parsed[];
   } catch (error) {
     const e = error as Error & { lines?: number };
     throw new AppError('LT_VALIDATION', `malformed CSV: ${e.message}`, { errors: [{ path: `line/${e.lines ?? 1}`, message: e.message }] });
@@ -55,7 +56,8 @@ export function decodeCsv(text: string): ImportRow[] {
   if (headerErrors.length > 0) throw new AppError('LT_VALIDATION', `invalid CSV header: ${headerErrors.map((e) => e.message).join('; ')}`, { errors: headerErrors });
 
   return records.map((r, index) => {
-    const line = r.info.lines - (r.raw.replace(/\r?\n$/, '').match(/\n/g)?.length ?? 0);
+    // `info.lines` is the line the record ends on; its raw text also holds the blank lines skipped before it.
+    const line = r.info.lines - (r.raw.replace(/^\n+/, '').replace(/\n$/, '').match(/\n/g)?.length ?? 0);
     if (r.record.length !== columns.length)
       return { row: index + 1, line, value: null, error: `has ${r.record.length} cells, the header has ${columns.length}` };
     const value: Record<string, unknown> = {};
