@@ -19,8 +19,10 @@ export function meter(source: AsyncIterable<Buffer | string>, maxBytes: number, 
   const hash = createHash('sha256');
   let size = 0;
   let kept: Buffer[] | null = [];
+  // Stopping early must not destroy the request: the client still gets its 400 or 413.
+  const pieces: AsyncIterable<Buffer | string> = source instanceof Readable ? source.iterator({ destroyOnReturn: false }) : source;
   async function* pass(): AsyncGenerator<Buffer> {
-    for await (const piece of source) {
+    for await (const piece of pieces) {
       const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;
       size += chunk.length;
       if (size > maxBytes) throw new AppError('LT_BODY_TOO_LARGE', `the body is larger than ${maxBytes} bytes (LT_MAX_BODY_MB)`);
