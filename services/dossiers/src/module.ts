@@ -1,8 +1,72 @@
-import type { ServiceModuleFactory } from '@lienthong/platform';
+import type { AggregateType, ServiceModuleFactory } from '@lienthong/platform';
+import { createDossierDecider, evolveDossier } from './domain/dossier-decider.js';
+import { DOSSIER_STREAM_PREFIXES } from './domain/events.js';
+import { createCodeIssuer } from './dossier-code.js';
+import { createDossierService } from './dossier-service.js';
+import { dossierRoutes } from './http/routes.js';
+import { createOverdueScheduler } from './overdue-scheduler.js';
+import { catalogReplicaProjection, catalogReplicaView } from './projections/catalog-replica.js';
+import { dossierQueueProjection } from './projections/dossier-queue.js';
+import { dossierQueueView } from './projections/dossier-queue-view.js';
+import { loadSecret } from './secrets.js';
+
+export interface DossiersModuleOptions {
+  /** "Now" for decisions and deadlines (tests move it); defaults to the system clock. */
+  readonly clock?: () => Date;
+  /** Longest sleep of the overdue scheduler between scans (default 30 s). */
+  readonly overdueIntervalMs?: number;
+}
 
 /** One-stop-shop dossiers (hồ sơ một cửa): the legal workflow, deadlines and reports. */
-export const dossiersModule: ServiceModuleFactory = () => ({
-  name: 'dossiers',
-  streamPrefixes: ['dossier-', 'dossiercode-'],
-  register: async () => {},
-});
+export function createDossiersModule(options: DossiersModuleOptions = {}): ServiceModuleFactory {
+  return async (platform) => {
+    const clock = options.clock ?? (() => new Date());
+    const replicaRunner = await platform.projection(catalogReplicaProjection, {
+      kind: 'bus',
+      bus: platform.bus,
+      durable: 'dossiers.catalog-replica',
+      services: ['catalog'],
+    });
+    const queueRunner = await platform.projection(dossierQueueProjection);
+    const catalog = catalogReplicaView(() => replicaRunner.db(), platform.logger);
+    const queue = dossierQueueView(() => queueRunner.db());
+    const decider = createDossierDecider({ calendar: () => catalog.calendar() });
+    const service = createDossierService({
+      store: platform.store,
+      decider,
+      directory: platform.directory,
+      catalog,
+      queue,
+      issueCode: createCodeIssuer(platform.store),
+      keys: { pin: loadSecret(platform.config.dataDir, 'pin-hmac'), applicant: loadSecret(platform.config.dataDir, 'applicant') },
+      clock,
+      waitForQueue: (position) => queueRunner.waitFor(position),
+    });
+    const scheduler = createOverdueScheduler({
+      store: platform.store,
+      decider,
+      queue,
+      clock,
+      logger: platform.logger.child({ component: 'overdue-scheduler' }),
+      ...(options.overdueIntervalMs !== undefined ? { intervalMs: options.overdueIntervalMs } : {}),
+    });
+    const aggregate: AggregateType = {
+      name: 'dossier',
+      streamPrefix: 'dossier-',
+      evolve: evolveDossier as AggregateType['evolve'],
+      initialState: decider.initialState,
+    };
+    return {
+      name: 'dossiers',
+      streamPrefixes: DOSSIER_STREAM_PREFIXES,
+      aggregates: [aggregate],
+      register: async (app) => {
+        await app.register(dossierRoutes, { service });
+      },
+      start: async () => scheduler.start(),
+      stop: () => scheduler.stop(),
+    };
+  };
+}
+
+export const dossiersModule: ServiceModuleFactory = createDossiersModule();

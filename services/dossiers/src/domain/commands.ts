@@ -1,0 +1,44 @@
+import type { Actor, DossierAction } from './rules.js';
+import type { DossierComponent } from './events.js';
+
+/** The body of each action (SPEC §4), after validation. */
+export type ActionRequest =
+  | { readonly action: 'accept' | 'confirm-payment' | 'complete' | 'deliver-result'; readonly note?: string | undefined }
+  | { readonly action: 'reject' | 'stop' | 'request-withdrawal'; readonly reason: string }
+  | { readonly action: 'assign'; readonly officer?: string | undefined; readonly department?: string | undefined }
+  | { readonly action: 'request-supplement'; readonly reason: string; readonly items?: readonly string[] | undefined }
+  | { readonly action: 'supplement'; readonly components?: readonly DossierComponent[] | undefined }
+  | { readonly action: 'request-payment'; readonly amount: number; readonly reason?: string | undefined }
+  | { readonly action: 'transfer'; readonly toAgencyId: string; readonly reason?: string | undefined }
+  | { readonly action: 'apologize'; readonly reason: string; readonly newDueAt: string };
+
+/** Compile-time check that every action has a request shape. */
+export type _EveryActionHasABody = DossierAction extends ActionRequest['action'] ? true : never;
+
+export type ReceiveDossier = {
+  readonly type: 'ReceiveDossier';
+  readonly data: {
+    readonly dossierCode: string;
+    readonly agencyId: string;
+    readonly procedure: { readonly code: string; readonly version: number; readonly name: string; readonly processingDays: number };
+    readonly channel: 'counter' | 'online' | 'postal';
+    readonly receivedAt: string;
+    readonly pinHash: string;
+    readonly maskedName: string;
+    readonly applicantSealed: string;
+    readonly components: readonly DossierComponent[];
+    readonly actor: Actor;
+    /** Decision time (now). */
+    readonly at: string;
+  };
+};
+
+export type PerformAction = {
+  readonly type: 'PerformAction';
+  readonly data: { readonly request: ActionRequest; readonly actor: Actor; readonly at: string };
+};
+
+/** From the overdue scheduler. */
+export type MarkOverdue = { readonly type: 'MarkOverdue'; readonly data: { readonly at: string } };
+
+export type DossierCommand = ReceiveDossier | PerformAction | MarkOverdue;

@@ -1,0 +1,269 @@
+import { AppError } from '@lienthong/service-kit';
+import { assertNever, type Decider } from '@lienthong/decider';
+import type { WorkingCalendar } from '@lienthong/calendar';
+import type { DossierCommand, PerformAction } from './commands.js';
+import type { DossierComponent, DossierEvent, DossierSnapshot } from './events.js';
+import { actionsIn, ruleFor, type Actor, type DossierAction } from './rules.js';
+import { STATUS_CODES, isResolved, type DossierStatus } from './status.js';
+
+/** A dossier (hồ sơ) as folded from its stream. */
+export type DossierState =
+  | { readonly received: false }
+  | {
+      readonly received: true;
+      readonly dossierCode: string;
+      readonly agencyId: string;
+      readonly procedureCode: string;
+      readonly procedureVersion: number;
+      readonly procedureName: string;
+      readonly channel: 'counter' | 'online' | 'postal';
+      readonly receivedAt: string;
+      readonly dueAt: string;
+      readonly legalDueAt: string;
+      readonly status: DossierStatus;
+      /** Set while a supplement is awaited (the clock is stopped). */
+      readonly pausedAt: string | null;
+      readonly statusBeforePause: DossierStatus | null;
+      /** The current `dueAt` passed unresolved (a DossierBecameOverdue was recorded for it). */
+      readonly overdue: boolean;
+      readonly officer: string | null;
+      readonly department: string | null;
+      readonly pinHash: string;
+      readonly maskedName: string;
+      readonly applicantSealed: string;
+      readonly components: readonly DossierComponent[];
+    };
+export type ReceivedDossier = Extract<DossierState, { received: true }>;
+
+export interface DossierDeciderDeps {
+  /** The working calendar as it is now (the catalog's replica); only `decide` uses it. */
+  readonly calendar: () => WorkingCalendar;
+}
+
+/** Staff see and act only on the dossiers their agency holds now; admins everywhere. */
+export function canSee(state: DossierState, actor: Actor): state is ReceivedDossier {
+  return state.received && (actor.kind === 'admin' || actor.agencyId === state.agencyId);
+}
+
+/** What `actor` may do with the dossier now: the single source for responses and refusals. */
+export function allowedActions(state: DossierState, actor: Actor): DossierAction[] {
+  return canSee(state, actor) ? actionsIn(state.status, actor) : [];
+}
+
+const RECEIVE_ROLES = ['clerk'] as const;
+
+/** Refusal of an action: 409 when the status forbids it, 403 when the status allows it for other roles. */
+function refuse(state: ReceivedDossier, action: DossierAction, actor: Actor): never {
+  const extensions = { dossierCode: state.dossierCode, status: state.status, statusCode: STATUS_CODES[state.status], allowedActions: actionsIn(state.status, actor) };
+  if (ruleFor(action, state.status))
+    throw new AppError('LT_FORBIDDEN', `${action} in status ${state.status} needs another role`, {
+      extensions: { ...extensions, requiredRoles: [...new Set(actionsRoles(action, state.status))] },
+    });
+  throw new AppError('LT_ACTION_NOT_ALLOWED', `${action} is not allowed in status ${state.status} (${STATUS_CODES[state.status]})`, { extensions });
+}
+const actionsRoles = (action: DossierAction, status: DossierStatus) => ruleFor(action, status)?.roles ?? [];
+
+function snapshot(state: ReceivedDossier, changes: Partial<Pick<DossierSnapshot, 'status' | 'dueAt' | 'overdue' | 'agencyId'>> = {}): DossierSnapshot {
+  const status = changes.status ?? state.status;
+  return {
+    dossierCode: state.dossierCode,
+    agencyId: changes.agencyId ?? state.agencyId,
+    status,
+    statusCode: STATUS_CODES[status],
+    dueAt: changes.dueAt ?? state.dueAt,
+    overdue: changes.overdue ?? state.overdue,
+  };
+}
+
+export function createDossierDecider(deps: DossierDeciderDeps): Decider<DossierState, DossierCommand, DossierEvent> {
+  const act = (command: PerformAction, state: DossierState): DossierEvent[] => {
+    const { request, actor, at } = command.data;
+    if (!state.received || !canSee(state, actor)) throw new AppError('LT_NOT_FOUND', 'no such dossier');
+    const rule = ruleFor(request.action, state.status, actor);
+    if (!rule) refuse(state, request.action, actor);
+    const to = rule.to === 'same' ? state.status : rule.to === 'back' ? (state.statusBeforePause ?? 'accepted') : rule.to;
+    const base = snapshot(state, { status: to });
+    switch (request.action) {
+      case 'accept':
+        return [{ type: 'DossierAccepted', data: { ...base, note: request.note ?? null } }];
+      case 'confirm-payment':
+        return [{ type: 'DossierPaymentConfirmed', data: { ...base, note: request.note ?? null } }];
+      case 'complete':
+        return [{ type: 'DossierCompleted', data: { ...base, note: request.note ?? null } }];
+      case 'deliver-result':
+        return [{ type: 'DossierResultDelivered', data: { ...base, note: request.note ?? null } }];
+      case 'reject':
+        return [{ type: 'DossierRejected', data: { ...base, reason: request.reason } }];
+      case 'stop':
+        return [{ type: 'DossierStopped', data: { ...base, reason: request.reason } }];
+      case 'request-withdrawal':
+        return [{ type: 'DossierWithdrawalRequested', data: { ...base, reason: request.reason } }];
+      case 'assign':
+        return [{ type: 'DossierAssigned', data: { ...base, officer: request.officer ?? null, department: request.department ?? null } }];
+      case 'request-supplement':
+        return [{ type: 'DossierSupplementRequested', data: { ...base, reason: request.reason, items: [...(request.items ?? [])], pausedAt: at } }];
+      case 'supplement': {
+        // The clock stood still from the request to now: both due dates move by that office time.
+        const calendar = deps.calendar();
+        const pausedAt = new Date(state.pausedAt ?? at);
+        const resumed = new Date(at);
+        const pausedWorkingMs = Math.max(0, calendar.workingTimeBetween(pausedAt, resumed));
+        const dueAt = calendar.extendByPausedTime(new Date(state.dueAt), pausedAt, resumed).toISOString();
+        const legalDueAt = calendar.extendByPausedTime(new Date(state.legalDueAt), pausedAt, resumed).toISOString();
+        return [
+          {
+            type: 'DossierSupplemented',
+            data: { ...snapshot(state, { status: to, dueAt }), components: [...(request.components ?? [])], resumedAt: at, pausedWorkingMs, legalDueAt },
+          },
+        ];
+      }
+      case 'request-payment':
+        return [{ type: 'DossierPaymentRequested', data: { ...base, amount: request.amount, reason: request.reason ?? null } }];
+      case 'transfer': {
+        if (request.toAgencyId === state.agencyId) throw new AppError('LT_UNPROCESSABLE', `dossier ${state.dossierCode} is already at agency ${state.agencyId}`);
+        return [
+          {
+            type: 'DossierTransferred',
+            data: { ...snapshot(state, { status: to, agencyId: request.toAgencyId }), fromAgencyId: state.agencyId, reason: request.reason ?? null },
+          },
+        ];
+      }
+      case 'apologize': {
+        const newDueAt = new Date(request.newDueAt);
+        if (!(newDueAt.getTime() > Date.parse(state.dueAt)) || !(newDueAt.getTime() > Date.parse(at)))
+          throw new AppError('LT_UNPROCESSABLE', `newDueAt must be later than the current due date ${state.dueAt} and than now`, {
+            extensions: { dueAt: state.dueAt },
+          });
+        // A new appointment: the dossier is not overdue again until it passes.
+        return [
+          {
+            type: 'DossierApologized',
+            data: { ...snapshot(state, { status: to, dueAt: newDueAt.toISOString(), overdue: false }), reason: request.reason, previousDueAt: state.dueAt },
+          },
+        ];
+      }
+      default:
+        return assertNever(request, 'action');
+    }
+  };
+
+  return {
+    initialState: () => ({ received: false }),
+
+    decide(command, state) {
+      switch (command.type) {
+        case 'ReceiveDossier': {
+          const d = command.data;
+          if (state.received) throw new AppError('LT_DUPLICATE', `dossier ${state.dossierCode} already exists`);
+          if (d.actor.kind === 'staff' && d.actor.agencyId !== d.agencyId)
+            throw new AppError('LT_FORBIDDEN', `staff of ${d.actor.agencyId} cannot receive dossiers for ${d.agencyId}`);
+          if (d.actor.kind === 'staff' && !d.actor.roles.some((r) => (RECEIVE_ROLES as readonly string[]).includes(r)))
+            throw new AppError('LT_FORBIDDEN', 'receiving a dossier needs role clerk');
+          if (Date.parse(d.receivedAt) > Date.parse(d.at)) throw new AppError('LT_VALIDATION', 'receivedAt is in the future', { errors: [{ path: '/receivedAt', message: 'must not be in the future' }] });
+          const dueAt = deps.calendar().addWorkingDays(new Date(d.receivedAt), d.procedure.processingDays).toISOString();
+          return [
+            {
+              type: 'DossierReceived',
+              data: {
+                dossierCode: d.dossierCode,
+                agencyId: d.agencyId,
+                status: 'new',
+                statusCode: STATUS_CODES.new,
+                dueAt,
+                overdue: false,
+                procedureCode: d.procedure.code,
+                procedureVersion: d.procedure.version,
+                procedureName: d.procedure.name,
+                processingDays: d.procedure.processingDays,
+                channel: d.channel,
+                receivedAt: new Date(d.receivedAt).toISOString(),
+                legalDueAt: dueAt,
+                pinHash: d.pinHash,
+                applicant: { maskedName: d.maskedName },
+                applicantSealed: d.applicantSealed,
+                components: [...d.components],
+              },
+            },
+          ];
+        }
+        case 'PerformAction':
+          return act(command, state);
+        case 'MarkOverdue': {
+          if (!state.received) throw new AppError('LT_NOT_FOUND', 'no such dossier');
+          const why = isResolved(state.status)
+            ? 'it is resolved'
+            : state.pausedAt !== null
+              ? 'its clock is paused'
+              : state.overdue
+                ? 'it is already overdue for this due date'
+                : Date.parse(command.data.at) <= Date.parse(state.dueAt)
+                  ? 'its due date has not passed'
+                  : null;
+          if (why) throw new AppError('LT_CONFLICT', `dossier ${state.dossierCode} cannot become overdue: ${why}`);
+          return [{ type: 'DossierBecameOverdue', data: snapshot(state, { overdue: true }) }];
+        }
+        default:
+          return assertNever(command, 'command');
+      }
+    },
+
+    evolve: evolveDossier,
+  };
+}
+
+/** Pure fold, shared with the audit time travel (needs no calendar). */
+export function evolveDossier(state: DossierState, event: DossierEvent): DossierState {
+  if (event.type === 'DossierReceived') {
+    const d = event.data;
+    return {
+      received: true,
+      dossierCode: d.dossierCode,
+      agencyId: d.agencyId,
+      procedureCode: d.procedureCode,
+      procedureVersion: d.procedureVersion,
+      procedureName: d.procedureName,
+      channel: d.channel,
+      receivedAt: d.receivedAt,
+      dueAt: d.dueAt,
+      legalDueAt: d.legalDueAt,
+      status: d.status,
+      pausedAt: null,
+      statusBeforePause: null,
+      overdue: false,
+      officer: null,
+      department: null,
+      pinHash: d.pinHash,
+      maskedName: d.applicant.maskedName,
+      applicantSealed: d.applicantSealed,
+      components: d.components,
+    };
+  }
+  if (!state.received) return state;
+  const d = event.data;
+  const next: ReceivedDossier = { ...state, status: d.status, agencyId: d.agencyId, dueAt: d.dueAt, overdue: d.overdue };
+  switch (event.type) {
+    case 'DossierSupplementRequested':
+      return { ...next, pausedAt: event.data.pausedAt, statusBeforePause: state.status };
+    case 'DossierSupplemented':
+      return { ...next, pausedAt: null, statusBeforePause: null, legalDueAt: event.data.legalDueAt, components: [...state.components, ...event.data.components] };
+    case 'DossierAssigned':
+      return { ...next, officer: event.data.officer, department: event.data.department };
+    case 'DossierTransferred':
+      // The new agency assigns its own officer.
+      return { ...next, officer: null, department: null };
+    case 'DossierRejected':
+    case 'DossierStopped':
+    case 'DossierCompleted':
+      return { ...next, pausedAt: null, statusBeforePause: null };
+    case 'DossierAccepted':
+    case 'DossierPaymentRequested':
+    case 'DossierPaymentConfirmed':
+    case 'DossierWithdrawalRequested':
+    case 'DossierResultDelivered':
+    case 'DossierApologized':
+    case 'DossierBecameOverdue':
+      return next;
+    default:
+      return assertNever(event, 'event');
+  }
+}

@@ -1,0 +1,77 @@
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * A 32-byte secret kept in `<dataDir>/secrets/<name>.key` (mode 600), created on first use.
+ * `pin-hmac` keys the lookup PIN hashes; `applicant` seals applicants' personal data in events.
+ * Losing a file makes the PINs unverifiable / the applicants unreadable: back it up with the data.
+ */
+export function loadSecret(dataDir: string, name: 'pin-hmac' | 'applicant'): Buffer {
+  const dir = join(dataDir, 'secrets');
+  const file = join(dir, `${name}.key`);
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    try {
+      // `wx`: two processes starting together cannot overwrite each other's key.
+      writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  chmodSync(file, 0o600);
+  const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte base64 key`);
+  return key;
+}
+
+const PIN_DIGITS = 8;
+
+/** A fresh lookup PIN: 8 random digits, printed on the receipt and never stored. */
+export function newPin(): string {
+  return String(randomInt(0, 10 ** PIN_DIGITS)).padStart(PIN_DIGITS, '0');
+}
+
+/** HMAC-SHA256 (hex) of `<dossierCode>:<pin>`; binding the code means a hash cannot be replayed for another dossier. */
+export function hashPin(key: Buffer, dossierCode: string, pin: string): string {
+  return createHmac('sha256', key).update(`${dossierCode}:${pin}`, 'utf8').digest('hex');
+}
+
+/** Constant-time check of a PIN against the `pinHash` of the dossier's DossierReceived event. */
+export function verifyPin(key: Buffer, dossierCode: string, pin: string, storedHash: string): boolean {
+  const expected = Buffer.from(hashPin(key, dossierCode, pin), 'hex');
+  const stored = Buffer.from(storedHash, 'hex');
+  return stored.length === expected.length && timingSafeEqual(stored, expected);
+}
+
+/** For the status tracker: a verifier bound to the key of a data directory. */
+export function pinVerifier(dataDir: string): (dossierCode: string, pin: string, storedHash: string) => boolean {
+  const key = loadSecret(dataDir, 'pin-hmac');
+  return (code, pin, hash) => verifyPin(key, code, pin, hash);
+}
+
+/** AES-256-GCM; the dossier code is the associated data, so a sealed value cannot be moved to another dossier. */
+export function seal(key: Buffer, aad: string, value: unknown): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(aad, 'utf8'));
+  const body = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
+}
+
+export function unseal<T>(key: Buffer, aad: string, sealed: string): T {
+  const raw = Buffer.from(sealed, 'base64url');
+  const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+  decipher.setAAD(Buffer.from(aad, 'utf8'));
+  decipher.setAuthTag(raw.subarray(12, 28));
+  return JSON.parse(Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8')) as T;
+}
+
+/** `Nguyễn Văn An` → `N*** V*** A***`: initials only, the length hidden. */
+export function maskName(name: string): string {
+  return name
+    .trim()
+    .split(/\s+/u)
+    .map((w) => `${[...w][0] ?? ''}***`)
+    .join(' ');
+}
