@@ -1,0 +1,103 @@
+import t from 'tap';
+import WebSocket from 'ws';
+import { postXml, sampleDocument, sampleXml, startRoutingHub, type Auth } from '../test/helpers.js';
+
+type Message = { type: string; deliveryId?: string; delivery?: { deliveryId: string; documentId: string; to: string; kind: string }; status?: number };
+
+/** A stream client that records every message; `next` waits for one matching a predicate. */
+async function connect(url: string, auth: Auth) {
+  const socket = new WebSocket(url, { headers: auth });
+  const messages: Message[] = [];
+  const waiters: Array<{ match: (m: Message) => boolean; resolve: (m: Message) => void }> = [];
+  socket.on('message', (raw) => {
+    const m = JSON.parse(raw.toString()) as Message;
+    messages.push(m);
+    for (const w of [...waiters]) if (w.match(m)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(m));
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+    socket.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+  });
+  return {
+    socket,
+    messages,
+    next(match: (m: Message) => boolean, timeoutMs = 5000): Promise<Message> {
+      const seen = messages.find(match);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no such message in time')), timeoutMs);
+        waiters.push({ match, resolve: (m) => (clearTimeout(timer), resolve(m)) });
+      });
+    },
+    delivered: () => messages.filter((m) => m.type === 'delivery').map((m) => m.delivery!.documentId),
+    close: () => new Promise<void>((resolve) => (socket.readyState === WebSocket.CLOSED ? resolve() : (socket.once('close', () => resolve()), socket.close()))),
+  };
+}
+
+t.test('WebSocket delivery stream', async (t) => {
+  const hub = await startRoutingHub({ env: { LT_MAX_BODY_MB: '0.05' } });
+  t.teardown(() => hub.close());
+  for (const id of ['H40', 'H40.12', 'H40.13']) await hub.agency(id);
+  const sender = await hub.system(['H40']);
+  const recipient = await hub.system(['H40.12']);
+  const other = await hub.system(['H40.13']);
+  const address = await hub.app.listen({ port: 0, host: '127.0.0.1' });
+  const ws = address.replace(/^http/, 'ws');
+  const send = async (documentId: string, to = ['H40.12']) => {
+    const res = await postXml(hub, sender, await sampleXml(sampleDocument({ from: 'H40', to, documentId })));
+    t.equal(res.statusCode, 202);
+    return (res.json() as { documentId: string; recipients: Array<{ organId: string; deliveryId: string }> });
+  };
+
+  const a = await send('ws-a');
+  const first = await connect(`${ws}/v1/stream?organId=H40.12`, recipient);
+  const bystander = await connect(`${ws}/v1/stream`, other);
+  await first.next((m) => m.delivery?.documentId === a.documentId);
+  t.pass('a pending delivery is pushed on connect');
+
+  const b = await send('ws-b');
+  const pushedB = await first.next((m) => m.delivery?.documentId === b.documentId);
+  t.equal(pushedB.delivery!.to, 'H40.12', 'a new delivery is pushed live');
+  first.socket.send(JSON.stringify({ type: 'ack', deliveryId: pushedB.delivery!.deliveryId }));
+  await first.next((m) => m.type === 'acked' && m.deliveryId === pushedB.delivery!.deliveryId);
+  first.socket.send(JSON.stringify({ type: 'ack', deliveryId: pushedB.delivery!.deliveryId }));
+  await first.next((m) => m.type === 'acked' && m.deliveryId === pushedB.delivery!.deliveryId && first.messages.filter((x) => x.type === 'acked').length === 2);
+  t.pass('acks over the socket, twice');
+  first.socket.send(JSON.stringify({ type: 'ack', deliveryId: a.recipients[0]!.deliveryId.replace(/.$/, '0') }));
+  const refused = await first.next((m) => m.type === 'error');
+  t.equal(refused.status, 404, 'an unknown delivery cannot be acked');
+  await first.close();
+
+  const second = await connect(`${ws}/v1/stream?organId=H40.12`, recipient);
+  await second.next((m) => m.delivery?.documentId === a.documentId);
+  await new Promise((r) => setTimeout(r, 200));
+  t.same(second.delivered(), [a.documentId], 'after reconnect: the unacked one again, not the acked one');
+
+  // ack over HTTP: the next connection has nothing; new ones still arrive
+  t.equal((await hub.app.inject({ method: 'POST', url: `/v1/deliveries/${a.recipients[0]!.deliveryId}/ack`, headers: recipient })).statusCode, 204);
+  await second.close();
+  const third = await connect(`${ws}/v1/stream`, recipient);
+  const c = await send('ws-c', ['H40.12', 'H40.13']);
+  await third.next((m) => m.delivery?.documentId === c.documentId);
+  t.same(third.delivered(), [c.documentId]);
+  await bystander.next((m) => m.delivery?.documentId === c.documentId);
+  t.same(bystander.delivered(), [c.documentId], 'the other recipient saw only its own delivery');
+  t.ok(bystander.messages.every((m) => m.type !== 'delivery' || m.delivery!.to === 'H40.13'));
+  await third.close();
+  await bystander.close();
+
+  await t.rejects(connect(`${ws}/v1/stream?organId=H40.13`, recipient), /HTTP 403/, 'another organisation’s stream is refused before the upgrade');
+  await t.rejects(connect(`${ws}/v1/stream`, { authorization: 'Bearer nope' }), /HTTP 401/);
+
+  // over a real socket, a chunked body past the limit still gets its 413
+  const big = await sampleXml(sampleDocument({ from: 'H40', to: ['H40.12'], documentId: 'big' }), [{ name: 'b.bin', bytes: Buffer.alloc(200_000, 1) }]);
+  const body = new ReadableStream({
+    start(controller) {
+      for (let i = 0; i < big.length; i += 16_384) controller.enqueue(new TextEncoder().encode(big.slice(i, i + 16_384)));
+      controller.close();
+    },
+  });
+  const res = await fetch(`${address}/v1/documents`, { method: 'POST', headers: { ...sender, 'content-type': 'application/xml' }, body, duplex: 'half' } as RequestInit).catch((e: unknown) => e as Error);
+  t.equal(res instanceof Response ? res.status : String(res), 413);
+});
