@@ -1,0 +1,245 @@
+import t from 'tap';
+import { spec } from '@lienthong/decider/testing';
+import { createWorkingCalendar } from '@lienthong/calendar';
+import type { StaffRole } from '@lienthong/service-kit';
+import { allowedActions, createDossierDecider, type DossierState } from './dossier-decider.js';
+import type { ActionRequest, DossierCommand } from './commands.js';
+import type { DossierEvent, DossierSnapshot } from './events.js';
+import { DossierActions, type Actor, type DossierAction } from './rules.js';
+import { ALL_STATUSES, STATUS_CODES, type DossierStatus } from './status.js';
+
+const decider = createDossierDecider({ calendar: () => createWorkingCalendar() });
+const CODE = '000.00.12.H40-260309-0001';
+const AGENCY = '000.00.12.H40';
+const RECEIVED_AT = '2026-03-09T01:00:00.000Z'; // Monday 08:00 in Hanoi
+const DUE = '2026-03-12T01:00:00.000Z';
+const NOW = '2026-03-10T01:00:00.000Z';
+
+const snap = (status: DossierStatus, more: Partial<DossierSnapshot> = {}): DossierSnapshot => ({
+  dossierCode: CODE,
+  agencyId: AGENCY,
+  status,
+  statusCode: STATUS_CODES[status],
+  dueAt: DUE,
+  overdue: false,
+  ...more,
+});
+const received: DossierEvent = {
+  type: 'DossierReceived',
+  data: {
+    ...snap('new'),
+    procedureCode: '1.004227',
+    procedureVersion: 1,
+    procedureName: 'Đăng ký khai sinh',
+    processingDays: 3,
+    channel: 'counter',
+    receivedAt: RECEIVED_AT,
+    legalDueAt: DUE,
+    pinHash: 'ab'.repeat(32),
+    applicant: { maskedName: 'N*** V*** A***' },
+    applicantSealed: 'sealed',
+    components: [],
+  },
+};
+const accepted: DossierEvent = { type: 'DossierAccepted', data: { ...snap('accepted'), note: null } };
+const assigned: DossierEvent = { type: 'DossierAssigned', data: { ...snap('processing'), officer: 'o1', department: null } };
+
+/** Histories that reach each status (handwritten, not produced by the decider under test). */
+const HISTORIES: Record<DossierStatus, DossierEvent[]> = {
+  new: [received],
+  accepted: [received, accepted],
+  'not-accepted': [received, { type: 'DossierRejected', data: { ...snap('not-accepted'), reason: 'r' } }],
+  processing: [received, accepted, assigned],
+  'supplement-requested': [received, accepted, assigned, { type: 'DossierSupplementRequested', data: { ...snap('supplement-requested'), reason: 'r', items: [], pausedAt: '2026-03-09T03:00:00.000Z' } }],
+  'payment-requested': [received, accepted, assigned, { type: 'DossierPaymentRequested', data: { ...snap('payment-requested'), amount: 1, reason: null } }],
+  'withdrawal-requested': [received, accepted, assigned, { type: 'DossierWithdrawalRequested', data: { ...snap('withdrawal-requested'), reason: 'r' } }],
+  stopped: [received, accepted, assigned, { type: 'DossierStopped', data: { ...snap('stopped'), reason: 'r' } }],
+  processed: [received, accepted, assigned, { type: 'DossierCompleted', data: { ...snap('processed'), note: null } }],
+  'result-delivered': [
+    received, accepted, assigned,
+    { type: 'DossierCompleted', data: { ...snap('processed'), note: null } },
+    { type: 'DossierResultDelivered', data: { ...snap('result-delivered'), note: null } },
+  ],
+};
+
+type Allowed = Partial<Record<DossierStatus, { roles: StaffRole[]; to: DossierStatus; event: DossierEvent['type'] }>>;
+const P = 'processing';
+/** The expected workflow, written out independently of RULES: action → status → who, where to, which event. */
+const EXPECTED: Record<DossierAction, Allowed> = {
+  accept: { new: { roles: ['clerk'], to: 'accepted', event: 'DossierAccepted' } },
+  reject: {
+    new: { roles: ['clerk', 'leader'], to: 'not-accepted', event: 'DossierRejected' },
+    accepted: { roles: ['leader'], to: 'not-accepted', event: 'DossierRejected' },
+  },
+  assign: {
+    accepted: { roles: ['clerk', 'leader'], to: P, event: 'DossierAssigned' },
+    processing: { roles: ['leader'], to: P, event: 'DossierAssigned' },
+  },
+  'request-supplement': {
+    accepted: { roles: ['clerk', 'officer'], to: 'supplement-requested', event: 'DossierSupplementRequested' },
+    processing: { roles: ['officer'], to: 'supplement-requested', event: 'DossierSupplementRequested' },
+  },
+  supplement: { 'supplement-requested': { roles: ['clerk'], to: P, event: 'DossierSupplemented' } },
+  'request-payment': { processing: { roles: ['officer'], to: 'payment-requested', event: 'DossierPaymentRequested' } },
+  'confirm-payment': { 'payment-requested': { roles: ['clerk', 'officer'], to: P, event: 'DossierPaymentConfirmed' } },
+  'request-withdrawal': Object.fromEntries(
+    (['new', 'accepted', P, 'supplement-requested', 'payment-requested'] as const).map((s) => [s, { roles: ['clerk'], to: 'withdrawal-requested', event: 'DossierWithdrawalRequested' }]),
+  ),
+  stop: Object.fromEntries(
+    (['accepted', P, 'supplement-requested', 'payment-requested', 'withdrawal-requested'] as const).map((s) => [s, { roles: ['leader'], to: 'stopped', event: 'DossierStopped' }]),
+  ),
+  complete: { processing: { roles: ['leader'], to: 'processed', event: 'DossierCompleted' } },
+  'deliver-result': { processed: { roles: ['clerk'], to: 'result-delivered', event: 'DossierResultDelivered' } },
+  transfer: {
+    accepted: { roles: ['officer', 'leader'], to: 'accepted', event: 'DossierTransferred' },
+    processing: { roles: ['officer', 'leader'], to: 'accepted', event: 'DossierTransferred' },
+  },
+  apologize: Object.fromEntries(
+    (['accepted', P, 'supplement-requested', 'payment-requested', 'withdrawal-requested'] as const).map((s) => [s, { roles: ['leader'], to: s, event: 'DossierApologized' }]),
+  ),
+};
+
+const BODIES: Record<DossierAction, ActionRequest> = {
+  accept: { action: 'accept' },
+  reject: { action: 'reject', reason: 'thiếu giấy tờ' },
+  assign: { action: 'assign', officer: 'o2' },
+  'request-supplement': { action: 'request-supplement', reason: 'thiếu', items: ['Bản sao'] },
+  supplement: { action: 'supplement', components: [{ name: 'Bản sao' }] },
+  'request-payment': { action: 'request-payment', amount: 50000 },
+  'confirm-payment': { action: 'confirm-payment', note: 'đã nộp' },
+  'request-withdrawal': { action: 'request-withdrawal', reason: 'không cần nữa' },
+  stop: { action: 'stop', reason: 'rút hồ sơ' },
+  complete: { action: 'complete' },
+  'deliver-result': { action: 'deliver-result' },
+  transfer: { action: 'transfer', toAgencyId: '000.00.13.H40' },
+  apologize: { action: 'apologize', reason: 'quá hạn', newDueAt: '2026-03-20T01:00:00.000Z' },
+};
+
+const staff = (roles: StaffRole[], agencyId = AGENCY): Actor => ({ kind: 'staff', agencyId, roles });
+const perform = (action: DossierAction, actor: Actor, at = NOW): DossierCommand => ({ type: 'PerformAction', data: { request: BODIES[action], actor, at } });
+const ROLES: StaffRole[] = ['clerk', 'officer', 'leader'];
+
+t.test('every action in every status, for every role', async (t) => {
+  for (const status of ALL_STATUSES) {
+    for (const action of DossierActions) {
+      const allowed = EXPECTED[action][status];
+      for (const role of ROLES) {
+        const given = spec(decider).given(HISTORIES[status]);
+        const s = given.when(perform(action, staff([role])));
+        if (allowed && allowed.roles.includes(role)) {
+          const events = decider.decide(perform(action, staff([role])), given.state);
+          t.equal(events.length, 1, `${status} ${action} by ${role}: one event`);
+          t.equal(events[0]!.type, allowed.event, `${status} ${action} by ${role} → ${allowed.event}`);
+          t.equal(events[0]!.data.status, allowed.to, `${status} ${action} → ${allowed.to}`);
+          t.equal(events[0]!.data.statusCode, STATUS_CODES[allowed.to]);
+        } else if (allowed) {
+          s.thenThrows(t, { code: 'LT_FORBIDDEN' }, `${status} ${action} by ${role}: wrong role → 403`);
+        } else {
+          s.thenThrows(t, { code: 'LT_ACTION_NOT_ALLOWED', extensions: { status, statusCode: STATUS_CODES[status] } }, `${status} ${action} by ${role} → 409`);
+        }
+      }
+      // admins act in every role
+      const given = spec(decider).given(HISTORIES[status]);
+      const s = given.when(perform(action, { kind: 'admin' }));
+      if (allowed) t.equal(decider.decide(perform(action, { kind: 'admin' }), given.state)[0]?.type, allowed.event, `${status} ${action} by admin`);
+      else s.thenThrows(t, { code: 'LT_ACTION_NOT_ALLOWED' });
+    }
+    // allowedActions agrees with the table, for each role and for another agency
+    const state = spec(decider).given(HISTORIES[status]).state;
+    for (const role of ROLES) {
+      const expected = DossierActions.filter((a) => EXPECTED[a][status]?.roles.includes(role));
+      t.strictSame(allowedActions(state, staff([role])), expected, `allowedActions in ${status} for ${role}`);
+    }
+    t.strictSame(allowedActions(state, staff(ROLES, '000.00.99.H40')), [], `nothing for another agency in ${status}`);
+  }
+});
+
+t.test('refusals name the status and the allowed actions', async (t) => {
+  spec(decider)
+    .given(HISTORIES.processing)
+    .when(perform('accept', staff(['officer'])))
+    .thenThrows(t, { code: 'LT_ACTION_NOT_ALLOWED', extensions: { status: 'processing', statusCode: 4, allowedActions: ['request-supplement', 'request-payment'] } });
+  spec(decider).given(HISTORIES.new).when(perform('accept', staff(['clerk'], 'H99'))).thenThrows(t, { code: 'LT_NOT_FOUND' }, 'another agency: not found');
+  spec(decider).given([]).when(perform('accept', staff(['clerk']))).thenThrows(t, { code: 'LT_NOT_FOUND' });
+});
+
+t.test('receipt: status 1 whatever the channel, due date from working days, receivedAt not in the future', async (t) => {
+  const receive = (channel: 'counter' | 'online' | 'postal', receivedAt: string, actor: Actor = staff(['clerk'])): DossierCommand => ({
+    type: 'ReceiveDossier',
+    data: {
+      dossierCode: CODE,
+      agencyId: AGENCY,
+      procedure: { code: '1.004227', version: 1, name: 'Đăng ký khai sinh', processingDays: 3 },
+      channel,
+      receivedAt,
+      pinHash: 'ab'.repeat(32),
+      maskedName: 'N*** V*** A***',
+      applicantSealed: 'sealed',
+      components: [],
+      actor,
+      at: NOW,
+    },
+  });
+  for (const channel of ['counter', 'online', 'postal'] as const) {
+    const [e] = decider.decide(receive(channel, RECEIVED_AT), decider.initialState());
+    t.match(e, { type: 'DossierReceived', data: { status: 'new', statusCode: 1, channel, receivedAt: RECEIVED_AT, dueAt: DUE, legalDueAt: DUE, overdue: false } });
+  }
+  spec(decider).given([]).when(receive('counter', '2026-03-10T01:00:01.000Z')).thenThrows(t, { code: 'LT_VALIDATION' });
+  spec(decider).given([]).when(receive('counter', RECEIVED_AT, staff(['officer']))).thenThrows(t, { code: 'LT_FORBIDDEN' });
+  spec(decider).given([]).when(receive('counter', RECEIVED_AT, staff(['clerk'], 'H99'))).thenThrows(t, { code: 'LT_FORBIDDEN' });
+  spec(decider).given([received]).when(receive('counter', RECEIVED_AT)).thenThrows(t, { code: 'LT_DUPLICATE' });
+});
+
+t.test('supplement resumes the clock: due dates move by the paused office time, status goes back', async (t) => {
+  // paused Monday 10:00, resumed Tuesday 10:00: 8 office hours → due Friday 08:00
+  const events = decider.decide(perform('supplement', staff(['clerk']), '2026-03-10T03:00:00.000Z'), spec(decider).given(HISTORIES['supplement-requested']).state);
+  t.match(events[0], { type: 'DossierSupplemented', data: { status: 'processing', dueAt: '2026-03-13T01:00:00.000Z', legalDueAt: '2026-03-13T01:00:00.000Z', pausedWorkingMs: 8 * 3600_000 } });
+  const fromAccepted = [received, accepted, { type: 'DossierSupplementRequested', data: { ...snap('supplement-requested'), reason: 'r', items: [], pausedAt: NOW } } as DossierEvent];
+  t.equal(decider.decide(perform('supplement', staff(['clerk'])), spec(decider).given(fromAccepted).state)[0]?.data.status, 'accepted', 'back where it was paused');
+});
+
+t.test('apology: later due date only, clears the overdue flag, keeps the status', async (t) => {
+  const overdue = [...HISTORIES.processing, { type: 'DossierBecameOverdue', data: snap('processing', { overdue: true }) } as DossierEvent];
+  const lead = staff(['leader']);
+  spec(decider)
+    .given(overdue)
+    .when({ type: 'PerformAction', data: { request: { action: 'apologize', reason: 'r', newDueAt: '2026-03-11T01:00:00.000Z' }, actor: lead, at: NOW } })
+    .thenThrows(t, { code: 'LT_UNPROCESSABLE' }, 'earlier than the current due date');
+  spec(decider)
+    .given(overdue)
+    .when({ type: 'PerformAction', data: { request: { action: 'apologize', reason: 'r', newDueAt: '2026-03-20T01:00:00.000Z' }, actor: lead, at: '2026-03-13T01:00:00.000Z' } })
+    .then(t, [{ type: 'DossierApologized', data: { ...snap('processing', { dueAt: '2026-03-20T01:00:00.000Z', overdue: false }), reason: 'r', previousDueAt: DUE } }]);
+});
+
+t.test('transfer: to another agency only; the new agency holds it, the officer is cleared', async (t) => {
+  const lead = staff(['leader']);
+  spec(decider)
+    .given(HISTORIES.processing)
+    .when({ type: 'PerformAction', data: { request: { action: 'transfer', toAgencyId: AGENCY }, actor: lead, at: NOW } })
+    .thenThrows(t, { code: 'LT_UNPROCESSABLE' });
+  const [e] = decider.decide(perform('transfer', lead), spec(decider).given(HISTORIES.processing).state);
+  const after = decider.evolve(spec(decider).given(HISTORIES.processing).state, e!);
+  t.match(after, { agencyId: '000.00.13.H40', status: 'accepted', officer: null });
+  t.strictSame(allowedActions(after, lead), [], 'the old agency can do nothing more');
+});
+
+t.test('overdue: once per due date, never when paused, resolved or not yet due', async (t) => {
+  const mark = (at: string): DossierCommand => ({ type: 'MarkOverdue', data: { at } });
+  const late = '2026-03-12T01:00:01.000Z';
+  spec(decider).given(HISTORIES.processing).when(mark(late)).then(t, [{ type: 'DossierBecameOverdue', data: snap('processing', { overdue: true }) }]);
+  spec(decider).given(HISTORIES.processing).when(mark(DUE)).thenThrows(t, { code: 'LT_CONFLICT' }, 'at the due instant it is not late yet');
+  const flagged = [...HISTORIES.processing, { type: 'DossierBecameOverdue', data: snap('processing', { overdue: true }) } as DossierEvent];
+  spec(decider).given(flagged).when(mark(late)).thenThrows(t, { code: 'LT_CONFLICT' }, 'a second time is refused');
+  spec(decider).given(HISTORIES['supplement-requested']).when(mark(late)).thenThrows(t, { code: 'LT_CONFLICT' }, 'paused');
+  for (const s of ['not-accepted', 'stopped', 'processed', 'result-delivered'] as const) spec(decider).given(HISTORIES[s]).when(mark(late)).thenThrows(t, { code: 'LT_CONFLICT' }, s);
+  // after an apology, the new due date can pass in its turn
+  const apologized = [...flagged, { type: 'DossierApologized', data: { ...snap('processing', { dueAt: '2026-03-20T01:00:00.000Z' }), reason: 'r', previousDueAt: DUE } } as DossierEvent];
+  spec(decider).given(apologized).when(mark(late)).thenThrows(t, { code: 'LT_CONFLICT' });
+  t.equal(decider.decide(mark('2026-03-20T02:00:00.000Z'), spec(decider).given(apologized).state)[0]?.type, 'DossierBecameOverdue');
+});
+
+t.test('evolve keeps the overdue flag across a pause and the status before it', async (t) => {
+  const state = spec(decider).given(HISTORIES['supplement-requested']).state as Extract<DossierState, { received: true }>;
+  t.equal(state.statusBeforePause, 'processing');
+  t.equal(state.pausedAt, '2026-03-09T03:00:00.000Z');
+});
