@@ -108,6 +108,19 @@ export function createDossierService(deps: DossierServiceDeps) {
   }
   type DossierView = ReturnType<typeof view>;
 
+  /**
+   * Until the queue shows the dossier at `event`'s revision: polled on the dossier's own row
+   * (a few ms), with the runner's position wait as the bound.
+   */
+  async function readYourWrites(code: string, event: RecordedEvent | undefined): Promise<void> {
+    if (!event) return;
+    const deadline = Date.now() + 10_000;
+    for (let delay = 1; queue.revisionOf(code) < event.revision; delay = Math.min(delay * 2, 20)) {
+      if (Date.now() > deadline) return deps.waitForQueue(event.position);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+
   const resolveAgency = (id: string, what: string): string => {
     const organId = directory.resolveOrganId(id);
     if (!organId) throw unprocessable(`unknown agency ${id}`, { [what]: id });
@@ -155,8 +168,7 @@ export function createDossierService(deps: DossierServiceDeps) {
         },
         { ...context, now },
       );
-      const last = result.appended.at(-1);
-      if (last) await deps.waitForQueue(last.position);
+      await readYourWrites(dossierCode, result.appended.at(-1));
       const state = result.state as ReceivedDossier;
       return { dossierCode, lookupPin: pin, status: state.status, statusCode: STATUS_CODES[state.status], receivedAt: state.receivedAt, dueAt: state.dueAt };
     },
@@ -166,8 +178,7 @@ export function createDossierService(deps: DossierServiceDeps) {
       if (request.action === 'transfer') request = { ...request, toAgencyId: resolveAgency(request.toAgencyId, 'toAgencyId') };
       const now = clock();
       const result = await handleCommand(store, decider, DossierStreams.dossier(code), { type: 'PerformAction', data: { request, actor, at: now.toISOString() } }, { ...context, now });
-      const last = result.appended.at(-1);
-      if (last) await deps.waitForQueue(last.position);
+      await readYourWrites(code, result.appended.at(-1));
       const state = result.state as ReceivedDossier;
       // After a transfer the old agency no longer sees the dossier: answer without its data.
       if (actor.kind === 'staff' && actor.agencyId !== state.agencyId)

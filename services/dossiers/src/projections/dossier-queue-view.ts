@@ -108,6 +108,11 @@ export function dossierQueueView(db: () => Database) {
       return { items: rows.map((r) => toItem(r, params.now)), total };
     },
 
+    /** Revision of the dossier's stream the queue has applied (-1 when not there yet). */
+    revisionOf(code: string): number {
+      return (statement(db(), 'SELECT revision FROM dossiers WHERE code = ?').get(code) as { revision: number } | undefined)?.revision ?? -1;
+    },
+
     agencyOf(code: string): string | null {
       return (statement(db(), 'SELECT agency_id FROM dossiers WHERE code = ?').get(code) as { agency_id: string } | undefined)?.agency_id ?? null;
     },

@@ -10,7 +10,7 @@ import { isResolved, type DossierStatus } from '../domain/status.js';
  */
 export const dossierQueueProjection: Projection = {
   name: 'dossiers-queue',
-  version: 1,
+  version: 2,
   streamPrefixes: ['dossier-'],
   init(db) {
     db.exec(`
@@ -19,7 +19,7 @@ export const dossierQueueProjection: Projection = {
         status TEXT NOT NULL, status_code INTEGER NOT NULL, channel TEXT NOT NULL, masked_name TEXT NOT NULL,
         received_at TEXT NOT NULL, due_at TEXT NOT NULL, legal_due_at TEXT NOT NULL,
         paused INTEGER NOT NULL DEFAULT 0, paused_at TEXT, overdue INTEGER NOT NULL DEFAULT 0,
-        officer TEXT, department TEXT, resolved_at TEXT, updated_at TEXT NOT NULL);
+        officer TEXT, department TEXT, resolved_at TEXT, updated_at TEXT NOT NULL, revision INTEGER NOT NULL);
       CREATE INDEX dossiers_agency ON dossiers (agency_id, status_code, due_at);
       CREATE INDEX dossiers_due ON dossiers (due_at) WHERE resolved_at IS NULL AND paused = 0 AND overdue = 0;
       CREATE INDEX dossiers_received ON dossiers (agency_id, received_at);
@@ -37,16 +37,16 @@ function applyDossierEvent(db: Database, recorded: RecordedEvent): void {
   if (e.type === 'DossierReceived') {
     const d = e.data;
     statement(db, `INSERT OR REPLACE INTO dossiers (code, agency_id, procedure_code, procedure_name, status, status_code, channel, masked_name,
-      received_at, due_at, legal_due_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-      d.dossierCode, d.agencyId, d.procedureCode, d.procedureName, d.status, d.statusCode, d.channel, d.applicant.maskedName, d.receivedAt, d.dueAt, d.legalDueAt, at,
+      received_at, due_at, legal_due_at, updated_at, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      d.dossierCode, d.agencyId, d.procedureCode, d.procedureName, d.status, d.statusCode, d.channel, d.applicant.maskedName, d.receivedAt, d.dueAt, d.legalDueAt, at, recorded.revision,
     );
     return;
   }
   const d = e.data;
   // Every event carries the snapshot: status, agency, dueAt, overdue.
-  statement(db, `UPDATE dossiers SET status = ?, status_code = ?, agency_id = ?, due_at = ?, overdue = ?, updated_at = ?,
+  statement(db, `UPDATE dossiers SET status = ?, status_code = ?, agency_id = ?, due_at = ?, overdue = ?, updated_at = ?, revision = ?,
       resolved_at = CASE WHEN resolved_at IS NULL AND ? THEN ? ELSE resolved_at END WHERE code = ?`).run(
-    d.status, d.statusCode, d.agencyId, d.dueAt, d.overdue ? 1 : 0, at, isResolved(d.status as DossierStatus) ? 1 : 0, at, d.dossierCode,
+    d.status, d.statusCode, d.agencyId, d.dueAt, d.overdue ? 1 : 0, at, recorded.revision, isResolved(d.status as DossierStatus) ? 1 : 0, at, d.dossierCode,
   );
   switch (e.type) {
     case 'DossierSupplementRequested':
