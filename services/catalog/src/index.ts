@@ -15,7 +15,8 @@ export type { ProcedureEventEnvelope, ProcedureInForce, ProcedureVersionInfo } f
 export type { ProcedureCommand, ProcedureState, PublishProcedure, RetireProcedure } from './domain/procedure-decider.js';
 export type { CalendarCommand, CalendarState, SetCalendarYear } from './domain/calendar-decider.js';
 export type { AdminCalendarYear, CalendarReplica } from './projections/calendar-replica.js';
-export type { ProcedureSummary, ProcedureView, SearchQuery, SearchResult } from './projections/procedure-projection.js';
+export type { ProcedureView } from './projections/procedure-projection.js';
+export type { IndexedProcedure, ProcedureSummary, SearchQuery, SearchResult } from './search/search-index.js';
 export type { CalendarYearDocument, CatalogService, ImportResult, ProcedureDocument } from './catalog-service.js';
 
 export { AgencyLevels, CATALOG_STREAM_PREFIXES, CatalogStreams, OnlineLevels } from './events.js';
@@ -26,5 +27,6 @@ export { calendarDecider } from './domain/calendar-decider.js';
 export { createCalendarReplica } from './projections/calendar-replica.js';
 export { procedureProjection, procedureView } from './projections/procedure-projection.js';
 export { foldText } from './search/fold.js';
+export { indexed, searchProcedures } from './search/search-index.js';
 export { createCatalogService } from './catalog-service.js';
 export { catalogModule } from './module.js';
