@@ -115,7 +115,8 @@ export function createDossierService(deps: DossierServiceDeps) {
   async function readYourWrites(code: string, event: RecordedEvent | undefined): Promise<void> {
     if (!event) return;
     const deadline = Date.now() + 10_000;
-    for (let delay = 1; queue.revisionOf(code) < event.revision; delay = Math.min(delay * 2, 20)) {
+    // The projection applies within a few ms of the append: poll its row sparingly.
+    for (let delay = 2; queue.revisionOf(code) < event.revision; delay = Math.min(delay + 2, 20)) {
       if (Date.now() > deadline) return deps.waitForQueue(event.position);
       await new Promise((r) => setTimeout(r, delay));
     }
