@@ -62,8 +62,8 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
 
   const loop = (async () => {
     for (let failures = 0; !abort.signal.aborted; ) {
-      subscription = store.subscribeToAll({ after: checkpoint, streamPrefixes });
       try {
+        subscription = store.subscribeToAll({ after: checkpoint, streamPrefixes });
         for await (const event of subscription) {
           // 1. publish (deduped by id on the bus), 2. then advance the checkpoint.
           if (!(await persist('publish', event, () => bus.publish(event, { service })))) return;
@@ -77,7 +77,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
         logger.error({ err: error, service, checkpoint, retryInMs: delay }, 'relay: subscription failed; resubscribing');
         await sleep(delay, abort.signal);
       } finally {
-        await subscription.close();
+        await subscription?.close();
       }
     }
   })();

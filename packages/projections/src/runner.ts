@@ -136,18 +136,20 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         if (model().checkpoint >= position) return;
-        const next = await store.readAll({ after: model().checkpoint, maxCount: 1, streamPrefixes: projection.streamPrefixes });
-        if (next.length === 0 || next[0]!.position > position) return;
-        if (Date.now() > deadline) throw new Error(`projection ${projection.name} did not reach position ${position} in ${timeoutMs} ms`);
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            waiters.delete(done);
-            clearTimeout(timer);
-            resolve();
-          };
-          const timer = setTimeout(done, 50);
-          waiters.add(done);
-        });
+        // Listen before reading, so an apply that lands during the read still wakes us.
+        let wake!: () => void;
+        const applied = new Promise<void>((resolve) => (wake = resolve));
+        waiters.add(wake);
+        try {
+          const next = await store.readAll({ after: model().checkpoint, maxCount: 1, streamPrefixes: projection.streamPrefixes });
+          if (next.length === 0 || next[0]!.position > position) return;
+          if (Date.now() > deadline) throw new Error(`projection ${projection.name} did not reach position ${position} in ${timeoutMs} ms`);
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([applied, new Promise<void>((resolve) => (timer = setTimeout(resolve, 50)))]);
+          clearTimeout(timer);
+        } finally {
+          waiters.delete(wake);
+        }
       }
     },
 

@@ -1,0 +1,111 @@
+import t from 'tap';
+import { directoryModule } from './directory-module.js';
+import { startTestHub } from './testing.js';
+
+t.test('directory: agencies, systems, staff, tokens, auth and problems', async (t) => {
+  const hub = await startTestHub([directoryModule]);
+  t.teardown(() => hub.close());
+  const { app, admin } = hub;
+  const json = { 'content-type': 'application/json' };
+
+  // agencies with both identifier forms
+  const created = await app.inject({ method: 'POST', url: '/v1/admin/agencies', headers: { ...admin, ...json }, payload: { organId: '000.00.00.H40', name: 'UBND tỉnh Khánh Hòa', level: 'province', altIds: ['H40'] } });
+  t.equal(created.statusCode, 201);
+  t.match(created.json(), { organId: '000.00.00.H40', form: 'qcvn102', altIds: ['H40'] });
+  const child = await app.inject({ method: 'POST', url: '/v1/admin/agencies', headers: { ...admin, ...json }, payload: { organId: 'H40.12', name: 'Sở Tư pháp', parentId: 'h40' } });
+  t.equal(child.statusCode, 201);
+  t.equal(child.json().parentId, '000.00.00.H40', 'parent resolved through its alternative id');
+  t.equal(child.json().form, 'qd20');
+  await hub.agency('vxp.saas.03', 'Non-conforming id');
+
+  for (const dup of [{ organId: 'H40', name: 'x' }, { organId: '000.00.00.h40', name: 'x' }, { organId: 'NEW.1', name: 'x', altIds: ['H40.12'] }]) {
+    const res = await app.inject({ method: 'POST', url: '/v1/admin/agencies', headers: { ...admin, ...json }, payload: dup });
+    t.equal(res.statusCode, 409, `duplicate ${JSON.stringify(dup)} → 409`);
+    t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8');
+  }
+  const reclaim = await app.inject({ method: 'POST', url: '/v1/admin/agencies', headers: { ...admin, ...json }, payload: { organId: 'NEW.1', name: 'after a refused claim' } });
+  t.equal(reclaim.statusCode, 201, 'identifiers claimed by a refused registration were released');
+
+  const invalid = await app.inject({ method: 'POST', url: '/v1/admin/agencies', headers: { ...admin, ...json }, payload: { organId: 'bad id!', level: 'planet' } });
+  t.equal(invalid.statusCode, 400);
+  const paths = (invalid.json().errors as Array<{ path: string }>).map((e) => e.path).sort();
+  t.same(paths, ['body/level', 'body/name', 'body/organId'], 'every failing field named');
+  const unknownParent = await app.inject({ method: 'POST', url: '/v1/admin/agencies', headers: { ...admin, ...json }, payload: { organId: 'H99', name: 'x', parentId: 'NOPE' } });
+  t.equal(unknownParent.statusCode, 422);
+  const malformed = await app.inject({ method: 'POST', url: '/v1/admin/agencies', headers: { ...admin, ...json }, payload: '{"organId":' });
+  t.equal(malformed.statusCode, 400);
+  t.equal(malformed.json().code, 'LT_MALFORMED_BODY');
+
+  // systems and staff get tokens that work at once and are stored only hashed
+  const system = await hub.system(['H40', 'vxp.saas.03']);
+  const staff = await hub.staff('H40.12', ['clerk', 'officer']);
+  const byAlt = await app.inject({ method: 'GET', url: '/v1/agencies/H40', headers: { authorization: system.authorization } });
+  t.equal(byAlt.statusCode, 200);
+  t.equal(byAlt.json().organId, '000.00.00.H40');
+  const list = await app.inject({ method: 'GET', url: '/v1/agencies?limit=2', headers: { authorization: staff.authorization } });
+  t.equal(list.json().items.length, 2);
+  t.equal(list.json().next, list.json().items[1].organId, 'paging cursor');
+  const events = await hub.platform.store.readAll({ streamPrefixes: ['system-', 'staff-'] });
+  const raw = JSON.stringify(events);
+  t.notMatch(raw, system.authorization.slice(7), 'system token not stored');
+  t.notMatch(raw, staff.authorization.slice(7), 'staff token not stored');
+  t.match(events[0]!.metadata, { actor: 'admin' });
+
+  const unknownOrg = await app.inject({ method: 'POST', url: '/v1/admin/systems', headers: { ...admin, ...json }, payload: { name: 's', vendor: 'v', organIds: ['H40', 'X1', 'X2'] } });
+  t.equal(unknownOrg.statusCode, 422);
+  t.same(unknownOrg.json().unknown, ['X1', 'X2'], 'names every unknown organisation');
+  const staffUnknownAgency = await app.inject({ method: 'POST', url: '/v1/admin/staff', headers: { ...admin, ...json }, payload: { agencyId: 'X1', name: 'n', roles: ['clerk'] } });
+  t.equal(staffUnknownAgency.statusCode, 422);
+
+  // authentication and authorisation
+  t.equal((await app.inject({ method: 'GET', url: '/v1/agencies' })).statusCode, 401, 'anonymous');
+  t.equal((await app.inject({ method: 'GET', url: '/v1/agencies', headers: { authorization: 'Bearer nope' } })).statusCode, 401, 'unknown token');
+  t.equal((await app.inject({ method: 'POST', url: '/v1/admin/agencies', headers: { ...json, authorization: system.authorization }, payload: { organId: 'Z', name: 'z' } })).statusCode, 403, 'system cannot write the directory');
+  t.equal((await app.inject({ method: 'POST', url: '/v1/admin/staff', headers: { ...json, authorization: staff.authorization }, payload: { agencyId: 'H40', name: 'z', roles: ['leader'] } })).statusCode, 403, 'staff cannot make staff');
+  t.equal((await app.inject({ method: 'GET', url: '/v1/agencies/NOPE', headers: admin })).statusCode, 404);
+
+  // correlation id travels from the header into event metadata
+  await app.inject({ method: 'POST', url: '/v1/admin/agencies', headers: { ...admin, ...json, 'x-correlation-id': 'trace-123' }, payload: { organId: 'H41', name: 'x' } });
+  const [h41] = await hub.platform.store.readStream('agency-H41');
+  t.equal(h41?.metadata.correlationId, 'trace-123');
+});
+
+t.test('operations: health, readiness, metrics, OpenAPI, body limit, restart', async (t) => {
+  const hub = await startTestHub([directoryModule], { env: { LT_MAX_BODY_MB: '0.01' }, keepDataDir: true });
+  const { app, admin } = hub;
+  t.equal((await app.inject('/health/live')).statusCode, 200);
+  t.equal((await app.inject('/health/ready')).json().status, 'ready');
+  const docs = (await app.inject('/docs/json')).json() as { paths: Record<string, unknown> };
+  for (const path of ['/v1/admin/agencies', '/v1/agencies/{organId}', '/v1/admin/systems', '/v1/admin/staff', '/health/ready', '/v1/admin/projections'])
+    t.ok(docs.paths[path], `OpenAPI covers ${path}`);
+  t.equal((await app.inject('/docs')).statusCode < 400, true, 'docs UI is public');
+
+  const big = await app.inject({ method: 'POST', url: '/v1/admin/agencies', headers: { ...admin, 'content-type': 'application/json', 'content-length': String(1024 * 1024) }, payload: 'x'.repeat(20_000) });
+  t.equal(big.statusCode, 413);
+  t.equal(big.json().code, 'LT_BODY_TOO_LARGE');
+
+  await hub.agency('H40');
+  const metrics = await app.inject('/metrics');
+  t.match(metrics.body, /lt_events_appended_total\{service="directory",type="AgencyRegistered"\} 1/);
+  t.match(metrics.body, /lt_http_request_duration_seconds_bucket/);
+  t.match(metrics.body, /lt_projection_lag_events\{projection="directory"\} 0/);
+  const projections = await app.inject({ method: 'GET', url: '/v1/admin/projections', headers: admin });
+  t.match(projections.json().items, [{ name: 'directory', lag: 0 }]);
+  const rebuilt = await app.inject({ method: 'POST', url: '/v1/admin/projections/directory/rebuild', headers: admin });
+  t.equal(rebuilt.statusCode, 200);
+  t.equal((await app.inject({ method: 'GET', url: '/v1/agencies/H40', headers: admin })).statusCode, 200, 'rebuilt read model answers the same');
+  await hub.close();
+
+  // restart on the same data directory loses nothing
+  const again = await startTestHub([directoryModule], { dataDir: hub.dataDir });
+  t.teardown(() => again.close());
+  t.equal((await again.app.inject({ method: 'GET', url: '/v1/agencies/H40', headers: again.admin })).statusCode, 200);
+
+  // a store outage answers 503 problem+json, never a crash
+  await again.platform.store.close();
+  const ready = await again.app.inject('/health/ready');
+  t.equal(ready.statusCode, 503);
+  t.equal(ready.headers['content-type'], 'application/problem+json; charset=utf-8');
+  const write = await again.app.inject({ method: 'POST', url: '/v1/admin/agencies', headers: { ...again.admin, 'content-type': 'application/json' }, payload: { organId: 'H42', name: 'x' } });
+  t.equal(write.statusCode, 503);
+});
