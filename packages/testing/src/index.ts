@@ -3,3 +3,4 @@ export type { NatsServerHandle, SkippableTest, StartNatsServerOptions } from './
 
 export { freePort, tempDir } from './temp.js';
 export { NATS_SERVER_BIN, natsServerAvailable, requireNatsServer, startNatsServer } from './nats-server.js';
+export { realEdxmlDir, sharedDir } from './fixtures.js';

@@ -1,8 +1,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { realEdxmlDir } from '@lienthong/testing';
 
 /** The real vendor samples (read-only, shared by the whole team). */
-export const FIXTURE_DIR = '/work/shared/fixtures/edxml/real';
+export const FIXTURE_DIR = realEdxmlDir();
 
 export interface Fixture {
   readonly name: string;

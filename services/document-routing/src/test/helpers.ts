@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { realEdxmlDir } from '@lienthong/testing';
 import { directoryModule } from '@lienthong/platform';
 import { startTestHub, type TestHub } from '@lienthong/platform/testing';
 import { memoryAttachmentStore, renderEdxml, type EdxmlDocument } from '@lienthong/edxml';
 import { documentRoutingModule } from '../module.js';
 
-export const FIXTURES = '/work/shared/fixtures/edxml/real/';
+export const FIXTURES = `${realEdxmlDir()}/`;
 export const fixture = (name: string): Buffer => readFileSync(`${FIXTURES}${name}`);
 
 export type Auth = { authorization: string };
