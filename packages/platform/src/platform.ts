@@ -16,6 +16,7 @@ import {
 import { directoryProjection, directoryView } from '@lienthong/directory';
 import { adminTokenFor } from './admin-token.js';
 import { adminRoutes } from './admin-routes.js';
+import { auditRoutes } from './audit-routes.js';
 import type { AggregateType, Platform, ServiceModule, ServiceModuleFactory } from './types.js';
 
 export interface RunningHub {
@@ -99,6 +100,7 @@ export async function startPlatform(config: Config, factories: readonly ServiceM
     await module.register(app);
   }
   await app.register(adminRoutes, { platform });
+  await app.register(auditRoutes, { platform });
   await app.ready();
 
   for (const module of modules) await module.start?.();

@@ -1,0 +1,93 @@
+/**
+ * Where the chain check reads events from: the SQLite file itself (raw stored text, read-only
+ * connection, so a damaged row is a finding rather than a parse error) or any `EventStore`.
+ */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { EventStore } from '@lienthong/event-store';
+import type { Config } from '@lienthong/service-kit';
+import type { ChainEvent } from './chain.js';
+
+/** A stream's head as the store records it. */
+export interface RecordedHead {
+  readonly stream: string;
+  readonly revision: number;
+  readonly position: number;
+  readonly lastHash: string;
+}
+
+/** The event rows and heads a verification reads, page by page. */
+export interface ChainSource {
+  readonly kind: 'sqlite' | 'store';
+  headPosition(): Promise<number>;
+  /** Events with `after < position <= upTo`, by position. */
+  page(after: number, upTo: number, max: number): Promise<ChainEvent[]>;
+  /** One stream's events from `fromRevision`, by revision. */
+  streamPage(stream: string, fromRevision: number, max: number): Promise<ChainEvent[]>;
+  /** Recorded heads, alphabetically after `after` (`''` for the first page). */
+  heads(after: string, max: number): Promise<RecordedHead[]>;
+  head(stream: string): Promise<RecordedHead | null>;
+  close(): Promise<void>;
+}
+
+type Row = [position: number, id: string, stream: string, revision: number, type: string, data: string, metadata: string, prevHash: string, hash: string];
+const COLUMNS = 'position, id, stream, revision, type, data, metadata, prev_hash, hash';
+
+const fromRow = (r: Row): ChainEvent => ({
+  position: r[0], id: r[1], stream: r[2], revision: r[3], type: r[4], dataJson: r[5], metadataJson: r[6], prevHash: r[7], hash: r[8],
+});
+
+/** Reads `events.sqlite` through its own read-only connection (WAL: never blocks the writer). */
+export function sqliteChainSource(file: string): ChainSource {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  db.pragma('busy_timeout = 5000');
+  const s = {
+    head: db.prepare<[], { p: number | null }>('SELECT MAX(position) AS p FROM events'),
+    page: db.prepare<[number, number, number], Row>(`SELECT ${COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`).raw(true),
+    stream: db.prepare<[string, number, number], Row>(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`).raw(true),
+    heads: db.prepare<[string, number], { stream: string; revision: number; position: number; last_hash: string }>(
+      'SELECT stream, revision, position, last_hash FROM streams WHERE revision >= 0 AND stream > ? ORDER BY stream LIMIT ?',
+    ),
+    oneHead: db.prepare<[string], { stream: string; revision: number; position: number; last_hash: string }>(
+      'SELECT stream, revision, position, last_hash FROM streams WHERE revision >= 0 AND stream = ?',
+    ),
+  };
+  const toHead = (r: { stream: string; revision: number; position: number; last_hash: string }): RecordedHead => ({ stream: r.stream, revision: r.revision, position: r.position, lastHash: r.last_hash });
+  return {
+    kind: 'sqlite',
+    headPosition: async () => s.head.get()?.p ?? 0,
+    page: async (after, upTo, max) => s.page.all(after, upTo, max).map(fromRow),
+    streamPage: async (stream, from, max) => s.stream.all(stream, from, max).map(fromRow),
+    heads: async (after, max) => s.heads.all(after, max).map(toHead),
+    head: async (stream) => {
+      const row = s.oneHead.get(stream);
+      return row ? toHead(row) : null;
+    },
+    close: async () => {
+      if (db.open) db.close();
+    },
+  };
+}
+
+/** Any adapter through the port (EventStoreDB): events come parsed and are re-canonicalised. */
+export function storeChainSource(store: EventStore): ChainSource {
+  return {
+    kind: 'store',
+    headPosition: () => store.headPosition(),
+    page: async (after, upTo, max) => (await store.readAll({ after, maxCount: max })).filter((e) => e.position <= upTo),
+    streamPage: (stream, fromRevision, max) => store.readStream(stream, { fromRevision, maxCount: max }),
+    heads: async (after, max) =>
+      (await store.listStreams({ after, limit: max })).map((i) => ({ stream: i.stream, revision: i.revision, position: i.position, lastHash: i.lastHash })),
+    head: async (stream) => {
+      const i = await store.streamInfo(stream);
+      return i ? { stream: i.stream, revision: i.revision, position: i.position, lastHash: i.lastHash } : null;
+    },
+    close: async () => {},
+  };
+}
+
+/** The SQLite file of a deployment, or null when it runs on another adapter. */
+export function sqliteFileOf(config: Pick<Config, 'eventStoreUrl' | 'dataDir'>): string | null {
+  const url = config.eventStoreUrl?.trim() ?? '';
+  return url === '' || url.startsWith('sqlite:') ? join(config.dataDir, 'events.sqlite') : null;
+}

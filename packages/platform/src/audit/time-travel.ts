@@ -1,0 +1,62 @@
+/** Audit time travel: an aggregate folded as of a revision or an instant, with the services' own evolve. */
+import { stateAt } from '@lienthong/decider';
+import type { EventStore } from '@lienthong/event-store';
+import type { AggregateType } from '../types.js';
+
+/** `?at=` of the state route: a revision (digits) or an ISO-8601 instant. */
+export type AsOf = { readonly revision: number } | { readonly instant: Date };
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** Parses `at`; null when it is neither a revision nor an ISO-8601 time. */
+export function parseAsOf(at: string): AsOf | null {
+  if (/^\d{1,15}$/.test(at)) return { revision: Number(at) };
+  if (!ISO_INSTANT.test(at)) return null;
+  const time = Date.parse(at);
+  return Number.isNaN(time) ? null : { instant: new Date(time) };
+}
+
+/** The aggregate type whose stream prefix is the longest that names the stream. */
+export function aggregateOf(aggregates: readonly AggregateType[], stream: string): AggregateType | undefined {
+  let found: AggregateType | undefined;
+  for (const a of aggregates) if (stream.startsWith(a.streamPrefix) && a.streamPrefix.length > (found?.streamPrefix.length ?? -1)) found = a;
+  return found;
+}
+
+export interface HistoricState {
+  readonly stream: string;
+  readonly aggregate: string;
+  /** Last revision folded in; -1 when the moment is before the first event. */
+  readonly revision: number;
+  /** When that revision was recorded (null before the first event). */
+  readonly at: string | null;
+  /** What was asked: a revision or an instant. */
+  readonly asOf: { readonly revision: number } | { readonly instant: string };
+  /** Revision of the stream now. */
+  readonly headRevision: number;
+  readonly state: unknown;
+}
+
+export async function historicState(store: EventStore, aggregate: AggregateType, stream: string, asOf: AsOf, headRevision: number): Promise<HistoricState> {
+  const folded = await stateAt(store, aggregate, stream, asOf);
+  const event = folded.revision >= 0 ? (await store.readStream(stream, { fromRevision: folded.revision, maxCount: 1 }))[0] : undefined;
+  return {
+    stream,
+    aggregate: aggregate.name,
+    revision: folded.revision,
+    at: event?.metadata.at ?? null,
+    asOf: 'revision' in asOf ? { revision: asOf.revision } : { instant: asOf.instant.toISOString() },
+    headRevision,
+    state: toJsonable(folded.state),
+  };
+}
+
+/** States may hold Maps, Sets or Dates: shown as objects, arrays and ISO strings. */
+function toJsonable(value: unknown): unknown {
+  if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [String(k), toJsonable(v)]));
+  if (value instanceof Set) return [...value].map(toJsonable);
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(toJsonable);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJsonable(v)]));
+  return value;
+}
