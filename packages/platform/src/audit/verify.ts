@@ -126,8 +126,14 @@ async function compareHeads(checker: ChainChecker, source: ChainSource, upTo: nu
       const heads = await source.heads(after, pageSize);
       for (const head of heads) {
         seen.add(head.stream);
-        // A head past `upTo` moved during the check: its newer events are the next run's.
         if (head.position <= upTo) compareHead(checker, head);
+        else {
+          // A head past `upTo` moved during the check (its newer events are the next run's), or
+          // points past events that are gone: the next revision must exist.
+          const chain = checker.heads.get(head.stream);
+          const next = await source.streamPage(head.stream, (chain?.revision ?? -1) + 1, 1);
+          if (next.length === 0) compareHead(checker, head);
+        }
         if (checker.broken) return;
       }
       if (heads.length < pageSize) break;
