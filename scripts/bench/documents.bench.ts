@@ -79,6 +79,26 @@ async function ackingClient(url: string, authorization: string, acked: Map<strin
   return socket;
 }
 
+/** `BENCH_CPU_PROF=<dir>`: a CPU profile of the measured phase only (not start-up, not the baseline). */
+async function profiled<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const dir = process.env.BENCH_CPU_PROF;
+  if (!dir) return work();
+  const { Session } = await import('node:inspector/promises');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${dir}/${name}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
 export default async function documentsBench(ctx: BenchContext): Promise<BenchReport> {
   const seconds = ctx.quick ? 3 : 10;
   const config = loadConfig({ LT_DATA_DIR: ctx.tmpDir, LT_ADMIN_TOKEN: 'bench-admin-token-0123456789', LT_PORT: '0', LT_SQLITE_SYNC: process.env.BENCH_SYNC ?? 'full' });
@@ -105,17 +125,20 @@ export default async function documentsBench(ctx: BenchContext): Promise<BenchRe
   try {
     // 1. throughput, end to end
     const t0 = performance.now();
-    const full = await fire({ url: address, connections: 32, duration: seconds, requests: [request] });
-    const submitted = full['2xx'];
-    const deadline = performance.now() + 20_000;
     const done = () => [...acked.values()].filter((v) => v >= 2).length;
-    while (done() < submitted && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const full = await profiled('documents-throughput', async () => {
+      const result = await fire({ url: address, connections: 32, duration: seconds, requests: [request] });
+      const deadline = performance.now() + 20_000;
+      while (done() < result['2xx'] && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      return result;
+    });
+    const submitted = full['2xx'];
     const routed = done();
     const e2eSeconds = (performance.now() - t0) / 1000;
     ctx.log(`throughput: ${submitted} accepted, ${routed} acked by both in ${e2eSeconds.toFixed(1)} s (non-2xx ${full.non2xx}, errors ${full.errors})`);
 
     // 2. latency at 500 documents/s
-    const paced = await fire({ url: address, connections: 50, duration: seconds, overallRate: 500, requests: [request] });
+    const paced = await profiled('documents-paced', () => fire({ url: address, connections: 50, duration: seconds, overallRate: 500, requests: [request] }));
     ctx.log(`at 500/s: p99 ${paced.latency.p99} ms, ${paced['2xx']} accepted`);
 
     // 3. the bare route, same client, same run

@@ -26,6 +26,26 @@ const ACTIONS: Array<[string, object]> = [
 
 const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
+/** `BENCH_CPU_PROF=<dir>`: a CPU profile of the measured phase only (not start-up, not the baseline). */
+async function profiled<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const dir = process.env.BENCH_CPU_PROF;
+  if (!dir) return work();
+  const { Session } = await import('node:inspector/promises');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${dir}/${name}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
 export default async function dossiersBench(ctx: BenchContext): Promise<BenchReport> {
   const seconds = ctx.quick ? 2 : 8;
   const hub = await startDossiersHub({ dataDir: join(ctx.tmpDir, 'hub'), overdueIntervalMs: 60_000 });
@@ -50,7 +70,7 @@ export default async function dossiersBench(ctx: BenchContext): Promise<BenchRep
     let dossiers = 0;
     let deadline = performance.now() + seconds * 1000;
     let t0 = performance.now();
-    await Promise.all(
+    await profiled('dossiers', () => Promise.all(
       Array.from({ length: WORKERS }, async (_, w) => {
         const agencyId = AGENCIES[w % AGENCIES.length]!;
         while (performance.now() < deadline) {
@@ -68,7 +88,7 @@ export default async function dossiersBench(ctx: BenchContext): Promise<BenchRep
           dossiers++;
         }
       }),
-    );
+    ));
     const dossierSeconds = (performance.now() - t0) / 1000;
     const dossiersPerSecond = dossiers / dossierSeconds;
     const requestsPerSecond = (dossiers * (ACTIONS.length + 1)) / dossierSeconds;
