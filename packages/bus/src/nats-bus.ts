@@ -210,23 +210,31 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
     return consumer;
   }
 
+  async function publish(event: RecordedEvent, publishOptions: PublishOptions): Promise<void> {
+    assertServiceName(publishOptions.service);
+    assertEventType(event.type);
+    if (closed || nc.isClosed()) throw new BusUnavailableError('bus closed');
+    const h = headers();
+    h.set('Nats-Msg-Id', event.id);
+    try {
+      // msgID sets Nats-Msg-Id too; the explicit header documents the wire contract.
+      await js.publish(subjectFor(publishOptions.service, event.type), JSON.stringify(event), {
+        msgID: event.id,
+        headers: h,
+        timeout: publishTimeoutMs,
+      });
+    } catch (error) {
+      throw new BusUnavailableError(`publish of ${event.id} not acknowledged`, { cause: error });
+    }
+  }
+
   return {
-    async publish(event: RecordedEvent, publishOptions: PublishOptions): Promise<void> {
-      assertServiceName(publishOptions.service);
-      assertEventType(event.type);
-      if (closed || nc.isClosed()) throw new BusUnavailableError('bus closed');
-      const h = headers();
-      h.set('Nats-Msg-Id', event.id);
-      try {
-        // msgID sets Nats-Msg-Id too; the explicit header documents the wire contract.
-        await js.publish(subjectFor(publishOptions.service, event.type), JSON.stringify(event), {
-          msgID: event.id,
-          headers: h,
-          timeout: publishTimeoutMs,
-        });
-      } catch (error) {
-        throw new BusUnavailableError(`publish of ${event.id} not acknowledged`, { cause: error });
-      }
+    publish,
+
+    async publishBatch(events: readonly RecordedEvent[], publishOptions: PublishOptions): Promise<void> {
+      // One PubAck at a time: pipelined publishes could store a later event when an earlier one
+      // failed, and the retry would then put them out of order.
+      for (const event of events) await publish(event, publishOptions);
     },
 
     consume,

@@ -92,6 +92,9 @@ async function relaySuite(t: Test, name: string, kind: BusKind): Promise<void> {
           }
           return real.publish(event, options);
         },
+        async publishBatch(events, options) {
+          for (const event of events) await this.publish(event, options);
+        },
       };
       const rec = await record(real, { durable: uniqueName('d'), services: [service] });
       const relay = await startRelay({ store, bus: flaky, service, streamPrefixes: ['doc-'], checkpoints, maxBackoffMs: 50 });
@@ -121,8 +124,8 @@ async function relaySuite(t: Test, name: string, kind: BusKind): Promise<void> {
       const crashed = await runChild(relayChild, [storeFile, checkpointFile, spec, service, 'doc-', '5']);
       t.equal(crashed.signal, 'SIGKILL', 'the relay died');
       const afterCrash = createSqliteCheckpointStore(checkpointFile);
-      const fourth = (await store.readStream('doc-1'))[3];
-      t.equal(await afterCrash.load(`relay:${service}`), fourth?.position, 'checkpoint stayed before the 5th');
+      const fifth = (await store.readStream('doc-1'))[4];
+      t.ok((await afterCrash.load(`relay:${service}`)) < fifth!.position, 'checkpoint stayed before the 5th');
       await afterCrash.close();
       // 2. Appends while no relay runs.
       expected.push(...(await appendMany(store, 'doc-2', 0, 6)));

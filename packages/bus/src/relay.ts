@@ -1,4 +1,4 @@
-import type { EventStore, RecordedEvent, Subscription } from '@lienthong/event-store';
+import { subscriptionBatches, type EventStore, type RecordedEvent, type Subscription } from '@lienthong/event-store';
 import type { CheckpointStore } from './checkpoint-store.js';
 import { silentLogger, type BusLogger } from './logger.js';
 import type { Bus, ServiceName } from './types.js';
@@ -17,6 +17,8 @@ export interface RelayOptions {
   readonly checkpointName?: string;
   /** Ceiling of the retry backoff after a bus or store failure; default 5 s. */
   readonly maxBackoffMs?: number;
+  /** Most events published (and checkpointed) together; default 500. */
+  readonly maxBatch?: number;
 }
 
 /** A running outbox relay: store → bus, at least once, in position order, never skipping. */
@@ -25,14 +27,15 @@ export interface Relay {
   lag(): Promise<number>;
   /** The last position published and checkpointed. */
   checkpoint(): number;
-  /** Finishes the event in hand (unless the bus is down), then stops. */
+  /** Finishes the batch in hand (unless the bus is down), then stops. */
   stop(): Promise<void>;
 }
 
 /**
  * Publishes every event of the service's streams after the saved checkpoint. The checkpoint moves
  * only after the bus acknowledged, so a crash between append and publish loses nothing: the
- * events are published again on restart, and the bus dedupes them by event id.
+ * events are published again on restart, and the bus dedupes them by event id. Events are taken
+ * in batches (whatever the subscription holds): one bus write and one checkpoint per batch.
  */
 export async function startRelay(options: RelayOptions): Promise<Relay> {
   const { store, bus, service, streamPrefixes, checkpoints } = options;
@@ -40,6 +43,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const logger = options.logger ?? silentLogger;
   const name = options.checkpointName ?? `relay:${service}`;
   const maxBackoff = options.maxBackoffMs ?? 5_000;
+  const maxBatch = options.maxBatch ?? 500;
   const abort = new AbortController();
   let checkpoint = await checkpoints.load(name);
   let subscription: Subscription | null = null;
@@ -64,11 +68,14 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     for (let failures = 0; !abort.signal.aborted; ) {
       try {
         subscription = store.subscribeToAll({ after: checkpoint, streamPrefixes });
-        for await (const event of subscription) {
+        const next = subscriptionBatches(subscription, maxBatch);
+        for (let batch = await next(); batch !== null; batch = await next()) {
+          const last = batch[batch.length - 1]!;
           // 1. publish (deduped by id on the bus), 2. then advance the checkpoint.
-          if (!(await persist('publish', event, () => bus.publish(event, { service })))) return;
-          if (!(await persist('checkpoint', event, () => checkpoints.save(name, event.position)))) return;
-          checkpoint = event.position;
+          const events = batch;
+          if (!(await persist('publish', last, () => bus.publishBatch(events, { service })))) return;
+          if (!(await persist('checkpoint', last, () => checkpoints.save(name, last.position)))) return;
+          checkpoint = last.position;
           failures = 0;
         }
       } catch (error) {

@@ -84,6 +84,12 @@ export function createSqliteBus(options: SqliteBusOptions): SqliteBus {
     `INSERT INTO messages (id, service, type, payload, published_at) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (id) DO NOTHING`,
   );
+  /** One transaction (one WAL commit) for a whole batch; returns how many were new. */
+  const insertAll = db.transaction((rows: ReadonlyArray<readonly [string, string, string]>, service: string, now: number): number => {
+    let inserted = 0;
+    for (const [id, type, payload] of rows) inserted += insert.run(id, service, type, payload, now).changes;
+    return inserted;
+  });
   const ensureConsumer = db.prepare(
     `INSERT INTO consumers (name, acked_seq, updated_at) VALUES (?, 0, ?) ON CONFLICT (name) DO NOTHING`,
   );
@@ -211,6 +217,15 @@ export function createSqliteBus(options: SqliteBusOptions): SqliteBus {
         insert.run(event.id, publishOptions.service, event.type, payload, Date.now()),
       );
       if (result.changes > 0) waker.emit('publish');
+    },
+
+    async publishBatch(events: readonly RecordedEvent[], publishOptions: PublishOptions): Promise<void> {
+      assertServiceName(publishOptions.service);
+      if (events.length === 0) return;
+      const rows = events.map((event) => [event.id, event.type, JSON.stringify(event)] as const);
+      const inserted = guard('publish', () => insertAll(rows, publishOptions.service, Date.now()));
+      // One wake for the batch: consumers read it in pages anyway.
+      if (inserted > 0) waker.emit('publish');
     },
 
     consume,

@@ -45,6 +45,12 @@ export interface Consumer {
 export interface Bus {
   /** Durable once resolved. Publishing an event id twice has no second effect (dedupe window). */
   publish(event: RecordedEvent, options: PublishOptions): Promise<void>;
+  /**
+   * Publishes several events of one service, in order, with the guarantees of `publish` for each
+   * once it resolves (the SQLite adapter writes them in one transaction). On rejection any prefix
+   * may have been published: retrying the whole batch is safe, ids dedupe.
+   */
+  publishBatch(events: readonly RecordedEvent[], options: PublishOptions): Promise<void>;
   consume(options: ConsumeOptions, handler: EventHandler): Promise<Consumer>;
   /** Resolves when the bus is reachable; throws `BusUnavailableError` otherwise. */
   ping(): Promise<void>;

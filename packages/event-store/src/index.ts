@@ -29,3 +29,4 @@ export type { SyncMode } from './sqlite-schema.js';
 export { createEsdbEventStore } from './esdb-event-store.js';
 export type { OpenEventStoreOptions } from './open-event-store.js';
 export { openEventStore } from './open-event-store.js';
+export { subscriptionBatches } from './batches.js';

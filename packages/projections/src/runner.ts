@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { EventStore, Subscription } from '@lienthong/event-store';
+import { subscriptionBatches, type EventStore, type Subscription } from '@lienthong/event-store';
 import type { Bus, Consumer } from '@lienthong/bus';
 import { ReadModelFile } from './read-model-file.js';
 import type { Projection, ProjectionStatus } from './types.js';
@@ -88,9 +88,11 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
         notify();
         subscription = store.subscribeToAll({ after: model().checkpoint, streamPrefixes: projection.streamPrefixes });
         if (!running) break; // stopped during catch-up: stop() found no subscription to close
-        // Catch-up went by batches; live events come one at a time (WAL at synchronous=NORMAL keeps that cheap).
-        for await (const event of subscription) {
-          await lock.run(() => model().applyBatch([event]));
+        // Live events too go by batches: whatever the subscription holds, in one transaction.
+        const next = subscriptionBatches(subscription, batchSize);
+        for (let batch = await next(); batch !== null; batch = await next()) {
+          const events = batch;
+          await lock.run(() => model().applyBatch(events));
           notify();
         }
       } catch (error) {

@@ -88,6 +88,21 @@ export async function testBus(t: Test, name: string, factory: BusFactory): Promi
       t.same(ids(rec.handled), [once.id, last.id], 'the repeated id is handled once');
     });
 
+    t.test('publishes a batch in order; a batch published again is deduped', async (t) => {
+      const bus = await open(t);
+      const service = uniqueName('svc');
+      const rec = await record(bus, { durable: uniqueName('d'), services: [service] });
+      const first = Array.from({ length: 30 }, (_, i) => fakeEvent('s', i));
+      const second = Array.from({ length: 5 }, (_, i) => fakeEvent('s', 30 + i));
+      await bus.publishBatch(first, { service });
+      await bus.publishBatch([...first.slice(25), ...second], { service }); // a retried overlap
+      await bus.publishBatch([], { service });
+      await rec.waitFor(35);
+      await new Promise((resolve) => setTimeout(resolve, 300)); // room for a wrong extra delivery
+      await rec.consumer.stop();
+      t.same(ids(rec.handled), idsOf([...first, ...second]), 'each once, in batch order');
+    });
+
     t.test('a durable resumes after the last acknowledged event', async (t) => {
       const bus = await open(t);
       const service = uniqueName('svc');
