@@ -1,8 +1,86 @@
 import type { ServiceModuleFactory } from '@lienthong/platform';
+import type { ProjectionRunner } from '@lienthong/projections';
+import { pinVerifier } from '@lienthong/dossiers';
+import { boardChange, boardSnapshot } from './board-messages.js';
+import { liveRoutes } from './http/live-routes.js';
+import { lookupRoutes } from './http/lookup-routes.js';
+import { pageRoutes } from './http/pages.js';
+import { createLiveBoard } from './live/live-board.js';
+import { createTicketStore } from './live/tickets.js';
+import { createLookup } from './lookup.js';
+import { createTrackerProjection } from './projections/tracker-projection.js';
+import { trackerView } from './projections/tracker-view.js';
 
-/** Status tracker for citizens (tra cứu hồ sơ) and the counters' live board. */
-export const statusTrackerModule: ServiceModuleFactory = () => ({
-  name: 'status-tracker',
-  streamPrefixes: [],
-  register: async () => {},
-});
+export interface StatusTrackerOptions {
+  /** "Now" for overdue and on-time answers (tests move it). */
+  readonly clock?: () => Date;
+  /** Lookups per client IP per minute (default 60). */
+  readonly lookupsPerMinute?: number;
+  /** Not-found lookups per client IP in `failureWindowMs` before it is refused (default 10 in 15 min). */
+  readonly failuresPerWindow?: number;
+  readonly failureWindowMs?: number;
+  /** Life of a board ticket (default 60 s). */
+  readonly ticketTtlMs?: number;
+  /** Board ping period (default 20 s). */
+  readonly heartbeatMs?: number;
+  /** Send buffer over which a board socket is dropped (default 1 MiB). */
+  readonly maxBufferedBytes?: number;
+  /** Open dossiers sent in a board snapshot (default 2,000). */
+  readonly snapshotLimit?: number;
+}
+
+/**
+ * Status tracker (tra cứu hồ sơ) for citizens and the counters' live board, fed by the dossiers
+ * service's events over the bus: it never calls that service.
+ */
+export function createStatusTrackerModule(options: StatusTrackerOptions = {}): ServiceModuleFactory {
+  return async (platform) => {
+    const clock = options.clock ?? (() => new Date());
+    const snapshotLimit = options.snapshotLimit ?? 2000;
+    const logger = platform.logger.child({ component: 'status-tracker' });
+    const board = createLiveBoard({ heartbeatMs: options.heartbeatMs ?? 20_000, maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024, logger });
+    let runner: ProjectionRunner | undefined;
+    const projection = createTrackerProjection((change, db) => {
+      // History replayed at start and rebuilds (another file) are not news for the board.
+      if (!runner || db !== runner.db()) return;
+      const agencies = [change.agencyId, ...(change.previousAgencyId ? [change.previousAgencyId] : [])].filter((a) => board.watching(a));
+      if (agencies.length === 0) return;
+      const dossier = trackerView(() => db).find(change.dossierCode);
+      if (!dossier) return;
+      const message = boardChange(dossier, change, clock());
+      // After the read model's transaction commits: a snapshot taken meanwhile already shows it.
+      setImmediate(() => {
+        for (const agencyId of agencies) board.publish(agencyId, message);
+      });
+    });
+    runner = await platform.projection(projection, { kind: 'bus', bus: platform.bus, durable: 'status-tracker.dossiers', services: ['dossiers'] });
+    const liveRunner = runner;
+    const view = trackerView(() => liveRunner.db());
+    const lookup = createLookup({ view, verifyPin: pinVerifier(platform.config.dataDir), clock });
+    const tickets = createTicketStore({ ttlMs: options.ticketTtlMs ?? 60_000 });
+    return {
+      name: 'status-tracker',
+      streamPrefixes: [],
+      register: async (app) => {
+        await app.register(lookupRoutes, {
+          lookup,
+          limits: {
+            perMinute: options.lookupsPerMinute ?? 60,
+            failures: options.failuresPerWindow ?? 10,
+            failureWindowMs: options.failureWindowMs ?? 15 * 60_000,
+          },
+        });
+        await app.register(liveRoutes, {
+          board,
+          tickets,
+          directory: platform.directory,
+          snapshot: (agencyId: string) => boardSnapshot(agencyId, view.open(agencyId, snapshotLimit + 1), snapshotLimit, clock()),
+        });
+        await app.register(pageRoutes);
+      },
+      stop: async () => board.close(),
+    };
+  };
+}
+
+export const statusTrackerModule: ServiceModuleFactory = createStatusTrackerModule();

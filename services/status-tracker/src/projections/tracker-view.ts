@@ -1,0 +1,77 @@
+import type { Database } from '@lienthong/projections';
+import { statement } from '@lienthong/projections';
+import type { TrackedStatus } from '../labels.js';
+
+/** A dossier as the tracker keeps it. */
+export interface TrackedDossier {
+  readonly dossierCode: string;
+  readonly agencyId: string;
+  readonly procedureCode: string;
+  readonly procedureName: string;
+  readonly status: TrackedStatus;
+  readonly receivedAt: string;
+  readonly dueAt: string;
+  readonly legalDueAt: string;
+  /** The scheduler recorded the current due date as missed. */
+  readonly overdueFlag: boolean;
+  readonly pausedAt: string | null;
+  readonly resolvedAt: string | null;
+  readonly pinHash: string;
+  readonly maskedName: string | null;
+}
+
+export interface HistoryEntry {
+  readonly status: TrackedStatus;
+  readonly at: string;
+}
+
+interface Row {
+  code: string;
+  agency_id: string;
+  procedure_code: string;
+  procedure_name: string;
+  status: TrackedStatus;
+  received_at: string;
+  due_at: string;
+  legal_due_at: string;
+  overdue: number;
+  paused_at: string | null;
+  resolved_at: string | null;
+  pin_hash: string;
+  masked_name: string | null;
+}
+
+const toDossier = (r: Row): TrackedDossier => ({
+  dossierCode: r.code,
+  agencyId: r.agency_id,
+  procedureCode: r.procedure_code,
+  procedureName: r.procedure_name,
+  status: r.status,
+  receivedAt: r.received_at,
+  dueAt: r.due_at,
+  legalDueAt: r.legal_due_at,
+  overdueFlag: r.overdue === 1,
+  pausedAt: r.paused_at,
+  resolvedAt: r.resolved_at,
+  pinHash: r.pin_hash,
+  maskedName: r.masked_name,
+});
+
+/** Queries over the read model; `db` is asked each time because a rebuild swaps it. */
+export function trackerView(db: () => Database) {
+  return {
+    find(code: string): TrackedDossier | null {
+      const row = statement(db(), 'SELECT * FROM tracked WHERE code = ?').get(code) as Row | undefined;
+      return row ? toDossier(row) : null;
+    },
+    history(code: string): HistoryEntry[] {
+      return statement(db(), 'SELECT status, at FROM tracked_history WHERE code = ? ORDER BY seq').all(code) as HistoryEntry[];
+    },
+    /** The agency's unresolved dossiers, earliest due first, at most `limit`. */
+    open(agencyId: string, limit: number): TrackedDossier[] {
+      const rows = statement(db(), 'SELECT * FROM tracked WHERE agency_id = ? AND resolved_at IS NULL ORDER BY due_at, code LIMIT ?').all(agencyId, limit) as Row[];
+      return rows.map(toDossier);
+    },
+  };
+}
+export type TrackerView = ReturnType<typeof trackerView>;
