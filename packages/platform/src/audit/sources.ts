@@ -20,8 +20,8 @@ export interface RecordedHead {
 export interface ChainSource {
   readonly kind: 'sqlite' | 'store';
   headPosition(): Promise<number>;
-  /** Events with `after < position <= upTo`, by position. */
-  page(after: number, upTo: number, max: number): Promise<ChainEvent[]>;
+  /** Events with `after < position <= upTo`, by position; only streams named `streamPrefix…` when given. */
+  page(after: number, upTo: number, max: number, streamPrefix?: string): Promise<ChainEvent[]>;
   /** One stream's events from `fromRevision`, by revision. */
   streamPage(stream: string, fromRevision: number, max: number): Promise<ChainEvent[]>;
   /** Recorded heads, alphabetically after `after` (`''` for the first page). */
@@ -44,6 +44,7 @@ export function sqliteChainSource(file: string): ChainSource {
   const s = {
     head: db.prepare<[], { p: number | null }>('SELECT MAX(position) AS p FROM events'),
     page: db.prepare<[number, number, number], Row>(`SELECT ${COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`).raw(true),
+    prefixPage: db.prepare<[number, number, string, number], Row>(`SELECT ${COLUMNS} FROM events WHERE position > ? AND position <= ? AND stream GLOB ? ORDER BY position LIMIT ?`).raw(true),
     stream: db.prepare<[string, number, number], Row>(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`).raw(true),
     heads: db.prepare<[string, number], { stream: string; revision: number; position: number; last_hash: string }>(
       'SELECT stream, revision, position, last_hash FROM streams WHERE revision >= 0 AND stream > ? ORDER BY stream LIMIT ?',
@@ -56,7 +57,8 @@ export function sqliteChainSource(file: string): ChainSource {
   return {
     kind: 'sqlite',
     headPosition: async () => s.head.get()?.p ?? 0,
-    page: async (after, upTo, max) => s.page.all(after, upTo, max).map(fromRow),
+    page: async (after, upTo, max, prefix) =>
+      (prefix ? s.prefixPage.all(after, upTo, prefixGlob(prefix), max) : s.page.all(after, upTo, max)).map(fromRow),
     streamPage: async (stream, from, max) => s.stream.all(stream, from, max).map(fromRow),
     heads: async (after, max) => s.heads.all(after, max).map(toHead),
     head: async (stream) => {
@@ -74,7 +76,8 @@ export function storeChainSource(store: EventStore): ChainSource {
   return {
     kind: 'store',
     headPosition: () => store.headPosition(),
-    page: async (after, upTo, max) => (await store.readAll({ after, maxCount: max })).filter((e) => e.position <= upTo),
+    page: async (after, upTo, max, prefix) =>
+      (await store.readAll({ after, maxCount: max, ...(prefix ? { streamPrefixes: [prefix] } : {}) })).filter((e) => e.position <= upTo),
     streamPage: (stream, fromRevision, max) => store.readStream(stream, { fromRevision, maxCount: max }),
     heads: async (after, max) =>
       (await store.listStreams({ after, limit: max })).map((i) => ({ stream: i.stream, revision: i.revision, position: i.position, lastHash: i.lastHash })),
@@ -84,6 +87,11 @@ export function storeChainSource(store: EventStore): ChainSource {
     },
     close: async () => {},
   };
+}
+
+/** GLOB pattern for names starting with `prefix` (GLOB is case-sensitive, unlike LIKE). */
+function prefixGlob(prefix: string): string {
+  return prefix.replace(/[*?[]/g, (c) => `[${c}]`) + '*';
 }
 
 /** The SQLite file of a deployment, or null when it runs on another adapter. */

@@ -1,0 +1,55 @@
+/** What every CLI command shares: the data directory, configuration, logging to stderr, exit codes. */
+import { resolve } from 'node:path';
+import { pino } from 'pino';
+import { loadConfig, type Config, type Logger } from '@lienthong/service-kit';
+import { startPlatform, type RunningHub, type ServiceModuleFactory } from '@lienthong/platform';
+import { allModules } from '../modules.js';
+
+/** Exit codes of `pnpm lienthong`. */
+export const ExitCode = {
+  ok: 0,
+  /** Bad usage, unreadable input, a refused request, any failure. */
+  error: 1,
+  /** `verify`: a hash chain (or an export) does not hold. */
+  broken: 2,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** A failure the CLI reports in one line (no stack) with its exit code. */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode: ExitCode = ExitCode.error) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export interface GlobalOptions {
+  readonly dataDir?: string;
+}
+
+/** The hub's configuration with the CLI's data directory; logs go to stderr (stdout carries results). */
+export function cliConfig(options: GlobalOptions, overrides: Record<string, string> = {}): Config {
+  const dataDir = resolve(options.dataDir ?? process.env.LT_DATA_DIR ?? './data');
+  return loadConfig({ LT_LOG_LEVEL: 'warn', ...process.env, ...overrides, LT_DATA_DIR: dataDir });
+}
+
+export function stderrLogger(level: string): Logger {
+  return pino({ level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, process.stderr);
+}
+
+/** Services without their background workers (overdue scan, revision reactor): replay and import only read or write on request. */
+const passive = (factory: ServiceModuleFactory): ServiceModuleFactory => async (platform) => {
+  const { start: _start, ...module } = await factory(platform);
+  return module;
+};
+
+/** The all-in-one platform on the data directory, not listening; `workers: false` leaves the background workers off. */
+export async function openHub(config: Config, options: { workers: boolean }): Promise<RunningHub> {
+  const factories = options.workers ? allModules : allModules.map(passive);
+  return startPlatform(config, factories, { title: 'lienthong cli', logger: stderrLogger(config.logLevel), relay: options.workers });
+}
+
+/** Writes a result to stdout as JSON. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
