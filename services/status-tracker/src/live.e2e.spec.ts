@@ -1,0 +1,157 @@
+import t, { type Test } from 'tap';
+import WebSocket from 'ws';
+import { A, B, PROCEDURE, startTrackerHub, type TrackerHub } from './test/helpers.js';
+
+interface Client {
+  socket: WebSocket;
+  messages: any[];
+  /** The next message matching `test` (already received or to come), or a timeout. */
+  next(test: (m: any) => boolean, timeoutMs?: number): Promise<any>;
+  closed: Promise<number>;
+}
+
+/** Opens a board socket; resolves with the client, or with the HTTP status that refused the upgrade. */
+function connect(url: string, headers: Record<string, string> = {}, options: WebSocket.ClientOptions = {}): Promise<Client | number> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { headers, ...options });
+    const messages: any[] = [];
+    const waiters: Array<() => void> = [];
+    socket.on('message', (raw) => {
+      messages.push(JSON.parse(raw.toString()));
+      for (const w of waiters.splice(0)) w();
+    });
+    const closed = new Promise<number>((r) => socket.on('close', (code) => r(code)));
+    socket.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    socket.once('error', reject);
+    socket.once('open', () =>
+      resolve({
+        socket,
+        messages,
+        closed,
+        async next(test, timeoutMs = 5000) {
+          const deadline = Date.now() + timeoutMs;
+          for (;;) {
+            const found = messages.find(test);
+            if (found) return found;
+            if (Date.now() > deadline) throw new Error('no matching message in time');
+            await new Promise<void>((r) => {
+              waiters.push(r);
+              setTimeout(r, 50);
+            });
+          }
+        },
+      }),
+    );
+  });
+}
+
+async function setUp(t: Test, tracker = {}) {
+  const hub = await startTrackerHub({ tracker });
+  t.teardown(() => hub.close());
+  await hub.agency(A);
+  await hub.agency(B);
+  await hub.publishProcedure(PROCEDURE, 3);
+  const address = await hub.app.listen({ port: 0, host: '127.0.0.1' });
+  return { hub, ws: `${address.replace(/^http/, 'ws')}/v1/track/live` };
+}
+
+const asClient = (t: Test, c: Client | number): Client => {
+  if (typeof c === 'number') throw new Error(`upgrade refused with ${c}`);
+  t.teardown(() => c.socket.terminate());
+  return c;
+};
+
+async function ticket(hub: TrackerHub, who: Record<string, string>, body: unknown = {}) {
+  return hub.inject('POST', '/v1/track/tickets', who, body);
+}
+
+t.test('who may open a board: bearer staff of the agency, admins, tickets; refusals before the upgrade', async (t) => {
+  const { hub, ws } = await setUp(t);
+  const clerkA = await hub.staff(A, ['clerk']);
+  const system = await hub.system([A]);
+
+  t.equal(await connect(`${ws}?agencyId=${A}`), 401, 'anonymous');
+  t.equal(await connect(`${ws}?agencyId=${A}`, { authorization: 'Bearer lt_staff_nope' }), 401, 'unknown token');
+  t.equal(await connect(`${ws}?agencyId=${A}`, system), 403, 'a vendor system');
+  t.equal(await connect(`${ws}?agencyId=${B}`, clerkA), 403, 'staff of another agency');
+  t.equal(await connect(ws, hub.admin), 400, 'an admin names the agency');
+  t.equal(await connect(`${ws}?agencyId=999.99.99.Z99`, hub.admin), 422, 'unknown agency');
+  const own = asClient(t, await connect(`${ws}?agencyId=${A}`, clerkA));
+  t.equal((await own.next((m) => m.type === 'snapshot')).agencyId, A);
+  const byDefault = asClient(t, await connect(ws, clerkA));
+  t.equal((await byDefault.next((m) => m.type === 'snapshot')).agencyId, A, 'staff default to their agency');
+  const admin = asClient(t, await connect(`${ws}?agencyId=${B}`, hub.admin));
+  t.equal((await admin.next((m) => m.type === 'snapshot')).agencyId, B);
+
+  // tickets: staff (own agency) and admin; single use
+  t.equal((await ticket(hub, {}, { agencyId: A })).statusCode, 401);
+  t.equal((await ticket(hub, system, { agencyId: A })).statusCode, 403);
+  t.equal((await ticket(hub, clerkA, { agencyId: B })).statusCode, 403);
+  t.equal((await ticket(hub, clerkA, { agencyId: A, extra: 1 })).statusCode, 400);
+  const issued = await ticket(hub, clerkA);
+  t.equal(issued.statusCode, 201);
+  const { ticket: tk, expiresAt, agencyId } = issued.json();
+  t.equal(agencyId, A);
+  t.match(tk, /^[A-Za-z0-9_-]{43}$/);
+  const ttl = Date.parse(expiresAt) - Date.now();
+  t.ok(ttl > 50_000 && ttl <= 60_000, 'lives 60 s');
+  t.equal(issued.headers['cache-control'], 'no-store');
+  const byTicket = asClient(t, await connect(`${ws}?ticket=${tk}`));
+  t.equal((await byTicket.next((m) => m.type === 'snapshot')).agencyId, A);
+  t.equal(await connect(`${ws}?ticket=${tk}`), 401, 'a second use is refused');
+  t.equal(await connect(`${ws}?ticket=forged`), 401);
+  const forB = (await ticket(hub, hub.admin, { agencyId: B })).json().ticket;
+  t.equal(await connect(`${ws}?ticket=${forB}&agencyId=${A}`), 403, 'a ticket for B does not open A');
+});
+
+t.test('tickets expire', async (t) => {
+  const { hub, ws } = await setUp(t, { ticketTtlMs: 150 });
+  const clerkA = await hub.staff(A, ['clerk']);
+  const { ticket: tk } = (await ticket(hub, clerkA)).json();
+  await new Promise((r) => setTimeout(r, 250));
+  t.equal(await connect(`${ws}?ticket=${tk}`), 401);
+});
+
+t.test('the board gets a snapshot of the open dossiers, then every change, live', async (t) => {
+  const { hub, ws } = await setUp(t);
+  const clerkA = await hub.staff(A, ['clerk']);
+  const leaderA = await hub.staff(A, ['leader']);
+  const clerkB = await hub.staff(B, ['clerk']);
+  const first = await hub.receive(clerkA, A);
+  const rejected = await hub.receive(clerkA, A);
+  await hub.act(clerkA, rejected.dossierCode, 'reject', { reason: 'sai thủ tục' });
+
+  const boardA = asClient(t, await connect(`${ws}?agencyId=${A}`, clerkA));
+  const boardB = asClient(t, await connect(`${ws}?agencyId=${B}`, clerkB));
+  const snapshot = await boardA.next((m) => m.type === 'snapshot');
+  t.strictSame(snapshot.dossiers.map((d: { dossierCode: string }) => d.dossierCode), [first.dossierCode], 'open dossiers only');
+  t.match(snapshot.dossiers[0], { status: 'new', statusCode: 1, statusLabel: 'Mới đăng ký', overdue: false, dueAt: first.dueAt });
+  t.equal(snapshot.truncated, false);
+
+  const t0 = Date.now();
+  await hub.inject('POST', `/v1/dossiers/${first.dossierCode}/actions/accept`, clerkA, {});
+  const change = await boardA.next((m) => m.type === 'dossier' && m.statusCode === 2);
+  t.ok(Date.now() - t0 < 2000, 'pushed promptly');
+  t.match(change, { type: 'dossier', dossierCode: first.dossierCode, agencyId: A, status: 'accepted', statusLabel: 'Được tiếp nhận', dueAt: first.dueAt, overdue: false, event: 'DossierAccepted' });
+  t.match(change.at, /^\d{4}-/);
+
+  // a new receipt appears; a transfer reaches both boards
+  const second = await hub.receive(clerkA, A);
+  t.equal((await boardA.next((m) => m.dossierCode === second.dossierCode)).statusCode, 1);
+  await hub.act(leaderA, first.dossierCode, 'transfer', { toAgencyId: B });
+  const leftA = await boardA.next((m) => m.event === 'DossierTransferred');
+  t.equal(leftA.agencyId, B, 'A learns the dossier left it');
+  const arrivedB = await boardB.next((m) => m.event === 'DossierTransferred');
+  t.equal(arrivedB.dossierCode, first.dossierCode);
+  t.notOk(boardB.messages.some((m) => m.dossierCode === second.dossierCode), "B never sees A's dossiers");
+});
+
+t.test('a socket that stops answering pings is dropped; one that answers stays', async (t) => {
+  const { hub, ws } = await setUp(t, { heartbeatMs: 100 });
+  const clerkA = await hub.staff(A, ['clerk']);
+  const mute = asClient(t, await connect(`${ws}?agencyId=${A}`, clerkA, { autoPong: false }));
+  const alive = asClient(t, await connect(`${ws}?agencyId=${A}`, clerkA));
+  const code = await Promise.race([mute.closed, new Promise<number>((r) => setTimeout(() => r(-1), 3000).unref())]);
+  t.equal(code, 1006, 'terminated without a close frame');
+  t.equal(alive.socket.readyState, WebSocket.OPEN);
+});
