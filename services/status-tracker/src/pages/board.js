@@ -38,7 +38,7 @@
     var url = proto + '//' + location.host + '/v1/track/live?ticket=' + encodeURIComponent(ticket) + (agencyId ? '&agencyId=' + encodeURIComponent(agencyId) : '');
     setState('Đang kết nối…');
     socket = new WebSocket(url);
-    socket.onopen = function () { retry = 0; setState('Đã kết nối: cập nhật trực tiếp.'); };
+    socket.onopen = function () { retry = 0; form.hidden = true; setState('Đã kết nối: cập nhật trực tiếp.'); };
     socket.onmessage = function (event) {
       var m = JSON.parse(event.data);
       if (m.type === 'snapshot') {
@@ -73,7 +73,7 @@
       })
       .then(function (issued) { open(issued.ticket, null); }, function (error) {
         setState(error.message);
-        if (token) setTimeout(connect, 5000);
+        if (token) setTimeout(connect, 5000); else form.hidden = false;
       });
   }
 

@@ -1,0 +1,128 @@
+import t from 'tap';
+import Database from 'better-sqlite3';
+import { hashPin } from '@lienthong/dossiers';
+import type { RecordedEvent } from '@lienthong/event-store';
+import { createLookup, etagMatches, etagOf, isOnTime, isOverdue } from './lookup.js';
+import { createTicketStore } from './live/tickets.js';
+import { createTrackerProjection, type TrackedChange } from './projections/tracker-projection.js';
+import { trackerView, type TrackedDossier } from './projections/tracker-view.js';
+
+const KEY = Buffer.alloc(32, 7);
+const CODE = '000.00.12.H40-260309-0001';
+const PIN = '12345678';
+const snap = (status: string, statusCode: number, extra: object = {}) => ({ dossierCode: CODE, agencyId: 'A', status, statusCode, dueAt: '2026-03-12T01:00:00.000Z', overdue: false, ...extra });
+let revision = 0;
+const ev = (type: string, data: object, at: string): RecordedEvent =>
+  ({ id: `e${revision}`, stream: `dossier-${CODE}`, revision: revision++, position: revision, type, data, metadata: { correlationId: 'c', actor: 'staff:x', at }, prevHash: '', hash: '' }) as RecordedEvent;
+
+t.test('the projection: a row per dossier, a history entry per status entered, pause and resolution', async (t) => {
+  const db = new Database(':memory:');
+  const changes: TrackedChange[] = [];
+  const projection = createTrackerProjection((c) => changes.push(c));
+  projection.init(db);
+  const events = [
+    ev('DossierReceived', {
+      ...snap('new', 1), procedureCode: '1.004227', procedureVersion: 1, procedureName: 'Khai sinh', processingDays: 3, channel: 'postal',
+      receivedAt: '2026-03-08T01:00:00.000Z', legalDueAt: '2026-03-12T01:00:00.000Z', pinHash: hashPin(KEY, CODE, PIN),
+      applicant: { maskedName: 'N*** A***' }, applicantSealed: 'x', components: [],
+    }, '2026-03-09T01:00:00.000Z'),
+    ev('DossierAccepted', { ...snap('accepted', 2), note: null }, '2026-03-09T02:00:00.000Z'),
+    ev('DossierAssigned', { ...snap('processing', 4), officer: null, department: null }, '2026-03-09T03:00:00.000Z'),
+    ev('DossierAssigned', { ...snap('processing', 4), officer: 'o2', department: null }, '2026-03-09T03:30:00.000Z'),
+    ev('DossierSupplementRequested', { ...snap('supplement-requested', 5), reason: 'r', items: [], pausedAt: '2026-03-09T04:00:00.000Z' }, '2026-03-09T04:00:00.000Z'),
+  ];
+  for (const e of events) projection.apply(db, e);
+  const view = trackerView(() => db);
+  let row = view.find(CODE)!;
+  t.equal(row.status, 'supplement-requested');
+  t.equal(row.pausedAt, '2026-03-09T04:00:00.000Z');
+  t.equal(row.receivedAt, '2026-03-08T01:00:00.000Z', 'the real arrival, not the recording time');
+  t.strictSame(view.history(CODE).map((h) => h.status), ['new', 'accepted', 'processing', 'supplement-requested'], 'a reassignment is not a new status');
+  t.equal(view.history(CODE)[0]!.at, '2026-03-08T01:00:00.000Z');
+
+  projection.apply(db, ev('DossierSupplemented', { ...snap('processing', 4, { dueAt: '2026-03-13T01:00:00.000Z' }), components: [], resumedAt: 'x', pausedWorkingMs: 1, legalDueAt: '2026-03-13T01:00:00.000Z' }, '2026-03-10T01:00:00.000Z'));
+  row = view.find(CODE)!;
+  t.equal(row.pausedAt, null);
+  t.equal(row.legalDueAt, '2026-03-13T01:00:00.000Z', 'the pause moves the legal due date');
+  t.equal(view.open('A', 10).length, 1);
+  projection.apply(db, ev('DossierCompleted', { ...snap('processed', 9, { dueAt: '2026-03-13T01:00:00.000Z' }), note: null }, '2026-03-11T01:00:00.000Z'));
+  projection.apply(db, ev('DossierResultDelivered', { ...snap('result-delivered', 10, { dueAt: '2026-03-13T01:00:00.000Z' }), note: null }, '2026-03-12T01:00:00.000Z'));
+  row = view.find(CODE)!;
+  t.equal(row.resolvedAt, '2026-03-11T01:00:00.000Z', 'first resolution kept');
+  t.equal(view.open('A', 10).length, 0, 'off the board');
+  t.equal(changes.length, 8, 'every event reported');
+  t.equal(changes[0]!.previousAgencyId, null);
+
+  projection.apply(db, ev('DossierAccepted', { ...snap('accepted', 2), dossierCode: 'unknown-code', note: null }, 'x'));
+  t.equal(view.find('unknown-code'), null, 'an event without its receipt is ignored');
+});
+
+const dossier = (over: Partial<TrackedDossier>): TrackedDossier => ({
+  dossierCode: CODE, agencyId: 'A', procedureCode: 'p', procedureName: 'p', status: 'processing', receivedAt: '2026-03-09T01:00:00.000Z',
+  dueAt: '2026-03-12T01:00:00.000Z', legalDueAt: '2026-03-12T01:00:00.000Z', overdueFlag: false, pausedAt: null, resolvedAt: null, pinHash: '', maskedName: null, ...over,
+});
+
+t.test('overdue and on time', async (t) => {
+  const before = new Date('2026-03-11T00:00:00Z');
+  const after = new Date('2026-03-13T00:00:00Z');
+  t.equal(isOverdue(dossier({}), before), false);
+  t.equal(isOverdue(dossier({}), after), true, 'running past the due date');
+  t.equal(isOverdue(dossier({ overdueFlag: true }), before), true, 'flagged by the scheduler');
+  t.equal(isOverdue(dossier({ status: 'supplement-requested', pausedAt: '2026-03-10T00:00:00Z' }), after), false, 'the clock stopped before the due date');
+  t.equal(isOverdue(dossier({ status: 'processed', resolvedAt: '2026-03-13T00:00:00Z' }), after), false, 'resolved is never overdue');
+  t.equal(isOnTime(dossier({ status: 'processed', resolvedAt: '2026-03-12T01:00:00.000Z' }), after), true, 'resolved at the due instant');
+  t.equal(isOnTime(dossier({ status: 'processed', resolvedAt: '2026-03-12T01:00:00.001Z' }), after), false);
+  t.equal(isOnTime(dossier({ dueAt: '2026-03-20T01:00:00.000Z' }), after), false, 'an apology moves the appointment, not the law');
+  t.equal(isOverdue(dossier({ dueAt: '2026-03-20T01:00:00.000Z' }), after), false);
+});
+
+t.test('ETag and If-None-Match', async (t) => {
+  const tag = etagOf('{"a":1}');
+  t.equal(tag, etagOf('{"a":1}'));
+  t.not(tag, etagOf('{"a":2}'));
+  t.ok(etagMatches(tag, tag));
+  t.ok(etagMatches(`W/${tag}`, tag));
+  t.ok(etagMatches(`"x" , ${tag}`, tag));
+  t.ok(etagMatches('*', tag));
+  t.notOk(etagMatches(undefined, tag));
+  t.notOk(etagMatches('"x"', tag));
+});
+
+t.test('unknown code and wrong PIN do the same work', async (t) => {
+  const db = new Database(':memory:');
+  const projection = createTrackerProjection();
+  projection.init(db);
+  revision = 0;
+  projection.apply(db, ev('DossierReceived', {
+    ...snap('new', 1), procedureCode: 'p', procedureVersion: 1, procedureName: 'p', processingDays: 3, channel: 'counter',
+    receivedAt: '2026-03-09T01:00:00.000Z', legalDueAt: '2026-03-12T01:00:00.000Z', pinHash: hashPin(KEY, CODE, PIN), applicant: { maskedName: 'A***' }, applicantSealed: 'x', components: [],
+  }, '2026-03-09T01:00:00.000Z'));
+  const calls: string[] = [];
+  const lookup = createLookup({
+    view: trackerView(() => db),
+    verifyPin: (code, pin, hash) => {
+      calls.push(hash.length === 64 ? 'hmac' : 'short');
+      return hashPin(KEY, code, pin) === hash;
+    },
+    clock: () => new Date('2026-03-10T00:00:00Z'),
+  });
+  t.equal(lookup(CODE, '00000000'), null);
+  t.equal(lookup('000.00.12.H40-260309-0002', PIN), null);
+  t.strictSame(calls, ['hmac', 'hmac'], 'one keyed hash checked either way');
+  t.equal(lookup(CODE, PIN)?.statusLabel, 'Mới đăng ký');
+});
+
+t.test('tickets: single use, expiring, bounded', async (t) => {
+  let now = 1_000;
+  const store = createTicketStore({ ttlMs: 60_000, clock: () => now, max: 3 });
+  const a = store.issue({ agencyId: 'A', issuedTo: 'staff:1' });
+  t.equal(a.expiresAt, new Date(61_000).toISOString());
+  t.strictSame(store.consume(a.ticket), { agencyId: 'A', issuedTo: 'staff:1' });
+  t.equal(store.consume(a.ticket), null, 'second use refused');
+  const b = store.issue({ agencyId: 'A', issuedTo: 'admin' });
+  now += 60_000;
+  t.equal(store.consume(b.ticket), null, 'expired');
+  for (let i = 0; i < 10; i++) store.issue({ agencyId: 'A', issuedTo: 'admin' });
+  t.ok(store.size <= 3, 'bounded');
+  t.equal(store.consume('not-a-ticket'), null);
+});
