@@ -71,16 +71,49 @@ export function etagMatches(header: string | undefined, etag: string): boolean {
 /** 32 zero bytes: compared against when the code is unknown, so both failures cost one HMAC. */
 const NO_HASH = '0'.repeat(64);
 
+/** The answer as sent: its exact bytes and their validator. */
+export interface RenderedAnswer {
+  readonly body: string;
+  readonly etag: string;
+}
+
+/**
+ * When the answer changes without an event: the dossier's clock crossing its appointment
+ * (`overdue`) or its legal due date (`onTime`). Resolved or paused dossiers have no such instant.
+ */
+function nextTimeChange(d: TrackedDossier, now: number): number {
+  if (d.resolvedAt || d.pausedAt) return Number.POSITIVE_INFINITY;
+  const future = [Date.parse(d.dueAt), Date.parse(d.legalDueAt)].filter((at) => at >= now);
+  return future.length > 0 ? Math.min(...future) : Number.POSITIVE_INFINITY;
+}
+
 /**
  * Finds a dossier by code and PIN. Unknown code and wrong PIN both return null after the same
- * work (one indexed read, one HMAC, one constant-time compare).
+ * work (one indexed read, one HMAC, one constant-time compare). A verified answer is rendered
+ * once per stream revision (and clock boundary) and then served from a bounded cache, which
+ * makes polling cheap; the PIN is still checked against the read model on every request.
  */
-export function createLookup(deps: { view: TrackerView; verifyPin: (code: string, pin: string, hash: string) => boolean; clock: () => Date }) {
-  return (code: string, pin: string): TrackAnswer | null => {
+export function createLookup(deps: {
+  view: TrackerView;
+  verifyPin: (code: string, pin: string, hash: string) => boolean;
+  clock: () => Date;
+  cacheSize?: number;
+}) {
+  const cacheSize = deps.cacheSize ?? 10_000;
+  const cache = new Map<string, RenderedAnswer & { revision: number; validUntil: number }>();
+  return (code: string, pin: string): RenderedAnswer | null => {
     const dossier = deps.view.find(code);
     const ok = deps.verifyPin(code, pin, dossier?.pinHash ?? NO_HASH);
     if (!dossier || !ok) return null;
-    return toAnswer(dossier, deps.view.history(code), deps.clock());
+    const now = deps.clock();
+    const hit = cache.get(code);
+    if (hit && hit.revision === dossier.revision && now.getTime() < hit.validUntil) return hit;
+    const body = JSON.stringify(toAnswer(dossier, deps.view.history(code), now));
+    const rendered = { body, etag: etagOf(body), revision: dossier.revision, validUntil: nextTimeChange(dossier, now.getTime()) };
+    cache.delete(code);
+    cache.set(code, rendered);
+    if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
+    return rendered;
   };
 }
 export type Lookup = ReturnType<typeof createLookup>;

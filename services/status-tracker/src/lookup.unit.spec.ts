@@ -59,7 +59,7 @@ t.test('the projection: a row per dossier, a history entry per status entered, p
 
 const dossier = (over: Partial<TrackedDossier>): TrackedDossier => ({
   dossierCode: CODE, agencyId: 'A', procedureCode: 'p', procedureName: 'p', status: 'processing', receivedAt: '2026-03-09T01:00:00.000Z',
-  dueAt: '2026-03-12T01:00:00.000Z', legalDueAt: '2026-03-12T01:00:00.000Z', overdueFlag: false, pausedAt: null, resolvedAt: null, pinHash: '', maskedName: null, ...over,
+  dueAt: '2026-03-12T01:00:00.000Z', legalDueAt: '2026-03-12T01:00:00.000Z', overdueFlag: false, pausedAt: null, resolvedAt: null, pinHash: '', maskedName: null, revision: 0, ...over,
 });
 
 t.test('overdue and on time', async (t) => {
@@ -98,18 +98,25 @@ t.test('unknown code and wrong PIN do the same work', async (t) => {
     receivedAt: '2026-03-09T01:00:00.000Z', legalDueAt: '2026-03-12T01:00:00.000Z', pinHash: hashPin(KEY, CODE, PIN), applicant: { maskedName: 'A***' }, applicantSealed: 'x', components: [],
   }, '2026-03-09T01:00:00.000Z'));
   const calls: string[] = [];
+  let now = new Date('2026-03-10T00:00:00Z');
   const lookup = createLookup({
     view: trackerView(() => db),
     verifyPin: (code, pin, hash) => {
       calls.push(hash.length === 64 ? 'hmac' : 'short');
       return hashPin(KEY, code, pin) === hash;
     },
-    clock: () => new Date('2026-03-10T00:00:00Z'),
+    clock: () => now,
   });
   t.equal(lookup(CODE, '00000000'), null);
   t.equal(lookup('000.00.12.H40-260309-0002', PIN), null);
   t.strictSame(calls, ['hmac', 'hmac'], 'one keyed hash checked either way');
-  t.equal(lookup(CODE, PIN)?.statusLabel, 'Mới đăng ký');
+  const found = lookup(CODE, PIN)!;
+  t.equal(JSON.parse(found.body).statusLabel, 'Mới đăng ký');
+  t.equal(lookup(CODE, PIN), found, 'the same revision is served from the cache');
+  now = new Date('2026-03-12T02:00:00Z');
+  const later = lookup(CODE, PIN)!;
+  t.equal(JSON.parse(later.body).overdue, true, 'the due date passing renders again');
+  t.not(later.etag, found.etag);
 });
 
 t.test('tickets: single use, expiring, bounded', async (t) => {

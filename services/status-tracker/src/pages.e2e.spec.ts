@@ -50,7 +50,7 @@ if (!existsSync(CHROMIUM)) {
     await phone.getByRole('button', { name: 'Tra cứu' }).click();
     const heading = phone.getByRole('heading', { name: `Hồ sơ ${dossierCode}` });
     await heading.waitFor({ timeout: 5000 });
-    t.equal(await phone.evaluate(() => document.activeElement?.tagName), 'H2', 'focus moves to the result');
+    t.equal(await phone.evaluate('document.activeElement && document.activeElement.tagName'), 'H2', 'focus moves to the result');
     const text = await phone.locator('#result').innerText();
     t.match(text, /Mới đăng ký/);
     t.match(text, /N\*\*\* V\*\*\* A\*\*\*/);

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { AppError, PROBLEM_CONTENT_TYPE, problemOf } from '@lienthong/service-kit';
-import { etagMatches, etagOf, type Lookup } from '../lookup.js';
+import { etagMatches, type Lookup } from '../lookup.js';
 
 export interface LookupLimits {
   /** Lookups per client (IP) per minute, whatever their outcome. */
@@ -82,8 +82,7 @@ export async function lookupRoutes(app: FastifyInstance, deps: { lookup: Lookup;
         }
         return reply.code(404).header('cache-control', 'no-store').type(PROBLEM_CONTENT_TYPE).send(NOT_FOUND_BODY);
       }
-      const body = JSON.stringify(answer);
-      const etag = etagOf(body);
+      const { body, etag } = answer;
       // Polling: the browser may keep the answer but must revalidate each time (a 304 costs no
       // body); `private` keeps shared caches from storing a PIN-protected answer.
       reply.header('etag', etag).header('cache-control', 'private, no-cache');

@@ -30,7 +30,7 @@ export interface TrackedChange {
 export function createTrackerProjection(onChange?: (change: TrackedChange, db: Database) => void): Projection {
   return {
     name: TRACKER_PROJECTION,
-    version: 1,
+    version: 2,
     streamPrefixes: ['dossier-'],
     init(db) {
       db.exec(`
@@ -48,7 +48,8 @@ export function createTrackerProjection(onChange?: (change: TrackedChange, db: D
           resolved_at TEXT,
           pin_hash TEXT NOT NULL,
           masked_name TEXT,
-          updated_at TEXT NOT NULL
+          updated_at TEXT NOT NULL,
+          revision INTEGER NOT NULL
         );
         CREATE INDEX tracked_open ON tracked (agency_id, due_at) WHERE resolved_at IS NULL;
         CREATE TABLE tracked_history (
@@ -69,12 +70,12 @@ export function createTrackerProjection(onChange?: (change: TrackedChange, db: D
         statement(
           db,
           `INSERT INTO tracked (code, agency_id, procedure_code, procedure_name, status, received_at, due_at, legal_due_at, overdue,
-             paused_at, resolved_at, pin_hash, masked_name, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?)
+             paused_at, resolved_at, pin_hash, masked_name, updated_at, revision)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?)
            ON CONFLICT (code) DO NOTHING`,
         ).run(
           d.dossierCode, d.agencyId, event.data.procedureCode, event.data.procedureName, d.status, event.data.receivedAt, d.dueAt,
-          event.data.legalDueAt, d.overdue ? 1 : 0, event.data.pinHash, event.data.applicant.maskedName ?? null, at,
+          event.data.legalDueAt, d.overdue ? 1 : 0, event.data.pinHash, event.data.applicant.maskedName ?? null, at, recorded.revision,
         );
         addHistory(db, d.dossierCode, d.status, event.data.receivedAt);
       } else {
@@ -85,13 +86,13 @@ export function createTrackerProjection(onChange?: (change: TrackedChange, db: D
         if (row.agency_id !== d.agencyId) previousAgencyId = row.agency_id;
         statement(
           db,
-          `UPDATE tracked SET agency_id = ?, status = ?, due_at = ?, overdue = ?, updated_at = ?,
+          `UPDATE tracked SET agency_id = ?, status = ?, due_at = ?, overdue = ?, updated_at = ?, revision = ?,
              resolved_at = COALESCE(resolved_at, ?),
              paused_at = CASE ? WHEN 'pause' THEN ? WHEN 'resume' THEN NULL ELSE paused_at END,
              legal_due_at = COALESCE(?, legal_due_at)
            WHERE code = ?`,
         ).run(
-          d.agencyId, d.status, d.dueAt, d.overdue ? 1 : 0, at,
+          d.agencyId, d.status, d.dueAt, d.overdue ? 1 : 0, at, recorded.revision,
           resolved(d.status) ? at : null,
           event.type === 'DossierSupplementRequested' ? 'pause' : event.type === 'DossierSupplemented' ? 'resume' : 'none',
           event.type === 'DossierSupplementRequested' ? event.data.pausedAt : null,

@@ -18,6 +18,8 @@ export interface TrackedDossier {
   readonly resolvedAt: string | null;
   readonly pinHash: string;
   readonly maskedName: string | null;
+  /** Revision of the dossier's stream last applied: the row changes only with it. */
+  readonly revision: number;
 }
 
 export interface HistoryEntry {
@@ -39,6 +41,7 @@ interface Row {
   resolved_at: string | null;
   pin_hash: string;
   masked_name: string | null;
+  revision: number;
 }
 
 const toDossier = (r: Row): TrackedDossier => ({
@@ -55,6 +58,7 @@ const toDossier = (r: Row): TrackedDossier => ({
   resolvedAt: r.resolved_at,
   pinHash: r.pin_hash,
   maskedName: r.masked_name,
+  revision: r.revision,
 });
 
 /** Queries over the read model; `db` is asked each time because a rebuild swaps it. */

@@ -1,0 +1,200 @@
+/**
+ * Status tracker over loopback HTTP, beside a bare Fastify hello-world route in the same run:
+ * 1. citizen lookups (`GET /v1/track/:code?pin=`, 200 with body and ETag) over 200 dossiers;
+ * 2. the same lookups revalidated (`If-None-Match` → 304);
+ * 3. 10,000 live-board sockets of one agency (opened by a child process, which has its own file
+ *    descriptors); each of 6 changes made through the dossiers API must reach every socket:
+ *    latency from the API call to each socket's receipt.
+ * The limits are raised for the run (rate limits off in effect); autocannon shares this process.
+ */
+import { fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import Fastify from 'fastify';
+import autocannon from 'autocannon';
+import { createLogger, loadConfig } from '../../packages/service-kit/src/index.js';
+import { directoryModule, startPlatform, type ServiceModuleFactory } from '../../packages/platform/src/index.js';
+import { dossiersModule } from '../../services/dossiers/src/index.js';
+import { createStatusTrackerModule } from '../../services/status-tracker/src/index.js';
+import { atLeast, round } from './types.js';
+import type { BenchContext, BenchReport, Metric, Target } from './types.js';
+
+const A = '000.00.12.H40';
+const B = '000.00.13.H40';
+const PROCEDURE = '1.004227';
+const DOSSIERS = 200;
+const clientScript = fileURLToPath(new URL('../../services/status-tracker/src/bench/board-clients.ts', import.meta.url));
+
+/** Stands in for the catalog: owns `procedure-` so the procedure reaches the dossiers service's replica. */
+const catalogStandIn: ServiceModuleFactory = () => ({ name: 'catalog', streamPrefixes: ['procedure-', 'calendar-'], register: async () => {} });
+
+function fire(options: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon(options, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+export default async function trackerBench(ctx: BenchContext): Promise<BenchReport> {
+  const seconds = ctx.quick ? 2 : 5;
+  const socketCount = Number(process.env.BENCH_BOARD_SOCKETS ?? (ctx.quick ? 2000 : 10_000));
+  const config = loadConfig({ LT_DATA_DIR: ctx.tmpDir, LT_ADMIN_TOKEN: 'bench-admin-token-0123456789', LT_PORT: '0', LT_SQLITE_SYNC: 'normal' });
+  const tracker = createStatusTrackerModule({ lookupsPerMinute: 1e9, failuresPerWindow: 1e9 });
+  const hub = await startPlatform(config, [directoryModule, catalogStandIn, dossiersModule, tracker], { title: 'bench', logger: createLogger({ level: 'silent' }) });
+  const child = fork(clientScript, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const bare = Fastify();
+  try {
+    // 0. two agencies, a procedure, 200 dossiers at A (the lookups), one at B (the board)
+    const admin = { authorization: `Bearer ${hub.adminToken}` };
+    const inject = async (method: 'GET' | 'POST', url: string, headers: Record<string, string>, payload?: object) => {
+      const res = await hub.app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
+      if (res.statusCode >= 300) throw new Error(`${method} ${url} → ${res.statusCode} ${res.body}`);
+      return res;
+    };
+    for (const id of [A, B]) await inject('POST', '/v1/admin/agencies', admin, { organId: id, name: `Cơ quan ${id}` });
+    const staff = async (agencyId: string, roles: string[]) =>
+      ({ authorization: `Bearer ${(await inject('POST', '/v1/admin/staff', admin, { agencyId, name: 'bench', roles })).json().token}` });
+    const clerkA = await staff(A, ['clerk']);
+    const clerkB = await staff(B, ['clerk', 'officer']);
+    const published = await hub.platform.store.append(`procedure-${PROCEDURE}`, [
+      {
+        type: 'ProcedurePublished',
+        data: { code: PROCEDURE, version: 1, name: 'Đăng ký khai sinh', field: 'Hộ tịch', agencyLevels: ['district'], processingDays: 3, fees: [], components: [], result: null, legalBasis: [], onlineLevel: 'partial' },
+        metadata: { correlationId: randomUUID(), actor: 'admin', at: '2020-01-01T00:00:00.000Z' },
+      },
+    ]);
+    await hub.platform.projections.get('dossiers-catalog-replica')!.waitFor(published.position);
+    const receive = async (clerk: Record<string, string>, agencyId: string) =>
+      (await inject('POST', '/v1/dossiers', clerk, { procedureCode: PROCEDURE, agencyId, applicant: { name: 'Nguyễn Văn An' }, channel: 'counter' })).json() as { dossierCode: string; lookupPin: string };
+    const receipts = [];
+    for (let i = 0; i < DOSSIERS; i++) receipts.push(await receive(clerkA, A));
+    const watched = await receive(clerkB, B);
+    const settle = async () => hub.platform.projections.get('status-tracker-dossiers')!.waitFor(await hub.platform.store.headPosition(), 30_000);
+    await settle();
+    const paths = receipts.map((r) => `/v1/track/${r.dossierCode}?pin=${r.lookupPin}`);
+    const etags = await Promise.all(paths.map(async (p) => (await inject('GET', p, {})).headers.etag as string));
+    const address = await hub.app.listen({ port: 0, host: '127.0.0.1' });
+    ctx.log(`${DOSSIERS} dossiers; hub at ${address}`);
+
+    // 1-2. lookups (200) and revalidations (304), then the bare route, same client settings;
+    // one warm-up second first, so the first run does not pay for JIT compilation alone
+    let i = 0;
+    await fire({ url: address, connections: 32, duration: 1, requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[i++ % DOSSIERS]! }) }] });
+    const lookup = await fire({
+      url: address,
+      connections: 32,
+      duration: seconds,
+      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[i++ % DOSSIERS]! }) }],
+    });
+    let j = 0;
+    const revalidate = await fire({
+      url: address,
+      connections: 32,
+      duration: seconds,
+      requests: [
+        {
+          method: 'GET',
+          setupRequest: (req) => {
+            const k = j++ % DOSSIERS;
+            return { ...req, path: paths[k]!, headers: { ...req.headers, 'if-none-match': etags[k]! } };
+          },
+        },
+      ],
+    });
+    // the hub's own floor: its cheapest public route, through the same hooks (auth, metrics, ids)
+    const live = await fire({ url: `${address}/health/live`, connections: 32, duration: seconds });
+    bare.get('/hello', async () => ({ hello: 'world' }));
+    const bareAddress = await bare.listen({ port: 0, host: '127.0.0.1' });
+    await fire({ url: `${bareAddress}/hello`, connections: 32, duration: 1 });
+    const hello = await fire({ url: `${bareAddress}/hello`, connections: 32, duration: seconds });
+    const perSecond = (r: autocannon.Result, status: '2xx' | '3xx') => (status === '2xx' ? r['2xx'] : r['3xx']) / seconds;
+    ctx.log(`lookups ${perSecond(lookup, '2xx')}/s (non-2xx ${lookup.non2xx}), 304 ${perSecond(revalidate, '3xx')}/s, hub /health/live ${perSecond(live, '2xx')}/s, bare ${perSecond(hello, '2xx')}/s`);
+
+    // 3. board sockets in the child process
+    const fromChild = <T>(type: string) =>
+      new Promise<T>((resolve, reject) => {
+        const onMessage = (m: { type: string }) => {
+          if (m.type === type) {
+            child.off('message', onMessage);
+            resolve(m as T);
+          }
+        };
+        child.on('message', onMessage);
+        child.once('exit', (code) => reject(new Error(`board clients exited with ${code}`)));
+      });
+    const opening = fromChild<{ count: number; failed: number; ms: number }>('opened');
+    child.send({ type: 'open', url: `${address.replace(/^http/, 'ws')}/v1/track/live?agencyId=${B}`, authorization: clerkB.authorization, count: socketCount });
+    const opened = await opening;
+    ctx.log(`${opened.count} sockets open in ${Math.round(opened.ms)} ms (${opened.failed} failed)`);
+    const actions: Array<[string, object]> = [
+      ['accept', {}],
+      ['assign', {}],
+      ['request-supplement', { reason: 'thiếu giấy tờ' }],
+      ['supplement', {}],
+      ['request-payment', { amount: 100_000 }],
+      ['confirm-payment', {}],
+    ];
+    const started: number[] = [];
+    for (const [action, body] of actions) {
+      started.push(performance.timeOrigin + performance.now());
+      await inject('POST', `/v1/dossiers/${watched.dossierCode}/actions/${action}`, clerkB, body);
+      // let this change reach the sockets before the next one (bounded wait)
+      await settle();
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    const report = fromChild<{ times: number[][] }>('arrivals');
+    child.send({ type: 'report' });
+    const { times } = await report;
+    const latencies = times.flatMap((arrived, k) => arrived.map((at) => at - started[k]!)).sort((a, b) => a - b);
+    const delivered = times.map((a) => a.length);
+    const complete = delivered.length === actions.length && delivered.every((n) => n === opened.count);
+    const p50 = percentile(latencies, 50);
+    const p99 = percentile(latencies, 99);
+    ctx.log(`changes delivered ${delivered.join(', ')} of ${opened.count}; latency p50 ${round(p50, 1)} ms, p99 ${round(p99, 1)} ms`);
+
+    const metrics: Record<string, Metric> = {
+      lookupsPerSecond: { value: round(perSecond(lookup, '2xx'), 1), unit: 'requests/s (200 with body and ETag)' },
+      notModifiedPerSecond: { value: round(perSecond(revalidate, '3xx'), 1), unit: 'requests/s (304)' },
+      lookupP99: { value: lookup.latency.p99, unit: 'ms' },
+      boardSockets: { value: opened.count, unit: 'sockets open at once' },
+      boardDeliveryP50: { value: round(p50, 1), unit: 'ms from the API call to a socket' },
+      boardDeliveryP99: { value: round(p99, 1), unit: 'ms from the API call to a socket' },
+    };
+    const baseline: Record<string, Metric> = {
+      helloPerSecond: { value: round(perSecond(hello, '2xx'), 1), unit: 'requests/s (bare Fastify GET)' },
+      hubHealthPerSecond: { value: round(perSecond(live, '2xx'), 1), unit: 'requests/s (GET /health/live on the hub: the platform floor)' },
+    };
+    const ratios = {
+      lookups_over_hello: round(metrics.lookupsPerSecond!.value / baseline.helloPerSecond!.value),
+      notModified_over_hello: round(metrics.notModifiedPerSecond!.value / baseline.helloPerSecond!.value),
+    };
+    const targets: Target[] = [
+      atLeast('lookups per second / bare hello-world', 0.5, ratios.lookups_over_hello),
+      atLeast('304 answers per second / bare hello-world', 0.7, ratios.notModified_over_hello),
+      atLeast(`board sockets open (of ${socketCount})`, socketCount, opened.failed === 0 ? opened.count : 0),
+      { name: 'every change reached every socket (1 = yes)', target: 1, actual: complete ? 1 : 0, met: complete },
+      { name: 'p99 board delivery latency, ms (below)', target: 100, actual: round(p99, 1), met: p99 < 100 },
+    ];
+    return {
+      name: 'tracker',
+      metrics,
+      baseline,
+      ratios,
+      targets,
+      notes: [
+        `autocannon, 32 connections, ${seconds} s per run, over loopback; lookups rotate over ${DOSSIERS} dossiers; autocannon shares the hub's process`,
+        `board: ${opened.count} sockets of one agency opened by a child process (${Math.round(opened.ms)} ms); ${actions.length} changes made through POST /v1/dossiers/:code/actions, each waited for; latency = receipt in the child - the API call in the parent (same machine clock); path: dossiers API → event store → relay → in-process bus → tracker read model → push`,
+        `rate limits raised for the run (the limiter plugin still runs on every lookup)`,
+      ],
+    };
+  } finally {
+    child.connected && child.send({ type: 'exit' });
+    await bare.close();
+    await hub.close();
+  }
+}
