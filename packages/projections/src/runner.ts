@@ -136,6 +136,9 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
 
     async waitFor(position, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
+      // A position of one of our events, at or before `position`, not applied yet: until the
+      // checkpoint passes it there is no need to ask the store again (many waiters, many applies).
+      let mustApply = 0;
       for (;;) {
         if (model().checkpoint >= position) return;
         // Listen before reading, so an apply that lands during the read still wakes us.
@@ -143,8 +146,11 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
         const applied = new Promise<void>((resolve) => (wake = resolve));
         waiters.add(wake);
         try {
-          const next = await store.readAll({ after: model().checkpoint, maxCount: 1, streamPrefixes: projection.streamPrefixes });
-          if (next.length === 0 || next[0]!.position > position) return;
+          if (model().checkpoint >= mustApply) {
+            const next = await store.readAll({ after: model().checkpoint, maxCount: 1, streamPrefixes: projection.streamPrefixes });
+            if (next.length === 0 || next[0]!.position > position) return;
+            mustApply = next[0]!.position;
+          }
           if (Date.now() > deadline) throw new Error(`projection ${projection.name} did not reach position ${position} in ${timeoutMs} ms`);
           let timer: NodeJS.Timeout | undefined;
           await Promise.race([applied, new Promise<void>((resolve) => (timer = setTimeout(resolve, 50)))]);
