@@ -4,15 +4,17 @@
  *   <dir>/ab/cd/<sha256>.json   `{ "contentType": … }` when one was given
  *   <dir>/.tmp/<pid>-<uuid>.part spool files of writes in progress
  * A write is fsynced in `.tmp` (same file system) and renamed into place, then the parent
- * directory is fsynced: a blob is either whole under its name or absent.
+ * directory is fsynced: a blob is either whole under its name or absent. Content already stored
+ * costs one `stat` and no write; bytes given whole (`put(Uint8Array)`) are hashed first.
  */
+import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, mkdir, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { assertBlobId } from './blob-id.js';
 import { BlobNotFoundError, BlobStoreUnavailableError } from './errors.js';
-import { cleanSpoolDir, spoolPath } from './spool-dir.js';
+import { cleanSpoolDir, spoolPath, unlinkQuietly } from './spool-dir.js';
 import type { BlobStat, BlobStore, BlobWriter, PutOptions, PutResult } from './types.js';
 import { SpoolingWriter, toUnavailable, writeAll } from './writer.js';
 
@@ -51,6 +53,9 @@ export async function createFsBlobStore(options: FsBlobStoreOptions): Promise<Bl
   }
 
   const writers = new Set<SpoolingWriter>();
+  const byteWrites = new Set<Promise<unknown>>();
+  /** Blob directories known to exist: no `mkdir` for each write. */
+  const madeDirs = new Set<string>();
   let closed = false;
 
   const blobDir = (sha256: string) => join(dir, sha256.slice(0, 2), sha256.slice(2, 4));
@@ -70,27 +75,72 @@ export async function createFsBlobStore(options: FsBlobStoreOptions): Promise<Bl
     }
   }
 
-  async function commit(contentType: string | undefined, result: PutResult, spoolFile: string): Promise<void> {
-    const { sha256 } = result;
+  async function commit(contentType: string | undefined, result: PutResult, spoolFile: string, syncSpool: () => Promise<void>): Promise<void> {
     // Same content, same name: the first copy stays, the spool file is dropped by the writer.
-    if (await exists(sha256)) return;
+    if (await exists(result.sha256)) return;
+    await place(contentType, result.sha256, spoolFile, syncSpool);
+  }
+
+  /** Gives a spool file its real name: bytes and sidecar synced (together), renamed, directory synced. */
+  async function place(contentType: string | undefined, sha256: string, spoolFile: string, syncSpool: () => Promise<void>): Promise<void> {
     const parent = blobDir(sha256);
-    await mkdir(parent, { recursive: true });
-    if (contentType !== undefined) {
-      // The sidecar goes in first so a blob in place always has it.
-      const tmp = spoolPath(spoolDir);
-      await writeFile(tmp, JSON.stringify({ contentType }), { flag: 'wx', flush: true });
-      await rename(tmp, sidecarPath(sha256));
+    const made = madeDirs.has(parent) ? null : mkdir(parent, { recursive: true }).then(() => madeDirs.add(parent));
+    // The sidecar goes in first so a blob in place always has it.
+    const sidecar = contentType === undefined ? null : spoolPath(spoolDir);
+    const settled = await Promise.allSettled([
+      syncSpool(),
+      made,
+      sidecar === null ? null : writeFile(sidecar, JSON.stringify({ contentType }), { flag: 'wx', flush: true }),
+    ]);
+    const failed = settled.find((r) => r.status === 'rejected');
+    try {
+      if (failed) throw failed.reason;
+      if (sidecar !== null) await rename(sidecar, sidecarPath(sha256));
+    } catch (error) {
+      if (sidecar !== null) await unlinkQuietly(sidecar).catch(() => undefined);
+      throw error;
     }
     await rename(spoolFile, blobPath(sha256));
     await fsyncDir(parent);
+  }
+
+  /** `put` of bytes in hand: hashed first, so stored content is neither written nor synced again. */
+  async function putBytes(bytes: Uint8Array, contentType: string | undefined): Promise<PutResult> {
+    checkOpen();
+    const result: PutResult = { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.byteLength };
+    const work = (async () => {
+      if (await exists(result.sha256)) return;
+      const spool = spoolPath(spoolDir);
+      let placed = false;
+      try {
+        const file = await open(spool, 'wx', 0o600);
+        try {
+          await file.writeFile(bytes);
+          await place(contentType, result.sha256, spool, () => file.sync());
+          placed = true;
+        } finally {
+          await file.close();
+        }
+      } finally {
+        if (!placed) await unlinkQuietly(spool).catch(() => undefined);
+      }
+    })();
+    byteWrites.add(work);
+    try {
+      await work;
+      return result;
+    } catch (error) {
+      throw toUnavailable(error, 'storing blob');
+    } finally {
+      byteWrites.delete(work);
+    }
   }
 
   function openWriter(putOptions: PutOptions = {}): BlobWriter {
     checkOpen();
     const writer = new SpoolingWriter(
       spoolPath(spoolDir),
-      (result, file) => commit(putOptions.contentType, result, file),
+      (result, file, syncSpool) => commit(putOptions.contentType, result, file, syncSpool),
       (w) => writers.delete(w),
     );
     writers.add(writer);
@@ -118,6 +168,7 @@ export async function createFsBlobStore(options: FsBlobStoreOptions): Promise<Bl
 
   return {
     async put(source, putOptions) {
+      if (source instanceof Uint8Array) return putBytes(source, putOptions?.contentType);
       return writeAll(openWriter(putOptions), source);
     },
     openWriter,
@@ -155,6 +206,7 @@ export async function createFsBlobStore(options: FsBlobStoreOptions): Promise<Bl
       if (closed) return;
       closed = true;
       await Promise.all([...writers].map((writer) => writer.abort()));
+      await Promise.all([...byteWrites].map((work) => work.catch(() => undefined)));
     },
   };
 }

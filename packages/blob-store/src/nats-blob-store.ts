@@ -9,6 +9,7 @@
  *
  * Reading uses the object store's push consumer, which verifies the object's digest at the end.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -135,6 +136,12 @@ export async function createNatsBlobStore(options: NatsBlobStoreOptions): Promis
 
   return {
     async put(source, putOptions) {
+      if (source instanceof Uint8Array) {
+        // Bytes in hand: stored content is not spooled again.
+        checkOpen();
+        const sha256 = createHash('sha256').update(source).digest('hex');
+        if ((await live(sha256).catch((error: unknown) => Promise.reject(toUnavailable(error, 'put')))) !== null) return { sha256, size: source.byteLength };
+      }
       return writeAll(openWriter(putOptions), source);
     },
     openWriter,

@@ -6,8 +6,12 @@ import { BlobStoreUnavailableError, BlobWriterStateError } from './errors.js';
 import { unlinkQuietly } from './spool-dir.js';
 import type { BlobWriter, PutResult } from './types.js';
 
-/** Moves a finished, fsynced spool file into the store under `result.sha256` (or drops it if already stored). */
-export type CommitSpool = (result: PutResult, spoolFile: string) => Promise<void>;
+/**
+ * Moves a finished spool file into the store under `result.sha256` (or drops it if already
+ * stored). `syncSpool` makes its bytes durable: call it before giving the file a real name; a
+ * commit that finds the content already stored, or only reads the file, can skip it.
+ */
+export type CommitSpool = (result: PutResult, spoolFile: string, syncSpool: () => Promise<void>) => Promise<void>;
 
 type WriterState = 'open' | 'ending' | 'ended' | 'aborted';
 
@@ -71,11 +75,10 @@ export class SpoolingWriter implements BlobWriter {
     try {
       await this.#queue;
       const file = await this.#file;
-      // Durable before it gets a real name: a crash after commit must not expose a short file.
-      await file.sync();
-      await file.close();
       const result: PutResult = { sha256: this.#hash.digest('hex'), size: this.#size };
-      await this.commit(result, this.path);
+      // Durable before it gets a real name (the commit syncs): a crash must not expose a short file.
+      await this.commit(result, this.path, () => file.sync());
+      await file.close();
       this.#state = 'ended';
       return result;
     } catch (error) {

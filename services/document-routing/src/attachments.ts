@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { BlobStore, BlobWriter } from '@lienthong/blob-store';
 import type { AttachmentSink, AttachmentSource, AttachmentWriter } from '@lienthong/edxml';
 
-/** Attachments up to this size are hashed in memory first, so content the hub already has is not written again. */
+/** Attachments up to this size are buffered and stored whole (hashed first: content the hub already has is not written again). */
 const IN_MEMORY = 1 << 20;
 
 /**
@@ -29,10 +28,8 @@ export function blobSink(blobs: BlobStore): AttachmentSink {
         },
         async end() {
           if (writer) return writer.end();
-          const bytes = Buffer.concat(chunks);
-          const sha256 = createHash('sha256').update(bytes).digest('hex');
-          if (await blobs.has(sha256)) return { sha256, size: bytes.length };
-          return blobs.put(bytes, options);
+          // The store hashes bytes given whole first and skips content it already has.
+          return blobs.put(Buffer.concat(chunks), options);
         },
         async abort() {
           await writer?.abort();

@@ -126,6 +126,19 @@ export function testBlobStore(t: Test, adapter: string, factory: BlobStoreFactor
     t.equal((await readAll(await store.get(a.sha256))).toString(), 'xyz');
   });
 
+  t.test(`${adapter}: bytes put again keep the first content type; concurrent byte puts agree`, async (t) => {
+    const { store, spoolDir } = await factory(t);
+    const first = await store.put(Buffer.from('once'), { contentType: 'text/plain' });
+    const again = await store.put(Buffer.from('once'), { contentType: 'application/pdf' });
+    t.same(again, first);
+    t.same(await store.stat(first.sha256), { size: 4, contentType: 'text/plain' }, 'the first content type stays');
+    const many = await Promise.all(Array.from({ length: 8 }, () => store.put(Buffer.from('eight at once'), { contentType: 'text/plain' })));
+    t.same(new Set(many.map((p) => p.sha256)).size, 1, 'one id');
+    t.equal((await readAll(await store.get(many[0]!.sha256))).toString(), 'eight at once');
+    t.same(await store.stat(many[0]!.sha256), { size: 13, contentType: 'text/plain' });
+    await spoolIsEmpty(t, spoolDir, 'after repeated puts');
+  });
+
   t.test(`${adapter}: missing blob`, async (t) => {
     const { store } = await factory(t);
     const missing = sha256Hex('never stored');
