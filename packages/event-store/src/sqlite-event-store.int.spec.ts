@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import t from 'tap';
 import type { Test } from 'tap';
 import { DuplicateEventIdError, StoreUnavailableError, WrongExpectedRevisionError } from './errors.js';
@@ -95,6 +96,27 @@ t.test('sqlite only', async (t) => {
     await b.append('from-b', events(1, 'FromB'));
     await sub.waitFor(2, 5000);
     t.same(sub.seen.map((e) => e.stream), ['race', 'from-b'], 'subscription sees the other connection');
+  });
+
+  t.test('sync full: the feed shows a commit only once this store has fsynced it', async (t) => {
+    const file = join(tempDir(t), 'events.sqlite');
+    const store = createSqliteEventStore({ file, sync: 'full', pollMs: 5_000 });
+    t.teardown(() => store.close());
+    await store.append('doc-1', events(1));
+    // Another writer commits without fsyncing (as a crash-prone process at NORMAL would).
+    const other = new Database(file);
+    other.pragma('synchronous = OFF');
+    other
+      .prepare('INSERT INTO events (id, stream, revision, type, data, metadata, prev_hash, hash) VALUES (?, ?, 0, ?, ?, ?, ?, ?)')
+      .run(randomUUID(), 'doc-2', 'Unsynced', '{}', '{"actor":"t","at":"x","correlationId":"c"}', 'p', 'h');
+    other.close();
+    t.same((await store.readStream('doc-2')).length, 1, 'commands see the latest commit');
+    t.same((await store.readAll()).map((e) => e.stream), ['doc-1'], 'the feed does not, before the fsync');
+    t.equal(await store.headPosition(), 1, 'nor does the head');
+    const sub = collector(store.subscribeToAll());
+    await sub.waitFor(2, 2_000); // the read started a sync, whose end wakes subscriptions
+    t.same(sub.seen.map((e) => e.stream), ['doc-1', 'doc-2'], 'synced, then delivered without waiting for the poll');
+    t.equal(await store.headPosition(), 2);
   });
 
   t.test('two processes racing on one stream keep it linear', async (t) => {

@@ -3,8 +3,16 @@
  * that arrives while a commit is pending joins one `BEGIN IMMEDIATE` transaction, each checked
  * against its own expected revision, so one fsync serves many writers. Heads are re-read inside
  * that transaction, so several processes can share the file safely.
+ *
+ * At `sync: 'full'` the commit itself does not wait for the disk: SQLite runs at NORMAL (WAL
+ * written, not synced) and the WAL file is fsynced on the libuv thread pool, one fsync for every
+ * commit made meanwhile, before any append of the batch resolves. The event loop keeps serving
+ * during the fsync. Readers of the feed (subscriptions, `readAll`, `headPosition`) see events only
+ * once they are synced, as with SQLite's own FULL; `readStream` and `streamInfo` see the latest
+ * commit (a command deciding on it appends after it, and that append is synced after it).
  */
 import { randomUUID } from 'node:crypto';
+import { closeSync, fsync, fsyncSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { canonicalJson, hashCanonical } from './canonical.js';
 import { DuplicateEventIdError, StoreUnavailableError, WrongExpectedRevisionError } from './errors.js';
@@ -81,14 +89,30 @@ class SqliteEventStore implements EventStore {
   private closed = false;
   private readonly appendListeners = new Set<() => void>();
   private readonly subscriptions = new Set<Subscription>();
+  /** The WAL file, fsynced by us after commits (sync full); null when SQLite syncs itself. */
+  private walFd: number | null = null;
+  /** Every position up to this one is on disk (sync full). */
+  private syncedHead = 0;
+  private syncInFlight: Promise<void> | null = null;
+  private syncQueued: Promise<void> | null = null;
 
   constructor(options: SqliteEventStoreOptions) {
     this.logger = options.logger;
     this.pollMs = options.pollMs ?? 250;
     try {
       this.db = new Database(options.file);
-      applyPragmas(this.db, options.sync ?? 'full');
+      applyPragmas(this.db, 'normal');
       this.db.exec(SCHEMA);
+      if ((options.sync ?? 'full') === 'full') {
+        if (this.db.pragma('journal_mode', { simple: true }) !== 'wal') applyPragmas(this.db, 'full'); // no WAL file: SQLite syncs
+        else {
+          const head = (this.db.prepare('SELECT COALESCE(MAX(position), 0) AS p FROM events').get() as { p: number }).p;
+          this.walFd = openSync(`${this.db.name}-wal`, 'r');
+          // Whatever an earlier process left in the WAL is on disk before we serve it.
+          fsyncSync(this.walFd);
+          this.syncedHead = head;
+        }
+      }
     } catch (error) {
       // Whatever stops the file from opening (missing directory, permissions, not a database) is unavailability.
       throw new StoreUnavailableError(`event store: cannot open ${options.file}: ${(error as Error).message}`, { cause: error });
@@ -182,12 +206,63 @@ class SqliteEventStore implements EventStore {
       });
       return;
     }
-    for (const listener of this.appendListeners) listener();
-    batch.forEach((p, i) => {
-      const outcome = outcomes[i];
-      if (outcome?.ok) p.resolve(outcome.result);
-      else p.reject(outcome?.error);
+    const settle = (): void =>
+      batch.forEach((p, i) => {
+        const outcome = outcomes[i];
+        if (outcome?.ok) p.resolve(outcome.result);
+        else p.reject(outcome?.error);
+      });
+    if (this.walFd === null) {
+      for (const listener of this.appendListeners) listener();
+      settle();
+      return;
+    }
+    // Durable before anyone hears of it: the sync wakes subscriptions, then the appends resolve.
+    this.syncWal().then(settle, (cause: unknown) => {
+      const error = toStoreError(cause, 'append (fsync)');
+      this.logger?.warn({ err: error, appends: batch.length }, 'event store: fsync after commit failed');
+      for (const p of batch) p.reject(error instanceof StoreUnavailableError ? error : new StoreUnavailableError(`event store: fsync failed: ${(cause as Error).message}`, { cause }));
     });
+  }
+
+  /**
+   * Fsyncs the WAL on the thread pool; everything committed (by any process) before the call is
+   * on disk when it resolves. Calls made during a sync share the one queued after it.
+   */
+  private syncWal(): Promise<void> {
+    if (this.syncQueued) return this.syncQueued;
+    if (!this.syncInFlight) return this.startSync();
+    const queued = this.syncInFlight.then(noop, noop).then(() => {
+      this.syncQueued = null;
+      return this.startSync();
+    });
+    this.syncQueued = queued;
+    return queued;
+  }
+
+  private startSync(): Promise<void> {
+    const fd = this.walFd;
+    if (fd === null || !this.db.open) return Promise.reject(new StoreUnavailableError('event store is closed'));
+    const head = this.s.headPosition.get()?.p ?? 0;
+    const run = new Promise<void>((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve()))).then(() => {
+      if (head > this.syncedHead) this.syncedHead = head;
+      for (const listener of this.appendListeners) listener();
+    });
+    this.syncInFlight = run;
+    const done = (): void => {
+      if (this.syncInFlight === run) this.syncInFlight = null;
+    };
+    run.then(done, done);
+    return run;
+  }
+
+  /** The highest position readers of the feed may see; starts a sync when others committed past it. */
+  private feedHead(): number {
+    const head = this.s.headPosition.get()?.p ?? 0;
+    if (this.walFd === null || head <= this.syncedHead) return head;
+    if (!this.syncInFlight && !this.syncQueued)
+      this.syncWal().catch((error: unknown) => this.logger?.warn({ err: error }, 'event store: fsync for readers failed'));
+    return this.syncedHead;
   }
 
   /** One append inside the batch transaction; `heads` carries stream heads between appends. */
@@ -249,7 +324,7 @@ class SqliteEventStore implements EventStore {
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     return this.run('readAll', () =>
-      this.selectAll(options, options.after ?? 0, Number.MAX_SAFE_INTEGER, options.maxCount ?? NO_LIMIT).map(toRecorded),
+      this.selectAll(options, options.after ?? 0, this.feedHead(), options.maxCount ?? NO_LIMIT).map(toRecorded),
     );
   }
 
@@ -271,7 +346,7 @@ class SqliteEventStore implements EventStore {
   subscribeToAll(options: SubscribeOptions = {}): Subscription {
     this.assertOpen();
     const readPage = (after: number): Page => {
-      const head = this.s.headPosition.get()?.p ?? 0;
+      const head = this.feedHead();
       const events = this.selectAll(options, after, head, PAGE_SIZE).map(toRecorded);
       const caughtUp = events.length < PAGE_SIZE;
       return { events, caughtUp, scannedTo: caughtUp ? head : (events.at(-1)?.position ?? after) };
@@ -313,15 +388,16 @@ class SqliteEventStore implements EventStore {
   }
 
   async setStreamMetadata(stream: string, metadata: StreamMetadata): Promise<void> {
-    return this.run('setStreamMetadata', () => {
+    await this.run('setStreamMetadata', () => {
       assertStreamName(stream);
       const now = new Date().toISOString();
       this.s.setMetadata.run(stream, GENESIS_HASH, now, now, JSON.stringify(metadata));
     });
+    if (this.walFd !== null) await this.syncWal().catch((cause: unknown) => Promise.reject(toStoreError(cause, 'setStreamMetadata (fsync)')));
   }
 
   async headPosition(): Promise<number> {
-    return this.run('headPosition', () => this.s.headPosition.get()?.p ?? 0);
+    return this.run('headPosition', () => this.feedHead());
   }
 
   async ping(): Promise<void> {
@@ -335,8 +411,11 @@ class SqliteEventStore implements EventStore {
     // Appends already accepted are committed, not dropped.
     this.flush();
     this.closed = true;
+    await (this.syncQueued ?? this.syncInFlight)?.catch(noop);
     await Promise.all([...this.subscriptions].map((s) => s.close()));
     this.db.close();
+    if (this.walFd !== null) closeSync(this.walFd);
+    this.walFd = null;
   }
 
   private assertOpen(): void {
@@ -360,6 +439,8 @@ class SqliteEventStore implements EventStore {
     }
   }
 }
+
+function noop(): void {}
 
 function assertStreamName(stream: string): void {
   if (typeof stream !== 'string' || stream.length === 0) throw new TypeError('a stream name must be a non-empty string');
