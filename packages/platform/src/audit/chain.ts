@@ -53,11 +53,16 @@ export interface ChainHead {
  * checks it against `hashEvent`.
  */
 export function hashStoredText(e: Omit<StoredTextEvent, 'position' | 'prevHash' | 'hash'>, prevHash: string): string {
-  const canonical =
-    `{"data":${e.dataJson},"id":${JSON.stringify(e.id)},"metadata":${e.metadataJson},` +
-    `"revision":${e.revision},"stream":${JSON.stringify(e.stream)},"type":${JSON.stringify(e.type)}}`;
-  return hash('sha256', `${prevHash}\n${canonical}`, 'hex');
+  return hash(
+    'sha256',
+    `${prevHash}\n{"data":${e.dataJson},"id":${quote(e.id)},"metadata":${e.metadataJson},"revision":${e.revision},"stream":${quote(e.stream)},"type":${quote(e.type)}}`,
+    'hex',
+  );
 }
+
+/** Characters JSON.stringify would escape; most ids, names and types have none. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+const quote = (text: string): string => (NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`);
 
 function isStoredText(e: ChainEvent): e is StoredTextEvent {
   return typeof (e as StoredTextEvent).dataJson === 'string' || typeof (e as StoredTextEvent).metadataJson === 'string';
@@ -77,7 +82,7 @@ export interface ChainCheckerOptions {
 
 /** Checks events one by one; stops at the first broken one. Memory: one head per stream. */
 export class ChainChecker {
-  readonly heads = new Map<string, ChainHead>();
+  readonly heads = new Map<string, { revision: number; hash: string }>();
   checked = 0;
   broken: BrokenLink | undefined;
 
@@ -86,12 +91,17 @@ export class ChainChecker {
   /** False once the chain is broken (this event or an earlier one). */
   check(e: ChainEvent): boolean {
     if (this.broken) return false;
-    const reason = this.problemOf(e);
+    const head = this.heads.get(e.stream);
+    const reason = this.problemOf(e, head);
     if (reason) {
       this.broken = { stream: String(e.stream), revision: Number(e.revision), position: Number(e.position), eventId: typeof e.id === 'string' ? e.id : null, reason };
       return false;
     }
-    this.heads.set(e.stream, { revision: e.revision, hash: e.hash });
+    // In place: no allocation per event on the hot path.
+    if (head) {
+      head.revision = e.revision;
+      head.hash = e.hash;
+    } else this.heads.set(e.stream, { revision: e.revision, hash: e.hash });
     this.checked++;
     return true;
   }
@@ -101,11 +111,10 @@ export class ChainChecker {
     this.broken ??= link;
   }
 
-  private problemOf(e: ChainEvent): string | undefined {
+  private problemOf(e: ChainEvent, known: ChainHead | undefined): string | undefined {
     if (typeof e.stream !== 'string' || typeof e.id !== 'string' || typeof e.type !== 'string' || !Number.isInteger(e.revision))
       return 'unreadable event: id, stream, type or revision has the wrong type';
-    if (typeof e.hash !== 'string' || !HEX64.test(e.hash)) return 'hash is not a SHA-256 hex digest';
-    let head = this.heads.get(e.stream) ?? this.options.anchors?.get(e.stream);
+    let head = known ?? this.options.anchors?.get(e.stream);
     if (!head && this.options.anchorUnknownStreams) head = { revision: e.revision - 1, hash: e.prevHash };
     head ??= { revision: -1, hash: GENESIS_HASH };
     if (e.revision !== head.revision + 1)
@@ -119,7 +128,10 @@ export class ChainChecker {
     } catch (error) {
       return `unreadable event: ${(error as Error).message}`;
     }
-    if (actual !== e.hash) return 'hash mismatch: the event content (type, data or metadata) or its hash was altered';
+    if (actual !== e.hash)
+      return typeof e.hash !== 'string' || !HEX64.test(e.hash)
+        ? 'hash is not a SHA-256 hex digest'
+        : 'hash mismatch: the event content (type, data or metadata) or its hash was altered';
     return undefined;
   }
 }
