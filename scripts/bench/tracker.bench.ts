@@ -80,39 +80,49 @@ export default async function trackerBench(ctx: BenchContext): Promise<BenchRepo
     const address = await hub.app.listen({ port: 0, host: '127.0.0.1' });
     ctx.log(`${DOSSIERS} dossiers; hub at ${address}`);
 
-    // 1-2. lookups (200) and revalidations (304), then the bare route, same client settings;
-    // one warm-up second first, so the first run does not pay for JIT compilation alone
-    let i = 0;
-    await fire({ url: address, connections: 32, duration: 1, requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[i++ % DOSSIERS]! }) }] });
-    const lookup = await fire({
-      url: address,
-      connections: 32,
-      duration: seconds,
-      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[i++ % DOSSIERS]! }) }],
-    });
-    let j = 0;
-    const revalidate = await fire({
-      url: address,
-      connections: 32,
-      duration: seconds,
-      requests: [
-        {
-          method: 'GET',
-          setupRequest: (req) => {
-            const k = j++ % DOSSIERS;
-            return { ...req, path: paths[k]!, headers: { ...req.headers, 'if-none-match': etags[k]! } };
-          },
-        },
-      ],
-    });
-    // the hub's own floor: its cheapest public route, through the same hooks (auth, metrics, ids)
-    const live = await fire({ url: `${address}/health/live`, connections: 32, duration: seconds });
+    // 1-2. lookups (200), revalidations (304), the hub's floor (GET /health/live: the same hooks,
+    // no work) and a bare Fastify hello-world, interleaved one second at a time so that load from
+    // elsewhere on the machine falls on all four alike; one warm-up round first (JIT).
     bare.get('/hello', async () => ({ hello: 'world' }));
     const bareAddress = await bare.listen({ port: 0, host: '127.0.0.1' });
-    await fire({ url: `${bareAddress}/hello`, connections: 32, duration: 1 });
-    const hello = await fire({ url: `${bareAddress}/hello`, connections: 32, duration: seconds });
-    const perSecond = (r: autocannon.Result, status: '2xx' | '3xx') => (status === '2xx' ? r['2xx'] : r['3xx']) / seconds;
-    ctx.log(`lookups ${perSecond(lookup, '2xx')}/s (non-2xx ${lookup.non2xx}), 304 ${perSecond(revalidate, '3xx')}/s, hub /health/live ${perSecond(live, '2xx')}/s, bare ${perSecond(hello, '2xx')}/s`);
+    let i = 0;
+    let j = 0;
+    const runs = {
+      lookup: () => fire({ url: address, connections: 32, duration: 1, requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[i++ % DOSSIERS]! }) }] }),
+      revalidate: () =>
+        fire({
+          url: address,
+          connections: 32,
+          duration: 1,
+          requests: [
+            {
+              method: 'GET',
+              setupRequest: (req) => {
+                const k = j++ % DOSSIERS;
+                return { ...req, path: paths[k]!, headers: { ...req.headers, 'if-none-match': etags[k]! } };
+              },
+            },
+          ],
+        }),
+      live: () => fire({ url: `${address}/health/live`, connections: 32, duration: 1 }),
+      hello: () => fire({ url: `${bareAddress}/hello`, connections: 32, duration: 1 }),
+    };
+    const totals = { lookup: 0, revalidate: 0, live: 0, hello: 0, lookupNon2xx: 0, lookupP99: 0 };
+    for (let round = 0; round <= seconds; round++) {
+      const lookup = await runs.lookup();
+      const revalidate = await runs.revalidate();
+      const live = await runs.live();
+      const hello = await runs.hello();
+      if (round === 0) continue; // warm-up
+      totals.lookup += lookup['2xx'];
+      totals.lookupNon2xx += lookup.non2xx;
+      totals.lookupP99 = Math.max(totals.lookupP99, lookup.latency.p99);
+      totals.revalidate += revalidate['3xx'];
+      totals.live += live['2xx'];
+      totals.hello += hello['2xx'];
+    }
+    const perSecond = (n: number) => n / seconds;
+    ctx.log(`lookups ${perSecond(totals.lookup)}/s (non-2xx ${totals.lookupNon2xx}), 304 ${perSecond(totals.revalidate)}/s, hub /health/live ${perSecond(totals.live)}/s, bare ${perSecond(totals.hello)}/s`);
 
     // 3. board sockets in the child process
     const fromChild = <T>(type: string) =>
@@ -158,20 +168,21 @@ export default async function trackerBench(ctx: BenchContext): Promise<BenchRepo
     ctx.log(`changes delivered ${delivered.join(', ')} of ${opened.count}; latency p50 ${round(p50, 1)} ms, p99 ${round(p99, 1)} ms`);
 
     const metrics: Record<string, Metric> = {
-      lookupsPerSecond: { value: round(perSecond(lookup, '2xx'), 1), unit: 'requests/s (200 with body and ETag)' },
-      notModifiedPerSecond: { value: round(perSecond(revalidate, '3xx'), 1), unit: 'requests/s (304)' },
-      lookupP99: { value: lookup.latency.p99, unit: 'ms' },
+      lookupsPerSecond: { value: round(perSecond(totals.lookup), 1), unit: 'requests/s (200 with body and ETag)' },
+      notModifiedPerSecond: { value: round(perSecond(totals.revalidate), 1), unit: 'requests/s (304)' },
+      lookupP99: { value: totals.lookupP99, unit: 'ms (worst one-second run)' },
       boardSockets: { value: opened.count, unit: 'sockets open at once' },
       boardDeliveryP50: { value: round(p50, 1), unit: 'ms from the API call to a socket' },
       boardDeliveryP99: { value: round(p99, 1), unit: 'ms from the API call to a socket' },
     };
     const baseline: Record<string, Metric> = {
-      helloPerSecond: { value: round(perSecond(hello, '2xx'), 1), unit: 'requests/s (bare Fastify GET)' },
-      hubHealthPerSecond: { value: round(perSecond(live, '2xx'), 1), unit: 'requests/s (GET /health/live on the hub: the platform floor)' },
+      helloPerSecond: { value: round(perSecond(totals.hello), 1), unit: 'requests/s (bare Fastify GET)' },
+      hubHealthPerSecond: { value: round(perSecond(totals.live), 1), unit: 'requests/s (GET /health/live on the hub: the platform floor)' },
     };
     const ratios = {
       lookups_over_hello: round(metrics.lookupsPerSecond!.value / baseline.helloPerSecond!.value),
       notModified_over_hello: round(metrics.notModifiedPerSecond!.value / baseline.helloPerSecond!.value),
+      hubFloor_over_hello: round(baseline.hubHealthPerSecond!.value / baseline.helloPerSecond!.value),
     };
     const targets: Target[] = [
       atLeast('lookups per second / bare hello-world', 0.5, ratios.lookups_over_hello),
@@ -187,7 +198,7 @@ export default async function trackerBench(ctx: BenchContext): Promise<BenchRepo
       ratios,
       targets,
       notes: [
-        `autocannon, 32 connections, ${seconds} s per run, over loopback; lookups rotate over ${DOSSIERS} dossiers; autocannon shares the hub's process`,
+        `autocannon, 32 connections, ${seconds} interleaved one-second rounds per route after a warm-up round, over loopback; lookups rotate over ${DOSSIERS} dossiers; autocannon shares the hub's process`,
         `board: ${opened.count} sockets of one agency opened by a child process (${Math.round(opened.ms)} ms); ${actions.length} changes made through POST /v1/dossiers/:code/actions, each waited for; latency = receipt in the child - the API call in the parent (same machine clock); path: dossiers API → event store → relay → in-process bus → tracker read model → push`,
         `rate limits raised for the run (the limiter plugin still runs on every lookup)`,
       ],

@@ -102,12 +102,14 @@ export function createLookup(deps: {
   const cacheSize = deps.cacheSize ?? 10_000;
   const cache = new Map<string, RenderedAnswer & { revision: number; validUntil: number }>();
   return (code: string, pin: string): RenderedAnswer | null => {
-    const dossier = deps.view.find(code);
-    const ok = deps.verifyPin(code, pin, dossier?.pinHash ?? NO_HASH);
-    if (!dossier || !ok) return null;
+    const found = deps.view.credentials(code);
+    const ok = deps.verifyPin(code, pin, found?.pinHash ?? NO_HASH);
+    if (!found || !ok) return null;
     const now = deps.clock();
     const hit = cache.get(code);
-    if (hit && hit.revision === dossier.revision && now.getTime() < hit.validUntil) return hit;
+    if (hit && hit.revision === found.revision && now.getTime() < hit.validUntil) return hit;
+    const dossier = deps.view.find(code);
+    if (!dossier) return null;
     const body = JSON.stringify(toAnswer(dossier, deps.view.history(code), now));
     const rendered = { body, etag: etagOf(body), revision: dossier.revision, validUntil: nextTimeChange(dossier, now.getTime()) };
     cache.delete(code);
