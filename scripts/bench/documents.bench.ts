@@ -125,6 +125,7 @@ export default async function documentsBench(ctx: BenchContext): Promise<BenchRe
   try {
     // 1. throughput, end to end
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const done = () => [...acked.values()].filter((v) => v >= 2).length;
     const full = await profiled('documents-throughput', async () => {
       const result = await fire({ url: address, connections: 32, duration: seconds, requests: [request] });
@@ -135,7 +136,9 @@ export default async function documentsBench(ctx: BenchContext): Promise<BenchRe
     const submitted = full['2xx'];
     const routed = done();
     const e2eSeconds = (performance.now() - t0) / 1000;
-    ctx.log(`throughput: ${submitted} accepted, ${routed} acked by both in ${e2eSeconds.toFixed(1)} s (non-2xx ${full.non2xx}, errors ${full.errors})`);
+    const cpu = process.cpuUsage(cpu0);
+    const cpuMsPerDocument = (cpu.user + cpu.system) / 1000 / Math.max(1, routed);
+    ctx.log(`throughput: ${submitted} accepted, ${routed} acked by both in ${e2eSeconds.toFixed(1)} s (non-2xx ${full.non2xx}, errors ${full.errors}); CPU ${cpuMsPerDocument.toFixed(2)} ms/document`);
 
     // 2. latency at 500 documents/s
     const paced = await profiled('documents-paced', () => fire({ url: address, connections: 50, duration: seconds, overallRate: 500, requests: [request] }));
@@ -153,6 +156,7 @@ export default async function documentsBench(ctx: BenchContext): Promise<BenchRe
     const metrics: Record<string, Metric> = {
       routedPerSecond: { value: round(routed / e2eSeconds, 1), unit: 'documents/s (both deliveries acked over WebSocket)' },
       acceptedPerSecond: { value: round(submitted / seconds, 1), unit: 'documents/s (202)' },
+      cpuPerDocument: { value: round(cpuMsPerDocument, 2), unit: 'ms of process CPU (all threads, load client included) per routed document' },
       submitP99At500: { value: paced.latency.p99, unit: 'ms' },
       submitP50At500: { value: paced.latency.p50, unit: 'ms' },
     };

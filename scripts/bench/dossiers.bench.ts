@@ -70,6 +70,7 @@ export default async function dossiersBench(ctx: BenchContext): Promise<BenchRep
     let dossiers = 0;
     let deadline = performance.now() + seconds * 1000;
     let t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     await profiled('dossiers', () => Promise.all(
       Array.from({ length: WORKERS }, async (_, w) => {
         const agencyId = AGENCIES[w % AGENCIES.length]!;
@@ -90,6 +91,8 @@ export default async function dossiersBench(ctx: BenchContext): Promise<BenchRep
       }),
     ));
     const dossierSeconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuMsPerDossier = (cpu.user + cpu.system) / 1000 / Math.max(1, dossiers);
     const dossiersPerSecond = dossiers / dossierSeconds;
     const requestsPerSecond = (dossiers * (ACTIONS.length + 1)) / dossierSeconds;
 
@@ -120,7 +123,7 @@ export default async function dossiersBench(ctx: BenchContext): Promise<BenchRep
     const sortedReceive = [...receiveMs].sort((a, b) => a - b);
     const sortedBase = [...baseMs].sort((a, b) => a - b);
     const p99Action = percentile(sortedActions, 99);
-    ctx.log(`${dossiers} dossiers in ${dossierSeconds.toFixed(1)} s = ${dossiersPerSecond.toFixed(0)}/s; p99 action ${p99Action.toFixed(1)} ms; baseline ${baselinePerSecond.toFixed(0)} req/s`);
+    ctx.log(`${dossiers} dossiers in ${dossierSeconds.toFixed(1)} s = ${dossiersPerSecond.toFixed(0)}/s; p99 action ${p99Action.toFixed(1)} ms; CPU ${cpuMsPerDossier.toFixed(2)} ms/dossier; baseline ${baselinePerSecond.toFixed(0)} req/s`);
     const targets: Target[] = [
       atLeast('dossiers per second (receipt + six actions)', 200, dossiersPerSecond),
       { name: 'p99 per action (ms)', target: 50, actual: round(p99Action), met: p99Action < 50 },
@@ -130,6 +133,7 @@ export default async function dossiersBench(ctx: BenchContext): Promise<BenchRep
       metrics: {
         dossiersPerSecond: { value: round(dossiersPerSecond, 1), unit: 'dossiers/s' },
         requestsPerSecond: { value: Math.round(requestsPerSecond), unit: 'req/s' },
+        cpuPerDossier: { value: round(cpuMsPerDossier, 2), unit: 'ms of process CPU (all threads) per dossier' },
         actionP50: { value: round(percentile(sortedActions, 50)), unit: 'ms' },
         actionP99: { value: round(p99Action), unit: 'ms' },
         receiveP50: { value: round(percentile(sortedReceive, 50)), unit: 'ms' },
