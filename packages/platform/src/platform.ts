@@ -84,6 +84,7 @@ export async function startPlatform(config: Config, factories: readonly ServiceM
     logger,
     metrics,
     maxBodyBytes: config.maxBodyBytes,
+    trustProxy: config.trustProxy,
     auth: { adminToken, resolveToken: (hash) => platform.directory.principalByTokenHash(hash) },
     readiness: [
       { name: 'eventStore', check: () => rawStore.ping() },

@@ -14,6 +14,7 @@ const EnvSchema = z.object({
   LT_MAX_BODY_MB: z.coerce.number().positive().max(4096).default(100),
   LT_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LT_SQLITE_SYNC: z.enum(['full', 'normal']).default('full'),
+  LT_TRUST_PROXY: z.string().max(500).optional(),
   LT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -30,6 +31,8 @@ export interface Config {
   readonly adminToken: string | undefined;
   readonly sqliteSync: 'full' | 'normal';
   readonly logLevel: string;
+  /** Fastify `trustProxy`: false, true, a hop count, or addresses/CIDRs of the reverse proxies. */
+  readonly trustProxy: boolean | number | string;
 }
 
 export class ConfigError extends Error {
@@ -52,5 +55,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: e.LT_ADMIN_TOKEN,
     sqliteSync: e.LT_SQLITE_SYNC,
     logLevel: e.LT_LOG_LEVEL,
+    trustProxy: parseTrustProxy(e.LT_TRUST_PROXY),
   };
+}
+
+/** `true`/`false`, a hop count, or a comma-separated list of proxy addresses or CIDRs. */
+function parseTrustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
 }

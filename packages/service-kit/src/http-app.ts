@@ -18,6 +18,8 @@ export interface HttpAppOptions {
   readonly auth: AuthOptions;
   readonly maxBodyBytes: number;
   readonly readiness: readonly ReadinessCheck[];
+  /** Behind a reverse proxy: whose `X-Forwarded-For` to believe (client ips feed rate limits and logs). */
+  readonly trustProxy?: boolean | number | string;
 }
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -37,6 +39,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
       return typeof given === 'string' && CORRELATION_ID.test(given) ? given : randomUUID();
     },
     return503OnClosing: true,
+    // a hop count is supported by Fastify (proxy-addr) though absent from its types
+    trustProxy: (options.trustProxy ?? false) as boolean | string,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   } satisfies FastifyServerOptions) as unknown as FastifyInstance;
