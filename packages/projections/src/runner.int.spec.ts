@@ -135,3 +135,21 @@ t.test('a failing apply rolls back and is retried, never skipped', async (t) => 
   t.strictSame(rows(runner.db()), [{ id: 'counter-a', total: 16 }], 'every event applied exactly once after recovery');
   await runner.stop();
 });
+
+t.test('waitForEvent: read-your-writes for an event in hand, of its streams or not', async (t) => {
+  const { dir, store } = await setup(t);
+  const runner = createProjectionRunner({ projection: counterProjection(), store, dir: join(dir, 'p') });
+  await runner.start();
+  t.teardown(() => runner.stop());
+  for (let i = 1; i <= 20; i++) {
+    const [event] = (await bump(store, 'counter-a', 1)).events;
+    await runner.waitForEvent(event!);
+    t.equal((runner.db().prepare("SELECT total FROM counters WHERE id = 'counter-a'").get() as { total: number }).total, i, `applied before resolving (${i})`);
+  }
+  const [other] = (await bump(store, 'other-x', 1)).events;
+  await runner.waitForEvent(other!, 1_000); // not one of its streams: nothing to wait for
+  t.pass('an event of another stream resolves');
+  await runner.stop();
+  const [late] = (await bump(store, 'counter-b', 1)).events;
+  await t.rejects(runner.waitForEvent(late!, 150), /did not reach position/, 'a stopped runner never gets there: timeout');
+});

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { subscriptionBatches, type EventStore, type Subscription } from '@lienthong/event-store';
+import { subscriptionBatches, type EventStore, type RecordedEvent, type Subscription } from '@lienthong/event-store';
 import type { Bus, Consumer } from '@lienthong/bus';
 import { ReadModelFile } from './read-model-file.js';
 import type { Projection, ProjectionStatus } from './types.js';
@@ -28,6 +28,11 @@ export interface ProjectionRunner {
   start(): Promise<void>;
   /** Resolves once every event of the projection's streams up to `position` is applied. */
   waitFor(position: number, timeoutMs?: number): Promise<void>;
+  /**
+   * `waitFor(event.position)` for an event in hand (e.g. just appended): when it is one of the
+   * projection's own streams no store query is needed, the checkpoint alone tells.
+   */
+  waitForEvent(event: Pick<RecordedEvent, 'position' | 'stream'>, timeoutMs?: number): Promise<void>;
   /** Rebuilds from zero into a fresh file while the current one serves, then swaps. */
   rebuild(): Promise<{ events: number; ms: number }>;
   status(): Promise<ProjectionStatus>;
@@ -156,6 +161,28 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
           await Promise.race([applied, new Promise<void>((resolve) => (timer = setTimeout(resolve, 50)))]);
           clearTimeout(timer);
         } finally {
+          waiters.delete(wake);
+        }
+      }
+    },
+
+    async waitForEvent(event, timeoutMs = 10_000) {
+      if (!projection.streamPrefixes.some((p) => event.stream.startsWith(p))) return runner.waitFor(event.position, timeoutMs);
+      // One of ours: the feed applies it in position order, so the checkpoint passes it.
+      const deadline = Date.now() + timeoutMs;
+      while (model().checkpoint < event.position) {
+        if (Date.now() > deadline) throw new Error(`projection ${projection.name} did not reach position ${event.position} in ${timeoutMs} ms`);
+        let wake!: () => void;
+        let timer: NodeJS.Timeout | undefined;
+        const applied = new Promise<void>((resolve) => {
+          wake = resolve;
+          timer = setTimeout(resolve, 50);
+        });
+        waiters.add(wake);
+        try {
+          await applied;
+        } finally {
+          clearTimeout(timer);
           waiters.delete(wake);
         }
       }

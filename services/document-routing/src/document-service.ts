@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import type { EventStore } from '@lienthong/event-store';
+import type { EventStore, RecordedEvent } from '@lienthong/event-store';
 import type { BlobStore } from '@lienthong/blob-store';
 import type { DirectoryView } from '@lienthong/directory';
 import { handleCommand, type CommandContext } from '@lienthong/decider';
@@ -32,8 +32,8 @@ export interface DocumentServiceDeps {
   readonly view: RoutingView;
   readonly directory: DirectoryView;
   readonly blobs: BlobStore;
-  /** Read-your-writes: resolves once the routing read model has applied this position. */
-  readonly waitFor: (position: number) => Promise<void>;
+  /** Read-your-writes: resolves once the routing read model has applied this event. */
+  readonly waitFor: (event: RecordedEvent) => Promise<void>;
   /** `OrganId` of the hub's own TraceHeader in delivered edXML. */
   readonly hubOrganId: string;
   readonly maxBodyBytes: number;
@@ -176,7 +176,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
       // 3. decide and append: the deliveries are in the same event as the submission
       const result = await handleCommand(store, documentDecider, DocumentStreams.document(documentId), command, context);
       const last = result.appended.at(-1);
-      if (last) await deps.waitFor(last.position);
+      if (last) await deps.waitFor(last);
       if (!result.state.exists) throw new Error('document not created');
       return { documentId, recipients: result.state.recipients.map(({ organId, deliveryId }) => ({ organId, deliveryId })) };
     },
@@ -245,7 +245,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
       );
       const event = result.appended.at(-1);
       if (event) {
-        await deps.waitFor(event.position);
+        await deps.waitFor(event);
         const data = event.data as { statusId: string; deliveries: Array<{ organId: string; deliveryId: string }> };
         return { documentId: row.documentId, statusId: data.statusId, recipients: data.deliveries };
       }
@@ -270,7 +270,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
         context,
       );
       const last = result.appended.at(-1);
-      if (wait && last) await deps.waitFor(last.position);
+      if (wait && last) await deps.waitFor(last);
     },
 
     inbox(principal: SystemPrincipal, organId: string | undefined, limit: number): DeliveryView[] {

@@ -36,7 +36,7 @@ export const documentRoutingModule: ServiceModuleFactory = async (platform) => {
     view,
     directory: platform.directory,
     blobs,
-    waitFor: (position) => runner.waitFor(position),
+    waitFor: (event) => runner.waitForEvent(event),
     hubOrganId: process.env.LT_HUB_ORGAN_ID?.trim() || 'lienthong',
     maxBodyBytes: config.maxBodyBytes,
     verifyMaxBytes: VERIFY_MAX_BYTES,

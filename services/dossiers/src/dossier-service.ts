@@ -39,8 +39,8 @@ export interface DossierServiceDeps {
   readonly issueCode: ReturnType<typeof createCodeIssuer>;
   readonly keys: { readonly pin: Buffer; readonly applicant: Buffer };
   readonly clock: () => Date;
-  /** Read-your-writes: resolves once the queue read model has applied `position`. */
-  readonly waitForQueue: (position: number) => Promise<void>;
+  /** Read-your-writes: resolves once the queue read model has applied this event. */
+  readonly waitForQueue: (event: RecordedEvent) => Promise<void>;
 }
 
 /** The answer to a transfer for staff of the agency that handed the dossier over. */
@@ -78,6 +78,20 @@ export function createDossierService(deps: DossierServiceDeps) {
     return { state, events };
   }
 
+  /** Applicants recently shown, by sealed text: every action answers with the applicant, AES-GCM each time otherwise. */
+  const applicants = new Map<string, Applicant>();
+  function applicantOf(state: ReceivedDossier): Applicant {
+    // Keyed with the code too: the code is the seal's associated data.
+    const key = `${state.dossierCode}\n${state.applicantSealed}`;
+    let applicant = applicants.get(key);
+    if (applicant === undefined) {
+      applicant = unseal<Applicant>(keys.applicant, state.dossierCode, state.applicantSealed);
+      if (applicants.size >= 1_000) applicants.delete(applicants.keys().next().value!);
+      applicants.set(key, applicant);
+    }
+    return applicant;
+  }
+
   function view(state: ReceivedDossier, actor: Actor, revision: number) {
     const now = clock().getTime();
     const paused = state.pausedAt !== null && !isResolved(state.status);
@@ -100,7 +114,7 @@ export function createDossierService(deps: DossierServiceDeps) {
       overdue: state.overdue || (!isResolved(state.status) && !paused && Date.parse(state.dueAt) < now),
       officer: state.officer,
       department: state.department,
-      applicant: unseal<Applicant>(keys.applicant, state.dossierCode, state.applicantSealed),
+      applicant: applicantOf(state),
       components: state.components,
       allowedActions: allowedActions(state, actor),
       revision,
@@ -109,17 +123,11 @@ export function createDossierService(deps: DossierServiceDeps) {
   type DossierView = ReturnType<typeof view>;
 
   /**
-   * Until the queue shows the dossier at `event`'s revision: polled on the dossier's own row
-   * (a few ms), with the runner's position wait as the bound.
+   * Until the queue has applied `event`: the runner wakes waiters on each applied batch, and a
+   * dossier event needs no query to tell, so this costs a comparison per batch.
    */
-  async function readYourWrites(code: string, event: RecordedEvent | undefined): Promise<void> {
-    if (!event) return;
-    const deadline = Date.now() + 10_000;
-    // The projection applies within a few ms of the append: poll its row sparingly.
-    for (let delay = 2; queue.revisionOf(code) < event.revision; delay = Math.min(delay + 2, 20)) {
-      if (Date.now() > deadline) return deps.waitForQueue(event.position);
-      await new Promise((r) => setTimeout(r, delay));
-    }
+  async function readYourWrites(event: RecordedEvent | undefined): Promise<void> {
+    if (event) await deps.waitForQueue(event);
   }
 
   const resolveAgency = (id: string, what: string): string => {
@@ -169,7 +177,7 @@ export function createDossierService(deps: DossierServiceDeps) {
         },
         { ...context, now },
       );
-      await readYourWrites(dossierCode, result.appended.at(-1));
+      await readYourWrites(result.appended.at(-1));
       const state = result.state as ReceivedDossier;
       return { dossierCode, lookupPin: pin, status: state.status, statusCode: STATUS_CODES[state.status], receivedAt: state.receivedAt, dueAt: state.dueAt };
     },
@@ -179,7 +187,7 @@ export function createDossierService(deps: DossierServiceDeps) {
       if (request.action === 'transfer') request = { ...request, toAgencyId: resolveAgency(request.toAgencyId, 'toAgencyId') };
       const now = clock();
       const result = await handleCommand(store, decider, DossierStreams.dossier(code), { type: 'PerformAction', data: { request, actor, at: now.toISOString() } }, { ...context, now });
-      await readYourWrites(code, result.appended.at(-1));
+      await readYourWrites(result.appended.at(-1));
       const state = result.state as ReceivedDossier;
       // After a transfer the old agency no longer sees the dossier: answer without its data.
       if (actor.kind === 'staff' && actor.agencyId !== state.agencyId)

@@ -40,7 +40,7 @@ export function createDossiersModule(options: DossiersModuleOptions = {}): Servi
       issueCode: createCodeIssuer(platform.store),
       keys: { pin: loadSecret(platform.config.dataDir, 'pin-hmac'), applicant: loadSecret(platform.config.dataDir, 'applicant') },
       clock,
-      waitForQueue: (position) => queueRunner.waitFor(position),
+      waitForQueue: (event) => queueRunner.waitForEvent(event),
     });
     const scheduler = createOverdueScheduler({
       store: platform.store,
