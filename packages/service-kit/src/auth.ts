@@ -60,11 +60,23 @@ export interface AuthOptions {
 /** Resolves a bearer token to its principal (admin bootstrap token first). */
 export function createAuthenticator(options: AuthOptions) {
   const adminHash = Buffer.from(hashToken(options.adminToken), 'hex');
+  // Known tokens, by the token itself: a principal never changes once issued (there is no
+  // revocation yet; when there is, it must evict here). Unknown tokens are not remembered, so a
+  // token issued a moment ago works at once. Bounded, oldest first out.
+  const known = new Map<string, Principal>();
+  const MAX_KNOWN = 10_000;
   return async (token: string | undefined): Promise<Principal | null> => {
     if (token === undefined) return PUBLIC;
+    const cached = known.get(token);
+    if (cached) return cached;
     const hash = hashToken(token);
     if (timingSafeEqual(Buffer.from(hash, 'hex'), adminHash)) return { kind: 'admin', id: 'admin' };
-    return (await options.resolveToken(hash)) ?? null;
+    const principal = (await options.resolveToken(hash)) ?? null;
+    if (principal) {
+      if (known.size >= MAX_KNOWN) known.delete(known.keys().next().value!);
+      known.set(token, principal);
+    }
+    return principal;
   };
 }
 
