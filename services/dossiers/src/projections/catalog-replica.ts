@@ -1,7 +1,7 @@
 import { statement, type Database, type Projection } from '@lienthong/projections';
 import { createWorkingCalendar, type CalendarYear, type WorkingCalendar } from '@lienthong/calendar';
 import type { Logger } from '@lienthong/service-kit';
-import { CATALOG_STREAM_PREFIXES, type CatalogEvent } from '../catalog/contract.js';
+import { CATALOG_STREAM_PREFIXES, type CatalogEvent } from '@lienthong/catalog';
 
 /** This service's own copy of the catalog: every procedure version and every calendar year set. */
 export const catalogReplicaProjection: Projection = {
