@@ -33,6 +33,9 @@ export async function lookupRoutes(app: FastifyInstance, deps: { lookup: Lookup;
   await app.register(rateLimit, {
     global: false,
     keyGenerator: clientKey,
+    // Polling clients get no use of the x-ratelimit-* trio on every answer (three headers per
+    // poll); a refused request still carries Retry-After.
+    addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
     errorResponseBuilder: (_request, context) =>
       new AppError('LT_RATE_LIMITED', `too many lookups: retry in ${context.after}`, { extensions: { retryAfterSeconds: Math.ceil(context.ttl / 1000) } }),
   });
@@ -62,12 +65,11 @@ export async function lookupRoutes(app: FastifyInstance, deps: { lookup: Lookup;
         params: { type: 'object', required: ['dossierCode'], properties: { dossierCode: { type: 'string', pattern: DOSSIER_CODE_PATTERN } } },
         querystring: { type: 'object', required: ['pin'], properties: { pin: { type: 'string', pattern: PIN_PATTERN } } },
       },
-      preHandler: async (request, reply) => {
+      preHandler: (request, reply, done) => {
         const seconds = blockedFor(clientKey(request));
-        if (seconds > 0) {
-          reply.header('retry-after', String(seconds));
-          throw new AppError('LT_RATE_LIMITED', `too many lookups without a match: retry in ${seconds} s`, { extensions: { retryAfterSeconds: seconds } });
-        }
+        if (seconds === 0) return done();
+        reply.header('retry-after', String(seconds));
+        done(new AppError('LT_RATE_LIMITED', `too many lookups without a match: retry in ${seconds} s`, { extensions: { retryAfterSeconds: seconds } }));
       },
     },
     async (request, reply) => {
