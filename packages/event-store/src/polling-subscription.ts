@@ -17,6 +17,8 @@ export interface PollingSource {
   readPage(after: number): Page;
   /** Registers a wake-up; returns the function that unregisters it. */
   onAppend(wake: () => void): () => void;
+  /** Grows with every append notice: one heard while the events were being yielded skips the wait. */
+  appends?(): number;
 }
 
 export interface PollingSubscriptionOptions {
@@ -40,13 +42,14 @@ export function createPollingSubscription(source: PollingSource, options: Pollin
     let after = options.after;
     try {
       while (!closed) {
+        const seen = source.appends?.();
         const page = source.readPage(after);
         for (const event of page.events) {
           if (closed) return;
           yield event;
         }
         after = Math.max(after, page.scannedTo);
-        if (!page.caughtUp) continue;
+        if (!page.caughtUp || (seen !== undefined && source.appends?.() !== seen)) continue;
         // Caught up: wait for a local append, the poll timer, or close.
         await new Promise<void>((resolve) => {
           const timer = setTimeout(done, options.pollMs);

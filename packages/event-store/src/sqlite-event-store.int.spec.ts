@@ -14,7 +14,7 @@ import { createSqliteEventStore } from './sqlite-event-store.js';
 import { toStoreError } from './sqlite-schema.js';
 import type { SyncMode } from './sqlite-schema.js';
 import { testEventStore } from './testing/contract.js';
-import { collector, events, newEvent } from './testing/helpers.js';
+import { collector, events, newEvent, within } from './testing/helpers.js';
 
 const child = fileURLToPath(new URL('./testing/sqlite-child.ts', import.meta.url));
 
@@ -117,6 +117,44 @@ t.test('sqlite only', async (t) => {
     await sub.waitFor(2, 2_000); // the read started a sync, whose end wakes subscriptions
     t.same(sub.seen.map((e) => e.stream), ['doc-1', 'doc-2'], 'synced, then delivered without waiting for the poll');
     t.equal(await store.headPosition(), 2);
+  });
+
+  t.test('live subscriptions share one tail: filtered, ordered, and a slow one that falls behind loses nothing', async (t) => {
+    const store = createSqliteEventStore({ file: join(tempDir(t), 'events.sqlite'), sync: 'normal', pollMs: 5_000 });
+    t.teardown(() => store.close());
+    await store.append('doc-0', events(3, 'Early'));
+    const all = collector(store.subscribeToAll());
+    const docs = collector(store.subscribeToAll({ streamPrefixes: ['doc-'] }));
+    const typed = collector(store.subscribeToAll({ eventTypes: ['Odd'], streamPrefixes: ['x-', 'doc-'] }));
+    const slowSub = store.subscribeToAll();
+    const slow = slowSub[Symbol.asyncIterator]();
+    t.equal((await slow.next()).value?.position, 1, 'the slow one reads one event, then stalls');
+    await all.waitFor(3);
+    // More than the tail holds (5,000) while the slow one does not read.
+    for (let i = 0; i < 8; i++) {
+      await store.append(`${i % 2 ? 'x' : 'doc'}-${i}`, events(1_000, i % 2 ? 'Odd' : 'Even'));
+      await all.waitFor(3 + (i + 1) * 1_000);
+    }
+    await store.append('doc-live', events(1, 'Odd'));
+    await all.waitFor(8_004);
+    await docs.waitFor(4_004);
+    await typed.waitFor(4_001);
+    const expected = await store.readAll();
+    const positions = (list: readonly { position: number }[]): number[] => list.map((e) => e.position);
+    t.same(positions(all.seen), positions(expected), 'everything, in order, once');
+    t.same(positions(docs.seen), positions(expected.filter((e) => e.stream.startsWith('doc-'))), 'prefix filter');
+    t.same(positions(typed.seen), positions(expected.filter((e) => e.type === 'Odd' && /^(x|doc)-/.test(e.stream))), 'type and prefix filter');
+    const rest: number[] = [];
+    while (rest.length < 8_003) {
+      const next = await slow.next();
+      if (next.done) break;
+      rest.push(next.value.position);
+    }
+    t.same(rest, positions(expected).slice(1), 'the slow one gets every event after its stall, without gaps or duplicates');
+    await store.append('doc-after', events(1, 'Odd'));
+    t.equal((await within(2_000, 'slow one live again', slow.next())).value?.stream, 'doc-after', 'and is live again');
+    await slowSub.close();
+    t.equal((await slow.next()).done, true, 'close ends it');
   });
 
   t.test('two processes racing on one stream keep it linear', async (t) => {

@@ -10,6 +10,9 @@
  * during the fsync. Readers of the feed (subscriptions, `readAll`, `headPosition`) see events only
  * once they are synced, as with SQLite's own FULL; `readStream` and `streamInfo` see the latest
  * commit (a command deciding on it appends after it, and that append is synced after it).
+ *
+ * Live subscriptions share one tail (`SharedTail`): each new page of the feed is read and parsed
+ * once for all of them, then filtered in memory; catching up, each reads its own pages.
  */
 import { randomUUID } from 'node:crypto';
 import { closeSync, fsync, fsyncSync, openSync } from 'node:fs';
@@ -19,6 +22,7 @@ import { DuplicateEventIdError, StoreUnavailableError, WrongExpectedRevisionErro
 import { GENESIS_HASH } from './hash.js';
 import { createPollingSubscription } from './polling-subscription.js';
 import type { Page } from './polling-subscription.js';
+import { SharedTail, tailFilter } from './shared-tail.js';
 import {
   EVENT_COLUMNS, SCHEMA, applyPragmas, isDuplicateIdError, prefixGlob, toRecorded, toStoreError, toStreamInfo,
 } from './sqlite-schema.js';
@@ -76,6 +80,8 @@ interface Head {
 type Outcome = { readonly ok: true; readonly result: AppendResult } | { readonly ok: false; readonly error: unknown };
 
 const PAGE_SIZE = 500;
+/** Most events the shared tail of live subscriptions holds before slow ones read their own pages. */
+const TAIL_MAX_EVENTS = 5_000;
 const NO_LIMIT = -1;
 
 class SqliteEventStore implements EventStore {
@@ -89,6 +95,9 @@ class SqliteEventStore implements EventStore {
   private closed = false;
   private readonly appendListeners = new Set<() => void>();
   private readonly subscriptions = new Set<Subscription>();
+  /** Append notices so far (local commits, syncs). */
+  private appendCount = 0;
+  private readonly tail: SharedTail;
   /** The WAL file, fsynced by us after commits (sync full); null when SQLite syncs itself. */
   private walFd: number | null = null;
   /** Every position up to this one is on disk (sync full). */
@@ -153,6 +162,22 @@ class SqliteEventStore implements EventStore {
       headPosition: db.prepare<[], { p: number }>('SELECT COALESCE(MAX(position), 0) AS p FROM events'),
       ping: db.prepare('SELECT 1'),
     };
+    this.tail = new SharedTail({
+      read: (after, limit) => {
+        const head = this.feedHead();
+        return { events: this.selectAll({}, after, head, limit).map(toRecorded), head };
+      },
+      pageSize: PAGE_SIZE,
+      maxEvents: TAIL_MAX_EVENTS,
+      refreshMs: this.pollMs / 2,
+    });
+  }
+
+  /** Tells the shared tail, then wakes live subscriptions. */
+  private notifyAppended(): void {
+    this.appendCount += 1;
+    this.tail.invalidate();
+    for (const listener of this.appendListeners) listener();
   }
 
   append(stream: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
@@ -213,7 +238,7 @@ class SqliteEventStore implements EventStore {
         else p.reject(outcome?.error);
       });
     if (this.walFd === null) {
-      for (const listener of this.appendListeners) listener();
+      this.notifyAppended();
       settle();
       return;
     }
@@ -246,7 +271,7 @@ class SqliteEventStore implements EventStore {
     const head = this.s.headPosition.get()?.p ?? 0;
     const run = new Promise<void>((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve()))).then(() => {
       if (head > this.syncedHead) this.syncedHead = head;
-      for (const listener of this.appendListeners) listener();
+      this.notifyAppended();
     });
     this.syncInFlight = run;
     const done = (): void => {
@@ -345,11 +370,24 @@ class SqliteEventStore implements EventStore {
 
   subscribeToAll(options: SubscribeOptions = {}): Subscription {
     this.assertOpen();
+    const filter = tailFilter(options);
+    const self = {};
+    let live = false;
+    // Once caught up, served from the tail shared by every subscription; until then, or after
+    // falling out of the tail's window, pages of its own (filtered in SQL: only matches are parsed).
     const readPage = (after: number): Page => {
+      if (live) {
+        const shared = this.tail.page(self, after, filter, PAGE_SIZE);
+        if (shared) return shared;
+        live = false;
+      }
       const head = this.feedHead();
       const events = this.selectAll(options, after, head, PAGE_SIZE).map(toRecorded);
       const caughtUp = events.length < PAGE_SIZE;
-      return { events, caughtUp, scannedTo: caughtUp ? head : (events.at(-1)?.position ?? after) };
+      const page = { events, caughtUp, scannedTo: caughtUp ? head : (events.at(-1)?.position ?? after) };
+      this.tail.track(self, page.scannedTo);
+      live = caughtUp;
+      return page;
     };
     const subscription: Subscription = createPollingSubscription(
       {
@@ -358,8 +396,16 @@ class SqliteEventStore implements EventStore {
           this.appendListeners.add(wake);
           return () => this.appendListeners.delete(wake);
         },
+        appends: () => this.appendCount,
       },
-      { after: options.after ?? 0, pollMs: this.pollMs, onEnd: () => this.subscriptions.delete(subscription) },
+      {
+        after: options.after ?? 0,
+        pollMs: this.pollMs,
+        onEnd: () => {
+          this.subscriptions.delete(subscription);
+          this.tail.forget(self);
+        },
+      },
     );
     this.subscriptions.add(subscription);
     return subscription;
@@ -413,6 +459,7 @@ class SqliteEventStore implements EventStore {
     this.closed = true;
     await (this.syncQueued ?? this.syncInFlight)?.catch(noop);
     await Promise.all([...this.subscriptions].map((s) => s.close()));
+    this.tail.close();
     this.db.close();
     if (this.walFd !== null) closeSync(this.walFd);
     this.walFd = null;
