@@ -74,7 +74,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
     for await (const status of nc.status()) {
       if (status.type === 'disconnect' || status.type === 'reconnect') logger.warn({ status: status.type }, 'nats bus: connection');
     }
-  })().catch(() => {});
+  })().catch((error: unknown) => logger.warn({ err: error }, 'nats bus: status stream ended'));
 
   let jsm: JetStreamManager;
   let js: JetStreamClient;

@@ -72,7 +72,8 @@ export function createRevisionReactor(deps: { store: EventStore; checkpoints: Ch
       clearInterval(timer);
       await subscription?.close();
       await loop;
-      if (seen > saved) await checkpoints.save(CHECKPOINT, seen).catch(() => undefined);
+      // Recording is idempotent: a checkpoint lost here only means re-reading a few events at start.
+      if (seen > saved) await checkpoints.save(CHECKPOINT, seen).catch((err: unknown) => logger.warn({ err }, 'saving the revision checkpoint on stop failed'));
     },
   };
 }
