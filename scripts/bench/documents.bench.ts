@@ -17,6 +17,7 @@ import { memoryAttachmentStore, renderEdxml } from '../../packages/edxml/src/ind
 import { documentRoutingModule } from '../../services/document-routing/src/index.js';
 import { atLeast, round } from './types.js';
 import type { BenchContext, BenchReport, Metric, Target } from './types.js';
+import { profiled } from './profile.js';
 
 const SENDER = '000.00.00.H40';
 const RECIPIENTS = ['000.00.12.H40', '000.00.13.H40'];
@@ -77,26 +78,6 @@ async function ackingClient(url: string, authorization: string, acked: Map<strin
   });
   await new Promise((resolve, reject) => (socket.once('open', resolve), socket.once('error', reject)));
   return socket;
-}
-
-/** `BENCH_CPU_PROF=<dir>`: a CPU profile of the measured phase only (not start-up, not the baseline). */
-async function profiled<T>(name: string, work: () => Promise<T>): Promise<T> {
-  const dir = process.env.BENCH_CPU_PROF;
-  if (!dir) return work();
-  const { Session } = await import('node:inspector/promises');
-  const { mkdirSync, writeFileSync } = await import('node:fs');
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  try {
-    return await work();
-  } finally {
-    const { profile } = await session.post('Profiler.stop');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(`${dir}/${name}.cpuprofile`, JSON.stringify(profile));
-    session.disconnect();
-  }
 }
 
 export default async function documentsBench(ctx: BenchContext): Promise<BenchReport> {

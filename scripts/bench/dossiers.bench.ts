@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { startDossiersHub } from '../../services/dossiers/src/test-helpers.js';
 import { atLeast, round } from './types.js';
 import type { BenchContext, BenchReport, Target } from './types.js';
+import { profiled } from './profile.js';
 
 const WORKERS = 32;
 /** Counters of four agencies: the hub serves many; each agency's codes are still one sequence. */
@@ -25,26 +26,6 @@ const ACTIONS: Array<[string, object]> = [
 ];
 
 const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-
-/** `BENCH_CPU_PROF=<dir>`: a CPU profile of the measured phase only (not start-up, not the baseline). */
-async function profiled<T>(name: string, work: () => Promise<T>): Promise<T> {
-  const dir = process.env.BENCH_CPU_PROF;
-  if (!dir) return work();
-  const { Session } = await import('node:inspector/promises');
-  const { mkdirSync, writeFileSync } = await import('node:fs');
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  try {
-    return await work();
-  } finally {
-    const { profile } = await session.post('Profiler.stop');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(`${dir}/${name}.cpuprofile`, JSON.stringify(profile));
-    session.disconnect();
-  }
-}
 
 export default async function dossiersBench(ctx: BenchContext): Promise<BenchReport> {
   const seconds = ctx.quick ? 2 : 8;
