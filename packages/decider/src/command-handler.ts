@@ -5,7 +5,7 @@ import {
   type EventStore,
   type RecordedEvent,
 } from '@lienthong/event-store';
-import type { Command, Decider, DomainEvent } from './decider.js';
+import { fold, type Command, type Decider, type DomainEvent } from './decider.js';
 
 export interface CommandContext {
   readonly correlationId: string;
@@ -44,8 +44,7 @@ export async function handleCommand<State, C extends Command, E extends DomainEv
   for (let attempt = 0; ; attempt++) {
     // 1. aggregate the stream
     const history = await store.readStream(stream);
-    let state = decider.initialState();
-    for (const e of history) state = decider.evolve(state, { type: e.type, data: e.data } as E);
+    let state = fold(decider, history.map((e) => ({ type: e.type, data: e.data }) as E));
     const revision = history.length === 0 ? -1 : history[history.length - 1]!.revision;
     // 2. decide
     const events = decider.decide(command, state);

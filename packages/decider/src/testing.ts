@@ -1,5 +1,5 @@
 import type { Test } from 'tap';
-import type { Command, Decider, DomainEvent } from './decider.js';
+import { fold, type Command, type Decider, type DomainEvent } from './decider.js';
 
 /**
  * Specification-style decider tests:
@@ -8,7 +8,7 @@ import type { Command, Decider, DomainEvent } from './decider.js';
 export function spec<State, C extends Command, E extends DomainEvent>(decider: Decider<State, C, E>) {
   return {
     given(events: readonly E[]) {
-      const state = events.reduce((s, e) => decider.evolve(s, e), decider.initialState());
+      const state = fold(decider, events);
       return {
         state,
         when(command: C) {
