@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventStore } from '@lienthong/event-store';
 import { handleCommand, type CommandContext } from '@lienthong/decider';
-import { AppError, hashToken, isAppError, newToken, unprocessable, type StaffRole } from '@lienthong/service-kit';
+import { hashToken, isAppError, newToken, unprocessable, validationError, type StaffRole } from '@lienthong/service-kit';
 import { agencyDecider, organIdDecider, staffDecider, systemDecider } from './domain/deciders.js';
 import { DirectoryStreams } from './domain/events.js';
 import { organIdKey } from './domain/organ-id.js';
@@ -50,9 +50,7 @@ export function createDirectoryService({ store, view, waitFor }: DirectoryServic
       const altIds = (input.altIds ?? []).map((a) => a.trim());
       const keys = [organId, ...altIds].map(organIdKey);
       if (new Set(keys).size !== keys.length)
-        throw new AppError('LT_VALIDATION', 'organId and altIds must all be different', {
-          errors: [{ path: 'body/altIds', message: 'repeats an identifier' }],
-        });
+        throw validationError('organId and altIds must all be different', [{ path: 'body/altIds', message: 'repeats an identifier' }]);
       const parentId = input.parentId === undefined ? null : resolveAll([input.parentId], 'parent agency')[0]!;
       // 1. claim every identifier (uniqueness across agencies, both forms and alternatives)
       const claimed: string[] = [];
