@@ -77,14 +77,16 @@ export async function stateAt<State, E extends DomainEvent>(
   decider: Pick<Decider<State, never, E>, 'evolve' | 'initialState'>,
   stream: string,
   at: { revision: number } | { instant: Date },
-): Promise<{ state: State; revision: number; events: number }> {
+): Promise<{ state: State; revision: number; events: number; at: string | null }> {
   const history = await store.readStream(stream);
   let state = decider.initialState();
-  let revision = -1;
+  let last: RecordedEvent | undefined;
   for (const e of history) {
     if ('revision' in at ? e.revision > at.revision : Date.parse(e.metadata.at) > at.instant.getTime()) break;
     state = decider.evolve(state, { type: e.type, data: e.data } as E);
-    revision = e.revision;
+    last = e;
   }
-  return { state, revision, events: revision + 1 };
+  const revision = last?.revision ?? -1;
+  // `at` of the last event folded in, so callers need not read the stream again for it
+  return { state, revision, events: revision + 1, at: last?.metadata.at ?? null };
 }

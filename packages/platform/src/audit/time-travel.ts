@@ -39,12 +39,11 @@ export interface HistoricState {
 
 export async function historicState(store: EventStore, aggregate: AggregateType, stream: string, asOf: AsOf, headRevision: number): Promise<HistoricState> {
   const folded = await stateAt(store, aggregate, stream, asOf);
-  const event = folded.revision >= 0 ? (await store.readStream(stream, { fromRevision: folded.revision, maxCount: 1 }))[0] : undefined;
   return {
     stream,
     aggregate: aggregate.name,
     revision: folded.revision,
-    at: event?.metadata.at ?? null,
+    at: folded.at,
     asOf: 'revision' in asOf ? { revision: asOf.revision } : { instant: asOf.instant.toISOString() },
     headRevision,
     state: toJsonable(folded.state),
