@@ -100,9 +100,3 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
       throw new AppError('LT_FORBIDDEN', `this route is for ${requirement.join(' or ')}; you are ${principal.kind}`);
   });
 }
-
-export function requireStaffRole(principal: Principal, roles: readonly StaffRole[]): void {
-  if (principal.kind === 'admin') return;
-  if (principal.kind !== 'staff' || !principal.roles.some((r) => roles.includes(r)))
-    throw new AppError('LT_FORBIDDEN', `needs role ${roles.join(' or ')}`);
-}

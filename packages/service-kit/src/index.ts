@@ -1,5 +1,5 @@
 export type { AuthOptions, AuthRequirement, Principal, PrincipalKind, StaffRole, TokenResolver } from './auth.js';
-export { PUBLIC, StaffRoles, actorOf, bearerToken, createAuthenticator, hashToken, newToken, requireStaffRole } from './auth.js';
+export { PUBLIC, StaffRoles, actorOf, bearerToken, createAuthenticator, hashToken, newToken } from './auth.js';
 export type { Config } from './config.js';
 export { ConfigError, loadConfig } from './config.js';
 export type { AppErrorOptions, ErrorCode, FieldError } from './errors.js';
