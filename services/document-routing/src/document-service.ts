@@ -9,6 +9,7 @@ import {
   documentFromJson,
   renderEdxmlStream,
   renderStatus,
+  StatusCode,
   statusCodes,
   verifyEdxmlSignature,
   type EdxmlDocument,
@@ -207,7 +208,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
         status = {
           from: { organId: from, ...(agency ? { organName: agency.name } : {}) },
           responseFor: {
-            organId: input.statusCode === '13' ? (row.document.header.to[0]?.organId ?? row.senderOrganId) : row.senderOrganId,
+            organId: input.statusCode === StatusCode.recallRequested ? (row.document.header.to[0]?.organId ?? row.senderOrganId) : row.senderOrganId,
             code: `${header.code.codeNumber}/${header.code.codeNotation}`,
             documentId: row.edxmlDocumentId ?? row.documentId,
             promulgationDate: header.promulgationInfo.promulgationDate,
@@ -222,7 +223,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
       }
       // 2. decide: the reporter must be a party; the status goes to the sender (or, for 13, to recipients)
       const resolved = resolve(from);
-      const addressee = status.statusCode === '13' && body.kind === 'xml' ? directory.resolveOrganId(status.responseFor.organId) : null;
+      const addressee = status.statusCode === StatusCode.recallRequested && body.kind === 'xml' ? directory.resolveOrganId(status.responseFor.organId) : null;
       const result = await handleCommand(
         store,
         documentDecider,
@@ -361,7 +362,7 @@ export function organsOf(principal: SystemPrincipal, organId: string | undefined
 
 /** Which of the caller's organisations reports a status given in the short form (recall requests come from the sender). */
 function defaultReporter(row: DocumentRow, deliveries: readonly DeliveryView[], principal: SystemPrincipal, statusCode: string): string {
-  if (statusCode === '13') return principal.organIds.includes(row.senderOrganId) ? row.senderOrganId : (principal.organIds[0] ?? row.senderOrganId);
+  if (statusCode === StatusCode.recallRequested) return principal.organIds.includes(row.senderOrganId) ? row.senderOrganId : (principal.organIds[0] ?? row.senderOrganId);
   const recipients = deliveries.filter((d) => d.kind === 'document').map((d) => d.to);
   const mine = principal.organIds.filter((o) => recipients.includes(o));
   return mine[0] ?? principal.organIds[0] ?? '';

@@ -1,6 +1,6 @@
 import { AppError } from '@lienthong/service-kit';
 import { assertNever, type Decider } from '@lienthong/decider';
-import type { EdxmlDocument, EdxmlStatus, StaffInfo } from '@lienthong/edxml';
+import { StatusCode, type EdxmlDocument, type EdxmlStatus, type StaffInfo } from '@lienthong/edxml';
 import type { DocumentEvent, Recipient, RevisionKind, SignatureRecord } from './events.js';
 import { deliveryIdFor, statusIdFor } from './ids.js';
 
@@ -70,9 +70,6 @@ export type DocumentState =
       readonly statusIds: readonly string[];
     };
 
-/** Status 13 (recall requested) goes from the sender to recipients; every other code from a recipient to the sender. */
-const RECALL_REQUESTED = '13';
-
 function submit(command: SubmitDocument['data'], state: DocumentState): DocumentEvent[] {
   const { from } = command;
   // 1. the caller must act for the sender
@@ -131,7 +128,8 @@ function reportStatus(command: ReportStatus['data'], state: DocumentState & { ex
   const isSender = state.senderOrganId === from.organId;
   const isRecipient = state.recipients.some((r) => r.organId === from.organId);
   let targets: string[];
-  if (command.statusCode === RECALL_REQUESTED) {
+  // Status 13 (recall requested) goes from the sender to recipients; every other code from a recipient to the sender.
+  if (command.statusCode === StatusCode.recallRequested) {
     if (!isSender) throw new AppError('LT_FORBIDDEN', `only the sender of document ${state.documentId} can request its recall (status 13)`);
     const addressed = state.recipients.filter((r) => r.organId === command.addressee);
     targets = (addressed.length > 0 ? addressed : state.recipients).map((r) => r.organId);
