@@ -1,15 +1,16 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
-/** JSON logs through pino; every request line carries `correlationId`. */
-export function createLogger(options: { level?: string; name?: string } = {}): Logger {
-  return pino({
+/** JSON logs through pino (stdout unless told); every request line carries `correlationId`. */
+export function createLogger(options: { level?: string; name?: string; destination?: DestinationStream } = {}): Logger {
+  const settings = {
     level: options.level ?? 'info',
     ...(options.name ? { name: options.name } : {}),
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: ['req.headers.authorization', 'token', 'lookupPin', 'pin'], censor: '[redacted]' },
     serializers: { req: serializeRequest },
-  });
+  };
+  return options.destination ? pino(settings, options.destination) : pino(settings);
 }
 
 /** Query parameters that are secrets (a dossier's lookup PIN, a board ticket): never logged. */

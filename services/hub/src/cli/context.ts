@@ -1,7 +1,6 @@
 /** What every CLI command shares: the data directory, configuration, logging to stderr, exit codes. */
 import { resolve } from 'node:path';
-import { pino } from 'pino';
-import { loadConfig, type Config, type Logger } from '@lienthong/service-kit';
+import { createLogger, loadConfig, type Config } from '@lienthong/service-kit';
 import { startPlatform, type RunningHub, type ServiceModuleFactory } from '@lienthong/platform';
 import { allModules } from '../modules.js';
 
@@ -33,10 +32,6 @@ export function cliConfig(options: GlobalOptions, overrides: Record<string, stri
   return loadConfig({ LT_LOG_LEVEL: 'warn', ...process.env, ...overrides, LT_DATA_DIR: dataDir });
 }
 
-export function stderrLogger(level: string): Logger {
-  return pino({ level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, process.stderr);
-}
-
 /** Services without their background workers (overdue scan, revision reactor): replay and import only read or write on request. */
 const passive = (factory: ServiceModuleFactory): ServiceModuleFactory => async (platform) => {
   const { start: _start, ...module } = await factory(platform);
@@ -46,7 +41,7 @@ const passive = (factory: ServiceModuleFactory): ServiceModuleFactory => async (
 /** The all-in-one platform on the data directory, not listening; `workers: false` leaves the background workers off. */
 export async function openHub(config: Config, options: { workers: boolean }): Promise<RunningHub> {
   const factories = options.workers ? allModules : allModules.map(passive);
-  return startPlatform(config, factories, { title: 'lienthong cli', logger: stderrLogger(config.logLevel), relay: options.workers });
+  return startPlatform(config, factories, { title: 'lienthong cli', logger: createLogger({ level: config.logLevel, destination: process.stderr }), relay: options.workers });
 }
 
 /** Writes a result to stdout as JSON. */
