@@ -74,6 +74,23 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
   const notify = () => {
     for (const w of [...waiters]) w();
   };
+  /** Resolves at the next apply, or after 50 ms at most (then the caller looks again). */
+  const nextApply = async (): Promise<void> => {
+    let wake!: () => void;
+    let timer: NodeJS.Timeout | undefined;
+    const applied = new Promise<void>((resolve) => {
+      wake = resolve;
+      timer = setTimeout(resolve, 50);
+    });
+    waiters.add(wake);
+    try {
+      await applied;
+    } finally {
+      clearTimeout(timer);
+      waiters.delete(wake);
+    }
+  };
+  const ours = (stream: string): boolean => projection.streamPrefixes.some((p) => stream.startsWith(p));
 
   /** Reads history into `file` from its checkpoint until the store has nothing more. */
   async function catchUp(file: ReadModelFile): Promise<number> {
@@ -111,7 +128,7 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
 
   async function startBusFeed(f: Extract<ProjectionFeed, { kind: 'bus' }>): Promise<void> {
     consumer = await f.bus.consume({ durable: f.durable, services: f.services }, async (event) => {
-      if (!projection.streamPrefixes.some((p) => event.stream.startsWith(p))) return;
+      if (!ours(event.stream)) return;
       await lock.run(() => {
         model().applyBatch([event]);
       });
@@ -167,24 +184,12 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
     },
 
     async waitForEvent(event, timeoutMs = 10_000) {
-      if (!projection.streamPrefixes.some((p) => event.stream.startsWith(p))) return runner.waitFor(event.position, timeoutMs);
+      if (!ours(event.stream)) return runner.waitFor(event.position, timeoutMs);
       // One of ours: the feed applies it in position order, so the checkpoint passes it.
       const deadline = Date.now() + timeoutMs;
       while (model().checkpoint < event.position) {
         if (Date.now() > deadline) throw new Error(`projection ${projection.name} did not reach position ${event.position} in ${timeoutMs} ms`);
-        let wake!: () => void;
-        let timer: NodeJS.Timeout | undefined;
-        const applied = new Promise<void>((resolve) => {
-          wake = resolve;
-          timer = setTimeout(resolve, 50);
-        });
-        waiters.add(wake);
-        try {
-          await applied;
-        } finally {
-          clearTimeout(timer);
-          waiters.delete(wake);
-        }
+        await nextApply();
       }
     },
 
