@@ -223,6 +223,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
       }
       // 2. decide: the reporter must be a party; the status goes to the sender (or, for 13, to recipients)
       const resolved = resolve(from);
+      const key = idempotencyKey ?? `body:${bodySha256}`;
       const addressee = status.statusCode === StatusCode.recallRequested && body.kind === 'xml' ? directory.resolveOrganId(status.responseFor.organId) : null;
       const result = await handleCommand(
         store,
@@ -233,7 +234,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
           data: {
             callerOrganIds: principal.organIds,
             from: resolved,
-            key: idempotencyKey ?? `body:${bodySha256}`,
+            key,
             statusCode: status.statusCode,
             description: status.description ?? null,
             staff: status.staffInfo ?? null,
@@ -251,7 +252,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
         return { documentId: row.documentId, statusId: data.statusId, recipients: data.deliveries };
       }
       // a retry: answer from what the first one recorded
-      const statusId = statusIdFor(row.documentId, resolved.organId!, idempotencyKey ?? `body:${bodySha256}`);
+      const statusId = statusIdFor(row.documentId, resolved.organId!, key);
       const recipients = view
         .deliveriesOf(row.documentId)
         .filter((d) => d.statusId === statusId)
