@@ -209,24 +209,18 @@ export function createSqliteBus(options: SqliteBusOptions): SqliteBus {
     return consumer;
   }
 
-  return {
-    async publish(event: RecordedEvent, publishOptions: PublishOptions): Promise<void> {
-      assertServiceName(publishOptions.service);
-      const payload = JSON.stringify(event);
-      const result = guard('publish', () =>
-        insert.run(event.id, publishOptions.service, event.type, payload, Date.now()),
-      );
-      if (result.changes > 0) waker.emit('publish');
-    },
+  async function publishBatch(events: readonly RecordedEvent[], publishOptions: PublishOptions): Promise<void> {
+    assertServiceName(publishOptions.service);
+    if (events.length === 0) return;
+    const rows = events.map((event) => [event.id, event.type, JSON.stringify(event)] as const);
+    const inserted = guard('publish', () => insertAll(rows, publishOptions.service, Date.now()));
+    // One wake for the batch: consumers read it in pages anyway.
+    if (inserted > 0) waker.emit('publish');
+  }
 
-    async publishBatch(events: readonly RecordedEvent[], publishOptions: PublishOptions): Promise<void> {
-      assertServiceName(publishOptions.service);
-      if (events.length === 0) return;
-      const rows = events.map((event) => [event.id, event.type, JSON.stringify(event)] as const);
-      const inserted = guard('publish', () => insertAll(rows, publishOptions.service, Date.now()));
-      // One wake for the batch: consumers read it in pages anyway.
-      if (inserted > 0) waker.emit('publish');
-    },
+  return {
+    publish: (event, publishOptions) => publishBatch([event], publishOptions),
+    publishBatch,
 
     consume,
 
