@@ -60,7 +60,7 @@ export function collector(subscription: Subscription): {
   };
 }
 
-/** Reads a stream and says what is wrong with it: gaps in revisions, broken order. */
+/** The revisions of a stream, in order: a test compares them with the gapless run it expects. */
 export async function revisionsOf(store: EventStore, stream: string): Promise<number[]> {
   return (await store.readStream(stream)).map((e) => e.revision);
 }
