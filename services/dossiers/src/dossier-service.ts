@@ -3,7 +3,7 @@ import type { EventStore, RecordedEvent } from '@lienthong/event-store';
 import { AppError, notFound, unprocessable, type Principal } from '@lienthong/service-kit';
 import type { DirectoryView } from '@lienthong/directory';
 import type { ActionRequest, DossierCommand } from './domain/commands.js';
-import { allowedActions, canSee, type DossierState, type ReceivedDossier } from './domain/dossier-decider.js';
+import { allowedActions, assertMayReceive, canSee, type DossierState, type ReceivedDossier } from './domain/dossier-decider.js';
 import { DossierStreams, type DossierComponent, type DossierEvent } from './domain/events.js';
 import type { Actor, DossierAction } from './domain/rules.js';
 import { STATUS_CODES, STATUS_LABELS, isResolved } from './domain/status.js';
@@ -147,7 +147,7 @@ export function createDossierService(deps: DossierServiceDeps) {
       const agencyId = resolveAgency(input.agencyId, 'agencyId');
       if (actor.kind === 'staff' && directory.resolveOrganId(actor.agencyId) !== agencyId)
         throw new AppError('LT_FORBIDDEN', `staff of ${actor.agencyId} cannot receive dossiers for ${agencyId}`);
-      if (actor.kind === 'staff' && !actor.roles.includes('clerk')) throw new AppError('LT_FORBIDDEN', 'receiving a dossier needs role clerk');
+      assertMayReceive(actor);
       const lookup = catalog.procedureAt(input.procedureCode, receivedAt);
       if (!lookup.found) throw unprocessable(`${lookup.reason} procedure ${input.procedureCode} at ${receivedAt.toISOString()}`, { procedureCode: input.procedureCode });
       // 2. the code, from the agency-day sequence stream

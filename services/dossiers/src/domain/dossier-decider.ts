@@ -1,4 +1,4 @@
-import { AppError } from '@lienthong/service-kit';
+import { AppError, type StaffRole } from '@lienthong/service-kit';
 import { assertNever, type Decider } from '@lienthong/decider';
 import type { WorkingCalendar } from '@lienthong/calendar';
 import type { DossierCommand, PerformAction } from './commands.js';
@@ -50,7 +50,12 @@ export function allowedActions(state: DossierState, actor: Actor): DossierAction
   return canSee(state, actor) ? actionsIn(state.status, actor) : [];
 }
 
-const RECEIVE_ROLES = ['clerk'] as const;
+const RECEIVE_ROLES: readonly StaffRole[] = ['clerk'];
+
+/** Receipt needs a clerk (admins act in every role); the service checks it before spending a code, `decide` again. */
+export function assertMayReceive(actor: Actor): void {
+  if (actor.kind === 'staff' && !actor.roles.some((r) => RECEIVE_ROLES.includes(r))) throw new AppError('LT_FORBIDDEN', 'receiving a dossier needs role clerk');
+}
 
 /** Refusal of an action: 409 when the status forbids it, 403 when the status allows it for other roles. */
 function refuse(state: ReceivedDossier, action: DossierAction, actor: Actor): never {
@@ -157,8 +162,7 @@ export function createDossierDecider(deps: DossierDeciderDeps): Decider<DossierS
           if (state.received) throw new AppError('LT_DUPLICATE', `dossier ${state.dossierCode} already exists`);
           if (d.actor.kind === 'staff' && d.actor.agencyId !== d.agencyId)
             throw new AppError('LT_FORBIDDEN', `staff of ${d.actor.agencyId} cannot receive dossiers for ${d.agencyId}`);
-          if (d.actor.kind === 'staff' && !d.actor.roles.some((r) => (RECEIVE_ROLES as readonly string[]).includes(r)))
-            throw new AppError('LT_FORBIDDEN', 'receiving a dossier needs role clerk');
+          assertMayReceive(d.actor);
           if (Date.parse(d.receivedAt) > Date.parse(d.at)) throw new AppError('LT_VALIDATION', 'receivedAt is in the future', { errors: [{ path: '/receivedAt', message: 'must not be in the future' }] });
           const dueAt = deps.calendar().addWorkingDays(new Date(d.receivedAt), d.procedure.processingDays).toISOString();
           return [
