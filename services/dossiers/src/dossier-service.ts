@@ -1,4 +1,4 @@
-import { handleCommand, type Decider } from '@lienthong/decider';
+import { fold, handleCommand, type Decider } from '@lienthong/decider';
 import type { EventStore, RecordedEvent } from '@lienthong/event-store';
 import { AppError, notFound, unprocessable, type Principal } from '@lienthong/service-kit';
 import type { DirectoryView } from '@lienthong/directory';
@@ -73,9 +73,7 @@ export function createDossierService(deps: DossierServiceDeps) {
 
   async function load(code: string): Promise<{ state: DossierState; events: RecordedEvent[] }> {
     const events = await store.readStream(DossierStreams.dossier(code));
-    let state = decider.initialState();
-    for (const e of events) state = decider.evolve(state, { type: e.type, data: e.data } as DossierEvent);
-    return { state, events };
+    return { state: fold(decider, events.map((e) => ({ type: e.type, data: e.data }) as DossierEvent)), events };
   }
 
   /** Applicants recently shown, by sealed text: every action answers with the applicant, AES-GCM each time otherwise. */
