@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { tempDir } from '@lienthong/testing';
 import t from 'tap';
-import type { Test } from 'tap';
 import { DuplicateEventIdError, StoreUnavailableError, WrongExpectedRevisionError } from './errors.js';
 import { findBrokenLink } from './hash.js';
 import { openEventStore } from './open-event-store.js';
@@ -17,12 +17,6 @@ import { testEventStore } from './testing/contract.js';
 import { collector, events, newEvent, within } from './testing/helpers.js';
 
 const child = fileURLToPath(new URL('./testing/sqlite-child.ts', import.meta.url));
-
-function tempDir(t: Test): string {
-  const dir = mkdtempSync(join(tmpdir(), 'lt-es-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 for (const sync of ['full', 'normal'] as const satisfies readonly SyncMode[]) {
   await testEventStore(t, `sqlite (synchronous ${sync})`, async () => {

@@ -1,8 +1,8 @@
 import t, { type Test } from 'tap';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
+import { tempDir } from '@lienthong/testing';
 import { createSqliteEventStore, type EventStore, type RecordedEvent } from '@lienthong/event-store';
 import { createProjectionRunner } from './runner.js';
 import type { Projection } from './types.js';
@@ -26,8 +26,7 @@ function counterProjection(version = 1, calls: { n: number } = { n: 0 }): Projec
 }
 
 async function setup(t: Test) {
-  const dir = mkdtempSync(join(tmpdir(), 'lt-proj-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'lt-proj-');
   const store = createSqliteEventStore({ file: join(dir, 'events.sqlite') });
   t.teardown(() => store.close());
   return { dir, store };
