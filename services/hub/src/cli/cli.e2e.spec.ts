@@ -73,7 +73,11 @@ t.test('lienthong CLI on a seeded data directory', async (t) => {
   const dropped = readFileSync(dossiers, 'utf8').split('\n');
   dropped.splice(dropped.length - 2, 1);
   writeFileSync(dossiers, dropped.join('\n'));
-  const [tampered, cut] = await Promise.all([run(['verify', '--export', range]), run(['verify', '--export', dossiers])]);
+  // same lines, other bytes (CRLF endings): only the file's SHA-256 can tell
+  writeFileSync(whole, readFileSync(whole, 'utf8').replaceAll('\n', '\r\n'));
+  const [tampered, cut, crlf] = await Promise.all([run(['verify', '--export', range]), run(['verify', '--export', dossiers]), run(['verify', '--export', whole])]);
+  t.equal(crlf.code, 2);
+  t.match(JSON.parse(crlf.stdout).brokenAt, { reason: /SHA-256/ });
   t.equal(tampered.code, 2);
   t.match(JSON.parse(tampered.stdout), { ok: false, brokenAt: { line: 42, position: 141, reason: /hash mismatch/ } });
   t.equal(cut.code, 2);
