@@ -134,6 +134,14 @@ export function createDossierService(deps: DossierServiceDeps) {
     return organId;
   };
 
+  /** The agency a queue or report is about: staff see only their own (the default), admins any or all. */
+  function scopedAgency(actor: Actor, requested: string | undefined, what: 'queue' | 'reports'): string | undefined {
+    const agencyId = requested === undefined ? undefined : (directory.resolveOrganId(requested) ?? requested);
+    if (actor.kind !== 'staff') return agencyId;
+    if (agencyId !== undefined && agencyId !== actor.agencyId) throw new AppError('LT_FORBIDDEN', `staff of ${actor.agencyId} cannot see the ${what} of ${agencyId}`);
+    return actor.agencyId;
+  }
+
   return {
     async receive(input: ReceiveInput, principal: Principal, context: Context) {
       const actor = actorOfPrincipal(principal);
@@ -216,22 +224,14 @@ export function createDossierService(deps: DossierServiceDeps) {
 
     list(filter: Omit<QueueFilter, 'agencyId'> & { agencyId?: string | undefined }, principal: Principal) {
       const actor = actorOfPrincipal(principal);
-      let agencyId = filter.agencyId === undefined ? undefined : (directory.resolveOrganId(filter.agencyId) ?? filter.agencyId);
-      if (actor.kind === 'staff') {
-        agencyId ??= actor.agencyId;
-        if (agencyId !== actor.agencyId) throw new AppError('LT_FORBIDDEN', `staff of ${actor.agencyId} cannot see the queue of ${agencyId}`);
-      }
+      const agencyId = scopedAgency(actor, filter.agencyId, 'queue');
       const { items, total } = queue.list({ ...filter, agencyId }, clock());
       return { items, total, limit: filter.limit, offset: filter.offset };
     },
 
     report(query: { agencyId?: string | undefined; from: Date; to: Date }, principal: Principal) {
       const actor = actorOfPrincipal(principal);
-      let agencyId = query.agencyId === undefined ? null : (directory.resolveOrganId(query.agencyId) ?? query.agencyId);
-      if (actor.kind === 'staff') {
-        agencyId ??= actor.agencyId;
-        if (agencyId !== actor.agencyId) throw new AppError('LT_FORBIDDEN', `staff of ${actor.agencyId} cannot see the reports of ${agencyId}`);
-      }
+      const agencyId = scopedAgency(actor, query.agencyId, 'reports') ?? null;
       return { agencyId, from: query.from.toISOString(), to: query.to.toISOString(), ...queue.report(agencyId, query.from, query.to, clock()) };
     },
   };
