@@ -109,14 +109,6 @@ export function directoryView(db: () => Database) {
       if (staff) return { kind: 'staff', id: staff.staff_id, agencyId: staff.agency_id, roles: JSON.parse(staff.roles) as StaffRole[] };
       return null;
     },
-    getSystem(systemId: string) {
-      const r = statement(db(), 'SELECT system_id, name, vendor, organ_ids, require_valid_signature, registered_at FROM systems WHERE system_id = ?').get(systemId) as
-        | { system_id: string; name: string; vendor: string; organ_ids: string; require_valid_signature: number; registered_at: string }
-        | undefined;
-      return r
-        ? { systemId: r.system_id, name: r.name, vendor: r.vendor, organIds: JSON.parse(r.organ_ids) as string[], requireValidSignature: r.require_valid_signature === 1, registeredAt: r.registered_at }
-        : null;
-    },
   };
 }
 export type DirectoryView = ReturnType<typeof directoryView>;
