@@ -58,7 +58,7 @@ export interface Context {
   readonly actor: string;
 }
 
-export function actorOfPrincipal(principal: Principal): Actor {
+function actorOfPrincipal(principal: Principal): Actor {
   if (principal.kind === 'admin') return { kind: 'admin' };
   if (principal.kind === 'staff') return { kind: 'staff', agencyId: principal.agencyId, roles: principal.roles };
   throw new AppError('LT_FORBIDDEN', 'dossiers are for agency staff');

@@ -17,7 +17,7 @@ const codeParams = {
 } as const;
 const yearParams = { type: 'object', required: ['year'], properties: { year: { type: 'integer', minimum: MIN_YEAR, maximum: MAX_YEAR } } } as const;
 /** Imports beyond this many rows are refused (split the file). */
-export const MAX_IMPORT_ROWS = 50_000;
+const MAX_IMPORT_ROWS = 50_000;
 
 /** Catalog (SPEC §4): admins publish procedures and calendars; everyone reads and searches. */
 export async function catalogRoutes(app: FastifyInstance, deps: { service: CatalogService; view: ProcedureView }) {
