@@ -87,11 +87,20 @@ function nextTimeChange(d: TrackedDossier, now: number): number {
   return future.length > 0 ? Math.min(...future) : Number.POSITIVE_INFINITY;
 }
 
+/** A dossier's rendered answer with what it was made from. */
+interface CachedAnswer extends RenderedAnswer {
+  readonly pinHash: string;
+  readonly validUntil: number;
+}
+
 /**
- * Finds a dossier by code and PIN. Unknown code and wrong PIN both return null after the same
- * work (one indexed read, one HMAC, one constant-time compare). A verified answer is rendered
- * once per stream revision (and clock boundary) and then served from a bounded cache, which
- * makes polling cheap; the PIN is still checked against the read model on every request.
+ * Finds a dossier by code and PIN; unknown code and wrong PIN both return null after one keyed
+ * hash and one constant-time compare. A verified answer is rendered once and kept, with the
+ * PIN's keyed hash, in a bounded cache that the read model empties for a dossier whenever it
+ * applies one of its events (`forget`), and wholesale when a rebuild swaps the read model in.
+ * A poll of a cached dossier therefore costs no read at all; the PIN is still checked every time.
+ * (A cached code answers a few microseconds sooner than an uncached or unknown one; guessing
+ * over the network at that resolution is what the failure rate limit stops.)
  */
 export function createLookup(deps: {
   view: TrackerView;
@@ -100,22 +109,31 @@ export function createLookup(deps: {
   cacheSize?: number;
 }) {
   const cacheSize = deps.cacheSize ?? 10_000;
-  const cache = new Map<string, RenderedAnswer & { revision: number; validUntil: number }>();
-  return (code: string, pin: string): RenderedAnswer | null => {
-    const found = deps.view.credentials(code);
-    const ok = deps.verifyPin(code, pin, found?.pinHash ?? NO_HASH);
-    if (!found || !ok) return null;
-    const now = deps.clock();
-    const hit = cache.get(code);
-    if (hit && hit.revision === found.revision && now.getTime() < hit.validUntil) return hit;
-    const dossier = deps.view.find(code);
-    if (!dossier) return null;
-    const body = JSON.stringify(toAnswer(dossier, deps.view.history(code), now));
-    const rendered = { body, etag: etagOf(body), revision: dossier.revision, validUntil: nextTimeChange(dossier, now.getTime()) };
-    cache.delete(code);
-    cache.set(code, rendered);
-    if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
-    return rendered;
+  const cache = new Map<string, CachedAnswer>();
+  let source = deps.view.source();
+  return {
+    answer(code: string, pin: string): RenderedAnswer | null {
+      if (deps.view.source() !== source) {
+        cache.clear();
+        source = deps.view.source();
+      }
+      const now = deps.clock();
+      const hit = cache.get(code);
+      if (hit && now.getTime() < hit.validUntil) return deps.verifyPin(code, pin, hit.pinHash) ? hit : null;
+      const found = deps.view.find(code);
+      const ok = deps.verifyPin(code, pin, found?.pinHash ?? NO_HASH);
+      if (!found || !ok) return null;
+      const body = JSON.stringify(toAnswer(found, deps.view.history(code), now));
+      const rendered: CachedAnswer = { body, etag: etagOf(body), pinHash: found.pinHash, validUntil: nextTimeChange(found, now.getTime()) };
+      cache.delete(code);
+      cache.set(code, rendered);
+      if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
+      return rendered;
+    },
+    /** The read model changed this dossier (called inside its transaction). */
+    forget(code: string): void {
+      cache.delete(code);
+    },
   };
 }
 export type Lookup = ReturnType<typeof createLookup>;

@@ -99,24 +99,40 @@ t.test('unknown code and wrong PIN do the same work', async (t) => {
   }, '2026-03-09T01:00:00.000Z'));
   const calls: string[] = [];
   let now = new Date('2026-03-10T00:00:00Z');
+  let current = db;
   const lookup = createLookup({
-    view: trackerView(() => db),
+    view: trackerView(() => current),
     verifyPin: (code, pin, hash) => {
       calls.push(hash.length === 64 ? 'hmac' : 'short');
       return hashPin(KEY, code, pin) === hash;
     },
     clock: () => now,
   });
-  t.equal(lookup(CODE, '00000000'), null);
-  t.equal(lookup('000.00.12.H40-260309-0002', PIN), null);
+  t.equal(lookup.answer(CODE, '00000000'), null);
+  t.equal(lookup.answer('000.00.12.H40-260309-0002', PIN), null);
   t.strictSame(calls, ['hmac', 'hmac'], 'one keyed hash checked either way');
-  const found = lookup(CODE, PIN)!;
+  const found = lookup.answer(CODE, PIN)!;
   t.equal(JSON.parse(found.body).statusLabel, 'Mới đăng ký');
-  t.equal(lookup(CODE, PIN), found, 'the same revision is served from the cache');
+  t.equal(lookup.answer(CODE, PIN), found, 'served from the cache');
+  t.equal(lookup.answer(CODE, '00000000'), null, 'a wrong PIN is refused from the cache too');
+  t.equal(calls.length, 5, 'the PIN is checked on every lookup, cached or not');
   now = new Date('2026-03-12T02:00:00Z');
-  const later = lookup(CODE, PIN)!;
+  const later = lookup.answer(CODE, PIN)!;
   t.equal(JSON.parse(later.body).overdue, true, 'the due date passing renders again');
   t.not(later.etag, found.etag);
+
+  // An event for the dossier: the read model changes and the projection forgets the answer.
+  projection.apply(db, ev('DossierAccepted', { ...snap('accepted', 2), note: null }, '2026-03-12T03:00:00.000Z'));
+  t.equal(lookup.answer(CODE, PIN), later, 'not forgotten: the stale answer would still be served');
+  lookup.forget(CODE);
+  const accepted = lookup.answer(CODE, PIN)!;
+  t.equal(JSON.parse(accepted.body).status, 'accepted', 'forgotten: rendered again from the read model');
+
+  // A rebuild swaps the read model: nothing cached from the old one is served.
+  const rebuilt = new Database(':memory:');
+  projection.init(rebuilt);
+  current = rebuilt;
+  t.equal(lookup.answer(CODE, PIN), null, 'the new read model does not know the dossier (yet)');
 });
 
 t.test('tickets: single use, expiring, bounded', async (t) => {

@@ -7,7 +7,7 @@ import { lookupRoutes } from './http/lookup-routes.js';
 import { pageRoutes } from './http/pages.js';
 import { createLiveBoard } from './live/live-board.js';
 import { createTicketStore } from './live/tickets.js';
-import { createLookup } from './lookup.js';
+import { createLookup, type Lookup } from './lookup.js';
 import { createTrackerProjection } from './projections/tracker-projection.js';
 import { trackerView } from './projections/tracker-view.js';
 
@@ -40,7 +40,9 @@ export function createStatusTrackerModule(options: StatusTrackerOptions = {}): S
     const logger = platform.logger.child({ component: 'status-tracker' });
     const board = createLiveBoard({ heartbeatMs: options.heartbeatMs ?? 20_000, maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024, logger });
     let runner: ProjectionRunner | undefined;
+    let lookup: Lookup | undefined;
     const projection = createTrackerProjection((change, db) => {
+      lookup?.forget(change.dossierCode);
       // History replayed at start and rebuilds (another file) are not news for the board.
       if (!runner || db !== runner.db()) return;
       const agencies = [change.agencyId, ...(change.previousAgencyId ? [change.previousAgencyId] : [])].filter((a) => board.watching(a));
@@ -56,7 +58,7 @@ export function createStatusTrackerModule(options: StatusTrackerOptions = {}): S
     runner = await platform.projection(projection, { kind: 'bus', bus: platform.bus, durable: 'status-tracker.dossiers', services: ['dossiers'] });
     const liveRunner = runner;
     const view = trackerView(() => liveRunner.db());
-    const lookup = createLookup({ view, verifyPin: pinVerifier(platform.config.dataDir), clock });
+    lookup = createLookup({ view, verifyPin: pinVerifier(platform.config.dataDir), clock });
     const tickets = createTicketStore({ ttlMs: options.ticketTtlMs ?? 60_000 });
     return {
       name: 'status-tracker',

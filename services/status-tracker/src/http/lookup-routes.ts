@@ -73,7 +73,7 @@ export async function lookupRoutes(app: FastifyInstance, deps: { lookup: Lookup;
       },
     },
     async (request, reply) => {
-      const answer = deps.lookup(request.params.dossierCode, request.query.pin);
+      const answer = deps.lookup.answer(request.params.dossierCode, request.query.pin);
       if (!answer) {
         const count = await countFailure(request);
         if (!count.isAllowed && count.remaining === 0) {

@@ -64,10 +64,9 @@ const toDossier = (r: Row): TrackedDossier => ({
 /** Queries over the read model; `db` is asked each time because a rebuild swaps it. */
 export function trackerView(db: () => Database) {
   return {
-    /** What every lookup reads, found or not: the PIN's keyed hash and the revision (the cache key). */
-    credentials(code: string): { pinHash: string; revision: number } | null {
-      const row = statement(db(), 'SELECT pin_hash, revision FROM tracked WHERE code = ?').raw(true).get(code) as [string, number] | undefined;
-      return row ? { pinHash: row[0], revision: row[1] } : null;
+    /** The read model's current file: a rebuild swaps it for another. */
+    source(): Database {
+      return db();
     },
     find(code: string): TrackedDossier | null {
       const row = statement(db(), 'SELECT * FROM tracked WHERE code = ?').get(code) as Row | undefined;
