@@ -41,6 +41,9 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/** How many stored hashes a store remembers as present. */
+const KNOWN_BLOBS = 100_000;
+
 /** Opens (creating if needed) a directory blob store and deletes spool files left by crashed writers. */
 export async function createFsBlobStore(options: FsBlobStoreOptions): Promise<BlobStore> {
   const { dir } = options;
@@ -56,6 +59,15 @@ export async function createFsBlobStore(options: FsBlobStoreOptions): Promise<Bl
   const byteWrites = new Set<Promise<unknown>>();
   /** Blob directories known to exist: no `mkdir` for each write. */
   const madeDirs = new Set<string>();
+  /**
+   * Blobs known to be in place (blobs are immutable and never deleted by the store): a repeated
+   * attachment, such as a circulated form, skips the `stat`. Bounded, oldest forgotten first.
+   */
+  const inPlace = new Set<string>();
+  const remember = (sha256: string): void => {
+    inPlace.add(sha256);
+    if (inPlace.size > KNOWN_BLOBS) inPlace.delete(inPlace.values().next().value!);
+  };
   let closed = false;
 
   const blobDir = (sha256: string) => join(dir, sha256.slice(0, 2), sha256.slice(2, 4));
@@ -67,8 +79,11 @@ export async function createFsBlobStore(options: FsBlobStoreOptions): Promise<Bl
   }
 
   async function exists(sha256: string): Promise<boolean> {
+    if (inPlace.has(sha256)) return true;
     try {
-      return (await stat(blobPath(sha256))).isFile();
+      const found = (await stat(blobPath(sha256))).isFile();
+      if (found) remember(sha256);
+      return found;
     } catch (error) {
       if (isMissing(error)) return false;
       throw error;
@@ -102,6 +117,7 @@ export async function createFsBlobStore(options: FsBlobStoreOptions): Promise<Bl
     }
     await rename(spoolFile, blobPath(sha256));
     await fsyncDir(parent);
+    remember(sha256);
   }
 
   /** `put` of bytes in hand: hashed first, so stored content is neither written nor synced again. */

@@ -150,6 +150,11 @@ class SqliteEventStore implements EventStore {
       readBackward: db.prepare<[string, number, number], EventRow>(
         `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
       ).raw(true),
+      // Whole-stream reads (every command's load) without a LIMIT: a bound `LIMIT -1` costs SQLite
+      // more than the index seek of an empty stream itself.
+      readForwardAll: db.prepare<[string, number], EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision`,
+      ).raw(true),
       listStreams: db.prepare<[string, string, number], StreamRow>(
         `SELECT stream, revision, position, last_hash, created_at, updated_at FROM streams
          WHERE revision >= 0 AND stream GLOB ? AND stream > ? ORDER BY stream LIMIT ?`,
@@ -342,7 +347,9 @@ class SqliteEventStore implements EventStore {
       const limit = options.maxCount ?? NO_LIMIT;
       const rows = options.direction === 'backward'
         ? this.s.readBackward.all(stream, options.fromRevision ?? Number.MAX_SAFE_INTEGER, limit)
-        : this.s.readForward.all(stream, options.fromRevision ?? 0, limit);
+        : limit === NO_LIMIT
+          ? this.s.readForwardAll.all(stream, options.fromRevision ?? 0)
+          : this.s.readForward.all(stream, options.fromRevision ?? 0, limit);
       return rows.map(toRecorded);
     });
   }
