@@ -12,6 +12,8 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
 import autocannon from 'autocannon';
+import { WebSocketServer } from 'ws';
+import type { AddressInfo } from 'node:net';
 import { createLogger, loadConfig } from '../../packages/service-kit/src/index.js';
 import { directoryModule, startPlatform, type ServiceModuleFactory } from '../../packages/platform/src/index.js';
 import { dossiersModule } from '../../services/dossiers/src/index.js';
@@ -46,7 +48,6 @@ export default async function trackerBench(ctx: BenchContext): Promise<BenchRepo
   const config = loadConfig({ LT_DATA_DIR: ctx.tmpDir, LT_ADMIN_TOKEN: 'bench-admin-token-0123456789', LT_PORT: '0', LT_SQLITE_SYNC: 'normal' });
   const tracker = createStatusTrackerModule({ lookupsPerMinute: 1e9, failuresPerWindow: 1e9 });
   const hub = await startPlatform(config, [directoryModule, catalogStandIn, dossiersModule, tracker], { title: 'bench', logger: createLogger({ level: 'silent' }) });
-  const child = fork(clientScript, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const bare = Fastify();
   try {
     // 0. two agencies, a procedure, 200 dossiers at A (the lookups), one at B (the board)
@@ -113,22 +114,8 @@ export default async function trackerBench(ctx: BenchContext): Promise<BenchRepo
     const perSecond = (n: number) => n / seconds;
     ctx.log(`lookups ${perSecond(totals.lookup)}/s (non-2xx ${totals.lookupNon2xx}), 304 ${perSecond(totals.revalidate)}/s, hub /health/live ${perSecond(totals.live)}/s, bare ${perSecond(totals.hello)}/s`);
 
-    // 3. board sockets in the child process
-    const fromChild = <T>(type: string) =>
-      new Promise<T>((resolve, reject) => {
-        const onMessage = (m: { type: string }) => {
-          if (m.type === type) {
-            child.off('message', onMessage);
-            resolve(m as T);
-          }
-        };
-        child.on('message', onMessage);
-        child.once('exit', (code) => reject(new Error(`board clients exited with ${code}`)));
-      });
-    const opening = fromChild<{ count: number; failed: number; ms: number }>('opened');
-    child.send({ type: 'open', url: `${address.replace(/^http/, 'ws')}/v1/track/live?agencyId=${B}`, authorization: clerkB.authorization, count: socketCount });
-    const opened = await opening;
-    ctx.log(`${opened.count} sockets open in ${Math.round(opened.ms)} ms (${opened.failed} failed)`);
+    // 3. board sockets in a child process; then the same child code against a bare `ws` server
+    // broadcasting a message of the same size: the floor of fanning out to that many sockets here.
     const actions: Array<[string, object]> = [
       ['accept', {}],
       ['assign', {}],
@@ -137,24 +124,24 @@ export default async function trackerBench(ctx: BenchContext): Promise<BenchRepo
       ['request-payment', { amount: 100_000 }],
       ['confirm-payment', {}],
     ];
-    const started: number[] = [];
-    for (const [action, body] of actions) {
-      started.push(performance.timeOrigin + performance.now());
+    let boardMessage = '';
+    const board = await fanOut(ctx, `${address.replace(/^http/, 'ws')}/v1/track/live?agencyId=${B}`, clerkB.authorization, socketCount, actions.length, async (k) => {
+      const [action, body] = actions[k]!;
       await inject('POST', `/v1/dossiers/${watched.dossierCode}/actions/${action}`, clerkB, body);
-      // let this change reach the sockets before the next one (bounded wait)
       await settle();
-      await new Promise((r) => setTimeout(r, 300));
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-    const report = fromChild<{ times: number[][] }>('arrivals');
-    child.send({ type: 'report' });
-    const { times } = await report;
-    const latencies = times.flatMap((arrived, k) => arrived.map((at) => at - started[k]!)).sort((a, b) => a - b);
-    const delivered = times.map((a) => a.length);
-    const complete = delivered.length === actions.length && delivered.every((n) => n === opened.count);
-    const p50 = percentile(latencies, 50);
-    const p99 = percentile(latencies, 99);
-    ctx.log(`changes delivered ${delivered.join(', ')} of ${opened.count}; latency p50 ${round(p50, 1)} ms, p99 ${round(p99, 1)} ms`);
+    });
+    boardMessage = board.sample;
+    ctx.log(`board: ${board.opened} sockets open in ${Math.round(board.openMs)} ms; changes delivered ${board.delivered.join(', ')}; latency p50 ${round(board.p50, 1)} ms, p99 ${round(board.p99, 1)} ms`);
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((r) => wss.once('listening', r));
+    const bareFanOut = await fanOut(ctx, `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, '', socketCount, actions.length, async () => {
+      const data = Buffer.from(boardMessage);
+      for (const client of wss.clients) client.send(data, { binary: false });
+    });
+    await new Promise((r) => wss.close(r));
+    ctx.log(`bare ws broadcast: latency p50 ${round(bareFanOut.p50, 1)} ms, p99 ${round(bareFanOut.p99, 1)} ms`);
+    const { p50, p99, complete } = board;
+    const opened = { count: board.opened, failed: board.failed, ms: board.openMs };
 
     const metrics: Record<string, Metric> = {
       lookupsPerSecond: { value: round(perSecond(totals.lookup), 1), unit: 'requests/s (200 with body and ETag)' },
@@ -167,11 +154,14 @@ export default async function trackerBench(ctx: BenchContext): Promise<BenchRepo
     const baseline: Record<string, Metric> = {
       helloPerSecond: { value: round(perSecond(totals.hello), 1), unit: 'requests/s (bare Fastify GET)' },
       hubHealthPerSecond: { value: round(perSecond(totals.live), 1), unit: 'requests/s (GET /health/live on the hub: the platform floor)' },
+      bareBroadcastP50: { value: round(bareFanOut.p50, 1), unit: `ms from a bare ws server's send loop to a socket (${bareFanOut.opened} sockets)` },
+      bareBroadcastP99: { value: round(bareFanOut.p99, 1), unit: `ms from a bare ws server's send loop to a socket (${bareFanOut.opened} sockets)` },
     };
     const ratios = {
       lookups_over_hello: round(metrics.lookupsPerSecond!.value / baseline.helloPerSecond!.value),
       notModified_over_hello: round(metrics.notModifiedPerSecond!.value / baseline.helloPerSecond!.value),
       hubFloor_over_hello: round(baseline.hubHealthPerSecond!.value / baseline.helloPerSecond!.value),
+      boardP99_over_bareBroadcastP99: round(p99 / bareFanOut.p99),
     };
     const targets: Target[] = [
       atLeast('lookups per second / bare hello-world', 0.5, ratios.lookups_over_hello),
@@ -189,12 +179,76 @@ export default async function trackerBench(ctx: BenchContext): Promise<BenchRepo
       notes: [
         `autocannon, 32 connections, ${seconds} interleaved one-second rounds per route after a warm-up round, over loopback; lookups rotate over ${DOSSIERS} dossiers; autocannon shares the hub's process`,
         `board: ${opened.count} sockets of one agency opened by a child process (${Math.round(opened.ms)} ms); ${actions.length} changes made through POST /v1/dossiers/:code/actions, each waited for; latency = receipt in the child - the API call in the parent (same machine clock); path: dossiers API → event store → relay → in-process bus → tracker read model → push`,
+        `bare broadcast: the same child against a plain ws server sending the board's message to every socket in one loop, ${actions.length} times (what any single Node process pays for this fan-out here)`,
         `rate limits raised for the run (the limiter plugin still runs on every lookup)`,
       ],
     };
   } finally {
-    child.connected && child.send({ type: 'exit' });
     await bare.close();
     await hub.close();
+  }
+}
+
+interface FanOut {
+  readonly opened: number;
+  readonly failed: number;
+  readonly openMs: number;
+  readonly delivered: number[];
+  readonly complete: boolean;
+  readonly p50: number;
+  readonly p99: number;
+  /** The first message counted (to size the baseline's alike). */
+  readonly sample: string;
+}
+
+/**
+ * Opens `count` sockets from a child process (its own file descriptors), makes `changes` changes
+ * one at a time (`change(k)`, each let settle for 300 ms), then reports every socket's receipt
+ * latency from the moment its change was started.
+ */
+async function fanOut(ctx: BenchContext, url: string, authorization: string, count: number, changes: number, change: (k: number) => Promise<void>): Promise<FanOut> {
+  const child = fork(clientScript, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const fromChild = <T>(type: string) =>
+    new Promise<T>((resolve, reject) => {
+      const onMessage = (m: { type: string }) => {
+        if (m.type === type) {
+          child.off('message', onMessage);
+          resolve(m as T);
+        }
+      };
+      child.on('message', onMessage);
+      child.once('exit', (code) => reject(new Error(`board clients exited with ${code}`)));
+    });
+  try {
+    const opening = fromChild<{ count: number; failed: number; ms: number }>('opened');
+    child.send({ type: 'open', url, authorization, count });
+    const opened = await opening;
+    if (opened.failed > 0) ctx.log(`${opened.failed} of ${count} sockets failed to open at ${url}`);
+    const started: number[] = [];
+    for (let k = 0; k < changes; k++) {
+      started.push(performance.timeOrigin + performance.now());
+      await change(k);
+      // let this change reach the sockets before the next one (bounded wait)
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    const report = fromChild<{ times: number[][]; sample: string }>('arrivals');
+    child.send({ type: 'report' });
+    const { times, sample } = await report;
+    const latencies = times.flatMap((arrived, k) => arrived.map((at) => at - started[k]!)).sort((a, b) => a - b);
+    const delivered = times.map((a) => a.length);
+    return {
+      opened: opened.count,
+      failed: opened.failed,
+      openMs: opened.ms,
+      delivered,
+      complete: delivered.length === changes && delivered.every((n) => n === opened.count),
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      sample,
+    };
+  } finally {
+    if (child.connected) child.send({ type: 'exit' });
+    await new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r(null)));
   }
 }
