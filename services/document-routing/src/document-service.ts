@@ -4,7 +4,7 @@ import type { EventStore, RecordedEvent } from '@lienthong/event-store';
 import type { BlobStore } from '@lienthong/blob-store';
 import type { DirectoryView } from '@lienthong/directory';
 import { handleCommand, type CommandContext } from '@lienthong/decider';
-import { AppError, notFound, parseWith, type Principal } from '@lienthong/service-kit';
+import { AppError, notFound, parseWith, unprocessable, type Principal } from '@lienthong/service-kit';
 import {
   documentFromJson,
   renderEdxmlStream,
@@ -58,6 +58,11 @@ const StatusBody = z.object({
   timestamp: z.iso.datetime({ offset: true }).optional(),
   /** The reporting organisation, when the system acts for several parties of the document. */
   from: z.string().min(1).max(64).optional(),
+  /** A recall request (13) for one recipient only (default: every recipient). */
+  to: z.string().min(1).max(64).optional(),
+}).refine((body) => body.to === undefined || body.statusCode === StatusCode.recallRequested, {
+  path: ['to'],
+  message: 'names the recipient of a recall request: only with statusCode 13',
 });
 
 const REVISION_KINDS: Record<number, RevisionKind> = { 1: RevisionKind.revoke, 2: RevisionKind.update, 3: RevisionKind.replace };
@@ -189,6 +194,8 @@ export function createDocumentService(deps: DocumentServiceDeps) {
       let status: EdxmlStatus;
       let bodySha256: string;
       let from: string;
+      /** For a recall (13): the one recipient asked, or null for every recipient. */
+      let addressee: string | null = null;
       if (body.kind === 'xml') {
         const parsed = await parseXmlBody(body.stream, { attachments: sink, maxBytes: deps.maxBodyBytes, keepUpTo: 0 });
         if (parsed.message.kind !== 'status')
@@ -198,17 +205,26 @@ export function createDocumentService(deps: DocumentServiceDeps) {
         status = parsed.message.status;
         bodySha256 = parsed.digest.sha256;
         from = status.from.organId;
+        // In a 13, ResponseFor/OrganId names the recipient asked (elsewhere, the document's issuer).
+        if (status.statusCode === StatusCode.recallRequested) addressee = directory.resolveOrganId(status.responseFor.organId);
       } else {
         const input = parseWith(StatusBody, body.value, 'body');
         bodySha256 = jsonHash(body.value);
         from = input.from ?? defaultReporter(row, view.deliveriesOf(row.documentId), principal, input.statusCode);
         const staff: StaffInfo | undefined = typeof input.staff === 'string' ? { staff: input.staff } : input.staff;
+        if (input.to !== undefined) {
+          addressee = directory.resolveOrganId(input.to);
+          const recipients = view.deliveriesOf(row.documentId).filter((d) => d.kind === 'document').map((d) => d.to);
+          if (addressee === null || !recipients.includes(addressee))
+            throw unprocessable(`${input.to} is not a recipient of document ${row.documentId}`, { unknown: [input.to] });
+        }
         const header = row.document.header;
         const agency = directory.getAgency(from);
         status = {
           from: { organId: from, ...(agency ? { organName: agency.name } : {}) },
           responseFor: {
-            organId: input.statusCode === StatusCode.recallRequested ? (row.document.header.to[0]?.organId ?? row.senderOrganId) : row.senderOrganId,
+            // a recall names the recipient asked; each delivery renders its own recipient (see content)
+            organId: input.statusCode === StatusCode.recallRequested ? (addressee ?? row.document.header.to[0]?.organId ?? row.senderOrganId) : row.senderOrganId,
             code: `${header.code.codeNumber}/${header.code.codeNotation}`,
             documentId: row.edxmlDocumentId ?? row.documentId,
             promulgationDate: header.promulgationInfo.promulgationDate,
@@ -224,7 +240,6 @@ export function createDocumentService(deps: DocumentServiceDeps) {
       // 2. decide: the reporter must be a party; the status goes to the sender (or, for 13, to recipients)
       const resolved = resolve(from);
       const key = idempotencyKey ?? `body:${bodySha256}`;
-      const addressee = status.statusCode === StatusCode.recallRequested && body.kind === 'xml' ? directory.resolveOrganId(status.responseFor.organId) : null;
       const result = await handleCommand(
         store,
         documentDecider,
@@ -295,8 +310,9 @@ export function createDocumentService(deps: DocumentServiceDeps) {
       const status = view.status(delivery.statusId!);
       if (!status) throw notFound(`no delivery ${deliveryId}`);
       const hop = hubHop(status.reportedAt);
-      if (format === 'edxml') return { type: 'edxml', body: renderStatus(status.status, { extraTraceHeader: hop }) };
-      return { type: 'json', body: { ...meta, status: { ...status.status, traceHeaders: [...status.status.traceHeaders, hop] } } };
+      const delivered = addressedTo(status.status, delivery.to);
+      if (format === 'edxml') return { type: 'edxml', body: renderStatus(delivered, { extraTraceHeader: hop }) };
+      return { type: 'json', body: { ...meta, status: { ...delivered, traceHeaders: [...delivered.traceHeaders, hop] } } };
     },
 
     /** Metadata, signature and per-recipient timelines; a recipient sees only its own deliveries. */
@@ -359,6 +375,15 @@ export function organsOf(principal: SystemPrincipal, organId: string | undefined
   const matching = principal.organIds.filter((o) => o === resolved);
   if (matching.length === 0) throw new AppError('LT_FORBIDDEN', `this system does not act for ${organId}`);
   return matching;
+}
+
+/**
+ * A recall request (13) as one recipient receives it: its `ResponseFor/OrganId` names that
+ * recipient, also when the sender asked every recipient at once. Other codes are unchanged.
+ */
+function addressedTo(status: EdxmlStatus, recipient: string): EdxmlStatus {
+  if (status.statusCode !== StatusCode.recallRequested || status.responseFor.organId === recipient) return status;
+  return { ...status, responseFor: { ...status.responseFor, organId: recipient } };
 }
 
 /** Which of the caller's organisations reports a status given in the short form (recall requests come from the sender). */

@@ -122,5 +122,26 @@ t.test('every real sample goes through the API', async (t) => {
     // a party that is not a recipient cannot report
     const outsider = await hub.app.inject({ method: 'POST', url: `/v1/documents/${originals[A]!.documentId}/status`, headers: as('000.00.00.G17'), payload: { statusCode: '03' } });
     t.equal(outsider.statusCode, 403, outsider.body);
+
+    // 13 in the short JSON form: one recipient (`to`), or every recipient, each content naming its own
+    const statusUrl = `/v1/documents/${originals[A]!.documentId}/status`;
+    const responseFor = async (who: Auth, deliveryId: string) =>
+      /<edXML:ResponseFor>\s*<edXML:OrganId>([^<]+)</.exec((await get(hub, who, `/v1/deliveries/${deliveryId}/content`)).body)?.[1];
+    const one = await postJson(hub, as('000.00.00.G22'), statusUrl, { statusCode: '13', to: '000.00.00.H14', description: 'thu hồi' });
+    t.equal(one.statusCode, 202, one.body);
+    const oneTo = (one.json() as Answer).recipients;
+    t.same(oneTo.map((r) => r.organId), ['000.00.00.H14'], 'a recall for the one recipient named');
+    t.equal(await responseFor(as('000.00.00.H14'), oneTo[0]!.deliveryId), '000.00.00.H14');
+    const all = await postJson(hub, as('000.00.00.G22'), statusUrl, { statusCode: '13', description: 'thu hồi tất cả' });
+    t.equal(all.statusCode, 202, all.body);
+    const allTo = (all.json() as Answer).recipients;
+    t.same(allTo.map((r) => r.organId).sort(), ['000.00.00.H14', '000.00.00.H30', '000.00.00.H41'], 'without `to`: every recipient');
+    for (const r of allTo) t.equal(await responseFor(as(r.organId), r.deliveryId), r.organId, `${r.organId} is told the recall is for it`);
+    const stranger = await postJson(hub, as('000.00.00.G22'), statusUrl, { statusCode: '13', to: '000.00.00.G17' });
+    t.equal(stranger.statusCode, 422, 'a recall for an organisation that did not receive the document');
+    t.same(stranger.json().unknown, ['000.00.00.G17']);
+    const misplaced = await postJson(hub, as('000.00.00.H41'), statusUrl, { statusCode: '03', to: '000.00.00.G22' });
+    t.equal(misplaced.statusCode, 400, '`to` belongs to a recall only');
+    t.match(misplaced.json().errors, [{ path: 'body/to' }]);
   });
 });

@@ -92,7 +92,7 @@ export async function documentRoutes(app: FastifyInstance, deps: { service: Docu
       config: { auth: ['system'] },
       schema: {
         tags,
-        summary: 'Report a status of a document (edXML status message, or {statusCode, description?, staff?, timestamp?})',
+        summary: 'Report a status of a document (edXML status message, or {statusCode, description?, staff?, timestamp?, from?, to?}; to: the recipient of a recall, 13)',
         params: idParam('documentId'),
         response: { 202: accepted, 400: problem, 403: problem, 404: problem },
       },
