@@ -44,6 +44,27 @@ export function createDirectoryService({ store, view, waitFor }: DirectoryServic
     return [...new Set(resolved.map((r) => r.organId!))];
   }
 
+  /** A new token for a system or staff member; the old one stops working once this returns. */
+  async function rotate(kind: 'system' | 'staff', id: string, context: CommandContext): Promise<{ token: string }> {
+    const token = newToken(kind);
+    const command = { type: 'RotateToken' as const, data: { tokenHash: hashToken(token) } };
+    const result = kind === 'system'
+      ? await handleCommand(store, systemDecider, DirectoryStreams.system(id), command, context)
+      : await handleCommand(store, staffDecider, DirectoryStreams.staff(id), command, context);
+    await waitFor(result.appended.at(-1)!.position);
+    return { token };
+  }
+
+  /** Revokes for good; the token stops working once this returns. Revoking again changes nothing. */
+  async function revoke(kind: 'system' | 'staff', id: string, reason: string | null, context: CommandContext): Promise<void> {
+    const command = { type: 'Revoke' as const, data: { reason } };
+    const result = kind === 'system'
+      ? await handleCommand(store, systemDecider, DirectoryStreams.system(id), command, context)
+      : await handleCommand(store, staffDecider, DirectoryStreams.staff(id), command, context);
+    const last = result.appended.at(-1);
+    if (last) await waitFor(last.position);
+  }
+
   return {
     async registerAgency(input: RegisterAgencyInput, context: CommandContext): Promise<Agency> {
       const organId = input.organId.trim();
@@ -101,6 +122,26 @@ export function createDirectoryService({ store, view, waitFor }: DirectoryServic
       await waitFor(result.appended.at(-1)!.position);
       const { tokenHash: _hidden, ...shown } = data;
       return { ...shown, token };
+    },
+
+    async rotateSystemToken(systemId: string, context: CommandContext) {
+      const { token } = await rotate('system', systemId, context);
+      return { ...view.getSystem(systemId)!, token };
+    },
+
+    async revokeSystem(systemId: string, reason: string | null, context: CommandContext) {
+      await revoke('system', systemId, reason, context);
+      return view.getSystem(systemId)!;
+    },
+
+    async rotateStaffToken(staffId: string, context: CommandContext) {
+      const { token } = await rotate('staff', staffId, context);
+      return { ...view.getStaff(staffId)!, token };
+    },
+
+    async revokeStaff(staffId: string, reason: string | null, context: CommandContext) {
+      await revoke('staff', staffId, reason, context);
+      return view.getStaff(staffId)!;
     },
   };
 }

@@ -1,4 +1,4 @@
-export type { Agency, DirectoryView } from './projections/directory-projection.js';
+export type { Agency, DirectoryView, StaffRecord, SystemRecord } from './projections/directory-projection.js';
 export { directoryProjection, directoryView } from './projections/directory-projection.js';
 export type { DirectoryService, DirectoryServiceDeps, RegisterAgencyInput } from './directory-service.js';
 export { createDirectoryService } from './directory-service.js';

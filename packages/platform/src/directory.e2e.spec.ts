@@ -109,3 +109,69 @@ t.test('operations: health, readiness, metrics, OpenAPI, body limit, restart', a
   const write = await again.app.inject({ method: 'POST', url: '/v1/admin/agencies', headers: { ...again.admin, 'content-type': 'application/json' }, payload: { organId: 'H42', name: 'x' } });
   t.equal(write.statusCode, 503);
 });
+
+t.test('credentials: rotation and revocation take effect at once, also for remembered tokens, and survive a restart', async (t) => {
+  let hub = await startTestHub([directoryModule], { keepDataDir: true });
+  const dataDir = hub.dataDir;
+  t.teardown(() => hub.close());
+  await hub.agency('H40');
+  const system = await hub.system(['H40']);
+  const staff = await hub.staff('H40', ['clerk']);
+  const call = (authorization: string) => hub.app.inject({ method: 'GET', url: '/v1/agencies', headers: { authorization } }).then((r) => r.statusCode);
+  const admin = (method: 'GET' | 'POST', url: string, payload?: object) =>
+    hub.app.inject({ method, url, headers: hub.admin, ...(payload ? { payload } : {}) });
+  t.equal(await call(system.authorization), 200, 'the token works (and is now remembered by the authenticator)');
+  t.equal(await call(staff.authorization), 200);
+
+  // rotation: a new token, shown once; the old one is refused on the very next request
+  const rotated = await admin('POST', `/v1/admin/systems/${system.systemId}/token`);
+  t.equal(rotated.statusCode, 201, rotated.body);
+  t.equal(rotated.headers['cache-control'], 'no-store');
+  const fresh = `Bearer ${rotated.json().token as string}`;
+  t.not(fresh, system.authorization);
+  t.equal(await call(system.authorization), 401, 'the rotated-away token is refused');
+  t.equal(await call(fresh), 200, 'the new token works at once');
+  const record = await admin('GET', `/v1/admin/systems/${system.systemId}`);
+  t.match(record.json(), { systemId: system.systemId, organIds: ['H40'], revokedAt: null, tokenIssuedAt: String });
+  t.notOk('token' in record.json() || 'tokenHash' in record.json(), 'neither the token nor its hash is shown again');
+
+  // revocation: for good, idempotent, the record stays
+  const revoked = await admin('POST', `/v1/admin/systems/${system.systemId}/revoke`, { reason: 'token leaked' });
+  t.equal(revoked.statusCode, 200, revoked.body);
+  t.type(revoked.json().revokedAt, 'string');
+  t.equal(await call(fresh), 401, 'a revoked system is refused');
+  const again = await admin('POST', `/v1/admin/systems/${system.systemId}/revoke`);
+  t.equal(again.statusCode, 200, again.body);
+  t.equal(again.json().revokedAt, revoked.json().revokedAt, 'revoking again changes nothing');
+  const rotateRevoked = await admin('POST', `/v1/admin/systems/${system.systemId}/token`);
+  t.equal(rotateRevoked.statusCode, 409, 'a revoked system gets no new token');
+  const events = await hub.platform.store.readStream(`system-${system.systemId}`);
+  t.same(events.map((e) => e.type), ['SystemRegistered', 'SystemTokenRotated', 'SystemRevoked']);
+  t.match(events[2]!.data, { reason: 'token leaked' });
+
+  // staff the same way
+  const staffRotated = await admin('POST', `/v1/admin/staff/${staff.staffId}/token`);
+  t.equal(staffRotated.statusCode, 201);
+  const staffFresh = `Bearer ${staffRotated.json().token as string}`;
+  t.equal(await call(staff.authorization), 401);
+  t.equal(await call(staffFresh), 200);
+  t.equal((await admin('POST', `/v1/admin/staff/${staff.staffId}/revoke`, { reason: 'left the agency' })).statusCode, 200);
+  t.equal(await call(staffFresh), 401);
+
+  // who may, and what does not exist
+  const other = await hub.system(['H40']);
+  for (const url of [`/v1/admin/systems/${other.systemId}/token`, `/v1/admin/staff/${staff.staffId}/revoke`])
+    t.equal((await hub.app.inject({ method: 'POST', url, headers: { authorization: other.authorization } })).statusCode, 403, `a system cannot ${url}`);
+  t.equal((await admin('POST', '/v1/admin/systems/00000000-0000-0000-0000-000000000000/token')).statusCode, 404);
+  t.equal((await admin('GET', '/v1/admin/staff/nobody')).statusCode, 404);
+  const badReason = await admin('POST', `/v1/admin/staff/${staff.staffId}/revoke`, { reason: '' });
+  t.equal(badReason.statusCode, 400);
+
+  // after a restart on the same data: still revoked, the rotated token still the one that works
+  await hub.close();
+  hub = await startTestHub([directoryModule], { dataDir });
+  t.teardown(() => import('node:fs').then((fs) => fs.rmSync(dataDir, { recursive: true, force: true })));
+  t.equal(await call(fresh), 401, 'revoked after a restart');
+  t.equal(await call(staffFresh), 401);
+  t.equal(await call(other.authorization), 200, 'untouched credentials keep working');
+});

@@ -55,18 +55,25 @@ export function bearerToken(request: Pick<FastifyRequest, 'headers'>): string | 
 export interface AuthOptions {
   readonly adminToken: string;
   readonly resolveToken: TokenResolver;
+  /** Changes whenever a token may have stopped working (rotation, revocation): remembered principals are dropped. */
+  readonly credentialsEpoch?: () => number;
 }
 
 /** Resolves a bearer token to its principal (admin bootstrap token first). */
 export function createAuthenticator(options: AuthOptions) {
   const adminHash = Buffer.from(hashToken(options.adminToken), 'hex');
-  // Known tokens, by the token itself: a principal never changes once issued (there is no
-  // revocation yet; when there is, it must evict here). Unknown tokens are not remembered, so a
+  // Known tokens, by the token itself, until the directory says some token stopped working
+  // (then all are looked up again: revocations are rare). Unknown tokens are not remembered, so a
   // token issued a moment ago works at once. Bounded, oldest first out.
   const known = new Map<string, Principal>();
   const MAX_KNOWN = 10_000;
+  let epoch = options.credentialsEpoch?.();
   return async (token: string | undefined): Promise<Principal | null> => {
     if (token === undefined) return PUBLIC;
+    if (options.credentialsEpoch && options.credentialsEpoch() !== epoch) {
+      known.clear();
+      epoch = options.credentialsEpoch();
+    }
     const cached = known.get(token);
     if (cached) return cached;
     const hash = hashToken(token);

@@ -80,22 +80,59 @@ export const organIdDecider: Decider<OrganIdState, ReserveOrganId | ReleaseOrgan
   },
 };
 
+// ---- credentials (shared by systems and staff) -----------------------------------------------
+/** What rotation and revocation need to know of a credential holder. */
+type Credential = { registered: false } | { registered: true; id: string; revoked: boolean };
+
+type CredentialCommand =
+  | { type: 'RotateToken'; data: { tokenHash: string } }
+  | { type: 'Revoke'; data: { reason: string | null } };
+
+/**
+ * Rotation and revocation, the same for systems and staff: an unknown holder is 404; a revoked
+ * one stays revoked (register a new one); revoking twice changes nothing.
+ */
+function decideCredential<E>(command: CredentialCommand, state: Credential, what: string, events: {
+  rotated: (id: string, tokenHash: string) => E;
+  revoked: (id: string, reason: string | null) => E;
+}): E[] {
+  if (!state.registered) throw new AppError('LT_NOT_FOUND', `no ${what}`);
+  if (command.type === 'Revoke') return state.revoked ? [] : [events.revoked(state.id, command.data.reason)];
+  if (state.revoked) throw new AppError('LT_CONFLICT', `${what} ${state.id} is revoked: register a new one`);
+  return [events.rotated(state.id, command.data.tokenHash)];
+}
+
 // ---- vendor system ------------------------------------------------------------------------
 export type RegisterSystem = {
   type: 'RegisterSystem';
   data: { systemId: string; name: string; vendor: string; organIds: readonly string[]; requireValidSignature: boolean; tokenHash: string };
 };
-export type SystemState = { registered: false } | { registered: true; systemId: string; organIds: string[] };
+export type SystemCommand = RegisterSystem | CredentialCommand;
+export type SystemState = { registered: false } | { registered: true; id: string; organIds: string[]; revoked: boolean };
 
-export const systemDecider: Decider<SystemState, RegisterSystem, SystemEvent> = {
+export const systemDecider: Decider<SystemState, SystemCommand, SystemEvent> = {
   initialState: () => ({ registered: false }),
   decide(command, state) {
-    if (state.registered) throw new AppError('LT_DUPLICATE', `system ${state.systemId} already exists`);
+    if (command.type !== 'RegisterSystem')
+      return decideCredential<SystemEvent>(command, state, 'system', {
+        rotated: (systemId, tokenHash) => ({ type: 'SystemTokenRotated', data: { systemId, tokenHash } }),
+        revoked: (systemId, reason) => ({ type: 'SystemRevoked', data: { systemId, reason } }),
+      });
+    if (state.registered) throw new AppError('LT_DUPLICATE', `system ${state.id} already exists`);
     if (command.data.organIds.length === 0) throw new AppError('LT_VALIDATION', 'a system acts for at least one organisation');
     return [{ type: 'SystemRegistered', data: { ...command.data, organIds: [...command.data.organIds] } }];
   },
-  evolve(_state, event) {
-    return { registered: true, systemId: event.data.systemId, organIds: event.data.organIds };
+  evolve(state, event) {
+    switch (event.type) {
+      case 'SystemRegistered':
+        return { registered: true, id: event.data.systemId, organIds: event.data.organIds, revoked: false };
+      case 'SystemTokenRotated':
+        return state;
+      case 'SystemRevoked':
+        return state.registered ? { ...state, revoked: true } : state;
+      default:
+        return assertNever(event, 'event');
+    }
   },
 };
 
@@ -104,16 +141,31 @@ export type RegisterStaff = {
   type: 'RegisterStaff';
   data: { staffId: string; agencyId: string; name: string; roles: readonly StaffRole[]; tokenHash: string };
 };
-export type StaffState = { registered: false } | { registered: true; staffId: string; agencyId: string; roles: StaffRole[] };
+export type StaffCommand = RegisterStaff | CredentialCommand;
+export type StaffState = { registered: false } | { registered: true; id: string; agencyId: string; roles: StaffRole[]; revoked: boolean };
 
-export const staffDecider: Decider<StaffState, RegisterStaff, StaffEvent> = {
+export const staffDecider: Decider<StaffState, StaffCommand, StaffEvent> = {
   initialState: () => ({ registered: false }),
   decide(command, state) {
-    if (state.registered) throw new AppError('LT_DUPLICATE', `staff ${state.staffId} already exists`);
+    if (command.type !== 'RegisterStaff')
+      return decideCredential<StaffEvent>(command, state, 'staff member', {
+        rotated: (staffId, tokenHash) => ({ type: 'StaffTokenRotated', data: { staffId, tokenHash } }),
+        revoked: (staffId, reason) => ({ type: 'StaffRevoked', data: { staffId, reason } }),
+      });
+    if (state.registered) throw new AppError('LT_DUPLICATE', `staff ${state.id} already exists`);
     if (command.data.roles.length === 0) throw new AppError('LT_VALIDATION', 'a staff member has at least one role');
     return [{ type: 'StaffRegistered', data: { ...command.data, roles: [...command.data.roles] } }];
   },
-  evolve(_state, event) {
-    return { registered: true, staffId: event.data.staffId, agencyId: event.data.agencyId, roles: event.data.roles };
+  evolve(state, event) {
+    switch (event.type) {
+      case 'StaffRegistered':
+        return { registered: true, id: event.data.staffId, agencyId: event.data.agencyId, roles: event.data.roles, revoked: false };
+      case 'StaffTokenRotated':
+        return state;
+      case 'StaffRevoked':
+        return state.registered ? { ...state, revoked: true } : state;
+      default:
+        return assertNever(event, 'event');
+    }
   },
 };

@@ -18,14 +18,20 @@ export type SystemRegistered = {
   type: 'SystemRegistered';
   data: { systemId: string; name: string; vendor: string; organIds: string[]; requireValidSignature: boolean; tokenHash: string };
 };
-export type SystemEvent = SystemRegistered;
+/** A new token replaces the system's token; the old one stops working. */
+export type SystemTokenRotated = { type: 'SystemTokenRotated'; data: { systemId: string; tokenHash: string } };
+/** The system's credentials are revoked for good (its record and history stay). */
+export type SystemRevoked = { type: 'SystemRevoked'; data: { systemId: string; reason: string | null } };
+export type SystemEvent = SystemRegistered | SystemTokenRotated | SystemRevoked;
 
 /** Staff member (cán bộ) of one agency, stream `staff-<staffId>`. */
 export type StaffRegistered = {
   type: 'StaffRegistered';
   data: { staffId: string; agencyId: string; name: string; roles: StaffRole[]; tokenHash: string };
 };
-export type StaffEvent = StaffRegistered;
+export type StaffTokenRotated = { type: 'StaffTokenRotated'; data: { staffId: string; tokenHash: string } };
+export type StaffRevoked = { type: 'StaffRevoked'; data: { staffId: string; reason: string | null } };
+export type StaffEvent = StaffRegistered | StaffTokenRotated | StaffRevoked;
 
 export type DirectoryEvent = AgencyEvent | OrganIdEvent | SystemEvent | StaffEvent;
 

@@ -5,6 +5,23 @@ import type { DirectoryView } from '../projections/directory-projection.js';
 
 const problem = { description: 'problem+json', type: 'object', additionalProperties: true } as const;
 const tags = ['directory'];
+const idParam = (name: string) => ({ type: 'object', required: [name], properties: { [name]: { type: 'string', minLength: 1, maxLength: 64 } } }) as const;
+const stringArray = { type: 'array', items: { type: 'string' } } as const;
+const credentialProperties = {
+  registeredAt: { type: 'string' },
+  tokenIssuedAt: { type: 'string', description: 'when the token in use was issued (registration or last rotation)' },
+  revokedAt: { type: ['string', 'null'] },
+} as const;
+const systemRecord = {
+  type: 'object',
+  properties: { systemId: { type: 'string' }, name: { type: 'string' }, vendor: { type: 'string' }, organIds: stringArray, requireValidSignature: { type: 'boolean' }, ...credentialProperties },
+} as const;
+const staffRecord = {
+  type: 'object',
+  properties: { staffId: { type: 'string' }, agencyId: { type: 'string' }, name: { type: 'string' }, roles: stringArray, ...credentialProperties },
+} as const;
+const withToken = <T extends { properties: object }>(schema: T) => ({ ...schema, properties: { ...schema.properties, token: { type: 'string', description: 'shown once' } } });
+const revokeBody = { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } } } as const;
 
 /** Directory and credentials (SPEC §4): admins register; every authenticated caller reads agencies. */
 export async function directoryRoutes(app: FastifyInstance, deps: { service: DirectoryService; view: DirectoryView }) {
@@ -97,4 +114,49 @@ export async function directoryRoutes(app: FastifyInstance, deps: { service: Dir
     },
     async (request, reply) => reply.code(201).send(await service.registerStaff(request.body, commandContext(request))),
   );
+
+  // Credentials: look up, rotate (a new token; the old one stops working at once), revoke for good.
+  for (const kind of ['system', 'staff'] as const) {
+    const base = kind === 'system' ? '/v1/admin/systems' : '/v1/admin/staff';
+    const param = kind === 'system' ? 'systemId' : 'staffId';
+    const record = kind === 'system' ? systemRecord : staffRecord;
+    const find = (id: string) => (kind === 'system' ? view.getSystem(id) : view.getStaff(id));
+    const what = kind === 'system' ? 'system' : 'staff member';
+
+    app.get<{ Params: Record<string, string> }>(
+      `${base}/:${param}`,
+      { config: { auth: ['admin'] }, schema: { tags, summary: `One ${what} (never its token)`, params: idParam(param), response: { 200: record, 404: problem } } },
+      async (request) => find(request.params[param]!) ?? Promise.reject(notFound(`no ${what} ${request.params[param]}`)),
+    );
+
+    app.post<{ Params: Record<string, string> }>(
+      `${base}/:${param}/token`,
+      {
+        config: { auth: ['admin'] },
+        schema: { tags, summary: `A new token for the ${what}, shown once; the old token stops working`, params: idParam(param), response: { 201: withToken(record), 404: problem, 409: problem } },
+      },
+      async (request, reply) => {
+        const id = request.params[param]!;
+        const rotated = kind === 'system' ? await service.rotateSystemToken(id, commandContext(request)) : await service.rotateStaffToken(id, commandContext(request));
+        return reply.code(201).header('cache-control', 'no-store').send(rotated);
+      },
+    );
+
+    app.post<{ Params: Record<string, string>; Body: { reason?: string } }>(
+      `${base}/:${param}/revoke`,
+      {
+        config: { auth: ['admin'] },
+        // the reason is optional, and so is the body that carries it
+        preValidation: async (request) => {
+          request.body ??= {};
+        },
+        schema: { tags, summary: `Revoke the ${what}'s credentials for good (idempotent)`, params: idParam(param), body: revokeBody, response: { 200: record, 404: problem } },
+      },
+      async (request) => {
+        const id = request.params[param]!;
+        const reason = request.body.reason ?? null;
+        return kind === 'system' ? service.revokeSystem(id, reason, commandContext(request)) : service.revokeStaff(id, reason, commandContext(request));
+      },
+    );
+  }
 }

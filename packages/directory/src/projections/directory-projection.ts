@@ -4,10 +4,17 @@ import type { Principal, StaffRole } from '@lienthong/service-kit';
 import { DIRECTORY_STREAM_PREFIXES, type DirectoryEvent } from '../domain/events.js';
 import { organIdKey } from '../domain/organ-id.js';
 
+/**
+ * Bumped whenever a token stops working (rotation, revocation) or a read model is (re)built, in
+ * any directory read model of this process: authenticators drop the principals they remember.
+ * Process-wide on purpose: these are rare, and a needless flush only costs a few lookups.
+ */
+let credentialsEpoch = 0;
+
 /** Agencies, their identifiers, systems and staff, and the token hashes that authenticate them. */
 export const directoryProjection: Projection = {
   name: 'directory',
-  version: 1,
+  version: 2,
   streamPrefixes: DIRECTORY_STREAM_PREFIXES.filter((p) => p !== 'organid-'),
   init(db) {
     db.exec(`
@@ -15,10 +22,12 @@ export const directoryProjection: Projection = {
         alt_ids TEXT NOT NULL, form TEXT NOT NULL, registered_at TEXT NOT NULL);
       CREATE TABLE agency_ids (id_key TEXT PRIMARY KEY, organ_id TEXT NOT NULL) WITHOUT ROWID;
       CREATE TABLE systems (system_id TEXT PRIMARY KEY, name TEXT NOT NULL, vendor TEXT NOT NULL, organ_ids TEXT NOT NULL,
-        require_valid_signature INTEGER NOT NULL, token_hash TEXT NOT NULL UNIQUE, registered_at TEXT NOT NULL);
+        require_valid_signature INTEGER NOT NULL, token_hash TEXT NOT NULL UNIQUE, registered_at TEXT NOT NULL,
+        token_issued_at TEXT NOT NULL, revoked_at TEXT);
       CREATE TABLE staff (staff_id TEXT PRIMARY KEY, agency_id TEXT NOT NULL, name TEXT NOT NULL, roles TEXT NOT NULL,
-        token_hash TEXT NOT NULL UNIQUE, registered_at TEXT NOT NULL);
+        token_hash TEXT NOT NULL UNIQUE, registered_at TEXT NOT NULL, token_issued_at TEXT NOT NULL, revoked_at TEXT);
       CREATE INDEX staff_agency ON staff(agency_id);`);
+    credentialsEpoch++;
   },
   apply(db: Database, recorded: RecordedEvent) {
     const event = { type: recorded.type, data: recorded.data } as DirectoryEvent;
@@ -33,19 +42,59 @@ export const directoryProjection: Projection = {
       }
       case 'SystemRegistered': {
         const d = event.data;
-        db.prepare('INSERT INTO systems VALUES (?, ?, ?, ?, ?, ?, ?)').run(d.systemId, d.name, d.vendor, JSON.stringify(d.organIds), d.requireValidSignature ? 1 : 0, d.tokenHash, at);
+        statement(db, 'INSERT INTO systems VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)').run(d.systemId, d.name, d.vendor, JSON.stringify(d.organIds), d.requireValidSignature ? 1 : 0, d.tokenHash, at, at);
         return;
       }
+      case 'SystemTokenRotated':
+        statement(db, 'UPDATE systems SET token_hash = ?, token_issued_at = ? WHERE system_id = ?').run(event.data.tokenHash, at, event.data.systemId);
+        credentialsEpoch++;
+        return;
+      case 'SystemRevoked':
+        statement(db, 'UPDATE systems SET revoked_at = ? WHERE system_id = ? AND revoked_at IS NULL').run(at, event.data.systemId);
+        credentialsEpoch++;
+        return;
       case 'StaffRegistered': {
         const d = event.data;
-        db.prepare('INSERT INTO staff VALUES (?, ?, ?, ?, ?, ?)').run(d.staffId, d.agencyId, d.name, JSON.stringify(d.roles), d.tokenHash, at);
+        statement(db, 'INSERT INTO staff VALUES (?, ?, ?, ?, ?, ?, ?, NULL)').run(d.staffId, d.agencyId, d.name, JSON.stringify(d.roles), d.tokenHash, at, at);
         return;
       }
+      case 'StaffTokenRotated':
+        statement(db, 'UPDATE staff SET token_hash = ?, token_issued_at = ? WHERE staff_id = ?').run(event.data.tokenHash, at, event.data.staffId);
+        credentialsEpoch++;
+        return;
+      case 'StaffRevoked':
+        statement(db, 'UPDATE staff SET revoked_at = ? WHERE staff_id = ? AND revoked_at IS NULL').run(at, event.data.staffId);
+        credentialsEpoch++;
+        return;
       default:
         return; // identifier claims are not read here
     }
   },
 };
+
+/** A vendor system as admins see it (never its token hash). */
+export interface SystemRecord {
+  readonly systemId: string;
+  readonly name: string;
+  readonly vendor: string;
+  readonly organIds: string[];
+  readonly requireValidSignature: boolean;
+  readonly registeredAt: string;
+  /** When the token in use was issued (registration or the last rotation). */
+  readonly tokenIssuedAt: string;
+  readonly revokedAt: string | null;
+}
+
+/** A staff member as admins see it. */
+export interface StaffRecord {
+  readonly staffId: string;
+  readonly agencyId: string;
+  readonly name: string;
+  readonly roles: StaffRole[];
+  readonly registeredAt: string;
+  readonly tokenIssuedAt: string;
+  readonly revokedAt: string | null;
+}
 
 export interface Agency {
   readonly organId: string;
@@ -97,13 +146,48 @@ export function directoryView(db: () => Database) {
         .all(options.after ?? '', options.parentId ?? null, options.parentId ?? null, options.limit) as AgencyRow[];
       return rows.map(toAgency);
     },
+    getSystem(systemId: string): SystemRecord | null {
+      const r = statement(db(), 'SELECT * FROM systems WHERE system_id = ?').get(systemId) as Record<string, string | number | null> | undefined;
+      if (!r) return null;
+      return {
+        systemId: String(r.system_id), name: String(r.name), vendor: String(r.vendor), organIds: JSON.parse(String(r.organ_ids)) as string[],
+        requireValidSignature: r.require_valid_signature === 1, registeredAt: String(r.registered_at), tokenIssuedAt: String(r.token_issued_at),
+        revokedAt: r.revoked_at === null ? null : String(r.revoked_at),
+      };
+    },
+    getStaff(staffId: string): StaffRecord | null {
+      const r = statement(db(), 'SELECT * FROM staff WHERE staff_id = ?').get(staffId) as Record<string, string | number | null> | undefined;
+      if (!r) return null;
+      return {
+        staffId: String(r.staff_id), agencyId: String(r.agency_id), name: String(r.name), roles: JSON.parse(String(r.roles)) as StaffRole[],
+        registeredAt: String(r.registered_at), tokenIssuedAt: String(r.token_issued_at), revokedAt: r.revoked_at === null ? null : String(r.revoked_at),
+      };
+    },
+    /** Changes whenever a token may have stopped working (see `credentialsEpoch`). */
+    credentialsEpoch(): number {
+      return credentialsEpoch;
+    },
+    /**
+     * Whether a session opened at `openedAt` (ISO) by this principal may go on: not revoked, and
+     * no token issued since (a rotation ends the sessions opened with the token it replaced).
+     * The bootstrap admin and anonymous callers have nothing to revoke.
+     */
+    sessionValid(principal: Principal, openedAt: string): boolean {
+      if (principal.kind === 'admin' || principal.kind === 'public') return true;
+      const row = (principal.kind === 'system'
+        ? statement(db(), 'SELECT token_issued_at AS issued, revoked_at AS revoked FROM systems WHERE system_id = ?')
+        : statement(db(), 'SELECT token_issued_at AS issued, revoked_at AS revoked FROM staff WHERE staff_id = ?')
+      ).get(principal.id) as { issued: string; revoked: string | null } | undefined;
+      return row !== undefined && row.revoked === null && row.issued <= openedAt;
+    },
+    /** The principal of a token in use: not revoked, not rotated away. */
     principalByTokenHash(hash: string): Principal | null {
-      const system = statement(db(), 'SELECT system_id, organ_ids, require_valid_signature FROM systems WHERE token_hash = ?').get(hash) as
+      const system = statement(db(), 'SELECT system_id, organ_ids, require_valid_signature FROM systems WHERE token_hash = ? AND revoked_at IS NULL').get(hash) as
         | { system_id: string; organ_ids: string; require_valid_signature: number }
         | undefined;
       if (system)
         return { kind: 'system', id: system.system_id, organIds: JSON.parse(system.organ_ids) as string[], requireValidSignature: system.require_valid_signature === 1 };
-      const staff = statement(db(), 'SELECT staff_id, agency_id, roles FROM staff WHERE token_hash = ?').get(hash) as
+      const staff = statement(db(), 'SELECT staff_id, agency_id, roles FROM staff WHERE token_hash = ? AND revoked_at IS NULL').get(hash) as
         | { staff_id: string; agency_id: string; roles: string }
         | undefined;
       if (staff) return { kind: 'staff', id: staff.staff_id, agencyId: staff.agency_id, roles: JSON.parse(staff.roles) as StaffRole[] };
