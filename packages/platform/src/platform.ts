@@ -14,6 +14,7 @@ import {
   type Logger,
 } from '@lienthong/service-kit';
 import { directoryProjection, directoryView } from '@lienthong/directory';
+import { createSessionGuard } from './session-guard.js';
 import { adminTokenFor } from './admin-token.js';
 import { adminRoutes } from './admin-routes.js';
 import { auditRoutes } from './audit-routes.js';
@@ -63,6 +64,7 @@ export async function startPlatform(config: Config, factories: readonly ServiceM
     projections,
     aggregates,
     directory: undefined as never, // set below, once its read model runs
+    sessions: undefined as never, // set with the directory
     async projection(projection, feed) {
       if (projections.has(projection.name)) throw new Error(`projection ${projection.name} registered twice`);
       const runner = createProjectionRunner({ projection, store, dir: projectionsDir, logger: logger.child({ projection: projection.name }), ...(feed ? { feed } : {}) });
@@ -77,6 +79,8 @@ export async function startPlatform(config: Config, factories: readonly ServiceM
 
   const directoryRunner = await platform.projection(directoryProjection);
   (platform as { directory: Platform['directory'] }).directory = directoryView(() => directoryRunner.db());
+  const sessions = createSessionGuard(platform.directory, { logger: logger.child({ component: 'sessions' }) });
+  (platform as { sessions: Platform['sessions'] }).sessions = sessions;
 
   const adminToken = adminTokenFor(config.adminToken, config.dataDir, logger);
   const app = await createHttpApp({
@@ -85,7 +89,7 @@ export async function startPlatform(config: Config, factories: readonly ServiceM
     metrics,
     maxBodyBytes: config.maxBodyBytes,
     trustProxy: config.trustProxy,
-    auth: { adminToken, resolveToken: (hash) => platform.directory.principalByTokenHash(hash) },
+    auth: { adminToken, resolveToken: (hash) => platform.directory.principalByTokenHash(hash), credentialsEpoch: () => platform.directory.credentialsEpoch() },
     readiness: [
       { name: 'eventStore', check: () => rawStore.ping() },
       { name: 'bus', check: () => bus.ping() },
@@ -114,6 +118,7 @@ export async function startPlatform(config: Config, factories: readonly ServiceM
 
   closers.push(
     ...relays,
+    { name: 'sessions', close: async () => sessions.close() },
     ...modules.filter((m) => m.stop).map((m) => ({ name: m.name, close: () => m.stop!() })),
     ...[...projections.values()].map((r) => ({ name: `projection ${r.name}`, close: () => r.stop() })),
     { name: 'checkpoints', close: async () => checkpoints.close?.() },

@@ -4,6 +4,7 @@ import type { Bus, CheckpointStore } from '@lienthong/bus';
 import type { Projection, ProjectionFeed, ProjectionRunner } from '@lienthong/projections';
 import type { Config, Logger, Metrics, ReadinessCheck } from '@lienthong/service-kit';
 import type { DirectoryView } from '@lienthong/directory';
+import type { SessionGuard } from './session-guard.js';
 
 /** An aggregate type, for audit time travel: the streams it lives in and how to fold them. */
 export interface AggregateType {
@@ -39,6 +40,8 @@ export interface Platform {
   readonly bus: Bus;
   readonly checkpoints: CheckpointStore;
   readonly directory: DirectoryView;
+  /** Ends WebSockets whose credentials are revoked or rotated after they opened: `track` each one. */
+  readonly sessions: SessionGuard;
   /** Folder for this deployment's read models. */
   readonly projectionsDir: string;
   /** Starts a read model (store feed by default) and registers it for `/v1/admin/projections` and metrics. */

@@ -41,7 +41,7 @@ export const documentRoutingModule: ServiceModuleFactory = async (platform) => {
     maxBodyBytes: config.maxBodyBytes,
     verifyMaxBytes: VERIFY_MAX_BYTES,
   });
-  const deliveryStream = createDeliveryStream({ service, directory: platform.directory, logger: logger.child({ module: 'document-routing' }) });
+  const deliveryStream = createDeliveryStream({ service, directory: platform.directory, sessions: platform.sessions, logger: logger.child({ module: 'document-routing' }) });
   stream = deliveryStream;
   const reactor = createRevisionReactor({ store: platform.store, checkpoints: platform.checkpoints, logger: logger.child({ reactor: 'revisions' }) });
   return {

@@ -155,3 +155,20 @@ t.test('a socket that stops answering pings is dropped; one that answers stays',
   t.equal(code, 1006, 'terminated without a close frame');
   t.equal(alive.socket.readyState, WebSocket.OPEN);
 });
+
+t.test('revoking a staff member ends the boards they opened, by header or by ticket', async (t) => {
+  const { hub, ws } = await setUp(t);
+  const clerk = await hub.staff(A, ['clerk']);
+  const colleague = await hub.staff(A, ['clerk']);
+  const byHeader = asClient(t, await connect(ws, { authorization: clerk.authorization }));
+  const { ticket: tk } = (await ticket(hub, { authorization: clerk.authorization })).json();
+  const byTicket = asClient(t, await connect(`${ws}?ticket=${tk}`));
+  const other = asClient(t, await connect(ws, { authorization: colleague.authorization }));
+  await Promise.all([byHeader, byTicket, other].map((c) => c.next((m) => m.type === 'snapshot')));
+  t.equal((await hub.inject('POST', `/v1/admin/staff/${clerk.staffId}/revoke`, hub.admin, { reason: 'left the agency' })).statusCode, 200);
+  t.equal(await byHeader.closed, 1008, 'the socket opened with the bearer header is closed');
+  t.equal(await byTicket.closed, 1008, 'the socket opened with a ticket the staff member asked for is closed');
+  await new Promise((r) => setTimeout(r, 1200));
+  t.equal(other.socket.readyState, WebSocket.OPEN, 'a colleague keeps the board');
+  t.equal(await connect(ws, { authorization: clerk.authorization }), 401, 'and the revoked token opens nothing');
+});

@@ -138,14 +138,16 @@ t.test('unknown code and wrong PIN do the same work', async (t) => {
 t.test('tickets: single use, expiring, bounded', async (t) => {
   let now = 1_000;
   const store = createTicketStore({ ttlMs: 60_000, clock: () => now, max: 3 });
-  const a = store.issue({ agencyId: 'A', issuedTo: 'staff:1' });
+  const clerk = { kind: 'staff', id: '1', agencyId: 'A', roles: ['clerk'] } as const;
+  const admin = { kind: 'admin', id: 'admin' } as const;
+  const a = store.issue({ agencyId: 'A', principal: clerk });
   t.equal(a.expiresAt, new Date(61_000).toISOString());
-  t.strictSame(store.consume(a.ticket), { agencyId: 'A', issuedTo: 'staff:1' });
+  t.strictSame(store.consume(a.ticket), { agencyId: 'A', principal: clerk });
   t.equal(store.consume(a.ticket), null, 'second use refused');
-  const b = store.issue({ agencyId: 'A', issuedTo: 'admin' });
+  const b = store.issue({ agencyId: 'A', principal: admin });
   now += 60_000;
   t.equal(store.consume(b.ticket), null, 'expired');
-  for (let i = 0; i < 10; i++) store.issue({ agencyId: 'A', issuedTo: 'admin' });
+  for (let i = 0; i < 10; i++) store.issue({ agencyId: 'A', principal: admin });
   t.ok(store.size <= 3, 'bounded');
   t.equal(store.consume('not-a-ticket'), null);
 });

@@ -76,6 +76,7 @@ export function createStatusTrackerModule(options: StatusTrackerOptions = {}): S
           board,
           tickets,
           directory: platform.directory,
+          sessions: platform.sessions,
           snapshot: (agencyId: string) => boardSnapshot(agencyId, view.open(agencyId, snapshotLimit + 1), snapshotLimit, clock()),
         });
         await app.register(pageRoutes);

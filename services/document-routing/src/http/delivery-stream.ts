@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { DirectoryView } from '@lienthong/directory';
+import type { SessionGuard } from '@lienthong/platform';
 import { commandContext, isAppError, toAppError, type Logger } from '@lienthong/service-kit';
 import { organsOf, type DocumentService, type SystemPrincipal } from '../document-service.js';
 import type { DeliveryView } from '../projections/routing-projection.js';
@@ -31,7 +32,7 @@ const BACKLOG_PAGE = 500;
  * one as the read model records it. Acks come over the socket or HTTP; whatever is not acked is
  * pushed again on the next connection, since it is still pending.
  */
-export function createDeliveryStream(deps: { service: DocumentService; directory: DirectoryView; logger: Logger }) {
+export function createDeliveryStream(deps: { service: DocumentService; directory: DirectoryView; sessions: SessionGuard; logger: Logger }) {
   const { service } = deps;
   const byOrgan = new Map<string, Set<Connection>>();
   const sockets = new Set<WebSocket>();
@@ -56,7 +57,9 @@ export function createDeliveryStream(deps: { service: DocumentService; directory
       set.add(connection);
     }
     sockets.add(socket);
+    const untrack = deps.sessions.track({ principal, end: () => socket.close(1008, 'credentials revoked') });
     socket.on('close', () => {
+      untrack();
       sockets.delete(socket);
       for (const organ of organs) byOrgan.get(organ)?.delete(connection);
     });

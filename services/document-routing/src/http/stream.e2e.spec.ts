@@ -87,6 +87,22 @@ t.test('WebSocket delivery stream', async (t) => {
   await third.close();
   await bystander.close();
 
+  // revoking a system ends the sockets it has open; rotating a token ends those opened with the old one
+  const rotating = await hub.system(['H40.13']);
+  const opened = await connect(`${ws}/v1/stream`, rotating);
+  const closed = (s: Awaited<ReturnType<typeof connect>>) => new Promise<number>((resolve) => s.socket.once('close', (code) => resolve(code)));
+  const rotatedAway = closed(opened);
+  const rotated = await hub.app.inject({ method: 'POST', url: `/v1/admin/systems/${rotating.systemId}/token`, headers: hub.admin });
+  t.equal(await rotatedAway, 1008, 'the socket opened with the rotated-away token is closed (policy violation)');
+  const renewed = await connect(`${ws}/v1/stream`, { authorization: `Bearer ${rotated.json().token as string}` });
+  const revokedAway = closed(renewed);
+  const untouched = await connect(`${ws}/v1/stream`, other);
+  t.equal((await hub.app.inject({ method: 'POST', url: `/v1/admin/systems/${rotating.systemId}/revoke`, headers: hub.admin })).statusCode, 200);
+  t.equal(await revokedAway, 1008, 'a revoked system loses its open socket');
+  await new Promise((r) => setTimeout(r, 1200));
+  t.equal(untouched.socket.readyState, WebSocket.OPEN, 'other systems keep theirs');
+  await untouched.close();
+
   await t.rejects(connect(`${ws}/v1/stream?organId=H40.13`, recipient), /HTTP 403/, 'another organisation’s stream is refused before the upgrade');
   await t.rejects(connect(`${ws}/v1/stream`, { authorization: 'Bearer nope' }), /HTTP 401/);
 

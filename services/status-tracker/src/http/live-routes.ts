@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DirectoryView } from '@lienthong/directory';
-import { AppError, actorOf, forbidden, unprocessable, validationError, type Principal } from '@lienthong/service-kit';
+import type { SessionGuard } from '@lienthong/platform';
+import { AppError, forbidden, unprocessable, validationError, type Principal } from '@lienthong/service-kit';
 import type { LiveBoard } from '../live/live-board.js';
 import type { TicketStore } from '../live/tickets.js';
 
@@ -8,6 +9,7 @@ export interface LiveRoutesDeps {
   readonly board: LiveBoard;
   readonly tickets: TicketStore;
   readonly directory: DirectoryView;
+  readonly sessions: SessionGuard;
   /** The first message of a socket: the agency's open dossiers. */
   readonly snapshot: (agencyId: string) => unknown;
 }
@@ -35,7 +37,7 @@ export function boardAgencyOf(principal: Principal, asked: string | undefined, d
 
 /** `POST /v1/track/tickets` and the WebSocket `GET /v1/track/live`. */
 export async function liveRoutes(app: FastifyInstance, deps: LiveRoutesDeps): Promise<void> {
-  const agencyOfRequest = new WeakMap<FastifyRequest, string>();
+  const grantOfRequest = new WeakMap<FastifyRequest, { agencyId: string; principal: Principal }>();
 
   app.post<{ Body: { agencyId?: string } }>(
     '/v1/track/tickets',
@@ -49,7 +51,7 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRoutesDeps): Pr
     },
     async (request, reply) => {
       const agencyId = boardAgencyOf(request.principal, request.body?.agencyId, deps.directory);
-      const issued = deps.tickets.issue({ agencyId, issuedTo: actorOf(request.principal) });
+      const issued = deps.tickets.issue({ agencyId, principal: request.principal });
       return reply.code(201).header('cache-control', 'no-store').send({ ...issued, agencyId });
     },
   );
@@ -68,10 +70,10 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRoutesDeps): Pr
           if (!grant) throw new AppError('LT_UNAUTHENTICATED', 'unknown, used or expired ticket');
           if (agencyId !== undefined && deps.directory.resolveOrganId(agencyId) !== grant.agencyId)
             throw forbidden('the ticket is for another agency');
-          agencyOfRequest.set(request, grant.agencyId);
+          grantOfRequest.set(request, grant);
           return;
         }
-        agencyOfRequest.set(request, boardAgencyOf(request.principal, agencyId, deps.directory));
+        grantOfRequest.set(request, { agencyId: boardAgencyOf(request.principal, agencyId, deps.directory), principal: request.principal });
       },
       schema: {
         tags,
@@ -84,12 +86,14 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRoutesDeps): Pr
       },
     },
     (socket, request) => {
-      const agencyId = agencyOfRequest.get(request);
-      if (agencyId === undefined) {
+      const grant = grantOfRequest.get(request);
+      if (grant === undefined) {
         socket.close(1008, 'not authorised');
         return;
       }
-      deps.board.attach(socket, agencyId, () => deps.snapshot(agencyId));
+      const untrack = deps.sessions.track({ principal: grant.principal, end: () => socket.close(1008, 'credentials revoked') });
+      socket.once('close', untrack);
+      deps.board.attach(socket, grant.agencyId, () => deps.snapshot(grant.agencyId));
     },
   );
 }

@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Principal } from '@lienthong/service-kit';
 
 /** What a ticket lets its holder open: one board socket for one agency. */
 export interface TicketGrant {
   readonly agencyId: string;
-  /** Who asked for it (`staff:<id>` or `admin`), for the logs. */
-  readonly issuedTo: string;
+  /** Who asked for it: the socket is theirs (and ends when their credentials are revoked). */
+  readonly principal: Principal;
 }
 
 export interface TicketStore {
@@ -47,7 +48,7 @@ export function createTicketStore(options: { ttlMs: number; clock?: () => number
       const entry = tickets.get(key);
       tickets.delete(key);
       if (!entry || entry.expires <= now()) return null;
-      return { agencyId: entry.agencyId, issuedTo: entry.issuedTo };
+      return { agencyId: entry.agencyId, principal: entry.principal };
     },
     get size() {
       return tickets.size;
