@@ -10,6 +10,11 @@ export interface ParseOptions {
   /** Receives each attachment's decoded content as it streams by. */
   readonly attachments: AttachmentSink;
   readonly limits?: Partial<EdxmlLimits>;
+  /**
+   * Called once, before the first attachment reaches the sink, with `MessageHeader/From/OrganId`
+   * as read so far (null when absent): throwing refuses the message before anything is stored.
+   */
+  readonly beforeAttachments?: (sender: string | null) => void | Promise<void>;
 }
 
 /** Bytes are read in slices of this size so a large Buffer is handled like a stream. */
@@ -23,7 +28,7 @@ const SLICE = 64 * 1024;
  * Throws `EdxmlSyntaxError`, `EdxmlEncodingError`, `EdxmlRefusedError` or `EdxmlValidationError`.
  */
 export async function parseEdxml(input: Buffer | Uint8Array | string | Readable, options: ParseOptions): Promise<EdxmlMessage> {
-  const reader = new EdxmlReader(options.attachments, { ...defaultLimits, ...options.limits });
+  const reader = new EdxmlReader(options.attachments, { ...defaultLimits, ...options.limits }, options.beforeAttachments);
   try {
     if (typeof input === 'string') {
       for (let i = 0; i < input.length; i += SLICE) await reader.write(input.slice(i, i + SLICE));

@@ -214,3 +214,21 @@ t.test('the root must be edXML in the QCVN 102 namespace', async (t) => {
   const err = (await parse('<?xml version="1.0"?><root xmlns="urn:x"/>').catch((e: unknown) => e)) as EdxmlValidationError;
   t.match(err.issues, [{ path: 'root', message: /must be edXML/ }]);
 });
+
+t.test('beforeAttachments: the sender is known, and can be refused, before any attachment is stored', async (t) => {
+  const xml = fixture('edoc.edxml');
+  const seen: Array<string | null> = [];
+  const store = memoryAttachmentStore();
+  await parseEdxml(xml, { attachments: store, beforeAttachments: (sender) => void seen.push(sender) });
+  t.same(seen, ['002.00.20.H13'], 'called once, with MessageHeader/From/OrganId');
+  t.ok(store.blobs.size > 0);
+
+  const refusing = memoryAttachmentStore();
+  const refusal = new Error('not yours');
+  await t.rejects(parseEdxml(xml, { attachments: refusing, beforeAttachments: () => Promise.reject(refusal) }), refusal, 'the refusal is what parseEdxml throws');
+  t.equal(refusing.blobs.size, 0, 'nothing reached the sink');
+
+  const statusSeen: Array<string | null> = [];
+  await parseEdxml(fixture('status.edxml'), { attachments: memoryAttachmentStore(), beforeAttachments: (s) => void statusSeen.push(s) });
+  t.same(statusSeen, [], 'a message without attachments never calls it');
+});

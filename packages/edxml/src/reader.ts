@@ -94,9 +94,14 @@ export class EdxmlReader {
   private unprefixed = 0;
   private readonly warnings: string[] = [];
 
+  /** `MessageHeader/From/OrganId`, once its `From` has closed. */
+  private sender: string | null = null;
+  private senderChecked = false;
+
   constructor(
     private readonly sink: AttachmentSink,
     private readonly limits: EdxmlLimits = defaultLimits,
+    private readonly beforeAttachments?: (sender: string | null) => void | Promise<void>,
   ) {
     const sax = this.sax;
     sax.on('error', (err) => {
@@ -149,6 +154,8 @@ export class EdxmlReader {
   private onClose(tag: SaxesTagNS): void {
     const element = this.stack.pop();
     if (element && isContent(element)) this.actions.push({ kind: 'close', element });
+    else if (element?.local === 'From' && element.uri === EDXML_NS && this.stack.at(-1)?.local === 'MessageHeader')
+      this.sender = element.children.find((c) => c.local === 'OrganId')?.text.trim() || null;
     void tag;
   }
 
@@ -252,6 +259,10 @@ export class EdxmlReader {
     while (this.actions.length > 0) {
       const action = this.actions.shift()!;
       if (action.kind === 'open') {
+        if (!this.senderChecked) {
+          this.senderChecked = true;
+          await this.beforeAttachments?.(this.sender);
+        }
         this.decoder = new Base64StreamDecoder();
         this.writer = await this.sink.begin(action.meta);
         this.mode = 'raw';

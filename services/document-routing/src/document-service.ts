@@ -4,7 +4,7 @@ import type { EventStore, RecordedEvent } from '@lienthong/event-store';
 import type { BlobStore } from '@lienthong/blob-store';
 import type { DirectoryView } from '@lienthong/directory';
 import { handleCommand, type CommandContext } from '@lienthong/decider';
-import { AppError, notFound, parseWith, unprocessable, type Principal } from '@lienthong/service-kit';
+import { AppError, forbidden, notFound, parseWith, unprocessable, validationError, type Principal } from '@lienthong/service-kit';
 import {
   documentFromJson,
   renderEdxmlStream,
@@ -129,6 +129,21 @@ export function createDocumentService(deps: DocumentServiceDeps) {
     return principal.kind === 'admin' || (principal.kind === 'system' && view.isParty(row.documentId, principal.organIds));
   }
 
+  /**
+   * Refuses a message whose sender the caller does not act for before any attachment is stored,
+   * so that refused uploads cannot fill the blob store. The decider still makes the decision.
+   */
+  function senderGate(principal: SystemPrincipal): (sender: string | null) => void {
+    return (sender) => {
+      if (sender === null)
+        throw validationError('MessageHeader/From/OrganId must come before the attachments', [
+          { path: 'body/edXMLEnvelope/edXMLHeader/MessageHeader/From/OrganId', message: 'required before edXMLBody' },
+        ]);
+      const organId = directory.resolveOrganId(sender);
+      if (organId === null || !principal.organIds.includes(organId)) throw forbidden(`this system does not act for ${sender}`);
+    };
+  }
+
   const attachmentLink = (a: EdxmlDocument['attachments'][number]) => ({ ...a, url: `/v1/attachments/${a.sha256}` });
   const hubHop = (at: string): TraceHeader => ({ organId: deps.hubOrganId, timestamp: at });
 
@@ -142,7 +157,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
       let raw: Buffer | null = null;
       const format = body.kind === 'xml' ? 'edxml' : 'json';
       if (body.kind === 'xml') {
-        const parsed = await parseXmlBody(body.stream, { attachments: sink, maxBytes: deps.maxBodyBytes, keepUpTo: deps.verifyMaxBytes });
+        const parsed = await parseXmlBody(body.stream, { attachments: sink, maxBytes: deps.maxBodyBytes, keepUpTo: deps.verifyMaxBytes, beforeAttachments: senderGate(principal) });
         if (parsed.message.kind !== 'document')
           throw new AppError('LT_VALIDATION', 'this is a status message: post it to /v1/documents/{documentId}/status', {
             errors: [{ path: 'body/edXMLEnvelope/edXMLHeader/MessageHeader/StatusCode', message: 'a document has no StatusCode' }],
@@ -151,6 +166,8 @@ export function createDocumentService(deps: DocumentServiceDeps) {
         bodySha256 = parsed.digest.sha256;
         raw = parsed.digest.raw;
       } else {
+        const sender = jsonSender(body.value);
+        if (sender !== null) senderGate(principal)(sender); // a missing sender is the schema's 400, below
         document = await documentFromJson(body.value, { attachments: sink, stored: async (sha) => (await blobs.stat(sha)) ?? undefined }).catch((e: unknown) => {
           throw edxmlProblem(e);
         });
@@ -197,7 +214,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
       /** For a recall (13): the one recipient asked, or null for every recipient. */
       let addressee: string | null = null;
       if (body.kind === 'xml') {
-        const parsed = await parseXmlBody(body.stream, { attachments: sink, maxBytes: deps.maxBodyBytes, keepUpTo: 0 });
+        const parsed = await parseXmlBody(body.stream, { attachments: sink, maxBytes: deps.maxBodyBytes, keepUpTo: 0, beforeAttachments: senderGate(principal) });
         if (parsed.message.kind !== 'status')
           throw new AppError('LT_VALIDATION', 'this is a document, not a status message: post it to /v1/documents', {
             errors: [{ path: 'body/edXMLEnvelope/edXMLHeader/MessageHeader/StatusCode', message: 'required element is missing' }],
@@ -375,6 +392,12 @@ export function organsOf(principal: SystemPrincipal, organId: string | undefined
   const matching = principal.organIds.filter((o) => o === resolved);
   if (matching.length === 0) throw new AppError('LT_FORBIDDEN', `this system does not act for ${organId}`);
   return matching;
+}
+
+/** `header.from.organId` of a document's JSON form, if it has one there (the full check comes later). */
+function jsonSender(value: unknown): string | null {
+  const organId = (value as { header?: { from?: { organId?: unknown } } } | null)?.header?.from?.organId;
+  return typeof organId === 'string' ? organId : null;
 }
 
 /**

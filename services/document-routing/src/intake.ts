@@ -53,11 +53,11 @@ export function edxmlProblem(error: unknown): unknown {
 /** Parses a streamed edXML body, attachments going into the sink. */
 export async function parseXmlBody(
   body: AsyncIterable<Buffer | string>,
-  options: { attachments: AttachmentSink; maxBytes: number; keepUpTo: number },
+  options: { attachments: AttachmentSink; maxBytes: number; keepUpTo: number; beforeAttachments?: (sender: string | null) => void },
 ): Promise<{ message: EdxmlMessage; digest: BodyDigest }> {
   const metered = meter(body, options.maxBytes, options.keepUpTo);
   try {
-    const message = await parseEdxml(metered.stream, { attachments: options.attachments });
+    const message = await parseEdxml(metered.stream, { attachments: options.attachments, ...(options.beforeAttachments ? { beforeAttachments: options.beforeAttachments } : {}) });
     return { message, digest: metered.digest() };
   } catch (error) {
     throw edxmlProblem(error);

@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
 import { get, inbox, postJson, postXml, sampleDocument, sampleXml, startRoutingHub, type Auth } from '../test/helpers.js';
 import { signEdxml } from '../test/signing.js';
@@ -22,6 +25,24 @@ t.test('submission rules', async (t) => {
     t.equal(res.statusCode, 403);
     t.match(res.json(), { code: 'LT_FORBIDDEN', detail: /000\.00\.00\.H40/ });
     t.same(await inbox(hub, r12), []);
+  });
+
+  await t.test('a forged sender is refused before its attachments reach the blob store', async (t) => {
+    const blobFiles = () => readdirSync(join(hub.dataDir, 'blobs'), { recursive: true }).filter((f) => /[0-9a-f]{64}$/.test(String(f))).length;
+    const before = blobFiles();
+    const forged = await sampleXml(sampleDocument({ from: '000.00.00.H40', to: ['000.00.12.H40'], documentId: 'forged-2' }), [{ name: 'big.bin', bytes: randomBytes(20_000) }]);
+    const res = await postXml(hub, r12, forged);
+    t.equal(res.statusCode, 403, res.body);
+    t.equal(blobFiles(), before, 'no blob written for a refused sender');
+    const json = await postJson(hub, r12, '/v1/documents', {
+      header: { from: { organId: '000.00.00.H40' } },
+      attachments: [{ name: 'big.bin', contentType: 'application/octet-stream', content: randomBytes(20_000).toString('base64') }],
+    });
+    t.equal(json.statusCode, 403, 'the JSON form too, before its attachments are decoded');
+    t.equal(blobFiles(), before);
+    const genuine = await postXml(hub, sender, await sampleXml(sampleDocument({ from: '000.00.00.H40', to: ['000.00.12.H40'], documentId: 'genuine-2' }), [{ name: 'big.bin', bytes: randomBytes(20_000) }]));
+    t.equal(genuine.statusCode, 202, genuine.body);
+    t.equal(blobFiles(), before + 1, 'the genuine sender\'s attachment is stored');
   });
 
   await t.test('the sender may be written in its other form', async (t) => {
