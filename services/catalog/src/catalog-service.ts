@@ -1,7 +1,7 @@
 import type { EventStore, RecordedEvent } from '@lienthong/event-store';
 import { handleCommand, type CommandContext } from '@lienthong/decider';
 import { validateCalendarYear, type CalendarYearSource, type WorkingCalendar } from '@lienthong/calendar';
-import { AppError, notFound, parseWith } from '@lienthong/service-kit';
+import { AppError, notFound, parseWith, validationError } from '@lienthong/service-kit';
 import type { ProcedurePublished, ProcedureRecord } from './events.js';
 import { CatalogStreams } from './events.js';
 import { procedureDecider } from './domain/procedure-decider.js';
@@ -103,7 +103,7 @@ export function createCatalogService(deps: CatalogServiceDeps) {
     async putProcedure(code: string, body: unknown, context: CommandContext) {
       const { code: bodyCode, ...record } = parseWith(procedurePutSchema, body, 'body');
       if (bodyCode !== undefined && bodyCode !== code)
-        throw new AppError('LT_VALIDATION', `body code ${bodyCode} differs from the path's ${code}`, { errors: [{ path: 'body/code', message: `must be ${code} (the path) or absent` }] });
+        throw validationError(`body code ${bodyCode} differs from the path's ${code}`, [{ path: 'body/code', message: `must be ${code} (the path) or absent` }]);
       const { outcome, position } = await publish(code, record, context);
       if (position !== null) await waitFor(position);
       return { created: outcome === 'created', changed: outcome !== 'unchanged', procedure: await getProcedure(code) };
@@ -153,7 +153,7 @@ export function createCatalogService(deps: CatalogServiceDeps) {
       const result = validateCalendarYear(year, body);
       if (!result.success) {
         const errors = result.issues.map((i) => ({ path: `body/${i.path.replace(/\[(\d+)\]/g, '/$1')}`, message: i.value === undefined ? i.message : `${i.message} (${JSON.stringify(i.value)})` }));
-        throw new AppError('LT_VALIDATION', `invalid calendar year ${year}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, { errors });
+        throw validationError(`invalid calendar year ${year}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
       }
       const command = await handleCommand(store, calendarDecider, CatalogStreams.calendar(year), { type: 'SetCalendarYear', data: result.data }, context);
       const appended = command.appended.at(-1);
@@ -172,7 +172,7 @@ export function createCatalogService(deps: CatalogServiceDeps) {
         procedure = { code: input.code, version: inForce.procedure.version };
         days ??= inForce.procedure.processingDays;
       }
-      if (days === undefined) throw new AppError('LT_VALIDATION', 'give days or code', { errors: [{ path: 'querystring/days', message: 'is required without code' }] });
+      if (days === undefined) throw validationError('give days or code', [{ path: 'querystring/days', message: 'is required without code' }]);
       const dueAt = calendar.addWorkingDays(from, days);
       return { from: from.toISOString(), days, dueAt: dueAt.toISOString(), ...(procedure ? { procedure } : {}) };
     },

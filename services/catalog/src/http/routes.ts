@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { AppError, commandContext } from '@lienthong/service-kit';
+import { commandContext, validationError } from '@lienthong/service-kit';
 import { MAX_YEAR, MIN_YEAR } from '@lienthong/calendar';
 import { AgencyLevels, OnlineLevels, type AgencyLevel, type OnlineLevel } from '../events.js';
 import { PROCEDURE_CODE_MAX_LENGTH, PROCEDURE_CODE_PATTERN } from '../domain/procedure.js';
@@ -71,7 +71,7 @@ export async function catalogRoutes(app: FastifyInstance, deps: { service: Catal
     async (request) => {
       const { version, at } = request.query;
       if (version !== undefined && at !== undefined)
-        throw new AppError('LT_VALIDATION', 'give version or at, not both', { errors: [{ path: 'querystring/at', message: 'cannot be combined with version' }] });
+        throw validationError('give version or at, not both', [{ path: 'querystring/at', message: 'cannot be combined with version' }]);
       return service.getProcedure(request.params.code, { version, at: at === undefined ? undefined : new Date(at) });
     },
   );
@@ -176,9 +176,9 @@ function importRows(body: unknown): ImportRow[] {
   let rows: ImportRow[];
   if (typeof body === 'string') rows = decodeCsv(body);
   else if (Array.isArray(body)) rows = body.map((value: unknown, i) => ({ row: i + 1, value }));
-  else throw new AppError('LT_VALIDATION', 'the import body is a JSON array of procedures or a text/csv file', { errors: [{ path: 'body', message: 'must be an array' }] });
-  if (rows.length === 0) throw new AppError('LT_VALIDATION', 'the import has no rows', { errors: [{ path: 'body', message: 'must have at least one row' }] });
+  else throw validationError('the import body is a JSON array of procedures or a text/csv file', [{ path: 'body', message: 'must be an array' }]);
+  if (rows.length === 0) throw validationError('the import has no rows', [{ path: 'body', message: 'must have at least one row' }]);
   if (rows.length > MAX_IMPORT_ROWS)
-    throw new AppError('LT_VALIDATION', `the import has ${rows.length} rows; at most ${MAX_IMPORT_ROWS} at a time`, { errors: [{ path: 'body', message: `must have at most ${MAX_IMPORT_ROWS} rows` }] });
+    throw validationError(`the import has ${rows.length} rows; at most ${MAX_IMPORT_ROWS} at a time`, [{ path: 'body', message: `must have at most ${MAX_IMPORT_ROWS} rows` }]);
   return rows;
 }

@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import { AppError } from '@lienthong/service-kit';
+import { validationError } from '@lienthong/service-kit';
 
 /**
  * CSV form of a bulk import (RFC 4180: `,` separated, `"` quoted, UTF-8 with or without BOM).
@@ -43,17 +43,17 @@ export function decodeCsv(text: string): ImportRow[] {
     parsed = parse(text.replace(/\r\n?/g, '\n'), { bom: true, info: true, raw: true, skip_empty_lines: true, relax_column_count: true }) as unknown as Parsed[];
   } catch (error) {
     const e = error as Error & { lines?: number };
-    throw new AppError('LT_VALIDATION', `malformed CSV: ${e.message}`, { errors: [{ path: `line/${e.lines ?? 1}`, message: e.message }] });
+    throw validationError(`malformed CSV: ${e.message}`, [{ path: `line/${e.lines ?? 1}`, message: e.message }]);
   }
   const [header, ...records] = parsed;
-  if (!header) throw new AppError('LT_VALIDATION', 'empty CSV: the first line must name the columns', { errors: [{ path: 'line/1', message: 'no header' }] });
+  if (!header) throw validationError('empty CSV: the first line must name the columns', [{ path: 'line/1', message: 'no header' }]);
   const columns = header.record.map((name) => columnByKey.get(key(name)));
   const headerErrors = [
     ...header.record.flatMap((name, i) => (columns[i] === undefined ? [{ path: `line/1/${name}`, message: `unknown column "${name}"; columns are ${CSV_COLUMNS.join(', ')}` }] : [])),
     ...CSV_COLUMNS.filter((c) => columns.filter((x) => x === c).length > 1).map((c) => ({ path: `line/1/${c}`, message: `column ${c} appears more than once` })),
     ...(columns.includes('code') ? [] : [{ path: 'line/1/code', message: 'the code column is required' }]),
   ];
-  if (headerErrors.length > 0) throw new AppError('LT_VALIDATION', `invalid CSV header: ${headerErrors.map((e) => e.message).join('; ')}`, { errors: headerErrors });
+  if (headerErrors.length > 0) throw validationError(`invalid CSV header: ${headerErrors.map((e) => e.message).join('; ')}`, headerErrors);
 
   return records.map((r, index) => {
     // `info.lines` is the line the record ends on; its raw text also holds the blank lines skipped before it.
