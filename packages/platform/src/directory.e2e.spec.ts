@@ -68,6 +68,14 @@ t.test('directory: agencies, systems, staff, tokens, auth and problems', async (
   await app.inject({ method: 'POST', url: '/v1/admin/agencies', headers: { ...admin, ...json, 'x-correlation-id': 'trace-123' }, payload: { organId: 'H41', name: 'x' } });
   const [h41] = await hub.platform.store.readStream('agency-H41');
   t.equal(h41?.metadata.correlationId, 'trace-123');
+
+  // resolutions are remembered, unknown ones too, until an agency identifier appears
+  const directory = hub.platform.directory;
+  t.equal(directory.resolveOrganId('late.9'), null);
+  t.equal(directory.resolveOrganId('LATE.9'), null, 'asked twice: from memory');
+  await hub.agency('LATE.1', 'Registered later', ['late.9']);
+  t.equal(directory.resolveOrganId('late.9'), 'LATE.1', 'a new agency is resolved at once');
+  t.equal(directory.resolveOrganId('000.00.00.h40'), '000.00.00.H40');
 });
 
 t.test('operations: health, readiness, metrics, OpenAPI, body limit, restart', async (t) => {

@@ -10,6 +10,10 @@ import { organIdKey } from '../domain/organ-id.js';
  * Process-wide on purpose: these are rare, and a needless flush only costs a few lookups.
  */
 let credentialsEpoch = 0;
+/** Bumped when any agency identifier appears (or a read model is built): resolutions cached before are dropped. */
+let agencyEpoch = 0;
+/** Most identifier resolutions a view remembers (unknown ones included) before starting over. */
+const MAX_RESOLVED = 10_000;
 
 /** Agencies, their identifiers, systems and staff, and the token hashes that authenticate them. */
 export const directoryProjection: Projection = {
@@ -28,6 +32,7 @@ export const directoryProjection: Projection = {
         token_hash TEXT NOT NULL UNIQUE, registered_at TEXT NOT NULL, token_issued_at TEXT NOT NULL, revoked_at TEXT);
       CREATE INDEX staff_agency ON staff(agency_id);`);
     credentialsEpoch++;
+    agencyEpoch++;
   },
   apply(db: Database, recorded: RecordedEvent) {
     const event = { type: recorded.type, data: recorded.data } as DirectoryEvent;
@@ -38,6 +43,7 @@ export const directoryProjection: Projection = {
         db.prepare('INSERT INTO agencies VALUES (?, ?, ?, ?, ?, ?, ?)').run(d.organId, d.name, d.level, d.parentId, JSON.stringify(d.altIds), d.form, at);
         const ids = db.prepare('INSERT OR REPLACE INTO agency_ids VALUES (?, ?)');
         for (const id of [d.organId, ...d.altIds]) ids.run(organIdKey(id), d.organId);
+        agencyEpoch++;
         return;
       }
       case 'SystemRegistered': {
@@ -128,11 +134,24 @@ const toAgency = (r: AgencyRow): Agency => ({
 
 /** Queries over the directory read model; `db` is asked for each call because a rebuild swaps it. */
 export function directoryView(db: () => Database) {
+  // Every document names several organisations: resolutions are remembered until an agency
+  // identifier appears anywhere (agencies are never removed and their ids never change).
+  const resolved = new Map<string, string | null>();
+  let resolvedAt = agencyEpoch;
   return {
     /** The agency's own organId for any of its identifiers, or null. */
     resolveOrganId(id: string): string | null {
-      const row = statement(db(), 'SELECT organ_id FROM agency_ids WHERE id_key = ?').get(organIdKey(id)) as { organ_id: string } | undefined;
-      return row?.organ_id ?? null;
+      if (resolvedAt !== agencyEpoch || resolved.size >= MAX_RESOLVED) {
+        resolved.clear();
+        resolvedAt = agencyEpoch;
+      }
+      const key = organIdKey(id);
+      const known = resolved.get(key);
+      if (known !== undefined) return known;
+      const row = statement(db(), 'SELECT organ_id FROM agency_ids WHERE id_key = ?').get(key) as { organ_id: string } | undefined;
+      const organId = row?.organ_id ?? null;
+      resolved.set(key, organId);
+      return organId;
     },
     getAgency(id: string): Agency | null {
       const row = statement(db(), 'SELECT a.* FROM agency_ids i JOIN agencies a ON a.organ_id = i.organ_id WHERE i.id_key = ?')
