@@ -192,7 +192,7 @@ const show = (values: readonly number[]): string => values.map((v) => Math.round
 export default async function eventStoreBench(ctx: BenchContext): Promise<BenchReport> {
   const sizes: Sizes = ctx.quick
     ? { concurrentSeconds: 0.5, concurrentRounds: 1, appends: 20, batchRounds: 1, readRounds: 1 }
-    : { concurrentSeconds: 1.5, concurrentRounds: 3, appends: 100, batchRounds: 5, readRounds: 3 };
+    : { concurrentSeconds: 1.5, concurrentRounds: 3, appends: 200, batchRounds: 9, readRounds: 3 };
   const metrics: Record<string, Metric> = {};
   const baseline: Record<string, Metric> = {};
   const ratios: Record<string, number> = {};

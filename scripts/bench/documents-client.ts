@@ -1,0 +1,108 @@
+/**
+ * Child process of `documents.bench.ts`: the vendor systems. It sends the 8 KB packages with
+ * autocannon and runs the two recipients' WebSocket clients, which ack every delivery, so that
+ * none of the clients' work lands on the hub's process (vendor systems are other machines).
+ * Parent → child: {type:'acks', url, tokens}, {type:'fire', options, authorization}, {type:'count'};
+ * child → parent: {type:'acks'}, {type:'fired', result}, {type:'count', done}.
+ */
+import { randomBytes } from 'node:crypto';
+import autocannon from 'autocannon';
+import WebSocket from 'ws';
+import { memoryAttachmentStore, renderEdxml } from '../../packages/edxml/src/index.js';
+
+export const SENDER = '000.00.00.H40';
+export const RECIPIENTS = ['000.00.12.H40', '000.00.13.H40'];
+
+/** An 8 KB package whose DocumentId and first attachment bytes vary per request. */
+export async function bodyFactory(): Promise<(i: number) => string> {
+  const store = memoryAttachmentStore();
+  // 12 leading bytes = 16 base64 characters that are replaced per document
+  const content = Buffer.concat([Buffer.alloc(12, 32), randomBytes(4000)]);
+  const xml = await renderEdxml(
+    {
+      header: {
+        from: { organId: SENDER, organName: 'Ủy ban nhân dân tỉnh' },
+        to: RECIPIENTS.map((organId) => ({ organId, organName: `Sở ${organId}` })),
+        documentId: 'BENCHDOCID',
+        code: { codeNumber: '123', codeNotation: 'UBND-VP' },
+        promulgationInfo: { place: 'Hà Nội', promulgationDate: '2026-01-15' },
+        documentType: { type: 1, typeName: 'Công văn' },
+        subject: 'Về việc triển khai liên thông văn bản điện tử giữa các cơ quan nhà nước',
+        content: 'Nội dung công văn '.repeat(10),
+        signerInfo: { position: 'Chánh Văn phòng', fullName: 'Nguyễn Văn A' },
+        toPlaces: ['Các sở, ban, ngành'],
+        otherInfo: { priority: 0, appendixes: [] },
+        responseFor: [],
+      },
+      traceHeaders: [{ organId: SENDER, timestamp: '2026-01-15T08:00:00+07:00' }],
+      attachments: [{ contentId: 'cid:1', name: 'cong-van.pdf', contentType: 'application/pdf', ...store.put(content) }],
+      variant: { namespaceStyle: 'prefixed', timestampFormat: 'yyyy/MM/dd', soapEnvelope: false },
+    },
+    { attachments: store },
+  );
+  const blank = Buffer.alloc(12, 32).toString('base64');
+  const [head, tail] = xml.split(`<edXML:ContentTransferEncoded>${blank}`);
+  if (tail === undefined) throw new Error('bench body template broken');
+  const run = randomBytes(4).toString('hex');
+  return (i) => {
+    const id = `${run}-${i}`;
+    const lead = process.env.BENCH_SAME_ATTACHMENT === '1' ? blank : Buffer.from(id.padEnd(12).slice(0, 12)).toString('base64');
+    return `${head!.replace('BENCHDOCID', id)}<edXML:ContentTransferEncoded>${lead}${tail}`;
+  };
+}
+
+/** The fields of an autocannon result the parent reads. */
+export interface FireResult {
+  readonly ok: number;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+const acked = new Map<string, number>();
+const sockets: WebSocket[] = [];
+
+/** A recipient system that acks every delivery over its stream. */
+async function ackingClient(url: string, authorization: string): Promise<void> {
+  const socket = new WebSocket(url, { headers: { authorization } });
+  socket.on('message', (raw) => {
+    const m = JSON.parse(raw.toString()) as { type: string; delivery?: { deliveryId: string; documentId: string } };
+    if (m.type === 'delivery' && m.delivery) {
+      socket.send(JSON.stringify({ type: 'ack', deliveryId: m.delivery.deliveryId }));
+      acked.set(m.delivery.documentId, (acked.get(m.delivery.documentId) ?? 0) + 1);
+    }
+  });
+  await new Promise((resolve, reject) => (socket.once('open', resolve), socket.once('error', reject)));
+  sockets.push(socket);
+}
+
+// Only when forked as the clients (the bench imports this file for its constants and types).
+if (process.env.LT_BENCH_CLIENT === '1' && process.send) {
+  const makeBody = await bodyFactory();
+  let n = 0;
+  process.on('message', (message: { type: string; url?: string; tokens?: string[]; options?: autocannon.Options; authorization?: string }) => {
+    if (message.type === 'acks') {
+      void Promise.all(message.tokens!.map((tk) => ackingClient(message.url!, `Bearer ${tk}`))).then(() => process.send!({ type: 'acks' }));
+    } else if (message.type === 'fire') {
+      const request = {
+        method: 'POST' as const,
+        path: '/v1/documents',
+        headers: { authorization: message.authorization!, 'content-type': 'application/xml' },
+        setupRequest: (req: autocannon.Request) => ({ ...req, body: makeBody(n++) }),
+      };
+      autocannon({ ...message.options!, requests: [request] }, (err, r) => {
+        if (err) throw err;
+        const result: FireResult = { ok: r['2xx'], non2xx: r.non2xx, errors: r.errors, p50: r.latency.p50, p99: r.latency.p99 };
+        process.send!({ type: 'fired', result });
+      });
+    } else if (message.type === 'count') {
+      process.send!({ type: 'count', done: [...acked.values()].filter((v) => v >= RECIPIENTS.length).length });
+    } else if (message.type === 'exit') {
+      for (const s of sockets) s.close();
+      process.exit(0);
+    }
+  });
+  process.on('disconnect', () => process.exit(0));
+  process.send({ type: 'ready', bodyBytes: Buffer.byteLength(makeBody(-1)) });
+}
