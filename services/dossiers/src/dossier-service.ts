@@ -144,16 +144,14 @@ export function createDossierService(deps: DossierServiceDeps) {
 
   return {
     async receive(input: ReceiveInput, principal: Principal, context: Context) {
-      const actor = actorOfPrincipal(principal);
+      const principalActor = actorOfPrincipal(principal);
       const now = clock();
-      // 1. validate what the catalog and the directory know, before a code is spent
+      // 1. facts from the directory and the catalog, and the receipt rules: all before a code is spent
       const receivedAt = input.receivedAt === undefined ? now : new Date(input.receivedAt);
-      if (receivedAt.getTime() > now.getTime())
-        throw new AppError('LT_VALIDATION', 'receivedAt is in the future', { errors: [{ path: '/receivedAt', message: 'must not be in the future' }] });
       const agencyId = resolveAgency(input.agencyId, 'agencyId');
-      if (actor.kind === 'staff' && directory.resolveOrganId(actor.agencyId) !== agencyId)
-        throw new AppError('LT_FORBIDDEN', `staff of ${actor.agencyId} cannot receive dossiers for ${agencyId}`);
-      assertMayReceive(actor);
+      // Staff are compared by organId: the principal may carry another identifier of the agency.
+      const actor: Actor = principalActor.kind === 'staff' ? { ...principalActor, agencyId: directory.resolveOrganId(principalActor.agencyId) ?? principalActor.agencyId } : principalActor;
+      assertMayReceive({ actor, agencyId, receivedAt: receivedAt.toISOString(), at: now.toISOString() });
       const lookup = catalog.procedureAt(input.procedureCode, receivedAt);
       if (!lookup.found) throw unprocessable(`${lookup.reason} procedure ${input.procedureCode} at ${receivedAt.toISOString()}`, { procedureCode: input.procedureCode });
       // 2. the code, from the agency-day sequence stream
@@ -177,7 +175,7 @@ export function createDossierService(deps: DossierServiceDeps) {
             maskedName: maskName(input.applicant.name),
             applicantSealed: seal(keys.applicant, dossierCode, input.applicant),
             components: normaliseComponents(input.components),
-            actor: actor.kind === 'staff' ? { ...actor, agencyId } : actor,
+            actor,
             at: now.toISOString(),
           },
         },

@@ -143,10 +143,15 @@ t.test('receipt validation: procedure, agency, receivedAt, body', async (t) => {
   t.equal(beforeRetirement.statusCode, 201, 'in force on the (postal) receipt date');
   t.equal(beforeRetirement.json().dossierCode, `${A}-260227-0001`, 'the code carries the receipt date');
   t.equal((await post({ ...body, agencyId: 'H00.nowhere' })).statusCode, 422, 'unknown agency');
-  t.equal((await post({ ...body, agencyId: B })).statusCode, 403, 'another agency');
+  const another = await post({ ...body, agencyId: B });
+  t.equal(another.statusCode, 403, 'another agency');
+  t.match(another.json().detail, `cannot receive dossiers for ${B}`);
   const future = await post({ ...body, receivedAt: '2026-03-09T02:00:00Z' });
   t.equal(future.statusCode, 400);
   t.match(JSON.stringify(future.json().errors), /receivedAt/);
+  // refused receipts spent no number of the day's sequences
+  const clerkB = await hub.staff(B, ['clerk']);
+  t.equal((await post({ ...body, agencyId: B }, clerkB)).json().dossierCode, `${B}-260309-0001`, 'B today: still 0001');
   const malformed = await post({ agencyId: A, applicant: {}, channel: 'fax' });
   t.equal(malformed.statusCode, 400);
   const paths = JSON.stringify(malformed.json().errors);
@@ -170,6 +175,7 @@ t.test('receipt validation: procedure, agency, receivedAt, body', async (t) => {
   // Fri 27/2 09:00 + 1 day = Mon 2/3 09:00 (nothing changes there); now one after Mon 9/3:
   await hub.publishProcedure('1.000002', 1);
   const overHoliday = (await post({ ...body, procedureCode: '1.000002' })).json();
+  t.equal(overHoliday.dossierCode, `${A}-260309-0001`, 'A today: the future receipt spent no number');
   t.equal(overHoliday.dueAt, '2026-03-11T01:00:00.000Z', 'Tuesday 10/3 is a holiday now: due Wednesday 08:00');
 });
 

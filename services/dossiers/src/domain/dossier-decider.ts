@@ -1,7 +1,7 @@
-import { AppError, type StaffRole } from '@lienthong/service-kit';
+import { AppError, forbidden, validationError, type StaffRole } from '@lienthong/service-kit';
 import { assertNever, type Decider } from '@lienthong/decider';
 import type { WorkingCalendar } from '@lienthong/calendar';
-import type { DossierCommand, PerformAction } from './commands.js';
+import type { DossierCommand, PerformAction, ReceiveDossier } from './commands.js';
 import type { DossierComponent, DossierEvent, DossierSnapshot } from './events.js';
 import { actionsIn, ruleFor, type Actor, type DossierAction } from './rules.js';
 import { STATUS_CODES, isResolved, type DossierStatus } from './status.js';
@@ -52,9 +52,20 @@ export function allowedActions(state: DossierState, actor: Actor): DossierAction
 
 const RECEIVE_ROLES: readonly StaffRole[] = ['clerk'];
 
-/** Receipt needs a clerk (admins act in every role); the service checks it before spending a code, `decide` again. */
-export function assertMayReceive(actor: Actor): void {
-  if (actor.kind === 'staff' && !actor.roles.some((r) => RECEIVE_ROLES.includes(r))) throw new AppError('LT_FORBIDDEN', 'receiving a dossier needs role clerk');
+/** What a receipt is judged on; `actor.agencyId` is the staff member's agency as the directory resolves it now. */
+export type ReceiptFacts = Pick<ReceiveDossier['data'], 'actor' | 'agencyId' | 'receivedAt' | 'at'>;
+
+/**
+ * The receipt rules: received no later than now, by a clerk of the receiving agency (admins
+ * anywhere, in every role). `decide` owns them; the service also runs them before it spends a
+ * number of the agency-day code sequence, so that a refused receipt leaves no gap in it.
+ */
+export function assertMayReceive(facts: ReceiptFacts): void {
+  const { actor, agencyId } = facts;
+  if (Date.parse(facts.receivedAt) > Date.parse(facts.at)) throw validationError('receivedAt is in the future', [{ path: '/receivedAt', message: 'must not be in the future' }]);
+  if (actor.kind === 'admin') return;
+  if (actor.agencyId !== agencyId) throw forbidden(`staff of ${actor.agencyId} cannot receive dossiers for ${agencyId}`);
+  if (!actor.roles.some((r) => RECEIVE_ROLES.includes(r))) throw forbidden('receiving a dossier needs role clerk');
 }
 
 /** Refusal of an action: 409 when the status forbids it, 403 when the status allows it for other roles. */
@@ -160,10 +171,7 @@ export function createDossierDecider(deps: DossierDeciderDeps): Decider<DossierS
         case 'ReceiveDossier': {
           const d = command.data;
           if (state.received) throw new AppError('LT_DUPLICATE', `dossier ${state.dossierCode} already exists`);
-          if (d.actor.kind === 'staff' && d.actor.agencyId !== d.agencyId)
-            throw new AppError('LT_FORBIDDEN', `staff of ${d.actor.agencyId} cannot receive dossiers for ${d.agencyId}`);
-          assertMayReceive(d.actor);
-          if (Date.parse(d.receivedAt) > Date.parse(d.at)) throw new AppError('LT_VALIDATION', 'receivedAt is in the future', { errors: [{ path: '/receivedAt', message: 'must not be in the future' }] });
+          assertMayReceive(d);
           const dueAt = deps.calendar().addWorkingDays(new Date(d.receivedAt), d.procedure.processingDays).toISOString();
           return [
             {

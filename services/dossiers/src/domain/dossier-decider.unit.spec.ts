@@ -184,9 +184,21 @@ t.test('receipt: status 1 whatever the channel, due date from working days, rece
     const [e] = decider.decide(receive(channel, RECEIVED_AT), decider.initialState());
     t.match(e, { type: 'DossierReceived', data: { status: 'new', statusCode: 1, channel, receivedAt: RECEIVED_AT, dueAt: DUE, legalDueAt: DUE, overdue: false } });
   }
-  spec(decider).given([]).when(receive('counter', '2026-03-10T01:00:01.000Z')).thenThrows(t, { code: 'LT_VALIDATION' });
-  spec(decider).given([]).when(receive('counter', RECEIVED_AT, staff(['officer']))).thenThrows(t, { code: 'LT_FORBIDDEN' });
-  spec(decider).given([]).when(receive('counter', RECEIVED_AT, staff(['clerk'], 'H99'))).thenThrows(t, { code: 'LT_FORBIDDEN' });
+  t.equal(decider.decide(receive('counter', NOW), decider.initialState())[0]?.type, 'DossierReceived', 'received at the very moment of the decision');
+  spec(decider)
+    .given([])
+    .when(receive('counter', '2026-03-10T01:00:01.000Z'))
+    .thenThrows(t, { code: 'LT_VALIDATION', message: 'receivedAt is in the future', errors: [{ path: '/receivedAt', message: 'must not be in the future' }] }, 'a second after now: 400 naming receivedAt');
+  spec(decider).given([]).when(receive('counter', RECEIVED_AT, staff(['officer']))).thenThrows(t, { code: 'LT_FORBIDDEN', message: 'receiving a dossier needs role clerk' });
+  spec(decider)
+    .given([])
+    .when(receive('counter', RECEIVED_AT, staff(['clerk'], 'H99')))
+    .thenThrows(t, { code: 'LT_FORBIDDEN', message: `staff of H99 cannot receive dossiers for ${AGENCY}` }, 'a clerk of another agency: 403');
+  spec(decider)
+    .given([])
+    .when(receive('counter', '2026-03-10T01:00:01.000Z', staff(['officer'], 'H99')))
+    .thenThrows(t, { code: 'LT_VALIDATION' }, 'the date is judged first, as over HTTP');
+  t.equal(decider.decide(receive('counter', RECEIVED_AT, { kind: 'admin' }), decider.initialState())[0]?.data.agencyId, AGENCY, 'admins receive for any agency');
   spec(decider).given([received]).when(receive('counter', RECEIVED_AT)).thenThrows(t, { code: 'LT_DUPLICATE' });
 });
 
