@@ -2,5 +2,6 @@ export type { AggregateType, Platform, ServiceModule, ServiceModuleFactory } fro
 export type { RunningHub, StartOptions } from './platform.js';
 export { startPlatform } from './platform.js';
 export { directoryModule } from './directory-module.js';
-export type { GuardedSession, SessionGuard } from './session-guard.js';
+export type { ClosableSocket, GuardedSession, SessionGuard } from './session-guard.js';
+export { endSocket } from './session-guard.js';
 export * as audit from './audit/index.js';

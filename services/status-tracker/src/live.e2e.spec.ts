@@ -165,10 +165,35 @@ t.test('revoking a staff member ends the boards they opened, by header or by tic
   const byTicket = asClient(t, await connect(`${ws}?ticket=${tk}`));
   const other = asClient(t, await connect(ws, { authorization: colleague.authorization }));
   await Promise.all([byHeader, byTicket, other].map((c) => c.next((m) => m.type === 'snapshot')));
+  const { ticket: unused } = (await ticket(hub, { authorization: clerk.authorization })).json();
   t.equal((await hub.inject('POST', `/v1/admin/staff/${clerk.staffId}/revoke`, hub.admin, { reason: 'left the agency' })).statusCode, 200);
+  t.equal(await connect(`${ws}?ticket=${unused}`), 401, 'a ticket issued before the revocation opens nothing after it');
   t.equal(await byHeader.closed, 1008, 'the socket opened with the bearer header is closed');
   t.equal(await byTicket.closed, 1008, 'the socket opened with a ticket the staff member asked for is closed');
   await new Promise((r) => setTimeout(r, 1200));
   t.equal(other.socket.readyState, WebSocket.OPEN, 'a colleague keeps the board');
   t.equal(await connect(ws, { authorization: clerk.authorization }), 401, 'and the revoked token opens nothing');
+});
+
+t.test('rotating a staff token ends what the old token opened, tickets included, and nothing else', async (t) => {
+  const { hub, ws } = await setUp(t);
+  const clerk = await hub.staff(A, ['clerk']);
+  const { ticket: early } = (await ticket(hub, { authorization: clerk.authorization })).json();
+  const old = asClient(t, await connect(ws, { authorization: clerk.authorization }));
+  await old.next((m) => m.type === 'snapshot');
+  const rotated = await hub.inject('POST', `/v1/admin/staff/${clerk.staffId}/token`, hub.admin);
+  t.equal(rotated.statusCode, 201);
+  const fresh = { authorization: `Bearer ${rotated.json().token as string}` };
+  t.equal(await old.closed, 1008, 'the socket of the old token is closed');
+  t.equal(await connect(`${ws}?ticket=${early}`), 401, 'a ticket asked for with the old token is refused');
+  const renewed = asClient(t, await connect(ws, fresh));
+  await renewed.next((m) => m.type === 'snapshot');
+  const { ticket: late } = (await ticket(hub, fresh)).json();
+  const byTicket = asClient(t, await connect(`${ws}?ticket=${late}`));
+  await byTicket.next((m) => m.type === 'snapshot');
+  await hub.agency('000.00.99.H40'); // an unrelated directory change: a sweep, which must keep both
+  await hub.inject('POST', `/v1/admin/staff/${(await hub.staff(A, ['clerk'])).staffId}/revoke`, hub.admin);
+  await new Promise((r) => setTimeout(r, 1300));
+  t.equal(renewed.socket.readyState, WebSocket.OPEN, 'the new token keeps its board');
+  t.equal(byTicket.socket.readyState, WebSocket.OPEN);
 });

@@ -138,9 +138,19 @@ export function directoryView(db: () => Database) {
   // identifier appears anywhere (agencies are never removed and their ids never change).
   const resolved = new Map<string, string | null>();
   let resolvedAt = agencyEpoch;
+  // A rebuild swaps the file in after it has applied events the old one never saw: whatever was
+  // remembered from the old file is dropped then, as when an event is applied.
+  let seen = db();
+  const noticeSwap = (): void => {
+    if (db() === seen) return;
+    seen = db();
+    credentialsEpoch++;
+    agencyEpoch++;
+  };
   return {
     /** The agency's own organId for any of its identifiers, or null. */
     resolveOrganId(id: string): string | null {
+      noticeSwap();
       if (resolvedAt !== agencyEpoch || resolved.size >= MAX_RESOLVED) {
         resolved.clear();
         resolvedAt = agencyEpoch;
@@ -184,20 +194,22 @@ export function directoryView(db: () => Database) {
     },
     /** Changes whenever a token may have stopped working (see `credentialsEpoch`). */
     credentialsEpoch(): number {
+      noticeSwap();
       return credentialsEpoch;
     },
     /**
-     * Whether a session opened at `openedAt` (ISO) by this principal may go on: not revoked, and
-     * no token issued since (a rotation ends the sessions opened with the token it replaced).
-     * The bootstrap admin and anonymous callers have nothing to revoke.
+     * Whether a long-lived session of this principal (a WebSocket, a board ticket) may go on: the
+     * token it authenticated with is still the holder's current one and not revoked. Compares the
+     * credential itself, so no clock is involved. The bootstrap admin and anonymous callers have
+     * nothing to revoke; a principal without a credential is checked for revocation only.
      */
-    sessionValid(principal: Principal, openedAt: string): boolean {
+    sessionValid(principal: Principal): boolean {
       if (principal.kind === 'admin' || principal.kind === 'public') return true;
       const row = (principal.kind === 'system'
-        ? statement(db(), 'SELECT token_issued_at AS issued, revoked_at AS revoked FROM systems WHERE system_id = ?')
-        : statement(db(), 'SELECT token_issued_at AS issued, revoked_at AS revoked FROM staff WHERE staff_id = ?')
-      ).get(principal.id) as { issued: string; revoked: string | null } | undefined;
-      return row !== undefined && row.revoked === null && row.issued <= openedAt;
+        ? statement(db(), 'SELECT token_hash AS current, revoked_at AS revoked FROM systems WHERE system_id = ?')
+        : statement(db(), 'SELECT token_hash AS current, revoked_at AS revoked FROM staff WHERE staff_id = ?')
+      ).get(principal.id) as { current: string; revoked: string | null } | undefined;
+      return row !== undefined && row.revoked === null && (principal.credential === undefined || principal.credential === row.current);
     },
     /** The principal of a token in use: not revoked, not rotated away. */
     principalByTokenHash(hash: string): Principal | null {
@@ -205,11 +217,11 @@ export function directoryView(db: () => Database) {
         | { system_id: string; organ_ids: string; require_valid_signature: number }
         | undefined;
       if (system)
-        return { kind: 'system', id: system.system_id, organIds: JSON.parse(system.organ_ids) as string[], requireValidSignature: system.require_valid_signature === 1 };
+        return { kind: 'system', id: system.system_id, organIds: JSON.parse(system.organ_ids) as string[], requireValidSignature: system.require_valid_signature === 1, credential: hash };
       const staff = statement(db(), 'SELECT staff_id, agency_id, roles FROM staff WHERE token_hash = ? AND revoked_at IS NULL').get(hash) as
         | { staff_id: string; agency_id: string; roles: string }
         | undefined;
-      if (staff) return { kind: 'staff', id: staff.staff_id, agencyId: staff.agency_id, roles: JSON.parse(staff.roles) as StaffRole[] };
+      if (staff) return { kind: 'staff', id: staff.staff_id, agencyId: staff.agency_id, roles: JSON.parse(staff.roles) as StaffRole[], credential: hash };
       return null;
     },
   };

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { DirectoryView } from '@lienthong/directory';
-import type { SessionGuard } from '@lienthong/platform';
+import { endSocket, type SessionGuard } from '@lienthong/platform';
 import { commandContext, isAppError, toAppError, type Logger } from '@lienthong/service-kit';
 import { organsOf, type DocumentService, type SystemPrincipal } from '../document-service.js';
 import type { DeliveryView } from '../projections/routing-projection.js';
@@ -57,7 +57,7 @@ export function createDeliveryStream(deps: { service: DocumentService; directory
       set.add(connection);
     }
     sockets.add(socket);
-    const untrack = deps.sessions.track({ principal, end: () => socket.close(1008, 'credentials revoked') });
+    const untrack = deps.sessions.track({ principal, end: () => endSocket(socket) });
     socket.on('close', () => {
       untrack();
       sockets.delete(socket);
@@ -65,6 +65,8 @@ export function createDeliveryStream(deps: { service: DocumentService; directory
     });
     // 2. acks over the socket
     socket.on('message', (raw) => {
+      // a socket being closed (its credentials revoked) acts no more
+      if (socket.readyState !== socket.OPEN) return;
       let message: { type?: unknown; deliveryId?: unknown };
       try {
         message = JSON.parse(raw.toString()) as typeof message;

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DirectoryView } from '@lienthong/directory';
-import type { SessionGuard } from '@lienthong/platform';
+import { endSocket, type SessionGuard } from '@lienthong/platform';
 import { AppError, forbidden, unprocessable, validationError, type Principal } from '@lienthong/service-kit';
 import type { LiveBoard } from '../live/live-board.js';
 import type { TicketStore } from '../live/tickets.js';
@@ -68,6 +68,8 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRoutesDeps): Pr
         if (ticket !== undefined) {
           const grant = deps.tickets.consume(ticket);
           if (!grant) throw new AppError('LT_UNAUTHENTICATED', 'unknown, used or expired ticket');
+          // the ticket is only as good as the token it was asked with
+          if (!deps.directory.sessionValid(grant.principal)) throw new AppError('LT_UNAUTHENTICATED', 'the credentials this ticket was issued to are revoked or rotated');
           if (agencyId !== undefined && deps.directory.resolveOrganId(agencyId) !== grant.agencyId)
             throw forbidden('the ticket is for another agency');
           grantOfRequest.set(request, grant);
@@ -91,7 +93,7 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRoutesDeps): Pr
         socket.close(1008, 'not authorised');
         return;
       }
-      const untrack = deps.sessions.track({ principal: grant.principal, end: () => socket.close(1008, 'credentials revoked') });
+      const untrack = deps.sessions.track({ principal: grant.principal, end: () => endSocket(socket) });
       socket.once('close', untrack);
       deps.board.attach(socket, grant.agencyId, () => deps.snapshot(grant.agencyId));
     },
