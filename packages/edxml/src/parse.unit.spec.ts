@@ -231,4 +231,19 @@ t.test('beforeAttachments: the sender is known, and can be refused, before any a
   const statusSeen: Array<string | null> = [];
   await parseEdxml(fixture('status.edxml'), { attachments: memoryAttachmentStore(), beforeAttachments: (s) => void statusSeen.push(s) });
   t.same(statusSeen, [], 'a message without attachments never calls it');
+
+  // decoys: the gate must see the sender the built message has
+  const text = xml.toString('utf8');
+  const decoys = {
+    'a From under a foreign MessageHeader': text.replace(/<edXML:edXMLBody/, '<x:MessageHeader xmlns:x="urn:x"><edXML:From><edXML:OrganId>MINE</edXML:OrganId></edXML:From></x:MessageHeader><edXML:edXMLBody'),
+    'a foreign OrganId first': text.replace('<edXML:OrganId>002.00.20.H13</edXML:OrganId>', '<x:OrganId xmlns:x="urn:x">MINE</x:OrganId><edXML:OrganId>002.00.20.H13</edXML:OrganId>'),
+    'a second MessageHeader': text.replace(/(<\/edXML:MessageHeader>)/, '$1<edXML:MessageHeader><edXML:From><edXML:OrganId>MINE</edXML:OrganId></edXML:From></edXML:MessageHeader>'),
+  };
+  for (const [name, decoy] of Object.entries(decoys)) {
+    t.not(decoy, text, `${name}: the variant differs`);
+    const gate: Array<string | null> = [];
+    const parsed = await parseEdxml(decoy, { attachments: memoryAttachmentStore(), beforeAttachments: (s) => void gate.push(s) }).catch(() => null);
+    t.same(gate, ['002.00.20.H13'], `${name}: the gate sees the real sender`);
+    if (parsed?.kind === 'document') t.equal(parsed.document.header.from.organId, '002.00.20.H13', `${name}: as the built message does`);
+  }
 });

@@ -154,9 +154,23 @@ export class EdxmlReader {
   private onClose(tag: SaxesTagNS): void {
     const element = this.stack.pop();
     if (element && isContent(element)) this.actions.push({ kind: 'close', element });
-    else if (element?.local === 'From' && element.uri === EDXML_NS && this.stack.at(-1)?.local === 'MessageHeader')
-      this.sender = element.children.find((c) => c.local === 'OrganId')?.text.trim() || null;
+    else if (element && this.sender === null && this.isHeaderFrom(element))
+      this.sender = element.children.find((c) => c.local === 'OrganId' && c.uri === EDXML_NS)?.text.trim() || null;
     void tag;
+  }
+
+  /**
+   * `edXMLEnvelope/edXMLHeader/MessageHeader/From`, every step in the edXML namespace (the stack
+   * holds the parents): the sender the built message will have, and no decoy of it. The first
+   * one wins, as in the built message.
+   */
+  private isHeaderFrom(element: XmlElement): boolean {
+    const path = ['MessageHeader', 'edXMLHeader', 'edXMLEnvelope'];
+    if (element.local !== 'From' || element.uri !== EDXML_NS) return false;
+    return path.every((local, i) => {
+      const parent = this.stack[this.stack.length - 1 - i];
+      return parent?.local === local && parent.uri === EDXML_NS;
+    });
   }
 
   private onText(text: string): void {
