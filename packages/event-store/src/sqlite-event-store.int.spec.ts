@@ -50,6 +50,27 @@ function runChild(args: string[], onLine?: (line: string, kill: () => void) => v
 }
 
 t.test('sqlite only', async (t) => {
+  t.test('sync full: appends arriving during an fsync wait for it, and all settle (close() included)', async (t) => {
+    const file = join(tempDir(t), 'events.sqlite');
+    const store = createSqliteEventStore({ file, sync: 'full' });
+    // one append per tick, each on its own stream: many land while an fsync is in flight
+    const appends: Promise<unknown>[] = [];
+    for (let i = 0; i < 200; i++) {
+      appends.push(store.append(`gate-${i}`, events(1), { expectedRevision: 'no_stream' }));
+      await new Promise((r) => setImmediate(r));
+    }
+    const results = await Promise.all(appends);
+    t.equal(results.length, 200, 'every append settled');
+    t.equal((await store.readAll()).length, 200, 'and is in the feed');
+    // appends held behind an fsync when close() comes are committed, not dropped
+    const held = Array.from({ length: 20 }, (_, i) => store.append(`held-${i}`, events(1)));
+    await store.close();
+    t.equal((await Promise.allSettled(held)).filter((r) => r.status === 'fulfilled').length, 20, 'held appends committed by close()');
+    const reopened = createSqliteEventStore({ file });
+    t.equal((await reopened.readAll()).length, 220, 'and durable');
+    await reopened.close();
+  });
+
   t.test('a reopened store loses nothing', async (t) => {
     const file = join(tempDir(t), 'events.sqlite');
     const first = createSqliteEventStore({ file });

@@ -283,8 +283,15 @@ class SqliteEventStore implements EventStore {
 
   private startSync(): Promise<void> {
     const fd = this.walFd;
-    if (fd === null || !this.db.open) return Promise.reject(new StoreUnavailableError('event store is closed'));
-    const head = this.s.headPosition.get()?.p ?? 0;
+    let head: number;
+    try {
+      if (fd === null || !this.db.open) throw new StoreUnavailableError('event store is closed');
+      head = this.s.headPosition.get()?.p ?? 0;
+    } catch (error) {
+      // No sync will run: appends held back for one must not wait forever.
+      this.releaseHeldAppends();
+      return Promise.reject(error);
+    }
     const run = new Promise<void>((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve()))).then(() => {
       if (head > this.syncedHead) this.syncedHead = head;
       this.notifyAppended();
@@ -292,14 +299,17 @@ class SqliteEventStore implements EventStore {
     this.syncInFlight = run;
     const done = (): void => {
       if (this.syncInFlight === run) this.syncInFlight = null;
-      // Appends held back by this fsync commit now (unless another sync is queued: after it).
-      if (this.flushAfterSync && !this.syncQueued) {
-        this.flushAfterSync = false;
-        this.flush();
-      }
+      this.releaseHeldAppends();
     };
     run.then(done, done);
     return run;
+  }
+
+  /** Appends held back by a sync commit now (unless another sync is still to come: after it). */
+  private releaseHeldAppends(): void {
+    if (!this.flushAfterSync || this.syncInFlight || this.syncQueued) return;
+    this.flushAfterSync = false;
+    this.flush();
   }
 
   /** The highest position readers of the feed may see; starts a sync when others committed past it. */
