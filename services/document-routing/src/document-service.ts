@@ -232,7 +232,9 @@ export function createDocumentService(deps: DocumentServiceDeps) {
         if (input.to !== undefined) {
           addressee = directory.resolveOrganId(input.to);
           const recipients = view.deliveriesOf(row.documentId).filter((d) => d.kind === 'document').map((d) => d.to);
-          if (addressee === null || !recipients.includes(addressee))
+          // Only the sender learns who the recipients are; anyone else gets the decider's 403.
+          const asSender = principal.organIds.includes(row.senderOrganId);
+          if (asSender && (addressee === null || !recipients.includes(addressee)))
             throw unprocessable(`${input.to} is not a recipient of document ${row.documentId}`, { unknown: [input.to] });
         }
         const header = row.document.header;

@@ -140,6 +140,8 @@ t.test('every real sample goes through the API', async (t) => {
     const stranger = await postJson(hub, as('000.00.00.G22'), statusUrl, { statusCode: '13', to: '000.00.00.G17' });
     t.equal(stranger.statusCode, 422, 'a recall for an organisation that did not receive the document');
     t.same(stranger.json().unknown, ['000.00.00.G17']);
+    const probe = await postJson(hub, as('000.00.00.H41'), statusUrl, { statusCode: '13', to: '000.00.00.G17' });
+    t.equal(probe.statusCode, 403, 'a recipient asking for a recall learns nothing about the other recipients');
     const misplaced = await postJson(hub, as('000.00.00.H41'), statusUrl, { statusCode: '03', to: '000.00.00.G22' });
     t.equal(misplaced.statusCode, 400, '`to` belongs to a recall only');
     t.match(misplaced.json().errors, [{ path: 'body/to' }]);
