@@ -5,7 +5,7 @@ import { createCodeIssuer } from './dossier-code.js';
 import { createDossierService } from './dossier-service.js';
 import { dossierRoutes } from './http/routes.js';
 import { createOverdueScheduler } from './overdue-scheduler.js';
-import { catalogReplicaProjection, catalogReplicaView } from './projections/catalog-replica.js';
+import { createCatalogReplica } from './projections/catalog-replica.js';
 import { dossierQueueProjection } from './projections/dossier-queue.js';
 import { dossierQueueView } from './projections/dossier-queue-view.js';
 import { loadSecret } from './secrets.js';
@@ -21,16 +21,18 @@ export interface DossiersModuleOptions {
 export function createDossiersModule(options: DossiersModuleOptions = {}): ServiceModuleFactory {
   return async (platform) => {
     const clock = options.clock ?? (() => new Date());
-    const replicaRunner = await platform.projection(catalogReplicaProjection, {
+    const replica = createCatalogReplica();
+    const replicaRunner = await platform.projection(replica.projection, {
       kind: 'bus',
       bus: platform.bus,
       durable: 'dossiers.catalog-replica',
       services: ['catalog'],
     });
     const queueRunner = await platform.projection(dossierQueueProjection);
-    const catalog = catalogReplicaView(() => replicaRunner.db(), platform.logger);
+    replica.load(replicaRunner.db());
+    const catalog = { procedureAt: (code: string, at: Date) => replica.procedureAt(replicaRunner.db(), code, at) };
     const queue = dossierQueueView(() => queueRunner.db());
-    const decider = createDossierDecider({ calendar: () => catalog.calendar() });
+    const decider = createDossierDecider({ calendar: () => replica.calendar });
     const service = createDossierService({
       store: platform.store,
       decider,

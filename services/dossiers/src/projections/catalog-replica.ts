@@ -1,55 +1,8 @@
 import { statement, type Database, type Projection } from '@lienthong/projections';
-import { createWorkingCalendar, type CalendarYear, type WorkingCalendar } from '@lienthong/calendar';
-import type { Logger } from '@lienthong/service-kit';
-import { CATALOG_STREAM_PREFIXES, type CatalogEvent } from '@lienthong/catalog';
+import { createWorkingCalendar, type WorkingCalendar } from '@lienthong/calendar';
+import { CATALOG_STREAM_PREFIXES, createCalendarReplica, procedureInForce, type ProcedureEventEnvelope, type ProcedureEvent } from '@lienthong/catalog';
 
-/** This service's own copy of the catalog: every procedure version and every calendar year set. */
-export const catalogReplicaProjection: Projection = {
-  name: 'dossiers-catalog-replica',
-  version: 1,
-  streamPrefixes: CATALOG_STREAM_PREFIXES,
-  init(db) {
-    db.exec(`
-      CREATE TABLE procedure_versions (code TEXT NOT NULL, version INTEGER NOT NULL, at TEXT NOT NULL, name TEXT NOT NULL,
-        processing_days REAL NOT NULL, data TEXT NOT NULL, PRIMARY KEY (code, version));
-      CREATE INDEX procedure_versions_at ON procedure_versions (code, at);
-      CREATE TABLE procedure_retirements (code TEXT NOT NULL, version INTEGER NOT NULL, at TEXT NOT NULL);
-      CREATE INDEX procedure_retirements_at ON procedure_retirements (code, at);
-      CREATE TABLE calendar_years (year INTEGER PRIMARY KEY, holidays TEXT NOT NULL, working_days TEXT NOT NULL, position INTEGER NOT NULL);
-    `);
-  },
-  apply(db, event) {
-    const e = { type: event.type, data: event.data } as CatalogEvent;
-    const at = new Date(event.metadata.at).toISOString();
-    switch (e.type) {
-      case 'ProcedurePublished':
-        statement(db, 'INSERT OR REPLACE INTO procedure_versions VALUES (?, ?, ?, ?, ?, ?)').run(
-          e.data.code,
-          e.data.version,
-          at,
-          e.data.name,
-          e.data.processingDays,
-          JSON.stringify(e.data),
-        );
-        return;
-      case 'ProcedureRetired':
-        statement(db, 'INSERT INTO procedure_retirements VALUES (?, ?, ?)').run(e.data.code, e.data.version, at);
-        return;
-      case 'CalendarYearSet':
-        statement(db, 'INSERT OR REPLACE INTO calendar_years VALUES (?, ?, ?, ?)').run(
-          e.data.year,
-          JSON.stringify(e.data.holidays),
-          JSON.stringify(e.data.workingDays),
-          event.position,
-        );
-        return;
-      default:
-        return; // other catalog events do not matter here
-    }
-  },
-};
-
-/** The version of a procedure in force at an instant. */
+/** The version of a procedure in force at an instant, as a receipt records it. */
 export interface ProcedureInForce {
   readonly code: string;
   readonly version: number;
@@ -57,45 +10,75 @@ export interface ProcedureInForce {
   readonly processingDays: number;
 }
 
+/** A procedure lookup: found, or why not (`retired` also covers "not yet published" at that instant). */
 export type ProcedureLookup = { readonly found: true; readonly procedure: ProcedureInForce } | { readonly found: false; readonly reason: 'unknown' | 'retired' };
 
-export function catalogReplicaView(db: () => Database, logger?: Logger) {
-  let cached: { stamp: string; calendar: WorkingCalendar } | undefined;
-  return {
-    /** The latest version published at or before `at`, unless a retirement came after it (and before `at`). */
-    procedureAt(code: string, at: Date): ProcedureLookup {
-      const iso = at.toISOString();
-      const v = statement(db(), 'SELECT code, version, at, name, processing_days FROM procedure_versions WHERE code = ? AND at <= ? ORDER BY at DESC, version DESC LIMIT 1').get(
-        code,
-        iso,
-      ) as { code: string; version: number; at: string; name: string; processing_days: number } | undefined;
-      if (!v) {
-        const later = statement(db(), 'SELECT 1 FROM procedure_versions WHERE code = ? LIMIT 1').get(code);
-        return { found: false, reason: later ? 'retired' : 'unknown' };
-      }
-      const r = statement(db(), 'SELECT at FROM procedure_retirements WHERE code = ? AND at <= ? ORDER BY at DESC LIMIT 1').get(code, iso) as { at: string } | undefined;
-      if (r && r.at >= v.at) return { found: false, reason: 'retired' };
-      return { found: true, procedure: { code: v.code, version: v.version, name: v.name, processingDays: v.processing_days } };
-    },
+export interface CatalogReplica {
+  /** Run it with a bus feed (service `catalog`); then call `load` once. */
+  readonly projection: Projection;
+  /** Puts the calendar years stored in the read model into the calendar (after a restart). */
+  load(db: Database): void;
+  /** The working calendar: shipped years and lunar default, overridden by every year the catalog set. Kept in memory. */
+  readonly calendar: WorkingCalendar;
+  /** The version of `code` in force at `at`, by the catalog's own rule (`procedureInForce`). */
+  procedureAt(db: Database, code: string, at: Date): ProcedureLookup;
+}
 
-    /** The working calendar: shipped years and lunar default, overridden by every year the catalog set. Rebuilt when the replica changes. */
-    calendar(): WorkingCalendar {
-      const stamp = statement(db(), 'SELECT COUNT(*) || \'-\' || COALESCE(MAX(position), 0) AS s FROM calendar_years').get() as { s: string };
-      if (cached?.stamp === stamp.s) return cached.calendar;
-      const rows = statement(db(), 'SELECT year, holidays, working_days FROM calendar_years ORDER BY year').all() as { year: number; holidays: string; working_days: string }[];
-      const calendar = createWorkingCalendar();
-      for (const row of rows) {
-        const year: CalendarYear = { year: row.year, holidays: JSON.parse(row.holidays) as string[], workingDays: JSON.parse(row.working_days) as string[] };
-        try {
-          calendar.setYear(year);
-        } catch (error) {
-          // The catalog validated it; a year this version cannot read keeps the default rather than stopping receipts.
-          logger?.warn({ err: error, year: row.year }, 'calendar year from the catalog refused; using the default for it');
+/** What the dossier service reads from the replica. */
+export interface CatalogReplicaView {
+  procedureAt(code: string, at: Date): ProcedureLookup;
+}
+
+interface EventRow {
+  type: string;
+  at: string;
+  data: string;
+}
+
+/**
+ * This service's own copy of the catalog, fed over the bus: every event of each procedure
+ * stream (so the catalog's `procedureInForce` answers "which version at that instant" from the
+ * same events as the catalog), and the calendar years through the catalog's
+ * `createCalendarReplica` (same table, same in-memory calendar, same rules) in the same file.
+ */
+export function createCatalogReplica(name = 'dossiers-catalog-replica'): CatalogReplica {
+  const calendar = createWorkingCalendar();
+  const years = createCalendarReplica(calendar, { name });
+  return {
+    projection: {
+      name,
+      // 2: procedure events kept in stream order for `procedureInForce`; the catalog's calendar table.
+      version: 2,
+      streamPrefixes: CATALOG_STREAM_PREFIXES,
+      init(db) {
+        years.projection.init(db);
+        db.exec(`CREATE TABLE procedure_events (code TEXT NOT NULL, revision INTEGER NOT NULL, type TEXT NOT NULL, at TEXT NOT NULL,
+          data TEXT NOT NULL, PRIMARY KEY (code, revision))`);
+      },
+      apply(db, event) {
+        switch (event.type) {
+          case 'ProcedurePublished':
+          case 'ProcedureRetired': {
+            const { data } = event as unknown as ProcedureEvent;
+            statement(db, 'INSERT OR REPLACE INTO procedure_events VALUES (?, ?, ?, ?, ?)').run(data.code, event.revision, event.type, event.metadata.at, JSON.stringify(data));
+            return;
+          }
+          default:
+            years.projection.apply(db, event); // CalendarYearSet; it ignores anything else
         }
-      }
-      cached = { stamp: stamp.s, calendar };
-      return calendar;
+      },
+    },
+    load: (db) => years.load(db),
+    calendar,
+    procedureAt(db, code, at) {
+      const rows = statement(db, 'SELECT type, at, data FROM procedure_events WHERE code = ? ORDER BY revision').all(code) as EventRow[];
+      if (rows.length === 0) return { found: false, reason: 'unknown' };
+      const events: ProcedureEventEnvelope[] = rows.map((r) => ({ type: r.type, data: JSON.parse(r.data) as unknown, metadata: { at: r.at } }));
+      const inForce = procedureInForce(events, at);
+      // Not in force but known: retired then, or not yet published (the catalog says the same: not in force).
+      if (!inForce) return { found: false, reason: 'retired' };
+      const { code: c, version, name: procedureName, processingDays } = inForce.procedure;
+      return { found: true, procedure: { code: c, version, name: procedureName, processingDays } };
     },
   };
 }
-export type CatalogReplicaView = ReturnType<typeof catalogReplicaView>;
