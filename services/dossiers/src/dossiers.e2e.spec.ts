@@ -148,14 +148,24 @@ t.test('receipt validation: procedure, agency, receivedAt, body', async (t) => {
   t.match(another.json().detail, `cannot receive dossiers for ${B}`);
   const future = await post({ ...body, receivedAt: '2026-03-09T02:00:00Z' });
   t.equal(future.statusCode, 400);
-  t.match(JSON.stringify(future.json().errors), /receivedAt/);
+  t.same(future.json().errors, [{ path: 'body/receivedAt', message: 'must not be in the future' }], 'body fields are named body/…, as elsewhere in the hub');
   // refused receipts spent no number of the day's sequences
   const clerkB = await hub.staff(B, ['clerk']);
   t.equal((await post({ ...body, agencyId: B }, clerkB)).json().dossierCode, `${B}-260309-0001`, 'B today: still 0001');
   const malformed = await post({ agencyId: A, applicant: {}, channel: 'fax' });
   t.equal(malformed.statusCode, 400);
   const paths = JSON.stringify(malformed.json().errors);
-  for (const f of ['procedureCode', 'name', 'channel']) t.match(paths, f, `names ${f}`);
+  for (const f of ['body/procedureCode', 'body/applicant/name', 'body/channel']) t.match(paths, f, `names ${f}`);
+  // query fields are named querystring/…
+  const errorPaths = async (url: string) => {
+    const res = await hub.inject('GET', url, clerk);
+    t.equal(res.statusCode, 400, url);
+    return (res.json().errors as { path: string }[]).map((e) => e.path);
+  };
+  t.same(await errorPaths('/v1/dossiers?status=nonsense'), ['querystring/status']);
+  t.same(await errorPaths('/v1/reports/dossiers?from=yesterday&to=2026-03-31'), ['querystring/from']);
+  t.same(await errorPaths('/v1/reports/dossiers?from=2026-03-01&to=not-a-date'), ['querystring/to']);
+  t.same(await errorPaths('/v1/reports/dossiers?from=2026-03-31&to=2026-03-01'), ['querystring/to'], 'to before from');
 
   // postal receipt earlier than now, recorded as given with the actor; Tết holidays skipped
   const postal = await post({ ...body, receivedAt: '2026-02-13T09:00:00+07:00' });

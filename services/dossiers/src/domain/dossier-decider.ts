@@ -62,7 +62,7 @@ export type ReceiptFacts = Pick<ReceiveDossier['data'], 'actor' | 'agencyId' | '
  */
 export function assertMayReceive(facts: ReceiptFacts): void {
   const { actor, agencyId } = facts;
-  if (Date.parse(facts.receivedAt) > Date.parse(facts.at)) throw validationError('receivedAt is in the future', [{ path: '/receivedAt', message: 'must not be in the future' }]);
+  if (Date.parse(facts.receivedAt) > Date.parse(facts.at)) throw validationError('receivedAt is in the future', [{ path: 'body/receivedAt', message: 'must not be in the future' }]);
   if (actor.kind === 'admin') return;
   if (actor.agencyId !== agencyId) throw forbidden(`staff of ${actor.agencyId} cannot receive dossiers for ${agencyId}`);
   if (!actor.roles.some((r) => RECEIVE_ROLES.includes(r))) throw forbidden('receiving a dossier needs role clerk');

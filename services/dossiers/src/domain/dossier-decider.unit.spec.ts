@@ -188,7 +188,7 @@ t.test('receipt: status 1 whatever the channel, due date from working days, rece
   spec(decider)
     .given([])
     .when(receive('counter', '2026-03-10T01:00:01.000Z'))
-    .thenThrows(t, { code: 'LT_VALIDATION', message: 'receivedAt is in the future', errors: [{ path: '/receivedAt', message: 'must not be in the future' }] }, 'a second after now: 400 naming receivedAt');
+    .thenThrows(t, { code: 'LT_VALIDATION', message: 'receivedAt is in the future', errors: [{ path: 'body/receivedAt', message: 'must not be in the future' }] }, 'a second after now: 400 naming receivedAt');
   spec(decider).given([]).when(receive('counter', RECEIVED_AT, staff(['officer']))).thenThrows(t, { code: 'LT_FORBIDDEN', message: 'receiving a dossier needs role clerk' });
   spec(decider)
     .given([])

@@ -17,7 +17,7 @@ function instant(value: string, field: string, endOfDay: boolean): Date {
   const ms = day
     ? Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3]) + (endOfDay ? 1 : 0)) - VN_UTC_OFFSET_MS
     : Date.parse(value);
-  if (Number.isNaN(ms)) throw validationError(`${field} must be YYYY-MM-DD or an ISO date-time`, [{ path: `/${field}`, message: 'invalid date' }]);
+  if (Number.isNaN(ms)) throw validationError(`${field} must be YYYY-MM-DD or an ISO date-time`, [{ path: `querystring/${field}`, message: 'invalid date' }]);
   return new Date(ms);
 }
 
@@ -60,7 +60,7 @@ export async function dossierRoutes(app: FastifyInstance, deps: { service: Dossi
       const { status, ...rest } = request.query;
       const parsed = status === undefined ? undefined : parseStatus(status);
       if (status !== undefined && parsed === undefined)
-        throw validationError(`unknown status ${status}`, [{ path: '/status', message: 'must be a status name or code 1–10' }]);
+        throw validationError(`unknown status ${status}`, [{ path: 'querystring/status', message: 'must be a status name or code 1–10' }]);
       return service.list({ ...rest, statusCode: parsed === undefined ? undefined : STATUS_CODES[parsed] }, request.principal);
     },
   );
@@ -113,7 +113,7 @@ export async function dossierRoutes(app: FastifyInstance, deps: { service: Dossi
     async (request) => {
       const from = instant(request.query.from, 'from', false);
       const to = instant(request.query.to, 'to', true);
-      if (to.getTime() <= from.getTime()) throw validationError('to must be after from', [{ path: '/to', message: 'must be after from' }]);
+      if (to.getTime() <= from.getTime()) throw validationError('to must be after from', [{ path: 'querystring/to', message: 'must be after from' }]);
       return service.report({ agencyId: request.query.agencyId, from, to }, request.principal);
     },
   );
