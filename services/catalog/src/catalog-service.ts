@@ -106,6 +106,10 @@ export function createCatalogService(deps: CatalogServiceDeps) {
         throw validationError(`body code ${bodyCode} differs from the path's ${code}`, [{ path: 'body/code', message: `must be ${code} (the path) or absent` }]);
       const { outcome, position } = await publish(code, record, context);
       if (position !== null) await waitFor(position);
+      // Read again, not built from the command's result: the answer lists every version with the
+      // instants it was published and retired (and, when nothing was appended, the instant of the
+      // version in force), which live in event metadata; the decider's state is folded from
+      // `{type, data}` alone and `appended` holds only the new event.
       return { created: outcome === 'created', changed: outcome !== 'unchanged', procedure: await getProcedure(code) };
     },
 
@@ -114,7 +118,7 @@ export function createCatalogService(deps: CatalogServiceDeps) {
       const result = await handleCommand(store, procedureDecider, CatalogStreams.procedure(code), { type: 'RetireProcedure', data: { code } }, context);
       const appended = result.appended.at(-1);
       if (appended) await waitFor(appended.position);
-      return getProcedure(code);
+      return getProcedure(code); // read again: see putProcedure
     },
 
     /**
