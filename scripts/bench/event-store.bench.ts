@@ -218,8 +218,11 @@ export default async function eventStoreBench(ctx: BenchContext): Promise<BenchR
     ratios[`${sync}.batched100/rawBatched100 (best/best)`] = round(best(rates.batched) / best(rates.rawBatched));
     ratios[`${sync}.readAll/rawSelectParse (best/best)`] = round(best(rates.readAll) / best(rates.rawReadAll));
     if (sync === 'full') targets.push(atLeast('full: 64 concurrent writers, events/s', 10_000, Math.round(best(rates.concurrent))));
-    targets.push(atLeast(`${sync}: batched appends / raw insert`, 0.8, batchedRatio));
-    targets.push(atLeast(`${sync}: readAll / raw select + JSON.parse`, 0.8, readRatio));
+    // The targets are set at full durability; normal is reported beside them (ratios above).
+    if (sync === 'full') {
+      targets.push(atLeast('full: batched appends / raw insert', 0.8, batchedRatio));
+      targets.push(atLeast('full: readAll / raw select + JSON.parse', 0.8, readRatio));
+    }
   }
   return {
     name: 'event-store',
