@@ -84,6 +84,7 @@ type Outcome = { readonly ok: true; readonly result: AppendResult } | { readonly
 const PAGE_SIZE = 500;
 /** Below this fsync time (ms) blocking for it costs less than a thread-pool round trip. */
 const INLINE_FSYNC_MS = 0.5;
+const PROBE_EVERY = 100;
 /** Most events the shared tail of live subscriptions holds before slow ones read their own pages. */
 const TAIL_MAX_EVENTS = 5_000;
 const NO_LIMIT = -1;
@@ -110,8 +111,10 @@ class SqliteEventStore implements EventStore {
   private syncQueued: Promise<void> | null = null;
   /** Appends wait for the fsync in flight before they commit (see `flush`). */
   private flushAfterSync = false;
-  /** Recent fsync time (ms, moving average); a lone append fsyncs inline while it is short. */
+  /** Recent inline fsync time (ms, moving average); a lone append fsyncs inline while it is short. */
   private fsyncMs = 0;
+  /** While fsyncs are slow: lone appends left to sync on the pool before one probes inline again. */
+  private poolUntilProbe = 0;
 
   constructor(options: SqliteEventStoreOptions) {
     this.logger = options.logger;
@@ -264,7 +267,7 @@ class SqliteEventStore implements EventStore {
       settle();
       return;
     }
-    if (batch.length === 1 && !this.syncInFlight && !this.syncQueued && this.fsyncMs < INLINE_FSYNC_MS) {
+    if (batch.length === 1 && !this.syncInFlight && !this.syncQueued && this.inlineFsyncNow()) {
       // A lone append with no sync running (a single writer) on a disk that syncs fast: fsync
       // here, as SQLite's own FULL would, rather than pay a thread-pool round trip. Under
       // concurrency, or on a slow disk, the pool path below keeps the event loop free.
@@ -318,9 +321,7 @@ class SqliteEventStore implements EventStore {
       this.releaseHeldAppends();
       return Promise.reject(error);
     }
-    const t0 = performance.now();
     const run = new Promise<void>((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve()))).then(() => {
-      this.noteFsync(performance.now() - t0);
       if (head > this.syncedHead) this.syncedHead = head;
       this.notifyAppended();
     });
@@ -333,9 +334,16 @@ class SqliteEventStore implements EventStore {
     return run;
   }
 
-  /** Keeps a moving average of fsync times (a pool round trip counts whole: conservative). */
+  /** Moving average of inline fsync times. */
   private noteFsync(ms: number): void {
-    this.fsyncMs = this.fsyncMs * 0.8 + ms * 0.2;
+    this.fsyncMs = this.fsyncMs * 0.7 + ms * 0.3;
+    if (this.fsyncMs >= INLINE_FSYNC_MS) this.poolUntilProbe = PROBE_EVERY;
+  }
+
+  /** Inline while fsyncs are fast; when they are not, the pool, with an inline probe now and then. */
+  private inlineFsyncNow(): boolean {
+    if (this.fsyncMs < INLINE_FSYNC_MS) return true;
+    return --this.poolUntilProbe <= 0;
   }
 
   /** Appends held back by a sync commit now (unless another sync is still to come: after it). */
