@@ -52,26 +52,18 @@ export const directoryProjection: Projection = {
         return;
       }
       case 'SystemTokenRotated':
-        statement(db, 'UPDATE systems SET token_hash = ?, token_issued_at = ? WHERE system_id = ?').run(event.data.tokenHash, at, event.data.systemId);
-        credentialsEpoch++;
-        return;
+        return changeCredential(db, 'systems', 'system_id', event.data.systemId, { tokenHash: event.data.tokenHash, at });
       case 'SystemRevoked':
-        statement(db, 'UPDATE systems SET revoked_at = ? WHERE system_id = ? AND revoked_at IS NULL').run(at, event.data.systemId);
-        credentialsEpoch++;
-        return;
+        return changeCredential(db, 'systems', 'system_id', event.data.systemId, { revokedAt: at });
       case 'StaffRegistered': {
         const d = event.data;
         statement(db, 'INSERT INTO staff VALUES (?, ?, ?, ?, ?, ?, ?, NULL)').run(d.staffId, d.agencyId, d.name, JSON.stringify(d.roles), d.tokenHash, at, at);
         return;
       }
       case 'StaffTokenRotated':
-        statement(db, 'UPDATE staff SET token_hash = ?, token_issued_at = ? WHERE staff_id = ?').run(event.data.tokenHash, at, event.data.staffId);
-        credentialsEpoch++;
-        return;
+        return changeCredential(db, 'staff', 'staff_id', event.data.staffId, { tokenHash: event.data.tokenHash, at });
       case 'StaffRevoked':
-        statement(db, 'UPDATE staff SET revoked_at = ? WHERE staff_id = ? AND revoked_at IS NULL').run(at, event.data.staffId);
-        credentialsEpoch++;
-        return;
+        return changeCredential(db, 'staff', 'staff_id', event.data.staffId, { revokedAt: at });
       default:
         return; // identifier claims are not read here
     }
@@ -79,6 +71,20 @@ export const directoryProjection: Projection = {
 };
 
 /** A vendor system as admins see it (never its token hash). */
+/** A rotation (new token hash) or a revocation of a system's or staff member's credentials. */
+function changeCredential(
+  db: Database,
+  table: 'systems' | 'staff',
+  idColumn: 'system_id' | 'staff_id',
+  id: string,
+  change: { tokenHash: string; at: string } | { revokedAt: string },
+): void {
+  if ('tokenHash' in change)
+    statement(db, `UPDATE ${table} SET token_hash = ?, token_issued_at = ? WHERE ${idColumn} = ?`).run(change.tokenHash, change.at, id);
+  else statement(db, `UPDATE ${table} SET revoked_at = ? WHERE ${idColumn} = ? AND revoked_at IS NULL`).run(change.revokedAt, id);
+  credentialsEpoch++;
+}
+
 export interface SystemRecord {
   readonly systemId: string;
   readonly name: string;
