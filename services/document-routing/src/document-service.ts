@@ -377,11 +377,13 @@ export function createDocumentService(deps: DocumentServiceDeps) {
     },
 
     async attachment(sha256: string, principal: Principal): Promise<{ body: Readable; size: number; contentType?: string }> {
-      const allowed = principal.kind === 'admin' || (principal.kind === 'system' && view.mayReadAttachment(sha256, principal.organIds));
-      if (!allowed) throw notFound(`no attachment ${sha256}`);
+      const readable = principal.kind === 'admin' ? view.readableAttachment(sha256, 'any') : principal.kind === 'system' ? view.readableAttachment(sha256, principal.organIds) : null;
+      if (!readable) throw notFound(`no attachment ${sha256}`);
       const stat = await blobs.stat(sha256);
       if (!stat) throw notFound(`no attachment ${sha256}`);
-      return { body: await blobs.get(sha256), size: stat.size, ...(stat.contentType ? { contentType: stat.contentType } : {}) };
+      // The content type is the document's (blobs stored before it moved there have it beside them).
+      const contentType = readable.contentType ?? stat.contentType;
+      return { body: await blobs.get(sha256), size: stat.size, ...(contentType ? { contentType } : {}) };
     },
   };
 }

@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
 import { parseEdxml, memoryAttachmentStore } from '@lienthong/edxml';
 import { get, inbox, postXml, sampleDocument, sampleXml, startRoutingHub } from '../test/helpers.js';
@@ -52,6 +54,12 @@ t.test('submit edXML → inbox → content → ack', async (t) => {
   const blob = await get(hub, r1, link.url);
   t.equal(blob.statusCode, 200);
   t.same(blob.rawPayload, pdf);
+  t.equal(blob.headers['content-type'], 'application/pdf', 'served with the content type the document gave it');
+  const asAdmin = await get(hub, hub.admin, link.url);
+  t.equal(asAdmin.statusCode, 200);
+  t.equal(asAdmin.headers['content-type'], 'application/pdf');
+  const sidecars = readdirSync(join(hub.dataDir, 'blobs'), { recursive: true }).filter((f) => String(f).endsWith('.json'));
+  t.same(sidecars, [], 'no content-type file beside the blobs: the document records it');
 
   // ack: 204, idempotent, and the inbox empties
   const ack = await hub.app.inject({ method: 'POST', url: `/v1/deliveries/${mine.deliveryId}/ack`, headers: r1 });

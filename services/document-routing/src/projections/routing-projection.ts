@@ -35,7 +35,7 @@ export function routingProjection(hooks: RoutingProjectionHooks = {}): Projectio
   };
   return {
     name: 'document-routing',
-    version: 1,
+    version: 2,
     streamPrefixes: DOCUMENT_STREAM_PREFIXES,
     init(db) {
       db.exec(`
@@ -52,7 +52,7 @@ export function routingProjection(hooks: RoutingProjectionHooks = {}): Projectio
         CREATE TABLE statuses (status_id TEXT PRIMARY KEY, document_id TEXT NOT NULL, from_organ TEXT NOT NULL, status_code TEXT NOT NULL,
           description TEXT, staff TEXT, timestamp TEXT NOT NULL, reported_at TEXT NOT NULL, position INTEGER NOT NULL, status TEXT NOT NULL);
         CREATE INDEX statuses_document ON statuses(document_id, position);
-        CREATE TABLE attachments (sha256 TEXT NOT NULL, document_id TEXT NOT NULL, PRIMARY KEY (sha256, document_id)) WITHOUT ROWID;
+        CREATE TABLE attachments (sha256 TEXT NOT NULL, document_id TEXT NOT NULL, content_type TEXT, PRIMARY KEY (sha256, document_id)) WITHOUT ROWID;
         CREATE TABLE revisions (document_id TEXT NOT NULL, revision_id TEXT NOT NULL, kind TEXT NOT NULL, reason TEXT, at TEXT NOT NULL,
           PRIMARY KEY (document_id, revision_id)) WITHOUT ROWID;`);
     },
@@ -70,8 +70,8 @@ export function routingProjection(hooks: RoutingProjectionHooks = {}): Projectio
           );
           const party = statement(db, 'INSERT OR IGNORE INTO parties VALUES (?, ?)');
           party.run(d.documentId, d.sender.organId);
-          const attachment = statement(db, 'INSERT OR IGNORE INTO attachments VALUES (?, ?)');
-          for (const a of d.document.attachments) attachment.run(a.sha256, d.documentId);
+          const attachment = statement(db, 'INSERT OR IGNORE INTO attachments VALUES (?, ?, ?)');
+          for (const a of d.document.attachments) attachment.run(a.sha256, d.documentId, a.contentType ?? null);
           const delivery = statement(db, 'INSERT OR IGNORE INTO deliveries VALUES (?, ?, ?, NULL, ?, ?, ?, NULL, ?, ?, ?, NULL)');
           for (const r of d.recipients) {
             party.run(d.documentId, r.organId);

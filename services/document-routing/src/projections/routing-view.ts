@@ -174,16 +174,22 @@ export function routingView(db: () => Database) {
         }>
       ).map((r) => ({ revisionId: r.revision_id, kind: r.kind, reason: r.reason, at: r.at }));
     },
-    /** Whether any of these organisations is party to a document carrying this attachment. */
-    mayReadAttachment(sha256: string, organIds: readonly string[]): boolean {
-      if (organIds.length === 0) return false;
-      return (
-        statement(db(), 
-            `SELECT 1 FROM attachments a JOIN parties p ON p.document_id = a.document_id
-             WHERE a.sha256 = ? AND p.organ_id IN (${placeholders(organIds.length)}) LIMIT 1`,
-          )
-          .get(sha256, ...organIds) !== undefined
-      );
+    /**
+     * An attachment as one of these organisations may read it (party to a document carrying it;
+     * `'any'` for an admin), with the content type its document gave it; null when none may.
+     */
+    readableAttachment(sha256: string, organIds: readonly string[] | 'any'): { contentType: string | null } | null {
+      if (organIds === 'any') {
+        const row = statement(db(), 'SELECT content_type FROM attachments WHERE sha256 = ? LIMIT 1').get(sha256) as { content_type: string | null } | undefined;
+        return row ? { contentType: row.content_type } : null;
+      }
+      if (organIds.length === 0) return null;
+      const row = statement(db(),
+          `SELECT a.content_type FROM attachments a JOIN parties p ON p.document_id = a.document_id
+           WHERE a.sha256 = ? AND p.organ_id IN (${placeholders(organIds.length)}) LIMIT 1`,
+        )
+        .get(sha256, ...organIds) as { content_type: string | null } | undefined;
+      return row ? { contentType: row.content_type } : null;
     },
   };
 }
