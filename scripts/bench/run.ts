@@ -1,8 +1,10 @@
 /**
  * `pnpm bench [name…]`: runs every `scripts/bench/*.bench.ts` (or only those named), then prints
  * one JSON summary to stdout. Progress goes to stderr. Exit code 1 when a module throws, or
- * with `--strict` when a target is missed.
+ * with `--strict` when a target is missed. Each module runs in a process of its own: a fresh
+ * heap and fresh compiled code, so one benchmark's garbage and call shapes cannot slow the next.
  */
+import { fork } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -27,38 +29,70 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 
-const reports: BenchReport[] = [];
-const failures: { module: string; error: string }[] = [];
-const started = Date.now();
-for (const m of modules) {
-  const tmpDir = mkdtempSync(join(tmpdir(), `lt-bench-${m.name}-`));
+/** In a module's own process (forked below): run it, send the report, exit. */
+async function runModule(file: string, name: string): Promise<BenchReport> {
+  const tmpDir = mkdtempSync(join(tmpdir(), `lt-bench-${name}-`));
   const log = (message: string): void => {
-    process.stderr.write(`[${m.name}] ${message}\n`);
+    process.stderr.write(`[${name}] ${message}\n`);
   };
-  const t0 = performance.now();
   try {
-    const loaded = (await import(pathToFileURL(m.file).href)) as { default: BenchModule };
-    log('start');
-    reports.push(await loaded.default({ tmpDir, log, quick }));
-    log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  } catch (error) {
-    log(`failed: ${(error as Error).stack ?? String(error)}`);
-    failures.push({ module: m.name, error: String(error) });
+    const loaded = (await import(pathToFileURL(file).href)) as { default: BenchModule };
+    return await loaded.default({ tmpDir, log, quick });
   } finally {
     rmSync(tmpDir, { recursive: true, force: true });
   }
 }
 
-const targets = reports.flatMap((r) => r.targets.map((t) => ({ report: r.name, ...t })));
-const summary = {
-  startedAt: new Date(started).toISOString(),
-  seconds: Math.round((Date.now() - started) / 100) / 10,
-  machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown' },
-  quick,
-  allTargetsMet: failures.length === 0 && targets.every((t) => t.met),
-  missed: targets.filter((t) => !t.met),
-  failures,
-  reports,
-};
-process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-process.exitCode = failures.length > 0 || (strict && !summary.allTargetsMet) ? 1 : 0;
+const only = process.env.LT_BENCH_MODULE;
+if (only !== undefined) {
+  const m = modules.find((x) => x.name === only)!;
+  const report = await runModule(m.file, m.name);
+  process.send!({ report }, () => process.exit(0));
+} else {
+  await runAll();
+}
+
+async function runAll(): Promise<void> {
+  const reports: BenchReport[] = [];
+  const failures: { module: string; error: string }[] = [];
+  const started = Date.now();
+  for (const m of modules) {
+    const t0 = performance.now();
+    process.stderr.write(`[${m.name}] start\n`);
+    try {
+      reports.push(await inChild(m.name));
+      process.stderr.write(`[${m.name}] done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+    } catch (error) {
+      process.stderr.write(`[${m.name}] failed: ${(error as Error).message}\n`);
+      failures.push({ module: m.name, error: String((error as Error).message) });
+    }
+  }
+  report(reports, failures, started);
+}
+
+/** Runs one module in a fresh process; its stderr (progress) passes through. */
+function inChild(name: string): Promise<BenchReport> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, LT_BENCH_MODULE: name }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let got: BenchReport | undefined;
+    child.on('message', (m: { report: BenchReport }) => (got = m.report));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => (got ? resolve(got) : reject(new Error(`exited with ${signal ?? code} before reporting`))));
+  });
+}
+
+function report(reports: BenchReport[], failures: { module: string; error: string }[], started: number): void {
+  const targets = reports.flatMap((r) => r.targets.map((t) => ({ report: r.name, ...t })));
+  const summary = {
+    startedAt: new Date(started).toISOString(),
+    seconds: Math.round((Date.now() - started) / 100) / 10,
+    machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown' },
+    quick,
+    allTargetsMet: failures.length === 0 && targets.every((t) => t.met),
+    missed: targets.filter((t) => !t.met),
+    failures,
+    reports,
+  };
+  process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  process.exitCode = failures.length > 0 || (strict && !summary.allTargetsMet) ? 1 : 0;
+}
