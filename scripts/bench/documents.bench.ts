@@ -8,6 +8,7 @@
  * attachment content for every document (stored once), to see the cost of the blob writes.
  */
 import { fork } from 'node:child_process';
+import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
 import type autocannon from 'autocannon';
@@ -90,8 +91,18 @@ export default async function documentsBench(ctx: BenchContext): Promise<BenchRe
     ctx.log(`throughput: ${submitted} accepted, ${routed} acked by both in ${e2eSeconds.toFixed(1)} s (non-2xx ${full.non2xx}, errors ${full.errors}); hub CPU ${cpuMsPerDocument.toFixed(2)} ms/document`);
 
     // 2. latency at 500 documents/s (and, as context, at a light 100/s: the floor of fsyncs and hops)
+    const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+    loopDelay.enable();
+    const gcPauses: number[] = [];
+    const gcObserver = new PerformanceObserver((list) => gcPauses.push(...list.getEntries().map((e) => e.duration)));
+    gcObserver.observe({ entryTypes: ['gc'] });
     const paced = await profiled('documents-paced', () => clients.fire({ url: address, connections: 50, duration: seconds, overallRate: 500 }, senderAuth));
-    ctx.log(`at 500/s: p99 ${paced.p99} ms (p50 ${paced.p50} ms), ${paced.ok} accepted`);
+    loopDelay.disable();
+    gcObserver.disconnect();
+    const loopP99 = loopDelay.percentile(99) / 1e6;
+    const gcLongest = gcPauses.length > 0 ? Math.max(...gcPauses) : 0;
+    const gcTotal = gcPauses.reduce((a, b) => a + b, 0);
+    ctx.log(`at 500/s: p99 ${paced.p99} ms (p50 ${paced.p50} ms), ${paced.ok} accepted; hub event-loop delay p99 ${loopP99.toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms; GC ${gcPauses.length} pauses, ${gcTotal.toFixed(0)} ms in all, longest ${gcLongest.toFixed(1)} ms`);
     const light = await clients.fire({ url: address, connections: 10, duration: Math.min(seconds, 5), overallRate: 100 }, senderAuth);
     ctx.log(`at 100/s: p99 ${light.p99} ms (p50 ${light.p50} ms)`);
 
@@ -110,6 +121,7 @@ export default async function documentsBench(ctx: BenchContext): Promise<BenchRe
       cpuPerDocument: { value: round(cpuMsPerDocument, 2), unit: 'ms of hub process CPU (all its threads) per routed document' },
       submitP99At500: { value: paced.p99, unit: 'ms' },
       submitP50At500: { value: paced.p50, unit: 'ms' },
+      eventLoopDelayP99At500: { value: round(loopP99, 1), unit: 'ms (the hub process, during the 500/s run)' },
       submitP99At100: { value: light.p99, unit: 'ms (context: a light load)' },
       submitP50At100: { value: light.p50, unit: 'ms (context: a light load)' },
     };
