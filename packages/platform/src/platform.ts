@@ -79,7 +79,10 @@ export async function startPlatform(config: Config, factories: readonly ServiceM
 
   const directoryRunner = await platform.projection(directoryProjection);
   (platform as { directory: Platform['directory'] }).directory = directoryView(() => directoryRunner.db());
-  const sessions = createSessionGuard(platform.directory, { logger: logger.child({ component: 'sessions' }) });
+  const sessions = createSessionGuard(platform.directory, {
+    logger: logger.child({ component: 'sessions' }),
+    onEnd: (session) => metrics.websocketsDropped.inc({ endpoint: session.endpoint, reason: 'revoked' }),
+  });
   (platform as { sessions: Platform['sessions'] }).sessions = sessions;
 
   const adminToken = adminTokenFor(config.adminToken, config.dataDir, logger);

@@ -4,6 +4,8 @@ import type { Logger, Principal } from '@lienthong/service-kit';
 /** A long-lived session (a WebSocket) and how to end it. */
 export interface GuardedSession {
   readonly principal: Principal;
+  /** What it is, for metrics (e.g. the route: `/v1/stream`). */
+  readonly endpoint: string;
   /** Ends the session (see `endSocket`); called at most once. */
   readonly end: () => void;
 }
@@ -25,11 +27,15 @@ export interface SessionGuard {
  * already open. The directory's credentials epoch is polled (a number compare); only when it
  * moves are the sessions checked, once per principal and credential.
  */
-export function createSessionGuard(directory: Pick<DirectoryView, 'credentialsEpoch' | 'sessionValid'>, options: { checkMs?: number; logger?: Logger } = {}): SessionGuard {
+export function createSessionGuard(
+  directory: Pick<DirectoryView, 'credentialsEpoch' | 'sessionValid'>,
+  options: { checkMs?: number; logger?: Logger; onEnd?: (session: GuardedSession) => void } = {},
+): SessionGuard {
   const sessions = new Map<object, GuardedSession>();
   let epoch = directory.credentialsEpoch();
   const end = (session: GuardedSession): void => {
-    options.logger?.info({ principal: `${session.principal.kind}:${session.principal.id}` }, 'session ended: credentials revoked or rotated');
+    options.logger?.info({ principal: `${session.principal.kind}:${session.principal.id}`, endpoint: session.endpoint }, 'session ended: credentials revoked or rotated');
+    options.onEnd?.(session);
     session.end();
   };
   const sweep = (): void => {

@@ -7,6 +7,10 @@ export interface Metrics {
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly eventsAppended: Counter<'service' | 'type'>;
   readonly projectionLag: Gauge<'projection'>;
+  /** Reports an endpoint's open WebSockets as `lt_websockets_open{endpoint}`, counted at scrape time. */
+  countSockets(endpoint: string, count: () => number): void;
+  /** WebSockets the server ended: `slow` (send buffer over its bound), `dead` (no pong), `revoked` (credentials). */
+  readonly websocketsDropped: Counter<'endpoint' | 'reason'>;
   /** Registers a callback read at scrape time (e.g. a projection's lag). */
   onCollect(fn: () => void | Promise<void>): void;
 }
@@ -15,6 +19,7 @@ export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'lt_' });
   const collectors: Array<() => void | Promise<void>> = [];
+  const socketCounters: Array<{ endpoint: string; count: () => number }> = [];
   const projectionLag = new Gauge({
     name: 'lt_projection_lag_events',
     help: 'Events appended but not yet applied, per projection',
@@ -22,6 +27,16 @@ export function createMetrics(): Metrics {
     registers: [registry],
     async collect() {
       for (const fn of collectors) await fn();
+    },
+  });
+  // lt_websockets_open: fed at scrape time by the counters given to `countSockets`
+  new Gauge({
+    name: 'lt_websockets_open',
+    help: 'Open WebSockets, per endpoint',
+    labelNames: ['endpoint'] as const,
+    registers: [registry],
+    collect() {
+      for (const c of socketCounters) this.set({ endpoint: c.endpoint }, c.count());
     },
   });
   return {
@@ -40,6 +55,15 @@ export function createMetrics(): Metrics {
       registers: [registry],
     }),
     projectionLag,
+    countSockets(endpoint, count) {
+      socketCounters.push({ endpoint, count });
+    },
+    websocketsDropped: new Counter({
+      name: 'lt_websockets_dropped_total',
+      help: 'WebSockets ended by the server, per endpoint and reason (slow, dead, revoked)',
+      labelNames: ['endpoint', 'reason'] as const,
+      registers: [registry],
+    }),
     onCollect(fn) {
       collectors.push(fn);
     },

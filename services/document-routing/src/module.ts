@@ -43,6 +43,7 @@ export const documentRoutingModule: ServiceModuleFactory = async (platform) => {
   });
   const deliveryStream = createDeliveryStream({ service, directory: platform.directory, sessions: platform.sessions, logger: logger.child({ module: 'document-routing' }) });
   stream = deliveryStream;
+  platform.metrics.countSockets('/v1/stream', () => deliveryStream.size);
   const reactor = createRevisionReactor({ store: platform.store, checkpoints: platform.checkpoints, logger: logger.child({ reactor: 'revisions' }) });
   return {
     name: 'document-routing',

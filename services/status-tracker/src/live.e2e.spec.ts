@@ -173,6 +173,9 @@ t.test('revoking a staff member ends the boards they opened, by header or by tic
   await new Promise((r) => setTimeout(r, 1200));
   t.equal(other.socket.readyState, WebSocket.OPEN, 'a colleague keeps the board');
   t.equal(await connect(ws, { authorization: clerk.authorization }), 401, 'and the revoked token opens nothing');
+  const metrics = (await hub.app.inject({ method: 'GET', url: '/metrics' })).body;
+  t.match(metrics, /lt_websockets_open\{endpoint="\/v1\/track\/live"\} 1\n/, 'one board socket left open');
+  t.match(metrics, /lt_websockets_dropped_total\{endpoint="\/v1\/track\/live",reason="revoked"\} 2\n/, 'two ended for revoked credentials');
 });
 
 t.test('rotating a staff token ends what the old token opened, tickets included, and nothing else', async (t) => {

@@ -38,7 +38,14 @@ export function createStatusTrackerModule(options: StatusTrackerOptions = {}): S
     const clock = options.clock ?? (() => new Date());
     const snapshotLimit = options.snapshotLimit ?? 2000;
     const logger = platform.logger.child({ component: 'status-tracker' });
-    const board = createLiveBoard({ heartbeatMs: options.heartbeatMs ?? 20_000, maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024, logger });
+    const { metrics } = platform;
+    const board = createLiveBoard({
+      heartbeatMs: options.heartbeatMs ?? 20_000,
+      maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
+      logger,
+      onDrop: (reason) => metrics.websocketsDropped.inc({ endpoint: '/v1/track/live', reason }),
+    });
+    metrics.countSockets('/v1/track/live', () => board.stats().clients);
     let runner: ProjectionRunner | undefined;
     let lookup: Lookup | undefined;
     const projection = createTrackerProjection((change, db) => {

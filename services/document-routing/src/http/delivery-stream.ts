@@ -57,7 +57,7 @@ export function createDeliveryStream(deps: { service: DocumentService; directory
       set.add(connection);
     }
     sockets.add(socket);
-    const untrack = deps.sessions.track({ principal, end: () => endSocket(socket) });
+    const untrack = deps.sessions.track({ principal, endpoint: '/v1/stream', end: () => endSocket(socket) });
     socket.on('close', () => {
       untrack();
       sockets.delete(socket);
@@ -104,6 +104,10 @@ export function createDeliveryStream(deps: { service: DocumentService; directory
 
   return {
     open,
+    /** Open sockets (for metrics). */
+    get size(): number {
+      return sockets.size;
+    },
     /** Called by the read model for each new delivery. */
     publish(delivery: DeliveryView): void {
       const set = byOrgan.get(delivery.to);

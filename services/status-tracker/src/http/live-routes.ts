@@ -93,7 +93,7 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRoutesDeps): Pr
         socket.close(1008, 'not authorised');
         return;
       }
-      const untrack = deps.sessions.track({ principal: grant.principal, end: () => endSocket(socket) });
+      const untrack = deps.sessions.track({ principal: grant.principal, endpoint: '/v1/track/live', end: () => endSocket(socket) });
       socket.once('close', untrack);
       deps.board.attach(socket, grant.agencyId, () => deps.snapshot(grant.agencyId));
     },

@@ -6,6 +6,8 @@ export interface LiveBoardOptions {
   /** A socket with more than this queued for sending is dropped (it does not read fast enough). */
   readonly maxBufferedBytes: number;
   readonly logger?: { info(o: object, m?: string): void; warn(o: object, m?: string): void };
+  /** Told of each socket the board drops (for metrics). */
+  readonly onDrop?: (reason: 'slow' | 'dead') => void;
 }
 
 interface Client {
@@ -41,6 +43,7 @@ export function createLiveBoard(options: LiveBoardOptions) {
     if (socket.readyState !== socket.OPEN) return;
     if (socket.bufferedAmount > options.maxBufferedBytes) {
       droppedSlow++;
+      options.onDrop?.('slow');
       options.logger?.warn({ agencyId: client.agencyId, buffered: socket.bufferedAmount }, 'live board client too slow: dropped');
       remove(client);
       socket.terminate();
@@ -54,6 +57,7 @@ export function createLiveBoard(options: LiveBoardOptions) {
       for (const client of set) {
         if (!client.alive) {
           droppedDead++;
+          options.onDrop?.('dead');
           remove(client);
           client.socket.terminate();
           continue;
