@@ -166,8 +166,22 @@ t.test('credentials: rotation and revocation take effect at once, also for remem
   t.equal((await admin('POST', `/v1/admin/staff/${staff.staffId}/revoke`, { reason: 'left the agency' })).statusCode, 200);
   t.equal(await call(staffFresh), 401);
 
-  // who may, and what does not exist
+  // admins list systems and staff (paged, never a token or its hash)
   const other = await hub.system(['H40']);
+  const systems = await admin('GET', '/v1/admin/systems?limit=1');
+  t.equal(systems.statusCode, 200);
+  t.equal(systems.json().items.length, 1);
+  const rest = await admin('GET', `/v1/admin/systems?limit=10&after=${systems.json().next as string}`);
+  const listed = [...systems.json().items, ...rest.json().items] as Array<{ systemId: string; revokedAt: string | null }>;
+  t.same(listed.map((x) => x.systemId).sort(), [system.systemId, other.systemId].sort(), 'both systems, over two pages');
+  t.type(listed.find((x) => x.systemId === system.systemId)!.revokedAt, 'string', 'the revoked one says so');
+  t.notMatch(systems.body + rest.body, /token"|tokenHash|token_hash/, 'no token in a listing');
+  const staffList = await admin('GET', '/v1/admin/staff?agencyId=h40');
+  t.same(staffList.json().items.map((x: { staffId: string }) => x.staffId), [staff.staffId], 'staff of an agency, by any of its identifiers');
+  t.equal((await admin('GET', '/v1/admin/staff?agencyId=NOPE')).statusCode, 404);
+  t.equal((await hub.app.inject({ method: 'GET', url: '/v1/admin/systems', headers: { authorization: other.authorization } })).statusCode, 403);
+
+  // who may, and what does not exist
   for (const url of [`/v1/admin/systems/${other.systemId}/token`, `/v1/admin/staff/${staff.staffId}/revoke`])
     t.equal((await hub.app.inject({ method: 'POST', url, headers: { authorization: other.authorization } })).statusCode, 403, `a system cannot ${url}`);
   t.equal((await admin('POST', '/v1/admin/systems/00000000-0000-0000-0000-000000000000/token')).statusCode, 404);

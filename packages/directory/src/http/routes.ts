@@ -115,6 +115,43 @@ export async function directoryRoutes(app: FastifyInstance, deps: { service: Dir
     async (request, reply) => reply.code(201).send(await service.registerStaff(request.body, commandContext(request))),
   );
 
+  const page = { limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 }, after: { type: 'string', maxLength: 64 } } as const;
+  app.get<{ Querystring: { limit: number; after?: string } }>(
+    '/v1/admin/systems',
+    {
+      config: { auth: ['admin'] },
+      schema: {
+        tags,
+        summary: 'Vendor systems, paged by systemId (never their tokens)',
+        querystring: { type: 'object', additionalProperties: false, properties: page },
+        response: { 200: { type: 'object', properties: { items: { type: 'array', items: systemRecord }, next: { type: ['string', 'null'] } } } },
+      },
+    },
+    async (request) => {
+      const items = view.listSystems(request.query);
+      return { items, next: items.length === request.query.limit ? items.at(-1)!.systemId : null };
+    },
+  );
+  app.get<{ Querystring: { limit: number; after?: string; agencyId?: string } }>(
+    '/v1/admin/staff',
+    {
+      config: { auth: ['admin'] },
+      schema: {
+        tags,
+        summary: 'Staff, of one agency (any of its identifiers) or all, paged by staffId (never their tokens)',
+        querystring: { type: 'object', additionalProperties: false, properties: { ...page, agencyId: { type: 'string', minLength: 1, maxLength: 64 } } },
+        response: { 200: { type: 'object', properties: { items: { type: 'array', items: staffRecord }, next: { type: ['string', 'null'] } } }, 404: problem },
+      },
+    },
+    async (request) => {
+      const { agencyId, ...paging } = request.query;
+      const organId = agencyId === undefined ? undefined : view.resolveOrganId(agencyId);
+      if (organId === null) throw notFound(`no agency ${agencyId}`);
+      const items = view.listStaff({ ...paging, agencyId: organId });
+      return { items, next: items.length === request.query.limit ? items.at(-1)!.staffId : null };
+    },
+  );
+
   // Credentials: look up, rotate (a new token; the old one stops working at once), revoke for good.
   for (const kind of ['system', 'staff'] as const) {
     const base = kind === 'system' ? '/v1/admin/systems' : '/v1/admin/staff';

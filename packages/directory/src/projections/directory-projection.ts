@@ -108,6 +108,19 @@ export interface StaffRecord {
   readonly revokedAt: string | null;
 }
 
+type CredentialRow = Record<string, string | number | null>;
+
+const toSystem = (r: CredentialRow): SystemRecord => ({
+  systemId: String(r.system_id), name: String(r.name), vendor: String(r.vendor), organIds: JSON.parse(String(r.organ_ids)) as string[],
+  requireValidSignature: r.require_valid_signature === 1, registeredAt: String(r.registered_at), tokenIssuedAt: String(r.token_issued_at),
+  revokedAt: r.revoked_at === null ? null : String(r.revoked_at),
+});
+
+const toStaff = (r: CredentialRow): StaffRecord => ({
+  staffId: String(r.staff_id), agencyId: String(r.agency_id), name: String(r.name), roles: JSON.parse(String(r.roles)) as StaffRole[],
+  registeredAt: String(r.registered_at), tokenIssuedAt: String(r.token_issued_at), revokedAt: r.revoked_at === null ? null : String(r.revoked_at),
+});
+
 export interface Agency {
   readonly organId: string;
   readonly name: string;
@@ -182,21 +195,23 @@ export function directoryView(db: () => Database) {
       return rows.map(toAgency);
     },
     getSystem(systemId: string): SystemRecord | null {
-      const r = statement(db(), 'SELECT * FROM systems WHERE system_id = ?').get(systemId) as Record<string, string | number | null> | undefined;
-      if (!r) return null;
-      return {
-        systemId: String(r.system_id), name: String(r.name), vendor: String(r.vendor), organIds: JSON.parse(String(r.organ_ids)) as string[],
-        requireValidSignature: r.require_valid_signature === 1, registeredAt: String(r.registered_at), tokenIssuedAt: String(r.token_issued_at),
-        revokedAt: r.revoked_at === null ? null : String(r.revoked_at),
-      };
+      const r = statement(db(), 'SELECT * FROM systems WHERE system_id = ?').get(systemId) as CredentialRow | undefined;
+      return r ? toSystem(r) : null;
     },
     getStaff(staffId: string): StaffRecord | null {
-      const r = statement(db(), 'SELECT * FROM staff WHERE staff_id = ?').get(staffId) as Record<string, string | number | null> | undefined;
-      if (!r) return null;
-      return {
-        staffId: String(r.staff_id), agencyId: String(r.agency_id), name: String(r.name), roles: JSON.parse(String(r.roles)) as StaffRole[],
-        registeredAt: String(r.registered_at), tokenIssuedAt: String(r.token_issued_at), revokedAt: r.revoked_at === null ? null : String(r.revoked_at),
-      };
+      const r = statement(db(), 'SELECT * FROM staff WHERE staff_id = ?').get(staffId) as CredentialRow | undefined;
+      return r ? toStaff(r) : null;
+    },
+    /** Vendor systems by id, paged (`after` = the last id of the previous page). */
+    listSystems(options: { limit: number; after?: string | undefined }): SystemRecord[] {
+      const rows = statement(db(), 'SELECT * FROM systems WHERE system_id > ? ORDER BY system_id LIMIT ?').all(options.after ?? '', options.limit) as CredentialRow[];
+      return rows.map(toSystem);
+    },
+    /** Staff by id, of one agency or all, paged. */
+    listStaff(options: { limit: number; after?: string | undefined; agencyId?: string | undefined }): StaffRecord[] {
+      const rows = statement(db(), 'SELECT * FROM staff WHERE staff_id > ? AND (? IS NULL OR agency_id = ?) ORDER BY staff_id LIMIT ?')
+        .all(options.after ?? '', options.agencyId ?? null, options.agencyId ?? null, options.limit) as CredentialRow[];
+      return rows.map(toStaff);
     },
     /** Changes whenever a token may have stopped working (see `credentialsEpoch`). */
     credentialsEpoch(): number {
