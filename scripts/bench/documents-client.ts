@@ -2,13 +2,16 @@
  * Child process of `documents.bench.ts`: the vendor systems. It sends the 8 KB packages with
  * autocannon and runs the two recipients' WebSocket clients, which ack every delivery, so that
  * none of the clients' work lands on the hub's process (vendor systems are other machines).
- * Parent → child: {type:'acks', url, tokens}, {type:'fire', options, authorization}, {type:'count'};
- * child → parent: {type:'acks'}, {type:'fired', result}, {type:'count', done}.
+ * Parent → child: {type:'acks', url, tokens}, {type:'fire', options, authorization},
+ * {type:'pace', pace, authorization}, {type:'count'};
+ * child → parent: {type:'acks'}, {type:'fired', result}, {type:'paced', result}, {type:'count', done}.
  */
 import { randomBytes } from 'node:crypto';
+import { Agent, request } from 'node:http';
 import autocannon from 'autocannon';
 import WebSocket from 'ws';
 import { memoryAttachmentStore, renderEdxml } from '../../packages/edxml/src/index.js';
+import { percentile } from './types.js';
 
 export const SENDER = '000.00.00.H40';
 export const RECIPIENTS = ['000.00.12.H40', '000.00.13.H40'];
@@ -60,6 +63,72 @@ export interface FireResult {
   readonly p99: number;
 }
 
+/** A constant arrival rate: one request every `1000 / rate` ms for `seconds`, whatever the answers do. */
+export interface Pace {
+  readonly url: string;
+  readonly path: string;
+  readonly rate: number;
+  readonly seconds: number;
+  /** Keep-alive connections at most; a request due while all are busy waits for one (and that wait counts). */
+  readonly connections: number;
+}
+
+/**
+ * Open-loop load (as wrk2 or k6's constant-arrival-rate): requests are due on a fixed schedule
+ * and each latency runs from when it was due, so a slow answer cannot hide the requests it held
+ * back (no coordinated omission). autocannon's `overallRate` is not this: each connection sends
+ * its per-second quota back to back at the start of every second, a burst at full speed.
+ */
+async function paced(pace: Pace, headers: Record<string, string>, body: () => string): Promise<FireResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: pace.connections });
+  const target = new URL(pace.path, pace.url);
+  const interval = 1000 / pace.rate;
+  const total = Math.round(pace.rate * pace.seconds);
+  const latencies: number[] = [];
+  let ok = 0;
+  let non2xx = 0;
+  let errors = 0;
+  await new Promise<void>((resolve) => {
+    let sent = 0;
+    let answered = 0;
+    const start = performance.now() + 20;
+    const settle = () => {
+      if (++answered === total) resolve();
+    };
+    const issue = (due: number) => {
+      const req = request(target, { method: 'POST', agent, headers }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) {
+            ok++;
+            latencies.push(performance.now() - due);
+          } else non2xx++;
+          settle();
+        });
+      });
+      req.on('error', () => {
+        errors++;
+        settle();
+      });
+      req.end(body());
+    };
+    const tick = () => {
+      const now = performance.now();
+      for (let due = start + sent * interval; sent < total && due <= now; due = start + sent * interval) {
+        issue(due);
+        sent++;
+      }
+      if (sent < total) setTimeout(tick, Math.max(0, start + sent * interval - performance.now()));
+    };
+    setTimeout(tick, 20);
+  });
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const ms = (v: number) => Math.round(v * 10) / 10;
+  return { ok, non2xx, errors, p50: ms(percentile(latencies, 50)), p99: ms(percentile(latencies, 99)) };
+}
+
 const acked = new Map<string, number>();
 const sockets: WebSocket[] = [];
 
@@ -81,7 +150,7 @@ async function ackingClient(url: string, authorization: string): Promise<void> {
 if (process.env.LT_BENCH_CLIENT === '1' && process.send) {
   const makeBody = await bodyFactory();
   let n = 0;
-  process.on('message', (message: { type: string; url?: string; tokens?: string[]; options?: autocannon.Options; authorization?: string }) => {
+  process.on('message', (message: { type: string; url?: string; tokens?: string[]; options?: autocannon.Options; pace?: Pace; authorization?: string }) => {
     if (message.type === 'acks') {
       void Promise.all(message.tokens!.map((tk) => ackingClient(message.url!, `Bearer ${tk}`))).then(() => process.send!({ type: 'acks' }));
     } else if (message.type === 'fire') {
@@ -96,6 +165,9 @@ if (process.env.LT_BENCH_CLIENT === '1' && process.send) {
         const result: FireResult = { ok: r['2xx'], non2xx: r.non2xx, errors: r.errors, p50: r.latency.p50, p99: r.latency.p99 };
         process.send!({ type: 'fired', result });
       });
+    } else if (message.type === 'pace') {
+      const headers = { authorization: message.authorization!, 'content-type': 'application/xml' };
+      void paced(message.pace!, headers, () => makeBody(n++)).then((result) => process.send!({ type: 'paced', result }));
     } else if (message.type === 'count') {
       process.send!({ type: 'count', done: [...acked.values()].filter((v) => v >= RECIPIENTS.length).length });
     } else if (message.type === 'exit') {
