@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -15,6 +16,7 @@ const EnvSchema = z.object({
   LT_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LT_SQLITE_SYNC: z.enum(['full', 'normal']).default('full'),
   LT_TRUST_PROXY: z.string().max(500).optional(),
+  LT_PARSE_WORKERS: z.coerce.number().int().min(0).max(16).optional(),
   LT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -33,6 +35,8 @@ export interface Config {
   readonly logLevel: string;
   /** Fastify `trustProxy`: false, true, a hop count, or addresses/CIDRs of the reverse proxies. */
   readonly trustProxy: boolean | number | string;
+  /** Worker threads that parse edXML bodies beside the event loop; 0 = parse on it (default: cores - 1, at most 4). */
+  readonly parseWorkers: number;
 }
 
 export class ConfigError extends Error {
@@ -56,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sqliteSync: e.LT_SQLITE_SYNC,
     logLevel: e.LT_LOG_LEVEL,
     trustProxy: parseTrustProxy(e.LT_TRUST_PROXY),
+    parseWorkers: e.LT_PARSE_WORKERS ?? Math.min(4, Math.max(0, availableParallelism() - 1)),
   };
 }
 

@@ -22,7 +22,8 @@ import { deliveryDecider } from './domain/delivery-decider.js';
 import { documentDecider, type ResolvedOrgan, type ResolvedReference } from './domain/document-decider.js';
 import { DocumentStreams, RevisionKind, type SignatureRecord } from './domain/events.js';
 import { UUID_PATTERN, canonicalJson, documentIdFor, sha256Hex, statusIdFor } from './domain/ids.js';
-import { edxmlProblem, parseXmlBody } from './intake.js';
+import { edxmlProblem } from './intake.js';
+import { inlineXmlParser, type XmlParser } from './parsing/xml-parser.js';
 import type { DeliveryView } from './projections/routing-projection.js';
 import type { DocumentRow, RoutingView } from './projections/routing-view.js';
 
@@ -33,6 +34,8 @@ export interface DocumentServiceDeps {
   readonly view: RoutingView;
   readonly directory: DirectoryView;
   readonly blobs: BlobStore;
+  /** Reads edXML bodies (default: on the event loop, attachments into `blobs`). */
+  readonly parser?: XmlParser;
   /** Read-your-writes: resolves once the routing read model has applied this event. */
   readonly waitFor: (event: RecordedEvent) => Promise<void>;
   /** `OrganId` of the hub's own TraceHeader in delivered edXML. */
@@ -73,6 +76,7 @@ const jsonHash = (value: unknown) => sha256Hex(canonicalJson(value));
 export function createDocumentService(deps: DocumentServiceDeps) {
   const { store, view, directory, blobs } = deps;
   const sink = blobSink(blobs);
+  const parser = deps.parser ?? inlineXmlParser(sink);
   const source = blobSource(blobs);
   const resolve = (given: string): ResolvedOrgan => ({ given, organId: directory.resolveOrganId(given) });
 
@@ -157,7 +161,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
       let raw: Buffer | null = null;
       const format = body.kind === 'xml' ? 'edxml' : 'json';
       if (body.kind === 'xml') {
-        const parsed = await parseXmlBody(body.stream, { attachments: sink, maxBytes: deps.maxBodyBytes, keepUpTo: deps.verifyMaxBytes, beforeAttachments: senderGate(principal) });
+        const parsed = await parser.parse(body.stream, { maxBytes: deps.maxBodyBytes, keepUpTo: deps.verifyMaxBytes, beforeAttachments: senderGate(principal) });
         if (parsed.message.kind !== 'document')
           throw new AppError('LT_VALIDATION', 'this is a status message: post it to /v1/documents/{documentId}/status', {
             errors: [{ path: 'body/edXMLEnvelope/edXMLHeader/MessageHeader/StatusCode', message: 'a document has no StatusCode' }],
@@ -214,7 +218,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
       /** For a recall (13): the one recipient asked, or null for every recipient. */
       let addressee: string | null = null;
       if (body.kind === 'xml') {
-        const parsed = await parseXmlBody(body.stream, { attachments: sink, maxBytes: deps.maxBodyBytes, keepUpTo: 0, beforeAttachments: senderGate(principal) });
+        const parsed = await parser.parse(body.stream, { maxBytes: deps.maxBodyBytes, keepUpTo: 0, beforeAttachments: senderGate(principal) });
         if (parsed.message.kind !== 'status')
           throw new AppError('LT_VALIDATION', 'this is a document, not a status message: post it to /v1/documents', {
             errors: [{ path: 'body/edXMLEnvelope/edXMLHeader/MessageHeader/StatusCode', message: 'required element is missing' }],

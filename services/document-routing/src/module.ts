@@ -3,7 +3,9 @@ import type { AggregateType, ServiceModuleFactory } from '@lienthong/platform';
 import { deliveryDecider } from './domain/delivery-decider.js';
 import { documentDecider } from './domain/document-decider.js';
 import { DOCUMENT_STREAM_PREFIXES } from './domain/events.js';
+import { blobSink } from './attachments.js';
 import { createDocumentService } from './document-service.js';
+import { inlineXmlParser, startParsePool } from './parsing/xml-parser.js';
 import { createDeliveryStream, type DeliveryStream } from './http/delivery-stream.js';
 import { documentRoutes } from './http/routes.js';
 import { routingProjection } from './projections/routing-projection.js';
@@ -31,11 +33,17 @@ export const documentRoutingModule: ServiceModuleFactory = async (platform) => {
   let stream: DeliveryStream | undefined;
   const runner = await platform.projection(routingProjection({ onDelivery: (d) => stream?.publish(d) }));
   const view = routingView(() => runner.db());
+  const sink = blobSink(blobs);
+  const parser =
+    config.parseWorkers > 0
+      ? await startParsePool({ workers: config.parseWorkers, blobs: { natsUrl: config.natsUrl, dataDir: config.dataDir }, sink, logger: logger.child({ component: 'edxml-parse-pool' }) })
+      : inlineXmlParser(sink);
   const service = createDocumentService({
     store: platform.store,
     view,
     directory: platform.directory,
     blobs,
+    parser,
     waitFor: (event) => runner.waitForEvent(event),
     hubOrganId: process.env.LT_HUB_ORGAN_ID?.trim() || 'lienthong',
     maxBodyBytes: config.maxBodyBytes,
@@ -57,6 +65,7 @@ export const documentRoutingModule: ServiceModuleFactory = async (platform) => {
     stop: async () => {
       deliveryStream.close();
       await reactor.stop();
+      await parser.close();
       await blobs.close();
     },
   };

@@ -1,0 +1,49 @@
+/** A parse worker thread (see xml-parser.ts): parses edXML bodies, storing attachments in the blob store. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openBlobStore } from '@lienthong/blob-store';
+import { blobSink } from '../attachments.js';
+import { parseXmlBody } from '../intake.js';
+import { serializeError, type FromWorker, type ToWorker } from './xml-parser.js';
+
+const port = parentPort!;
+const { data } = workerData as { data: { natsUrl?: string; dataDir: string } };
+const blobs = await openBlobStore({ natsUrl: data.natsUrl, dataDir: data.dataDir });
+const sink = blobSink(blobs);
+/** Jobs waiting for the main thread's answer about their sender. */
+const gates = new Map<number, (ok: boolean) => void>();
+const send = (message: FromWorker) => port.postMessage(message);
+
+class SenderRefused extends Error {}
+
+async function parse(job: Extract<ToWorker, { type: 'parse' }>): Promise<void> {
+  try {
+    const beforeAttachments = job.gated
+      ? (sender: string | null) =>
+          new Promise<void>((resolve, reject) => {
+            gates.set(job.id, (ok) => (ok ? resolve() : reject(new SenderRefused('sender refused'))));
+            send({ type: 'sender', id: job.id, sender });
+          })
+      : undefined;
+    const body = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
+    const whole = (async function* () {
+      yield body;
+    })();
+    const { message, digest } = await parseXmlBody(whole, { attachments: sink, maxBytes: job.maxBytes, keepUpTo: job.keepUpTo, ...(beforeAttachments ? { beforeAttachments } : {}) });
+    send({ type: 'done', id: job.id, message, digest: { sha256: digest.sha256, size: digest.size, raw: digest.raw } });
+  } catch (error) {
+    send({ type: 'failed', id: job.id, error: serializeError(error) });
+  } finally {
+    gates.delete(job.id);
+  }
+}
+
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'parse') void parse(message);
+  else if (message.type === 'gate') gates.get(message.id)?.(message.ok);
+  else if (message.type === 'close')
+    void blobs.close().finally(() => {
+      send({ type: 'closed' });
+      port.close();
+    });
+});
+send({ type: 'ready' });

@@ -1,0 +1,207 @@
+import type { Worker } from 'node:worker_threads';
+import { Readable } from 'node:stream';
+import { AppError, startWorker, type AppErrorOptions, type ErrorCode, type Logger } from '@lienthong/service-kit';
+import type { AttachmentSink, EdxmlMessage } from '@lienthong/edxml';
+import { parseXmlBody, type BodyDigest } from '../intake.js';
+
+/** Bodies up to this size are read whole and parsed on a worker thread; larger ones stream on the event loop. */
+export const WORKER_BODY_LIMIT = 256 * 1024;
+
+export interface XmlParseOptions {
+  readonly maxBytes: number;
+  readonly keepUpTo: number;
+  /** The sender gate: throwing (or rejecting) refuses the message before any attachment is stored. */
+  readonly beforeAttachments?: (sender: string | null) => void | Promise<void>;
+}
+
+/** Reads a streamed edXML body: the message, and the digest of its bytes. */
+export interface XmlParser {
+  parse(body: AsyncIterable<Buffer | string>, options: XmlParseOptions): Promise<{ message: EdxmlMessage; digest: BodyDigest }>;
+  close(): Promise<void>;
+}
+
+/** Parses on the event loop, attachments into `sink`. */
+export function inlineXmlParser(sink: AttachmentSink): XmlParser {
+  return {
+    parse: (body, options) => parseXmlBody(body, { attachments: sink, ...options }),
+    close: async () => {},
+  };
+}
+
+/** What crosses from main to a parse worker and back (see parse-worker.ts). */
+export type ToWorker =
+  | { readonly type: 'parse'; readonly id: number; readonly body: Uint8Array; readonly maxBytes: number; readonly keepUpTo: number; readonly gated: boolean }
+  | { readonly type: 'gate'; readonly id: number; readonly ok: boolean }
+  | { readonly type: 'close' };
+export type FromWorker =
+  | { readonly type: 'ready' }
+  | { readonly type: 'sender'; readonly id: number; readonly sender: string | null }
+  | { readonly type: 'done'; readonly id: number; readonly message: EdxmlMessage; readonly digest: { sha256: string; size: number; raw: Uint8Array | null } }
+  | { readonly type: 'failed'; readonly id: number; readonly error: SerializedError }
+  | { readonly type: 'closed' };
+export interface SerializedError {
+  readonly message: string;
+  readonly app?: { readonly code: ErrorCode; readonly errors?: AppErrorOptions['errors']; readonly extensions?: AppErrorOptions['extensions'] };
+}
+
+export function serializeError(error: unknown): SerializedError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof AppError)
+    return { message, app: { code: error.code, ...(error.errors ? { errors: error.errors } : {}), ...(error.extensions ? { extensions: error.extensions } : {}) } };
+  return { message };
+}
+
+function deserializeError(error: SerializedError): Error {
+  if (error.app) return new AppError(error.app.code, error.message, { ...(error.app.errors ? { errors: error.app.errors } : {}), ...(error.app.extensions ? { extensions: error.app.extensions } : {}) });
+  return new Error(`edXML parse worker: ${error.message}`);
+}
+
+interface Job {
+  readonly options: XmlParseOptions;
+  settled: boolean;
+  resolve(value: { message: EdxmlMessage; digest: BodyDigest }): void;
+  reject(error: unknown): void;
+}
+
+interface Slot {
+  worker: Worker;
+  readonly jobs: Map<number, Job>;
+}
+
+export interface ParsePoolOptions {
+  readonly workers: number;
+  /** The blob store the workers open (the same one the service reads). */
+  readonly blobs: { readonly natsUrl?: string | undefined; readonly dataDir: string };
+  /** Where bodies too large for a worker are parsed (on the event loop, streaming). */
+  readonly sink: AttachmentSink;
+  readonly logger: Logger;
+}
+
+/**
+ * edXML parsing beside the event loop: bodies up to `WORKER_BODY_LIMIT` are read whole, handed
+ * to the least busy of `workers` threads (each with the blob store open: attachments are decoded
+ * and stored there), and the message comes back. The sender gate still runs here, on the
+ * directory: the worker asks before it stores the first attachment and waits for the answer, so a
+ * forged sender stores nothing. A worker that dies fails its requests (500) and is replaced.
+ */
+export async function startParsePool(options: ParsePoolOptions): Promise<XmlParser> {
+  const inline = inlineXmlParser(options.sink);
+  const entry = new URL('./parse-worker.ts', import.meta.url);
+  const slots: Slot[] = [];
+  let nextId = 1;
+  let closing = false;
+
+  function spawn(slot: Slot | undefined): Promise<Slot> {
+    const worker = startWorker(entry, options.blobs);
+    const current: Slot = slot ?? { worker, jobs: new Map() };
+    current.worker = worker;
+    worker.on('message', (m: FromWorker) => onMessage(current, m));
+    worker.on('error', (error) => options.logger.error({ err: error }, 'edXML parse worker failed'));
+    worker.on('exit', (code) => {
+      if (current.worker !== worker) return;
+      for (const job of current.jobs.values()) settle(job, () => job.reject(new Error(`edXML parse worker stopped (exit ${code})`)));
+      current.jobs.clear();
+      if (closing) return;
+      options.logger.error({ exitCode: code }, 'edXML parse worker stopped; starting another');
+      void spawn(current).catch((error: unknown) => options.logger.error({ err: error }, 'edXML parse worker could not restart'));
+    });
+    return new Promise((resolve, reject) => {
+      const onReady = (m: FromWorker) => {
+        if (m.type !== 'ready') return;
+        worker.off('message', onReady);
+        worker.off('exit', onEarlyExit);
+        resolve(current);
+      };
+      const onEarlyExit = (code: number) => reject(new Error(`edXML parse worker exited with ${code} while starting`));
+      worker.on('message', onReady);
+      worker.once('exit', onEarlyExit);
+    });
+  }
+
+  const settle = (job: Job, act: () => void) => {
+    if (job.settled) return;
+    job.settled = true;
+    act();
+  };
+
+  function onMessage(slot: Slot, m: FromWorker): void {
+    if (m.type === 'ready' || m.type === 'closed') return;
+    const job = slot.jobs.get(m.id);
+    if (!job) return;
+    if (m.type === 'sender') {
+      void (async () => {
+        try {
+          await job.options.beforeAttachments?.(m.sender);
+          slot.worker.postMessage({ type: 'gate', id: m.id, ok: true } satisfies ToWorker);
+        } catch (error) {
+          settle(job, () => job.reject(error));
+          slot.worker.postMessage({ type: 'gate', id: m.id, ok: false } satisfies ToWorker);
+        }
+      })();
+      return;
+    }
+    slot.jobs.delete(m.id);
+    if (m.type === 'done') {
+      const raw = m.digest.raw === null ? null : Buffer.from(m.digest.raw.buffer, m.digest.raw.byteOffset, m.digest.raw.byteLength);
+      settle(job, () => job.resolve({ message: m.message, digest: { sha256: m.digest.sha256, size: m.digest.size, raw } }));
+    } else settle(job, () => job.reject(deserializeError(m.error)));
+  }
+
+  for (let i = 0; i < options.workers; i++) slots.push(await spawn(undefined));
+
+  return {
+    async parse(body, parseOptions) {
+      const limit = Math.min(WORKER_BODY_LIMIT, parseOptions.maxBytes);
+      // Stopping early must not destroy the request (see intake's meter): read by hand.
+      const iterator = (body instanceof Readable ? body.iterator({ destroyOnReturn: false }) : body[Symbol.asyncIterator]()) as AsyncIterator<Buffer | string>;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) break;
+        const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size > limit) {
+          // Too large for a worker: stream on the event loop, the chunks read so far first.
+          const rest = (async function* () {
+            yield* chunks;
+            for (let n = await iterator.next(); !n.done; n = await iterator.next()) yield n.value;
+          })();
+          return inline.parse(rest, parseOptions);
+        }
+      }
+      const slot = slots.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
+      // A buffer of its own (not a slice of Node's pool), so it can be moved, not copied.
+      const whole = new Uint8Array(size);
+      let offset = 0;
+      for (const c of chunks) {
+        whole.set(c, offset);
+        offset += c.length;
+      }
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        slot.jobs.set(id, { options: parseOptions, settled: false, resolve, reject });
+        const message: ToWorker = { type: 'parse', id, body: whole, maxBytes: parseOptions.maxBytes, keepUpTo: parseOptions.keepUpTo, gated: parseOptions.beforeAttachments !== undefined };
+        slot.worker.postMessage(message, [whole.buffer]);
+      });
+    },
+    async close() {
+      closing = true;
+      await Promise.all(
+        slots.map(
+          (slot) =>
+            new Promise<void>((resolve) => {
+              // A worker that does not wind down within 5 s (a stuck blob store) is stopped.
+              const stop = setTimeout(() => void slot.worker.terminate(), 5_000);
+              slot.worker.once('exit', () => {
+                clearTimeout(stop);
+                resolve();
+              });
+              slot.worker.postMessage({ type: 'close' } satisfies ToWorker);
+            }),
+        ),
+      );
+    },
+  };
+}
