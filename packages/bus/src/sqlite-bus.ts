@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { resolve as resolvePath } from 'node:path';
 import Database from 'better-sqlite3';
-import type { RecordedEvent } from '@lienthong/event-store';
+import { checkpointInBackground, type RecordedEvent } from '@lienthong/event-store';
 import { silentLogger, type BusLogger } from './logger.js';
 import { BusUnavailableError } from './types.js';
 import type { Bus, ConsumeOptions, Consumer, EventHandler, PublishOptions } from './types.js';
@@ -76,6 +76,7 @@ export function createSqliteBus(options: SqliteBusOptions): SqliteBus {
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
+  const unwatchWal = checkpointInBackground(db);
   const waker = wakerFor(file);
   const consumers = new Set<{ stop(): Promise<void> }>();
   let closed = false;
@@ -241,6 +242,7 @@ export function createSqliteBus(options: SqliteBusOptions): SqliteBus {
       if (closed) return;
       await Promise.all([...consumers].map((c) => c.stop()));
       closed = true;
+      unwatchWal();
       db.close();
     },
   };

@@ -30,3 +30,4 @@ export { createEsdbEventStore } from './esdb-event-store.js';
 export type { OpenEventStoreOptions } from './open-event-store.js';
 export { openEventStore } from './open-event-store.js';
 export { subscriptionBatches } from './batches.js';
+export { checkpointInBackground } from './wal-checkpointer.js';

@@ -25,6 +25,7 @@ import { GENESIS_HASH } from './hash.js';
 import { createPollingSubscription } from './polling-subscription.js';
 import type { Page } from './polling-subscription.js';
 import { SharedTail, tailFilter } from './shared-tail.js';
+import { checkpointInBackground } from './wal-checkpointer.js';
 import {
   EVENT_COLUMNS, SCHEMA, applyPragmas, isDuplicateIdError, prefixGlob, toRecorded, toStoreError, toStreamInfo,
 } from './sqlite-schema.js';
@@ -92,6 +93,8 @@ const NO_LIMIT = -1;
 class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly logger: EventStoreLogger | undefined;
+  /** Stops the background WAL checkpoints (before the connection closes). */
+  private unwatchWal: () => void = () => {};
   private readonly pollMs: number;
   private readonly s;
   private readonly readAllStatements = new Map<string, Database.Statement<unknown[], EventRow>>();
@@ -123,6 +126,7 @@ class SqliteEventStore implements EventStore {
       this.db = new Database(options.file);
       applyPragmas(this.db, 'normal');
       this.db.exec(SCHEMA);
+      this.unwatchWal = checkpointInBackground(this.db);
       if ((options.sync ?? 'full') === 'full') {
         if (this.db.pragma('journal_mode', { simple: true }) !== 'wal') applyPragmas(this.db, 'full'); // no WAL file: SQLite syncs
         else {
@@ -534,6 +538,7 @@ class SqliteEventStore implements EventStore {
     await (this.syncQueued ?? this.syncInFlight)?.catch(noop);
     await Promise.all([...this.subscriptions].map((s) => s.close()));
     this.tail.close();
+    this.unwatchWal();
     this.db.close();
     if (this.walFd !== null) closeSync(this.walFd);
     this.walFd = null;

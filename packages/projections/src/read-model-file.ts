@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
-import type { RecordedEvent } from '@lienthong/event-store';
+import { checkpointInBackground, type RecordedEvent } from '@lienthong/event-store';
 import type { Projection } from './types.js';
 
 /**
@@ -16,6 +16,7 @@ export class ReadModelFile {
   private readonly setMeta;
   checkpoint: number;
   eventsApplied = 0;
+  private readonly unwatchWal: () => void;
 
   private constructor(
     readonly path: string,
@@ -25,6 +26,7 @@ export class ReadModelFile {
     this.db = new BetterSqlite3(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    this.unwatchWal = checkpointInBackground(this.db);
     this.db.exec(`CREATE TABLE IF NOT EXISTS _lt_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS _lt_streams (stream TEXT PRIMARY KEY, revision INTEGER NOT NULL) WITHOUT ROWID;`);
     const meta = (key: string) => (this.db.prepare('SELECT value FROM _lt_meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
@@ -65,6 +67,7 @@ export class ReadModelFile {
   }
 
   close(): void {
+    this.unwatchWal();
     if (this.db.open) this.db.close();
   }
 

@@ -1,0 +1,91 @@
+import { existsSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import t from 'tap';
+import { tempDir } from '@lienthong/testing';
+import { checkpointInBackground } from './wal-checkpointer.js';
+
+const MB = 1024 * 1024;
+const walSize = (file: string) => (existsSync(`${file}-wal`) ? statSync(`${file}-wal`).size : 0);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function open(file: string): Database.Database {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('CREATE TABLE IF NOT EXISTS rows (id INTEGER PRIMARY KEY, body BLOB NOT NULL)');
+  return db;
+}
+
+/** Writes `total` bytes in 256 KB commits, pausing between them as a live service would. */
+async function write(db: Database.Database, total: number, pauseMs: number): Promise<number> {
+  const insert = db.prepare('INSERT INTO rows (body) VALUES (?)');
+  const body = Buffer.alloc(64 * 1024, 1);
+  let largest = 0;
+  for (let written = 0; written < total; written += 4 * body.length) {
+    db.transaction(() => {
+      for (let i = 0; i < 4; i++) insert.run(body);
+    })();
+    largest = Math.max(largest, walSize(db.name));
+    await sleep(pauseMs);
+  }
+  return largest;
+}
+
+t.test('a busy writer keeps a bounded WAL and every row', async (t) => {
+  const dir = tempDir(t);
+  const db = open(join(dir, 'watched.sqlite'));
+  const unwatch = checkpointInBackground(db);
+  t.equal(db.pragma('wal_autocheckpoint', { simple: true }), 2000, 'the writer keeps a higher checkpoint as a safety net');
+  const largest = await write(db, 40 * MB, 2);
+  t.ok(largest < 12 * MB, `the WAL stayed at ${(largest / MB).toFixed(1)} MB`);
+
+  t.equal((db.prepare('SELECT count(*) AS n FROM rows').get() as { n: number }).n, 640, 'every row is there');
+  unwatch();
+  db.close();
+});
+
+t.test('the thread copies the WAL into the database file; without it nothing is copied below the safety net', async (t) => {
+  const dir = tempDir(t);
+  const size = (file: string) => statSync(file).size;
+  const alone = open(join(dir, 'alone.sqlite'));
+  alone.pragma('wal_autocheckpoint = 2000');
+  await write(alone, 6 * MB, 2);
+  await sleep(300);
+  t.ok(size(alone.name) < MB, `alone: the database file is still ${size(alone.name)} bytes`);
+  alone.close();
+
+  const db = open(join(dir, 'watched.sqlite'));
+  const unwatch = checkpointInBackground(db);
+  await write(db, 6 * MB, 2);
+  await sleep(300);
+  t.ok(size(db.name) > 5 * MB, `watched: the database file holds ${(size(db.name) / MB).toFixed(1)} MB`);
+  unwatch();
+  db.close();
+});
+
+t.test('after unwatch the files can be deleted and nothing writes them again', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'gone.sqlite');
+  const db = open(file);
+  const unwatch = checkpointInBackground(db);
+  await write(db, 8 * MB, 0);
+  unwatch();
+  unwatch(); // twice is harmless
+  db.close();
+  for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+  await sleep(200);
+  t.notOk(existsSync(file) || existsSync(`${file}-wal`) || existsSync(`${file}-shm`), 'no file re-created');
+});
+
+t.test('in-memory and rollback-journal databases are left alone', async (t) => {
+  const memory = new Database(':memory:');
+  checkpointInBackground(memory)();
+  t.equal(memory.pragma('wal_autocheckpoint', { simple: true }), 1000);
+  memory.close();
+  const dir = tempDir(t);
+  const journal = new Database(join(dir, 'journal.sqlite'));
+  checkpointInBackground(journal)();
+  t.equal(journal.pragma('wal_autocheckpoint', { simple: true }), 1000);
+  journal.close();
+});

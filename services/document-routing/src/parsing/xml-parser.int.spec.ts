@@ -1,0 +1,114 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import t, { type Test } from 'tap';
+import { openBlobStore } from '@lienthong/blob-store';
+import { AppError, createLogger, forbidden } from '@lienthong/service-kit';
+import { tempDir } from '@lienthong/testing';
+import { blobSink } from '../attachments.js';
+import { fixture, sampleDocument, sampleXml } from '../test/helpers.js';
+import { inlineXmlParser, startParsePool, WORKER_BODY_LIMIT, type XmlParser } from './xml-parser.js';
+
+const logger = createLogger({ level: 'silent' });
+const MB = 1024 * 1024;
+
+/** Every file under `dir` (the blob store's content), recursively. */
+function files(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
+}
+
+async function setUp(t: Test, workers = 1): Promise<{ pool: XmlParser; inline: XmlParser; dataDir: string; blobDir: string }> {
+  const dataDir = tempDir(t);
+  const blobs = await openBlobStore({ dataDir });
+  const sink = blobSink(blobs);
+  const pool = await startParsePool({ workers, blobs: { dataDir }, sink, logger });
+  t.teardown(async () => {
+    await pool.close();
+    await blobs.close();
+  });
+  return { pool, inline: inlineXmlParser(sink), dataDir, blobDir: join(dataDir, 'blobs') };
+}
+
+const chunks = (bytes: Buffer, size = 1000) => Readable.from(Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size)));
+
+t.test('a worker gives the message, digest and kept bytes the event loop would', async (t) => {
+  const { pool, inline } = await setUp(t);
+  for (const name of ['edoc.edxml', 'edoc_new.edxml', 'status.edxml']) {
+    const bytes = fixture(name);
+    const options = { maxBytes: 10 * MB, keepUpTo: 10 * MB };
+    const viaWorker = await pool.parse(chunks(bytes), options);
+    const onLoop = await inline.parse(chunks(bytes), options);
+    t.same(viaWorker.message, onLoop.message, `${name}: same message`);
+    t.equal(viaWorker.digest.sha256, onLoop.digest.sha256, `${name}: same digest`);
+    t.equal(viaWorker.digest.size, bytes.length);
+    t.ok(viaWorker.digest.raw?.equals(bytes), `${name}: the bytes kept for signature checks`);
+  }
+});
+
+t.test('attachments are stored by the worker, in the shared blob store', async (t) => {
+  const { pool, blobDir } = await setUp(t);
+  const content = Buffer.from('nội dung tệp đính kèm '.repeat(50));
+  const xml = await sampleXml(sampleDocument({ from: 'A', to: ['B'] }), [{ name: 'a.txt', bytes: content }]);
+  const { message } = await pool.parse(chunks(Buffer.from(xml)), { maxBytes: MB, keepUpTo: 0 });
+  t.equal(message.kind, 'document');
+  const [attachment] = message.kind === 'document' ? message.document.attachments : [];
+  t.equal(attachment?.size, content.length);
+  t.ok(files(blobDir).some((f) => f.includes(attachment!.sha256)), 'the blob is on disk under its hash');
+});
+
+t.test('the sender gate runs here; a refused sender stores nothing and gets the gate error', async (t) => {
+  const { pool, blobDir } = await setUp(t);
+  const xml = await sampleXml(sampleDocument({ from: 'FORGED', to: ['B'] }), [{ name: 'a.txt', bytes: Buffer.from('bí mật') }]);
+  const asked: Array<string | null> = [];
+  const refusal = pool.parse(chunks(Buffer.from(xml)), {
+    maxBytes: MB,
+    keepUpTo: 0,
+    beforeAttachments: (sender) => {
+      asked.push(sender);
+      throw forbidden(`this system does not act for ${sender}`);
+    },
+  });
+  await t.rejects(refusal, { status: 403, message: 'this system does not act for FORGED' });
+  t.same(asked, ['FORGED']);
+  t.same(existsSync(blobDir) ? files(blobDir) : [], [], 'no blob stored');
+  // an asynchronous gate that accepts lets the parse finish
+  const ok = await pool.parse(chunks(Buffer.from(xml)), { maxBytes: MB, keepUpTo: 0, beforeAttachments: async () => {} });
+  t.equal(ok.message.kind, 'document');
+});
+
+t.test('parse errors come back as the same problems (400 naming the path, 413)', async (t) => {
+  const { pool, inline } = await setUp(t);
+  const broken = Buffer.from('<edXMLEnvelope><edXMLHeader><MessageHeader>');
+  const [a, b] = await Promise.allSettled([pool.parse(chunks(broken), { maxBytes: MB, keepUpTo: 0 }), inline.parse(chunks(broken), { maxBytes: MB, keepUpTo: 0 })]);
+  t.equal(a.status, 'rejected');
+  const viaWorker = (a as PromiseRejectedResult).reason as AppError;
+  const onLoop = (b as PromiseRejectedResult).reason as AppError;
+  t.ok(viaWorker instanceof AppError);
+  t.equal(viaWorker.code, onLoop.code);
+  t.equal(viaWorker.message, onLoop.message);
+  t.same(viaWorker.errors, onLoop.errors);
+  const bomb = Buffer.from('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>');
+  await t.rejects(pool.parse(chunks(bomb), { maxBytes: MB, keepUpTo: 0 }), { code: 'LT_MALFORMED_BODY' });
+  await t.rejects(pool.parse(chunks(fixture('edoc.edxml')), { maxBytes: 100, keepUpTo: 0 }), { code: 'LT_BODY_TOO_LARGE' });
+});
+
+t.test('bodies past the worker limit stream on the event loop, the bytes read so far first', async (t) => {
+  const { pool } = await setUp(t);
+  const big = Buffer.alloc(WORKER_BODY_LIMIT + 50_000, 7);
+  const xml = Buffer.from(await sampleXml(sampleDocument({ from: 'A', to: ['B'] }), [{ name: 'big.bin', bytes: big }]));
+  const { message, digest } = await pool.parse(chunks(xml, 16_384), { maxBytes: 10 * MB, keepUpTo: 0 });
+  t.equal(digest.size, xml.length);
+  t.equal(message.kind === 'document' ? message.document.attachments[0]?.size : -1, big.length);
+});
+
+t.test('many bodies at once spread over the workers and all come back', async (t) => {
+  const { pool } = await setUp(t, 2);
+  const bodies = await Promise.all(Array.from({ length: 40 }, (_, i) => sampleXml(sampleDocument({ from: 'A', to: ['B'], documentId: `doc-${i}` }), [{ name: 'a.txt', bytes: Buffer.from(`tệp ${i}`) }])));
+  const parsed = await Promise.all(bodies.map((xml) => pool.parse(chunks(Buffer.from(xml)), { maxBytes: MB, keepUpTo: 0, beforeAttachments: async () => {} })));
+  t.same(
+    parsed.map((p) => (p.message.kind === 'document' ? p.message.document.header.documentId : null)),
+    bodies.map((_, i) => `doc-${i}`),
+  );
+});
