@@ -61,7 +61,7 @@ function startClients() {
 
 export default async function documentsBench(ctx: BenchContext): Promise<BenchReport> {
   const seconds = ctx.quick ? 3 : 10;
-  const config = loadConfig({ LT_DATA_DIR: ctx.tmpDir, LT_ADMIN_TOKEN: 'bench-admin-token-0123456789', LT_PORT: '0', LT_SQLITE_SYNC: process.env.BENCH_SYNC ?? 'full' });
+  const config = loadConfig({ LT_DATA_DIR: ctx.tmpDir, LT_ADMIN_TOKEN: 'bench-admin-token-0123456789', LT_PORT: '0', LT_SQLITE_SYNC: process.env.BENCH_SYNC ?? 'full', LT_PARSE_WORKERS: process.env.LT_PARSE_WORKERS });
   const hub = await startPlatform(config, [directoryModule, documentRoutingModule], { title: 'bench', logger: createLogger({ level: 'silent' }) });
   const admin = { authorization: `Bearer ${hub.adminToken}` };
   const post = async (url: string, payload: object) => (await hub.app.inject({ method: 'POST', url, headers: admin, payload })).json() as { token: string };
@@ -80,6 +80,7 @@ export default async function documentsBench(ctx: BenchContext): Promise<BenchRe
     // 1. throughput, end to end
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
+    const elu0 = performance.eventLoopUtilization();
     let routed = 0;
     const full = await profiled('documents-throughput', async () => {
       const result = await clients.fire({ url: address, connections: 32, duration: seconds }, senderAuth);
@@ -90,8 +91,9 @@ export default async function documentsBench(ctx: BenchContext): Promise<BenchRe
     const submitted = full.ok;
     const e2eSeconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
+    const elu = performance.eventLoopUtilization(elu0).utilization;
     const cpuMsPerDocument = (cpu.user + cpu.system) / 1000 / Math.max(1, routed);
-    ctx.log(`throughput: ${submitted} accepted, ${routed} acked by both in ${e2eSeconds.toFixed(1)} s (non-2xx ${full.non2xx}, errors ${full.errors}); hub CPU ${cpuMsPerDocument.toFixed(2)} ms/document`);
+    ctx.log(`throughput: ${submitted} accepted, ${routed} acked by both in ${e2eSeconds.toFixed(1)} s (non-2xx ${full.non2xx}, errors ${full.errors}); hub CPU ${cpuMsPerDocument.toFixed(2)} ms/document, event loop busy ${(elu * 100).toFixed(0)} %`);
 
     // 2. latency at 500 documents/s (and, as context, at a light 100/s: the floor of fsyncs and hops)
     const loopDelay = monitorEventLoopDelay({ resolution: 5 });
@@ -124,6 +126,7 @@ export default async function documentsBench(ctx: BenchContext): Promise<BenchRe
     const metrics: Record<string, Metric> = {
       routedPerSecond: { value: round(routed / e2eSeconds, 1), unit: 'documents/s (both deliveries acked over WebSocket)' },
       acceptedPerSecond: { value: round(submitted / seconds, 1), unit: 'documents/s (202)' },
+      eventLoopBusy: { value: round(elu, 2), unit: 'share of the throughput run the hub\'s event loop was busy' },
       cpuPerDocument: { value: round(cpuMsPerDocument, 2), unit: 'ms of hub process CPU (all its threads) per routed document' },
       submitP99At500: { value: paced.p99, unit: 'ms' },
       submitP50At500: { value: paced.p50, unit: 'ms' },
