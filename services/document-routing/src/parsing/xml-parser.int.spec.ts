@@ -7,7 +7,7 @@ import { AppError, createLogger, forbidden } from '@lienthong/service-kit';
 import { tempDir } from '@lienthong/testing';
 import { blobSink } from '../attachments.js';
 import { fixture, sampleDocument, sampleXml } from '../test/helpers.js';
-import { inlineXmlParser, startParsePool, WORKER_BODY_LIMIT, type XmlParser } from './xml-parser.js';
+import { inlineXmlParser, startParsePool, WORKER_BODY_LIMIT, type ParsePool, type XmlParser } from './xml-parser.js';
 
 const logger = createLogger({ level: 'silent' });
 const MB = 1024 * 1024;
@@ -19,7 +19,7 @@ function files(dir: string): string[] {
     .map((e) => join(e.parentPath, e.name));
 }
 
-async function setUp(t: Test, workers = 1): Promise<{ pool: XmlParser; inline: XmlParser; dataDir: string; blobDir: string }> {
+async function setUp(t: Test, workers = 1): Promise<{ pool: ParsePool; inline: XmlParser; dataDir: string; blobDir: string }> {
   const dataDir = tempDir(t);
   const blobs = await openBlobStore({ dataDir });
   const sink = blobSink(blobs);
@@ -111,4 +111,25 @@ t.test('many bodies at once spread over the workers and all come back', async (t
     parsed.map((p) => (p.message.kind === 'document' ? p.message.document.header.documentId : null)),
     bodies.map((_, i) => `doc-${i}`),
   );
+});
+
+t.test('a worker that dies fails its requests, the event loop parses meanwhile, and another worker starts', async (t) => {
+  const { pool } = await setUp(t);
+  const xml = Buffer.from(await sampleXml(sampleDocument({ from: 'A', to: ['B'] }), [{ name: 'a.txt', bytes: Buffer.from('tệp') }]));
+  const [first] = pool.threads();
+  // a request held at its sender gate while its worker dies
+  let gateAsked!: () => void;
+  const asked = new Promise<void>((r) => (gateAsked = r));
+  const held = pool.parse(chunks(xml), { maxBytes: MB, keepUpTo: 0, beforeAttachments: () => (gateAsked(), new Promise<void>(() => {})) });
+  await asked;
+  await first!.terminate();
+  await t.rejects(held, /parse worker stopped/);
+  const meanwhile = await pool.parse(chunks(xml), { maxBytes: MB, keepUpTo: 0 });
+  t.equal(meanwhile.message.kind, 'document', 'parsed on the event loop while no worker runs');
+  const deadline = Date.now() + 10_000;
+  while (pool.threads()[0] === first && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  t.not(pool.threads()[0], first, 'a new worker replaced it');
+  await new Promise((r) => setTimeout(r, 300)); // started
+  const after = await pool.parse(chunks(xml), { maxBytes: MB, keepUpTo: 0 });
+  t.equal(after.message.kind, 'document');
 });

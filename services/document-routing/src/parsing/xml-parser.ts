@@ -65,6 +65,8 @@ interface Job {
 
 interface Slot {
   worker: Worker;
+  /** Started and not exited: jobs go only to these (none: parse on the event loop). */
+  alive: boolean;
   readonly jobs: Map<number, Job>;
 }
 
@@ -84,7 +86,12 @@ export interface ParsePoolOptions {
  * directory: the worker asks before it stores the first attachment and waits for the answer, so a
  * forged sender stores nothing. A worker that dies fails its requests (500) and is replaced.
  */
-export async function startParsePool(options: ParsePoolOptions): Promise<XmlParser> {
+export interface ParsePool extends XmlParser {
+  /** The worker threads (for operations and tests). */
+  threads(): readonly Worker[];
+}
+
+export async function startParsePool(options: ParsePoolOptions): Promise<ParsePool> {
   const inline = inlineXmlParser(options.sink);
   const entry = new URL('./parse-worker.ts', import.meta.url);
   const slots: Slot[] = [];
@@ -93,23 +100,28 @@ export async function startParsePool(options: ParsePoolOptions): Promise<XmlPars
 
   function spawn(slot: Slot | undefined): Promise<Slot> {
     const worker = startWorker(entry, options.blobs);
-    const current: Slot = slot ?? { worker, jobs: new Map() };
+    const current: Slot = slot ?? { worker, alive: false, jobs: new Map() };
     current.worker = worker;
     worker.on('message', (m: FromWorker) => onMessage(current, m));
     worker.on('error', (error) => options.logger.error({ err: error }, 'edXML parse worker failed'));
     worker.on('exit', (code) => {
       if (current.worker !== worker) return;
+      current.alive = false;
       for (const job of current.jobs.values()) settle(job, () => job.reject(new Error(`edXML parse worker stopped (exit ${code})`)));
       current.jobs.clear();
       if (closing) return;
-      options.logger.error({ exitCode: code }, 'edXML parse worker stopped; starting another');
-      void spawn(current).catch((error: unknown) => options.logger.error({ err: error }, 'edXML parse worker could not restart'));
+      options.logger.error({ exitCode: code }, 'edXML parse worker stopped; starting another in 1 s');
+      // Meanwhile its share goes to the others, or to the event loop.
+      setTimeout(() => {
+        if (!closing) void spawn(current).catch((error: unknown) => options.logger.error({ err: error }, 'edXML parse worker could not restart'));
+      }, 1_000).unref();
     });
     return new Promise((resolve, reject) => {
       const onReady = (m: FromWorker) => {
         if (m.type !== 'ready') return;
         worker.off('message', onReady);
         worker.off('exit', onEarlyExit);
+        current.alive = true;
         resolve(current);
       };
       const onEarlyExit = (code: number) => reject(new Error(`edXML parse worker exited with ${code} while starting`));
@@ -150,6 +162,7 @@ export async function startParsePool(options: ParsePoolOptions): Promise<XmlPars
   for (let i = 0; i < options.workers; i++) slots.push(await spawn(undefined));
 
   return {
+    threads: () => slots.map((s) => s.worker),
     async parse(body, parseOptions) {
       const limit = Math.min(WORKER_BODY_LIMIT, parseOptions.maxBytes);
       // Stopping early must not destroy the request (see intake's meter): read by hand.
@@ -171,7 +184,9 @@ export async function startParsePool(options: ParsePoolOptions): Promise<XmlPars
           return inline.parse(rest, parseOptions);
         }
       }
-      const slot = slots.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
+      const live = slots.filter((s) => s.alive);
+      if (live.length === 0) return inline.parse(Readable.from(chunks), parseOptions);
+      const slot = live.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
       // A buffer of its own (not a slice of Node's pool), so it can be moved, not copied.
       const whole = new Uint8Array(size);
       let offset = 0;
@@ -189,18 +204,21 @@ export async function startParsePool(options: ParsePoolOptions): Promise<XmlPars
     async close() {
       closing = true;
       await Promise.all(
-        slots.map(
-          (slot) =>
-            new Promise<void>((resolve) => {
-              // A worker that does not wind down within 5 s (a stuck blob store) is stopped.
-              const stop = setTimeout(() => void slot.worker.terminate(), 5_000);
-              slot.worker.once('exit', () => {
-                clearTimeout(stop);
-                resolve();
-              });
-              slot.worker.postMessage({ type: 'close' } satisfies ToWorker);
-            }),
-        ),
+        slots.map(async (slot) => {
+          if (!slot.alive) {
+            await slot.worker.terminate(); // still starting, or already gone
+            return;
+          }
+          await new Promise<void>((resolve) => {
+            // A worker that does not wind down within 5 s (a stuck blob store) is stopped.
+            const stop = setTimeout(() => void slot.worker.terminate(), 5_000);
+            slot.worker.once('exit', () => {
+              clearTimeout(stop);
+              resolve();
+            });
+            slot.worker.postMessage({ type: 'close' } satisfies ToWorker);
+          });
+        }),
       );
     },
   };
