@@ -23,7 +23,7 @@ import { documentDecider, type ResolvedOrgan, type ResolvedReference } from './d
 import { DocumentStreams, RevisionKind, type SignatureRecord } from './domain/events.js';
 import { UUID_PATTERN, canonicalJson, documentIdFor, sha256Hex, statusIdFor } from './domain/ids.js';
 import { edxmlProblem } from './intake.js';
-import { inlineXmlParser, type XmlParser } from './parsing/xml-parser.js';
+import { inlineXmlParser, type ParsedXml, type XmlParser } from './parsing/xml-parser.js';
 import type { DeliveryView } from './projections/routing-projection.js';
 import type { DocumentRow, RoutingView } from './projections/routing-view.js';
 
@@ -80,11 +80,13 @@ export function createDocumentService(deps: DocumentServiceDeps) {
   const source = blobSource(blobs);
   const resolve = (given: string): ResolvedOrgan => ({ given, organId: directory.resolveOrganId(given) });
 
-  function signatureOf(document: EdxmlDocument, raw: Buffer | null, format: 'edxml' | 'json'): SignatureRecord {
+  /** `parsed`: the edXML as read (null for the JSON form). */
+  function signatureOf(document: EdxmlDocument, parsed: ParsedXml | null): SignatureRecord {
     if (!document.signature) return { status: 'absent' };
-    if (format === 'json') return { status: 'invalid', reason: 'a signature cannot be verified on the JSON form; send edXML' };
-    if (raw === null) return { status: 'invalid', reason: `not verified: the package is larger than ${deps.verifyMaxBytes} bytes` };
-    const v = verifyEdxmlSignature(raw);
+    if (parsed === null) return { status: 'invalid', reason: 'a signature cannot be verified on the JSON form; send edXML' };
+    if (parsed.digest.raw === null) return { status: 'invalid', reason: `not verified: the package is larger than ${deps.verifyMaxBytes} bytes` };
+    // Verified where it was parsed (a worker), or here.
+    const v = parsed.verification ?? verifyEdxmlSignature(parsed.digest.raw);
     return { status: v.status, ...(v.signer ? { signer: v.signer } : {}), ...(v.algorithm ? { algorithm: v.algorithm } : {}), ...(v.reason ? { reason: v.reason } : {}) };
   }
 
@@ -158,17 +160,17 @@ export function createDocumentService(deps: DocumentServiceDeps) {
       // 1. read the message, attachments streaming into the blob store
       let document: EdxmlDocument;
       let bodySha256: string;
-      let raw: Buffer | null = null;
+      let xml: ParsedXml | null = null;
       const format = body.kind === 'xml' ? 'edxml' : 'json';
       if (body.kind === 'xml') {
-        const parsed = await parser.parse(body.stream, { maxBytes: deps.maxBodyBytes, keepUpTo: deps.verifyMaxBytes, beforeAttachments: senderGate(principal) });
+        const parsed = await parser.parse(body.stream, { maxBytes: deps.maxBodyBytes, keepUpTo: deps.verifyMaxBytes, beforeAttachments: senderGate(principal), verify: true });
         if (parsed.message.kind !== 'document')
           throw new AppError('LT_VALIDATION', 'this is a status message: post it to /v1/documents/{documentId}/status', {
             errors: [{ path: 'body/edXMLEnvelope/edXMLHeader/MessageHeader/StatusCode', message: 'a document has no StatusCode' }],
           });
         document = parsed.message.document;
         bodySha256 = parsed.digest.sha256;
-        raw = parsed.digest.raw;
+        xml = parsed;
       } else {
         const sender = jsonSender(body.value);
         if (sender !== null) senderGate(principal)(sender); // a missing sender is the schema's 400, below
@@ -178,7 +180,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
         bodySha256 = jsonHash(body.value);
       }
       // 2. verify the signature, resolve sender, recipients and referenced documents
-      const signature = signatureOf(document, raw, format);
+      const signature = signatureOf(document, xml);
       const from = resolve(document.header.from.organId);
       const edxmlDocumentId = document.header.documentId ?? null;
       const key = idempotencyKey ?? (edxmlDocumentId === null ? `body:${bodySha256}` : `edxml:${document.business?.docType ?? 0}:${edxmlDocumentId}`);

@@ -2,8 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openBlobStore } from '@lienthong/blob-store';
 import { blobSink } from '../attachments.js';
-import { parseXmlBody } from '../intake.js';
-import { serializeError, type FromWorker, type ToWorker } from './xml-parser.js';
+import { parseAndVerify, serializeError, type FromWorker, type ToWorker } from './xml-parser.js';
 
 const port = parentPort!;
 const { data } = workerData as { data: { natsUrl?: string; dataDir: string } };
@@ -28,8 +27,14 @@ async function parse(job: Extract<ToWorker, { type: 'parse' }>): Promise<void> {
     const whole = (async function* () {
       yield body;
     })();
-    const { message, digest } = await parseXmlBody(whole, { attachments: sink, maxBytes: job.maxBytes, keepUpTo: job.keepUpTo, ...(beforeAttachments ? { beforeAttachments } : {}) });
-    send({ type: 'done', id: job.id, message, digest: { sha256: digest.sha256, size: digest.size, raw: digest.raw } });
+    const { message, digest, verification } = await parseAndVerify(whole, {
+      attachments: sink,
+      maxBytes: job.maxBytes,
+      keepUpTo: job.keepUpTo,
+      verify: job.verify,
+      ...(beforeAttachments ? { beforeAttachments } : {}),
+    });
+    send({ type: 'done', id: job.id, message, digest: { sha256: digest.sha256, size: digest.size, raw: digest.raw }, ...(verification ? { verification } : {}) });
   } catch (error) {
     send({ type: 'failed', id: job.id, error: serializeError(error) });
   } finally {

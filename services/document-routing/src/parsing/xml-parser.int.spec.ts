@@ -7,6 +7,7 @@ import { AppError, createLogger, forbidden } from '@lienthong/service-kit';
 import { tempDir } from '@lienthong/testing';
 import { blobSink } from '../attachments.js';
 import { fixture, sampleDocument, sampleXml } from '../test/helpers.js';
+import { signEdxml } from '../test/signing.js';
 import { inlineXmlParser, startParsePool, WORKER_BODY_LIMIT, type ParsePool, type XmlParser } from './xml-parser.js';
 
 const logger = createLogger({ level: 'silent' });
@@ -132,4 +133,18 @@ t.test('a worker that dies fails its requests, the event loop parses meanwhile, 
   await new Promise((r) => setTimeout(r, 300)); // started
   const after = await pool.parse(chunks(xml), { maxBytes: MB, keepUpTo: 0 });
   t.equal(after.message.kind, 'document');
+});
+
+t.test('a signed document is verified where it is parsed, with the event loop\'s verdict', async (t) => {
+  const { pool, inline } = await setUp(t);
+  const signed = signEdxml(await sampleXml(sampleDocument({ from: 'A', to: ['B'], documentId: 'signed-1' })));
+  const tampered = signed.replace('Về việc triển khai', 'Về việc hủy bỏ');
+  for (const [name, xml, status] of [['signed', signed, 'valid'], ['altered after signing', tampered, 'invalid']] as const) {
+    const viaWorker = await pool.parse(chunks(Buffer.from(xml)), { maxBytes: MB, keepUpTo: MB, verify: true });
+    const onLoop = await inline.parse(chunks(Buffer.from(xml)), { maxBytes: MB, keepUpTo: MB, verify: true });
+    t.equal(viaWorker.verification?.status, status, `${name}: ${status}`);
+    t.same(viaWorker.verification, onLoop.verification, `${name}: the same verdict`);
+  }
+  const unasked = await pool.parse(chunks(Buffer.from(signed)), { maxBytes: MB, keepUpTo: MB });
+  t.equal(unasked.verification, undefined, 'not verified unless asked');
 });

@@ -1,7 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import { Readable } from 'node:stream';
 import { AppError, startWorker, type AppErrorOptions, type ErrorCode, type Logger } from '@lienthong/service-kit';
-import type { AttachmentSink, EdxmlMessage } from '@lienthong/edxml';
+import { verifyEdxmlSignature, type AttachmentSink, type EdxmlMessage, type SignatureVerification } from '@lienthong/edxml';
 import { parseXmlBody, type BodyDigest } from '../intake.js';
 
 /** Bodies up to this size are read whole and parsed on a worker thread; larger ones stream on the event loop. */
@@ -12,31 +12,49 @@ export interface XmlParseOptions {
   readonly keepUpTo: number;
   /** The sender gate: throwing (or rejecting) refuses the message before any attachment is stored. */
   readonly beforeAttachments?: (sender: string | null) => void | Promise<void>;
+  /** Verify the XML signature of a document whose bytes were kept (where it was parsed). */
+  readonly verify?: boolean;
 }
 
-/** Reads a streamed edXML body: the message, and the digest of its bytes. */
+export interface ParsedXml {
+  readonly message: EdxmlMessage;
+  readonly digest: BodyDigest;
+  /** When asked for (`verify`), the message is a signed document and its bytes were kept. */
+  readonly verification?: SignatureVerification;
+}
+
+/** Reads a streamed edXML body: the message, the digest of its bytes, their signature's verdict. */
 export interface XmlParser {
-  parse(body: AsyncIterable<Buffer | string>, options: XmlParseOptions): Promise<{ message: EdxmlMessage; digest: BodyDigest }>;
+  parse(body: AsyncIterable<Buffer | string>, options: XmlParseOptions): Promise<ParsedXml>;
   close(): Promise<void>;
+}
+
+/** Parses (and verifies, when asked) on the calling thread: the event loop, or a worker's. */
+export async function parseAndVerify(body: AsyncIterable<Buffer | string>, options: XmlParseOptions & { attachments: AttachmentSink }): Promise<ParsedXml> {
+  const { verify, ...parseOptions } = options;
+  const parsed = await parseXmlBody(body, parseOptions);
+  const { message, digest } = parsed;
+  if (!verify || message.kind !== 'document' || !message.document.signature || digest.raw === null) return parsed;
+  return { ...parsed, verification: verifyEdxmlSignature(digest.raw) };
 }
 
 /** Parses on the event loop, attachments into `sink`. */
 export function inlineXmlParser(sink: AttachmentSink): XmlParser {
   return {
-    parse: (body, options) => parseXmlBody(body, { attachments: sink, ...options }),
+    parse: (body, options) => parseAndVerify(body, { attachments: sink, ...options }),
     close: async () => {},
   };
 }
 
 /** What crosses from main to a parse worker and back (see parse-worker.ts). */
 export type ToWorker =
-  | { readonly type: 'parse'; readonly id: number; readonly body: Uint8Array; readonly maxBytes: number; readonly keepUpTo: number; readonly gated: boolean }
+  | { readonly type: 'parse'; readonly id: number; readonly body: Uint8Array; readonly maxBytes: number; readonly keepUpTo: number; readonly gated: boolean; readonly verify: boolean }
   | { readonly type: 'gate'; readonly id: number; readonly ok: boolean }
   | { readonly type: 'close' };
 export type FromWorker =
   | { readonly type: 'ready' }
   | { readonly type: 'sender'; readonly id: number; readonly sender: string | null }
-  | { readonly type: 'done'; readonly id: number; readonly message: EdxmlMessage; readonly digest: { sha256: string; size: number; raw: Uint8Array | null } }
+  | { readonly type: 'done'; readonly id: number; readonly message: EdxmlMessage; readonly digest: { sha256: string; size: number; raw: Uint8Array | null }; readonly verification?: SignatureVerification }
   | { readonly type: 'failed'; readonly id: number; readonly error: SerializedError }
   | { readonly type: 'closed' };
 export interface SerializedError {
@@ -59,7 +77,7 @@ function deserializeError(error: SerializedError): Error {
 interface Job {
   readonly options: XmlParseOptions;
   settled: boolean;
-  resolve(value: { message: EdxmlMessage; digest: BodyDigest }): void;
+  resolve(value: ParsedXml): void;
   reject(error: unknown): void;
 }
 
@@ -82,7 +100,7 @@ export interface ParsePoolOptions {
 /**
  * edXML parsing beside the event loop: bodies up to `WORKER_BODY_LIMIT` are read whole, handed
  * to the least busy of `workers` threads (each with the blob store open: attachments are decoded
- * and stored there), and the message comes back. The sender gate still runs here, on the
+ * and stored there, a signature verified there), and the message comes back. The sender gate still runs here, on the
  * directory: the worker asks before it stores the first attachment and waits for the answer, so a
  * forged sender stores nothing. A worker that dies fails its requests (500) and is replaced.
  */
@@ -155,7 +173,8 @@ export async function startParsePool(options: ParsePoolOptions): Promise<ParsePo
     slot.jobs.delete(m.id);
     if (m.type === 'done') {
       const raw = m.digest.raw === null ? null : Buffer.from(m.digest.raw.buffer, m.digest.raw.byteOffset, m.digest.raw.byteLength);
-      settle(job, () => job.resolve({ message: m.message, digest: { sha256: m.digest.sha256, size: m.digest.size, raw } }));
+      const digest = { sha256: m.digest.sha256, size: m.digest.size, raw };
+      settle(job, () => job.resolve({ message: m.message, digest, ...(m.verification ? { verification: m.verification } : {}) }));
     } else settle(job, () => job.reject(deserializeError(m.error)));
   }
 
@@ -197,7 +216,7 @@ export async function startParsePool(options: ParsePoolOptions): Promise<ParsePo
       const id = nextId++;
       return new Promise((resolve, reject) => {
         slot.jobs.set(id, { options: parseOptions, settled: false, resolve, reject });
-        const message: ToWorker = { type: 'parse', id, body: whole, maxBytes: parseOptions.maxBytes, keepUpTo: parseOptions.keepUpTo, gated: parseOptions.beforeAttachments !== undefined };
+        const message: ToWorker = { type: 'parse', id, body: whole, maxBytes: parseOptions.maxBytes, keepUpTo: parseOptions.keepUpTo, gated: parseOptions.beforeAttachments !== undefined, verify: parseOptions.verify === true };
         slot.worker.postMessage(message, [whole.buffer]);
       });
     },
