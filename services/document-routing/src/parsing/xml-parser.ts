@@ -97,18 +97,19 @@ export interface ParsePoolOptions {
   readonly logger: Logger;
 }
 
-/**
- * edXML parsing beside the event loop: bodies up to `WORKER_BODY_LIMIT` are read whole, handed
- * to the least busy of `workers` threads (each with the blob store open: attachments are decoded
- * and stored there, a signature verified there), and the message comes back. The sender gate still runs here, on the
- * directory: the worker asks before it stores the first attachment and waits for the answer, so a
- * forged sender stores nothing. A worker that dies fails its requests (500) and is replaced.
- */
 export interface ParsePool extends XmlParser {
   /** The worker threads (for operations and tests). */
   threads(): readonly Worker[];
 }
 
+/**
+ * edXML parsing beside the event loop: bodies up to `WORKER_BODY_LIMIT` are read whole, handed
+ * to the least busy of `workers` threads (each with the blob store open: attachments are decoded
+ * and stored there, a signature verified there), and the message comes back. The sender gate
+ * still runs here, on the directory: the worker asks before it stores the first attachment and
+ * waits for the answer, so a forged sender stores nothing. A worker that dies fails its requests
+ * (500) and is replaced.
+ */
 export async function startParsePool(options: ParsePoolOptions): Promise<ParsePool> {
   const inline = inlineXmlParser(options.sink);
   const entry = new URL('./parse-worker.ts', import.meta.url);
@@ -178,7 +179,13 @@ export async function startParsePool(options: ParsePoolOptions): Promise<ParsePo
     } else settle(job, () => job.reject(deserializeError(m.error)));
   }
 
-  for (let i = 0; i < options.workers; i++) slots.push(await spawn(undefined));
+  try {
+    for (let i = 0; i < options.workers; i++) slots.push(await spawn(undefined));
+  } catch (error) {
+    closing = true;
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+    throw error;
+  }
 
   return {
     threads: () => slots.map((s) => s.worker),
