@@ -126,7 +126,6 @@ class SqliteEventStore implements EventStore {
       this.db = new Database(options.file);
       applyPragmas(this.db, 'normal');
       this.db.exec(SCHEMA);
-      this.unwatchWal = checkpointInBackground(this.db);
       if ((options.sync ?? 'full') === 'full') {
         if (this.db.pragma('journal_mode', { simple: true }) !== 'wal') applyPragmas(this.db, 'full'); // no WAL file: SQLite syncs
         else {
@@ -137,6 +136,7 @@ class SqliteEventStore implements EventStore {
           this.syncedHead = head;
         }
       }
+      this.unwatchWal = checkpointInBackground(this.db);
     } catch (error) {
       // Whatever stops the file from opening (missing directory, permissions, not a database) is unavailability.
       throw new StoreUnavailableError(`event store: cannot open ${options.file}: ${(error as Error).message}`, { cause: error });

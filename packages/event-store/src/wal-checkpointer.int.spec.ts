@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import t from 'tap';
 import { tempDir } from '@lienthong/testing';
-import { checkpointInBackground } from './wal-checkpointer.js';
+import { checkpointInBackground, walCheckpointerThread } from './wal-checkpointer.js';
 
 const MB = 1024 * 1024;
 const walSize = (file: string) => (existsSync(`${file}-wal`) ? statSync(`${file}-wal`).size : 0);
@@ -88,4 +88,22 @@ t.test('in-memory and rollback-journal databases are left alone', async (t) => {
   checkpointInBackground(journal)();
   t.equal(journal.pragma('wal_autocheckpoint', { simple: true }), 1000);
   journal.close();
+});
+
+t.test('a thread that dies is replaced, and the files it watched go on being checkpointed', async (t) => {
+  const dir = tempDir(t);
+  const db = open(join(dir, 'kept.sqlite'));
+  const unwatch = checkpointInBackground(db);
+  const first = walCheckpointerThread()!;
+  await first.terminate();
+  await sleep(100);
+  const second = walCheckpointerThread();
+  t.ok(second && second !== first, 'a new thread runs');
+  await write(db, 6 * MB, 2);
+  await sleep(300);
+  t.ok(statSync(db.name).size > 5 * MB, 'the new thread checkpoints the file');
+  const t0 = performance.now();
+  unwatch();
+  t.ok(performance.now() - t0 < 1000, 'unwatch answers at once');
+  db.close();
 });

@@ -26,7 +26,6 @@ export class ReadModelFile {
     this.db = new BetterSqlite3(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    this.unwatchWal = checkpointInBackground(this.db);
     this.db.exec(`CREATE TABLE IF NOT EXISTS _lt_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS _lt_streams (stream TEXT PRIMARY KEY, revision INTEGER NOT NULL) WITHOUT ROWID;`);
     const meta = (key: string) => (this.db.prepare('SELECT value FROM _lt_meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
@@ -38,6 +37,8 @@ export class ReadModelFile {
     this.getRevision = this.db.prepare<[string], { revision: number }>('SELECT revision FROM _lt_streams WHERE stream = ?');
     this.setRevision = this.db.prepare('INSERT INTO _lt_streams VALUES (?, ?) ON CONFLICT(stream) DO UPDATE SET revision = excluded.revision');
     this.setMeta = this.db.prepare('UPDATE _lt_meta SET value = ? WHERE key = ?');
+    // Last: a constructor that throws leaves no file watched.
+    this.unwatchWal = checkpointInBackground(this.db);
   }
 
   storedVersion(): number {

@@ -38,21 +38,30 @@ export const documentRoutingModule: ServiceModuleFactory = async (platform) => {
     config.parseWorkers > 0
       ? await startParsePool({ workers: config.parseWorkers, blobs: { natsUrl: config.natsUrl, dataDir: config.dataDir }, sink, logger: logger.child({ component: 'edxml-parse-pool' }) })
       : inlineXmlParser(sink);
-  const service = createDocumentService({
-    store: platform.store,
-    view,
-    directory: platform.directory,
-    blobs,
-    parser,
-    waitFor: (event) => runner.waitForEvent(event),
-    hubOrganId: process.env.LT_HUB_ORGAN_ID?.trim() || 'lienthong',
-    maxBodyBytes: config.maxBodyBytes,
-    verifyMaxBytes: VERIFY_MAX_BYTES,
-  });
-  const deliveryStream = createDeliveryStream({ service, directory: platform.directory, sessions: platform.sessions, logger: logger.child({ module: 'document-routing' }) });
-  stream = deliveryStream;
-  platform.metrics.countSockets('/v1/stream', () => deliveryStream.size);
-  const reactor = createRevisionReactor({ store: platform.store, checkpoints: platform.checkpoints, logger: logger.child({ reactor: 'revisions' }) });
+  let service: ReturnType<typeof createDocumentService>;
+  let deliveryStream: DeliveryStream;
+  let reactor: ReturnType<typeof createRevisionReactor>;
+  try {
+    service = createDocumentService({
+      store: platform.store,
+      view,
+      directory: platform.directory,
+      blobs,
+      parser,
+      waitFor: (event) => runner.waitForEvent(event),
+      hubOrganId: process.env.LT_HUB_ORGAN_ID?.trim() || 'lienthong',
+      maxBodyBytes: config.maxBodyBytes,
+      verifyMaxBytes: VERIFY_MAX_BYTES,
+    });
+    deliveryStream = createDeliveryStream({ service, directory: platform.directory, sessions: platform.sessions, logger: logger.child({ module: 'document-routing' }) });
+    stream = deliveryStream;
+    platform.metrics.countSockets('/v1/stream', () => deliveryStream.size);
+    reactor = createRevisionReactor({ store: platform.store, checkpoints: platform.checkpoints, logger: logger.child({ reactor: 'revisions' }) });
+  } catch (error) {
+    // The parse workers would keep the process alive.
+    await parser.close();
+    throw error;
+  }
   return {
     name: 'document-routing',
     streamPrefixes: DOCUMENT_STREAM_PREFIXES,

@@ -6,6 +6,8 @@ import { parseXmlBody, type BodyDigest } from '../intake.js';
 
 /** Bodies up to this size are read whole and parsed on a worker thread; larger ones stream on the event loop. */
 export const WORKER_BODY_LIMIT = 256 * 1024;
+/** A worker not ready by then is stopped (and the start fails, or it is started again). */
+const STARTUP_TIMEOUT_MS = 30_000;
 
 export interface XmlParseOptions {
   readonly maxBytes: number;
@@ -59,6 +61,9 @@ export type FromWorker =
   | { readonly type: 'closed' };
 export interface SerializedError {
   readonly message: string;
+  readonly name?: string;
+  readonly stack?: string;
+  readonly code?: unknown;
   readonly app?: { readonly code: ErrorCode; readonly errors?: AppErrorOptions['errors']; readonly extensions?: AppErrorOptions['extensions'] };
 }
 
@@ -66,12 +71,17 @@ export function serializeError(error: unknown): SerializedError {
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof AppError)
     return { message, app: { code: error.code, ...(error.errors ? { errors: error.errors } : {}), ...(error.extensions ? { extensions: error.extensions } : {}) } };
-  return { message };
+  if (!(error instanceof Error)) return { message };
+  const code = (error as { code?: unknown }).code;
+  return { message, name: error.name, ...(error.stack ? { stack: error.stack } : {}), ...(code !== undefined ? { code } : {}) };
 }
 
 function deserializeError(error: SerializedError): Error {
   if (error.app) return new AppError(error.app.code, error.message, { ...(error.app.errors ? { errors: error.app.errors } : {}), ...(error.app.extensions ? { extensions: error.app.extensions } : {}) });
-  return new Error(`edXML parse worker: ${error.message}`);
+  // The worker's own error (name, stack, code) travels as the cause, for the logs.
+  const cause = Object.assign(new Error(error.message), { name: error.name ?? 'Error', ...(error.code !== undefined ? { code: error.code } : {}) });
+  if (error.stack) cause.stack = error.stack;
+  return new Error(`edXML parse worker: ${error.message}`, { cause });
 }
 
 interface Job {
@@ -140,10 +150,17 @@ export async function startParsePool(options: ParsePoolOptions): Promise<ParsePo
         if (m.type !== 'ready') return;
         worker.off('message', onReady);
         worker.off('exit', onEarlyExit);
+        clearTimeout(slow);
         current.alive = true;
         resolve(current);
       };
-      const onEarlyExit = (code: number) => reject(new Error(`edXML parse worker exited with ${code} while starting`));
+      const onEarlyExit = (code: number) => {
+        clearTimeout(slow);
+        reject(new Error(`edXML parse worker exited with ${code} while starting`));
+      };
+      // A worker whose blob store never answers (NATS down) must not hold the start for ever.
+      const slow = setTimeout(() => void worker.terminate(), STARTUP_TIMEOUT_MS);
+      slow.unref();
       worker.on('message', onReady);
       worker.once('exit', onEarlyExit);
     });
@@ -235,6 +252,7 @@ export async function startParsePool(options: ParsePoolOptions): Promise<ParsePo
             await slot.worker.terminate(); // still starting, or already gone
             return;
           }
+          slot.alive = false; // requests from now on parse on the event loop
           await new Promise<void>((resolve) => {
             // A worker that does not wind down within 5 s (a stuck blob store) is stopped.
             const stop = setTimeout(() => void slot.worker.terminate(), 5_000);
