@@ -11,7 +11,7 @@ import { Agent, request } from 'node:http';
 import autocannon from 'autocannon';
 import WebSocket from 'ws';
 import { memoryAttachmentStore, renderEdxml } from '../../packages/edxml/src/index.js';
-import { percentile } from './types.js';
+import { percentile, round } from './types.js';
 
 export const SENDER = '000.00.00.H40';
 export const RECIPIENTS = ['000.00.12.H40', '000.00.13.H40'];
@@ -125,8 +125,7 @@ async function paced(pace: Pace, headers: Record<string, string>, body: () => st
   });
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  const ms = (v: number) => Math.round(v * 10) / 10;
-  return { ok, non2xx, errors, p50: ms(percentile(latencies, 50)), p99: ms(percentile(latencies, 99)) };
+  return { ok, non2xx, errors, p50: round(percentile(latencies, 50), 1), p99: round(percentile(latencies, 99), 1) };
 }
 
 const acked = new Map<string, number>();

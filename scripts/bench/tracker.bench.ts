@@ -19,7 +19,7 @@ import { directoryModule, startPlatform, type ServiceModuleFactory } from '../..
 import { dossiersModule } from '../../services/dossiers/src/index.js';
 import { createStatusTrackerModule } from '../../services/status-tracker/src/index.js';
 import { profiled } from './profile.js';
-import { atLeast, round } from './types.js';
+import { atLeast, percentile, round } from './types.js';
 import type { BenchContext, BenchReport, Metric, Target } from './types.js';
 
 const A = '000.00.12.H40';
@@ -35,11 +35,6 @@ function fire(options: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     autocannon(options, (err, result) => (err ? reject(err) : resolve(result)));
   });
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 export default async function trackerBench(ctx: BenchContext): Promise<BenchReport> {

@@ -5,7 +5,7 @@ import { documentDecider } from './domain/document-decider.js';
 import { DOCUMENT_STREAM_PREFIXES } from './domain/events.js';
 import { blobSink } from './attachments.js';
 import { createDocumentService } from './document-service.js';
-import { inlineXmlParser, startParsePool } from './parsing/xml-parser.js';
+import { startParsePool } from './parsing/xml-parser.js';
 import { createDeliveryStream, type DeliveryStream } from './http/delivery-stream.js';
 import { documentRoutes } from './http/routes.js';
 import { routingProjection } from './projections/routing-projection.js';
@@ -33,11 +33,11 @@ export const documentRoutingModule: ServiceModuleFactory = async (platform) => {
   let stream: DeliveryStream | undefined;
   const runner = await platform.projection(routingProjection({ onDelivery: (d) => stream?.publish(d) }));
   const view = routingView(() => runner.db());
-  const sink = blobSink(blobs);
+  // Without workers the service parses on the event loop itself.
   const parser =
     config.parseWorkers > 0
-      ? await startParsePool({ workers: config.parseWorkers, blobs: { natsUrl: config.natsUrl, dataDir: config.dataDir }, sink, logger: logger.child({ component: 'edxml-parse-pool' }) })
-      : inlineXmlParser(sink);
+      ? await startParsePool({ workers: config.parseWorkers, blobs: { natsUrl: config.natsUrl, dataDir: config.dataDir }, sink: blobSink(blobs), logger: logger.child({ component: 'edxml-parse-pool' }) })
+      : undefined;
   let service: ReturnType<typeof createDocumentService>;
   let deliveryStream: DeliveryStream;
   let reactor: ReturnType<typeof createRevisionReactor>;
@@ -47,7 +47,7 @@ export const documentRoutingModule: ServiceModuleFactory = async (platform) => {
       view,
       directory: platform.directory,
       blobs,
-      parser,
+      ...(parser ? { parser } : {}),
       waitFor: (event) => runner.waitForEvent(event),
       hubOrganId: process.env.LT_HUB_ORGAN_ID?.trim() || 'lienthong',
       maxBodyBytes: config.maxBodyBytes,
@@ -59,7 +59,7 @@ export const documentRoutingModule: ServiceModuleFactory = async (platform) => {
     reactor = createRevisionReactor({ store: platform.store, checkpoints: platform.checkpoints, logger: logger.child({ reactor: 'revisions' }) });
   } catch (error) {
     // The parse workers would keep the process alive.
-    await parser.close();
+    await parser?.close();
     throw error;
   }
   return {
@@ -74,7 +74,7 @@ export const documentRoutingModule: ServiceModuleFactory = async (platform) => {
     stop: async () => {
       deliveryStream.close();
       await reactor.stop();
-      await parser.close();
+      await parser?.close();
       await blobs.close();
     },
   };

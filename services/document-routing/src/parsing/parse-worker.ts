@@ -34,7 +34,7 @@ async function parse(job: Extract<ToWorker, { type: 'parse' }>): Promise<void> {
       verify: job.verify,
       ...(beforeAttachments ? { beforeAttachments } : {}),
     });
-    send({ type: 'done', id: job.id, message, digest: { sha256: digest.sha256, size: digest.size, raw: digest.raw }, ...(verification ? { verification } : {}) });
+    send({ type: 'done', id: job.id, message, digest, ...(verification ? { verification } : {}) });
   } catch (error) {
     send({ type: 'failed', id: job.id, error: serializeError(error) });
   } finally {
@@ -46,9 +46,7 @@ port.on('message', (message: ToWorker) => {
   if (message.type === 'parse') void parse(message);
   else if (message.type === 'gate') gates.get(message.id)?.(message.ok);
   else if (message.type === 'close')
-    void blobs.close().finally(() => {
-      send({ type: 'closed' });
-      port.close();
-    });
+    // The pool waits for this thread to exit; closing the port lets it.
+    void blobs.close().finally(() => port.close());
 });
 send({ type: 'ready' });

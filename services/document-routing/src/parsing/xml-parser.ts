@@ -57,8 +57,7 @@ export type FromWorker =
   | { readonly type: 'ready' }
   | { readonly type: 'sender'; readonly id: number; readonly sender: string | null }
   | { readonly type: 'done'; readonly id: number; readonly message: EdxmlMessage; readonly digest: { sha256: string; size: number; raw: Uint8Array | null }; readonly verification?: SignatureVerification }
-  | { readonly type: 'failed'; readonly id: number; readonly error: SerializedError }
-  | { readonly type: 'closed' };
+  | { readonly type: 'failed'; readonly id: number; readonly error: SerializedError };
 export interface SerializedError {
   readonly message: string;
   readonly name?: string;
@@ -84,9 +83,9 @@ function deserializeError(error: SerializedError): Error {
   return new Error(`edXML parse worker: ${error.message}`, { cause });
 }
 
+/** A request handed to a worker (settling a promise twice is a no-op, so late answers are harmless). */
 interface Job {
   readonly options: XmlParseOptions;
-  settled: boolean;
   resolve(value: ParsedXml): void;
   reject(error: unknown): void;
 }
@@ -136,7 +135,7 @@ export async function startParsePool(options: ParsePoolOptions): Promise<ParsePo
     worker.on('exit', (code) => {
       if (current.worker !== worker) return;
       current.alive = false;
-      for (const job of current.jobs.values()) settle(job, () => job.reject(new Error(`edXML parse worker stopped (exit ${code})`)));
+      for (const job of current.jobs.values()) job.reject(new Error(`edXML parse worker stopped (exit ${code})`));
       current.jobs.clear();
       if (closing) return;
       options.logger.error({ exitCode: code }, 'edXML parse worker stopped; starting another in 1 s');
@@ -166,14 +165,8 @@ export async function startParsePool(options: ParsePoolOptions): Promise<ParsePo
     });
   }
 
-  const settle = (job: Job, act: () => void) => {
-    if (job.settled) return;
-    job.settled = true;
-    act();
-  };
-
   function onMessage(slot: Slot, m: FromWorker): void {
-    if (m.type === 'ready' || m.type === 'closed') return;
+    if (m.type === 'ready') return;
     const job = slot.jobs.get(m.id);
     if (!job) return;
     if (m.type === 'sender') {
@@ -182,7 +175,7 @@ export async function startParsePool(options: ParsePoolOptions): Promise<ParsePo
           await job.options.beforeAttachments?.(m.sender);
           slot.worker.postMessage({ type: 'gate', id: m.id, ok: true } satisfies ToWorker);
         } catch (error) {
-          settle(job, () => job.reject(error));
+          job.reject(error);
           slot.worker.postMessage({ type: 'gate', id: m.id, ok: false } satisfies ToWorker);
         }
       })();
@@ -192,8 +185,8 @@ export async function startParsePool(options: ParsePoolOptions): Promise<ParsePo
     if (m.type === 'done') {
       const raw = m.digest.raw === null ? null : Buffer.from(m.digest.raw.buffer, m.digest.raw.byteOffset, m.digest.raw.byteLength);
       const digest = { sha256: m.digest.sha256, size: m.digest.size, raw };
-      settle(job, () => job.resolve({ message: m.message, digest, ...(m.verification ? { verification: m.verification } : {}) }));
-    } else settle(job, () => job.reject(deserializeError(m.error)));
+      job.resolve({ message: m.message, digest, ...(m.verification ? { verification: m.verification } : {}) });
+    } else job.reject(deserializeError(m.error));
   }
 
   try {
@@ -239,7 +232,7 @@ export async function startParsePool(options: ParsePoolOptions): Promise<ParsePo
       }
       const id = nextId++;
       return new Promise((resolve, reject) => {
-        slot.jobs.set(id, { options: parseOptions, settled: false, resolve, reject });
+        slot.jobs.set(id, { options: parseOptions, resolve, reject });
         const message: ToWorker = { type: 'parse', id, body: whole, maxBytes: parseOptions.maxBytes, keepUpTo: parseOptions.keepUpTo, gated: parseOptions.beforeAttachments !== undefined, verify: parseOptions.verify === true };
         slot.worker.postMessage(message, [whole.buffer]);
       });
