@@ -17,6 +17,7 @@ const EnvSchema = z.object({
   LT_SQLITE_SYNC: z.enum(['full', 'normal']).default('full'),
   LT_TRUST_PROXY: z.string().max(500).optional(),
   LT_PARSE_WORKERS: z.coerce.number().int().min(0).max(16).optional(),
+  LT_BOARD_PROCESSES: z.coerce.number().int().min(0).max(16).optional(),
   LT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -37,6 +38,12 @@ export interface Config {
   readonly trustProxy: boolean | number | string;
   /** Worker threads that parse edXML bodies beside the event loop; 0 = parse on it (default: cores - 1, at most 4). */
   readonly parseWorkers: number;
+  /**
+   * Child processes holding the live board's sockets and writing its changes to them, so a
+   * change reaches thousands of sockets on every core; 0 = in the service's own process
+   * (default: the number of cores, at most 4, when there are at least 2).
+   */
+  readonly boardProcesses: number;
 }
 
 export class ConfigError extends Error {
@@ -61,6 +68,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LT_LOG_LEVEL,
     trustProxy: parseTrustProxy(e.LT_TRUST_PROXY),
     parseWorkers: e.LT_PARSE_WORKERS ?? Math.min(4, Math.max(0, availableParallelism() - 1)),
+    boardProcesses: e.LT_BOARD_PROCESSES ?? (availableParallelism() >= 2 ? Math.min(4, availableParallelism()) : 0),
   };
 }
 

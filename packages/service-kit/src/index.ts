@@ -17,4 +17,4 @@ export type { ProblemDocument } from './problem.js';
 export { PROBLEM_CONTENT_TYPE, fromZod, problemOf, problemType, sendProblem, toAppError } from './problem.js';
 export { commandContext, instrumentStore, parseWith } from './request-context.js';
 export { SCHEMAS_DIR, loadSchemas } from './schemas.js';
-export { startWorker } from './workers.js';
+export { startProcess, startWorker } from './workers.js';

@@ -5,6 +5,7 @@ import { boardChange, boardSnapshot } from './board-messages.js';
 import { liveRoutes } from './http/live-routes.js';
 import { lookupRoutes } from './http/lookup-routes.js';
 import { pageRoutes } from './http/pages.js';
+import { startBoardProcesses } from './live/board-processes.js';
 import { createLiveBoard } from './live/live-board.js';
 import { createTicketStore } from './live/tickets.js';
 import { createLookup, type Lookup } from './lookup.js';
@@ -27,6 +28,8 @@ export interface StatusTrackerOptions {
   readonly maxBufferedBytes?: number;
   /** Open dossiers sent in a board snapshot (default 2,000). */
   readonly snapshotLimit?: number;
+  /** Processes holding the board's sockets; 0 = this process (default: `LT_BOARD_PROCESSES`). */
+  readonly boardProcesses?: number;
 }
 
 /**
@@ -39,12 +42,15 @@ export function createStatusTrackerModule(options: StatusTrackerOptions = {}): S
     const snapshotLimit = options.snapshotLimit ?? 2000;
     const logger = platform.logger.child({ component: 'status-tracker' });
     const { metrics } = platform;
-    const board = createLiveBoard({
+    const boardOptions = {
       heartbeatMs: options.heartbeatMs ?? 20_000,
       maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
       logger,
-      onDrop: (reason) => metrics.websocketsDropped.inc({ endpoint: '/v1/track/live', reason }),
-    });
+      onDrop: (reason: 'slow' | 'dead') => metrics.websocketsDropped.inc({ endpoint: '/v1/track/live', reason }),
+    };
+    const processes = options.boardProcesses ?? platform.config.boardProcesses;
+    // The board's clients send nothing but pongs and close frames.
+    const board = processes > 0 ? startBoardProcesses({ ...boardOptions, processes, maxPayload: 64 * 1024 }) : createLiveBoard(boardOptions);
     metrics.countSockets('/v1/track/live', () => board.stats().clients);
     let runner: ProjectionRunner | undefined;
     let lookup: Lookup | undefined;
@@ -88,7 +94,9 @@ export function createStatusTrackerModule(options: StatusTrackerOptions = {}): S
         });
         await app.register(pageRoutes);
       },
-      stop: async () => board.close(),
+      stop: async () => {
+        await board.close();
+      },
     };
   };
 }

@@ -1,12 +1,15 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DirectoryView } from '@lienthong/directory';
 import { endSocket, type SessionGuard } from '@lienthong/platform';
 import { AppError, forbidden, unprocessable, validationError, type Principal } from '@lienthong/service-kit';
+import type { BoardProcesses } from '../live/board-processes.js';
 import type { LiveBoard } from '../live/live-board.js';
 import type { TicketStore } from '../live/tickets.js';
 
 export interface LiveRoutesDeps {
-  readonly board: LiveBoard;
+  /** The sockets live in this process, or in board processes this one hands them to. */
+  readonly board: LiveBoard | BoardProcesses;
   readonly tickets: TicketStore;
   readonly directory: DirectoryView;
   readonly sessions: SessionGuard;
@@ -35,9 +38,60 @@ export function boardAgencyOf(principal: Principal, asked: string | undefined, d
   return organId;
 }
 
+/** What `ws` requires of an opening handshake (RFC 6455 §4.2.1), checked before a hand-over. */
+function checkHandshake(request: FastifyRequest): void {
+  const { upgrade, 'sec-websocket-key': key, 'sec-websocket-version': version } = request.headers;
+  const problems: Array<{ path: string; message: string }> = [];
+  if (upgrade?.toLowerCase() !== 'websocket') problems.push({ path: 'upgrade', message: 'must be websocket' });
+  if (typeof key !== 'string' || !/^[+/0-9A-Za-z]{22}==$/.test(key)) problems.push({ path: 'sec-websocket-key', message: 'must be 16 bytes in base64' });
+  if (version !== '13' && version !== '8') problems.push({ path: 'sec-websocket-version', message: 'must be 13' });
+  if (problems.length > 0) throw validationError('not a WebSocket opening handshake', problems);
+}
+
 /** `POST /v1/track/tickets` and the WebSocket `GET /v1/track/live`. */
 export async function liveRoutes(app: FastifyInstance, deps: LiveRoutesDeps): Promise<void> {
   const grantOfRequest = new WeakMap<FastifyRequest, { agencyId: string; principal: Principal }>();
+  // What the client sent after its upgrade request (normally nothing), kept for the hand-over;
+  // first in line, before the upgrade is routed.
+  const headOfUpgrade = new WeakMap<IncomingMessage, Buffer>();
+  const board = deps.board;
+  if (board.kind === 'processes') app.server.prependListener('upgrade', (request: IncomingMessage, _socket, head: Buffer) => headOfUpgrade.set(request, head));
+
+  /** Who opens the board, by ticket or by bearer token. */
+  const grantOf = (request: FastifyRequest<{ Querystring: { agencyId?: string; ticket?: string } }>) => {
+    const { ticket, agencyId } = request.query;
+    if (ticket === undefined) return { agencyId: boardAgencyOf(request.principal, agencyId, deps.directory), principal: request.principal };
+    const grant = deps.tickets.consume(ticket);
+    if (!grant) throw new AppError('LT_UNAUTHENTICATED', 'unknown, used or expired ticket');
+    // the ticket is only as good as the token it was asked with
+    if (!deps.directory.sessionValid(grant.principal)) throw new AppError('LT_UNAUTHENTICATED', 'the credentials this ticket was issued to are revoked or rotated');
+    if (agencyId !== undefined && deps.directory.resolveOrganId(agencyId) !== grant.agencyId) throw forbidden('the ticket is for another agency');
+    return grant;
+  };
+
+  /** Answers an authorised upgrade in a board process: this process stops handling the request. */
+  const handOff = (board: BoardProcesses, request: FastifyRequest, reply: FastifyReply, grant: { agencyId: string; principal: Principal }) => {
+    checkHandshake(request);
+    const connection = request.raw.socket;
+    reply.hijack();
+    reply.raw.detachSocket(connection);
+    let endedEarly: string | undefined;
+    let handed: { end(reason: string): void } | undefined;
+    const untrack = deps.sessions.track({
+      principal: grant.principal,
+      endpoint: '/v1/track/live',
+      end: () => (handed ? handed.end('credentials revoked') : (endedEarly = 'credentials revoked')),
+    });
+    handed = board.handOff({
+      connection,
+      headers: request.raw.headers,
+      head: headOfUpgrade.get(request.raw) ?? Buffer.alloc(0),
+      agencyId: grant.agencyId,
+      snapshot: JSON.stringify(deps.snapshot(grant.agencyId)),
+      onClosed: untrack,
+    });
+    if (endedEarly) handed.end(endedEarly);
+  };
 
   app.post<{ Body: { agencyId?: string } }>(
     '/v1/track/tickets',
@@ -62,20 +116,12 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRoutesDeps): Pr
       websocket: true,
       // public at the platform level: a browser brings a ticket, not a header; checked below
       config: { auth: 'public' },
-      // refused before the upgrade, as plain 401/403
-      preHandler: async (request) => {
-        const { ticket, agencyId } = request.query;
-        if (ticket !== undefined) {
-          const grant = deps.tickets.consume(ticket);
-          if (!grant) throw new AppError('LT_UNAUTHENTICATED', 'unknown, used or expired ticket');
-          // the ticket is only as good as the token it was asked with
-          if (!deps.directory.sessionValid(grant.principal)) throw new AppError('LT_UNAUTHENTICATED', 'the credentials this ticket was issued to are revoked or rotated');
-          if (agencyId !== undefined && deps.directory.resolveOrganId(agencyId) !== grant.agencyId)
-            throw forbidden('the ticket is for another agency');
-          grantOfRequest.set(request, grant);
-          return;
-        }
-        grantOfRequest.set(request, { agencyId: boardAgencyOf(request.principal, agencyId, deps.directory), principal: request.principal });
+      // refused before the upgrade, as problems (400/401/403)
+      preHandler: async (request, reply) => {
+        checkHandshake(request);
+        const grant = grantOf(request);
+        if (board.kind === 'processes') handOff(board, request, reply, grant);
+        else grantOfRequest.set(request, grant);
       },
       schema: {
         tags,
@@ -89,13 +135,13 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRoutesDeps): Pr
     },
     (socket, request) => {
       const grant = grantOfRequest.get(request);
-      if (grant === undefined) {
+      if (grant === undefined || board.kind !== 'in-process') {
         socket.close(1008, 'not authorised');
         return;
       }
       const untrack = deps.sessions.track({ principal: grant.principal, endpoint: '/v1/track/live', end: () => endSocket(socket) });
       socket.once('close', untrack);
-      deps.board.attach(socket, grant.agencyId, () => deps.snapshot(grant.agencyId));
+      board.attach(socket, request.raw.socket, grant.agencyId, () => JSON.stringify(deps.snapshot(grant.agencyId)));
     },
   );
 }

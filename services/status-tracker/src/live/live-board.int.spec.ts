@@ -9,7 +9,7 @@ async function serve(t: Test, maxBufferedBytes: number) {
   const board = createLiveBoard({ heartbeatMs: 60_000, maxBufferedBytes });
   const app = Fastify();
   await app.register(websocket);
-  app.get('/live', { websocket: true }, (socket) => board.attach(socket, 'A', () => ({ type: 'snapshot' })));
+  app.get('/live', { websocket: true }, (socket, request) => board.attach(socket, request.raw.socket, 'A', () => JSON.stringify({ type: 'snapshot' })));
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const sockets: WebSocket[] = [];
   t.teardown(async () => {

@@ -1,4 +1,6 @@
-import type { WebSocket } from 'ws';
+import type { Socket } from 'node:net';
+import * as ws from 'ws';
+import { WebSocket } from 'ws';
 
 export interface LiveBoardOptions {
   /** Ping period; a client that has not answered the previous ping by the next one is dropped. */
@@ -12,6 +14,8 @@ export interface LiveBoardOptions {
 
 interface Client {
   readonly socket: WebSocket;
+  /** The TCP connection under `socket`: pre-built frames are written to it directly. */
+  readonly connection: Socket;
   readonly agencyId: string;
   alive: boolean;
 }
@@ -22,10 +26,28 @@ export interface LiveBoardStats {
   readonly droppedDead: number;
 }
 
+interface FrameOptions {
+  readonly fin: boolean;
+  readonly opcode: number;
+  readonly mask: boolean;
+  readonly readOnly: boolean;
+  readonly rsv1: boolean;
+}
+/** `ws`'s own framing (exported by `ws`, left out of @types/ws). */
+const { Sender } = ws as unknown as { Sender: { frame(data: Buffer, options: FrameOptions): Buffer[] } };
+
+/** One unmasked, final text frame holding `text` (RFC 6455 §5.2): what a server sends. */
+export function textFrame(text: string): Buffer {
+  return Buffer.concat(Sender.frame(Buffer.from(text), { fin: true, opcode: 0x1, mask: false, readOnly: true, rsv1: false }));
+}
+
 /**
- * The counters' live sockets, by agency. A message is serialised once and written to every
- * socket of the agency; a socket whose send buffer is over the bound, or which stopped answering
- * pings, is terminated: one stuck browser never holds memory or the event loop of the server.
+ * The counters' live sockets, by agency. A message is serialised and framed once, then the same
+ * bytes are written to every socket of the agency (one write each: per socket this is the whole
+ * cost of a change, so `ws`'s per-send framing is skipped; its own frames, pings and closes, go
+ * to the same connection whole and in order). A socket whose send buffer is over the bound, or
+ * which stopped answering pings, is terminated: one stuck browser never holds memory or the event
+ * loop of the server.
  */
 export function createLiveBoard(options: LiveBoardOptions) {
   const byAgency = new Map<string, Set<Client>>();
@@ -38,18 +60,18 @@ export function createLiveBoard(options: LiveBoardOptions) {
     if (set?.size === 0) byAgency.delete(client.agencyId);
   };
 
-  function write(client: Client, data: Buffer): void {
-    const { socket } = client;
-    if (socket.readyState !== socket.OPEN) return;
-    if (socket.bufferedAmount > options.maxBufferedBytes) {
+  function write(client: Client, frame: Buffer): void {
+    const { socket, connection } = client;
+    if (socket.readyState !== WebSocket.OPEN) return;
+    if (connection.writableLength > options.maxBufferedBytes) {
       droppedSlow++;
       options.onDrop?.('slow');
-      options.logger?.warn({ agencyId: client.agencyId, buffered: socket.bufferedAmount }, 'live board client too slow: dropped');
+      options.logger?.warn({ agencyId: client.agencyId, buffered: connection.writableLength }, 'live board client too slow: dropped');
       remove(client);
       socket.terminate();
       return;
     }
-    socket.send(data, { binary: false });
+    connection.write(frame);
   }
 
   const heartbeat = setInterval(() => {
@@ -68,10 +90,14 @@ export function createLiveBoard(options: LiveBoardOptions) {
   }, options.heartbeatMs);
   heartbeat.unref();
 
-  return {
-    /** Adds a socket to its agency's board, then sends it the snapshot (after listening, so nothing falls between). */
-    attach(socket: WebSocket, agencyId: string, snapshot: () => unknown): void {
-      const client: Client = { socket, agencyId, alive: true };
+  const board = {
+    kind: 'in-process' as const,
+    /**
+     * Adds a socket (and the connection under it) to its agency's board, then sends it the
+     * snapshot (after listening, so nothing falls between).
+     */
+    attach(socket: WebSocket, connection: Socket, agencyId: string, snapshot: () => string): void {
+      const client: Client = { socket, connection, agencyId, alive: true };
       let set = byAgency.get(agencyId);
       if (!set) byAgency.set(agencyId, (set = new Set()));
       set.add(client);
@@ -79,18 +105,21 @@ export function createLiveBoard(options: LiveBoardOptions) {
       socket.on('close', () => remove(client));
       socket.on('error', () => remove(client));
       // The board only listens; whatever a client sends is ignored.
-      write(client, Buffer.from(JSON.stringify(snapshot())));
+      write(client, textFrame(snapshot()));
     },
     /** Someone watches this agency's board (spares building messages nobody reads). */
     watching(agencyId: string): boolean {
       return (byAgency.get(agencyId)?.size ?? 0) > 0;
     },
     publish(agencyId: string, message: unknown): void {
+      board.publishText(agencyId, JSON.stringify(message));
+    },
+    /** `publish` of a message already serialised (by the process that hands sockets to this one). */
+    publishText(agencyId: string, text: string): void {
       const set = byAgency.get(agencyId);
       if (!set || set.size === 0) return;
-      // Encoded once: each socket then costs one frame header and one write.
-      const data = Buffer.from(JSON.stringify(message));
-      for (const client of [...set]) write(client, data);
+      const frame = textFrame(text);
+      for (const client of [...set]) write(client, frame);
     },
     stats(): LiveBoardStats {
       let clients = 0;
@@ -103,5 +132,6 @@ export function createLiveBoard(options: LiveBoardOptions) {
       byAgency.clear();
     },
   };
+  return board;
 }
 export type LiveBoard = ReturnType<typeof createLiveBoard>;
