@@ -3,7 +3,8 @@
  * 1. citizen lookups (`GET /v1/track/:code?pin=`, 200 with body and ETag) over 200 dossiers;
  * 2. the same lookups revalidated (`If-None-Match` → 304);
  * 3. 10,000 live-board sockets of one agency (opened by a child process, which has its own file
- *    descriptors); each of 6 changes made through the dossiers API must reach every socket:
+ *    descriptors), held by the hub's board processes (`LT_BOARD_PROCESSES`, default here); after
+ *    two warm-up changes, each of 6 changes made through the dossiers API must reach every socket:
  *    latency from the API call to each socket's receipt.
  * The limits are raised for the run (rate limits off in effect); autocannon shares this process.
  */
@@ -26,6 +27,8 @@ const A = '000.00.12.H40';
 const B = '000.00.13.H40';
 const PROCEDURE = '1.004227';
 const DOSSIERS = 200;
+/** Board changes sent to every socket before the measured ones (see `fanOut`). */
+const BOARD_WARM_UPS = 2;
 const clientScript = fileURLToPath(new URL('../../services/status-tracker/src/bench/board-clients.ts', import.meta.url));
 
 /** Stands in for the catalog: owns `procedure-` so the procedure reaches the dossiers service's replica. */
@@ -40,7 +43,7 @@ function fire(options: autocannon.Options): Promise<autocannon.Result> {
 export default async function trackerBench(ctx: BenchContext): Promise<BenchReport> {
   const seconds = ctx.quick ? 2 : 5;
   const socketCount = Number(process.env.BENCH_BOARD_SOCKETS ?? (ctx.quick ? 2000 : 10_000));
-  const config = loadConfig({ LT_DATA_DIR: ctx.tmpDir, LT_ADMIN_TOKEN: 'bench-admin-token-0123456789', LT_PORT: '0', LT_SQLITE_SYNC: 'normal' });
+  const config = loadConfig({ LT_DATA_DIR: ctx.tmpDir, LT_ADMIN_TOKEN: 'bench-admin-token-0123456789', LT_PORT: '0', LT_SQLITE_SYNC: 'normal', LT_BOARD_PROCESSES: process.env.LT_BOARD_PROCESSES });
   const tracker = createStatusTrackerModule({ lookupsPerMinute: 1e9, failuresPerWindow: 1e9 });
   const hub = await startPlatform(config, [directoryModule, catalogStandIn, dossiersModule, tracker], { title: 'bench', logger: createLogger({ level: 'silent' }) });
   const bare = Fastify();
@@ -120,16 +123,21 @@ export default async function trackerBench(ctx: BenchContext): Promise<BenchRepo
       ['confirm-payment', {}],
     ];
     let boardMessage = '';
-    const board = await fanOut(ctx, `${address.replace(/^http/, 'ws')}/v1/track/live?agencyId=${B}`, clerkB.authorization, socketCount, actions.length, async (k) => {
-      const [action, body] = actions[k]!;
-      await inject('POST', `/v1/dossiers/${watched.dossierCode}/actions/${action}`, clerkB, body);
+    const changes = { warmUps: BOARD_WARM_UPS, measured: actions.length };
+    const board = await fanOut(ctx, `${address.replace(/^http/, 'ws')}/v1/track/live?agencyId=${B}`, clerkB.authorization, socketCount, changes, async (k) => {
+      // warm-ups: new dossiers received at B (each a board message); then the measured actions
+      if (k < BOARD_WARM_UPS) await receive(clerkB, B);
+      else {
+        const [action, body] = actions[k - BOARD_WARM_UPS]!;
+        await inject('POST', `/v1/dossiers/${watched.dossierCode}/actions/${action}`, clerkB, body);
+      }
       await settle();
     });
     boardMessage = board.sample;
     ctx.log(`board: ${board.opened} sockets open in ${Math.round(board.openMs)} ms; changes delivered ${board.delivered.join(', ')}; latency p50 ${round(board.p50, 1)} ms, p99 ${round(board.p99, 1)} ms`);
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise((r) => wss.once('listening', r));
-    const bareFanOut = await fanOut(ctx, `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, '', socketCount, actions.length, async () => {
+    const bareFanOut = await fanOut(ctx, `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, '', socketCount, changes, async () => {
       const data = Buffer.from(boardMessage);
       for (const client of wss.clients) client.send(data, { binary: false });
     });
@@ -143,6 +151,7 @@ export default async function trackerBench(ctx: BenchContext): Promise<BenchRepo
       notModifiedPerSecond: { value: round(perSecond(totals.revalidate), 1), unit: 'requests/s (304)' },
       lookupP99: { value: totals.lookupP99, unit: 'ms (worst one-second run)' },
       boardSockets: { value: opened.count, unit: 'sockets open at once' },
+      boardProcesses: { value: config.boardProcesses, unit: 'processes holding the board sockets (LT_BOARD_PROCESSES)' },
       boardDeliveryP50: { value: round(p50, 1), unit: 'ms from the API call to a socket' },
       boardDeliveryP99: { value: round(p99, 1), unit: 'ms from the API call to a socket' },
     };
@@ -173,8 +182,8 @@ export default async function trackerBench(ctx: BenchContext): Promise<BenchRepo
       targets,
       notes: [
         `autocannon, 32 connections, ${seconds} interleaved one-second rounds per route after a warm-up round, over loopback; lookups rotate over ${DOSSIERS} dossiers; autocannon shares the hub's process`,
-        `board: ${opened.count} sockets of one agency opened by a child process (${Math.round(opened.ms)} ms); ${actions.length} changes made through POST /v1/dossiers/:code/actions, each waited for; latency = receipt in the child - the API call in the parent (same machine clock); path: dossiers API → event store → relay → in-process bus → tracker read model → push`,
-        `bare broadcast: the same child against a plain ws server sending the board's message to every socket in one loop, ${actions.length} times (what any single Node process pays for this fan-out here)`,
+        `board: ${opened.count} sockets of one agency opened by a child process (${Math.round(opened.ms)} ms) that speaks just enough WebSocket (handshake checked, frames parsed, pings answered: a full client library per socket would load the shared cores more than the server); held by ${config.boardProcesses} board processes; ${BOARD_WARM_UPS} warm-up changes (dossiers received, not counted), then ${actions.length} changes made through POST /v1/dossiers/:code/actions, each waited for; latency = receipt in the child - the API call in the parent (same machine clock); path: dossiers API → event store → relay → in-process bus → tracker read model → IPC → board processes → push`,
+        `bare broadcast: the same child against a plain ws server in this process sending the board's message to every socket in one loop (ws.send), with the same warm-ups and changes (what a single Node process pays for this fan-out here)`,
         `rate limits raised for the run (the limiter plugin still runs on every lookup)`,
       ],
     };
@@ -197,11 +206,21 @@ interface FanOut {
 }
 
 /**
- * Opens `count` sockets from a child process (its own file descriptors), makes `changes` changes
- * one at a time (`change(k)`, each let settle for 300 ms), then reports every socket's receipt
- * latency from the moment its change was started.
+ * Opens `count` sockets from a child process (its own file descriptors), makes `warmUps` then
+ * `measured` changes one at a time (`change(k)`, each let settle for 300 ms), then reports every
+ * socket's receipt latency of the measured ones from the moment each was started. The warm-ups
+ * reach every socket too but are not counted: the first sends of a fresh process run code not yet
+ * compiled by the JIT, as the lookups' warm-up round does.
  */
-async function fanOut(ctx: BenchContext, url: string, authorization: string, count: number, changes: number, change: (k: number) => Promise<void>): Promise<FanOut> {
+async function fanOut(
+  ctx: BenchContext,
+  url: string,
+  authorization: string,
+  count: number,
+  { warmUps, measured }: { warmUps: number; measured: number },
+  change: (k: number) => Promise<void>,
+): Promise<FanOut> {
+  const changes = warmUps + measured;
   const child = fork(clientScript, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const fromChild = <T>(type: string) =>
     new Promise<T>((resolve, reject) => {
@@ -230,7 +249,11 @@ async function fanOut(ctx: BenchContext, url: string, authorization: string, cou
     const report = fromChild<{ times: number[][]; sample: string }>('arrivals');
     child.send({ type: 'report' });
     const { times, sample } = await report;
-    const latencies = times.flatMap((arrived, k) => arrived.map((at) => at - started[k]!)).sort((a, b) => a - b);
+    times.forEach((arrived, k) => {
+      const l = arrived.map((at) => at - started[k]!).sort((a, b) => a - b);
+      ctx.log(`${k < warmUps ? 'warm-up' : 'change'} ${k}: first socket ${round(l[0]!, 1)} ms, p50 ${round(percentile(l, 50), 1)}, p99 ${round(percentile(l, 99), 1)}, last ${round(l.at(-1)!, 1)}`);
+    });
+    const latencies = times.flatMap((arrived, k) => (k < warmUps ? [] : arrived.map((at) => at - started[k]!))).sort((a, b) => a - b);
     const delivered = times.map((a) => a.length);
     return {
       opened: opened.count,
