@@ -226,6 +226,13 @@ t.test('a malformed opening handshake is a 400 problem, before any ticket is spe
     t.equal(res.statusCode, 400, `${processes} processes`);
     t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8');
     t.match(res.json(), { errors: [{ path: 'sec-websocket-key' }] });
+    const notUpgraded = await hub.app.inject({
+      method: 'GET',
+      url: `/v1/track/live?ticket=${tk}`,
+      headers: { upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+    });
+    t.equal(notUpgraded.statusCode, 400, 'a plain request with WebSocket headers is not handed anywhere');
+    t.match(notUpgraded.json(), { errors: [{ path: 'connection' }] });
     t.ok(asClient(t, await connect(`${ws}?ticket=${tk}`)), 'the ticket still opens the board');
   }
 });
@@ -271,4 +278,23 @@ t.test('board processes: sockets spread over them; one killed takes only its own
   t.notOk(boardProcessPids().includes(pids[0]!));
   const metrics = (await hub.app.inject({ method: 'GET', url: '/metrics' })).body;
   t.match(metrics, /lt_websockets_open\{endpoint="\/v1\/track\/live"\} 3\n/, 'the killed sockets are no longer counted');
+});
+
+t.test('board processes: closing the hub sends every socket a close frame (1001) and stops the processes, also after one died', async (t) => {
+  boardProcesses = 2;
+  const hub = await startTrackerHub({ tracker: { boardProcesses } });
+  await hub.agency(A);
+  const clerkA = await hub.staff(A, ['clerk']);
+  const address = await hub.app.listen({ port: 0, host: '127.0.0.1' });
+  const clients = [];
+  for (let i = 0; i < 4; i++) clients.push(asClient(t, await connect(`${address.replace(/^http/, 'ws')}/v1/track/live`, clerkA)));
+  await Promise.all(clients.map((c) => c.next((m) => m.type === 'snapshot')));
+  const pids = boardProcessPids();
+  t.equal(pids.length, 2);
+  // (Node's own tracking of sockets sent to children would wait forever for a dead one here)
+  process.kill(pids[0]!, 'SIGKILL');
+  await new Promise((r) => setTimeout(r, 300));
+  await hub.close();
+  t.strictSame((await Promise.all(clients.map((c) => c.closed))).sort(), [1001, 1001, 1006, 1006]);
+  t.strictSame(boardProcessPids(), [], 'no board process left');
 });

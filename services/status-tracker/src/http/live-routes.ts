@@ -45,6 +45,8 @@ function checkHandshake(request: FastifyRequest): void {
   if (upgrade?.toLowerCase() !== 'websocket') problems.push({ path: 'upgrade', message: 'must be websocket' });
   if (typeof key !== 'string' || !/^[+/0-9A-Za-z]{22}==$/.test(key)) problems.push({ path: 'sec-websocket-key', message: 'must be 16 bytes in base64' });
   if (version !== '13' && version !== '8') problems.push({ path: 'sec-websocket-version', message: 'must be 13' });
+  // a request the HTTP server did not treat as an upgrade (no `Connection: Upgrade`) is not one
+  if (!request.ws) problems.push({ path: 'connection', message: 'must be upgrade' });
   if (problems.length > 0) throw validationError('not a WebSocket opening handshake', problems);
 }
 
@@ -55,7 +57,11 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRoutesDeps): Pr
   // first in line, before the upgrade is routed.
   const headOfUpgrade = new WeakMap<IncomingMessage, Buffer>();
   const board = deps.board;
-  if (board.kind === 'processes') app.server.prependListener('upgrade', (request: IncomingMessage, _socket, head: Buffer) => headOfUpgrade.set(request, head));
+  if (board.kind === 'processes') {
+    app.server.prependListener('upgrade', (request: IncomingMessage, _socket, head: Buffer) => headOfUpgrade.set(request, head));
+    // The HTTP server waits for the sockets it handed over: they close first.
+    app.addHook('preClose', async () => board.close());
+  }
 
   /** Who opens the board, by ticket or by bearer token. */
   const grantOf = (request: FastifyRequest<{ Querystring: { agencyId?: string; ticket?: string } }>) => {

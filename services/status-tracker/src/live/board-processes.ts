@@ -65,6 +65,7 @@ export function startBoardProcesses(options: BoardProcessesOptions) {
   let droppedSlow = 0;
   let droppedDead = 0;
   let closing = false;
+  let closed: Promise<void> | undefined;
   const settings: BoardProcessSettings = { heartbeatMs: options.heartbeatMs, maxBufferedBytes: options.maxBufferedBytes, maxPayload: options.maxPayload };
 
   const watch = (agencyId: string, delta: number) => {
@@ -120,7 +121,15 @@ export function startBoardProcesses(options: BoardProcessesOptions) {
   };
   const deliver = (child: Child, message: ToBoardProcess, handle?: Socket) => {
     if (!child.process.connected) return notHandedOver(child, message, handle, new Error('live board process gone'));
-    child.process.send(message, handle, (error) => error && notHandedOver(child, message, handle, error));
+    // Node counts a server's sockets sent to child processes as that server's, and once every
+    // such child has exited its `server.close()` never completes (it polls no child and waits).
+    // Sent as a socket of no server, the connection is this server's until handed over, then
+    // closed here (only the handle left: the child holds the connection).
+    if (handle) (handle as unknown as { server: unknown }).server = null;
+    child.process.send(message, handle, (error) => {
+      handle?.destroy();
+      if (error) notHandedOver(child, message, handle, error);
+    });
   };
   // IPC keeps the order of what is sent; before the child listens, sends wait on `ready` (in order).
   const send = (child: Child, message: ToBoardProcess, handle?: Socket) => {
@@ -175,19 +184,25 @@ export function startBoardProcesses(options: BoardProcessesOptions) {
     pids(): number[] {
       return children.flatMap((child) => (child?.process.pid ? [child.process.pid] : []));
     },
-    /** Closes every socket (1001) and stops the processes: each gets `graceMs` for its peers' close frames. */
-    async close(graceMs = 1000): Promise<void> {
-      closing = true;
-      await Promise.all(
-        children.map(async (child) => {
-          if (!child || child.process.exitCode !== null || child.process.signalCode !== null) return;
-          const exited = new Promise<void>((resolve) => child.process.once('exit', () => resolve()));
-          send(child, { type: 'close', graceMs });
-          const killed = setTimeout(() => child.process.kill('SIGKILL'), graceMs + 2000);
-          await exited;
-          clearTimeout(killed);
-        }),
-      );
+    /**
+     * Closes every socket (1001) and stops the processes: each gets `graceMs` for its peers' close
+     * frames. Before the HTTP server closes: it counts the sockets it handed over as its own.
+     */
+    close(graceMs = 1000): Promise<void> {
+      closed ??= (async () => {
+        closing = true;
+        await Promise.all(
+          children.map(async (child) => {
+            if (!child || child.process.exitCode !== null || child.process.signalCode !== null) return;
+            const exited = new Promise<void>((resolve) => child.process.once('exit', () => resolve()));
+            send(child, { type: 'close', graceMs });
+            const killed = setTimeout(() => child.process.kill('SIGKILL'), graceMs + 2000);
+            await exited;
+            clearTimeout(killed);
+          }),
+        );
+      })();
+      return closed;
     },
   };
 }

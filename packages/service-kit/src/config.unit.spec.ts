@@ -1,0 +1,39 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import t from 'tap';
+import { ConfigError, loadConfig } from './config.js';
+
+t.test('defaults run the embedded hub', async (t) => {
+  const config = loadConfig({});
+  t.match(config, { port: 8080, host: '0.0.0.0', dataDir: resolve('./data'), eventStoreUrl: undefined, natsUrl: undefined, sqliteSync: 'full', trustProxy: false });
+  t.equal(config.maxBodyBytes, 100 * 1024 * 1024);
+  const cores = availableParallelism();
+  t.equal(config.parseWorkers, Math.min(4, Math.max(0, cores - 1)));
+  t.equal(config.boardProcesses, cores >= 2 ? Math.min(4, cores) : 0, 'board processes only where there is a second core');
+});
+
+t.test('worker and process counts, trust proxy forms; blanks are unset', async (t) => {
+  const config = loadConfig({ LT_PARSE_WORKERS: '0', LT_BOARD_PROCESSES: '3', LT_TRUST_PROXY: '2', LT_PORT: '' });
+  t.equal(config.parseWorkers, 0);
+  t.equal(config.boardProcesses, 3);
+  t.equal(config.trustProxy, 2);
+  t.equal(config.port, 8080);
+  t.equal(loadConfig({ LT_BOARD_PROCESSES: '0' }).boardProcesses, 0, '0 keeps the sockets in the service');
+  t.equal(loadConfig({ LT_TRUST_PROXY: 'true' }).trustProxy, true);
+  t.equal(loadConfig({ LT_TRUST_PROXY: '10.0.0.0/8,127.0.0.1' }).trustProxy, '10.0.0.0/8,127.0.0.1');
+});
+
+t.test('a bad value is refused, naming the variable', async (t) => {
+  for (const [name, value] of [
+    ['LT_BOARD_PROCESSES', '-1'],
+    ['LT_BOARD_PROCESSES', '17'],
+    ['LT_BOARD_PROCESSES', 'two'],
+    ['LT_PARSE_WORKERS', '1.5'],
+    ['LT_PORT', '70000'],
+    ['LT_SQLITE_SYNC', 'off'],
+    ['LT_ADMIN_TOKEN', 'short'],
+    ['LT_EVENTSTORE', 'mysql://x'],
+  ] as const)
+    t.throws(() => loadConfig({ [name]: value }), { name: 'ConfigError', message: new RegExp(name) }, `${name}=${value}`);
+  t.type(new ConfigError('x'), Error);
+});
