@@ -8,14 +8,12 @@
  *    latency from the API call to each socket's receipt.
  * The limits are raised for the run (rate limits off in effect); autocannon shares this process.
  */
-import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
 import autocannon from 'autocannon';
 import { WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
-import { createLogger, loadConfig } from '../../packages/service-kit/src/index.js';
+import { createLogger, loadConfig, startProcess } from '../../packages/service-kit/src/index.js';
 import { directoryModule, startPlatform, type ServiceModuleFactory } from '../../packages/platform/src/index.js';
 import { dossiersModule } from '../../services/dossiers/src/index.js';
 import { createStatusTrackerModule } from '../../services/status-tracker/src/index.js';
@@ -29,7 +27,7 @@ const PROCEDURE = '1.004227';
 const DOSSIERS = 200;
 /** Board changes sent to every socket before the measured ones (see `fanOut`). */
 const BOARD_WARM_UPS = 2;
-const clientScript = fileURLToPath(new URL('../../services/status-tracker/src/bench/board-clients.ts', import.meta.url));
+const clientScript = new URL('../../services/status-tracker/src/bench/board-clients.ts', import.meta.url);
 
 /** Stands in for the catalog: owns `procedure-` so the procedure reaches the dossiers service's replica. */
 const catalogStandIn: ServiceModuleFactory = () => ({ name: 'catalog', streamPrefixes: ['procedure-', 'calendar-'], register: async () => {} });
@@ -221,7 +219,7 @@ async function fanOut(
   change: (k: number) => Promise<void>,
 ): Promise<FanOut> {
   const changes = warmUps + measured;
-  const child = fork(clientScript, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = startProcess(clientScript);
   const fromChild = <T>(type: string) =>
     new Promise<T>((resolve, reject) => {
       const onMessage = (m: { type: string }) => {
@@ -246,9 +244,10 @@ async function fanOut(
       await new Promise((r) => setTimeout(r, 300));
     }
     await new Promise((r) => setTimeout(r, 1000));
-    const report = fromChild<{ times: number[][]; sample: string }>('arrivals');
+    const report = fromChild<{ times: number[][]; sample: string; protocolErrors: number }>('arrivals');
     child.send({ type: 'report' });
-    const { times, sample } = await report;
+    const { times, sample, protocolErrors } = await report;
+    if (protocolErrors > 0) ctx.log(`${protocolErrors} sockets cut for frames a server must not send`);
     times.forEach((arrived, k) => {
       const l = arrived.map((at) => at - started[k]!).sort((a, b) => a - b);
       ctx.log(`${k < warmUps ? 'warm-up' : 'change'} ${k}: first socket ${round(l[0]!, 1)} ms, p50 ${round(percentile(l, 50), 1)}, p99 ${round(percentile(l, 99), 1)}, last ${round(l.at(-1)!, 1)}`);
@@ -260,7 +259,7 @@ async function fanOut(
       failed: opened.failed,
       openMs: opened.ms,
       delivered,
-      complete: delivered.length === changes && delivered.every((n) => n === opened.count),
+      complete: protocolErrors === 0 && delivered.length === changes && delivered.every((n) => n === opened.count),
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
       sample,

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import t, { type Test } from 'tap';
 import WebSocket from 'ws';
 import { A, B, PROCEDURE, startTrackerHub, type TrackerHub } from './test/helpers.js';
@@ -226,13 +227,22 @@ t.test('a malformed opening handshake is a 400 problem, before any ticket is spe
     t.equal(res.statusCode, 400, `${processes} processes`);
     t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8');
     t.match(res.json(), { errors: [{ path: 'sec-websocket-key' }] });
-    const notUpgraded = await hub.app.inject({
-      method: 'GET',
-      url: `/v1/track/live?ticket=${tk}`,
-      headers: { upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+    // over the network, without `Connection: Upgrade`: Node serves it as a plain request
+    const notUpgraded = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = http.get(
+        `${ws.replace(/^ws/, 'http')}?ticket=${tk}`,
+        { headers: { connection: 'keep-alive', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' } },
+        (response) => {
+          let body = '';
+          response.on('data', (chunk) => (body += chunk));
+          response.on('end', () => resolve({ status: response.statusCode!, body }));
+        },
+      );
+      request.on('error', reject);
     });
-    t.equal(notUpgraded.statusCode, 400, 'a plain request with WebSocket headers is not handed anywhere');
-    t.match(notUpgraded.json(), { errors: [{ path: 'connection' }] });
+    t.equal(notUpgraded.status, 400, 'a plain request with WebSocket headers is not handed anywhere');
+    t.match(JSON.parse(notUpgraded.body), { errors: [{ path: 'connection' }] });
+    t.strictSame(boardProcessPids(), [], 'no board process started for it');
     t.ok(asClient(t, await connect(`${ws}?ticket=${tk}`)), 'the ticket still opens the board');
   }
 });
@@ -283,6 +293,8 @@ t.test('board processes: sockets spread over them; one killed takes only its own
 t.test('board processes: closing the hub sends every socket a close frame (1001) and stops the processes, also after one died', async (t) => {
   boardProcesses = 2;
   const hub = await startTrackerHub({ tracker: { boardProcesses } });
+  let closed = false;
+  t.teardown(() => (closed ? undefined : hub.close()));
   await hub.agency(A);
   const clerkA = await hub.staff(A, ['clerk']);
   const address = await hub.app.listen({ port: 0, host: '127.0.0.1' });
@@ -295,6 +307,32 @@ t.test('board processes: closing the hub sends every socket a close frame (1001)
   process.kill(pids[0]!, 'SIGKILL');
   await new Promise((r) => setTimeout(r, 300));
   await hub.close();
+  closed = true;
   t.strictSame((await Promise.all(clients.map((c) => c.closed))).sort(), [1001, 1001, 1006, 1006]);
   t.strictSame(boardProcessPids(), [], 'no board process left');
+});
+
+t.test('board processes: sockets being handed to a process that dies are closed, not left waiting', async (t) => {
+  boardProcesses = 1;
+  const { hub, ws } = await setUp(t);
+  const clerkA = await hub.staff(A, ['clerk']);
+  const first = asClient(t, await connect(`${ws}?agencyId=${A}`, clerkA));
+  await first.next((m) => m.type === 'snapshot');
+  const [pid] = boardProcessPids();
+  process.kill(pid!, 'SIGSTOP'); // it takes no more sockets: the next ones wait in the hand-over
+  const waiting = [1, 2, 3].map(() =>
+    connect(`${ws}?agencyId=${A}`, clerkA).then(
+      (c) => (typeof c === 'number' ? c : (c.socket.terminate(), 'opened')),
+      () => 'failed',
+    ),
+  );
+  await new Promise((r) => setTimeout(r, 500));
+  process.kill(pid!, 'SIGKILL');
+  const outcomes = await Promise.race([Promise.all(waiting), new Promise((r) => setTimeout(() => r('still waiting'), 5000).unref())]);
+  t.strictSame(outcomes, ['failed', 'failed', 'failed'], 'each waiting client sees its connection closed');
+  t.equal(await first.closed, 1006);
+  const again = asClient(t, await connect(`${ws}?agencyId=${A}`, clerkA));
+  t.equal((await again.next((m) => m.type === 'snapshot')).agencyId, A, 'a replacement takes new sockets');
+  const metrics = (await hub.app.inject({ method: 'GET', url: '/metrics' })).body;
+  t.match(metrics, /lt_websockets_open\{endpoint="\/v1\/track\/live"\} 1\n/, 'only the new socket is counted');
 });

@@ -77,26 +77,36 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRoutesDeps): Pr
 
   /** Answers an authorised upgrade in a board process: this process stops handling the request. */
   const handOff = (board: BoardProcesses, request: FastifyRequest, reply: FastifyReply, grant: { agencyId: string; principal: Principal }) => {
-    checkHandshake(request);
-    const connection = request.raw.socket;
-    reply.hijack();
-    reply.raw.detachSocket(connection);
-    let endedEarly: string | undefined;
+    // Whatever can fail is done while an error can still be answered.
+    const snapshot = JSON.stringify(deps.snapshot(grant.agencyId));
+    let endedEarly = false;
     let handed: { end(reason: string): void } | undefined;
     const untrack = deps.sessions.track({
       principal: grant.principal,
       endpoint: '/v1/track/live',
-      end: () => (handed ? handed.end('credentials revoked') : (endedEarly = 'credentials revoked')),
+      end: () => (handed ? handed.end('credentials revoked') : (endedEarly = true)),
     });
-    handed = board.handOff({
-      connection,
-      headers: request.raw.headers,
-      head: headOfUpgrade.get(request.raw) ?? Buffer.alloc(0),
-      agencyId: grant.agencyId,
-      snapshot: JSON.stringify(deps.snapshot(grant.agencyId)),
-      onClosed: untrack,
-    });
-    if (endedEarly) handed.end(endedEarly);
+    if (endedEarly) {
+      untrack();
+      throw new AppError('LT_UNAUTHENTICATED', 'the credentials are revoked or rotated');
+    }
+    const connection = request.raw.socket;
+    reply.hijack();
+    reply.raw.detachSocket(connection);
+    try {
+      handed = board.handOff({
+        connection,
+        headers: request.raw.headers,
+        head: headOfUpgrade.get(request.raw) ?? Buffer.alloc(0),
+        agencyId: grant.agencyId,
+        snapshot,
+        onClosed: untrack,
+      });
+    } catch (error) {
+      request.log.error({ err: error }, 'live board socket not handed over');
+      connection.destroy();
+      untrack();
+    }
   };
 
   app.post<{ Body: { agencyId?: string } }>(

@@ -69,4 +69,7 @@ process.on('message', (message: ToBoardProcess, handle: unknown) => {
 });
 // The parent is gone: so is every reason to hold its sockets.
 process.on('disconnect', () => process.exit(0));
+// A terminal's Ctrl-C or a service manager signals the whole process group: the parent closes
+// the sockets (1001) and then this process; dying first would cut them without a close frame.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => {});
 send({ type: 'ready' });

@@ -40,15 +40,34 @@ export interface BoardProcessesOptions extends LiveBoardOptions {
   readonly logger: { info(o: object, m?: string): void; warn(o: object, m?: string): void; error(o: object, m?: string): void };
 }
 
+interface Session {
+  readonly agencyId: string;
+  /** The connection as this process knew it: destroyed if its child dies (a no-op once handed over). */
+  readonly connection: Socket;
+  readonly onClosed: () => void;
+}
+
 interface Child {
   readonly process: ChildProcess;
   /** Resolves when the child listens (its first message). */
   readonly ready: Promise<void>;
   listening: boolean;
-  readonly sockets: Map<number, { agencyId: string; onClosed: () => void }>;
+  readonly sockets: Map<number, Session>;
+  /** Sockets per agency: a change goes only to the children holding some of that agency's. */
+  readonly agencies: Map<string, number>;
+  /** Messages sent and not yet written to the channel. */
+  queued: number;
 }
 
 const ENTRY = new URL('./board-process.ts', import.meta.url);
+/** A child this far behind reading its channel is stuck: it is replaced (memory stays bounded). */
+const MAX_QUEUED_MESSAGES = 10_000;
+
+const count = (map: Map<string, number>, key: string, delta: number) => {
+  const n = (map.get(key) ?? 0) + delta;
+  if (n > 0) map.set(key, n);
+  else map.delete(key);
+};
 
 /**
  * The live board spread over child processes: the service's process checks who opens a socket
@@ -68,16 +87,12 @@ export function startBoardProcesses(options: BoardProcessesOptions) {
   let closed: Promise<void> | undefined;
   const settings: BoardProcessSettings = { heartbeatMs: options.heartbeatMs, maxBufferedBytes: options.maxBufferedBytes, maxPayload: options.maxPayload };
 
-  const watch = (agencyId: string, delta: number) => {
-    const n = (watchers.get(agencyId) ?? 0) + delta;
-    if (n > 0) watchers.set(agencyId, n);
-    else watchers.delete(agencyId);
-  };
   const gone = (child: Child, id: number) => {
     const session = child.sockets.get(id);
     if (!session) return;
     child.sockets.delete(id);
-    watch(session.agencyId, -1);
+    count(watchers, session.agencyId, -1);
+    count(child.agencies, session.agencyId, -1);
     session.onClosed();
   };
 
@@ -86,12 +101,28 @@ export function startBoardProcesses(options: BoardProcessesOptions) {
     let listens!: () => void;
     let failed!: (error: Error) => void;
     const ready = new Promise<void>((resolve, reject) => ((listens = resolve), (failed = reject)));
-    const child: Child = { process, ready, listening: false, sockets: new Map() };
+    const child: Child = { process, ready, listening: false, sockets: new Map(), agencies: new Map(), queued: 0 };
     // Registered first: runs before the sends queued on `ready`, which then go out in order.
     ready.then(() => (child.listening = true), () => {});
     const startup = setTimeout(() => failed(new Error('live board process did not start in 30 s')), 30_000);
     startup.unref();
     ready.then(() => clearTimeout(startup), () => (clearTimeout(startup), process.kill('SIGKILL')));
+    let dead = false;
+    /** Once, whether the child exited or never started: its slot is freed and its sockets closed. */
+    const died = (error: Error, details: object) => {
+      if (dead) return;
+      dead = true;
+      if (children[slot] === child) children[slot] = undefined;
+      failed(error);
+      if (!closing) options.logger.error({ slot, ...details, sockets: child.sockets.size }, 'live board process gone; its sockets are closed');
+      // Node closes a connection in flight to a child only when the child acknowledges it: one
+      // that died first would stay open here, its client waiting forever.
+      (process as unknown as { _pendingMessage?: { handle?: { close(): void } } | null })._pendingMessage?.handle?.close();
+      for (const [id, session] of [...child.sockets]) {
+        session.connection.destroy();
+        gone(child, id);
+      }
+    };
     process.on('message', (message: FromBoardProcess) => {
       if (message.type === 'ready') listens();
       else if (message.type === 'closed') gone(child, message.id);
@@ -102,13 +133,12 @@ export function startBoardProcesses(options: BoardProcessesOptions) {
         if (message.reason === 'slow') options.logger.warn({ slot }, 'live board client too slow: dropped');
       }
     });
-    process.on('error', (error) => options.logger.error({ err: error, slot }, 'live board process failed'));
-    process.once('exit', (code, signal) => {
-      if (children[slot] === child) children[slot] = undefined;
-      failed(new Error(`live board process exited (${signal ?? code})`));
-      if (!closing) options.logger.error({ slot, code, signal, sockets: child.sockets.size }, 'live board process exited; its sockets are gone');
-      for (const id of [...child.sockets.keys()]) gone(child, id);
+    process.on('error', (error) => {
+      options.logger.error({ err: error, slot }, 'live board process failed');
+      // A fork that failed (no process, e.g. out of descriptors) emits no 'exit'.
+      if (process.pid === undefined) died(error, { err: error });
     });
+    process.once('exit', (code, signal) => died(new Error(`live board process exited (${signal ?? code})`), { code, signal }));
     return child;
   }
 
@@ -121,12 +151,19 @@ export function startBoardProcesses(options: BoardProcessesOptions) {
   };
   const deliver = (child: Child, message: ToBoardProcess, handle?: Socket) => {
     if (!child.process.connected) return notHandedOver(child, message, handle, new Error('live board process gone'));
+    if (child.queued >= MAX_QUEUED_MESSAGES) {
+      options.logger.error({ queued: child.queued, sockets: child.sockets.size }, 'live board process stuck: replaced');
+      child.process.kill('SIGKILL');
+      return notHandedOver(child, message, handle, new Error('live board process stuck'));
+    }
     // Node counts a server's sockets sent to child processes as that server's, and once every
     // such child has exited its `server.close()` never completes (it polls no child and waits).
     // Sent as a socket of no server, the connection is this server's until handed over, then
     // closed here (only the handle left: the child holds the connection).
     if (handle) (handle as unknown as { server: unknown }).server = null;
+    child.queued++;
     child.process.send(message, handle, (error) => {
+      child.queued--;
       handle?.destroy();
       if (error) notHandedOver(child, message, handle, error);
     });
@@ -158,8 +195,9 @@ export function startBoardProcesses(options: BoardProcessesOptions) {
       }
       const child = leastBusy();
       const id = nextId++;
-      child.sockets.set(id, { agencyId: request.agencyId, onClosed: request.onClosed });
-      watch(request.agencyId, 1);
+      child.sockets.set(id, { agencyId: request.agencyId, connection: request.connection, onClosed: request.onClosed });
+      count(watchers, request.agencyId, 1);
+      count(child.agencies, request.agencyId, 1);
       send(
         child,
         { type: 'attach', id, agencyId: request.agencyId, headers: request.headers, head: request.head.toString('base64'), snapshot: request.snapshot },
@@ -173,7 +211,7 @@ export function startBoardProcesses(options: BoardProcessesOptions) {
     publish(agencyId: string, message: unknown): void {
       if (!watchers.has(agencyId)) return;
       const text = JSON.stringify(message);
-      for (const child of children) if (child && child.sockets.size > 0) send(child, { type: 'publish', agencyId, text });
+      for (const child of children) if (child?.agencies.has(agencyId)) send(child, { type: 'publish', agencyId, text });
     },
     stats(): LiveBoardStats {
       let clients = 0;
