@@ -120,7 +120,6 @@ export default async function trackerBench(ctx: BenchContext): Promise<BenchRepo
       ['request-payment', { amount: 100_000 }],
       ['confirm-payment', {}],
     ];
-    let boardMessage = '';
     const changes = { warmUps: BOARD_WARM_UPS, measured: actions.length };
     const board = await fanOut(ctx, `${address.replace(/^http/, 'ws')}/v1/track/live?agencyId=${B}`, clerkB.authorization, socketCount, changes, async (k) => {
       // warm-ups: new dossiers received at B (each a board message); then the measured actions
@@ -131,7 +130,7 @@ export default async function trackerBench(ctx: BenchContext): Promise<BenchRepo
       }
       await settle();
     });
-    boardMessage = board.sample;
+    const boardMessage = board.sample;
     ctx.log(`board: ${board.opened} sockets open in ${Math.round(board.openMs)} ms; changes delivered ${board.delivered.join(', ')}; latency p50 ${round(board.p50, 1)} ms, p99 ${round(board.p99, 1)} ms`);
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise((r) => wss.once('listening', r));

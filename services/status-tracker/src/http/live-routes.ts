@@ -59,7 +59,7 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRoutesDeps): Pr
   const board = deps.board;
   if (board.kind === 'processes') {
     app.server.prependListener('upgrade', (request: IncomingMessage, _socket, head: Buffer) => headOfUpgrade.set(request, head));
-    // The HTTP server waits for the sockets it handed over: they close first.
+    // Board sockets close with the server's intake, as @fastify/websocket closes its own.
     app.addHook('preClose', async () => board.close());
   }
 

@@ -22,6 +22,7 @@ const board = createLiveBoard({
 // The handshake is answered here, by `ws`, on the connection the parent received.
 const server = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false, maxPayload: settings.maxPayload });
 const sockets = new Map<number, WebSocket>();
+let closing = false;
 
 function attach(message: Extract<ToBoardProcess, { type: 'attach' }>, connection: Socket | undefined): void {
   const { id } = message;
@@ -33,6 +34,7 @@ function attach(message: Extract<ToBoardProcess, { type: 'attach' }>, connection
   connection.once('close', () => {
     sockets.delete(id);
     send({ type: 'closed', id });
+    if (closing && sockets.size === 0) process.exit(0);
   });
   const request = { method: 'GET', headers: message.headers } as IncomingMessage;
   server.handleUpgrade(request, connection, Buffer.from(message.head, 'base64'), (socket) => {
@@ -54,17 +56,13 @@ process.on('message', (message: ToBoardProcess, handle: unknown) => {
       if (socket) endSocket(socket, message.reason);
       break;
     }
-    case 'close': {
+    case 'close':
+      // Close frames out, then gone once the last socket closes; peers that do not answer are cut.
+      closing = true;
       board.close();
-      // Close frames out, then gone: sockets whose peers do not answer are cut.
-      const exit = () => process.exit(0);
-      if (sockets.size === 0) exit();
-      const timer = setTimeout(exit, message.graceMs);
-      timer.unref();
-      const check = setInterval(() => sockets.size === 0 && exit(), 20);
-      check.unref();
+      if (sockets.size === 0) process.exit(0);
+      setTimeout(() => process.exit(0), message.graceMs).unref();
       break;
-    }
   }
 });
 // The parent is gone: so is every reason to hold its sockets.

@@ -79,7 +79,6 @@ const count = (map: Map<string, number>, key: string, delta: number) => {
  */
 export function startBoardProcesses(options: BoardProcessesOptions) {
   const children: Array<Child | undefined> = Array.from({ length: options.processes });
-  const watchers = new Map<string, number>();
   let nextId = 1;
   let droppedSlow = 0;
   let droppedDead = 0;
@@ -91,7 +90,6 @@ export function startBoardProcesses(options: BoardProcessesOptions) {
     const session = child.sockets.get(id);
     if (!session) return;
     child.sockets.delete(id);
-    count(watchers, session.agencyId, -1);
     count(child.agencies, session.agencyId, -1);
     session.onClosed();
   };
@@ -196,7 +194,6 @@ export function startBoardProcesses(options: BoardProcessesOptions) {
       const child = leastBusy();
       const id = nextId++;
       child.sockets.set(id, { agencyId: request.agencyId, connection: request.connection, onClosed: request.onClosed });
-      count(watchers, request.agencyId, 1);
       count(child.agencies, request.agencyId, 1);
       send(
         child,
@@ -206,26 +203,20 @@ export function startBoardProcesses(options: BoardProcessesOptions) {
       return { end: (reason) => child.sockets.has(id) && send(child, { type: 'end', id, reason }) };
     },
     watching(agencyId: string): boolean {
-      return watchers.has(agencyId);
+      return children.some((child) => child?.agencies.has(agencyId));
     },
     publish(agencyId: string, message: unknown): void {
-      if (!watchers.has(agencyId)) return;
+      const holders = children.filter((child): child is Child => child?.agencies.has(agencyId) === true);
+      if (holders.length === 0) return;
       const text = JSON.stringify(message);
-      for (const child of children) if (child?.agencies.has(agencyId)) send(child, { type: 'publish', agencyId, text });
+      for (const child of holders) send(child, { type: 'publish', agencyId, text });
     },
     stats(): LiveBoardStats {
       let clients = 0;
       for (const child of children) clients += child?.sockets.size ?? 0;
       return { clients, droppedSlow, droppedDead };
     },
-    /** The processes' pids (tests). */
-    pids(): number[] {
-      return children.flatMap((child) => (child?.process.pid ? [child.process.pid] : []));
-    },
-    /**
-     * Closes every socket (1001) and stops the processes: each gets `graceMs` for its peers' close
-     * frames. Before the HTTP server closes: it counts the sockets it handed over as its own.
-     */
+    /** Closes every socket (1001) and stops the processes: each gets `graceMs` for its peers' close frames. */
     close(graceMs = 1000): Promise<void> {
       closed ??= (async () => {
         closing = true;
