@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { checkpointInBackground, type RecordedEvent } from '@lienthong/event-store';
@@ -26,13 +27,19 @@ export class ReadModelFile {
     this.db = new BetterSqlite3(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    this.db.exec(`CREATE TABLE IF NOT EXISTS _lt_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS _lt_streams (stream TEXT PRIMARY KEY, revision INTEGER NOT NULL) WITHOUT ROWID;`);
     const meta = (key: string) => (this.db.prepare('SELECT value FROM _lt_meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
-    if (meta('version') === undefined) {
-      projection.init(this.db);
-      this.db.prepare("INSERT INTO _lt_meta VALUES ('version', ?), ('checkpoint', '0')").run(String(projection.version));
-    }
+    // One write transaction: two processes opening a new file at once (a service started
+    // beside a CLI command) must not both create the projection's tables.
+    this.db
+      .transaction(() => {
+        this.db.exec(`CREATE TABLE IF NOT EXISTS _lt_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+          CREATE TABLE IF NOT EXISTS _lt_streams (stream TEXT PRIMARY KEY, revision INTEGER NOT NULL) WITHOUT ROWID;`);
+        if (meta('version') === undefined) {
+          projection.init(this.db);
+          this.db.prepare("INSERT INTO _lt_meta VALUES ('version', ?), ('checkpoint', '0')").run(String(projection.version));
+        }
+      })
+      .immediate();
     this.checkpoint = Number(meta('checkpoint') ?? 0);
     this.getRevision = this.db.prepare<[string], { revision: number }>('SELECT revision FROM _lt_streams WHERE stream = ?');
     this.setRevision = this.db.prepare('INSERT INTO _lt_streams VALUES (?, ?) ON CONFLICT(stream) DO UPDATE SET revision = excluded.revision');
@@ -88,9 +95,13 @@ export class ReadModelFile {
     return existsSync(pointer) ? Number(readFileSync(pointer, 'utf8').trim()) || 0 : 0;
   }
 
+  /** Points `<name>.current` at a generation; other processes on the directory see the old or the new pointer, never a torn one. */
   static makeCurrent(dir: string, name: string, generation: number): void {
     const pointer = join(dir, `${name}.current`);
-    writeFileSync(`${pointer}.tmp`, String(generation));
-    renameSync(`${pointer}.tmp`, pointer);
+    if (ReadModelFile.currentGeneration(dir, name) === generation) return;
+    // A temporary name of this process's own: a shared one is renamed away by whichever process renames first.
+    const temporary = `${pointer}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    writeFileSync(temporary, String(generation));
+    renameSync(temporary, pointer);
   }
 }

@@ -2,28 +2,16 @@ import t, { type Test } from 'tap';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tempDir } from '@lienthong/testing';
-import { createSqliteEventStore, type EventStore, type RecordedEvent } from '@lienthong/event-store';
+import { createSqliteEventStore, type EventStore } from '@lienthong/event-store';
 import { createProjectionRunner } from './runner.js';
+import { counterProjection } from './test/counter-projection.js';
 import type { Projection } from './types.js';
 
 const meta = { correlationId: 'c1', actor: 'test', at: '2026-11-22T00:00:00.000Z' };
-
-function counterProjection(version = 1, calls: { n: number } = { n: 0 }): Projection {
-  return {
-    name: 'counters',
-    version,
-    streamPrefixes: ['counter-'],
-    init(db: Database) {
-      db.exec('CREATE TABLE counters (id TEXT PRIMARY KEY, total INTEGER NOT NULL)');
-    },
-    apply(db: Database, event: RecordedEvent) {
-      calls.n++;
-      const { by } = event.data as { by: number };
-      db.prepare('INSERT INTO counters VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET total = total + excluded.total').run(event.stream, by);
-    },
-  };
-}
 
 async function setup(t: Test) {
   const dir = tempDir(t, 'lt-proj-');
@@ -151,4 +139,27 @@ t.test('waitForEvent: read-your-writes for an event in hand, of its streams or n
   await runner.stop();
   const [late] = (await bump(store, 'counter-b', 1)).events;
   await t.rejects(runner.waitForEvent(late!, 150), /did not reach position/, 'a stopped runner never gets there: timeout');
+});
+
+t.test('runners of several processes start on one new directory together', async (t) => {
+  const { dir, store } = await setup(t);
+  await bump(store, 'counter-a', 2);
+  await bump(store, 'counter-b', 3);
+  const helper = fileURLToPath(new URL('./test/start-runners.ts', import.meta.url));
+  const runs = await Promise.all(
+    Array.from({ length: 4 }, () =>
+      new Promise<{ code: number; stderr: string }>((done) => {
+        execFile(process.execPath, ['--import', 'tsx', helper, join(dir, 'events.sqlite'), join(dir, 'p'), '30'], { timeout: 60_000 }, (error, _stdout, stderr) =>
+          done({ code: error ? Number(error.code ?? 1) : 0, stderr }),
+        );
+      }),
+    ),
+  );
+  for (const run of runs) t.equal(run.code, 0, run.stderr);
+  t.equal(readFileSync(join(dir, 'p', 'counters.current'), 'utf8'), '1');
+  t.strictSame(readdirSync(join(dir, 'p')).filter((f) => f.endsWith('.tmp')), [], 'no temporary pointer left');
+  const runner = createProjectionRunner({ projection: counterProjection(), store, dir: join(dir, 'p') });
+  await runner.start();
+  t.teardown(() => runner.stop());
+  t.strictSame(rows(runner.db()), [{ id: 'counter-a', total: 2 }, { id: 'counter-b', total: 3 }], 'each event applied once');
 });

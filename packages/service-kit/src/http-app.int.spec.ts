@@ -37,3 +37,29 @@ t.test('a route without an auth declaration is admin-only', async (t) => {
   t.equal(missing.statusCode, 404, 'unknown routes answer 404 to anyone');
   t.equal(missing.headers['content-type'], 'application/problem+json; charset=utf-8');
 });
+
+t.test("request logs carry the caller's correlation id, or a fresh one echoed back", async (t) => {
+  const lines: Array<Record<string, unknown>> = [];
+  const logged = await createHttpApp({
+    title: 'test',
+    logger: createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line)) } }),
+    metrics: createMetrics(),
+    maxBodyBytes: 1024,
+    readiness: [],
+    auth: { adminToken: 'test-admin-token-0123456789', resolveToken: () => null },
+  });
+  logged.get('/hello', { config: { auth: 'public' } }, async (request) => {
+    request.log.info('inside the handler');
+    return { ok: true };
+  });
+  t.teardown(() => logged.close());
+  const given = await logged.inject({ url: '/hello', headers: { 'x-correlation-id': 'case-42' } });
+  t.equal(given.headers['x-correlation-id'], 'case-42');
+  const mine = lines.filter((l) => l.correlationId === 'case-42').map((l) => l.msg);
+  t.ok(mine.includes('inside the handler') && mine.includes('incoming request') && mine.includes('request completed'), mine.join());
+  t.notOk(lines.some((l) => 'reqId' in l), "no line labelled with Fastify's default reqId");
+  const fresh = await logged.inject({ url: '/hello', headers: { 'x-correlation-id': 'not valid!' } });
+  const id = fresh.headers['x-correlation-id'] as string;
+  t.match(id, /^[0-9a-f-]{36}$/, 'an invalid id is replaced by a UUID');
+  t.ok(lines.some((l) => l.correlationId === id && l.msg === 'inside the handler'));
+});

@@ -93,7 +93,7 @@ t.test('lienthong CLI on a seeded data directory', async (t) => {
     run([...d, 'replay', '--projection', 'nope']),
     run([...d, 'import-catalog', join(dir, 'missing.csv')]),
   ]);
-  t.equal(one.code, 0);
+  t.equal(one.code, 0, one.stderr);
   t.equal(JSON.parse(one.stdout).projections.length, 1);
   t.equal(missing.code, 1, 'missing import file');
   t.equal(unknown.code, 1);
