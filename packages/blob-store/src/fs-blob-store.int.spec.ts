@@ -62,7 +62,7 @@ t.test('fs: opening a second store on the same directory spares live writes', as
 
 t.test('openBlobStore without a NATS URL uses <dataDir>/blobs', async (t) => {
   const dataDir = tempDir(t, 'lt-data-');
-  const store = await openBlobStore({ dataDir, natsUrl: '' });
+  const store = await openBlobStore({ dataDir, natsServers: [] });
   t.teardown(() => store.close());
   const { sha256 } = await store.put(Buffer.from('default adapter'));
   t.ok((await stat(join(dataDir, 'blobs', sha256.slice(0, 2), sha256.slice(2, 4), sha256))).isFile());

@@ -40,7 +40,7 @@ if (requireNatsServer(t)) {
 
   t.test('openBlobStore with a NATS URL uses the LT_BLOBS bucket', async (t) => {
     const dataDir = tempDir(t, 'lt-data-');
-    const store = await openBlobStore({ dataDir, natsUrl: server.url });
+    const store = await openBlobStore({ dataDir, natsServers: [server.url] });
     t.teardown(() => store.close());
     const { sha256 } = await store.put(Buffer.from('via openBlobStore'));
     const direct = await createNatsBlobStore({ servers: server.url, bucket: 'LT_BLOBS', spoolDir: join(dataDir, 'x') });

@@ -6,7 +6,7 @@ import { createSqliteCheckpointStore } from './checkpoint-store.js';
 import { openBus } from './open-bus.js';
 import { fakeEvent, record } from './testing/index.js';
 
-t.test('without natsUrl: the SQLite bus in <dataDir>/bus.sqlite', async (t) => {
+t.test('without NATS servers: the SQLite bus in <dataDir>/bus.sqlite', async (t) => {
   const dataDir = join(tempDir(t), 'data');
   const bus = await openBus({ dataDir });
   t.teardown(() => bus.close());
@@ -18,12 +18,12 @@ t.test('without natsUrl: the SQLite bus in <dataDir>/bus.sqlite', async (t) => {
   t.equal(rec.handled.length, 1);
 });
 
-t.test('with natsUrl: NATS', async (t) => {
+t.test('with NATS servers: NATS', async (t) => {
   if (!requireNatsServer(t)) return;
   const server = await startNatsServer({ jetstream: true });
   t.teardown(() => server.stop());
   const dataDir = join(tempDir(t), 'data');
-  const bus = await openBus({ natsUrl: server.url, dataDir });
+  const bus = await openBus({ natsServers: [server.url], dataDir });
   t.teardown(() => bus.close());
   await t.resolves(bus.ping());
   t.notOk(existsSync(join(dataDir, 'bus.sqlite')), 'no SQLite log');

@@ -6,8 +6,8 @@ import { createSqliteBus } from './sqlite-bus.js';
 import type { Bus } from './types.js';
 
 export interface OpenBusOptions {
-  /** `LT_NATS_URL`: NATS JetStream when set. */
-  readonly natsUrl?: string | undefined;
+  /** `LT_NATS_URL`'s servers: NATS JetStream when set. */
+  readonly natsServers?: readonly string[] | undefined;
   /** `LT_DATA_DIR`: the in-process bus keeps its log in `<dataDir>/bus.sqlite`. */
   readonly dataDir: string;
   /** NATS connection name. */
@@ -15,10 +15,10 @@ export interface OpenBusOptions {
   readonly logger?: BusLogger;
 }
 
-/** The configured bus: NATS when `natsUrl` is set, else the SQLite-backed in-process bus. */
+/** The configured bus: NATS when `natsServers` are given, else the SQLite-backed in-process bus. */
 export async function openBus(options: OpenBusOptions): Promise<Bus> {
-  if (options.natsUrl) {
-    return createNatsBus({ servers: options.natsUrl, name: options.name, logger: options.logger });
+  if (options.natsServers && options.natsServers.length > 0) {
+    return createNatsBus({ servers: options.natsServers, name: options.name, logger: options.logger });
   }
   mkdirSync(options.dataDir, { recursive: true });
   return createSqliteBus({ file: join(options.dataDir, 'bus.sqlite'), logger: options.logger });

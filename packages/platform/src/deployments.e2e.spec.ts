@@ -12,7 +12,9 @@ t.test('the platform on NATS: events relayed to LT_EVENTS with their subject and
   if (!requireNatsServer(t)) return;
   const nats = await startNatsServer({ jetstream: true });
   t.teardown(() => nats.stop());
-  const hub = await startTestHub([directoryModule], { env: { LT_NATS_URL: nats.url } });
+  // a cluster's seed list, one of them down: the bus (and blobs) take the one that answers
+  const down = `nats://127.0.0.1:${await freePort()}`;
+  const hub = await startTestHub([directoryModule], { env: { LT_NATS_URL: `${nats.url}, ${down}` } });
   t.teardown(() => hub.close());
   t.equal((await hub.app.inject('/health/ready')).statusCode, 200, 'ready with NATS');
   await hub.agency('000.00.00.H40', 'UBND', ['H40']);

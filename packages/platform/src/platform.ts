@@ -45,7 +45,7 @@ export async function startPlatform(config: Config, factories: readonly ServiceM
   const metrics = createMetrics();
   const closers: Closer[] = [];
   const rawStore: EventStore = await openEventStore({ url: config.eventStoreUrl, dataDir: config.dataDir, sync: config.sqliteSync });
-  const bus: Bus = await openBus({ natsUrl: config.natsUrl, dataDir: config.dataDir });
+  const bus: Bus = await openBus({ natsServers: config.natsServers, dataDir: config.dataDir });
   const checkpoints = createSqliteCheckpointStore(join(config.dataDir, 'relay-checkpoints.sqlite'));
   const ownerOf: Array<{ prefix: string; service: string }> = [];
   const store = instrumentStore(rawStore, metrics, (stream) => ownerOf.find((o) => stream.startsWith(o.prefix))?.service ?? 'unknown');

@@ -11,7 +11,11 @@ const EnvSchema = z.object({
     .string()
     .regex(/^(sqlite:|esdb:\/\/|esdb\+discover:\/\/)/, 'must be sqlite:… or esdb://…')
     .optional(),
-  LT_NATS_URL: z.string().regex(/^(nats|tls|wss?):\/\//, 'must be nats://host:port').optional(),
+  // One URL, or the seed URLs of a cluster separated by commas.
+  LT_NATS_URL: z
+    .string()
+    .regex(/^\s*(nats|tls|wss?):\/\/[^,\s]+\s*(,\s*(nats|tls|wss?):\/\/[^,\s]+\s*)*$/, 'must be nats://host:port, or several separated by commas')
+    .optional(),
   LT_MAX_BODY_MB: z.coerce.number().positive().max(4096).default(100),
   LT_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LT_SQLITE_SYNC: z.enum(['full', 'normal']).default('full'),
@@ -27,8 +31,8 @@ export interface Config {
   readonly dataDir: string;
   /** undefined = the embedded SQLite store under dataDir. */
   readonly eventStoreUrl: string | undefined;
-  /** undefined = the in-process bus. */
-  readonly natsUrl: string | undefined;
+  /** The NATS servers of `LT_NATS_URL` (one, or a cluster's seeds); undefined = the in-process bus and blobs on disk. */
+  readonly natsServers: readonly string[] | undefined;
   readonly maxBodyBytes: number;
   /** undefined = generated on first start and kept in `<dataDir>/admin-token`. */
   readonly adminToken: string | undefined;
@@ -61,7 +65,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.LT_HOST,
     dataDir: resolve(e.LT_DATA_DIR),
     eventStoreUrl: e.LT_EVENTSTORE,
-    natsUrl: e.LT_NATS_URL,
+    natsServers: e.LT_NATS_URL?.split(',').map((url) => url.trim()),
     maxBodyBytes: Math.floor(e.LT_MAX_BODY_MB * 1024 * 1024),
     adminToken: e.LT_ADMIN_TOKEN,
     sqliteSync: e.LT_SQLITE_SYNC,

@@ -5,8 +5,8 @@ import { blobSink } from '../attachments.js';
 import { parseAndVerify, serializeError, type FromWorker, type ToWorker } from './xml-parser.js';
 
 const port = parentPort!;
-const { data } = workerData as { data: { natsUrl?: string; dataDir: string } };
-const blobs = await openBlobStore({ natsUrl: data.natsUrl, dataDir: data.dataDir });
+const { data } = workerData as { data: { natsServers?: readonly string[]; dataDir: string } };
+const blobs = await openBlobStore({ natsServers: data.natsServers, dataDir: data.dataDir });
 const sink = blobSink(blobs);
 /** Jobs waiting for the main thread's answer about their sender. */
 const gates = new Map<number, (ok: boolean) => void>();

@@ -100,7 +100,7 @@ interface Slot {
 export interface ParsePoolOptions {
   readonly workers: number;
   /** The blob store the workers open (the same one the service reads). */
-  readonly blobs: { readonly natsUrl?: string | undefined; readonly dataDir: string };
+  readonly blobs: { readonly natsServers?: readonly string[] | undefined; readonly dataDir: string };
   /** Where bodies too large for a worker are parsed (on the event loop, streaming). */
   readonly sink: AttachmentSink;
   readonly logger: Logger;
