@@ -22,6 +22,10 @@ const EnvSchema = z.object({
   LT_TRUST_PROXY: z.string().max(500).optional(),
   LT_PARSE_WORKERS: z.coerce.number().int().min(0).max(16).optional(),
   LT_BOARD_PROCESSES: z.coerce.number().int().min(0).max(16).optional(),
+  LT_HUB_ORGAN_ID: z
+    .string()
+    .regex(/^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$/, 'must be an organisation id: letters, digits, dots, dashes, underscores, at most 64')
+    .default('lienthong'),
   LT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -48,6 +52,8 @@ export interface Config {
    * (default: the number of cores, at most 4, when there are at least 2).
    */
   readonly boardProcesses: number;
+  /** The organisation id the hub writes in the TraceHeader it appends to delivered edXML. */
+  readonly hubOrganId: string;
 }
 
 export class ConfigError extends Error {
@@ -73,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: parseTrustProxy(e.LT_TRUST_PROXY),
     parseWorkers: e.LT_PARSE_WORKERS ?? Math.min(4, Math.max(0, availableParallelism() - 1)),
     boardProcesses: e.LT_BOARD_PROCESSES ?? (availableParallelism() >= 2 ? Math.min(4, availableParallelism()) : 0),
+    hubOrganId: e.LT_HUB_ORGAN_ID,
   };
 }
 

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from './config.js';
 
 t.test('defaults run the embedded hub', async (t) => {
   const config = loadConfig({});
-  t.match(config, { port: 8080, host: '0.0.0.0', dataDir: resolve('./data'), eventStoreUrl: undefined, natsServers: undefined, sqliteSync: 'full', trustProxy: false });
+  t.match(config, { port: 8080, host: '0.0.0.0', dataDir: resolve('./data'), eventStoreUrl: undefined, natsServers: undefined, sqliteSync: 'full', trustProxy: false, hubOrganId: 'lienthong' });
   t.equal(config.maxBodyBytes, 100 * 1024 * 1024);
   const cores = availableParallelism();
   t.equal(config.parseWorkers, Math.min(4, Math.max(0, cores - 1)));
@@ -20,6 +20,7 @@ t.test('worker and process counts, trust proxy forms; blanks are unset', async (
   t.equal(config.port, 8080);
   t.equal(loadConfig({ LT_BOARD_PROCESSES: '0' }).boardProcesses, 0, '0 keeps the sockets in the service');
   t.equal(loadConfig({ LT_TRUST_PROXY: 'true' }).trustProxy, true);
+  t.equal(loadConfig({ LT_HUB_ORGAN_ID: '000.00.00.G22' }).hubOrganId, '000.00.00.G22');
   t.strictSame(loadConfig({ LT_NATS_URL: 'nats://n1:4222' }).natsServers, ['nats://n1:4222']);
   t.strictSame(loadConfig({ LT_NATS_URL: 'nats://n1:4222, tls://n2:4222,nats://n3:4222' }).natsServers, ['nats://n1:4222', 'tls://n2:4222', 'nats://n3:4222'], "a cluster's seeds, each server its own");
   t.equal(loadConfig({ LT_TRUST_PROXY: '10.0.0.0/8,127.0.0.1' }).trustProxy, '10.0.0.0/8,127.0.0.1');
@@ -36,6 +37,8 @@ t.test('a bad value is refused, naming the variable', async (t) => {
     ['LT_ADMIN_TOKEN', 'short'],
     ['LT_EVENTSTORE', 'mysql://x'],
     ['LT_NATS_URL', 'n1:4222'],
+    ['LT_HUB_ORGAN_ID', 'hub <x>'],
+    ['LT_HUB_ORGAN_ID', '.H40'],
     ['LT_NATS_URL', 'nats://n1:4222,'],
     ['LT_NATS_URL', 'nats://n1:4222,http://n2:4222'],
   ] as const)

@@ -49,7 +49,7 @@ export const documentRoutingModule: ServiceModuleFactory = async (platform) => {
       blobs,
       ...(parser ? { parser } : {}),
       waitFor: (event) => runner.waitForEvent(event),
-      hubOrganId: process.env.LT_HUB_ORGAN_ID?.trim() || 'lienthong',
+      hubOrganId: config.hubOrganId,
       maxBodyBytes: config.maxBodyBytes,
       verifyMaxBytes: VERIFY_MAX_BYTES,
     });
