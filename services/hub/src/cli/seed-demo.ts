@@ -1,5 +1,5 @@
 /**
- * `lienthong seed-demo [--scale 0.01]`: a realistic province built through the services' own
+ * `lienthong seed-demo [--scale n] [--seed n]` (scale 1 by default): a realistic province built through the services' own
  * routes (`app.inject` on a started platform, workers on), so every invariant holds: 50 agencies,
  * 3 vendor systems, a staff member per agency, a calendar year, 200 procedures, 10,000 dossiers
  * spread over every status, 5,000 documents with deliveries acknowledged and statuses reported.
