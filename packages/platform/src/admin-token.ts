@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { newToken, type Logger } from '@lienthong/service-kit';
+import { newToken, readOrCreateFile, type Logger } from '@lienthong/service-kit';
 
 /**
  * The bootstrap admin token: `LT_ADMIN_TOKEN`, or one generated on first start and kept in
@@ -9,10 +9,9 @@ import { newToken, type Logger } from '@lienthong/service-kit';
 export function adminTokenFor(configured: string | undefined, dataDir: string, logger: Logger): string {
   if (configured) return configured;
   const file = join(dataDir, 'admin-token');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(dataDir, { recursive: true });
-  const token = newToken('admin');
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  logger.warn({ file }, 'LT_ADMIN_TOKEN not set: generated an admin token and saved it in this file');
-  return token;
+  // Processes starting together on a new data directory all take the token of the first.
+  const { content, created } = readOrCreateFile(file, () => `${newToken('admin')}\n`);
+  if (created) logger.warn({ file }, 'LT_ADMIN_TOKEN not set: generated an admin token and saved it in this file');
+  return content.trim();
 }

@@ -18,3 +18,4 @@ export { PROBLEM_CONTENT_TYPE, fromZod, problemOf, problemType, sendProblem, toA
 export { commandContext, instrumentStore, parseWith } from './request-context.js';
 export { SCHEMAS_DIR, loadSchemas } from './schemas.js';
 export { startProcess, startWorker } from './workers.js';
+export { readOrCreateFile } from './files.js';

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { readOrCreateFile } from '@lienthong/service-kit';
 
 /**
  * A 32-byte secret kept in `<dataDir>/secrets/<name>.key` (mode 600), created on first use.
@@ -10,17 +11,10 @@ import { join } from 'node:path';
 export function loadSecret(dataDir: string, name: 'pin-hmac' | 'applicant'): Buffer {
   const dir = join(dataDir, 'secrets');
   const file = join(dir, `${name}.key`);
-  if (!existsSync(file)) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    try {
-      // `wx`: two processes starting together cannot overwrite each other's key.
-      writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-  }
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const { content } = readOrCreateFile(file, () => randomBytes(32).toString('base64'));
   chmodSync(file, 0o600);
-  const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  const key = Buffer.from(content.trim(), 'base64');
   if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte base64 key`);
   return key;
 }
