@@ -11,7 +11,7 @@ const JSON_VARIANT: Variant = { namespaceStyle: 'prefixed', timestampFormat: 'yy
 export interface FromJsonOptions {
   /** Receives base64 `content` decoded. */
   readonly attachments: AttachmentSink;
-  /** Size of content already stored, for attachments given by `sha256` without `size`; undefined when unknown. */
+  /** Content already stored that this message may reference by `sha256` (its size); undefined when unknown or not the sender's to use. Without it every reference is refused. */
   readonly stored?: (sha256: string) => Promise<{ size: number } | undefined>;
 }
 
@@ -39,12 +39,17 @@ export async function documentFromJson(json: unknown, options: FromJsonOptions):
       await writer.write(decoder.end());
       attachments.push({ ...meta, ...(await writer.end()) });
     } else {
-      const size = a.size ?? (await options.stored?.(a.sha256))?.size;
-      if (size === undefined) {
-        problems.push({ path: `attachments/${i}/sha256`, message: 'no stored content with this sha256' });
+      // A reference names content already stored; its size is the store's, never the caller's word.
+      const stored = await options.stored?.(a.sha256);
+      if (stored === undefined) {
+        problems.push({ path: `attachments/${i}/sha256`, message: 'no stored content with this sha256 that the sender may use' });
         continue;
       }
-      attachments.push({ ...meta, sha256: a.sha256, size });
+      if (a.size !== undefined && a.size !== stored.size) {
+        problems.push({ path: `attachments/${i}/size`, message: `the stored content with this sha256 has ${stored.size} bytes` });
+        continue;
+      }
+      attachments.push({ ...meta, sha256: a.sha256, size: stored.size });
     }
   }
   if (problems.length > 0) throw new EdxmlValidationError(problems);

@@ -174,7 +174,10 @@ export function createDocumentService(deps: DocumentServiceDeps) {
       } else {
         const sender = jsonSender(body.value);
         if (sender !== null) senderGate(principal)(sender); // a missing sender is the schema's 400, below
-        document = await documentFromJson(body.value, { attachments: sink, stored: async (sha) => (await blobs.stat(sha)) ?? undefined }).catch((e: unknown) => {
+        // Content referenced by hash must be an attachment of a document the caller is already a
+        // party to: a hash seen elsewhere (a log, a link) must not open another agency's file.
+        const stored = async (sha: string) => (view.readableAttachment(sha, principal.organIds) ? ((await blobs.stat(sha)) ?? undefined) : undefined);
+        document = await documentFromJson(body.value, { attachments: sink, stored }).catch((e: unknown) => {
           throw edxmlProblem(e);
         });
         bodySha256 = jsonHash(body.value);

@@ -182,4 +182,25 @@ t.test('authorization matrix: sender, recipient, outsider × every route', async
   const asSender = (await get(hub, sender, `/v1/documents/${a.documentId}`)).json() as { recipients: Array<{ organId: string }> };
   t.same(asSender.recipients.map((r) => r.organId).sort(), ['H40.12', 'H40.13']);
   t.same((await inbox(hub, outsider)).length, 0);
+
+  // an attachment referenced by its hash: only by a party to a document carrying it, with the stored size
+  const reference = (who: Auth, from: string, to: string, size?: number) =>
+    postJson(hub, who, '/v1/documents', {
+      ...sampleDocument({ from, to: [to], documentId: `ref-${Math.random()}` }),
+      attachments: [{ name: 'x.txt', sha256: sha, ...(size === undefined ? {} : { size }) }],
+    });
+  const stolen = await reference(outsider, 'H41', 'H40');
+  t.equal(stolen.statusCode, 400, stolen.body);
+  t.match(stolen.json(), { errors: [{ path: /attachments\/0\/sha256/, message: /no stored content with this sha256 that the sender may use/ }] });
+  t.equal((await get(hub, outsider, `/v1/attachments/${sha}`)).statusCode, 404, 'and the outsider still cannot read it');
+  const stored = Buffer.byteLength('bí mật');
+  t.equal((await reference(outsider, 'H41', 'H40', stored)).statusCode, 400, 'a size given does not stand in for the check');
+  const wrongSize = await reference(recipient, 'H40.12', 'H41', stored + 1);
+  t.equal(wrongSize.statusCode, 400, wrongSize.body);
+  t.match(wrongSize.json(), { errors: [{ path: /attachments\/0\/size/, message: new RegExp(`has ${stored} bytes`) }] });
+  const forwarded = await reference(recipient, 'H40.12', 'H41');
+  t.equal(forwarded.statusCode, 202, `a recipient may forward what it received: ${forwarded.body}`);
+  const seenByH41 = (await get(hub, outsider, `/v1/documents/${(forwarded.json() as Answer).documentId}`)).json() as { attachments: Array<{ sha256: string; size: number }> };
+  t.match(seenByH41.attachments, [{ sha256: sha, size: stored }]);
+  t.equal((await get(hub, outsider, `/v1/attachments/${sha}`)).statusCode, 200, 'now a party, H41 reads it');
 });
