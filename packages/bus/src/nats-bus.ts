@@ -16,7 +16,7 @@ import type { RecordedEvent } from '@lienthong/event-store';
 import { silentLogger, type BusLogger } from './logger.js';
 import { BusUnavailableError, subjectFor } from './types.js';
 import type { Bus, ConsumeOptions, Consumer, EventHandler, PublishOptions } from './types.js';
-import { assertEventType, assertServiceName, backoffMs, sleep } from './util.js';
+import { assertDurableName, assertEventType, assertServiceName, backoffMs, sleep } from './util.js';
 
 export const STREAM_NAME = 'LT_EVENTS';
 export const STREAM_SUBJECTS = 'lt.evt.>';
@@ -96,6 +96,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
     if (closed) throw new BusUnavailableError('bus closed');
     const { durable, services } = consumeOptions;
     const retryDelayMs = consumeOptions.retryDelayMs ?? 1000;
+    assertDurableName(durable);
     services?.forEach(assertServiceName);
     if (services !== undefined && services.length === 0) throw new TypeError('services: empty filter');
     const wanted = services === undefined ? null : new Set(services);

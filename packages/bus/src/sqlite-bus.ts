@@ -5,7 +5,7 @@ import { checkpointInBackground, type RecordedEvent } from '@lienthong/event-sto
 import { silentLogger, type BusLogger } from './logger.js';
 import { BusUnavailableError } from './types.js';
 import type { Bus, ConsumeOptions, Consumer, EventHandler, PublishOptions } from './types.js';
-import { assertServiceName, sleep } from './util.js';
+import { assertDurableName, assertServiceName, sleep } from './util.js';
 
 export interface SqliteBusOptions {
   /** The log file, e.g. `<dataDir>/bus.sqlite`; created when missing. */
@@ -118,6 +118,7 @@ export function createSqliteBus(options: SqliteBusOptions): SqliteBus {
   async function consume(consumeOptions: ConsumeOptions, handler: EventHandler): Promise<Consumer> {
     const { durable, services } = consumeOptions;
     const retryDelayMs = consumeOptions.retryDelayMs ?? 1000;
+    assertDurableName(durable);
     services?.forEach(assertServiceName);
     if (services !== undefined && services.length === 0) throw new TypeError('services: empty filter');
     const filter = serviceFilter(services);

@@ -7,6 +7,13 @@ export function assertServiceName(service: ServiceName): void {
   }
 }
 
+/** Durable consumer names as JetStream takes them (no dots, wildcards or spaces), checked by every adapter alike. */
+export function assertDurableName(durable: string): void {
+  if (!/^[A-Za-z0-9_-]{1,200}$/.test(durable)) {
+    throw new TypeError(`invalid durable name ${JSON.stringify(durable)}: use letters, digits, _ and - (JetStream refuses dots)`);
+  }
+}
+
 /** Event types end the subject: dotted names are allowed, wildcards, spaces and empty tokens are not. */
 export function assertEventType(type: string): void {
   if (!/^[^\s*>.]+(\.[^\s*>.]+)*$/.test(type)) {

@@ -1,13 +1,16 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { openEventStore, type EventStore } from '@lienthong/event-store';
 import { createSqliteCheckpointStore, openBus, startRelay, type Bus, type Relay } from '@lienthong/bus';
-import { createProjectionRunner, type ProjectionRunner } from '@lienthong/projections';
+import { createProjectionRunner, lockReadModels, type ProjectionRunner } from '@lienthong/projections';
 import {
   createHttpApp,
   createLogger,
   createMetrics,
   instrumentStore,
+  readOrCreateFile,
   shutdown,
   type Closer,
   type Config,
@@ -34,6 +37,12 @@ export interface StartOptions {
   readonly logger?: Logger;
   /** Relay this deployment's streams to the bus (default true). */
   readonly relay?: boolean;
+  /**
+   * This process's read-model folder, `<dataDir>/projections/<readModels>` (default `hub`), held
+   * by one process at a time: a service started alone beside the hub on one data directory
+   * names its own (its service name), the CLI shares the hub's and so runs only while it is stopped.
+   */
+  readonly readModels?: string;
 }
 
 /**
@@ -41,15 +50,36 @@ export interface StartOptions {
  * given services on it. The all-in-one host passes every service; a service alone passes itself.
  */
 export async function startPlatform(config: Config, factories: readonly ServiceModuleFactory[], options: StartOptions): Promise<RunningHub> {
+  const readModels = options.readModels ?? 'hub';
+  const projectionsDir = join(config.dataDir, 'projections', readModels);
+  mkdirSync(projectionsDir, { recursive: true });
+  // First, before anything is opened: a second process on these read models is refused whole.
+  const readModelsLock = lockReadModels(projectionsDir);
+  try {
+    return await startLocked(config, factories, options, { readModels, projectionsDir, release: () => readModelsLock.release() });
+  } catch (error) {
+    readModelsLock.release();
+    throw error;
+  }
+}
+
+async function startLocked(
+  config: Config,
+  factories: readonly ServiceModuleFactory[],
+  options: StartOptions,
+  { readModels, projectionsDir, release }: { readModels: string; projectionsDir: string; release: () => void },
+): Promise<RunningHub> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const metrics = createMetrics();
   const closers: Closer[] = [];
+  // Bus-fed read models consume with durables of their own: each folder is fed every event,
+  // whatever other processes (other folders, other machines) consume the same service's events.
+  const instanceId = readOrCreateFile(join(config.dataDir, 'instance-id'), () => `${randomUUID()}\n`).content.trim();
   const rawStore: EventStore = await openEventStore({ url: config.eventStoreUrl, dataDir: config.dataDir, sync: config.sqliteSync });
   const bus: Bus = await openBus({ natsServers: config.natsServers, dataDir: config.dataDir });
   const checkpoints = createSqliteCheckpointStore(join(config.dataDir, 'relay-checkpoints.sqlite'));
   const ownerOf: Array<{ prefix: string; service: string }> = [];
   const store = instrumentStore(rawStore, metrics, (stream) => ownerOf.find((o) => stream.startsWith(o.prefix))?.service ?? 'unknown');
-  const projectionsDir = join(config.dataDir, 'projections');
   const projections = new Map<string, ProjectionRunner>();
   const aggregates: AggregateType[] = [];
 
@@ -67,7 +97,8 @@ export async function startPlatform(config: Config, factories: readonly ServiceM
     sessions: undefined as never, // set with the directory
     async projection(projection, feed) {
       if (projections.has(projection.name)) throw new Error(`projection ${projection.name} registered twice`);
-      const runner = createProjectionRunner({ projection, store, dir: projectionsDir, logger: logger.child({ projection: projection.name }), ...(feed ? { feed } : {}) });
+      const ownFeed = feed?.kind === 'bus' ? { ...feed, durable: `${feed.durable}-${readModels}-${instanceId}` } : feed;
+      const runner = createProjectionRunner({ projection, store, dir: projectionsDir, logger: logger.child({ projection: projection.name }), ...(ownFeed ? { feed: ownFeed } : {}) });
       await runner.start();
       projections.set(projection.name, runner);
       return runner;
@@ -127,6 +158,7 @@ export async function startPlatform(config: Config, factories: readonly ServiceM
     { name: 'checkpoints', close: async () => checkpoints.close?.() },
     { name: 'bus', close: () => bus.close() },
     { name: 'event store', close: () => rawStore.close() },
+    { name: 'read models lock', close: async () => release() },
   );
   return { app, platform, modules, adminToken, close: () => shutdown(app, closers, logger) };
 }

@@ -21,11 +21,11 @@ export interface TestHub extends RunningHub {
  */
 export async function startTestHub(
   modules: readonly ServiceModuleFactory[],
-  options: { dataDir?: string; env?: Record<string, string>; keepDataDir?: boolean } = {},
+  options: { dataDir?: string; env?: Record<string, string>; keepDataDir?: boolean; readModels?: string } = {},
 ): Promise<TestHub> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'lt-hub-'));
   const config: Config = loadConfig({ LT_DATA_DIR: dataDir, LT_ADMIN_TOKEN: 'test-admin-token-0123456789', LT_SQLITE_SYNC: 'normal', LT_PORT: '0', ...options.env });
-  const hub = await startPlatform(config, modules, { title: 'test hub', logger: createLogger({ level: process.env.LT_TEST_LOG ?? 'silent' }) });
+  const hub = await startPlatform(config, modules, { title: 'test hub', logger: createLogger({ level: process.env.LT_TEST_LOG ?? 'silent' }), ...(options.readModels ? { readModels: options.readModels } : {}) });
   const admin = { authorization: `Bearer ${hub.adminToken}` };
   const post = async (url: string, payload: unknown) => {
     const res = await hub.app.inject({ method: 'POST', url, headers: admin, payload: payload as object });

@@ -42,7 +42,7 @@ export interface Platform {
   readonly directory: DirectoryView;
   /** Ends WebSockets whose credentials are revoked or rotated after they opened: `track` each one. */
   readonly sessions: SessionGuard;
-  /** Folder for this deployment's read models. */
+  /** This process's read-model folder, `<dataDir>/projections/<readModels>`, locked for it while it runs. */
   readonly projectionsDir: string;
   /** Starts a read model (store feed by default) and registers it for `/v1/admin/projections` and metrics. */
   projection(projection: Projection, feed?: ProjectionFeed): Promise<ProjectionRunner>;

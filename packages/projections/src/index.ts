@@ -3,3 +3,4 @@ export type { ProjectionFeed, ProjectionRunner, ProjectionRunnerOptions } from '
 export { createProjectionRunner } from './runner.js';
 export { statement } from './statements.js';
 export type { Database } from 'better-sqlite3';
+export { ReadModelsInUseError, lockReadModels } from './read-model-lock.js';

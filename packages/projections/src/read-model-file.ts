@@ -69,7 +69,7 @@ export class ReadModelFile {
       }
       this.setMeta.run(String(checkpoint), 'checkpoint');
       this.checkpoint = checkpoint;
-    })();
+    }).immediate(); // a write from its start: a read transaction upgraded later could fail at once with SQLITE_BUSY
     this.eventsApplied += applied;
     return applied;
   }

@@ -20,7 +20,7 @@ t.test('catalog events reach a bus consumer; a bus-fed calendar replica follows 
   const { app, admin, platform } = hub;
   const seen: { event: RecordedEvent; service: string }[] = [];
   let wake: () => void = () => {};
-  const consumer = await platform.bus.consume({ durable: 'test.catalog-events', services: ['catalog'] }, async (event, delivery) => {
+  const consumer = await platform.bus.consume({ durable: 'test-catalog-events', services: ['catalog'] }, async (event, delivery) => {
     seen.push({ event, service: delivery.service });
     wake();
   });
@@ -28,7 +28,7 @@ t.test('catalog events reach a bus consumer; a bus-fed calendar replica follows 
   // What the dossiers team does: its own calendar, replicated from the bus under its own name.
   const calendar = createWorkingCalendar();
   const replica = createCalendarReplica(calendar, { name: 'test-dossiers-calendar' });
-  const runner = await platform.projection(replica.projection, { kind: 'bus', bus: platform.bus, durable: 'test.dossiers-calendar', services: ['catalog'] });
+  const runner = await platform.projection(replica.projection, { kind: 'bus', bus: platform.bus, durable: 'test-dossiers-calendar', services: ['catalog'] });
   replica.load(runner.db());
 
   await app.inject({ method: 'PUT', url: '/v1/catalog/procedures/1.001193', headers: admin, payload: birthRegistration });

@@ -25,7 +25,7 @@ export function createDossiersModule(options: DossiersModuleOptions = {}): Servi
     const replicaRunner = await platform.projection(replica.projection, {
       kind: 'bus',
       bus: platform.bus,
-      durable: 'dossiers.catalog-replica',
+      durable: 'dossiers-catalog-replica',
       services: ['catalog'],
     });
     const queueRunner = await platform.projection(dossierQueueProjection);

@@ -68,7 +68,7 @@ export function createStatusTrackerModule(options: StatusTrackerOptions = {}): S
         for (const agencyId of agencies) board.publish(agencyId, message);
       });
     });
-    runner = await platform.projection(projection, { kind: 'bus', bus: platform.bus, durable: 'status-tracker.dossiers', services: ['dossiers'] });
+    runner = await platform.projection(projection, { kind: 'bus', bus: platform.bus, durable: 'status-tracker-dossiers', services: ['dossiers'] });
     const liveRunner = runner;
     const view = trackerView(() => liveRunner.db());
     lookup = createLookup({ view, verifyPin: pinVerifier(platform.config.dataDir), clock });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { lockReadModels } from '@lienthong/projections';
 import t from 'tap';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
@@ -88,11 +89,18 @@ t.test('lienthong CLI on a seeded data directory', async (t) => {
   t.equal(replayed.code, 0, replayed.stderr);
   const names = (JSON.parse(replayed.stdout).projections as Array<{ name: string; events: number }>).map((p) => p.name);
   t.ok(['directory', 'catalog-procedures', 'dossiers-queue', 'document-routing'].every((n) => names.includes(n)), names.join());
-  const [one, unknown, missing] = await Promise.all([
-    run([...d, 'replay', '--projection', 'dossiers-queue']),
-    run([...d, 'replay', '--projection', 'nope']),
-    run([...d, 'import-catalog', join(dir, 'missing.csv')]),
-  ]);
+  // one command at a time on the hub's read models: a second one is refused while the first runs
+  const one = await run([...d, 'replay', '--projection', 'dossiers-queue']);
+  const unknown = await run([...d, 'replay', '--projection', 'nope']);
+  const missing = await run([...d, 'import-catalog', join(dir, 'missing.csv')]);
+  writeFileSync(join(dir, 'empty.json'), '[]');
+  const held = lockReadModels(join(data, 'projections', 'hub')); // as a running hub holds them
+  const [busyReplay, busyImport] = await Promise.all([run([...d, 'replay']), run([...d, 'import-catalog', join(dir, 'empty.json')])]);
+  held.release();
+  t.equal(busyReplay.code, 1);
+  t.match(busyReplay.stderr, /the hub is running on .*stop it first, or use its HTTP API/);
+  t.equal(busyImport.code, 1);
+  t.match(busyImport.stderr, /the hub is running on/);
   t.equal(one.code, 0, one.stderr);
   t.equal(JSON.parse(one.stdout).projections.length, 1);
   t.equal(missing.code, 1, 'missing import file');

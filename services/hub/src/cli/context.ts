@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { createLogger, loadConfig, type Config } from '@lienthong/service-kit';
 import { startPlatform, type RunningHub, type ServiceModuleFactory } from '@lienthong/platform';
+import { ReadModelsInUseError } from '@lienthong/projections';
 import { allModules } from '../modules.js';
 
 /** Exit codes of `pnpm lienthong`. */
@@ -41,7 +42,15 @@ const passive = (factory: ServiceModuleFactory): ServiceModuleFactory => async (
 /** The all-in-one platform on the data directory, not listening; `workers: false` leaves the background workers off. */
 export async function openHub(config: Config, options: { workers: boolean }): Promise<RunningHub> {
   const factories = options.workers ? allModules : allModules.map(passive);
-  return startPlatform(config, factories, { title: 'lienthong cli', logger: createLogger({ level: config.logLevel, destination: process.stderr }), relay: options.workers });
+  try {
+    return await startPlatform(config, factories, { title: 'lienthong cli', logger: createLogger({ level: config.logLevel, destination: process.stderr }), relay: options.workers });
+  } catch (error) {
+    if (error instanceof ReadModelsInUseError)
+      throw new CliError(
+        `the hub is running on ${config.dataDir} (its read models are in use): stop it first, or use its HTTP API (POST /v1/admin/projections/:name/rebuild, POST /v1/admin/catalog/import)`,
+      );
+    throw error;
+  }
 }
 
 /** Writes a result to stdout as JSON. */

@@ -1,0 +1,36 @@
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+
+/** Another process (or another platform in this one) serves the read models of this directory. */
+export class ReadModelsInUseError extends Error {
+  override name = 'ReadModelsInUseError';
+  constructor(readonly dir: string) {
+    super(`the read models in ${dir} are in use by another process (is a hub or service already running on this data directory?)`);
+  }
+}
+
+/**
+ * Takes the read models of `dir` for this process until `release()`: a projection's in-memory
+ * effects (caches, pushes, epochs) and its rebuilds assume one process applies its events.
+ * The lock is SQLite's own exclusive file lock on `<dir>/lock.sqlite`, so the operating system
+ * frees it when the process dies, however it dies; a second taker fails at once.
+ */
+export function lockReadModels(dir: string): { release(): void } {
+  const db = new BetterSqlite3(join(dir, 'lock.sqlite'), { timeout: 0 });
+  try {
+    db.pragma('journal_mode = DELETE');
+    db.pragma('locking_mode = EXCLUSIVE');
+    // The first write takes the exclusive lock; in this mode it is kept until the connection closes.
+    db.exec('CREATE TABLE IF NOT EXISTS holder (id INTEGER PRIMARY KEY, pid INTEGER NOT NULL, since TEXT NOT NULL)');
+    db.prepare('INSERT OR REPLACE INTO holder VALUES (1, ?, ?)').run(process.pid, new Date().toISOString());
+  } catch (error) {
+    db.close();
+    if ((error as { code?: string }).code?.startsWith('SQLITE_BUSY')) throw new ReadModelsInUseError(dir);
+    throw error;
+  }
+  return {
+    release() {
+      if (db.open) db.close();
+    },
+  };
+}
