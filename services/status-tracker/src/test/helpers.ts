@@ -33,11 +33,11 @@ export interface TrackerHub extends TestHub {
 }
 
 export async function startTrackerHub(
-  options: { tracker?: StatusTrackerOptions; dossiers?: DossiersModuleOptions; dataDir?: string } = {},
+  options: { tracker?: StatusTrackerOptions; dossiers?: DossiersModuleOptions; dataDir?: string; env?: Record<string, string> } = {},
 ): Promise<TrackerHub> {
   const hub = await startTestHub(
     [directoryModule, fakeCatalogModule, createDossiersModule({ overdueIntervalMs: 60_000, ...options.dossiers }), createStatusTrackerModule(options.tracker)],
-    options.dataDir ? { dataDir: options.dataDir } : {},
+    { ...(options.dataDir ? { dataDir: options.dataDir } : {}), ...(options.env ? { env: options.env } : {}) },
   );
   const inject: TrackerHub['inject'] = (method, url, headers = {}, payload) =>
     hub.app.inject({ method, url, headers, ...(payload !== undefined ? { payload: payload as object } : {}) });
