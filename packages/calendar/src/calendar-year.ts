@@ -40,10 +40,11 @@ export const MAX_YEAR = 2199;
 export const calendarYearNumberSchema = z.number().int().min(MIN_YEAR).max(MAX_YEAR);
 
 /** The body of `PUT /v1/catalog/calendar/:year`: `{holidays, workingDays}` (an optional `year` must match). */
-export const calendarYearBodySchema = z.object({
-  year: z.number().int().optional(),
-  holidays: z.array(z.iso.date()),
-  workingDays: z.array(z.iso.date()).default([]),
+export const calendarYearBodySchema = z.strictObject({
+  year: calendarYearNumberSchema.optional(),
+  // strict: a misspelt `workingdays` must not pass as a year with no swapped working days
+  holidays: z.array(z.iso.date()).max(366),
+  workingDays: z.array(z.iso.date()).max(366).default([]),
 });
 export type CalendarYearBody = z.input<typeof calendarYearBodySchema>;
 

@@ -1,7 +1,7 @@
 import type { EventStore, RecordedEvent } from '@lienthong/event-store';
 import { handleCommand, type CommandContext } from '@lienthong/decider';
-import { validateCalendarYear, type CalendarYearSource, type WorkingCalendar } from '@lienthong/calendar';
-import { AppError, notFound, parseWith, validationError } from '@lienthong/service-kit';
+import { MAX_YEAR, MIN_YEAR, validateCalendarYear, type CalendarYearSource, type WorkingCalendar } from '@lienthong/calendar';
+import { AppError, notFound, parseWith, unprocessable, validationError } from '@lienthong/service-kit';
 import type { ProcedurePublished, ProcedureRecord } from './events.js';
 import { CatalogStreams } from './events.js';
 import { procedureDecider } from './domain/procedure-decider.js';
@@ -177,7 +177,14 @@ export function createCatalogService(deps: CatalogServiceDeps) {
         days ??= inForce.procedure.processingDays;
       }
       if (days === undefined) throw validationError('give days or code', [{ path: 'querystring/days', message: 'is required without code' }]);
-      const dueAt = calendar.addWorkingDays(from, days);
+      let dueAt: Date;
+      try {
+        dueAt = calendar.addWorkingDays(from, days);
+      } catch (error) {
+        // The calendar (data and lunar default) covers MIN_YEAR–MAX_YEAR; past it is the caller's range, not a fault.
+        if (error instanceof RangeError) throw unprocessable(`the working-day calendar covers ${MIN_YEAR}–${MAX_YEAR}: ${error.message}`);
+        throw error;
+      }
       return { from: from.toISOString(), days, dueAt: dueAt.toISOString(), ...(procedure ? { procedure } : {}) };
     },
   };

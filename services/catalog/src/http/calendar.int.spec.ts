@@ -46,6 +46,12 @@ t.test('deadline tables through the API (shipped 2025–2026 data)', async (t) =
   const bad = await app.inject({ method: 'GET', url: '/v1/catalog/deadline?from=2025-03-10&days=-1' });
   t.equal(bad.statusCode, 400);
   t.equal((await app.inject({ method: 'GET', url: `/v1/catalog/deadline?from=${encodeURIComponent(vn('2025-03-10 08:00'))}` })).statusCode, 400, 'days or code needed');
+  // past the calendar's years: the caller's range, named, not a server fault
+  for (const [from, days] of [['1850-01-01T00:00:00Z', 1], ['2199-06-01T00:00:00Z', 1000], ['2400-01-01T00:00:00Z', 1]] as const) {
+    const outside = await app.inject({ method: 'GET', url: `/v1/catalog/deadline?from=${from}&days=${days}` });
+    t.equal(outside.statusCode, 422, `${from} + ${days}: ${outside.body}`);
+    t.match(outside.json(), { detail: /covers 1901–2199/ });
+  }
 });
 
 t.test('deadline from a procedure\'s processing time', async (t) => {
@@ -87,6 +93,11 @@ t.test('malformed and out-of-year dates → 400 naming the entries', async (t) =
   t.match(otherYear.json().errors, [{ path: 'body/year' }]);
   t.equal((await putYear(1800, { holidays: [] })).statusCode, 400, 'year out of range');
   t.equal((await putYear(2028, { workingDays: [] })).statusCode, 400, 'holidays required');
+  const misspelt = await putYear(2028, { holidays: ['2028-01-01'], workingdays: ['2028-01-08'] });
+  t.equal(misspelt.statusCode, 400, 'a misspelt field is refused, not read as no swapped days');
+  t.match(JSON.stringify(misspelt.json()), /workingdays/);
+  const tooMany = await putYear(2028, { holidays: Array.from({ length: 367 }, () => '2028-01-01') });
+  t.equal(tooMany.statusCode, 400, 'at most 366 days');
   t.equal((await getYear(2028)).source, 'default', 'nothing stored');
   t.equal((await hub.platform.store.readStream('calendar-2028')).length, 0);
 });
