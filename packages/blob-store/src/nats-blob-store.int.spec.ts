@@ -1,4 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { Objm } from '@nats-io/obj';
+import { connect } from '@nats-io/transport-node';
 import { join } from 'node:path';
 import t from 'tap';
 import { requireNatsServer, startNatsServer, tempDir } from '@lienthong/testing';
@@ -29,6 +31,21 @@ if (requireNatsServer(t)) {
     t.teardown(() => reader.close());
     t.same(await reader.stat(sha256), { size: 23, contentType: 'text/plain' });
     t.equal((await readAll(await reader.get(sha256))).toString(), 'shared across processes');
+  });
+
+  t.test('nats: an object whose bytes are not its name is replaced by the next put of that content', async (t) => {
+    const bucket = `T_${randomUUID().slice(0, 8)}`;
+    const store = await createNatsBlobStore({ servers: server.url, bucket, spoolDir: tempDir(t) });
+    t.teardown(() => store.close());
+    const right = Buffer.from('the real attachment');
+    const sha256 = createHash('sha256').update(right).digest('hex');
+    // a bad earlier upload (or a hand-made object) sits under the content's name
+    const nc = await connect({ servers: server.url });
+    t.teardown(() => nc.close());
+    const os = await new Objm(nc).open(bucket);
+    await os.putBlob({ name: sha256 }, Buffer.from('something else entirely'));
+    t.same(await store.put(right), { sha256, size: right.length });
+    t.same(await readAll(await store.get(sha256)), right, 'the right bytes now');
   });
 
   t.test('nats: an unreachable server is a BlobStoreUnavailableError', async (t) => {

@@ -95,10 +95,16 @@ export async function createNatsBlobStore(options: NatsBlobStoreOptions): Promis
     return info === null || info.deleted ? null : info;
   }
 
+  /** The bucket has this content under its name: an object whose bytes are not it (a bad earlier upload) does not count, and is replaced. */
+  async function holds(sha256: string, size: number): Promise<boolean> {
+    const info = await live(sha256);
+    return info !== null && digestHex(info) === sha256 && info.size === size;
+  }
+
   async function commit(contentType: string | undefined, result: PutResult, spoolFile: string): Promise<void> {
     const { sha256 } = result;
     // Same content, same name: re-putting would only replace identical chunks.
-    if ((await live(sha256)) !== null) return;
+    if (await holds(sha256, result.size)) return;
     const file = await open(spoolFile, 'r');
     let info: ObjectInfo;
     try {
@@ -111,8 +117,13 @@ export async function createNatsBlobStore(options: NatsBlobStoreOptions): Promis
     }
     // The object store hashed what it actually stored; it must be what we hashed.
     if (digestHex(info) !== sha256 || info.size !== result.size) {
-      await os.delete(sha256).catch(() => undefined);
-      throw new BlobStoreUnavailableError(`blob store: bucket stored ${info.digest} (${info.size} B) for ${sha256}`);
+      const mismatch = `blob store: bucket stored ${info.digest} (${info.size} B) for ${sha256}`;
+      // Not deleted, the object is replaced by the next put of this content (checked above).
+      const deleted = await os.delete(sha256).then(
+        () => '',
+        (error: unknown) => `; deleting it failed too: ${(error as Error).message}`,
+      );
+      throw new BlobStoreUnavailableError(`${mismatch}${deleted}`);
     }
   }
 
@@ -140,7 +151,7 @@ export async function createNatsBlobStore(options: NatsBlobStoreOptions): Promis
         // Bytes in hand: stored content is not spooled again.
         checkOpen();
         const sha256 = createHash('sha256').update(source).digest('hex');
-        if ((await live(sha256).catch((error: unknown) => Promise.reject(toUnavailable(error, 'put')))) !== null) return { sha256, size: source.byteLength };
+        if (await holds(sha256, source.byteLength).catch((error: unknown) => Promise.reject(toUnavailable(error, 'put')))) return { sha256, size: source.byteLength };
       }
       return writeAll(openWriter(putOptions), source);
     },
