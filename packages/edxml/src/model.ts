@@ -6,7 +6,15 @@ import { z } from 'zod';
  * Dates are ISO `YYYY-MM-DD`; timestamps ISO 8601 with an offset (`+07:00` when the sender gave none).
  */
 
-const text = z.string().min(1);
+/**
+ * Bounds of the model, whatever form a message arrives in: the XML reader refuses longer text and
+ * more attachments while it reads, and the JSON form is held to the same (plus a length for
+ * every list, which XML bounds by its element count).
+ */
+export const modelLimits = { textLength: 1 << 20, listLength: 10_000, attachments: 1000 } as const;
+
+const text = z.string().min(1).max(modelLimits.textLength);
+const list = <T extends z.ZodType>(item: T) => z.array(item).max(modelLimits.listLength);
 const isoDate = z.iso.date();
 const isoTimestamp = z.iso.datetime({ offset: true });
 const count = z.number().int().min(0);
@@ -91,12 +99,12 @@ export const Business = z.object({
   /** `DocumentId`: the document revoked or updated. */
   documentId: text.optional(),
   /** `ReplacementInfoList/ReplacementInfo`: documents replaced, and for whom. */
-  replacementInfoList: z.array(
+  replacementInfoList: list(
     z.object({
       /** `DocumentId` */
       documentId: text,
       /** `OrganIdList/OrganId` */
-      organIds: z.array(text),
+      organIds: list(text),
     }),
   ),
   /** `BussinessDocumentInfo` (updates): which parts changed and for which receivers. */
@@ -107,7 +115,7 @@ export const Business = z.object({
       /** `DocumentReceiver` */
       documentReceiver: text.optional(),
       /** `ReceiverList/Receiver` */
-      receivers: z.array(
+      receivers: list(
         z.object({
           /** `OrganId` */
           organId: text,
@@ -149,12 +157,12 @@ export const SignatureInfo = z.object({
   /** `SignedInfo/SignatureMethod/@Algorithm` */
   signatureMethod: text.optional(),
   /** `SignedInfo/Reference` */
-  references: z.array(
+  references: list(
     z.object({
       /** `@URI` */
       uri: z.string(),
       /** `Transforms/Transform/@Algorithm` */
-      transforms: z.array(text),
+      transforms: list(text),
       /** `DigestMethod/@Algorithm` */
       digestMethod: text.optional(),
       /** `DigestValue` */
@@ -175,7 +183,7 @@ export const DocumentHeader = z.object({
   /** `From` */
   from: Organisation,
   /** `To` (1..n) */
-  to: z.array(Organisation).min(1),
+  to: list(Organisation).min(1),
   /** `DocumentId`, normally `{OrganId},{yyyy/MM/dd},{number}/{notation}` but free text in real traffic. */
   documentId: text.optional(),
   /** `Code` */
@@ -217,7 +225,7 @@ export const DocumentHeader = z.object({
   /** `DueDate` */
   dueDate: isoDate.optional(),
   /** `ToPlaces/Place` */
-  toPlaces: z.array(text),
+  toPlaces: list(text),
   /** `OtherInfo` */
   otherInfo: z.object({
     /** `Priority`: 0 normal … 3 most urgent */
@@ -233,10 +241,10 @@ export const DocumentHeader = z.object({
     /** `Direction` (2022 amendment: a steering document) */
     direction: z.boolean().optional(),
     /** `Appendixes/Appendix` */
-    appendixes: z.array(text),
+    appendixes: list(text),
   }),
   /** `ResponseFor` (0..n; wholly empty ones are dropped) */
-  responseFor: z.array(ResponseFor),
+  responseFor: list(ResponseFor),
   /** `SteeringType` */
   steeringType: count.optional(),
 });
@@ -247,11 +255,11 @@ export const EdxmlDocument = z.object({
   /** `edXMLHeader/MessageHeader` */
   header: DocumentHeader,
   /** `TraceHeaderList/TraceHeader` */
-  traceHeaders: z.array(TraceHeader),
+  traceHeaders: list(TraceHeader),
   /** `TraceHeaderList/Bussiness` */
   business: Business.optional(),
   /** `edXMLManifest/Reference` joined with `AttachmentEncoded/Attachment` */
-  attachments: z.array(Attachment),
+  attachments: z.array(Attachment).max(modelLimits.attachments),
   /** `edXMLHeader/Signature` */
   signature: SignatureInfo.optional(),
   variant: Variant,
@@ -297,7 +305,7 @@ export const EdxmlStatus = z.object({
   /** `MessageHeader/Timestamp` */
   timestamp: isoTimestamp,
   /** `TraceHeaderList/TraceHeader` */
-  traceHeaders: z.array(TraceHeader),
+  traceHeaders: list(TraceHeader),
   variant: Variant,
 });
 export type EdxmlStatus = z.infer<typeof EdxmlStatus>;
@@ -317,7 +325,7 @@ export type AttachmentJson = z.infer<typeof AttachmentJson>;
 
 /** The JSON form of a document (body of `POST /v1/documents` as `application/json`). */
 export const EdxmlDocumentJson = EdxmlDocument.extend({
-  attachments: z.array(AttachmentJson),
+  attachments: z.array(AttachmentJson).max(modelLimits.attachments),
   variant: Variant.optional(),
 });
 export type EdxmlDocumentJson = z.infer<typeof EdxmlDocumentJson>;

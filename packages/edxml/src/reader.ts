@@ -3,6 +3,7 @@ import type { SaxesTagNS } from 'saxes';
 import { Base64StreamDecoder } from './base64.js';
 import type { AttachmentMeta, AttachmentSink, AttachmentWriter } from './attachments.js';
 import { EdxmlRefusedError, EdxmlSyntaxError } from './errors.js';
+import { modelLimits } from './model.js';
 
 /** The QCVN 102:2016/BTTTT namespace. */
 export const EDXML_NS = 'http://www.mic.gov.vn/TBT/QCVN_102_2016';
@@ -27,9 +28,9 @@ export const defaultLimits: EdxmlLimits = {
   maxDepth: 64,
   maxElements: 100_000,
   maxAttributes: 64,
-  maxTextLength: 1 << 20,
+  maxTextLength: modelLimits.textLength,
   maxMarkupLength: 16 << 20,
-  maxAttachments: 1000,
+  maxAttachments: modelLimits.attachments,
 };
 
 /** An element of the message, attachment content left out. */

@@ -57,7 +57,7 @@ export interface SubmitAnswer {
 const StatusBody = z.object({
   statusCode: z.enum(statusCodes as [string, ...string[]]),
   description: z.string().min(1).max(4000).optional(),
-  staff: z.union([z.string().min(1).max(200), z.object({ department: z.string().min(1).optional(), staff: z.string().min(1).optional(), email: z.string().min(1).optional(), mobile: z.string().min(1).optional() })]).optional(),
+  staff: z.union([z.string().min(1).max(200), z.object({ department: z.string().min(1).max(500).optional(), staff: z.string().min(1).max(200).optional(), email: z.string().min(1).max(320).optional(), mobile: z.string().min(1).max(50).optional() })]).optional(),
   timestamp: z.iso.datetime({ offset: true }).optional(),
   /** The reporting organisation, when the system acts for several parties of the document. */
   from: z.string().min(1).max(64).optional(),

@@ -146,6 +146,25 @@ t.test('submission rules', async (t) => {
   });
 });
 
+t.test("the JSON form is held to the XML reader's bounds, and every list has one", async (t) => {
+  const hub = await startRoutingHub();
+  t.teardown(() => hub.close());
+  await hub.agency('000.00.00.H40');
+  await hub.agency('000.00.13.H40');
+  const sender = await hub.system(['000.00.00.H40']);
+  const base = sampleDocument({ from: '000.00.00.H40', to: ['000.00.13.H40'], documentId: 'json-huge' });
+  const oversized: Array<[string, unknown, RegExp]> = [
+    ['a subject over 1 MiB', { ...base, header: { ...base.header, subject: 'x'.repeat((1 << 20) + 1) } }, /header\/subject/],
+    ['10,001 recipients', { ...base, header: { ...base.header, to: Array.from({ length: 10_001 }, (_, i) => ({ organId: `X${i}` })) } }, /header\/to/],
+    ['1,001 attachments', { ...base, attachments: Array.from({ length: 1001 }, (_, i) => ({ name: `a${i}.txt`, content: 'YQ==' })) }, /attachments/],
+  ];
+  for (const [what, body, path] of oversized) {
+    const refused = await postJson(hub, sender, '/v1/documents', body);
+    t.equal(refused.statusCode, 400, what);
+    t.match(JSON.stringify((refused.json() as { errors?: unknown[] }).errors ?? []), path, `${what}: the field is named`);
+  }
+});
+
 t.test('authorization matrix: sender, recipient, outsider × every route', async (t) => {
   const hub = await startRoutingHub();
   t.teardown(() => hub.close());
