@@ -22,15 +22,35 @@ export interface RegisterAgencyInput {
   altIds?: string[] | undefined;
 }
 
+/** How long an identifier claimed by a registration whose agency does not exist yet stays its own. */
+const STALE_CLAIM_MS = 60_000;
+
 /** Command side of the directory: agencies, vendor systems, staff and their tokens. */
 export function createDirectoryService({ store, view, waitFor }: DirectoryServiceDeps) {
-  /** Claims an identifier for an agency; a claim left by a registration that never finished is taken over. */
-  async function claim(id: string, organId: string, context: CommandContext): Promise<void> {
+  /**
+   * Claims an identifier for an agency. A claim left by a registration that never finished is
+   * taken over once it is older than `STALE_CLAIM_MS`; a younger one may be a registration still
+   * between its claims and its agency (another request, another process) and holds.
+   * True when this call reserved it (false: the agency held it already).
+   */
+  async function claim(id: string, organId: string, context: CommandContext): Promise<boolean> {
     const stream = DirectoryStreams.organId(organIdKey(id));
-    const claims = await store.readStream(stream, { direction: 'backward', maxCount: 1 });
-    const holder = claims[0]?.type === 'OrganIdReserved' ? (claims[0].data as { organId: string }).organId : null;
-    const holderExists = holder !== null && (await store.streamInfo(DirectoryStreams.agency(holder))) !== null;
-    await handleCommand(store, organIdDecider, stream, { type: 'ReserveOrganId', data: { id, organId, holderExists } }, context);
+    for (let attempt = 0; ; attempt++) {
+      const [last] = await store.readStream(stream, { direction: 'backward', maxCount: 1 });
+      const holder = last?.type === 'OrganIdReserved' ? (last.data as { organId: string }).organId : null;
+      const holderActive =
+        holder !== null &&
+        ((await store.streamInfo(DirectoryStreams.agency(holder))) !== null || Date.now() - Date.parse(last!.metadata.at) < STALE_CLAIM_MS);
+      try {
+        const command = { type: 'ReserveOrganId' as const, data: { id, organId, checkedHolder: holder, holderActive } };
+        const result = await handleCommand(store, organIdDecider, stream, command, context);
+        return result.appended.length > 0; // false: the agency held it already
+      } catch (error) {
+        // claimed by someone else since we looked: look again
+        if (attempt < 3 && isAppError(error) && error.code === 'LT_CONCURRENT_UPDATE') continue;
+        throw error;
+      }
+    }
   }
 
   async function release(id: string, organId: string, context: CommandContext): Promise<void> {
@@ -73,13 +93,11 @@ export function createDirectoryService({ store, view, waitFor }: DirectoryServic
       if (new Set(keys).size !== keys.length)
         throw validationError('organId and altIds must all be different', [{ path: 'body/altIds', message: 'repeats an identifier' }]);
       const parentId = input.parentId === undefined ? null : resolveAll([input.parentId], 'parent agency')[0]!;
-      // 1. claim every identifier (uniqueness across agencies, both forms and alternatives)
+      // 1. claim every identifier (uniqueness across agencies, both forms and alternatives);
+      // on failure only those this request reserved are given back
       const claimed: string[] = [];
       try {
-        for (const id of [organId, ...altIds]) {
-          await claim(id, organId, context);
-          claimed.push(id);
-        }
+        for (const id of [organId, ...altIds]) if (await claim(id, organId, context)) claimed.push(id);
       } catch (error) {
         for (const id of claimed) await release(id, organId, context);
         throw error;
@@ -92,7 +110,7 @@ export function createDirectoryService({ store, view, waitFor }: DirectoryServic
         { type: 'RegisterAgency', data: { organId, name: input.name.trim(), level: input.level, parentId, altIds } },
         context,
       ).catch(async (error: unknown) => {
-        if (!(isAppError(error) && error.code === 'LT_DUPLICATE')) for (const id of claimed) await release(id, organId, context);
+        for (const id of claimed) await release(id, organId, context);
         throw error;
       });
       await waitFor(result.appended.at(-1)!.position);

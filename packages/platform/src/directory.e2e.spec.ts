@@ -197,3 +197,31 @@ t.test('credentials: rotation and revocation take effect at once, also for remem
   t.equal(await call(staffFresh), 401);
   t.equal(await call(other.authorization), 200, 'untouched credentials keep working');
 });
+
+t.test('directory: identifier claims under concurrent, refused and crashed registrations', async (t) => {
+  const hub = await startTestHub([directoryModule]);
+  t.teardown(() => hub.close());
+  const register = (payload: object) => hub.app.inject({ method: 'POST', url: '/v1/admin/agencies', headers: hub.admin, payload });
+
+  // two registrations racing for one alternative id: one gets it, the other is refused
+  for (let round = 0; round < 5; round++) {
+    const [a, b] = await Promise.all([register({ organId: `RACE.A${round}`, name: 'A', altIds: [`SHARED.${round}`] }), register({ organId: `RACE.B${round}`, name: 'B', altIds: [`SHARED.${round}`] })]);
+    t.same([a.statusCode, b.statusCode].sort(), [201, 409], `round ${round}: one of ${a.statusCode}/${b.statusCode}`);
+    const winner = a.statusCode === 201 ? `RACE.A${round}` : `RACE.B${round}`;
+    t.equal((await hub.app.inject({ url: `/v1/agencies/SHARED.${round}`, headers: hub.admin })).json().organId, winner, 'the shared id names the winner');
+  }
+
+  // a duplicate registration gives back the new alternative ids it claimed, keeps the old ones
+  t.equal((await register({ organId: 'DUP.1', name: 'first', altIds: ['DUP.OLD'] })).statusCode, 201);
+  t.equal((await register({ organId: 'DUP.1', name: 'again', altIds: ['DUP.OLD', 'DUP.NEW'] })).statusCode, 409);
+  t.equal((await register({ organId: 'OTHER.1', name: 'takes the new one', altIds: ['DUP.NEW'] })).statusCode, 201, 'DUP.NEW was released');
+  t.equal((await register({ organId: 'OTHER.2', name: 'cannot take the old one', altIds: ['DUP.OLD'] })).statusCode, 409, 'DUP.OLD still DUP.1\'s');
+
+  // a claim left by a registration that crashed before its agency: held for a minute, then taken over
+  const claimOf = (id: string, at: Date) =>
+    hub.platform.store.append(`organid-${id.toUpperCase()}`, [{ type: 'OrganIdReserved', data: { id, organId: 'CRASHED.1' }, metadata: { correlationId: 'c', actor: 'admin', at: at.toISOString() } }]);
+  await claimOf('YOUNG.1', new Date());
+  t.equal((await register({ organId: 'NEXT.1', name: 'x', altIds: ['YOUNG.1'] })).statusCode, 409, 'a young claim may be a registration in progress');
+  await claimOf('OLD.1', new Date(Date.now() - 120_000));
+  t.equal((await register({ organId: 'NEXT.2', name: 'x', altIds: ['OLD.1'] })).statusCode, 201, 'a claim older than a minute with no agency is stale');
+});

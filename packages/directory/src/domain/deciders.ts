@@ -41,22 +41,27 @@ export const agencyDecider: Decider<AgencyState, RegisterAgency, AgencyEvent> = 
 };
 
 // ---- identifier claim ---------------------------------------------------------------------
-export type ReserveOrganId = { type: 'ReserveOrganId'; data: { id: string; organId: string; holderExists: boolean } };
+export type ReserveOrganId = { type: 'ReserveOrganId'; data: { id: string; organId: string; checkedHolder: string | null; holderActive: boolean } };
 export type ReleaseOrganId = { type: 'ReleaseOrganId'; data: { id: string; organId: string } };
 export type OrganIdState = { holder: string | null };
 
 /**
  * A claim whose holder agency was never created (a crash between claim and registration) is
- * stale: the caller says so with `holderExists: false`, and the id can be claimed again.
+ * stale once it is old enough: the caller, having looked at `checkedHolder`, says so with
+ * `holderActive: false`, and the id can be claimed again. A young claim is a registration still
+ * in progress, and holds. A holder the caller did not look at (claimed since) is not decided on:
+ * LT_CONCURRENT_UPDATE, and the caller looks again.
  */
 export const organIdDecider: Decider<OrganIdState, ReserveOrganId | ReleaseOrganId, OrganIdEvent> = {
   initialState: () => ({ holder: null }),
   decide(command, state) {
     switch (command.type) {
       case 'ReserveOrganId': {
-        const { id, organId, holderExists } = command.data;
+        const { id, organId, checkedHolder, holderActive } = command.data;
         if (state.holder === organId) return [];
-        if (state.holder !== null && holderExists)
+        if (state.holder !== null && state.holder !== checkedHolder)
+          throw new AppError('LT_CONCURRENT_UPDATE', `identifier ${id} was claimed meanwhile`, { extensions: { identifier: id } });
+        if (state.holder !== null && holderActive)
           throw new AppError('LT_DUPLICATE', `identifier ${id} already belongs to agency ${state.holder}`, {
             extensions: { identifier: id, agency: state.holder },
           });
