@@ -22,27 +22,18 @@ export interface RegisterAgencyInput {
   altIds?: string[] | undefined;
 }
 
-/** How long an identifier claimed by a registration whose agency does not exist yet stays its own. */
-const STALE_CLAIM_MS = 60_000;
-
 /** Command side of the directory: agencies, vendor systems, staff and their tokens. */
 export function createDirectoryService({ store, view, waitFor }: DirectoryServiceDeps) {
-  /**
-   * Claims an identifier for an agency. A claim left by a registration that never finished is
-   * taken over once it is older than `STALE_CLAIM_MS`; a younger one may be a registration still
-   * between its claims and its agency (another request, another process) and holds.
-   * True when this call reserved it (false: the agency held it already).
-   */
+  /** Claims an identifier for an agency (the rules: `organIdDecider`); true when this call reserved it, false when the agency held it already. */
   async function claim(id: string, organId: string, context: CommandContext): Promise<boolean> {
     const stream = DirectoryStreams.organId(organIdKey(id));
     for (let attempt = 0; ; attempt++) {
       const [last] = await store.readStream(stream, { direction: 'backward', maxCount: 1 });
       const holder = last?.type === 'OrganIdReserved' ? (last.data as { organId: string }).organId : null;
-      const holderActive =
-        holder !== null &&
-        ((await store.streamInfo(DirectoryStreams.agency(holder))) !== null || Date.now() - Date.parse(last!.metadata.at) < STALE_CLAIM_MS);
+      const holderAgencyExists = holder !== null && (await store.streamInfo(DirectoryStreams.agency(holder))) !== null;
       try {
-        const command = { type: 'ReserveOrganId' as const, data: { id, organId, checkedHolder: holder, holderActive } };
+        const data = { id, organId, checkedHolder: holder, checkedClaimAt: holder === null ? null : last!.metadata.at, holderAgencyExists, at: (context.now ?? new Date()).toISOString() };
+        const command = { type: 'ReserveOrganId' as const, data };
         const result = await handleCommand(store, organIdDecider, stream, command, context);
         return result.appended.length > 0; // false: the agency held it already
       } catch (error) {

@@ -47,7 +47,6 @@ t.test('two read-model folders on one data directory: each bus-fed read model ge
   // the same durable name in both: the platform gives each folder a consumer of its own
   const runners = await Promise.all(hubs.map((h) => h.platform.projection(agenciesSeen, { kind: 'bus', bus: h.platform.bus, durable: 'test-agencies-seen', services: ['directory'] })));
   for (const id of ['H40', 'H41', 'H42', 'H43']) await hubs[0]!.agency(id);
-  const head = await hubs[0]!.platform.store.headPosition();
   const seen = async (i: number) => {
     const deadline = Date.now() + 10_000;
     for (;;) {
@@ -58,5 +57,4 @@ t.test('two read-model folders on one data directory: each bus-fed read model ge
   };
   t.equal(await seen(0), 4, 'the hub saw every agency');
   t.equal(await seen(1), 4, 'and so did the other folder, not a share of them');
-  t.ok(head > 0);
 });

@@ -20,9 +20,8 @@ export function lockReadModels(dir: string): { release(): void } {
   try {
     db.pragma('journal_mode = DELETE');
     db.pragma('locking_mode = EXCLUSIVE');
-    // The first write takes the exclusive lock; in this mode it is kept until the connection closes.
-    db.exec('CREATE TABLE IF NOT EXISTS holder (id INTEGER PRIMARY KEY, pid INTEGER NOT NULL, since TEXT NOT NULL)');
-    db.prepare('INSERT OR REPLACE INTO holder VALUES (1, ?, ?)').run(process.pid, new Date().toISOString());
+    // In this mode the exclusive lock BEGIN EXCLUSIVE takes is kept until the connection closes.
+    db.exec('BEGIN EXCLUSIVE; COMMIT');
   } catch (error) {
     db.close();
     if ((error as { code?: string }).code?.startsWith('SQLITE_BUSY')) throw new ReadModelsInUseError(dir);

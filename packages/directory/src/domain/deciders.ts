@@ -41,26 +41,39 @@ export const agencyDecider: Decider<AgencyState, RegisterAgency, AgencyEvent> = 
 };
 
 // ---- identifier claim ---------------------------------------------------------------------
-export type ReserveOrganId = { type: 'ReserveOrganId'; data: { id: string; organId: string; checkedHolder: string | null; holderActive: boolean } };
+export type ReserveOrganId = { type: 'ReserveOrganId'; data: {
+    id: string;
+    organId: string;
+    /** The holder the caller looked at (null: none), with when its claim was made and whether its agency exists. */
+    checkedHolder: string | null;
+    checkedClaimAt: string | null;
+    holderAgencyExists: boolean;
+    at: string;
+  };
+};
 export type ReleaseOrganId = { type: 'ReleaseOrganId'; data: { id: string; organId: string } };
 export type OrganIdState = { holder: string | null };
 
+/** How long an identifier claimed by a registration whose agency does not exist yet stays its own. */
+export const STALE_CLAIM_MS = 60_000;
+
 /**
  * A claim whose holder agency was never created (a crash between claim and registration) is
- * stale once it is old enough: the caller, having looked at `checkedHolder`, says so with
- * `holderActive: false`, and the id can be claimed again. A young claim is a registration still
- * in progress, and holds. A holder the caller did not look at (claimed since) is not decided on:
- * LT_CONCURRENT_UPDATE, and the caller looks again.
+ * stale once older than `STALE_CLAIM_MS`, and the id can be claimed again; a younger one is a
+ * registration still in progress (another request, another process), and holds. A holder the
+ * caller did not look at (claimed since) is not decided on: LT_CONCURRENT_UPDATE, and the caller
+ * looks again.
  */
 export const organIdDecider: Decider<OrganIdState, ReserveOrganId | ReleaseOrganId, OrganIdEvent> = {
   initialState: () => ({ holder: null }),
   decide(command, state) {
     switch (command.type) {
       case 'ReserveOrganId': {
-        const { id, organId, checkedHolder, holderActive } = command.data;
+        const { id, organId, checkedHolder, checkedClaimAt, holderAgencyExists, at } = command.data;
         if (state.holder === organId) return [];
         if (state.holder !== null && state.holder !== checkedHolder)
           throw new AppError('LT_CONCURRENT_UPDATE', `identifier ${id} was claimed meanwhile`, { extensions: { identifier: id } });
+        const holderActive = holderAgencyExists || (checkedClaimAt !== null && Date.parse(at) - Date.parse(checkedClaimAt) < STALE_CLAIM_MS);
         if (state.holder !== null && holderActive)
           throw new AppError('LT_DUPLICATE', `identifier ${id} already belongs to agency ${state.holder}`, {
             extensions: { identifier: id, agency: state.holder },
