@@ -1,6 +1,8 @@
 export type { TeardownHost } from './temp.js';
 export type { NatsServerHandle, SkippableTest, StartNatsServerOptions } from './nats-server.js';
+export type { NatsClusterHandle, NatsClusterNode, StartNatsClusterOptions } from './nats-cluster.js';
 
 export { freePort, tempDir } from './temp.js';
 export { NATS_SERVER_BIN, natsServerAvailable, requireNatsServer, startNatsServer } from './nats-server.js';
+export { startNatsCluster } from './nats-cluster.js';
 export { realEdxmlDir, sharedDir } from './fixtures.js';

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { existsSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
-import { requireNatsServer, startNatsServer, tempDir } from './index.js';
+import { requireNatsServer, startNatsCluster, startNatsServer, tempDir } from './index.js';
 
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -37,4 +37,23 @@ t.test('nats-server starts, restarts on the same port, stops', async (t) => {
   t.ok(existsSync(`${storeDir}/jetstream`), 'uses the given store dir');
   await server.kill();
   t.notOk(await canConnect(server.port), 'closed after kill');
+});
+
+t.test('a 3-node JetStream cluster: a meta leader, a node killed and restarted', async (t) => {
+  if (!requireNatsServer(t)) return;
+  const cluster = await startNatsCluster();
+  t.teardown(() => cluster.stop());
+  t.equal(cluster.urls.length, 3);
+  t.same(new Set(cluster.nodes.map((n) => n.name)), new Set(['n1', 'n2', 'n3']));
+  for (const node of cluster.nodes) t.ok(await canConnect(node.port), `${node.name} accepts connections`);
+  const leader = await cluster.metaLeader();
+  t.ok(leader, 'JetStream elected a meta leader');
+  await leader!.kill();
+  t.notOk(await canConnect(leader!.port), 'the leader is down');
+  await cluster.waitForJetStream(15_000);
+  const next = await cluster.metaLeader();
+  t.ok(next && next !== leader, `another node leads (${next?.name})`);
+  await leader!.restart();
+  t.ok(await canConnect(leader!.port), 'the killed node is back on its port');
+  t.ok(existsSync(`${leader!.storeDir}/jetstream`), 'with its own store directory');
 });

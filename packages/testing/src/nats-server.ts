@@ -90,9 +90,8 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-async function spawnServer(port: number, storeDir: string, jetstream: boolean, readyTimeoutMs: number): Promise<ChildProcess> {
-  const args = ['-a', '127.0.0.1', '-p', String(port)];
-  if (jetstream) args.push('-js', '-sd', storeDir);
+/** Spawns nats-server with `args` and waits for "Server is ready". */
+export async function spawnServer(args: readonly string[], readyTimeoutMs: number): Promise<ChildProcess> {
   const child = spawn(NATS_SERVER_BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   running.add(child);
   child.once('exit', () => running.delete(child));
@@ -132,14 +131,17 @@ export async function startNatsServer(options: StartNatsServerOptions = {}): Pro
   installExitHook();
   const jetstream = options.jetstream ?? true;
   const readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
-  let storeDir = options.storeDir;
-  if (storeDir === undefined) {
-    storeDir = mkdtempSync(join(tmpdir(), 'lt-nats-'));
-    ownedDirs.add(storeDir);
-  }
+  const storeDir = options.storeDir ?? ownedTempDir('lt-nats-');
   const port = await freePort();
-  let child: ChildProcess | null = await spawnServer(port, storeDir, jetstream, readyTimeoutMs);
+  const args = ['-a', '127.0.0.1', '-p', String(port)];
+  if (jetstream) args.push('-js', '-sd', storeDir);
+  return serverHandle(port, storeDir, args, readyTimeoutMs);
+}
 
+/** Starts the server and returns its handle; restarts reuse the same arguments (port, store, routes). */
+export async function serverHandle(port: number, storeDir: string, args: readonly string[], readyTimeoutMs: number): Promise<NatsServerHandle> {
+  installExitHook();
+  let child: ChildProcess | null = await spawnServer(args, readyTimeoutMs);
   const end = async (signal: NodeJS.Signals): Promise<void> => {
     const current = child;
     child = null;
@@ -148,16 +150,23 @@ export async function startNatsServer(options: StartNatsServerOptions = {}): Pro
     current.kill(signal);
     await done;
   };
-  const dir = storeDir;
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
-    storeDir: dir,
+    storeDir,
     stop: () => end('SIGTERM'),
     kill: () => end('SIGKILL'),
     async restart() {
       await end('SIGTERM');
-      child = await spawnServer(port, dir, jetstream, readyTimeoutMs);
+      child = await spawnServer(args, readyTimeoutMs);
     },
   };
+}
+
+/** Registers a temporary directory removed when this process exits. */
+export function ownedTempDir(prefix: string): string {
+  installExitHook();
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  ownedDirs.add(dir);
+  return dir;
 }
