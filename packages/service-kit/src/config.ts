@@ -16,6 +16,10 @@ const EnvSchema = z.object({
     .string()
     .regex(/^\s*(nats|tls|wss?):\/\/[^,\s]+\s*(,\s*(nats|tls|wss?):\/\/[^,\s]+\s*)*$/, 'must be nats://host:port, or several separated by commas')
     .optional(),
+  // JetStream keeps at most 5 copies; more than 1 needs a cluster.
+  LT_NATS_REPLICAS: z.coerce.number().int().min(1).max(5).optional(),
+  // Seconds before the server deletes a gone process's own consumers (at least 10 s: a restart must not lose them).
+  LT_NATS_CONSUMER_EXPIRY_S: z.coerce.number().int().min(10).max(30 * 24 * 3600).default(300),
   LT_MAX_BODY_MB: z.coerce.number().positive().max(4096).default(100),
   LT_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LT_SQLITE_SYNC: z.enum(['full', 'normal']).default('full'),
@@ -37,6 +41,10 @@ export interface Config {
   readonly eventStoreUrl: string | undefined;
   /** The NATS servers of `LT_NATS_URL` (one, or a cluster's seeds); undefined = the in-process bus and blobs on disk. */
   readonly natsServers: readonly string[] | undefined;
+  /** Copies of `LT_EVENTS` and `LT_BLOBS` in the NATS cluster (default 3 with three or more seeds, else 1). */
+  readonly natsReplicas: number;
+  /** How long a process's own durable consumers outlive it on the server, ms. */
+  readonly natsConsumerExpiryMs: number;
   readonly maxBodyBytes: number;
   /** undefined = generated on first start and kept in `<dataDir>/admin-token`. */
   readonly adminToken: string | undefined;
@@ -66,12 +74,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success)
     throw new ConfigError(`invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
   const e = parsed.data;
+  const natsServers = e.LT_NATS_URL?.split(',').map((url) => url.trim());
   return {
     port: e.LT_PORT,
     host: e.LT_HOST,
     dataDir: resolve(e.LT_DATA_DIR),
     eventStoreUrl: e.LT_EVENTSTORE,
-    natsServers: e.LT_NATS_URL?.split(',').map((url) => url.trim()),
+    natsServers,
+    natsReplicas: e.LT_NATS_REPLICAS ?? ((natsServers?.length ?? 0) >= 3 ? 3 : 1),
+    natsConsumerExpiryMs: e.LT_NATS_CONSUMER_EXPIRY_S * 1000,
     maxBodyBytes: Math.floor(e.LT_MAX_BODY_MB * 1024 * 1024),
     adminToken: e.LT_ADMIN_TOKEN,
     sqliteSync: e.LT_SQLITE_SYNC,

@@ -26,6 +26,17 @@ t.test('worker and process counts, trust proxy forms; blanks are unset', async (
   t.equal(loadConfig({ LT_TRUST_PROXY: '10.0.0.0/8,127.0.0.1' }).trustProxy, '10.0.0.0/8,127.0.0.1');
 });
 
+t.test('NATS replicas: 3 with three or more seeds, else 1, unless LT_NATS_REPLICAS says; consumer expiry', async (t) => {
+  t.equal(loadConfig({}).natsReplicas, 1, 'no NATS');
+  t.equal(loadConfig({ LT_NATS_URL: 'nats://n1:4222' }).natsReplicas, 1, 'one server');
+  t.equal(loadConfig({ LT_NATS_URL: 'nats://n1:4222,nats://n2:4222' }).natsReplicas, 1, 'two seeds');
+  t.equal(loadConfig({ LT_NATS_URL: 'nats://n1:4222,nats://n2:4222,nats://n3:4222' }).natsReplicas, 3, "a cluster's three seeds");
+  t.equal(loadConfig({ LT_NATS_URL: 'nats://n1:4222,nats://n2:4222,nats://n3:4222', LT_NATS_REPLICAS: '1' }).natsReplicas, 1, 'told 1');
+  t.equal(loadConfig({ LT_NATS_URL: 'nats://n1:4222', LT_NATS_REPLICAS: '5' }).natsReplicas, 5, 'told 5 (one seed of a larger cluster)');
+  t.equal(loadConfig({}).natsConsumerExpiryMs, 300_000, 'five minutes by default');
+  t.equal(loadConfig({ LT_NATS_CONSUMER_EXPIRY_S: '60' }).natsConsumerExpiryMs, 60_000);
+});
+
 t.test('a bad value is refused, naming the variable', async (t) => {
   for (const [name, value] of [
     ['LT_BOARD_PROCESSES', '-1'],
@@ -41,6 +52,11 @@ t.test('a bad value is refused, naming the variable', async (t) => {
     ['LT_HUB_ORGAN_ID', '.H40'],
     ['LT_NATS_URL', 'nats://n1:4222,'],
     ['LT_NATS_URL', 'nats://n1:4222,http://n2:4222'],
+    ['LT_NATS_REPLICAS', '0'],
+    ['LT_NATS_REPLICAS', '6'],
+    ['LT_NATS_REPLICAS', 'three'],
+    ['LT_NATS_CONSUMER_EXPIRY_S', '5'],
+    ['LT_NATS_CONSUMER_EXPIRY_S', '1.5'],
   ] as const)
     t.throws(() => loadConfig({ [name]: value }), { name: 'ConfigError', message: new RegExp(name) }, `${name}=${value}`);
   t.type(new ConfigError('x'), Error);
