@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StoreUnavailableError, WrongExpectedRevisionError } from '@lienthong/event-store';
 import { BusUnavailableError } from '@lienthong/bus';
+import { BlobStoreUnavailableError } from '@lienthong/blob-store';
 import type { ZodError } from 'zod';
 import { AppError, ErrorCodes, type ErrorCode, type FieldError } from './errors.js';
 
@@ -27,7 +28,7 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof WrongExpectedRevisionError)
     return new AppError('LT_CONCURRENT_UPDATE', `${error.stream} was changed concurrently; retry`, { cause: error });
-  if (error instanceof StoreUnavailableError || error instanceof BusUnavailableError)
+  if (error instanceof StoreUnavailableError || error instanceof BusUnavailableError || error instanceof BlobStoreUnavailableError)
     return new AppError('LT_UNAVAILABLE', error.message, { cause: error });
   const fe = error as FastifyError & { validation?: unknown[]; validationContext?: string };
   if (Array.isArray(fe.validation)) {
