@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, loadConfig, type Config } from '@lienthong/service-kit';
+import { createLogger, loadConfig, type Config, type Logger } from '@lienthong/service-kit';
 import { startPlatform, type RunningHub } from './platform.js';
 import type { ServiceModuleFactory } from './types.js';
 
@@ -21,11 +21,11 @@ export interface TestHub extends RunningHub {
  */
 export async function startTestHub(
   modules: readonly ServiceModuleFactory[],
-  options: { dataDir?: string; env?: Record<string, string>; keepDataDir?: boolean; readModels?: string } = {},
+  options: { dataDir?: string; env?: Record<string, string>; keepDataDir?: boolean; readModels?: string; logger?: Logger } = {},
 ): Promise<TestHub> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'lt-hub-'));
   const config: Config = loadConfig({ LT_DATA_DIR: dataDir, LT_ADMIN_TOKEN: 'test-admin-token-0123456789', LT_SQLITE_SYNC: 'normal', LT_PORT: '0', ...options.env });
-  const hub = await startPlatform(config, modules, { title: 'test hub', logger: createLogger({ level: process.env.LT_TEST_LOG ?? 'silent' }), ...(options.readModels ? { readModels: options.readModels } : {}) });
+  const hub = await startPlatform(config, modules, { title: 'test hub', logger: options.logger ?? createLogger({ level: process.env.LT_TEST_LOG ?? 'silent' }), ...(options.readModels ? { readModels: options.readModels } : {}) });
   const admin = { authorization: `Bearer ${hub.adminToken}` };
   const post = async (url: string, payload: unknown) => {
     const res = await hub.app.inject({ method: 'POST', url, headers: admin, payload: payload as object });

@@ -9,6 +9,7 @@ import { registerHealth, type ReadinessCheck } from './health.js';
 import { registerMetrics, type Metrics } from './metrics.js';
 import { registerProblemHandling } from './problem.js';
 import { registerSchemas } from './schemas.js';
+import { createSocketErrorReporter, socketErrorHandler } from './socket-errors.js';
 
 export interface HttpAppOptions {
   /** Shown in the OpenAPI document, e.g. `lienthong hub`. */
@@ -68,7 +69,10 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     });
     await docs.register(swaggerUi, { routePrefix: '/docs' });
   });
-  await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
+  await app.register(websocket, {
+    options: { maxPayload: 1024 * 1024 },
+    errorHandler: socketErrorHandler(createSocketErrorReporter({ logger: options.logger, metrics: options.metrics })),
+  });
   registerAuth(app, options.auth);
   registerHealth(app, options.readiness);
   registerMetrics(app, options.metrics);

@@ -17,5 +17,7 @@ export type { ProblemDocument } from './problem.js';
 export { PROBLEM_CONTENT_TYPE, fromZod, problemOf, problemType, sendProblem, toAppError } from './problem.js';
 export { commandContext, instrumentStore, parseWith } from './request-context.js';
 export { SCHEMAS_DIR, loadSchemas } from './schemas.js';
+export type { FrameRefusal, SocketErrorReport, SocketErrorReporter } from './socket-errors.js';
+export { createSocketErrorReporter, frameRefusalOf } from './socket-errors.js';
 export { startProcess, startWorker } from './workers.js';
 export { readOrCreateFile } from './files.js';

@@ -11,6 +11,8 @@ export interface Metrics {
   countSockets(endpoint: string, count: () => number): void;
   /** WebSockets the server ended: `slow` (send buffer over its bound), `dead` (no pong), `revoked` (credentials). */
   readonly websocketsDropped: Counter<'endpoint' | 'reason'>;
+  /** Client frames refused: `oversized` (over the payload bound), `protocol` (invalid UTF-8, bad opcode…: the socket is closed), `invalid` (a message the endpoint does not understand: answered with an error). */
+  readonly websocketFramesRefused: Counter<'endpoint' | 'reason'>;
   /** Registers a callback read at scrape time (e.g. a projection's lag). */
   onCollect(fn: () => void | Promise<void>): void;
 }
@@ -61,6 +63,12 @@ export function createMetrics(): Metrics {
     websocketsDropped: new Counter({
       name: 'lt_websockets_dropped_total',
       help: 'WebSockets ended by the server, per endpoint and reason (slow, dead, revoked)',
+      labelNames: ['endpoint', 'reason'] as const,
+      registers: [registry],
+    }),
+    websocketFramesRefused: new Counter({
+      name: 'lt_websocket_frames_refused_total',
+      help: 'Client WebSocket frames refused, per endpoint and reason (oversized, protocol, invalid)',
       labelNames: ['endpoint', 'reason'] as const,
       registers: [registry],
     }),

@@ -1,4 +1,5 @@
 export type { TeardownHost } from './temp.js';
+export type { HostileFrame } from './websocket-frames.js';
 export type { NatsServerHandle, SkippableTest, StartNatsServerOptions } from './nats-server.js';
 export type { NatsClusterHandle, NatsClusterNode, StartNatsClusterOptions } from './nats-cluster.js';
 
@@ -6,3 +7,5 @@ export { freePort, tempDir } from './temp.js';
 export { NATS_SERVER_BIN, natsServerAvailable, requireNatsServer, startNatsServer } from './nats-server.js';
 export { startNatsCluster } from './nats-cluster.js';
 export { realEdxmlDir, sharedDir } from './fixtures.js';
+export { hostileFrames } from './websocket-frames.js';
+export { metricValue } from './prometheus.js';

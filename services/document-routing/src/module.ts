@@ -53,7 +53,7 @@ export const documentRoutingModule: ServiceModuleFactory = async (platform) => {
       maxBodyBytes: config.maxBodyBytes,
       verifyMaxBytes: VERIFY_MAX_BYTES,
     });
-    deliveryStream = createDeliveryStream({ service, directory: platform.directory, sessions: platform.sessions, logger: logger.child({ module: 'document-routing' }) });
+    deliveryStream = createDeliveryStream({ service, directory: platform.directory, sessions: platform.sessions, logger: logger.child({ module: 'document-routing' }), metrics: platform.metrics });
     stream = deliveryStream;
     platform.metrics.countSockets('/v1/stream', () => deliveryStream.size);
     reactor = createRevisionReactor({ store: platform.store, checkpoints: platform.checkpoints, logger: logger.child({ reactor: 'revisions' }) });

@@ -2,9 +2,10 @@ import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { DirectoryView } from '@lienthong/directory';
 import { endSocket, type SessionGuard } from '@lienthong/platform';
-import { commandContext, isAppError, toAppError, type Logger } from '@lienthong/service-kit';
+import { commandContext, isAppError, toAppError, type Logger, type Metrics } from '@lienthong/service-kit';
 import { organsOf, type DocumentService, type SystemPrincipal } from '../document-service.js';
 import type { DeliveryView } from '../projections/routing-projection.js';
+import { parseStreamMessage } from './stream-messages.js';
 
 /** A delivery as the inbox and the stream show it. */
 export function deliveryWire(d: DeliveryView) {
@@ -32,7 +33,7 @@ const BACKLOG_PAGE = 500;
  * one as the read model records it. Acks come over the socket or HTTP; whatever is not acked is
  * pushed again on the next connection, since it is still pending.
  */
-export function createDeliveryStream(deps: { service: DocumentService; directory: DirectoryView; sessions: SessionGuard; logger: Logger }) {
+export function createDeliveryStream(deps: { service: DocumentService; directory: DirectoryView; sessions: SessionGuard; logger: Logger; metrics: Metrics }) {
   const { service } = deps;
   const byOrgan = new Map<string, Set<Connection>>();
   const sockets = new Set<WebSocket>();
@@ -63,33 +64,35 @@ export function createDeliveryStream(deps: { service: DocumentService; directory
       sockets.delete(socket);
       for (const organ of organs) byOrgan.get(organ)?.delete(connection);
     });
-    // 2. acks over the socket
-    socket.on('message', (raw) => {
+    // 2. acks over the socket: any frame gets an answer, and nothing it holds can throw past here
+    const refuse = (error: unknown, deliveryId?: string) => {
+      const problem = toAppError(error);
+      if (!isAppError(error)) deps.logger.error({ err: error, ...(deliveryId ? { deliveryId } : {}) }, 'message over the stream failed');
+      else if (problem.status === 400) deps.metrics.websocketFramesRefused.inc({ endpoint: '/v1/stream', reason: 'invalid' });
+      send({
+        type: 'error',
+        ...(deliveryId ? { deliveryId } : {}),
+        status: problem.status,
+        code: problem.code,
+        detail: problem.message,
+        ...(problem.errors ? { errors: problem.errors } : {}),
+      });
+    };
+    socket.on('message', (raw, isBinary) => {
       // a socket being closed (its credentials revoked) acts no more
       if (socket.readyState !== socket.OPEN) return;
-      let message: { type?: unknown; deliveryId?: unknown };
       try {
-        message = JSON.parse(raw.toString()) as typeof message;
-      } catch {
-        send({ type: 'error', status: 400, detail: 'messages are JSON: {"type":"ack","deliveryId":"…"}' });
-        return;
+        const { deliveryId } = parseStreamMessage(raw, isBinary);
+        service.acknowledge(deliveryId, principal, commandContext(request), false).then(
+          () => {
+            sent.delete(deliveryId);
+            send({ type: 'acked', deliveryId });
+          },
+          (error: unknown) => refuse(error, deliveryId),
+        );
+      } catch (error) {
+        refuse(error);
       }
-      if (message.type !== 'ack' || typeof message.deliveryId !== 'string') {
-        send({ type: 'error', status: 400, detail: 'unknown message; send {"type":"ack","deliveryId":"…"}' });
-        return;
-      }
-      const deliveryId = message.deliveryId;
-      service.acknowledge(deliveryId, principal, commandContext(request), false).then(
-        () => {
-          sent.delete(deliveryId);
-          send({ type: 'acked', deliveryId });
-        },
-        (error: unknown) => {
-          const problem = toAppError(error);
-          if (!isAppError(error)) deps.logger.error({ err: error, deliveryId }, 'ack over the stream failed');
-          send({ type: 'error', deliveryId, status: problem.status, code: problem.code, detail: problem.message });
-        },
-      );
     });
     // 3. the backlog, oldest first
     let after = { position: 0, deliveryId: '' };

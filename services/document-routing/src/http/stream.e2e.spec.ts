@@ -1,8 +1,18 @@
 import t from 'tap';
 import WebSocket from 'ws';
+import { hostileFrames, metricValue } from '@lienthong/testing';
+import { createLogger } from '@lienthong/service-kit';
 import { postXml, sampleDocument, sampleXml, startRoutingHub, type Auth } from '../test/helpers.js';
 
-type Message = { type: string; deliveryId?: string; delivery?: { deliveryId: string; documentId: string; to: string; kind: string }; status?: number };
+type Message = {
+  type: string;
+  deliveryId?: string;
+  delivery?: { deliveryId: string; documentId: string; to: string; kind: string };
+  status?: number;
+  code?: string;
+  detail?: string;
+  errors?: Array<{ path: string; message: string }>;
+};
 
 /** A stream client that records every message; `next` waits for one matching a predicate. */
 async function connect(url: string, auth: Auth) {
@@ -19,9 +29,11 @@ async function connect(url: string, auth: Auth) {
     socket.once('error', reject);
     socket.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
   });
+  const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
   return {
     socket,
     messages,
+    closed,
     next(match: (m: Message) => boolean, timeoutMs = 5000): Promise<Message> {
       const seen = messages.find(match);
       if (seen) return Promise.resolve(seen);
@@ -116,4 +128,53 @@ t.test('WebSocket delivery stream', async (t) => {
   });
   const res = await fetch(`${address}/v1/documents`, { method: 'POST', headers: { ...sender, 'content-type': 'application/xml' }, body, duplex: 'half' } as RequestInit).catch((e: unknown) => e as Error);
   t.equal(res instanceof Response ? res.status : String(res), 413);
+});
+
+t.test('the stream survives any frame: each is answered or refused, and the hub keeps serving', async (t) => {
+  const logs: Array<{ level: number; msg: string; reason?: string; endpoint?: string }> = [];
+  const logger = createLogger({ level: 'info', destination: { write: (line: string) => void logs.push(JSON.parse(line)) } });
+  const hub = await startRoutingHub({ logger });
+  t.teardown(() => hub.close());
+  for (const id of ['H50', 'H50.12']) await hub.agency(id);
+  const sender = await hub.system(['H50']);
+  const recipient = await hub.system(['H50.12']);
+  const address = await hub.app.listen({ port: 0, host: '127.0.0.1' });
+  const url = `${address.replace(/^http/, 'ws')}/v1/stream`;
+  const frames = [
+    ...hostileFrames(1024 * 1024),
+    ...['{"type":"ack"}', '{"type":"ack","deliveryId":42}', '{"type":"ack","deliveryId":""}', '{"type":"ack","deliveryId":null}', '{"type":"nack","deliveryId":"x"}', `{"type":"ack","deliveryId":"${'x'.repeat(65)}"}`, '{"deliveryId":"x"}'].map(
+      (text) => ({ name: `wrong shape ${text.slice(0, 40)}`, send: (socket: WebSocket) => socket.send(text), closeCode: undefined }),
+    ),
+  ];
+  let n = 0;
+  for (const frame of frames) {
+    const client = await connect(url, recipient);
+    frame.send(client.socket);
+    if (frame.closeCode) {
+      t.equal(await client.closed, frame.closeCode, `${frame.name}: the socket is closed with ${frame.closeCode}`);
+    } else {
+      const refused = await client.next((m) => m.type === 'error');
+      t.equal(refused.status, 400, `${frame.name}: answered 400`);
+      t.match(refused.detail, /\{"type":"ack","deliveryId":"…"\}|message/, `${frame.name}: the answer says what to send`);
+      t.ok(refused.code === 'LT_MALFORMED_BODY' || (refused.code === 'LT_VALIDATION' && refused.errors!.length > 0), `${frame.name}: with a code and, for a wrong shape, the fields`);
+    }
+    // the hub still serves: HTTP, and the stream (the same socket when still open) delivers and acks
+    t.equal((await fetch(`${address}/health/live`)).status, 200, `${frame.name}: HTTP still served`);
+    const user = frame.closeCode ? await connect(url, recipient) : client;
+    const sent = await postXml(hub, sender, await sampleXml(sampleDocument({ from: 'H50', to: ['H50.12'], documentId: `hostile-${++n}` })));
+    const deliveryId = (sent.json() as { recipients: Array<{ deliveryId: string }> }).recipients[0]!.deliveryId;
+    await user.next((m) => m.delivery?.deliveryId === deliveryId);
+    user.socket.send(JSON.stringify({ type: 'ack', deliveryId }));
+    await user.next((m) => m.type === 'acked' && m.deliveryId === deliveryId);
+    await user.close();
+    if (user !== client) await client.close();
+  }
+
+  const metrics = await (await fetch(`${address}/metrics`)).text();
+  const refused = (reason: string) => metricValue(metrics, 'lt_websocket_frames_refused_total', { endpoint: '/v1/stream', reason });
+  t.equal(refused('oversized'), frames.filter((f) => f.closeCode === 1009).length, 'every oversized frame is counted');
+  t.equal(refused('protocol'), frames.filter((f) => f.closeCode === 1007).length, 'invalid UTF-8 is counted');
+  t.equal(refused('invalid'), frames.filter((f) => !f.closeCode).length, 'every message answered 400 is counted');
+  t.same(logs.filter((l) => l.level >= 50), [], 'nothing is logged at error level');
+  t.equal(logs.filter((l) => l.level === 40 && l.reason === 'oversized').length, 1, 'oversized frames are logged at warn, once a minute');
 });

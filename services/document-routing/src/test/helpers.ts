@@ -10,7 +10,7 @@ export const fixture = (name: string): Buffer => readFileSync(`${FIXTURES}${name
 
 export type Auth = { authorization: string };
 
-export function startRoutingHub(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<TestHub> {
+export function startRoutingHub(options: Parameters<typeof startTestHub>[1] = {}): Promise<TestHub> {
   return startTestHub([directoryModule, documentRoutingModule], options);
 }
 
