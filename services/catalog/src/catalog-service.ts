@@ -7,7 +7,7 @@ import { CatalogStreams } from './events.js';
 import { procedureDecider } from './domain/procedure-decider.js';
 import { calendarDecider } from './domain/calendar-decider.js';
 import { procedurePutSchema } from './domain/procedure.js';
-import { procedureInForce, procedureVersions, type ProcedureVersionInfo } from './domain/in-force.js';
+import { notInForceMessage, procedureLookupAt, procedureVersions, type ProcedureInForce, type ProcedureVersionInfo } from './domain/in-force.js';
 import type { ImportRow } from './import/csv.js';
 import { validateImport, type ImportIssue } from './import/validate.js';
 
@@ -16,6 +16,8 @@ export type ProcedureDocument = ProcedureRecord & {
   readonly code: string;
   readonly version: number;
   readonly publishedAt: string;
+  /** The legal effective date (ngày hiệu lực) of this version. */
+  readonly effectiveFrom: string;
   readonly latestVersion: number;
   /** The procedure is retired now (whatever version is shown). */
   readonly retired: boolean;
@@ -56,12 +58,27 @@ export interface CatalogServiceDeps {
 export function createCatalogService(deps: CatalogServiceDeps) {
   const { store, calendar, waitForProcedures: waitFor } = deps;
 
-  function documentOf(code: string, events: readonly RecordedEvent[], chosen: { procedure: ProcedurePublished['data']; publishedAt: string }): ProcedureDocument {
+  function documentOf(code: string, events: readonly RecordedEvent[], chosen: ProcedureInForce): ProcedureDocument {
     const versions = procedureVersions(events);
     const last = versions.at(-1)!;
-    const { code: _code, version, ...record } = chosen.procedure;
-    return { code, version, ...record, publishedAt: chosen.publishedAt, latestVersion: last.version, retired: last.retiredAt !== null, retiredAt: last.retiredAt, versions };
+    const { code: _code, version, effectiveFrom: _effectiveFrom, ...record } = chosen.procedure;
+    return {
+      code,
+      version,
+      ...record,
+      publishedAt: chosen.publishedAt,
+      effectiveFrom: chosen.effectiveFrom,
+      latestVersion: last.version,
+      retired: last.retiredAt !== null,
+      retiredAt: last.retiredAt,
+      versions,
+    };
   }
+  const chosen = (e: RecordedEvent<'ProcedurePublished', ProcedurePublished['data']>): ProcedureInForce => ({
+    procedure: e.data,
+    publishedAt: e.metadata.at,
+    effectiveFrom: e.data.effectiveFrom ?? e.metadata.at,
+  });
 
   async function getProcedure(code: string, options: { version?: number | undefined; at?: Date | undefined } = {}): Promise<ProcedureDocument> {
     const events = await store.readStream(CatalogStreams.procedure(code));
@@ -70,20 +87,22 @@ export function createCatalogService(deps: CatalogServiceDeps) {
     if (options.version !== undefined) {
       const found = published.find((e) => e.data.version === options.version);
       if (!found) throw notFound(`procedure ${code} has no version ${options.version}`);
-      return documentOf(code, events, { procedure: found.data, publishedAt: found.metadata.at });
+      return documentOf(code, events, chosen(found));
     }
     if (options.at !== undefined) {
-      const inForce = procedureInForce(events, options.at);
-      if (!inForce) throw notFound(`procedure ${code} was not in force at ${options.at.toISOString()}`);
-      return documentOf(code, events, inForce);
+      const lookup = procedureLookupAt(events, options.at);
+      if (!lookup.found) throw notFound(notInForceMessage(code, options.at, lookup));
+      return documentOf(code, events, lookup);
     }
-    const latest = published.at(-1)!;
-    return documentOf(code, events, { procedure: latest.data, publishedAt: latest.metadata.at });
+    return documentOf(code, events, chosen(published.at(-1)!));
   }
 
-  /** Publishes a record for a code: `created` on the first version; nothing new when identical to the version in force. */
-  async function publish(code: string, record: ProcedureRecord, context: CommandContext) {
-    const result = await handleCommand(store, procedureDecider, CatalogStreams.procedure(code), { type: 'PublishProcedure', data: { code, record } }, context);
+  /** Publishes a record for a code: `created` on the first version; nothing new when identical to the latest version. */
+  async function publish(code: string, record: ProcedureRecord, effectiveFrom: string | undefined, context: CommandContext) {
+    // One instant for the default effective date and the event's time.
+    const now = context.now ?? new Date();
+    const command = { type: 'PublishProcedure', data: { code, record, effectiveFrom, at: now.toISOString() } } as const;
+    const result = await handleCommand(store, procedureDecider, CatalogStreams.procedure(code), command, { ...context, now });
     const appended = result.appended.at(-1);
     const version = result.state.exists ? result.state.version : 0;
     const outcome: 'created' | 'updated' | 'unchanged' = !appended ? 'unchanged' : version === 1 ? 'created' : 'updated';
@@ -101,10 +120,10 @@ export function createCatalogService(deps: CatalogServiceDeps) {
 
     /** `PUT /v1/catalog/procedures/:code`. */
     async putProcedure(code: string, body: unknown, context: CommandContext) {
-      const { code: bodyCode, ...record } = parseWith(procedurePutSchema, body, 'body');
+      const { code: bodyCode, effectiveFrom, ...record } = parseWith(procedurePutSchema, body, 'body');
       if (bodyCode !== undefined && bodyCode !== code)
         throw validationError(`body code ${bodyCode} differs from the path's ${code}`, [{ path: 'body/code', message: `must be ${code} (the path) or absent` }]);
-      const { outcome, position } = await publish(code, record, context);
+      const { outcome, position } = await publish(code, record, effectiveFrom, context);
       if (position !== null) await waitFor(position);
       // Read again, not built from the command's result: the answer lists every version with the
       // instants it was published and retired (and, when nothing was appended, the instant of the
@@ -139,7 +158,7 @@ export function createCatalogService(deps: CatalogServiceDeps) {
       const worker = async () => {
         while (next < procedures.length) {
           const p = procedures[next++]!;
-          const { outcome, position } = await publish(p.code, p.record, context);
+          const { outcome, position } = await publish(p.code, p.record, p.effectiveFrom, context);
           counts[outcome]++;
           if (position !== null) last = Math.max(last, position);
         }
@@ -171,10 +190,10 @@ export function createCatalogService(deps: CatalogServiceDeps) {
       let procedure: { code: string; version: number } | undefined;
       if (input.code !== undefined) {
         const events = await store.readStream(CatalogStreams.procedure(input.code));
-        const inForce = procedureInForce(events, from);
-        if (!inForce) throw notFound(`procedure ${input.code} is not in force at ${from.toISOString()}`);
-        procedure = { code: input.code, version: inForce.procedure.version };
-        days ??= inForce.procedure.processingDays;
+        const lookup = procedureLookupAt(events, from);
+        if (!lookup.found) throw notFound(notInForceMessage(input.code, from, lookup));
+        procedure = { code: input.code, version: lookup.procedure.version };
+        days ??= lookup.procedure.processingDays;
       }
       if (days === undefined) throw validationError('give days or code', [{ path: 'querystring/days', message: 'is required without code' }]);
       let dueAt: Date;

@@ -43,10 +43,14 @@ export interface ProcedureRecord {
   readonly onlineLevel: OnlineLevel;
 }
 
-/** A new version of a procedure is in force from the event's `metadata.at`. Versions count 1, 2, … */
+/**
+ * A new version of a procedure, legally in force from `effectiveFrom` (an ISO instant; the
+ * version that applies to a dossier is chosen by it, see `procedureLookupAt`). Events stored
+ * before the field existed lack it: they are in force from their `metadata.at`. Versions count 1, 2, …
+ */
 export type ProcedurePublished = {
   readonly type: 'ProcedurePublished';
-  readonly data: ProcedureRecord & { readonly code: string; readonly version: number };
+  readonly data: ProcedureRecord & { readonly code: string; readonly version: number; readonly effectiveFrom?: string };
 };
 
 /** The procedure is withdrawn from `metadata.at` (until a later publication); `version` is the one retired. */

@@ -11,7 +11,7 @@ export type {
   ProcedureRecord,
   ProcedureRetired,
 } from './events.js';
-export type { ProcedureEventEnvelope, ProcedureInForce, ProcedureVersionInfo } from './domain/in-force.js';
+export type { ProcedureEventEnvelope, ProcedureInForce, ProcedureLookupAt, ProcedureNotInForce, ProcedureVersionInfo } from './domain/in-force.js';
 export type { ProcedureCommand, ProcedureState, PublishProcedure, RetireProcedure } from './domain/procedure-decider.js';
 export type { CalendarCommand, CalendarState, SetCalendarYear } from './domain/calendar-decider.js';
 export type { AdminCalendarYear, CalendarReplica } from './projections/calendar-replica.js';
@@ -20,8 +20,8 @@ export type { IndexedProcedure, ProcedureSummary, SearchQuery, SearchResult } fr
 export type { CalendarYearDocument, CatalogService, ImportResult, ProcedureDocument } from './catalog-service.js';
 
 export { AgencyLevels, CATALOG_STREAM_PREFIXES, CatalogStreams, OnlineLevels } from './events.js';
-export { procedureInForce, procedureVersions } from './domain/in-force.js';
-export { PROCEDURE_CODE_PATTERN, isProcedureCode, procedureCodeSchema, procedureRecordSchema, sameRecord } from './domain/procedure.js';
+export { effectiveFromOf, notInForceMessage, procedureInForce, procedureLookupAt, procedureVersions } from './domain/in-force.js';
+export { PROCEDURE_CODE_PATTERN, effectiveInstant, isProcedureCode, procedureCodeSchema, procedureRecordSchema, sameRecord } from './domain/procedure.js';
 export { procedureDecider } from './domain/procedure-decider.js';
 export { calendarDecider } from './domain/calendar-decider.js';
 export { createCalendarReplica } from './projections/calendar-replica.js';

@@ -2,6 +2,7 @@ import { fold, handleCommand, type Decider } from '@lienthong/decider';
 import type { EventStore, RecordedEvent } from '@lienthong/event-store';
 import { AppError, notFound, unprocessable, type Principal } from '@lienthong/service-kit';
 import type { DirectoryView } from '@lienthong/directory';
+import { notInForceMessage, type ProcedureNotInForce } from '@lienthong/catalog';
 import type { ActionRequest, DossierCommand } from './domain/commands.js';
 import { allowedActions, assertMayReceive, canSee, type DossierState, type ReceivedDossier } from './domain/dossier-decider.js';
 import { DossierStreams, type DossierComponent, type DossierEvent } from './domain/events.js';
@@ -62,6 +63,18 @@ function actorOfPrincipal(principal: Principal): Actor {
   if (principal.kind === 'admin') return { kind: 'admin' };
   if (principal.kind === 'staff') return { kind: 'staff', agencyId: principal.agencyId, roles: principal.roles };
   throw new AppError('LT_FORBIDDEN', 'dossiers are for agency staff');
+}
+
+/** Extension members of the 422 for a procedure not in force at receipt. */
+function procedureProblem(procedureCode: string, lookup: ProcedureNotInForce): Record<string, unknown> {
+  switch (lookup.reason) {
+    case 'unknown':
+      return { procedureCode, reason: 'unknown' };
+    case 'retired':
+      return { procedureCode, reason: 'retired', retiredAt: lookup.retiredAt, ...(lookup.againFrom ? { effectiveFrom: lookup.againFrom } : {}) };
+    case 'not-yet-in-force':
+      return { procedureCode, reason: 'not-yet-in-force', effectiveFrom: lookup.from };
+  }
 }
 
 const normaliseComponents = (list: readonly (string | DossierComponent)[] = []): DossierComponent[] =>
@@ -153,7 +166,7 @@ export function createDossierService(deps: DossierServiceDeps) {
       const actor: Actor = principalActor.kind === 'staff' ? { ...principalActor, agencyId: directory.resolveOrganId(principalActor.agencyId) ?? principalActor.agencyId } : principalActor;
       assertMayReceive({ actor, agencyId, receivedAt: receivedAt.toISOString(), at: now.toISOString() });
       const lookup = catalog.procedureAt(input.procedureCode, receivedAt);
-      if (!lookup.found) throw unprocessable(`${lookup.reason} procedure ${input.procedureCode} at ${receivedAt.toISOString()}`, { procedureCode: input.procedureCode });
+      if (!lookup.found) throw unprocessable(notInForceMessage(input.procedureCode, receivedAt, lookup), procedureProblem(input.procedureCode, lookup));
       // 2. the code, from the agency-day sequence stream
       const metadata = { correlationId: context.correlationId, causationId: null, actor: context.actor, at: now.toISOString() };
       const dossierCode = await deps.issueCode(agencyId, receivedAt, metadata);

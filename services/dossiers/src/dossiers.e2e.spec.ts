@@ -137,8 +137,12 @@ t.test('receipt validation: procedure, agency, receivedAt, body', async (t) => {
   const body = { procedureCode: '2.000635', agencyId: A, applicant: { name: 'Trần Thị Bình' }, channel: 'postal' };
   const post = (b: unknown, who = clerk) => hub.inject('POST', '/v1/dossiers', who, b);
 
-  t.equal((await post({ ...body, procedureCode: '9.999999' })).statusCode, 422, 'unknown procedure');
-  t.equal((await post({ ...body, procedureCode: '1.000001' })).statusCode, 422, 'retired procedure');
+  const unknown = await post({ ...body, procedureCode: '9.999999' });
+  t.equal(unknown.statusCode, 422, 'unknown procedure');
+  t.match(unknown.json(), { detail: 'unknown procedure 9.999999', reason: 'unknown' });
+  const retired = await post({ ...body, procedureCode: '1.000001' });
+  t.equal(retired.statusCode, 422, 'retired procedure');
+  t.match(retired.json(), { detail: `procedure 1.000001 was retired at 2026-03-01T00:00:00.000Z, before ${MON_0800}`, reason: 'retired' });
   const beforeRetirement = await post({ ...body, procedureCode: '1.000001', receivedAt: '2026-02-27T02:00:00Z' });
   t.equal(beforeRetirement.statusCode, 201, 'in force on the (postal) receipt date');
   t.equal(beforeRetirement.json().dossierCode, `${A}-260227-0001`, 'the code carries the receipt date');
@@ -187,6 +191,32 @@ t.test('receipt validation: procedure, agency, receivedAt, body', async (t) => {
   const overHoliday = (await post({ ...body, procedureCode: '1.000002' })).json();
   t.equal(overHoliday.dossierCode, `${A}-260309-0001`, 'A today: the future receipt spent no number');
   t.equal(overHoliday.dueAt, '2026-03-11T01:00:00.000Z', 'Tuesday 10/3 is a holiday now: due Wednesday 08:00');
+});
+
+t.test('the version in force at receipt is chosen by its legal effective date, not by when it was typed in', async (t) => {
+  const clock = testClock(MON_0800);
+  const hub = await startDossiersHub({ clock: clock.now, overdueIntervalMs: 60_000 });
+  t.teardown(() => hub.close());
+  await hub.agency(A);
+  const clerk = await hub.staff(A, ['clerk']);
+  // Typed into the catalog this morning, effective (by default) from then.
+  await hub.publishProcedure('1.000010', 5, new Date(MON_0800), 1, MON_0800);
+  const postal = { procedureCode: '1.000010', agencyId: A, applicant: { name: 'Trần Thị Bình' }, channel: 'postal', receivedAt: '2026-02-20T09:00:00+07:00' };
+  const early = await hub.inject('POST', '/v1/dossiers', clerk, postal);
+  t.equal(early.statusCode, 422);
+  t.match(early.json(), {
+    status: 422,
+    detail: `procedure 1.000010 is not yet in force at 2026-02-20T02:00:00.000Z (in force from ${MON_0800})`,
+    reason: 'not-yet-in-force',
+    effectiveFrom: MON_0800,
+  }, 'not "retired": it never was');
+  t.notMatch(early.json().detail, /retired/);
+  // The admin records the legal effective date (1 January 2026): the postal dossier finds its procedure.
+  await hub.publishProcedure('1.000010', 7, new Date(MON_0800), 2, '2025-12-31T17:00:00.000Z');
+  const received = await hub.inject('POST', '/v1/dossiers', clerk, postal);
+  t.equal(received.statusCode, 201, received.body);
+  const dossier = (await hub.inject('GET', `/v1/dossiers/${received.json().dossierCode}`, clerk)).json();
+  t.match(dossier, { procedureCode: '1.000010', procedureVersion: 2 }, 'the version in force then');
 });
 
 t.test('authorization: other agency, wrong kind, public', async (t) => {

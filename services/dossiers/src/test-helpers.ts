@@ -8,7 +8,8 @@ import { createDossiersModule, type DossiersModuleOptions } from './module.js';
 export const fakeCatalogModule: ServiceModuleFactory = () => ({ name: 'catalog', streamPrefixes: ['procedure-', 'calendar-'], register: async () => {} });
 
 export interface DossiersHub extends TestHub {
-  publishProcedure(code: string, processingDays: number, at?: Date, version?: number): Promise<void>;
+  /** `effectiveFrom` (ISO instant) as the catalog records it; absent: as stored before the field existed. */
+  publishProcedure(code: string, processingDays: number, at?: Date, version?: number, effectiveFrom?: string): Promise<void>;
   retireProcedure(code: string, version: number, at: Date): Promise<void>;
   setCalendarYear(year: number, holidays: string[], workingDays?: string[]): Promise<void>;
   inject(method: 'GET' | 'POST', url: string, headers?: Record<string, string>, payload?: unknown): Promise<{ statusCode: number; json(): any; body: string }>;
@@ -24,7 +25,7 @@ export async function startDossiersHub(options: DossiersModuleOptions & { dataDi
   };
   return {
     ...hub,
-    async publishProcedure(code, processingDays, at = new Date('2020-01-01T00:00:00Z'), version = 1) {
+    async publishProcedure(code, processingDays, at = new Date('2020-01-01T00:00:00Z'), version = 1, effectiveFrom) {
       await append(`procedure-${code}`, 'ProcedurePublished', {
         code,
         version,
@@ -37,6 +38,7 @@ export async function startDossiersHub(options: DossiersModuleOptions & { dataDi
         result: null,
         legalBasis: [],
         onlineLevel: 'partial',
+        ...(effectiveFrom !== undefined ? { effectiveFrom } : {}),
       }, at);
     },
     async retireProcedure(code, version, at) {

@@ -16,9 +16,12 @@ const record: ProcedureRecord = {
   onlineLevel: 'full',
 };
 const code = '1.001193';
-const published = (version: number, r: ProcedureRecord = record): ProcedurePublished => ({ type: 'ProcedurePublished', data: { code, version, ...r } });
+const at = '2026-12-06T03:00:00.000Z';
+const published = (version: number, r: ProcedureRecord = record, effectiveFrom = at): ProcedurePublished => ({ type: 'ProcedurePublished', data: { code, version, ...r, effectiveFrom } });
 const retired = (version: number) => ({ type: 'ProcedureRetired', data: { code, version } }) as const;
-const publish = (r: ProcedureRecord = record) => ({ type: 'PublishProcedure', data: { code, record: r } }) as const;
+const publish = (r: ProcedureRecord = record, effectiveFrom?: string) => ({ type: 'PublishProcedure', data: { code, record: r, effectiveFrom, at } }) as const;
+/** As stored before `effectiveFrom` existed. */
+const publishedBefore = (version: number): ProcedurePublished => ({ type: 'ProcedurePublished', data: { code, version, ...record } });
 const retire = { type: 'RetireProcedure', data: { code } } as const;
 
 t.test('publishing', async (t) => {
@@ -33,6 +36,17 @@ t.test('publishing', async (t) => {
   spec(procedureDecider).given([published(1), published(2, { ...record, name: 'Khai sinh' })]).when(publish()).then(t, [published(3)], 'going back to an older record is a new version');
 });
 
+t.test('effective date', async (t) => {
+  const legal = '2025-01-01T17:00:00.000Z';
+  spec(procedureDecider).given([]).when(publish(record, legal)).then(t, [published(1, record, legal)], 'given: recorded as given');
+  spec(procedureDecider).given([]).when(publish()).then(t, [published(1, record, at)], 'absent: the time of the PUT');
+  spec(procedureDecider).given([published(1)]).when(publish(record, legal)).then(t, [published(2, record, legal)], 'same record, another date → a new version (a correction)');
+  spec(procedureDecider).given([published(1, record, legal)]).when(publish(record, legal)).then(t, [], 'same record, same date → nothing');
+  spec(procedureDecider).given([published(1, record, legal)]).when(publish()).then(t, [], 'same record, no date → nothing (re-running an import)');
+  spec(procedureDecider).given([publishedBefore(1)]).when(publish()).then(t, [], 'an event stored without the field: same record → nothing');
+  spec(procedureDecider).given([publishedBefore(1)]).when(publish(record, legal)).then(t, [published(2, record, legal)], 'an event stored without the field: a date → a new version');
+});
+
 t.test('retiring', async (t) => {
   spec(procedureDecider).given([published(1), published(2)]).when(retire).then(t, [retired(2)], 'retires the latest version');
   spec(procedureDecider).given([published(1), retired(1)]).when(retire).then(t, [], 'retiring twice does nothing');
@@ -41,7 +55,7 @@ t.test('retiring', async (t) => {
 
 t.test('state', async (t) => {
   const state = spec(procedureDecider).given([published(1), retired(1), published(2)]).state;
-  t.match(state, { exists: true, version: 2, retired: false, record: { name: 'Đăng ký khai sinh' } });
+  t.match(state, { exists: true, version: 2, retired: false, effectiveFrom: at, record: { name: 'Đăng ký khai sinh' } });
 });
 
 t.test('procedure codes', async (t) => {
@@ -72,4 +86,13 @@ t.test('record validation names every failing field, normalises text', async (t)
   t.same({ fees: good.fees, components: good.components, result: good.result, legalBasis: good.legalBasis }, { fees: [], components: [], result: null, legalBasis: [] }, 'defaults');
   t.notOk(procedurePutSchema.safeParse({ ...good, agencyLevels: ['commune', 'commune'] }).success, 'repeated level refused');
   t.notOk(procedurePutSchema.safeParse({ ...good, agencyLevels: [] }).success, 'no level refused');
+});
+
+t.test('effectiveFrom: an ISO date is 00:00 in Vietnam, a date-time keeps its offset', async (t) => {
+  const base = { name: 'X', field: 'F', agencyLevels: ['commune'], processingDays: 1, onlineLevel: 'full' };
+  t.equal(procedurePutSchema.parse({ ...base, effectiveFrom: '2026-11-20' }).effectiveFrom, '2026-11-19T17:00:00.000Z');
+  t.equal(procedurePutSchema.parse({ ...base, effectiveFrom: '2026-11-20T08:00:00+07:00' }).effectiveFrom, '2026-11-20T01:00:00.000Z');
+  t.equal(procedurePutSchema.parse(base).effectiveFrom, undefined, 'absent stays absent (the service defaults it)');
+  for (const bad of ['2026-02-30', '20/11/2026', '2026-11-20T08:00:00', '1899-12-31', 20261120, ''])
+    t.notOk(procedurePutSchema.safeParse({ ...base, effectiveFrom: bad }).success, `${JSON.stringify(bad)} refused`);
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VN_UTC_OFFSET_MS } from '@lienthong/calendar';
 import { AgencyLevels, OnlineLevels, type ProcedureRecord } from '../events.js';
 
 /**
@@ -50,11 +51,27 @@ export const procedureRecordSchema = z.strictObject({
   onlineLevel: z.enum(OnlineLevels),
 });
 
-/** `PUT /v1/catalog/procedures/:code`: the record, with an optional `code` that must match the path. */
-export const procedurePutSchema = procedureRecordSchema.extend({ code: procedureCodeSchema.optional() });
+/**
+ * An instant (ISO string, UTC) from an ISO-8601 date or date-time with offset: a date is 00:00 on
+ * the Vietnam clock (Asia/Ho_Chi_Minh, UTC+7), the day a legal text says it comes into force.
+ */
+export function effectiveInstant(value: string): string {
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  const ms = day ? Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3])) - VN_UTC_OFFSET_MS : Date.parse(value);
+  return new Date(ms).toISOString();
+}
 
-/** One row of a bulk import: the record and its code. */
-export const procedureImportRowSchema = procedureRecordSchema.extend({ code: procedureCodeSchema });
+/** The legal effective date (ngày hiệu lực), normalised to an instant; years 1900–9999. */
+export const effectiveFromSchema = z
+  .union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'must be an ISO-8601 date (YYYY-MM-DD) or date-time with offset' })
+  .refine((v) => Number(v.slice(0, 4)) >= 1900, 'must be in 1900 or later')
+  .transform(effectiveInstant);
+
+/** `PUT /v1/catalog/procedures/:code`: the record, with an optional `code` that must match the path, and `effectiveFrom` (default: the time of the PUT). */
+export const procedurePutSchema = procedureRecordSchema.extend({ code: procedureCodeSchema.optional(), effectiveFrom: effectiveFromSchema.optional() });
+
+/** One row of a bulk import: the record, its code and `effectiveFrom` (default: the time of the import). */
+export const procedureImportRowSchema = procedureRecordSchema.extend({ code: procedureCodeSchema, effectiveFrom: effectiveFromSchema.optional() });
 
 /** The record in a fixed key order, without `code`/`version` or unknown keys (what versions are compared on). */
 export function recordOf(value: ProcedureRecord): ProcedureRecord {

@@ -46,6 +46,23 @@ t.test('CSV import with BOM, CRLF, quoted commas and list cells', async (t) => {
   t.equal(found.items[0].code, '1.004884', 'searchable right after the import');
 });
 
+t.test('effectiveFrom in both forms: given, or the time of the import; a bad one is named', async (t) => {
+  const csv = `code,name,field,agencyLevels,processingDays,onlineLevel,effectiveFrom\n1.004900,Thủ tục A,Hộ tịch,commune,1,full,2025-01-01\n1.004901,Thủ tục B,Hộ tịch,commune,1,full,\n`;
+  const before = Date.now();
+  t.equal((await importCsv(csv)).statusCode, 200);
+  const get = async (code: string) => (await app.inject({ method: 'GET', url: `/v1/catalog/procedures/${code}` })).json();
+  t.equal((await get('1.004900')).effectiveFrom, '2024-12-31T17:00:00.000Z', 'a date: 00:00 in Vietnam');
+  const b = await get('1.004901');
+  t.equal(b.effectiveFrom, b.publishedAt, 'empty: the time of the import');
+  t.ok(Date.parse(b.effectiveFrom) >= before - 1000);
+  const json = await importJson([{ code: '1.004902', ...procedure('Thủ tục C'), effectiveFrom: '2025-07-01T08:00:00+07:00' }]);
+  t.equal(json.statusCode, 200, json.body);
+  t.equal((await get('1.004902')).effectiveFrom, '2025-07-01T01:00:00.000Z');
+  const bad = await importJson([{ code: '1.004903', ...procedure('Thủ tục D'), effectiveFrom: '2025-13-01' }]);
+  t.equal(bad.statusCode, 400);
+  t.match(bad.json().errors, [{ path: 'row/1/effectiveFrom', field: 'effectiveFrom' }]);
+});
+
 t.test('a bad file names every bad row, line and field, and writes nothing', async (t) => {
   const before = await procedureStreams();
   const csv = [

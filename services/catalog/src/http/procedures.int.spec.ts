@@ -67,6 +67,37 @@ t.test('DELETE retires; GET shows it retired; PUT republishes', async (t) => {
   t.match(back.json(), { version: 3, retired: false, retiredAt: null });
 });
 
+t.test('effectiveFrom: the legal effective date chooses the version in force', async (t) => {
+  const code = '1.000635';
+  const before = Date.now();
+  const typed = await put(code, birthRegistration);
+  t.equal(typed.statusCode, 201);
+  const { effectiveFrom, publishedAt } = typed.json();
+  t.equal(effectiveFrom, publishedAt, 'default: the time of the PUT');
+  t.ok(Date.parse(effectiveFrom) >= before - 1000 && Date.parse(effectiveFrom) <= Date.now(), 'the time of the PUT');
+  const nov20 = '2026-11-20T02:00:00.000Z';
+  const early = await get(`${url(code)}?at=${nov20}`);
+  t.equal(early.statusCode, 404);
+  t.match(early.json().detail, `procedure ${code} is not yet in force at ${nov20} (in force from ${effectiveFrom})`);
+
+  // The legal date, given as a date (00:00 in Vietnam): same record, a new version that applies since then.
+  const dated = await put(code, { ...birthRegistration, effectiveFrom: '2025-01-01' });
+  t.equal(dated.statusCode, 200);
+  t.match(dated.json(), { version: 2, effectiveFrom: '2024-12-31T17:00:00.000Z', versions: [{ version: 1, effectiveFrom }, { version: 2, effectiveFrom: '2024-12-31T17:00:00.000Z' }] });
+  t.match((await get(`${url(code)}?at=${nov20}`)).json(), { version: 2, effectiveFrom: '2024-12-31T17:00:00.000Z' }, 'in force on 20 November');
+  t.equal((await put(code, { ...birthRegistration, effectiveFrom: '2025-01-01T00:00:00+07:00' })).headers['x-lienthong-changed'], 'false', 'the same instant: nothing new');
+  t.equal((await put(code, birthRegistration)).headers['x-lienthong-changed'], 'false', 'no date given: nothing new');
+  const deadline = await get(`/v1/catalog/deadline?from=${nov20}&code=${code}`);
+  t.match(deadline.json(), { procedure: { code, version: 2 } }, 'the deadline reads the same rule');
+
+  for (const bad of ['2025-02-30', '01/01/2025', '2025-01-01T00:00:00', 20250101]) {
+    const res = await put(code, { ...birthRegistration, effectiveFrom: bad });
+    t.equal(res.statusCode, 400, `${JSON.stringify(bad)} refused`);
+    t.match(res.headers['content-type'], /problem\+json/);
+    t.match(JSON.stringify(res.json().errors), 'body/effectiveFrom', 'names the field');
+  }
+});
+
 t.test('auth: writes are admin-only, reads are public', async (t) => {
   await hub.agency('000.00.12.H40');
   const staff = await hub.staff('000.00.12.H40', ['leader']);

@@ -4,7 +4,8 @@ import { validationError } from '@lienthong/service-kit';
 /**
  * CSV form of a bulk import (RFC 4180: `,` separated, `"` quoted, UTF-8 with or without BOM).
  * The first line names the columns (any order, case and `_`/space ignored):
- * `code, name, field, agencyLevels, processingDays, fees, components, result, legalBasis, onlineLevel`.
+ * `code, name, field, agencyLevels, processingDays, fees, components, result, legalBasis, onlineLevel, effectiveFrom`
+ * (`effectiveFrom`: the legal effective date, `YYYY-MM-DD` or an ISO date-time; empty: the time of the import).
  * List cells hold either a JSON array or `;`-separated items:
  * - agencyLevels: `province;district` (also `,` or `|` inside a quoted cell);
  * - legalBasis: `Luật Hộ tịch 2014;Nghị định 123/2015/NĐ-CP` (or one per line in a quoted cell);
@@ -12,7 +13,7 @@ import { validationError } from '@lienthong/service-kit';
  * - components: `Tờ khai;Giấy chứng sinh` (names only; use JSON for `copies` and `form`).
  * processingDays accepts a decimal point or comma (`0,5`); an empty result is null; empty optional cells are omitted.
  */
-export const CSV_COLUMNS = ['code', 'name', 'field', 'agencyLevels', 'processingDays', 'fees', 'components', 'result', 'legalBasis', 'onlineLevel'] as const;
+export const CSV_COLUMNS = ['code', 'name', 'field', 'agencyLevels', 'processingDays', 'fees', 'components', 'result', 'legalBasis', 'onlineLevel', 'effectiveFrom'] as const;
 export type CsvColumn = (typeof CSV_COLUMNS)[number];
 
 /** A row of the import before validation: where it came from and its values. */
@@ -77,6 +78,7 @@ function convertCell(column: CsvColumn, cell: string): unknown {
     case 'name':
     case 'field':
     case 'result':
+    case 'effectiveFrom':
       return cell;
     case 'onlineLevel':
       return cell.toLowerCase();

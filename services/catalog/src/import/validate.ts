@@ -14,7 +14,7 @@ export interface ImportIssue {
 }
 
 export interface ValidatedImport {
-  readonly procedures: readonly { readonly code: string; readonly record: ProcedureRecord }[];
+  readonly procedures: readonly { readonly code: string; readonly record: ProcedureRecord; readonly effectiveFrom?: string | undefined }[];
   readonly issues: readonly ImportIssue[];
 }
 
@@ -23,7 +23,7 @@ const fieldOf = (path: readonly PropertyKey[]) =>
 
 /** Validates every row (nothing is written before all are valid); a code given twice is refused on its later rows. */
 export function validateImport(rows: readonly ImportRow[]): ValidatedImport {
-  const procedures: { code: string; record: ProcedureRecord }[] = [];
+  const procedures: { code: string; record: ProcedureRecord; effectiveFrom?: string | undefined }[] = [];
   const issues: ImportIssue[] = [];
   const firstRowOf = new Map<string, number>();
   for (const row of rows) {
@@ -46,14 +46,14 @@ export function validateImport(rows: readonly ImportRow[]): ValidatedImport {
       }
       continue;
     }
-    const { code: valid, ...record } = parsed.data;
+    const { code: valid, effectiveFrom, ...record } = parsed.data;
     const first = firstRowOf.get(valid);
     if (first !== undefined) {
       add('code', `${valid} already appears on row ${first}`);
       continue;
     }
     firstRowOf.set(valid, row.row);
-    procedures.push({ code: valid, record });
+    procedures.push({ code: valid, record, effectiveFrom });
   }
   return { procedures, issues };
 }

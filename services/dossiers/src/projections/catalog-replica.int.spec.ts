@@ -2,17 +2,19 @@ import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { procedureInForce } from '@lienthong/catalog';
+import { procedureLookupAt } from '@lienthong/catalog';
 import { startDossiersHub, testClock, type DossiersHub } from '../test-helpers.js';
 import { createCatalogReplica } from './catalog-replica.js';
 
 const CODE = '1.000001';
-// The history of the catalog's own `procedureInForce` unit test.
+// The history of the catalog's own `procedureLookupAt` unit test.
 async function history(hub: DossiersHub) {
   await hub.publishProcedure(CODE, 1, new Date('2026-01-01T00:00:00.000Z'), 1);
   await hub.publishProcedure(CODE, 2, new Date('2026-02-01T00:00:00.000Z'), 2);
   await hub.retireProcedure(CODE, 2, new Date('2026-03-01T00:00:00.000Z'));
   await hub.publishProcedure(CODE, 3, new Date('2026-04-01T00:00:00.000Z'), 3);
+  // typed in on 1 May, in force by law from 1 April
+  await hub.publishProcedure(CODE, 4, new Date('2026-05-01T00:00:00.000Z'), 4, '2026-04-15T00:00:00.000Z');
 }
 const instants = [
   '2025-12-31T23:59:59.999Z',
@@ -21,6 +23,8 @@ const instants = [
   '2026-02-15T00:00:00.000Z',
   '2026-03-01T00:00:00.000Z',
   '2026-03-15T00:00:00.000Z',
+  '2026-04-10T00:00:00.000Z',
+  '2026-04-20T00:00:00.000Z',
   '2026-05-01T00:00:00.000Z',
 ];
 
@@ -33,13 +37,17 @@ t.test('the replica answers as the catalog rule does over the stream itself, als
   const check = async (when: string) => {
     const events = await hub.platform.store.readStream(`procedure-${CODE}`);
     for (const at of instants) {
-      const expected = procedureInForce(events, at)?.procedure.version ?? null;
+      const expected = procedureLookupAt(events, at);
       const got = replica.procedureAt(runner.db(), CODE, new Date(at));
-      t.equal(got.found ? got.procedure.version : null, expected, `${when}: ${at}`);
-      if (!got.found) t.equal(got.reason, 'retired', `${when}: ${at} known, not in force`);
+      t.equal(got.found ? got.procedure.version : null, expected.found ? expected.procedure.version : null, `${when}: ${at}`);
+      if (!got.found) t.same(got, expected, `${when}: ${at} known, not in force, for the same reason`);
     }
-    const v3 = replica.procedureAt(runner.db(), CODE, new Date('2026-05-01T00:00:00Z'));
+    const v3 = replica.procedureAt(runner.db(), CODE, new Date('2026-04-10T00:00:00Z'));
     t.same(v3, { found: true, procedure: { code: CODE, version: 3, name: `Thủ tục ${CODE}`, processingDays: 3 } }, `${when}: what a receipt records`);
+    const v4 = replica.procedureAt(runner.db(), CODE, new Date('2026-04-20T00:00:00Z'));
+    t.match(v4, { found: true, procedure: { version: 4 } }, `${when}: chosen by effectiveFrom, before it was typed in`);
+    t.same(replica.procedureAt(runner.db(), CODE, new Date('2025-12-31T00:00:00Z')), { found: false, reason: 'not-yet-in-force', from: '2026-01-01T00:00:00.000Z' }, `${when}: not yet`);
+    t.match(replica.procedureAt(runner.db(), CODE, new Date('2026-03-15T00:00:00Z')), { found: false, reason: 'retired', retiredAt: '2026-03-01T00:00:00.000Z' }, `${when}: retired`);
     t.same(replica.procedureAt(runner.db(), '9.999999', new Date()), { found: false, reason: 'unknown' }, `${when}: unknown`);
   };
   await check('live');

@@ -1,6 +1,13 @@
 import { statement, type Database, type Projection } from '@lienthong/projections';
 import { createWorkingCalendar, type WorkingCalendar } from '@lienthong/calendar';
-import { CATALOG_STREAM_PREFIXES, createCalendarReplica, procedureInForce, type ProcedureEventEnvelope, type ProcedureEvent } from '@lienthong/catalog';
+import {
+  CATALOG_STREAM_PREFIXES,
+  createCalendarReplica,
+  procedureLookupAt,
+  type ProcedureEventEnvelope,
+  type ProcedureEvent,
+  type ProcedureNotInForce,
+} from '@lienthong/catalog';
 
 /** The version of a procedure in force at an instant, as a receipt records it. */
 export interface ProcedureInForce {
@@ -10,8 +17,8 @@ export interface ProcedureInForce {
   readonly processingDays: number;
 }
 
-/** A procedure lookup: found, or why not (`retired` also covers "not yet published" at that instant). */
-export type ProcedureLookup = { readonly found: true; readonly procedure: ProcedureInForce } | { readonly found: false; readonly reason: 'unknown' | 'retired' };
+/** A procedure lookup: found, or why not (unknown, retired then, or not yet in force then). */
+export type ProcedureLookup = { readonly found: true; readonly procedure: ProcedureInForce } | ({ readonly found: false } & ProcedureNotInForce);
 
 export interface CatalogReplica {
   /** Run it with a bus feed (service `catalog`); then call `load` once. */
@@ -20,7 +27,7 @@ export interface CatalogReplica {
   load(db: Database): void;
   /** The working calendar: shipped years and lunar default, overridden by every year the catalog set. Kept in memory. */
   readonly calendar: WorkingCalendar;
-  /** The version of `code` in force at `at`, by the catalog's own rule (`procedureInForce`). */
+  /** The version of `code` in force at `at`, by the catalog's own rule (`procedureLookupAt`: by `effectiveFrom`). */
   procedureAt(db: Database, code: string, at: Date): ProcedureLookup;
 }
 
@@ -37,7 +44,7 @@ interface EventRow {
 
 /**
  * This service's own copy of the catalog, fed over the bus: every event of each procedure
- * stream (so the catalog's `procedureInForce` answers "which version at that instant" from the
+ * stream (so the catalog's `procedureLookupAt` answers "which version at that instant" from the
  * same events as the catalog), and the calendar years through the catalog's
  * `createCalendarReplica` (same table, same in-memory calendar, same rules) in the same file.
  */
@@ -47,7 +54,7 @@ export function createCatalogReplica(name = 'dossiers-catalog-replica'): Catalog
   return {
     projection: {
       name,
-      // 2: procedure events kept in stream order for `procedureInForce`; the catalog's calendar table.
+      // 2: procedure events kept in stream order for `procedureLookupAt`; the catalog's calendar table.
       version: 2,
       streamPrefixes: CATALOG_STREAM_PREFIXES,
       init(db) {
@@ -74,10 +81,9 @@ export function createCatalogReplica(name = 'dossiers-catalog-replica'): Catalog
       const rows = statement(db, 'SELECT type, at, data FROM procedure_events WHERE code = ? ORDER BY revision').all(code) as EventRow[];
       if (rows.length === 0) return { found: false, reason: 'unknown' };
       const events: ProcedureEventEnvelope[] = rows.map((r) => ({ type: r.type, data: JSON.parse(r.data) as unknown, metadata: { at: r.at } }));
-      const inForce = procedureInForce(events, at);
-      // Not in force but known: retired then, or not yet published (the catalog says the same: not in force).
-      if (!inForce) return { found: false, reason: 'retired' };
-      const { code: c, version, name: procedureName, processingDays } = inForce.procedure;
+      const lookup = procedureLookupAt(events, at);
+      if (!lookup.found) return lookup;
+      const { code: c, version, name: procedureName, processingDays } = lookup.procedure;
       return { found: true, procedure: { code: c, version, name: procedureName, processingDays } };
     },
   };
