@@ -68,3 +68,22 @@ t.test('rejects bad service names', async (t) => {
   t.teardown(() => bus.close());
   await t.rejects(bus.publish(fakeEvent('s', 0), { service: 'a.b' }), TypeError);
 });
+
+t.test('a consumer woken by many publishes leaves no listener behind (no MaxListenersExceededWarning)', async (t) => {
+  const warnings: string[] = [];
+  const onWarning = (warning: Error) => void (warning.name === 'MaxListenersExceededWarning' && warnings.push(warning.message));
+  process.on('warning', onWarning);
+  t.teardown(() => void process.off('warning', onWarning));
+  // A long poll interval: every wait below ends by a publish, never by its timer.
+  const bus = createSqliteBus({ file: join(tempDir(t), 'bus.sqlite'), pollIntervalMs: 60_000 });
+  t.teardown(() => bus.close());
+  const rec = await record(bus, { durable: 'busy' });
+  for (let i = 0; i < 30; i++) {
+    await bus.publish(fakeEvent('s', i), { service: 'svc' });
+    await rec.waitFor(i + 1);
+    await new Promise((resolve) => setTimeout(resolve, 5)); // the consumer is idle again
+  }
+  await new Promise((resolve) => setTimeout(resolve, 10)); // warnings are emitted on a later tick
+  t.equal(rec.handled.length, 30);
+  t.strictSame(warnings, []);
+});

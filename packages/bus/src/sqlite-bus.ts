@@ -136,6 +136,25 @@ export function createSqliteBus(options: SqliteBusOptions): SqliteBus {
     const onPublish = (): void => wake?.();
     waker.on('publish', onPublish);
 
+    /**
+     * Waits for a publish, the poll interval or the stop, whichever comes first. Whichever it is
+     * removes the other two: a wait ended by a publish must not leave its abort listener behind
+     * (busy buses stacked them on the signal: MaxListenersExceededWarning).
+     */
+    const idle = (): Promise<void> =>
+      new Promise<void>((resolve) => {
+        if (abort.signal.aborted) return resolve();
+        const done = (): void => {
+          clearTimeout(timer);
+          abort.signal.removeEventListener('abort', done);
+          wake = null;
+          resolve();
+        };
+        const timer = setTimeout(done, pollIntervalMs);
+        abort.signal.addEventListener('abort', done, { once: true });
+        wake = done;
+      });
+
     /** One batch in one read snapshot; when nothing matches, skip past other services' messages. */
     const fetchBatch = db.transaction((after: number): { rows: MessageRow[]; skipTo: number } => {
       const rows = next.all(after, ...filter.params);
@@ -171,11 +190,7 @@ export function createSqliteBus(options: SqliteBusOptions): SqliteBus {
         }
         if (batch.rows.length === 0) {
           if (batch.skipTo > acked) await ack(batch.skipTo);
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            void sleep(pollIntervalMs, abort.signal).then(resolve);
-          });
-          wake = null;
+          await idle();
           continue;
         }
         for (const row of batch.rows) {
