@@ -28,10 +28,19 @@ export interface FieldError {
   readonly message: string;
 }
 
+/** The members every problem document has (RFC 9457's and ours): no extension may take their names. */
+export const PROBLEM_MEMBERS = ['type', 'title', 'status', 'detail', 'instance', 'code', 'correlationId', 'errors'] as const;
+export type ProblemMember = (typeof PROBLEM_MEMBERS)[number];
+
+/**
+ * Extra members of a problem document (e.g. `dossierStatus`, `allowedActions`, `unknown`). A
+ * standard member's name is a type error here, and the renderer lets the standard one win anyway.
+ */
+export type ProblemExtensions = Readonly<Record<string, unknown>> & { readonly [K in ProblemMember]?: never };
+
 export interface AppErrorOptions {
   readonly errors?: readonly FieldError[];
-  /** Extra members of the problem document (e.g. `status`, `allowedActions`, `unknown`). */
-  readonly extensions?: Readonly<Record<string, unknown>>;
+  readonly extensions?: ProblemExtensions;
   readonly cause?: unknown;
 }
 
@@ -39,7 +48,7 @@ export class AppError extends Error {
   readonly status: number;
   readonly title: string;
   readonly errors?: readonly FieldError[];
-  readonly extensions?: Readonly<Record<string, unknown>>;
+  readonly extensions?: ProblemExtensions;
   constructor(
     readonly code: ErrorCode,
     detail: string,
@@ -63,5 +72,5 @@ export const validationError = (detail: string, errors: readonly FieldError[]) =
   new AppError('LT_VALIDATION', detail, { errors });
 export const notFound = (detail: string) => new AppError('LT_NOT_FOUND', detail);
 export const forbidden = (detail: string) => new AppError('LT_FORBIDDEN', detail);
-export const unprocessable = (detail: string, extensions?: Record<string, unknown>) =>
+export const unprocessable = (detail: string, extensions?: ProblemExtensions) =>
   new AppError('LT_UNPROCESSABLE', detail, extensions ? { extensions } : {});

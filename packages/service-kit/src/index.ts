@@ -2,8 +2,8 @@ export type { AuthOptions, AuthRequirement, Principal, PrincipalKind, StaffRole,
 export { PUBLIC, StaffRoles, actorOf, bearerToken, createAuthenticator, hashToken, newToken } from './auth.js';
 export type { Config } from './config.js';
 export { ConfigError, loadConfig } from './config.js';
-export type { AppErrorOptions, ErrorCode, FieldError } from './errors.js';
-export { AppError, ErrorCodes, forbidden, isAppError, notFound, unprocessable, validationError } from './errors.js';
+export type { AppErrorOptions, ErrorCode, FieldError, ProblemExtensions, ProblemMember } from './errors.js';
+export { AppError, ErrorCodes, PROBLEM_MEMBERS, forbidden, isAppError, notFound, unprocessable, validationError } from './errors.js';
 export type { ReadinessCheck } from './health.js';
 export type { HttpAppOptions } from './http-app.js';
 export { createHttpApp } from './http-app.js';
@@ -21,3 +21,5 @@ export type { FrameRefusal, SocketErrorReport, SocketErrorReporter } from './soc
 export { createSocketErrorReporter, frameRefusalOf } from './socket-errors.js';
 export { startProcess, startWorker } from './workers.js';
 export { readOrCreateFile } from './files.js';
+export type { IdempotencyRecord } from './idempotency.js';
+export { canonicalJson, derivedId, idempotencyKey, idempotencyKeyHeaderSchema, isReplay, requestHash, sha256Hex } from './idempotency.js';

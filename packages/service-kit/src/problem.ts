@@ -3,7 +3,7 @@ import { StoreUnavailableError, WrongExpectedRevisionError } from '@lienthong/ev
 import { BusUnavailableError } from '@lienthong/bus';
 import { BlobStoreUnavailableError } from '@lienthong/blob-store';
 import type { ZodError } from 'zod';
-import { AppError, ErrorCodes, type ErrorCode, type FieldError } from './errors.js';
+import { AppError, ErrorCodes, PROBLEM_MEMBERS, type ErrorCode, type FieldError } from './errors.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
@@ -79,8 +79,11 @@ export function fromZod(error: ZodError, context = 'body'): FieldError[] {
   return error.issues.map((i) => ({ path: [context, ...i.path.map(String)].join('/'), message: i.message }));
 }
 
+/** A standard member (`status` above all: RFC 9457's HTTP status) is never taken from the extensions. */
 export function problemOf(error: AppError, request?: FastifyRequest): ProblemDocument {
+  const extensions = Object.entries(error.extensions ?? {}).filter(([name]) => !(PROBLEM_MEMBERS as readonly string[]).includes(name));
   return {
+    ...Object.fromEntries(extensions),
     type: problemType(error.code),
     title: error.title,
     status: error.status,
@@ -88,7 +91,6 @@ export function problemOf(error: AppError, request?: FastifyRequest): ProblemDoc
     code: error.code,
     ...(request ? { instance: request.url, correlationId: String(request.id) } : {}),
     ...(error.errors ? { errors: error.errors } : {}),
-    ...(error.extensions ?? {}),
   };
 }
 

@@ -46,11 +46,15 @@ t.test('workflow, deadlines, pause, apology, transfer, queue, history and report
   // refusals: wrong status → 409 naming status and allowed actions; wrong role → 403
   const early = await act(officer, 'complete');
   t.equal(early.statusCode, 409);
-  t.equal(early.json().status, 'new');
-  t.equal(early.json().statusCode, 1);
+  t.equal(early.json().status, 409, "problem+json's status is the HTTP status");
+  t.equal(early.json().dossierStatus, 'new');
+  t.equal(early.json().dossierStatusCode, 1);
   t.strictSame(early.json().allowedActions, [], 'an officer can do nothing with a new dossier');
   const wrongRole = await act(officer, 'accept');
   t.equal(wrongRole.statusCode, 403);
+  t.equal(wrongRole.json().status, 403);
+  t.equal(wrongRole.json().dossierStatus, 'new');
+  t.strictSame(wrongRole.json().requiredRoles, ['clerk']);
 
   t.equal((await act(clerk, 'accept', { note: 'đủ hồ sơ' })).json().statusCode, 2);
   const assigned = (await act(clerk, 'assign', { officer: officer.staffId, department: 'Phòng Tư pháp' })).json();

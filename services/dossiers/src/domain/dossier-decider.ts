@@ -70,7 +70,13 @@ export function assertMayReceive(facts: ReceiptFacts): void {
 
 /** Refusal of an action: 409 when the status forbids it, 403 when the status allows it for other roles. */
 function refuse(state: ReceivedDossier, action: DossierAction, actor: Actor): never {
-  const extensions = { dossierCode: state.dossierCode, status: state.status, statusCode: STATUS_CODES[state.status], allowedActions: actionsIn(state.status, actor) };
+  // The dossier's status under names of its own: `status` is the problem's HTTP status (RFC 9457).
+  const extensions = {
+    dossierCode: state.dossierCode,
+    dossierStatus: state.status,
+    dossierStatusCode: STATUS_CODES[state.status],
+    allowedActions: actionsIn(state.status, actor),
+  };
   if (ruleFor(action, state.status))
     throw new AppError('LT_FORBIDDEN', `${action} in status ${state.status} needs another role`, {
       extensions: { ...extensions, requiredRoles: [...new Set(actionsRoles(action, state.status))] },

@@ -135,7 +135,7 @@ t.test('every action in every status, for every role', async (t) => {
         } else if (allowed) {
           s.thenThrows(t, { code: 'LT_FORBIDDEN' }, `${status} ${action} by ${role}: wrong role → 403`);
         } else {
-          s.thenThrows(t, { code: 'LT_ACTION_NOT_ALLOWED', extensions: { status, statusCode: STATUS_CODES[status] } }, `${status} ${action} by ${role} → 409`);
+          s.thenThrows(t, { code: 'LT_ACTION_NOT_ALLOWED', extensions: { dossierStatus: status, dossierStatusCode: STATUS_CODES[status] } }, `${status} ${action} by ${role} → 409`);
         }
       }
       // admins act in every role
@@ -158,7 +158,7 @@ t.test('refusals name the status and the allowed actions', async (t) => {
   spec(decider)
     .given(HISTORIES.processing)
     .when(perform('accept', staff(['officer'])))
-    .thenThrows(t, { code: 'LT_ACTION_NOT_ALLOWED', extensions: { status: 'processing', statusCode: 4, allowedActions: ['request-supplement', 'request-payment'] } });
+    .thenThrows(t, { code: 'LT_ACTION_NOT_ALLOWED', extensions: { dossierStatus: 'processing', dossierStatusCode: 4, allowedActions: ['request-supplement', 'request-payment'] } });
   spec(decider).given(HISTORIES.new).when(perform('accept', staff(['clerk'], 'H99'))).thenThrows(t, { code: 'LT_NOT_FOUND' }, 'another agency: not found');
   spec(decider).given([]).when(perform('accept', staff(['clerk']))).thenThrows(t, { code: 'LT_NOT_FOUND' });
 });
