@@ -2,6 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import t, { type Test } from 'tap';
 import WebSocket from 'ws';
+import { createLogger } from '@lienthong/service-kit';
+import { hostileFrames, metricValue } from '@lienthong/testing';
 import { A, B, PROCEDURE, startTrackerHub, type TrackerHub } from './test/helpers.js';
 
 interface Client {
@@ -50,8 +52,8 @@ function connect(url: string, headers: Record<string, string> = {}, options: Web
 /** Sockets held by the service's process (0) or handed to board processes; every test runs both ways. */
 let boardProcesses = 0;
 
-async function setUp(t: Test, tracker = {}) {
-  const hub = await startTrackerHub({ tracker: { boardProcesses, ...tracker } });
+async function setUp(t: Test, tracker = {}, logger?: ReturnType<typeof createLogger>) {
+  const hub = await startTrackerHub({ tracker: { boardProcesses, ...tracker }, ...(logger ? { logger } : {}) });
   t.teardown(() => hub.close());
   await hub.agency(A);
   await hub.agency(B);
@@ -155,6 +157,46 @@ for (const processes of [0, 2])
       const arrivedB = await boardB.next((m) => m.event === 'DossierTransferred');
       t.equal(arrivedB.dossierCode, first.dossierCode);
       t.notOk(boardB.messages.some((m) => m.dossierCode === second.dossierCode), "B never sees A's dossiers");
+    });
+
+    t.test('the board survives any frame a client sends: read by nobody, or refused by ws; the hub keeps serving', async (t) => {
+      const logs: Array<{ level: number; reason?: string }> = [];
+      const logger = createLogger({ level: 'info', destination: { write: (line: string) => void logs.push(JSON.parse(line)) } });
+      const { hub, ws } = await setUp(t, {}, logger);
+      const clerkA = await hub.staff(A, ['clerk']);
+      const address = ws.replace(/^ws/, 'http').replace(/\/v1\/track\/live$/, '');
+      // the bound of the process holding the sockets: the service's (1 MiB) or a board process's (64 KiB)
+      const frames = [...hostileFrames(processes === 0 ? 1024 * 1024 : 64 * 1024), { name: 'a message of the board\'s own shape', send: (s: WebSocket) => s.send('{"type":"snapshot","agencyId":"x"}'), closeCode: undefined }];
+      for (const frame of frames) {
+        const board = asClient(t, await connect(`${ws}?agencyId=${A}`, clerkA));
+        await board.next((m) => m.type === 'snapshot');
+        frame.send(board.socket);
+        if (frame.closeCode) t.equal(await board.closed, frame.closeCode, `${frame.name}: the socket is closed with ${frame.closeCode}`);
+        // the hub still serves: HTTP, and a change reaches a board (the same socket when still open)
+        t.equal((await fetch(`${address}/health/live`)).status, 200, `${frame.name}: HTTP still served`);
+        const watcher = frame.closeCode ? asClient(t, await connect(`${ws}?agencyId=${A}`, clerkA)) : board;
+        await watcher.next((m) => m.type === 'snapshot');
+        const { dossierCode } = await hub.receive(clerkA, A);
+        await watcher.next((m) => m.type === 'dossier' && m.dossierCode === dossierCode);
+        if (!frame.closeCode) t.equal(board.socket.readyState, WebSocket.OPEN, `${frame.name}: ignored, the socket stays open`);
+        watcher.socket.close();
+        board.socket.close();
+      }
+
+      const refused = async (reason: string, expected: number) => {
+        // board processes report over IPC, maybe a moment after the socket closed
+        for (let i = 0; ; i++) {
+          const value = metricValue(await (await fetch(`${address}/metrics`)).text(), 'lt_websocket_frames_refused_total', { endpoint: '/v1/track/live', reason });
+          if (value === expected || i === 20) return value;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      const oversized = frames.filter((f) => f.closeCode === 1009).length;
+      t.equal(await refused('oversized', oversized), oversized, 'every oversized frame is counted');
+      const protocol = frames.filter((f) => f.closeCode === 1007).length;
+      t.equal(await refused('protocol', protocol), protocol, 'invalid UTF-8 is counted');
+      t.same(logs.filter((l) => l.level >= 50), [], 'nothing is logged at error level');
+      t.equal(logs.filter((l) => l.level === 40 && l.reason === 'oversized').length, 1, 'oversized frames are logged at warn, once a minute');
     });
 
     t.test('a socket that stops answering pings is dropped; one that answers stays', async (t) => {

@@ -1,6 +1,7 @@
 import type { ServiceModuleFactory } from '@lienthong/platform';
 import type { ProjectionRunner } from '@lienthong/projections';
 import { pinVerifier } from '@lienthong/dossiers';
+import { createSocketErrorReporter } from '@lienthong/service-kit';
 import { boardChange, boardSnapshot } from './board-messages.js';
 import { liveRoutes } from './http/live-routes.js';
 import { lookupRoutes } from './http/lookup-routes.js';
@@ -50,7 +51,12 @@ export function createStatusTrackerModule(options: StatusTrackerOptions = {}): S
     };
     const processes = options.boardProcesses ?? platform.config.boardProcesses;
     // The board's clients send nothing but pongs and close frames.
-    const board = processes > 0 ? startBoardProcesses({ ...boardOptions, processes, maxPayload: 64 * 1024 }) : createLiveBoard(boardOptions);
+    // In this process, the HTTP app reports its sockets' errors; board processes pass theirs here.
+    const reportSocketError = createSocketErrorReporter({ logger, metrics });
+    const board =
+      processes > 0
+        ? startBoardProcesses({ ...boardOptions, processes, maxPayload: 64 * 1024, onSocketError: (error) => reportSocketError('/v1/track/live', error) })
+        : createLiveBoard(boardOptions);
     metrics.countSockets('/v1/track/live', () => board.stats().clients);
     let runner: ProjectionRunner | undefined;
     let lookup: Lookup | undefined;

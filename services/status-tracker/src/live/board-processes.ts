@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
-import { startProcess } from '@lienthong/service-kit';
+import { startProcess, type SocketErrorReport } from '@lienthong/service-kit';
 import type { LiveBoardOptions, LiveBoardStats } from './live-board.js';
 
 /** What a board process is started with. */
@@ -19,7 +19,11 @@ export type ToBoardProcess =
   | { type: 'close'; graceMs: number };
 
 /** Board process → parent. */
-export type FromBoardProcess = { type: 'ready' } | { type: 'closed'; id: number } | { type: 'dropped'; reason: 'slow' | 'dead' };
+export type FromBoardProcess =
+  | { type: 'ready' }
+  | { type: 'closed'; id: number }
+  | { type: 'dropped'; reason: 'slow' | 'dead' }
+  | { type: 'socketError'; error: SocketErrorReport };
 
 /** An upgrade request the parent has authorised, to be answered by a board process. */
 export interface BoardHandOff {
@@ -38,6 +42,8 @@ export interface BoardProcessesOptions extends LiveBoardOptions {
   readonly processes: number;
   readonly maxPayload: number;
   readonly logger: { info(o: object, m?: string): void; warn(o: object, m?: string): void; error(o: object, m?: string): void };
+  /** An error of a socket held by a board process (mostly a client's frame `ws` refused). */
+  readonly onSocketError: (error: SocketErrorReport) => void;
 }
 
 interface Session {
@@ -124,6 +130,7 @@ export function startBoardProcesses(options: BoardProcessesOptions) {
     process.on('message', (message: FromBoardProcess) => {
       if (message.type === 'ready') listens();
       else if (message.type === 'closed') gone(child, message.id);
+      else if (message.type === 'socketError') options.onSocketError(message.error);
       else {
         if (message.reason === 'slow') droppedSlow++;
         else droppedDead++;

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { directoryModule, type ServiceModuleFactory } from '@lienthong/platform';
 import { startTestHub, type TestHub } from '@lienthong/platform/testing';
+import type { Logger } from '@lienthong/service-kit';
 import { createDossiersModule, type DossiersModuleOptions } from '@lienthong/dossiers';
 import { createStatusTrackerModule, type StatusTrackerOptions } from '../module.js';
 import { TRACKER_PROJECTION } from '../projections/tracker-projection.js';
@@ -33,11 +34,11 @@ export interface TrackerHub extends TestHub {
 }
 
 export async function startTrackerHub(
-  options: { tracker?: StatusTrackerOptions; dossiers?: DossiersModuleOptions; dataDir?: string; env?: Record<string, string> } = {},
+  options: { tracker?: StatusTrackerOptions; dossiers?: DossiersModuleOptions; dataDir?: string; env?: Record<string, string>; logger?: Logger } = {},
 ): Promise<TrackerHub> {
   const hub = await startTestHub(
     [directoryModule, fakeCatalogModule, createDossiersModule({ overdueIntervalMs: 60_000, ...options.dossiers }), createStatusTrackerModule(options.tracker)],
-    { ...(options.dataDir ? { dataDir: options.dataDir } : {}), ...(options.env ? { env: options.env } : {}) },
+    { ...(options.dataDir ? { dataDir: options.dataDir } : {}), ...(options.env ? { env: options.env } : {}), ...(options.logger ? { logger: options.logger } : {}) },
   );
   const inject: TrackerHub['inject'] = (method, url, headers = {}, payload) =>
     hub.app.inject({ method, url, headers, ...(payload !== undefined ? { payload: payload as object } : {}) });
