@@ -5,6 +5,7 @@ import { createEsdbEventStore } from './esdb-event-store.js';
 import { createSqliteEventStore } from './sqlite-event-store.js';
 import type { EventStoreLogger } from './sqlite-event-store.js';
 import type { SyncMode } from './sqlite-schema.js';
+import type { SealingOptions } from './sqlite-seals.js';
 import type { EventStore } from './types.js';
 
 export interface OpenEventStoreOptions {
@@ -15,6 +16,8 @@ export interface OpenEventStoreOptions {
   /** SQLite `synchronous` mode; default `full`. */
   readonly sync?: SyncMode | undefined;
   readonly logger?: EventStoreLogger | undefined;
+  /** Seals for the SQLite store; EventStoreDB does not support them (a warning says so). */
+  readonly sealing?: SealingOptions | undefined;
 }
 
 export function openEventStore(options: OpenEventStoreOptions): EventStore {
@@ -25,8 +28,12 @@ export function openEventStore(options: OpenEventStoreOptions): EventStore {
       file: join(options.dataDir, 'events.sqlite'),
       ...(options.sync ? { sync: options.sync } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.sealing ? { sealing: options.sealing } : {}),
     });
   }
-  if (url.startsWith('esdb://') || url.startsWith('esdb+discover://')) return createEsdbEventStore(url);
+  if (url.startsWith('esdb://') || url.startsWith('esdb+discover://')) {
+    if (options.sealing) options.logger?.warn({}, 'event store: seals are not supported on EventStoreDB; verify checks hash chains and stream heads only');
+    return createEsdbEventStore(url);
+  }
   throw new TypeError(`unsupported event store url ${url}: use sqlite: or esdb://`);
 }

@@ -26,6 +26,7 @@ import { createPollingSubscription } from './polling-subscription.js';
 import type { Page } from './polling-subscription.js';
 import { SharedTail, tailFilter } from './shared-tail.js';
 import { checkpointInBackground } from './wal-checkpointer.js';
+import { SqliteSealer, type SealOutcome, type SealWhen, type SealingOptions } from './sqlite-seals.js';
 import {
   EVENT_COLUMNS, SCHEMA, applyPragmas, isDuplicateIdError, prefixGlob, toRecorded, toStoreError, toStreamInfo,
 } from './sqlite-schema.js';
@@ -50,6 +51,11 @@ export interface SqliteEventStoreOptions {
   readonly logger?: EventStoreLogger;
   /** How often live subscriptions look for appends made by other processes (ms, default 250). */
   readonly pollMs?: number;
+  /**
+   * Signs seals over the events with this key (see `sqlite-seals.ts`); without it nothing is
+   * sealed, so every process that appends to a sealed store must be given it.
+   */
+  readonly sealing?: SealingOptions;
 }
 
 export function createSqliteEventStore(options: SqliteEventStoreOptions): EventStore {
@@ -118,6 +124,10 @@ class SqliteEventStore implements EventStore {
   private fsyncMs = 0;
   /** While fsyncs are slow: lone appends left to sync on the pool before one probes inline again. */
   private poolUntilProbe = 0;
+  private readonly sealer: SqliteSealer | null = null;
+  private sealTimer: NodeJS.Timeout | undefined;
+  /** Said once: a store that ends before its last seal would otherwise warn on every commit. */
+  private warnedBehind = false;
 
   constructor(options: SqliteEventStoreOptions) {
     this.logger = options.logger;
@@ -181,7 +191,22 @@ class SqliteEventStore implements EventStore {
       ),
       headPosition: db.prepare<[], { p: number }>('SELECT COALESCE(MAX(position), 0) AS p FROM events'),
       ping: db.prepare('SELECT 1'),
+      // After undoing an append's rows: the next append takes the freed positions (no gap for verify to report).
+      rewindPositions: db.prepare("UPDATE sqlite_sequence SET seq = ? WHERE name = 'events'"),
     };
+    if (options.sealing) {
+      this.sealer = new SqliteSealer(db, options.sealing);
+      try {
+        // An older store is sealed from its first event on the first open; a crash's unsealed tail now.
+        this.sealNow('any');
+      } catch (error) {
+        this.unwatchWal();
+        db.close();
+        if (this.walFd !== null) closeSync(this.walFd);
+        throw toStoreError(error, 'sealing on open');
+      }
+      this.sealTimer = setInterval(() => this.sealOnTimer(), this.sealer.intervalMs).unref();
+    }
     this.tail = new SharedTail({
       read: (after, limit) => {
         const head = this.feedHead();
@@ -249,6 +274,7 @@ class SqliteEventStore implements EventStore {
       for (const [stream, head] of heads) {
         if (head.changed) this.s.upsertHead.run(stream, head.revision, head.position, head.lastHash, now, now);
       }
+      if (this.sealer) this.noteSeal(this.sealer.sealInTransaction('due'));
       this.s.commit.run();
     } catch (cause) {
       if (this.db.open && this.db.inTransaction) this.s.rollback.run();
@@ -406,7 +432,10 @@ class SqliteEventStore implements EventStore {
       if (!isDuplicateIdError(error)) throw error;
       // Undo this append's rows only (cheaper than a savepoint on every append; positions may gap).
       const first = recorded[0];
-      if (first) this.s.deleteFrom.run(first.position);
+      if (first) {
+        this.s.deleteFrom.run(first.position);
+        this.s.rewindPositions.run(first.position - 1);
+      }
       return { ok: false, error: new DuplicateEventIdError(p.stream, current?.id ?? '') };
     }
     heads.set(p.stream, { revision, position, lastHash: prevHash, changed: true });
@@ -536,12 +565,57 @@ class SqliteEventStore implements EventStore {
     this.flush(true);
     this.closed = true;
     await (this.syncQueued ?? this.syncInFlight)?.catch(noop);
+    clearInterval(this.sealTimer);
+    if (this.sealer) {
+      // A clean stop leaves nothing unsealed.
+      try {
+        this.sealNow('any');
+        if (this.walFd !== null) fsyncSync(this.walFd);
+      } catch (error) {
+        this.logger?.warn({ err: error }, 'event store: sealing on close failed');
+      }
+    }
     await Promise.all([...this.subscriptions].map((s) => s.close()));
     this.tail.close();
     this.unwatchWal();
     this.db.close();
     if (this.walFd !== null) closeSync(this.walFd);
     this.walFd = null;
+  }
+
+  /** Seals in a transaction of its own (open, timer, close). */
+  private sealNow(when: SealWhen): void {
+    if (!this.sealer || !this.db.open) return;
+    let outcome: SealOutcome;
+    this.s.begin.run();
+    try {
+      outcome = this.sealer.sealInTransaction(when);
+      this.s.commit.run();
+    } catch (error) {
+      if (this.db.inTransaction) this.s.rollback.run();
+      throw error;
+    }
+    this.noteSeal(outcome);
+  }
+
+  private sealOnTimer(): void {
+    try {
+      this.sealNow('any');
+      if (this.walFd !== null) this.syncWal().catch((error: unknown) => this.logger?.warn({ err: error }, 'event store: fsync after sealing failed'));
+    } catch (error) {
+      this.logger?.warn({ err: toStoreError(error, 'seal') }, 'event store: sealing failed; the next attempt is in one interval');
+    }
+  }
+
+  private noteSeal(outcome: SealOutcome): void {
+    if (outcome.kind === 'sealed') this.logger?.debug?.({ seq: outcome.seal.seq, position: outcome.seal.position }, 'event store: sealed');
+    else if (outcome.kind === 'behind' && !this.warnedBehind) {
+      this.warnedBehind = true;
+      this.logger?.warn(
+        { head: outcome.head, sealedPosition: outcome.sealed.position, seal: outcome.sealed.seq },
+        'event store: the store ends before its last seal (events removed?); run lienthong verify',
+      );
+    }
   }
 
   private assertOpen(): void {

@@ -26,6 +26,16 @@ CREATE TABLE IF NOT EXISTS streams (
   updated_at TEXT NOT NULL,
   metadata   TEXT
 ) WITHOUT ROWID;
+-- Signed running hashes over the events (seal.ts); created on the first open of an older store.
+CREATE TABLE IF NOT EXISTS seals (
+  seq       INTEGER PRIMARY KEY,
+  position  INTEGER NOT NULL,
+  chain     TEXT NOT NULL,
+  at        TEXT NOT NULL,
+  every     INTEGER NOT NULL,
+  key_id    TEXT NOT NULL,
+  signature TEXT NOT NULL
+);
 `;
 
 export type SyncMode = 'full' | 'normal';

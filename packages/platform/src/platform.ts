@@ -21,6 +21,7 @@ import { createSessionGuard } from './session-guard.js';
 import { adminTokenFor } from './admin-token.js';
 import { adminRoutes } from './admin-routes.js';
 import { auditRoutes } from './audit-routes.js';
+import { loadHubKey } from './hub-key.js';
 import type { AggregateType, Platform, ServiceModule, ServiceModuleFactory } from './types.js';
 
 export interface RunningHub {
@@ -75,7 +76,11 @@ async function startLocked(
   // Bus-fed read models consume with durables of their own: each folder is fed every event,
   // whatever other processes (other folders, other machines) consume the same service's events.
   const instanceId = readOrCreateFile(join(config.dataDir, 'instance-id'), () => `${randomUUID()}\n`).content.trim();
-  const rawStore: EventStore = await openEventStore({ url: config.eventStoreUrl, dataDir: config.dataDir, sync: config.sqliteSync });
+  const hubKey = loadHubKey(config.dataDir);
+  const rawStore: EventStore = await openEventStore({
+    url: config.eventStoreUrl, dataDir: config.dataDir, sync: config.sqliteSync, logger: logger.child({ component: 'event-store' }),
+    sealing: { privateKey: hubKey.privateKey, every: config.sealEvery, intervalMs: config.sealIntervalMs },
+  });
   const bus: Bus = await openBus({ natsServers: config.natsServers, dataDir: config.dataDir });
   const checkpoints = createSqliteCheckpointStore(join(config.dataDir, 'relay-checkpoints.sqlite'));
   const ownerOf: Array<{ prefix: string; service: string }> = [];

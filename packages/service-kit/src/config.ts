@@ -23,6 +23,9 @@ const EnvSchema = z.object({
   LT_MAX_BODY_MB: z.coerce.number().positive().max(4096).default(100),
   LT_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LT_SQLITE_SYNC: z.enum(['full', 'normal']).default('full'),
+  // Seals over the event store (docs/services/audit.md): every so many events, and every so many seconds.
+  LT_SEAL_EVERY: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  LT_SEAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   LT_TRUST_PROXY: z.string().max(500).optional(),
   LT_PARSE_WORKERS: z.coerce.number().int().min(0).max(16).optional(),
   LT_BOARD_PROCESSES: z.coerce.number().int().min(0).max(16).optional(),
@@ -49,6 +52,10 @@ export interface Config {
   /** undefined = generated on first start and kept in `<dataDir>/admin-token`. */
   readonly adminToken: string | undefined;
   readonly sqliteSync: 'full' | 'normal';
+  /** The SQLite store seals once this many events are past its last seal… */
+  readonly sealEvery: number;
+  /** …and every this many ms while any event is unsealed. */
+  readonly sealIntervalMs: number;
   readonly logLevel: string;
   /** Fastify `trustProxy`: false, true, a hop count, or addresses/CIDRs of the reverse proxies. */
   readonly trustProxy: boolean | number | string;
@@ -86,6 +93,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBodyBytes: Math.floor(e.LT_MAX_BODY_MB * 1024 * 1024),
     adminToken: e.LT_ADMIN_TOKEN,
     sqliteSync: e.LT_SQLITE_SYNC,
+    sealEvery: e.LT_SEAL_EVERY,
+    sealIntervalMs: e.LT_SEAL_SECONDS * 1000,
     logLevel: e.LT_LOG_LEVEL,
     trustProxy: parseTrustProxy(e.LT_TRUST_PROXY),
     parseWorkers: e.LT_PARSE_WORKERS ?? Math.min(4, Math.max(0, availableParallelism() - 1)),
