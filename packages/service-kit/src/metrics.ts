@@ -9,7 +9,7 @@ export interface Metrics {
   readonly projectionLag: Gauge<'projection'>;
   /** Reports an endpoint's open WebSockets as `lt_websockets_open{endpoint}`, counted at scrape time. */
   countSockets(endpoint: string, count: () => number): void;
-  /** WebSockets the server ended: `slow` (send buffer over its bound), `dead` (no pong), `revoked` (credentials). */
+  /** WebSockets the server ended: `slow` (send buffer over its bound), `dead` (no pong), `revoked` (credentials), `refused` (too many refused messages). */
   readonly websocketsDropped: Counter<'endpoint' | 'reason'>;
   /** Client frames refused: `oversized` (over the payload bound), `protocol` (invalid UTF-8, bad opcode…: the socket is closed), `invalid` (a message the endpoint does not understand: answered with an error). */
   readonly websocketFramesRefused: Counter<'endpoint' | 'reason'>;
@@ -62,7 +62,7 @@ export function createMetrics(): Metrics {
     },
     websocketsDropped: new Counter({
       name: 'lt_websockets_dropped_total',
-      help: 'WebSockets ended by the server, per endpoint and reason (slow, dead, revoked)',
+      help: 'WebSockets ended by the server, per endpoint and reason (slow, dead, revoked, refused)',
       labelNames: ['endpoint', 'reason'] as const,
       registers: [registry],
     }),

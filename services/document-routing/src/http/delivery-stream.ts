@@ -27,6 +27,9 @@ interface Connection {
 }
 
 const BACKLOG_PAGE = 500;
+/** Refused messages a socket may send in a window before it is closed (1008). */
+const MAX_REFUSALS = 100;
+const REFUSALS_WINDOW_MS = 60_000;
 
 /**
  * `GET /v1/stream`: on connect, every pending delivery of the asked organisations; then each new
@@ -65,7 +68,18 @@ export function createDeliveryStream(deps: { service: DocumentService; directory
       for (const organ of organs) byOrgan.get(organ)?.delete(connection);
     });
     // 2. acks over the socket: any frame gets an answer, and nothing it holds can throw past here
+    const refusals = { windowStart: 0, count: 0 };
     const refuse = (error: unknown, deliveryId?: string) => {
+      // answers to a flood of bad messages would pile up unread: past the bound the socket ends
+      const now = Date.now();
+      if (now - refusals.windowStart > REFUSALS_WINDOW_MS) Object.assign(refusals, { windowStart: now, count: 0 });
+      if (++refusals.count > MAX_REFUSALS) {
+        if (refusals.count === MAX_REFUSALS + 1) {
+          deps.metrics.websocketsDropped.inc({ endpoint: '/v1/stream', reason: 'refused' });
+          socket.close(1008, `over ${MAX_REFUSALS} refused messages in a minute`);
+        }
+        return;
+      }
       const problem = toAppError(error);
       if (!isAppError(error)) deps.logger.error({ err: error, ...(deliveryId ? { deliveryId } : {}) }, 'message over the stream failed');
       else if (problem.status === 400) deps.metrics.websocketFramesRefused.inc({ endpoint: '/v1/stream', reason: 'invalid' });

@@ -170,11 +170,22 @@ t.test('the stream survives any frame: each is answered or refused, and the hub 
     if (user !== client) await client.close();
   }
 
+  // a flood of bad messages: answered up to a bound, then the socket is closed (its answers would pile up unread)
+  const flooder = await connect(url, recipient);
+  for (let i = 0; i < 150; i++) flooder.socket.send('null');
+  t.equal(await flooder.closed, 1008, 'a socket flooding bad messages is closed (policy violation)');
+  t.equal(flooder.messages.filter((m) => m.type === 'error').length, 100, 'after 100 answers');
+  const after = await connect(url, recipient);
+  after.socket.send('null');
+  t.equal((await after.next((m) => m.type === 'error')).status, 400, 'other sockets are still answered');
+  await after.close();
+
   const metrics = await (await fetch(`${address}/metrics`)).text();
+  t.equal(metricValue(metrics, 'lt_websockets_dropped_total', { endpoint: '/v1/stream', reason: 'refused' }), 1, 'the flooder is counted as dropped');
   const refused = (reason: string) => metricValue(metrics, 'lt_websocket_frames_refused_total', { endpoint: '/v1/stream', reason });
   t.equal(refused('oversized'), frames.filter((f) => f.closeCode === 1009).length, 'every oversized frame is counted');
   t.equal(refused('protocol'), frames.filter((f) => f.closeCode === 1007).length, 'invalid UTF-8 is counted');
-  t.equal(refused('invalid'), frames.filter((f) => !f.closeCode).length, 'every message answered 400 is counted');
+  t.equal(refused('invalid'), frames.filter((f) => !f.closeCode).length + 101, 'every message answered 400 is counted (and the flood up to its bound)');
   t.same(logs.filter((l) => l.level >= 50), [], 'nothing is logged at error level');
   t.equal(logs.filter((l) => l.level === 40 && l.reason === 'oversized').length, 1, 'oversized frames are logged at warn, once a minute');
 });
