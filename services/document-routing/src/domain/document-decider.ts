@@ -1,4 +1,4 @@
-import { AppError } from '@lienthong/service-kit';
+import { AppError, isReplay } from '@lienthong/service-kit';
 import { assertNever, type Decider } from '@lienthong/decider';
 import { StatusCode, type EdxmlDocument, type EdxmlStatus, type StaffInfo } from '@lienthong/edxml';
 import type { DocumentEvent, Recipient, RevisionKind, SignatureRecord } from './events.js';
@@ -77,10 +77,9 @@ function submit(command: SubmitDocument['data'], state: DocumentState): Document
     throw new AppError('LT_FORBIDDEN', `this system does not act for the sender ${from.given}`);
   // 2. a retry: the same key and body answer the same; another body is a conflict
   if (state.exists) {
-    if (state.bodySha256 === command.idempotency.bodySha256) return [];
-    throw new AppError('LT_IDEMPOTENCY_MISMATCH', `idempotency key "${command.idempotency.key}" was already used by ${from.organId} for another document`, {
-      extensions: { documentId: state.documentId },
-    });
+    const recorded = { key: command.idempotency.key, bodySha256: state.bodySha256 };
+    const detail = `idempotency key "${command.idempotency.key}" was already used by ${from.organId} for another document`;
+    if (isReplay(recorded, command.idempotency, detail, { documentId: state.documentId })) return [];
   }
   // 3. every recipient and every referenced document must be known
   const unknown = command.to.filter((t) => t.organId === null).map((t) => t.given);

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AppError, commandContext, type Principal } from '@lienthong/service-kit';
+import { AppError, commandContext, idempotencyKey, idempotencyKeyHeaderSchema, type Principal } from '@lienthong/service-kit';
 import type { DirectoryView } from '@lienthong/directory';
 import { organsOf, type DocumentService, type MessageBody, type SystemPrincipal } from '../document-service.js';
 import { isStream } from '../intake.js';
@@ -39,14 +39,6 @@ function systemOf(principal: Principal): SystemPrincipal {
   return principal;
 }
 
-function idempotencyKey(request: FastifyRequest): string | undefined {
-  const key = request.headers['idempotency-key'];
-  if (key === undefined) return undefined;
-  if (typeof key !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(key))
-    throw new AppError('LT_VALIDATION', 'Idempotency-Key must be 1 to 200 visible ASCII characters', { errors: [{ path: 'headers/idempotency-key', message: 'invalid' }] });
-  return key;
-}
-
 function messageBody(request: FastifyRequest): MessageBody {
   const body = request.body;
   if (isStream(body)) return { kind: 'xml', stream: body };
@@ -76,7 +68,7 @@ export async function documentRoutes(app: FastifyInstance, deps: { service: Docu
       schema: {
         tags,
         summary: 'Send a document (edXML as application/xml, or its JSON form)',
-        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 200 } } },
+        headers: idempotencyKeyHeaderSchema,
         response: { 202: accepted, 400: problem, 403: problem, 409: problem, 413: problem, 422: problem },
       },
     },
