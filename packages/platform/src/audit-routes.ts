@@ -1,6 +1,6 @@
 /**
  * Audit (admin only): streams and events by stream or global position, any aggregate as it was
- * at a revision or an instant, and hash-chain verification. Every list answers `{items, next}`:
+ * at a revision or an instant, and verification (hash chains and seals). Every list answers `{items, next}`:
  * `next` is the cursor to pass back (null at the end).
  */
 import type { FastifyInstance } from 'fastify';
@@ -10,6 +10,7 @@ import type { RecordedEvent } from '@lienthong/event-store';
 import {
   aggregateOf, historicState, parseAsOf, sqliteChainSource, sqliteFileOf, storeChainSource, verifyChains,
 } from './audit/index.js';
+import { readHubPublicKey } from './hub-key.js';
 import type { Platform } from './types.js';
 
 const tags = ['audit'];
@@ -133,14 +134,14 @@ export async function auditRoutes(app: FastifyInstance, { platform }: { platform
 
   app.post<{ Body: unknown }>(
     '/v1/admin/audit/verify',
-    { config: admin, schema: { tags, summary: 'Check every hash chain (or one stream): links, contiguous revisions, hashes and recorded heads' } },
+    { config: admin, schema: { tags, summary: 'Check every hash chain (or one stream): links, contiguous revisions, hashes and recorded heads; over the whole store also gap-free positions and every seal (running hash, signature)' } },
     async (request) => {
       const body = parseWith(VerifyBody, request.body ?? {}, 'body');
       if (body.stream !== undefined) await requireStream(body.stream);
       const file = sqliteFileOf(platform.config);
       const source = file ? sqliteChainSource(file) : storeChainSource(store);
       try {
-        return await verifyChains(source, body.stream !== undefined ? { stream: body.stream } : {});
+        return await verifyChains(source, body.stream !== undefined ? { stream: body.stream } : { sealKey: readHubPublicKey(platform.config.dataDir) });
       } finally {
         await source.close();
       }

@@ -39,6 +39,8 @@ export interface BrokenLink {
   /** null when the problem is events missing at the end of a stream. */
   readonly eventId: string | null;
   readonly reason: string;
+  /** The seal (seq) the finding is about, when it is about one. */
+  readonly seal?: number;
 }
 
 /** Where a stream's chain is known to stand: its last revision and hash. */

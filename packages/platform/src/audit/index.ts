@@ -1,6 +1,8 @@
 export type { BrokenLink, ChainEvent, ChainEventBase, ChainHead, ChainCheckerOptions, ParsedEvent, StoredTextEvent } from './chain.js';
 export { ChainChecker, hashStoredText } from './chain.js';
-export type { ChainSource, RecordedHead } from './sources.js';
+export type { ChainSource, RecordedHead, SourceBounds } from './sources.js';
+export type { SealKey, SealReport } from './seals.js';
+export { SealChecker } from './seals.js';
 export { sqliteChainSource, sqliteFileOf, storeChainSource } from './sources.js';
 export type { VerifyOptions, VerifyReport } from './verify.js';
 export { UnknownStreamError, verifyChains } from './verify.js';

@@ -8,6 +8,9 @@ import type { EventStore } from '@lienthong/event-store';
 import type { Config } from '@lienthong/service-kit';
 import type { ChainEvent } from './chain.js';
 
+/** The seals table's columns as `Seal` fields (the SQLite adapter's `SEAL_COLUMNS`). */
+const SEAL_COLUMNS = 'seq, position, chain, at, every, key_id AS keyId, signature';
+
 /** A stream's head as the store records it. */
 export interface RecordedHead {
   readonly stream: string;
@@ -16,10 +19,21 @@ export interface RecordedHead {
   readonly lastHash: string;
 }
 
+/** The store's head and its last seal, read together. */
+export interface SourceBounds {
+  readonly head: number;
+  /** seq of the last seal (0: none); null when the source keeps no seals (EventStoreDB). */
+  readonly lastSeal: number | null;
+}
+
 /** The event rows and heads a verification reads, page by page. */
 export interface ChainSource {
   readonly kind: 'sqlite' | 'store';
   headPosition(): Promise<number>;
+  /** One snapshot: every seal up to `lastSeal` was made at or before `head`. */
+  bounds(): Promise<SourceBounds>;
+  /** Seal rows as stored (unchecked), by seq, after `afterSeq`. */
+  seals(afterSeq: number, max: number): Promise<unknown[]>;
   /** Events with `after < position <= upTo`, by position; only streams named `streamPrefix…` when given. */
   page(after: number, upTo: number, max: number, streamPrefix?: string): Promise<ChainEvent[]>;
   /** One stream's events from `fromRevision`, by revision. */
@@ -53,10 +67,20 @@ export function sqliteChainSource(file: string): ChainSource {
       'SELECT stream, revision, position, last_hash FROM streams WHERE revision >= 0 AND stream = ?',
     ),
   };
+  // A store no sealing process has opened yet has no seals table: it reads as no seals.
+  const sealed = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'seals'").get() !== undefined;
+  const sealStatements = sealed
+    ? {
+        bounds: db.prepare<[], { head: number; lastSeal: number }>('SELECT (SELECT COALESCE(MAX(position), 0) FROM events) AS head, (SELECT COALESCE(MAX(seq), 0) FROM seals) AS lastSeal'),
+        page: db.prepare<[number, number], unknown>(`SELECT ${SEAL_COLUMNS} FROM seals WHERE seq > ? ORDER BY seq LIMIT ?`),
+      }
+    : null;
   const toHead = (r: { stream: string; revision: number; position: number; last_hash: string }): RecordedHead => ({ stream: r.stream, revision: r.revision, position: r.position, lastHash: r.last_hash });
   return {
     kind: 'sqlite',
     headPosition: async () => s.head.get()?.p ?? 0,
+    bounds: async () => sealStatements?.bounds.get() ?? { head: s.head.get()?.p ?? 0, lastSeal: 0 },
+    seals: async (afterSeq, max) => sealStatements?.page.all(afterSeq, max) ?? [],
     page: async (after, upTo, max, prefix) =>
       (prefix ? s.prefixPage.all(after, upTo, prefixGlob(prefix), max) : s.page.all(after, upTo, max)).map(fromRow),
     streamPage: async (stream, from, max) => s.stream.all(stream, from, max).map(fromRow),
@@ -76,6 +100,8 @@ export function storeChainSource(store: EventStore): ChainSource {
   return {
     kind: 'store',
     headPosition: () => store.headPosition(),
+    bounds: async () => ({ head: await store.headPosition(), lastSeal: null }),
+    seals: async () => [],
     page: async (after, upTo, max, prefix) =>
       (await store.readAll({ after, maxCount: max, ...(prefix ? { streamPrefixes: [prefix] } : {}) })).filter((e) => e.position <= upTo),
     streamPage: (stream, fromRevision, max) => store.readStream(stream, { fromRevision, maxCount: max }),

@@ -1,10 +1,12 @@
 /**
  * Verifies every hash chain of a store (or one stream), page by page: memory holds one page and
  * one head per stream, whatever the number of events. Then checks that each stream's recorded
- * head matches the last event of its chain (events cut off at the end show there). A store that
- * cannot be read is a finding, not a crash.
+ * head matches the last event of its chain (events cut off at the end show there). Over the whole
+ * store, the seals too (`seals.ts`): gap-free positions and every seal's running hash and
+ * signature. A store that cannot be read is a finding, not a crash.
  */
 import { ChainChecker, type BrokenLink } from './chain.js';
+import { SealChecker, type SealKey, type SealReport } from './seals.js';
 import type { ChainSource, RecordedHead } from './sources.js';
 
 export interface VerifyOptions {
@@ -14,6 +16,8 @@ export interface VerifyOptions {
   readonly pageSize?: number;
   /** Called after each page with the events checked and the total to check. */
   readonly onProgress?: (checked: number, total: number) => void;
+  /** The hub's public key: the whole-store check then checks the seals of a source that keeps them. */
+  readonly sealKey?: SealKey;
 }
 
 /** Answer of `POST /v1/admin/audit/verify` and `lienthong verify`. */
@@ -26,6 +30,8 @@ export interface VerifyReport {
   /** The check covered events up to this global position (appends after it start wait for the next run). */
   readonly upToPosition: number;
   readonly ms: number;
+  /** null when seals were not checked: one stream, no key given, or a store that keeps none (EventStoreDB). */
+  readonly seals: SealReport | null;
   readonly brokenAt?: BrokenLink;
 }
 
@@ -43,13 +49,15 @@ export async function verifyChains(source: ChainSource, options: VerifyOptions =
   const started = performance.now();
   const pageSize = options.pageSize ?? 5000;
   const checker = new ChainChecker();
+  let seals: SealChecker | null = null;
   let upTo = 0;
   const report = (): VerifyReport => ({
     ok: checker.broken === undefined,
     checked: checker.checked,
-    streams: checker.heads.size + (checker.broken && !checker.heads.has(checker.broken.stream) ? 1 : 0),
+    streams: checker.heads.size + (checker.broken?.stream && !checker.heads.has(checker.broken.stream) ? 1 : 0),
     upToPosition: upTo,
     ms: Math.round(performance.now() - started),
+    seals: seals?.report() ?? null,
     ...(checker.broken ? { brokenAt: checker.broken } : {}),
   });
 
@@ -71,14 +79,23 @@ export async function verifyChains(source: ChainSource, options: VerifyOptions =
     return report();
   }
 
-  upTo = await source.headPosition();
+  const bounds = await source.bounds();
+  upTo = bounds.head;
+  if (options.sealKey && bounds.lastSeal !== null) seals = new SealChecker(source, options.sealKey, bounds.lastSeal);
   let after = 0;
   await readGuarded(checker, { stream: '', revision: -1, position: 0 }, async () => {
     while (after < upTo) {
       const events = await source.page(after, upTo, pageSize);
       if (events.length === 0) return;
+      await seals?.load(events[events.length - 1]!.position);
       for (const e of events) {
-        if (!checker.check(e)) return;
+        // A gap or a seal that does not hold comes before this event's own check.
+        if (seals && !seals.event(e.position, e.hash)) return checker.fail(seals.broken!);
+        if (!checker.check(e)) {
+          const gap = seals?.gapFinding();
+          if (gap) checker.broken = gap;
+          return;
+        }
         after = e.position;
       }
       options.onProgress?.(checker.checked, upTo);
@@ -86,6 +103,7 @@ export async function verifyChains(source: ChainSource, options: VerifyOptions =
     }
   }, () => after);
   if (!checker.broken) await compareHeads(checker, source, upTo, pageSize);
+  if (!checker.broken && seals && !seals.end(upTo)) checker.fail(seals.broken!);
   return report();
 }
 
