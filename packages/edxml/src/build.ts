@@ -1,45 +1,25 @@
 import { EdxmlDocument, EdxmlStatus, statusCodes } from './model.js';
 import type { Attachment, Business, Organisation, SignatureInfo, StaffInfo, TraceHeader, Variant } from './model.js';
+import { locateMessage } from './dialects.js';
 import { EdxmlValidationError } from './errors.js';
-import { EDXML_NS } from './reader.js';
 import type { ReadOutcome, XmlElement } from './reader.js';
 import { Cursor, Issues, compact } from './tree.js';
 
-const SOAP_NS = ['http://schemas.xmlsoap.org/soap/envelope/', 'http://www.w3.org/2003/05/soap-envelope'];
-
-/** The parsed message: a document or a status, plus notes about tolerated irregularities. */
+/** The parsed message: a document or a status, plus notes about tolerated irregularities (also in `variant.tolerated`). */
 export type EdxmlMessage =
   | { readonly kind: 'document'; readonly document: EdxmlDocument; readonly warnings: readonly string[] }
   | { readonly kind: 'status'; readonly status: EdxmlStatus; readonly warnings: readonly string[] };
 
-function findEdxml(el: XmlElement, depth = 0): XmlElement | undefined {
-  if (el.local === 'edXML' && el.uri === EDXML_NS) return el;
-  if (depth > 4) return undefined;
-  for (const c of el.children) {
-    const found = findEdxml(c, depth + 1);
-    if (found) return found;
-  }
-  return undefined;
-}
-
 /** Turns the tree read from the XML into a model, or throws `EdxmlValidationError` listing every problem. */
 export function buildMessage(read: ReadOutcome): EdxmlMessage {
   const issues = new Issues();
-  let root: XmlElement | undefined = read.root;
-  const soapEnvelope = root.local === 'Envelope' && SOAP_NS.includes(root.uri);
-  if (soapEnvelope) {
-    const body = root.children.find((c) => c.local === 'Body' && c.uri === root!.uri);
-    root = body && findEdxml(body);
-    if (!root) throw new EdxmlValidationError([{ path: 'Envelope/Body', message: `no edXML element (namespace ${EDXML_NS}) in the SOAP body` }]);
-  } else if (root.local !== 'edXML' || root.uri !== EDXML_NS) {
-    throw new EdxmlValidationError([
-      { path: root.local, message: `the root element must be edXML in namespace ${EDXML_NS} (found ${root.local}${root.uri ? ` in ${root.uri}` : ''})` },
-    ]);
-  }
-  const edxml = new Cursor(root, 'edXML', issues);
-  const envelope = edxml.one('edXMLEnvelope', true);
-  const header = envelope.one('edXMLHeader', true);
-  const mh = header.one('MessageHeader', true);
+  // 1. where the message sits: the table of dialects (dialects.ts)
+  const located = locateMessage(read.root);
+  const top = new Cursor(located.element, located.path, issues);
+  const edxml = located.dialect.standsFor === 'edXML' ? top : undefined;
+  const envelope = edxml?.only('edXMLEnvelope', true);
+  const header = envelope?.only('edXMLHeader', true) ?? top;
+  const mh = header.only('MessageHeader', true);
   const traceHeaders = readTraceHeaders(header.one('TraceHeaderList'));
   const isStatus = mh.one('StatusCode').exists;
   const from = readOrganisation(mh.one('From', true));
@@ -47,10 +27,14 @@ export function buildMessage(read: ReadOutcome): EdxmlMessage {
   const variantOf = (): Variant => ({
     namespaceStyle: read.unprefixed === 0 ? 'prefixed' : read.prefixed === 0 ? 'default' : 'mixed',
     timestampFormat: issues.order ?? 'yyyy/MM/dd',
-    soapEnvelope,
+    soapEnvelope: located.soapEnvelope,
+    dialect: located.dialect.name,
+    tolerated: read.warnings.length > 0 ? [...read.warnings] : undefined,
   });
 
   if (isStatus) {
+    // A status carries no attachments: content stored on the way is refused, never dropped.
+    for (const c of read.contents) issues.add(c.path, 'a status message carries no attachments');
     const rf = mh.one('ResponseFor', true);
     const code = mh.str('StatusCode', true);
     if (code !== undefined && !(statusCodes as readonly string[]).includes(code)) {
@@ -74,6 +58,10 @@ export function buildMessage(read: ReadOutcome): EdxmlMessage {
     return { kind: 'status', status: finish(EdxmlStatus, status, issues), warnings: read.warnings };
   }
 
+  if (edxml === undefined || envelope === undefined) {
+    issues.add(`${mh.path}/StatusCode`, `required element is missing: the ${located.dialect.name} dialect carries status messages only`);
+    throw new EdxmlValidationError(issues.list);
+  }
   const tos = mh.all('To');
   if (tos.length === 0 && mh.exists) issues.add(`${mh.path}/To`, 'required element is missing');
   const code = mh.one('Code', true);
@@ -112,8 +100,8 @@ export function buildMessage(read: ReadOutcome): EdxmlMessage {
     },
     traceHeaders,
     business: readBusiness(header.one('TraceHeaderList').one('Bussiness')),
-    attachments: readAttachments(edxml, envelope, issues),
-    signature: readSignature(header.el ?? root),
+    attachments: readAttachments(edxml, envelope, read, issues),
+    signature: readSignature(header.el ?? edxml.el!),
     variant: variantOf(),
   });
   return { kind: 'document', document: finish(EdxmlDocument, document, issues), warnings: read.warnings };
@@ -180,10 +168,14 @@ function readBusiness(b: Cursor): Business | undefined {
   };
 }
 
-function readAttachments(edxml: Cursor, envelope: Cursor, issues: Issues): Attachment[] {
-  const refs = envelope.one('edXMLBody').one('edXMLManifest').all('Reference');
-  const encoded = edxml.one('AttachmentEncoded').exists ? edxml.one('AttachmentEncoded') : envelope.one('AttachmentEncoded');
+function readAttachments(edxml: Cursor, envelope: Cursor, read: ReadOutcome, issues: Issues): Attachment[] {
+  const refs = envelope.only('edXMLBody').only('edXMLManifest').all('Reference');
+  // The standard puts AttachmentEncoded after the envelope; some senders put it inside. One of the two.
+  const places = [edxml.only('AttachmentEncoded'), envelope.only('AttachmentEncoded')].filter((c) => c.exists);
+  if (places.length > 1) issues.add(places[1]!.path, 'only one AttachmentEncoded is allowed (found one beside edXMLEnvelope too)');
+  const encoded = places[0] ?? edxml.one('AttachmentEncoded');
   const out: Attachment[] = [];
+  const carried = new Set<unknown>();
   const used = new Set<Cursor>();
   for (const a of encoded.all('Attachment')) {
     const contentId = a.str('ContentId');
@@ -194,6 +186,7 @@ function readAttachments(edxml: Cursor, envelope: Cursor, issues: Issues): Attac
     if (ref) used.add(ref);
     const content = a.all('ContentTransferEncoded');
     const stored = content[0]?.el?.stored;
+    carried.add(stored);
     if (content.length !== 1) issues.add(`${a.path}/ContentTransferEncoded`, content.length === 0 ? 'required element is missing' : 'only one is allowed');
     const name = ownName ?? ref?.str('AttachmentName');
     if (name === undefined) issues.add(`${a.path}/AttachmentName`, 'required element is missing');
@@ -212,6 +205,8 @@ function readAttachments(edxml: Cursor, envelope: Cursor, issues: Issues): Attac
     const cid = r.str('ContentId');
     issues.add(r.path, `the manifest references ${cid ?? 'an attachment'} but no Attachment carries it`);
   }
+  // Content the reader stored that no attachment above carries would be lost without a word.
+  for (const c of read.contents) if (!carried.has(c.element.stored)) issues.add(c.path, 'attachment content outside the message: it is not read as one of its attachments');
   return out;
 }
 

@@ -3,12 +3,20 @@
  * mostly without a zone, meaning Vietnam time. Vietnam has kept +07:00 without DST since 1975.
  */
 
-export type DateOrder = 'yyyy/MM/dd' | 'dd/MM/yyyy';
-
 const VN_OFFSET_MINUTES = 7 * 60;
 
-const YMD = /^(\d{4})[/-](\d{1,2})[/-](\d{1,2})/;
-const DMY = /^(\d{1,2})[/-](\d{1,2})[/-](\d{4})/;
+/**
+ * The date formats senders write, each named (the name is what `variant.timestampFormat` records).
+ * A new vendor's format is one more entry; the time of day and zone that may follow are common.
+ */
+const DATE_FORMATS = [
+  { name: 'yyyy/MM/dd', pattern: /^(\d{4})[/-](\d{1,2})[/-](\d{1,2})/, year: 1, month: 2, day: 3 },
+  // C# gateways (`dd/MM/yyyy HH:mm:ss`, no zone: Asia/Ho_Chi_Minh) and other day-first senders.
+  { name: 'dd/MM/yyyy', pattern: /^(\d{1,2})[/-](\d{1,2})[/-](\d{4})/, year: 3, month: 2, day: 1 },
+] as const;
+
+export type DateOrder = (typeof DATE_FORMATS)[number]['name'];
+
 const TIME = /^[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
 
 interface Parsed {
@@ -21,13 +29,9 @@ interface Parsed {
 
 function parseDatePart(input: string): Parsed | undefined {
   const s = input.trim();
-  let m = YMD.exec(s);
-  if (m) {
-    return { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]), order: 'yyyy/MM/dd', rest: s.slice(m[0].length) };
-  }
-  m = DMY.exec(s);
-  if (m) {
-    return { year: Number(m[3]), month: Number(m[2]), day: Number(m[1]), order: 'dd/MM/yyyy', rest: s.slice(m[0].length) };
+  for (const f of DATE_FORMATS) {
+    const m = f.pattern.exec(s);
+    if (m) return { year: Number(m[f.year]), month: Number(m[f.month]), day: Number(m[f.day]), order: f.name, rest: s.slice(m[0].length) };
   }
   return undefined;
 }

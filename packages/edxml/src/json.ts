@@ -1,5 +1,5 @@
 import type { AttachmentSink } from './attachments.js';
-import { Base64StreamDecoder } from './base64.js';
+import { Base64Error, Base64StreamDecoder } from './base64.js';
 import { EdxmlValidationError } from './errors.js';
 import { EdxmlDocument, EdxmlDocumentJson, EdxmlStatus, EdxmlStatusJson } from './model.js';
 import type { Attachment, Variant } from './model.js';
@@ -34,9 +34,16 @@ export async function documentFromJson(json: unknown, options: FromJsonOptions):
     if ('content' in a) {
       const writer = await options.attachments.begin(compact({ contentId: a.contentId, name: a.name, contentType: a.contentType }));
       const decoder = new Base64StreamDecoder();
-      // Slices keep the decoded copy small even for a large base64 string.
-      for (let k = 0; k < a.content.length; k += 1 << 20) await writer.write(decoder.push(a.content.slice(k, k + (1 << 20))));
-      await writer.write(decoder.end());
+      try {
+        // Slices keep the decoded copy small even for a large base64 string.
+        for (let k = 0; k < a.content.length; k += 1 << 20) await writer.write(decoder.push(a.content.slice(k, k + (1 << 20))));
+        await writer.write(decoder.end());
+      } catch (error) {
+        await writer.abort?.();
+        // Stored exactly as sent or refused: content that is not one byte sequence is named.
+        if (error instanceof Base64Error) throw new EdxmlValidationError([{ path: `attachments/${i}/content`, message: `attachment "${a.name}": ${error.message}` }]);
+        throw error;
+      }
       attachments.push({ ...meta, ...(await writer.end()) });
     } else {
       // A reference names content already stored; its size is the store's, never the caller's word.

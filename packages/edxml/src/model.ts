@@ -75,6 +75,14 @@ export const TraceHeader = z.object({
 });
 export type TraceHeader = z.infer<typeof TraceHeader>;
 
+/**
+ * Where vendors put the edXML message (see `dialects.ts`): `edxml` the standard's `edXML` root;
+ * `soap-body` an `edXML` element in a SOAP Body; `soap-header-status` a `Status` element in a SOAP
+ * Header with the `edXML:` prefix bound to the SOAP namespace (C# provincial gateways).
+ */
+export const EnvelopeDialect = { edxml: 'edxml', soapBody: 'soap-body', soapHeaderStatus: 'soap-header-status' } as const;
+export type EnvelopeDialect = (typeof EnvelopeDialect)[keyof typeof EnvelopeDialect];
+
 /** How the sender wrote the message; recorded on parse, ignored on render (the hub emits the canonical form). */
 export const Variant = z.object({
   /** `prefixed`: every edXML element has a prefix; `default`: none has; `mixed`: both. */
@@ -83,6 +91,10 @@ export const Variant = z.object({
   timestampFormat: z.enum(['yyyy/MM/dd', 'dd/MM/yyyy']),
   /** Whether the message came wrapped in a SOAP envelope. */
   soapEnvelope: z.boolean(),
+  /** Where the message sat (absent: taken from JSON, or recorded before dialects were named). */
+  dialect: z.enum(Object.values(EnvelopeDialect) as [EnvelopeDialect, ...EnvelopeDialect[]]).optional(),
+  /** Irregularities of form the hub tolerated, one sentence each (e.g. bytes before the XML declaration). */
+  tolerated: list(text).optional(),
 });
 export type Variant = z.infer<typeof Variant>;
 

@@ -6,7 +6,7 @@ import { EdxmlValidationError } from './errors.js';
 import type { EdxmlMessage } from './build.js';
 import type { EdxmlDocument, EdxmlStatus } from './model.js';
 import { parseEdxml } from './parse.js';
-import { fixture, realFixtures } from './test/fixtures.js';
+import { REFUSED_FIXTURES, fixture, realFixtures } from './test/fixtures.js';
 import { toDayFirst, toDefaultNamespace, toSoap, toUtf16 } from './test/variants.js';
 
 const parse = (input: Buffer | string | Readable): Promise<EdxmlMessage> => parseEdxml(input, { attachments: memoryAttachmentStore() });
@@ -21,13 +21,21 @@ async function status(input: Buffer | string): Promise<EdxmlStatus> {
   if (m.kind !== 'status') throw new Error('expected a status');
   return m.status;
 }
+/** edoc.edxml with its JMeter placeholder filled with real base64, as its sender meant it. */
+const filledEdoc = (): string => fixture('edoc.edxml').toString('utf8').replace('${__StringFromFile(test.txt,,,)}', Buffer.from('nội dung test.txt').toString('base64'));
+
 const withoutVariant = <T extends { variant: unknown }>(m: T): Omit<T, 'variant'> => {
   const { variant: _v, ...rest } = m;
   return rest;
 };
 
-t.test('every real fixture parses', async (t) => {
+t.test('every real fixture parses, or is refused naming why', async (t) => {
   for (const f of realFixtures()) {
+    const refused = REFUSED_FIXTURES[f.name];
+    if (refused !== undefined) {
+      await t.rejects(parse(f.bytes), { name: 'EdxmlValidationError', message: refused }, f.name);
+      continue;
+    }
     const m = await parse(f.bytes);
     t.equal(m.kind, f.name.startsWith('status') ? 'status' : 'document', f.name);
   }
@@ -62,7 +70,7 @@ t.test('document fields, non-conforming ids and attachments', async (t) => {
   t.equal(bytes.subarray(0, 2).toString('latin1'), 'PK', 'the zip arrives decoded');
   t.equal(d.signature?.present, true);
   t.equal(d.signature?.x509Certificate, 'MIIFqTCCBJG');
-  t.same(d.variant, { namespaceStyle: 'mixed', timestampFormat: 'yyyy/MM/dd', soapEnvelope: false });
+  t.same(d.variant, { namespaceStyle: 'mixed', timestampFormat: 'yyyy/MM/dd', soapEnvelope: false, dialect: 'edxml', tolerated: ['ignored 4 characters before the XML declaration'] }, 'the tolerated irregularity is recorded with the model');
 });
 
 t.test('gateway traffic: vxp.saas.03, hops without OrganId, no signature', async (t) => {
@@ -96,14 +104,16 @@ t.test('BussinessDocType 1, 2 and 3', async (t) => {
   t.equal(replace.header.to.length, 3);
 });
 
-t.test('edoc.edxml: empty ResponseFor dropped, undeclared prefixes tolerated, placeholder content', async (t) => {
-  const m = await parse(fixture('edoc.edxml'));
+t.test('edoc.edxml: placeholder content refused; filled, empty ResponseFor dropped and undeclared prefixes tolerated', async (t) => {
+  await t.rejects(parse(fixture('edoc.edxml')), { name: 'EdxmlValidationError', message: /attachment "GUIDE_INSTALL OPENVPN.SIGNED.PDF".*not base64/ });
+  const m = await parse(filledEdoc());
   if (m.kind !== 'document') return t.fail('document expected');
   t.same(m.document.header.responseFor, []);
   t.equal(m.document.header.documentId, '9fbfbad2-f1f8-4256-a2eb-50fb1061cddb');
   t.equal(m.document.attachments[0]?.description, 'Description 1', 'description from the manifest');
-  t.match(m.warnings.join('\n'), /non-base64/);
+  t.equal(m.document.attachments[0]?.size, Buffer.byteLength('nội dung test.txt'));
   t.match(m.warnings.join('\n'), /prefix "edXML"/);
+  t.same(m.document.variant.tolerated, m.warnings, 'every warning is recorded in the variant');
 });
 
 t.test('every status code fixture', async (t) => {
@@ -216,7 +226,7 @@ t.test('the root must be edXML in the QCVN 102 namespace', async (t) => {
 });
 
 t.test('beforeAttachments: the sender is known, and can be refused, before any attachment is stored', async (t) => {
-  const xml = fixture('edoc.edxml');
+  const xml = filledEdoc();
   const seen: Array<string | null> = [];
   const store = memoryAttachmentStore();
   await parseEdxml(xml, { attachments: store, beforeAttachments: (sender) => void seen.push(sender) });
@@ -233,7 +243,7 @@ t.test('beforeAttachments: the sender is known, and can be refused, before any a
   t.same(statusSeen, [], 'a message without attachments never calls it');
 
   // decoys: the gate must see the sender the built message has
-  const text = xml.toString('utf8');
+  const text = xml;
   const decoys = {
     'a From under a foreign MessageHeader': text.replace(/<edXML:edXMLBody/, '<x:MessageHeader xmlns:x="urn:x"><edXML:From><edXML:OrganId>MINE</edXML:OrganId></edXML:From></x:MessageHeader><edXML:edXMLBody'),
     'a foreign OrganId first': text.replace('<edXML:OrganId>002.00.20.H13</edXML:OrganId>', '<x:OrganId xmlns:x="urn:x">MINE</x:OrganId><edXML:OrganId>002.00.20.H13</edXML:OrganId>'),

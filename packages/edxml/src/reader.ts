@@ -1,8 +1,8 @@
 import { SaxesParser } from 'saxes';
 import type { SaxesTagNS } from 'saxes';
-import { Base64StreamDecoder } from './base64.js';
 import type { AttachmentMeta, AttachmentSink, AttachmentWriter } from './attachments.js';
-import { EdxmlRefusedError, EdxmlSyntaxError } from './errors.js';
+import { ContentError, ContentReader } from './content.js';
+import { EdxmlRefusedError, EdxmlSyntaxError, EdxmlValidationError } from './errors.js';
 import { modelLimits } from './model.js';
 
 /** The QCVN 102:2016/BTTTT namespace. */
@@ -46,17 +46,30 @@ export interface XmlElement {
   stored?: { sha256: string; size: number };
 }
 
+/** An attachment's content as stored, and where it sat (so the builder can check none is left out). */
+export interface StoredContent {
+  readonly element: XmlElement;
+  readonly path: string;
+}
+
 export interface ReadOutcome {
   readonly root: XmlElement;
+  /** Every `ContentTransferEncoded` whose content reached the sink, in document order. */
+  readonly contents: readonly StoredContent[];
   readonly prefixed: number;
   readonly unprefixed: number;
   readonly warnings: string[];
 }
 
-type Action =
-  | { kind: 'open'; element: XmlElement; meta: AttachmentMeta }
-  | { kind: 'bytes'; bytes: Buffer }
-  | { kind: 'close'; element: XmlElement };
+type Action = { kind: 'open'; element: XmlElement; meta: AttachmentMeta; path: string; label: string } | { kind: 'close'; element: XmlElement };
+
+/** The attachment being read: its content's reader, where the bytes go, and how errors name it. */
+interface OpenContent {
+  readonly reader: ContentReader;
+  readonly writer: AttachmentWriter;
+  readonly path: string;
+  readonly label: string;
+}
 
 const isContent = (tag: { local: string; uri: string }): boolean =>
   tag.local === 'ContentTransferEncoded' && tag.uri === EDXML_NS;
@@ -65,7 +78,12 @@ const isContent = (tag: { local: string; uri: string }): boolean =>
  * Streams XML text through saxes, building a small tree of everything but attachment content,
  * which is base64-decoded on the fly into the sink. Text is fed to saxes in pieces that end at
  * `>`, so the reader regains control right after the open tag of `ContentTransferEncoded` and
- * can pass the content around saxes (saxes would otherwise buffer the whole text node).
+ * passes the content around saxes (saxes would otherwise buffer the whole text node) to a
+ * `ContentReader`, until the closing tag, which goes to saxes again.
+ *
+ * Attachment content is either stored exactly or refused: a `ContentTransferEncoded` is content
+ * only as the one child of an `AttachmentEncoded/Attachment`, holds base64 text only, and every
+ * irregularity in it is an `EdxmlValidationError` naming the attachment's path.
  */
 export class EdxmlReader {
   // Real senders use `edXML:` (and the manifest's `xlink:`) outside the element declaring it;
@@ -83,9 +101,13 @@ export class EdxmlReader {
   private readonly stack: XmlElement[] = [];
   private root: XmlElement | undefined;
   private readonly actions: Action[] = [];
-  private mode: 'markup' | 'raw' | 'entity' = 'markup';
+  /** Set from the open tag of an attachment's content to its closing tag: text goes around saxes. */
+  private content: OpenContent | undefined;
+  /** A writer begun and not yet ended or aborted. */
   private writer: AttachmentWriter | undefined;
-  private decoder: Base64StreamDecoder | undefined;
+  /** Content whose closing tag was handed to saxes and not yet seen closing. */
+  private contentEnding: OpenContent | undefined;
+  private readonly contents: StoredContent[] = [];
   private elements = 0;
   private markup = 0;
   private attachments = 0;
@@ -148,8 +170,27 @@ export class EdxmlReader {
       if (++this.attachments > limits.maxAttachments) {
         throw new EdxmlRefusedError('attachments', `more than ${limits.maxAttachments} attachments`);
       }
-      this.actions.push({ kind: 'open', element, meta: metaOf(parent) });
+      const path = this.path();
+      const meta = metaOf(parent);
+      const label = labelOf(meta);
+      const grandparent = this.stack.at(-3);
+      if (!isEdxml(parent, 'Attachment') || !isEdxml(grandparent, 'AttachmentEncoded'))
+        throw new EdxmlValidationError([{ path, message: 'ContentTransferEncoded is attachment content: it belongs only in AttachmentEncoded/Attachment' }]);
+      if (parent!.children.some((c) => c !== element && isContent(c)))
+        throw new EdxmlValidationError([{ path, message: `${label}: only one ContentTransferEncoded is allowed` }]);
+      this.actions.push({ kind: 'open', element, meta, path, label });
     }
+  }
+
+  /** The open element's path by local names, `[n]` on an element with earlier siblings of its name. */
+  private path(): string {
+    return this.stack
+      .map((el, i) => {
+        const siblings = this.stack[i - 1]?.children.filter((c) => c.local === el.local && c.uri === el.uri) ?? [];
+        const n = siblings.indexOf(el) + 1;
+        return n > 1 ? `${el.local}[${n}]` : el.local;
+      })
+      .join('/');
   }
 
   private onClose(tag: SaxesTagNS): void {
@@ -177,10 +218,6 @@ export class EdxmlReader {
   private onText(text: string): void {
     const current = this.stack.at(-1);
     if (current === undefined) return; // whitespace around the root
-    if (isContent(current)) {
-      this.actions.push({ kind: 'bytes', bytes: this.decoder!.push(text) });
-      return;
-    }
     if (current.text.length + text.length > this.limits.maxTextLength) {
       throw new EdxmlRefusedError('text', `text of <${current.local}> longer than ${this.limits.maxTextLength} characters`);
     }
@@ -195,17 +232,21 @@ export class EdxmlReader {
     }
     let i = 0;
     while (i < text.length) {
-      if (this.mode === 'raw') {
-        let stop = i;
-        while (stop < text.length && text.charCodeAt(stop) !== 0x3c && text.charCodeAt(stop) !== 0x26) stop++;
-        if (stop > i) await this.content(text.slice(i, stop));
-        if (stop === text.length) return;
-        this.mode = text.charCodeAt(stop) === 0x26 ? 'entity' : 'markup';
-        i = stop;
+      const content = this.content;
+      if (content !== undefined) {
+        const lines = content.reader.lines;
+        const slice = this.guard(content, () => content.reader.read(i === 0 ? text : text.slice(i)));
+        this.lineOffset += content.reader.lines - lines;
+        if (slice.bytes.length > 0) await content.writer.write(slice.bytes);
+        if (slice.rest === undefined) return;
+        // The closing tag: markup again, through saxes, which checks it closes this element.
+        this.content = undefined;
+        this.contentEnding = content;
+        text = slice.rest;
+        i = 0;
         continue;
       }
-      const stopChar = this.mode === 'entity' ? ';' : '>';
-      const found = text.indexOf(stopChar, i);
+      const found = text.indexOf('>', i);
       const end = found === -1 ? text.length : found + 1;
       this.markup += end - i;
       if (this.markup > this.limits.maxMarkupLength) {
@@ -213,7 +254,6 @@ export class EdxmlReader {
       }
       this.sax.write(text.slice(i, end));
       i = end;
-      if (found !== -1 && this.mode === 'entity') this.mode = 'raw';
       await this.runActions();
     }
   }
@@ -231,14 +271,25 @@ export class EdxmlReader {
     await this.runActions();
     if (this.root === undefined) throw new EdxmlSyntaxError('no root element');
     for (const prefix of this.undeclared) this.warnings.push(`the namespace prefix "${prefix}" is used where it is not declared`);
-    return { root: this.root, prefixed: this.prefixed, unprefixed: this.unprefixed, warnings: this.warnings };
+    return { root: this.root, contents: this.contents, prefixed: this.prefixed, unprefixed: this.unprefixed, warnings: this.warnings };
   }
 
   /** Releases a half-written attachment after a failure. */
   async abort(): Promise<void> {
     const writer = this.writer;
     this.writer = undefined;
+    this.content = undefined;
     await writer?.abort?.().catch(() => undefined);
+  }
+
+  /** Content errors name the attachment by path; anything else passes unchanged. */
+  private guard<T>(content: OpenContent, f: () => T): T {
+    try {
+      return f();
+    } catch (error) {
+      if (error instanceof ContentError) throw new EdxmlValidationError([{ path: content.path, message: `${content.label}: ${error.message}` }]);
+      throw error;
+    }
   }
 
   /**
@@ -264,12 +315,6 @@ export class EdxmlReader {
     throw new EdxmlSyntaxError('not XML: text before the first element', 1, 1);
   }
 
-  private async content(text: string): Promise<void> {
-    for (let k = text.indexOf('\n'); k !== -1; k = text.indexOf('\n', k + 1)) this.lineOffset++;
-    const bytes = this.decoder!.push(text);
-    if (bytes.length > 0) await this.writer!.write(bytes);
-  }
-
   private async runActions(): Promise<void> {
     while (this.actions.length > 0) {
       const action = this.actions.shift()!;
@@ -278,24 +323,31 @@ export class EdxmlReader {
           this.senderChecked = true;
           await this.beforeAttachments?.(this.sender);
         }
-        this.decoder = new Base64StreamDecoder();
-        this.writer = await this.sink.begin(action.meta);
-        this.mode = 'raw';
-      } else if (action.kind === 'bytes') {
-        if (action.bytes.length > 0) await this.writer!.write(action.bytes);
+        const writer = await this.sink.begin(action.meta);
+        this.writer = writer;
+        this.content = { reader: new ContentReader(), writer, path: action.path, label: action.label };
       } else {
-        const tail = this.decoder!.end();
-        if (tail.length > 0) await this.writer!.write(tail);
-        if (this.decoder!.invalidChars > 0) {
-          this.warnings.push(`ignored ${this.decoder!.invalidChars} non-base64 characters in an attachment's ContentTransferEncoded`);
-        }
-        action.element.stored = await this.writer!.end();
+        // Closed by saxes: after `</` from the content reader, or at once (`<ContentTransferEncoded/>`).
+        const content = this.content ?? this.contentEnding;
+        this.content = undefined;
+        this.contentEnding = undefined;
+        if (content === undefined) throw new Error('edXML reader: an attachment closed that was never opened');
+        const tail = this.guard(content, () => content.reader.end());
+        if (tail.length > 0) await content.writer.write(tail);
+        action.element.stored = await content.writer.end();
         this.writer = undefined;
-        this.decoder = undefined;
-        this.mode = 'markup';
+        this.contents.push({ element: action.element, path: content.path });
       }
     }
   }
+}
+
+const isEdxml = (el: XmlElement | undefined, local: string): boolean => el?.local === local && el.uri === EDXML_NS;
+
+/** How messages name an attachment: by name, content id, or position. */
+function labelOf(meta: AttachmentMeta): string {
+  if (meta.name !== undefined) return `attachment "${meta.name}"${meta.contentId !== undefined ? ` (${meta.contentId})` : ''}`;
+  return meta.contentId !== undefined ? `attachment ${meta.contentId}` : 'the attachment';
 }
 
 function metaOf(attachment: XmlElement | undefined): AttachmentMeta {

@@ -43,6 +43,13 @@ export class Cursor {
     return new Cursor(undefined, `${this.path}/${local}`, this.issues);
   }
 
+  /** Like `one`, for elements the standard has once: a repeat is an issue, never silently skipped. */
+  only(local: string, required = false): Cursor {
+    const found = this.all(local);
+    for (const extra of found.slice(1)) this.issues.add(extra.path, 'only one is allowed');
+    return found.length > 1 ? new Cursor(found[0]!.el, `${this.path}/${local}[1]`, this.issues) : this.one(local, required);
+  }
+
   /** Trimmed text; empty counts as absent. */
   get value(): string | undefined {
     const v = this.el?.text.trim();

@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { realEdxmlDir } from '@lienthong/testing';
 
 /** The real vendor samples (read-only, shared by the whole team). */
@@ -19,4 +20,24 @@ export function realFixtures(): Fixture[] {
 
 export function fixture(name: string): Buffer {
   return readFileSync(join(FIXTURE_DIR, name));
+}
+
+/** Hand-made samples of vendor variants no real sample shows (see README.md beside this file). */
+export const HANDMADE_DIR = fileURLToPath(new URL('.', import.meta.url));
+
+export function handmade(name: string): Buffer {
+  return readFileSync(join(HANDMADE_DIR, name));
+}
+
+/**
+ * Real samples the hub refuses, and why: `edoc.edxml` carries an unfilled JMeter placeholder
+ * (`${__StringFromFile(test.txt,,,)}`) as its attachment content, which is not base64.
+ */
+export const REFUSED_FIXTURES: Readonly<Record<string, RegExp>> = {
+  'edoc.edxml': /AttachmentEncoded\/Attachment\/ContentTransferEncoded: attachment "GUIDE_INSTALL OPENVPN\.SIGNED\.PDF" .*"\$" at position 1 is not base64/,
+};
+
+/** The real samples the hub accepts (all but `REFUSED_FIXTURES`). */
+export function acceptedFixtures(): Fixture[] {
+  return realFixtures().filter((f) => REFUSED_FIXTURES[f.name] === undefined);
 }

@@ -28,8 +28,11 @@ t.test('every real sample goes through the API', async (t) => {
   const as = (id: string) => sys[id]!;
 
   await t.test('plain packages, non-conforming ids included', async (t) => {
+    // edoc.edxml's attachment is an unfilled placeholder, not base64: refused, naming the attachment.
+    const placeholder = await postXml(hub, as('002.00.20.H13'), fixture('edoc.edxml'));
+    t.equal(placeholder.statusCode, 400, placeholder.body);
+    t.match(placeholder.json().errors, [{ path: 'body/edXML/AttachmentEncoded/Attachment/ContentTransferEncoded', message: /GUIDE_INSTALL OPENVPN.SIGNED.PDF.*not base64/ }]);
     for (const [file, from, to] of [
-      ['edoc.edxml', '002.00.20.H13', ['000.00.15.H51']],
       ['edoc_new.edxml', '002.00.20.H13', ['28.22.H17']],
       ['gateway-2025-a.edxml', 'vxp.saas.03', ['vxp.saas.03']],
       ['gateway-2025-b.edxml', 'vxp.saas.03', ['vxp.saas.03']],

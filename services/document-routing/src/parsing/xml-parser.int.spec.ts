@@ -36,7 +36,7 @@ const chunks = (bytes: Buffer, size = 1000) => Readable.from(Array.from({ length
 
 t.test('a worker gives the message, digest and kept bytes the event loop would', async (t) => {
   const { pool, inline } = await setUp(t);
-  for (const name of ['edoc.edxml', 'edoc_new.edxml', 'status.edxml']) {
+  for (const name of ['gateway-2025-b.edxml', 'edoc_new.edxml', 'status.edxml']) {
     const bytes = fixture(name);
     const options = { maxBytes: 10 * MB, keepUpTo: 10 * MB };
     const viaWorker = await pool.parse(chunks(bytes), options);
