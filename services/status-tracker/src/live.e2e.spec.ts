@@ -193,8 +193,8 @@ for (const processes of [0, 2])
       };
       const oversized = frames.filter((f) => f.closeCode === 1009).length;
       t.equal(await refused('oversized', oversized), oversized, 'every oversized frame is counted');
-      const protocol = frames.filter((f) => f.closeCode === 1007).length;
-      t.equal(await refused('protocol', protocol), protocol, 'invalid UTF-8 is counted');
+      const protocol = frames.filter((f) => f.closeCode === 1007 || f.closeCode === 1002).length;
+      t.equal(await refused('protocol', protocol), protocol, 'invalid UTF-8 and other protocol errors are counted');
       t.same(logs.filter((l) => l.level >= 50), [], 'nothing is logged at error level');
       t.equal(logs.filter((l) => l.level === 40 && l.reason === 'oversized').length, 1, 'oversized frames are logged at warn, once a minute');
     });

@@ -184,7 +184,7 @@ t.test('the stream survives any frame: each is answered or refused, and the hub 
   t.equal(metricValue(metrics, 'lt_websockets_dropped_total', { endpoint: '/v1/stream', reason: 'refused' }), 1, 'the flooder is counted as dropped');
   const refused = (reason: string) => metricValue(metrics, 'lt_websocket_frames_refused_total', { endpoint: '/v1/stream', reason });
   t.equal(refused('oversized'), frames.filter((f) => f.closeCode === 1009).length, 'every oversized frame is counted');
-  t.equal(refused('protocol'), frames.filter((f) => f.closeCode === 1007).length, 'invalid UTF-8 is counted');
+  t.equal(refused('protocol'), frames.filter((f) => f.closeCode === 1007 || f.closeCode === 1002).length, 'invalid UTF-8 and other protocol errors are counted');
   t.equal(refused('invalid'), frames.filter((f) => !f.closeCode).length + 101, 'every message answered 400 is counted (and the flood up to its bound)');
   t.same(logs.filter((l) => l.level >= 50), [], 'nothing is logged at error level');
   t.equal(logs.filter((l) => l.level === 40 && l.reason === 'oversized').length, 1, 'oversized frames are logged at warn, once a minute');
