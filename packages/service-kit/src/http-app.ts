@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Server } from 'node:http';
+import Fastify, { LogController, type FastifyHttpOptions, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import type { Logger } from 'pino';
 import { registerAuth, type AuthOptions } from './auth.js';
+import { clientErrorHandler, frameworkErrorHandler, registerHostCheck } from './client-errors.js';
 import { registerHealth, type ReadinessCheck } from './health.js';
 import { registerMetrics, type Metrics } from './metrics.js';
 import { registerProblemHandling } from './problem.js';
@@ -43,14 +45,19 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     // a hop count is supported by Fastify (proxy-addr) though absent from its types
     trustProxy: (options.trustProxy ?? false) as boolean | string,
     forceCloseConnections: 'idle',
+    // What is refused before any route runs answers problem+json too.
+    clientErrorHandler: clientErrorHandler(options.logger),
+    frameworkErrors: frameworkErrorHandler,
+    http: { requireHostHeader: false }, // checked by registerHostCheck, which answers a problem
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
-  } satisfies FastifyServerOptions) as unknown as FastifyInstance;
+  } satisfies FastifyHttpOptions<Server>) as unknown as FastifyInstance;
 
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-correlation-id', request.id);
     done();
   });
   registerProblemHandling(app);
+  registerHostCheck(app);
   registerSchemas(app);
   await app.register(swagger, {
     openapi: {
