@@ -1,8 +1,8 @@
 /**
  * `pnpm lienthong <command>`: operations on a data directory, with the hub stopped.
  *   replay          rebuild read models (all, or --projection name)
- *   verify          check every hash chain (exit 2 when one is broken), or an export with --export
- *   export          events as JSON Lines with a manifest
+ *   verify          check every hash chain and seal (exit 2 when one is broken), against a seals copy with --seals, or an export with --export
+ *   export          events as JSON Lines with a manifest, or the seals with --seals
  *   import-catalog  bulk procedures from a .json or .csv file
  *   seed-demo       a realistic province through the real services
  * Exit codes: 0 ok, 1 error, 2 broken chain.
@@ -43,15 +43,23 @@ program
 
 program
   .command('verify')
-  .description('check hash chains, revisions and stream heads of the store; or an export with its manifest')
+  .description('check hash chains, revisions, stream heads, gap-free positions and seals of the store; or an export with its manifest')
   .option('-s, --stream <name>', 'only this stream')
   .option('-e, --export <file>', 'verify an export file against <file>.manifest.json instead of the store')
-  .action(async (options: { stream?: string; export?: string }) => {
+  .option('--seals <file>', 'also compare the store with a copy of its seals (from export --seals)')
+  .action(async (options: { stream?: string; export?: string; seals?: string }) => {
     const { verify } = await import('./cli/verify.js');
     const outcome = await verify({ ...globals(), ...options });
     printJson(outcome.event ? { ...outcome.report, event: outcome.event } : outcome.report);
     const broken = outcome.report.brokenAt;
-    if (broken) process.stderr.write(`BROKEN at position ${broken.position}: stream ${broken.stream} revision ${broken.revision} event ${broken.eventId ?? '-'}: ${broken.reason}\n`);
+    if (broken)
+      process.stderr.write(
+        broken.stream === ''
+          ? `BROKEN at position ${broken.position}${broken.seal !== undefined ? ` (seal #${broken.seal})` : ''}: ${broken.reason}\n`
+          : `BROKEN at position ${broken.position}: stream ${broken.stream} revision ${broken.revision} event ${broken.eventId ?? '-'}: ${broken.reason}\n`,
+      );
+    const latest = 'seals' in outcome.report ? outcome.report.seals?.last : undefined;
+    if (latest) process.stderr.write(`latest seal: ${latest.short}\n`);
     process.exitCode = outcome.exitCode;
   });
 
@@ -63,7 +71,17 @@ program
   .option('--to-position <n>', 'last global position (inclusive)', positionArg)
   .option('--stream-prefix <prefix>', 'only streams whose name starts with this')
   .option('--manifest <file>', 'manifest path (default <out>.manifest.json; needed for a manifest when writing to stdout)')
-  .action(async (options: { out?: string; fromPosition?: number; toPosition?: number; streamPrefix?: string; manifest?: string }) => {
+  .option('--seals', 'write the seals instead (a header with the hub public key, then one seal a line)')
+  .action(async (options: { out?: string; fromPosition?: number; toPosition?: number; streamPrefix?: string; manifest?: string; seals?: boolean }) => {
+    if (options.seals) {
+      if (options.fromPosition !== undefined || options.toPosition !== undefined || options.streamPrefix !== undefined || options.manifest !== undefined)
+        throw new CliError('--seals exports every seal: leave out the position, prefix and manifest options');
+      const { exportSeals } = await import('./cli/seals.js');
+      const summary = await exportSeals({ ...globals(), ...(options.out !== undefined ? { out: options.out } : {}) });
+      process.stderr.write(`${JSON.stringify(summary)}\n`);
+      if (summary.latest) process.stderr.write(`latest seal: ${summary.latest} (write it down, or keep the file elsewhere)\n`);
+      return;
+    }
     if (options.fromPosition !== undefined && options.toPosition !== undefined && options.fromPosition > options.toPosition)
       throw new CliError('--from-position is after --to-position');
     const { exportEvents } = await import('./cli/export.js');
