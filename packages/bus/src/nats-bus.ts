@@ -10,6 +10,7 @@ import {
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
+  type StreamInfo,
 } from '@nats-io/jetstream';
 import { connect, headers, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { RecordedEvent } from '@lienthong/event-store';
@@ -17,6 +18,7 @@ import { silentLogger, type BusLogger } from './logger.js';
 import { BusUnavailableError, subjectFor } from './types.js';
 import type { Bus, ConsumeOptions, Consumer, EventHandler, PublishOptions } from './types.js';
 import { assertDurableName, assertEventType, assertServiceName, backoffMs, sleep } from './util.js';
+import { describeJetStreamError, isConsumerGone, jetStreamUnavailableReason } from './jetstream-errors.js';
 
 export const STREAM_NAME = 'LT_EVENTS';
 export const STREAM_SUBJECTS = 'lt.evt.>';
@@ -39,6 +41,13 @@ export interface NatsBusOptions {
    * kept alive (`working()`), so it bounds the stall when a delivery is lost in a server restart.
    */
   readonly ackWaitMs?: number;
+  /**
+   * Copies of `LT_EVENTS` in the cluster (`LT_NATS_REPLICAS`); default 1. An existing stream with
+   * fewer is raised to this (never lowered).
+   */
+  readonly replicas?: number;
+  /** How long start-up waits out a JetStream failover (no meta or stream leader); default 30 s. */
+  readonly startTimeoutMs?: number;
 }
 
 /**
@@ -59,6 +68,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
   const logger = options.logger ?? silentLogger;
   const publishTimeoutMs = options.publishTimeoutMs ?? 5_000;
   const ackWaitMs = options.ackWaitMs ?? 10_000;
+  const startTimeoutMs = options.startTimeoutMs ?? 30_000;
   let nc: NatsConnection;
   try {
     nc = await connect({
@@ -79,12 +89,16 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
   let jsm: JetStreamManager;
   let js: JetStreamClient;
   try {
-    jsm = await jetstreamManager(nc);
+    const streamConfig = { duplicateWindowMs: options.duplicateWindowMs ?? 120_000, replicas: options.replicas ?? 1 };
+    jsm = await whileUnavailable(async () => {
+      const manager = await jetstreamManager(nc); // asks the account info: fails in a failover too
+      await ensureStream(manager, streamConfig, logger);
+      return manager;
+    }, startTimeoutMs, logger, 'stream LT_EVENTS');
     js = jetstream(nc, { timeout: publishTimeoutMs });
-    await ensureStream(jsm, options.duplicateWindowMs ?? 120_000);
   } catch (error) {
     await nc.close().catch(() => {});
-    throw new BusUnavailableError('JetStream not available', { cause: error });
+    throw new BusUnavailableError(`JetStream not available: ${describeJetStreamError(error)}`, { cause: error });
   }
 
   const consumers = new Set<Consumer>();
@@ -94,7 +108,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
 
   async function consume(consumeOptions: ConsumeOptions, handler: EventHandler): Promise<Consumer> {
     if (closed) throw new BusUnavailableError('bus closed');
-    const { durable, services } = consumeOptions;
+    const { durable, services, expireAfterMs } = consumeOptions;
     const retryDelayMs = consumeOptions.retryDelayMs ?? 1000;
     assertDurableName(durable);
     services?.forEach(assertServiceName);
@@ -109,13 +123,18 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
       max_ack_pending: 1,
       max_deliver: -1,
       ...filterFor(services, multiFilter),
+      // A durable of one process instance: the server deletes it once the process is gone this long.
+      ...(expireAfterMs !== undefined ? { inactive_threshold: nanos(expireAfterMs) } : {}),
     };
-    try {
-      await ensureConsumer(jsm, config, logger);
-    } catch (error) {
-      throw new BusUnavailableError(`cannot create consumer ${durable}`, { cause: error });
+    async function openPull(patienceMs: number): Promise<Awaited<ReturnType<JetStreamClient['consumers']['get']>>> {
+      try {
+        await whileUnavailable(() => ensureConsumer(jsm, config, logger), patienceMs, logger, `consumer ${durable}`);
+        return await js.consumers.get(STREAM_NAME, durable);
+      } catch (error) {
+        throw new BusUnavailableError(`cannot create consumer ${durable}: ${describeJetStreamError(error)}`, { cause: error });
+      }
     }
-    const pull = await js.consumers.get(STREAM_NAME, durable);
+    let pull = await openPull(startTimeoutMs);
     const abort = new AbortController();
 
     async function handle(msg: JsMsg): Promise<void> {
@@ -179,8 +198,17 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
           failures = 0;
         } catch (error) {
           if (abort.signal.aborted || nc.isClosed()) break;
-          logger.warn({ err: error, durable }, 'nats bus: pull failed; retrying');
+          const reason = jetStreamUnavailableReason(error);
+          if (reason !== undefined) logger.warn({ durable, reason }, 'nats bus: JetStream unavailable, retrying');
+          else logger.warn({ err: error, durable }, 'nats bus: pull failed; retrying');
           await sleep(backoffMs(failures++, 2_000), abort.signal);
+          // Expired while this process could not reach the server: made again (from the start:
+          // consumers skip what they already applied), not pulled from in vain for ever.
+          if (isConsumerGone(error) && !abort.signal.aborted)
+            pull = await openPull(0).catch((reopenError: unknown) => {
+              logger.warn({ err: reopenError, durable }, 'nats bus: consumer not recreated yet; retrying');
+              return pull;
+            });
           continue;
         }
         if (msg === null) continue;
@@ -225,7 +253,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
         timeout: publishTimeoutMs,
       });
     } catch (error) {
-      throw new BusUnavailableError(`publish of ${event.id} not acknowledged`, { cause: error });
+      throw new BusUnavailableError(`publish of ${event.id} not acknowledged: ${describeJetStreamError(error)}`, { cause: error });
     }
   }
 
@@ -244,14 +272,16 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
       if (closed || nc.isClosed()) throw new BusUnavailableError('bus closed');
       let timer: NodeJS.Timeout | undefined;
       try {
+        // The stream's info, not a round trip: a server that answers while JetStream has no
+        // leader (a failover, a cluster without quorum) cannot take a publish.
         await Promise.race([
-          nc.rtt(),
+          jsm.streams.info(STREAM_NAME),
           new Promise((_, reject) => {
             timer = setTimeout(() => reject(new Error('no answer within 2 s')), 2_000);
           }),
         ]);
       } catch (error) {
-        throw new BusUnavailableError('NATS not reachable', { cause: error });
+        throw new BusUnavailableError(`NATS not reachable: ${describeJetStreamError(error)}`, { cause: error });
       } finally {
         clearTimeout(timer);
       }
@@ -266,20 +296,50 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
   };
 }
 
-async function ensureStream(jsm: JetStreamManager, duplicateWindowMs: number): Promise<void> {
+/** Runs `step` again while JetStream is unavailable (a failover), for at most `timeoutMs`. */
+async function whileUnavailable<T>(step: () => Promise<T>, timeoutMs: number, logger: BusLogger, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let failures = 0; ; failures++) {
+    try {
+      return await step();
+    } catch (error) {
+      const reason = jetStreamUnavailableReason(error);
+      if (reason === undefined || Date.now() > deadline) throw error;
+      logger.warn({ reason, what }, 'nats bus: JetStream unavailable, retrying');
+      await sleep(backoffMs(failures, 2_000));
+    }
+  }
+}
+
+/** Creates `LT_EVENTS`, or raises an existing one's replicas to `replicas` (a stream made before LT_NATS_REPLICAS). */
+async function ensureStream(jsm: JetStreamManager, wanted: { duplicateWindowMs: number; replicas: number }, logger: BusLogger): Promise<void> {
+  let existing: StreamInfo;
   try {
-    await jsm.streams.info(STREAM_NAME);
-    return;
+    existing = await jsm.streams.info(STREAM_NAME);
   } catch (error) {
     if (!(error instanceof JetStreamApiError) || error.code !== 10059) throw error; // 10059: stream not found
+    await jsm.streams.add({
+      name: STREAM_NAME,
+      subjects: [STREAM_SUBJECTS],
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      duplicate_window: nanos(wanted.duplicateWindowMs),
+      num_replicas: wanted.replicas,
+    });
+    return;
   }
-  await jsm.streams.add({
-    name: STREAM_NAME,
-    subjects: [STREAM_SUBJECTS],
-    storage: StorageType.File,
-    retention: RetentionPolicy.Limits,
-    duplicate_window: nanos(duplicateWindowMs),
-  });
+  const has = existing.config.num_replicas;
+  if (has >= wanted.replicas) return;
+  try {
+    await jsm.streams.update(STREAM_NAME, { num_replicas: wanted.replicas });
+    logger.warn({ stream: STREAM_NAME, from: has, to: wanted.replicas }, 'nats bus: stream replicas raised');
+  } catch (error) {
+    if (jetStreamUnavailableReason(error) !== undefined) throw error; // a failover: retried
+    logger.warn(
+      { err: error, stream: STREAM_NAME, replicas: has, wanted: wanted.replicas },
+      `nats bus: ${STREAM_NAME} kept with ${has} replica(s); raise it with \`nats stream edit ${STREAM_NAME} --replicas ${wanted.replicas}\``,
+    );
+  }
 }
 
 /** Creates the durable, or brings an existing one to this config; its position is never reset. */
@@ -292,9 +352,10 @@ async function ensureConsumer(
     await jsm.consumers.add(STREAM_NAME, config);
   } catch (error) {
     if (!(error instanceof JetStreamApiError)) throw error;
-    const { durable_name: name, ack_wait, max_ack_pending, filter_subject, filter_subjects } = config;
+    if (jetStreamUnavailableReason(error) !== undefined) throw error;
+    const { durable_name: name, ack_wait, max_ack_pending, filter_subject, filter_subjects, inactive_threshold } = config;
     try {
-      await jsm.consumers.update(STREAM_NAME, name, { ack_wait, max_ack_pending, filter_subject, filter_subjects });
+      await jsm.consumers.update(STREAM_NAME, name, { ack_wait, max_ack_pending, filter_subject, filter_subjects, ...(inactive_threshold !== undefined ? { inactive_threshold } : {}) });
     } catch (updateError) {
       logger.warn({ err: updateError, durable: name }, 'nats bus: existing consumer kept with its old config');
     }

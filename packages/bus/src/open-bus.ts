@@ -10,6 +10,8 @@ export interface OpenBusOptions {
   readonly natsServers?: readonly string[] | undefined;
   /** `LT_DATA_DIR`: the in-process bus keeps its log in `<dataDir>/bus.sqlite`. */
   readonly dataDir: string;
+  /** `LT_NATS_REPLICAS`: copies of `LT_EVENTS` in the NATS cluster. */
+  readonly natsReplicas?: number;
   /** NATS connection name. */
   readonly name?: string;
   readonly logger?: BusLogger;
@@ -18,7 +20,7 @@ export interface OpenBusOptions {
 /** The configured bus: NATS when `natsServers` are given, else the SQLite-backed in-process bus. */
 export async function openBus(options: OpenBusOptions): Promise<Bus> {
   if (options.natsServers && options.natsServers.length > 0) {
-    return createNatsBus({ servers: options.natsServers, name: options.name, logger: options.logger });
+    return createNatsBus({ servers: options.natsServers, name: options.name, logger: options.logger, ...(options.natsReplicas !== undefined ? { replicas: options.natsReplicas } : {}) });
   }
   mkdirSync(options.dataDir, { recursive: true });
   return createSqliteBus({ file: join(options.dataDir, 'bus.sqlite'), logger: options.logger });

@@ -1,6 +1,7 @@
 import { subscriptionBatches, type EventStore, type RecordedEvent, type Subscription } from '@lienthong/event-store';
 import type { CheckpointStore } from './checkpoint-store.js';
 import { silentLogger, type BusLogger } from './logger.js';
+import { jetStreamUnavailableReason } from './jetstream-errors.js';
 import type { Bus, ServiceName } from './types.js';
 import { assertServiceName, backoffMs, sleep } from './util.js';
 
@@ -58,7 +59,9 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       } catch (error) {
         if (abort.signal.aborted) return false;
         const delay = backoffMs(failures, maxBackoff);
-        logger.warn({ err: error, service, eventId: event.id, position: event.position, retryInMs: delay }, `relay: ${what} failed`);
+        const reason = jetStreamUnavailableReason(error);
+        if (reason !== undefined) logger.warn({ service, eventId: event.id, position: event.position, reason, retryInMs: delay }, `relay: ${what}: JetStream unavailable, retrying`);
+        else logger.warn({ err: error, service, eventId: event.id, position: event.position, retryInMs: delay }, `relay: ${what} failed`);
         await sleep(delay, abort.signal);
       }
     }

@@ -21,6 +21,14 @@ export interface ConsumeOptions {
   readonly services?: readonly ServiceName[];
   /** Redelivery delay after a handler failure, ms (default 1000). */
   readonly retryDelayMs?: number;
+  /**
+   * For a durable of one process instance: the server deletes it once no process has pulled from
+   * it for this long, so a process that is gone for good leaves nothing pending behind (NATS
+   * `inactive_threshold`). Absent: kept for ever (a durable shared by every instance). A
+   * process back after it expired starts the durable again from the first event. The
+   * in-process bus, in one process, ignores it.
+   */
+  readonly expireAfterMs?: number;
 }
 
 /**
