@@ -37,6 +37,11 @@ t.test('NATS replicas: 3 with three or more seeds, else 1, unless LT_NATS_REPLIC
   t.equal(loadConfig({ LT_NATS_CONSUMER_EXPIRY_S: '60' }).natsConsumerExpiryMs, 60_000);
 });
 
+t.test('seals: every 1,000 events and 60 s by default, or as set', async (t) => {
+  t.match(loadConfig({}), { sealEvery: 1000, sealIntervalMs: 60_000 });
+  t.match(loadConfig({ LT_SEAL_EVERY: '50', LT_SEAL_SECONDS: '5' }), { sealEvery: 50, sealIntervalMs: 5_000 });
+});
+
 t.test('a bad value is refused, naming the variable', async (t) => {
   for (const [name, value] of [
     ['LT_BOARD_PROCESSES', '-1'],
@@ -57,6 +62,10 @@ t.test('a bad value is refused, naming the variable', async (t) => {
     ['LT_NATS_REPLICAS', 'three'],
     ['LT_NATS_CONSUMER_EXPIRY_S', '5'],
     ['LT_NATS_CONSUMER_EXPIRY_S', '1.5'],
+    ['LT_SEAL_EVERY', '0'],
+    ['LT_SEAL_EVERY', '10.5'],
+    ['LT_SEAL_SECONDS', '0'],
+    ['LT_SEAL_SECONDS', 'minute'],
   ] as const)
     t.throws(() => loadConfig({ [name]: value }), { name: 'ConfigError', message: new RegExp(name) }, `${name}=${value}`);
   t.type(new ConfigError('x'), Error);
