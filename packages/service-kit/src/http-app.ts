@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { registerAuth, type AuthOptions } from './auth.js';
 import { clientErrorHandler, frameworkErrorHandler, registerHostCheck } from './client-errors.js';
 import { registerHealth, type ReadinessCheck } from './health.js';
+import { DEFAULT_LINGER, registerLingeringClose, type LingerLimits } from './lingering-close.js';
 import { registerMetrics, type Metrics } from './metrics.js';
 import { registerProblemHandling } from './problem.js';
 import { registerSchemas } from './schemas.js';
@@ -23,13 +24,16 @@ export interface HttpAppOptions {
   readonly readiness: readonly ReadinessCheck[];
   /** Behind a reverse proxy: whose `X-Forwarded-For` to believe (client ips feed rate limits and logs). */
   readonly trustProxy?: boolean | number | string;
+  /** How much of a body answered before it was read is still taken (default 64 MiB within 5 s). */
+  readonly linger?: LingerLimits;
 }
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * The Fastify factory every service uses: problem+json errors, correlation ids, bearer auth,
- * health, metrics, OpenAPI at /docs, WebSockets, and the body limit (413 before buffering).
+ * health, metrics, OpenAPI at /docs, WebSockets, and the body limit (413 before buffering, the
+ * rest of the body then read and dropped within bounds so that the client reads the 413).
  * Routes are registered by the caller after this resolves, so OpenAPI sees them all.
  */
 export async function createHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
@@ -58,6 +62,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   });
   registerProblemHandling(app);
   registerHostCheck(app);
+  registerLingeringClose(app, options.linger ?? DEFAULT_LINGER);
   registerSchemas(app);
   await app.register(swagger, {
     openapi: {
