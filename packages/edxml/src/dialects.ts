@@ -77,9 +77,9 @@ export function locateMessage(root: XmlElement): LocatedMessage {
   const only = found[0];
   if (only === undefined) {
     const looked = DIALECTS.filter((d) => d.soapPart !== null)
-      .map((d) => `${d.element} in the SOAP ${d.soapPart}`)
+      .map((d) => `${d.element} in the SOAP ${d.soapPart}${d.aliases.length > 0 ? ' (or in the envelope\'s namespace)' : ''}`)
       .join(', or ');
-    throw new EdxmlValidationError([{ path: 'Envelope', message: `no edXML message in the SOAP envelope: looked for ${looked} (namespace ${EDXML_NS})` }]);
+    throw new EdxmlValidationError([{ path: 'Envelope', message: `no edXML message in the SOAP envelope: looked for ${looked}, in namespace ${EDXML_NS}` }]);
   }
   return only;
 }
