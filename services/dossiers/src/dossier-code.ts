@@ -1,6 +1,7 @@
 import { ExpectedRevision, isWrongExpectedRevision, type EventMetadata, type EventStore } from '@lienthong/event-store';
 import { VN_UTC_OFFSET_MS } from '@lienthong/calendar';
 import { DossierStreams, type DossierCodeIssued } from './domain/events.js';
+import { KeyedQueue } from './keyed-queue.js';
 
 /** `YYMMDD` of an instant on the Vietnam clock (Asia/Ho_Chi_Minh, UTC+7, no DST). */
 export function vnDay(instant: Date): string {
@@ -11,21 +12,6 @@ export function vnDay(instant: Date): string {
 
 export function formatDossierCode(agencyId: string, day: string, sequence: number): string {
   return `${agencyId}-${day}-${String(sequence).padStart(4, '0')}`;
-}
-
-/** Chains promises per key: in-process receipts of one agency-day queue instead of colliding. */
-class KeyedQueue {
-  private readonly tails = new Map<string, Promise<unknown>>();
-  run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    const result = previous.then(fn, fn);
-    const tail = result.catch(() => undefined);
-    this.tails.set(key, tail);
-    void tail.then(() => {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    });
-    return result;
-  }
 }
 
 /**

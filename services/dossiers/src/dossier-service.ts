@@ -1,17 +1,19 @@
 import { fold, handleCommand, type Decider } from '@lienthong/decider';
 import type { EventStore, RecordedEvent } from '@lienthong/event-store';
-import { AppError, notFound, unprocessable, type Principal } from '@lienthong/service-kit';
+import { AppError, actorOf, derivedId, notFound, requestHash, unprocessable, type Principal } from '@lienthong/service-kit';
 import type { DirectoryView } from '@lienthong/directory';
 import { notInForceMessage, type ProcedureNotInForce } from '@lienthong/catalog';
 import type { ActionRequest, DossierCommand } from './domain/commands.js';
 import { allowedActions, assertMayReceive, canSee, type DossierState, type ReceivedDossier } from './domain/dossier-decider.js';
-import { DossierStreams, type DossierComponent, type DossierEvent } from './domain/events.js';
+import { DossierStreams, type DossierComponent, type DossierEvent, type DossierReceived, type DossierRequestRecorded } from './domain/events.js';
+import { requestDecider, sameRequest } from './domain/request-decider.js';
 import type { Actor, DossierAction } from './domain/rules.js';
 import { STATUS_CODES, STATUS_LABELS, isResolved } from './domain/status.js';
 import type { createCodeIssuer } from './dossier-code.js';
 import type { CatalogReplicaView } from './projections/catalog-replica.js';
 import type { DossierQueueView, QueueFilter } from './projections/dossier-queue-view.js';
-import { hashPin, maskName, newPin, seal, unseal } from './secrets.js';
+import { derivePin, hashPin, maskName, newPin, seal, unseal } from './secrets.js';
+import { KeyedQueue } from './keyed-queue.js';
 
 /** The applicant as given at receipt; only ever stored sealed. */
 export interface Applicant {
@@ -66,7 +68,7 @@ function actorOfPrincipal(principal: Principal): Actor {
 }
 
 /** Extension members of the 422 for a procedure not in force at receipt. */
-function procedureProblem(procedureCode: string, lookup: ProcedureNotInForce): Record<string, unknown> {
+function procedureProblem(procedureCode: string, lookup: ProcedureNotInForce): { procedureCode: string; reason: ProcedureNotInForce['reason']; retiredAt?: string; effectiveFrom?: string } {
   switch (lookup.reason) {
     case 'unknown':
       return { procedureCode, reason: 'unknown' };
@@ -76,6 +78,23 @@ function procedureProblem(procedureCode: string, lookup: ProcedureNotInForce): R
       return { procedureCode, reason: 'not-yet-in-force', effectiveFrom: lookup.from };
   }
 }
+
+/** The receipt's `DossierReceived`: the first event of its stream. */
+function received(events: readonly RecordedEvent[]): DossierReceived['data'] {
+  const first = events[0];
+  if (first?.type !== 'DossierReceived') throw new Error('a dossier stream starts with DossierReceived');
+  return first.data as DossierReceived['data'];
+}
+
+/** The receipt as answered (the PIN shown once, or again to a keyed retry). */
+const receiptAnswer = (d: DossierReceived['data'], lookupPin: string) => ({
+  dossierCode: d.dossierCode,
+  lookupPin,
+  status: d.status,
+  statusCode: d.statusCode,
+  receivedAt: d.receivedAt,
+  dueAt: d.dueAt,
+});
 
 const normaliseComponents = (list: readonly (string | DossierComponent)[] = []): DossierComponent[] =>
   list.map((c) => (typeof c === 'string' ? { name: c } : { name: c.name, ...(c.copies !== undefined ? { copies: c.copies } : {}) }));
@@ -155,61 +174,153 @@ export function createDossierService(deps: DossierServiceDeps) {
     return actor.agencyId;
   }
 
-  return {
-    async receive(input: ReceiveInput, principal: Principal, context: Context) {
-      const principalActor = actorOfPrincipal(principal);
-      const now = clock();
-      // 1. facts from the directory and the catalog, and the receipt rules: all before a code is spent
-      const receivedAt = input.receivedAt === undefined ? now : new Date(input.receivedAt);
-      const agencyId = resolveAgency(input.agencyId, 'agencyId');
-      // Staff are compared by organId: the principal may carry another identifier of the agency.
-      const actor: Actor = principalActor.kind === 'staff' ? { ...principalActor, agencyId: directory.resolveOrganId(principalActor.agencyId) ?? principalActor.agencyId } : principalActor;
-      assertMayReceive({ actor, agencyId, receivedAt: receivedAt.toISOString(), at: now.toISOString() });
-      const lookup = catalog.procedureAt(input.procedureCode, receivedAt);
-      if (!lookup.found) throw unprocessable(notInForceMessage(input.procedureCode, receivedAt, lookup), procedureProblem(input.procedureCode, lookup));
-      // 2. the code, from the agency-day sequence stream
-      const metadata = { correlationId: context.correlationId, causationId: null, actor: context.actor, at: now.toISOString() };
-      const dossierCode = await deps.issueCode(agencyId, receivedAt, metadata);
-      // 3. the dossier itself
-      const pin = newPin();
-      const result = await handleCommand(
-        store,
-        decider,
-        DossierStreams.dossier(dossierCode),
-        {
-          type: 'ReceiveDossier',
-          data: {
-            dossierCode,
-            agencyId,
-            procedure: lookup.procedure,
-            channel: input.channel,
-            receivedAt: receivedAt.toISOString(),
-            pinHash: hashPin(keys.pin, dossierCode, pin),
-            maskedName: maskName(input.applicant.name),
-            applicantSealed: seal(keys.applicant, dossierCode, input.applicant),
-            components: normaliseComponents(input.components),
-            actor,
-            at: now.toISOString(),
-          },
+  /** Keyed requests of this process, one at a time per key: a retry racing its original waits for it. */
+  const inFlight = new KeyedQueue();
+  /** Keys are the caller's own: the id is derived from both, so another caller's key names another request. */
+  const requestIdOf = (principal: Principal, key: string) => derivedId('dossier-request', actorOf(principal), key);
+
+  /** 1. The receipt's facts from the directory and the catalog, and the receipt rules: all before a code is spent. */
+  function receiptFacts(input: ReceiveInput, principal: Principal, receivedAt: Date, now: Date) {
+    const principalActor = actorOfPrincipal(principal);
+    const agencyId = resolveAgency(input.agencyId, 'agencyId');
+    // Staff are compared by organId: the principal may carry another identifier of the agency.
+    const actor: Actor = principalActor.kind === 'staff' ? { ...principalActor, agencyId: directory.resolveOrganId(principalActor.agencyId) ?? principalActor.agencyId } : principalActor;
+    assertMayReceive({ actor, agencyId, receivedAt: receivedAt.toISOString(), at: now.toISOString() });
+    const lookup = catalog.procedureAt(input.procedureCode, receivedAt);
+    if (!lookup.found) throw unprocessable(notInForceMessage(input.procedureCode, receivedAt, lookup), procedureProblem(input.procedureCode, lookup));
+    return { agencyId, actor, receivedAt, procedure: lookup.procedure };
+  }
+
+  /** 3. The dossier itself under its code; a keyed retry of a receipt already made appends nothing. Answers its `DossierReceived`. */
+  async function receiveInto(
+    dossierCode: string,
+    input: ReceiveInput,
+    facts: ReturnType<typeof receiptFacts>,
+    pin: string,
+    requestId: string | undefined,
+    context: Context,
+    now: Date,
+  ): Promise<DossierReceived['data']> {
+    const result = await handleCommand(
+      store,
+      decider,
+      DossierStreams.dossier(dossierCode),
+      {
+        type: 'ReceiveDossier',
+        data: {
+          dossierCode,
+          agencyId: facts.agencyId,
+          procedure: facts.procedure,
+          channel: input.channel,
+          receivedAt: facts.receivedAt.toISOString(),
+          pinHash: hashPin(keys.pin, dossierCode, pin),
+          maskedName: maskName(input.applicant.name),
+          applicantSealed: seal(keys.applicant, dossierCode, input.applicant),
+          components: normaliseComponents(input.components),
+          actor: facts.actor,
+          at: now.toISOString(),
+          requestId,
         },
-        { ...context, now },
-      );
-      await readYourWrites(result.appended.at(-1));
-      const state = result.state as ReceivedDossier;
-      return { dossierCode, lookupPin: pin, status: state.status, statusCode: STATUS_CODES[state.status], receivedAt: state.receivedAt, dueAt: state.dueAt };
+      },
+      { ...context, now },
+    );
+    const appended = result.appended.at(-1);
+    await readYourWrites(appended);
+    return appended ? (appended.data as DossierReceived['data']) : received(await store.readStream(DossierStreams.dossier(dossierCode)));
+  }
+
+  /**
+   * A keyed receipt: the key's stream `dossierrequest-<id>` records the request's hash with the
+   * code and instant it was given, before the dossier is written; a retry (after a crash, a lost
+   * answer, or racing the first) finds them and answers the same receipt; the PIN is derived from
+   * the request (`derivePin`), so it is the same without being stored.
+   */
+  async function receiveKeyed(input: ReceiveInput, principal: Principal, context: Context, key: string, requestId: string) {
+    const now = clock();
+    const pin = derivePin(keys.pin, requestId);
+    const bodySha256 = requestHash({ receipt: input });
+    const stream = DossierStreams.request(requestId);
+    // 1. a retry? (another body under the key → 409)
+    const prior = fold(requestDecider, (await store.readStream(stream)).map((e) => ({ type: e.type, data: e.data }) as DossierRequestRecorded));
+    let dossierCode: string;
+    let receivedAt: Date;
+    if (sameRequest(prior, { key, bodySha256 })) {
+      dossierCode = prior.dossierCode;
+      receivedAt = new Date(prior.receivedAt ?? now);
+      const events = await store.readStream(DossierStreams.dossier(dossierCode));
+      if (events.length > 0) return receiptAnswer(received(events), pin); // made: answer it, whatever the catalog says now
+    } else {
+      // 2. a first use: check, take a code, and bind the key to it (a racing twin in another process may win: take its code)
+      const facts = receiptFacts(input, principal, input.receivedAt === undefined ? now : new Date(input.receivedAt), now);
+      const metadata = { correlationId: context.correlationId, causationId: null, actor: context.actor, at: now.toISOString() };
+      const issued = await deps.issueCode(facts.agencyId, facts.receivedAt, metadata);
+      const record: DossierRequestRecorded['data'] = { requestId, key, bodySha256, dossierCode: issued, kind: 'receipt', receivedAt: facts.receivedAt.toISOString() };
+      const bound = await handleCommand(store, requestDecider, stream, { type: 'RecordRequest', data: record }, { ...context, now });
+      if (!bound.state.recorded) throw new Error(`request ${requestId} not recorded`);
+      dossierCode = bound.state.dossierCode;
+      receivedAt = new Date(bound.state.receivedAt ?? facts.receivedAt);
+    }
+    // 3. the dossier (when recorded but not made, a crash came between)
+    const facts = receiptFacts(input, principal, receivedAt, now);
+    return receiptAnswer(await receiveInto(dossierCode, input, facts, pin, requestId, context, now), pin);
+  }
+
+  /** The action through the decider; a keyed retry (nothing appended) answers as at the event that applied it. */
+  async function actOnce(code: string, request: ActionRequest, actor: Actor, context: Context, requestId: string | undefined): Promise<DossierView | TransferredAway> {
+    if (request.action === 'transfer') request = { ...request, toAgencyId: resolveAgency(request.toAgencyId, 'toAgencyId') };
+    const now = clock();
+    const result = await handleCommand(store, decider, DossierStreams.dossier(code), { type: 'PerformAction', data: { request, actor, at: now.toISOString(), requestId } }, { ...context, now });
+    const appended = result.appended.at(-1);
+    if (appended || requestId === undefined) {
+      await readYourWrites(appended);
+      return answer(result.state as ReceivedDossier, actor, result.revision);
+    }
+    const events = await store.readStream(DossierStreams.dossier(code));
+    const at = events.findIndex((e) => (e.data as { requestId?: unknown }).requestId === requestId);
+    if (at < 0) throw new Error(`dossier ${code}: no event of request ${requestId}`);
+    const state = fold(decider, events.slice(0, at + 1).map((e) => ({ type: e.type, data: e.data }) as DossierEvent)) as ReceivedDossier;
+    return answer(state, actor, events[at]!.revision);
+  }
+
+  /** After a transfer the old agency no longer sees the dossier: answer without its data. */
+  function answer(state: ReceivedDossier, actor: Actor, revision: number): DossierView | TransferredAway {
+    if (actor.kind === 'staff' && actor.agencyId !== state.agencyId)
+      return { dossierCode: state.dossierCode, agencyId: state.agencyId, status: state.status, statusCode: STATUS_CODES[state.status], allowedActions: [], revision };
+    return view(state, actor, revision);
+  }
+
+  return {
+    /**
+     * `POST /v1/dossiers`. With an `Idempotency-Key`, the same key and body (from the same
+     * caller) answer the same receipt, code and PIN, and create one dossier (`receiveKeyed`).
+     */
+    async receive(input: ReceiveInput, principal: Principal, context: Context, idempotencyKey?: string) {
+      if (idempotencyKey === undefined) {
+        const now = clock();
+        const facts = receiptFacts(input, principal, input.receivedAt === undefined ? now : new Date(input.receivedAt), now);
+        // 2. the code, from the agency-day sequence stream
+        const metadata = { correlationId: context.correlationId, causationId: null, actor: context.actor, at: now.toISOString() };
+        const dossierCode = await deps.issueCode(facts.agencyId, facts.receivedAt, metadata);
+        const pin = newPin();
+        return receiptAnswer(await receiveInto(dossierCode, input, facts, pin, undefined, context, now), pin);
+      }
+      const requestId = requestIdOf(principal, idempotencyKey);
+      return inFlight.run(requestId, () => receiveKeyed(input, principal, context, idempotencyKey, requestId));
     },
 
-    async act(code: string, request: ActionRequest, principal: Principal, context: Context): Promise<DossierView | TransferredAway> {
+    /** `POST /v1/dossiers/:code/actions/:action`; with an `Idempotency-Key`, a retry applies nothing and answers as the first time. */
+    async act(code: string, request: ActionRequest, principal: Principal, context: Context, idempotencyKey?: string): Promise<DossierView | TransferredAway> {
       const actor = actorOfPrincipal(principal);
-      if (request.action === 'transfer') request = { ...request, toAgencyId: resolveAgency(request.toAgencyId, 'toAgencyId') };
-      const now = clock();
-      const result = await handleCommand(store, decider, DossierStreams.dossier(code), { type: 'PerformAction', data: { request, actor, at: now.toISOString() } }, { ...context, now });
-      await readYourWrites(result.appended.at(-1));
-      const state = result.state as ReceivedDossier;
-      // After a transfer the old agency no longer sees the dossier: answer without its data.
-      if (actor.kind === 'staff' && actor.agencyId !== state.agencyId)
-        return { dossierCode: state.dossierCode, agencyId: state.agencyId, status: state.status, statusCode: STATUS_CODES[state.status], allowedActions: [], revision: result.revision };
-      return view(state, actor, result.revision);
+      if (idempotencyKey === undefined) return actOnce(code, request, actor, context, undefined);
+      const requestId = requestIdOf(principal, idempotencyKey);
+      return inFlight.run(requestId, async () => {
+        // 1. bind the key to this request (another request under it → 409), then 2. act: the
+        // dossier's decider skips a request it has applied, so a retry or a racing twin adds nothing.
+        const bodySha256 = requestHash({ action: { dossierCode: code, request } });
+        const record: DossierRequestRecorded['data'] = { requestId, key: idempotencyKey, bodySha256, dossierCode: code, kind: 'action' };
+        await handleCommand(store, requestDecider, DossierStreams.request(requestId), { type: 'RecordRequest', data: record }, context);
+        return actOnce(code, request, actor, context, requestId);
+      });
     },
 
     async get(code: string, principal: Principal): Promise<DossierView> {

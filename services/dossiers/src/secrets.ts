@@ -26,6 +26,18 @@ export function newPin(): string {
   return String(randomInt(0, 10 ** PIN_DIGITS)).padStart(PIN_DIGITS, '0');
 }
 
+/**
+ * The lookup PIN of a keyed receipt (`Idempotency-Key`): derived, not drawn, so that a retry
+ * answers the same PIN without it being stored anywhere, in clear or sealed. HMAC-SHA256 of the
+ * request id (derived from the caller and the key) under the `pin-hmac` secret, in a message
+ * form of its own (`lookup-pin\0…`, never `<code>:<pin>`); 64 bits reduced to 8 digits (bias
+ * below 10⁻¹¹). Without the secret, knowing the caller and the key gives nothing.
+ */
+export function derivePin(key: Buffer, requestId: string): string {
+  const digest = createHmac('sha256', key).update(`lookup-pin\u0000${requestId}`, 'utf8').digest();
+  return String(digest.readBigUInt64BE(0) % BigInt(10 ** PIN_DIGITS)).padStart(PIN_DIGITS, '0');
+}
+
 /** HMAC-SHA256 (hex) of `<dossierCode>:<pin>`; binding the code means a hash cannot be replayed for another dossier. */
 export function hashPin(key: Buffer, dossierCode: string, pin: string): string {
   return createHmac('sha256', key).update(`${dossierCode}:${pin}`, 'utf8').digest('hex');

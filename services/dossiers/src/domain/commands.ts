@@ -30,12 +30,15 @@ export type ReceiveDossier = {
     readonly actor: Actor;
     /** Decision time (now). */
     readonly at: string;
+    /** A keyed request: receiving it again (a retry) records nothing. */
+    readonly requestId?: string | undefined;
   };
 };
 
 export type PerformAction = {
   readonly type: 'PerformAction';
-  readonly data: { readonly request: ActionRequest; readonly actor: Actor; readonly at: string };
+  /** `requestId`: a keyed request; performing it again (a retry) applies nothing. */
+  readonly data: { readonly request: ActionRequest; readonly actor: Actor; readonly at: string; readonly requestId?: string | undefined };
 };
 
 /** From the overdue scheduler. */

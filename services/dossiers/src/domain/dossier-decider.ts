@@ -32,6 +32,8 @@ export type DossierState =
       readonly maskedName: string;
       readonly applicantSealed: string;
       readonly components: readonly DossierComponent[];
+      /** Keyed requests already applied (receipt and actions): their retries apply nothing. */
+      readonly requestIds: readonly string[];
     };
 export type ReceivedDossier = Extract<DossierState, { received: true }>;
 
@@ -99,6 +101,14 @@ function snapshot(state: ReceivedDossier, changes: Partial<Pick<DossierSnapshot,
 
 export function createDossierDecider(deps: DossierDeciderDeps): Decider<DossierState, DossierCommand, DossierEvent> {
   const act = (command: PerformAction, state: DossierState): DossierEvent[] => {
+    const { requestId } = command.data;
+    // A retry of an applied request, even if the caller no longer sees the dossier (a transfer).
+    if (requestId !== undefined && state.received && state.requestIds.includes(requestId)) return [];
+    const events = actionEvents(command, state);
+    return requestId === undefined ? events : events.map((e) => ({ ...e, data: { ...e.data, requestId } }) as DossierEvent);
+  };
+
+  const actionEvents = (command: PerformAction, state: DossierState): DossierEvent[] => {
     const { request, actor, at } = command.data;
     if (!state.received || !canSee(state, actor)) throw new AppError('LT_NOT_FOUND', 'no such dossier');
     const rule = ruleFor(request.action, state.status, actor);
@@ -176,7 +186,10 @@ export function createDossierDecider(deps: DossierDeciderDeps): Decider<DossierS
       switch (command.type) {
         case 'ReceiveDossier': {
           const d = command.data;
-          if (state.received) throw new AppError('LT_DUPLICATE', `dossier ${state.dossierCode} already exists`);
+          if (state.received) {
+            if (d.requestId !== undefined && state.requestIds.includes(d.requestId)) return []; // a retry
+            throw new AppError('LT_DUPLICATE', `dossier ${state.dossierCode} already exists`);
+          }
           assertMayReceive(d);
           const dueAt = deps.calendar().addWorkingDays(new Date(d.receivedAt), d.procedure.processingDays).toISOString();
           return [
@@ -200,6 +213,7 @@ export function createDossierDecider(deps: DossierDeciderDeps): Decider<DossierS
                 applicant: { maskedName: d.maskedName },
                 applicantSealed: d.applicantSealed,
                 components: [...d.components],
+                ...(d.requestId !== undefined ? { requestId: d.requestId } : {}),
               },
             },
           ];
@@ -254,11 +268,19 @@ export function evolveDossier(state: DossierState, event: DossierEvent): Dossier
       maskedName: d.applicant.maskedName,
       applicantSealed: d.applicantSealed,
       components: d.components,
+      requestIds: d.requestId !== undefined ? [d.requestId] : [],
     };
   }
   if (!state.received) return state;
   const d = event.data;
-  const next: ReceivedDossier = { ...state, status: d.status, agencyId: d.agencyId, dueAt: d.dueAt, overdue: d.overdue };
+  const next: ReceivedDossier = {
+    ...state,
+    status: d.status,
+    agencyId: d.agencyId,
+    dueAt: d.dueAt,
+    overdue: d.overdue,
+    requestIds: d.requestId !== undefined ? [...state.requestIds, d.requestId] : state.requestIds,
+  };
   switch (event.type) {
     case 'DossierSupplementRequested':
       return { ...next, pausedAt: event.data.pausedAt, statusBeforePause: state.status };

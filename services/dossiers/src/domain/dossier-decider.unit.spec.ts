@@ -255,3 +255,43 @@ t.test('evolve keeps the overdue flag across a pause and the status before it', 
   t.equal(state.statusBeforePause, 'processing');
   t.equal(state.pausedAt, '2026-03-09T03:00:00.000Z');
 });
+
+t.test('keyed requests (Idempotency-Key): a retry applies nothing', async (t) => {
+  const receiveKeyed = (requestId: string): DossierCommand => ({
+    type: 'ReceiveDossier',
+    data: {
+      dossierCode: CODE,
+      agencyId: AGENCY,
+      procedure: { code: '1.004227', version: 1, name: 'Đăng ký khai sinh', processingDays: 3 },
+      channel: 'counter',
+      receivedAt: RECEIVED_AT,
+      pinHash: 'ab'.repeat(32),
+      maskedName: 'N*** V*** A***',
+      applicantSealed: 'sealed',
+      components: [],
+      actor: staff(['clerk']),
+      at: NOW,
+      requestId,
+    },
+  });
+  const keyedReceived: DossierEvent = { ...received, data: { ...received.data, requestId: 'r0' } } as DossierEvent;
+  spec(decider).given([]).when(receiveKeyed('r0')).then(t, [keyedReceived], 'the receipt records its request');
+  spec(decider).given([keyedReceived]).when(receiveKeyed('r0')).then(t, [], 'received again: nothing');
+  spec(decider).given([keyedReceived]).when(receiveKeyed('r9')).thenThrows(t, { code: 'LT_DUPLICATE' }, 'another request on the code: refused');
+  spec(decider).given([received]).when(receiveKeyed('r0')).thenThrows(t, { code: 'LT_DUPLICATE' });
+
+  const assign = (requestId: string | undefined, actor: Actor = staff(['leader'])): DossierCommand => ({
+    type: 'PerformAction',
+    data: { request: { action: 'assign', officer: 'o1' }, actor, at: NOW, requestId },
+  });
+  const keyedAssigned = { ...assigned, data: { ...assigned.data, requestId: 'r1' } } as DossierEvent;
+  spec(decider).given([received, accepted]).when(assign('r1')).then(t, [keyedAssigned], 'the event records its request');
+  spec(decider).given([received, accepted, keyedAssigned]).when(assign('r1')).then(t, [], 'applied: nothing, not "assign not allowed"');
+  spec(decider).given([received, accepted, keyedAssigned]).when(assign('r2')).then(t, [{ ...assigned, data: { ...assigned.data, requestId: 'r2' } } as DossierEvent], 'another request applies');
+  spec(decider).given([received, accepted, assigned]).when(assign(undefined)).then(t, [assigned], 'no key: as before');
+  const transferred = { type: 'DossierTransferred', data: { ...snap('processing', { agencyId: 'H99' }), fromAgencyId: AGENCY, reason: null, requestId: 'r3' } } as DossierEvent;
+  spec(decider)
+    .given([received, accepted, assigned, transferred])
+    .when({ type: 'PerformAction', data: { request: { action: 'transfer', toAgencyId: 'H99' }, actor: staff(['leader']), at: NOW, requestId: 'r3' } })
+    .then(t, [], 'a transfer retried by the agency that no longer sees the dossier: nothing (not 404)');
+});

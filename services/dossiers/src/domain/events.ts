@@ -38,9 +38,12 @@ export type DossierReceived = {
     /** base64url(iv | tag | ciphertext) of the applicant JSON. */
     readonly applicantSealed: string;
     readonly components: readonly DossierComponent[];
+    /** The keyed request (`Idempotency-Key`) this receipt answered, if any: a retry receives nothing new. */
+    readonly requestId?: string;
   };
 };
-type Simple<T extends string, D = object> = { readonly type: T; readonly data: DossierSnapshot & D };
+/** `requestId`: the keyed request (`Idempotency-Key`) the action answered, if any: a retry applies nothing. */
+type Simple<T extends string, D = object> = { readonly type: T; readonly data: DossierSnapshot & D & { readonly requestId?: string } };
 
 export type DossierAccepted = Simple<'DossierAccepted', { readonly note: string | null }>;
 export type DossierRejected = Simple<'DossierRejected', { readonly reason: string }>;
@@ -90,9 +93,28 @@ export type DossierCodeIssued = {
   readonly data: { readonly agencyId: string; readonly day: string; readonly sequence: number; readonly dossierCode: string };
 };
 
+/**
+ * `dossierrequest-<requestId>`: the first use of a caller's `Idempotency-Key` (the id is derived
+ * from the caller and the key): which request it was (`bodySha256` of its target and body) and,
+ * for a receipt, the code and receipt instant it was given, so a retry lands on the same dossier.
+ */
+export type DossierRequestRecorded = {
+  readonly type: 'DossierRequestRecorded';
+  readonly data: {
+    readonly requestId: string;
+    readonly key: string;
+    readonly bodySha256: string;
+    readonly dossierCode: string;
+    readonly kind: 'receipt' | 'action';
+    /** For a receipt: its instant (a body without `receivedAt` means the first attempt's time). */
+    readonly receivedAt?: string;
+  };
+};
+
 export const DossierStreams = {
   dossier: (code: string) => `dossier-${code}`,
   codeSequence: (agencyId: string, yymmdd: string) => `dossiercode-${agencyId}-${yymmdd}`,
+  request: (requestId: string) => `dossierrequest-${requestId}`,
 } as const;
 
-export const DOSSIER_STREAM_PREFIXES = ['dossier-', 'dossiercode-'] as const;
+export const DOSSIER_STREAM_PREFIXES = ['dossier-', 'dossiercode-', 'dossierrequest-'] as const;

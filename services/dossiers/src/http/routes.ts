@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { AppError, commandContext, validationError } from '@lienthong/service-kit';
+import { AppError, commandContext, idempotencyKey, idempotencyKeyHeaderSchema, validationError } from '@lienthong/service-kit';
 import { VN_UTC_OFFSET_MS } from '@lienthong/calendar';
 import type { DossierService, ReceiveInput } from '../dossier-service.js';
 import { DossierActions, isDossierAction } from '../domain/rules.js';
@@ -29,9 +29,15 @@ export async function dossierRoutes(app: FastifyInstance, deps: { service: Dossi
     '/v1/dossiers',
     {
       config: staffOnly,
-      schema: { tags, summary: 'Receive a dossier; the lookup PIN is shown once', body: { $ref: 'lienthong/dossier-create#' }, response: { 400: problem, 403: problem, 422: problem } },
+      schema: {
+        tags,
+        summary: 'Receive a dossier; the lookup PIN is shown once (and again to a retry with the same Idempotency-Key and body)',
+        headers: idempotencyKeyHeaderSchema,
+        body: { $ref: 'lienthong/dossier-create#' },
+        response: { 400: problem, 403: problem, 409: problem, 422: problem },
+      },
     },
-    async (request, reply) => reply.code(201).send(await service.receive(request.body, request.principal, commandContext(request))),
+    async (request, reply) => reply.code(201).send(await service.receive(request.body, request.principal, commandContext(request), idempotencyKey(request))),
   );
 
   app.get<{ Querystring: { agencyId?: string; status?: string; overdue?: boolean; procedureCode?: string; officer?: string; limit: number; offset: number } }>(
@@ -83,7 +89,8 @@ export async function dossierRoutes(app: FastifyInstance, deps: { service: Dossi
       config: staffOnly,
       schema: {
         tags,
-        summary: 'Move the dossier through the workflow',
+        summary: 'Move the dossier through the workflow (a retry with the same Idempotency-Key and body applies nothing and answers the same)',
+        headers: idempotencyKeyHeaderSchema,
         params: { type: 'object', properties: { code: codeParams.properties.code, action: { type: 'string', enum: [...DossierActions] } } },
         response: { 403: problem, 404: problem, 409: problem, 422: problem },
       },
@@ -91,7 +98,7 @@ export async function dossierRoutes(app: FastifyInstance, deps: { service: Dossi
     async (request) => {
       const { code, action } = request.params;
       if (!isDossierAction(action)) throw new AppError('LT_NOT_FOUND', `no action ${action}`);
-      return service.act(code, parseActionBody(action, request.body), request.principal, commandContext(request));
+      return service.act(code, parseActionBody(action, request.body), request.principal, commandContext(request), idempotencyKey(request));
     },
   );
 
