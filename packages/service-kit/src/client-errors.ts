@@ -106,3 +106,19 @@ export function registerHostCheck(app: FastifyInstance): void {
       throw new AppError('LT_MALFORMED_REQUEST', 'an HTTP/1.1 request needs a Host header', { errors: [{ path: 'headers/host', message: 'is required' }] });
   });
 }
+
+/**
+ * A plain request to a WebSocket route got an empty 404 from @fastify/websocket; it gets a 426
+ * problem instead, after the route's own pre-handlers (their refusals are more precise).
+ */
+export function registerUpgradeCheck(app: FastifyInstance): void {
+  const upgradeRequired = async (request: FastifyRequest): Promise<void> => {
+    if (!request.ws)
+      throw new AppError('LT_UPGRADE_REQUIRED', `${request.routeOptions.url ?? 'this route'} is a WebSocket: open it with an Upgrade: websocket request`);
+  };
+  app.addHook('onRoute', (route) => {
+    if (!(route as { websocket?: boolean }).websocket) return;
+    const own = route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
+    route.preHandler = [...own, upgradeRequired] as typeof route.preHandler;
+  });
+}

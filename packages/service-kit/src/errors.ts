@@ -19,6 +19,7 @@ export const ErrorCodes = {
   LT_URI_TOO_LONG: { status: 414, title: 'URI too long' },
   LT_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   LT_UNPROCESSABLE: { status: 422, title: 'Unprocessable request' },
+  LT_UPGRADE_REQUIRED: { status: 426, title: 'Upgrade required' },
   LT_RATE_LIMITED: { status: 429, title: 'Too many requests' },
   LT_HEADERS_TOO_LARGE: { status: 431, title: 'Request header fields too large' },
   LT_INTERNAL: { status: 500, title: 'Internal error' },

@@ -6,7 +6,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import type { Logger } from 'pino';
 import { registerAuth, type AuthOptions } from './auth.js';
-import { clientErrorHandler, frameworkErrorHandler, registerHostCheck } from './client-errors.js';
+import { clientErrorHandler, frameworkErrorHandler, registerHostCheck, registerUpgradeCheck } from './client-errors.js';
 import { registerHealth, type ReadinessCheck } from './health.js';
 import { DEFAULT_LINGER, registerLingeringClose, type LingerLimits } from './lingering-close.js';
 import { registerMetrics, type Metrics } from './metrics.js';
@@ -63,6 +63,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   registerProblemHandling(app);
   registerHostCheck(app);
   registerLingeringClose(app, options.linger ?? DEFAULT_LINGER);
+  registerUpgradeCheck(app);
   registerSchemas(app);
   await app.register(swagger, {
     openapi: {

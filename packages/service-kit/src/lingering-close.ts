@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 
 export interface LingerLimits {
@@ -22,7 +23,8 @@ export const DEFAULT_LINGER: LingerLimits = { maxBytes: 64 * 1024 * 1024, maxMs:
 export function registerLingeringClose(app: FastifyInstance, limits: LingerLimits = DEFAULT_LINGER): void {
   app.addHook('onSend', async (request, reply, payload) => {
     const incoming = request.raw;
-    if (incoming.complete || !hasBody(incoming) || !app.server.listening) return payload;
+    // (an injected request has no socket: nothing to linger on)
+    if (incoming.complete || !hasBody(incoming) || !(incoming.socket instanceof Socket) || !app.server.listening) return payload;
     reply.header('connection', 'keep-alive');
     drain(incoming, reply.raw, limits);
     return payload;
