@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { Objm, StorageType } from '@nats-io/obj';
 import type { ObjectInfo, ObjectStore } from '@nats-io/obj';
 import { connect } from '@nats-io/transport-node';
@@ -37,6 +38,13 @@ export interface NatsBlobStoreOptions {
   readonly spoolDir?: string;
   /** Spool files untouched this long are deleted on open even if their pid looks alive. Default 1 hour. */
   readonly staleSpoolMs?: number;
+  /**
+   * Copies of the bucket in the NATS cluster (`LT_NATS_REPLICAS`); default 1. An existing bucket
+   * with fewer is raised to this (never lowered); a bucket that cannot be raised is kept, with a warning.
+   */
+  readonly replicas?: number;
+  /** Where that warning goes; default `process.emitWarning`. */
+  readonly warn?: (message: string) => void;
 }
 
 export const DEFAULT_BLOB_BUCKET = 'LT_BLOBS';
@@ -61,6 +69,18 @@ function digestHex(info: ObjectInfo): string {
   return info.digest.startsWith(prefix) ? Buffer.from(info.digest.slice(prefix.length), 'base64url').toString('hex') : '';
 }
 
+/** A bucket made before `LT_NATS_REPLICAS` (1 replica: lost with one node) gets the replicas asked for. */
+async function raiseReplicas(nc: NatsConnection, os: ObjectStore, replicas: number, warn: (message: string) => void): Promise<void> {
+  const status = await os.status();
+  if (status.replicas >= replicas) return;
+  const { name } = status.streamInfo.config;
+  try {
+    await (await jetstreamManager(nc)).streams.update(name, { num_replicas: replicas });
+  } catch (error) {
+    warn(`blob store: bucket ${status.bucket} kept with ${status.replicas} replica(s) (${(error as Error).message}); raise it with \`nats stream edit ${name} --replicas ${replicas}\``);
+  }
+}
+
 /** Connects (unless given a connection), opens or creates the bucket, and cleans the spool directory. */
 export async function createNatsBlobStore(options: NatsBlobStoreOptions): Promise<BlobStore> {
   const bucket = options.bucket ?? DEFAULT_BLOB_BUCKET;
@@ -72,12 +92,15 @@ export async function createNatsBlobStore(options: NatsBlobStoreOptions): Promis
     await mkdir(spoolDir, { recursive: true });
     await cleanSpoolDir(spoolDir, options.staleSpoolMs ?? DEFAULT_STALE_SPOOL_MS);
     const { servers } = options;
-    nc = options.connection ?? (await connect({ servers: typeof servers === 'string' ? servers : servers && [...servers] }));
+    // Reconnects for ever (as the bus does): a cluster back after an outage is picked up again.
+    nc = options.connection ?? (await connect({ servers: typeof servers === 'string' ? servers : servers && [...servers], maxReconnectAttempts: -1, reconnectTimeWait: 250 }));
   } catch (error) {
     throw new BlobStoreUnavailableError(`blob store: cannot connect to NATS or prepare ${spoolDir}`, { cause: error });
   }
   try {
-    os = await new Objm(nc).create(bucket, { storage: StorageType.File });
+    const replicas = options.replicas ?? 1;
+    os = await new Objm(nc).create(bucket, { storage: StorageType.File, replicas });
+    await raiseReplicas(nc, os, replicas, options.warn ?? ((message) => process.emitWarning(message)));
   } catch (error) {
     if (ownsConnection) await nc.close().catch(() => undefined);
     throw new BlobStoreUnavailableError(`blob store: cannot open object store bucket ${bucket}`, { cause: error });

@@ -6,6 +6,8 @@ import type { BlobStore } from './types.js';
 export interface OpenBlobStoreOptions {
   /** `LT_NATS_URL`'s servers: when given, blobs go to the NATS Object Store bucket `LT_BLOBS`. */
   readonly natsServers?: readonly string[] | undefined;
+  /** `LT_NATS_REPLICAS`: copies of `LT_BLOBS` in the NATS cluster. */
+  readonly natsReplicas?: number | undefined;
   /** `LT_DATA_DIR`: holds `blobs/` (directory store) or `blob-spool/` (NATS spool files). */
   readonly dataDir: string;
 }
@@ -13,7 +15,8 @@ export interface OpenBlobStoreOptions {
 /** The configured blob store: NATS Object Store when NATS servers are given, else `<dataDir>/blobs`. */
 export function openBlobStore(options: OpenBlobStoreOptions): Promise<BlobStore> {
   if (options.natsServers && options.natsServers.length > 0) {
-    return createNatsBlobStore({ servers: options.natsServers, spoolDir: join(options.dataDir, 'blob-spool') });
+    const replicas = options.natsReplicas !== undefined ? { replicas: options.natsReplicas } : {};
+    return createNatsBlobStore({ servers: options.natsServers, spoolDir: join(options.dataDir, 'blob-spool'), ...replicas });
   }
   return createFsBlobStore({ dir: join(options.dataDir, 'blobs') });
 }

@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import t from 'tap';
+import { requireNatsServer, startNatsCluster, tempDir } from '@lienthong/testing';
+import { BlobStoreUnavailableError } from './errors.js';
+import { createNatsBlobStore } from './nats-blob-store.js';
+import { readAll } from './testing/index.js';
+import type { BlobStore, PutResult } from './types.js';
+
+/** Puts, retrying an unavailable store for at most `withinMs` (a client retrying a 503, bounded). */
+async function putThroughFailover(store: BlobStore, bytes: Buffer, withinMs = 20_000): Promise<PutResult> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    try {
+      return await store.put(bytes);
+    } catch (error) {
+      if (!(error instanceof BlobStoreUnavailableError) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+/** Reads a blob whole, retrying an unavailable store for at most `withinMs`. */
+async function getThroughFailover(store: BlobStore, sha256: string, withinMs = 20_000): Promise<Buffer> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    try {
+      return await readAll(await store.get(sha256));
+    } catch (error) {
+      if (!(error instanceof BlobStoreUnavailableError) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const answers = (store: BlobStore) => () => store.ping().then(() => true, () => false);
+const refuses = (store: BlobStore) => () => store.ping().then(() => false, (error: unknown) => error instanceof BlobStoreUnavailableError);
+
+if (requireNatsServer(t)) {
+  const cluster = await startNatsCluster();
+  t.teardown(() => cluster.stop());
+
+  t.test('every node down: ping and put refuse as unavailable; all back: the store works again', async (t) => {
+    const store = await createNatsBlobStore({ servers: cluster.urls, bucket: 'LT_BLOBS_OUTAGE', spoolDir: tempDir(t), replicas: 3 });
+    t.teardown(() => store.close());
+    t.ok(await answers(store)(), 'answers while the cluster runs');
+    let down = false;
+    t.teardown(() => (down ? Promise.all(cluster.nodes.map((n) => n.restart())) : undefined));
+    down = true;
+    await Promise.all(cluster.nodes.map((n) => n.kill()));
+    await until(refuses(store), 10_000, 'ping refused');
+    await t.rejects(store.put(randomBytes(1000)), BlobStoreUnavailableError, 'a put during the outage is refused as unavailable');
+    // Longer than the client's default reconnect budget (10 tries, 2 s apart): the store must not give up.
+    await new Promise((resolve) => setTimeout(resolve, 22_000));
+    await Promise.all(cluster.nodes.map((n) => n.restart()));
+    down = false;
+    await cluster.waitForJetStream();
+    await until(answers(store), 20_000, 'ping answered again');
+    const bytes = randomBytes(5000);
+    const { sha256 } = await putThroughFailover(store, bytes);
+    t.same(await getThroughFailover(store, sha256), bytes, 'stored and read after the outage');
+  });
+}
