@@ -15,6 +15,7 @@ import {
   type Closer,
   type Config,
   type Logger,
+  type ReadinessCheck,
 } from '@lienthong/service-kit';
 import { directoryProjection, directoryView } from '@lienthong/directory';
 import { createSessionGuard } from './session-guard.js';
@@ -81,7 +82,7 @@ async function startLocked(
     url: config.eventStoreUrl, dataDir: config.dataDir, sync: config.sqliteSync, logger: logger.child({ component: 'event-store' }),
     sealing: { privateKey: hubKey.privateKey, every: config.sealEvery, intervalMs: config.sealIntervalMs },
   });
-  const bus: Bus = await openBus({ natsServers: config.natsServers, dataDir: config.dataDir });
+  const bus: Bus = await openBus({ natsServers: config.natsServers, natsReplicas: config.natsReplicas, dataDir: config.dataDir, logger: logger.child({ component: 'bus' }) });
   const checkpoints = createSqliteCheckpointStore(join(config.dataDir, 'relay-checkpoints.sqlite'));
   const ownerOf: Array<{ prefix: string; service: string }> = [];
   const store = instrumentStore(rawStore, metrics, (stream) => ownerOf.find((o) => stream.startsWith(o.prefix))?.service ?? 'unknown');
@@ -102,7 +103,8 @@ async function startLocked(
     sessions: undefined as never, // set with the directory
     async projection(projection, feed) {
       if (projections.has(projection.name)) throw new Error(`projection ${projection.name} registered twice`);
-      const ownFeed = feed?.kind === 'bus' ? { ...feed, durable: `${feed.durable}-${readModels}-${instanceId}` } : feed;
+      // This instance's own durable: the server drops it once the process is gone for good.
+      const ownFeed = feed?.kind === 'bus' ? { ...feed, durable: `${feed.durable}-${readModels}-${instanceId}`, expireAfterMs: config.natsConsumerExpiryMs } : feed;
       const runner = createProjectionRunner({ projection, store, dir: projectionsDir, logger: logger.child({ projection: projection.name }), ...(ownFeed ? { feed: ownFeed } : {}) });
       await runner.start();
       projections.set(projection.name, runner);
@@ -121,6 +123,11 @@ async function startLocked(
   });
   (platform as { sessions: Platform['sessions'] }).sessions = sessions;
 
+  // Read at each request: the modules' own checks (the blob store…) are added as they mount.
+  const readiness: ReadinessCheck[] = [
+    { name: 'eventStore', check: () => rawStore.ping() },
+    { name: 'bus', check: () => bus.ping() },
+  ];
   const adminToken = adminTokenFor(config.adminToken, config.dataDir, logger);
   const app = await createHttpApp({
     title: options.title,
@@ -129,10 +136,7 @@ async function startLocked(
     maxBodyBytes: config.maxBodyBytes,
     trustProxy: config.trustProxy,
     auth: { adminToken, resolveToken: (hash) => platform.directory.principalByTokenHash(hash), credentialsEpoch: () => platform.directory.credentialsEpoch() },
-    readiness: [
-      { name: 'eventStore', check: () => rawStore.ping() },
-      { name: 'bus', check: () => bus.ping() },
-    ],
+    readiness,
   });
 
   const modules: ServiceModule[] = [];
@@ -141,6 +145,7 @@ async function startLocked(
     modules.push(module);
     for (const prefix of module.streamPrefixes) ownerOf.push({ prefix, service: module.name });
     aggregates.push(...(module.aggregates ?? []));
+    readiness.push(...(module.readiness ?? []));
     await module.register(app);
   }
   await app.register(adminRoutes, { platform });

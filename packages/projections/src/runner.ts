@@ -7,7 +7,14 @@ import type { Projection, ProjectionStatus } from './types.js';
 /** Where live events come from: the event store itself (same deployment) or the bus (another service's events). */
 export type ProjectionFeed =
   | { readonly kind: 'store' }
-  | { readonly kind: 'bus'; readonly bus: Bus; readonly durable: string; readonly services: readonly string[] };
+  | {
+      readonly kind: 'bus';
+      readonly bus: Bus;
+      readonly durable: string;
+      readonly services: readonly string[];
+      /** A durable of this process alone: dropped by the server once the process is gone this long. */
+      readonly expireAfterMs?: number;
+    };
 
 export interface ProjectionRunnerOptions {
   readonly projection: Projection;
@@ -127,7 +134,8 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
   }
 
   async function startBusFeed(f: Extract<ProjectionFeed, { kind: 'bus' }>): Promise<void> {
-    consumer = await f.bus.consume({ durable: f.durable, services: f.services }, async (event) => {
+    const expiry = f.expireAfterMs !== undefined ? { expireAfterMs: f.expireAfterMs } : {};
+    consumer = await f.bus.consume({ durable: f.durable, services: f.services, ...expiry }, async (event) => {
       if (!ours(event.stream)) return;
       await lock.run(() => {
         model().applyBatch([event]);

@@ -29,14 +29,15 @@ const aggregate = (name: string, streamPrefix: string, decider: { evolve: (s: ne
  */
 export const documentRoutingModule: ServiceModuleFactory = async (platform) => {
   const { config, logger } = platform;
-  const blobs = await openBlobStore({ natsServers: config.natsServers, dataDir: config.dataDir });
+  const blobOptions = { natsServers: config.natsServers, natsReplicas: config.natsReplicas, dataDir: config.dataDir };
+  const blobs = await openBlobStore(blobOptions);
   let stream: DeliveryStream | undefined;
   const runner = await platform.projection(routingProjection({ onDelivery: (d) => stream?.publish(d) }));
   const view = routingView(() => runner.db());
   // Without workers the service parses on the event loop itself.
   const parser =
     config.parseWorkers > 0
-      ? await startParsePool({ workers: config.parseWorkers, blobs: { natsServers: config.natsServers, dataDir: config.dataDir }, sink: blobSink(blobs), logger: logger.child({ component: 'edxml-parse-pool' }) })
+      ? await startParsePool({ workers: config.parseWorkers, blobs: blobOptions, sink: blobSink(blobs), logger: logger.child({ component: 'edxml-parse-pool' }) })
       : undefined;
   let service: ReturnType<typeof createDocumentService>;
   let deliveryStream: DeliveryStream;

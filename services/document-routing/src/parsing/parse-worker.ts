@@ -1,12 +1,12 @@
 /** A parse worker thread (see xml-parser.ts): parses edXML bodies, storing attachments in the blob store. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openBlobStore } from '@lienthong/blob-store';
+import { openBlobStore, type OpenBlobStoreOptions } from '@lienthong/blob-store';
 import { blobSink } from '../attachments.js';
 import { parseAndVerify, serializeError, type FromWorker, type ToWorker } from './xml-parser.js';
 
 const port = parentPort!;
-const { data } = workerData as { data: { natsServers?: readonly string[]; dataDir: string } };
-const blobs = await openBlobStore({ natsServers: data.natsServers, dataDir: data.dataDir });
+const { data } = workerData as { data: OpenBlobStoreOptions };
+const blobs = await openBlobStore(data);
 const sink = blobSink(blobs);
 /** Jobs waiting for the main thread's answer about their sender. */
 const gates = new Map<number, (ok: boolean) => void>();

@@ -2,6 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import { Readable } from 'node:stream';
 import { AppError, startWorker, type AppErrorOptions, type ErrorCode, type Logger } from '@lienthong/service-kit';
 import { verifyEdxmlSignature, type AttachmentSink, type EdxmlMessage, type SignatureVerification } from '@lienthong/edxml';
+import { BlobErrorCode, BlobStoreUnavailableError, type OpenBlobStoreOptions } from '@lienthong/blob-store';
 import { parseXmlBody, type BodyDigest } from '../intake.js';
 
 /** Bodies up to this size are read whole and parsed on a worker thread; larger ones stream on the event loop. */
@@ -80,6 +81,8 @@ function deserializeError(error: SerializedError): Error {
   // The worker's own error (name, stack, code) travels as the cause, for the logs.
   const cause = Object.assign(new Error(error.message), { name: error.name ?? 'Error', ...(error.code !== undefined ? { code: error.code } : {}) });
   if (error.stack) cause.stack = error.stack;
+  // The worker's blob store failing is still the blob store failing: 503, not 500.
+  if (error.code === BlobErrorCode.unavailable) return new BlobStoreUnavailableError(error.message, { cause });
   return new Error(`edXML parse worker: ${error.message}`, { cause });
 }
 
@@ -100,7 +103,7 @@ interface Slot {
 export interface ParsePoolOptions {
   readonly workers: number;
   /** The blob store the workers open (the same one the service reads). */
-  readonly blobs: { readonly natsServers?: readonly string[] | undefined; readonly dataDir: string };
+  readonly blobs: OpenBlobStoreOptions;
   /** Where bodies too large for a worker are parsed (on the event loop, streaming). */
   readonly sink: AttachmentSink;
   readonly logger: Logger;
