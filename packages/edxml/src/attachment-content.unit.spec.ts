@@ -7,9 +7,11 @@ import type { EdxmlMessage } from './build.js';
 import { EdxmlValidationError } from './errors.js';
 import { documentFromJson } from './json.js';
 import { parseEdxml } from './parse.js';
-import { acceptedFixtures, fixture } from './test/fixtures.js';
+import { EDOC_PLACEHOLDER, fixture, realFixtures } from './test/fixtures.js';
+import { toUtf16 } from './test/variants.js';
 
-// Attachments are stored exactly as sent, whatever the slicing of the input, or refused naming the attachment.
+// Attachments are stored exactly as sent, whatever the slicing of the input, or refused naming the
+// attachment: base64 decoded; content that is not base64 at all as its text (UTF-8), with a warning.
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -61,7 +63,7 @@ t.test('base64: refused, never shortened or skipped', async (t) => {
 });
 
 /** Parses bytes fed as a stream in chunks of `sizes` (cycled); the model and every stored blob. */
-async function parseInChunks(bytes: Buffer, sizes: readonly number[]): Promise<{ message: EdxmlMessage; blobs: Map<string, number> }> {
+async function parseInChunks(bytes: Buffer, sizes: readonly number[]): Promise<{ message: EdxmlMessage; blobs: Map<string, number>; stored: Map<string, Buffer> }> {
   const chunks: Buffer[] = [];
   for (let i = 0, k = 0; i < bytes.length; k++) {
     const size = sizes[k % sizes.length]!;
@@ -70,7 +72,7 @@ async function parseInChunks(bytes: Buffer, sizes: readonly number[]): Promise<{
   }
   const store = memoryAttachmentStore();
   const message = await parseEdxml(Readable.from(chunks), { attachments: store });
-  return { message, blobs: new Map([...store.blobs].map(([k, v]) => [k, v.length])) };
+  return { message, blobs: new Map([...store.blobs].map(([k, v]) => [k, v.length])), stored: store.blobs };
 }
 
 /** A reproducible random list of chunk sizes from 1 to `max`. */
@@ -84,7 +86,7 @@ function randomSizes(seed: number, max: number): number[] {
 
 t.test('every real sample, whole and in small chunks, gives the same blobs and model', async (t) => {
   const slicings: Record<string, number[]> = { '1': [1], '3': [3], '7': [7], '64': [64], '1000': [1000], 'random ≤ 50': randomSizes(7, 50), 'random ≤ 5000': randomSizes(11, 5000) };
-  for (const f of acceptedFixtures()) {
+  for (const f of realFixtures()) {
     const whole = await parseInChunks(f.bytes, [f.bytes.length]);
     for (const [label, sizes] of Object.entries(slicings)) {
       // Chunks of 1 byte over a 370 KB package take seconds: once is enough for those.
@@ -137,9 +139,16 @@ t.test('content that is not exactly one base64 text is refused naming the attach
   const good = randomBytes(3000).toString('base64');
   const refused: Record<string, [string, RegExp]> = {
     'padding in the middle': [`${good.slice(0, 1000)}QQ==${good.slice(1000)}`, /padding in the middle/],
-    NUL: [`${good.slice(0, 10)}\u0000${good.slice(10)}`, /U\+0000 at position 11 is not base64/],
+    NUL: [`${good.slice(0, 10)}\u0000${good.slice(10)}`, /U\+0000 at position 11 is not base64, nor text/],
     'U+0001': [`${good.slice(0, 2000)}\u0001${good.slice(2000)}`, /U\+0001/],
-    'an unfilled placeholder': ['${__StringFromFile(test.txt,,,)}', /"\$" at position 1/],
+    'U+001F': [`${good}\u001f`, /U\+001F at position 4001/],
+    'a form feed': [`${good.slice(0, 3)}\u000c${good.slice(3)}`, /U\+000C at position 4/],
+    'U+FFFF': [`${good.slice(0, 3)}\uffff${good.slice(3)}`, /U\+FFFF at position 4/],
+    'a dangling character': [`${good}Q`, /single base64 character/],
+    'bits no byte holds': [`${good}QR==`, /not canonical/],
+    'padding in the middle after a megabyte': [`${randomBytes(786_432).toString('base64')}QQ==${good}`, /padding in the middle/],
+    'a placeholder followed by NUL': [`${EDOC_PLACEHOLDER}\u0000`, /U\+0000 at position 33/],
+    'NUL after a megabyte of text': [`#${randomBytes(786_432).toString('base64')}\u0000`, /U\+0000 at position 1048578/],
     'a reference to a non-base64 character': [`${good.slice(0, 8)}&#0;${good.slice(8)}`, /not an XML character/],
     'an entity': [`${good.slice(0, 8)}&nbsp;${good.slice(8)}`, /not a character reference/],
     'a comment': [`${good.slice(0, 8)}<!-- x -->${good.slice(8)}`, /a comment inside the content/],
@@ -153,11 +162,95 @@ t.test('content that is not exactly one base64 text is refused naming the attach
       );
       t.type(err, EdxmlValidationError, `${label} in chunks of ${sizes[0]}`);
       const issue = (err as EdxmlValidationError).issues?.[0];
+      if (!(err instanceof EdxmlValidationError)) continue;
       t.equal(issue?.path, CONTENT_PATH, `${label}: the path`);
       t.match(issue?.message, NAME, `${label}: the attachment named`);
       t.match(issue?.message, message, `${label}: what is wrong`);
     }
   }
+});
+
+t.test('content that is not base64 at all is stored as its text, the same in any slicing, with a warning naming it', async (t) => {
+  const mb = randomBytes(786_432).toString('base64').replace(/(.{76})/g, '$1\r\n'); // 1 MiB of base64 lines: the decision comes late
+  const stored: Record<string, [content: string, text: string, at: RegExp]> = {
+    'an unfilled placeholder': [EDOC_PLACEHOLDER, EDOC_PLACEHOLDER, /"\$" at position 1\b/],
+    'a "$" after a megabyte of base64 lines': [`${mb}$`, `${mb}$`, new RegExp(`"\\$" at position ${mb.length + 1}\\b`)],
+    'malformed base64 first, then not base64 at all': ['QQ==QUJD=Q ${x}', 'QQ==QUJD=Q ${x}', /"\$" at position 12\b/],
+    'references and CDATA resolved': ['a&amp;b &#x1F600;<![CDATA[<c>&amp;]]>&#xD;\n', 'a&b 😀<c>&amp;\r\n', /"&" at position 2\b/],
+    'text in Vietnamese, a character outside the BMP, a C1 control': ['nội dung 𠀀 \u0085 ', 'nội dung 𠀀 \u0085 ', /U\+1ED9 at position 2\b/],
+  };
+  for (const [label, [content, text, at]] of Object.entries(stored)) {
+    const expected = Buffer.from(text, 'utf8');
+    const xml = Buffer.from(withContent(content));
+    const start = xml.indexOf('<edXML:ContentTransferEncoded');
+    const sizes: number[][] = [[xml.length], [7], [1000], randomSizes(13, 300), randomSizes(17, 70_000)];
+    // a split at every byte of the content's first 40 and last 40 (inside multi-byte characters too)
+    const open = xml.indexOf('>', start) + 1;
+    const close = xml.indexOf('</edXML:ContentTransferEncoded');
+    for (let at = open - 2; at <= Math.min(open + 40, close); at++) sizes.push([at, xml.length]);
+    for (let at = Math.max(open, close - 40); at <= close + 2; at++) sizes.push([at, xml.length]);
+    for (const cut of sizes) {
+      const got = await parseInChunks(xml, cut);
+      const a = got.message.kind === 'document' ? got.message.document.attachments[0] : undefined;
+      const blob = a === undefined ? undefined : got.stored.get(a.sha256);
+      if (blob === undefined || !blob.equals(expected) || a?.notBase64 !== true || got.stored.size !== 1) {
+        t.fail(`${label}, chunks ${cut.slice(0, 2).join(',')}…: ${blob?.length} bytes stored, notBase64 ${a?.notBase64}, ${got.stored.size} blobs`);
+        continue;
+      }
+      const w = got.message.warnings.filter((x) => x.code === 'attachment-not-base64');
+      if (w.length !== 1 || w[0]!.attachment !== 'cid:56fb5bcb-8229-4691-8b4f-51305171b954' || !at.test(w[0]!.message) || !NAME.test(w[0]!.message)) t.fail(`${label}: warning ${JSON.stringify(w)}`);
+    }
+    t.pass(`${label}: ${expected.length} bytes, the same in ${sizes.length} slicings`);
+  }
+
+  // UTF-16 input: a surrogate pair may arrive split across chunks
+  const utf16 = toUtf16(withContent('𠀀 ${x} 😀'));
+  for (let cut = 1; cut < 40; cut++) {
+    const at = utf16.indexOf(Buffer.from('𠀀', 'utf16le')) - 20 + cut;
+    const got = await parseInChunks(utf16, [at, utf16.length]);
+    const a = got.message.kind === 'document' ? got.message.document.attachments[0]! : undefined;
+    if (!got.stored.get(a!.sha256)?.equals(Buffer.from('𠀀 ${x} 😀', 'utf8'))) t.fail(`UTF-16 split at ${at}`);
+  }
+  t.pass('UTF-16 with surrogate pairs split anywhere');
+
+  // the warning is in the model, and the decoded attempt was not kept
+  const { message } = await parseInChunks(Buffer.from(withContent(EDOC_PLACEHOLDER)), [100]);
+  if (message.kind !== 'document') return t.fail('document expected');
+  t.match(message.document.variant.tolerated, [/not base64.*stored as sent, its text as UTF-8 \(32 bytes\)/]);
+});
+
+t.test('the reader keeps one writer per attachment and aborts the other', async (t) => {
+  const events: string[] = [];
+  let n = 0;
+  const sink = {
+    begin() {
+      const id = ++n;
+      const chunks: Buffer[] = [];
+      return {
+        write(c: Buffer) {
+          chunks.push(c);
+        },
+        async end() {
+          events.push(`end ${id}`);
+          const b = Buffer.concat(chunks);
+          return { sha256: sha(b), size: b.length };
+        },
+        async abort() {
+          events.push(`abort ${id}`);
+        },
+      };
+    },
+  };
+  await parseEdxml(withContent(Buffer.from('abc').toString('base64')), { attachments: sink });
+  t.same(events, ['abort 2', 'end 1'], 'base64: the text copy is dropped');
+  events.length = 0;
+  n = 0;
+  await parseEdxml(withContent(EDOC_PLACEHOLDER), { attachments: sink });
+  t.same(events, ['abort 1', 'end 2'], 'not base64: the decoded copy is dropped (as soon as it is known)');
+  events.length = 0;
+  n = 0;
+  await t.rejects(parseEdxml(withContent(`QQ==QUJD`), { attachments: sink }), EdxmlValidationError);
+  t.same(events.sort(), ['abort 1', 'abort 2'], 'refused: both dropped');
 });
 
 t.test('the JSON form holds attachment content to the same rule', async (t) => {

@@ -98,6 +98,8 @@ export function fileAttachmentStore(dir: string): FileAttachmentStore {
           return { sha256, size };
         },
         async abort() {
+          // Writes still buffered fail with the stream: nothing to report, the file goes.
+          out.on('error', () => undefined);
           out.destroy();
           await rm(tmp, { force: true });
         },

@@ -2,13 +2,13 @@ import { EdxmlDocument, EdxmlStatus, statusCodes } from './model.js';
 import type { Attachment, Business, Organisation, SignatureInfo, StaffInfo, TraceHeader, Variant } from './model.js';
 import { locateMessage } from './dialects.js';
 import { EdxmlValidationError } from './errors.js';
-import type { ReadOutcome, XmlElement } from './reader.js';
+import type { EdxmlWarning, ReadOutcome, XmlElement } from './reader.js';
 import { Cursor, Issues, compact } from './tree.js';
 
-/** The parsed message: a document or a status, plus notes about tolerated irregularities (also in `variant.tolerated`). */
+/** The parsed message: a document or a status, plus what the reader tolerated (their messages also in `variant.tolerated`). */
 export type EdxmlMessage =
-  | { readonly kind: 'document'; readonly document: EdxmlDocument; readonly warnings: readonly string[] }
-  | { readonly kind: 'status'; readonly status: EdxmlStatus; readonly warnings: readonly string[] };
+  | { readonly kind: 'document'; readonly document: EdxmlDocument; readonly warnings: readonly EdxmlWarning[] }
+  | { readonly kind: 'status'; readonly status: EdxmlStatus; readonly warnings: readonly EdxmlWarning[] };
 
 /** Turns the tree read from the XML into a model, or throws `EdxmlValidationError` listing every problem. */
 export function buildMessage(read: ReadOutcome): EdxmlMessage {
@@ -29,7 +29,7 @@ export function buildMessage(read: ReadOutcome): EdxmlMessage {
     timestampFormat: issues.order ?? 'yyyy/MM/dd',
     soapEnvelope: located.soapEnvelope,
     dialect: located.dialect.name,
-    tolerated: read.warnings.length > 0 ? [...read.warnings] : undefined,
+    tolerated: read.warnings.length > 0 ? read.warnings.map((w) => w.message) : undefined,
   });
 
   if (isStatus) {
@@ -186,6 +186,7 @@ function readAttachments(edxml: Cursor, envelope: Cursor, read: ReadOutcome, iss
     if (ref) used.add(ref);
     const content = a.all('ContentTransferEncoded');
     const stored = content[0]?.el?.stored;
+    const notBase64 = content[0]?.el?.notBase64;
     carried.add(stored);
     if (content.length !== 1) issues.add(`${a.path}/ContentTransferEncoded`, content.length === 0 ? 'required element is missing' : 'only one is allowed');
     const name = ownName ?? ref?.str('AttachmentName');
@@ -198,6 +199,7 @@ function readAttachments(edxml: Cursor, envelope: Cursor, read: ReadOutcome, iss
       contentType: a.str('ContentType') ?? ref?.str('ContentType'),
       size: stored.size,
       sha256: stored.sha256,
+      notBase64,
     });
   }
   for (const r of refs) {

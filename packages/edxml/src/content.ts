@@ -1,4 +1,4 @@
-import { Base64Error, Base64StreamDecoder } from './base64.js';
+import { Base64Error, Base64StreamDecoder, describeChar } from './base64.js';
 
 /** Longest character reference taken in attachment content (`&#x10FFFF;` is 10). */
 const MAX_REFERENCE = 12;
@@ -6,6 +6,14 @@ const MAX_REFERENCE = 12;
 const MAX_LOOKAHEAD = 256;
 const CDATA_OPEN = '<![CDATA[';
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+/** A character that is neither in the base64 alphabet, nor `=`, nor XML whitespace: the content is not base64 at all. */
+const NOT_BASE64 = /[^A-Za-z0-9+/=\t\n\r ]/;
+/**
+ * A character that is no XML 1.0 `Char`: every C0 control but tab, LF and CR, U+FFFE, U+FFFF, and
+ * a surrogate that is not half of a pair (a high surrogate ending a piece is held for the next).
+ */
+const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
 
 /** A `ContentTransferEncoded` whose text is not exactly one base64-encoded sequence of bytes. */
 export class ContentError extends Error {
@@ -15,21 +23,46 @@ export class ContentError extends Error {
   }
 }
 
-/** What one slice of content gave: decoded bytes, and the markup after the content once its closing tag began. */
+/**
+ * What one slice of content gave: its bytes both ways (base64-decoded, while the content may still
+ * be base64; its text as UTF-8, always), and the markup after the content once its closing tag began.
+ */
 export interface ContentSlice {
+  /** Decoded bytes; none once the content can no longer be stored decoded (see `decoding`). */
   readonly bytes: Buffer;
+  /** The content's text (references and CDATA resolved) as UTF-8. */
+  readonly text: Buffer;
   /** From `</` on, when the content ended in this slice; the caller hands it to the XML parser. */
   readonly rest: string | undefined;
 }
 
+/** How a content ended: base64 (its last decoded bytes), or not base64 at all (stored as its text). */
+export type ContentEnd = { readonly kind: 'base64'; readonly bytes: Buffer } | { readonly kind: 'text'; readonly char: string; readonly position: number };
+
 /**
  * Reads the text of one `ContentTransferEncoded` beside the XML parser, in order and in any
- * slicing: base64 text, character references (`&#13;`…) and CDATA sections are decoded; any
- * element, comment or processing instruction inside is a `ContentError` (content is text only,
- * so a nested `ContentTransferEncoded` can never start a second attachment inside the first).
+ * slicing: character references (`&#13;`…) and CDATA sections are resolved; any element, comment
+ * or processing instruction inside is a `ContentError` (content is text only, so a nested
+ * `ContentTransferEncoded` can never start a second attachment inside the first).
+ *
+ * What the content is can be known only at its end (a first character outside base64 may come
+ * after megabytes), so the text goes out both ways while it is read: decoded as base64 and as
+ * its UTF-8 text; `end` says which one is the attachment. Content holding a character that is
+ * neither base64, `=` nor whitespace is not base64 at all: its text is the attachment. Content
+ * of base64 characters only must be exactly one base64 text (a `ContentError` at the end
+ * otherwise, however it was sliced). A character that is no XML character (NUL, U+0001, …) is a
+ * `ContentError` at once, either way.
  */
 export class ContentReader {
   private readonly decoder = new Base64StreamDecoder();
+  /** Why the base64 read so far is not one byte sequence (reported at the end, unless the content is text). */
+  private base64Error: string | undefined;
+  /** The first character that is not base64 (1-based position in the content's text). */
+  private notBase64: { char: string; position: number } | undefined;
+  /** Characters of resolved text received so far. */
+  private received = 0;
+  /** A high surrogate that ended the last piece, waiting for its low half. */
+  private highSurrogate = '';
   /** An unfinished reference, CDATA delimiter or start of markup, carried to the next slice. */
   private pending = '';
   private inCdata = false;
@@ -40,13 +73,14 @@ export class ContentReader {
     const s = this.pending + text;
     this.pending = '';
     const out: Buffer[] = [];
+    const texts: Buffer[] = [];
     const decode = (piece: string) => {
       if (piece === '') return;
       for (let k = piece.indexOf('\n'); k !== -1; k = piece.indexOf('\n', k + 1)) this.lines++;
-      const bytes = this.guard(() => this.decoder.push(piece));
-      if (bytes.length > 0) out.push(bytes);
+      this.take(piece, out, texts);
     };
-    const done = (rest: string | undefined): ContentSlice => ({ bytes: out.length === 1 ? out[0]! : Buffer.concat(out), rest });
+    const join = (list: Buffer[]) => (list.length === 1 ? list[0]! : Buffer.concat(list));
+    const done = (rest: string | undefined): ContentSlice => ({ bytes: join(out), text: join(texts), rest });
     let i = 0;
     while (i < s.length) {
       if (this.inCdata) {
@@ -100,10 +134,46 @@ export class ContentReader {
     return done(undefined);
   }
 
-  /** Ends the content (its closing tag was read); returns the last bytes. */
-  end(): Buffer {
+  /** Whether the content may still be base64 (the decoded bytes may still be the attachment). */
+  get decoding(): boolean {
+    return this.notBase64 === undefined && this.base64Error === undefined;
+  }
+
+  /** Ends the content (its closing tag was read): what it is, and the last decoded bytes when base64. */
+  end(): ContentEnd {
     if (this.inCdata || this.pending !== '') throw new ContentError('the content ends inside a CDATA section or reference');
-    return this.guard(() => this.decoder.end());
+    if (this.highSurrogate !== '') throw new ContentError(`character ${describeChar(this.highSurrogate)} at position ${this.received + 1} is not base64, nor text (it is not an XML character)`);
+    if (this.notBase64 !== undefined) return { kind: 'text', ...this.notBase64 };
+    if (this.base64Error !== undefined) throw new ContentError(this.base64Error);
+    return { kind: 'base64', bytes: this.guard(() => this.decoder.end()) };
+  }
+
+  /** Takes resolved text: refuses what is no XML character, passes it on as text, and decoded while it may be base64. */
+  private take(piece: string, bytes: Buffer[], texts: Buffer[]): void {
+    let s = this.highSurrogate + piece;
+    this.highSurrogate = '';
+    if (isHighSurrogate(s.charCodeAt(s.length - 1))) {
+      this.highSurrogate = s.slice(-1);
+      s = s.slice(0, -1);
+    }
+    if (s === '') return;
+    const bad = NOT_XML_CHAR.exec(s);
+    if (bad) throw new ContentError(`character ${describeChar(bad[0])} at position ${this.received + bad.index + 1} is not base64, nor text (it is not an XML character)`);
+    texts.push(Buffer.from(s, 'utf8'));
+    if (this.notBase64 === undefined) {
+      const other = NOT_BASE64.exec(s);
+      if (other) this.notBase64 = { char: other[0], position: this.received + other.index + 1 };
+      else if (this.base64Error === undefined) {
+        try {
+          const decoded = this.decoder.push(s);
+          if (decoded.length > 0) bytes.push(decoded);
+        } catch (error) {
+          if (!(error instanceof Base64Error)) throw error;
+          this.base64Error = error.message;
+        }
+      }
+    }
+    this.received += s.length;
   }
 
   private guard<T>(f: () => T): T {

@@ -41,7 +41,7 @@ t.test('the same Status with edXML: undeclared or bound to QCVN 102 is read too'
   const undeclared = header.replace(` xmlns:edXML="${SOAP}"`, '');
   const m = await parse(undeclared);
   t.equal(m.kind === 'status' && m.status.variant.dialect, 'soap-header-status');
-  t.match(m.warnings, [/prefix "edXML"/]);
+  t.match(m.warnings, [{ code: 'undeclared-prefix', message: /prefix "edXML"/ }]);
   const qcvn = header.replace(` xmlns:edXML="${SOAP}"`, ' xmlns:edXML="http://www.mic.gov.vn/TBT/QCVN_102_2016"');
   t.equal((await parse(qcvn)).kind, 'status');
 });

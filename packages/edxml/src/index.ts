@@ -25,7 +25,7 @@ export type { EdxmlIssue } from './errors.js';
 export { EdxmlError, EdxmlValidationError, EdxmlSyntaxError, EdxmlEncodingError, EdxmlRefusedError, EdxmlRefusal } from './errors.js';
 export type { AttachmentMeta, AttachmentSink, AttachmentSource, AttachmentWriter, MemoryAttachmentStore, FileAttachmentStore } from './attachments.js';
 export { memoryAttachmentStore, fileAttachmentStore } from './attachments.js';
-export type { EdxmlLimits } from './reader.js';
+export type { EdxmlLimits, EdxmlWarning } from './reader.js';
 export { EDXML_NS, defaultLimits } from './reader.js';
 export type { EdxmlMessage } from './build.js';
 export type { ParseOptions } from './parse.js';

@@ -158,6 +158,12 @@ export const Attachment = z.object({
   size: count,
   /** Lower-case hex SHA-256 of the decoded content. */
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /**
+   * The sender's `ContentTransferEncoded` was not base64 at all (e.g. an unfilled template
+   * placeholder): the content stored is its text as sent, UTF-8. Recorded on parse, like `variant`
+   * (whose `tolerated` names the attachment too); the hub renders the stored bytes as base64.
+   */
+  notBase64: z.literal(true).optional(),
 });
 export type Attachment = z.infer<typeof Attachment>;
 
@@ -327,11 +333,11 @@ export type EdxmlStatus = z.infer<typeof EdxmlStatus>;
  * or a reference to content the hub already stores (`sha256`, with `size` when known).
  */
 export const AttachmentJson = z.union([
-  Attachment.omit({ size: true, sha256: true }).extend({
+  Attachment.omit({ size: true, sha256: true, notBase64: true }).extend({
     /** Base64 of the bytes. */
     content: z.string().regex(/^[A-Za-z0-9+/\r\n]*={0,2}[\r\n]*$/),
   }),
-  Attachment.omit({ size: true }).extend({ size: count.optional() }),
+  Attachment.omit({ size: true, notBase64: true }).extend({ size: count.optional() }),
 ]);
 export type AttachmentJson = z.infer<typeof AttachmentJson>;
 

@@ -6,7 +6,7 @@ import { EdxmlValidationError } from './errors.js';
 import type { EdxmlMessage } from './build.js';
 import type { EdxmlDocument, EdxmlStatus } from './model.js';
 import { parseEdxml } from './parse.js';
-import { REFUSED_FIXTURES, fixture, realFixtures } from './test/fixtures.js';
+import { EDOC_PLACEHOLDER, fixture, realFixtures } from './test/fixtures.js';
 import { toDayFirst, toDefaultNamespace, toSoap, toUtf16 } from './test/variants.js';
 
 const parse = (input: Buffer | string | Readable): Promise<EdxmlMessage> => parseEdxml(input, { attachments: memoryAttachmentStore() });
@@ -22,20 +22,15 @@ async function status(input: Buffer | string): Promise<EdxmlStatus> {
   return m.status;
 }
 /** edoc.edxml with its JMeter placeholder filled with real base64, as its sender meant it. */
-const filledEdoc = (): string => fixture('edoc.edxml').toString('utf8').replace('${__StringFromFile(test.txt,,,)}', Buffer.from('nội dung test.txt').toString('base64'));
+const filledEdoc = (): string => fixture('edoc.edxml').toString('utf8').replace(EDOC_PLACEHOLDER, Buffer.from('nội dung test.txt').toString('base64'));
 
 const withoutVariant = <T extends { variant: unknown }>(m: T): Omit<T, 'variant'> => {
   const { variant: _v, ...rest } = m;
   return rest;
 };
 
-t.test('every real fixture parses, or is refused naming why', async (t) => {
+t.test('every real fixture parses', async (t) => {
   for (const f of realFixtures()) {
-    const refused = REFUSED_FIXTURES[f.name];
-    if (refused !== undefined) {
-      await t.rejects(parse(f.bytes), { name: 'EdxmlValidationError', message: refused }, f.name);
-      continue;
-    }
     const m = await parse(f.bytes);
     t.equal(m.kind, f.name.startsWith('status') ? 'status' : 'document', f.name);
   }
@@ -47,7 +42,7 @@ t.test('document fields, non-conforming ids and attachments', async (t) => {
   t.equal(m.kind, 'document');
   if (m.kind !== 'document') return;
   const d = m.document;
-  t.match(m.warnings, [/before the XML declaration/], 'the leading "1212" is dropped with a warning');
+  t.match(m.warnings, [{ code: 'text-before-xml-declaration', message: /before the XML declaration/ }], 'the leading "1212" is dropped with a warning');
   t.equal(d.header.from.organId, '002.00.20.H13');
   t.same(d.header.to.map((o) => o.organId), ['28.22.H17']);
   t.same(d.header.code, { codeNumber: '74fass22', codeNotation: 'VPCP-TTĐT' });
@@ -104,16 +99,29 @@ t.test('BussinessDocType 1, 2 and 3', async (t) => {
   t.equal(replace.header.to.length, 3);
 });
 
-t.test('edoc.edxml: placeholder content refused; filled, empty ResponseFor dropped and undeclared prefixes tolerated', async (t) => {
-  await t.rejects(parse(fixture('edoc.edxml')), { name: 'EdxmlValidationError', message: /attachment "GUIDE_INSTALL OPENVPN.SIGNED.PDF".*not base64/ });
-  const m = await parse(filledEdoc());
+t.test('edoc.edxml: placeholder content stored as sent, with a warning; empty ResponseFor dropped and undeclared prefixes tolerated', async (t) => {
+  const store = memoryAttachmentStore();
+  const m = await parseEdxml(fixture('edoc.edxml'), { attachments: store });
   if (m.kind !== 'document') return t.fail('document expected');
   t.same(m.document.header.responseFor, []);
   t.equal(m.document.header.documentId, '9fbfbad2-f1f8-4256-a2eb-50fb1061cddb');
-  t.equal(m.document.attachments[0]?.description, 'Description 1', 'description from the manifest');
-  t.equal(m.document.attachments[0]?.size, Buffer.byteLength('nội dung test.txt'));
-  t.match(m.warnings.join('\n'), /prefix "edXML"/);
-  t.same(m.document.variant.tolerated, m.warnings, 'every warning is recorded in the variant');
+  const a = m.document.attachments[0]!;
+  t.equal(a.description, 'Description 1', 'description from the manifest');
+  t.same(store.blobs.get(a.sha256), Buffer.from(EDOC_PLACEHOLDER, 'utf8'), 'the placeholder text, exactly as sent');
+  t.equal(a.size, EDOC_PLACEHOLDER.length);
+  t.equal(a.notBase64, true, 'the attachment is marked');
+  t.equal(store.blobs.size, 1, 'nothing else stored');
+  t.match(m.warnings, [
+    { code: 'attachment-not-base64', attachment: 'cid:36b8a92e-f054-11e7-842b-005056b672fc', message: /attachment "GUIDE_INSTALL OPENVPN.SIGNED.PDF".*not base64 \(character "\$" at position 1\).*stored as sent/ },
+  ]);
+  t.ok(m.warnings.some((w) => w.code === 'undeclared-prefix' && /prefix "edXML"/.test(w.message)));
+  t.same(m.document.variant.tolerated, m.warnings.map((w) => w.message), 'every warning is recorded in the variant');
+
+  const filled = await parse(filledEdoc());
+  if (filled.kind !== 'document') return t.fail('document expected');
+  t.equal(filled.document.attachments[0]?.size, Buffer.byteLength('nội dung test.txt'), 'filled with base64, it is decoded');
+  t.equal(filled.document.attachments[0]?.notBase64, undefined);
+  t.notOk(filled.warnings.some((w) => w.code === 'attachment-not-base64'));
 });
 
 t.test('every status code fixture', async (t) => {
@@ -226,7 +234,7 @@ t.test('the root must be edXML in the QCVN 102 namespace', async (t) => {
 });
 
 t.test('beforeAttachments: the sender is known, and can be refused, before any attachment is stored', async (t) => {
-  const xml = filledEdoc();
+  const xml = fixture('edoc.edxml');
   const seen: Array<string | null> = [];
   const store = memoryAttachmentStore();
   await parseEdxml(xml, { attachments: store, beforeAttachments: (sender) => void seen.push(sender) });
@@ -243,7 +251,7 @@ t.test('beforeAttachments: the sender is known, and can be refused, before any a
   t.same(statusSeen, [], 'a message without attachments never calls it');
 
   // decoys: the gate must see the sender the built message has
-  const text = xml;
+  const text = xml.toString('utf8');
   const decoys = {
     'a From under a foreign MessageHeader': text.replace(/<edXML:edXMLBody/, '<x:MessageHeader xmlns:x="urn:x"><edXML:From><edXML:OrganId>MINE</edXML:OrganId></edXML:From></x:MessageHeader><edXML:edXMLBody'),
     'a foreign OrganId first': text.replace('<edXML:OrganId>002.00.20.H13</edXML:OrganId>', '<x:OrganId xmlns:x="urn:x">MINE</x:OrganId><edXML:OrganId>002.00.20.H13</edXML:OrganId>'),

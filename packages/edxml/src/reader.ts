@@ -1,6 +1,7 @@
 import { SaxesParser } from 'saxes';
 import type { SaxesTagNS } from 'saxes';
 import type { AttachmentMeta, AttachmentSink, AttachmentWriter } from './attachments.js';
+import { describeChar } from './base64.js';
 import { ContentError, ContentReader } from './content.js';
 import { EdxmlRefusedError, EdxmlSyntaxError, EdxmlValidationError } from './errors.js';
 import { modelLimits } from './model.js';
@@ -44,6 +45,19 @@ export interface XmlElement {
   readonly line: number;
   /** For `ContentTransferEncoded`: where its decoded content went. */
   stored?: { sha256: string; size: number };
+  /** For `ContentTransferEncoded`: the content was not base64, its text was stored (as UTF-8). */
+  notBase64?: true;
+}
+
+/**
+ * Something the reader tolerated, in one sentence (`message`), under a stable `code`:
+ * `text-before-xml-declaration`, `undeclared-prefix`, `attachment-not-base64` (with `attachment`,
+ * its ContentId, or its name when it has none).
+ */
+export interface EdxmlWarning {
+  readonly code: string;
+  readonly message: string;
+  readonly attachment?: string;
 }
 
 /** An attachment's content as stored, and where it sat (so the builder can check none is left out). */
@@ -58,17 +72,23 @@ export interface ReadOutcome {
   readonly contents: readonly StoredContent[];
   readonly prefixed: number;
   readonly unprefixed: number;
-  readonly warnings: string[];
+  readonly warnings: EdxmlWarning[];
 }
 
 type Action = { kind: 'open'; element: XmlElement; meta: AttachmentMeta; path: string; label: string } | { kind: 'close'; element: XmlElement };
 
-/** The attachment being read: its content's reader, where the bytes go, and how errors name it. */
+/**
+ * The attachment being read: its content's reader, where its bytes go both ways (decoded while
+ * the content may be base64, and as text; one is kept at the end, the other aborted), and how
+ * errors name it.
+ */
 interface OpenContent {
   readonly reader: ContentReader;
-  readonly writer: AttachmentWriter;
+  decoded: AttachmentWriter | undefined;
+  readonly text: AttachmentWriter;
   readonly path: string;
   readonly label: string;
+  readonly meta: AttachmentMeta;
 }
 
 const isContent = (tag: { local: string; uri: string }): boolean =>
@@ -82,8 +102,11 @@ const isContent = (tag: { local: string; uri: string }): boolean =>
  * `ContentReader`, until the closing tag, which goes to saxes again.
  *
  * Attachment content is either stored exactly or refused: a `ContentTransferEncoded` is content
- * only as the one child of an `AttachmentEncoded/Attachment`, holds base64 text only, and every
- * irregularity in it is an `EdxmlValidationError` naming the attachment's path.
+ * only as the one child of an `AttachmentEncoded/Attachment` and holds text only. Base64 text is
+ * stored decoded; content that is not base64 at all (a character outside the alphabet, `=` and
+ * whitespace, e.g. an unfilled template placeholder) is stored as its text, UTF-8, with an
+ * `attachment-not-base64` warning; malformed base64 and characters that are no XML characters
+ * are an `EdxmlValidationError` naming the attachment's path.
  */
 export class EdxmlReader {
   // Real senders use `edXML:` (and the manifest's `xlink:`) outside the element declaring it;
@@ -103,8 +126,8 @@ export class EdxmlReader {
   private readonly actions: Action[] = [];
   /** Set from the open tag of an attachment's content to its closing tag: text goes around saxes. */
   private content: OpenContent | undefined;
-  /** A writer begun and not yet ended or aborted. */
-  private writer: AttachmentWriter | undefined;
+  /** Writers begun and not yet ended or aborted. */
+  private readonly writers = new Set<AttachmentWriter>();
   /** Content whose closing tag was handed to saxes and not yet seen closing. */
   private contentEnding: OpenContent | undefined;
   private readonly contents: StoredContent[] = [];
@@ -115,7 +138,7 @@ export class EdxmlReader {
   private prologue: string | undefined = '';
   private prefixed = 0;
   private unprefixed = 0;
-  private readonly warnings: string[] = [];
+  private readonly warnings: EdxmlWarning[] = [];
 
   /** `MessageHeader/From/OrganId`, once its `From` has closed. */
   private sender: string | null = null;
@@ -237,7 +260,10 @@ export class EdxmlReader {
         const lines = content.reader.lines;
         const slice = this.guard(content, () => content.reader.read(i === 0 ? text : text.slice(i)));
         this.lineOffset += content.reader.lines - lines;
-        if (slice.bytes.length > 0) await content.writer.write(slice.bytes);
+        if (slice.bytes.length > 0) await content.decoded?.write(slice.bytes);
+        if (slice.text.length > 0) await content.text.write(slice.text);
+        // Not base64, or base64 that will be refused: the decoded bytes will never be kept.
+        if (content.decoded !== undefined && !content.reader.decoding) await this.drop(content.decoded, () => (content.decoded = undefined));
         if (slice.rest === undefined) return;
         // The closing tag: markup again, through saxes, which checks it closes this element.
         this.content = undefined;
@@ -270,16 +296,24 @@ export class EdxmlReader {
     this.sax.close();
     await this.runActions();
     if (this.root === undefined) throw new EdxmlSyntaxError('no root element');
-    for (const prefix of this.undeclared) this.warnings.push(`the namespace prefix "${prefix}" is used where it is not declared`);
+    for (const prefix of this.undeclared) this.warnings.push({ code: 'undeclared-prefix', message: `the namespace prefix "${prefix}" is used where it is not declared` });
     return { root: this.root, contents: this.contents, prefixed: this.prefixed, unprefixed: this.unprefixed, warnings: this.warnings };
   }
 
-  /** Releases a half-written attachment after a failure. */
+  /** Releases half-written attachments after a failure. */
   async abort(): Promise<void> {
-    const writer = this.writer;
-    this.writer = undefined;
+    const writers = [...this.writers];
+    this.writers.clear();
     this.content = undefined;
-    await writer?.abort?.().catch(() => undefined);
+    await Promise.all(writers.map((w) => w.abort?.().catch(() => undefined)));
+  }
+
+  /** Aborts a writer whose bytes will not be kept. */
+  private async drop(writer: AttachmentWriter | undefined, forget?: () => void): Promise<void> {
+    forget?.();
+    if (writer === undefined) return;
+    this.writers.delete(writer);
+    await writer.abort?.().catch(() => undefined);
   }
 
   /** Content errors name the attachment by path; anything else passes unchanged. */
@@ -309,7 +343,7 @@ export class EdxmlReader {
     const junk = text.slice(0, lt);
     if (junk.trim() === '') return text.slice(lt);
     if (text.startsWith('<?xml', lt)) {
-      this.warnings.push(`ignored ${junk.length} characters before the XML declaration`);
+      this.warnings.push({ code: 'text-before-xml-declaration', message: `ignored ${junk.length} characters before the XML declaration` });
       return text.slice(lt);
     }
     throw new EdxmlSyntaxError('not XML: text before the first element', 1, 1);
@@ -323,19 +357,36 @@ export class EdxmlReader {
           this.senderChecked = true;
           await this.beforeAttachments?.(this.sender);
         }
-        const writer = await this.sink.begin(action.meta);
-        this.writer = writer;
-        this.content = { reader: new ContentReader(), writer, path: action.path, label: action.label };
+        const decoded = await this.sink.begin(action.meta);
+        this.writers.add(decoded);
+        const text = await this.sink.begin(action.meta);
+        this.writers.add(text);
+        this.content = { reader: new ContentReader(), decoded, text, path: action.path, label: action.label, meta: action.meta };
       } else {
         // Closed by saxes: after `</` from the content reader, or at once (`<ContentTransferEncoded/>`).
         const content = this.content ?? this.contentEnding;
         this.content = undefined;
         this.contentEnding = undefined;
         if (content === undefined) throw new Error('edXML reader: an attachment closed that was never opened');
-        const tail = this.guard(content, () => content.reader.end());
-        if (tail.length > 0) await content.writer.write(tail);
-        action.element.stored = await content.writer.end();
-        this.writer = undefined;
+        const ended = this.guard(content, () => content.reader.end());
+        if (ended.kind === 'base64') {
+          await this.drop(content.text);
+          const decoded = content.decoded!;
+          if (ended.bytes.length > 0) await decoded.write(ended.bytes);
+          action.element.stored = await decoded.end();
+          this.writers.delete(decoded);
+        } else {
+          await this.drop(content.decoded, () => (content.decoded = undefined));
+          const stored = await content.text.end();
+          this.writers.delete(content.text);
+          action.element.stored = stored;
+          action.element.notBase64 = true;
+          this.warnings.push({
+            code: 'attachment-not-base64',
+            message: `${content.label}: the content is not base64 (character ${describeChar(ended.char)} at position ${ended.position}); stored as sent, its text as UTF-8 (${stored.size} bytes)`,
+            attachment: content.meta.contentId ?? content.meta.name ?? content.path,
+          });
+        }
         this.contents.push({ element: action.element, path: content.path });
       }
     }

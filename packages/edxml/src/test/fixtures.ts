@@ -29,15 +29,5 @@ export function handmade(name: string): Buffer {
   return readFileSync(join(HANDMADE_DIR, name));
 }
 
-/**
- * Real samples the hub refuses, and why: `edoc.edxml` carries an unfilled JMeter placeholder
- * (`${__StringFromFile(test.txt,,,)}`) as its attachment content, which is not base64.
- */
-export const REFUSED_FIXTURES: Readonly<Record<string, RegExp>> = {
-  'edoc.edxml': /AttachmentEncoded\/Attachment\/ContentTransferEncoded: attachment "GUIDE_INSTALL OPENVPN\.SIGNED\.PDF" .*"\$" at position 1 is not base64/,
-};
-
-/** The real samples the hub accepts (all but `REFUSED_FIXTURES`). */
-export function acceptedFixtures(): Fixture[] {
-  return realFixtures().filter((f) => REFUSED_FIXTURES[f.name] === undefined);
-}
+/** `edoc.edxml`'s attachment content: an unfilled JMeter placeholder, not base64 (stored as its text). */
+export const EDOC_PLACEHOLDER = '${__StringFromFile(test.txt,,,)}';
