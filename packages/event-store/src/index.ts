@@ -23,11 +23,12 @@ export {
 export type { HashedFields } from './hash.js';
 export { GENESIS_HASH, findBrokenLink, hashEvent } from './hash.js';
 export { matchesExpected } from './expected-revision.js';
-export type { Seal, UnsignedSeal } from './seal.js';
+export type { Seal, SealKind, UnsignedSeal } from './seal.js';
 export {
   CHAIN_START, SEAL_FORMAT, foldChain, keyIdOf, parseSeal, rawPublicKey, sealDifferences, sealPayload, sealSignatureHolds, shortSeal, signSeal,
 } from './seal.js';
-export type { SealingOptions } from './sqlite-seals.js';
+export type { AdoptOutcome, SealingOptions } from './sqlite-seals.js';
+export { SEAL_COLUMNS, adoptSqliteStore } from './sqlite-seals.js';
 export type { EventStoreLogger, SqliteEventStoreOptions } from './sqlite-event-store.js';
 export { createSqliteEventStore } from './sqlite-event-store.js';
 export type { SyncMode } from './sqlite-schema.js';

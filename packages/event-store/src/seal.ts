@@ -30,7 +30,15 @@ export interface UnsignedSeal {
   readonly every: number;
   /** Which hub key signed it (`keyIdOf`). */
   readonly keyId: string;
+  /**
+   * `adopt`: the first seal of a store that already held events, made by an operator
+   * (`lienthong seal --adopt`): the history up to `position` was vouched for only then. Absent
+   * on every other seal (the first one of a store sealed from empty is at position 0).
+   */
+  readonly kind?: SealKind;
 }
+
+export type SealKind = 'adopt';
 
 export interface Seal extends UnsignedSeal {
   /** Ed25519 over `sealPayload`, base64url. */
@@ -42,9 +50,9 @@ export function foldChain(chain: string, position: number, eventHash: string): s
   return createHash('sha256').update(`${chain}\n${position}\n${eventHash}`).digest('hex');
 }
 
-/** The exact bytes signed: every field, one a line, after the format name. */
+/** The exact bytes signed: every field, one a line, after the format name (`kind`, when there is one, last). */
 export function sealPayload(s: UnsignedSeal): string {
-  return `${SEAL_FORMAT}\n${s.keyId}\n${s.seq}\n${s.position}\n${s.chain}\n${s.at}\n${s.every}`;
+  return `${SEAL_FORMAT}\n${s.keyId}\n${s.seq}\n${s.position}\n${s.chain}\n${s.at}\n${s.every}${s.kind ? `\n${s.kind}` : ''}`;
 }
 
 export function signSeal(s: UnsignedSeal, privateKey: KeyObject): Seal {
@@ -89,13 +97,16 @@ export function parseSeal(value: unknown): Seal | string {
     if (!Number.isSafeInteger(v[name]) || (v[name] as number) < (name === 'position' ? 0 : 1)) return `${name} is not a valid integer`;
   if (typeof v.chain !== 'string' || !HEX64.test(v.chain)) return 'chain is not a SHA-256 hex digest';
   for (const name of ['at', 'keyId', 'signature'] as const) if (typeof v[name] !== 'string' || v[name] === '') return `${name} is missing`;
+  // A row's NULL kind is an ordinary seal, as is a JSON line without one.
+  if (v.kind !== undefined && v.kind !== null && v.kind !== 'adopt') return `kind is not "adopt"`;
   return {
     seq: v.seq as number, position: v.position as number, chain: v.chain, at: v.at as string,
     every: v.every as number, keyId: v.keyId as string, signature: v.signature as string,
+    ...(v.kind === 'adopt' ? { kind: 'adopt' as const } : {}),
   };
 }
 
 /** The fields in which two seals of the same `seq` differ (empty when they are the same seal). */
 export function sealDifferences(a: Seal, b: Seal): string[] {
-  return (['position', 'chain', 'at', 'every', 'keyId', 'signature'] as const).filter((k) => a[k] !== b[k]);
+  return (['position', 'chain', 'at', 'every', 'keyId', 'kind', 'signature'] as const).filter((k) => a[k] !== b[k]);
 }

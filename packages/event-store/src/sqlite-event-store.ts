@@ -28,7 +28,7 @@ import { SharedTail, tailFilter } from './shared-tail.js';
 import { checkpointInBackground } from './wal-checkpointer.js';
 import { SqliteSealer, type SealOutcome, type SealWhen, type SealingOptions } from './sqlite-seals.js';
 import {
-  EVENT_COLUMNS, SCHEMA, applyPragmas, isDuplicateIdError, prefixGlob, toRecorded, toStoreError, toStreamInfo,
+  EVENT_COLUMNS, applyPragmas, applySchema, isDuplicateIdError, prefixGlob, toRecorded, toStoreError, toStreamInfo,
 } from './sqlite-schema.js';
 import type { EventRow, StreamRow, SyncMode } from './sqlite-schema.js';
 import { checkExpectedRevision, matchesExpected } from './expected-revision.js';
@@ -39,6 +39,8 @@ import type {
 
 /** The part of a pino logger the store uses. */
 export interface EventStoreLogger {
+  /** Said when the store will not be sealed until an operator acts (warn when absent). */
+  error?(details: object, message?: string): void;
   warn(details: object, message?: string): void;
   debug?(details: object, message?: string): void;
 }
@@ -124,7 +126,8 @@ class SqliteEventStore implements EventStore {
   private fsyncMs = 0;
   /** While fsyncs are slow: lone appends left to sync on the pool before one probes inline again. */
   private poolUntilProbe = 0;
-  private readonly sealer: SqliteSealer | null = null;
+  /** null without a key, and once sealing stopped (a store to adopt, a gap after the last seal). */
+  private sealer: SqliteSealer | null = null;
   private sealTimer: NodeJS.Timeout | undefined;
   /** Said once: a store that ends before its last seal would otherwise warn on every commit. */
   private warnedBehind = false;
@@ -135,7 +138,7 @@ class SqliteEventStore implements EventStore {
     try {
       this.db = new Database(options.file);
       applyPragmas(this.db, 'normal');
-      this.db.exec(SCHEMA);
+      applySchema(this.db);
       if ((options.sync ?? 'full') === 'full') {
         if (this.db.pragma('journal_mode', { simple: true }) !== 'wal') applyPragmas(this.db, 'full'); // no WAL file: SQLite syncs
         else {
@@ -197,7 +200,8 @@ class SqliteEventStore implements EventStore {
     if (options.sealing) {
       this.sealer = new SqliteSealer(db, options.sealing);
       try {
-        // An older store is sealed from its first event on the first open; a crash's unsealed tail now.
+        // An empty store is sealed at 0, a crash's unsealed tail now; a store with events and no
+        // seal is not sealed at all until an operator adopts it (`noteSeal` stops the sealer).
         this.sealNow('any');
       } catch (error) {
         this.unwatchWal();
@@ -205,7 +209,7 @@ class SqliteEventStore implements EventStore {
         if (this.walFd !== null) closeSync(this.walFd);
         throw toStoreError(error, 'sealing on open');
       }
-      this.sealTimer = setInterval(() => this.sealOnTimer(), this.sealer.intervalMs).unref();
+      if (this.sealer) this.sealTimer = setInterval(() => this.sealOnTimer(), this.sealer.intervalMs).unref();
     }
     this.tail = new SharedTail({
       read: (after, limit) => {
@@ -609,13 +613,31 @@ class SqliteEventStore implements EventStore {
 
   private noteSeal(outcome: SealOutcome): void {
     if (outcome.kind === 'sealed') this.logger?.debug?.({ seq: outcome.seal.seq, position: outcome.seal.position }, 'event store: sealed');
-    else if (outcome.kind === 'behind' && !this.warnedBehind) {
+    else if (outcome.kind === 'unadopted') {
+      this.stopSealing(
+        { head: outcome.head },
+        'event store: the store holds events but no seal (older than seals, or its seals removed); it is NOT sealed until an operator adopts it: stop the hub, run `pnpm lienthong verify` (and `verify --seals <copy>` with a seals copy kept elsewhere, if there is one), then `pnpm lienthong seal --adopt` (docs/operations.md, "Stores from before seals")',
+      );
+    } else if (outcome.kind === 'gap') {
+      this.stopSealing(
+        { from: outcome.from, to: outcome.to, sealedPosition: outcome.sealed.position, seal: outcome.sealed.seq },
+        `event store: positions ${outcome.from}..${outcome.to} after the last seal are missing (events removed?); nothing after seal #${outcome.sealed.seq} is sealed: run lienthong verify`,
+      );
+    } else if (outcome.kind === 'behind' && !this.warnedBehind) {
       this.warnedBehind = true;
       this.logger?.warn(
         { head: outcome.head, sealedPosition: outcome.sealed.position, seal: outcome.sealed.seq },
         'event store: the store ends before its last seal (events removed?); run lienthong verify',
       );
     }
+  }
+
+  /** No seal in appends, on the timer or on close from now on: said once, as an error. */
+  private stopSealing(details: object, message: string): void {
+    this.sealer = null;
+    clearInterval(this.sealTimer);
+    if (this.logger?.error) this.logger.error(details, message);
+    else this.logger?.warn(details, message);
   }
 
   private assertOpen(): void {

@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS streams (
   metadata   TEXT
 ) WITHOUT ROWID;
 -- Signed running hashes over the events (seal.ts); created on the first open of an older store.
+-- kind: NULL, or 'adopt' for the first seal of a store that held events before it was sealed.
 CREATE TABLE IF NOT EXISTS seals (
   seq       INTEGER PRIMARY KEY,
   position  INTEGER NOT NULL,
@@ -34,9 +35,21 @@ CREATE TABLE IF NOT EXISTS seals (
   at        TEXT NOT NULL,
   every     INTEGER NOT NULL,
   key_id    TEXT NOT NULL,
-  signature TEXT NOT NULL
+  signature TEXT NOT NULL,
+  kind      TEXT
 );
 `;
+
+/** Runs SCHEMA, then adds what later versions added to existing tables (the seals' `kind`). */
+export function applySchema(db: Database.Database): void {
+  db.exec(SCHEMA);
+  if (!hasSealKind(db)) db.exec('ALTER TABLE seals ADD COLUMN kind TEXT');
+}
+
+/** False for a seals table made before `kind` (a read-only reader then reads NULL). */
+export function hasSealKind(db: Database.Database): boolean {
+  return db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('seals')").all().some((c) => c.name === 'kind');
+}
 
 export type SyncMode = 'full' | 'normal';
 

@@ -4,9 +4,9 @@ import Database from 'better-sqlite3';
 import { tempDir } from '@lienthong/testing';
 import t from 'tap';
 import { DuplicateEventIdError } from './errors.js';
-import { CHAIN_START, foldChain, keyIdOf, sealSignatureHolds, type Seal } from './seal.js';
+import { CHAIN_START, foldChain, keyIdOf, parseSeal, sealSignatureHolds, type Seal } from './seal.js';
 import { createSqliteEventStore } from './sqlite-event-store.js';
-import { SEAL_COLUMNS } from './sqlite-seals.js';
+import { SEAL_COLUMNS, adoptSqliteStore } from './sqlite-seals.js';
 import { testEventStore } from './testing/contract.js';
 import { events, newEvent } from './testing/helpers.js';
 
@@ -61,17 +61,93 @@ t.test('seals: the empty store on open, every N positions in the append transact
   t.match(sealsOf(file).at(-1), { seq: 4, position: 9 }, 'a clean stop seals the tail');
 });
 
-t.test('seals: a store made before seals is sealed from its first event on the first open with a key', async (t) => {
+/** A logger that keeps what it is told. */
+function recorder() {
+  const lines: Array<{ level: string; details: object; message: string }> = [];
+  const at = (level: string) => (details: object, message = '') => lines.push({ level, details, message });
+  return { lines, logger: { error: at('error'), warn: at('warn'), debug: at('debug') } };
+}
+
+t.test('seals: a store made before seals is never sealed implicitly; an operator adopts it', async (t) => {
   const file = join(tempDir(t), 'events.sqlite');
   const old = createSqliteEventStore({ file });
   await old.append('a-1', events(4));
   await old.close();
   t.same(sealsOf(file), [], 'no key, no seals');
-  const store = createSqliteEventStore({ file, sealing: { privateKey } });
-  const [first] = sealsOf(file);
-  t.match(first, { seq: 1, position: 4, every: 1000 });
-  t.equal(first!.chain, chainAt(file, 4));
+
+  const { lines, logger } = recorder();
+  const store = createSqliteEventStore({ file, logger, sealing: { privateKey, every: 2, intervalMs: 20 } });
+  t.same(sealsOf(file), [], 'not sealed on open');
+  t.match(lines.filter((l) => l.level === 'error'), [{ details: { head: 4 }, message: /holds events but no seal.*lienthong seal --adopt/ }]);
+  await store.append('a-1', events(3));
+  await new Promise((r) => setTimeout(r, 80));
   await store.close();
+  t.same(sealsOf(file), [], 'nor in appends past `every`, on the timer or on close');
+  t.equal(lines.filter((l) => l.level === 'error').length, 1, 'said once');
+
+  const adopted = adoptSqliteStore(file, { privateKey, every: 2 });
+  t.match(adopted, { kind: 'sealed', seal: { seq: 1, position: 7, kind: 'adopt', every: 2 } });
+  const [first] = sealsOf(file);
+  t.match(first, { seq: 1, position: 7, kind: 'adopt' });
+  t.equal(first!.chain, chainAt(file, 7));
+  t.ok(sealSignatureHolds(parseSeal(first) as Seal, publicKey), 'signed with its kind');
+  t.notOk(sealSignatureHolds({ ...(parseSeal(first) as Seal), kind: undefined }, publicKey), 'the kind is part of what is signed');
+  t.match(adoptSqliteStore(file, { privateKey }), { kind: 'already-sealed', last: { seq: 1 } }, 'a sealed store is not adopted again');
+
+  const reopened = createSqliteEventStore({ file, sealing: { privateKey, every: 2, intervalMs: 3_600_000 } });
+  await reopened.append('b-1', events(2));
+  await reopened.close();
+  t.match(sealsOf(file).map((s) => [s.seq, s.position, s.kind]), [[1, 7, 'adopt'], [2, 9, null]], 'sealed as usual after adoption');
+});
+
+t.test('seals: an empty store is sealed at 0 on open; adopting it is refused', async (t) => {
+  const file = join(tempDir(t), 'events.sqlite');
+  new Database(file).close();
+  t.same(adoptSqliteStore(file, { privateKey }), { kind: 'empty' });
+  const store = createSqliteEventStore({ file, sealing: { privateKey } });
+  await store.close();
+  t.match(sealsOf(file), [{ seq: 1, position: 0, chain: CHAIN_START, kind: null }]);
+});
+
+t.test('seals: the sealer never seals across a gap after the last seal', async (t) => {
+  const file = join(tempDir(t), 'events.sqlite');
+  const { lines, logger } = recorder();
+  const store = createSqliteEventStore({ file, logger, sealing: { privateKey, every: 1000, intervalMs: 3_600_000 } });
+  for (let i = 0; i < 6; i++) await store.append(`s${i}-x`, events(1));
+  // s3-x (position 4) removed behind the running hub's back, head row too
+  const db = new Database(file);
+  db.prepare("DELETE FROM events WHERE stream = 's3-x'").run();
+  db.prepare("DELETE FROM streams WHERE stream = 's3-x'").run();
+  db.close();
+  await store.close();
+  t.same(sealsOf(file).map((s) => s.position), [0], 'the clean stop sealed nothing across the gap');
+  t.match(lines.filter((l) => l.level === 'error'), [{ details: { from: 4, to: 4, seal: 1 }, message: /positions 4\.\.4 after the last seal are missing/ }]);
+});
+
+t.test('seals: a store whose seals were all removed is not re-sealed on open', async (t) => {
+  const file = join(tempDir(t), 'events.sqlite');
+  const store = createSqliteEventStore({ file, sealing: { privateKey, every: 5 } });
+  for (let i = 0; i < 12; i++) await store.append(`s${i % 3}-x`, events(1));
+  await store.close();
+  const db = new Database(file);
+  db.exec("DELETE FROM events WHERE stream = 's1-x'; DELETE FROM streams WHERE stream = 's1-x'; DELETE FROM seals;");
+  db.close();
+  const { lines, logger } = recorder();
+  const reopened = createSqliteEventStore({ file, logger, sealing: { privateKey, every: 5 } });
+  await reopened.append('s0-x', events(6));
+  await reopened.close();
+  t.same(sealsOf(file), []);
+  t.match(lines, [{ level: 'error', message: /no seal/ }]);
+});
+
+t.test('seals: a seals table from before `kind` gets the column on open', async (t) => {
+  const file = join(tempDir(t), 'events.sqlite');
+  const db = new Database(file);
+  db.exec('CREATE TABLE seals (seq INTEGER PRIMARY KEY, position INTEGER NOT NULL, chain TEXT NOT NULL, at TEXT NOT NULL, every INTEGER NOT NULL, key_id TEXT NOT NULL, signature TEXT NOT NULL)');
+  db.close();
+  const store = createSqliteEventStore({ file, sealing: { privateKey } });
+  await store.close();
+  t.match(sealsOf(file), [{ seq: 1, position: 0, kind: null }]);
 });
 
 t.test('seals: unsealed events are sealed on the timer', async (t) => {
