@@ -7,7 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import t from 'tap';
-import { createSqliteEventStore, keyIdOf, type NewEvent } from '@lienthong/event-store';
+import { GENESIS_HASH, adoptSqliteStore, createSqliteEventStore, foldChain, keyIdOf, signSeal, type NewEvent } from '@lienthong/event-store';
 import { tempDir } from '@lienthong/testing';
 import { hashStoredText } from './chain.js';
 import { sqliteChainSource } from './sources.js';
@@ -64,7 +64,7 @@ t.test('an untouched store verifies ok, with every seal checked', async (t) => {
   const report = await verify(tampered(() => {}));
   t.equal(report.ok, true);
   t.equal(report.checked, 14);
-  t.match(report.seals, { checked: 5, last: { seq: 5, position: 14, short: /^#5 @14 [0-9a-f]{16}$/ } });
+  t.match(report.seals, { checked: 5, last: { seq: 5, position: 14, short: /^#5 @14 [0-9a-f]{16}$/ }, adopted: null });
 });
 
 t.test('(a) a whole stream deleted, events and head row: the first missing position', async (t) => {
@@ -150,7 +150,58 @@ t.test('a seal row edited or deleted', async (t) => {
   t.match(otherKey.brokenAt, { position: 0, seal: 1, reason: /names key/ }, 'checked against another key');
 });
 
-t.test("an older store's gaps are vouched for by the seal after them; a gap no seal vouches for is named", async (t) => {
+/** A logger that keeps its errors. */
+function errors() {
+  const said: string[] = [];
+  return { said, logger: { error: (_: object, message = '') => said.push(message), warn: () => {}, debug: () => {} } };
+}
+
+t.test('a stream and every seal deleted, then the hub restarted: not re-sealed, verify says no seal', async (t) => {
+  const file = tampered((db) => db.exec("DELETE FROM events WHERE stream = 'c-1'; DELETE FROM streams WHERE stream = 'c-1'; DELETE FROM seals;"));
+  const { said, logger } = errors();
+  const store = createSqliteEventStore({ file, logger, sealing: { privateKey, every: 4, intervalMs: 3_600_000 } });
+  await store.append('a-1', [event(100)]);
+  await store.close();
+  t.match(said, [/holds events but no seal/]);
+  const report = await verify(file);
+  t.equal(report.ok, false);
+  t.match(report.brokenAt, { position: 1, reason: /no seal.*seal --adopt/ });
+});
+
+t.test('a stream deleted behind a running hub, then a clean stop: the gap is not sealed over, and named', async (t) => {
+  const file = join(tempDir(t), 'events.sqlite');
+  const { said, logger } = errors();
+  const store = createSqliteEventStore({ file, logger, sealing: { privateKey, every: 1000, intervalMs: 3_600_000 } });
+  for (let i = 0; i < 6; i++) await store.append(`s${i}-x`, [event(i)]);
+  const db = new Database(file);
+  db.exec("DELETE FROM events WHERE stream = 's3-x'; DELETE FROM streams WHERE stream = 's3-x';");
+  db.close();
+  await store.close();
+  t.match(said, [/positions 4\.\.4 after the last seal are missing/]);
+  const report = await verify(file);
+  t.equal(report.ok, false);
+  t.match(report.brokenAt, { position: 4, reason: /positions 4\.\.4 are missing/ });
+});
+
+t.test('a gap after the first seal is named even under a seal that holds over it', async (t) => {
+  // a seal made across the gap with the hub key (as the sealer did before it checked positions)
+  const file = tampered((db) => {
+    db.exec("DELETE FROM events WHERE position = 14; UPDATE streams SET revision = 3, position = 11, last_hash = (SELECT hash FROM events WHERE position = 11) WHERE stream = 'b-1'; DELETE FROM seals WHERE seq = 5;");
+    db.prepare("INSERT INTO events (position, id, stream, revision, type, data, metadata, prev_hash, hash) VALUES (15, 'x', 'd-1', 0, 'T', '{}', '{}', ?, ?)").run(GENESIS_HASH, 'e'.repeat(64));
+    const r15 = rowAt(db, 15);
+    db.prepare('UPDATE events SET hash = ? WHERE position = 15').run(hashStoredText({ ...r15, dataJson: r15.data, metadataJson: r15.metadata }, r15.prev_hash));
+    const { hash } = rowAt(db, 15);
+    db.prepare("INSERT INTO streams (stream, revision, position, last_hash, created_at, updated_at) VALUES ('d-1', 0, 15, ?, 'x', 'x')").run(hash);
+    const last = db.prepare<[], { chain: string }>('SELECT chain FROM seals WHERE seq = 4').get()!;
+    const seal = signSeal({ seq: 5, position: 15, chain: foldChain(last.chain, 15, hash), at: '2026-12-01T00:00:00.000Z', every: 4, keyId: sealKey.keyId }, privateKey);
+    db.prepare('INSERT INTO seals (seq, position, chain, at, every, key_id, signature) VALUES (?, ?, ?, ?, ?, ?, ?)').run(seal.seq, seal.position, seal.chain, seal.at, seal.every, seal.keyId, seal.signature);
+  });
+  const report = await verify(file);
+  t.equal(report.ok, false);
+  t.match(report.brokenAt, { position: 14, reason: /positions 14\.\.14 are missing: events removed \(after seal #1 at 0/ });
+});
+
+t.test('a store from before seals: not sealed, verify not ok; adopted, verify ok and shows the adoption; its old gaps vouched for, no later one', async (t) => {
   const file = join(tempDir(t), 'events.sqlite');
   const old = createSqliteEventStore({ file });
   await old.append('a-1', [event(1), event(2)]);
@@ -160,24 +211,50 @@ t.test("an older store's gaps are vouched for by the seal after them; a gap no s
   db.prepare("INSERT INTO events (id, stream, revision, type, data, metadata, prev_hash, hash) VALUES ('x', 'z', 0, 'T', '{}', '{}', '', '')").run();
   db.prepare("DELETE FROM events WHERE id = 'x'").run();
   db.close();
-  const store = createSqliteEventStore({ file, sealing: { privateKey, every: 2 } });
-  for (const n of [3, 4, 5]) await store.append('a-1', [event(n)]);
-  await store.close();
-  const ok = await verify(file);
-  t.equal(ok.ok, true, 'the gap at 3 is vouched for by seal #2 (at 4; #1 is at 2)');
-  t.match(ok.seals, { checked: 3, last: { seq: 3, position: 6 } });
+  const old2 = createSqliteEventStore({ file });
+  await old2.append('a-1', [event(4)]);
+  await old2.close();
 
-  // the event at 5 removed, a-1's chain relinked around it so that only the gap shows
-  const copy = join(dir, 'old-cut.sqlite');
+  const { said, logger } = errors();
+  const hub = createSqliteEventStore({ file, logger, sealing: { privateKey, every: 2 } });
+  await hub.close();
+  t.match(said, [/no seal.*lienthong seal --adopt/]);
+  const before = await verify(file);
+  t.equal(before.ok, false);
+  t.match(before.brokenAt, { position: 1, reason: /no seal/ });
+
+  t.match(adoptSqliteStore(file, { privateKey, every: 2 }), { kind: 'sealed', seal: { seq: 1, position: 4, kind: 'adopt' } });
+  const adopted = await verify(file);
+  t.equal(adopted.ok, true, 'the gap at 3 lies under the adoption seal');
+  t.match(adopted.seals, { checked: 1, adopted: { seq: 1, position: 4, kind: 'adopt', short: /^#1 @4 / }, last: { seq: 1 } });
+
+  const store = createSqliteEventStore({ file, sealing: { privateKey, every: 2 } });
+  for (const n of [5, 6, 7]) await store.append('a-1', [event(n)]);
+  await store.close();
+  const later = await verify(file);
+  t.equal(later.ok, true);
+  t.match(later.seals, { checked: 3, adopted: { seq: 1, kind: 'adopt' }, last: { seq: 3, position: 7 } });
+
+  // the event at 6 removed, a-1's chain relinked around it so that only the gap shows
+  const copy = join(dir, 'adopted-cut.sqlite');
   copyFileSync(file, copy);
   const d = new Database(copy);
-  const [r5, r6] = [rowAt(d, 5), rowAt(d, 6)];
-  const h6 = hashStoredText({ ...r6, revision: r5.revision, dataJson: r6.data, metadataJson: r6.metadata }, r5.prev_hash);
-  d.prepare('DELETE FROM events WHERE position = 5').run();
-  d.prepare('UPDATE events SET revision = ?, prev_hash = ?, hash = ? WHERE position = 6').run(r5.revision, r5.prev_hash, h6);
-  moveHead(d, 'a-1', 6);
+  const [r6, r7] = [rowAt(d, 6), rowAt(d, 7)];
+  const h7 = hashStoredText({ ...r7, revision: r6.revision, dataJson: r7.data, metadataJson: r7.metadata }, r6.prev_hash);
+  d.prepare('DELETE FROM events WHERE position = 6').run();
+  d.prepare('UPDATE events SET revision = ?, prev_hash = ?, hash = ? WHERE position = 7').run(r6.revision, r6.prev_hash, h7);
+  moveHead(d, 'a-1', 7);
   d.close();
   const cut = await verify(copy);
   t.equal(cut.ok, false);
-  t.match(cut.brokenAt, { position: 5, seal: 3, reason: /positions 5\.\.5 are missing/ });
+  t.match(cut.brokenAt, { position: 6, reason: /positions 6\.\.6 are missing/ });
+});
+
+t.test('an empty store is sealed at 0 and verifies ok, no adoption', async (t) => {
+  const file = join(tempDir(t), 'events.sqlite');
+  const store = createSqliteEventStore({ file, sealing: { privateKey } });
+  await store.close();
+  const report = await verify(file);
+  t.equal(report.ok, true);
+  t.match(report.seals, { checked: 1, last: { seq: 1, position: 0 }, adopted: null });
 });

@@ -1,10 +1,12 @@
 /**
  * The seal check of a verification: fed every event in position order, it recomputes the running
  * hash and compares each seal, signature included, when the events reach its position. A seal
- * vouches for every position up to its own. Positions must have no gaps, unless a seal vouches
- * for the gap (a store older than seals lost positions to refused duplicate ids): a gap is named
- * when the seal after it does not hold, or when no seal follows it. A finding names the first
- * missing position, or else the first position no good seal vouches for.
+ * vouches for every position up to its own. Positions must have no gaps, except at or below the
+ * first seal: a store older than seals lost positions to refused duplicate ids, and its first
+ * seal (the operator's adoption, `kind: 'adopt'`) vouches for them when it holds. After the
+ * first seal positions are given back on refused appends, so a gap there is events removed,
+ * whatever the seals after it say. A finding names the first missing position, or else the first
+ * position no good seal vouches for.
  */
 import type { KeyObject } from 'node:crypto';
 import { CHAIN_START, foldChain, parseSeal, sealSignatureHolds, shortSeal, type Seal } from '@lienthong/event-store';
@@ -23,6 +25,12 @@ export interface SealReport {
   readonly checked: number;
   /** The latest good seal; `short` is what to write down (see docs/services/audit.md). */
   readonly last: (Seal & { readonly short: string }) | null;
+  /**
+   * The first seal when it covers events (`kind: 'adopt'`: an operator adopted a store that held
+   * events): the history up to its position was vouched for only then, not as it was written.
+   * null for a store sealed from empty (its first seal at position 0).
+   */
+  readonly adopted: (Seal & { readonly short: string }) | null;
 }
 
 const PAGE = 5000;
@@ -31,6 +39,9 @@ export class SealChecker {
   broken: BrokenLink | undefined;
   checked = 0;
   private last: Seal | null = null;
+  private adopted: Seal | null = null;
+  /** Seal #1 as read (checked when the events reach it): gaps at or below its position may be vouched for. */
+  private first: Seal | null = null;
   private chain = CHAIN_START;
   /** Position of the last event folded. */
   private folded = 0;
@@ -56,6 +67,7 @@ export class SealChecker {
           return;
         }
         this.pending.push(seal);
+        if (seal.seq === 1) this.first = seal;
         this.loadedSeq = seal.seq;
       }
     }
@@ -66,7 +78,16 @@ export class SealChecker {
     if (this.broken) return false;
     this.settleUpTo(this.folded);
     if (this.broken) return false;
-    if (position > this.folded + 1) this.gap ??= { from: this.folded + 1, to: position - 1 };
+    if (position > this.folded + 1) {
+      const gap = { from: this.folded + 1, to: position - 1 };
+      // At or below seal #1, the seal vouches for it when it holds (`settle`); no seal at all is
+      // the finding `end` names. Anywhere else nothing can vouch for it.
+      if (this.first && gap.to <= this.first.position) this.gap ??= gap;
+      else if (this.lastSeq > 0) {
+        const after = this.first ? ` (after seal #1 at ${this.first.position}, positions are never skipped)` : '';
+        return this.fail(gap.from, `${this.gapLink(gap).reason}${after}`);
+      }
+    }
     this.settleUpTo(position - 1);
     if (this.broken) return false;
     this.chain = foldChain(this.chain, position, hash);
@@ -88,7 +109,10 @@ export class SealChecker {
     if (beyond)
       return this.fail(Math.max(this.vouched(), head) + 1, `seal #${beyond.seq} covers up to position ${beyond.position} but the store ends at ${head}: events at the end removed`, beyond.seq);
     if (!this.last)
-      return this.fail(1, 'the store has no seal (all removed?); a hub that has not run since seals were introduced seals its store when it starts');
+      return this.fail(
+        1,
+        'the store holds events but no seal: a store from before seals stays unsealed until an operator adopts it (lienthong seal --adopt, docs/operations.md); a sealed store whose seals were removed reads the same',
+      );
     if (head - this.last.position >= this.last.every)
       return this.fail(
         this.last.position + 1,
@@ -99,7 +123,11 @@ export class SealChecker {
   }
 
   report(): SealReport {
-    return { checked: this.checked, last: this.last ? { ...this.last, short: shortSeal(this.last) } : null };
+    return {
+      checked: this.checked,
+      last: this.last ? { ...this.last, short: shortSeal(this.last) } : null,
+      adopted: this.adopted ? { ...this.adopted, short: shortSeal(this.adopted) } : null,
+    };
   }
 
   private vouched(): number {
@@ -125,6 +153,10 @@ export class SealChecker {
       this.fail(seal.position, `the signature of seal #${seal.seq} does not hold: the seal was altered`, seal.seq);
       return;
     }
+    if (seal.kind === 'adopt' && seal.seq !== 1) {
+      this.fail(seal.position, `seal #${seal.seq} is an adoption seal, which only a store's first seal can be`, seal.seq);
+      return;
+    }
     if (seal.chain !== this.chain) {
       if (this.gap) {
         this.broken ??= { ...this.gapLink(this.gap), seal: seal.seq };
@@ -138,6 +170,7 @@ export class SealChecker {
       return;
     }
     this.last = seal;
+    if (seal.seq === 1 && seal.position > 0) this.adopted = seal;
     this.gap = null;
     this.checked++;
   }

@@ -4,12 +4,9 @@
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { EventStore } from '@lienthong/event-store';
+import { SEAL_COLUMNS, type EventStore } from '@lienthong/event-store';
 import type { Config } from '@lienthong/service-kit';
 import type { ChainEvent } from './chain.js';
-
-/** The seals table's columns as `Seal` fields (the SQLite adapter's `SEAL_COLUMNS`). */
-const SEAL_COLUMNS = 'seq, position, chain, at, every, key_id AS keyId, signature';
 
 /** A stream's head as the store records it. */
 export interface RecordedHead {
@@ -69,10 +66,12 @@ export function sqliteChainSource(file: string): ChainSource {
   };
   // A store no sealing process has opened yet has no seals table: it reads as no seals.
   const sealed = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'seals'").get() !== undefined;
+  // A seals table from before `kind` (not opened since by a hub): every seal in it is ordinary.
+  const sealTable = sealed && !db.prepare("SELECT 1 FROM pragma_table_info('seals') WHERE name = 'kind'").get() ? '(SELECT *, NULL AS kind FROM seals)' : 'seals';
   const sealStatements = sealed
     ? {
         bounds: db.prepare<[], { head: number; lastSeal: number }>('SELECT (SELECT COALESCE(MAX(position), 0) FROM events) AS head, (SELECT COALESCE(MAX(seq), 0) FROM seals) AS lastSeal'),
-        page: db.prepare<[number, number], unknown>(`SELECT ${SEAL_COLUMNS} FROM seals WHERE seq > ? ORDER BY seq LIMIT ?`),
+        page: db.prepare<[number, number], unknown>(`SELECT ${SEAL_COLUMNS} FROM ${sealTable} WHERE seq > ? ORDER BY seq LIMIT ?`),
       }
     : null;
   const toHead = (r: { stream: string; revision: number; position: number; last_hash: string }): RecordedHead => ({ stream: r.stream, revision: r.revision, position: r.position, lastHash: r.last_hash });
