@@ -7,7 +7,7 @@ import { CatalogStreams } from './events.js';
 import { procedureDecider } from './domain/procedure-decider.js';
 import { calendarDecider } from './domain/calendar-decider.js';
 import { procedurePutSchema } from './domain/procedure.js';
-import { notInForceMessage, procedureLookupAt, procedureVersions, type ProcedureInForce, type ProcedureVersionInfo } from './domain/in-force.js';
+import { effectiveFromOf, notInForceMessage, procedureLookupAt, procedureVersions, type ProcedureInForce, type ProcedureVersionInfo } from './domain/in-force.js';
 import type { ImportRow } from './import/csv.js';
 import { validateImport, type ImportIssue } from './import/validate.js';
 
@@ -77,7 +77,7 @@ export function createCatalogService(deps: CatalogServiceDeps) {
   const chosen = (e: RecordedEvent<'ProcedurePublished', ProcedurePublished['data']>): ProcedureInForce => ({
     procedure: e.data,
     publishedAt: e.metadata.at,
-    effectiveFrom: e.data.effectiveFrom ?? e.metadata.at,
+    effectiveFrom: effectiveFromOf(e),
   });
 
   async function getProcedure(code: string, options: { version?: number | undefined; at?: Date | undefined } = {}): Promise<ProcedureDocument> {
