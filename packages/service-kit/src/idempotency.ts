@@ -1,12 +1,13 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { AppError, validationError, type AppErrorOptions } from './errors.js';
 
 /**
  * `Idempotency-Key` (SPEC §4), one mechanism for every keyed command of the hub: the key is
  * scoped to the caller by deriving an id from both (`derivedId`), the request is identified by
- * the SHA-256 of its canonical JSON (`requestHash`), and whatever records the first use keeps
- * `{key, bodySha256}`; a later use is a replay when the hash is the same and a 409 otherwise
+ * the SHA-256 of its canonical JSON (`requestHash`) or, when the body carries personal data, its
+ * HMAC-SHA256 under a secret of the service (`keyedRequestHash`), and whatever records the first
+ * use keeps `{key, bodySha256}`; a later use is a replay when the hash is the same and a 409 otherwise
  * (`isReplay`). Documents derive the document id from sender and key; dossiers keep a
  * `dossierrequest-<id>` stream.
  */
@@ -14,6 +15,7 @@ import { AppError, validationError, type AppErrorOptions } from './errors.js';
 /** What a keyed command records of its first use. */
 export interface IdempotencyRecord {
   readonly key: string;
+  /** `requestHash` of the request, or its `keyedRequestHash` (the same secret every time). */
   readonly bodySha256: string;
 }
 
@@ -56,6 +58,14 @@ export const sha256Hex = (text: string | Buffer): string => createHash('sha256')
 
 /** The identity of a JSON request (body, and for routes with a target, the target too). */
 export const requestHash = (value: unknown): string => sha256Hex(canonicalJson(value));
+
+/**
+ * The identity of a request whose body carries personal data (an applicant's name, ID number,
+ * phone…): HMAC-SHA256 (hex) of its canonical JSON under `secret`. The recorded hash travels in
+ * events (the bus, exports, audit); an unkeyed one would let anyone who guesses a body confirm it
+ * offline. The same secret must be used for every request of a key, across restarts.
+ */
+export const keyedRequestHash = (secret: Buffer, value: unknown): string => createHmac('sha256', secret).update(canonicalJson(value), 'utf8').digest('hex');
 
 /**
  * The retry check: nothing recorded → false (a first use); the same request → true (answer as

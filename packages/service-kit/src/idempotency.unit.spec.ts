@@ -1,10 +1,23 @@
 import t from 'tap';
-import { canonicalJson, derivedId, idempotencyKey, isReplay, requestHash } from './idempotency.js';
+import { createHash } from 'node:crypto';
+import { canonicalJson, derivedId, idempotencyKey, isReplay, keyedRequestHash, requestHash } from './idempotency.js';
 
 t.test('a request hashes the same whatever its key order, and differently when a value differs', async (t) => {
   t.equal(canonicalJson({ b: 1, a: [{ d: 2, c: null }], u: undefined }), '{"a":[{"c":null,"d":2}],"b":1}');
   t.equal(requestHash({ a: 1, b: 'x' }), requestHash({ b: 'x', a: 1 }));
   t.not(requestHash({ a: 1 }), requestHash({ a: 2 }));
+});
+
+t.test('a keyed request hash: the secret is needed to recompute it', async (t) => {
+  const secret = Buffer.alloc(32, 7);
+  const body = { applicant: { name: 'Nguyễn Văn An', idNumber: '001203004005' } };
+  const hash = keyedRequestHash(secret, body);
+  t.match(hash, /^[0-9a-f]{64}$/);
+  t.equal(keyedRequestHash(secret, { applicant: { idNumber: '001203004005', name: 'Nguyễn Văn An' } }), hash, 'key order does not matter');
+  t.not(hash, requestHash(body), 'not the plain SHA-256 of the body');
+  t.not(hash, createHash('sha256').update(canonicalJson(body)).digest('hex'));
+  t.not(keyedRequestHash(Buffer.alloc(32, 8), body), hash, 'another secret, another hash');
+  t.not(keyedRequestHash(secret, { ...body, channel: 'postal' }), hash);
 });
 
 t.test('derived ids: the same parts the same id; the caller is part of it', async (t) => {

@@ -22,4 +22,4 @@ export { createSocketErrorReporter, frameRefusalOf } from './socket-errors.js';
 export { startProcess, startWorker } from './workers.js';
 export { readOrCreateFile } from './files.js';
 export type { IdempotencyRecord } from './idempotency.js';
-export { canonicalJson, derivedId, idempotencyKey, idempotencyKeyHeaderSchema, isReplay, requestHash, sha256Hex } from './idempotency.js';
+export { canonicalJson, derivedId, idempotencyKey, idempotencyKeyHeaderSchema, isReplay, keyedRequestHash, requestHash, sha256Hex } from './idempotency.js';
