@@ -14,6 +14,7 @@ import {
   verifyEdxmlSignature,
   type EdxmlDocument,
   type EdxmlStatus,
+  type EdxmlWarning,
   type StaffInfo,
   type TraceHeader,
 } from '@lienthong/edxml';
@@ -48,9 +49,22 @@ export interface DocumentServiceDeps {
 /** A message body: edXML handed through as a stream, or JSON already parsed. */
 export type MessageBody = { readonly kind: 'xml'; readonly stream: AsyncIterable<Buffer | string> } | { readonly kind: 'json'; readonly value: unknown };
 
-export interface SubmitAnswer {
+/**
+ * What the edXML reader tolerated in an accepted message (e.g. `attachment-not-base64`: an
+ * attachment stored as its text), in the 202 answer. The key is absent when nothing was tolerated.
+ */
+export type AnswerWarnings = { readonly warnings?: readonly EdxmlWarning[] };
+
+/** The key `warnings` of an answer: present only when there are warnings. */
+const warningsOf = (warnings: readonly EdxmlWarning[]): AnswerWarnings => (warnings.length > 0 ? { warnings: warnings.map((w) => ({ ...w })) } : {});
+
+export interface SubmitAnswer extends AnswerWarnings {
   readonly documentId: string;
   readonly recipients: ReadonlyArray<{ organId: string; deliveryId: string }>;
+}
+
+export interface StatusAnswer extends SubmitAnswer {
+  readonly statusId: string;
 }
 
 /** The short JSON form of a status (`POST /v1/documents/:documentId/status`). */
@@ -210,10 +224,10 @@ export function createDocumentService(deps: DocumentServiceDeps) {
       const last = result.appended.at(-1);
       if (last) await deps.waitFor(last);
       if (!result.state.exists) throw new Error('document not created');
-      return { documentId, recipients: result.state.recipients.map(({ organId, deliveryId }) => ({ organId, deliveryId })) };
+      return { documentId, recipients: result.state.recipients.map(({ organId, deliveryId }) => ({ organId, deliveryId })), ...warningsOf(xml?.message.warnings ?? []) };
     },
 
-    async reportStatus(documentRef: string, body: MessageBody, principal: SystemPrincipal, context: CommandContext, idempotencyKey?: string) {
+    async reportStatus(documentRef: string, body: MessageBody, principal: SystemPrincipal, context: CommandContext, idempotencyKey?: string): Promise<StatusAnswer> {
       const row = findDocument(documentRef, principal);
       if (!row) throw notFound(`no document ${documentRef}`);
       // 1. read the status: edXML, or the short JSON form completed from the document
@@ -222,6 +236,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
       let from: string;
       /** For a recall (13): the one recipient asked, or null for every recipient. */
       let addressee: string | null = null;
+      let tolerated: readonly EdxmlWarning[] = [];
       if (body.kind === 'xml') {
         const parsed = await parser.parse(body.stream, { maxBytes: deps.maxBodyBytes, keepUpTo: 0, beforeAttachments: senderGate(principal) });
         if (parsed.message.kind !== 'status')
@@ -229,6 +244,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
             errors: [{ path: 'body/edXMLEnvelope/edXMLHeader/MessageHeader/StatusCode', message: 'required element is missing' }],
           });
         status = parsed.message.status;
+        tolerated = parsed.message.warnings;
         bodySha256 = parsed.digest.sha256;
         from = status.from.organId;
         // In a 13, ResponseFor/OrganId names the recipient asked (elsewhere, the document's issuer).
@@ -292,7 +308,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
       if (event) {
         await deps.waitFor(event);
         const data = event.data as { statusId: string; deliveries: Array<{ organId: string; deliveryId: string }> };
-        return { documentId: row.documentId, statusId: data.statusId, recipients: data.deliveries };
+        return { documentId: row.documentId, statusId: data.statusId, recipients: data.deliveries, ...warningsOf(tolerated) };
       }
       // a retry: answer from what the first one recorded
       const statusId = statusIdFor(row.documentId, resolved.organId!, key);
@@ -300,7 +316,7 @@ export function createDocumentService(deps: DocumentServiceDeps) {
         .deliveriesOf(row.documentId)
         .filter((d) => d.statusId === statusId)
         .map((d) => ({ organId: d.to, deliveryId: d.deliveryId }));
-      return { documentId: row.documentId, statusId, recipients };
+      return { documentId: row.documentId, statusId, recipients, ...warningsOf(tolerated) };
     },
 
     /** Acknowledges a delivery of the caller's; `wait` makes the inbox reflect it before returning. */

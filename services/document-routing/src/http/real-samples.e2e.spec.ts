@@ -1,4 +1,7 @@
 import t from 'tap';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { createLogger } from '@lienthong/service-kit';
 import { fixture, get, inbox, postJson, postXml, sampleDocument, startRoutingHub, type Auth } from '../test/helpers.js';
 
 const A = '000.00.00.G22,2015/09/30,7816/VPCP-TTĐT';
@@ -16,10 +19,17 @@ const STATUSES = [
   'status_change-rejection_16.edxml',
 ];
 
-type Answer = { documentId: string; recipients: Array<{ organId: string; deliveryId: string }> };
+type Warning = { code: string; message: string; attachment?: string };
+type Answer = { documentId: string; recipients: Array<{ organId: string; deliveryId: string }>; warnings?: Warning[] };
+type LogLine = { level: number; msg: string; correlationId?: string; documentId?: string; statusId?: string; warnings?: Warning[] };
+
+/** edoc.edxml's attachment content: an unfilled JMeter placeholder, stored as sent. */
+const PLACEHOLDER = '${__StringFromFile(test.txt,,,)}';
 
 t.test('every real sample goes through the API', async (t) => {
-  const hub = await startRoutingHub();
+  const logs: LogLine[] = [];
+  const logger = createLogger({ level: 'info', destination: { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) } });
+  const hub = await startRoutingHub({ logger });
   t.teardown(() => hub.close());
   const ids = ['002.00.20.H13', '000.00.15.H51', '28.22.H17', 'vxp.saas.03', '000.00.00.G22', '000.00.00.H41', '000.00.00.H14', '000.00.00.G17', '000.00.00.H30'];
   for (const id of ids) await hub.agency(id);
@@ -28,11 +38,8 @@ t.test('every real sample goes through the API', async (t) => {
   const as = (id: string) => sys[id]!;
 
   await t.test('plain packages, non-conforming ids included', async (t) => {
-    // edoc.edxml's attachment is an unfilled placeholder, not base64: refused, naming the attachment.
-    const placeholder = await postXml(hub, as('002.00.20.H13'), fixture('edoc.edxml'));
-    t.equal(placeholder.statusCode, 400, placeholder.body);
-    t.match(placeholder.json().errors, [{ path: 'body/edXML/AttachmentEncoded/Attachment/ContentTransferEncoded', message: /GUIDE_INSTALL OPENVPN.SIGNED.PDF.*not base64/ }]);
     for (const [file, from, to] of [
+      ['edoc.edxml', '002.00.20.H13', ['000.00.15.H51']],
       ['edoc_new.edxml', '002.00.20.H13', ['28.22.H17']],
       ['gateway-2025-a.edxml', 'vxp.saas.03', ['vxp.saas.03']],
       ['gateway-2025-b.edxml', 'vxp.saas.03', ['vxp.saas.03']],
@@ -46,7 +53,48 @@ t.test('every real sample goes through the API', async (t) => {
       t.equal(doc.attachments.length, 1);
     }
     t.equal((await inbox(hub, as('28.22.H17'))).length, 1, 'the non-conforming recipient has its document');
+    t.equal((await inbox(hub, as('000.00.15.H51'))).length, 1);
     t.equal((await inbox(hub, as('vxp.saas.03'))).length, 2);
+  });
+
+  await t.test('edoc.edxml: its placeholder attachment is stored exactly as sent, and the answer and the log name it', async (t) => {
+    const cid = 'cid:36b8a92e-f054-11e7-842b-005056b672fc';
+    const bytes = fixture('edoc.edxml');
+    // Above the worker limit the body streams on the event loop: the same content after 300 KB of base64 lines.
+    const large = Buffer.from(bytes.toString('utf8').replace(PLACEHOLDER, `${randomBytes(225_000).toString('base64').replace(/(.{76})/g, '$1\n')}${PLACEHOLDER}`).replaceAll('9fbfbad2-f1f8-4256-a2eb-50fb1061cddb', 'edoc-large'));
+    const largeText = large.toString('utf8');
+    const largeContent = largeText.slice(largeText.indexOf('>', largeText.indexOf('<edXML:ContentTransferEncoded')) + 1, largeText.indexOf('</edXML:ContentTransferEncoded>'));
+    for (const [label, body, content, sizes] of [
+      ['whole', bytes, PLACEHOLDER, [bytes.length]],
+      ['in pieces of 1, 7 and 3 bytes', bytes, PLACEHOLDER, [1, 7, 3]],
+      ['over the worker limit, whole', large, largeContent, [large.length]],
+      ['over the worker limit, in pieces', large, largeContent, [7, 1000, 3, 65_536]],
+    ] as const) {
+      const pieces: Buffer[] = [];
+      for (let i = 0, k = 0; i < body.length; k++) {
+        const size = sizes[k % sizes.length]!;
+        pieces.push(body.subarray(i, i + size));
+        i += size;
+      }
+      const correlationId = `edoc-${label.replace(/\W+/g, '-')}`;
+      const res = await hub.app.inject({ method: 'POST', url: '/v1/documents', headers: { ...as('002.00.20.H13'), 'content-type': 'application/xml', 'x-correlation-id': correlationId }, payload: Readable.from(pieces) });
+      t.equal(res.statusCode, 202, `${label}: ${res.body}`);
+      const answer = res.json() as Answer;
+      const notBase64 = (answer.warnings ?? []).filter((w) => w.code === 'attachment-not-base64');
+      t.match(notBase64, [{ attachment: cid, message: /attachment "GUIDE_INSTALL OPENVPN.SIGNED.PDF" .*not base64 \(character "\$" at position \d+\); stored as sent/ }], `${label}: the answer names the attachment`);
+      t.equal(notBase64.length, 1);
+      const doc = (await get(hub, as('002.00.20.H13'), `/v1/documents/${answer.documentId}`)).json() as { attachments: Array<{ sha256: string; size: number; notBase64?: boolean; url: string }> };
+      t.match(doc.attachments, [{ notBase64: true, size: Buffer.byteLength(content) }], `${label}: marked in the document`);
+      const served = await get(hub, as('000.00.15.H51'), doc.attachments[0]!.url);
+      t.equal(served.statusCode, 200);
+      t.ok(served.rawPayload.equals(Buffer.from(content, 'utf8')), `${label}: the stored bytes are the content's text as UTF-8, exactly`);
+      const line = logs.find((l) => l.correlationId === correlationId && l.warnings !== undefined);
+      t.match(line, { level: 40, documentId: answer.documentId, warnings: answer.warnings }, `${label}: logged at warn with the correlation id`);
+    }
+    // Nothing tolerated: no warnings key.
+    const json = await postJson(hub, as('000.00.00.G22'), '/v1/documents', sampleDocument({ from: '000.00.00.G22', to: ['000.00.00.G17'], documentId: 'plain-json' }));
+    t.equal(json.statusCode, 202, json.body);
+    t.notOk('warnings' in (json.json() as object), 'an answer without warnings has no warnings key');
   });
 
   const originals: Record<string, Answer> = {};
@@ -148,5 +196,22 @@ t.test('every real sample goes through the API', async (t) => {
     const misplaced = await postJson(hub, as('000.00.00.H41'), statusUrl, { statusCode: '03', to: '000.00.00.G22' });
     t.equal(misplaced.statusCode, 400, '`to` belongs to a recall only');
     t.match(misplaced.json().errors, [{ path: 'body/to' }]);
+  });
+
+  await t.test('the status route answers and logs what was tolerated too', async (t) => {
+    const url = `/v1/documents/${encodeURIComponent(A)}/status`;
+    const body = Buffer.concat([Buffer.from('1212'), fixture('status_processing_05.edxml')]);
+    const res = await hub.app.inject({ method: 'POST', url, headers: { ...as('000.00.00.H41'), 'content-type': 'application/xml', 'x-correlation-id': 'status-tolerated' }, payload: body });
+    t.equal(res.statusCode, 202, res.body);
+    const answer = res.json() as Answer & { statusId: string };
+    t.match(answer.warnings, [{ code: 'text-before-xml-declaration', message: /ignored 4 characters before the XML declaration/ }]);
+    t.match(
+      logs.find((l) => l.correlationId === 'status-tolerated' && l.warnings !== undefined),
+      { level: 30, documentId: answer.documentId, statusId: answer.statusId, warnings: answer.warnings },
+      'logged at info (no attachment concerned) with the correlation id',
+    );
+    const plain = await hub.app.inject({ method: 'POST', url, headers: { ...as('000.00.00.H41'), 'content-type': 'application/xml' }, payload: fixture('status_processing_05.edxml') });
+    t.equal(plain.statusCode, 202, plain.body);
+    t.notOk('warnings' in (plain.json() as object), 'nothing tolerated: no warnings key');
   });
 });

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { EdxmlWarning } from '@lienthong/edxml';
 import { AppError, commandContext, idempotencyKey, idempotencyKeyHeaderSchema, type Principal } from '@lienthong/service-kit';
 import type { DirectoryView } from '@lienthong/directory';
 import { organsOf, type DocumentService, type MessageBody, type SystemPrincipal } from '../document-service.js';
@@ -16,8 +17,26 @@ const accepted = {
     documentId: { type: 'string' },
     statusId: { type: 'string' },
     recipients: { type: 'array', items: { type: 'object', properties: { organId: { type: 'string' }, deliveryId: { type: 'string' } } } },
+    warnings: {
+      description: 'What the edXML reader tolerated (absent when nothing was), e.g. attachment-not-base64: the attachment named was not base64 and is stored as its text',
+      type: 'array',
+      items: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, attachment: { type: 'string' } } },
+    },
   },
 } as const;
+
+/**
+ * Tolerated irregularities are never swallowed: answered (`warnings`) and logged with the
+ * request's correlation id, at warn when an attachment is concerned (stored as its text), else info.
+ */
+function logWarnings(request: FastifyRequest, answer: { documentId: string; statusId?: string; warnings?: readonly EdxmlWarning[] }): void {
+  const warnings = answer.warnings ?? [];
+  if (warnings.length === 0) return;
+  // request.log carries the correlation id (correlationId) of the request.
+  const entry = { documentId: answer.documentId, ...(answer.statusId ? { statusId: answer.statusId } : {}), warnings };
+  if (warnings.some((w) => w.attachment !== undefined)) request.log.warn(entry, 'edXML accepted with tolerated irregularities in attachments');
+  else request.log.info(entry, 'edXML accepted with tolerated irregularities');
+}
 const deliverySchema = {
   type: 'object',
   properties: {
@@ -74,6 +93,7 @@ export async function documentRoutes(app: FastifyInstance, deps: { service: Docu
     },
     async (request, reply) => {
       const answer = await service.submit(messageBody(request), systemOf(request.principal), commandContext(request), idempotencyKey(request));
+      logWarnings(request, answer);
       return reply.code(202).send(answer);
     },
   );
@@ -91,6 +111,7 @@ export async function documentRoutes(app: FastifyInstance, deps: { service: Docu
     },
     async (request, reply) => {
       const answer = await service.reportStatus(request.params.documentId, messageBody(request), systemOf(request.principal), commandContext(request), idempotencyKey(request));
+      logWarnings(request, answer);
       return reply.code(202).send(answer);
     },
   );
