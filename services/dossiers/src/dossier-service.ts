@@ -1,6 +1,6 @@
 import { fold, handleCommand, type Decider } from '@lienthong/decider';
 import type { EventStore, RecordedEvent } from '@lienthong/event-store';
-import { AppError, actorOf, derivedId, notFound, requestHash, unprocessable, type Principal } from '@lienthong/service-kit';
+import { AppError, actorOf, derivedId, keyedRequestHash, notFound, unprocessable, type Principal } from '@lienthong/service-kit';
 import type { DirectoryView } from '@lienthong/directory';
 import { notInForceMessage, type ProcedureNotInForce } from '@lienthong/catalog';
 import type { ActionRequest, DossierCommand } from './domain/commands.js';
@@ -12,7 +12,7 @@ import { STATUS_CODES, STATUS_LABELS, isResolved } from './domain/status.js';
 import type { createCodeIssuer } from './dossier-code.js';
 import type { CatalogReplicaView } from './projections/catalog-replica.js';
 import type { DossierQueueView, QueueFilter } from './projections/dossier-queue-view.js';
-import { derivePin, hashPin, maskName, newPin, seal, unseal } from './secrets.js';
+import { derivePin, hashPin, maskName, newPin, requestHashKey, seal, unseal } from './secrets.js';
 import { KeyedQueue } from './keyed-queue.js';
 
 /** The applicant as given at receipt; only ever stored sealed. */
@@ -178,6 +178,15 @@ export function createDossierService(deps: DossierServiceDeps) {
   const inFlight = new KeyedQueue();
   /** Keys are the caller's own: the id is derived from both, so another caller's key names another request. */
   const requestIdOf = (principal: Principal, key: string) => derivedId('dossier-request', actorOf(principal), key);
+  /**
+   * The hash a key is bound to, recorded in `DossierRequestRecorded`: keyed (HMAC under a secret
+   * derived from `pin-hmac`), since a receipt's body holds the applicant and the event goes to
+   * the bus, exports and audit, where a plain SHA-256 would confirm a guessed applicant offline.
+   */
+  const requestKey = requestHashKey(keys.pin);
+  const bodyHashOf = (request: { receipt: ReceiveInput } | { action: { dossierCode: string; request: ActionRequest } }) => keyedRequestHash(requestKey, request);
+  const readRequest = async (requestId: string) =>
+    fold(requestDecider, (await store.readStream(DossierStreams.request(requestId))).map((e) => ({ type: e.type, data: e.data }) as DossierRequestRecorded));
 
   /** 1. The receipt's facts from the directory and the catalog, and the receipt rules: all before a code is spent. */
   function receiptFacts(input: ReceiveInput, principal: Principal, receivedAt: Date, now: Date) {
@@ -238,10 +247,10 @@ export function createDossierService(deps: DossierServiceDeps) {
   async function receiveKeyed(input: ReceiveInput, principal: Principal, context: Context, key: string, requestId: string) {
     const now = clock();
     const pin = derivePin(keys.pin, requestId);
-    const bodySha256 = requestHash({ receipt: input });
+    const bodySha256 = bodyHashOf({ receipt: input });
     const stream = DossierStreams.request(requestId);
     // 1. a retry? (another body under the key → 409)
-    const prior = fold(requestDecider, (await store.readStream(stream)).map((e) => ({ type: e.type, data: e.data }) as DossierRequestRecorded));
+    const prior = await readRequest(requestId);
     let dossierCode: string;
     let receivedAt: Date;
     if (sameRequest(prior, { key, bodySha256 })) {
@@ -265,9 +274,30 @@ export function createDossierService(deps: DossierServiceDeps) {
     return receiptAnswer(await receiveInto(dossierCode, input, facts, pin, requestId, context, now), pin);
   }
 
+  const resolveRequest = (request: ActionRequest): ActionRequest =>
+    request.action === 'transfer' ? { ...request, toAgencyId: resolveAgency(request.toAgencyId, 'toAgencyId') } : request;
+
+  /**
+   * A keyed action: 1. the key is bound to the request in `dossierrequest-<id>` (another request
+   * under it → 409), then 2. the action: the dossier's decider skips a request it has applied, so
+   * a retry, a racing twin or a retry after a crash between 1 and 2 adds nothing more. A first use
+   * is bound only if the action would be made now: the decider is run on the dossier first, so a
+   * dossier the caller cannot see is the same 404 as without a key (and a refused action the same
+   * 403/409), with nothing appended.
+   */
+  async function actKeyed(code: string, request: ActionRequest, actor: Actor, context: Context, key: string, requestId: string) {
+    const record: DossierRequestRecorded['data'] = { requestId, key, bodySha256: bodyHashOf({ action: { dossierCode: code, request } }), dossierCode: code, kind: 'action' };
+    if (!sameRequest(await readRequest(requestId), record)) {
+      const { state } = await load(code);
+      decider.decide({ type: 'PerformAction', data: { request: resolveRequest(request), actor, at: clock().toISOString(), requestId } }, state);
+      await handleCommand(store, requestDecider, DossierStreams.request(requestId), { type: 'RecordRequest', data: record }, context);
+    }
+    return actOnce(code, request, actor, context, requestId);
+  }
+
   /** The action through the decider; a keyed retry (nothing appended) answers as at the event that applied it. */
   async function actOnce(code: string, request: ActionRequest, actor: Actor, context: Context, requestId: string | undefined): Promise<DossierView | TransferredAway> {
-    if (request.action === 'transfer') request = { ...request, toAgencyId: resolveAgency(request.toAgencyId, 'toAgencyId') };
+    request = resolveRequest(request);
     const now = clock();
     const result = await handleCommand(store, decider, DossierStreams.dossier(code), { type: 'PerformAction', data: { request, actor, at: now.toISOString(), requestId } }, { ...context, now });
     const appended = result.appended.at(-1);
@@ -313,14 +343,7 @@ export function createDossierService(deps: DossierServiceDeps) {
       const actor = actorOfPrincipal(principal);
       if (idempotencyKey === undefined) return actOnce(code, request, actor, context, undefined);
       const requestId = requestIdOf(principal, idempotencyKey);
-      return inFlight.run(requestId, async () => {
-        // 1. bind the key to this request (another request under it → 409), then 2. act: the
-        // dossier's decider skips a request it has applied, so a retry or a racing twin adds nothing.
-        const bodySha256 = requestHash({ action: { dossierCode: code, request } });
-        const record: DossierRequestRecorded['data'] = { requestId, key: idempotencyKey, bodySha256, dossierCode: code, kind: 'action' };
-        await handleCommand(store, requestDecider, DossierStreams.request(requestId), { type: 'RecordRequest', data: record }, context);
-        return actOnce(code, request, actor, context, requestId);
-      });
+      return inFlight.run(requestId, () => actKeyed(code, request, actor, context, idempotencyKey, requestId));
     },
 
     async get(code: string, principal: Principal): Promise<DossierView> {

@@ -2,10 +2,12 @@ import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { canonicalJson, sha256Hex } from '@lienthong/service-kit';
 import { pinVerifier } from './secrets.js';
 import { startDossiersHub, testClock, type DossiersHub } from './test-helpers.js';
 
 const A = '000.00.12.H40';
+const B = '000.00.13.H40';
 const MON_0800 = '2026-03-09T01:00:00.000Z';
 const body = { procedureCode: '1.004227', agencyId: A, applicant: { name: 'Nguyễn Văn An', idNumber: '001203004005' }, channel: 'counter' };
 type Staff = { authorization: string; staffId: string };
@@ -17,6 +19,8 @@ async function setUp(hub: DossiersHub) {
 }
 const keyed = (who: Staff, key: string) => ({ authorization: who.authorization, 'idempotency-key': key });
 const received = async (hub: DossiersHub) => (await hub.platform.store.listStreams({ prefix: 'dossier-', limit: 1000 })).length;
+const requests = async (hub: DossiersHub) => (await hub.platform.store.listStreams({ prefix: 'dossierrequest-', limit: 1000 })).length;
+const eventCount = async (hub: DossiersHub) => (await hub.platform.store.readAll({ maxCount: 10_000 })).length;
 const eventsOf = async (hub: DossiersHub, code: string) => (await hub.platform.store.readStream(`dossier-${code}`)).map((e) => e.type);
 
 t.test('a receipt retried with the same key answers the same code and PIN and makes one dossier', async (t) => {
@@ -33,6 +37,14 @@ t.test('a receipt retried with the same key answers the same code and PIN and ma
   t.ok(pinVerifier(hub.dataDir)(first.json().dossierCode, first.json().lookupPin, pinHash), 'the PIN answered is the dossier’s');
   const raw = JSON.stringify(await hub.platform.store.readAll({ maxCount: 10_000 }));
   t.notOk(raw.includes(first.json().lookupPin), 'the PIN is stored nowhere in the events');
+  for (const clear of [body.applicant.name, body.applicant.idNumber]) t.notOk(raw.includes(clear), `no event carries ${clear} in clear`);
+
+  // the binding's hash is keyed: the plain SHA-256 of a guessed body does not confirm it
+  const [binding] = await hub.platform.store.readAll({ maxCount: 10_000 }).then((all) => all.filter((e) => e.type === 'DossierRequestRecorded'));
+  const recorded = binding!.data as { bodySha256: string };
+  t.match(recorded.bodySha256, /^[0-9a-f]{64}$/);
+  for (const guess of [{ receipt: body }, body]) t.not(recorded.bodySha256, sha256Hex(canonicalJson(guess)), 'not the plain SHA-256 of the canonical body');
+  t.same(Object.keys(binding!.data as object).sort(), ['bodySha256', 'dossierCode', 'key', 'kind', 'receivedAt', 'requestId'], 'nothing else of the request in the binding');
 
   // the same key with another body: 409 problem+json, nothing made
   const other = await hub.inject('POST', '/v1/dossiers', keyed(clerk, 'receipt-1'), { ...body, channel: 'postal' });
@@ -88,6 +100,35 @@ t.test('an action retried with the same key applies once and answers the same', 
     t.match(res.json(), { status: 409, code: 'LT_IDEMPOTENCY_MISMATCH' });
   }
   t.equal((await eventsOf(hub, other)).length, 1, 'nothing applied to the other dossier');
+});
+
+t.test('a key on a dossier the caller cannot see, or on a refused action, is not bound', async (t) => {
+  const hub = await startDossiersHub({ clock: testClock(MON_0800).now, overdueIntervalMs: 60_000 });
+  t.teardown(() => hub.close());
+  const { clerk } = await setUp(hub);
+  await hub.agency(B);
+  const clerkB = await hub.staff(B, ['clerk']);
+  const code = (await hub.inject('POST', '/v1/dossiers', clerk, body)).json().dossierCode as string;
+  const before = await eventCount(hub);
+
+  const unkeyed = await hub.inject('POST', `/v1/dossiers/${code}/actions/accept`, clerkB, {});
+  for (const url of [`/v1/dossiers/${code}/actions/accept`, `/v1/dossiers/${code}/actions/transfer`, `/v1/dossiers/${A}-260309-9999/actions/accept`]) {
+    const res = await hub.inject('POST', url, keyed(clerkB, 'theirs'), url.endsWith('transfer') ? { toAgencyId: B } : {});
+    t.equal(res.statusCode, 404, url);
+    t.match(res.headers['content-type'], /application\/problem\+json/);
+    t.match(res.json(), { status: 404, code: unkeyed.json().code, detail: unkeyed.json().detail }, 'the same 404 as without a key');
+  }
+  t.equal(await requests(hub), 0, 'no binding names the other agency’s dossier');
+  t.equal(await eventCount(hub), before, 'nothing appended');
+
+  // a refused action (not allowed in status new) binds nothing either: the key stays free
+  const refused = await hub.inject('POST', `/v1/dossiers/${code}/actions/complete`, keyed(clerk, 'k'), {});
+  t.equal(refused.statusCode, 409, refused.body);
+  t.match(refused.json(), { code: 'LT_ACTION_NOT_ALLOWED' });
+  t.equal(await eventCount(hub), before);
+  t.equal((await hub.inject('POST', `/v1/dossiers/${code}/actions/accept`, keyed(clerk, 'k'), {})).statusCode, 200);
+  t.equal(await requests(hub), 1);
+  t.same(await eventsOf(hub, code), ['DossierReceived', 'DossierAccepted']);
 });
 
 t.test('two concurrent requests with one key: one effect, one answer', async (t) => {

@@ -5,7 +5,8 @@ import { readOrCreateFile } from '@lienthong/service-kit';
 
 /**
  * A 32-byte secret kept in `<dataDir>/secrets/<name>.key` (mode 600), created on first use.
- * `pin-hmac` keys the lookup PIN hashes; `applicant` seals applicants' personal data in events.
+ * `pin-hmac` keys the lookup PIN hashes and, through `requestHashKey`, the request hashes of
+ * `Idempotency-Key` bindings; `applicant` seals applicants' personal data in events.
  * Losing a file makes the PINs unverifiable / the applicants unreadable: back it up with the data.
  */
 export function loadSecret(dataDir: string, name: 'pin-hmac' | 'applicant'): Buffer {
@@ -36,6 +37,16 @@ export function newPin(): string {
 export function derivePin(key: Buffer, requestId: string): string {
   const digest = createHmac('sha256', key).update(`lookup-pin\u0000${requestId}`, 'utf8').digest();
   return String(digest.readBigUInt64BE(0) % BigInt(10 ** PIN_DIGITS)).padStart(PIN_DIGITS, '0');
+}
+
+/**
+ * The secret of the request hashes of keyed receipts and actions (service-kit's
+ * `keyedRequestHash`): a receipt's body holds the applicant, and its hash is in an event, so it is
+ * keyed. Derived from the `pin-hmac` secret (HMAC of a label of its own), so there is no other file
+ * to back up and the hashes are no PIN hash or PIN.
+ */
+export function requestHashKey(pinKey: Buffer): Buffer {
+  return createHmac('sha256', pinKey).update('dossier-request-hash', 'utf8').digest();
 }
 
 /** HMAC-SHA256 (hex) of `<dossierCode>:<pin>`; binding the code means a hash cannot be replayed for another dossier. */
