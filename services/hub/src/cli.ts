@@ -3,6 +3,7 @@
  *   replay          rebuild read models (all, or --projection name)
  *   verify          check every hash chain and seal (exit 2 when one is broken), against a seals copy with --seals, or an export with --export
  *   export          events as JSON Lines with a manifest, or the seals with --seals
+ *   seal --adopt    the first seal of a store from before seals (vouching for the events it holds)
  *   import-catalog  bulk procedures from a .json or .csv file
  *   seed-demo       a realistic province through the real services
  * Exit codes: 0 ok, 1 error, 2 broken chain.
@@ -88,6 +89,18 @@ program
     const manifest = await exportEvents({ ...globals(), ...options });
     const { streams, ...summary } = manifest;
     process.stderr.write(`${JSON.stringify({ ...summary, streams: Object.keys(streams).length })}\n`);
+  });
+
+program
+  .command('seal')
+  .description('seal the store by hand; --adopt: the first seal of a store that holds events and no seal (older than seals), vouching for every event it holds')
+  .option('--adopt', 'adopt a store that was never sealed (run verify first; compare with a seals copy when there is one)')
+  .action(async (options: { adopt?: boolean }) => {
+    if (!options.adopt) throw new CliError('seal needs --adopt: the hub makes every other seal itself');
+    const { adoptStore } = await import('./cli/seals.js');
+    const adoption = await adoptStore(globals());
+    printJson(adoption);
+    process.stderr.write(`adopted: ${adoption.seal.short} (write it down; the hub seals from here on when it starts)\n`);
   });
 
 program

@@ -4,7 +4,7 @@
  * it covered; the store re-sealed by someone holding the hub key).
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -89,4 +89,36 @@ t.test('seals exported, and the store checked against the copy', async (t) => {
   const refused = await run([...d, 'verify', '--seals', join(data, 'nope.jsonl')]);
   t.equal(refused.code, 1);
   t.match(refused.stderr, /no seals file/);
+});
+
+t.test('a store from before seals: verify says no seal, seal --adopt seals it as an adoption, verify and export show it', async (t) => {
+  const data = join(tempDir(t), 'data');
+  mkdirSync(data, { recursive: true });
+  const file = join(data, 'events.sqlite');
+  const old = createSqliteEventStore({ file });
+  await old.append('note-1', [{ type: 'Noted', data: {}, metadata: { correlationId: 'c', actor: 'admin', at: new Date().toISOString() } }]);
+  await old.close();
+  const key = loadHubKey(data);
+  const d = ['--data-dir', data];
+
+  const before = await run([...d, 'verify']);
+  t.equal(before.code, 2);
+  t.match(before.stderr, /BROKEN at position 1: .*no seal.*seal --adopt/);
+  t.equal((await run([...d, 'seal'])).code, 1, 'seal without --adopt is refused');
+
+  const adopted = await run([...d, 'seal', '--adopt']);
+  t.equal(adopted.code, 0, adopted.stderr);
+  t.match(JSON.parse(adopted.stdout), { file, keyId: key.keyId, seal: { seq: 1, position: 1, kind: 'adopt', short: /^#1 @1 / } });
+  t.match(adopted.stderr, /adopted: #1 @1 /);
+
+  const after = await run([...d, 'verify']);
+  t.equal(after.code, 0, after.stderr);
+  t.match(JSON.parse(after.stdout), { ok: true, seals: { checked: 1, adopted: { seq: 1, position: 1, kind: 'adopt' } } });
+  const copy = join(data, '..', 'seals.jsonl');
+  t.equal((await run([...d, 'export', '--seals', '--out', copy])).code, 0);
+  t.match(JSON.parse(readFileSync(copy, 'utf8').trim().split('\n')[1]!), { seq: 1, position: 1, kind: 'adopt' });
+
+  const again = await run([...d, 'seal', '--adopt']);
+  t.equal(again.code, 1);
+  t.match(again.stderr, /sealed already/);
 });

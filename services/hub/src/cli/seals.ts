@@ -1,14 +1,18 @@
 /**
+ * `lienthong seal --adopt`: the first seal of a store that holds events and none (older than
+ * seals), which the hub never makes on its own.
  * `lienthong export --seals` and `lienthong verify --seals <copy>`: the store's seals as JSON Lines
  * (a header with the hub's public key, then one seal a line), to keep elsewhere (a peer, a
  * write-once disk; the latest seal's short form on paper), and a check of the store against such
  * a copy: someone who rewrote the file and its seals consistently, or removed the last seals with
  * the events they covered, cannot also rewrite the copy.
  */
-import { createReadStream, createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseSeal, sealDifferences, sealSignatureHolds, shortSeal, type Seal } from '@lienthong/event-store';
-import { audit, readHubPublicKey, type HubPublicKey } from '@lienthong/platform';
+import { adoptSqliteStore, parseSeal, sealDifferences, sealSignatureHolds, shortSeal, type Seal } from '@lienthong/event-store';
+import { audit, loadHubKey, readHubPublicKey, type HubPublicKey } from '@lienthong/platform';
+import { ReadModelsInUseError, lockReadModels } from '@lienthong/projections';
 import { CliError, cliConfig, type GlobalOptions } from './context.js';
 
 export const SEALS_FORMAT = 'lienthong-seals/1';
@@ -43,6 +47,48 @@ export function sealedStore(options: GlobalOptions): { file: string; key: HubPub
 }
 
 const PAGE = 5000;
+
+export interface Adoption {
+  readonly file: string;
+  readonly keyId: string;
+  /** The adoption seal (`kind: 'adopt'`), with its short form to write down. */
+  readonly seal: Seal & { readonly short: string };
+}
+
+/**
+ * Seals a store that holds events and no seal, vouching for every event up to its head (the
+ * operator's decision: after `verify`, and against a seals copy when there is one). The hub must be
+ * stopped (its read models' lock is taken, as `replay` does), and restarted after: it seals from
+ * there on. A sealed store or an empty one is refused: nothing is written.
+ */
+export async function adoptStore(options: GlobalOptions): Promise<Adoption> {
+  const config = cliConfig(options);
+  const file = audit.sqliteFileOf(config);
+  if (!file) throw new CliError('seals are kept by the SQLite event store only; EventStoreDB does not support them');
+  if (!existsSync(file)) throw new CliError(`no event store at ${file}`);
+  const readModels = join(config.dataDir, 'projections', 'hub');
+  mkdirSync(readModels, { recursive: true });
+  let lock: { release(): void };
+  try {
+    lock = lockReadModels(readModels);
+  } catch (error) {
+    if (error instanceof ReadModelsInUseError) throw new CliError(`the hub is running on ${config.dataDir}: stop it first`);
+    throw error;
+  }
+  try {
+    // Created when missing, as the hub's first start would: it signs from now on.
+    const key = loadHubKey(config.dataDir);
+    const outcome = adoptSqliteStore(file, { privateKey: key.privateKey, every: config.sealEvery });
+    if (outcome.kind === 'already-sealed')
+      throw new CliError(
+        `the store is sealed already (latest seal ${shortSeal(outcome.last)}): only a store that was never sealed is adopted; run lienthong verify`,
+      );
+    if (outcome.kind === 'empty') throw new CliError('the store holds no event: the hub seals it at position 0 when it starts, nothing to adopt');
+    return { file, keyId: key.keyId, seal: { ...outcome.seal, short: shortSeal(outcome.seal) } };
+  } finally {
+    lock.release();
+  }
+}
 
 export async function exportSeals(options: GlobalOptions & { readonly out?: string }): Promise<SealsExport> {
   const { file, key } = sealedStore(options);
