@@ -7,7 +7,7 @@ import type { EdxmlMessage } from './build.js';
 import { EdxmlValidationError } from './errors.js';
 import { documentFromJson } from './json.js';
 import { parseEdxml } from './parse.js';
-import { EDOC_PLACEHOLDER, fixture, realFixtures } from './test/fixtures.js';
+import { EDOC_PLACEHOLDER, fixture, minimalHeader, realFixtures } from './test/fixtures.js';
 import { toUtf16 } from './test/variants.js';
 
 // Attachments are stored exactly as sent, whatever the slicing of the input, or refused naming the
@@ -255,18 +255,7 @@ t.test('the reader keeps one writer per attachment and aborts the other', async 
 
 t.test('the JSON form holds attachment content to the same rule', async (t) => {
   const json = (content: string) => ({
-    header: {
-      from: { organId: 'A' },
-      to: [{ organId: 'B' }],
-      code: { codeNumber: '1', codeNotation: 'X' },
-      promulgationInfo: { place: 'Hà Nội', promulgationDate: '2026-01-15' },
-      documentType: { type: 1 },
-      subject: 'S',
-      signerInfo: {},
-      toPlaces: [],
-      otherInfo: { priority: 0, appendixes: [] },
-      responseFor: [],
-    },
+    header: minimalHeader('A', 'B'),
     traceHeaders: [],
     attachments: [{ name: 'a.pdf', content }],
   });

@@ -5,7 +5,7 @@ import { EdxmlError, EdxmlValidationError } from './errors.js';
 import type { EdxmlDocument } from './model.js';
 import { parseEdxml } from './parse.js';
 import { renderEdxml } from './render.js';
-import { fixture } from './test/fixtures.js';
+import { fixture, minimalHeader } from './test/fixtures.js';
 
 // The streaming reader's states (markup, attachment content, its closing tag) against every
 // nesting and ordering it does not expect: each is a named EdxmlError, never a crash, and the
@@ -18,18 +18,7 @@ const Z = '</edXML:ContentTransferEncoded>';
 async function smallPackage(): Promise<string> {
   const store = memoryAttachmentStore();
   const document: EdxmlDocument = {
-    header: {
-      from: { organId: '000.00.00.H41' },
-      to: [{ organId: '000.00.00.G22' }],
-      code: { codeNumber: '12', codeNotation: 'UBND-VP' },
-      promulgationInfo: { place: 'Vinh', promulgationDate: '2026-01-15' },
-      documentType: { type: 1 },
-      subject: 'Thử',
-      signerInfo: {},
-      toPlaces: [],
-      otherInfo: { priority: 0, appendixes: [] },
-      responseFor: [],
-    },
+    header: minimalHeader('000.00.00.H41', '000.00.00.G22', '12'),
     traceHeaders: [],
     attachments: [
       { contentId: 'cid:1', name: 'a.txt', ...store.put(Buffer.from('tệp thứ nhất')) },

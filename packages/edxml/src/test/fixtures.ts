@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { realEdxmlDir } from '@lienthong/testing';
+import type { DocumentHeader } from '../model.js';
 
 /** The real vendor samples (read-only, shared by the whole team). */
 export const FIXTURE_DIR = realEdxmlDir();
@@ -31,3 +32,19 @@ export function handmade(name: string): Buffer {
 
 /** `edoc.edxml`'s attachment content: an unfilled JMeter placeholder, not base64 (stored as its text). */
 export const EDOC_PLACEHOLDER = '${__StringFromFile(test.txt,,,)}';
+
+/** A minimal valid document header for hand-built packages, `from` and `to` as given. */
+export function minimalHeader(from: string, to: string, codeNumber = '1'): DocumentHeader {
+  return {
+    from: { organId: from },
+    to: [{ organId: to }],
+    code: { codeNumber, codeNotation: 'UBND-VP' },
+    promulgationInfo: { place: 'Hà Nội', promulgationDate: '2026-01-15' },
+    documentType: { type: 1 },
+    subject: 'Thử',
+    signerInfo: {},
+    toPlaces: [],
+    otherInfo: { priority: 0, appendixes: [] },
+    responseFor: [],
+  };
+}
