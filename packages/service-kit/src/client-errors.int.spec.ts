@@ -1,20 +1,11 @@
 import t, { type Test } from 'tap';
 import type { FastifyInstance } from 'fastify';
-import { createHttpApp } from './http-app.js';
-import { createLogger } from './logger.js';
-import { createMetrics } from './metrics.js';
 import { PROBLEM_CONTENT_TYPE } from './problem.js';
 import { RawConnection } from './test/raw-http.js';
+import { createTestApp } from './test/test-app.js';
 
 async function listening(t: Test): Promise<{ app: FastifyInstance; port: number }> {
-  const app = await createHttpApp({
-    title: 'test',
-    logger: createLogger({ level: 'silent' }),
-    metrics: createMetrics(),
-    maxBodyBytes: 1024,
-    readiness: [],
-    auth: { adminToken: 'test-admin-token-0123456789', resolveToken: () => null },
-  });
+  const app = await createTestApp();
   app.get('/items/:id', { config: { auth: 'public' } }, async (request) => ({ id: (request.params as { id: string }).id }));
   await app.listen({ port: 0, host: '127.0.0.1' });
   t.teardown(() => app.close());

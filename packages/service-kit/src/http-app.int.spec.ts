@@ -1,18 +1,9 @@
 import t from 'tap';
-import { createHttpApp } from './http-app.js';
 import { createLogger } from './logger.js';
-import { createMetrics } from './metrics.js';
+import { createTestApp } from './test/test-app.js';
 
 async function app(trustProxy?: string) {
-  const app = await createHttpApp({
-    title: 'test',
-    logger: createLogger({ level: 'silent' }),
-    metrics: createMetrics(),
-    maxBodyBytes: 1024,
-    readiness: [],
-    auth: { adminToken: 'test-admin-token-0123456789', resolveToken: () => null },
-    ...(trustProxy ? { trustProxy } : {}),
-  });
+  const app = await createTestApp(trustProxy ? { trustProxy } : {});
   app.get('/ip', { config: { auth: 'public' } }, async (request) => ({ ip: request.ip }));
   return app;
 }
@@ -40,13 +31,8 @@ t.test('a route without an auth declaration is admin-only', async (t) => {
 
 t.test("request logs carry the caller's correlation id, or a fresh one echoed back", async (t) => {
   const lines: Array<Record<string, unknown>> = [];
-  const logged = await createHttpApp({
-    title: 'test',
+  const logged = await createTestApp({
     logger: createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line)) } }),
-    metrics: createMetrics(),
-    maxBodyBytes: 1024,
-    readiness: [],
-    auth: { adminToken: 'test-admin-token-0123456789', resolveToken: () => null },
   });
   logged.get('/hello', { config: { auth: 'public' } }, async (request) => {
     request.log.info('inside the handler');

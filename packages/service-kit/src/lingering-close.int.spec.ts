@@ -1,27 +1,17 @@
 import t, { type Test } from 'tap';
 import { Readable } from 'node:stream';
 import { AppError } from './errors.js';
-import { createHttpApp } from './http-app.js';
 import type { LingerLimits } from './lingering-close.js';
-import { createLogger } from './logger.js';
-import { createMetrics } from './metrics.js';
 import { PROBLEM_CONTENT_TYPE } from './problem.js';
 import { RawConnection } from './test/raw-http.js';
+import { createTestApp } from './test/test-app.js';
 
 const MiB = 1024 * 1024;
 const LIMIT = 2 * MiB; // LT_MAX_BODY_MB=2
 
 /** A listening app with a JSON route (Fastify's body limit) and a streamed one (refused while read, as edXML intake does). */
 async function listening(t: Test, linger?: LingerLimits): Promise<number> {
-  const app = await createHttpApp({
-    title: 'test',
-    logger: createLogger({ level: 'silent' }),
-    metrics: createMetrics(),
-    maxBodyBytes: LIMIT,
-    readiness: [],
-    auth: { adminToken: 'test-admin-token-0123456789', resolveToken: () => null },
-    ...(linger ? { linger } : {}),
-  });
+  const app = await createTestApp({ maxBodyBytes: LIMIT, ...(linger ? { linger } : {}) });
   app.post('/json', { config: { auth: 'public' } }, async () => ({ ok: true }));
   app.get('/json', { config: { auth: 'public' } }, async () => ({ ok: true }));
   app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
