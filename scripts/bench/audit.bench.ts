@@ -11,9 +11,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { createSqliteEventStore, type NewEvent, type RecordedEvent } from '../../packages/event-store/src/index.js';
-import { createProjectionRunner, statement, type Projection } from '../../packages/projections/src/index.js';
-import { audit } from '../../packages/platform/src/index.js';
+import { createSqliteEventStore, type NewEvent, type RecordedEvent } from '@lienthong/event-store';
+import { createProjectionRunner, statement, type Projection } from '@lienthong/projections';
+import { audit } from '@lienthong/platform';
 import { atLeast, round } from './types.js';
 import type { BenchContext, BenchReport, Metric } from './types.js';
 

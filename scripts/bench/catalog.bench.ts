@@ -10,12 +10,12 @@
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { RecordedEvent } from '../../packages/event-store/src/index.js';
-import { startTestHub } from '../../packages/platform/src/testing.js';
-import { directoryModule } from '../../packages/platform/src/index.js';
-import { catalogModule, foldText, procedureProjection, procedureView } from '../../services/catalog/src/index.js';
-import type { SearchQuery } from '../../services/catalog/src/index.js';
-import { generateProcedures, toCsv } from '../../services/catalog/src/testing/generate.js';
+import type { RecordedEvent } from '@lienthong/event-store';
+import { startTestHub } from '@lienthong/platform/testing';
+import { directoryModule } from '@lienthong/platform';
+import { catalogModule, foldText, procedureProjection, procedureView } from '@lienthong/catalog';
+import type { SearchQuery } from '@lienthong/catalog';
+import { generateProcedures, toCsv } from '@lienthong/catalog/testing';
 import { round } from './types.js';
 import type { BenchContext, BenchReport, Metric, Target } from './types.js';
 

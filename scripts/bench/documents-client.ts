@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import autocannon from 'autocannon';
 import WebSocket from 'ws';
-import { memoryAttachmentStore, renderEdxml } from '../../packages/edxml/src/index.js';
+import { memoryAttachmentStore, renderEdxml } from '@lienthong/edxml';
 import { percentile, round } from './types.js';
 
 export const SENDER = '000.00.00.H40';

@@ -7,7 +7,7 @@
  * request of the same app (`GET /v1/agencies/:organId`: auth + one read-model query).
  */
 import { join } from 'node:path';
-import { startDossiersHub } from '../../services/dossiers/src/test-helpers.js';
+import { startDossiersHub } from '@lienthong/dossiers/testing';
 import { atLeast, round } from './types.js';
 import type { BenchContext, BenchReport, Target } from './types.js';
 import { profiled } from './profile.js';

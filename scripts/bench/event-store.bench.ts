@@ -11,9 +11,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { createSqliteEventStore } from '../../packages/event-store/src/index.js';
-import type { EventStore, NewEvent, SyncMode } from '../../packages/event-store/src/index.js';
-import { SCHEMA, applyPragmas } from '../../packages/event-store/src/sqlite-schema.js';
+import { createSqliteEventStore } from '@lienthong/event-store';
+import type { EventStore, NewEvent, SyncMode } from '@lienthong/event-store';
+import { SCHEMA, applyPragmas } from '@lienthong/event-store/sqlite-schema';
 import { atLeast, round } from './types.js';
 import type { BenchContext, BenchReport, Metric, Target } from './types.js';
 
