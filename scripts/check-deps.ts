@@ -59,13 +59,25 @@ export const ROOT_TOOLS: ReadonlySet<string> = new Set(['tap', 'tsx', 'typescrip
 
 const SOURCE = /\.(?:[cm]?ts|tsx|[cm]?js)$/;
 const BUILTINS = new Set(builtinModules);
-const WORKER_ENTRY = /\b(?:new\s+Worker|startWorker|startProcess)\s*\(\s*(['"`])([^'"`$]+)\1/g;
+const WORKER_STARTERS = new Set(['Worker', 'startWorker', 'startProcess']);
 
 /** Every module specifier a file names: imports, re-exports, `import()`, `require()`, worker entries given as a string. */
 export function specifiersOf(text: string): string[] {
   const found = ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName);
-  // A worker's entry given as `new URL('./x.ts', import.meta.url)` is a file of the package, scanned as such.
-  for (const m of text.matchAll(WORKER_ENTRY)) found.push(m[2]!);
+  // A worker's entry given as `new URL('./x.ts', import.meta.url)` is a file of the package, scanned as such;
+  // one given as a string naming a package is a use of that package.
+  if (/\b(?:Worker|startWorker|startProcess)\s*\(/.test(text)) {
+    const visit = (node: ts.Node): void => {
+      if ((ts.isNewExpression(node) || ts.isCallExpression(node)) && node.arguments !== undefined && node.arguments.length > 0) {
+        const callee = node.expression;
+        const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
+        const first = node.arguments[0]!;
+        if (name !== undefined && WORKER_STARTERS.has(name) && ts.isStringLiteralLike(first)) found.push(first.text);
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(ts.createSourceFile('file.ts', text, ts.ScriptTarget.Latest, false));
+  }
   return found;
 }
 

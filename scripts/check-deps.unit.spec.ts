@@ -23,6 +23,7 @@ t.test('every kind of import is seen', async (t) => {
     "new Worker('worker-package');",
     "startWorker(new URL('./local.ts', import.meta.url));",
     "// import x from 'in-a-comment';",
+    "const s = \"new Worker('in-a-string')\";",
   ].join('\n');
   t.same(specifiersOf(text).map(packageOf).filter(Boolean).sort(), ['@scope/star', 'dynamic', 're-exported', 'required', 'static-default', 'types-only', 'worker-package']);
 });
