@@ -1,0 +1,69 @@
+import type { Readable } from 'node:stream';
+import { AppError, notFound, type Principal } from '@lienthong/service-kit';
+import type { DeliveryView } from '../projections/routing-projection.js';
+import { findDocument, mayRead, organsOf } from './access.js';
+import type { ServiceContext, SystemPrincipal } from './context.js';
+import { attachmentLink } from './delivery-content.js';
+
+/** The read side: a document with its per-recipient timelines, the inbox, attachment content. */
+export function documentQueries(ctx: ServiceContext) {
+  const { view, directory, blobs } = ctx;
+
+  return {
+    inbox(principal: SystemPrincipal, organId: string | undefined, limit: number): DeliveryView[] {
+      return view.pending(organsOf(principal, organId, directory), limit);
+    },
+
+    /** Metadata, signature and per-recipient timelines; a recipient sees only its own deliveries. */
+    getDocument(documentRef: string, principal: Principal) {
+      const row = findDocument(view, documentRef, principal);
+      if (!row) throw notFound(`no document ${documentRef}`);
+      if (!mayRead(view, row, principal)) throw new AppError('LT_FORBIDDEN', `only the sender and the recipients of document ${row.documentId} can read it`);
+      const seesAll = principal.kind === 'admin' || (principal.kind === 'system' && principal.organIds.includes(row.senderOrganId));
+      const visible = (organId: string) => seesAll || (principal.kind === 'system' && principal.organIds.includes(organId));
+      const deliveries = view.deliveriesOf(row.documentId);
+      const statuses = view.statusesOf(row.documentId);
+      const h = row.document.header;
+      const recipients = deliveries
+        .filter((d) => d.kind === 'document' && visible(d.to))
+        .map((d) => {
+          const own = statuses.filter((s) => s.from === d.to || deliveries.some((x) => x.statusId === s.statusId && x.to === d.to));
+          const timeline = [
+            { type: 'delivered', at: d.createdAt },
+            ...(d.acknowledgedAt ? [{ type: 'acknowledged', at: d.acknowledgedAt }] : []),
+            ...own.map((s) => ({ type: 'status', at: s.reportedAt, from: s.from, statusCode: s.statusCode, description: s.description, staff: s.staff, timestamp: s.timestamp })),
+          ].sort((a, b) => a.at.localeCompare(b.at));
+          const lastStatus = own.filter((s) => s.from === d.to).at(-1);
+          return { organId: d.to, deliveryId: d.deliveryId, acknowledgedAt: d.acknowledgedAt, status: lastStatus?.statusCode ?? null, timeline };
+        });
+      return {
+        documentId: row.documentId,
+        edxmlDocumentId: row.edxmlDocumentId,
+        sender: { organId: row.senderOrganId, ...(seesAll ? { systemId: row.senderSystemId } : {}) },
+        to: h.to.map((t) => t.organId),
+        subject: h.subject,
+        code: h.code,
+        documentType: h.documentType,
+        promulgationInfo: h.promulgationInfo,
+        businessDocType: row.docType,
+        format: row.format,
+        submittedAt: row.submittedAt,
+        signature: { status: row.signature.status, ...(row.signature.signer ? { signer: row.signature.signer } : {}), ...(row.signature.reason ? { reason: row.signature.reason } : {}) },
+        attachments: row.document.attachments.map(attachmentLink),
+        revises: row.revises,
+        revisedBy: view.revisionsOf(row.documentId),
+        recipients,
+      };
+    },
+
+    async attachment(sha256: string, principal: Principal): Promise<{ body: Readable; size: number; contentType?: string }> {
+      const readable = principal.kind === 'admin' ? view.readableAttachment(sha256, 'any') : principal.kind === 'system' ? view.readableAttachment(sha256, principal.organIds) : null;
+      if (!readable) throw notFound(`no attachment ${sha256}`);
+      const stat = await blobs.stat(sha256);
+      if (!stat) throw notFound(`no attachment ${sha256}`);
+      // The content type is the document's (blobs stored before it moved there have it beside them).
+      const contentType = readable.contentType ?? stat.contentType;
+      return { body: await blobs.get(sha256), size: stat.size, ...(contentType ? { contentType } : {}) };
+    },
+  };
+}
