@@ -8,11 +8,11 @@ import { allowedActions, assertMayReceive, canSee, type DossierState, type Recei
 import { DossierStreams, type DossierComponent, type DossierEvent, type DossierReceived, type DossierRequestRecorded } from './domain/events.js';
 import { requestDecider, sameRequest } from './domain/request-decider.js';
 import type { Actor, DossierAction } from './domain/rules.js';
-import { STATUS_CODES, STATUS_LABELS, isResolved } from './domain/status.js';
+import { STATUS_CODES, STATUS_LABELS, hashPin, isResolved } from '@lienthong/dossier-contract';
 import type { createCodeIssuer } from './dossier-code.js';
 import type { CatalogReplicaView } from './projections/catalog-replica.js';
 import type { DossierQueueView, QueueFilter } from './projections/dossier-queue-view.js';
-import { derivePin, hashPin, maskName, newPin, requestHashKey, seal, unseal } from './secrets.js';
+import { derivePin, maskName, newPin, requestHashKey, seal, unseal } from './secrets.js';
 import { KeyedQueue } from './keyed-queue.js';
 
 /** The applicant as given at receipt; only ever stored sealed. */

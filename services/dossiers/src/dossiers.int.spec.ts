@@ -7,7 +7,7 @@ import { createCodeIssuer } from './dossier-code.js';
 import { createOverdueScheduler } from './overdue-scheduler.js';
 import { createCatalogReplica } from './projections/catalog-replica.js';
 import { dossierQueueView } from './projections/dossier-queue-view.js';
-import { loadSecret, pinVerifier } from './secrets.js';
+import { loadSecret, pinVerifier } from '@lienthong/dossier-contract';
 import { startDossiersHub, type DossiersHub } from './test-helpers.js';
 
 const A = '000.00.12.H40';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalJson, sha256Hex } from '@lienthong/service-kit';
-import { pinVerifier } from './secrets.js';
+import { pinVerifier } from '@lienthong/dossier-contract';
 import { startDossiersHub, testClock, type DossiersHub } from './test-helpers.js';
 
 const A = '000.00.12.H40';

@@ -1,12 +1,3 @@
 export type { DossiersModuleOptions } from './module.js';
+
 export { createDossiersModule, dossiersModule } from './module.js';
-export type { ActionRequest, DossierCommand, MarkOverdue, PerformAction, ReceiveDossier } from './domain/commands.js';
-export type { DossierState, ReceivedDossier } from './domain/dossier-decider.js';
-export { allowedActions, canSee, createDossierDecider, evolveDossier } from './domain/dossier-decider.js';
-export type { DossierCodeIssued, DossierComponent, DossierEvent, DossierEventType, DossierSnapshot } from './domain/events.js';
-export { DOSSIER_STREAM_PREFIXES, DossierStreams } from './domain/events.js';
-export type { Actor, DossierAction, Rule } from './domain/rules.js';
-export { DossierActions, RULES, actionsIn } from './domain/rules.js';
-export type { DossierStatus as DossierStatusName } from './domain/status.js';
-export { DossierStatus, STATUS_CODES, STATUS_LABELS, isResolved } from './domain/status.js';
-export { hashPin, loadSecret, maskName, pinVerifier, verifyPin } from './secrets.js';

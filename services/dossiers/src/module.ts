@@ -8,7 +8,7 @@ import { createOverdueScheduler } from './overdue-scheduler.js';
 import { createCatalogReplica } from './projections/catalog-replica.js';
 import { dossierQueueProjection } from './projections/dossier-queue.js';
 import { dossierQueueView } from './projections/dossier-queue-view.js';
-import { loadSecret } from './secrets.js';
+import { loadSecret } from '@lienthong/dossier-contract';
 
 export interface DossiersModuleOptions {
   /** "Now" for decisions and deadlines (tests move it); defaults to the system clock. */

@@ -1,24 +1,5 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
-import { chmodSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { readOrCreateFile } from '@lienthong/service-kit';
-
-/**
- * A 32-byte secret kept in `<dataDir>/secrets/<name>.key` (mode 600), created on first use.
- * `pin-hmac` keys the lookup PIN hashes and, through `requestHashKey`, the request hashes of
- * `Idempotency-Key` bindings; `applicant` seals applicants' personal data in events.
- * Losing a file makes the PINs unverifiable / the applicants unreadable: back it up with the data.
- */
-export function loadSecret(dataDir: string, name: 'pin-hmac' | 'applicant'): Buffer {
-  const dir = join(dataDir, 'secrets');
-  const file = join(dir, `${name}.key`);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const { content } = readOrCreateFile(file, () => randomBytes(32).toString('base64'));
-  chmodSync(file, 0o600);
-  const key = Buffer.from(content.trim(), 'base64');
-  if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte base64 key`);
-  return key;
-}
+/** The dossiers service's own uses of its secrets; the key files and the PIN hash rule are @lienthong/dossier-contract's. */
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomInt } from 'node:crypto';
 
 const PIN_DIGITS = 8;
 
@@ -47,24 +28,6 @@ export function derivePin(key: Buffer, requestId: string): string {
  */
 export function requestHashKey(pinKey: Buffer): Buffer {
   return createHmac('sha256', pinKey).update('dossier-request-hash', 'utf8').digest();
-}
-
-/** HMAC-SHA256 (hex) of `<dossierCode>:<pin>`; binding the code means a hash cannot be replayed for another dossier. */
-export function hashPin(key: Buffer, dossierCode: string, pin: string): string {
-  return createHmac('sha256', key).update(`${dossierCode}:${pin}`, 'utf8').digest('hex');
-}
-
-/** Constant-time check of a PIN against the `pinHash` of the dossier's DossierReceived event. */
-export function verifyPin(key: Buffer, dossierCode: string, pin: string, storedHash: string): boolean {
-  const expected = Buffer.from(hashPin(key, dossierCode, pin), 'hex');
-  const stored = Buffer.from(storedHash, 'hex');
-  return stored.length === expected.length && timingSafeEqual(stored, expected);
-}
-
-/** For the status tracker: a verifier bound to the key of a data directory. */
-export function pinVerifier(dataDir: string): (dossierCode: string, pin: string, storedHash: string) => boolean {
-  const key = loadSecret(dataDir, 'pin-hmac');
-  return (code, pin, hash) => verifyPin(key, code, pin, hash);
 }
 
 /** AES-256-GCM; the dossier code is the associated data, so a sealed value cannot be moved to another dossier. */

@@ -1,13 +1,13 @@
-import { STATUS_CODES, STATUS_LABELS, isResolved, type DossierStatusName } from '@lienthong/dossiers';
+import { STATUS_CODES, STATUS_LABELS, isResolved, type DossierStatus } from '@lienthong/dossier-contract';
 
 /**
  * Vietnamese labels shown to citizens and counters. The ten statuses use the national portal's
- * wording from the dossiers service (mới đăng ký … đã trả kết quả); `quá hạn` marks a dossier
+ * wording of the dossier contract (mới đăng ký … đã trả kết quả); `quá hạn` marks a dossier
  * whose due date passed while it was still being processed.
  */
 export const OVERDUE_LABEL = 'Quá hạn';
 
-export type TrackedStatus = DossierStatusName;
+export type TrackedStatus = DossierStatus;
 
 export function statusLabel(status: TrackedStatus): string {
   return STATUS_LABELS[status];

@@ -1,6 +1,6 @@
 import t from 'tap';
 import Database from 'better-sqlite3';
-import { hashPin } from '@lienthong/dossiers';
+import { hashPin } from '@lienthong/dossier-contract';
 import type { RecordedEvent } from '@lienthong/event-store';
 import { createLookup, etagMatches, etagOf, isOnTime, isOverdue } from './lookup.js';
 import { createTicketStore } from './live/tickets.js';

@@ -1,6 +1,6 @@
 import type { ServiceModuleFactory } from '@lienthong/platform';
 import type { ProjectionRunner } from '@lienthong/projections';
-import { pinVerifier } from '@lienthong/dossiers';
+import { pinVerifier } from '@lienthong/dossier-contract';
 import { createSocketErrorReporter } from '@lienthong/service-kit';
 import { boardChange, boardSnapshot } from './board-messages.js';
 import { liveRoutes } from './http/live-routes.js';

@@ -4,7 +4,7 @@ import type { WorkingCalendar } from '@lienthong/calendar';
 import type { DossierCommand, PerformAction, ReceiveDossier } from './commands.js';
 import type { DossierComponent, DossierEvent, DossierSnapshot } from './events.js';
 import { actionsIn, ruleFor, type Actor, type DossierAction } from './rules.js';
-import { STATUS_CODES, isResolved, type DossierStatus } from './status.js';
+import { STATUS_CODES, isResolved, type DossierStatus } from '@lienthong/dossier-contract';
 
 /** A dossier (hồ sơ) as folded from its stream. */
 export type DossierState =

@@ -6,7 +6,7 @@ import { allowedActions, createDossierDecider, type DossierState } from './dossi
 import type { ActionRequest, DossierCommand } from './commands.js';
 import type { DossierEvent, DossierSnapshot } from './events.js';
 import { DossierActions, type Actor, type DossierAction } from './rules.js';
-import { ALL_STATUSES, STATUS_CODES, type DossierStatus } from './status.js';
+import { ALL_STATUSES, STATUS_CODES, type DossierStatus } from '@lienthong/dossier-contract';
 
 const decider = createDossierDecider({ calendar: () => createWorkingCalendar() });
 const CODE = '000.00.12.H40-260309-0001';

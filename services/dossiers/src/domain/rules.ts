@@ -1,5 +1,5 @@
 import type { StaffRole } from '@lienthong/service-kit';
-import type { DossierStatus } from './status.js';
+import type { DossierStatus } from '@lienthong/dossier-contract';
 
 /** The actions of `POST /v1/dossiers/:code/actions/:action` (SPEC §4). */
 export const DossierActions = [

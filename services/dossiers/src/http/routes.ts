@@ -3,7 +3,7 @@ import { AppError, commandContext, idempotencyKey, idempotencyKeyHeaderSchema, v
 import { VN_UTC_OFFSET_MS } from '@lienthong/calendar';
 import type { DossierService, ReceiveInput } from '../dossier-service.js';
 import { DossierActions, isDossierAction } from '../domain/rules.js';
-import { STATUS_CODES, parseStatus } from '../domain/status.js';
+import { STATUS_CODES, parseStatus } from '@lienthong/dossier-contract';
 import { parseActionBody } from './action-bodies.js';
 
 const problem = { description: 'problem+json', type: 'object', additionalProperties: true } as const;

@@ -2,7 +2,7 @@ import { statement, type Database, type Projection } from '@lienthong/projection
 import type { RecordedEvent } from '@lienthong/event-store';
 import { assertNever } from '@lienthong/decider';
 import type { DossierEvent } from '../domain/events.js';
-import { isResolved, type DossierStatus } from '../domain/status.js';
+import { isResolved, type DossierStatus } from '@lienthong/dossier-contract';
 
 /**
  * The counters' queue, the overdue scheduler's due index and the report, in one table: one row

@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '@lienthong/event-store';
 import type { Database, Projection } from '@lienthong/projections';
 import { statement } from '@lienthong/projections';
-import type { DossierEvent } from '@lienthong/dossiers';
+import { DOSSIER_STREAM_PREFIX, type DossierEvent } from '@lienthong/dossier-contract';
 import { resolved, type TrackedStatus } from '../labels.js';
 
 export const TRACKER_PROJECTION = 'status-tracker-dossiers';
@@ -31,7 +31,7 @@ export function createTrackerProjection(onChange?: (change: TrackedChange, db: D
   return {
     name: TRACKER_PROJECTION,
     version: 2,
-    streamPrefixes: ['dossier-'],
+    streamPrefixes: [DOSSIER_STREAM_PREFIX],
     init(db) {
       db.exec(`
         CREATE TABLE tracked (
