@@ -7,7 +7,12 @@
  * side ever holds the blob whole in memory; the bucket never sees a partial object under a
  * real name (the object store itself publishes the metadata only after the last chunk).
  *
- * Reading uses the object store's push consumer, which verifies the object's digest at the end.
+ * Reading fetches the object's chunks one by one from the stream leader (`STREAM.MSG.GET`,
+ * `next_by_subj`) and verifies the digest and size at the end. Not the object store's own `get`: it
+ * reads through an ordered push consumer of one replica, which nats-server 2.9 may place on a
+ * peer that was killed without a goodbye (still believed online for minutes), so every third read
+ * timed out while a node was down, and a read whose consumer died mid-way stalled for a minute
+ * (two missed 30 s heartbeats). The stream leader is re-elected among the live replicas in seconds.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, open } from 'node:fs/promises';
@@ -17,9 +22,11 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { jetstreamManager } from '@nats-io/jetstream';
+import type { JetStreamManager, MsgRequest, StoredMsg } from '@nats-io/jetstream';
 import { Objm, StorageType } from '@nats-io/obj';
 import type { ObjectInfo, ObjectStore } from '@nats-io/obj';
 import { connect } from '@nats-io/transport-node';
+import { ClosedConnectionError } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { assertBlobId } from './blob-id.js';
 import { BlobNotFoundError, BlobStoreUnavailableError } from './errors.js';
@@ -50,6 +57,22 @@ export interface NatsBlobStoreOptions {
 export const DEFAULT_BLOB_BUCKET = 'LT_BLOBS';
 const DEFAULT_STALE_SPOOL_MS = 60 * 60 * 1000;
 const READ_CHUNK = 128 * 1024;
+/** How long a read already under way retries a chunk (a stream leader re-elected, a node lost) before failing the stream. */
+const CHUNK_RETRY_MS = 20_000;
+const CHUNK_RETRY_PAUSE_MS = 200;
+
+/** Retries `fetch` until it succeeds or `withinMs` is spent; a closed connection is final. */
+async function retrying<T>(fetch: () => Promise<T>, withinMs: number): Promise<T> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    try {
+      return await fetch();
+    } catch (error) {
+      if (error instanceof ClosedConnectionError || Date.now() + CHUNK_RETRY_PAUSE_MS > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, CHUNK_RETRY_PAUSE_MS));
+    }
+  }
+}
 
 /** A pull-driven byte stream over a file: the object store asks for the next chunk only after publishing the last. */
 function fileStream(file: FileHandle): ReadableStream<Uint8Array> {
@@ -88,6 +111,7 @@ export async function createNatsBlobStore(options: NatsBlobStoreOptions): Promis
   const ownsConnection = options.connection === undefined;
   let nc: NatsConnection;
   let os: ObjectStore;
+  let jsm: JetStreamManager;
   try {
     await mkdir(spoolDir, { recursive: true });
     await cleanSpoolDir(spoolDir, options.staleSpoolMs ?? DEFAULT_STALE_SPOOL_MS);
@@ -100,12 +124,14 @@ export async function createNatsBlobStore(options: NatsBlobStoreOptions): Promis
   try {
     const replicas = options.replicas ?? 1;
     os = await new Objm(nc).create(bucket, { storage: StorageType.File, replicas });
+    jsm = await jetstreamManager(nc);
     await raiseReplicas(nc, os, replicas, options.warn ?? ((message) => process.emitWarning(message)));
   } catch (error) {
     if (ownsConnection) await nc.close().catch(() => undefined);
     throw new BlobStoreUnavailableError(`blob store: cannot open object store bucket ${bucket}`, { cause: error });
   }
 
+  const stream = `OBJ_${bucket}`;
   const writers = new Set<SpoolingWriter>();
   let closed = false;
 
@@ -147,6 +173,44 @@ export async function createNatsBlobStore(options: NatsBlobStoreOptions): Promis
         (error: unknown) => `; deleting it failed too: ${(error as Error).message}`,
       );
       throw new BlobStoreUnavailableError(`${mismatch}${deleted}`);
+    }
+  }
+
+  /** The object's first chunk stored after stream sequence `seq`, from the stream leader. */
+  async function chunkAfter(nuid: string, seq: number): Promise<StoredMsg> {
+    // `next_by_subj` is served by STREAM.MSG.GET since nats-server 2.9; the client's type only lists it for direct gets
+    // (answered by any replica, possibly one still catching up).
+    const query = { next_by_subj: `$O.${bucket}.C.${nuid}`, seq: seq + 1 } as unknown as MsgRequest;
+    const msg = await jsm.streams.getMessage(stream, query);
+    if (msg === null) throw new BlobStoreUnavailableError(`blob store: a chunk of object ${nuid} is missing after sequence ${seq}`);
+    return msg;
+  }
+
+  /** The object's bytes, chunk by chunk (one in memory at a time), checked against its digest and size at the end. */
+  async function* readChunks(info: ObjectInfo, first: StoredMsg | null): AsyncGenerator<Uint8Array> {
+    const hash = createHash('sha256');
+    let size = 0;
+    let seq = 0;
+    for (let i = 0; i < info.chunks; i++) {
+      let msg: StoredMsg;
+      if (i === 0 && first !== null) {
+        msg = first;
+      } else {
+        const after = seq;
+        try {
+          msg = await retrying(() => chunkAfter(info.nuid, after), CHUNK_RETRY_MS);
+        } catch (error) {
+          throw toUnavailable(error, `reading ${info.name}`);
+        }
+      }
+      seq = msg.seq;
+      hash.update(msg.data);
+      size += msg.data.byteLength;
+      yield msg.data;
+    }
+    const digest = hash.digest('hex');
+    if (digest !== digestHex(info) || size !== info.size) {
+      throw new BlobStoreUnavailableError(`blob store: object ${info.name} read back as ${size} B with sha256 ${digest}, not ${info.size} B and ${info.digest}`);
     }
   }
 
@@ -195,16 +259,17 @@ export async function createNatsBlobStore(options: NatsBlobStoreOptions): Promis
     async get(sha256): Promise<Readable> {
       assertBlobId(sha256);
       checkOpen();
-      let result: Awaited<ReturnType<ObjectStore['get']>>;
+      let info: ObjectInfo | null;
+      let first: StoredMsg | null = null;
       try {
-        result = await os.get(sha256);
+        info = await live(sha256);
+        // The first chunk before answering: a store that cannot serve it is unavailable (a 503), not a cut stream.
+        if (info !== null && info.chunks > 0) first = await chunkAfter(info.nuid, 0);
       } catch (error) {
         throw toUnavailable(error, 'get');
       }
-      if (result === null) throw new BlobNotFoundError(sha256);
-      // The same failure also errors the stream; this only keeps it from being unhandled.
-      result.error.catch(() => undefined);
-      return Readable.fromWeb(result.data as NodeReadableStream<Uint8Array>);
+      if (info === null) throw new BlobNotFoundError(sha256);
+      return Readable.from(readChunks(info, first), { objectMode: false });
     },
     async ping() {
       checkOpen();

@@ -52,7 +52,7 @@ if (requireNatsServer(t)) {
     const nc = await connect({ servers: [...cluster.urls] });
     t.teardown(() => nc.close());
     const fresh = `T_${randomUUID().slice(0, 8)}`;
-    (await open(t, fresh, 3)).close();
+    await (await open(t, fresh, 3)).close();
     t.equal((await (await new Objm(nc).open(fresh)).status()).replicas, 3, 'made with 3');
     const old = `T_${randomUUID().slice(0, 8)}`;
     await (await open(t, old)).close();
@@ -67,22 +67,24 @@ if (requireNatsServer(t)) {
     const blobs = Array.from({ length: 12 }, () => randomBytes(40_000));
     const stored: PutResult[] = [];
     for (const bytes of blobs.slice(0, 4)) stored.push(await putThroughFailover(store, bytes));
+    // One node lost, not two: the node the previous test restarted must have caught up first.
+    await cluster.waitForHealthy(['OBJ_LT_BLOBS_FAILOVER']);
     t.teardown(async () => {
       await node.restart();
-      await cluster.waitForJetStream();
+      await cluster.waitForHealthy(['OBJ_LT_BLOBS_FAILOVER']);
     });
     await node.kill();
     for (const bytes of blobs.slice(4)) stored.push(await putThroughFailover(store, bytes));
     for (const [i, { sha256 }] of stored.entries()) t.same(await getThroughFailover(store, sha256), blobs[i], `${label} down: blob ${i} read back whole`);
   }
 
-  t.test('with 3 replicas, a node that is not the meta leader killed: blobs are stored and read', async (t) => {
+  t.test('with 3 replicas, a node that is not the meta leader killed: blobs are stored and read', { timeout: 60_000 }, async (t) => {
     const leader = await cluster.metaLeader();
     const other = cluster.nodes.find((n) => n !== leader)!;
     await putWhileDown(t, other, `follower ${other.name}`);
   });
 
-  t.test('with 3 replicas, the meta leader killed: blobs are stored and read after the failover', async (t) => {
+  t.test('with 3 replicas, the meta leader killed: blobs are stored and read after the failover', { timeout: 60_000 }, async (t) => {
     const leader = await cluster.metaLeader();
     t.ok(leader, 'a meta leader to kill');
     await putWhileDown(t, leader!, `meta leader ${leader!.name}`);

@@ -30,13 +30,33 @@ export interface NatsClusterHandle {
   metaLeader(): Promise<NatsClusterNode | undefined>;
   /** Resolves once a JetStream API request answers without error (a meta leader is elected). */
   waitForJetStream(timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves once the cluster is whole again, so that losing one node next is losing only one: every
+   * node is a current, recently seen peer of the meta group, and each of `streams` has a leader and
+   * all its replicas current. A node just restarted answers long before it has caught up; killing
+   * another one then leaves a group without quorum (elections of tens of seconds, or none).
+   */
+  waitForHealthy(streams?: readonly string[], timeoutMs?: number): Promise<void>;
   /** Stops every node (SIGTERM). Idempotent. */
   stop(): Promise<void>;
 }
 
-interface Jsz {
-  readonly meta_cluster?: { readonly leader?: string };
+interface PeerState {
+  readonly name: string;
+  readonly current?: boolean;
+  readonly offline?: boolean;
+  /** Nanoseconds since the peer was last heard from. */
+  readonly active?: number;
 }
+
+interface Jsz {
+  readonly meta_cluster?: { readonly leader?: string; readonly replicas?: readonly PeerState[] };
+}
+
+/** A peer heard from within this long counts as alive (raft heartbeats are sent every second). */
+const PEER_SEEN_NS = 1_500_000_000;
+const peersHealthy = (peers: readonly PeerState[] | undefined, expected: number): boolean =>
+  (peers ?? []).length === expected && (peers ?? []).every((p) => p.current === true && p.offline !== true && (p.active ?? Infinity) < PEER_SEEN_NS);
 
 /** Starts `size` nodes routed to each other, waits until JetStream answers. */
 export async function startNatsCluster(options: StartNatsClusterOptions = {}): Promise<NatsClusterHandle> {
@@ -100,6 +120,40 @@ export async function startNatsCluster(options: StartNatsClusterOptions = {}): P
           await new Promise((resolve) => setTimeout(resolve, 200));
         }
         throw new Error(`JetStream of the cluster not available after ${timeoutMs} ms: ${last}`);
+      } finally {
+        await nc.close();
+      }
+    },
+    async waitForHealthy(streams = [], timeoutMs = readyTimeoutMs) {
+      const nc = await connect({ servers: [...urls], maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+      const deadline = Date.now() + timeoutMs;
+      let last = '';
+      const healthy = async (): Promise<boolean> => {
+        const leader = await cluster.metaLeader();
+        if (leader === undefined) return ((last = 'no meta leader'), false);
+        const res = await fetch(`http://127.0.0.1:${leader.monitorPort}/jsz`, { signal: AbortSignal.timeout(1_000) });
+        if (!peersHealthy(((await res.json()) as Jsz).meta_cluster?.replicas, nodes.length - 1)) return ((last = 'meta group not current'), false);
+        for (const stream of streams) {
+          const reply = (await nc.request(`$JS.API.STREAM.INFO.${stream}`, '', { timeout: 1_000 })).json<{
+            error?: { description: string };
+            config?: { num_replicas: number };
+            cluster?: { leader?: string; replicas?: readonly PeerState[] };
+          }>();
+          if (reply.error !== undefined) return ((last = `${stream}: ${reply.error.description}`), false);
+          if (!reply.cluster?.leader || !peersHealthy(reply.cluster.replicas, (reply.config?.num_replicas ?? 1) - 1)) return ((last = `${stream} replicas not current`), false);
+        }
+        return true;
+      };
+      try {
+        // Twice in a row, a heartbeat apart: one lucky answer is not a settled cluster.
+        let streak = 0;
+        while (Date.now() < deadline) {
+          const ok = await healthy().catch((error: unknown) => ((last = (error as Error).message), false));
+          streak = ok ? streak + 1 : 0;
+          if (streak >= 2) return;
+          await new Promise((resolve) => setTimeout(resolve, ok ? 1_000 : 200));
+        }
+        throw new Error(`cluster not healthy after ${timeoutMs} ms: ${last}`);
       } finally {
         await nc.close();
       }
