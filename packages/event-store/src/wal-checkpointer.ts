@@ -19,11 +19,14 @@ const files = new Map<number, string>();
 let worker: Worker | null = null;
 let nextId = 1;
 
+/** Plain JavaScript kept in src/ (not emitted by tsc): found from src/ and from the compiled dist/ alike. */
+const WORKER_FILE = new URL('../src/wal-checkpointer-worker.mjs', import.meta.url);
+
 const warn = (message: string) => process.emitWarning(`WAL checkpointer: ${message}`, { code: 'LT_WAL_CHECKPOINT' });
 
 function thread(): Worker {
   if (worker) return worker;
-  const started = new Worker(new URL('./wal-checkpointer-worker.mjs', import.meta.url), { workerData: { thresholdBytes: THRESHOLD_BYTES, intervalMs: INTERVAL_MS } });
+  const started = new Worker(WORKER_FILE, { workerData: { thresholdBytes: THRESHOLD_BYTES, intervalMs: INTERVAL_MS } });
   started.on('message', (m: { type: string; file: string; message: string }) => {
     if (m.type === 'error') warn(`${m.file}: ${m.message}`);
   });

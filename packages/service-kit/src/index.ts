@@ -1,3 +1,7 @@
+// Routes in every service use options that these plugins add to Fastify's types (`schema.tags`,
+// `websocket: true`); kept in the emitted declarations so that projects built on them see them.
+/// <reference types="@fastify/swagger" preserve="true" />
+/// <reference types="@fastify/websocket" preserve="true" />
 export type { AuthOptions, AuthRequirement, Principal, PrincipalKind, StaffRole, TokenResolver } from './auth.js';
 export { PUBLIC, StaffRoles, actorOf, bearerToken, createAuthenticator, hashToken, newToken } from './auth.js';
 export type { Config } from './config.js';

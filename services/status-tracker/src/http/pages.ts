@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { notFound } from '@lienthong/service-kit';
 
-const pagesDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'pages');
+// The pages stay in src/ (tsc does not copy them): found from src/http/ and from the compiled dist/http/ alike.
+const pagesDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'pages');
 const read = (name: string) => readFileSync(join(pagesDir, name), 'utf8');
 
 const ASSET_TYPES: Record<string, string> = {
