@@ -27,7 +27,7 @@ const PROCEDURE = '1.004227';
 const DOSSIERS = 200;
 /** Board changes sent to every socket before the measured ones (see `fanOut`). */
 const BOARD_WARM_UPS = 2;
-const clientScript = new URL('../../services/status-tracker/src/bench/board-clients.ts', import.meta.url);
+const clientScript = new URL('./board-clients.ts', import.meta.url);
 
 /** Stands in for the catalog: owns `procedure-` so the procedure reaches the dossiers service's replica. */
 const catalogStandIn: ServiceModuleFactory = () => ({ name: 'catalog', streamPrefixes: ['procedure-', 'calendar-'], register: async () => {} });

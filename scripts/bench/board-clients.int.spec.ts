@@ -4,7 +4,14 @@ import t, { type Test } from 'tap';
 import { WebSocketServer } from 'ws';
 import { eventually } from '@lienthong/bus/testing';
 import { startProcess } from '@lienthong/service-kit';
-import { textFrame } from '../live/live-board.js';
+
+/** A final, unmasked text frame (RFC 6455 §5.2), as a server (the tracker's live board) writes it. */
+function textFrame(text: string): Buffer {
+  const payload = Buffer.from(text);
+  if (payload.length > 0xffff) throw new Error('textFrame: the test frames stay under 64 KiB');
+  const head = payload.length < 126 ? Buffer.from([0x81, payload.length]) : Buffer.from([0x81, 126, payload.length >> 8, payload.length & 0xff]);
+  return Buffer.concat([head, payload]);
+}
 
 /** The benchmark's board clients: what they count must be what a WebSocket client receives. */
 function startClients(t: Test) {
