@@ -29,6 +29,8 @@ export class InvalidBlobIdError extends Error {
 /** The store could not be reached or refused to work (disk, network, closed). */
 export class BlobStoreUnavailableError extends Error {
   readonly code = BlobErrorCode.unavailable;
+  /** The marker the HTTP edge maps to 503 (no import of this class needed). */
+  readonly unavailable = true;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'BlobStoreUnavailableError';

@@ -67,6 +67,8 @@ export interface Bus {
 
 export class BusUnavailableError extends Error {
   readonly code = 'LT_BUS_UNAVAILABLE';
+  /** The marker the HTTP edge maps to 503 (no import of this class needed). */
+  readonly unavailable = true;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'BusUnavailableError';

@@ -28,15 +28,22 @@ export interface HandleCommandOptions {
 }
 
 /**
- * 1. read the stream, 2. fold it into state, 3. decide, 4. append with the revision read.
- * A concurrent writer makes the append fail; the whole cycle is then retried so the command is
- * decided against the state it will really follow.
+ * A command, or how the handler builds it from the state it is decided on: for facts the decider
+ * must not fetch itself (a calendar's answer about this state), so `decide` stays pure and every
+ * retry builds the command again on the state it re-read.
+ */
+export type CommandFor<State, C extends Command> = C | ((state: State) => C);
+
+/**
+ * 1. read the stream, 2. fold it into state, 3. build the command and decide, 4. append with the
+ * revision read. A concurrent writer makes the append fail; the whole cycle is then retried so
+ * the command is decided against the state it will really follow.
  */
 export async function handleCommand<State, C extends Command, E extends DomainEvent>(
   store: EventStore,
   decider: Decider<State, C, E>,
   stream: string,
-  command: C,
+  command: CommandFor<State, C>,
   context: CommandContext,
   options: HandleCommandOptions = {},
 ): Promise<CommandResult<State>> {
@@ -47,7 +54,7 @@ export async function handleCommand<State, C extends Command, E extends DomainEv
     let state = fold(decider, history.map((e) => ({ type: e.type, data: e.data }) as E));
     const revision = history.length === 0 ? -1 : history[history.length - 1]!.revision;
     // 2. decide
-    const events = decider.decide(command, state);
+    const events = decider.decide(typeof command === 'function' ? command(state) : command, state);
     if (events.length === 0) return { state, revision, appended: [] };
     // 3. append with the revision the decision was made on
     const metadata: EventMetadata = {

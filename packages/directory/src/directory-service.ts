@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventStore } from '@lienthong/event-store';
-import { handleCommand, type CommandContext } from '@lienthong/decider';
-import { hashToken, isAppError, newToken, unprocessable, validationError, type StaffRole } from '@lienthong/service-kit';
+import { handleCommand, isDomainError, type CommandContext } from '@lienthong/decider';
+import { hashToken, newToken, unprocessable, validationError, type StaffRole } from '@lienthong/service-kit';
 import { agencyDecider, organIdDecider, staffDecider, systemDecider } from './domain/deciders.js';
 import { DirectoryStreams } from './domain/events.js';
 import { organIdKey } from './domain/organ-id.js';
@@ -38,7 +38,7 @@ export function createDirectoryService({ store, view, waitFor }: DirectoryServic
         return result.appended.length > 0; // false: the agency held it already
       } catch (error) {
         // claimed by someone else since we looked: look again
-        if (attempt < 3 && isAppError(error) && error.code === 'LT_CONCURRENT_UPDATE') continue;
+        if (attempt < 3 && isDomainError(error, 'concurrent-update')) continue;
         throw error;
       }
     }

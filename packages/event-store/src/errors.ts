@@ -16,6 +16,8 @@ export class WrongExpectedRevisionError extends Error {
 /** The store could not be reached or refused to work (disk, network, closed). */
 export class StoreUnavailableError extends Error {
   readonly code = 'LT_STORE_UNAVAILABLE';
+  /** The marker the HTTP edge maps to 503 (no import of this class needed). */
+  readonly unavailable = true;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'StoreUnavailableError';

@@ -1,6 +1,7 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { AppError, validationError, type AppErrorOptions } from './errors.js';
+import { canonicalJson, sha256Hex } from '@lienthong/decider';
+import { validationError } from './errors.js';
 
 /**
  * `Idempotency-Key` (SPEC §4), one mechanism for every keyed command of the hub: the key is
@@ -12,12 +13,8 @@ import { AppError, validationError, type AppErrorOptions } from './errors.js';
  * `dossierrequest-<id>` stream.
  */
 
-/** What a keyed command records of its first use. */
-export interface IdempotencyRecord {
-  readonly key: string;
-  /** `requestHash` of the request, or its `keyedRequestHash` (the same secret every time). */
-  readonly bodySha256: string;
-}
+// The pure half (derived ids, canonical JSON, the retry check) lives with the deciders.
+export { canonicalJson, derivedId, isReplay, sha256Hex, type IdempotencyRecord } from '@lienthong/decider';
 
 /** The `Idempotency-Key` header, if any: 1 to 200 visible ASCII characters, else 400. */
 export function idempotencyKey(request: Pick<FastifyRequest, 'headers'>): string | undefined {
@@ -31,31 +28,6 @@ export function idempotencyKey(request: Pick<FastifyRequest, 'headers'>): string
 /** The header in a route's schema (for the OpenAPI page; `idempotencyKey` checks it). */
 export const idempotencyKeyHeaderSchema = { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 200 } } } as const;
 
-/**
- * A UUID-shaped id derived from its parts (SHA-256, RFC 9562 version 8 layout). Deriving ids
- * instead of drawing them keeps the deciders pure and makes retries land on the same stream:
- * the same caller and idempotency key always name the same one.
- */
-export function derivedId(...parts: readonly string[]): string {
-  const hash = createHash('sha256').update(parts.join('\u0000'), 'utf8').digest();
-  hash[6] = (hash[6]! & 0x0f) | 0x80;
-  hash[8] = (hash[8]! & 0x3f) | 0x80;
-  const hex = hash.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
-}
-
-/** Canonical JSON (keys sorted) so that the same JSON body hashes the same whatever its key order. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
-
-export const sha256Hex = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
-
 /** The identity of a JSON request (body, and for routes with a target, the target too). */
 export const requestHash = (value: unknown): string => sha256Hex(canonicalJson(value));
 
@@ -66,13 +38,3 @@ export const requestHash = (value: unknown): string => sha256Hex(canonicalJson(v
  * offline. The same secret must be used for every request of a key, across restarts.
  */
 export const keyedRequestHash = (secret: Buffer, value: unknown): string => createHmac('sha256', secret).update(canonicalJson(value), 'utf8').digest('hex');
-
-/**
- * The retry check: nothing recorded → false (a first use); the same request → true (answer as
- * the first time); another request under the key → 409 `LT_IDEMPOTENCY_MISMATCH` with `detail`.
- */
-export function isReplay(recorded: IdempotencyRecord | null | undefined, incoming: IdempotencyRecord, detail: string, extensions?: AppErrorOptions['extensions']): boolean {
-  if (!recorded) return false;
-  if (recorded.bodySha256 === incoming.bodySha256) return true;
-  throw new AppError('LT_IDEMPOTENCY_MISMATCH', detail, extensions ? { extensions } : {});
-}

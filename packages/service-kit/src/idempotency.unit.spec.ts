@@ -1,6 +1,7 @@
 import t from 'tap';
 import { createHash } from 'node:crypto';
 import { canonicalJson, derivedId, idempotencyKey, isReplay, keyedRequestHash, requestHash } from './idempotency.js';
+import { toAppError } from './problem.js';
 
 t.test('a request hashes the same whatever its key order, and differently when a value differs', async (t) => {
   t.equal(canonicalJson({ b: 1, a: [{ d: 2, c: null }], u: undefined }), '{"a":[{"c":null,"d":2}],"b":1}');
@@ -38,5 +39,13 @@ t.test('the retry check', async (t) => {
   const first = { key: 'k', bodySha256: 'aa' };
   t.equal(isReplay(null, first, 'x'), false, 'first use');
   t.equal(isReplay(first, { key: 'k', bodySha256: 'aa' }, 'x'), true, 'same request: replay');
-  t.throws(() => isReplay(first, { key: 'k', bodySha256: 'bb' }, 'used for another', { dossierCode: 'C' }), { code: 'LT_IDEMPOTENCY_MISMATCH', status: 409, message: 'used for another', extensions: { dossierCode: 'C' } });
+  const refusal = (() => {
+    try {
+      return isReplay(first, { key: 'k', bodySha256: 'bb' }, 'used for another', { dossierCode: 'C' });
+    } catch (error) {
+      return error;
+    }
+  })();
+  t.match(refusal, { kind: 'idempotency-mismatch', facts: { dossierCode: 'C' } }, 'another request: refused');
+  t.match(toAppError(refusal), { code: 'LT_IDEMPOTENCY_MISMATCH', status: 409, message: 'used for another', extensions: { dossierCode: 'C' } }, 'another request: 409');
 });

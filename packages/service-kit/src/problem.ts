@@ -1,9 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { StoreUnavailableError, WrongExpectedRevisionError } from '@lienthong/event-store';
-import { BusUnavailableError } from '@lienthong/bus';
-import { BlobStoreUnavailableError } from '@lienthong/blob-store';
+import { DomainError, type DomainErrorKind } from '@lienthong/decider';
 import type { ZodError } from 'zod';
-import { AppError, ErrorCodes, PROBLEM_MEMBERS, type ErrorCode, type FieldError } from './errors.js';
+import { AppError, ErrorCodes, PROBLEM_MEMBERS, type ErrorCode, type FieldError, type ProblemExtensions } from './errors.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
@@ -23,13 +21,49 @@ export function problemType(code: ErrorCode): string {
   return `urn:lienthong:problem:${code.toLowerCase().replace(/^lt_/, '').replaceAll('_', '-')}`;
 }
 
+/** The one place where a domain refusal gets its HTTP status and problem code. */
+const CODE_OF_KIND: { readonly [K in DomainErrorKind]: ErrorCode } = {
+  'not-found': 'LT_NOT_FOUND',
+  forbidden: 'LT_FORBIDDEN',
+  invalid: 'LT_VALIDATION',
+  duplicate: 'LT_DUPLICATE',
+  conflict: 'LT_CONFLICT',
+  'not-allowed': 'LT_ACTION_NOT_ALLOWED',
+  'concurrent-update': 'LT_CONCURRENT_UPDATE',
+  'idempotency-mismatch': 'LT_IDEMPOTENCY_MISMATCH',
+  unprocessable: 'LT_UNPROCESSABLE',
+};
+
+/** A domain refusal as a problem: its facts become extension members, its fields name the body's. */
+function fromDomain(error: DomainError): AppError {
+  return new AppError(CODE_OF_KIND[error.kind], error.message, {
+    // A fact named like a standard member is dropped when rendered (`problemOf`).
+    ...(error.facts ? { extensions: error.facts as ProblemExtensions } : {}),
+    // A command's input is the request body.
+    ...(error.fields ? { errors: error.fields.map((f) => ({ path: `body/${f.field}`, message: f.message })) } : {}),
+    cause: error,
+  });
+}
+
+/**
+ * Adapters' errors are recognised by what they carry, never by their class, so the kit imports
+ * no adapter: `unavailable: true` (the store, the bus, the blob store… could not do it; 503), and
+ * the event store's `LT_WRONG_EXPECTED_REVISION` code with the `stream` that moved.
+ */
+function isUnavailable(error: unknown): error is Error & { readonly unavailable: true } {
+  return error instanceof Error && (error as { unavailable?: unknown }).unavailable === true;
+}
+function isRevisionConflict(error: unknown): error is Error & { readonly stream: string } {
+  const e = error as { code?: unknown; stream?: unknown };
+  return error instanceof Error && e.code === 'LT_WRONG_EXPECTED_REVISION' && typeof e.stream === 'string';
+}
+
 /** Turns any thrown value into an AppError, so every answer has one shape. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
-  if (error instanceof WrongExpectedRevisionError)
-    return new AppError('LT_CONCURRENT_UPDATE', `${error.stream} was changed concurrently; retry`, { cause: error });
-  if (error instanceof StoreUnavailableError || error instanceof BusUnavailableError || error instanceof BlobStoreUnavailableError)
-    return new AppError('LT_UNAVAILABLE', error.message, { cause: error });
+  if (error instanceof DomainError) return fromDomain(error);
+  if (isRevisionConflict(error)) return new AppError('LT_CONCURRENT_UPDATE', `${error.stream} was changed concurrently; retry`, { cause: error });
+  if (isUnavailable(error)) return new AppError('LT_UNAVAILABLE', error.message, { cause: error });
   const fe = error as FastifyError & { validation?: unknown[]; validationContext?: string };
   if (Array.isArray(fe.validation)) {
     const errors = fe.validation.map((v) => fromAjv(v as AjvLikeError, fe.validationContext ?? 'body'));

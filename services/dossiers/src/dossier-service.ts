@@ -1,9 +1,11 @@
 import { fold, handleCommand, type Decider } from '@lienthong/decider';
 import type { EventStore, RecordedEvent } from '@lienthong/event-store';
 import { AppError, actorOf, derivedId, keyedRequestHash, notFound, unprocessable, type Principal } from '@lienthong/service-kit';
+import type { WorkingCalendar } from '@lienthong/calendar';
 import type { DirectoryView } from '@lienthong/directory';
 import { notInForceMessage, type ProcedureNotInForce } from '@lienthong/catalog';
-import type { ActionRequest, DossierCommand } from './domain/commands.js';
+import type { ActionRequest, DossierCommand, PerformAction } from './domain/commands.js';
+import { receiptDueAt, resumedClock } from './domain/deadlines.js';
 import { allowedActions, assertMayReceive, canSee, type DossierState, type ReceivedDossier } from './domain/dossier-decider.js';
 import { DossierStreams, type DossierComponent, type DossierEvent, type DossierReceived, type DossierRequestRecorded } from './domain/events.js';
 import { requestDecider, sameRequest } from './domain/request-decider.js';
@@ -38,6 +40,8 @@ export interface DossierServiceDeps {
   readonly decider: Decider<DossierState, DossierCommand, DossierEvent>;
   readonly directory: DirectoryView;
   readonly catalog: CatalogReplicaView;
+  /** The working calendar as it is now (the catalog's replica): its answers go into the commands. */
+  readonly calendar: () => WorkingCalendar;
   readonly queue: DossierQueueView;
   readonly issueCode: ReturnType<typeof createCodeIssuer>;
   readonly keys: { readonly pin: Buffer; readonly applicant: Buffer };
@@ -222,6 +226,7 @@ export function createDossierService(deps: DossierServiceDeps) {
           procedure: facts.procedure,
           channel: input.channel,
           receivedAt: facts.receivedAt.toISOString(),
+          dueAt: receiptDueAt(deps.calendar(), facts.receivedAt, facts.procedure.processingDays),
           pinHash: hashPin(keys.pin, dossierCode, pin),
           maskedName: maskName(input.applicant.name),
           applicantSealed: seal(keys.applicant, dossierCode, input.applicant),
@@ -277,6 +282,12 @@ export function createDossierService(deps: DossierServiceDeps) {
   const resolveRequest = (request: ActionRequest): ActionRequest =>
     request.action === 'transfer' ? { ...request, toAgencyId: resolveAgency(request.toAgencyId, 'toAgencyId') } : request;
 
+  /** The action's command on `state`, with the calendar's answers a supplement needs decided here, not in the decider. */
+  const performAction = (state: DossierState, request: ActionRequest, actor: Actor, at: Date, requestId: string | undefined): PerformAction => {
+    const resumed = request.action === 'supplement' ? resumedClock(deps.calendar(), state, at) : undefined;
+    return { type: 'PerformAction', data: { request, actor, at: at.toISOString(), requestId, ...(resumed ? { resumed } : {}) } };
+  };
+
   /**
    * A keyed action: 1. the key is bound to the request in `dossierrequest-<id>` (another request
    * under it → 409), then 2. the action: the dossier's decider skips a request it has applied, so
@@ -289,7 +300,7 @@ export function createDossierService(deps: DossierServiceDeps) {
     const record: DossierRequestRecorded['data'] = { requestId, key, bodySha256: bodyHashOf({ action: { dossierCode: code, request } }), dossierCode: code, kind: 'action' };
     if (!sameRequest(await readRequest(requestId), record)) {
       const { state } = await load(code);
-      decider.decide({ type: 'PerformAction', data: { request: resolveRequest(request), actor, at: clock().toISOString(), requestId } }, state);
+      decider.decide(performAction(state, resolveRequest(request), actor, clock(), requestId), state);
       await handleCommand(store, requestDecider, DossierStreams.request(requestId), { type: 'RecordRequest', data: record }, context);
     }
     return actOnce(code, request, actor, context, requestId);
@@ -299,7 +310,7 @@ export function createDossierService(deps: DossierServiceDeps) {
   async function actOnce(code: string, request: ActionRequest, actor: Actor, context: Context, requestId: string | undefined): Promise<DossierView | TransferredAway> {
     request = resolveRequest(request);
     const now = clock();
-    const result = await handleCommand(store, decider, DossierStreams.dossier(code), { type: 'PerformAction', data: { request, actor, at: now.toISOString(), requestId } }, { ...context, now });
+    const result = await handleCommand(store, decider, DossierStreams.dossier(code), (state) => performAction(state, request, actor, now, requestId), { ...context, now });
     const appended = result.appended.at(-1);
     if (appended || requestId === undefined) {
       await readYourWrites(appended);

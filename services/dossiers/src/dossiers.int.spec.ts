@@ -2,10 +2,9 @@ import t from 'tap';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDossierDecider } from './domain/dossier-decider.js';
+import { dossierDecider } from './domain/dossier-decider.js';
 import { createCodeIssuer } from './dossier-code.js';
 import { createOverdueScheduler } from './overdue-scheduler.js';
-import { createCatalogReplica } from './projections/catalog-replica.js';
 import { dossierQueueView } from './projections/dossier-queue-view.js';
 import { loadSecret, pinVerifier } from '@lienthong/dossier-contract';
 import { startDossiersHub, type DossiersHub } from './test-helpers.js';
@@ -110,15 +109,11 @@ t.test('the overdue scheduler appends once, across restarts and concurrent runs'
 
   // two schedulers scanning at once (two processes) on a fresh late dossier
   const code2 = (await hub.inject('POST', '/v1/dossiers', clerk, body({ receivedAt: past }))).json().dossierCode as string;
-  const replica = hub.platform.projections.get('dossiers-catalog-replica')!;
-  // As another process would: its calendar loaded from the replica's file.
-  const catalog = createCatalogReplica();
-  catalog.load(replica.db());
   const queueRunner = hub.platform.projections.get('dossiers-queue')!;
   const make = () =>
     createOverdueScheduler({
       store: hub.platform.store,
-      decider: createDossierDecider({ calendar: () => catalog.calendar }),
+      decider: dossierDecider,
       queue: dossierQueueView(() => queueRunner.db()),
       clock: () => new Date(),
       logger: hub.platform.logger,

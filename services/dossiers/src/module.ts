@@ -1,5 +1,5 @@
 import type { AggregateType, ServiceModuleFactory } from '@lienthong/platform';
-import { createDossierDecider, evolveDossier } from './domain/dossier-decider.js';
+import { dossierDecider, evolveDossier } from './domain/dossier-decider.js';
 import { DOSSIER_STREAM_PREFIXES } from './domain/events.js';
 import { createCodeIssuer } from './dossier-code.js';
 import { createDossierService } from './dossier-service.js';
@@ -32,12 +32,13 @@ export function createDossiersModule(options: DossiersModuleOptions = {}): Servi
     replica.load(replicaRunner.db());
     const catalog = { procedureAt: (code: string, at: Date) => replica.procedureAt(replicaRunner.db(), code, at) };
     const queue = dossierQueueView(() => queueRunner.db());
-    const decider = createDossierDecider({ calendar: () => replica.calendar });
+    const decider = dossierDecider;
     const service = createDossierService({
       store: platform.store,
       decider,
       directory: platform.directory,
       catalog,
+      calendar: () => replica.calendar,
       queue,
       issueCode: createCodeIssuer(platform.store),
       keys: { pin: loadSecret(platform.config.dataDir, 'pin-hmac'), applicant: loadSecret(platform.config.dataDir, 'applicant') },

@@ -1,6 +1,6 @@
-import { handleCommand, type Decider } from '@lienthong/decider';
+import { handleCommand, isDomainError, type Decider } from '@lienthong/decider';
 import type { EventStore } from '@lienthong/event-store';
-import { isAppError, type Logger } from '@lienthong/service-kit';
+import type { Logger } from '@lienthong/service-kit';
 import { randomUUID } from 'node:crypto';
 import type { DossierCommand } from './domain/commands.js';
 import type { DossierState } from './domain/dossier-decider.js';
@@ -56,7 +56,7 @@ export function createOverdueScheduler(options: OverdueSchedulerOptions): Overdu
           progressed += r.appended.length;
         } catch (error) {
           // Refused: already flagged (the read model lags), paused or resolved meanwhile.
-          if (!(isAppError(error) && error.code === 'LT_CONFLICT')) throw error;
+          if (!isDomainError(error, 'conflict')) throw error;
         }
       }
       if (codes.length < BATCH || progressed === 0) return appended;

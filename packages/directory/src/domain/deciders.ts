@@ -1,5 +1,5 @@
-import { AppError, type StaffRole } from '@lienthong/service-kit';
-import { assertNever, type Decider } from '@lienthong/decider';
+import type { StaffRole } from '@lienthong/service-kit';
+import { DomainError, assertNever, type Decider } from '@lienthong/decider';
 import type { AgencyEvent, OrganIdEvent, StaffEvent, SystemEvent } from './events.js';
 import { organIdForm } from './organ-id.js';
 
@@ -15,7 +15,7 @@ export const agencyDecider: Decider<AgencyState, RegisterAgency, AgencyEvent> = 
   decide(command, state) {
     switch (command.type) {
       case 'RegisterAgency': {
-        if (state.registered) throw new AppError('LT_DUPLICATE', `agency ${state.organId} already exists`);
+        if (state.registered) throw new DomainError('duplicate', `agency ${state.organId} already exists`);
         const { organId, name, level, parentId, altIds = [] } = command.data;
         return [
           {
@@ -72,11 +72,11 @@ export const organIdDecider: Decider<OrganIdState, ReserveOrganId | ReleaseOrgan
         const { id, organId, checkedHolder, checkedClaimAt, holderAgencyExists, at } = command.data;
         if (state.holder === organId) return [];
         if (state.holder !== null && state.holder !== checkedHolder)
-          throw new AppError('LT_CONCURRENT_UPDATE', `identifier ${id} was claimed meanwhile`, { extensions: { identifier: id } });
+          throw new DomainError('concurrent-update', `identifier ${id} was claimed meanwhile`, { facts: { identifier: id } });
         const holderActive = holderAgencyExists || (checkedClaimAt !== null && Date.parse(at) - Date.parse(checkedClaimAt) < STALE_CLAIM_MS);
         if (state.holder !== null && holderActive)
-          throw new AppError('LT_DUPLICATE', `identifier ${id} already belongs to agency ${state.holder}`, {
-            extensions: { identifier: id, agency: state.holder },
+          throw new DomainError('duplicate', `identifier ${id} already belongs to agency ${state.holder}`, {
+            facts: { identifier: id, agency: state.holder },
           });
         return [{ type: 'OrganIdReserved', data: { id, organId } }];
       }
@@ -114,9 +114,9 @@ function decideCredential<E>(command: CredentialCommand, state: Credential, what
   rotated: (id: string, tokenHash: string) => E;
   revoked: (id: string, reason: string | null) => E;
 }): E[] {
-  if (!state.registered) throw new AppError('LT_NOT_FOUND', `no ${what}`);
+  if (!state.registered) throw new DomainError('not-found', `no ${what}`);
   if (command.type === 'Revoke') return state.revoked ? [] : [events.revoked(state.id, command.data.reason)];
-  if (state.revoked) throw new AppError('LT_CONFLICT', `${what} ${state.id} is revoked: register a new one`);
+  if (state.revoked) throw new DomainError('conflict', `${what} ${state.id} is revoked: register a new one`);
   return [events.rotated(state.id, command.data.tokenHash)];
 }
 
@@ -136,8 +136,8 @@ export const systemDecider: Decider<SystemState, SystemCommand, SystemEvent> = {
         rotated: (systemId, tokenHash) => ({ type: 'SystemTokenRotated', data: { systemId, tokenHash } }),
         revoked: (systemId, reason) => ({ type: 'SystemRevoked', data: { systemId, reason } }),
       });
-    if (state.registered) throw new AppError('LT_DUPLICATE', `system ${state.id} already exists`);
-    if (command.data.organIds.length === 0) throw new AppError('LT_VALIDATION', 'a system acts for at least one organisation');
+    if (state.registered) throw new DomainError('duplicate', `system ${state.id} already exists`);
+    if (command.data.organIds.length === 0) throw new DomainError('invalid', 'a system acts for at least one organisation');
     return [{ type: 'SystemRegistered', data: { ...command.data, organIds: [...command.data.organIds] } }];
   },
   evolve(state, event) {
@@ -170,8 +170,8 @@ export const staffDecider: Decider<StaffState, StaffCommand, StaffEvent> = {
         rotated: (staffId, tokenHash) => ({ type: 'StaffTokenRotated', data: { staffId, tokenHash } }),
         revoked: (staffId, reason) => ({ type: 'StaffRevoked', data: { staffId, reason } }),
       });
-    if (state.registered) throw new AppError('LT_DUPLICATE', `staff ${state.id} already exists`);
-    if (command.data.roles.length === 0) throw new AppError('LT_VALIDATION', 'a staff member has at least one role');
+    if (state.registered) throw new DomainError('duplicate', `staff ${state.id} already exists`);
+    if (command.data.roles.length === 0) throw new DomainError('invalid', 'a staff member has at least one role');
     return [{ type: 'StaffRegistered', data: { ...command.data, roles: [...command.data.roles] } }];
   },
   evolve(state, event) {

@@ -1,5 +1,4 @@
-import { AppError } from '@lienthong/service-kit';
-import { assertNever, type Decider } from '@lienthong/decider';
+import { DomainError, assertNever, type Decider } from '@lienthong/decider';
 import type { ProcedureEvent, ProcedureRecord } from '../events.js';
 import { recordOf, sameRecord } from './procedure.js';
 
@@ -46,7 +45,7 @@ export const procedureDecider: Decider<ProcedureState, ProcedureCommand, Procedu
         return [{ type: 'ProcedurePublished', data: { code, version, ...recordOf(record), effectiveFrom: effectiveFrom ?? at } }];
       }
       case 'RetireProcedure': {
-        if (!state.exists) throw new AppError('LT_NOT_FOUND', `no procedure ${command.data.code}`);
+        if (!state.exists) throw new DomainError('not-found', `no procedure ${command.data.code}`);
         if (state.retired) return [];
         return [{ type: 'ProcedureRetired', data: { code: state.code, version: state.version } }];
       }

@@ -50,7 +50,7 @@ t.test('effective date', async (t) => {
 t.test('retiring', async (t) => {
   spec(procedureDecider).given([published(1), published(2)]).when(retire).then(t, [retired(2)], 'retires the latest version');
   spec(procedureDecider).given([published(1), retired(1)]).when(retire).then(t, [], 'retiring twice does nothing');
-  spec(procedureDecider).given([]).when(retire).thenThrows(t, { code: 'LT_NOT_FOUND' }, 'unknown code → 404');
+  spec(procedureDecider).given([]).when(retire).thenThrows(t, { kind: 'not-found' }, 'unknown code → 404');
 });
 
 t.test('state', async (t) => {

@@ -1,5 +1,4 @@
-import { AppError } from '@lienthong/service-kit';
-import { assertNever, type Decider } from '@lienthong/decider';
+import { DomainError, assertNever, type Decider } from '@lienthong/decider';
 import type { DeliveryEvent } from './events.js';
 
 export type AcknowledgeDelivery = {
@@ -20,7 +19,7 @@ export const deliveryDecider: Decider<DeliveryState, DeliveryCommand, DeliveryEv
     switch (command.type) {
       case 'AcknowledgeDelivery': {
         const { callerOrganIds, ...data } = command.data;
-        if (!callerOrganIds.includes(data.organId)) throw new AppError('LT_NOT_FOUND', `no delivery ${data.deliveryId}`);
+        if (!callerOrganIds.includes(data.organId)) throw new DomainError('not-found', `no delivery ${data.deliveryId}`);
         return state.acknowledged ? [] : [{ type: 'DeliveryAcknowledged', data }];
       }
       default:

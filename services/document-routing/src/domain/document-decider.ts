@@ -1,5 +1,4 @@
-import { AppError, isReplay } from '@lienthong/service-kit';
-import { assertNever, type Decider } from '@lienthong/decider';
+import { DomainError, assertNever, isReplay, type Decider } from '@lienthong/decider';
 import { StatusCode, type EdxmlDocument, type EdxmlStatus, type StaffInfo } from '@lienthong/edxml';
 import type { DocumentEvent, Recipient, RevisionKind, SignatureRecord } from './events.js';
 import { deliveryIdFor, statusIdFor } from './ids.js';
@@ -74,7 +73,7 @@ function submit(command: SubmitDocument['data'], state: DocumentState): Document
   const { from } = command;
   // 1. the caller must act for the sender
   if (from.organId === null || !command.callerOrganIds.includes(from.organId))
-    throw new AppError('LT_FORBIDDEN', `this system does not act for the sender ${from.given}`);
+    throw new DomainError('forbidden', `this system does not act for the sender ${from.given}`);
   // 2. a retry: the same key and body answer the same; another body is a conflict
   if (state.exists) {
     const recorded = { key: command.idempotency.key, bodySha256: state.bodySha256 };
@@ -83,16 +82,16 @@ function submit(command: SubmitDocument['data'], state: DocumentState): Document
   }
   // 3. every recipient and every referenced document must be known
   const unknown = command.to.filter((t) => t.organId === null).map((t) => t.given);
-  if (unknown.length > 0) throw new AppError('LT_UNPROCESSABLE', `unknown recipients: ${unknown.join(', ')}`, { extensions: { unknown } });
+  if (unknown.length > 0) throw new DomainError('unprocessable', `unknown recipients: ${unknown.join(', ')}`, { facts: { unknown } });
   const unknownReferences = command.references.filter((r) => r.documentId === null).map((r) => r.given);
   if (unknownReferences.length > 0)
-    throw new AppError('LT_UNPROCESSABLE', `references documents this hub never routed from ${from.organId}: ${unknownReferences.join(', ')}`, {
-      extensions: { unknownReferences },
+    throw new DomainError('unprocessable', `references documents this hub never routed from ${from.organId}: ${unknownReferences.join(', ')}`, {
+      facts: { unknownReferences },
     });
   // 4. a system registered with requireValidSignature sends only validly signed documents
   if (command.requireValidSignature && command.signature.status !== 'valid')
-    throw new AppError('LT_UNPROCESSABLE', `this system must sign its documents; the signature is ${command.signature.status}${command.signature.reason ? `: ${command.signature.reason}` : ''}`, {
-      extensions: { signature: command.signature.status },
+    throw new DomainError('unprocessable', `this system must sign its documents; the signature is ${command.signature.status}${command.signature.reason ? `: ${command.signature.reason}` : ''}`, {
+      facts: { signature: command.signature.status },
     });
   // 5. one delivery per recipient: those named in To, then those of the revised documents
   const recipients: Recipient[] = [];
@@ -123,17 +122,17 @@ function submit(command: SubmitDocument['data'], state: DocumentState): Document
 function reportStatus(command: ReportStatus['data'], state: DocumentState & { exists: true }): DocumentEvent[] {
   const { from } = command;
   if (from.organId === null || !command.callerOrganIds.includes(from.organId))
-    throw new AppError('LT_FORBIDDEN', `this system does not act for ${from.given}`);
+    throw new DomainError('forbidden', `this system does not act for ${from.given}`);
   const isSender = state.senderOrganId === from.organId;
   const isRecipient = state.recipients.some((r) => r.organId === from.organId);
   let targets: string[];
   // Status 13 (recall requested) goes from the sender to recipients; every other code from a recipient to the sender.
   if (command.statusCode === StatusCode.recallRequested) {
-    if (!isSender) throw new AppError('LT_FORBIDDEN', `only the sender of document ${state.documentId} can request its recall (status 13)`);
+    if (!isSender) throw new DomainError('forbidden', `only the sender of document ${state.documentId} can request its recall (status 13)`);
     const addressed = state.recipients.filter((r) => r.organId === command.addressee);
     targets = (addressed.length > 0 ? addressed : state.recipients).map((r) => r.organId);
   } else {
-    if (!isRecipient) throw new AppError('LT_FORBIDDEN', `${from.organId} is not a recipient of document ${state.documentId}`);
+    if (!isRecipient) throw new DomainError('forbidden', `${from.organId} is not a recipient of document ${state.documentId}`);
     targets = [state.senderOrganId];
   }
   const statusId = statusIdFor(state.documentId, from.organId, command.key);
@@ -164,12 +163,12 @@ export const documentDecider: Decider<DocumentState, DocumentCommand, DocumentEv
       case 'SubmitDocument':
         return submit(command.data, state);
       case 'RecordRevision': {
-        if (!state.exists) throw new AppError('LT_NOT_FOUND', 'no such document to revise');
+        if (!state.exists) throw new DomainError('not-found', 'no such document to revise');
         if (state.revisions.includes(command.data.revisionId)) return [];
         return [{ type: 'DocumentRevised', data: { documentId: state.documentId, ...command.data } }];
       }
       case 'ReportStatus':
-        if (!state.exists) throw new AppError('LT_NOT_FOUND', 'no such document');
+        if (!state.exists) throw new DomainError('not-found', 'no such document');
         return reportStatus(command.data, state);
       default:
         return assertNever(command, 'command');

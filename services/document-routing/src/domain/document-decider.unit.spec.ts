@@ -60,26 +60,26 @@ t.test('submission creates one delivery per resolved recipient, in the same even
 });
 
 t.test('the sender must be one the system acts for', async (t) => {
-  spec(documentDecider).given([]).when(submit({ callerOrganIds: ['H41'] })).thenThrows(t, { code: 'LT_FORBIDDEN' });
-  spec(documentDecider).given([]).when(submit({ from: { given: 'nowhere', organId: null } })).thenThrows(t, { code: 'LT_FORBIDDEN' });
+  spec(documentDecider).given([]).when(submit({ callerOrganIds: ['H41'] })).thenThrows(t, { kind: 'forbidden' });
+  spec(documentDecider).given([]).when(submit({ from: { given: 'nowhere', organId: null } })).thenThrows(t, { kind: 'forbidden' });
 });
 
 t.test('unknown recipients are all named', async (t) => {
   spec(documentDecider)
     .given([])
     .when(submit({ to: [{ given: 'X1', organId: null }, { given: 'H40.12', organId: 'H40.12' }, { given: 'X2', organId: null }] }))
-    .thenThrows(t, { code: 'LT_UNPROCESSABLE', extensions: { unknown: ['X1', 'X2'] } });
+    .thenThrows(t, { kind: 'unprocessable', facts: { unknown: ['X1', 'X2'] } });
 });
 
 t.test('idempotency: same body → nothing new; another body → conflict', async (t) => {
   const first = submitted();
   spec(documentDecider).given([first]).when(submit()).then(t, []);
-  spec(documentDecider).given([first]).when(submit({ idempotency: { key: 'k1', bodySha256: 'bb' } })).thenThrows(t, { code: 'LT_IDEMPOTENCY_MISMATCH' });
+  spec(documentDecider).given([first]).when(submit({ idempotency: { key: 'k1', bodySha256: 'bb' } })).thenThrows(t, { kind: 'idempotency-mismatch' });
 });
 
 t.test('requireValidSignature refuses unsigned and invalid documents', async (t) => {
-  spec(documentDecider).given([]).when(submit({ requireValidSignature: true })).thenThrows(t, { code: 'LT_UNPROCESSABLE', extensions: { signature: 'absent' } });
-  spec(documentDecider).given([]).when(submit({ requireValidSignature: true, signature: { status: 'invalid', reason: 'digest' } })).thenThrows(t, { code: 'LT_UNPROCESSABLE' });
+  spec(documentDecider).given([]).when(submit({ requireValidSignature: true })).thenThrows(t, { kind: 'unprocessable', facts: { signature: 'absent' } });
+  spec(documentDecider).given([]).when(submit({ requireValidSignature: true, signature: { status: 'invalid', reason: 'digest' } })).thenThrows(t, { kind: 'unprocessable' });
   t.equal(submitted({ requireValidSignature: true, signature: { status: 'valid' } }).type, 'DocumentSubmitted');
 });
 
@@ -97,7 +97,7 @@ t.test('a revision reaches the original recipients too; unknown references are r
   spec(documentDecider)
     .given([])
     .when(submit({ references: [{ given: 'nope', kind: 'update', documentId: null, recipients: [] }] }))
-    .thenThrows(t, { code: 'LT_UNPROCESSABLE', extensions: { unknownReferences: ['nope'] } });
+    .thenThrows(t, { kind: 'unprocessable', facts: { unknownReferences: ['nope'] } });
 });
 
 t.test('revisions are recorded on the original once', async (t) => {
@@ -117,17 +117,17 @@ t.test('status messages: recipient → sender, 13 sender → addressed recipient
   // the same status again changes nothing
   spec(documentDecider).given([original, reported!]).when(status()).then(t, []);
   // not a recipient
-  spec(documentDecider).given([original]).when(status({ callerOrganIds: ['H41'], from: { given: 'H41', organId: 'H41' } })).thenThrows(t, { code: 'LT_FORBIDDEN' });
+  spec(documentDecider).given([original]).when(status({ callerOrganIds: ['H41'], from: { given: 'H41', organId: 'H41' } })).thenThrows(t, { kind: 'forbidden' });
   // acting for someone else
-  spec(documentDecider).given([original]).when(status({ callerOrganIds: ['H40.13'] })).thenThrows(t, { code: 'LT_FORBIDDEN' });
+  spec(documentDecider).given([original]).when(status({ callerOrganIds: ['H40.13'] })).thenThrows(t, { kind: 'forbidden' });
   // the sender cannot report 03 on its own document, but can request a recall
-  spec(documentDecider).given([original]).when(status({ callerOrganIds: ['H40'], from: { given: 'H40', organId: 'H40' } })).thenThrows(t, { code: 'LT_FORBIDDEN' });
+  spec(documentDecider).given([original]).when(status({ callerOrganIds: ['H40'], from: { given: 'H40', organId: 'H40' } })).thenThrows(t, { kind: 'forbidden' });
   const recall = documentDecider.decide(
     status({ callerOrganIds: ['H40'], from: { given: 'H40', organId: 'H40' }, statusCode: '13', addressee: 'H40.13' }),
     documentDecider.evolve(documentDecider.initialState(), original),
   );
   t.same((recall[0]?.data as { deliveries: Array<{ organId: string }> }).deliveries.map((d) => d.organId), ['H40.13']);
-  spec(documentDecider).given([]).when(status()).thenThrows(t, { code: 'LT_NOT_FOUND' });
+  spec(documentDecider).given([]).when(status()).thenThrows(t, { kind: 'not-found' });
 });
 
 t.test('acknowledgement is idempotent and only for the recipient', async (t) => {
@@ -135,7 +135,7 @@ t.test('acknowledgement is idempotent and only for the recipient', async (t) => 
   const event = { type: 'DeliveryAcknowledged' as const, data: { deliveryId: 'x', documentId: DOC, organId: 'H40.12', kind: 'document' as const } };
   spec(deliveryDecider).given([]).when(ack).then(t, [event]);
   spec(deliveryDecider).given([event]).when(ack).then(t, []);
-  spec(deliveryDecider).given([]).when({ ...ack, data: { ...ack.data, callerOrganIds: ['H40.13'] } }).thenThrows(t, { code: 'LT_NOT_FOUND' });
+  spec(deliveryDecider).given([]).when({ ...ack, data: { ...ack.data, callerOrganIds: ['H40.13'] } }).thenThrows(t, { kind: 'not-found' });
 });
 
 t.test('derived ids are stable UUIDs', async (t) => {

@@ -1,7 +1,7 @@
-import { derivedId } from '@lienthong/service-kit';
+import { derivedId } from '@lienthong/decider';
 
-// The idempotency mechanism (derived ids, canonical request hashes) is shared with the other services.
-export { canonicalJson, derivedId, sha256Hex } from '@lienthong/service-kit';
+// The idempotency mechanism (derived ids, canonical JSON) is shared with the other services.
+export { canonicalJson, derivedId, sha256Hex } from '@lienthong/decider';
 
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
+import { isDomainError } from '@lienthong/decider';
 import type { DirectoryView } from '@lienthong/directory';
 import { endSocket, type SessionGuard } from '@lienthong/platform';
 import { commandContext, isAppError, toAppError, type Logger, type Metrics } from '@lienthong/service-kit';
@@ -81,7 +82,8 @@ export function createDeliveryStream(deps: { service: DocumentService; directory
         return;
       }
       const problem = toAppError(error);
-      if (!isAppError(error)) deps.logger.error({ err: error, ...(deliveryId ? { deliveryId } : {}) }, 'message over the stream failed');
+      // A refusal (coded at the edge or by a decider) is an answer, not a failure to log.
+      if (!isAppError(error) && !isDomainError(error)) deps.logger.error({ err: error, ...(deliveryId ? { deliveryId } : {}) }, 'message over the stream failed');
       else if (problem.status === 400) deps.metrics.websocketFramesRefused.inc({ endpoint: '/v1/stream', reason: 'invalid' });
       send({
         type: 'error',

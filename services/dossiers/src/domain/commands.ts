@@ -23,6 +23,8 @@ export type ReceiveDossier = {
     readonly procedure: { readonly code: string; readonly version: number; readonly name: string; readonly processingDays: number };
     readonly channel: 'counter' | 'online' | 'postal';
     readonly receivedAt: string;
+    /** The calendar's answer, decided by the handler: `receivedAt` plus the procedure's processing days in working days. */
+    readonly dueAt: string;
     readonly pinHash: string;
     readonly maskedName: string;
     readonly applicantSealed: string;
@@ -35,10 +37,29 @@ export type ReceiveDossier = {
   };
 };
 
+/**
+ * The calendar's answers for resuming a paused clock at `at`, decided by the handler on the
+ * state the command is decided on: the office time it stood still, and both due dates moved by it.
+ */
+export interface ResumedClock {
+  readonly pausedWorkingMs: number;
+  readonly dueAt: string;
+  readonly legalDueAt: string;
+}
+
 export type PerformAction = {
   readonly type: 'PerformAction';
-  /** `requestId`: a keyed request; performing it again (a retry) applies nothing. */
-  readonly data: { readonly request: ActionRequest; readonly actor: Actor; readonly at: string; readonly requestId?: string | undefined };
+  /**
+   * `requestId`: a keyed request; performing it again (a retry) applies nothing. `resumed`: the
+   * calendar's answers, required by a supplement (the clock resumes), ignored otherwise.
+   */
+  readonly data: {
+    readonly request: ActionRequest;
+    readonly actor: Actor;
+    readonly at: string;
+    readonly requestId?: string | undefined;
+    readonly resumed?: ResumedClock | undefined;
+  };
 };
 
 /** From the overdue scheduler. */

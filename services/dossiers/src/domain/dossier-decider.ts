@@ -1,6 +1,5 @@
-import { AppError, forbidden, validationError, type StaffRole } from '@lienthong/service-kit';
-import { assertNever, type Decider } from '@lienthong/decider';
-import type { WorkingCalendar } from '@lienthong/calendar';
+import type { StaffRole } from '@lienthong/service-kit';
+import { DomainError, assertNever, type Decider } from '@lienthong/decider';
 import type { DossierCommand, PerformAction, ReceiveDossier } from './commands.js';
 import type { DossierComponent, DossierEvent, DossierSnapshot } from './events.js';
 import { actionsIn, ruleFor, type Actor, type DossierAction } from './rules.js';
@@ -37,11 +36,6 @@ export type DossierState =
     };
 export type ReceivedDossier = Extract<DossierState, { received: true }>;
 
-export interface DossierDeciderDeps {
-  /** The working calendar as it is now (the catalog's replica); only `decide` uses it. */
-  readonly calendar: () => WorkingCalendar;
-}
-
 /** Staff see and act only on the dossiers their agency holds now; admins everywhere. */
 export function canSee(state: DossierState, actor: Actor): state is ReceivedDossier {
   return state.received && (actor.kind === 'admin' || actor.agencyId === state.agencyId);
@@ -64,26 +58,26 @@ export type ReceiptFacts = Pick<ReceiveDossier['data'], 'actor' | 'agencyId' | '
  */
 export function assertMayReceive(facts: ReceiptFacts): void {
   const { actor, agencyId } = facts;
-  if (Date.parse(facts.receivedAt) > Date.parse(facts.at)) throw validationError('receivedAt is in the future', [{ path: 'body/receivedAt', message: 'must not be in the future' }]);
+  if (Date.parse(facts.receivedAt) > Date.parse(facts.at)) throw new DomainError('invalid', 'receivedAt is in the future', { fields: [{ field: 'receivedAt', message: 'must not be in the future' }] });
   if (actor.kind === 'admin') return;
-  if (actor.agencyId !== agencyId) throw forbidden(`staff of ${actor.agencyId} cannot receive dossiers for ${agencyId}`);
-  if (!actor.roles.some((r) => RECEIVE_ROLES.includes(r))) throw forbidden('receiving a dossier needs role clerk');
+  if (actor.agencyId !== agencyId) throw new DomainError('forbidden', `staff of ${actor.agencyId} cannot receive dossiers for ${agencyId}`);
+  if (!actor.roles.some((r) => RECEIVE_ROLES.includes(r))) throw new DomainError('forbidden', 'receiving a dossier needs role clerk');
 }
 
 /** Refusal of an action: 409 when the status forbids it, 403 when the status allows it for other roles. */
 function refuse(state: ReceivedDossier, action: DossierAction, actor: Actor): never {
   // The dossier's status under names of its own: `status` is the problem's HTTP status (RFC 9457).
-  const extensions = {
+  const facts = {
     dossierCode: state.dossierCode,
     dossierStatus: state.status,
     dossierStatusCode: STATUS_CODES[state.status],
     allowedActions: actionsIn(state.status, actor),
   };
   if (ruleFor(action, state.status))
-    throw new AppError('LT_FORBIDDEN', `${action} in status ${state.status} needs another role`, {
-      extensions: { ...extensions, requiredRoles: [...new Set(actionsRoles(action, state.status))] },
+    throw new DomainError('forbidden', `${action} in status ${state.status} needs another role`, {
+      facts: { ...facts, requiredRoles: [...new Set(actionsRoles(action, state.status))] },
     });
-  throw new AppError('LT_ACTION_NOT_ALLOWED', `${action} is not allowed in status ${state.status} (${STATUS_CODES[state.status]})`, { extensions });
+  throw new DomainError('not-allowed', `${action} is not allowed in status ${state.status} (${STATUS_CODES[state.status]})`, { facts });
 }
 const actionsRoles = (action: DossierAction, status: DossierStatus) => ruleFor(action, status)?.roles ?? [];
 
@@ -99,151 +93,150 @@ function snapshot(state: ReceivedDossier, changes: Partial<Pick<DossierSnapshot,
   };
 }
 
-export function createDossierDecider(deps: DossierDeciderDeps): Decider<DossierState, DossierCommand, DossierEvent> {
-  const act = (command: PerformAction, state: DossierState): DossierEvent[] => {
-    const { requestId } = command.data;
-    // A retry of an applied request, even if the caller no longer sees the dossier (a transfer).
-    if (requestId !== undefined && state.received && state.requestIds.includes(requestId)) return [];
-    const events = actionEvents(command, state);
-    return requestId === undefined ? events : events.map((e) => ({ ...e, data: { ...e.data, requestId } }) as DossierEvent);
-  };
+const act = (command: PerformAction, state: DossierState): DossierEvent[] => {
+  const { requestId } = command.data;
+  // A retry of an applied request, even if the caller no longer sees the dossier (a transfer).
+  if (requestId !== undefined && state.received && state.requestIds.includes(requestId)) return [];
+  const events = actionEvents(command, state);
+  return requestId === undefined ? events : events.map((e) => ({ ...e, data: { ...e.data, requestId } }) as DossierEvent);
+};
 
-  const actionEvents = (command: PerformAction, state: DossierState): DossierEvent[] => {
-    const { request, actor, at } = command.data;
-    if (!state.received || !canSee(state, actor)) throw new AppError('LT_NOT_FOUND', 'no such dossier');
-    const rule = ruleFor(request.action, state.status, actor);
-    if (!rule) refuse(state, request.action, actor);
-    const to = rule.to === 'same' ? state.status : rule.to === 'back' ? (state.statusBeforePause ?? 'accepted') : rule.to;
-    const base = snapshot(state, { status: to });
-    switch (request.action) {
-      case 'accept':
-        return [{ type: 'DossierAccepted', data: { ...base, note: request.note ?? null } }];
-      case 'confirm-payment':
-        return [{ type: 'DossierPaymentConfirmed', data: { ...base, note: request.note ?? null } }];
-      case 'complete':
-        return [{ type: 'DossierCompleted', data: { ...base, note: request.note ?? null } }];
-      case 'deliver-result':
-        return [{ type: 'DossierResultDelivered', data: { ...base, note: request.note ?? null } }];
-      case 'reject':
-        return [{ type: 'DossierRejected', data: { ...base, reason: request.reason } }];
-      case 'stop':
-        return [{ type: 'DossierStopped', data: { ...base, reason: request.reason } }];
-      case 'request-withdrawal':
-        return [{ type: 'DossierWithdrawalRequested', data: { ...base, reason: request.reason } }];
-      case 'assign':
-        return [{ type: 'DossierAssigned', data: { ...base, officer: request.officer ?? null, department: request.department ?? null } }];
-      case 'request-supplement':
-        return [{ type: 'DossierSupplementRequested', data: { ...base, reason: request.reason, items: [...(request.items ?? [])], pausedAt: at } }];
-      case 'supplement': {
-        // The clock stood still from the request to now: both due dates move by that office time.
-        const calendar = deps.calendar();
-        const pausedAt = new Date(state.pausedAt ?? at);
-        const resumed = new Date(at);
-        const pausedWorkingMs = Math.max(0, calendar.workingTimeBetween(pausedAt, resumed));
-        const dueAt = calendar.extendByPausedTime(new Date(state.dueAt), pausedAt, resumed).toISOString();
-        const legalDueAt = calendar.extendByPausedTime(new Date(state.legalDueAt), pausedAt, resumed).toISOString();
+const actionEvents = (command: PerformAction, state: DossierState): DossierEvent[] => {
+  const { request, actor, at } = command.data;
+  if (!state.received || !canSee(state, actor)) throw new DomainError('not-found', 'no such dossier');
+  const rule = ruleFor(request.action, state.status, actor);
+  if (!rule) refuse(state, request.action, actor);
+  const to = rule.to === 'same' ? state.status : rule.to === 'back' ? (state.statusBeforePause ?? 'accepted') : rule.to;
+  const base = snapshot(state, { status: to });
+  switch (request.action) {
+    case 'accept':
+      return [{ type: 'DossierAccepted', data: { ...base, note: request.note ?? null } }];
+    case 'confirm-payment':
+      return [{ type: 'DossierPaymentConfirmed', data: { ...base, note: request.note ?? null } }];
+    case 'complete':
+      return [{ type: 'DossierCompleted', data: { ...base, note: request.note ?? null } }];
+    case 'deliver-result':
+      return [{ type: 'DossierResultDelivered', data: { ...base, note: request.note ?? null } }];
+    case 'reject':
+      return [{ type: 'DossierRejected', data: { ...base, reason: request.reason } }];
+    case 'stop':
+      return [{ type: 'DossierStopped', data: { ...base, reason: request.reason } }];
+    case 'request-withdrawal':
+      return [{ type: 'DossierWithdrawalRequested', data: { ...base, reason: request.reason } }];
+    case 'assign':
+      return [{ type: 'DossierAssigned', data: { ...base, officer: request.officer ?? null, department: request.department ?? null } }];
+    case 'request-supplement':
+      return [{ type: 'DossierSupplementRequested', data: { ...base, reason: request.reason, items: [...(request.items ?? [])], pausedAt: at } }];
+    case 'supplement': {
+      // The clock stood still from the request to now: both due dates move by that office time (the calendar's answers, in the command).
+      const { resumed } = command.data;
+      if (!resumed) throw new Error(`supplement of dossier ${state.dossierCode}: the command carries no calendar answers (resumed)`);
+      const { pausedWorkingMs, dueAt, legalDueAt } = resumed;
+      return [
+        {
+          type: 'DossierSupplemented',
+          data: { ...snapshot(state, { status: to, dueAt }), components: [...(request.components ?? [])], resumedAt: at, pausedWorkingMs, legalDueAt },
+        },
+      ];
+    }
+    case 'request-payment':
+      return [{ type: 'DossierPaymentRequested', data: { ...base, amount: request.amount, reason: request.reason ?? null } }];
+    case 'transfer': {
+      if (request.toAgencyId === state.agencyId) throw new DomainError('unprocessable', `dossier ${state.dossierCode} is already at agency ${state.agencyId}`);
+      return [
+        {
+          type: 'DossierTransferred',
+          data: { ...snapshot(state, { status: to, agencyId: request.toAgencyId }), fromAgencyId: state.agencyId, reason: request.reason ?? null },
+        },
+      ];
+    }
+    case 'apologize': {
+      const newDueAt = new Date(request.newDueAt);
+      if (!(newDueAt.getTime() > Date.parse(state.dueAt)) || !(newDueAt.getTime() > Date.parse(at)))
+        throw new DomainError('unprocessable', `newDueAt must be later than the current due date ${state.dueAt} and than now`, {
+          facts: { dueAt: state.dueAt },
+        });
+      // A new appointment: the dossier is not overdue again until it passes.
+      return [
+        {
+          type: 'DossierApologized',
+          data: { ...snapshot(state, { status: to, dueAt: newDueAt.toISOString(), overdue: false }), reason: request.reason, previousDueAt: state.dueAt },
+        },
+      ];
+    }
+    default:
+      return assertNever(request, 'action');
+  }
+};
+
+/**
+ * The dossier aggregate. Pure: what depends on the working calendar (due dates, paused office
+ * time) comes decided in the command, so replaying a command gives the same events.
+ */
+export const dossierDecider: Decider<DossierState, DossierCommand, DossierEvent> = {
+  initialState: () => ({ received: false }),
+
+  decide(command, state) {
+    switch (command.type) {
+      case 'ReceiveDossier': {
+        const d = command.data;
+        if (state.received) {
+          if (d.requestId !== undefined && state.requestIds.includes(d.requestId)) return []; // a retry
+          throw new DomainError('duplicate', `dossier ${state.dossierCode} already exists`);
+        }
+        assertMayReceive(d);
+        const { dueAt } = d;
         return [
           {
-            type: 'DossierSupplemented',
-            data: { ...snapshot(state, { status: to, dueAt }), components: [...(request.components ?? [])], resumedAt: at, pausedWorkingMs, legalDueAt },
+            type: 'DossierReceived',
+            data: {
+              dossierCode: d.dossierCode,
+              agencyId: d.agencyId,
+              status: 'new',
+              statusCode: STATUS_CODES.new,
+              dueAt,
+              overdue: false,
+              procedureCode: d.procedure.code,
+              procedureVersion: d.procedure.version,
+              procedureName: d.procedure.name,
+              processingDays: d.procedure.processingDays,
+              channel: d.channel,
+              receivedAt: new Date(d.receivedAt).toISOString(),
+              legalDueAt: dueAt,
+              pinHash: d.pinHash,
+              applicant: { maskedName: d.maskedName },
+              applicantSealed: d.applicantSealed,
+              components: [...d.components],
+              ...(d.requestId !== undefined ? { requestId: d.requestId } : {}),
+            },
           },
         ];
       }
-      case 'request-payment':
-        return [{ type: 'DossierPaymentRequested', data: { ...base, amount: request.amount, reason: request.reason ?? null } }];
-      case 'transfer': {
-        if (request.toAgencyId === state.agencyId) throw new AppError('LT_UNPROCESSABLE', `dossier ${state.dossierCode} is already at agency ${state.agencyId}`);
-        return [
-          {
-            type: 'DossierTransferred',
-            data: { ...snapshot(state, { status: to, agencyId: request.toAgencyId }), fromAgencyId: state.agencyId, reason: request.reason ?? null },
-          },
-        ];
-      }
-      case 'apologize': {
-        const newDueAt = new Date(request.newDueAt);
-        if (!(newDueAt.getTime() > Date.parse(state.dueAt)) || !(newDueAt.getTime() > Date.parse(at)))
-          throw new AppError('LT_UNPROCESSABLE', `newDueAt must be later than the current due date ${state.dueAt} and than now`, {
-            extensions: { dueAt: state.dueAt },
-          });
-        // A new appointment: the dossier is not overdue again until it passes.
-        return [
-          {
-            type: 'DossierApologized',
-            data: { ...snapshot(state, { status: to, dueAt: newDueAt.toISOString(), overdue: false }), reason: request.reason, previousDueAt: state.dueAt },
-          },
-        ];
+      case 'PerformAction':
+        return act(command, state);
+      case 'MarkOverdue': {
+        if (!state.received) throw new DomainError('not-found', 'no such dossier');
+        const why = isResolved(state.status)
+          ? 'it is resolved'
+          : state.pausedAt !== null
+            ? 'its clock is paused'
+            : state.overdue
+              ? 'it is already overdue for this due date'
+              : Date.parse(command.data.at) <= Date.parse(state.dueAt)
+                ? 'its due date has not passed'
+                : null;
+        if (why) throw new DomainError('conflict', `dossier ${state.dossierCode} cannot become overdue: ${why}`);
+        return [{ type: 'DossierBecameOverdue', data: snapshot(state, { overdue: true }) }];
       }
       default:
-        return assertNever(request, 'action');
+        return assertNever(command, 'command');
     }
-  };
+  },
 
-  return {
-    initialState: () => ({ received: false }),
+  evolve: evolveDossier,
+};
 
-    decide(command, state) {
-      switch (command.type) {
-        case 'ReceiveDossier': {
-          const d = command.data;
-          if (state.received) {
-            if (d.requestId !== undefined && state.requestIds.includes(d.requestId)) return []; // a retry
-            throw new AppError('LT_DUPLICATE', `dossier ${state.dossierCode} already exists`);
-          }
-          assertMayReceive(d);
-          const dueAt = deps.calendar().addWorkingDays(new Date(d.receivedAt), d.procedure.processingDays).toISOString();
-          return [
-            {
-              type: 'DossierReceived',
-              data: {
-                dossierCode: d.dossierCode,
-                agencyId: d.agencyId,
-                status: 'new',
-                statusCode: STATUS_CODES.new,
-                dueAt,
-                overdue: false,
-                procedureCode: d.procedure.code,
-                procedureVersion: d.procedure.version,
-                procedureName: d.procedure.name,
-                processingDays: d.procedure.processingDays,
-                channel: d.channel,
-                receivedAt: new Date(d.receivedAt).toISOString(),
-                legalDueAt: dueAt,
-                pinHash: d.pinHash,
-                applicant: { maskedName: d.maskedName },
-                applicantSealed: d.applicantSealed,
-                components: [...d.components],
-                ...(d.requestId !== undefined ? { requestId: d.requestId } : {}),
-              },
-            },
-          ];
-        }
-        case 'PerformAction':
-          return act(command, state);
-        case 'MarkOverdue': {
-          if (!state.received) throw new AppError('LT_NOT_FOUND', 'no such dossier');
-          const why = isResolved(state.status)
-            ? 'it is resolved'
-            : state.pausedAt !== null
-              ? 'its clock is paused'
-              : state.overdue
-                ? 'it is already overdue for this due date'
-                : Date.parse(command.data.at) <= Date.parse(state.dueAt)
-                  ? 'its due date has not passed'
-                  : null;
-          if (why) throw new AppError('LT_CONFLICT', `dossier ${state.dossierCode} cannot become overdue: ${why}`);
-          return [{ type: 'DossierBecameOverdue', data: snapshot(state, { overdue: true }) }];
-        }
-        default:
-          return assertNever(command, 'command');
-      }
-    },
-
-    evolve: evolveDossier,
-  };
-}
-
-/** Pure fold, shared with the audit time travel (needs no calendar). */
+/** Pure fold, shared with the audit time travel. */
 export function evolveDossier(state: DossierState, event: DossierEvent): DossierState {
   if (event.type === 'DossierReceived') {
     const d = event.data;

@@ -2,13 +2,13 @@ import t from 'tap';
 import { spec } from '@lienthong/decider/testing';
 import { createWorkingCalendar } from '@lienthong/calendar';
 import type { StaffRole } from '@lienthong/service-kit';
-import { allowedActions, createDossierDecider, type DossierState } from './dossier-decider.js';
-import type { ActionRequest, DossierCommand } from './commands.js';
+import { allowedActions, dossierDecider as decider, type DossierState } from './dossier-decider.js';
+import { receiptDueAt, resumedClock } from './deadlines.js';
+import type { ActionRequest, DossierCommand, ResumedClock } from './commands.js';
 import type { DossierEvent, DossierSnapshot } from './events.js';
 import { DossierActions, type Actor, type DossierAction } from './rules.js';
 import { ALL_STATUSES, STATUS_CODES, type DossierStatus } from '@lienthong/dossier-contract';
 
-const decider = createDossierDecider({ calendar: () => createWorkingCalendar() });
 const CODE = '000.00.12.H40-260309-0001';
 const AGENCY = '000.00.12.H40';
 const RECEIVED_AT = '2026-03-09T01:00:00.000Z'; // Monday 08:00 in Hanoi
@@ -116,7 +116,12 @@ const BODIES: Record<DossierAction, ActionRequest> = {
 };
 
 const staff = (roles: StaffRole[], agencyId = AGENCY): Actor => ({ kind: 'staff', agencyId, roles });
-const perform = (action: DossierAction, actor: Actor, at = NOW): DossierCommand => ({ type: 'PerformAction', data: { request: BODIES[action], actor, at } });
+/** The calendar's answers a supplement carries (what the handler would decide; see `deadlines`). */
+const RESUMED: ResumedClock = { pausedWorkingMs: 8 * 3600_000, dueAt: '2026-03-13T01:00:00.000Z', legalDueAt: '2026-03-13T01:00:00.000Z' };
+const perform = (action: DossierAction, actor: Actor, at = NOW): DossierCommand => ({
+  type: 'PerformAction',
+  data: { request: BODIES[action], actor, at, ...(action === 'supplement' ? { resumed: RESUMED } : {}) },
+});
 const ROLES: StaffRole[] = ['clerk', 'officer', 'leader'];
 
 t.test('every action in every status, for every role', async (t) => {
@@ -133,16 +138,16 @@ t.test('every action in every status, for every role', async (t) => {
           t.equal(events[0]!.data.status, allowed.to, `${status} ${action} → ${allowed.to}`);
           t.equal(events[0]!.data.statusCode, STATUS_CODES[allowed.to]);
         } else if (allowed) {
-          s.thenThrows(t, { code: 'LT_FORBIDDEN' }, `${status} ${action} by ${role}: wrong role → 403`);
+          s.thenThrows(t, { kind: 'forbidden' }, `${status} ${action} by ${role}: wrong role → 403`);
         } else {
-          s.thenThrows(t, { code: 'LT_ACTION_NOT_ALLOWED', extensions: { dossierStatus: status, dossierStatusCode: STATUS_CODES[status] } }, `${status} ${action} by ${role} → 409`);
+          s.thenThrows(t, { kind: 'not-allowed', facts: { dossierStatus: status, dossierStatusCode: STATUS_CODES[status] } }, `${status} ${action} by ${role} → 409`);
         }
       }
       // admins act in every role
       const given = spec(decider).given(HISTORIES[status]);
       const s = given.when(perform(action, { kind: 'admin' }));
       if (allowed) t.equal(decider.decide(perform(action, { kind: 'admin' }), given.state)[0]?.type, allowed.event, `${status} ${action} by admin`);
-      else s.thenThrows(t, { code: 'LT_ACTION_NOT_ALLOWED' });
+      else s.thenThrows(t, { kind: 'not-allowed' });
     }
     // allowedActions agrees with the table, for each role and for another agency
     const state = spec(decider).given(HISTORIES[status]).state;
@@ -158,12 +163,12 @@ t.test('refusals name the status and the allowed actions', async (t) => {
   spec(decider)
     .given(HISTORIES.processing)
     .when(perform('accept', staff(['officer'])))
-    .thenThrows(t, { code: 'LT_ACTION_NOT_ALLOWED', extensions: { dossierStatus: 'processing', dossierStatusCode: 4, allowedActions: ['request-supplement', 'request-payment'] } });
-  spec(decider).given(HISTORIES.new).when(perform('accept', staff(['clerk'], 'H99'))).thenThrows(t, { code: 'LT_NOT_FOUND' }, 'another agency: not found');
-  spec(decider).given([]).when(perform('accept', staff(['clerk']))).thenThrows(t, { code: 'LT_NOT_FOUND' });
+    .thenThrows(t, { kind: 'not-allowed', facts: { dossierStatus: 'processing', dossierStatusCode: 4, allowedActions: ['request-supplement', 'request-payment'] } });
+  spec(decider).given(HISTORIES.new).when(perform('accept', staff(['clerk'], 'H99'))).thenThrows(t, { kind: 'not-found' }, 'another agency: not found');
+  spec(decider).given([]).when(perform('accept', staff(['clerk']))).thenThrows(t, { kind: 'not-found' });
 });
 
-t.test('receipt: status 1 whatever the channel, due date from working days, receivedAt not in the future', async (t) => {
+t.test('receipt: status 1 whatever the channel, due date from the command, receivedAt not in the future', async (t) => {
   const receive = (channel: 'counter' | 'online' | 'postal', receivedAt: string, actor: Actor = staff(['clerk'])): DossierCommand => ({
     type: 'ReceiveDossier',
     data: {
@@ -172,6 +177,7 @@ t.test('receipt: status 1 whatever the channel, due date from working days, rece
       procedure: { code: '1.004227', version: 1, name: 'Đăng ký khai sinh', processingDays: 3 },
       channel,
       receivedAt,
+      dueAt: DUE,
       pinHash: 'ab'.repeat(32),
       maskedName: 'N*** V*** A***',
       applicantSealed: 'sealed',
@@ -185,29 +191,50 @@ t.test('receipt: status 1 whatever the channel, due date from working days, rece
     t.match(e, { type: 'DossierReceived', data: { status: 'new', statusCode: 1, channel, receivedAt: RECEIVED_AT, dueAt: DUE, legalDueAt: DUE, overdue: false } });
   }
   t.equal(decider.decide(receive('counter', NOW), decider.initialState())[0]?.type, 'DossierReceived', 'received at the very moment of the decision');
+  // The due date is the command's (the handler asked the calendar), not one the decider computes.
+  const given = receive('counter', RECEIVED_AT);
+  const command = { ...given, data: { ...given.data, dueAt: '2026-04-01T01:00:00.000Z' } } as DossierCommand;
+  spec(decider).given([]).when(command).then(t, [{ ...received, data: { ...received.data, dueAt: '2026-04-01T01:00:00.000Z', legalDueAt: '2026-04-01T01:00:00.000Z' } } as DossierEvent], 'dueAt and legalDueAt from the command');
   spec(decider)
     .given([])
     .when(receive('counter', '2026-03-10T01:00:01.000Z'))
-    .thenThrows(t, { code: 'LT_VALIDATION', message: 'receivedAt is in the future', errors: [{ path: 'body/receivedAt', message: 'must not be in the future' }] }, 'a second after now: 400 naming receivedAt');
-  spec(decider).given([]).when(receive('counter', RECEIVED_AT, staff(['officer']))).thenThrows(t, { code: 'LT_FORBIDDEN', message: 'receiving a dossier needs role clerk' });
+    .thenThrows(t, { kind: 'invalid', message: 'receivedAt is in the future', fields: [{ field: 'receivedAt', message: 'must not be in the future' }] }, 'a second after now: 400 naming receivedAt');
+  spec(decider).given([]).when(receive('counter', RECEIVED_AT, staff(['officer']))).thenThrows(t, { kind: 'forbidden', message: 'receiving a dossier needs role clerk' });
   spec(decider)
     .given([])
     .when(receive('counter', RECEIVED_AT, staff(['clerk'], 'H99')))
-    .thenThrows(t, { code: 'LT_FORBIDDEN', message: `staff of H99 cannot receive dossiers for ${AGENCY}` }, 'a clerk of another agency: 403');
+    .thenThrows(t, { kind: 'forbidden', message: `staff of H99 cannot receive dossiers for ${AGENCY}` }, 'a clerk of another agency: 403');
   spec(decider)
     .given([])
     .when(receive('counter', '2026-03-10T01:00:01.000Z', staff(['officer'], 'H99')))
-    .thenThrows(t, { code: 'LT_VALIDATION' }, 'the date is judged first, as over HTTP');
+    .thenThrows(t, { kind: 'invalid' }, 'the date is judged first, as over HTTP');
   t.equal(decider.decide(receive('counter', RECEIVED_AT, { kind: 'admin' }), decider.initialState())[0]?.data.agencyId, AGENCY, 'admins receive for any agency');
-  spec(decider).given([received]).when(receive('counter', RECEIVED_AT)).thenThrows(t, { code: 'LT_DUPLICATE' });
+  spec(decider).given([received]).when(receive('counter', RECEIVED_AT)).thenThrows(t, { kind: 'duplicate' });
 });
 
-t.test('supplement resumes the clock: due dates move by the paused office time, status goes back', async (t) => {
-  // paused Monday 10:00, resumed Tuesday 10:00: 8 office hours → due Friday 08:00
-  const events = decider.decide(perform('supplement', staff(['clerk']), '2026-03-10T03:00:00.000Z'), spec(decider).given(HISTORIES['supplement-requested']).state);
-  t.match(events[0], { type: 'DossierSupplemented', data: { status: 'processing', dueAt: '2026-03-13T01:00:00.000Z', legalDueAt: '2026-03-13T01:00:00.000Z', pausedWorkingMs: 8 * 3600_000 } });
+t.test('supplement resumes the clock: due dates and paused time from the command, status goes back', async (t) => {
+  const at = '2026-03-10T03:00:00.000Z';
+  const resumed: ResumedClock = { pausedWorkingMs: 1234, dueAt: '2026-03-16T01:00:00.000Z', legalDueAt: '2026-03-17T01:00:00.000Z' };
+  const command: DossierCommand = { type: 'PerformAction', data: { request: BODIES.supplement, actor: staff(['clerk']), at, resumed } };
+  spec(decider)
+    .given(HISTORIES['supplement-requested'])
+    .when(command)
+    .then(t, [{ type: 'DossierSupplemented', data: { ...snap('processing', { dueAt: resumed.dueAt }), components: [{ name: 'Bản sao' }], resumedAt: at, pausedWorkingMs: 1234, legalDueAt: resumed.legalDueAt } }]);
+  spec(decider)
+    .given(HISTORIES['supplement-requested'])
+    .when({ type: 'PerformAction', data: { request: BODIES.supplement, actor: staff(['clerk']), at } })
+    .thenThrows(t, /no calendar answers/, 'without the calendar answers: a programming error, not a guess');
   const fromAccepted = [received, accepted, { type: 'DossierSupplementRequested', data: { ...snap('supplement-requested'), reason: 'r', items: [], pausedAt: NOW } } as DossierEvent];
   t.equal(decider.decide(perform('supplement', staff(['clerk'])), spec(decider).given(fromAccepted).state)[0]?.data.status, 'accepted', 'back where it was paused');
+});
+
+t.test("the calendar's answers, as the handler asks them", async (t) => {
+  const calendar = createWorkingCalendar();
+  t.equal(receiptDueAt(calendar, new Date(RECEIVED_AT), 3), DUE, 'Monday 08:00 + 3 working days → Thursday 08:00');
+  // paused Monday 10:00, resumed Tuesday 10:00: 8 office hours → due Friday 08:00
+  const paused = spec(decider).given(HISTORIES['supplement-requested']).state;
+  t.strictSame(resumedClock(calendar, paused, new Date('2026-03-10T03:00:00.000Z')), RESUMED);
+  t.equal(resumedClock(calendar, spec(decider).given(HISTORIES.processing).state, new Date(NOW)), undefined, 'not paused: nothing to resume');
 });
 
 t.test('apology: later due date only, clears the overdue flag, keeps the status', async (t) => {
@@ -216,7 +243,7 @@ t.test('apology: later due date only, clears the overdue flag, keeps the status'
   spec(decider)
     .given(overdue)
     .when({ type: 'PerformAction', data: { request: { action: 'apologize', reason: 'r', newDueAt: '2026-03-11T01:00:00.000Z' }, actor: lead, at: NOW } })
-    .thenThrows(t, { code: 'LT_UNPROCESSABLE' }, 'earlier than the current due date');
+    .thenThrows(t, { kind: 'unprocessable' }, 'earlier than the current due date');
   spec(decider)
     .given(overdue)
     .when({ type: 'PerformAction', data: { request: { action: 'apologize', reason: 'r', newDueAt: '2026-03-20T01:00:00.000Z' }, actor: lead, at: '2026-03-13T01:00:00.000Z' } })
@@ -228,7 +255,7 @@ t.test('transfer: to another agency only; the new agency holds it, the officer i
   spec(decider)
     .given(HISTORIES.processing)
     .when({ type: 'PerformAction', data: { request: { action: 'transfer', toAgencyId: AGENCY }, actor: lead, at: NOW } })
-    .thenThrows(t, { code: 'LT_UNPROCESSABLE' });
+    .thenThrows(t, { kind: 'unprocessable' });
   const [e] = decider.decide(perform('transfer', lead), spec(decider).given(HISTORIES.processing).state);
   const after = decider.evolve(spec(decider).given(HISTORIES.processing).state, e!);
   t.match(after, { agencyId: '000.00.13.H40', status: 'accepted', officer: null });
@@ -239,14 +266,14 @@ t.test('overdue: once per due date, never when paused, resolved or not yet due',
   const mark = (at: string): DossierCommand => ({ type: 'MarkOverdue', data: { at } });
   const late = '2026-03-12T01:00:01.000Z';
   spec(decider).given(HISTORIES.processing).when(mark(late)).then(t, [{ type: 'DossierBecameOverdue', data: snap('processing', { overdue: true }) }]);
-  spec(decider).given(HISTORIES.processing).when(mark(DUE)).thenThrows(t, { code: 'LT_CONFLICT' }, 'at the due instant it is not late yet');
+  spec(decider).given(HISTORIES.processing).when(mark(DUE)).thenThrows(t, { kind: 'conflict' }, 'at the due instant it is not late yet');
   const flagged = [...HISTORIES.processing, { type: 'DossierBecameOverdue', data: snap('processing', { overdue: true }) } as DossierEvent];
-  spec(decider).given(flagged).when(mark(late)).thenThrows(t, { code: 'LT_CONFLICT' }, 'a second time is refused');
-  spec(decider).given(HISTORIES['supplement-requested']).when(mark(late)).thenThrows(t, { code: 'LT_CONFLICT' }, 'paused');
-  for (const s of ['not-accepted', 'stopped', 'processed', 'result-delivered'] as const) spec(decider).given(HISTORIES[s]).when(mark(late)).thenThrows(t, { code: 'LT_CONFLICT' }, s);
+  spec(decider).given(flagged).when(mark(late)).thenThrows(t, { kind: 'conflict' }, 'a second time is refused');
+  spec(decider).given(HISTORIES['supplement-requested']).when(mark(late)).thenThrows(t, { kind: 'conflict' }, 'paused');
+  for (const s of ['not-accepted', 'stopped', 'processed', 'result-delivered'] as const) spec(decider).given(HISTORIES[s]).when(mark(late)).thenThrows(t, { kind: 'conflict' }, s);
   // after an apology, the new due date can pass in its turn
   const apologized = [...flagged, { type: 'DossierApologized', data: { ...snap('processing', { dueAt: '2026-03-20T01:00:00.000Z' }), reason: 'r', previousDueAt: DUE } } as DossierEvent];
-  spec(decider).given(apologized).when(mark(late)).thenThrows(t, { code: 'LT_CONFLICT' });
+  spec(decider).given(apologized).when(mark(late)).thenThrows(t, { kind: 'conflict' });
   t.equal(decider.decide(mark('2026-03-20T02:00:00.000Z'), spec(decider).given(apologized).state)[0]?.type, 'DossierBecameOverdue');
 });
 
@@ -265,6 +292,7 @@ t.test('keyed requests (Idempotency-Key): a retry applies nothing', async (t) =>
       procedure: { code: '1.004227', version: 1, name: 'Đăng ký khai sinh', processingDays: 3 },
       channel: 'counter',
       receivedAt: RECEIVED_AT,
+      dueAt: DUE,
       pinHash: 'ab'.repeat(32),
       maskedName: 'N*** V*** A***',
       applicantSealed: 'sealed',
@@ -277,8 +305,8 @@ t.test('keyed requests (Idempotency-Key): a retry applies nothing', async (t) =>
   const keyedReceived: DossierEvent = { ...received, data: { ...received.data, requestId: 'r0' } } as DossierEvent;
   spec(decider).given([]).when(receiveKeyed('r0')).then(t, [keyedReceived], 'the receipt records its request');
   spec(decider).given([keyedReceived]).when(receiveKeyed('r0')).then(t, [], 'received again: nothing');
-  spec(decider).given([keyedReceived]).when(receiveKeyed('r9')).thenThrows(t, { code: 'LT_DUPLICATE' }, 'another request on the code: refused');
-  spec(decider).given([received]).when(receiveKeyed('r0')).thenThrows(t, { code: 'LT_DUPLICATE' });
+  spec(decider).given([keyedReceived]).when(receiveKeyed('r9')).thenThrows(t, { kind: 'duplicate' }, 'another request on the code: refused');
+  spec(decider).given([received]).when(receiveKeyed('r0')).thenThrows(t, { kind: 'duplicate' });
 
   const assign = (requestId: string | undefined, actor: Actor = staff(['leader'])): DossierCommand => ({
     type: 'PerformAction',

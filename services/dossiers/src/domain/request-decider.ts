@@ -1,5 +1,4 @@
-import { isReplay, type IdempotencyRecord } from '@lienthong/service-kit';
-import type { Decider } from '@lienthong/decider';
+import { isReplay, type Decider, type IdempotencyRecord } from '@lienthong/decider';
 import type { DossierRequestRecorded } from './events.js';
 
 /** Records the first use of a caller's key; `data` is what the request was given (for a receipt, its code). */
@@ -11,7 +10,7 @@ export type RequestState = { readonly recorded: false } | ({ readonly recorded: 
  * One `dossierrequest-<requestId>` stream: the binding of a caller's `Idempotency-Key` to one
  * request. The first use records it; the same request again changes nothing (the state tells
  * the retry which dossier, and for a receipt which code and instant, it was); another request
- * under the key is a 409 (service-kit's `isReplay`, as for documents).
+ * under the key is a 409 (`isReplay`, as for documents).
  */
 /** Whether the key was already used for this very request (true), never (false); another request → 409. */
 export function sameRequest(state: RequestState, incoming: IdempotencyRecord): state is Extract<RequestState, { recorded: true }> {

@@ -12,6 +12,6 @@ t.test("a caller's key is bound to its first request", async (t) => {
   spec(requestDecider)
     .given([recorded])
     .when({ type: 'RecordRequest', data: { ...data, bodySha256: 'bb' } })
-    .thenThrows(t, { code: 'LT_IDEMPOTENCY_MISMATCH', status: 409, extensions: { dossierCode: data.dossierCode } }, 'another request → 409');
+    .thenThrows(t, { kind: 'idempotency-mismatch', facts: { dossierCode: data.dossierCode } }, 'another request → 409');
   t.match(spec(requestDecider).given([recorded]).state, { recorded: true, dossierCode: data.dossierCode, receivedAt: data.receivedAt });
 });
