@@ -1,3 +1,4 @@
+export type { StartedServer } from './compiled-hub.js';
 export type { TeardownHost } from './temp.js';
 export type { HostileFrame } from './websocket-frames.js';
 export type { NatsServerHandle, SkippableTest, StartNatsServerOptions } from './nats-server.js';
@@ -9,3 +10,4 @@ export { startNatsCluster } from './nats-cluster.js';
 export { realEdxmlDir, sharedDir } from './fixtures.js';
 export { hostileFrames } from './websocket-frames.js';
 export { metricValue } from './prometheus.js';
+export { COMPILED_NODE_ARGS, REPO_ROOT, buildProject, childEnv, startCompiledHub, startServer } from './compiled-hub.js';
