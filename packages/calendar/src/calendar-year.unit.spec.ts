@@ -1,5 +1,5 @@
 import t from 'tap';
-import { InvalidCalendarYearError, parseCalendarYear, validateCalendarYear } from './index.js';
+import { InvalidCalendarYearError, parseCalendarYear, validateCalendarYear } from './calendar-year.js';
 
 t.test('a valid year comes back sorted and without duplicates', async (t) => {
   const result = validateCalendarYear(2027, {

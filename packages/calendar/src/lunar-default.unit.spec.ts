@@ -1,5 +1,6 @@
 import t from 'tap';
-import { ANNOUNCED_CALENDAR_YEARS, defaultCalendarYear, hungKingsDay, lunarNewYear } from './index.js';
+import { ANNOUNCED_CALENDAR_YEARS } from './data/holidays.js';
+import { defaultCalendarYear, hungKingsDay, lunarNewYear } from './lunar-default.js';
 import { formatISODate, parseISODate, weekdayOfDay } from './civil-date.js';
 
 t.test('Tết (mùng 1) on the Vietnamese calendar (UTC+7)', async (t) => {

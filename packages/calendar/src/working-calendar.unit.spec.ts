@@ -1,6 +1,7 @@
 import t from 'tap';
-import { createWorkingCalendar, InvalidCalendarYearError } from './index.js';
-import type { WorkingCalendar } from './index.js';
+import { InvalidCalendarYearError } from './calendar-year.js';
+import { createWorkingCalendar } from './working-calendar.js';
+import type { WorkingCalendar } from './working-calendar.js';
 
 const HOUR = 3_600_000;
 /** An instant given on the Vietnam clock, `YYYY-MM-DD HH:MM`. */

@@ -1,10 +1,7 @@
-export type { Agency, DirectoryView, StaffRecord, SystemRecord } from './projections/directory-projection.js';
+export type { DirectoryView } from './projections/directory-projection.js';
+
 export { directoryProjection, directoryView } from './projections/directory-projection.js';
-export type { DirectoryService, DirectoryServiceDeps, RegisterAgencyInput } from './directory-service.js';
 export { createDirectoryService } from './directory-service.js';
-export type { DirectoryEvent } from './domain/events.js';
-export { DIRECTORY_STREAM_PREFIXES, DirectoryStreams } from './domain/events.js';
-export type { OrganIdForm } from './domain/organ-id.js';
-export { organIdForm, organIdKey } from './domain/organ-id.js';
-export { agencyDecider, organIdDecider, staffDecider, systemDecider } from './domain/deciders.js';
+export { DIRECTORY_STREAM_PREFIXES } from './domain/events.js';
+export { agencyDecider, staffDecider, systemDecider } from './domain/deciders.js';
 export { directoryRoutes } from './http/routes.js';

@@ -151,8 +151,35 @@ const toAgency = (r: AgencyRow): Agency => ({
   registeredAt: r.registered_at,
 });
 
-/** Queries over the directory read model; `db` is asked for each call because a rebuild swaps it. */
-export function directoryView(db: () => Database) {
+/** Queries over the directory read model: what other packages ask of the directory. */
+export interface DirectoryView {
+  /** The agency's own organId for any of its identifiers, or null. */
+  resolveOrganId(id: string): string | null;
+  /** The agency known by any of its identifiers, or null. */
+  getAgency(id: string): Agency | null;
+  /** Agencies by organId, paged (`after` = the last organId of the previous page), of one parent or all. */
+  listAgencies(options: { limit: number; after?: string | undefined; parentId?: string | undefined }): Agency[];
+  getSystem(systemId: string): SystemRecord | null;
+  getStaff(staffId: string): StaffRecord | null;
+  /** Vendor systems by id, paged (`after` = the last id of the previous page). */
+  listSystems(options: { limit: number; after?: string | undefined }): SystemRecord[];
+  /** Staff by id, of one agency or all, paged. */
+  listStaff(options: { limit: number; after?: string | undefined; agencyId?: string | undefined }): StaffRecord[];
+  /** Changes whenever a token may have stopped working (see `credentialsEpoch`). */
+  credentialsEpoch(): number;
+  /**
+   * Whether a long-lived session of this principal (a WebSocket, a board ticket) may go on: the
+   * token it authenticated with is still the holder's current one and not revoked. Compares the
+   * credential itself, so no clock is involved. The bootstrap admin and anonymous callers have
+   * nothing to revoke; a principal without a credential is checked for revocation only.
+   */
+  sessionValid(principal: Principal): boolean;
+  /** The principal of a token in use: not revoked, not rotated away. */
+  principalByTokenHash(hash: string): Principal | null;
+}
+
+/** The directory view over a read model; `db` is asked for each call because a rebuild swaps it. */
+export function directoryView(db: () => Database): DirectoryView {
   // Every document names several organisations: resolutions are remembered until an agency
   // identifier appears anywhere (agencies are never removed and their ids never change).
   const resolved = new Map<string, string | null>();
@@ -167,7 +194,6 @@ export function directoryView(db: () => Database) {
     agencyEpoch++;
   };
   return {
-    /** The agency's own organId for any of its identifiers, or null. */
     resolveOrganId(id: string): string | null {
       noticeSwap();
       if (resolvedAt !== agencyEpoch || resolved.size >= MAX_RESOLVED) {
@@ -202,28 +228,19 @@ export function directoryView(db: () => Database) {
       const r = statement(db(), 'SELECT * FROM staff WHERE staff_id = ?').get(staffId) as CredentialRow | undefined;
       return r ? toStaff(r) : null;
     },
-    /** Vendor systems by id, paged (`after` = the last id of the previous page). */
     listSystems(options: { limit: number; after?: string | undefined }): SystemRecord[] {
       const rows = statement(db(), 'SELECT * FROM systems WHERE system_id > ? ORDER BY system_id LIMIT ?').all(options.after ?? '', options.limit) as CredentialRow[];
       return rows.map(toSystem);
     },
-    /** Staff by id, of one agency or all, paged. */
     listStaff(options: { limit: number; after?: string | undefined; agencyId?: string | undefined }): StaffRecord[] {
       const rows = statement(db(), 'SELECT * FROM staff WHERE staff_id > ? AND (? IS NULL OR agency_id = ?) ORDER BY staff_id LIMIT ?')
         .all(options.after ?? '', options.agencyId ?? null, options.agencyId ?? null, options.limit) as CredentialRow[];
       return rows.map(toStaff);
     },
-    /** Changes whenever a token may have stopped working (see `credentialsEpoch`). */
     credentialsEpoch(): number {
       noticeSwap();
       return credentialsEpoch;
     },
-    /**
-     * Whether a long-lived session of this principal (a WebSocket, a board ticket) may go on: the
-     * token it authenticated with is still the holder's current one and not revoked. Compares the
-     * credential itself, so no clock is involved. The bootstrap admin and anonymous callers have
-     * nothing to revoke; a principal without a credential is checked for revocation only.
-     */
     sessionValid(principal: Principal): boolean {
       if (principal.kind === 'admin' || principal.kind === 'public') return true;
       const row = (principal.kind === 'system'
@@ -232,7 +249,6 @@ export function directoryView(db: () => Database) {
       ).get(principal.id) as { current: string; revoked: string | null } | undefined;
       return row !== undefined && row.revoked === null && (principal.credential === undefined || principal.credential === row.current);
     },
-    /** The principal of a token in use: not revoked, not rotated away. */
     principalByTokenHash(hash: string): Principal | null {
       const system = statement(db(), 'SELECT system_id, organ_ids, require_valid_signature FROM systems WHERE token_hash = ? AND revoked_at IS NULL').get(hash) as
         | { system_id: string; organ_ids: string; require_valid_signature: number }
@@ -247,4 +263,3 @@ export function directoryView(db: () => Database) {
     },
   };
 }
-export type DirectoryView = ReturnType<typeof directoryView>;

@@ -1,10 +1,9 @@
-export type { BrokenLink, ChainEvent, ChainEventBase, ChainHead, ChainCheckerOptions, ParsedEvent, StoredTextEvent } from './chain.js';
-export { ChainChecker, hashStoredText } from './chain.js';
-export type { ChainSource, RecordedHead, SourceBounds } from './sources.js';
-export type { SealKey, SealReport } from './seals.js';
-export { SealChecker } from './seals.js';
+// The audit namespace of @lienthong/platform (`audit.verifyChains`, …): what the CLI and the audit routes use.
+export type { BrokenLink, ChainEvent, ParsedEvent } from './chain.js';
+export type { ChainSource } from './sources.js';
+export type { VerifyReport } from './verify.js';
+
+export { ChainChecker } from './chain.js';
 export { sqliteChainSource, sqliteFileOf, storeChainSource } from './sources.js';
-export type { VerifyOptions, VerifyReport } from './verify.js';
-export { UnknownStreamError, verifyChains } from './verify.js';
-export type { AsOf, HistoricState } from './time-travel.js';
+export { verifyChains } from './verify.js';
 export { aggregateOf, historicState, parseAsOf } from './time-travel.js';
