@@ -5,6 +5,12 @@ import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { checkpointInBackground, type RecordedEvent } from '@lienthong/event-store';
 import type { Projection } from './types.js';
 
+/** What one applied event changed (its `apply`'s result), with its position. */
+export interface AppliedChanges {
+  readonly position: number;
+  readonly changes: readonly unknown[];
+}
+
 /**
  * One generation of a read model: `<dir>/<name>.g<generation>.sqlite`, with its checkpoint and
  * the last revision applied per stream (which makes applying idempotent whatever the feed).
@@ -53,15 +59,20 @@ export class ReadModelFile {
     return Number(row.value);
   }
 
-  /** Applies a batch in one transaction with the checkpoint; events already applied are skipped. */
-  applyBatch(events: readonly RecordedEvent[]): number {
+  /**
+   * Applies a batch in one transaction with the checkpoint; events already applied are skipped.
+   * Returns, once committed, what each applied event changed (as its `apply` returned it).
+   */
+  applyBatch(events: readonly RecordedEvent[]): AppliedChanges[] {
     let applied = 0;
+    const changed: AppliedChanges[] = [];
     this.db.transaction(() => {
       let checkpoint = this.checkpoint;
       for (const event of events) {
         const last = this.getRevision.get(event.stream)?.revision ?? -1;
         if (event.revision > last) {
-          this.projection.apply(this.db, event);
+          const changes = this.projection.apply(this.db, event);
+          if (changes && changes.length > 0) changed.push({ position: event.position, changes });
           this.setRevision.run(event.stream, event.revision);
           applied++;
         }
@@ -71,7 +82,7 @@ export class ReadModelFile {
       this.checkpoint = checkpoint;
     }).immediate(); // a write from its start: a read transaction upgraded later could fail at once with SQLITE_BUSY
     this.eventsApplied += applied;
-    return applied;
+    return changed;
   }
 
   close(): void {

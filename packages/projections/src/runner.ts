@@ -98,6 +98,22 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
     }
   };
   const ours = (stream: string): boolean => projection.streamPrefixes.some((p) => stream.startsWith(p));
+  /** Events up to here were announced (or applied by an earlier process): replays are not news. */
+  let announcedUpTo = 0;
+
+  /** Applies a batch to `file` in one transaction; once it committed, hands the projection what changed. */
+  function applyBatch(file: ReadModelFile, events: readonly RecordedEvent[]): void {
+    const applied = file.applyBatch(events);
+    const news = applied.filter((a) => a.position > announcedUpTo).flatMap((a) => a.changes);
+    if (file.checkpoint > announcedUpTo) announcedUpTo = file.checkpoint;
+    if (news.length === 0 || !projection.afterCommit) return;
+    try {
+      projection.afterCommit(news, file.db);
+    } catch (error) {
+      // Committed is committed: a failed push must not re-apply the batch or stop the feed.
+      log?.error({ err: error, projection: projection.name }, 'projection afterCommit failed');
+    }
+  }
 
   /** Reads history into `file` from its checkpoint until the store has nothing more. */
   async function catchUp(file: ReadModelFile): Promise<number> {
@@ -105,7 +121,7 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
     for (;;) {
       const events = await store.readAll({ after: file.checkpoint, maxCount: batchSize, streamPrefixes: projection.streamPrefixes });
       if (events.length === 0) return total;
-      file.applyBatch(events);
+      applyBatch(file, events);
       total += events.length;
     }
   }
@@ -121,7 +137,7 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
         const next = subscriptionBatches(subscription, batchSize);
         for (let batch = await next(); batch !== null; batch = await next()) {
           const events = batch;
-          await lock.run(() => model().applyBatch(events));
+          await lock.run(() => applyBatch(model(), events));
           notify();
         }
       } catch (error) {
@@ -138,7 +154,7 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
     consumer = await f.bus.consume({ durable: f.durable, services: f.services, ...expiry }, async (event) => {
       if (!ours(event.stream)) return;
       await lock.run(() => {
-        model().applyBatch([event]);
+        applyBatch(model(), [event]);
       });
       notify();
     });
@@ -152,6 +168,7 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
       const generation = ReadModelFile.currentGeneration(dir, projection.name) || 1;
       current = ReadModelFile.open(dir, projection, generation);
       ReadModelFile.makeCurrent(dir, projection.name, generation);
+      announcedUpTo = current.checkpoint;
       running = true;
       if (current.storedVersion() !== projection.version) {
         log?.info({ projection: projection.name, stored: current.storedVersion(), version: projection.version }, 'projection version changed: rebuilding');

@@ -1,0 +1,87 @@
+import t from 'tap';
+import { join } from 'node:path';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { tempDir } from '@lienthong/testing';
+import { createSqliteEventStore, type RecordedEvent } from '@lienthong/event-store';
+import { createProjectionRunner } from './runner.js';
+import { counterProjection } from './test/counter-projection.js';
+import type { Projection } from './types.js';
+
+const meta = { correlationId: 'c1', actor: 'test', at: '2026-11-22T00:00:00.000Z' };
+const bumped = (by: number) => ({ type: 'Bumped', data: { by }, metadata: meta });
+
+/**
+ * The counter projection reporting each bump as its change; `afterCommit` records what it was
+ * given and what another connection to the file sees then (only committed rows are visible there).
+ */
+function announcing(failOn: { by: number | null }) {
+  const base = counterProjection();
+  const announced: Array<{ changes: number[]; seenElsewhere: unknown[]; inTransaction: boolean }> = [];
+  const projection: Projection<number> = {
+    ...base,
+    apply(db: Database, event: RecordedEvent) {
+      const { by } = event.data as { by: number };
+      base.apply(db, event);
+      if (by === failOn.by) throw new Error(`boom on ${by}`);
+      return [by];
+    },
+    afterCommit(changes, db) {
+      const other = new BetterSqlite3(db.name, { readonly: true });
+      try {
+        announced.push({ changes: [...changes], seenElsewhere: other.prepare('SELECT id, total FROM counters ORDER BY id').all(), inTransaction: db.inTransaction });
+      } finally {
+        other.close();
+      }
+    },
+  };
+  return { projection, announced };
+}
+
+t.test('afterCommit: after the commit, with what the batch changed; never for a batch rolled back', async (t) => {
+  const dir = tempDir(t, 'lt-proj-');
+  const store = createSqliteEventStore({ file: join(dir, 'events.sqlite') });
+  t.teardown(() => store.close());
+  const failOn = { by: 13 as number | null };
+  const { projection, announced } = announcing(failOn);
+  const errors: string[] = [];
+  const logger = { info() {}, warn() {}, error: (o: object) => errors.push(String((o as { err: Error }).err.message)) };
+  const runner = createProjectionRunner({ projection, store, dir: join(dir, 'p'), logger });
+  t.teardown(() => runner.stop());
+  // One append: one batch, whose last event fails after the first two were applied in it.
+  const last = await store.append('counter-a', [bumped(1), bumped(2), bumped(13)]);
+  await runner.start();
+  await new Promise((r) => setTimeout(r, 300));
+  t.ok(errors.includes('boom on 13'), 'the batch failed');
+  t.same(announced, [], 'nothing announced from the rolled-back batch');
+
+  failOn.by = null;
+  await runner.waitFor(last.position, 5000);
+  t.same(announced, [{ changes: [1, 2, 13], seenElsewhere: [{ id: 'counter-a', total: 16 }], inTransaction: false }], 'announced once, committed, in order');
+
+  const next = await store.append('counter-b', [bumped(5)]);
+  await runner.waitForEvent(next.events[0]!);
+  t.same(announced.at(-1), { changes: [5], seenElsewhere: [{ id: 'counter-a', total: 16 }, { id: 'counter-b', total: 5 }], inTransaction: false }, 'a live batch too');
+});
+
+t.test('afterCommit: history replayed by a rebuild or a restart is not announced again', async (t) => {
+  const dir = tempDir(t, 'lt-proj-');
+  const store = createSqliteEventStore({ file: join(dir, 'events.sqlite') });
+  t.teardown(() => store.close());
+  await store.append('counter-a', [bumped(1), bumped(2)]);
+  const first = announcing({ by: null });
+  let runner = createProjectionRunner({ projection: first.projection, store, dir: join(dir, 'p') });
+  await runner.start();
+  await runner.waitFor(await store.headPosition());
+  t.same(first.announced.map((a) => a.changes), [[1, 2]], 'new to the read model: announced');
+  await runner.rebuild();
+  t.same(first.announced.map((a) => a.changes), [[1, 2]], 'the rebuild announced nothing');
+  await runner.stop();
+
+  await store.append('counter-a', [bumped(3)]);
+  const second = announcing({ by: null });
+  runner = createProjectionRunner({ projection: second.projection, store, dir: join(dir, 'p') });
+  await runner.start();
+  await runner.waitFor(await store.headPosition());
+  t.same(second.announced.map((a) => a.changes), [[3]], 'after a restart: only what the earlier process had not applied');
+  await runner.stop();
+});
