@@ -21,18 +21,15 @@ export interface DeliveryView {
 }
 
 export interface RoutingProjectionHooks {
-  /** A delivery was created by an event (called inside the read model's transaction; the event itself is durable). */
+  /** A delivery was created by an event: called once the read model's transaction committed it (the runner's `afterCommit`). */
   onDelivery?(delivery: DeliveryView): void;
 }
 
-/** Documents, their deliveries, statuses, revisions and attachments: the inbox and the timelines. */
-export function routingProjection(hooks: RoutingProjectionHooks = {}): Projection {
-  // A rebuild replays old events: never push those again.
-  let notifiedUpTo = 0;
-  const notify = (delivery: DeliveryView) => {
-    if (delivery.position <= notifiedUpTo) return;
-    hooks.onDelivery?.(delivery);
-  };
+/**
+ * Documents, their deliveries, statuses, revisions and attachments: the inbox and the timelines.
+ * `apply` returns the deliveries an event created; the runner hands them to `onDelivery` after commit.
+ */
+export function routingProjection(hooks: RoutingProjectionHooks = {}): Projection<DeliveryView> {
   return {
     name: 'document-routing',
     version: 2,
@@ -56,7 +53,11 @@ export function routingProjection(hooks: RoutingProjectionHooks = {}): Projectio
         CREATE TABLE revisions (document_id TEXT NOT NULL, revision_id TEXT NOT NULL, kind TEXT NOT NULL, reason TEXT, at TEXT NOT NULL,
           PRIMARY KEY (document_id, revision_id)) WITHOUT ROWID;`);
     },
-    apply(db: Database, recorded: RecordedEvent) {
+    afterCommit(deliveries) {
+      for (const delivery of deliveries) hooks.onDelivery?.(delivery);
+    },
+    apply(db: Database, recorded: RecordedEvent): DeliveryView[] {
+      const created: DeliveryView[] = [];
       const event = { type: recorded.type, data: recorded.data } as RoutingEvent;
       const at = recorded.metadata.at;
       const position = recorded.position;
@@ -76,7 +77,7 @@ export function routingProjection(hooks: RoutingProjectionHooks = {}): Projectio
           for (const r of d.recipients) {
             party.run(d.documentId, r.organId);
             delivery.run(r.deliveryId, 'document', d.documentId, d.sender.organId, r.organId, subject, r.via, at, position);
-            notify({ deliveryId: r.deliveryId, kind: 'document', documentId: d.documentId, statusId: null, from: d.sender.organId, to: r.organId, subject, statusCode: null, createdAt: at, acknowledgedAt: null, position });
+            created.push({ deliveryId: r.deliveryId, kind: 'document', documentId: d.documentId, statusId: null, from: d.sender.organId, to: r.organId, subject, statusCode: null, createdAt: at, acknowledgedAt: null, position });
           }
           break;
         }
@@ -94,7 +95,7 @@ export function routingProjection(hooks: RoutingProjectionHooks = {}): Projectio
           const delivery = statement(db, 'INSERT OR IGNORE INTO deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL)');
           for (const r of d.deliveries) {
             delivery.run(r.deliveryId, 'status', d.documentId, d.statusId, d.from, r.organId, subject, d.statusCode, at, position);
-            notify({ deliveryId: r.deliveryId, kind: 'status', documentId: d.documentId, statusId: d.statusId, from: d.from, to: r.organId, subject, statusCode: d.statusCode, createdAt: at, acknowledgedAt: null, position });
+            created.push({ deliveryId: r.deliveryId, kind: 'status', documentId: d.documentId, statusId: d.statusId, from: d.from, to: r.organId, subject, statusCode: d.statusCode, createdAt: at, acknowledgedAt: null, position });
           }
           break;
         }
@@ -104,7 +105,7 @@ export function routingProjection(hooks: RoutingProjectionHooks = {}): Projectio
         default:
           assertNever(event, 'event');
       }
-      if (position > notifiedUpTo) notifiedUpTo = position;
+      return created;
     },
   };
 }
