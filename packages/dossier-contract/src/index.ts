@@ -1,6 +1,5 @@
 export type { DossierComponent, DossierEvent, DossierReceived, DossierSnapshot } from './events.js';
 export type { DossierStatus } from './status.js';
-export type { PinVerifier } from './pin.js';
 
 export { DOSSIER_STREAM_PREFIX, dossierStream } from './events.js';
 export { ALL_STATUSES, STATUS_CODES, STATUS_LABELS, isResolved, parseStatus } from './status.js';
