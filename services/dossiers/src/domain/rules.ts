@@ -19,10 +19,6 @@ export const DossierActions = [
 ] as const;
 export type DossierAction = (typeof DossierActions)[number];
 
-export function isDossierAction(value: string): value is DossierAction {
-  return (DossierActions as readonly string[]).includes(value);
-}
-
 /** Who acts: a staff member of an agency with their roles, or `admin` (acts in every role, anywhere, for support). */
 export type Actor = { readonly kind: 'admin' } | { readonly kind: 'staff'; readonly agencyId: string; readonly roles: readonly StaffRole[] };
 

@@ -1,15 +1,22 @@
-import { z } from 'zod';
-import { parseWith } from '@lienthong/service-kit';
 import type { ActionRequest } from '../domain/commands.js';
+import type { DossierComponent } from '../domain/events.js';
 import type { DossierAction } from '../domain/rules.js';
 
-const text = (max: number) => z.string().trim().min(1).max(max);
-const note = z.strictObject({ note: text(2000).optional() });
-const reason = z.strictObject({ reason: text(2000) });
-const component = z.union([text(300).transform((name) => ({ name })), z.strictObject({ name: text(300), copies: z.number().int().min(1).max(100).optional() })]);
+/** Text with at least one visible character (blank text is no text); trimmed by `actionRequest`. */
+const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength, pattern: '\\S' }) as const;
+const body = (properties: Record<string, object>, required: readonly string[] = []) =>
+  ({ type: 'object', additionalProperties: false, required: [...required], properties }) as const;
+const note = body({ note: text(2000) });
+const reason = body({ reason: text(2000) }, ['reason']);
+const component = {
+  anyOf: [text(300), body({ name: text(300), copies: { type: 'integer', minimum: 1, maximum: 100 } }, ['name'])],
+} as const;
 
-/** Body of each action (SPEC §4); unknown members are refused so a typo cannot pass silently. */
-const BODIES = {
+/**
+ * The body of each action (SPEC §4), the route's only validator and what /docs shows; unknown
+ * members are refused so a typo cannot pass silently.
+ */
+export const ACTION_BODY_SCHEMAS = {
   accept: note,
   'confirm-payment': note,
   complete: note,
@@ -17,15 +24,26 @@ const BODIES = {
   reject: reason,
   stop: reason,
   'request-withdrawal': reason,
-  assign: z.strictObject({ officer: text(100).optional(), department: text(200).optional() }),
-  'request-supplement': z.strictObject({ reason: text(2000), items: z.array(text(300)).max(100).optional() }),
-  supplement: z.strictObject({ components: z.array(component).max(100).optional() }),
-  'request-payment': z.strictObject({ amount: z.number().nonnegative().max(1e13), reason: text(2000).optional() }),
-  transfer: z.strictObject({ toAgencyId: text(64), reason: text(2000).optional() }),
-  apologize: z.strictObject({ reason: text(2000), newDueAt: z.iso.datetime({ offset: true }) }),
-} satisfies Record<DossierAction, z.ZodType>;
+  assign: body({ officer: text(100), department: text(200) }),
+  'request-supplement': body({ reason: text(2000), items: { type: 'array', maxItems: 100, items: text(300) } }, ['reason']),
+  supplement: body({ components: { type: 'array', maxItems: 100, items: component } }),
+  'request-payment': body({ amount: { type: 'number', minimum: 0, maximum: 1e13 }, reason: text(2000) }, ['amount']),
+  transfer: body({ toAgencyId: text(64), reason: text(2000) }, ['toAgencyId']),
+  apologize: body({ reason: text(2000), newDueAt: { type: 'string', format: 'date-time' } }, ['reason', 'newDueAt']),
+} satisfies Record<DossierAction, object>;
 
-export function parseActionBody(action: DossierAction, body: unknown): ActionRequest {
-  const data = parseWith(BODIES[action] as z.ZodType<Record<string, unknown>>, body ?? {}, 'body');
+/** A body its route's schema accepted. */
+export type ActionBody = Readonly<Record<string, unknown>>;
+
+const trimmed = (value: unknown): unknown =>
+  typeof value === 'string' ? value.trim() : Array.isArray(value) ? value.map(trimmed) : value !== null && typeof value === 'object' ? trimObject(value as ActionBody) : value;
+const trimObject = (value: ActionBody): Record<string, unknown> => Object.fromEntries(Object.entries(value).map(([k, v]) => [k, trimmed(v)]));
+
+/** The action as the service takes it: text trimmed, a component given by name alone made `{ name }`. */
+export function actionRequest(action: DossierAction, accepted: ActionBody): ActionRequest {
+  const data = trimObject(accepted);
+  if (action === 'supplement' && Array.isArray(data.components))
+    data.components = data.components.map((c: unknown): DossierComponent => (typeof c === 'string' ? { name: c } : (c as DossierComponent)));
+  // The schema of this action's route has checked the shape.
   return { action, ...data } as ActionRequest;
 }

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { AppError, commandContext, idempotencyKey, idempotencyKeyHeaderSchema, validationError } from '@lienthong/service-kit';
+import { commandContext, idempotencyKey, idempotencyKeyHeaderSchema, validationError } from '@lienthong/service-kit';
 import { VN_UTC_OFFSET_MS } from '@lienthong/calendar';
 import type { DossierService, ReceiveInput } from '../dossier-service.js';
-import { DossierActions, isDossierAction } from '../domain/rules.js';
+import { DossierActions } from '../domain/rules.js';
 import { STATUS_CODES, parseStatus } from '@lienthong/dossier-contract';
-import { parseActionBody } from './action-bodies.js';
+import { ACTION_BODY_SCHEMAS, actionRequest, type ActionBody } from './action-bodies.js';
 
 const problem = { description: 'problem+json', type: 'object', additionalProperties: true } as const;
 const tags = ['dossiers'];
@@ -83,24 +83,28 @@ export async function dossierRoutes(app: FastifyInstance, deps: { service: Dossi
     async (request) => service.history(request.params.code, request.principal),
   );
 
-  app.post<{ Params: { code: string; action: string }; Body: unknown }>(
-    '/v1/dossiers/:code/actions/:action',
-    {
-      config: staffOnly,
-      schema: {
-        tags,
-        summary: 'Move the dossier through the workflow (a retry with the same Idempotency-Key and body applies nothing and answers the same)',
-        headers: idempotencyKeyHeaderSchema,
-        params: { type: 'object', properties: { code: codeParams.properties.code, action: { type: 'string', enum: [...DossierActions] } } },
-        response: { 403: problem, 404: problem, 409: problem, 422: problem },
+  // One route per action, so that each body has its schema (in /docs) and it is the only check.
+  for (const action of DossierActions) {
+    app.post<{ Params: { code: string }; Body: ActionBody }>(
+      `/v1/dossiers/:code/actions/${action}`,
+      {
+        config: staffOnly,
+        // An action without a body is one with an empty body.
+        preValidation: async (request) => {
+          request.body ??= {};
+        },
+        schema: {
+          tags,
+          summary: `${action}: move the dossier through the workflow (a retry with the same Idempotency-Key and body applies nothing and answers the same)`,
+          headers: idempotencyKeyHeaderSchema,
+          params: codeParams,
+          body: ACTION_BODY_SCHEMAS[action],
+          response: { 400: problem, 403: problem, 404: problem, 409: problem, 422: problem },
+        },
       },
-    },
-    async (request) => {
-      const { code, action } = request.params;
-      if (!isDossierAction(action)) throw new AppError('LT_NOT_FOUND', `no action ${action}`);
-      return service.act(code, parseActionBody(action, request.body), request.principal, commandContext(request), idempotencyKey(request));
-    },
-  );
+      async (request) => service.act(request.params.code, actionRequest(action, request.body), request.principal, commandContext(request), idempotencyKey(request)),
+    );
+  }
 
   app.get<{ Querystring: { agencyId?: string; from: string; to: string } }>(
     '/v1/reports/dossiers',
