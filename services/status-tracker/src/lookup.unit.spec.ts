@@ -18,8 +18,10 @@ const ev = (type: string, data: object, at: string): RecordedEvent =>
 t.test('the projection: a row per dossier, a history entry per status entered, pause and resolution', async (t) => {
   const db = new Database(':memory:');
   const changes: TrackedChange[] = [];
-  const projection = createTrackerProjection((c) => changes.push(c));
+  const projection = createTrackerProjection();
   projection.init(db);
+  // What each apply reports having changed (the runner hands it to afterCommit).
+  const apply = (e: RecordedEvent) => changes.push(...(projection.apply(db, e) ?? []));
   const events = [
     ev('DossierReceived', {
       ...snap('new', 1), procedureCode: '1.004227', procedureVersion: 1, procedureName: 'Khai sinh', processingDays: 3, channel: 'postal',
@@ -31,7 +33,7 @@ t.test('the projection: a row per dossier, a history entry per status entered, p
     ev('DossierAssigned', { ...snap('processing', 4), officer: 'o2', department: null }, '2026-03-09T03:30:00.000Z'),
     ev('DossierSupplementRequested', { ...snap('supplement-requested', 5), reason: 'r', items: [], pausedAt: '2026-03-09T04:00:00.000Z' }, '2026-03-09T04:00:00.000Z'),
   ];
-  for (const e of events) projection.apply(db, e);
+  for (const e of events) apply(e);
   const view = trackerView(() => db);
   let row = view.find(CODE)!;
   t.equal(row.status, 'supplement-requested');
@@ -40,20 +42,20 @@ t.test('the projection: a row per dossier, a history entry per status entered, p
   t.strictSame(view.history(CODE).map((h) => h.status), ['new', 'accepted', 'processing', 'supplement-requested'], 'a reassignment is not a new status');
   t.equal(view.history(CODE)[0]!.at, '2026-03-08T01:00:00.000Z');
 
-  projection.apply(db, ev('DossierSupplemented', { ...snap('processing', 4, { dueAt: '2026-03-13T01:00:00.000Z' }), components: [], resumedAt: 'x', pausedWorkingMs: 1, legalDueAt: '2026-03-13T01:00:00.000Z' }, '2026-03-10T01:00:00.000Z'));
+  apply(ev('DossierSupplemented', { ...snap('processing', 4, { dueAt: '2026-03-13T01:00:00.000Z' }), components: [], resumedAt: 'x', pausedWorkingMs: 1, legalDueAt: '2026-03-13T01:00:00.000Z' }, '2026-03-10T01:00:00.000Z'));
   row = view.find(CODE)!;
   t.equal(row.pausedAt, null);
   t.equal(row.legalDueAt, '2026-03-13T01:00:00.000Z', 'the pause moves the legal due date');
   t.equal(view.open('A', 10).length, 1);
-  projection.apply(db, ev('DossierCompleted', { ...snap('processed', 9, { dueAt: '2026-03-13T01:00:00.000Z' }), note: null }, '2026-03-11T01:00:00.000Z'));
-  projection.apply(db, ev('DossierResultDelivered', { ...snap('result-delivered', 10, { dueAt: '2026-03-13T01:00:00.000Z' }), note: null }, '2026-03-12T01:00:00.000Z'));
+  apply(ev('DossierCompleted', { ...snap('processed', 9, { dueAt: '2026-03-13T01:00:00.000Z' }), note: null }, '2026-03-11T01:00:00.000Z'));
+  apply(ev('DossierResultDelivered', { ...snap('result-delivered', 10, { dueAt: '2026-03-13T01:00:00.000Z' }), note: null }, '2026-03-12T01:00:00.000Z'));
   row = view.find(CODE)!;
   t.equal(row.resolvedAt, '2026-03-11T01:00:00.000Z', 'first resolution kept');
   t.equal(view.open('A', 10).length, 0, 'off the board');
   t.equal(changes.length, 8, 'every event reported');
   t.equal(changes[0]!.previousAgencyId, null);
 
-  projection.apply(db, ev('DossierAccepted', { ...snap('accepted', 2), dossierCode: 'unknown-code', note: null }, 'x'));
+  apply(ev('DossierAccepted', { ...snap('accepted', 2), dossierCode: 'unknown-code', note: null }, 'x'));
   t.equal(view.find('unknown-code'), null, 'an event without its receipt is ignored');
 });
 

@@ -1,5 +1,4 @@
 import type { ServiceModuleFactory } from '@lienthong/platform';
-import type { ProjectionRunner } from '@lienthong/projections';
 import { pinVerifier } from '@lienthong/dossier-contract';
 import { createSocketErrorReporter } from '@lienthong/service-kit';
 import { boardChange, boardSnapshot } from './board-messages.js';
@@ -58,25 +57,20 @@ export function createStatusTrackerModule(options: StatusTrackerOptions = {}): S
         ? startBoardProcesses({ ...boardOptions, processes, maxPayload: 64 * 1024, onSocketError: (error) => reportSocketError('/v1/track/live', error) })
         : createLiveBoard(boardOptions);
     metrics.countSockets('/v1/track/live', () => board.stats().clients);
-    let runner: ProjectionRunner | undefined;
     let lookup: Lookup | undefined;
+    // Called after the read model's transaction committed (a snapshot taken since already shows
+    // the change); history replayed by rebuilds and restarts is not announced by the runner.
     const projection = createTrackerProjection((change, db) => {
       lookup?.forget(change.dossierCode);
-      // History replayed at start and rebuilds (another file) are not news for the board.
-      if (!runner || db !== runner.db()) return;
       const agencies = [change.agencyId, ...(change.previousAgencyId ? [change.previousAgencyId] : [])].filter((a) => board.watching(a));
       if (agencies.length === 0) return;
       const dossier = trackerView(() => db).find(change.dossierCode);
       if (!dossier) return;
       const message = boardChange(dossier, change, clock());
-      // After the read model's transaction commits: a snapshot taken meanwhile already shows it.
-      setImmediate(() => {
-        for (const agencyId of agencies) board.publish(agencyId, message);
-      });
+      for (const agencyId of agencies) board.publish(agencyId, message);
     });
-    runner = await platform.projection(projection, { kind: 'bus', bus: platform.bus, durable: 'status-tracker-dossiers', services: ['dossiers'] });
-    const liveRunner = runner;
-    const view = trackerView(() => liveRunner.db());
+    const runner = await platform.projection(projection, { kind: 'bus', bus: platform.bus, durable: 'status-tracker-dossiers', services: ['dossiers'] });
+    const view = trackerView(() => runner.db());
     lookup = createLookup({ view, verifyPin: pinVerifier(platform.config.dataDir), clock });
     const tickets = createTicketStore({ ttlMs: options.ticketTtlMs ?? 60_000 });
     return {

@@ -25,9 +25,10 @@ export interface TrackedChange {
  * - `tracked`: one row per dossier (status, clock, the PIN's keyed hash, the masked applicant);
  * - `tracked_history`: one row per status the dossier entered, in order.
  * Every event carries the dossier's state after it, so nothing is folded here.
- * `onChange` is told of each applied event (the module forwards live ones to the board).
+ * `onChange` is told of each applied event once its batch committed (the runner's `afterCommit`;
+ * the module forwards them to the board), with the read model it was written to.
  */
-export function createTrackerProjection(onChange?: (change: TrackedChange, db: Database) => void): Projection {
+export function createTrackerProjection(onChange?: (change: TrackedChange, db: Database) => void): Projection<TrackedChange> {
   return {
     name: TRACKER_PROJECTION,
     version: 2,
@@ -61,6 +62,9 @@ export function createTrackerProjection(onChange?: (change: TrackedChange, db: D
         ) WITHOUT ROWID;
       `);
     },
+    afterCommit(changes, db) {
+      for (const change of changes) onChange?.(change, db);
+    },
     apply(db, recorded) {
       const event = recorded as unknown as RecordedEvent & DossierEvent;
       const at = recorded.metadata.at;
@@ -82,7 +86,7 @@ export function createTrackerProjection(onChange?: (change: TrackedChange, db: D
         const row = statement(db, 'SELECT agency_id, status, resolved_at FROM tracked WHERE code = ?').get(d.dossierCode) as
           | { agency_id: string; status: TrackedStatus; resolved_at: string | null }
           | undefined;
-        if (!row) return; // a stream whose receipt this read model never saw: nothing to show
+        if (!row) return []; // a stream whose receipt this read model never saw: nothing to show
         if (row.agency_id !== d.agencyId) previousAgencyId = row.agency_id;
         statement(
           db,
@@ -101,10 +105,7 @@ export function createTrackerProjection(onChange?: (change: TrackedChange, db: D
         );
         if (row.status !== d.status) addHistory(db, d.dossierCode, d.status, at);
       }
-      onChange?.(
-        { dossierCode: d.dossierCode, agencyId: d.agencyId, previousAgencyId, event: event.type, status: d.status, dueAt: d.dueAt, overdue: d.overdue, at },
-        db,
-      );
+      return [{ dossierCode: d.dossierCode, agencyId: d.agencyId, previousAgencyId, event: event.type, status: d.status, dueAt: d.dueAt, overdue: d.overdue, at }];
     },
   };
 }
