@@ -3,44 +3,9 @@ import t, { type Test } from 'tap';
 import { Objm } from '@nats-io/obj';
 import { connect } from '@nats-io/transport-node';
 import { requireNatsServer, startNatsCluster, tempDir, type NatsClusterNode } from '@lienthong/testing';
-import { BlobStoreUnavailableError } from './errors.js';
 import { createNatsBlobStore } from './nats-blob-store.js';
-import { readAll } from './testing/index.js';
-import type { BlobStore, PutResult } from './types.js';
-
-/** Puts, retrying an unavailable store for at most `withinMs` (a client retrying a 503, bounded). */
-async function putThroughFailover(store: BlobStore, bytes: Buffer, withinMs = 20_000): Promise<PutResult> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    try {
-      return await store.put(bytes);
-    } catch (error) {
-      if (!(error instanceof BlobStoreUnavailableError) || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-}
-
-/** Reads a blob whole, retrying an unavailable store for at most `withinMs`. */
-async function getThroughFailover(store: BlobStore, sha256: string, withinMs = 20_000): Promise<Buffer> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    try {
-      return await readAll(await store.get(sha256));
-    } catch (error) {
-      if (!(error instanceof BlobStoreUnavailableError) || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+import { getThroughFailover, putThroughFailover } from './testing/failover.js';
+import type { PutResult } from './types.js';
 
 if (requireNatsServer(t)) {
   const cluster = await startNatsCluster();

@@ -3,34 +3,8 @@ import t from 'tap';
 import { requireNatsServer, startNatsCluster, tempDir } from '@lienthong/testing';
 import { BlobStoreUnavailableError } from './errors.js';
 import { createNatsBlobStore } from './nats-blob-store.js';
-import { readAll } from './testing/index.js';
-import type { BlobStore, PutResult } from './types.js';
-
-/** Puts, retrying an unavailable store for at most `withinMs` (a client retrying a 503, bounded). */
-async function putThroughFailover(store: BlobStore, bytes: Buffer, withinMs = 20_000): Promise<PutResult> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    try {
-      return await store.put(bytes);
-    } catch (error) {
-      if (!(error instanceof BlobStoreUnavailableError) || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-}
-
-/** Reads a blob whole, retrying an unavailable store for at most `withinMs`. */
-async function getThroughFailover(store: BlobStore, sha256: string, withinMs = 20_000): Promise<Buffer> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    try {
-      return await readAll(await store.get(sha256));
-    } catch (error) {
-      if (!(error instanceof BlobStoreUnavailableError) || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-}
+import { getThroughFailover, putThroughFailover } from './testing/failover.js';
+import type { BlobStore } from './types.js';
 
 async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
