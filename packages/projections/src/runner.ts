@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { subscriptionBatches, type EventStore, type RecordedEvent, type Subscription } from '@lienthong/event-store';
 import type { Bus, Consumer } from '@lienthong/bus';
-import { ReadModelFile } from './read-model-file.js';
+import { ReadModelFile, type AppliedChanges } from './read-model-file.js';
 import type { Projection, ProjectionStatus } from './types.js';
 
 /** Where live events come from: the event store itself (same deployment) or the bus (another service's events). */
@@ -100,10 +100,14 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
   const ours = (stream: string): boolean => projection.streamPrefixes.some((p) => stream.startsWith(p));
   /** Events up to here were announced (or applied by an earlier process): replays are not news. */
   let announcedUpTo = 0;
+  /**
+   * A rebuild's fresh file, not serving yet, and what it changed past `announcedUpTo` when it
+   * applied it: announced only at the swap, for what the old file had not announced by then.
+   */
+  let held: { file: ReadModelFile; news: AppliedChanges[] } | undefined;
 
-  /** Applies a batch to `file` in one transaction; once it committed, hands the projection what changed. */
-  function applyBatch(file: ReadModelFile, events: readonly RecordedEvent[]): void {
-    const applied = file.applyBatch(events);
+  /** Hands the projection what the serving file changed past `announcedUpTo` (applied and committed). */
+  function announce(file: ReadModelFile, applied: readonly AppliedChanges[]): void {
     const news = applied.filter((a) => a.position > announcedUpTo).flatMap((a) => a.changes);
     if (file.checkpoint > announcedUpTo) announcedUpTo = file.checkpoint;
     if (news.length === 0 || !projection.afterCommit) return;
@@ -113,6 +117,14 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
       // Committed is committed: a failed push must not re-apply the batch or stop the feed.
       log?.error({ err: error, projection: projection.name }, 'projection afterCommit failed');
     }
+  }
+
+  /** Applies a batch to `file` in one transaction; once it committed, announces what changed if `file` serves. */
+  function applyBatch(file: ReadModelFile, events: readonly RecordedEvent[]): void {
+    const applied = file.applyBatch(events);
+    // Announced from the file that serves only: a reader told of a change must find it there.
+    if (file === current) announce(file, applied);
+    else if (held?.file === file) held.news.push(...applied.filter((a) => a.position > announcedUpTo));
   }
 
   /** Reads history into `file` from its checkpoint until the store has nothing more. */
@@ -224,6 +236,7 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
       const started = Date.now();
       const old = model();
       const fresh = ReadModelFile.open(dir, projection, old.generation + 1);
+      held = { file: fresh, news: [] };
       try {
         // 1. replay history into the fresh copy while the old one keeps serving
         await catchUp(fresh);
@@ -232,6 +245,10 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
           await catchUp(fresh);
           ReadModelFile.makeCurrent(dir, projection.name, fresh.generation);
           current = fresh;
+          // 3. what the fresh copy reached before the old one announced it is news, readable now
+          const news = held?.news ?? [];
+          held = undefined;
+          announce(fresh, news);
         });
         old.remove();
         log?.info({ projection: projection.name, events: fresh.eventsApplied, generation: fresh.generation }, 'projection rebuilt');
@@ -240,6 +257,7 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
         if (current !== fresh) fresh.remove();
         throw error;
       } finally {
+        held = undefined;
         rebuilding = false;
       }
     },

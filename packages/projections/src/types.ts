@@ -21,9 +21,11 @@ export interface Projection<Change = unknown> {
   apply(db: Database, event: RecordedEvent): readonly Change[] | void;
   /**
    * Called once a batch's transaction has committed, with what its `apply` calls returned, in
-   * order, and `db` the read model it was written to. Never for a batch that rolled back, and
-   * once per event: not again for history replayed (a rebuild, a restart), nor for events
-   * already applied by an earlier process. A throw is logged; the batch stays applied.
+   * order, and `db` the read model that serves (what is announced is readable there). Never for a
+   * batch that rolled back, and once per event: not again for history replayed (a rebuild, a
+   * restart), nor for events already applied by an earlier process. Events a rebuild's fresh copy
+   * reached before the serving one are announced at the swap, with the fresh copy's `db`.
+   * A throw is logged; the batch stays applied.
    */
   afterCommit?(changes: readonly Change[], db: Database): void;
 }

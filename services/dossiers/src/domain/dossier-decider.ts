@@ -1,5 +1,4 @@
-import type { StaffRole } from '@lienthong/service-kit';
-import { DomainError, assertNever, type Decider } from '@lienthong/decider';
+import { DomainError, assertNever, type Decider, type StaffRole } from '@lienthong/decider';
 import type { DossierCommand, PerformAction, ReceiveDossier } from './commands.js';
 import type { DossierComponent, DossierEvent, DossierSnapshot } from './events.js';
 import { actionsIn, ruleFor, type Actor, type DossierAction } from './rules.js';
