@@ -6,6 +6,8 @@
  *   implementation (`ReturnType<typeof …>`);
  * - a service's code (tests aside) imports no other service: what two services share is a
  *   contract package. Only the hub, which mounts them all, imports services.
+ * - no file under a src/domain/ folder (tests included) imports the HTTP kit, Fastify or an
+ *   adapter package: the domain knows nothing of the edge nor of storage.
  * Read from the sources of the tree (the repository root, or LT_SURFACE_ROOT for another copy).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -17,6 +19,11 @@ import ts from 'typescript';
 const ROOT = process.env.LT_SURFACE_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
 /** Services' imports of other services that have no contract package yet: the catalog replica of dossiers. */
 const KNOWN_SERVICE_EDGES = new Set(['@lienthong/dossiers → @lienthong/catalog']);
+/** What a domain file never imports: the HTTP edge and the adapters (ports' implementations, drivers). */
+const NOT_IN_DOMAIN = [
+  /^@lienthong\/(service-kit|event-store|bus|blob-store|projections)(\/|$)/,
+  /^(fastify|@fastify\/.*|ws|nats|@nats-io\/.*|better-sqlite3|node:sqlite)$/,
+];
 const TEST_FILE = /(\.spec\.ts$|\/test\/|\/testing\/|\/testing\.ts$|\/test-helpers\.ts$)/;
 
 interface Workspace {
@@ -60,6 +67,23 @@ function importsOf(path: string): Array<{ specifier: string; names: string[] }> 
     else names.push('*');
     found.push({ specifier: node.moduleSpecifier.text, names });
   });
+  return found;
+}
+
+/** Every module a file names: import and export declarations, `import('…')` types and calls, `require`. */
+function specifiersOf(path: string): string[] {
+  const found: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier !== undefined && ts.isStringLiteral(node.moduleSpecifier))
+      found.push(node.moduleSpecifier.text);
+    else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) found.push(node.argument.literal.text);
+    else if (ts.isCallExpression(node) && (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))) {
+      const [first] = node.arguments;
+      if (first !== undefined && ts.isStringLiteralLike(first)) found.push(first.text);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(parse(path));
   return found;
 }
 
@@ -115,4 +139,11 @@ t.test('services import no other service outside their tests: they share contrac
     }
   }
   t.same([...edges].filter((e) => !KNOWN_SERVICE_EDGES.has(e)), [], 'no service imports another');
+});
+
+t.test('the domain imports neither the HTTP kit, Fastify nor an adapter', async (t) => {
+  const domainFiles = files.filter((path) => /\/src\/(.+\/)?domain\//.test(path));
+  t.ok(domainFiles.length > 0, 'domain files found');
+  const offending = domainFiles.flatMap((path) => specifiersOf(path).filter((s) => NOT_IN_DOMAIN.some((rule) => rule.test(s))).map((s) => `${path} → ${s}`));
+  t.same(offending, [], 'no domain file imports the edge or an adapter');
 });

@@ -1,6 +1,7 @@
 export type { Decider } from './decider.js';
 export type { CommandContext } from './command-handler.js';
 export type { IdempotencyRecord } from './idempotency.js';
+export type { StaffRole } from './roles.js';
 
 export { assertNever, fold } from './decider.js';
 export { handleCommand, stateAt } from './command-handler.js';

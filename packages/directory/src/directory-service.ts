@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventStore } from '@lienthong/event-store';
-import { handleCommand, isDomainError, type CommandContext } from '@lienthong/decider';
-import { hashToken, newToken, unprocessable, validationError, type StaffRole } from '@lienthong/service-kit';
+import { handleCommand, isDomainError, type CommandContext, type StaffRole } from '@lienthong/decider';
+import { hashToken, newToken, unprocessable, validationError } from '@lienthong/service-kit';
 import { agencyDecider, organIdDecider, staffDecider, systemDecider } from './domain/deciders.js';
 import { DirectoryStreams } from './domain/events.js';
 import { organIdKey } from './domain/organ-id.js';

@@ -1,10 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { StaffRole } from '@lienthong/decider';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from './errors.js';
-
-/** Staff roles at a one-stop-shop counter: clerk (cán bộ một cửa), officer (chuyên viên), leader (lãnh đạo). */
-export const StaffRoles = ['clerk', 'officer', 'leader'] as const;
-export type StaffRole = (typeof StaffRoles)[number];
 
 /** Who is calling. */
 export type Principal =

@@ -2,7 +2,7 @@
 // `websocket: true`); kept in the emitted declarations so that projects built on them see them.
 /// <reference types="@fastify/swagger" preserve="true" />
 /// <reference types="@fastify/websocket" preserve="true" />
-export type { Principal, StaffRole } from './auth.js';
+export type { Principal } from './auth.js';
 export type { Config } from './config.js';
 export type { AppErrorOptions, ErrorCode } from './errors.js';
 export type { ReadinessCheck } from './health.js';

@@ -1,5 +1,4 @@
-import type { StaffRole } from '@lienthong/service-kit';
-import { DomainError, assertNever, type Decider } from '@lienthong/decider';
+import { DomainError, assertNever, type Decider, type StaffRole } from '@lienthong/decider';
 import type { AgencyEvent, OrganIdEvent, StaffEvent, SystemEvent } from './events.js';
 import { organIdForm } from './organ-id.js';
 

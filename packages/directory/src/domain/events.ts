@@ -1,4 +1,4 @@
-import type { StaffRole } from '@lienthong/service-kit';
+import type { StaffRole } from '@lienthong/decider';
 import type { OrganIdForm } from './organ-id.js';
 
 /** Agency (cơ quan, đơn vị): one stream per agency, `agency-<organId>`. */

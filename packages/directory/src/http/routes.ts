@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { commandContext, notFound, type StaffRole } from '@lienthong/service-kit';
+import type { StaffRole } from '@lienthong/decider';
+import { commandContext, notFound } from '@lienthong/service-kit';
 import type { DirectoryService } from '../directory-service.js';
 import type { DirectoryView } from '../projections/directory-projection.js';
 

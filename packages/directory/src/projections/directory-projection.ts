@@ -1,6 +1,7 @@
 import type { RecordedEvent } from '@lienthong/event-store';
 import { statement, type Database, type Projection } from '@lienthong/projections';
-import type { Principal, StaffRole } from '@lienthong/service-kit';
+import type { StaffRole } from '@lienthong/decider';
+import type { Principal } from '@lienthong/service-kit';
 import { DIRECTORY_STREAM_PREFIXES, type DirectoryEvent } from '../domain/events.js';
 import { organIdKey } from '../domain/organ-id.js';
 

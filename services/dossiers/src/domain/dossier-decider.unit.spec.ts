@@ -1,7 +1,7 @@
 import t from 'tap';
 import { spec } from '@lienthong/decider/testing';
 import { createWorkingCalendar } from '@lienthong/calendar';
-import type { StaffRole } from '@lienthong/service-kit';
+import type { StaffRole } from '@lienthong/decider';
 import { allowedActions, dossierDecider as decider, type DossierState } from './dossier-decider.js';
 import { receiptDueAt, resumedClock } from './deadlines.js';
 import type { ActionRequest, DossierCommand, ResumedClock } from './commands.js';

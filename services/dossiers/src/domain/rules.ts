@@ -1,4 +1,4 @@
-import type { StaffRole } from '@lienthong/service-kit';
+import type { StaffRole } from '@lienthong/decider';
 import type { DossierStatus } from '@lienthong/dossier-contract';
 
 /** The actions of `POST /v1/dossiers/:code/actions/:action` (SPEC §4). */
