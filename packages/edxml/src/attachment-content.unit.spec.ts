@@ -7,7 +7,7 @@ import type { EdxmlMessage } from './build.js';
 import { EdxmlValidationError } from './errors.js';
 import { documentFromJson } from './json.js';
 import { parseEdxml } from './parse.js';
-import { EDOC_PLACEHOLDER, fixture, minimalHeader, realFixtures } from './test/fixtures.js';
+import { chunked, EDOC_PLACEHOLDER, fixture, minimalHeader, realFixtures } from './test/fixtures.js';
 import { toUtf16 } from './test/variants.js';
 
 // Attachments are stored exactly as sent, whatever the slicing of the input, or refused naming the
@@ -64,14 +64,8 @@ t.test('base64: refused, never shortened or skipped', async (t) => {
 
 /** Parses bytes fed as a stream in chunks of `sizes` (cycled); the model and every stored blob. */
 async function parseInChunks(bytes: Buffer, sizes: readonly number[]): Promise<{ message: EdxmlMessage; blobs: Map<string, number>; stored: Map<string, Buffer> }> {
-  const chunks: Buffer[] = [];
-  for (let i = 0, k = 0; i < bytes.length; k++) {
-    const size = sizes[k % sizes.length]!;
-    chunks.push(bytes.subarray(i, i + size));
-    i += size;
-  }
   const store = memoryAttachmentStore();
-  const message = await parseEdxml(Readable.from(chunks), { attachments: store });
+  const message = await parseEdxml(Readable.from(chunked(bytes, sizes)), { attachments: store });
   return { message, blobs: new Map([...store.blobs].map(([k, v]) => [k, v.length])), stored: store.blobs };
 }
 

@@ -5,7 +5,7 @@ import { EdxmlError, EdxmlValidationError } from './errors.js';
 import type { EdxmlDocument } from './model.js';
 import { parseEdxml } from './parse.js';
 import { renderEdxml } from './render.js';
-import { fixture, minimalHeader } from './test/fixtures.js';
+import { chunked, fixture, minimalHeader } from './test/fixtures.js';
 
 // The streaming reader's states (markup, attachment content, its closing tag) against every
 // nesting and ordering it does not expect: each is a named EdxmlError, never a crash, and the
@@ -33,14 +33,8 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 async function outcome(xml: string, sizes: readonly number[]): Promise<Outcome> {
   const bytes = Buffer.from(xml);
-  const chunks: Buffer[] = [];
-  for (let i = 0, k = 0; i < bytes.length; k++) {
-    const size = sizes[k % sizes.length]!;
-    chunks.push(bytes.subarray(i, i + size));
-    i += size;
-  }
   const store = memoryAttachmentStore();
-  return parseEdxml(Readable.from(chunks), { attachments: store }).then(
+  return parseEdxml(Readable.from(chunked(bytes, sizes)), { attachments: store }).then(
     (m) => ({ ok: true, value: { m, blobs: [...store.blobs.keys()].sort() } }),
     (error: unknown) => ({ ok: false, error }),
   );

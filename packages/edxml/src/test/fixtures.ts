@@ -48,3 +48,14 @@ export function minimalHeader(from: string, to: string, codeNumber = '1'): Docum
     responseFor: [],
   };
 }
+
+/** `bytes` cut in chunks of `sizes` (cycled), as a socket might deliver them. */
+export function chunked(bytes: Buffer, sizes: readonly number[]): Buffer[] {
+  const chunks: Buffer[] = [];
+  for (let i = 0, k = 0; i < bytes.length; k++) {
+    const size = sizes[k % sizes.length]!;
+    chunks.push(bytes.subarray(i, i + size));
+    i += size;
+  }
+  return chunks;
+}
