@@ -6,6 +6,7 @@ import { DOCUMENT_STREAM_PREFIXES } from './domain/events.js';
 import { blobSink } from './attachments.js';
 import { createDocumentService } from './document-service.js';
 import { startParsePool } from './parsing/xml-parser.js';
+import { createDeliveryFanOut } from './http/delivery-fan-out.js';
 import { createDeliveryStream, type DeliveryStream } from './http/delivery-stream.js';
 import { documentRoutes } from './http/routes.js';
 import { routingProjection } from './projections/routing-projection.js';
@@ -31,8 +32,9 @@ export const documentRoutingModule: ServiceModuleFactory = async (platform) => {
   const { config, logger } = platform;
   const blobOptions = { natsServers: config.natsServers, natsReplicas: config.natsReplicas, dataDir: config.dataDir };
   const blobs = await openBlobStore(blobOptions);
-  let stream: DeliveryStream | undefined;
-  const runner = await platform.projection(routingProjection({ onDelivery: (d) => stream?.publish(d) }));
+  // New deliveries go to whoever listens (no socket yet while the runner catches up at start).
+  const deliveries = createDeliveryFanOut();
+  const runner = await platform.projection(routingProjection({ onDelivery: deliveries.publish }));
   const view = routingView(() => runner.db());
   // Without workers the service parses on the event loop itself.
   const parser =
@@ -54,8 +56,7 @@ export const documentRoutingModule: ServiceModuleFactory = async (platform) => {
       maxBodyBytes: config.maxBodyBytes,
       verifyMaxBytes: VERIFY_MAX_BYTES,
     });
-    deliveryStream = createDeliveryStream({ service, directory: platform.directory, sessions: platform.sessions, logger: logger.child({ module: 'document-routing' }), metrics: platform.metrics });
-    stream = deliveryStream;
+    deliveryStream = createDeliveryStream({ deliveries, service, directory: platform.directory, sessions: platform.sessions, logger: logger.child({ module: 'document-routing' }), metrics: platform.metrics });
     platform.metrics.countSockets('/v1/stream', () => deliveryStream.size);
     reactor = createRevisionReactor({ store: platform.store, checkpoints: platform.checkpoints, logger: logger.child({ reactor: 'revisions' }) });
   } catch (error) {

@@ -6,6 +6,7 @@ import { endSocket, type SessionGuard } from '@lienthong/platform';
 import { commandContext, isAppError, toAppError, type Logger, type Metrics } from '@lienthong/service-kit';
 import { organsOf, type DocumentService, type SystemPrincipal } from '../document-service.js';
 import type { DeliveryView } from '../projections/routing-projection.js';
+import type { DeliveryFanOut } from './delivery-fan-out.js';
 import { parseStreamMessage } from './stream-messages.js';
 
 /** A delivery as the inbox and the stream show it. */
@@ -23,10 +24,6 @@ export function deliveryWire(d: DeliveryView) {
   };
 }
 
-interface Connection {
-  push(delivery: DeliveryView): void;
-}
-
 const BACKLOG_PAGE = 500;
 /** Refused messages a socket may send in a window before it is closed (1008). */
 const MAX_REFUSALS = 100;
@@ -35,11 +32,18 @@ const REFUSALS_WINDOW_MS = 60_000;
 /**
  * `GET /v1/stream`: on connect, every pending delivery of the asked organisations; then each new
  * one as the read model records it. Acks come over the socket or HTTP; whatever is not acked is
- * pushed again on the next connection, since it is still pending.
+ * pushed again on the next connection, since it is still pending. New deliveries come through
+ * `deliveries` (the read model publishes there after commit).
  */
-export function createDeliveryStream(deps: { service: DocumentService; directory: DirectoryView; sessions: SessionGuard; logger: Logger; metrics: Metrics }) {
+export function createDeliveryStream(deps: {
+  deliveries: DeliveryFanOut;
+  service: DocumentService;
+  directory: DirectoryView;
+  sessions: SessionGuard;
+  logger: Logger;
+  metrics: Metrics;
+}) {
   const { service } = deps;
-  const byOrgan = new Map<string, Set<Connection>>();
   const sockets = new Set<WebSocket>();
 
   function open(socket: WebSocket, request: FastifyRequest<{ Querystring: { organId?: string } }>, principal: SystemPrincipal): void {
@@ -48,25 +52,19 @@ export function createDeliveryStream(deps: { service: DocumentService; directory
     const send = (message: unknown) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
     };
-    const connection: Connection = {
-      push(delivery) {
-        if (sent.has(delivery.deliveryId)) return;
-        sent.add(delivery.deliveryId);
-        send({ type: 'delivery', delivery: deliveryWire(delivery) });
-      },
+    const push = (delivery: DeliveryView) => {
+      if (sent.has(delivery.deliveryId)) return;
+      sent.add(delivery.deliveryId);
+      send({ type: 'delivery', delivery: deliveryWire(delivery) });
     };
     // 1. listen first, then send the backlog: `sent` drops what both would send
-    for (const organ of organs) {
-      let set = byOrgan.get(organ);
-      if (!set) byOrgan.set(organ, (set = new Set()));
-      set.add(connection);
-    }
+    const unsubscribe = deps.deliveries.subscribe(organs, push);
     sockets.add(socket);
     const untrack = deps.sessions.track({ principal, endpoint: '/v1/stream', end: () => endSocket(socket) });
     socket.on('close', () => {
       untrack();
       sockets.delete(socket);
-      for (const organ of organs) byOrgan.get(organ)?.delete(connection);
+      unsubscribe();
     });
     // 2. acks over the socket: any frame gets an answer, and nothing it holds can throw past here
     const refusals = { windowStart: 0, count: 0 };
@@ -114,7 +112,7 @@ export function createDeliveryStream(deps: { service: DocumentService; directory
     let after = { position: 0, deliveryId: '' };
     for (;;) {
       const page = service.view.pending(organs, BACKLOG_PAGE, after);
-      for (const d of page) connection.push(d);
+      for (const d of page) push(d);
       const last = page.at(-1);
       if (!last || page.length < BACKLOG_PAGE) break;
       after = { position: last.position, deliveryId: last.deliveryId };
@@ -126,11 +124,6 @@ export function createDeliveryStream(deps: { service: DocumentService; directory
     /** Open sockets (for metrics). */
     get size(): number {
       return sockets.size;
-    },
-    /** Called by the read model for each new delivery. */
-    publish(delivery: DeliveryView): void {
-      const set = byOrgan.get(delivery.to);
-      if (set) for (const c of set) c.push(delivery);
     },
     close(): void {
       for (const s of sockets) s.close(1001, 'server stopping');
