@@ -10,7 +10,7 @@ import { allowedActions, assertMayReceive, canSee, type DossierState, type Recei
 import { DossierStreams, type DossierComponent, type DossierEvent, type DossierReceived, type DossierRequestRecorded } from './domain/events.js';
 import { requestDecider, sameRequest } from './domain/request-decider.js';
 import type { Actor, DossierAction } from './domain/rules.js';
-import { STATUS_CODES, STATUS_LABELS, hashPin, isResolved } from '@lienthong/dossier-contract';
+import { STATUS_CODES, STATUS_LABELS, hashPin, isOverdue, isResolved } from '@lienthong/dossier-contract';
 import type { createCodeIssuer } from './dossier-code.js';
 import type { CatalogReplicaView } from './projections/catalog-replica.js';
 import type { DossierQueueView, QueueFilter } from './projections/dossier-queue-view.js';
@@ -127,7 +127,7 @@ export function createDossierService(deps: DossierServiceDeps) {
   }
 
   function view(state: ReceivedDossier, actor: Actor, revision: number) {
-    const now = clock().getTime();
+    const now = clock();
     const paused = state.pausedAt !== null && !isResolved(state.status);
     return {
       dossierCode: state.dossierCode,
@@ -144,8 +144,7 @@ export function createDossierService(deps: DossierServiceDeps) {
       legalDueAt: state.legalDueAt,
       paused,
       pausedAt: paused ? state.pausedAt : null,
-      // Flagged by the scheduler, or past due and running (the scheduler may not have passed yet).
-      overdue: state.overdue || (!isResolved(state.status) && !paused && Date.parse(state.dueAt) < now),
+      overdue: isOverdue(state, now),
       officer: state.officer,
       department: state.department,
       applicant: applicantOf(state),

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { resolved, statusCode, statusLabel, type TrackedStatus } from './labels.js';
+import { clockAt, isOverdue as overdueByContract } from '@lienthong/dossier-contract';
+import { statusCode, statusLabel, type TrackedStatus } from './labels.js';
 import type { TrackedDossier, TrackerView } from './projections/tracker-view.js';
 
 /** What a citizen sees for a dossier: no personal data beyond the masked name. */
@@ -20,14 +21,9 @@ export interface TrackAnswer {
   readonly history: readonly { status: TrackedStatus; statusCode: number; statusLabel: string; at: string }[];
 }
 
-/** The clock stops while a supplement is awaited: compare the pause instant, not now. */
-function clockAt(d: TrackedDossier, now: Date): number {
-  return d.pausedAt ? Date.parse(d.pausedAt) : now.getTime();
-}
-
+/** The contract's overdue rule on the tracker's row (the scheduler's flag is `overdueFlag` here). */
 export function isOverdue(d: Pick<TrackedDossier, 'status' | 'overdueFlag' | 'dueAt' | 'pausedAt'>, now: Date): boolean {
-  if (resolved(d.status)) return false;
-  return d.overdueFlag || Date.parse(d.dueAt) < clockAt(d as TrackedDossier, now);
+  return overdueByContract({ status: d.status, dueAt: d.dueAt, overdue: d.overdueFlag, pausedAt: d.pausedAt }, now);
 }
 
 /**

@@ -2,7 +2,7 @@ import { DomainError, assertNever, type Decider, type StaffRole } from '@lientho
 import type { DossierCommand, PerformAction, ReceiveDossier } from './commands.js';
 import type { DossierComponent, DossierEvent, DossierSnapshot } from './events.js';
 import { actionsIn, ruleFor, type Actor, type DossierAction } from './rules.js';
-import { STATUS_CODES, isResolved, type DossierStatus } from '@lienthong/dossier-contract';
+import { STATUS_CODES, duePassed, isResolved, type DossierStatus } from '@lienthong/dossier-contract';
 
 /** A dossier (hồ sơ) as folded from its stream. */
 export type DossierState =
@@ -221,7 +221,7 @@ export const dossierDecider: Decider<DossierState, DossierCommand, DossierEvent>
             ? 'its clock is paused'
             : state.overdue
               ? 'it is already overdue for this due date'
-              : Date.parse(command.data.at) <= Date.parse(state.dueAt)
+              : !duePassed(state, new Date(command.data.at))
                 ? 'its due date has not passed'
                 : null;
         if (why) throw new DomainError('conflict', `dossier ${state.dossierCode} cannot become overdue: ${why}`);

@@ -1,4 +1,5 @@
 import { statement, type Database } from '@lienthong/projections';
+import { isOverdue, type DossierStatus } from '@lienthong/dossier-contract';
 
 /** One line of a counter's queue. */
 export interface QueueItem {
@@ -48,13 +49,14 @@ interface Row {
   agency_id: string;
   procedure_code: string;
   procedure_name: string;
-  status: string;
+  status: DossierStatus;
   status_code: number;
   channel: string;
   masked_name: string;
   received_at: string;
   due_at: string;
   paused: number;
+  paused_at: string | null;
   overdue: number;
   officer: string | null;
   department: string | null;
@@ -62,11 +64,25 @@ interface Row {
   updated_at: string;
 }
 
-// Overdue = flagged by the scheduler, or past due and still running (the scheduler may not have run yet).
-const OVERDUE_SQL = `(overdue = 1 OR (resolved_at IS NULL AND paused = 0 AND due_at < @now))`;
+/** The contract's overdue rule on a row's columns (the pause instant counts only while paused). */
+const overdueOf = (r: Pick<Row, 'status' | 'due_at' | 'overdue' | 'paused' | 'paused_at'>, now: Date): boolean =>
+  isOverdue({ status: r.status, dueAt: r.due_at, overdue: r.overdue === 1, pausedAt: r.paused === 1 ? r.paused_at : null }, now);
+
+/** The same rule as the SQL function `dossier_overdue(…)` of each read-model file (a rebuild swaps it), so the filter and the items agree. */
+const withRule = new WeakSet<Database>();
+function ruled(db: Database): Database {
+  if (!withRule.has(db)) {
+    db.function('dossier_overdue', { deterministic: true }, (status, due_at, overdue, paused, paused_at, now) =>
+      overdueOf({ status, due_at, overdue, paused, paused_at }, new Date(now)) ? 1 : 0,
+    );
+    withRule.add(db);
+  }
+  return db;
+}
+const OVERDUE_SQL = `dossier_overdue(status, due_at, overdue, paused, paused_at, @now) = 1`;
 
 export function dossierQueueView(db: () => Database) {
-  const toItem = (r: Row, now: string): QueueItem => ({
+  const toItem = (r: Row, now: Date): QueueItem => ({
     dossierCode: r.code,
     agencyId: r.agency_id,
     procedureCode: r.procedure_code,
@@ -78,7 +94,7 @@ export function dossierQueueView(db: () => Database) {
     receivedAt: r.received_at,
     dueAt: r.due_at,
     paused: r.paused === 1,
-    overdue: r.overdue === 1 || (r.resolved_at === null && r.paused === 0 && r.due_at < now),
+    overdue: overdueOf(r, now),
     officer: r.officer,
     department: r.department,
     resolvedAt: r.resolved_at,
@@ -99,13 +115,13 @@ export function dossierQueueView(db: () => Database) {
         overdue: filter.overdue === undefined ? null : filter.overdue ? 1 : 0,
         now: now.toISOString(),
       };
-      const rows = statement(db(), `SELECT * FROM dossiers ${where} ORDER BY due_at, code LIMIT @limit OFFSET @offset`).all({
+      const rows = statement(ruled(db()), `SELECT * FROM dossiers ${where} ORDER BY due_at, code LIMIT @limit OFFSET @offset`).all({
         ...params,
         limit: filter.limit,
         offset: filter.offset,
       }) as Row[];
-      const total = (statement(db(), `SELECT COUNT(*) AS n FROM dossiers ${where}`).get(params) as { n: number }).n;
-      return { items: rows.map((r) => toItem(r, params.now)), total };
+      const total = (statement(ruled(db()), `SELECT COUNT(*) AS n FROM dossiers ${where}`).get(params) as { n: number }).n;
+      return { items: rows.map((r) => toItem(r, now)), total };
     },
 
     /** Revision of the dossier's stream the queue has applied (-1 when not there yet). */
@@ -117,7 +133,10 @@ export function dossierQueueView(db: () => Database) {
       return (statement(db(), 'SELECT agency_id FROM dossiers WHERE code = ?').get(code) as { agency_id: string } | undefined)?.agency_id ?? null;
     },
 
-    /** The due index: running dossiers whose due date passed and that are not flagged overdue yet. */
+    /**
+     * The due index: running dossiers whose due date passed and that are not flagged overdue yet,
+     * the scheduler's candidates (the decider's `MarkOverdue` judges each by the contract's rule).
+     */
     dueBefore(now: Date, limit: number): string[] {
       return (
         statement(db(), 'SELECT code FROM dossiers WHERE resolved_at IS NULL AND paused = 0 AND overdue = 0 AND due_at < ? ORDER BY due_at LIMIT ?').all(
