@@ -1,6 +1,6 @@
 import { DomainError, assertNever, type Decider, type StaffRole } from '@lienthong/decider';
 import type { DossierCommand, PerformAction, ReceiveDossier } from './commands.js';
-import type { DossierComponent, DossierEvent, DossierSnapshot } from './events.js';
+import type { DossierComponent, DossierEvent, DossierReceived, DossierSnapshot } from './events.js';
 import { actionsIn, ruleFor, type Actor, type DossierAction } from './rules.js';
 import { STATUS_CODES, duePassed, isResolved, type DossierStatus } from '@lienthong/dossier-contract';
 
@@ -265,19 +265,29 @@ export function evolveDossier(state: DossierState, event: DossierEvent): Dossier
   }
   if (!state.received) return state;
   const d = event.data;
-  const next: ReceivedDossier = {
-    ...state,
-    status: d.status,
-    agencyId: d.agencyId,
-    dueAt: d.dueAt,
-    overdue: d.overdue,
+  return {
+    ...evolveProgress(state, event),
+    components: event.type === 'DossierSupplemented' ? [...state.components, ...event.data.components] : state.components,
     requestIds: d.requestId !== undefined ? [...state.requestIds, d.requestId] : state.requestIds,
   };
+}
+
+/** What the events after the receipt change of a dossier besides its components and keyed requests: the part read models keep too. */
+export type DossierProgress = Pick<
+  ReceivedDossier,
+  'status' | 'agencyId' | 'dueAt' | 'legalDueAt' | 'overdue' | 'pausedAt' | 'statusBeforePause' | 'officer' | 'department'
+>;
+
+/** The one fold of those fields, for the aggregate (`evolveDossier`) and for the queue's rows alike. */
+export function evolveProgress<S extends DossierProgress>(state: S, event: Exclude<DossierEvent, DossierReceived>): S {
+  // Every event carries the snapshot: status, agency, dueAt, overdue.
+  const d = event.data;
+  const next: S = { ...state, status: d.status, agencyId: d.agencyId, dueAt: d.dueAt, overdue: d.overdue };
   switch (event.type) {
     case 'DossierSupplementRequested':
       return { ...next, pausedAt: event.data.pausedAt, statusBeforePause: state.status };
     case 'DossierSupplemented':
-      return { ...next, pausedAt: null, statusBeforePause: null, legalDueAt: event.data.legalDueAt, components: [...state.components, ...event.data.components] };
+      return { ...next, pausedAt: null, statusBeforePause: null, legalDueAt: event.data.legalDueAt };
     case 'DossierAssigned':
       return { ...next, officer: event.data.officer, department: event.data.department };
     case 'DossierTransferred':

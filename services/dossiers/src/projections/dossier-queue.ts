@@ -1,8 +1,8 @@
 import { statement, type Database, type Projection } from '@lienthong/projections';
 import type { RecordedEvent } from '@lienthong/event-store';
-import { assertNever } from '@lienthong/decider';
 import type { DossierEvent } from '../domain/events.js';
-import { isResolved, type DossierStatus } from '@lienthong/dossier-contract';
+import { STATUS_CODES, isResolved, type DossierStatus } from '@lienthong/dossier-contract';
+import { dossierDecider, evolveDossier, evolveProgress } from '../domain/dossier-decider.js';
 
 /**
  * The counters' queue, the overdue scheduler's due index and the report, in one table: one row
@@ -31,50 +31,46 @@ export const dossierQueueProjection: Projection = {
   },
 };
 
+/** The row's part of the dossier's progress (`statusBeforePause` is the decider's alone). */
+interface ProgressRow {
+  status: DossierStatus;
+  agency_id: string;
+  due_at: string;
+  legal_due_at: string;
+  overdue: number;
+  paused_at: string | null;
+  officer: string | null;
+  department: string | null;
+}
+
+/** The row as the decider's evolve leaves the dossier: no transition is decided twice. */
 function applyDossierEvent(db: Database, recorded: RecordedEvent): void {
   const e = { type: recorded.type, data: recorded.data } as DossierEvent;
   const at = recorded.metadata.at;
   if (e.type === 'DossierReceived') {
-    const d = e.data;
+    const s = evolveDossier(dossierDecider.initialState(), e);
+    if (!s.received) throw new Error(`dossier ${e.data.dossierCode}: DossierReceived folded into no dossier`);
     statement(db, `INSERT OR REPLACE INTO dossiers (code, agency_id, procedure_code, procedure_name, status, status_code, channel, masked_name,
       received_at, due_at, legal_due_at, updated_at, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-      d.dossierCode, d.agencyId, d.procedureCode, d.procedureName, d.status, d.statusCode, d.channel, d.applicant.maskedName, d.receivedAt, d.dueAt, d.legalDueAt, at, recorded.revision,
+      s.dossierCode, s.agencyId, s.procedureCode, s.procedureName, s.status, STATUS_CODES[s.status], s.channel, s.maskedName, s.receivedAt, s.dueAt, s.legalDueAt, at, recorded.revision,
     );
     return;
   }
-  const d = e.data;
-  // Every event carries the snapshot: status, agency, dueAt, overdue.
-  statement(db, `UPDATE dossiers SET status = ?, status_code = ?, agency_id = ?, due_at = ?, overdue = ?, updated_at = ?, revision = ?,
-      resolved_at = CASE WHEN resolved_at IS NULL AND ? THEN ? ELSE resolved_at END WHERE code = ?`).run(
-    d.status, d.statusCode, d.agencyId, d.dueAt, d.overdue ? 1 : 0, at, recorded.revision, isResolved(d.status as DossierStatus) ? 1 : 0, at, d.dossierCode,
+  const code = e.data.dossierCode;
+  const row = statement(db, 'SELECT status, agency_id, due_at, legal_due_at, overdue, paused_at, officer, department FROM dossiers WHERE code = ?').get(code) as
+    | ProgressRow
+    | undefined;
+  if (!row) return; // a stream without its receipt has no row to follow
+  const s = evolveProgress(
+    {
+      status: row.status, agencyId: row.agency_id, dueAt: row.due_at, legalDueAt: row.legal_due_at, overdue: row.overdue === 1,
+      pausedAt: row.paused_at, statusBeforePause: null, officer: row.officer, department: row.department,
+    },
+    e,
   );
-  switch (e.type) {
-    case 'DossierSupplementRequested':
-      statement(db, 'UPDATE dossiers SET paused = 1, paused_at = ? WHERE code = ?').run(e.data.pausedAt, d.dossierCode);
-      return;
-    case 'DossierSupplemented':
-      statement(db, 'UPDATE dossiers SET paused = 0, paused_at = NULL, legal_due_at = ? WHERE code = ?').run(e.data.legalDueAt, d.dossierCode);
-      return;
-    case 'DossierAssigned':
-      statement(db, 'UPDATE dossiers SET officer = ?, department = ? WHERE code = ?').run(e.data.officer, e.data.department, d.dossierCode);
-      return;
-    case 'DossierTransferred':
-      statement(db, 'UPDATE dossiers SET officer = NULL, department = NULL WHERE code = ?').run(d.dossierCode);
-      return;
-    case 'DossierRejected':
-    case 'DossierStopped':
-    case 'DossierCompleted':
-      statement(db, 'UPDATE dossiers SET paused = 0, paused_at = NULL WHERE code = ?').run(d.dossierCode);
-      return;
-    case 'DossierAccepted':
-    case 'DossierPaymentRequested':
-    case 'DossierPaymentConfirmed':
-    case 'DossierWithdrawalRequested':
-    case 'DossierResultDelivered':
-    case 'DossierApologized':
-    case 'DossierBecameOverdue':
-      return;
-    default:
-      assertNever(e, 'event');
-  }
+  statement(db, `UPDATE dossiers SET status = ?, status_code = ?, agency_id = ?, due_at = ?, legal_due_at = ?, overdue = ?, paused = ?, paused_at = ?,
+      officer = ?, department = ?, updated_at = ?, revision = ?, resolved_at = CASE WHEN resolved_at IS NULL AND ? THEN ? ELSE resolved_at END WHERE code = ?`).run(
+    s.status, STATUS_CODES[s.status], s.agencyId, s.dueAt, s.legalDueAt, s.overdue ? 1 : 0, s.pausedAt !== null ? 1 : 0, s.pausedAt,
+    s.officer, s.department, at, recorded.revision, isResolved(s.status) ? 1 : 0, at, code,
+  );
 }
