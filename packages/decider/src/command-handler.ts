@@ -25,6 +25,13 @@ export interface CommandResult<State> {
 export interface HandleCommandOptions {
   /** Re-read and re-decide this many times when another writer got there first (default 3). */
   readonly retries?: number;
+  /** Before each retry, wait a random time up to this many ms times the attempt (at most 10×): writers in contention spread out. Default 0. */
+  readonly retryJitterMs?: number;
+  /**
+   * Each event carries the aggregate's whole state (a sequence's last number): fold the last
+   * event only, so the read does not grow with the stream.
+   */
+  readonly lastEventOnly?: boolean;
 }
 
 /**
@@ -48,9 +55,10 @@ export async function handleCommand<State, C extends Command, E extends DomainEv
   options: HandleCommandOptions = {},
 ): Promise<CommandResult<State>> {
   const retries = options.retries ?? 3;
+  const jitterMs = options.retryJitterMs ?? 0;
   for (let attempt = 0; ; attempt++) {
     // 1. aggregate the stream
-    const history = await store.readStream(stream);
+    const history = await store.readStream(stream, options.lastEventOnly ? { direction: 'backward', maxCount: 1 } : undefined);
     let state = fold(decider, history.map((e) => ({ type: e.type, data: e.data }) as E));
     const revision = history.length === 0 ? -1 : history[history.length - 1]!.revision;
     // 2. decide
@@ -72,8 +80,8 @@ export async function handleCommand<State, C extends Command, E extends DomainEv
       for (const e of events) state = decider.evolve(state, e);
       return { state, revision: result.nextRevision, appended: result.events };
     } catch (error) {
-      if (isWrongExpectedRevision(error) && attempt < retries) continue;
-      throw error;
+      if (!isWrongExpectedRevision(error) || attempt >= retries) throw error;
+      if (jitterMs > 0) await new Promise((r) => setTimeout(r, Math.random() * jitterMs * Math.min(attempt + 1, 10)));
     }
   }
 }

@@ -1,6 +1,8 @@
-import { ExpectedRevision, isWrongExpectedRevision, type EventMetadata, type EventStore } from '@lienthong/event-store';
+import { handleCommand } from '@lienthong/decider';
+import type { EventMetadata, EventStore } from '@lienthong/event-store';
 import { VN_UTC_OFFSET_MS } from '@lienthong/calendar';
-import { DossierStreams, type DossierCodeIssued } from './domain/events.js';
+import { codeSequenceDecider, formatDossierCode } from './domain/code-sequence-decider.js';
+import { DossierStreams } from './domain/events.js';
 import { KeyedQueue } from './keyed-queue.js';
 
 /** `YYMMDD` of an instant on the Vietnam clock (Asia/Ho_Chi_Minh, UTC+7, no DST). */
@@ -10,16 +12,12 @@ export function vnDay(instant: Date): string {
   return `${pad(local.getUTCFullYear() % 100)}${pad(local.getUTCMonth() + 1)}${pad(local.getUTCDate())}`;
 }
 
-export function formatDossierCode(agencyId: string, day: string, sequence: number): string {
-  return `${agencyId}-${day}-${String(sequence).padStart(4, '0')}`;
-}
-
 /**
- * Issues the next code `{agencyId}-{YYMMDD}-{NNNN}` of an agency's day. The sequence is the
- * stream `dossiercode-<agency>-<YYMMDD>` itself: the code of event revision r is r + 1, and it
- * is appended with the revision read, so two writers (in this process or another) can never
- * take the same number: the loser re-reads and takes the next one. The in-process queue only
- * spares the retries. Past 9999 a day the number simply grows to five digits.
+ * Issues the next code `{agencyId}-{YYMMDD}-{NNNN}` of an agency's day through the one command
+ * handler: the sequence is the stream `dossiercode-<agency>-<YYMMDD>`, and a writer that lost
+ * the race (in this process or another) re-reads and takes the next number. Contention is
+ * expected here (every receipt of an agency's day), hence many retries spread by jitter; the
+ * in-process queue only spares the retries.
  */
 export function createCodeIssuer(store: EventStore) {
   const queue = new KeyedQueue();
@@ -27,20 +25,15 @@ export function createCodeIssuer(store: EventStore) {
     const day = vnDay(receivedAt);
     const stream = DossierStreams.codeSequence(agencyId, day);
     return queue.run(stream, async () => {
-      for (let attempt = 0; ; attempt++) {
-        const head = await store.streamInfo(stream);
-        const revision = head?.revision ?? -1;
-        const sequence = revision + 2;
-        const dossierCode = formatDossierCode(agencyId, day, sequence);
-        const event: DossierCodeIssued = { type: 'DossierCodeIssued', data: { agencyId, day, sequence, dossierCode } };
-        try {
-          await store.append(stream, [{ ...event, metadata }], { expectedRevision: revision === -1 ? ExpectedRevision.noStream : revision });
-          return dossierCode;
-        } catch (error) {
-          if (!isWrongExpectedRevision(error) || attempt >= 50) throw error;
-          await new Promise((r) => setTimeout(r, Math.random() * 5 * Math.min(attempt + 1, 10)));
-        }
-      }
+      const result = await handleCommand(
+        store,
+        codeSequenceDecider,
+        stream,
+        { type: 'IssueCode', data: { agencyId, day } },
+        { correlationId: metadata.correlationId, causationId: metadata.causationId ?? null, actor: metadata.actor, now: new Date(metadata.at) },
+        { retries: 50, retryJitterMs: 5, lastEventOnly: true },
+      );
+      return formatDossierCode(agencyId, day, result.state.sequence);
     });
   };
 }
