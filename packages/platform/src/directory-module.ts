@@ -1,12 +1,7 @@
 import { createDirectoryService, directoryRoutes, DIRECTORY_STREAM_PREFIXES, agencyDecider, staffDecider, systemDecider } from '@lienthong/directory';
-import type { AggregateType, ServiceModuleFactory } from './types.js';
+import { aggregateType as aggregate } from '@lienthong/decider';
+import type { ServiceModuleFactory } from './types.js';
 
-const aggregate = (name: string, streamPrefix: string, decider: { evolve: (s: never, e: never) => unknown; initialState: () => unknown }): AggregateType => ({
-  name,
-  streamPrefix,
-  evolve: decider.evolve as AggregateType['evolve'],
-  initialState: decider.initialState,
-});
 
 /** Directory and credentials: served by the host (every service keeps a read replica for auth). */
 export const directoryModule: ServiceModuleFactory = (platform) => {

@@ -1,4 +1,4 @@
-export type { AggregateType, ServiceModuleFactory } from './types.js';
+export type { ServiceModuleFactory } from './types.js';
 export type { RunningHub } from './platform.js';
 export type { SessionGuard } from './session-guard.js';
 export type { HubPublicKey } from './hub-key.js';

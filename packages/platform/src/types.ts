@@ -6,13 +6,8 @@ import type { Config, Logger, Metrics, ReadinessCheck } from '@lienthong/service
 import type { DirectoryView } from '@lienthong/directory';
 import type { SessionGuard } from './session-guard.js';
 
-/** An aggregate type, for audit time travel: the streams it lives in and how to fold them. */
-export interface AggregateType {
-  readonly name: string;
-  readonly streamPrefix: string;
-  readonly evolve: (state: unknown, event: { type: string; data: unknown }) => unknown;
-  readonly initialState: () => unknown;
-}
+import type { AggregateType } from '@lienthong/decider';
+export type { AggregateType };
 
 /** One service of lienthong, mountable alone or in the all-in-one host. */
 export interface ServiceModule {

@@ -1,4 +1,5 @@
-import type { AggregateType, ServiceModuleFactory } from '@lienthong/platform';
+import type { ServiceModuleFactory } from '@lienthong/platform';
+import { aggregateType as aggregate } from '@lienthong/decider';
 import { createWorkingCalendar } from '@lienthong/calendar';
 import { CATALOG_STREAM_PREFIXES } from './events.js';
 import { procedureDecider } from './domain/procedure-decider.js';
@@ -8,12 +9,6 @@ import { createCalendarReplica } from './projections/calendar-replica.js';
 import { createCatalogService } from './catalog-service.js';
 import { catalogRoutes } from './http/routes.js';
 
-const aggregate = (name: string, streamPrefix: string, decider: { evolve: (s: never, e: never) => unknown; initialState: () => unknown }): AggregateType => ({
-  name,
-  streamPrefix,
-  evolve: decider.evolve as AggregateType['evolve'],
-  initialState: decider.initialState,
-});
 
 /** Public-service catalog (thủ tục hành chính) and the working-day calendar. */
 export const catalogModule: ServiceModuleFactory = async (platform) => {

@@ -1,5 +1,6 @@
 import { openBlobStore } from '@lienthong/blob-store';
-import type { AggregateType, ServiceModuleFactory } from '@lienthong/platform';
+import type { ServiceModuleFactory } from '@lienthong/platform';
+import { aggregateType as aggregate } from '@lienthong/decider';
 import { deliveryDecider } from './domain/delivery-decider.js';
 import { documentDecider } from './domain/document-decider.js';
 import { DOCUMENT_STREAM_PREFIXES } from './domain/events.js';
@@ -16,12 +17,6 @@ import { createRevisionReactor } from './revision-reactor.js';
 /** Signatures are verified on packages up to this size; larger ones are recorded as not verified. */
 const VERIFY_MAX_BYTES = 32 * 1024 * 1024;
 
-const aggregate = (name: string, streamPrefix: string, decider: { evolve: (s: never, e: never) => unknown; initialState: () => unknown }): AggregateType => ({
-  name,
-  streamPrefix,
-  evolve: decider.evolve as AggregateType['evolve'],
-  initialState: decider.initialState,
-});
 
 /**
  * edXML document routing between vendor document systems (văn bản điện tử liên thông):

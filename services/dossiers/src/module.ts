@@ -1,5 +1,6 @@
-import type { AggregateType, ServiceModuleFactory } from '@lienthong/platform';
-import { dossierDecider, evolveDossier } from './domain/dossier-decider.js';
+import type { ServiceModuleFactory } from '@lienthong/platform';
+import { aggregateType } from '@lienthong/decider';
+import { dossierDecider } from './domain/dossier-decider.js';
 import { DOSSIER_STREAM_PREFIXES } from './domain/events.js';
 import { createCodeIssuer } from './dossier-code.js';
 import { createDossierService } from './dossier-service.js';
@@ -8,7 +9,7 @@ import { createOverdueScheduler } from './overdue-scheduler.js';
 import { createCatalogReplica } from './projections/catalog-replica.js';
 import { dossierQueueProjection } from './projections/dossier-queue.js';
 import { dossierQueueView } from './projections/dossier-queue-view.js';
-import { loadSecret } from '@lienthong/dossier-contract';
+import { DOSSIER_STREAM_PREFIX, loadSecret } from '@lienthong/dossier-contract';
 
 export interface DossiersModuleOptions {
   /** "Now" for decisions and deadlines (tests move it); defaults to the system clock. */
@@ -53,16 +54,10 @@ export function createDossiersModule(options: DossiersModuleOptions = {}): Servi
       logger: platform.logger.child({ component: 'overdue-scheduler' }),
       ...(options.overdueIntervalMs !== undefined ? { intervalMs: options.overdueIntervalMs } : {}),
     });
-    const aggregate: AggregateType = {
-      name: 'dossier',
-      streamPrefix: 'dossier-',
-      evolve: evolveDossier as AggregateType['evolve'],
-      initialState: decider.initialState,
-    };
     return {
       name: 'dossiers',
       streamPrefixes: DOSSIER_STREAM_PREFIXES,
-      aggregates: [aggregate],
+      aggregates: [aggregateType('dossier', DOSSIER_STREAM_PREFIX, decider)],
       register: async (app) => {
         await app.register(dossierRoutes, { service });
       },
