@@ -13,6 +13,7 @@ import { registerMetrics, type Metrics } from './metrics.js';
 import { registerProblemHandling } from './problem.js';
 import { registerSchemas } from './schemas.js';
 import { createSocketErrorReporter, socketErrorHandler } from './socket-errors.js';
+import { requestValidators } from './validation.js';
 
 export interface HttpAppOptions {
   /** Shown in the OpenAPI document, e.g. `lienthong hub`. */
@@ -53,7 +54,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     clientErrorHandler: clientErrorHandler(options.logger),
     frameworkErrors: frameworkErrorHandler,
     http: { requireHostHeader: false }, // checked by registerHostCheck, which answers a problem
-    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    // JSON bodies are checked as sent; only text parts (query, params, headers) are coerced.
+    schemaController: { compilersFactory: { buildValidator: requestValidators } },
   } satisfies FastifyHttpOptions<Server>) as unknown as FastifyInstance;
 
   app.addHook('onRequest', (request, reply, done) => {

@@ -2,8 +2,9 @@ import type { ActionRequest } from '../domain/commands.js';
 import type { DossierComponent } from '../domain/events.js';
 import type { DossierAction } from '../domain/rules.js';
 
-/** Text with at least one visible character (blank text is no text); trimmed by `actionRequest`. */
-const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength, pattern: '\\S' }) as const;
+/** Text with at least one visible character, checked once trimmed (`trimText` runs before the schema). */
+const text = (maxLength: number) =>
+  ({ type: 'string', minLength: 1, maxLength, description: 'surrounding white space is trimmed before it is checked' }) as const;
 const body = (properties: Record<string, object>, required: readonly string[] = []) =>
   ({ type: 'object', additionalProperties: false, required: [...required], properties }) as const;
 const note = body({ note: text(2000) });
@@ -35,13 +36,23 @@ export const ACTION_BODY_SCHEMAS = {
 /** A body its route's schema accepted. */
 export type ActionBody = Readonly<Record<string, unknown>>;
 
-const trimmed = (value: unknown): unknown =>
-  typeof value === 'string' ? value.trim() : Array.isArray(value) ? value.map(trimmed) : value !== null && typeof value === 'object' ? trimObject(value as ActionBody) : value;
-const trimObject = (value: ActionBody): Record<string, unknown> => Object.fromEntries(Object.entries(value).map(([k, v]) => [k, trimmed(v)]));
+/**
+ * Every text of a body trimmed, at any depth, before the route's schema checks it: the lengths
+ * count what is kept, and blank text becomes empty, which `minLength` refuses. Other values are
+ * left as sent (the schema refuses a wrong type; nothing is coerced).
+ */
+export const trimText = (value: unknown): unknown =>
+  typeof value === 'string'
+    ? value.trim()
+    : Array.isArray(value)
+      ? value.map(trimText)
+      : value !== null && typeof value === 'object'
+        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, trimText(v)]))
+        : value;
 
-/** The action as the service takes it: text trimmed, a component given by name alone made `{ name }`. */
+/** The action as the service takes it: a component given by name alone made `{ name }`. */
 export function actionRequest(action: DossierAction, accepted: ActionBody): ActionRequest {
-  const data = trimObject(accepted);
+  const data: Record<string, unknown> = { ...accepted };
   if (action === 'supplement' && Array.isArray(data.components))
     data.components = data.components.map((c: unknown): DossierComponent => (typeof c === 'string' ? { name: c } : (c as DossierComponent)));
   // The schema of this action's route has checked the shape.

@@ -38,9 +38,21 @@ t.test('each action is a route with its own body schema, in /docs, and the only 
   t.strictSame(await paths400('request-payment', { amount: -1 }), ['body/amount']);
   t.ok((await paths400('supplement', { components: [{ name: 'x', copies: 0 }] })).every((p) => p.startsWith('body/components/0')), 'a component is a name or {name, copies 1–100}');
 
-  // 3. accepted bodies: none at all, and text trimmed as before
+  // 3. a JSON body is taken as sent: no type is coerced (a query string's would be)
+  t.strictSame(await paths400('request-payment', { amount: '12' }), ['body/amount'], 'text is no number');
+  t.strictSame(await paths400('accept', { note: 5 }), ['body/note'], 'a number is no text');
+  t.strictSame(await paths400('reject', { reason: true }), ['body/reason'], 'a boolean is no text');
+  t.strictSame(await paths400('reject', { reason: ['r'] }), ['body/reason'], 'a one-item list is no text');
+  t.strictSame(await paths400('request-supplement', { reason: 'r', items: 'x' }), ['body/items'], 'a text is no list');
+  t.ok((await paths400('supplement', { components: [{ name: 'x', copies: '2' }] })).every((p) => p.startsWith('body/components/0')), 'text is no count');
+  t.strictSame(await paths400('accept', { note: `  ${'n'.repeat(2001)}  ` }), ['body/note'], 'over the limit once trimmed');
+
+  // 4. accepted bodies: none at all, and text trimmed before its length is checked
   t.equal((await act(clerk, 'accept')).statusCode, 200, 'no body: an empty one');
-  const assigned = await act(clerk, 'assign', { officer: '  cv.an  ' });
-  t.equal(assigned.statusCode, 200);
+  t.strictSame(await paths400('assign', { department: ` ${'d'.repeat(201)} ` }), ['body/department'], 'over the limit once trimmed');
+  const department = 'd'.repeat(200);
+  const assigned = await act(clerk, 'assign', { officer: '  cv.an  ', department: `  ${department}\n` });
+  t.equal(assigned.statusCode, 200, 'the limit counts the text without its surrounding spaces');
   t.equal(assigned.json().officer, 'cv.an', 'text is trimmed');
+  t.equal(assigned.json().department, department);
 });

@@ -4,7 +4,7 @@ import { VN_UTC_OFFSET_MS } from '@lienthong/calendar';
 import type { DossierService, ReceiveInput } from '../dossier-service.js';
 import { DossierActions } from '../domain/rules.js';
 import { STATUS_CODES, parseStatus } from '@lienthong/dossier-contract';
-import { ACTION_BODY_SCHEMAS, actionRequest, type ActionBody } from './action-bodies.js';
+import { ACTION_BODY_SCHEMAS, actionRequest, trimText, type ActionBody } from './action-bodies.js';
 
 const problem = { description: 'problem+json', type: 'object', additionalProperties: true } as const;
 const tags = ['dossiers'];
@@ -89,9 +89,9 @@ export async function dossierRoutes(app: FastifyInstance, deps: { service: Dossi
       `/v1/dossiers/:code/actions/${action}`,
       {
         config: staffOnly,
-        // An action without a body is one with an empty body.
+        // An action without a body is one with an empty body; its text is checked trimmed.
         preValidation: async (request) => {
-          request.body ??= {};
+          request.body = trimText(request.body ?? {}) as ActionBody;
         },
         schema: {
           tags,
