@@ -104,7 +104,7 @@ export async function startServer(args: readonly string[], env: Readonly<Record<
   };
 }
 
-/** The compiled hub on `dataDir`, on a free loopback port (build it first: `buildProject('services/hub')`). */
+/** The compiled hub on `dataDir`, on a free loopback port (build it first: `buildProject('services/hub/tsconfig.build.json')`). */
 export function startCompiledHub(dataDir: string, env: Readonly<Record<string, string>> = {}): Promise<StartedServer> {
   return startServer([...COMPILED_NODE_ARGS, join(REPO_ROOT, 'services/hub/dist/main.js')], { LT_DATA_DIR: dataDir, LT_PORT: '0', LT_HOST: '127.0.0.1', LT_LOG_LEVEL: 'info', ...env });
 }
