@@ -42,6 +42,16 @@ t.test('audit: streams, events, time travel and chain verification over a direct
     }
   });
 
+  await t.test("each route's schema is its one validator and is shown in /docs", async (t) => {
+    const paths = (await call('GET', '/docs/json')).json().paths as Record<string, Record<string, { parameters?: { in: string; name: string }[]; requestBody?: any }>>;
+    const queryOf = (path: string) => (paths[path]?.get?.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name).sort();
+    t.same(queryOf('/v1/admin/streams'), ['after', 'limit', 'prefix']);
+    t.same(queryOf('/v1/admin/streams/{stream}/events'), ['direction', 'from', 'limit']);
+    t.same(queryOf('/v1/admin/events'), ['fromPosition', 'limit', 'since', 'type', 'until']);
+    t.same(queryOf('/v1/admin/streams/{stream}/state'), ['at']);
+    t.same(Object.keys(paths['/v1/admin/audit/verify']?.post?.requestBody?.content['application/json']?.schema?.properties ?? {}), ['stream']);
+  });
+
   await t.test('streams: prefix and paging', async (t) => {
     const first = await call('GET', '/v1/admin/streams?prefix=agency-&limit=2');
     t.equal(first.statusCode, 200);
@@ -101,6 +111,9 @@ t.test('audit: streams, events, time travel and chain verification over a direct
     t.same(bad.json().errors.map((e: { path: string }) => e.path).sort(), ['querystring/fromPosition', 'querystring/limit', 'querystring/since', 'querystring/until']);
     const reversed = await call('GET', '/v1/admin/events?since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z');
     t.equal(reversed.statusCode, 400);
+    t.same(reversed.json().errors.map((e: { path: string }) => e.path), ['querystring/since']);
+    t.equal((await call('GET', '/v1/admin/events?since=2026-01-02&until=2026-01-02T24:00&type=X&limit=1')).statusCode, 200, 'a date alone, the next midnight, one type');
+    t.same((await call('GET', '/v1/admin/events?since=12345')).json().errors?.map((e: { path: string }) => e.path), ['querystring/since'], 'digits are no time');
   });
 
   await t.test('time travel: before, at and after registration; errors', async (t) => {
@@ -139,7 +152,10 @@ t.test('audit: streams, events, time travel and chain verification over a direct
       t.match((await call('POST', '/v1/admin/audit/verify', { stream: name })).json(), { ok: true, checked: 1, streams: 1 });
     } else t.match(one.json(), { ok: true, streams: 1 });
     t.equal((await call('POST', '/v1/admin/audit/verify', { stream: 'nope' })).statusCode, 404);
-    t.equal((await call('POST', '/v1/admin/audit/verify', { stream: 3 })).statusCode, 400);
+    const numbered = await call('POST', '/v1/admin/audit/verify', { stream: 3 });
+    t.equal(numbered.statusCode, 400, 'a number is no stream name (not coerced)');
+    t.same(numbered.json().errors.map((e: { path: string }) => e.path), ['body/stream']);
+    t.same((await call('POST', '/v1/admin/audit/verify', { stream: 'x', extra: 1 })).json().errors?.map((e: { path: string }) => e.path), ['body/extra']);
   });
 
   await t.test('verify finds one altered byte in the file, whichever column', async (t) => {

@@ -4,11 +4,10 @@
  * `next` is the cursor to pass back (null at the end).
  */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
-import { AppError, notFound, parseWith, unprocessable } from '@lienthong/service-kit';
+import { AppError, notFound, unprocessable, validationError } from '@lienthong/service-kit';
 import type { RecordedEvent } from '@lienthong/event-store';
 import {
-  aggregateOf, historicState, parseAsOf, sqliteChainSource, sqliteFileOf, storeChainSource, verifyChains,
+  AS_OF_PATTERN, INSTANT_PATTERN, aggregateOf, historicState, parseAsOf, sqliteChainSource, sqliteFileOf, storeChainSource, verifyChains,
 } from './audit/index.js';
 import { readHubPublicKey } from './hub-key.js';
 import type { Platform } from './types.js';
@@ -19,27 +18,25 @@ const MAX_LIMIT = 1000;
 /** Events a time-filtered page may scan before answering with what it found and a cursor. */
 const SCAN_BUDGET = 20_000;
 
-const limit = (fallback: number) => z.coerce.number().int().min(1).max(MAX_LIMIT).default(fallback);
-const position = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const instant = z.string().refine((s) => parseAsOf(s) !== null && !/^\d+$/.test(s), 'must be an ISO-8601 time').transform((s) => Date.parse(s));
-const queryText = z.string().max(500);
+// The routes' schemas are their only validators (and are shown in /docs); unknown parameters are refused.
+const query = (properties: Record<string, object>) => ({ type: 'object', additionalProperties: false, properties }) as const;
+const limit = (fallback: number) => ({ type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: fallback }) as const;
+const position = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
+const instant = { type: 'string', pattern: INSTANT_PATTERN, description: 'an ISO-8601 date or time' } as const;
+const queryText = { type: 'string', maxLength: 500 } as const;
 
-const StreamsQuery = z.object({ prefix: queryText.optional(), after: queryText.optional(), limit: limit(100) }).strict();
-const StreamEventsQuery = z.object({ from: position.optional(), limit: limit(100), direction: z.enum(['forward', 'backward']).default('forward') }).strict();
-const EventsQuery = z
-  .object({
-    fromPosition: position.default(1),
-    type: z.union([queryText, z.array(queryText).max(50)]).optional(),
-    since: instant.optional(),
-    until: instant.optional(),
-    limit: limit(100),
-  })
-  .strict()
-  .refine((q) => q.since === undefined || q.until === undefined || q.since <= q.until, { message: 'must not be after until', path: ['since'] });
-const StateQuery = z.object({ at: z.string().max(64).optional() }).strict();
-const VerifyBody = z.object({ stream: z.string().min(1).max(500).optional() }).strict();
+const StreamsQuery = query({ prefix: queryText, after: queryText, limit: limit(100) });
+const StreamEventsQuery = query({ from: position, limit: limit(100), direction: { type: 'string', enum: ['forward', 'backward'], default: 'forward' } });
+const EventsQuery = query({
+  fromPosition: { ...position, default: 1 },
+  type: { type: 'array', maxItems: 50, items: queryText, description: 'repeated or comma-separated' },
+  since: instant,
+  until: instant,
+  limit: limit(100),
+});
+const StateQuery = query({ at: { type: 'string', maxLength: 64, pattern: AS_OF_PATTERN, description: 'a revision number or an ISO-8601 time' } });
+const VerifyBody = { type: 'object', additionalProperties: false, properties: { stream: { type: 'string', minLength: 1, maxLength: 500 } } } as const;
 
-type Query = Record<string, unknown>;
 const streamParams = { type: 'object', properties: { stream: { type: 'string', minLength: 1, maxLength: 500 } } };
 
 /** An event as the audit routes show it. */
@@ -56,18 +53,22 @@ export async function auditRoutes(app: FastifyInstance, { platform }: { platform
     return info;
   };
 
-  app.get<{ Querystring: Query }>('/v1/admin/streams', { config: admin, schema: { tags, summary: 'Streams by name (prefix filter, alphabetical paging)' } }, async (request) => {
-    const q = parseWith(StreamsQuery, request.query, 'querystring');
-    const rows = await store.listStreams({ ...(q.prefix ? { prefix: q.prefix } : {}), ...(q.after ? { after: q.after } : {}), limit: q.limit + 1 });
-    const items = rows.slice(0, q.limit);
-    return { items, next: rows.length > q.limit ? (items.at(-1)?.stream ?? null) : null };
-  });
-
-  app.get<{ Params: { stream: string }; Querystring: Query }>(
-    '/v1/admin/streams/:stream/events',
-    { config: admin, schema: { tags, summary: "A stream's events by revision (`from` inclusive, forward or backward)", params: streamParams } },
+  app.get<{ Querystring: { prefix?: string; after?: string; limit: number } }>(
+    '/v1/admin/streams',
+    { config: admin, schema: { tags, summary: 'Streams by name (prefix filter, alphabetical paging)', querystring: StreamsQuery } },
     async (request) => {
-      const q = parseWith(StreamEventsQuery, request.query, 'querystring');
+      const q = request.query;
+      const rows = await store.listStreams({ ...(q.prefix ? { prefix: q.prefix } : {}), ...(q.after ? { after: q.after } : {}), limit: q.limit + 1 });
+      const items = rows.slice(0, q.limit);
+      return { items, next: rows.length > q.limit ? (items.at(-1)?.stream ?? null) : null };
+    },
+  );
+
+  app.get<{ Params: { stream: string }; Querystring: { from?: number; limit: number; direction: 'forward' | 'backward' } }>(
+    '/v1/admin/streams/:stream/events',
+    { config: admin, schema: { tags, summary: "A stream's events by revision (`from` inclusive, forward or backward)", params: streamParams, querystring: StreamEventsQuery } },
+    async (request) => {
+      const q = request.query;
       const info = await requireStream(request.params.stream);
       const backward = q.direction === 'backward';
       const events = await store.readStream(info.stream, { direction: q.direction, fromRevision: q.from ?? (backward ? info.revision : 0), maxCount: q.limit + 1 });
@@ -78,13 +79,17 @@ export async function auditRoutes(app: FastifyInstance, { platform }: { platform
     },
   );
 
-  app.get<{ Querystring: Query }>(
+  app.get<{ Querystring: { fromPosition: number; type?: string[]; since?: string; until?: string; limit: number } }>(
     '/v1/admin/events',
-    { config: admin, schema: { tags, summary: 'Events of every stream by global position (`fromPosition` inclusive), by type(s) and recorded time' } },
+    { config: admin, schema: { tags, summary: 'Events of every stream by global position (`fromPosition` inclusive), by type(s) and recorded time', querystring: EventsQuery } },
     async (request) => {
-      const q = parseWith(EventsQuery, request.query, 'querystring');
-      const types = (Array.isArray(q.type) ? q.type : q.type === undefined ? [] : [q.type]).flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
-      const timed = q.since !== undefined || q.until !== undefined;
+      const q = request.query;
+      const since = q.since === undefined ? undefined : Date.parse(q.since);
+      const until = q.until === undefined ? undefined : Date.parse(q.until);
+      // How two parameters relate is beyond a JSON Schema: checked here, answered the same way.
+      if (since !== undefined && until !== undefined && since > until) throw validationError('since must not be after until', [{ path: 'querystring/since', message: 'must not be after until' }]);
+      const types = (q.type ?? []).flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
+      const timed = since !== undefined || until !== undefined;
       const items: RecordedEvent[] = [];
       let after = q.fromPosition - 1;
       let exhausted = false;
@@ -99,7 +104,7 @@ export async function auditRoutes(app: FastifyInstance, { platform }: { platform
           after = e.position;
           scanned++;
           const at = Date.parse(e.metadata.at);
-          if ((q.since === undefined || at >= q.since) && (q.until === undefined || at <= q.until)) items.push(e);
+          if ((since === undefined || at >= since) && (until === undefined || at <= until)) items.push(e);
           if (items.length === q.limit) break;
         }
       }
@@ -108,17 +113,22 @@ export async function auditRoutes(app: FastifyInstance, { platform }: { platform
     },
   );
 
-  app.get<{ Params: { stream: string }; Querystring: Query }>(
+  app.get<{ Params: { stream: string }; Querystring: { at?: string } }>(
     '/v1/admin/streams/:stream/state',
     {
       config: admin,
-      schema: { tags, summary: 'The aggregate as it was at a revision (`at=3`) or an instant (`at=2026-01-02T03:04:05Z`); default now', params: streamParams },
+      schema: {
+        tags,
+        summary: 'The aggregate as it was at a revision (`at=3`) or an instant (`at=2026-01-02T03:04:05Z`); default now',
+        params: streamParams,
+        querystring: StateQuery,
+      },
     },
     async (request) => {
-      const q = parseWith(StateQuery, request.query, 'querystring');
-      const asOf = q.at === undefined ? null : parseAsOf(q.at);
-      if (q.at !== undefined && !asOf)
-        throw new AppError('LT_VALIDATION', `at must be a revision number or an ISO-8601 time, not ${JSON.stringify(q.at)}`, { errors: [{ path: 'querystring/at', message: 'must be a revision number or an ISO-8601 time' }] });
+      const { at } = request.query;
+      // The schema's pattern is the one parseAsOf reads by: an `at` it let through parses.
+      const asOf = at === undefined ? null : parseAsOf(at);
+      if (at !== undefined && asOf === null) throw new Error(`at=${at} passed the schema of its route yet does not parse`);
       const info = await requireStream(request.params.stream);
       if (asOf && 'revision' in asOf && asOf.revision > info.revision)
         throw new AppError('LT_VALIDATION', `${info.stream} has revisions 0..${info.revision}; at=${asOf.revision} is beyond its head`, { errors: [{ path: 'querystring/at', message: `must be at most ${info.revision}` }] });
@@ -132,11 +142,22 @@ export async function auditRoutes(app: FastifyInstance, { platform }: { platform
     },
   );
 
-  app.post<{ Body: unknown }>(
+  app.post<{ Body: { stream?: string } }>(
     '/v1/admin/audit/verify',
-    { config: admin, schema: { tags, summary: 'Check every hash chain (or one stream): links, contiguous revisions, hashes and recorded heads; over the whole store also gap-free positions and every seal (running hash, signature)' } },
+    {
+      config: admin,
+      // No body is an empty one: the whole store.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
+      schema: {
+        tags,
+        summary: 'Check every hash chain (or one stream): links, contiguous revisions, hashes and recorded heads; over the whole store also gap-free positions and every seal (running hash, signature)',
+        body: VerifyBody,
+      },
+    },
     async (request) => {
-      const body = parseWith(VerifyBody, request.body ?? {}, 'body');
+      const body = request.body;
       if (body.stream !== undefined) await requireStream(body.stream);
       const file = sqliteFileOf(platform.config);
       const source = file ? sqliteChainSource(file) : storeChainSource(store);

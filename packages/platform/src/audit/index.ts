@@ -6,4 +6,4 @@ export type { VerifyReport } from './verify.js';
 export { ChainChecker } from './chain.js';
 export { sqliteChainSource, sqliteFileOf, storeChainSource } from './sources.js';
 export { verifyChains } from './verify.js';
-export { aggregateOf, historicState, parseAsOf } from './time-travel.js';
+export { AS_OF_PATTERN, INSTANT_PATTERN, aggregateOf, historicState, parseAsOf } from './time-travel.js';
