@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { AppError } from '@lienthong/service-kit';
+// The error classes alone: a parse worker thread loads this module, not the whole HTTP kit.
+import { AppError } from '@lienthong/service-kit/errors';
 import { EdxmlError, EdxmlRefusedError, EdxmlValidationError, parseEdxml, type AttachmentSink, type EdxmlMessage } from '@lienthong/edxml';
 
 /** What was read of a streamed body: its hash, its size, and the bytes themselves when small enough to keep. */

@@ -6,7 +6,7 @@ import { documentDecider } from './domain/document-decider.js';
 import { DOCUMENT_STREAM_PREFIXES } from './domain/events.js';
 import { blobSink } from './attachments.js';
 import { createDocumentService } from './document-service.js';
-import { startParsePool } from './parsing/xml-parser.js';
+import { createParsePool } from './parsing/xml-parser.js';
 import { createDeliveryFanOut } from './http/delivery-fan-out.js';
 import { createDeliveryStream, type DeliveryStream } from './http/delivery-stream.js';
 import { documentRoutes } from './http/routes.js';
@@ -31,10 +31,10 @@ export const documentRoutingModule: ServiceModuleFactory = async (platform) => {
   const deliveries = createDeliveryFanOut();
   const runner = await platform.projection(routingProjection({ onDelivery: deliveries.publish }));
   const view = routingView(() => runner.db());
-  // Without workers the service parses on the event loop itself.
+  // Without workers the service parses on the event loop itself; with them, they start with the first body.
   const parser =
     config.parseWorkers > 0
-      ? await startParsePool({ workers: config.parseWorkers, blobs: blobOptions, sink: blobSink(blobs), logger: logger.child({ component: 'edxml-parse-pool' }) })
+      ? createParsePool({ workers: config.parseWorkers, blobs: blobOptions, sink: blobSink(blobs), logger: logger.child({ component: 'edxml-parse-pool' }) })
       : undefined;
   let service: ReturnType<typeof createDocumentService>;
   let deliveryStream: DeliveryStream;

@@ -1,8 +1,13 @@
-/** A parse worker thread (see xml-parser.ts): parses edXML bodies, storing attachments in the blob store. */
+/**
+ * A parse worker thread (see xml-parser.ts): parses edXML bodies, storing attachments in the blob
+ * store. It imports the edXML reader, the blob store and the protocol only (each thread loads its
+ * own copy of every module it imports: not the HTTP kit, not the service).
+ */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openBlobStore, type OpenBlobStoreOptions } from '@lienthong/blob-store';
 import { blobSink } from '../attachments.js';
-import { parseAndVerify, serializeError, type FromWorker, type ToWorker } from './xml-parser.js';
+import { parseAndVerify } from './parse-and-verify.js';
+import { serializeError, type FromWorker, type ToWorker } from './worker-protocol.js';
 
 const port = parentPort!;
 const { data } = workerData as { data: OpenBlobStoreOptions };

@@ -8,7 +8,7 @@ import { tempDir } from '@lienthong/testing';
 import { blobSink } from '../attachments.js';
 import { fixture, sampleDocument, sampleXml } from '../test/helpers.js';
 import { signEdxml } from '../test/signing.js';
-import { inlineXmlParser, startParsePool, WORKER_BODY_LIMIT, type ParsePool, type XmlParser } from './xml-parser.js';
+import { createParsePool, inlineXmlParser, WORKER_BODY_LIMIT, type ParsePool, type XmlParser } from './xml-parser.js';
 
 const logger = createLogger({ level: 'silent' });
 const MB = 1024 * 1024;
@@ -24,11 +24,12 @@ async function setUp(t: Test, workers = 1): Promise<{ pool: ParsePool; inline: X
   const dataDir = tempDir(t);
   const blobs = await openBlobStore({ dataDir });
   const sink = blobSink(blobs);
-  const pool = await startParsePool({ workers, blobs: { dataDir }, sink, logger });
+  const pool = createParsePool({ workers, blobs: { dataDir }, sink, logger });
   t.teardown(async () => {
     await pool.close();
     await blobs.close();
   });
+  await pool.start();
   return { pool, inline: inlineXmlParser(sink), dataDir, blobDir: join(dataDir, 'blobs') };
 }
 
@@ -148,4 +149,33 @@ t.test('a signed document is verified where it is parsed, with the event loop\'s
   }
   const unasked = await pool.parse(chunks(Buffer.from(signed)), { maxBytes: MB, keepUpTo: MB });
   t.equal(unasked.verification, undefined, 'not verified unless asked');
+});
+
+t.test('the workers start with the first body one could parse, which the event loop parses meanwhile', async (t) => {
+  const dataDir = tempDir(t);
+  const blobs = await openBlobStore({ dataDir });
+  const pool = createParsePool({ workers: 2, blobs: { dataDir }, sink: blobSink(blobs), logger });
+  t.teardown(async () => {
+    await pool.close();
+    await blobs.close();
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  t.same(pool.threads(), [], 'no thread before a body needs one');
+  const big = Buffer.from(await sampleXml(sampleDocument({ from: 'A', to: ['B'] }), [{ name: 'big.bin', bytes: Buffer.alloc(WORKER_BODY_LIMIT + 1, 7) }]));
+  await pool.parse(chunks(big, 16_384), { maxBytes: 10 * MB, keepUpTo: 0 });
+  t.same(pool.threads(), [], 'nor for a body past the worker limit (it streams on the event loop)');
+
+  const xml = Buffer.from(await sampleXml(sampleDocument({ from: 'A', to: ['B'] }), [{ name: 'a.txt', bytes: Buffer.from('tệp') }]));
+  const first = await pool.parse(chunks(xml), { maxBytes: MB, keepUpTo: 0 });
+  t.equal(first.message.kind, 'document', 'the first body answered without waiting for a thread');
+  t.equal(pool.threads().length, 2, 'it started the workers');
+  await pool.start(); // the same start: resolves once they are ready
+  t.equal(pool.threads().length, 2, 'started once');
+  // a body held at its sender gate shows which thread took it: stopping that thread fails it
+  let gateAsked!: () => void;
+  const asked = new Promise<void>((r) => (gateAsked = r));
+  const held = pool.parse(chunks(xml), { maxBytes: MB, keepUpTo: 0, beforeAttachments: () => (gateAsked(), new Promise<void>(() => {})) });
+  await asked;
+  await Promise.all(pool.threads().map((w) => w.terminate()));
+  await t.rejects(held, /parse worker stopped/, 'the next body went to a worker thread');
 });

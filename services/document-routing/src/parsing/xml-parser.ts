@@ -1,44 +1,22 @@
 import type { Worker } from 'node:worker_threads';
 import { Readable } from 'node:stream';
-import { AppError, startWorker, type AppErrorOptions, type ErrorCode, type Logger } from '@lienthong/service-kit';
-import { verifyEdxmlSignature, type AttachmentSink, type EdxmlMessage, type SignatureVerification } from '@lienthong/edxml';
+import { AppError, startWorker, type Logger } from '@lienthong/service-kit';
+import type { AttachmentSink } from '@lienthong/edxml';
 import { BlobErrorCode, BlobStoreUnavailableError, type OpenBlobStoreOptions } from '@lienthong/blob-store';
-import { parseXmlBody, type BodyDigest } from '../intake.js';
+import { parseAndVerify, type ParsedXml, type XmlParseOptions } from './parse-and-verify.js';
+import type { FromWorker, SerializedError, ToWorker } from './worker-protocol.js';
+
+export type { ParsedXml, XmlParseOptions } from './parse-and-verify.js';
 
 /** Bodies up to this size are read whole and parsed on a worker thread; larger ones stream on the event loop. */
 export const WORKER_BODY_LIMIT = 256 * 1024;
-/** A worker not ready by then is stopped (and the start fails, or it is started again). */
+/** A worker not ready by then is stopped (and started again). */
 const STARTUP_TIMEOUT_MS = 30_000;
-
-export interface XmlParseOptions {
-  readonly maxBytes: number;
-  readonly keepUpTo: number;
-  /** The sender gate: throwing (or rejecting) refuses the message before any attachment is stored. */
-  readonly beforeAttachments?: (sender: string | null) => void | Promise<void>;
-  /** Verify the XML signature of a document whose bytes were kept (where it was parsed). */
-  readonly verify?: boolean;
-}
-
-export interface ParsedXml {
-  readonly message: EdxmlMessage;
-  readonly digest: BodyDigest;
-  /** When asked for (`verify`), the message is a signed document and its bytes were kept. */
-  readonly verification?: SignatureVerification;
-}
 
 /** Reads a streamed edXML body: the message, the digest of its bytes, their signature's verdict. */
 export interface XmlParser {
   parse(body: AsyncIterable<Buffer | string>, options: XmlParseOptions): Promise<ParsedXml>;
   close(): Promise<void>;
-}
-
-/** Parses (and verifies, when asked) on the calling thread: the event loop, or a worker's. */
-export async function parseAndVerify(body: AsyncIterable<Buffer | string>, options: XmlParseOptions & { attachments: AttachmentSink }): Promise<ParsedXml> {
-  const { verify, ...parseOptions } = options;
-  const parsed = await parseXmlBody(body, parseOptions);
-  const { message, digest } = parsed;
-  if (!verify || message.kind !== 'document' || !message.document.signature || digest.raw === null) return parsed;
-  return { ...parsed, verification: verifyEdxmlSignature(digest.raw) };
 }
 
 /** Parses on the event loop, attachments into `sink`. */
@@ -47,33 +25,6 @@ export function inlineXmlParser(sink: AttachmentSink): XmlParser {
     parse: (body, options) => parseAndVerify(body, { attachments: sink, ...options }),
     close: async () => {},
   };
-}
-
-/** What crosses from main to a parse worker and back (see parse-worker.ts). */
-export type ToWorker =
-  | { readonly type: 'parse'; readonly id: number; readonly body: Uint8Array; readonly maxBytes: number; readonly keepUpTo: number; readonly gated: boolean; readonly verify: boolean }
-  | { readonly type: 'gate'; readonly id: number; readonly ok: boolean }
-  | { readonly type: 'close' };
-export type FromWorker =
-  | { readonly type: 'ready' }
-  | { readonly type: 'sender'; readonly id: number; readonly sender: string | null }
-  | { readonly type: 'done'; readonly id: number; readonly message: EdxmlMessage; readonly digest: { sha256: string; size: number; raw: Uint8Array | null }; readonly verification?: SignatureVerification }
-  | { readonly type: 'failed'; readonly id: number; readonly error: SerializedError };
-export interface SerializedError {
-  readonly message: string;
-  readonly name?: string;
-  readonly stack?: string;
-  readonly code?: unknown;
-  readonly app?: { readonly code: ErrorCode; readonly errors?: AppErrorOptions['errors']; readonly extensions?: AppErrorOptions['extensions'] };
-}
-
-export function serializeError(error: unknown): SerializedError {
-  const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof AppError)
-    return { message, app: { code: error.code, ...(error.errors ? { errors: error.errors } : {}), ...(error.extensions ? { extensions: error.extensions } : {}) } };
-  if (!(error instanceof Error)) return { message };
-  const code = (error as { code?: unknown }).code;
-  return { message, name: error.name, ...(error.stack ? { stack: error.stack } : {}), ...(code !== undefined ? { code } : {}) };
 }
 
 function deserializeError(error: SerializedError): Error {
@@ -110,8 +61,14 @@ export interface ParsePoolOptions {
 }
 
 export interface ParsePool extends XmlParser {
-  /** The worker threads (for operations and tests). */
+  /** The worker threads (for operations and tests): none until the pool starts. */
   threads(): readonly Worker[];
+  /**
+   * Starts the worker threads, once; the first body a worker could parse does it otherwise (and
+   * is parsed on the event loop meanwhile). Resolves when each is ready or failed (then it is
+   * logged and started again, as for a worker that dies).
+   */
+  start(): Promise<void>;
 }
 
 /**
@@ -120,9 +77,10 @@ export interface ParsePool extends XmlParser {
  * and stored there, a signature verified there), and the message comes back. The sender gate
  * still runs here, on the directory: the worker asks before it stores the first attachment and
  * waits for the answer, so a forged sender stores nothing. A worker that dies fails its requests
- * (500) and is replaced.
+ * (500) and is replaced. The threads start with the first body one could parse, not with the
+ * process: each loads its own modules and blob store, which a hub that receives no edXML never needs.
  */
-export async function startParsePool(options: ParsePoolOptions): Promise<ParsePool> {
+export function createParsePool(options: ParsePoolOptions): ParsePool {
   const inline = inlineXmlParser(options.sink);
   const entry = new URL('./parse-worker.ts', import.meta.url);
   const slots: Slot[] = [];
@@ -132,6 +90,7 @@ export async function startParsePool(options: ParsePoolOptions): Promise<ParsePo
   function spawn(slot: Slot | undefined): Promise<Slot> {
     const worker = startWorker(entry, options.blobs);
     const current: Slot = slot ?? { worker, alive: false, jobs: new Map() };
+    if (!slot) slots.push(current);
     current.worker = worker;
     worker.on('message', (m: FromWorker) => onMessage(current, m));
     worker.on('error', (error) => options.logger.error({ err: error }, 'edXML parse worker failed'));
@@ -192,16 +151,19 @@ export async function startParsePool(options: ParsePoolOptions): Promise<ParsePo
     } else job.reject(deserializeError(m.error));
   }
 
-  try {
-    for (let i = 0; i < options.workers; i++) slots.push(await spawn(undefined));
-  } catch (error) {
-    closing = true;
-    await Promise.all(slots.map((s) => s.worker.terminate()));
-    throw error;
+  let started: Promise<void> | undefined;
+  function start(): Promise<void> {
+    if (closing) return Promise.resolve();
+    started ??= Promise.allSettled(Array.from({ length: options.workers }, () => spawn(undefined))).then((results) => {
+      // A worker that could not start exited: its exit handler starts another; bodies parse on the event loop meanwhile.
+      for (const r of results) if (r.status === 'rejected') options.logger.error({ err: r.reason }, 'edXML parse worker could not start');
+    });
+    return started;
   }
 
   return {
     threads: () => slots.map((s) => s.worker),
+    start,
     async parse(body, parseOptions) {
       const limit = Math.min(WORKER_BODY_LIMIT, parseOptions.maxBytes);
       // Stopping early must not destroy the request (see intake's meter): read by hand.
@@ -223,6 +185,7 @@ export async function startParsePool(options: ParsePoolOptions): Promise<ParsePo
           return inline.parse(rest, parseOptions);
         }
       }
+      void start();
       const live = slots.filter((s) => s.alive);
       if (live.length === 0) return inline.parse(Readable.from(chunks), parseOptions);
       const slot = live.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
