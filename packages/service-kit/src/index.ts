@@ -19,7 +19,7 @@ export { serve, shutdown } from './lifecycle.js';
 export { createLogger } from './logger.js';
 export { createMetrics } from './metrics.js';
 export { PROBLEM_CONTENT_TYPE, problemOf, toAppError } from './problem.js';
-export { commandContext, instrumentStore, parseWith } from './request-context.js';
+export { commandContext, instrumentStore, parseWith, zodValidatorCompiler } from './request-context.js';
 export { SCHEMAS_DIR } from './schemas.js';
 export { createSocketErrorReporter } from './socket-errors.js';
 export { startProcess, startWorker } from './workers.js';

@@ -110,7 +110,11 @@ function fromAjv(v: AjvLikeError, context: string): FieldError {
 
 /** Field errors of a zod parse, paths prefixed with where the value came from. */
 export function fromZod(error: ZodError, context = 'body'): FieldError[] {
-  return error.issues.map((i) => ({ path: [context, ...i.path.map(String)].join('/'), message: i.message }));
+  const pathOf = (path: readonly PropertyKey[]) => [context, ...path.map(String)].join('/');
+  // An unknown member is named by its own path, as ajv's additionalProperties does.
+  return error.issues.flatMap((i) =>
+    i.code === 'unrecognized_keys' ? i.keys.map((key) => ({ path: pathOf([...i.path, key]), message: 'is not a known member' })) : [{ path: pathOf(i.path), message: i.message }],
+  );
 }
 
 /** A standard member (`status` above all: RFC 9457's HTTP status) is never taken from the extensions. */

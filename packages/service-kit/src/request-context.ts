@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { ZodType } from 'zod';
+import type { ZodError, ZodType } from 'zod';
 import type { EventStore } from '@lienthong/event-store';
 import { actorOf } from './auth.js';
 import { validationError } from './errors.js';
@@ -11,14 +11,33 @@ export function commandContext(request: FastifyRequest): { correlationId: string
   return { correlationId: String(request.id), actor: actorOf(request.principal) };
 }
 
+/** A failed zod parse as the 400 naming every failing field. */
+function invalid(error: ZodError, context: string) {
+  const errors = fromZod(error, context);
+  return validationError(`invalid ${context}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
+}
+
 /** Parses a value with a zod schema; failures become a 400 naming every failing field. */
 export function parseWith<T>(schema: ZodType<T>, value: unknown, context = 'body'): T {
   const result = schema.safeParse(value);
-  if (!result.success) {
-    const errors = fromZod(result.error, context);
-    throw validationError(`invalid ${context}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
-  }
+  if (!result.success) throw invalid(result.error, context);
   return result.data;
+}
+
+/**
+ * A route's validator when its rules need zod (normalising text, rules across fields): the route
+ * keeps JSON Schemas for /docs (generated from these zod schemas) and sets this as its
+ * `validatorCompiler`, so zod is the one check of each part, and the handler gets zod's output.
+ */
+export function zodValidatorCompiler(parts: Readonly<Partial<Record<'body' | 'params' | 'querystring' | 'headers', ZodType>>>) {
+  return ({ httpPart }: { httpPart?: string }) => {
+    const schema = Object.entries(parts).find(([part]) => part === httpPart)?.[1];
+    if (schema === undefined || httpPart === undefined) throw new Error(`the route has a ${httpPart} schema but no zod schema for it`);
+    return (data: unknown) => {
+      const result = schema.safeParse(data);
+      return result.success ? { value: result.data } : { error: invalid(result.error, httpPart) };
+    };
+  };
 }
 
 /** Counts appended events per service and type for `/metrics`; everything else passes through. */

@@ -1,12 +1,12 @@
 import type { EventStore, RecordedEvent } from '@lienthong/event-store';
 import { handleCommand, type CommandContext } from '@lienthong/decider';
 import { MAX_YEAR, MIN_YEAR, validateCalendarYear, type CalendarYearSource, type WorkingCalendar } from '@lienthong/calendar';
-import { AppError, notFound, parseWith, unprocessable, validationError } from '@lienthong/service-kit';
+import { AppError, notFound, unprocessable, validationError } from '@lienthong/service-kit';
 import type { ProcedurePublished, ProcedureRecord } from './events.js';
 import { CatalogStreams } from './events.js';
 import { procedureDecider } from './domain/procedure-decider.js';
 import { calendarDecider } from './domain/calendar-decider.js';
-import { procedurePutSchema } from './domain/procedure.js';
+import type { ProcedurePut } from './domain/procedure.js';
 import { effectiveFromOf, notInForceMessage, procedureLookupAt, procedureVersions, type ProcedureInForce, type ProcedureVersionInfo } from './domain/in-force.js';
 import type { ImportRow } from './import/csv.js';
 import { validateImport, type ImportIssue } from './import/validate.js';
@@ -119,8 +119,8 @@ export function createCatalogService(deps: CatalogServiceDeps) {
     getProcedure,
 
     /** `PUT /v1/catalog/procedures/:code`. */
-    async putProcedure(code: string, body: unknown, context: CommandContext) {
-      const { code: bodyCode, effectiveFrom, ...record } = parseWith(procedurePutSchema, body, 'body');
+    async putProcedure(code: string, body: ProcedurePut, context: CommandContext) {
+      const { code: bodyCode, effectiveFrom, ...record } = body;
       if (bodyCode !== undefined && bodyCode !== code)
         throw validationError(`body code ${bodyCode} differs from the path's ${code}`, [{ path: 'body/code', message: `must be ${code} (the path) or absent` }]);
       const { outcome, position } = await publish(code, record, effectiveFrom, context);

@@ -69,6 +69,11 @@ export const effectiveFromSchema = z
 
 /** `PUT /v1/catalog/procedures/:code`: the record, with an optional `code` that must match the path, and `effectiveFrom` (default: the time of the PUT). */
 export const procedurePutSchema = procedureRecordSchema.extend({ code: procedureCodeSchema.optional(), effectiveFrom: effectiveFromSchema.optional() });
+/** A body `procedurePutSchema` accepted (text trimmed, `effectiveFrom` an instant, defaults filled). */
+export type ProcedurePut = z.output<typeof procedurePutSchema>;
+
+/** The path parameters of a procedure's routes. */
+export const procedureCodeParams = z.object({ code: procedureCodeSchema });
 
 /** One row of a bulk import: the record, its code and `effectiveFrom` (default: the time of the import). */
 export const procedureImportRowSchema = procedureRecordSchema.extend({ code: procedureCodeSchema, effectiveFrom: effectiveFromSchema.optional() });

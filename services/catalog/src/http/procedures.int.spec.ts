@@ -130,6 +130,19 @@ t.test('invalid records → 400 naming the fields', async (t) => {
   t.equal((await get(url('1.000002'))).statusCode, 404, 'nothing stored');
 });
 
+t.test('PUT has one validator (zod, trimming first), its JSON Schema in /docs', async (t) => {
+  const body = (await app.inject('/docs/json')).json().paths['/v1/catalog/procedures/{code}'].put.requestBody.content['application/json'].schema;
+  t.ok(body.$ref || body.properties?.name, 'the body schema is shown');
+  const name = 'N'.repeat(500);
+  const padded = await put('1.000004', { ...birthRegistration, name: `  ${name}\n` });
+  t.equal(padded.statusCode, 201, 'the limit counts the trimmed text (the route schema refused it before zod could trim)');
+  t.equal(padded.json().name, name);
+  const typed = await put('1.000004', { ...birthRegistration, processingDays: '5', fees: [{ description: 'x', amount: '10' }] });
+  t.equal(typed.statusCode, 400, 'a JSON body is not coerced');
+  t.same((typed.json().errors as { path: string }[]).map((e) => e.path).sort(), ['body/fees/0/amount', 'body/processingDays']);
+  t.same((await put('1.000004', { ...birthRegistration, other: 1, more: 2 })).json().errors.map((e: { path: string }) => e.path), ['body/other', 'body/more'], 'each unknown member named');
+});
+
 t.test('local variants', async (t) => {
   const res = await put('2.000635.000.00.00.H40', { ...birthRegistration, name: 'Cấp giấy phép xây dựng', field: 'Xây dựng', agencyLevels: ['district'] });
   t.equal(res.statusCode, 201);

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { commandContext, validationError } from '@lienthong/service-kit';
+import { commandContext, validationError, zodValidatorCompiler } from '@lienthong/service-kit';
 import { MAX_YEAR, MIN_YEAR } from '@lienthong/calendar';
 import { AgencyLevels, OnlineLevels, type AgencyLevel, type OnlineLevel } from '../events.js';
-import { PROCEDURE_CODE_MAX_LENGTH, PROCEDURE_CODE_PATTERN } from '../domain/procedure.js';
+import { PROCEDURE_CODE_MAX_LENGTH, PROCEDURE_CODE_PATTERN, procedureCodeParams, procedurePutSchema, type ProcedurePut } from '../domain/procedure.js';
 import type { CatalogService } from '../catalog-service.js';
 import type { ProcedureView } from '../projections/procedure-projection.js';
 import { decodeCsv, type ImportRow } from '../import/csv.js';
@@ -25,10 +25,12 @@ export async function catalogRoutes(app: FastifyInstance, deps: { service: Catal
   // CSV bodies arrive as text; the app's body limit applies before buffering.
   app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
-  app.put<{ Params: { code: string }; Body: unknown }>(
+  app.put<{ Params: { code: string }; Body: ProcedurePut }>(
     '/v1/catalog/procedures/:code',
     {
       config: { auth: ['admin'] },
+      // zod is the one check (it trims, normalises and relates fields); the JSON Schemas, generated from it, are what /docs shows.
+      validatorCompiler: zodValidatorCompiler({ params: procedureCodeParams, body: procedurePutSchema }),
       schema: {
         tags,
         summary: 'Publish the next version of a procedure (201 for the first version; an identical record publishes nothing)',
