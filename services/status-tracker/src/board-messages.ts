@@ -1,4 +1,4 @@
-import { resolved, statusCode, statusLabel, type TrackedStatus } from './labels.js';
+import { STATUS_CODES, STATUS_LABELS, isResolved, type DossierStatus } from '@lienthong/dossier-contract';
 import { isOverdue } from './lookup.js';
 import type { TrackedChange } from './projections/tracker-projection.js';
 import type { TrackedDossier } from './projections/tracker-view.js';
@@ -8,7 +8,7 @@ export interface BoardItem {
   readonly dossierCode: string;
   readonly agencyId: string;
   readonly procedureName: string;
-  readonly status: TrackedStatus;
+  readonly status: DossierStatus;
   readonly statusCode: number;
   readonly statusLabel: string;
   readonly receivedAt: string;
@@ -40,12 +40,12 @@ export function boardItem(d: TrackedDossier, now: Date): BoardItem {
     agencyId: d.agencyId,
     procedureName: d.procedureName,
     status: d.status,
-    statusCode: statusCode(d.status),
-    statusLabel: statusLabel(d.status),
+    statusCode: STATUS_CODES[d.status],
+    statusLabel: STATUS_LABELS[d.status],
     receivedAt: d.receivedAt,
     dueAt: d.dueAt,
     overdue: isOverdue(d, now),
-    resolved: resolved(d.status),
+    resolved: isResolved(d.status),
   };
 }
 

@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
-import { clockAt, isOverdue as overdueByContract } from '@lienthong/dossier-contract';
-import { statusCode, statusLabel, type TrackedStatus } from './labels.js';
+import { STATUS_CODES, STATUS_LABELS, clockAt, isOverdue as overdueByContract, type DossierStatus } from '@lienthong/dossier-contract';
 import type { TrackedDossier, TrackerView } from './projections/tracker-view.js';
 
 /** What a citizen sees for a dossier: no personal data beyond the masked name. */
 export interface TrackAnswer {
   readonly dossierCode: string;
   readonly procedure: { readonly code: string; readonly name: string };
-  readonly status: TrackedStatus;
+  readonly status: DossierStatus;
   readonly statusCode: number;
   readonly statusLabel: string;
   readonly receivedAt: string;
@@ -18,7 +17,7 @@ export interface TrackAnswer {
   /** Resolved (or, while running, still) within the legal time limit; see `onTime`. */
   readonly onTime: boolean;
   readonly applicant: string | null;
-  readonly history: readonly { status: TrackedStatus; statusCode: number; statusLabel: string; at: string }[];
+  readonly history: readonly { status: DossierStatus; statusCode: number; statusLabel: string; at: string }[];
 }
 
 /** The contract's overdue rule on the tracker's row (the scheduler's flag is `overdueFlag` here). */
@@ -36,19 +35,19 @@ export function isOnTime(d: TrackedDossier, now: Date): boolean {
   return clockAt(d, now) <= legal;
 }
 
-export function toAnswer(d: TrackedDossier, history: readonly { status: TrackedStatus; at: string }[], now: Date): TrackAnswer {
+export function toAnswer(d: TrackedDossier, history: readonly { status: DossierStatus; at: string }[], now: Date): TrackAnswer {
   return {
     dossierCode: d.dossierCode,
     procedure: { code: d.procedureCode, name: d.procedureName },
     status: d.status,
-    statusCode: statusCode(d.status),
-    statusLabel: statusLabel(d.status),
+    statusCode: STATUS_CODES[d.status],
+    statusLabel: STATUS_LABELS[d.status],
     receivedAt: d.receivedAt,
     dueAt: d.dueAt,
     overdue: isOverdue(d, now),
     onTime: isOnTime(d, now),
     applicant: d.maskedName,
-    history: history.map((h) => ({ status: h.status, statusCode: statusCode(h.status), statusLabel: statusLabel(h.status), at: h.at })),
+    history: history.map((h) => ({ status: h.status, statusCode: STATUS_CODES[h.status], statusLabel: STATUS_LABELS[h.status], at: h.at })),
   };
 }
 
@@ -92,8 +91,9 @@ interface CachedAnswer extends RenderedAnswer {
 /**
  * Finds a dossier by code and PIN; unknown code and wrong PIN both return null after one keyed
  * hash and one constant-time compare. A verified answer is rendered once and kept, with the
- * PIN's keyed hash, in a bounded cache that the read model empties for a dossier whenever it
- * applies one of its events (`forget`), and wholesale when a rebuild swaps the read model in.
+ * PIN's keyed hash, in a bounded cache that the read model empties for a dossier once one of
+ * its events is committed (`forget`, from the runner's afterCommit), and wholesale when a
+ * rebuild swaps the read model in.
  * A poll of a cached dossier therefore costs no read at all; the PIN is still checked every time.
  * (A cached code answers a few microseconds sooner than an uncached or unknown one; guessing
  * over the network at that resolution is what the failure rate limit stops.)
@@ -126,7 +126,7 @@ export function createLookup(deps: {
       if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
       return rendered;
     },
-    /** The read model changed this dossier (called inside its transaction). */
+    /** The read model changed this dossier (called once that change is committed). */
     forget(code: string): void {
       cache.delete(code);
     },

@@ -1,8 +1,7 @@
 import type { RecordedEvent } from '@lienthong/event-store';
 import type { Database, Projection } from '@lienthong/projections';
 import { statement } from '@lienthong/projections';
-import { DOSSIER_STREAM_PREFIX, type DossierEvent } from '@lienthong/dossier-contract';
-import { resolved, type TrackedStatus } from '../labels.js';
+import { DOSSIER_STREAM_PREFIX, isResolved, type DossierEvent, type DossierStatus } from '@lienthong/dossier-contract';
 
 export const TRACKER_PROJECTION = 'status-tracker-dossiers';
 
@@ -14,7 +13,7 @@ export interface TrackedChange {
   /** On a transfer, the agency that passed the dossier on (its board drops the row). */
   readonly previousAgencyId: string | null;
   readonly event: DossierEvent['type'];
-  readonly status: TrackedStatus;
+  readonly status: DossierStatus;
   readonly dueAt: string;
   readonly overdue: boolean;
   readonly at: string;
@@ -84,7 +83,7 @@ export function createTrackerProjection(onChange?: (change: TrackedChange, db: D
         addHistory(db, d.dossierCode, d.status, event.data.receivedAt);
       } else {
         const row = statement(db, 'SELECT agency_id, status, resolved_at FROM tracked WHERE code = ?').get(d.dossierCode) as
-          | { agency_id: string; status: TrackedStatus; resolved_at: string | null }
+          | { agency_id: string; status: DossierStatus; resolved_at: string | null }
           | undefined;
         if (!row) return []; // a stream whose receipt this read model never saw: nothing to show
         if (row.agency_id !== d.agencyId) previousAgencyId = row.agency_id;
@@ -97,7 +96,7 @@ export function createTrackerProjection(onChange?: (change: TrackedChange, db: D
            WHERE code = ?`,
         ).run(
           d.agencyId, d.status, d.dueAt, d.overdue ? 1 : 0, at, recorded.revision,
-          resolved(d.status) ? at : null,
+          isResolved(d.status) ? at : null,
           event.type === 'DossierSupplementRequested' ? 'pause' : event.type === 'DossierSupplemented' ? 'resume' : 'none',
           event.type === 'DossierSupplementRequested' ? event.data.pausedAt : null,
           event.type === 'DossierSupplemented' ? event.data.legalDueAt : null,
@@ -110,7 +109,7 @@ export function createTrackerProjection(onChange?: (change: TrackedChange, db: D
   };
 }
 
-function addHistory(db: Database, code: string, status: TrackedStatus, at: string): void {
+function addHistory(db: Database, code: string, status: DossierStatus, at: string): void {
   statement(
     db,
     `INSERT INTO tracked_history (code, seq, status, at)

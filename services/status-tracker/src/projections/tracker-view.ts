@@ -1,6 +1,6 @@
 import type { Database } from '@lienthong/projections';
 import { statement } from '@lienthong/projections';
-import type { TrackedStatus } from '../labels.js';
+import type { DossierStatus } from '@lienthong/dossier-contract';
 
 /** A dossier as the tracker keeps it. */
 export interface TrackedDossier {
@@ -8,7 +8,7 @@ export interface TrackedDossier {
   readonly agencyId: string;
   readonly procedureCode: string;
   readonly procedureName: string;
-  readonly status: TrackedStatus;
+  readonly status: DossierStatus;
   readonly receivedAt: string;
   readonly dueAt: string;
   readonly legalDueAt: string;
@@ -23,7 +23,7 @@ export interface TrackedDossier {
 }
 
 export interface HistoryEntry {
-  readonly status: TrackedStatus;
+  readonly status: DossierStatus;
   readonly at: string;
 }
 
@@ -32,7 +32,7 @@ interface Row {
   agency_id: string;
   procedure_code: string;
   procedure_name: string;
-  status: TrackedStatus;
+  status: DossierStatus;
   received_at: string;
   due_at: string;
   legal_due_at: string;
