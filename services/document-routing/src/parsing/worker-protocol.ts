@@ -2,7 +2,8 @@
  * What crosses between the parse pool (xml-parser.ts) and a parse worker (parse-worker.ts). Both
  * load this module: it imports the error classes only, so a worker's module graph stays small.
  */
-import { AppError, type AppErrorOptions, type ErrorCode } from '@lienthong/service-kit/errors';
+import { AppError } from '@lienthong/service-kit/errors';
+import type { AppErrorOptions, ErrorCode } from '@lienthong/service-kit'; // types only: erased, loads nothing
 import type { EdxmlMessage, SignatureVerification } from '@lienthong/edxml';
 
 export type ToWorker =
