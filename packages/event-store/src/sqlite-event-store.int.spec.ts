@@ -242,14 +242,14 @@ t.test('sqlite only', async (t) => {
   t.test('openEventStore picks SQLite under the data directory by default', async (t) => {
     const dir = join(tempDir(t), 'data');
     for (const url of [undefined, 'sqlite:']) {
-      const store = openEventStore({ url, dataDir: dir, sync: 'normal' });
+      const store = await openEventStore({ url, dataDir: dir, sync: 'normal' });
       await store.append('s', events(1));
       await store.close();
       t.ok(existsSync(join(dir, 'events.sqlite')), `events.sqlite for ${String(url)}`);
     }
-    const reopened = openEventStore({ dataDir: dir });
+    const reopened = await openEventStore({ dataDir: dir });
     t.equal((await reopened.readStream('s')).length, 2, 'both opened the same file');
     await reopened.close();
-    t.throws(() => openEventStore({ url: 'postgres://x', dataDir: dir }), TypeError);
+    await t.rejects(openEventStore({ url: 'postgres://x', dataDir: dir }), TypeError);
   });
 });
