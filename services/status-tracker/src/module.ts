@@ -2,13 +2,14 @@ import type { ServiceModuleFactory } from '@lienthong/platform';
 import { pinVerifier } from '@lienthong/dossier-contract';
 import { createSocketErrorReporter } from '@lienthong/service-kit';
 import { boardChange, boardSnapshot } from './board-messages.js';
+import { createChangeFanOut } from './change-fan-out.js';
 import { liveRoutes } from './http/live-routes.js';
 import { lookupRoutes } from './http/lookup-routes.js';
 import { pageRoutes } from './http/pages.js';
 import { startBoardProcesses } from './live/board-processes.js';
 import { createLiveBoard } from './live/live-board.js';
 import { createTicketStore } from './live/tickets.js';
-import { createLookup, type Lookup } from './lookup.js';
+import { createLookup } from './lookup.js';
 import { createTrackerProjection } from './projections/tracker-projection.js';
 import { trackerView } from './projections/tracker-view.js';
 
@@ -57,11 +58,15 @@ export function createStatusTrackerModule(options: StatusTrackerOptions = {}): S
         ? startBoardProcesses({ ...boardOptions, processes, maxPayload: 64 * 1024, onSocketError: (error) => reportSocketError('/v1/track/live', error) })
         : createLiveBoard(boardOptions);
     metrics.countSockets('/v1/track/live', () => board.stats().clients);
-    let lookup: Lookup | undefined;
-    // Called after the read model's transaction committed (a snapshot taken since already shows
-    // the change); history replayed by rebuilds and restarts is not announced by the runner.
-    const projection = createTrackerProjection((change, db) => {
-      lookup?.forget(change.dossierCode);
+    // Changes are published after the read model's transaction committed (a snapshot taken since
+    // already shows the change); history replayed by rebuilds and restarts is not announced.
+    const changes = createChangeFanOut();
+    const projection = createTrackerProjection(changes.publish);
+    const runner = await platform.projection(projection, { kind: 'bus', bus: platform.bus, durable: 'status-tracker-dossiers', services: ['dossiers'] });
+    const view = trackerView(() => runner.db());
+    const lookup = createLookup({ view, verifyPin: pinVerifier(platform.config.dataDir), clock });
+    changes.subscribe((change) => lookup.forget(change.dossierCode));
+    changes.subscribe((change, db) => {
       const agencies = [change.agencyId, ...(change.previousAgencyId ? [change.previousAgencyId] : [])].filter((a) => board.watching(a));
       if (agencies.length === 0) return;
       const dossier = trackerView(() => db).find(change.dossierCode);
@@ -69,9 +74,6 @@ export function createStatusTrackerModule(options: StatusTrackerOptions = {}): S
       const message = boardChange(dossier, change, clock());
       for (const agencyId of agencies) board.publish(agencyId, message);
     });
-    const runner = await platform.projection(projection, { kind: 'bus', bus: platform.bus, durable: 'status-tracker-dossiers', services: ['dossiers'] });
-    const view = trackerView(() => runner.db());
-    lookup = createLookup({ view, verifyPin: pinVerifier(platform.config.dataDir), clock });
     const tickets = createTicketStore({ ttlMs: options.ticketTtlMs ?? 60_000 });
     return {
       name: 'status-tracker',

@@ -25,7 +25,7 @@ export interface TrackedChange {
  * - `tracked_history`: one row per status the dossier entered, in order.
  * Every event carries the dossier's state after it, so nothing is folded here.
  * `onChange` is told of each applied event once its batch committed (the runner's `afterCommit`;
- * the module forwards them to the board), with the read model it was written to.
+ * the module publishes them to the lookup and the board), with the read model it was written to.
  */
 export function createTrackerProjection(onChange?: (change: TrackedChange, db: Database) => void): Projection<TrackedChange> {
   return {
