@@ -107,8 +107,9 @@ if (requireNatsServer(t)) {
     });
     await a!.kill();
     await b!.kill();
-    // A stream leader left alone answers a little longer, then steps down.
-    await eventually(() => bus.ping().then(() => false, (error: unknown) => error instanceof BusUnavailableError), 15_000, 'ping refused');
+    // A stream leader left alone answers until nats-server's raft sees the quorum lost (10 s of
+    // missed heartbeats, checked every 3 s: up to ~13 s, more on a loaded machine), then steps down.
+    await eventually(() => bus.ping().then(() => false, (error: unknown) => error instanceof BusUnavailableError), 30_000, 'ping refused');
     t.pass('not ready: the node left answers, JetStream does not');
     const refused = await bus.publish(fakeEvent('s', 0), { service }).then(
       () => undefined,
