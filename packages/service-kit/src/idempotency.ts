@@ -10,11 +10,9 @@ import { validationError } from './errors.js';
  * HMAC-SHA256 under a secret of the service (`keyedRequestHash`), and whatever records the first
  * use keeps `{key, bodySha256}`; a later use is a replay when the hash is the same and a 409 otherwise
  * (`isReplay`). Documents derive the document id from sender and key; dossiers keep a
- * `dossierrequest-<id>` stream.
+ * `dossierrequest-<id>` stream. The pure half (`derivedId`, `canonicalJson`, `isReplay`) is
+ * `@lienthong/decider`'s.
  */
-
-// The pure half (derived ids, canonical JSON, the retry check) lives with the deciders.
-export { canonicalJson, derivedId, isReplay, sha256Hex, type IdempotencyRecord } from '@lienthong/decider';
 
 /** The `Idempotency-Key` header, if any: 1 to 200 visible ASCII characters, else 400. */
 export function idempotencyKey(request: Pick<FastifyRequest, 'headers'>): string | undefined {

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { createHash } from 'node:crypto';
-import { canonicalJson, derivedId, idempotencyKey, isReplay, keyedRequestHash, requestHash } from './idempotency.js';
+import { canonicalJson, derivedId, isReplay } from '@lienthong/decider';
+import { idempotencyKey, keyedRequestHash, requestHash } from './idempotency.js';
 import { toAppError } from './problem.js';
 
 t.test('a request hashes the same whatever its key order, and differently when a value differs', async (t) => {

@@ -24,4 +24,4 @@ export { SCHEMAS_DIR } from './schemas.js';
 export { createSocketErrorReporter } from './socket-errors.js';
 export { startProcess, startWorker } from './workers.js';
 export { readOrCreateFile } from './files.js';
-export { canonicalJson, derivedId, idempotencyKey, idempotencyKeyHeaderSchema, keyedRequestHash, sha256Hex } from './idempotency.js';
+export { idempotencyKey, idempotencyKeyHeaderSchema, keyedRequestHash } from './idempotency.js';

@@ -1,6 +1,6 @@
-import { fold, handleCommand, type Decider } from '@lienthong/decider';
+import { derivedId, fold, handleCommand, type Decider } from '@lienthong/decider';
 import type { EventStore, RecordedEvent } from '@lienthong/event-store';
-import { AppError, actorOf, derivedId, keyedRequestHash, notFound, unprocessable, type Principal } from '@lienthong/service-kit';
+import { AppError, actorOf, keyedRequestHash, notFound, unprocessable, type Principal } from '@lienthong/service-kit';
 import type { WorkingCalendar } from '@lienthong/calendar';
 import type { DirectoryView } from '@lienthong/directory';
 import { notInForceMessage, type ProcedureNotInForce } from '@lienthong/catalog';

@@ -2,7 +2,7 @@ import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { canonicalJson, sha256Hex } from '@lienthong/service-kit';
+import { canonicalJson, sha256Hex } from '@lienthong/decider';
 import { pinVerifier } from '@lienthong/dossier-contract';
 import { startDossiersHub, testClock, type DossiersHub } from './test-helpers.js';
 
