@@ -75,10 +75,7 @@ export async function documentRoutes(app: FastifyInstance, deps: { service: Docu
     if (length > deps.maxBodyBytes) done(new AppError('LT_BODY_TOO_LARGE', `the body is larger than ${deps.maxBodyBytes} bytes (LT_MAX_BODY_MB)`), undefined);
     else done(null, payload);
   });
-  // A refused streamed body is not read to its end: close the connection rather than drain it.
-  app.addHook('onError', async (request, reply) => {
-    if (isStream(request.body) && request.body.readableEnded === false) reply.header('connection', 'close');
-  });
+  // A refused streamed body is drained by service-kit's lingering close, so its client reads the answer.
 
   app.post(
     '/v1/documents',
