@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import net, { type AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import { WebSocketServer } from 'ws';
-import { eventually } from '@lienthong/bus/testing';
+import { eventually } from '@lienthong/testing';
 import { startProcess } from '@lienthong/service-kit';
 
 /** A final, unmasked text frame (RFC 6455 §5.2), as a server (the tracker's live board) writes it. */

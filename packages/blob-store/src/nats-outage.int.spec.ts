@@ -1,18 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
-import { requireNatsServer, startNatsCluster, tempDir } from '@lienthong/testing';
+import { eventually, requireNatsServer, startNatsCluster, tempDir } from '@lienthong/testing';
 import { BlobStoreUnavailableError } from './errors.js';
 import { createNatsBlobStore } from './nats-blob-store.js';
 import { getThroughFailover, putThroughFailover } from './testing/failover.js';
 import type { BlobStore } from './types.js';
-
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 const answers = (store: BlobStore) => () => store.ping().then(() => true, () => false);
 const refuses = (store: BlobStore) => () => store.ping().then(() => false, (error: unknown) => error instanceof BlobStoreUnavailableError);
@@ -29,14 +21,14 @@ if (requireNatsServer(t)) {
     t.teardown(() => (down ? Promise.all(cluster.nodes.map((n) => n.restart())) : undefined));
     down = true;
     await Promise.all(cluster.nodes.map((n) => n.kill()));
-    await until(refuses(store), 10_000, 'ping refused');
+    await eventually(refuses(store), 10_000, 'ping refused');
     await t.rejects(store.put(randomBytes(1000)), BlobStoreUnavailableError, 'a put during the outage is refused as unavailable');
     // Longer than the client's default reconnect budget (10 tries, 2 s apart): the store must not give up.
     await new Promise((resolve) => setTimeout(resolve, 22_000));
     await Promise.all(cluster.nodes.map((n) => n.restart()));
     down = false;
     await cluster.waitForJetStream();
-    await until(answers(store), 20_000, 'ping answered again');
+    await eventually(answers(store), 20_000, 'ping answered again');
     const bytes = randomBytes(5000);
     const { sha256 } = await putThroughFailover(store, bytes);
     t.same(await getThroughFailover(store, sha256), bytes, 'stored and read after the outage');

@@ -2,9 +2,9 @@ import t from 'tap';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { requireNatsServer, startNatsServer, tempDir } from '@lienthong/testing';
+import { eventually, requireNatsServer, startNatsServer, tempDir } from '@lienthong/testing';
 import { createNatsBus } from './nats-bus.js';
-import { eventually, fakeEvent, record, testBus, uniqueName } from './testing/index.js';
+import { fakeEvent, record, testBus, uniqueName } from './testing/index.js';
 import { killHard, startChild } from './testing/child.js';
 import { BusUnavailableError } from './types.js';
 

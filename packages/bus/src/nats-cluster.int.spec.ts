@@ -3,11 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { requireNatsServer, startNatsCluster, tempDir, type NatsClusterHandle, type NatsClusterNode } from '@lienthong/testing';
+import { eventually, requireNatsServer, startNatsCluster, tempDir, type NatsClusterHandle, type NatsClusterNode } from '@lienthong/testing';
 import type { RecordedEvent } from '@lienthong/event-store';
 import { createNatsBus, STREAM_NAME } from './nats-bus.js';
 import type { BusLogger } from './logger.js';
-import { eventually, fakeEvent, record, uniqueName } from './testing/index.js';
+import { fakeEvent, record, uniqueName } from './testing/index.js';
 import { killHard, startChild } from './testing/child.js';
 import { BusUnavailableError, type Bus } from './types.js';
 

@@ -3,12 +3,12 @@ import type { Test } from 'tap';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSqliteEventStore, type EventStore, type NewEvent } from '@lienthong/event-store';
-import { requireNatsServer, startNatsServer, tempDir } from '@lienthong/testing';
+import { eventually, requireNatsServer, startNatsServer, tempDir } from '@lienthong/testing';
 import { createSqliteCheckpointStore } from './checkpoint-store.js';
 import { createNatsBus } from './nats-bus.js';
 import { startRelay } from './relay.js';
 import { createSqliteBus } from './sqlite-bus.js';
-import { eventually, record, uniqueName } from './testing/index.js';
+import { record, uniqueName } from './testing/index.js';
 import { runChild, startChild, killHard } from './testing/child.js';
 import { BusUnavailableError, type Bus } from './types.js';
 

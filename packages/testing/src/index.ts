@@ -1,6 +1,7 @@
 export type { StartedServer } from './compiled-hub.js';
 export type { NatsClusterHandle, NatsClusterNode } from './nats-cluster.js';
 
+export { eventually } from './eventually.js';
 export { freePort, tempDir } from './temp.js';
 export { requireNatsServer, startNatsServer } from './nats-server.js';
 export { startNatsCluster } from './nats-cluster.js';

@@ -1,6 +1,7 @@
 import type { Test } from 'tap';
 import type { Bus } from '../types.js';
-import { eventually, fakeEvent, record, uniqueName } from './events.js';
+import { eventually } from '@lienthong/testing';
+import { fakeEvent, record, uniqueName } from './events.js';
 
 /** Makes a bus for one subtest; the suite closes it. Buses of one suite may share storage. */
 export type BusFactory = (t: Test) => Promise<Bus>;

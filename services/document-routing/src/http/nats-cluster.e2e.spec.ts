@@ -1,16 +1,7 @@
 import t from 'tap';
-import { requireNatsServer, startNatsCluster } from '@lienthong/testing';
+import { eventually, requireNatsServer, startNatsCluster } from '@lienthong/testing';
 import { get, inbox, postXml, sampleDocument, sampleXml, startRoutingHub, type Auth } from '../test/helpers.js';
 import type { TestHub } from '@lienthong/platform/testing';
-
-/** Polls until `check` holds, at most `timeoutMs`. */
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 t.test('on a 3-node NATS cluster: documents through a node loss, readiness covers the blob store', async (t) => {
   if (!requireNatsServer(t)) return;
@@ -55,7 +46,7 @@ t.test('on a 3-node NATS cluster: documents through a node loss, readiness cover
   await cluster.waitForJetStream();
 
   await Promise.all(cluster.nodes.map((node) => node.kill()));
-  await until(async () => (await hub.app.inject('/health/ready')).statusCode === 503, 15_000, 'not ready');
+  await eventually(async () => (await hub.app.inject('/health/ready')).statusCode === 503, 15_000, 'not ready');
   const notReady = await hub.app.inject('/health/ready');
   t.match(notReady.json().detail, /blobStore/, `names the blob store: ${notReady.json().detail}`);
   const refused = await submit(hub, sender);
@@ -64,7 +55,7 @@ t.test('on a 3-node NATS cluster: documents through a node loss, readiness cover
 
   await Promise.all(cluster.nodes.map((node) => node.restart()));
   await cluster.waitForJetStream();
-  await until(async () => (await hub.app.inject('/health/ready')).statusCode === 200, 20_000, 'ready again');
+  await eventually(async () => (await hub.app.inject('/health/ready')).statusCode === 200, 20_000, 'ready again');
   t.pass('ready again once the cluster is back');
   t.equal(await submitRetrying(), 202, 'accepted again');
   const items = await inbox(hub, recipient);
