@@ -55,7 +55,7 @@ export interface Finding {
 }
 
 /** Tools the root declares that are run by name (`tap`, `node --import tsx`) rather than imported. */
-export const ROOT_TOOLS: ReadonlySet<string> = new Set(['tap', 'tsx', 'typescript']);
+export const ROOT_TOOLS: ReadonlySet<string> = new Set(['tap', 'tsx', 'typescript', 'eslint', '@eslint/js', 'typescript-eslint', 'prettier']);
 
 const SOURCE = /\.(?:[cm]?ts|tsx|[cm]?js)$/;
 const BUILTINS = new Set(builtinModules);

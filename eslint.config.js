@@ -1,0 +1,41 @@
+// Lint (`pnpm lint`): typescript-eslint's type-aware rules over every TypeScript file of the workspace.
+// Formatting is Prettier's (`.prettierrc.json`), not ESLint's.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/.tap/**', '**/coverage/**', 'data/**', 'test-artifacts/**', '.bench/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      // Control characters are what the XML and canonical-JSON checks look for.
+      'no-control-regex': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+    },
+  },
+  {
+    // Specs: tap runs top-level `t.test(…)` itself, and response bodies are read as untyped JSON.
+    files: ['**/*.spec.ts', '**/src/test/**', '**/src/testing/**', 'packages/testing/**', 'scripts/bench/**'],
+    rules: {
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        { allowForKnownSafeCalls: [{ from: 'package', package: 'tap', name: ['test', 'only', 'skip', 'todo', 'before', 'after', 'teardown'] }, { from: 'package', package: '@tapjs/core', name: ['test', 'only', 'skip', 'todo'] }, { from: 'package', package: '@tapjs/test', name: ['test', 'only', 'skip', 'todo'] }] },
+      ],
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/require-await': 'off',
+      '@typescript-eslint/no-explicit-any': 'off',
+    },
+  },
+);
