@@ -43,7 +43,7 @@ t.test('handshake, frames split over reads or packed in one, pings answered', as
   const connections: net.Socket[] = [];
   server.on('connection', (socket, request) => {
     headers.push(String(request.headers.authorization));
-    connections.push(request.socket as net.Socket);
+    connections.push(request.socket);
     socket.on('pong', (data) => pongs.push(data.toString()));
     socket.send(JSON.stringify({ type: 'snapshot', filler: 'x'.repeat(600_000) })); // longer than one read
     socket.ping('hb');

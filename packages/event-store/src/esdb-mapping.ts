@@ -76,7 +76,7 @@ export function fromEsdbEvent(event: EsdbRecordedEvent): RecordedEvent {
     revision: Number(event.revision),
     position: Number(event.position?.commit ?? -1n),
     type: event.type,
-    data: event.isJson ? event.data : Buffer.from(event.data as Uint8Array).toString('base64'),
+    data: event.isJson ? event.data : Buffer.from(event.data).toString('base64'),
     metadata: metadata as EventMetadata,
     prevHash: chain?.prevHash ?? '',
     hash: chain?.hash ?? '',

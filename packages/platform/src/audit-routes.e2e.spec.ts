@@ -6,7 +6,7 @@ import { startTestHub, type TestHub } from './testing.js';
 
 type Inject = (method: 'GET' | 'POST', url: string, payload?: unknown, headers?: Record<string, string>) => Promise<{ statusCode: number; json(): any; body: string; headers: Record<string, unknown> }>;
 const injector = (hub: TestHub): Inject => (method, url, payload, headers = hub.admin) =>
-  hub.app.inject({ method, url, headers, ...(payload !== undefined ? { payload: payload as object } : {}) }) as never;
+  hub.app.inject({ method, url, headers, ...(payload !== undefined ? { payload: payload as object } : {}) });
 
 /** Replaces one character of a text column of one event row, in the file, with the hub stopped. */
 function alterByte(dataDir: string, position: number, column: 'data' | 'metadata' | 'type' | 'hash' | 'prev_hash', index = 5): void {

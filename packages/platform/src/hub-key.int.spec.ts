@@ -21,6 +21,6 @@ t.test('a key file that is not an Ed25519 private key is refused by name', async
   mkdirSync(join(dir, 'secrets'));
   writeFileSync(hubKeyFile(dir), 'not a key');
   t.throws(() => loadHubKey(dir), /hub-ed25519\.key does not hold a PEM private key/);
-  writeFileSync(hubKeyFile(dir), generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }) as string);
+  writeFileSync(hubKeyFile(dir), generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }));
   t.throws(() => readHubPublicKey(dir), /holds a ec key, not Ed25519/);
 });

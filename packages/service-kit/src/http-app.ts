@@ -80,7 +80,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   // The documentation itself is public: routes registered in this scope are marked so.
   await app.register(async (docs) => {
     docs.addHook('onRoute', (route) => {
-      route.config = { ...(route.config ?? {}), auth: 'public' } as typeof route.config;
+      route.config = { ...(route.config ?? {}), auth: 'public' };
     });
     await docs.register(swaggerUi, { routePrefix: '/docs' });
   });

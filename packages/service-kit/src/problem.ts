@@ -38,7 +38,7 @@ const CODE_OF_KIND: { readonly [K in DomainErrorKind]: ErrorCode } = {
 function fromDomain(error: DomainError): AppError {
   return new AppError(CODE_OF_KIND[error.kind], error.message, {
     // A fact named like a standard member is dropped when rendered (`problemOf`).
-    ...(error.facts ? { extensions: error.facts as ProblemExtensions } : {}),
+    ...(error.facts ? { extensions: error.facts } : {}),
     // A command's input is the request body.
     ...(error.fields ? { errors: error.fields.map((f) => ({ path: `body/${f.field}`, message: f.message })) } : {}),
     cause: error,

@@ -14,7 +14,7 @@ type ExternalSchemas = Parameters<ReturnType<typeof AjvCompiler>>[0];
 const pool = AjvCompiler();
 // ajv-compiler's declared type is ajv's own compile; at run time Fastify calls it with the route part.
 const compiler = (externalSchemas: ExternalSchemas, coerceTypes: 'array' | false): Compile =>
-  pool(externalSchemas, { customOptions: { ...COMMON, coerceTypes } }) as unknown as Compile;
+  pool(externalSchemas, { customOptions: { ...COMMON, coerceTypes } });
 
 /** Header names are case-insensitive and Node gives them lower-cased (Fastify does this too, but not for a custom compiler). */
 function lowerCaseHeaders(schema: RoutePart['schema']): RoutePart['schema'] {

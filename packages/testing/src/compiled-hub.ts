@@ -70,13 +70,13 @@ export async function startServer(args: readonly string[], env: Readonly<Record<
         resolve(found[1]!);
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code, signal) => fail(new Error(`exited with ${signal ?? code} before listening:\n${output}`)));
   });
   // Keep reading its output so that a full pipe never blocks it.
-  child.stdout!.resume();
-  child.stderr!.resume();
+  child.stdout.resume();
+  child.stderr.resume();
   const deadline = started + timeoutMs;
   for (;;) {
     const ready = await fetch(`${url}/health/ready`).then((r) => r.status === 200, () => false);

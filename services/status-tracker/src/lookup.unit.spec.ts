@@ -13,7 +13,7 @@ const PIN = '12345678';
 const snap = (status: string, statusCode: number, extra: object = {}) => ({ dossierCode: CODE, agencyId: 'A', status, statusCode, dueAt: '2026-03-12T01:00:00.000Z', overdue: false, ...extra });
 let revision = 0;
 const ev = (type: string, data: object, at: string): RecordedEvent =>
-  ({ id: `e${revision}`, stream: `dossier-${CODE}`, revision: revision++, position: revision, type, data, metadata: { correlationId: 'c', actor: 'staff:x', at }, prevHash: '', hash: '' }) as RecordedEvent;
+  ({ id: `e${revision}`, stream: `dossier-${CODE}`, revision: revision++, position: revision, type, data, metadata: { correlationId: 'c', actor: 'staff:x', at }, prevHash: '', hash: '' });
 
 t.test('the projection: a row per dossier, a history entry per status entered, pause and resolution', async (t) => {
   const db = new Database(':memory:');

@@ -194,7 +194,7 @@ t.test('receipt: status 1 whatever the channel, due date from the command, recei
   // The due date is the command's (the handler asked the calendar), not one the decider computes.
   const given = receive('counter', RECEIVED_AT);
   const command = { ...given, data: { ...given.data, dueAt: '2026-04-01T01:00:00.000Z' } } as DossierCommand;
-  spec(decider).given([]).when(command).then(t, [{ ...received, data: { ...received.data, dueAt: '2026-04-01T01:00:00.000Z', legalDueAt: '2026-04-01T01:00:00.000Z' } } as DossierEvent], 'dueAt and legalDueAt from the command');
+  spec(decider).given([]).when(command).then(t, [{ ...received, data: { ...received.data, dueAt: '2026-04-01T01:00:00.000Z', legalDueAt: '2026-04-01T01:00:00.000Z' } }], 'dueAt and legalDueAt from the command');
   spec(decider)
     .given([])
     .when(receive('counter', '2026-03-10T01:00:01.000Z'))
@@ -302,7 +302,7 @@ t.test('keyed requests (Idempotency-Key): a retry applies nothing', async (t) =>
       requestId,
     },
   });
-  const keyedReceived: DossierEvent = { ...received, data: { ...received.data, requestId: 'r0' } } as DossierEvent;
+  const keyedReceived: DossierEvent = { ...received, data: { ...received.data, requestId: 'r0' } };
   spec(decider).given([]).when(receiveKeyed('r0')).then(t, [keyedReceived], 'the receipt records its request');
   spec(decider).given([keyedReceived]).when(receiveKeyed('r0')).then(t, [], 'received again: nothing');
   spec(decider).given([keyedReceived]).when(receiveKeyed('r9')).thenThrows(t, { kind: 'duplicate' }, 'another request on the code: refused');
@@ -315,7 +315,7 @@ t.test('keyed requests (Idempotency-Key): a retry applies nothing', async (t) =>
   const keyedAssigned = { ...assigned, data: { ...assigned.data, requestId: 'r1' } } as DossierEvent;
   spec(decider).given([received, accepted]).when(assign('r1')).then(t, [keyedAssigned], 'the event records its request');
   spec(decider).given([received, accepted, keyedAssigned]).when(assign('r1')).then(t, [], 'applied: nothing, not "assign not allowed"');
-  spec(decider).given([received, accepted, keyedAssigned]).when(assign('r2')).then(t, [{ ...assigned, data: { ...assigned.data, requestId: 'r2' } } as DossierEvent], 'another request applies');
+  spec(decider).given([received, accepted, keyedAssigned]).when(assign('r2')).then(t, [{ ...assigned, data: { ...assigned.data, requestId: 'r2' } }], 'another request applies');
   spec(decider).given([received, accepted, assigned]).when(assign(undefined)).then(t, [assigned], 'no key: as before');
   const transferred = { type: 'DossierTransferred', data: { ...snap('processing', { agencyId: 'H99' }), fromAgencyId: AGENCY, reason: null, requestId: 'r3' } } as DossierEvent;
   spec(decider)

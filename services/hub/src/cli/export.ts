@@ -65,7 +65,7 @@ export async function exportEvents(options: ExportOptions): Promise<ExportManife
   const store = file ? undefined : await openEventStore({ url: config.eventStoreUrl, dataDir: config.dataDir });
   const source = file ? audit.sqliteChainSource(file) : audit.storeChainSource(store!);
   const toStdout = options.out === undefined || options.out === '-';
-  const out: NodeJS.WritableStream = toStdout ? process.stdout : createWriteStream(options.out!);
+  const out: NodeJS.WritableStream = toStdout ? process.stdout : createWriteStream(options.out);
   const sha = createHash('sha256');
   let bytes = 0;
   try {
@@ -103,7 +103,7 @@ export async function exportEvents(options: ExportOptions): Promise<ExportManife
     if (!toStdout) await new Promise<void>((resolve, reject) => (out as WriteStream).end((error?: Error | null) => (error ? reject(error) : resolve())));
     const manifest: ExportManifest = {
       format: EXPORT_FORMAT,
-      file: toStdout ? '-' : basename(options.out!),
+      file: toStdout ? '-' : basename(options.out),
       createdAt: new Date().toISOString(),
       count,
       bytes,

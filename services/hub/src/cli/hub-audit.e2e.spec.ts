@@ -11,7 +11,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function api(hub: TestHub) {
   return (method: 'GET' | 'POST' | 'PUT', url: string, headers: Record<string, string> = hub.admin, payload?: unknown): Promise<Res> =>
-    hub.app.inject({ method, url, headers, ...(payload !== undefined ? { payload: payload as object } : {}) }) as Promise<Res>;
+    hub.app.inject({ method, url, headers, ...(payload !== undefined ? { payload: payload as object } : {}) });
 }
 
 /** Every row of every table of every read model, sorted, minus the runner's own bookkeeping. */
@@ -22,7 +22,7 @@ function tables(hub: TestHub): Record<string, unknown> {
     const names = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_lt_meta' AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
     for (const table of names) {
       if (/_fts_|_content$|_data$|_idx$|_docsize$|_config$/.test(table)) continue; // FTS shadow tables
-      out[`${name}.${table}`] = (db.prepare(`SELECT * FROM "${table}"`).all() as unknown[]).map((r) => JSON.stringify(r)).sort();
+      out[`${name}.${table}`] = (db.prepare(`SELECT * FROM "${table}"`).all()).map((r) => JSON.stringify(r)).sort();
     }
   }
   return out;

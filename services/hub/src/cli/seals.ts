@@ -94,7 +94,7 @@ export async function exportSeals(options: GlobalOptions & { readonly out?: stri
   const { file, key } = sealedStore(options);
   const source = audit.sqliteChainSource(file);
   const toStdout = options.out === undefined || options.out === '-';
-  const out: NodeJS.WritableStream = toStdout ? process.stdout : createWriteStream(options.out!);
+  const out: NodeJS.WritableStream = toStdout ? process.stdout : createWriteStream(options.out);
   const write = (text: string): Promise<void> => (out.write(text) ? Promise.resolve() : new Promise((resolve) => out.once('drain', () => resolve())));
   let count = 0;
   let last: Seal | null = null;
@@ -119,7 +119,7 @@ export async function exportSeals(options: GlobalOptions & { readonly out?: stri
   } finally {
     await source.close();
   }
-  return { file: toStdout ? '-' : options.out!, seals: count, keyId: key.keyId, latest: last ? shortSeal(last) : null };
+  return { file: toStdout ? '-' : options.out, seals: count, keyId: key.keyId, latest: last ? shortSeal(last) : null };
 }
 
 export interface SealsCopyReport {
