@@ -13,7 +13,8 @@ import t from 'tap';
 import ts from 'typescript';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const TEST_FILE = /(\.spec\.ts$|\/src\/test\/|\/src\/testing\/|\/src\/testing\.ts$|\/src\/test-helpers\.ts$)/;
+// A package's scripts/ (run with tsx, never shipped) are type-checked with its tests.
+const TEST_FILE = /(\.spec\.ts$|\/src\/test\/|\/src\/testing\/|\/src\/testing\.ts$|\/src\/test-helpers\.ts$|^(packages|services)\/[^/]+\/scripts\/[^/]+\.ts$)/;
 /** Helpers for tests and benchmarks only: checked with the tests, never built for production. */
 const TEST_ONLY_PACKAGES = new Set(['packages/testing']);
 
@@ -29,7 +30,7 @@ const dirOf = new Map(packageDirs.map((d) => [manifest(d).name, d]));
 
 function parse(configPath: string): ts.ParsedCommandLine {
   const file = join(ROOT, configPath);
-  const read = ts.readConfigFile(file, ts.sys.readFile);
+  const read = ts.readConfigFile(file, (path) => ts.sys.readFile(path));
   if (read.error) throw new Error(ts.flattenDiagnosticMessageText(read.error.messageText, '\n'));
   return ts.parseJsonConfigFileContent(read.config, ts.sys, dirname(file), undefined, file);
 }

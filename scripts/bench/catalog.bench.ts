@@ -48,7 +48,7 @@ function percentiles(samples: number[]): { p50: number; p99: number; mean: numbe
   return { p50: at(0.5), p99: at(0.99), mean: sorted.reduce((a, b) => a + b, 0) / sorted.length };
 }
 
-async function measure(rounds: number, run: (query: (typeof QUERIES)[number]) => unknown | Promise<unknown>): Promise<number[]> {
+async function measure(rounds: number, run: (query: (typeof QUERIES)[number]) => unknown): Promise<number[]> {
   for (const q of QUERIES) await run(q); // warm-up: statements prepared, pages cached
   const samples: number[] = [];
   for (let r = 0; r < rounds; r++)
@@ -124,7 +124,7 @@ export default async function catalogBench(ctx: BenchContext): Promise<BenchRepo
     const res = await hub.app.inject({ method: 'POST', url: '/v1/admin/catalog/import', headers: { ...hub.admin, 'content-type': 'text/csv' }, payload: toCsv(procedures) });
     if (res.statusCode !== 200) throw new Error(`import → ${res.statusCode} ${res.body.slice(0, 300)}`);
     ctx.log(`imported ${N} procedures through the API in ${Math.round(performance.now() - t0)} ms`);
-    const urls = new Map(QUERIES.map((q) => [q, `/v1/catalog/procedures?${new URLSearchParams(Object.entries(q) as [string, string][]).toString()}`]));
+    const urls = new Map(QUERIES.map((q) => [q, `/v1/catalog/procedures?${new URLSearchParams(Object.entries<string>(q)).toString()}`]));
     http = percentiles(
       await measure(Math.ceil(rounds / 3), async (q) => {
         const r = await hub.app.inject({ method: 'GET', url: urls.get(q)! });

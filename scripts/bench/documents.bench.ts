@@ -64,7 +64,7 @@ export default async function documentsBench(ctx: BenchContext): Promise<BenchRe
   const config = loadConfig({ LT_DATA_DIR: ctx.tmpDir, LT_ADMIN_TOKEN: 'bench-admin-token-0123456789', LT_PORT: '0', LT_SQLITE_SYNC: process.env.BENCH_SYNC ?? 'full', LT_PARSE_WORKERS: process.env.LT_PARSE_WORKERS });
   const hub = await startPlatform(config, [directoryModule, documentRoutingModule], { title: 'bench', logger: createLogger({ level: 'silent' }) });
   const admin = { authorization: `Bearer ${hub.adminToken}` };
-  const post = async (url: string, payload: object) => (await hub.app.inject({ method: 'POST', url, headers: admin, payload })).json() as { token: string };
+  const post = async (url: string, payload: object) => (await hub.app.inject({ method: 'POST', url, headers: admin, payload })).json<{ token: string }>();
   for (const id of [SENDER, ...RECIPIENTS]) await post('/v1/admin/agencies', { organId: id, name: `Cơ quan ${id}` });
   const senderToken = (await post('/v1/admin/systems', { name: 'sender', vendor: 'bench', organIds: [SENDER] })).token;
   const tokens = await Promise.all(RECIPIENTS.map(async (r) => (await post('/v1/admin/systems', { name: r, vendor: 'bench', organIds: [r] })).token));

@@ -60,7 +60,7 @@ export default async function dossiersBench(ctx: BenchContext): Promise<BenchRep
           const r = await inject('POST', '/v1/dossiers', { procedureCode: '1.004227', agencyId, applicant: { name: 'Nguyễn Văn An', idNumber: '001203004005' }, channel: 'counter' }, w);
           receiveMs.push(performance.now() - s);
           if (r.statusCode !== 201) throw new Error(`receive → ${r.statusCode} ${r.body}`);
-          const code = (r.json() as { dossierCode: string }).dossierCode;
+          const code = r.json<{ dossierCode: string }>().dossierCode;
           for (const [action, body] of ACTIONS) {
             s = performance.now();
             const a = await inject('POST', `/v1/dossiers/${code}/actions/${action}`, body, w);

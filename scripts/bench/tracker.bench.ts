@@ -67,7 +67,7 @@ export default async function trackerBench(ctx: BenchContext): Promise<BenchRepo
     ]);
     await hub.platform.projections.get('dossiers-catalog-replica')!.waitFor(published.position);
     const receive = async (clerk: Record<string, string>, agencyId: string) =>
-      (await inject('POST', '/v1/dossiers', clerk, { procedureCode: PROCEDURE, agencyId, applicant: { name: 'Nguyễn Văn An' }, channel: 'counter' })).json() as { dossierCode: string; lookupPin: string };
+      (await inject('POST', '/v1/dossiers', clerk, { procedureCode: PROCEDURE, agencyId, applicant: { name: 'Nguyễn Văn An' }, channel: 'counter' })).json<{ dossierCode: string; lookupPin: string }>();
     const receipts = [];
     for (let i = 0; i < DOSSIERS; i++) receipts.push(await receive(clerkA, A));
     const watched = await receive(clerkB, B);

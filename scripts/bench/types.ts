@@ -4,7 +4,7 @@ export interface BenchContext {
   /** A fresh directory for this module's files; removed after it runs. */
   readonly tmpDir: string;
   /** Progress line to stderr (stdout carries only the final JSON). */
-  log(message: string): void;
+  readonly log: (message: string) => void;
   /** `BENCH_QUICK=1`: shorter runs, for smoke-testing the harness. */
   readonly quick: boolean;
 }

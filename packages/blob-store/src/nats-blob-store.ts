@@ -20,7 +20,6 @@ import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { JetStreamManager, MsgRequest, StoredMsg } from '@nats-io/jetstream';
 import { Objm, StorageType } from '@nats-io/obj';

@@ -82,7 +82,7 @@ export interface ReadAllOptions {
   readonly eventTypes?: readonly string[];
 }
 
-export interface SubscribeOptions extends Omit<ReadAllOptions, 'maxCount'> {}
+export type SubscribeOptions = Omit<ReadAllOptions, 'maxCount'>;
 
 /** Catch-up then live subscription to all events. Async iteration stops after `close()`. */
 export interface Subscription extends AsyncIterable<RecordedEvent> {

@@ -83,7 +83,7 @@ t.test('operations: health, readiness, metrics, OpenAPI, body limit, restart', a
   const { app, admin } = hub;
   t.equal((await app.inject('/health/live')).statusCode, 200);
   t.equal((await app.inject('/health/ready')).json().status, 'ready');
-  const docs = (await app.inject('/docs/json')).json() as { paths: Record<string, unknown> };
+  const docs = (await app.inject('/docs/json')).json<{ paths: Record<string, unknown> }>();
   for (const path of ['/v1/admin/agencies', '/v1/agencies/{organId}', '/v1/admin/systems', '/v1/admin/staff', '/health/ready', '/v1/admin/projections'])
     t.ok(docs.paths[path], `OpenAPI covers ${path}`);
   t.equal((await app.inject('/docs')).statusCode < 400, true, 'docs UI is public');

@@ -163,7 +163,7 @@ async function startLocked(
   closers.push(
     ...relays,
     { name: 'sessions', close: async () => sessions.close() },
-    ...modules.filter((m) => m.stop).map((m) => ({ name: m.name, close: () => m.stop!() })),
+    ...modules.filter((m) => m.stop !== undefined).map((m) => ({ name: m.name, close: () => m.stop!() })),
     ...[...projections.values()].map((r) => ({ name: `projection ${r.name}`, close: () => r.stop() })),
     { name: 'checkpoints', close: async () => checkpoints.close?.() },
     { name: 'bus', close: () => bus.close() },

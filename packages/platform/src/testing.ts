@@ -30,7 +30,7 @@ export async function startTestHub(
   const post = async (url: string, payload: unknown) => {
     const res = await hub.app.inject({ method: 'POST', url, headers: admin, payload: payload as object });
     if (res.statusCode !== 201) throw new Error(`POST ${url} → ${res.statusCode} ${res.body}`);
-    return res.json() as Record<string, string>;
+    return res.json<Record<string, string>>();
   };
   return {
     ...hub,

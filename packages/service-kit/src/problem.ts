@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, type DomainErrorKind } from '@lienthong/decider';
 import type { ZodError } from 'zod';
-import { AppError, ErrorCodes, PROBLEM_MEMBERS, type ErrorCode, type FieldError, type ProblemExtensions } from './errors.js';
+import { AppError, ErrorCodes, PROBLEM_MEMBERS, type ErrorCode, type FieldError } from './errors.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 

@@ -45,7 +45,7 @@ export function instrumentStore(store: EventStore, metrics: Metrics, service: st
   const serviceOf = typeof service === 'string' ? () => service : service;
   return new Proxy(store, {
     get(target, property, receiver) {
-      if (property !== 'append') return Reflect.get(target, property, receiver);
+      if (property !== 'append') return Reflect.get(target, property, receiver) as unknown;
       const append: EventStore['append'] = async (stream, events, options) => {
         const result = await target.append(stream, events, options);
         for (const e of events) metrics.eventsAppended.inc({ service: serviceOf(stream), type: e.type });

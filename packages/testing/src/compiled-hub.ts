@@ -23,7 +23,8 @@ export function buildProject(project: string): Promise<{ ok: boolean; output: st
   const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [tsc, '-b', join(REPO_ROOT, project)], { cwd: REPO_ROOT, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') reject(error);
+      // A compiler that ran and reported errors exits non-zero (a number); anything else is a failure to run it.
+      if (error !== null && typeof error.code !== 'number') reject(new Error(`tsc -b ${project} could not run: ${error.message}`, { cause: error }));
       else resolve({ ok: !error, output: `${stdout}${stderr}` });
     });
   });

@@ -6,4 +6,4 @@ import { catalogModule } from './module.js';
 const config = loadConfig();
 const modules: ServiceModuleFactory[] = [catalogModule];
 const hub = await startPlatform(config, modules, { title: 'lienthong catalog', readModels: 'catalog' });
-await serve(hub.app, { port: config.port, host: config.host, stop: hub.close, logger: hub.platform.logger });
+await serve(hub.app, { port: config.port, host: config.host, stop: () => hub.close(), logger: hub.platform.logger });

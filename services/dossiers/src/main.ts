@@ -6,4 +6,4 @@ import { dossiersModule } from './module.js';
 const config = loadConfig();
 const modules: ServiceModuleFactory[] = [dossiersModule];
 const hub = await startPlatform(config, modules, { title: 'lienthong dossiers', readModels: 'dossiers' });
-await serve(hub.app, { port: config.port, host: config.host, stop: hub.close, logger: hub.platform.logger });
+await serve(hub.app, { port: config.port, host: config.host, stop: () => hub.close(), logger: hub.platform.logger });

@@ -12,7 +12,7 @@ export interface DossiersHub extends TestHub {
   publishProcedure(code: string, processingDays: number, at?: Date, version?: number, effectiveFrom?: string): Promise<void>;
   retireProcedure(code: string, version: number, at: Date): Promise<void>;
   setCalendarYear(year: number, holidays: string[], workingDays?: string[]): Promise<void>;
-  inject(method: 'GET' | 'POST', url: string, headers?: Record<string, string>, payload?: unknown): Promise<{ statusCode: number; headers: Record<string, unknown>; json(): any; body: string }>;
+  inject(method: 'GET' | 'POST', url: string, headers?: Record<string, string>, payload?: unknown): Promise<{ statusCode: number; headers: Record<string, unknown>; json(): any; body: string }>; // eslint-disable-line @typescript-eslint/no-explicit-any -- response bodies of many shapes, read by the specs
 }
 
 export async function startDossiersHub(options: DossiersModuleOptions & { dataDir?: string } = {}): Promise<DossiersHub> {

@@ -24,7 +24,7 @@ t.test('every error path answers problem+json whose status is the HTTP status', 
   const clerk = await hub.staff('000.00.01.H01', ['clerk']);
   const callers: Record<string, Record<string, string>> = { anonymous: {}, admin: hub.admin, system, clerk: { authorization: clerk.authorization } };
 
-  const openapi = (await hub.app.inject('/docs/json')).json() as { paths: Record<string, Record<string, unknown>> };
+  const openapi = (await hub.app.inject('/docs/json')).json<{ paths: Record<string, Record<string, unknown>> }>();
   const routes = Object.entries(openapi.paths).flatMap(([path, operations]) => Object.keys(operations).map((m) => ({ method: m.toUpperCase() as Method, path })));
   routes.push({ method: 'GET', path: '/v1/stream' }, { method: 'GET', path: '/v1/track/live' }, { method: 'GET', path: '/metrics' });
   t.ok(routes.length >= 40, `${routes.length} routes walked`);
@@ -66,7 +66,7 @@ t.test('every error path answers problem+json whose status is the HTTP status', 
       t.equal(res.body, '', `HEAD answers have no body: ${what}`);
       continue;
     }
-    const problem = res.json() as { status: unknown; code: ErrorCode; type: unknown };
+    const problem = res.json<{ status: unknown; code: ErrorCode; type: unknown }>();
     t.equal(problem.status, res.statusCode, `status member is the HTTP status: ${what}`);
     t.equal(ErrorCodes[problem.code]?.status, res.statusCode, `${problem.code} is a catalogued code of that status: ${what}`);
   }

@@ -6,4 +6,4 @@ import { statusTrackerModule } from './module.js';
 const config = loadConfig();
 const modules: ServiceModuleFactory[] = [statusTrackerModule];
 const hub = await startPlatform(config, modules, { title: 'lienthong status-tracker', readModels: 'status-tracker' });
-await serve(hub.app, { port: config.port, host: config.host, stop: hub.close, logger: hub.platform.logger });
+await serve(hub.app, { port: config.port, host: config.host, stop: () => hub.close(), logger: hub.platform.logger });

@@ -23,7 +23,7 @@ const seed = [
 const search = async (query: string) => {
   const res = await app.inject({ method: 'GET', url: `/v1/catalog/procedures?${query}` });
   t.equal(res.statusCode, 200, `${query}: ${res.body.slice(0, 200)}`);
-  return res.json() as { items: { code: string; name: string }[]; total: number; limit: number; offset: number };
+  return res.json<{ items: { code: string; name: string }[]; total: number; limit: number; offset: number }>();
 };
 const codes = async (query: string) => (await search(query)).items.map((i) => i.code);
 

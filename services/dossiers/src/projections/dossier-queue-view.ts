@@ -72,7 +72,7 @@ const overdueOf = (r: Pick<Row, 'status' | 'due_at' | 'overdue' | 'paused' | 'pa
 const withRule = new WeakSet<Database>();
 function ruled(db: Database): Database {
   if (!withRule.has(db)) {
-    db.function('dossier_overdue', { deterministic: true }, (status, due_at, overdue, paused, paused_at, now) =>
+    db.function('dossier_overdue', { deterministic: true }, (status: DossierStatus, due_at: string, overdue: number, paused: number, paused_at: string | null, now: string) =>
       overdueOf({ status, due_at, overdue, paused, paused_at }, new Date(now)) ? 1 : 0,
     );
     withRule.add(db);

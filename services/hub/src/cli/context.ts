@@ -35,8 +35,7 @@ export function cliConfig(options: GlobalOptions, overrides: Record<string, stri
 
 /** Services without their background workers (overdue scan, revision reactor): replay and import only read or write on request. */
 const passive = (factory: ServiceModuleFactory): ServiceModuleFactory => async (platform) => {
-  const { start: _start, ...module } = await factory(platform);
-  return module;
+  return { ...(await factory(platform)), start: undefined };
 };
 
 /** The all-in-one platform on the data directory, not listening; `workers: false` leaves the background workers off. */

@@ -29,11 +29,11 @@ export async function importCatalog(file: string, options: GlobalOptions & { dry
       payload: body,
     });
     if (res.statusCode !== 200) {
-      const problem = res.json() as { detail?: string; errors?: Array<{ path: string; message: string }> };
+      const problem = res.json<{ detail?: string; errors?: Array<{ path: string; message: string }> }>();
       const errors = (problem.errors ?? []).slice(0, 20).map((e) => `\n  ${e.path}: ${e.message}`).join('');
       throw new CliError(`import refused (${res.statusCode}): ${problem.detail ?? res.body}${errors}`);
     }
-    return res.json() as ImportResult;
+    return res.json<ImportResult>();
   } finally {
     await hub.close();
   }
