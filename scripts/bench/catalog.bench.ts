@@ -124,7 +124,7 @@ export default async function catalogBench(ctx: BenchContext): Promise<BenchRepo
     const res = await hub.app.inject({ method: 'POST', url: '/v1/admin/catalog/import', headers: { ...hub.admin, 'content-type': 'text/csv' }, payload: toCsv(procedures) });
     if (res.statusCode !== 200) throw new Error(`import → ${res.statusCode} ${res.body.slice(0, 300)}`);
     ctx.log(`imported ${N} procedures through the API in ${Math.round(performance.now() - t0)} ms`);
-    const urls = new Map(QUERIES.map((q) => [q, `/v1/catalog/procedures?${new URLSearchParams(Object.entries<string>(q)).toString()}`]));
+    const urls = new Map(QUERIES.map((q) => [q, `/v1/catalog/procedures?${new URLSearchParams(Object.entries(q).filter((e): e is [string, string] => e[1] !== undefined)).toString()}`]));
     http = percentiles(
       await measure(Math.ceil(rounds / 3), async (q) => {
         const r = await hub.app.inject({ method: 'GET', url: urls.get(q)! });

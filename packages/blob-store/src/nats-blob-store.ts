@@ -116,7 +116,7 @@ export async function createNatsBlobStore(options: NatsBlobStoreOptions): Promis
     await cleanSpoolDir(spoolDir, options.staleSpoolMs ?? DEFAULT_STALE_SPOOL_MS);
     const { servers } = options;
     // Reconnects for ever (as the bus does): a cluster back after an outage is picked up again.
-    nc = options.connection ?? (await connect({ servers: typeof servers === 'string' ? servers : servers && [...servers], maxReconnectAttempts: -1, reconnectTimeWait: 250 }));
+    nc = options.connection ?? (await connect({ ...(servers !== undefined ? { servers: typeof servers === 'string' ? servers : [...servers] } : {}), maxReconnectAttempts: -1, reconnectTimeWait: 250 }));
   } catch (error) {
     throw new BlobStoreUnavailableError(`blob store: cannot connect to NATS or prepare ${spoolDir}`, { cause: error });
   }

@@ -27,8 +27,8 @@ export interface NatsBusOptions {
   /** e.g. `nats://127.0.0.1:4222`, or several for a cluster. */
   readonly servers: string | readonly string[];
   /** Connection name shown by the server (monitoring). */
-  readonly name?: string;
-  readonly logger?: BusLogger;
+  readonly name?: string | undefined;
+  readonly logger?: BusLogger | undefined;
   /** JetStream publish dedupe window; default 2 minutes (applies when this bus creates the stream). */
   readonly duplicateWindowMs?: number;
   /**
@@ -73,7 +73,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
   try {
     nc = await connect({
       servers: typeof options.servers === 'string' ? options.servers : [...options.servers],
-      name: options.name,
+      ...(options.name !== undefined ? { name: options.name } : {}),
       maxReconnectAttempts: -1, // a restarted server is picked up, however long it took
       reconnectTimeWait: 250,
     });
@@ -355,7 +355,9 @@ async function ensureConsumer(
     if (jetStreamUnavailableReason(error) !== undefined) throw error;
     const { durable_name: name, ack_wait, max_ack_pending, filter_subject, filter_subjects, inactive_threshold } = config;
     try {
-      await jsm.consumers.update(STREAM_NAME, name, { ack_wait, max_ack_pending, filter_subject, filter_subjects, ...(inactive_threshold !== undefined ? { inactive_threshold } : {}) });
+      // Only what the wanted config sets: an absent field keeps the server's value.
+      const changes = Object.fromEntries(Object.entries({ ack_wait, max_ack_pending, filter_subject, filter_subjects, inactive_threshold }).filter(([, v]) => v !== undefined));
+      await jsm.consumers.update(STREAM_NAME, name, changes);
     } catch (updateError) {
       logger.warn({ err: updateError, durable: name }, 'nats bus: existing consumer kept with its old config');
     }

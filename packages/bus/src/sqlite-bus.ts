@@ -12,7 +12,7 @@ export interface SqliteBusOptions {
   readonly file: string;
   /** How often idle consumers look for messages written by other processes; default 250 ms. */
   readonly pollIntervalMs?: number;
-  readonly logger?: BusLogger;
+  readonly logger?: BusLogger | undefined;
 }
 
 export interface PruneOptions {

@@ -1,4 +1,4 @@
-import type { AttachmentSink } from './attachments.js';
+import type { AttachmentMeta, AttachmentSink } from './attachments.js';
 import { Base64Error, Base64StreamDecoder } from './base64.js';
 import { EdxmlValidationError } from './errors.js';
 import { EdxmlDocument, EdxmlDocumentJson, EdxmlStatus, EdxmlStatusJson } from './model.js';
@@ -32,7 +32,7 @@ export async function documentFromJson(json: unknown, options: FromJsonOptions):
   for (const [i, a] of input.attachments.entries()) {
     const meta = { contentId: a.contentId, name: a.name, description: a.description, contentType: a.contentType };
     if ('content' in a) {
-      const writer = await options.attachments.begin(compact({ contentId: a.contentId, name: a.name, contentType: a.contentType }));
+      const writer = await options.attachments.begin(compact({ contentId: a.contentId, name: a.name, contentType: a.contentType }) as AttachmentMeta);
       const decoder = new Base64StreamDecoder();
       try {
         // Slices keep the decoded copy small even for a large base64 string.

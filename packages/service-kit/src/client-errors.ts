@@ -119,6 +119,6 @@ export function registerUpgradeCheck(app: FastifyInstance): void {
   app.addHook('onRoute', (route) => {
     if (!(route as { websocket?: boolean }).websocket) return;
     const own = route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
-    route.preHandler = [...own, upgradeRequired] as typeof route.preHandler;
+    route.preHandler = [...own, upgradeRequired] as NonNullable<typeof route.preHandler>;
   });
 }

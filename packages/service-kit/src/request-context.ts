@@ -33,7 +33,7 @@ export function zodValidatorCompiler(parts: Readonly<Partial<Record<'body' | 'pa
   return ({ httpPart }: { httpPart?: string }) => {
     const schema = Object.entries(parts).find(([part]) => part === httpPart)?.[1];
     if (schema === undefined || httpPart === undefined) throw new Error(`the route has a ${httpPart} schema but no zod schema for it`);
-    return (data: unknown) => {
+    return (data: unknown): { value: unknown } | { error: Error } => {
       const result = schema.safeParse(data);
       return result.success ? { value: result.data } : { error: invalid(result.error, httpPart) };
     };

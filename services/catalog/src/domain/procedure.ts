@@ -43,7 +43,7 @@ export const procedureRecordSchema = z.strictObject({
     .max(50)
     .default([]),
   components: z
-    .array(z.strictObject({ name: text(500), copies: z.number().int().min(1).max(100).optional(), form: text(500).optional() }))
+    .array(z.strictObject({ name: text(500), copies: z.number().int().min(1).max(100).exactOptional(), form: text(500).exactOptional() }))
     .max(100)
     .default([]),
   result: text(500).nullable().default(null),

@@ -35,7 +35,8 @@ export function cliConfig(options: GlobalOptions, overrides: Record<string, stri
 
 /** Services without their background workers (overdue scan, revision reactor): replay and import only read or write on request. */
 const passive = (factory: ServiceModuleFactory): ServiceModuleFactory => async (platform) => {
-  return { ...(await factory(platform)), start: undefined };
+  // A start that starts nothing.
+  return { ...(await factory(platform)), start: async () => {} };
 };
 
 /** The all-in-one platform on the data directory, not listening; `workers: false` leaves the background workers off. */
