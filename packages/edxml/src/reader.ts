@@ -305,7 +305,7 @@ export class EdxmlReader {
     const writers = [...this.writers];
     this.writers.clear();
     this.content = undefined;
-    await Promise.all(writers.map((w) => w.abort?.().catch(() => undefined)));
+    await Promise.all(writers.map((w) => (w.abort ? w.abort().catch(() => undefined) : Promise.resolve())));
   }
 
   /** Aborts a writer whose bytes will not be kept. */

@@ -56,7 +56,7 @@ t.test('streaming render equals the string render and carries the attachment byt
   const streamed = Buffer.concat(chunks).toString('utf8');
   t.equal(streamed, await renderEdxml(m.document, { attachments: store }));
   const fresh = memoryAttachmentStore();
-  const back = await parseEdxml(streamed, { attachments: fresh });
+  await parseEdxml(streamed, { attachments: fresh });
   const sha = m.document.attachments[0]!.sha256;
   t.same(fresh.blobs.get(sha), store.blobs.get(sha));
 });

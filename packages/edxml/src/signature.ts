@@ -146,7 +146,7 @@ export function verifyEdxmlSignature(xml: string | Buffer): SignatureVerificatio
 
   try {
     const signed = new SignedXml({ publicCert: cert.toString(), getCertFromKeyInfo: () => null });
-    signed.loadSignature(sig as unknown as Parameters<SignedXml['loadSignature']>[0]);
+    signed.loadSignature(sig);
     const ok = signed.checkSignature(text);
     return ok ? { status: 'valid', signer, ...withAlg } : invalid('a reference digest does not match: the document was altered', { signer, ...withAlg });
   } catch (err) {

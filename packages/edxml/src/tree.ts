@@ -116,7 +116,7 @@ export class Cursor {
 
 /** Drops keys whose value is undefined, deeply, so models compare and serialise cleanly. */
 export function compact<T>(value: T): T {
-  if (Array.isArray(value)) return value.map((v) => compact(v)) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => compact(v)) as T;
   if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value)) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = compact(v);

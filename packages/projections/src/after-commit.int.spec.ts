@@ -177,7 +177,7 @@ t.test('afterCommit during a rebuild: each event announced once, only when the s
     }
   })();
   const rebuilds = (async () => {
-    for (let i = 0; i < 3; i++) await runner!.rebuild();
+    for (let i = 0; i < 3; i++) await runner.rebuild();
   })();
   await Promise.all([appending, rebuilds]);
   await runner.waitFor(await base.headPosition());

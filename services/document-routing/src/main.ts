@@ -6,4 +6,4 @@ import { documentRoutingModule } from './module.js';
 const config = loadConfig();
 const modules: ServiceModuleFactory[] = [documentRoutingModule];
 const hub = await startPlatform(config, modules, { title: 'lienthong document-routing', readModels: 'document-routing' });
-await serve(hub.app, { port: config.port, host: config.host, stop: hub.close, logger: hub.platform.logger });
+await serve(hub.app, { port: config.port, host: config.host, stop: () => hub.close(), logger: hub.platform.logger });

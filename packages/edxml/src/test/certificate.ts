@@ -11,7 +11,7 @@ export function makeTestSigner(commonName = 'Văn thư Sở TTTT test'): TestSig
   // node:crypto makes the key fast; forge only builds and signs the X.509 certificate.
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const privateKeyPem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
-  const forgeKey = forge.pki.privateKeyFromPem(privateKeyPem) as forge.pki.rsa.PrivateKey;
+  const forgeKey = forge.pki.privateKeyFromPem(privateKeyPem);
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e);
   cert.serialNumber = '0a1b2c3d';

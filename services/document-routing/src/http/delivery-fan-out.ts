@@ -6,7 +6,7 @@ import type { DeliveryView } from '../projections/routing-projection.js';
  * runner starts and the stream, which needs the service, is built after it.
  */
 export interface DeliveryFanOut {
-  publish(delivery: DeliveryView): void;
+  readonly publish: (delivery: DeliveryView) => void;
   /** Until the returned function is called, `listener` gets each delivery addressed to one of `organs`. */
   subscribe(organs: readonly string[], listener: (delivery: DeliveryView) => void): () => void;
 }

@@ -2,7 +2,7 @@ import t from 'tap';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { fixture, get, inbox, postJson, postXml, sampleDocument, sampleXml, startRoutingHub, type Auth } from '../test/helpers.js';
+import { fixture, get, inbox, postJson, sampleDocument, sampleXml, startRoutingHub, type Auth } from '../test/helpers.js';
 
 // edXML bodies over real HTTP: attachments stored exactly whatever the TCP slicing, hostile
 // content refused with a 400 naming the path, the C# gateways' SOAP-header status accepted.

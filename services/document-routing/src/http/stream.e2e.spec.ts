@@ -22,7 +22,11 @@ async function connect(url: string, auth: Auth) {
   socket.on('message', (raw) => {
     const m = JSON.parse(raw.toString()) as Message;
     messages.push(m);
-    for (const w of [...waiters]) if (w.match(m)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(m));
+    for (const w of [...waiters]) {
+      if (!w.match(m)) continue;
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(m);
+    }
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
@@ -126,7 +130,7 @@ t.test('WebSocket delivery stream', async (t) => {
       controller.close();
     },
   });
-  const res = await fetch(`${address}/v1/documents`, { method: 'POST', headers: { ...sender, 'content-type': 'application/xml' }, body, duplex: 'half' } as RequestInit).catch((e: unknown) => e as Error);
+  const res = await fetch(`${address}/v1/documents`, { method: 'POST', headers: { ...sender, 'content-type': 'application/xml' }, body, duplex: 'half' }).catch((e: unknown) => e as Error);
   t.equal(res instanceof Response ? res.status : String(res), 413);
 });
 
