@@ -4,7 +4,20 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '**/.tap/**', '**/coverage/**', 'data/**', 'test-artifacts/**', '.bench/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/.tap/**',
+      '**/coverage/**',
+      'data/**',
+      'test-artifacts/**',
+      '.bench/**',
+      '**/*.js',
+      '**/*.mjs',
+      '**/*.cjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -33,7 +46,13 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': [
         'error',
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'tap', name: ['test', 'only', 'skip', 'todo', 'before', 'after', 'teardown'] }, { from: 'package', package: '@tapjs/core', name: ['test', 'only', 'skip', 'todo'] }, { from: 'package', package: '@tapjs/test', name: ['test', 'only', 'skip', 'todo'] }] },
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'tap', name: ['test', 'only', 'skip', 'todo', 'before', 'after', 'teardown'] },
+            { from: 'package', package: '@tapjs/core', name: ['test', 'only', 'skip', 'todo'] },
+            { from: 'package', package: '@tapjs/test', name: ['test', 'only', 'skip', 'todo'] },
+          ],
+        },
       ],
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

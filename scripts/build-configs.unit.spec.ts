@@ -14,7 +14,8 @@ import ts from 'typescript';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // A package's scripts/ (run with tsx, never shipped) are type-checked with its tests.
-const TEST_FILE = /(\.spec\.ts$|\/src\/test\/|\/src\/testing\/|\/src\/testing\.ts$|\/src\/test-helpers\.ts$|^(packages|services)\/[^/]+\/scripts\/[^/]+\.ts$)/;
+const TEST_FILE =
+  /(\.spec\.ts$|\/src\/test\/|\/src\/testing\/|\/src\/testing\.ts$|\/src\/test-helpers\.ts$|^(packages|services)\/[^/]+\/scripts\/[^/]+\.ts$)/;
 /** Helpers for tests and benchmarks only: checked with the tests, never built for production. */
 const TEST_ONLY_PACKAGES = new Set(['packages/testing']);
 
@@ -25,7 +26,9 @@ interface Manifest {
 }
 
 const manifest = (dir: string) => JSON.parse(readFileSync(join(ROOT, dir, 'package.json'), 'utf8')) as Manifest;
-const packageDirs = ['packages', 'services'].flatMap((base) => readdirSync(join(ROOT, base)).map((d) => `${base}/${d}`)).filter((d) => existsSync(join(ROOT, d, 'package.json')));
+const packageDirs = ['packages', 'services']
+  .flatMap((base) => readdirSync(join(ROOT, base)).map((d) => `${base}/${d}`))
+  .filter((d) => existsSync(join(ROOT, d, 'package.json')));
 const dirOf = new Map(packageDirs.map((d) => [manifest(d).name, d]));
 
 function parse(configPath: string): ts.ParsedCommandLine {
@@ -45,27 +48,51 @@ t.test('each package: a runtime build without tests, referring to its dependenci
   for (const dir of packageDirs) {
     const build = parse(`${dir}/tsconfig.build.json`);
     const files = build.fileNames.map((f) => relative(ROOT, f));
-    t.same(files.filter((f) => TEST_FILE.test(f)), [], `${dir}: no spec nor test helper built`);
+    t.same(
+      files.filter((f) => TEST_FILE.test(f)),
+      [],
+      `${dir}: no spec nor test helper built`,
+    );
     t.ok(files.length > 0, `${dir}: builds its sources`);
-    const runtime = Object.keys(manifest(dir).dependencies ?? {}).flatMap((n) => (dirOf.has(n) ? [`${dirOf.get(n)}/tsconfig.build.json`] : []));
+    const runtime = Object.keys(manifest(dir).dependencies ?? {}).flatMap((n) =>
+      dirOf.has(n) ? [`${dirOf.get(n)}/tsconfig.build.json`] : [],
+    );
     t.same(referenced(build).toSorted(), runtime.toSorted(), `${dir}: refers to the builds of its dependencies`);
 
     const tests = parse(`${dir}/tsconfig.json`);
     t.equal(tests.options.noEmit, true, `${dir}: its tests are checked, not emitted`);
     t.ok(referenced(tests).includes(`${dir}/tsconfig.build.json`), `${dir}: its tests are checked against its build`);
     const testFiles = tests.fileNames.map((f) => relative(ROOT, f));
-    t.same(testFiles.filter((f) => !TEST_FILE.test(f)), [], `${dir}: the tests' config holds tests only`);
+    t.same(
+      testFiles.filter((f) => !TEST_FILE.test(f)),
+      [],
+      `${dir}: the tests' config holds tests only`,
+    );
     const sources = (function walk(d: string): string[] {
-      return readdirSync(join(ROOT, d), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(`${d}/${e.name}`) : e.name.endsWith('.ts') ? [`${d}/${e.name}`] : []));
+      return readdirSync(join(ROOT, d), { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? walk(`${d}/${e.name}`) : e.name.endsWith('.ts') ? [`${d}/${e.name}`] : [],
+      );
     })(`${dir}/src`);
-    t.same(sources.filter((f) => !files.includes(f) && !testFiles.includes(f)), [], `${dir}: every source is built or checked`);
+    t.same(
+      sources.filter((f) => !files.includes(f) && !testFiles.includes(f)),
+      [],
+      `${dir}: every source is built or checked`,
+    );
   }
 });
 
 t.test('the root: pnpm start builds the runtime, pnpm build checks everything', async (t) => {
   const runtime = packageDirs.filter((d) => !TEST_ONLY_PACKAGES.has(d));
-  t.same(referenced(parse('tsconfig.build.json')).toSorted(), runtime.map((d) => `${d}/tsconfig.build.json`).toSorted(), 'tsconfig.build.json: every runtime package');
-  t.same(referenced(parse('tsconfig.json')).toSorted(), [...packageDirs.map((d) => `${d}/tsconfig.json`), 'scripts/tsconfig.json'].toSorted(), 'tsconfig.json: every package with its tests, and the scripts');
+  t.same(
+    referenced(parse('tsconfig.build.json')).toSorted(),
+    runtime.map((d) => `${d}/tsconfig.build.json`).toSorted(),
+    'tsconfig.build.json: every runtime package',
+  );
+  t.same(
+    referenced(parse('tsconfig.json')).toSorted(),
+    [...packageDirs.map((d) => `${d}/tsconfig.json`), 'scripts/tsconfig.json'].toSorted(),
+    'tsconfig.json: every package with its tests, and the scripts',
+  );
   const scripts = manifest('.').scripts ?? {};
   t.match(scripts.start, /^tsc -b tsconfig\.build\.json && /, 'pnpm start builds the runtime only');
   t.match(scripts.lienthong, /^tsc -b tsconfig\.build\.json && /, 'pnpm lienthong too');

@@ -55,7 +55,15 @@ export interface Finding {
 }
 
 /** Tools the root declares that are run by name (`tap`, `node --import tsx`) rather than imported. */
-export const ROOT_TOOLS: ReadonlySet<string> = new Set(['tap', 'tsx', 'typescript', 'eslint', '@eslint/js', 'typescript-eslint', 'prettier']);
+export const ROOT_TOOLS: ReadonlySet<string> = new Set([
+  'tap',
+  'tsx',
+  'typescript',
+  'eslint',
+  '@eslint/js',
+  'typescript-eslint',
+  'prettier',
+]);
 
 const SOURCE = /\.(?:[cm]?ts|tsx|[cm]?js)$/;
 const BUILTINS = new Set(builtinModules);
@@ -225,7 +233,8 @@ function main(): void {
         continue;
       }
       packages++;
-      for (const f of checkPackage(manifest, readSources(dir, join(dir, 'src')))) findings.push({ ...f, files: f.files.map((file) => `${group}/${name}/${file}`) });
+      for (const f of checkPackage(manifest, readSources(dir, join(dir, 'src'))))
+        findings.push({ ...f, files: f.files.map((file) => `${group}/${name}/${file}`) });
     }
   }
   const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Manifest;

@@ -74,10 +74,18 @@ function importsOf(path: string): Array<{ specifier: string; names: string[] }> 
 function specifiersOf(path: string): string[] {
   const found: string[] = [];
   const visit = (node: ts.Node): void => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier !== undefined && ts.isStringLiteral(node.moduleSpecifier))
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier !== undefined &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    )
       found.push(node.moduleSpecifier.text);
-    else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) found.push(node.argument.literal.text);
-    else if (ts.isCallExpression(node) && (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))) {
+    else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal))
+      found.push(node.argument.literal.text);
+    else if (
+      ts.isCallExpression(node) &&
+      (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))
+    ) {
       const [first] = node.arguments;
       if (first !== undefined && ts.isStringLiteralLike(first)) found.push(first.text);
     }
@@ -112,7 +120,9 @@ t.test('every name a package index exports is imported outside the package', asy
     // The hub is the application: nothing depends on it, so its index is no surface for others.
     if (importers.length === 0) continue;
     const used = new Set(importers.flatMap((i) => i.names));
-    const unused = exportsOf(`${w.dir}/src/index.ts`).filter((e) => !used.has(e.name)).map((e) => e.name);
+    const unused = exportsOf(`${w.dir}/src/index.ts`)
+      .filter((e) => !used.has(e.name))
+      .map((e) => e.name);
     t.same(unused, [], `${w.name} exports only what others import`);
   }
 });
@@ -132,18 +142,27 @@ t.test('services import no other service outside their tests: they share contrac
   const services = new Set(all.filter((w) => w.service).map((w) => w.name));
   const edges = new Set<string>();
   for (const f of imports) {
-    if (f.owner === undefined || !f.owner.service || f.owner.name === '@lienthong/hub' || TEST_FILE.test(relative(f.owner.dir, f.path))) continue;
+    if (f.owner === undefined || !f.owner.service || f.owner.name === '@lienthong/hub' || TEST_FILE.test(relative(f.owner.dir, f.path)))
+      continue;
     for (const i of f.imports) {
       const target = i.specifier.split('/').slice(0, 2).join('/');
       if (services.has(target) && target !== f.owner.name) edges.add(`${f.owner.name} → ${target}`);
     }
   }
-  t.same([...edges].filter((e) => !KNOWN_SERVICE_EDGES.has(e)), [], 'no service imports another');
+  t.same(
+    [...edges].filter((e) => !KNOWN_SERVICE_EDGES.has(e)),
+    [],
+    'no service imports another',
+  );
 });
 
 t.test('the domain imports neither the HTTP kit, Fastify nor an adapter', async (t) => {
   const domainFiles = files.filter((path) => /\/src\/(.+\/)?domain\//.test(path));
   t.ok(domainFiles.length > 0, 'domain files found');
-  const offending = domainFiles.flatMap((path) => specifiersOf(path).filter((s) => NOT_IN_DOMAIN.some((rule) => rule.test(s))).map((s) => `${path} → ${s}`));
+  const offending = domainFiles.flatMap((path) =>
+    specifiersOf(path)
+      .filter((s) => NOT_IN_DOMAIN.some((rule) => rule.test(s)))
+      .map((s) => `${path} → ${s}`),
+  );
   t.same(offending, [], 'no domain file imports the edge or an adapter');
 });

@@ -18,7 +18,18 @@ import { atLeast, round } from './types.js';
 import type { BenchContext, BenchReport, Metric } from './types.js';
 
 const PER_STREAM = 20;
-const TYPES = ['DossierReceived', 'DossierAccepted', 'DossierAssigned', 'SupplementRequested', 'SupplementReceived', 'PaymentRequested', 'PaymentConfirmed', 'DossierCompleted', 'ResultDelivered', 'DossierArchived'];
+const TYPES = [
+  'DossierReceived',
+  'DossierAccepted',
+  'DossierAssigned',
+  'SupplementRequested',
+  'SupplementReceived',
+  'PaymentRequested',
+  'PaymentConfirmed',
+  'DossierCompleted',
+  'ResultDelivered',
+  'DossierArchived',
+];
 
 function eventsOf(s: number): NewEvent[] {
   const code = `000.00.${String(10 + (s % 50)).padStart(2, '0')}.H40-261122-${String(s).padStart(6, '0')}`;
@@ -26,8 +37,19 @@ function eventsOf(s: number): NewEvent[] {
   return Array.from({ length: PER_STREAM }, (_, i) => ({
     id: randomUUID(),
     type: TYPES[i % TYPES.length]!,
-    data: { dossierCode: code, status: (i % TYPES.length) + 1, officer: i > 1 ? `staff-${s % 97}` : null, note: i === 0 ? 'Nguyễn Văn An, Số 1 đường Trần Phú, Nha Trang' : 'Đã xử lý theo quy định', at: '2026-11-22T08:00:00.000Z' },
-    metadata: { correlationId, causationId: null, actor: `staff:${s % 97}`, at: new Date(Date.UTC(2026, 10, 22, 8, 0, s % 3600, i)).toISOString() },
+    data: {
+      dossierCode: code,
+      status: (i % TYPES.length) + 1,
+      officer: i > 1 ? `staff-${s % 97}` : null,
+      note: i === 0 ? 'Nguyễn Văn An, Số 1 đường Trần Phú, Nha Trang' : 'Đã xử lý theo quy định',
+      at: '2026-11-22T08:00:00.000Z',
+    },
+    metadata: {
+      correlationId,
+      causationId: null,
+      actor: `staff:${s % 97}`,
+      at: new Date(Date.UTC(2026, 10, 22, 8, 0, s % 3600, i)).toISOString(),
+    },
   }));
 }
 
@@ -37,13 +59,17 @@ const queueProjection: Projection = {
   version: 1,
   streamPrefixes: ['dossier-'],
   init(db) {
-    db.exec('CREATE TABLE queue (code TEXT PRIMARY KEY, status INTEGER NOT NULL, officer TEXT, updated_at TEXT NOT NULL, events INTEGER NOT NULL) WITHOUT ROWID');
+    db.exec(
+      'CREATE TABLE queue (code TEXT PRIMARY KEY, status INTEGER NOT NULL, officer TEXT, updated_at TEXT NOT NULL, events INTEGER NOT NULL) WITHOUT ROWID',
+    );
   },
   apply(db, event: RecordedEvent) {
     const d = event.data as { dossierCode: string; status: number; officer: string | null };
-    statement(db, `INSERT INTO queue (code, status, officer, updated_at, events) VALUES (?, ?, ?, ?, 1)
-      ON CONFLICT (code) DO UPDATE SET status = excluded.status, officer = excluded.officer, updated_at = excluded.updated_at, events = events + 1`)
-      .run(d.dossierCode, d.status, d.officer, event.metadata.at);
+    statement(
+      db,
+      `INSERT INTO queue (code, status, officer, updated_at, events) VALUES (?, ?, ?, ?, 1)
+      ON CONFLICT (code) DO UPDATE SET status = excluded.status, officer = excluded.officer, updated_at = excluded.updated_at, events = events + 1`,
+    ).run(d.dossierCode, d.status, d.officer, event.metadata.at);
   },
 };
 
@@ -52,7 +78,11 @@ async function generate(file: string, streams: number, log: (m: string) => void)
   const t0 = performance.now();
   const WAVE = 500;
   for (let s = 0; s < streams; s += WAVE) {
-    await Promise.all(Array.from({ length: Math.min(WAVE, streams - s) }, (_, k) => store.append(`dossier-${s + k}`, eventsOf(s + k), { expectedRevision: 'no_stream' })));
+    await Promise.all(
+      Array.from({ length: Math.min(WAVE, streams - s) }, (_, k) =>
+        store.append(`dossier-${s + k}`, eventsOf(s + k), { expectedRevision: 'no_stream' }),
+      ),
+    );
     if ((s / WAVE) % 40 === 0) log(`generated ${(s + WAVE) * PER_STREAM} events`);
   }
   const head = await store.headPosition();
@@ -70,7 +100,9 @@ function rawRebuild(file: string, target: string): number {
   queueProjection.init(dst);
   const upsert = dst.prepare(`INSERT INTO queue (code, status, officer, updated_at, events) VALUES (?, ?, ?, ?, 1)
     ON CONFLICT (code) DO UPDATE SET status = excluded.status, officer = excluded.officer, updated_at = excluded.updated_at, events = events + 1`);
-  const select = src.prepare("SELECT position, data, metadata FROM events WHERE position > ? AND stream GLOB 'dossier-*' ORDER BY position LIMIT 1000").raw(true);
+  const select = src
+    .prepare("SELECT position, data, metadata FROM events WHERE position > ? AND stream GLOB 'dossier-*' ORDER BY position LIMIT 1000")
+    .raw(true);
   const t0 = performance.now();
   let after = 0;
   let n = 0;
@@ -98,7 +130,10 @@ function rawHash(file: string): number {
   const db = new Database(file, { readonly: true });
   const t0 = performance.now();
   let n = 0;
-  for (const row of db.prepare('SELECT id, stream, revision, type, data, metadata, prev_hash FROM events ORDER BY position').raw(true).iterate() as IterableIterator<[string, string, number, string, string, string, string]>) {
+  for (const row of db
+    .prepare('SELECT id, stream, revision, type, data, metadata, prev_hash FROM events ORDER BY position')
+    .raw(true)
+    .iterate() as IterableIterator<[string, string, number, string, string, string, string]>) {
     createHash('sha256').update(row[6]).update(row[4]).update(row[5]).digest('hex');
     n++;
   }
@@ -125,7 +160,7 @@ export default async function auditBench(ctx: BenchContext): Promise<BenchReport
   const rebuilt = await runner.rebuild();
   const rebuild = rebuilt.events / ((performance.now() - t0) / 1000);
   ctx.log(`rebuild: ${Math.round(rebuild)} events/s`);
-  const rows = (runner.db().prepare('SELECT COUNT(*) AS n, SUM(events) AS e FROM queue').get() as { n: number; e: number });
+  const rows = runner.db().prepare('SELECT COUNT(*) AS n, SUM(events) AS e FROM queue').get() as { n: number; e: number };
   if (rows.n !== streams || rows.e !== total) throw new Error(`rebuilt ${rows.n} rows / ${rows.e} events, expected ${streams} / ${total}`);
   await runner.stop();
   await store.close();
@@ -146,12 +181,15 @@ export default async function auditBench(ctx: BenchContext): Promise<BenchReport
   return {
     name: 'audit',
     metrics: { 'rebuild.catchUp': rate(catchUp), rebuild: rate(rebuild), verify: rate(verify) },
-    baseline: { 'rawSelectParseUpsert': rate(rawRebuildRate), 'rawSelectSha256': rate(rawHashRate) },
+    baseline: { rawSelectParseUpsert: rate(rawRebuildRate), rawSelectSha256: rate(rawHashRate) },
     ratios: {
       'rebuild/rawSelectParseUpsert': round(rebuild / rawRebuildRate),
       'verify/rawSelectSha256': round(verify / rawHashRate),
     },
-    targets: [atLeast('rebuild a projection, events/s', 50_000, Math.round(rebuild)), atLeast('verify every chain, events/s', 100_000, Math.round(verify))],
+    targets: [
+      atLeast('rebuild a projection, events/s', 50_000, Math.round(rebuild)),
+      atLeast('verify every chain, events/s', 100_000, Math.round(verify)),
+    ],
     notes: [
       `${total} events in ${streams} streams of ${PER_STREAM}, appended through the adapter (500 concurrent appends per wave, synchronous=NORMAL)`,
       'rebuild: the projection runner (readAll pages of 1000, one transaction per page with the checkpoint) into a dossier-queue-shaped table; baseline: raw select + JSON.parse + upsert of the same rows',

@@ -9,7 +9,8 @@ import { startProcess } from '@lienthong/service-kit';
 function textFrame(text: string): Buffer {
   const payload = Buffer.from(text);
   if (payload.length > 0xffff) throw new Error('textFrame: the test frames stay under 64 KiB');
-  const head = payload.length < 126 ? Buffer.from([0x81, payload.length]) : Buffer.from([0x81, 126, payload.length >> 8, payload.length & 0xff]);
+  const head =
+    payload.length < 126 ? Buffer.from([0x81, payload.length]) : Buffer.from([0x81, 126, payload.length >> 8, payload.length & 0xff]);
   return Buffer.concat([head, payload]);
 }
 
@@ -57,16 +58,32 @@ t.test('handshake, frames split over reads or packed in one, pings answered', as
   t.strictSame(pongs, ['hb', 'hb', 'hb'], 'pings answered with their payload');
 
   // four messages in one write (several frames in one read), the second with a 16-bit length
-  const changes = [{ type: 'dossier', n: 1 }, { type: 'dossier', n: 2, pad: 'y'.repeat(300) }, { type: 'other' }, { type: 'dossier', n: 3 }];
+  const changes = [
+    { type: 'dossier', n: 1 },
+    { type: 'dossier', n: 2, pad: 'y'.repeat(300) },
+    { type: 'other' },
+    { type: 'dossier', n: 3 },
+  ];
   const packed = Buffer.concat(changes.map((c) => textFrame(JSON.stringify(c))));
   for (const connection of connections) connection.write(packed);
   let report: Report | undefined;
-  await eventually(async () => {
-    report = await ask<Report>({ type: 'report' }, 'arrivals');
-    return report.times.reduce((n, a) => n + a.length, 0) >= 9;
-  }, 5000, 'arrivals');
-  t.strictSame(report!.times.map((a) => a.length), [3, 3, 3], 'each dossier change counted once per socket, others not');
-  t.ok(report!.times.flat().every((at) => Math.abs(at - Date.now()) < 10_000), 'epoch milliseconds');
+  await eventually(
+    async () => {
+      report = await ask<Report>({ type: 'report' }, 'arrivals');
+      return report.times.reduce((n, a) => n + a.length, 0) >= 9;
+    },
+    5000,
+    'arrivals',
+  );
+  t.strictSame(
+    report!.times.map((a) => a.length),
+    [3, 3, 3],
+    'each dossier change counted once per socket, others not',
+  );
+  t.ok(
+    report!.times.flat().every((at) => Math.abs(at - Date.now()) < 10_000),
+    'epoch milliseconds',
+  );
   t.equal(report!.sample, JSON.stringify(changes[0]));
   t.equal(report!.protocolErrors, 0);
 
@@ -81,13 +98,20 @@ t.test('an upgrade answered with a wrong accept key (even one differing only in 
   const liar = net.createServer((socket) =>
     socket.once('data', (request) => {
       const key = /sec-websocket-key: (\S+)/i.exec(request.toString())![1]!;
-      const accept = createHash('sha1').update(key + GUID).digest('base64');
-      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${swapCase(accept)}\r\n\r\n`);
+      const accept = createHash('sha1')
+        .update(key + GUID)
+        .digest('base64');
+      socket.write(
+        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${swapCase(accept)}\r\n\r\n`,
+      );
     }),
   );
   await new Promise<void>((r) => liar.listen(0, '127.0.0.1', r));
   t.teardown(() => liar.close());
   const { ask } = startClients(t);
-  const refused = await ask<{ count: number; failed: number }>({ type: 'open', url: `ws://127.0.0.1:${(liar.address() as AddressInfo).port}/`, authorization: '', count: 2 }, 'opened');
+  const refused = await ask<{ count: number; failed: number }>(
+    { type: 'open', url: `ws://127.0.0.1:${(liar.address() as AddressInfo).port}/`, authorization: '', count: 2 },
+    'opened',
+  );
   t.strictSame([refused.count, refused.failed], [0, 2]);
 });

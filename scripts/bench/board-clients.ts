@@ -27,12 +27,15 @@ let protocolErrors = 0;
 const readBuffer = Buffer.allocUnsafe(256 * 1024);
 
 /** A masked control frame (clients mask every frame; a zero key leaves the payload as is). */
-const control = (opcode: number, payload: Buffer) => Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | payload.length, 0, 0, 0, 0]), payload]);
+const control = (opcode: number, payload: Buffer) =>
+  Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | payload.length, 0, 0, 0, 0]), payload]);
 
 function openOne(url: URL, authorization: string): Promise<boolean> {
   return new Promise((resolve) => {
     const key = randomBytes(16).toString('base64');
-    const accept = createHash('sha1').update(key + GUID).digest('base64');
+    const accept = createHash('sha1')
+      .update(key + GUID)
+      .digest('base64');
     let handshake: Buffer | undefined = Buffer.alloc(0);
     let pending = EMPTY;
     let changesSeen = 0;

@@ -67,8 +67,15 @@ function readModel(file: string, procedures: ReturnType<typeof generateProcedure
   db.transaction(() => {
     procedures.forEach(({ code, ...record }, i) => {
       const event = {
-        id: `e${i}`, stream: `procedure-${code}`, revision: 0, position: i + 1, type: 'ProcedurePublished',
-        data: { code, version: 1, ...record }, metadata: { correlationId: 'bench', actor: 'admin', at: new Date().toISOString() }, prevHash: '', hash: '',
+        id: `e${i}`,
+        stream: `procedure-${code}`,
+        revision: 0,
+        position: i + 1,
+        type: 'ProcedurePublished',
+        data: { code, version: 1, ...record },
+        metadata: { correlationId: 'bench', actor: 'admin', at: new Date().toISOString() },
+        prevHash: '',
+        hash: '',
       } satisfies RecordedEvent;
       procedureProjection.apply(db, event);
     });
@@ -100,7 +107,9 @@ export default async function catalogBench(ctx: BenchContext): Promise<BenchRepo
       if (!stmt) likeStatements.set(terms.length, (stmt = db.prepare(likeSql(terms.length))));
       const field = q.field ? foldText(q.field) : null;
       const level = q.level ? `,${q.level},` : null;
-      return stmt.all(...terms.map((t) => `%${t}%`), field, field, level, level).map((r) => JSON.parse((r as { record: string }).record) as unknown);
+      return stmt
+        .all(...terms.map((t) => `%${t}%`), field, field, level, level)
+        .map((r) => JSON.parse((r as { record: string }).record) as unknown);
     }),
   );
 
@@ -110,8 +119,15 @@ export default async function catalogBench(ctx: BenchContext): Promise<BenchRepo
     await measure(rounds, (q) => {
       const terms = q.q ? foldText(q.q).split(' ') : [];
       const field = q.field ? foldText(q.field) : null;
-      const matched = rows.filter((r) => terms.every((t) => r.name.includes(t)) && (field === null || r.field === field) && (!q.level || r.p.agencyLevels.includes(q.level)));
-      matched.sort((a, b) => Number(b.name.startsWith(terms.join(' '))) - Number(a.name.startsWith(terms.join(' '))) || a.name.localeCompare(b.name));
+      const matched = rows.filter(
+        (r) =>
+          terms.every((t) => r.name.includes(t)) &&
+          (field === null || r.field === field) &&
+          (!q.level || r.p.agencyLevels.includes(q.level)),
+      );
+      matched.sort(
+        (a, b) => Number(b.name.startsWith(terms.join(' '))) - Number(a.name.startsWith(terms.join(' '))) || a.name.localeCompare(b.name),
+      );
       return { total: matched.length, items: matched.slice(0, 20).map((r) => r.p) };
     }),
   );
@@ -121,10 +137,20 @@ export default async function catalogBench(ctx: BenchContext): Promise<BenchRepo
   let http: ReturnType<typeof percentiles>;
   try {
     const t0 = performance.now();
-    const res = await hub.app.inject({ method: 'POST', url: '/v1/admin/catalog/import', headers: { ...hub.admin, 'content-type': 'text/csv' }, payload: toCsv(procedures) });
+    const res = await hub.app.inject({
+      method: 'POST',
+      url: '/v1/admin/catalog/import',
+      headers: { ...hub.admin, 'content-type': 'text/csv' },
+      payload: toCsv(procedures),
+    });
     if (res.statusCode !== 200) throw new Error(`import → ${res.statusCode} ${res.body.slice(0, 300)}`);
     ctx.log(`imported ${N} procedures through the API in ${Math.round(performance.now() - t0)} ms`);
-    const urls = new Map(QUERIES.map((q) => [q, `/v1/catalog/procedures?${new URLSearchParams(Object.entries(q).filter((e): e is [string, string] => e[1] !== undefined)).toString()}`]));
+    const urls = new Map(
+      QUERIES.map((q) => [
+        q,
+        `/v1/catalog/procedures?${new URLSearchParams(Object.entries(q).filter((e): e is [string, string] => e[1] !== undefined)).toString()}`,
+      ]),
+    );
     http = percentiles(
       await measure(Math.ceil(rounds / 3), async (q) => {
         const r = await hub.app.inject({ method: 'GET', url: urls.get(q)! });
@@ -137,7 +163,9 @@ export default async function catalogBench(ctx: BenchContext): Promise<BenchRepo
   }
 
   const ms = (value: number): Metric => ({ value: round(value, 3), unit: 'ms' });
-  const targets: Target[] = [{ name: `search p99 over ${N} procedures, in process (ms, at most)`, target: 5, actual: round(direct.p99), met: direct.p99 < 5 }];
+  const targets: Target[] = [
+    { name: `search p99 over ${N} procedures, in process (ms, at most)`, target: 5, actual: round(direct.p99), met: direct.p99 < 5 },
+  ];
   return {
     name: 'catalog',
     metrics: {

@@ -149,31 +149,36 @@ async function ackingClient(url: string, authorization: string): Promise<void> {
 if (process.env.LT_BENCH_CLIENT === '1' && process.send) {
   const makeBody = await bodyFactory();
   let n = 0;
-  process.on('message', (message: { type: string; url?: string; tokens?: string[]; options?: autocannon.Options; pace?: Pace; authorization?: string }) => {
-    if (message.type === 'acks') {
-      void Promise.all(message.tokens!.map((tk) => ackingClient(message.url!, `Bearer ${tk}`))).then(() => process.send!({ type: 'acks' }));
-    } else if (message.type === 'fire') {
-      const request = {
-        method: 'POST' as const,
-        path: '/v1/documents',
-        headers: { authorization: message.authorization!, 'content-type': 'application/xml' },
-        setupRequest: (req: autocannon.Request) => ({ ...req, body: makeBody(n++) }),
-      };
-      autocannon({ ...message.options!, requests: [request] }, (err, r) => {
-        if (err) throw err;
-        const result: FireResult = { ok: r['2xx'], non2xx: r.non2xx, errors: r.errors, p50: r.latency.p50, p99: r.latency.p99 };
-        process.send!({ type: 'fired', result });
-      });
-    } else if (message.type === 'pace') {
-      const headers = { authorization: message.authorization!, 'content-type': 'application/xml' };
-      void paced(message.pace!, headers, () => makeBody(n++)).then((result) => process.send!({ type: 'paced', result }));
-    } else if (message.type === 'count') {
-      process.send!({ type: 'count', done: [...acked.values()].filter((v) => v >= RECIPIENTS.length).length });
-    } else if (message.type === 'exit') {
-      for (const s of sockets) s.close();
-      process.exit(0);
-    }
-  });
+  process.on(
+    'message',
+    (message: { type: string; url?: string; tokens?: string[]; options?: autocannon.Options; pace?: Pace; authorization?: string }) => {
+      if (message.type === 'acks') {
+        void Promise.all(message.tokens!.map((tk) => ackingClient(message.url!, `Bearer ${tk}`))).then(() =>
+          process.send!({ type: 'acks' }),
+        );
+      } else if (message.type === 'fire') {
+        const request = {
+          method: 'POST' as const,
+          path: '/v1/documents',
+          headers: { authorization: message.authorization!, 'content-type': 'application/xml' },
+          setupRequest: (req: autocannon.Request) => ({ ...req, body: makeBody(n++) }),
+        };
+        autocannon({ ...message.options!, requests: [request] }, (err, r) => {
+          if (err) throw err;
+          const result: FireResult = { ok: r['2xx'], non2xx: r.non2xx, errors: r.errors, p50: r.latency.p50, p99: r.latency.p99 };
+          process.send!({ type: 'fired', result });
+        });
+      } else if (message.type === 'pace') {
+        const headers = { authorization: message.authorization!, 'content-type': 'application/xml' };
+        void paced(message.pace!, headers, () => makeBody(n++)).then((result) => process.send!({ type: 'paced', result }));
+      } else if (message.type === 'count') {
+        process.send!({ type: 'count', done: [...acked.values()].filter((v) => v >= RECIPIENTS.length).length });
+      } else if (message.type === 'exit') {
+        for (const s of sockets) s.close();
+        process.exit(0);
+      }
+    },
+  );
   process.on('disconnect', () => process.exit(0));
   process.send({ type: 'ready', bodyBytes: Buffer.byteLength(makeBody(-1)) });
 }

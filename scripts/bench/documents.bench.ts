@@ -26,7 +26,11 @@ const clientScript = fileURLToPath(new URL('./documents-client.ts', import.meta.
 
 /** The vendor systems in a child process: messages to it, and its answers. */
 function startClients() {
-  const child = fork(clientScript, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, LT_BENCH_CLIENT: '1' } });
+  const child = fork(clientScript, [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, LT_BENCH_CLIENT: '1' },
+  });
   const next = <T>(type: string) =>
     new Promise<T>((resolve, reject) => {
       const onMessage = (m: { type: string }) => {
@@ -47,8 +51,10 @@ function startClients() {
   return {
     ready: next<{ bodyBytes: number }>('ready'),
     acks: (url: string, tokens: string[]) => ask<object>({ type: 'acks', url, tokens }),
-    fire: async (options: autocannon.Options, authorization: string) => (await ask<{ result: FireResult }>({ type: 'fire', options, authorization }, 'fired')).result,
-    pace: async (pace: Pace, authorization: string) => (await ask<{ result: FireResult }>({ type: 'pace', pace, authorization }, 'paced')).result,
+    fire: async (options: autocannon.Options, authorization: string) =>
+      (await ask<{ result: FireResult }>({ type: 'fire', options, authorization }, 'fired')).result,
+    pace: async (pace: Pace, authorization: string) =>
+      (await ask<{ result: FireResult }>({ type: 'pace', pace, authorization }, 'paced')).result,
     count: async () => (await ask<{ done: number }>({ type: 'count' })).done,
     stop: async () => {
       if (!child.connected) return;
@@ -61,13 +67,25 @@ function startClients() {
 
 export default async function documentsBench(ctx: BenchContext): Promise<BenchReport> {
   const seconds = ctx.quick ? 3 : 10;
-  const config = loadConfig({ LT_DATA_DIR: ctx.tmpDir, LT_ADMIN_TOKEN: 'bench-admin-token-0123456789', LT_PORT: '0', LT_SQLITE_SYNC: process.env.BENCH_SYNC ?? 'full', LT_PARSE_WORKERS: process.env.LT_PARSE_WORKERS });
-  const hub = await startPlatform(config, [directoryModule, documentRoutingModule], { title: 'bench', logger: createLogger({ level: 'silent' }) });
+  const config = loadConfig({
+    LT_DATA_DIR: ctx.tmpDir,
+    LT_ADMIN_TOKEN: 'bench-admin-token-0123456789',
+    LT_PORT: '0',
+    LT_SQLITE_SYNC: process.env.BENCH_SYNC ?? 'full',
+    LT_PARSE_WORKERS: process.env.LT_PARSE_WORKERS,
+  });
+  const hub = await startPlatform(config, [directoryModule, documentRoutingModule], {
+    title: 'bench',
+    logger: createLogger({ level: 'silent' }),
+  });
   const admin = { authorization: `Bearer ${hub.adminToken}` };
-  const post = async (url: string, payload: object) => (await hub.app.inject({ method: 'POST', url, headers: admin, payload })).json<{ token: string }>();
+  const post = async (url: string, payload: object) =>
+    (await hub.app.inject({ method: 'POST', url, headers: admin, payload })).json<{ token: string }>();
   for (const id of [SENDER, ...RECIPIENTS]) await post('/v1/admin/agencies', { organId: id, name: `Cơ quan ${id}` });
   const senderToken = (await post('/v1/admin/systems', { name: 'sender', vendor: 'bench', organIds: [SENDER] })).token;
-  const tokens = await Promise.all(RECIPIENTS.map(async (r) => (await post('/v1/admin/systems', { name: r, vendor: 'bench', organIds: [r] })).token));
+  const tokens = await Promise.all(
+    RECIPIENTS.map(async (r) => (await post('/v1/admin/systems', { name: r, vendor: 'bench', organIds: [r] })).token),
+  );
   const address = await hub.app.listen({ port: 0, host: '127.0.0.1' });
   const clients = startClients();
   const senderAuth = `Bearer ${senderToken}`;
@@ -93,7 +111,9 @@ export default async function documentsBench(ctx: BenchContext): Promise<BenchRe
     const cpu = process.cpuUsage(cpu0);
     const elu = performance.eventLoopUtilization(elu0).utilization;
     const cpuMsPerDocument = (cpu.user + cpu.system) / 1000 / Math.max(1, routed);
-    ctx.log(`throughput: ${submitted} accepted, ${routed} acked by both in ${e2eSeconds.toFixed(1)} s (non-2xx ${full.non2xx}, errors ${full.errors}); hub CPU ${cpuMsPerDocument.toFixed(2)} ms/document, event loop busy ${(elu * 100).toFixed(0)} %`);
+    ctx.log(
+      `throughput: ${submitted} accepted, ${routed} acked by both in ${e2eSeconds.toFixed(1)} s (non-2xx ${full.non2xx}, errors ${full.errors}); hub CPU ${cpuMsPerDocument.toFixed(2)} ms/document, event loop busy ${(elu * 100).toFixed(0)} %`,
+    );
 
     // 2. latency at 500 documents/s (and, as context, at a light 100/s: the floor of fsyncs and hops)
     const loopDelay = monitorEventLoopDelay({ resolution: 5 });
@@ -101,14 +121,22 @@ export default async function documentsBench(ctx: BenchContext): Promise<BenchRe
     const gcPauses: number[] = [];
     const gcObserver = new PerformanceObserver((list) => gcPauses.push(...list.getEntries().map((e) => e.duration)));
     gcObserver.observe({ entryTypes: ['gc'] });
-    const at = (url: string, rate: number, duration: number): Pace => ({ url, path: '/v1/documents', rate, seconds: duration, connections: 64 });
+    const at = (url: string, rate: number, duration: number): Pace => ({
+      url,
+      path: '/v1/documents',
+      rate,
+      seconds: duration,
+      connections: 64,
+    });
     const paced = await profiled('documents-paced', () => clients.pace(at(address, 500, seconds), senderAuth));
     loopDelay.disable();
     gcObserver.disconnect();
     const loopP99 = loopDelay.percentile(99) / 1e6;
     const gcLongest = gcPauses.length > 0 ? Math.max(...gcPauses) : 0;
     const gcTotal = gcPauses.reduce((a, b) => a + b, 0);
-    ctx.log(`at 500/s: p99 ${paced.p99} ms (p50 ${paced.p50} ms), ${paced.ok} accepted; hub event-loop delay p99 ${loopP99.toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms; GC ${gcPauses.length} pauses, ${gcTotal.toFixed(0)} ms in all, longest ${gcLongest.toFixed(1)} ms`);
+    ctx.log(
+      `at 500/s: p99 ${paced.p99} ms (p50 ${paced.p50} ms), ${paced.ok} accepted; hub event-loop delay p99 ${loopP99.toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms; GC ${gcPauses.length} pauses, ${gcTotal.toFixed(0)} ms in all, longest ${gcLongest.toFixed(1)} ms`,
+    );
     const light = await clients.pace(at(address, 100, Math.min(seconds, 5)), senderAuth);
     ctx.log(`at 100/s: p99 ${light.p99} ms (p50 ${light.p50} ms)`);
     const bursts = await clients.fire({ url: address, connections: 50, duration: Math.min(seconds, 5), overallRate: 500 }, senderAuth);
@@ -126,14 +154,17 @@ export default async function documentsBench(ctx: BenchContext): Promise<BenchRe
     const metrics: Record<string, Metric> = {
       routedPerSecond: { value: round(routed / e2eSeconds, 1), unit: 'documents/s (both deliveries acked over WebSocket)' },
       acceptedPerSecond: { value: round(submitted / seconds, 1), unit: 'documents/s (202)' },
-      eventLoopBusy: { value: round(elu, 2), unit: 'share of the throughput run the hub\'s event loop was busy' },
+      eventLoopBusy: { value: round(elu, 2), unit: "share of the throughput run the hub's event loop was busy" },
       cpuPerDocument: { value: round(cpuMsPerDocument, 2), unit: 'ms of hub process CPU (all its threads) per routed document' },
       submitP99At500: { value: paced.p99, unit: 'ms' },
       submitP50At500: { value: paced.p50, unit: 'ms' },
       eventLoopDelayP99At500: { value: round(loopP99, 1), unit: 'ms (the hub process, during the 500/s run)' },
       submitP99At100: { value: light.p99, unit: 'ms (context: a light load)' },
       submitP50At100: { value: light.p50, unit: 'ms (context: a light load)' },
-      submitP99InBursts: { value: bursts.p99, unit: "ms (context: autocannon overallRate 500, each connection's quota at the start of each second)" },
+      submitP99InBursts: {
+        value: bursts.p99,
+        unit: "ms (context: autocannon overallRate 500, each connection's quota at the start of each second)",
+      },
     };
     const baseline: Record<string, Metric> = {
       bareRoutePerSecond: { value: round(bareFull.ok / seconds, 1), unit: 'requests/s' },

@@ -25,7 +25,8 @@ const ACTIONS: Array<[string, object]> = [
   ['deliver-result', {}],
 ];
 
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 export default async function dossiersBench(ctx: BenchContext): Promise<BenchReport> {
   const seconds = ctx.quick ? 2 : 8;
@@ -52,25 +53,32 @@ export default async function dossiersBench(ctx: BenchContext): Promise<BenchRep
     let deadline = performance.now() + seconds * 1000;
     let t0 = performance.now();
     const cpu0 = process.cpuUsage();
-    await profiled('dossiers', () => Promise.all(
-      Array.from({ length: WORKERS }, async (_, w) => {
-        const agencyId = AGENCIES[w % AGENCIES.length]!;
-        while (performance.now() < deadline) {
-          let s = performance.now();
-          const r = await inject('POST', '/v1/dossiers', { procedureCode: '1.004227', agencyId, applicant: { name: 'Nguyễn Văn An', idNumber: '001203004005' }, channel: 'counter' }, w);
-          receiveMs.push(performance.now() - s);
-          if (r.statusCode !== 201) throw new Error(`receive → ${r.statusCode} ${r.body}`);
-          const code = r.json<{ dossierCode: string }>().dossierCode;
-          for (const [action, body] of ACTIONS) {
-            s = performance.now();
-            const a = await inject('POST', `/v1/dossiers/${code}/actions/${action}`, body, w);
-            actionMs.push(performance.now() - s);
-            if (a.statusCode !== 200) throw new Error(`${action} → ${a.statusCode} ${a.body}`);
+    await profiled('dossiers', () =>
+      Promise.all(
+        Array.from({ length: WORKERS }, async (_, w) => {
+          const agencyId = AGENCIES[w % AGENCIES.length]!;
+          while (performance.now() < deadline) {
+            let s = performance.now();
+            const r = await inject(
+              'POST',
+              '/v1/dossiers',
+              { procedureCode: '1.004227', agencyId, applicant: { name: 'Nguyễn Văn An', idNumber: '001203004005' }, channel: 'counter' },
+              w,
+            );
+            receiveMs.push(performance.now() - s);
+            if (r.statusCode !== 201) throw new Error(`receive → ${r.statusCode} ${r.body}`);
+            const code = r.json<{ dossierCode: string }>().dossierCode;
+            for (const [action, body] of ACTIONS) {
+              s = performance.now();
+              const a = await inject('POST', `/v1/dossiers/${code}/actions/${action}`, body, w);
+              actionMs.push(performance.now() - s);
+              if (a.statusCode !== 200) throw new Error(`${action} → ${a.statusCode} ${a.body}`);
+            }
+            dossiers++;
           }
-          dossiers++;
-        }
-      }),
-    ));
+        }),
+      ),
+    );
     const dossierSeconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const cpuMsPerDossier = (cpu.user + cpu.system) / 1000 / Math.max(1, dossiers);
@@ -104,7 +112,9 @@ export default async function dossiersBench(ctx: BenchContext): Promise<BenchRep
     const sortedReceive = [...receiveMs].sort((a, b) => a - b);
     const sortedBase = [...baseMs].sort((a, b) => a - b);
     const p99Action = percentile(sortedActions, 99);
-    ctx.log(`${dossiers} dossiers in ${dossierSeconds.toFixed(1)} s = ${dossiersPerSecond.toFixed(0)}/s; p99 action ${p99Action.toFixed(1)} ms; CPU ${cpuMsPerDossier.toFixed(2)} ms/dossier; baseline ${baselinePerSecond.toFixed(0)} req/s`);
+    ctx.log(
+      `${dossiers} dossiers in ${dossierSeconds.toFixed(1)} s = ${dossiersPerSecond.toFixed(0)}/s; p99 action ${p99Action.toFixed(1)} ms; CPU ${cpuMsPerDossier.toFixed(2)} ms/dossier; baseline ${baselinePerSecond.toFixed(0)} req/s`,
+    );
     const targets: Target[] = [
       atLeast('dossiers per second (receipt + six actions)', 200, dossiersPerSecond),
       { name: 'p99 per action (ms)', target: 50, actual: round(p99Action), met: p99Action < 50 },

@@ -29,7 +29,10 @@ function sampleEvent(i: number): NewEvent {
       procedureCode: '1.004227',
       applicant: { name: 'Nguyễn Văn An', idNumber: '001203004005', phone: '0901234567', address: 'Số 1, Phường Bến Nghé, Quận 1' },
       channel: 'counter',
-      components: [{ name: 'Tờ khai', copies: 1 }, { name: 'Căn cước công dân', copies: 1 }],
+      components: [
+        { name: 'Tờ khai', copies: 1 },
+        { name: 'Căn cước công dân', copies: 1 },
+      ],
       receivedAt: '2026-11-22T08:00:00.000Z',
       dueAt: '2026-11-29T08:00:00.000Z',
     },
@@ -112,7 +115,10 @@ async function measureConcurrent(ctx: BenchContext, sync: SyncMode, sizes: Sizes
     let n = 0;
     const t0 = performance.now();
     for (let i = 0; performance.now() < deadline; i++, n += WRITERS) {
-      insertRows(`raw64-${i}`, rows64.map((e) => ({ ...e, id: randomUUID() })));
+      insertRows(
+        `raw64-${i}`,
+        rows64.map((e) => ({ ...e, id: randomUUID() })),
+      );
     }
     rates.rawConcurrent.push(n / ((performance.now() - t0) / 1000));
     db.close();
@@ -125,9 +131,7 @@ async function measureBatchedAndRead(ctx: BenchContext, sync: SyncMode, sizes: S
   let file = '';
   // One set of rows for every round (each round writes fresh files), so the rows are long-lived
   // before timing starts and neither side pays for promoting them out of the young generation.
-  const batches = Array.from({ length: sizes.appends }, (_, b) =>
-    Array.from({ length: BATCH }, (_, i) => sampleEvent(b * BATCH + i)),
-  );
+  const batches = Array.from({ length: sizes.appends }, (_, b) => Array.from({ length: BATCH }, (_, i) => sampleEvent(b * BATCH + i)));
   // Round -1 is a warm-up: not recorded.
   for (let r = -1; r < sizes.batchRounds; r++) {
     file = join(ctx.tmpDir, `batched-${sync}-${r + 1}.sqlite`);
@@ -161,7 +165,9 @@ async function measureBatchedAndRead(ctx: BenchContext, sync: SyncMode, sizes: S
   // Both readers over the same file, in the same state.
   const store = createSqliteEventStore({ file, sync });
   const reader = new Database(file, { readonly: true });
-  const select = reader.prepare('SELECT position, id, stream, revision, type, data, metadata, prev_hash, hash FROM events ORDER BY position');
+  const select = reader.prepare(
+    'SELECT position, id, stream, revision, type, data, metadata, prev_hash, hash FROM events ORDER BY position',
+  );
   for (let r = 0; r < sizes.readRounds; r++) {
     let t0 = performance.now();
     const all = await store.readAll();

@@ -73,7 +73,10 @@ async function runAll(): Promise<void> {
 /** Runs one module in a fresh process; its stderr (progress) passes through. */
 function inChild(name: string): Promise<BenchReport> {
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, LT_BENCH_MODULE: name }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(fileURLToPath(import.meta.url), [], {
+      env: { ...process.env, LT_BENCH_MODULE: name },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     let got: BenchReport | undefined;
     child.on('message', (m: { report: BenchReport }) => (got = m.report));
     child.on('error', reject);

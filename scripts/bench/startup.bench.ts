@@ -37,7 +37,12 @@ const median = (values: number[]): number => {
   return sorted[Math.floor(sorted.length / 2)]!;
 };
 
-async function measure(name: string, runs: number, start: (run: number) => Promise<StartedServer>, log: (m: string) => void): Promise<Sample> {
+async function measure(
+  name: string,
+  runs: number,
+  start: (run: number) => Promise<StartedServer>,
+  log: (m: string) => void,
+): Promise<Sample> {
   const samples: Sample[] = [];
   for (let i = 0; i < runs; i++) {
     const s = await sample(() => start(i));
@@ -55,9 +60,18 @@ export default async function startupBench({ tmpDir, log, quick }: BenchContext)
   const env = { LT_LOG_LEVEL: 'info' };
   const bare = await measure('bare Fastify', runs, () => startServer([BARE], { ...env, LT_PORT: '0', LT_HOST: '127.0.0.1' }), log);
   const hub = await measure('compiled hub', runs, (i) => startCompiledHub(join(tmpDir, `compiled-${i}`), env), log);
-  const tsx = await measure('hub through tsx', quick ? 1 : 3, (i) =>
-    startServer(['--import', 'tsx', join(REPO_ROOT, 'services/hub/src/main.ts')], { ...env, LT_DATA_DIR: join(tmpDir, `tsx-${i}`), LT_PORT: '0', LT_HOST: '127.0.0.1' }),
-  log);
+  const tsx = await measure(
+    'hub through tsx',
+    quick ? 1 : 3,
+    (i) =>
+      startServer(['--import', 'tsx', join(REPO_ROOT, 'services/hub/src/main.ts')], {
+        ...env,
+        LT_DATA_DIR: join(tmpDir, `tsx-${i}`),
+        LT_PORT: '0',
+        LT_HOST: '127.0.0.1',
+      }),
+    log,
+  );
 
   const ms = (value: number): Metric => ({ value: Math.round(value), unit: 'ms' });
   const mb = (value: number): Metric => ({ value: round(value, 1), unit: 'MB' });
@@ -77,6 +91,9 @@ export default async function startupBench({ tmpDir, log, quick }: BenchContext)
       'rss.tsx/compiled': round(tsx.rssMb / hub.rssMb, 2),
     },
     targets,
-    notes: [`medians of ${runs} starts each (tsx: ${quick ? 1 : 3}); ready = spawn to the first 200 of GET /health/ready; idle RSS read ${IDLE_MS / 1000} s after ready`, `node ${COMPILED_NODE_ARGS.join(' ')} services/hub/dist/main.js on an empty data directory`],
+    notes: [
+      `medians of ${runs} starts each (tsx: ${quick ? 1 : 3}); ready = spawn to the first 200 of GET /health/ready; idle RSS read ${IDLE_MS / 1000} s after ready`,
+      `node ${COMPILED_NODE_ARGS.join(' ')} services/hub/dist/main.js on an empty data directory`,
+    ],
   };
 }

@@ -30,7 +30,11 @@ const BOARD_WARM_UPS = 2;
 const clientScript = new URL('./board-clients.ts', import.meta.url);
 
 /** Stands in for the catalog: owns `procedure-` so the procedure reaches the dossiers service's replica. */
-const catalogStandIn: ServiceModuleFactory = () => ({ name: 'catalog', streamPrefixes: ['procedure-', 'calendar-'], register: async () => {} });
+const catalogStandIn: ServiceModuleFactory = () => ({
+  name: 'catalog',
+  streamPrefixes: ['procedure-', 'calendar-'],
+  register: async () => {},
+});
 
 function fire(options: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
@@ -41,9 +45,18 @@ function fire(options: autocannon.Options): Promise<autocannon.Result> {
 export default async function trackerBench(ctx: BenchContext): Promise<BenchReport> {
   const seconds = ctx.quick ? 2 : 5;
   const socketCount = Number(process.env.BENCH_BOARD_SOCKETS ?? (ctx.quick ? 2000 : 10_000));
-  const config = loadConfig({ LT_DATA_DIR: ctx.tmpDir, LT_ADMIN_TOKEN: 'bench-admin-token-0123456789', LT_PORT: '0', LT_SQLITE_SYNC: 'normal', LT_BOARD_PROCESSES: process.env.LT_BOARD_PROCESSES });
+  const config = loadConfig({
+    LT_DATA_DIR: ctx.tmpDir,
+    LT_ADMIN_TOKEN: 'bench-admin-token-0123456789',
+    LT_PORT: '0',
+    LT_SQLITE_SYNC: 'normal',
+    LT_BOARD_PROCESSES: process.env.LT_BOARD_PROCESSES,
+  });
   const tracker = createStatusTrackerModule({ lookupsPerMinute: 1e9, failuresPerWindow: 1e9 });
-  const hub = await startPlatform(config, [directoryModule, catalogStandIn, dossiersModule, tracker], { title: 'bench', logger: createLogger({ level: 'silent' }) });
+  const hub = await startPlatform(config, [directoryModule, catalogStandIn, dossiersModule, tracker], {
+    title: 'bench',
+    logger: createLogger({ level: 'silent' }),
+  });
   const bare = Fastify();
   try {
     // 0. two agencies, a procedure, 200 dossiers at A (the lookups), one at B (the board)
@@ -54,24 +67,45 @@ export default async function trackerBench(ctx: BenchContext): Promise<BenchRepo
       return res;
     };
     for (const id of [A, B]) await inject('POST', '/v1/admin/agencies', admin, { organId: id, name: `Cơ quan ${id}` });
-    const staff = async (agencyId: string, roles: string[]) =>
-      ({ authorization: `Bearer ${(await inject('POST', '/v1/admin/staff', admin, { agencyId, name: 'bench', roles })).json().token}` });
+    const staff = async (agencyId: string, roles: string[]) => ({
+      authorization: `Bearer ${(await inject('POST', '/v1/admin/staff', admin, { agencyId, name: 'bench', roles })).json().token}`,
+    });
     const clerkA = await staff(A, ['clerk']);
     const clerkB = await staff(B, ['clerk', 'officer']);
     const published = await hub.platform.store.append(`procedure-${PROCEDURE}`, [
       {
         type: 'ProcedurePublished',
-        data: { code: PROCEDURE, version: 1, name: 'Đăng ký khai sinh', field: 'Hộ tịch', agencyLevels: ['district'], processingDays: 3, fees: [], components: [], result: null, legalBasis: [], onlineLevel: 'partial' },
+        data: {
+          code: PROCEDURE,
+          version: 1,
+          name: 'Đăng ký khai sinh',
+          field: 'Hộ tịch',
+          agencyLevels: ['district'],
+          processingDays: 3,
+          fees: [],
+          components: [],
+          result: null,
+          legalBasis: [],
+          onlineLevel: 'partial',
+        },
         metadata: { correlationId: randomUUID(), actor: 'admin', at: '2020-01-01T00:00:00.000Z' },
       },
     ]);
     await hub.platform.projections.get('dossiers-catalog-replica')!.waitFor(published.position);
     const receive = async (clerk: Record<string, string>, agencyId: string) =>
-      (await inject('POST', '/v1/dossiers', clerk, { procedureCode: PROCEDURE, agencyId, applicant: { name: 'Nguyễn Văn An' }, channel: 'counter' })).json<{ dossierCode: string; lookupPin: string }>();
+      (
+        await inject('POST', '/v1/dossiers', clerk, {
+          procedureCode: PROCEDURE,
+          agencyId,
+          applicant: { name: 'Nguyễn Văn An' },
+          channel: 'counter',
+        })
+      ).json<{ dossierCode: string; lookupPin: string }>();
     const receipts = [];
     for (let i = 0; i < DOSSIERS; i++) receipts.push(await receive(clerkA, A));
     const watched = await receive(clerkB, B);
-    const settle = async () => hub.platform.projections.get('status-tracker-dossiers')!.waitFor(await hub.platform.store.headPosition(), 30_000);
+    const settle = async () =>
+      hub.platform.projections.get('status-tracker-dossiers')!.waitFor(await hub.platform.store.headPosition(), 30_000);
     await settle();
     const paths = receipts.map((r) => `/v1/track/${r.dossierCode}?pin=${r.lookupPin}`);
     const etags = await Promise.all(paths.map(async (p) => (await inject('GET', p, {})).headers.etag as string));
@@ -108,7 +142,9 @@ export default async function trackerBench(ctx: BenchContext): Promise<BenchRepo
       totals.hello += hello['2xx'];
     }
     const perSecond = (n: number) => n / seconds;
-    ctx.log(`lookups ${perSecond(totals.lookup)}/s (non-2xx ${totals.lookupNon2xx}), 304 ${perSecond(totals.revalidate)}/s, hub /health/live ${perSecond(totals.live)}/s, bare ${perSecond(totals.hello)}/s`);
+    ctx.log(
+      `lookups ${perSecond(totals.lookup)}/s (non-2xx ${totals.lookupNon2xx}), 304 ${perSecond(totals.revalidate)}/s, hub /health/live ${perSecond(totals.live)}/s, bare ${perSecond(totals.hello)}/s`,
+    );
 
     // 3. board sockets in a child process; then the same child code against a bare `ws` server
     // broadcasting a message of the same size: the floor of fanning out to that many sockets here.
@@ -121,17 +157,26 @@ export default async function trackerBench(ctx: BenchContext): Promise<BenchRepo
       ['confirm-payment', {}],
     ];
     const changes = { warmUps: BOARD_WARM_UPS, measured: actions.length };
-    const board = await fanOut(ctx, `${address.replace(/^http/, 'ws')}/v1/track/live?agencyId=${B}`, clerkB.authorization, socketCount, changes, async (k) => {
-      // warm-ups: new dossiers received at B (each a board message); then the measured actions
-      if (k < BOARD_WARM_UPS) await receive(clerkB, B);
-      else {
-        const [action, body] = actions[k - BOARD_WARM_UPS]!;
-        await inject('POST', `/v1/dossiers/${watched.dossierCode}/actions/${action}`, clerkB, body);
-      }
-      await settle();
-    });
+    const board = await fanOut(
+      ctx,
+      `${address.replace(/^http/, 'ws')}/v1/track/live?agencyId=${B}`,
+      clerkB.authorization,
+      socketCount,
+      changes,
+      async (k) => {
+        // warm-ups: new dossiers received at B (each a board message); then the measured actions
+        if (k < BOARD_WARM_UPS) await receive(clerkB, B);
+        else {
+          const [action, body] = actions[k - BOARD_WARM_UPS]!;
+          await inject('POST', `/v1/dossiers/${watched.dossierCode}/actions/${action}`, clerkB, body);
+        }
+        await settle();
+      },
+    );
     const boardMessage = board.sample;
-    ctx.log(`board: ${board.opened} sockets open in ${Math.round(board.openMs)} ms; changes delivered ${board.delivered.join(', ')}; latency p50 ${round(board.p50, 1)} ms, p99 ${round(board.p99, 1)} ms`);
+    ctx.log(
+      `board: ${board.opened} sockets open in ${Math.round(board.openMs)} ms; changes delivered ${board.delivered.join(', ')}; latency p50 ${round(board.p50, 1)} ms, p99 ${round(board.p99, 1)} ms`,
+    );
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise((r) => wss.once('listening', r));
     const bareFanOut = await fanOut(ctx, `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, '', socketCount, changes, async () => {
@@ -155,8 +200,14 @@ export default async function trackerBench(ctx: BenchContext): Promise<BenchRepo
     const baseline: Record<string, Metric> = {
       helloPerSecond: { value: round(perSecond(totals.hello), 1), unit: 'requests/s (bare Fastify GET)' },
       hubHealthPerSecond: { value: round(perSecond(totals.live), 1), unit: 'requests/s (GET /health/live on the hub: the platform floor)' },
-      bareBroadcastP50: { value: round(bareFanOut.p50, 1), unit: `ms from a bare ws server's send loop to a socket (${bareFanOut.opened} sockets)` },
-      bareBroadcastP99: { value: round(bareFanOut.p99, 1), unit: `ms from a bare ws server's send loop to a socket (${bareFanOut.opened} sockets)` },
+      bareBroadcastP50: {
+        value: round(bareFanOut.p50, 1),
+        unit: `ms from a bare ws server's send loop to a socket (${bareFanOut.opened} sockets)`,
+      },
+      bareBroadcastP99: {
+        value: round(bareFanOut.p99, 1),
+        unit: `ms from a bare ws server's send loop to a socket (${bareFanOut.opened} sockets)`,
+      },
     };
     const ratios = {
       lookups_over_hello: round(metrics.lookupsPerSecond!.value / baseline.helloPerSecond!.value),
@@ -249,7 +300,9 @@ async function fanOut(
     if (protocolErrors > 0) ctx.log(`${protocolErrors} sockets cut for frames a server must not send`);
     times.forEach((arrived, k) => {
       const l = arrived.map((at) => at - started[k]!).sort((a, b) => a - b);
-      ctx.log(`${k < warmUps ? 'warm-up' : 'change'} ${k}: first socket ${round(l[0]!, 1)} ms, p50 ${round(percentile(l, 50), 1)}, p99 ${round(percentile(l, 99), 1)}, last ${round(l.at(-1)!, 1)}`);
+      ctx.log(
+        `${k < warmUps ? 'warm-up' : 'change'} ${k}: first socket ${round(l[0]!, 1)} ms, p50 ${round(percentile(l, 50), 1)}, p99 ${round(percentile(l, 99), 1)}, last ${round(l.at(-1)!, 1)}`,
+      );
     });
     const latencies = times.flatMap((arrived, k) => (k < warmUps ? [] : arrived.map((at) => at - started[k]!))).sort((a, b) => a - b);
     const delivered = times.map((a) => a.length);

@@ -67,4 +67,3 @@ t.test('openBlobStore without a NATS URL uses <dataDir>/blobs', async (t) => {
   const { sha256 } = await store.put(Buffer.from('default adapter'));
   t.ok((await stat(join(dataDir, 'blobs', sha256.slice(0, 2), sha256.slice(2, 4), sha256))).isFile());
 });
-

@@ -90,7 +90,12 @@ export async function createFsBlobStore(options: FsBlobStoreOptions): Promise<Bl
     }
   }
 
-  async function commit(contentType: string | undefined, result: PutResult, spoolFile: string, syncSpool: () => Promise<void>): Promise<void> {
+  async function commit(
+    contentType: string | undefined,
+    result: PutResult,
+    spoolFile: string,
+    syncSpool: () => Promise<void>,
+  ): Promise<void> {
     // Same content, same name: the first copy stays, the spool file is dropped by the writer.
     if (await exists(result.sha256)) return;
     await place(contentType, result.sha256, spoolFile, syncSpool);

@@ -49,10 +49,7 @@ if (requireNatsServer(t)) {
   });
 
   t.test('nats: an unreachable server is a BlobStoreUnavailableError', async (t) => {
-    await t.rejects(
-      createNatsBlobStore({ servers: 'nats://127.0.0.1:1', spoolDir: tempDir(t) }),
-      BlobStoreUnavailableError,
-    );
+    await t.rejects(createNatsBlobStore({ servers: 'nats://127.0.0.1:1', spoolDir: tempDir(t) }), BlobStoreUnavailableError);
   });
 
   t.test('openBlobStore with a NATS URL uses the LT_BLOBS bucket', async (t) => {

@@ -99,7 +99,9 @@ async function raiseReplicas(nc: NatsConnection, os: ObjectStore, replicas: numb
   try {
     await (await jetstreamManager(nc)).streams.update(name, { num_replicas: replicas });
   } catch (error) {
-    warn(`blob store: bucket ${status.bucket} kept with ${status.replicas} replica(s) (${(error as Error).message}); raise it with \`nats stream edit ${name} --replicas ${replicas}\``);
+    warn(
+      `blob store: bucket ${status.bucket} kept with ${status.replicas} replica(s) (${(error as Error).message}); raise it with \`nats stream edit ${name} --replicas ${replicas}\``,
+    );
   }
 }
 
@@ -116,7 +118,13 @@ export async function createNatsBlobStore(options: NatsBlobStoreOptions): Promis
     await cleanSpoolDir(spoolDir, options.staleSpoolMs ?? DEFAULT_STALE_SPOOL_MS);
     const { servers } = options;
     // Reconnects for ever (as the bus does): a cluster back after an outage is picked up again.
-    nc = options.connection ?? (await connect({ ...(servers !== undefined ? { servers: typeof servers === 'string' ? servers : [...servers] } : {}), maxReconnectAttempts: -1, reconnectTimeWait: 250 }));
+    nc =
+      options.connection ??
+      (await connect({
+        ...(servers !== undefined ? { servers: typeof servers === 'string' ? servers : [...servers] } : {}),
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
+      }));
   } catch (error) {
     throw new BlobStoreUnavailableError(`blob store: cannot connect to NATS or prepare ${spoolDir}`, { cause: error });
   }
@@ -156,10 +164,7 @@ export async function createNatsBlobStore(options: NatsBlobStoreOptions): Promis
     const file = await open(spoolFile, 'r');
     let info: ObjectInfo;
     try {
-      info = await os.put(
-        { name: sha256, ...(contentType !== undefined ? { metadata: { contentType } } : {}) },
-        fileStream(file),
-      );
+      info = await os.put({ name: sha256, ...(contentType !== undefined ? { metadata: { contentType } } : {}) }, fileStream(file));
     } finally {
       await file.close();
     }
@@ -209,7 +214,9 @@ export async function createNatsBlobStore(options: NatsBlobStoreOptions): Promis
     }
     const digest = hash.digest('hex');
     if (digest !== digestHex(info) || size !== info.size) {
-      throw new BlobStoreUnavailableError(`blob store: object ${info.name} read back as ${size} B with sha256 ${digest}, not ${info.size} B and ${info.digest}`);
+      throw new BlobStoreUnavailableError(
+        `blob store: object ${info.name} read back as ${size} B with sha256 ${digest}, not ${info.size} B and ${info.digest}`,
+      );
     }
   }
 
@@ -237,7 +244,8 @@ export async function createNatsBlobStore(options: NatsBlobStoreOptions): Promis
         // Bytes in hand: stored content is not spooled again.
         checkOpen();
         const sha256 = createHash('sha256').update(source).digest('hex');
-        if (await holds(sha256, source.byteLength).catch((error: unknown) => Promise.reject(toUnavailable(error, 'put')))) return { sha256, size: source.byteLength };
+        if (await holds(sha256, source.byteLength).catch((error: unknown) => Promise.reject(toUnavailable(error, 'put'))))
+          return { sha256, size: source.byteLength };
       }
       return writeAll(openWriter(putOptions), source);
     },

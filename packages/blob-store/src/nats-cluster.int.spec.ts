@@ -40,7 +40,8 @@ if (requireNatsServer(t)) {
     });
     await node.kill();
     for (const bytes of blobs.slice(4)) stored.push(await putThroughFailover(store, bytes));
-    for (const [i, { sha256 }] of stored.entries()) t.same(await getThroughFailover(store, sha256), blobs[i], `${label} down: blob ${i} read back whole`);
+    for (const [i, { sha256 }] of stored.entries())
+      t.same(await getThroughFailover(store, sha256), blobs[i], `${label} down: blob ${i} read back whole`);
   }
 
   t.test('with 3 replicas, a node that is not the meta leader killed: blobs are stored and read', { timeout: 60_000 }, async (t) => {

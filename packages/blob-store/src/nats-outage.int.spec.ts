@@ -6,8 +6,16 @@ import { createNatsBlobStore } from './nats-blob-store.js';
 import { getThroughFailover, putThroughFailover } from './testing/failover.js';
 import type { BlobStore } from './types.js';
 
-const answers = (store: BlobStore) => () => store.ping().then(() => true, () => false);
-const refuses = (store: BlobStore) => () => store.ping().then(() => false, (error: unknown) => error instanceof BlobStoreUnavailableError);
+const answers = (store: BlobStore) => () =>
+  store.ping().then(
+    () => true,
+    () => false,
+  );
+const refuses = (store: BlobStore) => () =>
+  store.ping().then(
+    () => false,
+    (error: unknown) => error instanceof BlobStoreUnavailableError,
+  );
 
 if (requireNatsServer(t)) {
   const cluster = await startNatsCluster();

@@ -98,10 +98,7 @@ export class SpoolingWriter implements BlobWriter {
 }
 
 /** Feeds a whole source into a writer; aborts it on any failure. */
-export async function writeAll(
-  writer: BlobWriter,
-  source: Readable | AsyncIterable<Uint8Array | string> | Uint8Array,
-): Promise<PutResult> {
+export async function writeAll(writer: BlobWriter, source: Readable | AsyncIterable<Uint8Array | string> | Uint8Array): Promise<PutResult> {
   try {
     if (source instanceof Uint8Array) {
       await writer.write(source);

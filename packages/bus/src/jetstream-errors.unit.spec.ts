@@ -5,14 +5,20 @@ import { describeJetStreamError, isConsumerGone, jetStreamUnavailableReason } fr
 import { BusUnavailableError } from './types.js';
 
 t.test('a failover reads as "JetStream unavailable", whatever nats.js called it', async (t) => {
-  const noResponders = new jserrors.JetStreamNotEnabled('jetstream is not enabled', { cause: new errors.NoRespondersError('$JS.API.STREAM.INFO.LT_EVENTS') });
+  const noResponders = new jserrors.JetStreamNotEnabled('jetstream is not enabled', {
+    cause: new errors.NoRespondersError('$JS.API.STREAM.INFO.LT_EVENTS'),
+  });
   t.equal(jetStreamUnavailableReason(noResponders), 'no responders');
   t.equal(describeJetStreamError(noResponders), 'JetStream unavailable (no responders)');
   t.equal(jetStreamUnavailableReason(new errors.TimeoutError()), 'timeout');
   const temporarily = new JetStreamApiError({ code: 503, err_code: 10008, description: 'JetStream system temporarily unavailable' });
   t.equal(jetStreamUnavailableReason(temporarily), 'JetStream system temporarily unavailable');
   t.equal(jetStreamUnavailableReason(new JetStreamStatusError('leadership change', 409)), 'leadership change');
-  t.equal(jetStreamUnavailableReason(new BusUnavailableError('publish of e1 not acknowledged', { cause: new errors.TimeoutError() })), 'timeout', 'found in the cause');
+  t.equal(
+    jetStreamUnavailableReason(new BusUnavailableError('publish of e1 not acknowledged', { cause: new errors.TimeoutError() })),
+    'timeout',
+    'found in the cause',
+  );
 });
 
 t.test('other errors are not a failover and keep their message', async (t) => {

@@ -36,7 +36,11 @@ if (requireNatsServer(t)) {
     t.teardown(() => killHard(second));
     await eventually(() => new Set(handledIds()).size === events.length, 15_000, 'every event handled');
     const ids = handledIds();
-    t.same([...new Set(ids)], events.map((e) => e.id), 'every event, in order, once deduplicated by id');
+    t.same(
+      [...new Set(ids)],
+      events.map((e) => e.id),
+      'every event, in order, once deduplicated by id',
+    );
     t.ok(ids.length - events.length <= 1, `at most the in-flight one handled twice (extra: ${ids.length - events.length})`);
   });
 
@@ -87,7 +91,11 @@ if (requireNatsServer(t)) {
     await audit.waitFor(want.length);
     await new Promise((resolve) => setTimeout(resolve, 300));
     await audit.consumer.stop();
-    t.same(audit.handled.map((h) => h.event.id), want, 'the stream holds every event exactly once');
+    t.same(
+      audit.handled.map((h) => h.event.id),
+      want,
+      'the stream holds every event exactly once',
+    );
   });
 
   t.test('publish while the server is down rejects with BusUnavailableError', async (t) => {
@@ -99,7 +107,15 @@ if (requireNatsServer(t)) {
     await t.rejects(bus.publish(fakeEvent('s', 0), { service: 'svc' }), BusUnavailableError);
     await t.rejects(bus.ping(), BusUnavailableError);
     await own.restart();
-    await eventually(async () => bus.ping().then(() => true, () => false), 10_000, 'reconnect');
+    await eventually(
+      async () =>
+        bus.ping().then(
+          () => true,
+          () => false,
+        ),
+      10_000,
+      'reconnect',
+    );
     await t.resolves(bus.publish(fakeEvent('s', 1), { service: 'svc' }), 'works again after reconnect');
   });
 

@@ -90,11 +90,16 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
   let js: JetStreamClient;
   try {
     const streamConfig = { duplicateWindowMs: options.duplicateWindowMs ?? 120_000, replicas: options.replicas ?? 1 };
-    jsm = await whileUnavailable(async () => {
-      const manager = await jetstreamManager(nc); // asks the account info: fails in a failover too
-      await ensureStream(manager, streamConfig, logger);
-      return manager;
-    }, startTimeoutMs, logger, 'stream LT_EVENTS');
+    jsm = await whileUnavailable(
+      async () => {
+        const manager = await jetstreamManager(nc); // asks the account info: fails in a failover too
+        await ensureStream(manager, streamConfig, logger);
+        return manager;
+      },
+      startTimeoutMs,
+      logger,
+      'stream LT_EVENTS',
+    );
     js = jetstream(nc, { timeout: publishTimeoutMs });
   } catch (error) {
     await nc.close().catch(() => {});
@@ -190,7 +195,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
     }
 
     const loop = (async () => {
-      for (let failures = 0; !abort.signal.aborted; ) {
+      for (let failures = 0; !abort.signal.aborted;) {
         let msg: JsMsg | null;
         try {
           // Short pulls: after stop() no pull is left open to strand a message until ack_wait.
@@ -312,7 +317,11 @@ async function whileUnavailable<T>(step: () => Promise<T>, timeoutMs: number, lo
 }
 
 /** Creates `LT_EVENTS`, or raises an existing one's replicas to `replicas` (a stream made before LT_NATS_REPLICAS). */
-async function ensureStream(jsm: JetStreamManager, wanted: { duplicateWindowMs: number; replicas: number }, logger: BusLogger): Promise<void> {
+async function ensureStream(
+  jsm: JetStreamManager,
+  wanted: { duplicateWindowMs: number; replicas: number },
+  logger: BusLogger,
+): Promise<void> {
   let existing: StreamInfo;
   try {
     existing = await jsm.streams.info(STREAM_NAME);
@@ -356,7 +365,11 @@ async function ensureConsumer(
     const { durable_name: name, ack_wait, max_ack_pending, filter_subject, filter_subjects, inactive_threshold } = config;
     try {
       // Only what the wanted config sets: an absent field keeps the server's value.
-      const changes = Object.fromEntries(Object.entries({ ack_wait, max_ack_pending, filter_subject, filter_subjects, inactive_threshold }).filter(([, v]) => v !== undefined));
+      const changes = Object.fromEntries(
+        Object.entries({ ack_wait, max_ack_pending, filter_subject, filter_subjects, inactive_threshold }).filter(
+          ([, v]) => v !== undefined,
+        ),
+      );
       await jsm.consumers.update(STREAM_NAME, name, changes);
     } catch (updateError) {
       logger.warn({ err: updateError, durable: name }, 'nats bus: existing consumer kept with its old config');

@@ -75,7 +75,11 @@ if (requireNatsServer(t)) {
     t.pass(`${label} down: 30 events published after ${retries} retries`);
     const unique = (): string[] => [...new Set(rec.handled.map((h) => h.event.id))];
     await eventually(() => unique().length >= events.length, 20_000, 'every event handled');
-    t.same(unique(), events.map((e) => e.id), `${label} down: every event, in order, once deduplicated by id`);
+    t.same(
+      unique(),
+      events.map((e) => e.id),
+      `${label} down: every event, in order, once deduplicated by id`,
+    );
     await node.restart();
     // Whole again before the next test kills a node: the restarted one caught up in the meta group and LT_EVENTS.
     await cluster.waitForHealthy([STREAM_NAME]);
@@ -109,7 +113,15 @@ if (requireNatsServer(t)) {
     await b!.kill();
     // A stream leader left alone answers until nats-server's raft sees the quorum lost (10 s of
     // missed heartbeats, checked every 3 s: up to ~13 s, more on a loaded machine), then steps down.
-    await eventually(() => bus.ping().then(() => false, (error: unknown) => error instanceof BusUnavailableError), 30_000, 'ping refused');
+    await eventually(
+      () =>
+        bus.ping().then(
+          () => false,
+          (error: unknown) => error instanceof BusUnavailableError,
+        ),
+      30_000,
+      'ping refused',
+    );
     t.pass('not ready: the node left answers, JetStream does not');
     const refused = await bus.publish(fakeEvent('s', 0), { service }).then(
       () => undefined,

@@ -20,7 +20,12 @@ export interface OpenBusOptions {
 /** The configured bus: NATS when `natsServers` are given, else the SQLite-backed in-process bus. */
 export async function openBus(options: OpenBusOptions): Promise<Bus> {
   if (options.natsServers && options.natsServers.length > 0) {
-    return createNatsBus({ servers: options.natsServers, name: options.name, logger: options.logger, ...(options.natsReplicas !== undefined ? { replicas: options.natsReplicas } : {}) });
+    return createNatsBus({
+      servers: options.natsServers,
+      name: options.name,
+      logger: options.logger,
+      ...(options.natsReplicas !== undefined ? { replicas: options.natsReplicas } : {}),
+    });
   }
   mkdirSync(options.dataDir, { recursive: true });
   return createSqliteBus({ file: join(options.dataDir, 'bus.sqlite'), logger: options.logger });

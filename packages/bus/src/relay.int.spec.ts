@@ -21,7 +21,10 @@ const newEvent = (type: string, n: number): NewEvent => ({
 });
 
 async function appendMany(store: EventStore, stream: string, from: number, count: number): Promise<string[]> {
-  const result = await store.append(stream, Array.from({ length: count }, (_, i) => newEvent('Step', from + i)));
+  const result = await store.append(
+    stream,
+    Array.from({ length: count }, (_, i) => newEvent('Step', from + i)),
+  );
   return result.events.map((e) => e.id);
 }
 
@@ -52,10 +55,14 @@ async function relaySuite(t: Test, name: string, kind: BusKind): Promise<void> {
       const rec = await record(bus, { durable: uniqueName('d'), services: [service] });
       let relay = await startRelay({ store, bus, service, streamPrefixes: ['doc-'], checkpoints });
       await rec.waitFor(5);
-      t.same(rec.handled.map((h) => h.event.id), expected, 'only doc- events, in position order');
+      t.same(
+        rec.handled.map((h) => h.event.id),
+        expected,
+        'only doc- events, in position order',
+      );
       t.equal(rec.handled[0]?.event.stream, 'doc-1');
       await eventually(async () => (await relay.lag()) === 0, 5_000, 'lag 0');
-      const last = (await store.headPosition());
+      const last = await store.headPosition();
       t.equal(relay.checkpoint(), last, 'checkpoint at the last relayed position');
       await relay.stop();
       t.equal(await checkpoints.load(`relay:${service}`), last, 'checkpoint saved');
@@ -67,7 +74,11 @@ async function relaySuite(t: Test, name: string, kind: BusKind): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 200));
       await relay.stop();
       await rec.consumer.stop();
-      t.same(rec.handled.map((h) => h.event.id), expected, 'resumed after the checkpoint: no repeat');
+      t.same(
+        rec.handled.map((h) => h.event.id),
+        expected,
+        'resumed after the checkpoint: no repeat',
+      );
     });
 
     t.test('a failing bus is retried; no event is skipped', async (t) => {
@@ -102,7 +113,11 @@ async function relaySuite(t: Test, name: string, kind: BusKind): Promise<void> {
       await relay.stop();
       await rec.consumer.stop();
       t.equal(refusals, 3, 'the outage was met');
-      t.same(rec.handled.map((h) => h.event.id), ids, 'all, in order, after the retries');
+      t.same(
+        rec.handled.map((h) => h.event.id),
+        ids,
+        'all, in order, after the retries',
+      );
     });
 
     t.test('a relay killed between publish and checkpoint loses nothing, repeats nothing', async (t) => {
@@ -135,9 +150,17 @@ async function relaySuite(t: Test, name: string, kind: BusKind): Promise<void> {
       await rec.waitFor(expected.length, 15_000);
       await new Promise((resolve) => setTimeout(resolve, 300)); // room for a wrong duplicate
       await rec.consumer.stop();
-      t.same(rec.handled.map((h) => h.event.id), expected, 'everything arrived exactly once, in order');
+      t.same(
+        rec.handled.map((h) => h.event.id),
+        expected,
+        'everything arrived exactly once, in order',
+      );
       const checkpoints = createSqliteCheckpointStore(checkpointFile);
-      await eventually(async () => (await checkpoints.load(`relay:${service}`)) === (await store.headPosition()), 5_000, 'checkpoint at head');
+      await eventually(
+        async () => (await checkpoints.load(`relay:${service}`)) === (await store.headPosition()),
+        5_000,
+        'checkpoint at head',
+      );
       await checkpoints.close();
       t.pass('checkpoint caught up with the head');
     });

@@ -60,7 +60,11 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
         if (abort.signal.aborted) return false;
         const delay = backoffMs(failures, maxBackoff);
         const reason = jetStreamUnavailableReason(error);
-        if (reason !== undefined) logger.warn({ service, eventId: event.id, position: event.position, reason, retryInMs: delay }, `relay: ${what}: JetStream unavailable, retrying`);
+        if (reason !== undefined)
+          logger.warn(
+            { service, eventId: event.id, position: event.position, reason, retryInMs: delay },
+            `relay: ${what}: JetStream unavailable, retrying`,
+          );
         else logger.warn({ err: error, service, eventId: event.id, position: event.position, retryInMs: delay }, `relay: ${what} failed`);
         await sleep(delay, abort.signal);
       }
@@ -68,7 +72,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   }
 
   const loop = (async () => {
-    for (let failures = 0; !abort.signal.aborted; ) {
+    for (let failures = 0; !abort.signal.aborted;) {
       try {
         subscription = store.subscribeToAll({ after: checkpoint, streamPrefixes });
         const next = subscriptionBatches(subscription, maxBatch);

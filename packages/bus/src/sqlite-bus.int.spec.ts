@@ -24,7 +24,11 @@ t.test('the log survives a reopen: durable position and dedupe', async (t) => {
   await rec2.waitFor(1);
   await new Promise((resolve) => setTimeout(resolve, 300));
   await rec2.consumer.stop();
-  t.same(rec2.handled.map((h) => h.event.id), [events[3]!.id], 'only the new one, once');
+  t.same(
+    rec2.handled.map((h) => h.event.id),
+    [events[3]!.id],
+    'only the new one, once',
+  );
 });
 
 t.test('a second bus on the same file sees publishes (polling across instances)', async (t) => {

@@ -91,13 +91,9 @@ export function createSqliteBus(options: SqliteBusOptions): SqliteBus {
     for (const [id, type, payload] of rows) inserted += insert.run(id, service, type, payload, now).changes;
     return inserted;
   });
-  const ensureConsumer = db.prepare(
-    `INSERT INTO consumers (name, acked_seq, updated_at) VALUES (?, 0, ?) ON CONFLICT (name) DO NOTHING`,
-  );
+  const ensureConsumer = db.prepare(`INSERT INTO consumers (name, acked_seq, updated_at) VALUES (?, 0, ?) ON CONFLICT (name) DO NOTHING`);
   const loadAcked = db.prepare<[string], { acked_seq: number }>(`SELECT acked_seq FROM consumers WHERE name = ?`);
-  const saveAcked = db.prepare(
-    `UPDATE consumers SET acked_seq = max(acked_seq, ?), updated_at = ? WHERE name = ?`,
-  );
+  const saveAcked = db.prepare(`UPDATE consumers SET acked_seq = max(acked_seq, ?), updated_at = ? WHERE name = ?`);
   const maxSeq = db.prepare<[], { seq: number | null }>(`SELECT max(seq) AS seq FROM messages`);
 
   function guard<T>(what: string, fn: () => T): T {
@@ -125,9 +121,7 @@ export function createSqliteBus(options: SqliteBusOptions): SqliteBus {
     const next = db.prepare<unknown[], MessageRow>(
       `SELECT seq, service, payload FROM messages WHERE seq > ?${filter.sql} ORDER BY seq LIMIT ${BATCH}`,
     );
-    const countPending = db.prepare<unknown[], { n: number }>(
-      `SELECT count(*) AS n FROM messages WHERE seq > ?${filter.sql}`,
-    );
+    const countPending = db.prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM messages WHERE seq > ?${filter.sql}`);
     const readAcked = (): number => loadAcked.get(durable)?.acked_seq ?? 0;
     guard('consume', () => ensureConsumer.run(durable, Date.now()));
 

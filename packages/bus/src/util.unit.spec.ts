@@ -19,7 +19,10 @@ t.test('event types may be dotted, never wildcards or empty tokens', async (t) =
 });
 
 t.test('backoff grows to a ceiling', async (t) => {
-  t.same([0, 1, 2, 3].map((n) => backoffMs(n)), [100, 200, 400, 800]);
+  t.same(
+    [0, 1, 2, 3].map((n) => backoffMs(n)),
+    [100, 200, 400, 800],
+  );
   t.equal(backoffMs(50, 5_000), 5_000);
 });
 

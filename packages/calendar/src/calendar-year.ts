@@ -30,8 +30,7 @@ export interface CalendarYearIssue {
 }
 
 export type CalendarYearValidation =
-  | { readonly success: true; readonly data: CalendarYear }
-  | { readonly success: false; readonly issues: readonly CalendarYearIssue[] };
+  { readonly success: true; readonly data: CalendarYear } | { readonly success: false; readonly issues: readonly CalendarYearIssue[] };
 
 /** Supported years: the lunar default works for 1901–2199; data outside that is refused too. */
 export const MIN_YEAR = 1901;
@@ -78,7 +77,11 @@ export function validateCalendarYear(year: number, body: unknown): CalendarYearV
     const days = parseISODate(text);
     if (days === undefined || !workingDays.has(text)) return;
     if (!isWeekendDay(days)) {
-      issues.push({ path: `workingDays[${i}]`, message: `${text} is a weekday, already a working day; a swapped working day is a Saturday or Sunday`, value: text });
+      issues.push({
+        path: `workingDays[${i}]`,
+        message: `${text} is a weekday, already a working day; a swapped working day is a Saturday or Sunday`,
+        value: text,
+      });
     }
     if (holidays.has(text)) {
       issues.push({ path: `workingDays[${i}]`, message: `${text} is listed both as a holiday and as a working day`, value: text });

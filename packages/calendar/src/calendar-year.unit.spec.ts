@@ -7,7 +7,11 @@ t.test('a valid year comes back sorted and without duplicates', async (t) => {
     workingDays: ['2027-02-20'],
   });
   t.same(result, { success: true, data: { year: 2027, holidays: ['2027-01-01', '2027-02-08'], workingDays: ['2027-02-20'] } });
-  t.same(validateCalendarYear(2027, { holidays: [] }), { success: true, data: { year: 2027, holidays: [], workingDays: [] } }, 'workingDays defaults to []');
+  t.same(
+    validateCalendarYear(2027, { holidays: [] }),
+    { success: true, data: { year: 2027, holidays: [], workingDays: [] } },
+    'workingDays defaults to []',
+  );
   t.same(parseCalendarYear(2027, { year: 2027, holidays: ['2027-09-03'], workingDays: [] }).holidays, ['2027-09-03']);
 });
 
@@ -48,7 +52,10 @@ t.test('working days must be weekend days and not holidays', async (t) => {
   });
   t.equal(result.success, false);
   if (result.success) return;
-  t.same(result.issues.map((i) => i.path), ['workingDays[0]', 'workingDays[1]']);
+  t.same(
+    result.issues.map((i) => i.path),
+    ['workingDays[0]', 'workingDays[1]'],
+  );
   t.match(result.issues[0]?.message, /both as a holiday and as a working day/);
   t.match(result.issues[1]?.message, /weekday/);
 });
@@ -73,6 +80,9 @@ t.test('parseCalendarYear throws a coded error carrying the issues', async (t) =
   t.ok(error instanceof InvalidCalendarYearError);
   if (!(error instanceof InvalidCalendarYearError)) return;
   t.equal(error.code, 'LT_INVALID_CALENDAR_YEAR');
-  t.same(error.issues.map((i) => i.path), ['holidays[0]']);
+  t.same(
+    error.issues.map((i) => i.path),
+    ['holidays[0]'],
+  );
   t.match(error.message, /holidays\[0\]/);
 });

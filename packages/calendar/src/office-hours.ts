@@ -18,10 +18,7 @@ export interface OfficeHours {
 
 /** 07:00–11:30 and 13:30–17:00: the common schedule of Vietnamese state agencies, 8 hours. */
 export const DEFAULT_OFFICE_HOURS: OfficeHours = Object.freeze({
-  sessions: Object.freeze([
-    Object.freeze({ start: '07:00', end: '11:30' }),
-    Object.freeze({ start: '13:30', end: '17:00' }),
-  ]),
+  sessions: Object.freeze([Object.freeze({ start: '07:00', end: '11:30' }), Object.freeze({ start: '13:30', end: '17:00' })]),
 });
 
 const hhmm = z.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'expected HH:MM (00:00–24:00)');
@@ -40,7 +37,11 @@ export const officeHoursSchema = z
         ctx.addIssue({ code: 'custom', path: ['sessions', i], message: `session ${session.start}–${session.end} ends before it starts` });
       }
       if (start < previousEnd) {
-        ctx.addIssue({ code: 'custom', path: ['sessions', i], message: `session ${session.start}–${session.end} overlaps or precedes the previous one` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sessions', i],
+          message: `session ${session.start}–${session.end} overlaps or precedes the previous one`,
+        });
       }
       previousEnd = Math.max(previousEnd, end);
     });

@@ -51,7 +51,11 @@ t.test('addWorkingHours and addWorkingTime', async (t) => {
   t.equal(show(cal.addWorkingHours(vn('2025-03-10 11:30'), 3.5)), '2025-03-10 17:00', 'from the morning close');
   t.equal(show(cal.addWorkingHours(vn('2025-03-07 16:30'), 0.75)), '2025-03-10 07:15', 'over a weekend');
   t.equal(show(cal.addWorkingTime(vn('2025-03-10 07:00'), 1500)), '2025-03-10 07:00:01.500', 'milliseconds');
-  t.equal(cal.addWorkingDays(vn('2025-03-10 07:00'), 2).getTime(), cal.addWorkingHours(vn('2025-03-10 07:00'), 16).getTime(), '2 days = 16 hours');
+  t.equal(
+    cal.addWorkingDays(vn('2025-03-10 07:00'), 2).getTime(),
+    cal.addWorkingHours(vn('2025-03-10 07:00'), 16).getTime(),
+    '2 days = 16 hours',
+  );
 });
 
 t.test('instants are read on the Vietnam clock whatever their UTC date', async (t) => {
@@ -106,9 +110,21 @@ t.test('pause and resume', async (t) => {
   const dueAt = vn('2025-03-13 17:00');
   // 1 h on Monday, 8 h on Tuesday, 1 h on Wednesday: 10 working hours of pause.
   t.equal(show(cal.extendByPausedTime(dueAt, vn('2025-03-10 16:00'), vn('2025-03-12 08:00'))), '2025-03-17 09:00');
-  t.equal(show(cal.extendByPausedTime(dueAt, vn('2025-03-08 09:00'), vn('2025-03-09 15:00'))), '2025-03-13 17:00', 'a weekend pause changes nothing');
-  t.equal(show(cal.extendByPausedTime(dueAt, vn('2025-03-12 08:00'), vn('2025-03-10 16:00'))), '2025-03-13 17:00', 'resumed before paused changes nothing');
-  t.equal(show(cal.extendByPausedTime(vn('2026-02-13 16:00'), vn('2026-02-12 09:00'), vn('2026-02-12 11:00'))), '2026-02-23 08:00', 'an extension crosses Tết');
+  t.equal(
+    show(cal.extendByPausedTime(dueAt, vn('2025-03-08 09:00'), vn('2025-03-09 15:00'))),
+    '2025-03-13 17:00',
+    'a weekend pause changes nothing',
+  );
+  t.equal(
+    show(cal.extendByPausedTime(dueAt, vn('2025-03-12 08:00'), vn('2025-03-10 16:00'))),
+    '2025-03-13 17:00',
+    'resumed before paused changes nothing',
+  );
+  t.equal(
+    show(cal.extendByPausedTime(vn('2026-02-13 16:00'), vn('2026-02-12 09:00'), vn('2026-02-12 11:00'))),
+    '2026-02-23 08:00',
+    'an extension crosses Tết',
+  );
 });
 
 t.test('adding then measuring gives back the same working time', async (t) => {
@@ -159,7 +175,18 @@ t.test('custom office hours', async (t) => {
   t.equal(show(c.addWorkingDays(vn('2025-03-10 13:00'), 1.5)), '2025-03-12 10:00');
   t.equal(cal.workingDayMs, 8 * HOUR, 'the default day is 8 hours');
   t.throws(() => createWorkingCalendar({ officeHours: { sessions: [{ start: '13:00', end: '12:00' }] } }), RangeError);
-  t.throws(() => createWorkingCalendar({ officeHours: { sessions: [{ start: '07:00', end: '12:00' }, { start: '11:00', end: '17:00' }] } }), RangeError);
+  t.throws(
+    () =>
+      createWorkingCalendar({
+        officeHours: {
+          sessions: [
+            { start: '07:00', end: '12:00' },
+            { start: '11:00', end: '17:00' },
+          ],
+        },
+      }),
+    RangeError,
+  );
   t.throws(() => createWorkingCalendar({ officeHours: { sessions: [] } }), RangeError);
   t.throws(() => createWorkingCalendar({ officeHours: { sessions: [{ start: '7:00', end: '12:00' }] } }), RangeError);
 });

@@ -15,5 +15,10 @@ export function aggregateType<State, E extends DomainEvent>(
   decider: Pick<Decider<State, never, E>, 'evolve' | 'initialState'>,
 ): AggregateType {
   // The store's events are untyped: the stream prefix is what says they are this aggregate's.
-  return { name, streamPrefix, evolve: (state, event) => decider.evolve(state as State, event as E), initialState: () => decider.initialState() };
+  return {
+    name,
+    streamPrefix,
+    evolve: (state, event) => decider.evolve(state as State, event as E),
+    initialState: () => decider.initialState(),
+  };
 }

@@ -1,10 +1,4 @@
-import {
-  ExpectedRevision,
-  isWrongExpectedRevision,
-  type EventMetadata,
-  type EventStore,
-  type RecordedEvent,
-} from '@lienthong/event-store';
+import { ExpectedRevision, isWrongExpectedRevision, type EventMetadata, type EventStore, type RecordedEvent } from '@lienthong/event-store';
 import { fold, type Command, type Decider, type DomainEvent } from './decider.js';
 
 export interface CommandContext {
@@ -59,7 +53,10 @@ export async function handleCommand<State, C extends Command, E extends DomainEv
   for (let attempt = 0; ; attempt++) {
     // 1. aggregate the stream
     const history = await store.readStream(stream, options.lastEventOnly ? { direction: 'backward', maxCount: 1 } : undefined);
-    let state = fold(decider, history.map((e) => ({ type: e.type, data: e.data }) as E));
+    let state = fold(
+      decider,
+      history.map((e) => ({ type: e.type, data: e.data }) as E),
+    );
     const revision = history.length === 0 ? -1 : history[history.length - 1]!.revision;
     // 2. decide
     const events = decider.decide(typeof command === 'function' ? command(state) : command, state);

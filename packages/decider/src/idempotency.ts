@@ -43,7 +43,12 @@ export const sha256Hex = (text: string | Buffer): string => createHash('sha256')
  * The retry check: nothing recorded → false (a first use); the same request → true (answer as
  * the first time); another request under the key → `idempotency-mismatch` with `message`.
  */
-export function isReplay(recorded: IdempotencyRecord | null | undefined, incoming: IdempotencyRecord, message: string, facts?: DomainFacts): boolean {
+export function isReplay(
+  recorded: IdempotencyRecord | null | undefined,
+  incoming: IdempotencyRecord,
+  message: string,
+  facts?: DomainFacts,
+): boolean {
   if (!recorded) return false;
   if (recorded.bodySha256 === incoming.bodySha256) return true;
   throw new DomainError('idempotency-mismatch', message, facts ? { facts } : {});

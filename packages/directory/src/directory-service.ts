@@ -32,7 +32,14 @@ export function createDirectoryService({ store, view, waitFor }: DirectoryServic
       const holder = last?.type === 'OrganIdReserved' ? (last.data as { organId: string }).organId : null;
       const holderAgencyExists = holder !== null && (await store.streamInfo(DirectoryStreams.agency(holder))) !== null;
       try {
-        const data = { id, organId, checkedHolder: holder, checkedClaimAt: holder === null ? null : last!.metadata.at, holderAgencyExists, at: (context.now ?? new Date()).toISOString() };
+        const data = {
+          id,
+          organId,
+          checkedHolder: holder,
+          checkedClaimAt: holder === null ? null : last!.metadata.at,
+          holderAgencyExists,
+          at: (context.now ?? new Date()).toISOString(),
+        };
         const command = { type: 'ReserveOrganId' as const, data };
         const result = await handleCommand(store, organIdDecider, stream, command, context);
         return result.appended.length > 0; // false: the agency held it already
@@ -45,7 +52,13 @@ export function createDirectoryService({ store, view, waitFor }: DirectoryServic
   }
 
   async function release(id: string, organId: string, context: CommandContext): Promise<void> {
-    await handleCommand(store, organIdDecider, DirectoryStreams.organId(organIdKey(id)), { type: 'ReleaseOrganId', data: { id, organId } }, context);
+    await handleCommand(
+      store,
+      organIdDecider,
+      DirectoryStreams.organId(organIdKey(id)),
+      { type: 'ReleaseOrganId', data: { id, organId } },
+      context,
+    );
   }
 
   function resolveAll(ids: readonly string[], what: string): string[] {
@@ -59,9 +72,10 @@ export function createDirectoryService({ store, view, waitFor }: DirectoryServic
   async function rotate(kind: 'system' | 'staff', id: string, context: CommandContext): Promise<{ token: string }> {
     const token = newToken(kind);
     const command = { type: 'RotateToken' as const, data: { tokenHash: hashToken(token) } };
-    const result = kind === 'system'
-      ? await handleCommand(store, systemDecider, DirectoryStreams.system(id), command, context)
-      : await handleCommand(store, staffDecider, DirectoryStreams.staff(id), command, context);
+    const result =
+      kind === 'system'
+        ? await handleCommand(store, systemDecider, DirectoryStreams.system(id), command, context)
+        : await handleCommand(store, staffDecider, DirectoryStreams.staff(id), command, context);
     await waitFor(result.appended.at(-1)!.position);
     return { token };
   }
@@ -69,9 +83,10 @@ export function createDirectoryService({ store, view, waitFor }: DirectoryServic
   /** Revokes for good; the token stops working once this returns. Revoking again changes nothing. */
   async function revoke(kind: 'system' | 'staff', id: string, reason: string | null, context: CommandContext): Promise<void> {
     const command = { type: 'Revoke' as const, data: { reason } };
-    const result = kind === 'system'
-      ? await handleCommand(store, systemDecider, DirectoryStreams.system(id), command, context)
-      : await handleCommand(store, staffDecider, DirectoryStreams.staff(id), command, context);
+    const result =
+      kind === 'system'
+        ? await handleCommand(store, systemDecider, DirectoryStreams.system(id), command, context)
+        : await handleCommand(store, staffDecider, DirectoryStreams.staff(id), command, context);
     const last = result.appended.at(-1);
     if (last) await waitFor(last.position);
   }
@@ -115,8 +130,21 @@ export function createDirectoryService({ store, view, waitFor }: DirectoryServic
       const organIds = resolveAll(input.organIds, 'organisations');
       const systemId = randomUUID();
       const token = newToken('system');
-      const data = { systemId, name: input.name.trim(), vendor: input.vendor.trim(), organIds, requireValidSignature: input.requireValidSignature ?? false, tokenHash: hashToken(token) };
-      const result = await handleCommand(store, systemDecider, DirectoryStreams.system(systemId), { type: 'RegisterSystem', data }, context);
+      const data = {
+        systemId,
+        name: input.name.trim(),
+        vendor: input.vendor.trim(),
+        organIds,
+        requireValidSignature: input.requireValidSignature ?? false,
+        tokenHash: hashToken(token),
+      };
+      const result = await handleCommand(
+        store,
+        systemDecider,
+        DirectoryStreams.system(systemId),
+        { type: 'RegisterSystem', data },
+        context,
+      );
       await waitFor(result.appended.at(-1)!.position);
       const { tokenHash: _hidden, ...shown } = data;
       return { ...shown, token };

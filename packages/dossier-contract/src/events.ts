@@ -54,7 +54,12 @@ export type DossierSupplementRequested = Simple<
 >;
 export type DossierSupplemented = Simple<
   'DossierSupplemented',
-  { readonly components: readonly DossierComponent[]; readonly resumedAt: string; readonly pausedWorkingMs: number; readonly legalDueAt: string }
+  {
+    readonly components: readonly DossierComponent[];
+    readonly resumedAt: string;
+    readonly pausedWorkingMs: number;
+    readonly legalDueAt: string;
+  }
 >;
 export type DossierPaymentRequested = Simple<'DossierPaymentRequested', { readonly amount: number; readonly reason: string | null }>;
 export type DossierPaymentConfirmed = Simple<'DossierPaymentConfirmed', { readonly note: string | null }>;

@@ -28,13 +28,20 @@ function decode(slices: readonly string[]): Buffer | string {
 }
 
 /** Every way of cutting `text` in two, and in single characters. */
-const cuts = (text: string): string[][] => [[text], [...text], ...Array.from({ length: text.length + 1 }, (_, i) => [text.slice(0, i), text.slice(i)])];
+const cuts = (text: string): string[][] => [
+  [text],
+  [...text],
+  ...Array.from({ length: text.length + 1 }, (_, i) => [text.slice(0, i), text.slice(i)]),
+];
 
 t.test('base64: the same bytes in every slicing; whitespace and line breaks are fine', async (t) => {
   const bytes = randomBytes(100);
   for (const extra of [0, 1, 2]) {
     const b = bytes.subarray(0, 97 + extra);
-    const text = b.toString('base64').replace(/(.{16})/g, '$1\r\n').replace(/(.{7})/g, '$1 \t');
+    const text = b
+      .toString('base64')
+      .replace(/(.{16})/g, '$1\r\n')
+      .replace(/(.{7})/g, '$1 \t');
     for (const slices of cuts(text)) t.same(decode(slices), b, `${b.length} bytes`);
     t.same(decode([b.toString('base64').replace(/=+$/, '')]), b, 'unpadded');
   }
@@ -57,13 +64,19 @@ t.test('base64: refused, never shortened or skipped', async (t) => {
   for (const [label, [text, message]] of Object.entries(refused)) {
     for (const slices of cuts(text)) {
       const got = decode(slices);
-      t.ok(typeof got === 'string' && message.test(got), `${label} ${JSON.stringify(slices)}: ${typeof got === 'string' ? got : got.toString('hex')}`);
+      t.ok(
+        typeof got === 'string' && message.test(got),
+        `${label} ${JSON.stringify(slices)}: ${typeof got === 'string' ? got : got.toString('hex')}`,
+      );
     }
   }
 });
 
 /** Parses bytes fed as a stream in chunks of `sizes` (cycled); the model and every stored blob. */
-async function parseInChunks(bytes: Buffer, sizes: readonly number[]): Promise<{ message: EdxmlMessage; blobs: Map<string, number>; stored: Map<string, Buffer> }> {
+async function parseInChunks(
+  bytes: Buffer,
+  sizes: readonly number[],
+): Promise<{ message: EdxmlMessage; blobs: Map<string, number>; stored: Map<string, Buffer> }> {
   const store = memoryAttachmentStore();
   const message = await parseEdxml(Readable.from(chunked(bytes, sizes)), { attachments: store });
   return { message, blobs: new Map([...store.blobs].map(([k, v]) => [k, v.length])), stored: store.blobs };
@@ -79,7 +92,15 @@ function randomSizes(seed: number, max: number): number[] {
 }
 
 t.test('every real sample, whole and in small chunks, gives the same blobs and model', async (t) => {
-  const slicings: Record<string, number[]> = { '1': [1], '3': [3], '7': [7], '64': [64], '1000': [1000], 'random ≤ 50': randomSizes(7, 50), 'random ≤ 5000': randomSizes(11, 5000) };
+  const slicings: Record<string, number[]> = {
+    '1': [1],
+    '3': [3],
+    '7': [7],
+    '64': [64],
+    '1000': [1000],
+    'random ≤ 50': randomSizes(7, 50),
+    'random ≤ 5000': randomSizes(11, 5000),
+  };
   for (const f of realFixtures()) {
     const whole = await parseInChunks(f.bytes, [f.bytes.length]);
     for (const [label, sizes] of Object.entries(slicings)) {
@@ -89,7 +110,8 @@ t.test('every real sample, whole and in small chunks, gives the same blobs and m
       t.same(chunked.blobs, whole.blobs, `${f.name} in chunks of ${label}: the same blobs (sha256 and size)`);
       t.same(chunked.message, whole.message, `${f.name} in chunks of ${label}: the same model`);
     }
-    if (whole.message.kind === 'document') t.equal(whole.blobs.size, whole.message.document.attachments.length, `${f.name}: every attachment stored`);
+    if (whole.message.kind === 'document')
+      t.equal(whole.blobs.size, whole.message.document.attachments.length, `${f.name}: every attachment stored`);
   }
 });
 
@@ -112,7 +134,16 @@ t.test('a large attachment split at every awkward boundary is stored exactly', a
   const xml = Buffer.from(withContent(content));
   const expected = { sha256: sha(bytes), size: bytes.length };
   const start = xml.indexOf('<edXML:ContentTransferEncoded');
-  const marks = [start, xml.indexOf('>', start) + 1, xml.indexOf('&#x41;'), xml.indexOf('&#xD;'), xml.indexOf('<![CDATA['), xml.indexOf(']]>'), xml.indexOf('</edXML:ContentTransferEncoded'), xml.indexOf('\r\n', start + 1000)];
+  const marks = [
+    start,
+    xml.indexOf('>', start) + 1,
+    xml.indexOf('&#x41;'),
+    xml.indexOf('&#xD;'),
+    xml.indexOf('<![CDATA['),
+    xml.indexOf(']]>'),
+    xml.indexOf('</edXML:ContentTransferEncoded'),
+    xml.indexOf('\r\n', start + 1000),
+  ];
   let splits = 0;
   for (const mark of marks) {
     t.ok(mark > 0, 'the boundary is in the package');
@@ -165,13 +196,19 @@ t.test('content that is not exactly one base64 text is refused naming the attach
 });
 
 t.test('content that is not base64 at all is stored as its text, the same in any slicing, with a warning naming it', async (t) => {
-  const mb = randomBytes(786_432).toString('base64').replace(/(.{76})/g, '$1\r\n'); // 1 MiB of base64 lines: the decision comes late
+  const mb = randomBytes(786_432)
+    .toString('base64')
+    .replace(/(.{76})/g, '$1\r\n'); // 1 MiB of base64 lines: the decision comes late
   const stored: Record<string, [content: string, text: string, at: RegExp]> = {
     'an unfilled placeholder': [EDOC_PLACEHOLDER, EDOC_PLACEHOLDER, /"\$" at position 1\b/],
     'a "$" after a megabyte of base64 lines': [`${mb}$`, `${mb}$`, new RegExp(`"\\$" at position ${mb.length + 1}\\b`)],
     'malformed base64 first, then not base64 at all': ['QQ==QUJD=Q ${x}', 'QQ==QUJD=Q ${x}', /"\$" at position 12\b/],
     'references and CDATA resolved': ['a&amp;b &#x1F600;<![CDATA[<c>&amp;]]>&#xD;\n', 'a&b 😀<c>&amp;\r\n', /"&" at position 2\b/],
-    'text in Vietnamese, a character outside the BMP, a C1 control': ['nội dung 𠀀 \u0085 ', 'nội dung 𠀀 \u0085 ', /U\+1ED9 at position 2\b/],
+    'text in Vietnamese, a character outside the BMP, a C1 control': [
+      'nội dung 𠀀 \u0085 ',
+      'nội dung 𠀀 \u0085 ',
+      /U\+1ED9 at position 2\b/,
+    ],
   };
   for (const [label, [content, text, at]] of Object.entries(stored)) {
     const expected = Buffer.from(text, 'utf8');
@@ -188,11 +225,19 @@ t.test('content that is not base64 at all is stored as its text, the same in any
       const a = got.message.kind === 'document' ? got.message.document.attachments[0] : undefined;
       const blob = a === undefined ? undefined : got.stored.get(a.sha256);
       if (blob === undefined || !blob.equals(expected) || a?.notBase64 !== true || got.stored.size !== 1) {
-        t.fail(`${label}, chunks ${cut.slice(0, 2).join(',')}…: ${blob?.length} bytes stored, notBase64 ${a?.notBase64}, ${got.stored.size} blobs`);
+        t.fail(
+          `${label}, chunks ${cut.slice(0, 2).join(',')}…: ${blob?.length} bytes stored, notBase64 ${a?.notBase64}, ${got.stored.size} blobs`,
+        );
         continue;
       }
       const w = got.message.warnings.filter((x) => x.code === 'attachment-not-base64');
-      if (w.length !== 1 || w[0]!.attachment !== 'cid:56fb5bcb-8229-4691-8b4f-51305171b954' || !at.test(w[0]!.message) || !NAME.test(w[0]!.message)) t.fail(`${label}: warning ${JSON.stringify(w)}`);
+      if (
+        w.length !== 1 ||
+        w[0]!.attachment !== 'cid:56fb5bcb-8229-4691-8b4f-51305171b954' ||
+        !at.test(w[0]!.message) ||
+        !NAME.test(w[0]!.message)
+      )
+        t.fail(`${label}: warning ${JSON.stringify(w)}`);
     }
     t.pass(`${label}: ${expected.length} bytes, the same in ${sizes.length} slicings`);
   }
@@ -260,6 +305,10 @@ t.test('the JSON form holds attachment content to the same rule', async (t) => {
     ['QUJDR', /single base64 character/],
     ['QR==', /not canonical/],
   ] as const) {
-    await t.rejects(documentFromJson(json(content), { attachments: memoryAttachmentStore() }), { name: 'EdxmlValidationError', issues: [{ path: 'attachments/0/content', message }] }, content);
+    await t.rejects(
+      documentFromJson(json(content), { attachments: memoryAttachmentStore() }),
+      { name: 'EdxmlValidationError', issues: [{ path: 'attachments/0/content', message }] },
+      content,
+    );
   }
 });

@@ -40,7 +40,11 @@ export class Base64StreamDecoder {
 
   push(text: string): Buffer {
     const bad = NOT_BASE64.exec(text);
-    if (bad) throw new Base64Error(`character ${describeChar(bad[0])} at position ${this.seen + bad.index + 1} is not base64`, this.seen + bad.index + 1);
+    if (bad)
+      throw new Base64Error(
+        `character ${describeChar(bad[0])} at position ${this.seen + bad.index + 1} is not base64`,
+        this.seen + bad.index + 1,
+      );
     const clean = text.replace(WHITESPACE, '');
     const at = (cleanIndex: number) => this.seen + positionIn(text, cleanIndex);
     try {
@@ -56,7 +60,11 @@ export class Base64StreamDecoder {
       this.carry = all.slice(whole);
       if (eq !== -1) {
         const partial = this.carry.length;
-        if (partial < 2) throw new Base64Error(`"=" at position ${at(eq)} where no padding can be (padding follows the 2nd or 3rd character of a group of four)`, at(eq));
+        if (partial < 2)
+          throw new Base64Error(
+            `"=" at position ${at(eq)} where no padding can be (padding follows the 2nd or 3rd character of a group of four)`,
+            at(eq),
+          );
         this.padding = { needed: 4 - partial, given: 0 };
         for (let k = eq; k < clean.length; k++) this.morePadding(clean[k]!, at(k));
       }
@@ -70,18 +78,24 @@ export class Base64StreamDecoder {
   end(): Buffer {
     const rest = this.carry;
     this.carry = '';
-    if (this.padding !== undefined && this.padding.given < this.padding.needed) throw new Base64Error('the content ends with incomplete "=" padding');
+    if (this.padding !== undefined && this.padding.given < this.padding.needed)
+      throw new Base64Error('the content ends with incomplete "=" padding');
     if (rest.length === 0) return EMPTY;
     if (rest.length === 1) throw new Base64Error('the content ends with a single base64 character, which holds no whole byte (truncated?)');
     // The last character of a short group has spare low bits; any set means the text was not encoded from bytes.
     const spare = rest.length === 2 ? 0x0f : 0x03;
-    if ((ALPHABET.indexOf(rest.at(-1)!) & spare) !== 0) throw new Base64Error('the last base64 character has bits set that no byte holds (not canonical base64)');
+    if ((ALPHABET.indexOf(rest.at(-1)!) & spare) !== 0)
+      throw new Base64Error('the last base64 character has bits set that no byte holds (not canonical base64)');
     return Buffer.from(rest, 'base64');
   }
 
   private morePadding(ch: string, position: number): void {
     const padding = this.padding!;
-    if (ch !== '=') throw new Base64Error(`"=" padding in the middle of the content: ${describeChar(ch)} follows it at position ${position} (padding belongs only at the very end)`, position);
+    if (ch !== '=')
+      throw new Base64Error(
+        `"=" padding in the middle of the content: ${describeChar(ch)} follows it at position ${position} (padding belongs only at the very end)`,
+        position,
+      );
     if (++padding.given > padding.needed) throw new Base64Error(`too much "=" padding at position ${position}`, position);
   }
 }

@@ -81,7 +81,10 @@ export function buildMessage(read: ReadOutcome): EdxmlMessage {
       content: mh.str('Content'),
       signerInfo: { competence: signer.str('Competence'), position: signer.str('Position'), fullName: signer.str('FullName') },
       dueDate: mh.date('DueDate'),
-      toPlaces: mh.one('ToPlaces').all('Place').flatMap((p) => (p.value === undefined ? [] : [p.value])),
+      toPlaces: mh
+        .one('ToPlaces')
+        .all('Place')
+        .flatMap((p) => (p.value === undefined ? [] : [p.value])),
       otherInfo: {
         priority: other.int('Priority', { required: true, max: 3 }),
         sphereOfPromulgation: other.str('SphereOfPromulgation'),
@@ -89,12 +92,22 @@ export function buildMessage(read: ReadOutcome): EdxmlMessage {
         promulgationAmount: other.int('PromulgationAmount'),
         pageAmount: other.int('PageAmount'),
         direction: other.bool('Direction'),
-        appendixes: other.one('Appendixes').all('Appendix').flatMap((p) => (p.value === undefined ? [] : [p.value])),
+        appendixes: other
+          .one('Appendixes')
+          .all('Appendix')
+          .flatMap((p) => (p.value === undefined ? [] : [p.value])),
       },
       responseFor: mh.all('ResponseFor').flatMap((rf) => {
         // Vendors send an empty ResponseFor skeleton when there is nothing to answer.
         if (['OrganId', 'Code', 'PromulgationDate', 'DocumentId'].every((n) => rf.str(n) === undefined)) return [];
-        return [{ organId: rf.str('OrganId', true), code: rf.str('Code', true), promulgationDate: rf.date('PromulgationDate'), documentId: rf.str('DocumentId') }];
+        return [
+          {
+            organId: rf.str('OrganId', true),
+            code: rf.str('Code', true),
+            promulgationDate: rf.date('PromulgationDate'),
+            documentId: rf.str('DocumentId'),
+          },
+        ];
       }),
       steeringType: mh.int('SteeringType'),
     },
@@ -107,7 +120,13 @@ export function buildMessage(read: ReadOutcome): EdxmlMessage {
   return { kind: 'document', document: finish(EdxmlDocument, document, issues), warnings: read.warnings };
 }
 
-function finish<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, value: unknown, issues: Issues): T {
+function finish<T>(
+  schema: {
+    safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
+  },
+  value: unknown,
+  issues: Issues,
+): T {
   if (issues.list.length > 0) throw new EdxmlValidationError(issues.list);
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
@@ -151,7 +170,10 @@ function readBusiness(b: Cursor): Business | undefined {
       .all('ReplacementInfo')
       .map((r) => ({
         documentId: r.str('DocumentId', true)!,
-        organIds: r.one('OrganIdList').all('OrganId').flatMap((o) => (o.value === undefined ? [] : [o.value])),
+        organIds: r
+          .one('OrganIdList')
+          .all('OrganId')
+          .flatMap((o) => (o.value === undefined ? [] : [o.value])),
       })),
     documentInfo: info.exists
       ? {
@@ -188,7 +210,8 @@ function readAttachments(edxml: Cursor, envelope: Cursor, read: ReadOutcome, iss
     const stored = content[0]?.el?.stored;
     const notBase64 = content[0]?.el?.notBase64;
     carried.add(stored);
-    if (content.length !== 1) issues.add(`${a.path}/ContentTransferEncoded`, content.length === 0 ? 'required element is missing' : 'only one is allowed');
+    if (content.length !== 1)
+      issues.add(`${a.path}/ContentTransferEncoded`, content.length === 0 ? 'required element is missing' : 'only one is allowed');
     const name = ownName ?? ref?.str('AttachmentName');
     if (name === undefined) issues.add(`${a.path}/AttachmentName`, 'required element is missing');
     if (stored === undefined || name === undefined) continue;
@@ -208,7 +231,9 @@ function readAttachments(edxml: Cursor, envelope: Cursor, read: ReadOutcome, iss
     issues.add(r.path, `the manifest references ${cid ?? 'an attachment'} but no Attachment carries it`);
   }
   // Content the reader stored that no attachment above carries would be lost without a word.
-  for (const c of read.contents) if (!carried.has(c.element.stored)) issues.add(c.path, 'attachment content outside the message: it is not read as one of its attachments');
+  for (const c of read.contents)
+    if (!carried.has(c.element.stored))
+      issues.add(c.path, 'attachment content outside the message: it is not read as one of its attachments');
   return out;
 }
 

@@ -12,7 +12,8 @@ const NOT_BASE64 = /[^A-Za-z0-9+/=\t\n\r ]/;
  * A character that is no XML 1.0 `Char`: every C0 control but tab, LF and CR, U+FFFE, U+FFFF, and
  * a surrogate that is not half of a pair (a high surrogate ending a piece is held for the next).
  */
-const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const NOT_XML_CHAR =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
 
 /** A `ContentTransferEncoded` whose text is not exactly one base64-encoded sequence of bytes. */
@@ -37,7 +38,8 @@ export interface ContentSlice {
 }
 
 /** How a content ended: base64 (its last decoded bytes), or not base64 at all (stored as its text). */
-export type ContentEnd = { readonly kind: 'base64'; readonly bytes: Buffer } | { readonly kind: 'text'; readonly char: string; readonly position: number };
+export type ContentEnd =
+  { readonly kind: 'base64'; readonly bytes: Buffer } | { readonly kind: 'text'; readonly char: string; readonly position: number };
 
 /**
  * Reads the text of one `ContentTransferEncoded` beside the XML parser, in order and in any
@@ -142,7 +144,10 @@ export class ContentReader {
   /** Ends the content (its closing tag was read): what it is, and the last decoded bytes when base64. */
   end(): ContentEnd {
     if (this.inCdata || this.pending !== '') throw new ContentError('the content ends inside a CDATA section or reference');
-    if (this.highSurrogate !== '') throw new ContentError(`character ${describeChar(this.highSurrogate)} at position ${this.received + 1} is not base64, nor text (it is not an XML character)`);
+    if (this.highSurrogate !== '')
+      throw new ContentError(
+        `character ${describeChar(this.highSurrogate)} at position ${this.received + 1} is not base64, nor text (it is not an XML character)`,
+      );
     if (this.notBase64 !== undefined) return { kind: 'text', ...this.notBase64 };
     if (this.base64Error !== undefined) throw new ContentError(this.base64Error);
     return { kind: 'base64', bytes: this.guard(() => this.decoder.end()) };
@@ -158,7 +163,10 @@ export class ContentReader {
     }
     if (s === '') return;
     const bad = NOT_XML_CHAR.exec(s);
-    if (bad) throw new ContentError(`character ${describeChar(bad[0])} at position ${this.received + bad.index + 1} is not base64, nor text (it is not an XML character)`);
+    if (bad)
+      throw new ContentError(
+        `character ${describeChar(bad[0])} at position ${this.received + bad.index + 1} is not base64, nor text (it is not an XML character)`,
+      );
     texts.push(Buffer.from(s, 'utf8'));
     if (this.notBase64 === undefined) {
       const other = NOT_BASE64.exec(s);
@@ -194,7 +202,13 @@ function referenced(ref: string): string {
   const m = /^#(?:x([0-9a-fA-F]+)|([0-9]+))$/.exec(name);
   if (!m) throw new ContentError(`${ref} is not a character reference (no entities are declared)`);
   const code = m[1] !== undefined ? parseInt(m[1], 16) : Number(m[2]);
-  const xmlChar = code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff);
+  const xmlChar =
+    code === 0x9 ||
+    code === 0xa ||
+    code === 0xd ||
+    (code >= 0x20 && code <= 0xd7ff) ||
+    (code >= 0xe000 && code <= 0xfffd) ||
+    (code >= 0x10000 && code <= 0x10ffff);
   if (!xmlChar) throw new ContentError(`${ref} is not an XML character`);
   return String.fromCodePoint(code);
 }

@@ -30,7 +30,14 @@ export const DIALECTS: readonly DialectRule[] = [
   { name: EnvelopeDialect.edxml, soapPart: null, element: 'edXML', standsFor: 'edXML', aliases: [], kinds: ['document', 'status'] },
   { name: EnvelopeDialect.soapBody, soapPart: 'Body', element: 'edXML', standsFor: 'edXML', aliases: [], kinds: ['document', 'status'] },
   // C#-based provincial gateways: the status in the SOAP Header, `edXML:` bound to the SOAP namespace.
-  { name: EnvelopeDialect.soapHeaderStatus, soapPart: 'Header', element: 'Status', standsFor: 'edXMLHeader', aliases: ['envelope'], kinds: ['status'] },
+  {
+    name: EnvelopeDialect.soapHeaderStatus,
+    soapPart: 'Header',
+    element: 'Status',
+    standsFor: 'edXMLHeader',
+    aliases: ['envelope'],
+    kinds: ['status'],
+  },
 ];
 
 /** The message found in what was read: where it sits and the parts the builder reads, in QCVN 102's namespace. */
@@ -53,9 +60,13 @@ const MAX_WRAPPING = 4;
 export function locateMessage(root: XmlElement): LocatedMessage {
   const soapNs = SOAP_NS.find((ns) => root.local === 'Envelope' && root.uri === ns);
   if (soapNs === undefined) {
-    if (root.local === 'edXML' && root.uri === EDXML_NS) return { dialect: DIALECTS[0]!, soapEnvelope: false, element: root, path: 'edXML' };
+    if (root.local === 'edXML' && root.uri === EDXML_NS)
+      return { dialect: DIALECTS[0]!, soapEnvelope: false, element: root, path: 'edXML' };
     throw new EdxmlValidationError([
-      { path: root.local, message: `the root element must be edXML in namespace ${EDXML_NS}, or a SOAP Envelope (found ${root.local}${root.uri ? ` in ${root.uri}` : ''})` },
+      {
+        path: root.local,
+        message: `the root element must be edXML in namespace ${EDXML_NS}, or a SOAP Envelope (found ${root.local}${root.uri ? ` in ${root.uri}` : ''})`,
+      },
     ]);
   }
   const found: LocatedMessage[] = [];
@@ -67,24 +78,42 @@ export function locateMessage(root: XmlElement): LocatedMessage {
     if (part === undefined) continue;
     const namespaces = [EDXML_NS, ...dialect.aliases.map(() => soapNs)];
     const matches = descendants(part, `Envelope/${part.local}`, (el) => el.local === dialect.element && namespaces.includes(el.uri));
-    if (matches.length > 1) throw new EdxmlValidationError(matches.slice(1).map((m) => ({ path: m.path, message: `a second ${dialect.element} in the SOAP ${dialect.soapPart}: one message per envelope` })));
+    if (matches.length > 1)
+      throw new EdxmlValidationError(
+        matches
+          .slice(1)
+          .map((m) => ({ path: m.path, message: `a second ${dialect.element} in the SOAP ${dialect.soapPart}: one message per envelope` })),
+      );
     const match = matches[0];
     if (match === undefined) continue;
     const element = dialect.aliases.length === 0 ? match.element : aliased(match.element, soapNs);
     found.push({ dialect, soapEnvelope: true, element, path: match.path });
   }
-  if (found.length > 1) throw new EdxmlValidationError(found.map((f) => ({ path: f.path, message: `one message per envelope, found one in the ${f.dialect.name} dialect and another elsewhere` })));
+  if (found.length > 1)
+    throw new EdxmlValidationError(
+      found.map((f) => ({
+        path: f.path,
+        message: `one message per envelope, found one in the ${f.dialect.name} dialect and another elsewhere`,
+      })),
+    );
   const only = found[0];
   if (only === undefined) {
     const looked = DIALECTS.filter((d) => d.soapPart !== null)
-      .map((d) => `${d.element} in the SOAP ${d.soapPart}${d.aliases.length > 0 ? ' (or in the envelope\'s namespace)' : ''}`)
+      .map((d) => `${d.element} in the SOAP ${d.soapPart}${d.aliases.length > 0 ? " (or in the envelope's namespace)" : ''}`)
       .join(', or ');
-    throw new EdxmlValidationError([{ path: 'Envelope', message: `no edXML message in the SOAP envelope: looked for ${looked}, in namespace ${EDXML_NS}` }]);
+    throw new EdxmlValidationError([
+      { path: 'Envelope', message: `no edXML message in the SOAP envelope: looked for ${looked}, in namespace ${EDXML_NS}` },
+    ]);
   }
   return only;
 }
 
-function descendants(el: XmlElement, path: string, match: (el: XmlElement) => boolean, depth = 0): Array<{ element: XmlElement; path: string }> {
+function descendants(
+  el: XmlElement,
+  path: string,
+  match: (el: XmlElement) => boolean,
+  depth = 0,
+): Array<{ element: XmlElement; path: string }> {
   const out: Array<{ element: XmlElement; path: string }> = [];
   for (const c of el.children) {
     const here = `${path}/${c.local}`;

@@ -31,7 +31,11 @@ t.test('C# provincial gateways: Status in the SOAP Header, edXML: bound to the S
   t.same(rest, expected, 'the same status as the real sample it was made from');
   t.equal(m.status.timestamp, '2018-09-28T17:25:11+07:00', 'a time without a zone is Vietnam time');
   t.same(traceHeaders, [{ organId: '000.00.00.H41', timestamp: '2018-09-28T17:25:12+07:00' }]);
-  t.same(variant, { namespaceStyle: 'prefixed', timestampFormat: 'dd/MM/yyyy', soapEnvelope: true, dialect: 'soap-header-status' }, 'the variant recorded');
+  t.same(
+    variant,
+    { namespaceStyle: 'prefixed', timestampFormat: 'dd/MM/yyyy', soapEnvelope: true, dialect: 'soap-header-status' },
+    'the variant recorded',
+  );
   t.same(m.warnings, []);
   const canonical = await parse(renderStatus(m.status));
   t.equal(canonical.kind === 'status' && canonical.status.variant.dialect, 'edxml', 'rendered in the canonical form');
@@ -47,7 +51,10 @@ t.test('the same Status with edXML: undeclared or bound to QCVN 102 is read too'
 });
 
 t.test('every dialect is named in the table, and the known ones are recorded', async (t) => {
-  t.same(DIALECTS.map((d) => d.name), ['edxml', 'soap-body', 'soap-header-status']);
+  t.same(
+    DIALECTS.map((d) => d.name),
+    ['edxml', 'soap-body', 'soap-header-status'],
+  );
   const plain = await parse(fixture('status.edxml'));
   const body = await parse(toSoap(fixture('status.edxml').toString('utf8')));
   t.equal(plain.kind === 'status' && plain.status.variant.dialect, 'edxml');
@@ -56,14 +63,51 @@ t.test('every dialect is named in the table, and the known ones are recorded', a
 
 t.test('what is not edXML is still refused, naming why', async (t) => {
   const cases: Record<string, [string, string, RegExp]> = {
-    'a SOAP envelope with something else': [`<soap:Envelope xmlns:soap="${SOAP}"><soap:Header><x:Auth xmlns:x="urn:x"/></soap:Header><soap:Body><x:Ping xmlns:x="urn:x"/></soap:Body></soap:Envelope>`, 'Envelope', /no edXML message in the SOAP envelope: looked for edXML in the SOAP Body, or Status in the SOAP Header \(or in the envelope's namespace\)/],
-    'a Status in a foreign namespace': [header.replace(`<edXML:Status>`, '<edXML:Status xmlns:edXML="urn:vendor">'), 'Envelope', /no edXML message/],
-    'a Status in the Body': [header.replace('<soap:Header>', '<soap:Header/><soap:Body>').replace('</soap:Header>', '</soap:Body>').replace('<soap:Body />', ''), 'Envelope', /no edXML message/],
-    'two Status in the Header': [header.replace('</edXML:Status>', '</edXML:Status><edXML:Status/>'), 'Envelope/Header/Status', /a second Status/],
-    'a Status and an edXML in one envelope': [header.replace('<soap:Body />', `<soap:Body>${fixture('status.edxml').toString('utf8').replace(/^<\?xml[^>]*>/, '')}</soap:Body>`), 'Envelope/Header/Status', /one message per envelope/],
-    'a document in the header dialect': [header.replace(/<edXML:StatusCode>01<\/edXML:StatusCode>/, ''), 'Envelope/Header/Status/MessageHeader/StatusCode', /carries status messages only/],
-    'a Status with no MessageHeader': [header.replace(/<edXML:MessageHeader>[\s\S]*<\/edXML:MessageHeader>/, ''), 'Envelope/Header/Status/MessageHeader', /required element is missing/],
-    'a time in no known format': [header.replace('28/09/2018 17:25:11', '2018.09.28 17:25:11'), 'Envelope/Header/Status/MessageHeader/Timestamp', /not a timestamp/],
+    'a SOAP envelope with something else': [
+      `<soap:Envelope xmlns:soap="${SOAP}"><soap:Header><x:Auth xmlns:x="urn:x"/></soap:Header><soap:Body><x:Ping xmlns:x="urn:x"/></soap:Body></soap:Envelope>`,
+      'Envelope',
+      /no edXML message in the SOAP envelope: looked for edXML in the SOAP Body, or Status in the SOAP Header \(or in the envelope's namespace\)/,
+    ],
+    'a Status in a foreign namespace': [
+      header.replace(`<edXML:Status>`, '<edXML:Status xmlns:edXML="urn:vendor">'),
+      'Envelope',
+      /no edXML message/,
+    ],
+    'a Status in the Body': [
+      header.replace('<soap:Header>', '<soap:Header/><soap:Body>').replace('</soap:Header>', '</soap:Body>').replace('<soap:Body />', ''),
+      'Envelope',
+      /no edXML message/,
+    ],
+    'two Status in the Header': [
+      header.replace('</edXML:Status>', '</edXML:Status><edXML:Status/>'),
+      'Envelope/Header/Status',
+      /a second Status/,
+    ],
+    'a Status and an edXML in one envelope': [
+      header.replace(
+        '<soap:Body />',
+        `<soap:Body>${fixture('status.edxml')
+          .toString('utf8')
+          .replace(/^<\?xml[^>]*>/, '')}</soap:Body>`,
+      ),
+      'Envelope/Header/Status',
+      /one message per envelope/,
+    ],
+    'a document in the header dialect': [
+      header.replace(/<edXML:StatusCode>01<\/edXML:StatusCode>/, ''),
+      'Envelope/Header/Status/MessageHeader/StatusCode',
+      /carries status messages only/,
+    ],
+    'a Status with no MessageHeader': [
+      header.replace(/<edXML:MessageHeader>[\s\S]*<\/edXML:MessageHeader>/, ''),
+      'Envelope/Header/Status/MessageHeader',
+      /required element is missing/,
+    ],
+    'a time in no known format': [
+      header.replace('28/09/2018 17:25:11', '2018.09.28 17:25:11'),
+      'Envelope/Header/Status/MessageHeader/Timestamp',
+      /not a timestamp/,
+    ],
     'a foreign root': ['<?xml version="1.0"?><root xmlns="urn:x"/>', 'root', /must be edXML .* or a SOAP Envelope/],
   };
   for (const [label, [xml, path, message]] of Object.entries(cases)) {

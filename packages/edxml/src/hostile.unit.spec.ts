@@ -94,7 +94,10 @@ t.test('encodings', async (t) => {
   });
   const invalidUtf8 = Buffer.concat([Buffer.from(status.slice(0, 500)), Buffer.from([0xc3, 0x28]), Buffer.from(status.slice(500))]);
   await t.rejects(parse(invalidUtf8), EdxmlEncodingError);
-  await t.rejects(parse(Buffer.from(status.replace('UTF-8', 'UTF-16'), 'utf16le')), { name: 'EdxmlEncodingError', message: /byte order mark/ });
+  await t.rejects(parse(Buffer.from(status.replace('UTF-8', 'UTF-16'), 'utf16le')), {
+    name: 'EdxmlEncodingError',
+    message: /byte order mark/,
+  });
   const be = Buffer.from(status.replace('UTF-8', 'UTF-16'), 'utf16le').swap16();
   const m = await parse(Buffer.concat([Buffer.from([0xfe, 0xff]), be]));
   t.equal(m.kind, 'status', 'UTF-16BE with a BOM');

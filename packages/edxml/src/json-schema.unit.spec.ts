@@ -24,7 +24,9 @@ t.test('the committed schemas are the ones generated from the zod model', async 
   t.same(committed('edxml-status.schema.json'), statusJsonSchema());
 });
 
-const parsed = await Promise.all(realFixtures().map(async (f) => ({ name: f.name, message: await parseEdxml(f.bytes, { attachments: memoryAttachmentStore() }) })));
+const parsed = await Promise.all(
+  realFixtures().map(async (f) => ({ name: f.name, message: await parseEdxml(f.bytes, { attachments: memoryAttachmentStore() }) })),
+);
 
 t.test('zod and the JSON Schema accept every fixture model', async (t) => {
   for (const { name, message } of parsed) {
@@ -82,12 +84,18 @@ t.test('documentFromJson stores base64 content and accepts stored sha256 referen
     ],
   };
   t.ok(validateDocument(body), ajv.errorsText(validateDocument.errors));
-  const d = await documentFromJson(body, { attachments: store, stored: async (sha) => (store.blobs.has(sha) ? { size: store.blobs.get(sha)!.length } : undefined) });
+  const d = await documentFromJson(body, {
+    attachments: store,
+    stored: async (sha) => (store.blobs.has(sha) ? { size: store.blobs.get(sha)!.length } : undefined),
+  });
   t.equal(d.attachments[0]?.size, Buffer.byteLength('xin chào'));
   t.equal(store.blobs.get(d.attachments[0]!.sha256)?.toString('utf8'), 'xin chào');
   t.same(d.attachments[1], { name: 'old.txt', sha256: existing.sha256, size: existing.size });
   t.equal(d.variant.namespaceStyle, 'prefixed');
-  const missing = await documentFromJson({ ...body, attachments: [{ name: 'x', sha256: 'a'.repeat(64) }] }, { attachments: store, stored: async () => undefined }).catch((e: unknown) => e);
+  const missing = await documentFromJson(
+    { ...body, attachments: [{ name: 'x', sha256: 'a'.repeat(64) }] },
+    { attachments: store, stored: async () => undefined },
+  ).catch((e: unknown) => e);
   t.match((missing as EdxmlValidationError).issues, [{ path: 'attachments/0/sha256' }]);
   await t.rejects(documentFromJson({ ...body, header: { ...body.header, to: [] } }, { attachments: store }), EdxmlValidationError);
   const st = parsed.find((p) => p.name === 'status.edxml')!.message;

@@ -32,7 +32,9 @@ export async function documentFromJson(json: unknown, options: FromJsonOptions):
   for (const [i, a] of input.attachments.entries()) {
     const meta = { contentId: a.contentId, name: a.name, description: a.description, contentType: a.contentType };
     if ('content' in a) {
-      const writer = await options.attachments.begin(compact({ contentId: a.contentId, name: a.name, contentType: a.contentType }) as AttachmentMeta);
+      const writer = await options.attachments.begin(
+        compact({ contentId: a.contentId, name: a.name, contentType: a.contentType }) as AttachmentMeta,
+      );
       const decoder = new Base64StreamDecoder();
       try {
         // Slices keep the decoded copy small even for a large base64 string.
@@ -41,7 +43,8 @@ export async function documentFromJson(json: unknown, options: FromJsonOptions):
       } catch (error) {
         await writer.abort?.();
         // Stored exactly as sent or refused: content that is not one byte sequence is named.
-        if (error instanceof Base64Error) throw new EdxmlValidationError([{ path: `attachments/${i}/content`, message: `attachment "${a.name}": ${error.message}` }]);
+        if (error instanceof Base64Error)
+          throw new EdxmlValidationError([{ path: `attachments/${i}/content`, message: `attachment "${a.name}": ${error.message}` }]);
         throw error;
       }
       attachments.push({ ...meta, ...(await writer.end()) });

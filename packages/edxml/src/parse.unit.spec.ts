@@ -22,7 +22,8 @@ async function status(input: Buffer | string): Promise<EdxmlStatus> {
   return m.status;
 }
 /** edoc.edxml with its JMeter placeholder filled with real base64, as its sender meant it. */
-const filledEdoc = (): string => fixture('edoc.edxml').toString('utf8').replace(EDOC_PLACEHOLDER, Buffer.from('nội dung test.txt').toString('base64'));
+const filledEdoc = (): string =>
+  fixture('edoc.edxml').toString('utf8').replace(EDOC_PLACEHOLDER, Buffer.from('nội dung test.txt').toString('base64'));
 
 const withoutVariant = <T extends { variant: unknown }>(m: T): Omit<T, 'variant'> => {
   const { variant: _v, ...rest } = m;
@@ -42,9 +43,16 @@ t.test('document fields, non-conforming ids and attachments', async (t) => {
   t.equal(m.kind, 'document');
   if (m.kind !== 'document') return;
   const d = m.document;
-  t.match(m.warnings, [{ code: 'text-before-xml-declaration', message: /before the XML declaration/ }], 'the leading "1212" is dropped with a warning');
+  t.match(
+    m.warnings,
+    [{ code: 'text-before-xml-declaration', message: /before the XML declaration/ }],
+    'the leading "1212" is dropped with a warning',
+  );
   t.equal(d.header.from.organId, '002.00.20.H13');
-  t.same(d.header.to.map((o) => o.organId), ['28.22.H17']);
+  t.same(
+    d.header.to.map((o) => o.organId),
+    ['28.22.H17'],
+  );
   t.same(d.header.code, { codeNumber: '74fass22', codeNotation: 'VPCP-TTĐT' });
   t.same(d.header.promulgationInfo, { place: 'Hà Nội', promulgationDate: '2019-01-16' });
   t.same(d.header.documentType, { type: 1, typeDetail: 0, typeName: 'Công văn' });
@@ -65,7 +73,17 @@ t.test('document fields, non-conforming ids and attachments', async (t) => {
   t.equal(bytes.subarray(0, 2).toString('latin1'), 'PK', 'the zip arrives decoded');
   t.equal(d.signature?.present, true);
   t.equal(d.signature?.x509Certificate, 'MIIFqTCCBJG');
-  t.same(d.variant, { namespaceStyle: 'mixed', timestampFormat: 'yyyy/MM/dd', soapEnvelope: false, dialect: 'edxml', tolerated: ['ignored 4 characters before the XML declaration'] }, 'the tolerated irregularity is recorded with the model');
+  t.same(
+    d.variant,
+    {
+      namespaceStyle: 'mixed',
+      timestampFormat: 'yyyy/MM/dd',
+      soapEnvelope: false,
+      dialect: 'edxml',
+      tolerated: ['ignored 4 characters before the XML declaration'],
+    },
+    'the tolerated irregularity is recorded with the model',
+  );
 });
 
 t.test('gateway traffic: vxp.saas.03, hops without OrganId, no signature', async (t) => {
@@ -73,10 +91,7 @@ t.test('gateway traffic: vxp.saas.03, hops without OrganId, no signature', async
   t.equal(d.header.from.organId, 'vxp.saas.03');
   t.equal(d.header.otherInfo.priority, 1);
   t.same(d.header.otherInfo.appendixes, ['Phụ lục 1', 'Phụ lục 2']);
-  t.same(d.traceHeaders, [
-    { organId: 'null', timestamp: '2025-10-23T15:46:18+07:00' },
-    { timestamp: '2025-10-23T15:46:19+07:00' },
-  ]);
+  t.same(d.traceHeaders, [{ organId: 'null', timestamp: '2025-10-23T15:46:18+07:00' }, { timestamp: '2025-10-23T15:46:19+07:00' }]);
   t.equal(d.signature, undefined);
   t.equal(d.business, undefined);
 });
@@ -84,7 +99,10 @@ t.test('gateway traffic: vxp.saas.03, hops without OrganId, no signature', async
 t.test('BussinessDocType 1, 2 and 3', async (t) => {
   const revoke = await doc(fixture('edoc_revocation.edxml'));
   t.equal(revoke.business?.docType, 1);
-  t.same(revoke.header.responseFor.map((r) => r.organId), ['000.00.00.H14']);
+  t.same(
+    revoke.header.responseFor.map((r) => r.organId),
+    ['000.00.00.H14'],
+  );
   const update = await doc(fixture('edoc_update.edxml'));
   t.equal(update.business?.docType, 2);
   t.equal(update.business?.documentId, '000.00.00.G22,2014/02/30,7806/VPCP-TTĐT');
@@ -99,30 +117,41 @@ t.test('BussinessDocType 1, 2 and 3', async (t) => {
   t.equal(replace.header.to.length, 3);
 });
 
-t.test('edoc.edxml: placeholder content stored as sent, with a warning; empty ResponseFor dropped and undeclared prefixes tolerated', async (t) => {
-  const store = memoryAttachmentStore();
-  const m = await parseEdxml(fixture('edoc.edxml'), { attachments: store });
-  if (m.kind !== 'document') return t.fail('document expected');
-  t.same(m.document.header.responseFor, []);
-  t.equal(m.document.header.documentId, '9fbfbad2-f1f8-4256-a2eb-50fb1061cddb');
-  const a = m.document.attachments[0]!;
-  t.equal(a.description, 'Description 1', 'description from the manifest');
-  t.same(store.blobs.get(a.sha256), Buffer.from(EDOC_PLACEHOLDER, 'utf8'), 'the placeholder text, exactly as sent');
-  t.equal(a.size, EDOC_PLACEHOLDER.length);
-  t.equal(a.notBase64, true, 'the attachment is marked');
-  t.equal(store.blobs.size, 1, 'nothing else stored');
-  t.match(m.warnings, [
-    { code: 'attachment-not-base64', attachment: 'cid:36b8a92e-f054-11e7-842b-005056b672fc', message: /attachment "GUIDE_INSTALL OPENVPN.SIGNED.PDF".*not base64 \(character "\$" at position 1\).*stored as sent/ },
-  ]);
-  t.ok(m.warnings.some((w) => w.code === 'undeclared-prefix' && /prefix "edXML"/.test(w.message)));
-  t.same(m.document.variant.tolerated, m.warnings.map((w) => w.message), 'every warning is recorded in the variant');
+t.test(
+  'edoc.edxml: placeholder content stored as sent, with a warning; empty ResponseFor dropped and undeclared prefixes tolerated',
+  async (t) => {
+    const store = memoryAttachmentStore();
+    const m = await parseEdxml(fixture('edoc.edxml'), { attachments: store });
+    if (m.kind !== 'document') return t.fail('document expected');
+    t.same(m.document.header.responseFor, []);
+    t.equal(m.document.header.documentId, '9fbfbad2-f1f8-4256-a2eb-50fb1061cddb');
+    const a = m.document.attachments[0]!;
+    t.equal(a.description, 'Description 1', 'description from the manifest');
+    t.same(store.blobs.get(a.sha256), Buffer.from(EDOC_PLACEHOLDER, 'utf8'), 'the placeholder text, exactly as sent');
+    t.equal(a.size, EDOC_PLACEHOLDER.length);
+    t.equal(a.notBase64, true, 'the attachment is marked');
+    t.equal(store.blobs.size, 1, 'nothing else stored');
+    t.match(m.warnings, [
+      {
+        code: 'attachment-not-base64',
+        attachment: 'cid:36b8a92e-f054-11e7-842b-005056b672fc',
+        message: /attachment "GUIDE_INSTALL OPENVPN.SIGNED.PDF".*not base64 \(character "\$" at position 1\).*stored as sent/,
+      },
+    ]);
+    t.ok(m.warnings.some((w) => w.code === 'undeclared-prefix' && /prefix "edXML"/.test(w.message)));
+    t.same(
+      m.document.variant.tolerated,
+      m.warnings.map((w) => w.message),
+      'every warning is recorded in the variant',
+    );
 
-  const filled = await parse(filledEdoc());
-  if (filled.kind !== 'document') return t.fail('document expected');
-  t.equal(filled.document.attachments[0]?.size, Buffer.byteLength('nội dung test.txt'), 'filled with base64, it is decoded');
-  t.equal(filled.document.attachments[0]?.notBase64, undefined);
-  t.notOk(filled.warnings.some((w) => w.code === 'attachment-not-base64'));
-});
+    const filled = await parse(filledEdoc());
+    if (filled.kind !== 'document') return t.fail('document expected');
+    t.equal(filled.document.attachments[0]?.size, Buffer.byteLength('nội dung test.txt'), 'filled with base64, it is decoded');
+    t.equal(filled.document.attachments[0]?.notBase64, undefined);
+    t.notOk(filled.warnings.some((w) => w.code === 'attachment-not-base64'));
+  },
+);
 
 t.test('every status code fixture', async (t) => {
   const expected: Record<string, string> = {
@@ -243,7 +272,11 @@ t.test('beforeAttachments: the sender is known, and can be refused, before any a
 
   const refusing = memoryAttachmentStore();
   const refusal = new Error('not yours');
-  await t.rejects(parseEdxml(xml, { attachments: refusing, beforeAttachments: () => Promise.reject(refusal) }), refusal, 'the refusal is what parseEdxml throws');
+  await t.rejects(
+    parseEdxml(xml, { attachments: refusing, beforeAttachments: () => Promise.reject(refusal) }),
+    refusal,
+    'the refusal is what parseEdxml throws',
+  );
   t.equal(refusing.blobs.size, 0, 'nothing reached the sink');
 
   const statusSeen: Array<string | null> = [];
@@ -253,14 +286,25 @@ t.test('beforeAttachments: the sender is known, and can be refused, before any a
   // decoys: the gate must see the sender the built message has
   const text = xml.toString('utf8');
   const decoys = {
-    'a From under a foreign MessageHeader': text.replace(/<edXML:edXMLBody/, '<x:MessageHeader xmlns:x="urn:x"><edXML:From><edXML:OrganId>MINE</edXML:OrganId></edXML:From></x:MessageHeader><edXML:edXMLBody'),
-    'a foreign OrganId first': text.replace('<edXML:OrganId>002.00.20.H13</edXML:OrganId>', '<x:OrganId xmlns:x="urn:x">MINE</x:OrganId><edXML:OrganId>002.00.20.H13</edXML:OrganId>'),
-    'a second MessageHeader': text.replace(/(<\/edXML:MessageHeader>)/, '$1<edXML:MessageHeader><edXML:From><edXML:OrganId>MINE</edXML:OrganId></edXML:From></edXML:MessageHeader>'),
+    'a From under a foreign MessageHeader': text.replace(
+      /<edXML:edXMLBody/,
+      '<x:MessageHeader xmlns:x="urn:x"><edXML:From><edXML:OrganId>MINE</edXML:OrganId></edXML:From></x:MessageHeader><edXML:edXMLBody',
+    ),
+    'a foreign OrganId first': text.replace(
+      '<edXML:OrganId>002.00.20.H13</edXML:OrganId>',
+      '<x:OrganId xmlns:x="urn:x">MINE</x:OrganId><edXML:OrganId>002.00.20.H13</edXML:OrganId>',
+    ),
+    'a second MessageHeader': text.replace(
+      /(<\/edXML:MessageHeader>)/,
+      '$1<edXML:MessageHeader><edXML:From><edXML:OrganId>MINE</edXML:OrganId></edXML:From></edXML:MessageHeader>',
+    ),
   };
   for (const [name, decoy] of Object.entries(decoys)) {
     t.not(decoy, text, `${name}: the variant differs`);
     const gate: Array<string | null> = [];
-    const parsed = await parseEdxml(decoy, { attachments: memoryAttachmentStore(), beforeAttachments: (s) => void gate.push(s) }).catch(() => null);
+    const parsed = await parseEdxml(decoy, { attachments: memoryAttachmentStore(), beforeAttachments: (s) => void gate.push(s) }).catch(
+      () => null,
+    );
     t.same(gate, ['002.00.20.H13'], `${name}: the gate sees the real sender`);
     if (parsed?.kind === 'document') t.equal(parsed.document.header.from.organId, '002.00.20.H13', `${name}: as the built message does`);
   }

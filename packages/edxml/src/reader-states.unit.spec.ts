@@ -51,7 +51,8 @@ async function judge(t: Test, label: string, xml: string): Promise<Outcome> {
     const other = await outcome(xml, sizes);
     if (first.ok && other.ok) {
       if (JSON.stringify(first.value) !== JSON.stringify(other.value)) t.fail(`${label}: another model in chunks of ${sizes[0]}`);
-    } else if (describe(first) !== describe(other)) t.fail(`${label}: in chunks of ${sizes[0]}: ${describe(other)}, whole: ${describe(first)}`);
+    } else if (describe(first) !== describe(other))
+      t.fail(`${label}: in chunks of ${sizes[0]}: ${describe(other)}, whole: ${describe(first)}`);
   }
   return first;
 }
@@ -74,20 +75,78 @@ t.test('every hostile shape is a named error with its path, in every slicing', a
   const content = `${A}QUJD${Z}`;
   const path = 'edXML/AttachmentEncoded/Attachment/ContentTransferEncoded';
   const shapes: Record<string, [string, string | RegExp, RegExp]> = {
-    'ContentTransferEncoded nested in another': [insertAfter(base, A, content), path, /element <edXML:ContentTransferEncoded> inside the content/],
+    'ContentTransferEncoded nested in another': [
+      insertAfter(base, A, content),
+      path,
+      /element <edXML:ContentTransferEncoded> inside the content/,
+    ],
     'nested after some content': [insertAfter(base, A, `dGVzdA==${content}`), path, /element <edXML:ContentTransferEncoded>/],
-    'nested, the outer one in the second attachment': [insertAfter(base, A, content, 2), 'edXML/AttachmentEncoded/Attachment[2]/ContentTransferEncoded', /attachment "b.txt" \(cid:2\): element/],
+    'nested, the outer one in the second attachment': [
+      insertAfter(base, A, content, 2),
+      'edXML/AttachmentEncoded/Attachment[2]/ContentTransferEncoded',
+      /attachment "b.txt" \(cid:2\): element/,
+    ],
     'an empty element inside content': [insertAfter(base, A, '<x/>'), path, /element <x>/],
     'a processing instruction inside content': [insertAfter(base, A, '<?pi x?>'), path, /processing instruction/],
-    'content directly under edXML': [insertAfter(base, '<edXML:edXML xmlns:edXML="http://www.mic.gov.vn/TBT/QCVN_102_2016">', content), 'edXML/ContentTransferEncoded', /belongs only in AttachmentEncoded\/Attachment/],
-    'content in the MessageHeader': [insertAfter(base, '<edXML:MessageHeader>', content), 'edXML/edXMLEnvelope/edXMLHeader/MessageHeader/ContentTransferEncoded', /belongs only/],
-    'an Attachment inside an Attachment': [insertAfter(base, '<edXML:Attachment>', `<edXML:Attachment><edXML:AttachmentName>x</edXML:AttachmentName>${content}</edXML:Attachment>`), 'edXML/AttachmentEncoded/Attachment/Attachment/ContentTransferEncoded', /belongs only/],
-    'two contents in one Attachment': [insertAfter(base, Z, content), 'edXML/AttachmentEncoded/Attachment/ContentTransferEncoded[2]', /attachment "a.txt" \(cid:1\): only one ContentTransferEncoded/],
-    'a self-closing content out of place': [insertAfter(base, '<edXML:MessageHeader>', '<edXML:ContentTransferEncoded/>'), 'edXML/edXMLEnvelope/edXMLHeader/MessageHeader/ContentTransferEncoded', /belongs only/],
-    'an AttachmentEncoded inside an AttachmentEncoded': [insertAfter(base, '<edXML:AttachmentEncoded>', `<edXML:AttachmentEncoded><edXML:Attachment><edXML:AttachmentName>x</edXML:AttachmentName>${content}</edXML:Attachment></edXML:AttachmentEncoded>`), 'edXML/AttachmentEncoded/AttachmentEncoded/Attachment/ContentTransferEncoded', /outside the message/],
-    'a second AttachmentEncoded': [base.replace('</edXML:edXML>', `<edXML:AttachmentEncoded><edXML:Attachment><edXML:AttachmentName>x</edXML:AttachmentName>${content}</edXML:Attachment></edXML:AttachmentEncoded></edXML:edXML>`), 'edXML/AttachmentEncoded[2]', /only one is allowed/],
-    'a second MessageHeader': [insertAfter(base, '</edXML:MessageHeader>', '<edXML:MessageHeader/>'), 'edXML/edXMLEnvelope/edXMLHeader/MessageHeader[2]', /only one is allowed/],
-    'attachments in a status message': [status.replace('</edXML:edXMLEnvelope>', `</edXML:edXMLEnvelope><edXML:AttachmentEncoded><edXML:Attachment><edXML:AttachmentName>x</edXML:AttachmentName>${content}</edXML:Attachment></edXML:AttachmentEncoded>`), path, /a status message carries no attachments/],
+    'content directly under edXML': [
+      insertAfter(base, '<edXML:edXML xmlns:edXML="http://www.mic.gov.vn/TBT/QCVN_102_2016">', content),
+      'edXML/ContentTransferEncoded',
+      /belongs only in AttachmentEncoded\/Attachment/,
+    ],
+    'content in the MessageHeader': [
+      insertAfter(base, '<edXML:MessageHeader>', content),
+      'edXML/edXMLEnvelope/edXMLHeader/MessageHeader/ContentTransferEncoded',
+      /belongs only/,
+    ],
+    'an Attachment inside an Attachment': [
+      insertAfter(
+        base,
+        '<edXML:Attachment>',
+        `<edXML:Attachment><edXML:AttachmentName>x</edXML:AttachmentName>${content}</edXML:Attachment>`,
+      ),
+      'edXML/AttachmentEncoded/Attachment/Attachment/ContentTransferEncoded',
+      /belongs only/,
+    ],
+    'two contents in one Attachment': [
+      insertAfter(base, Z, content),
+      'edXML/AttachmentEncoded/Attachment/ContentTransferEncoded[2]',
+      /attachment "a.txt" \(cid:1\): only one ContentTransferEncoded/,
+    ],
+    'a self-closing content out of place': [
+      insertAfter(base, '<edXML:MessageHeader>', '<edXML:ContentTransferEncoded/>'),
+      'edXML/edXMLEnvelope/edXMLHeader/MessageHeader/ContentTransferEncoded',
+      /belongs only/,
+    ],
+    'an AttachmentEncoded inside an AttachmentEncoded': [
+      insertAfter(
+        base,
+        '<edXML:AttachmentEncoded>',
+        `<edXML:AttachmentEncoded><edXML:Attachment><edXML:AttachmentName>x</edXML:AttachmentName>${content}</edXML:Attachment></edXML:AttachmentEncoded>`,
+      ),
+      'edXML/AttachmentEncoded/AttachmentEncoded/Attachment/ContentTransferEncoded',
+      /outside the message/,
+    ],
+    'a second AttachmentEncoded': [
+      base.replace(
+        '</edXML:edXML>',
+        `<edXML:AttachmentEncoded><edXML:Attachment><edXML:AttachmentName>x</edXML:AttachmentName>${content}</edXML:Attachment></edXML:AttachmentEncoded></edXML:edXML>`,
+      ),
+      'edXML/AttachmentEncoded[2]',
+      /only one is allowed/,
+    ],
+    'a second MessageHeader': [
+      insertAfter(base, '</edXML:MessageHeader>', '<edXML:MessageHeader/>'),
+      'edXML/edXMLEnvelope/edXMLHeader/MessageHeader[2]',
+      /only one is allowed/,
+    ],
+    'attachments in a status message': [
+      status.replace(
+        '</edXML:edXMLEnvelope>',
+        `</edXML:edXMLEnvelope><edXML:AttachmentEncoded><edXML:Attachment><edXML:AttachmentName>x</edXML:AttachmentName>${content}</edXML:Attachment></edXML:AttachmentEncoded>`,
+      ),
+      path,
+      /a status message carries no attachments/,
+    ],
   };
   for (const [label, [xml, expectedPath, message]] of Object.entries(shapes)) {
     t.not(xml, base, `${label}: the shape differs from the package`);
@@ -131,8 +190,41 @@ function rng(seed: number): () => number {
 }
 
 t.test('fuzzed nestings of the reader states: always a model or a named error, the same in every slicing', async (t) => {
-  const tokens = [A, Z, '<edXML:ContentTransferEncoded/>', '<edXML:Attachment>', '</edXML:Attachment>', '<edXML:AttachmentEncoded>', '</edXML:AttachmentEncoded>', '<edXML:Status>', '</edXML:Status>',
-    '<edXML:MessageHeader>', '</edXML:MessageHeader>', '<edXML:From>', '</edXML:From>', '<![CDATA[', ']]>', '&#x41;', '&#10;', '&amp;', '&', '<', '>', '=', 'QQ==', 'QUJD', '\u0000', '\u0001', '<!--', '-->', '<?x?>', '<x/>', '</x>', '"', ' a="b"'];
+  const tokens = [
+    A,
+    Z,
+    '<edXML:ContentTransferEncoded/>',
+    '<edXML:Attachment>',
+    '</edXML:Attachment>',
+    '<edXML:AttachmentEncoded>',
+    '</edXML:AttachmentEncoded>',
+    '<edXML:Status>',
+    '</edXML:Status>',
+    '<edXML:MessageHeader>',
+    '</edXML:MessageHeader>',
+    '<edXML:From>',
+    '</edXML:From>',
+    '<![CDATA[',
+    ']]>',
+    '&#x41;',
+    '&#10;',
+    '&amp;',
+    '&',
+    '<',
+    '>',
+    '=',
+    'QQ==',
+    'QUJD',
+    '\u0000',
+    '\u0001',
+    '<!--',
+    '-->',
+    '<?x?>',
+    '<x/>',
+    '</x>',
+    '"',
+    ' a="b"',
+  ];
   const random = rng(20261130);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const counts = { accepted: 0, refused: 0 };

@@ -75,7 +75,8 @@ export interface ReadOutcome {
   readonly warnings: EdxmlWarning[];
 }
 
-type Action = { kind: 'open'; element: XmlElement; meta: AttachmentMeta; path: string; label: string } | { kind: 'close'; element: XmlElement };
+type Action =
+  { kind: 'open'; element: XmlElement; meta: AttachmentMeta; path: string; label: string } | { kind: 'close'; element: XmlElement };
 
 /**
  * The attachment being read: its content's reader, where its bytes go both ways (decoded while
@@ -91,8 +92,7 @@ interface OpenContent {
   readonly meta: AttachmentMeta;
 }
 
-const isContent = (tag: { local: string; uri: string }): boolean =>
-  tag.local === 'ContentTransferEncoded' && tag.uri === EDXML_NS;
+const isContent = (tag: { local: string; uri: string }): boolean => tag.local === 'ContentTransferEncoded' && tag.uri === EDXML_NS;
 
 /**
  * Streams XML text through saxes, building a small tree of everything but attachment content,
@@ -184,7 +184,15 @@ export class EdxmlReader {
       if (tag.prefix === '') this.unprefixed++;
       else this.prefixed++;
     }
-    const element: XmlElement = { local: tag.local, uri, prefix: tag.prefix, attrs, children: [], text: '', line: this.sax.line + this.lineOffset };
+    const element: XmlElement = {
+      local: tag.local,
+      uri,
+      prefix: tag.prefix,
+      attrs,
+      children: [],
+      text: '',
+      line: this.sax.line + this.lineOffset,
+    };
     const parent = this.stack.at(-1);
     if (parent) parent.children.push(element);
     else this.root = element;
@@ -198,7 +206,9 @@ export class EdxmlReader {
       const label = labelOf(meta);
       const grandparent = this.stack.at(-3);
       if (!isEdxml(parent, 'Attachment') || !isEdxml(grandparent, 'AttachmentEncoded'))
-        throw new EdxmlValidationError([{ path, message: 'ContentTransferEncoded is attachment content: it belongs only in AttachmentEncoded/Attachment' }]);
+        throw new EdxmlValidationError([
+          { path, message: 'ContentTransferEncoded is attachment content: it belongs only in AttachmentEncoded/Attachment' },
+        ]);
       if (parent!.children.some((c) => c !== element && isContent(c)))
         throw new EdxmlValidationError([{ path, message: `${label}: only one ContentTransferEncoded is allowed` }]);
       this.actions.push({ kind: 'open', element, meta, path, label });
@@ -263,7 +273,8 @@ export class EdxmlReader {
         if (slice.bytes.length > 0) await content.decoded?.write(slice.bytes);
         if (slice.text.length > 0) await content.text.write(slice.text);
         // Not base64, or base64 that will be refused: the decoded bytes will never be kept.
-        if (content.decoded !== undefined && !content.reader.decoding) await this.drop(content.decoded, () => (content.decoded = undefined));
+        if (content.decoded !== undefined && !content.reader.decoding)
+          await this.drop(content.decoded, () => (content.decoded = undefined));
         if (slice.rest === undefined) return;
         // The closing tag: markup again, through saxes, which checks it closes this element.
         this.content = undefined;
@@ -296,7 +307,8 @@ export class EdxmlReader {
     this.sax.close();
     await this.runActions();
     if (this.root === undefined) throw new EdxmlSyntaxError('no root element');
-    for (const prefix of this.undeclared) this.warnings.push({ code: 'undeclared-prefix', message: `the namespace prefix "${prefix}" is used where it is not declared` });
+    for (const prefix of this.undeclared)
+      this.warnings.push({ code: 'undeclared-prefix', message: `the namespace prefix "${prefix}" is used where it is not declared` });
     return { root: this.root, contents: this.contents, prefixed: this.prefixed, unprefixed: this.unprefixed, warnings: this.warnings };
   }
 
@@ -321,7 +333,8 @@ export class EdxmlReader {
     try {
       return f();
     } catch (error) {
-      if (error instanceof ContentError) throw new EdxmlValidationError([{ path: content.path, message: `${content.label}: ${error.message}` }]);
+      if (error instanceof ContentError)
+        throw new EdxmlValidationError([{ path: content.path, message: `${content.label}: ${error.message}` }]);
       throw error;
     }
   }

@@ -56,22 +56,36 @@ function staff(s: StaffInfo | undefined, i: number): string {
 function business(b: Business | undefined, i: number): string {
   if (!b) return '';
   const j = i + 1;
-  let inner = el('DocumentId', b.documentId, j) + el('BussinessDocType', b.docType, j) + el('BussinessDocReason', b.reason, j) + el('Paper', b.paper, j);
+  let inner =
+    el('DocumentId', b.documentId, j) +
+    el('BussinessDocType', b.docType, j) +
+    el('BussinessDocReason', b.reason, j) +
+    el('Paper', b.paper, j);
   if (b.replacementInfoList.length > 0) {
     inner += group(
       'ReplacementInfoList',
       b.replacementInfoList
-        .map((r) => group('ReplacementInfo', el('DocumentId', r.documentId, j + 2) + group('OrganIdList', r.organIds.map((o) => el('OrganId', o, j + 3)).join(''), j + 2), j + 1))
+        .map((r) =>
+          group(
+            'ReplacementInfo',
+            el('DocumentId', r.documentId, j + 2) + group('OrganIdList', r.organIds.map((o) => el('OrganId', o, j + 3)).join(''), j + 2),
+            j + 1,
+          ),
+        )
         .join(''),
       j,
     );
   }
   if (b.documentInfo) {
     const d = b.documentInfo;
-    const receivers = d.receivers.map((r) => group('Receiver', el('OrganId', r.organId, j + 3) + el('ReceiverType', r.receiverType, j + 3), j + 2)).join('');
+    const receivers = d.receivers
+      .map((r) => group('Receiver', el('OrganId', r.organId, j + 3) + el('ReceiverType', r.receiverType, j + 3), j + 2))
+      .join('');
     inner += group(
       'BussinessDocumentInfo',
-      el('DocumentInfo', d.documentInfo, j + 1) + el('DocumentReceiver', d.documentReceiver, j + 1) + (receivers ? group('ReceiverList', receivers, j + 1) : ''),
+      el('DocumentInfo', d.documentInfo, j + 1) +
+        el('DocumentReceiver', d.documentReceiver, j + 1) +
+        (receivers ? group('ReceiverList', receivers, j + 1) : ''),
       j,
     );
   }
@@ -82,7 +96,9 @@ function business(b: Business | undefined, i: number): string {
 function traceHeaderList(traces: readonly TraceHeader[], extra: TraceHeader | undefined, b: Business | undefined, i: number): string {
   const all = extra ? [...traces, extra] : traces;
   if (all.length === 0 && !b) return '';
-  const hops = all.map((t) => group('TraceHeader', el('OrganId', t.organId, i + 2) + el('Timestamp', formatTimestamp(t.timestamp), i + 2), i + 1)).join('');
+  const hops = all
+    .map((t) => group('TraceHeader', el('OrganId', t.organId, i + 2) + el('Timestamp', formatTimestamp(t.timestamp), i + 2), i + 1))
+    .join('');
   return group('TraceHeaderList', hops + business(b, i + 1), i);
 }
 
@@ -90,13 +106,17 @@ function traceHeaderList(traces: readonly TraceHeader[], extra: TraceHeader | un
 function signature(s: SignatureInfo | undefined, i: number): string {
   if (!s) return '';
   const p = (n: number): string => '  '.repeat(n);
-  const alg = (name: string, a: string | undefined, n: number): string => (a === undefined ? '' : `${p(n)}<${name} Algorithm="${escapeAttr(a)}"/>\n`);
-  const txt = (name: string, v: string | undefined, n: number): string => (v === undefined ? '' : `${p(n)}<${name}>${escapeText(v)}</${name}>\n`);
+  const alg = (name: string, a: string | undefined, n: number): string =>
+    a === undefined ? '' : `${p(n)}<${name} Algorithm="${escapeAttr(a)}"/>\n`;
+  const txt = (name: string, v: string | undefined, n: number): string =>
+    v === undefined ? '' : `${p(n)}<${name}>${escapeText(v)}</${name}>\n`;
   const refs = s.references
     .map(
       (r) =>
         `${p(i + 2)}<Reference URI="${escapeAttr(r.uri)}">\n` +
-        (r.transforms.length > 0 ? `${p(i + 3)}<Transforms>\n${r.transforms.map((t) => alg('Transform', t, i + 4)).join('')}${p(i + 3)}</Transforms>\n` : '') +
+        (r.transforms.length > 0
+          ? `${p(i + 3)}<Transforms>\n${r.transforms.map((t) => alg('Transform', t, i + 4)).join('')}${p(i + 3)}</Transforms>\n`
+          : '') +
         alg('DigestMethod', r.digestMethod, i + 3) +
         txt('DigestValue', r.digestValue, i + 3) +
         `${p(i + 2)}</Reference>\n`,
@@ -128,11 +148,27 @@ function documentHeader(d: EdxmlDocument, i: number): string {
       h.to.map((t) => organisation('To', t, j)).join('') +
       el('DocumentId', h.documentId, j) +
       group('Code', el('CodeNumber', h.code.codeNumber, j + 1) + el('CodeNotation', h.code.codeNotation, j + 1), j) +
-      group('PromulgationInfo', el('Place', h.promulgationInfo.place, j + 1) + el('PromulgationDate', formatDate(h.promulgationInfo.promulgationDate), j + 1), j) +
-      group('DocumentType', el('Type', h.documentType.type, j + 1) + el('TypeDetail', h.documentType.typeDetail, j + 1) + el('TypeName', h.documentType.typeName, j + 1), j) +
+      group(
+        'PromulgationInfo',
+        el('Place', h.promulgationInfo.place, j + 1) + el('PromulgationDate', formatDate(h.promulgationInfo.promulgationDate), j + 1),
+        j,
+      ) +
+      group(
+        'DocumentType',
+        el('Type', h.documentType.type, j + 1) +
+          el('TypeDetail', h.documentType.typeDetail, j + 1) +
+          el('TypeName', h.documentType.typeName, j + 1),
+        j,
+      ) +
       el('Subject', h.subject, j) +
       el('Content', h.content, j) +
-      group('SignerInfo', el('Competence', h.signerInfo.competence, j + 1) + el('Position', h.signerInfo.position, j + 1) + el('FullName', h.signerInfo.fullName, j + 1), j) +
+      group(
+        'SignerInfo',
+        el('Competence', h.signerInfo.competence, j + 1) +
+          el('Position', h.signerInfo.position, j + 1) +
+          el('FullName', h.signerInfo.fullName, j + 1),
+        j,
+      ) +
       el('DueDate', h.dueDate === undefined ? undefined : formatDate(h.dueDate), j) +
       (h.toPlaces.length > 0 ? group('ToPlaces', h.toPlaces.map((p) => el('Place', p, j + 1)).join(''), j) : '') +
       group(
@@ -166,33 +202,50 @@ function documentHeader(d: EdxmlDocument, i: number): string {
 const PROLOG = `<?xml version="1.0" encoding="UTF-8"?>\n<edXML:edXML xmlns:edXML="${EDXML_NS}">\n`;
 
 async function* documentParts(d: EdxmlDocument, options: RenderOptions): AsyncGenerator<string> {
-  yield PROLOG +
+  yield (
+    PROLOG +
     '  <edXML:edXMLEnvelope>\n' +
-    group('edXMLHeader', documentHeader(d, 3) + traceHeaderList(d.traceHeaders, options.extraTraceHeader, d.business, 3) + signature(d.signature, 3), 2) +
+    group(
+      'edXMLHeader',
+      documentHeader(d, 3) + traceHeaderList(d.traceHeaders, options.extraTraceHeader, d.business, 3) + signature(d.signature, 3),
+      2,
+    ) +
     group(
       'edXMLBody',
       group(
         'edXMLManifest',
         d.attachments
-          .map((a) => group('Reference', el('ContentId', a.contentId, 5) + el('AttachmentName', a.name, 5) + el('ContentType', a.contentType, 5) + el('Description', a.description, 5), 4))
+          .map((a) =>
+            group(
+              'Reference',
+              el('ContentId', a.contentId, 5) +
+                el('AttachmentName', a.name, 5) +
+                el('ContentType', a.contentType, 5) +
+                el('Description', a.description, 5),
+              4,
+            ),
+          )
           .join(''),
         3,
         ' version="1.0"',
       ),
       2,
     ) +
-    '  </edXML:edXMLEnvelope>\n';
+    '  </edXML:edXMLEnvelope>\n'
+  );
   if (d.attachments.length > 0) {
     const source = options.attachments;
     if (!source) throw new Error('renderEdxml: the document has attachments but no attachment source was given');
     yield '  <edXML:AttachmentEncoded>\n';
     for (const a of d.attachments) {
-      yield '    <edXML:Attachment>\n' +
+      yield (
+        '    <edXML:Attachment>\n' +
         el('ContentId', a.contentId, 3) +
         el('AttachmentName', a.name, 3) +
         el('Description', a.description, 3) +
         el('ContentType', a.contentType, 3) +
-        '      <edXML:ContentTransferEncoded>';
+        '      <edXML:ContentTransferEncoded>'
+      );
       const encoder = new Base64StreamEncoder();
       for await (const chunk of await source.open(a.sha256)) {
         const text = encoder.push(chunk);

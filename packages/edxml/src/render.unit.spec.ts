@@ -37,10 +37,18 @@ t.test('the canonical form: explicit edXML prefix, yyyy/MM/dd timestamps, plain 
     extraTraceHeader: { organId: '000.00.00.H40', timestamp: '2025-01-02T03:04:05Z' },
   });
   t.match(xml, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<edXML:edXML xmlns:edXML="http:\/\/www.mic.gov.vn\/TBT\/QCVN_102_2016">/);
-  t.notMatch(xml, /<(?!edXML:|\/edXML:|\?xml|\/?Signature|\/?SignedInfo|\/?Canonicalization|\/?SignatureMethod|\/?Reference |\/?Reference>|\/?Transform|\/?Digest|\/?SignatureValue|\/?KeyInfo|\/?X509)/, 'every edXML element prefixed');
+  t.notMatch(
+    xml,
+    /<(?!edXML:|\/edXML:|\?xml|\/?Signature|\/?SignedInfo|\/?Canonicalization|\/?SignatureMethod|\/?Reference |\/?Reference>|\/?Transform|\/?Digest|\/?SignatureValue|\/?KeyInfo|\/?X509)/,
+    'every edXML element prefixed',
+  );
   t.match(xml, /<edXML:TraceHeaderList>\n/, 'no attributes on TraceHeaderList, as the fixtures have none');
   t.match(xml, /<edXML:PromulgationDate>2018\/09\/28<\/edXML:PromulgationDate>/);
-  t.match(xml, /<edXML:OrganId>000.00.00.H40<\/edXML:OrganId>\n\s*<edXML:Timestamp>2025\/01\/02 10:04:05<\/edXML:Timestamp>/, 'the hub hop, in Vietnam time');
+  t.match(
+    xml,
+    /<edXML:OrganId>000.00.00.H40<\/edXML:OrganId>\n\s*<edXML:Timestamp>2025\/01\/02 10:04:05<\/edXML:Timestamp>/,
+    'the hub hop, in Vietnam time',
+  );
   const again = await parseEdxml(xml, { attachments: store });
   if (again.kind !== 'document') return t.fail('document expected');
   t.equal(again.document.traceHeaders.length, 2);

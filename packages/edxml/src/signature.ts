@@ -37,7 +37,11 @@ export interface SignatureVerification {
   readonly reason?: string;
 }
 
-const invalid = (reason: string, rest: Partial<SignatureVerification> = {}): SignatureVerification => ({ status: 'invalid', reason, ...rest });
+const invalid = (reason: string, rest: Partial<SignatureVerification> = {}): SignatureVerification => ({
+  status: 'invalid',
+  reason,
+  ...rest,
+});
 
 function children(el: XmlDomElement, local: string): XmlDomElement[] {
   const out: XmlDomElement[] = [];
@@ -148,10 +152,14 @@ export function verifyEdxmlSignature(xml: string | Buffer): SignatureVerificatio
     const signed = new SignedXml({ publicCert: cert.toString(), getCertFromKeyInfo: () => null });
     signed.loadSignature(sig);
     const ok = signed.checkSignature(text);
-    return ok ? { status: 'valid', signer, ...withAlg } : invalid('a reference digest does not match: the document was altered', { signer, ...withAlg });
+    return ok
+      ? { status: 'valid', signer, ...withAlg }
+      : invalid('a reference digest does not match: the document was altered', { signer, ...withAlg });
   } catch (err) {
     const message = (err as Error).message;
-    const reason = /signature value .* is incorrect/.test(message) ? 'the signature value does not match SignedInfo and the certificate key' : message;
+    const reason = /signature value .* is incorrect/.test(message)
+      ? 'the signature value does not match SignedInfo and the certificate key'
+      : message;
     return invalid(reason, { signer, ...withAlg });
   }
 }

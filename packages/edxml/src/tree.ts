@@ -31,9 +31,7 @@ export class Cursor {
   /** Children in the edXML namespace with this local name. */
   all(local: string): Cursor[] {
     const found = this.el?.children.filter((c) => c.local === local && c.uri === EDXML_NS) ?? [];
-    return found.map(
-      (c, i) => new Cursor(c, `${this.path}/${local}${found.length > 1 ? `[${i + 1}]` : ''}`, this.issues),
-    );
+    return found.map((c, i) => new Cursor(c, `${this.path}/${local}${found.length > 1 ? `[${i + 1}]` : ''}`, this.issues));
   }
 
   one(local: string, required = false): Cursor {

@@ -6,7 +6,11 @@ import { createSqliteEventStore } from './sqlite-event-store.js';
 import type { NewEvent } from './types.js';
 
 const events = (n: number, from = 0): NewEvent[] =>
-  Array.from({ length: n }, (_, i) => ({ type: 'Step', data: { n: from + i }, metadata: { correlationId: 'c', actor: 'test', at: new Date().toISOString() } }));
+  Array.from({ length: n }, (_, i) => ({
+    type: 'Step',
+    data: { n: from + i },
+    metadata: { correlationId: 'c', actor: 'test', at: new Date().toISOString() },
+  }));
 
 t.test('takes what the subscription holds, in order, never waiting for more', async (t) => {
   const store = createSqliteEventStore({ file: join(tempDir(t), 'events.sqlite'), pollMs: 5_000 });
@@ -29,7 +33,11 @@ t.test('takes what the subscription holds, in order, never waiting for more', as
   const pending = next();
   await store.append('s-2', events(3, 10));
   const live = (await pending)!;
-  t.same(live.map((e) => (e.data as { n: number }).n), [10, 11, 12], 'a live append arrives as one batch');
+  t.same(
+    live.map((e) => (e.data as { n: number }).n),
+    [10, 11, 12],
+    'a live append arrives as one batch',
+  );
 
   const ended = next();
   await subscription.close();

@@ -10,20 +10,46 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  BACKWARDS, END, EventStoreDBClient, FORWARDS, START, StreamNotFoundError, eventTypeFilter, excludeSystemEvents,
-  jsonEvent, streamNameFilter,
+  BACKWARDS,
+  END,
+  EventStoreDBClient,
+  FORWARDS,
+  START,
+  StreamNotFoundError,
+  eventTypeFilter,
+  excludeSystemEvents,
+  jsonEvent,
+  streamNameFilter,
 } from '@eventstore/db-client';
 import type { AllStreamResolvedEvent, Filter, JSONType, Position, ResolvedEvent } from '@eventstore/db-client';
 import { canonicalJson, hashCanonical } from './canonical.js';
 import { StoreUnavailableError, WrongExpectedRevisionError } from './errors.js';
 import { checkExpectedRevision, matchesExpected } from './expected-revision.js';
 import {
-  CHAIN_KEY, createdOf, escapeRegex, fromEsdbEvent, fromWrongExpected, headAsExpected, isSystemEvent, matchesFilters, toStoreError,
+  CHAIN_KEY,
+  createdOf,
+  escapeRegex,
+  fromEsdbEvent,
+  fromWrongExpected,
+  headAsExpected,
+  isSystemEvent,
+  matchesFilters,
+  toStoreError,
 } from './esdb-mapping.js';
 import { GENESIS_HASH } from './hash.js';
 import type {
-  AppendOptions, AppendResult, EventStore, ListStreamsOptions, NewEvent, ReadAllOptions, ReadStreamOptions,
-  RecordedEvent, StreamInfo, StreamMetadata, SubscribeOptions, Subscription,
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  ListStreamsOptions,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  StreamInfo,
+  StreamMetadata,
+  SubscribeOptions,
+  Subscription,
 } from './types.js';
 
 /** Appends with `any`/`stream_exists` retry this often when another writer moved the head. */
@@ -184,8 +210,12 @@ class EsdbEventStore implements EventStore {
     if (!last) return null;
     const [first] = await this.readStream(stream, { maxCount: 1 });
     return {
-      stream, revision: last.revision, position: last.position, lastHash: last.hash,
-      createdAt: createdOf(first ?? last), updatedAt: createdOf(last),
+      stream,
+      revision: last.revision,
+      position: last.position,
+      lastHash: last.hash,
+      createdAt: createdOf(first ?? last),
+      updatedAt: createdOf(last),
     };
   }
 
@@ -196,8 +226,12 @@ class EsdbEventStore implements EventStore {
       const known = heads.get(e.stream);
       const at = createdOf(e);
       heads.set(e.stream, {
-        stream: e.stream, revision: e.revision, position: e.position, lastHash: e.hash,
-        createdAt: known?.createdAt ?? at, updatedAt: at,
+        stream: e.stream,
+        revision: e.revision,
+        position: e.position,
+        lastHash: e.hash,
+        createdAt: known?.createdAt ?? at,
+        updatedAt: at,
       });
     }
     const after = options.after ?? '';
@@ -249,7 +283,9 @@ class EsdbEventStore implements EventStore {
       for await (const _ of reading as AsyncIterable<unknown>) break;
     } catch (error) {
       const mapped = toStoreError(error, 'ping');
-      throw mapped instanceof StoreUnavailableError ? mapped : new StoreUnavailableError('event store (esdb): ping failed', { cause: error });
+      throw mapped instanceof StoreUnavailableError
+        ? mapped
+        : new StoreUnavailableError('event store (esdb): ping failed', { cause: error });
     }
   }
 

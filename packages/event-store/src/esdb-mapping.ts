@@ -1,7 +1,5 @@
 /** Small `toX`/`fromX` mappings between our events and @eventstore/db-client's. */
-import {
-  ANY, NO_STREAM, STREAM_EXISTS, ErrorType, WrongExpectedVersionError,
-} from '@eventstore/db-client';
+import { ANY, NO_STREAM, STREAM_EXISTS, ErrorType, WrongExpectedVersionError } from '@eventstore/db-client';
 import type { AppendExpectedRevision, CurrentRevision, RecordedEvent as EsdbRecordedEvent } from '@eventstore/db-client';
 import { StoreUnavailableError, WrongExpectedRevisionError } from './errors.js';
 import type { EventMetadata, ExpectedRevision, ReadAllOptions, RecordedEvent } from './types.js';
@@ -31,17 +29,17 @@ export function fromEsdbRevision(revision: CurrentRevision): number {
   return revision === NO_STREAM ? -1 : Number(revision);
 }
 
-export function fromWrongExpected(
-  error: unknown,
-  stream: string,
-  expected: ExpectedRevision,
-): WrongExpectedRevisionError | undefined {
+export function fromWrongExpected(error: unknown, stream: string, expected: ExpectedRevision): WrongExpectedRevisionError | undefined {
   if (!(error instanceof WrongExpectedVersionError)) return undefined;
   return new WrongExpectedRevisionError(stream, expected, fromEsdbRevision(error.actualVersion));
 }
 
 const UNAVAILABLE_TYPES: ReadonlySet<string> = new Set([
-  ErrorType.UNAVAILABLE, ErrorType.DEADLINE_EXCEEDED, ErrorType.TIMEOUT, ErrorType.CANCELLED, ErrorType.NOT_LEADER,
+  ErrorType.UNAVAILABLE,
+  ErrorType.DEADLINE_EXCEEDED,
+  ErrorType.TIMEOUT,
+  ErrorType.CANCELLED,
+  ErrorType.NOT_LEADER,
 ]);
 
 export function toStoreError(error: unknown, what: string): unknown {

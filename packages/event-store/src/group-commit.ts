@@ -71,7 +71,10 @@ export class GroupCommit<T, R> {
     if (batch.length === 0) return;
     const outcomes: Outcome<R>[] = [];
     try {
-      this.options.commit(batch.map((q) => q.item), outcomes);
+      this.options.commit(
+        batch.map((q) => q.item),
+        outcomes,
+      );
     } catch (error) {
       batch.forEach((q, i) => {
         const outcome = outcomes[i];

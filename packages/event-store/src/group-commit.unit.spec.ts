@@ -19,7 +19,11 @@ function harness(overrides: Partial<GroupCommitOptions<number, string>> = {}) {
   return { commits, batches, state };
 }
 
-const settled = <T>(p: Promise<T>) => p.then((value) => ({ value }), (error: Error) => ({ error: error.message }));
+const settled = <T>(p: Promise<T>) =>
+  p.then(
+    (value) => ({ value }),
+    (error: Error) => ({ error: error.message }),
+  );
 
 t.test('items submitted in one turn commit in one batch; each gets its own outcome', async (t) => {
   const h = harness();
@@ -68,7 +72,11 @@ t.test('items settle only once the batch is durable; a failed sync rejects them 
   await new Promise((resolve) => setImmediate(resolve));
   finish(new Error('fsync failed'));
   t.same(await q, { error: 'fsync failed' });
-  const thrown = harness({ durable: () => { throw new Error('inline fsync failed'); } });
+  const thrown = harness({
+    durable: () => {
+      throw new Error('inline fsync failed');
+    },
+  });
   t.same(await settled(thrown.commits.submit(0)), { error: 'inline fsync failed' });
 });
 

@@ -6,7 +6,15 @@ export { ExpectedRevision } from './types.js';
 export { StoreUnavailableError, WrongExpectedRevisionError, isWrongExpectedRevision } from './errors.js';
 export { GENESIS_HASH, hashEvent } from './hash.js';
 export {
-  CHAIN_START, foldChain, keyIdOf, parseSeal, rawPublicKey, sealDifferences, sealSignatureHolds, shortSeal, signSeal,
+  CHAIN_START,
+  foldChain,
+  keyIdOf,
+  parseSeal,
+  rawPublicKey,
+  sealDifferences,
+  sealSignatureHolds,
+  shortSeal,
+  signSeal,
 } from './seal.js';
 export { SEAL_COLUMNS, adoptSqliteStore } from './sqlite-seals.js';
 export { createSqliteEventStore } from './sqlite-event-store.js';

@@ -35,7 +35,8 @@ export async function openEventStore(options: OpenEventStoreOptions): Promise<Ev
     });
   }
   if (url.startsWith('esdb://') || url.startsWith('esdb+discover://')) {
-    if (options.sealing) options.logger?.warn({}, 'event store: seals are not supported on EventStoreDB; verify checks hash chains and stream heads only');
+    if (options.sealing)
+      options.logger?.warn({}, 'event store: seals are not supported on EventStoreDB; verify checks hash chains and stream heads only');
     const { createEsdbEventStore } = await import('./esdb-event-store.js');
     return createEsdbEventStore(url);
   }

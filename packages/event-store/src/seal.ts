@@ -79,7 +79,10 @@ export function rawPublicKey(key: KeyObject): string {
 
 /** Short, stable name of a key: the first 16 hex digits of the SHA-256 of its raw public key. */
 export function keyIdOf(key: KeyObject): string {
-  return createHash('sha256').update(Buffer.from(rawPublicKey(key), 'base64url')).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(Buffer.from(rawPublicKey(key), 'base64url'))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** Short enough to write down: `#42 @123456 3f2a9c1b7d4e5f60` (seq, position, 64 bits of the running hash). */
@@ -100,8 +103,13 @@ export function parseSeal(value: unknown): Seal | string {
   // A row's NULL kind is an ordinary seal, as is a JSON line without one.
   if (v.kind !== undefined && v.kind !== null && v.kind !== 'adopt') return `kind is not "adopt"`;
   return {
-    seq: v.seq as number, position: v.position as number, chain: v.chain, at: v.at as string,
-    every: v.every as number, keyId: v.keyId as string, signature: v.signature as string,
+    seq: v.seq as number,
+    position: v.position as number,
+    chain: v.chain,
+    at: v.at as string,
+    every: v.every as number,
+    keyId: v.keyId as string,
+    signature: v.signature as string,
     ...(v.kind === 'adopt' ? { kind: 'adopt' as const } : {}),
   };
 }

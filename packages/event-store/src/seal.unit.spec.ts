@@ -1,7 +1,16 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import t from 'tap';
 import {
-  CHAIN_START, foldChain, keyIdOf, parseSeal, rawPublicKey, sealDifferences, sealPayload, sealSignatureHolds, shortSeal, signSeal,
+  CHAIN_START,
+  foldChain,
+  keyIdOf,
+  parseSeal,
+  rawPublicKey,
+  sealDifferences,
+  sealPayload,
+  sealSignatureHolds,
+  shortSeal,
+  signSeal,
 } from './seal.js';
 
 const hashes = ['a', 'b', 'c'].map((s) => createHash('sha256').update(s).digest('hex'));
@@ -9,13 +18,60 @@ const fold = (entries: Array<[number, string]>): string => entries.reduce((chain
 
 t.test('the running hash is sha256 of "<chain>\\n<position>\\n<hash>", folded in position order', async (t) => {
   const one = foldChain(CHAIN_START, 1, hashes[0]!);
-  t.equal(one, createHash('sha256').update(`${'0'.repeat(64)}\n1\n${hashes[0]}`).digest('hex'));
-  const straight = fold([[1, hashes[0]!], [2, hashes[1]!], [3, hashes[2]!]]);
-  t.not(fold([[1, hashes[1]!], [2, hashes[0]!], [3, hashes[2]!]]), straight, 'two events swapped');
-  t.not(fold([[1, hashes[0]!], [3, hashes[2]!]]), straight, 'one left out');
-  t.not(fold([[1, hashes[0]!], [2, hashes[1]!], [4, hashes[2]!]]), straight, 'the same events at other positions');
-  t.not(fold([[1, hashes[0]!], [2, hashes[1]!]]), straight, 'the tail cut');
-  t.equal(fold([[1, hashes[0]!], [2, hashes[1]!], [3, hashes[2]!]]), straight, 'deterministic');
+  t.equal(
+    one,
+    createHash('sha256')
+      .update(`${'0'.repeat(64)}\n1\n${hashes[0]}`)
+      .digest('hex'),
+  );
+  const straight = fold([
+    [1, hashes[0]!],
+    [2, hashes[1]!],
+    [3, hashes[2]!],
+  ]);
+  t.not(
+    fold([
+      [1, hashes[1]!],
+      [2, hashes[0]!],
+      [3, hashes[2]!],
+    ]),
+    straight,
+    'two events swapped',
+  );
+  t.not(
+    fold([
+      [1, hashes[0]!],
+      [3, hashes[2]!],
+    ]),
+    straight,
+    'one left out',
+  );
+  t.not(
+    fold([
+      [1, hashes[0]!],
+      [2, hashes[1]!],
+      [4, hashes[2]!],
+    ]),
+    straight,
+    'the same events at other positions',
+  );
+  t.not(
+    fold([
+      [1, hashes[0]!],
+      [2, hashes[1]!],
+    ]),
+    straight,
+    'the tail cut',
+  );
+  t.equal(
+    fold([
+      [1, hashes[0]!],
+      [2, hashes[1]!],
+      [3, hashes[2]!],
+    ]),
+    straight,
+    'deterministic',
+  );
 });
 
 t.test('seals are signed over every field; any change, or another key, breaks the signature', async (t) => {
@@ -30,9 +86,19 @@ t.test('seals are signed over every field; any change, or another key, breaks th
   t.equal(sealPayload(seal), `lienthong-seal/1\n${keyId}\n3\n2000\n${hashes[0]}\n2026-12-01T00:00:00.000Z\n1000`);
   t.ok(sealSignatureHolds(seal, publicKey));
   t.notOk(sealSignatureHolds(seal, other.publicKey), 'another key');
-  for (const change of [{ seq: 4 }, { position: 1999 }, { chain: hashes[1]! }, { at: '2026-12-01T00:00:01.000Z' }, { every: 1 }, { keyId: 'ffffffffffffffff' }])
+  for (const change of [
+    { seq: 4 },
+    { position: 1999 },
+    { chain: hashes[1]! },
+    { at: '2026-12-01T00:00:01.000Z' },
+    { every: 1 },
+    { keyId: 'ffffffffffffffff' },
+  ])
     t.notOk(sealSignatureHolds({ ...seal, ...change }, publicKey), `changed ${Object.keys(change)[0]}`);
-  t.notOk(sealSignatureHolds({ ...seal, signature: 'not base64 at all!' }, publicKey), 'a malformed signature does not hold (and does not throw)');
+  t.notOk(
+    sealSignatureHolds({ ...seal, signature: 'not base64 at all!' }, publicKey),
+    'a malformed signature does not hold (and does not throw)',
+  );
   t.equal(shortSeal(seal), `#3 @2000 ${hashes[0]!.slice(0, 16)}`);
   t.same(sealDifferences(seal, seal), []);
   t.same(sealDifferences(seal, { ...seal, chain: hashes[1]!, at: 'x' }), ['chain', 'at']);

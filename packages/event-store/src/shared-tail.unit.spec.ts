@@ -9,13 +9,26 @@ function feed() {
   const append = (stream: string, type = 'T'): void => {
     state.head += 1;
     all.push({
-      id: `e${state.head}`, stream, revision: 0, position: state.head, type, data: null,
-      metadata: { correlationId: 'c', actor: 't', at: 'x' }, prevHash: 'p', hash: 'h',
+      id: `e${state.head}`,
+      stream,
+      revision: 0,
+      position: state.head,
+      type,
+      data: null,
+      metadata: { correlationId: 'c', actor: 't', at: 'x' },
+      prevHash: 'p',
+      hash: 'h',
     });
   };
   const read = (after: number, limit: number) => {
     state.reads += 1;
-    return { events: all.filter((e) => e.position > after).slice(0, limit).map((e) => ({ ...e })), head: state.head };
+    return {
+      events: all
+        .filter((e) => e.position > after)
+        .slice(0, limit)
+        .map((e) => ({ ...e })),
+      head: state.head,
+    };
   };
   return { all, state, append, read };
 }
@@ -36,9 +49,18 @@ t.test('one read serves every subscription; each sees its own filter', async (t)
   const pb = tail.page(b, 0, tailFilter({ streamPrefixes: ['doc-'] }), 10);
   const pc = tail.page({}, 0, tailFilter({ eventTypes: ['Y'], streamPrefixes: ['doc-', 'zzz'] }), 10);
   t.equal(f.state.reads - readsBefore, 1, 'read once');
-  t.same(pa?.events.map((e) => e.position), [1, 2, 3]);
-  t.same(pb?.events.map((e) => e.position), [1, 3]);
-  t.same(pc?.events.map((e) => e.position), [3]);
+  t.same(
+    pa?.events.map((e) => e.position),
+    [1, 2, 3],
+  );
+  t.same(
+    pb?.events.map((e) => e.position),
+    [1, 3],
+  );
+  t.same(
+    pc?.events.map((e) => e.position),
+    [3],
+  );
   t.equal(pa?.events[0], pb?.events[0], 'the same object');
   t.ok(Object.isFrozen(pa?.events[0]), 'frozen');
   t.same([pa?.scannedTo, pa?.caughtUp], [3, true]);
@@ -81,7 +103,11 @@ t.test('a subscription that falls out of the window is refused, then served agai
   tail.track(slow, 30);
   f.append('s-late');
   tail.invalidate();
-  t.same(tail.page(slow, 30, tailFilter({}), 100)?.events.map((e) => e.position), [31], 'back on the tail');
+  t.same(
+    tail.page(slow, 30, tailFilter({}), 100)?.events.map((e) => e.position),
+    [31],
+    'back on the tail',
+  );
 });
 
 t.test('memory: passed events are dropped and the window never exceeds its cap', async (t) => {

@@ -61,9 +61,10 @@ export function applyAppend(s: Statements, p: PendingAppend, heads: Map<string, 
   let head = heads.get(p.stream);
   if (!head) {
     const row = s.head.get(p.stream);
-    head = row && row.revision >= 0
-      ? { revision: row.revision, position: row.position, lastHash: row.last_hash, changed: false }
-      : { revision: -1, position: 0, lastHash: GENESIS_HASH, changed: false };
+    head =
+      row && row.revision >= 0
+        ? { revision: row.revision, position: row.position, lastHash: row.last_hash, changed: false }
+        : { revision: -1, position: 0, lastHash: GENESIS_HASH, changed: false };
     heads.set(p.stream, head);
   }
   if (!matchesExpected(p.expected, head.revision)) {
@@ -88,7 +89,15 @@ export function applyAppend(s: Statements, p: PendingAppend, heads: Map<string, 
       const info = s.insert.run(e.id, p.stream, revision, e.type, e.dataJson, e.metadataJson, prevHash, hash);
       position = Number(info.lastInsertRowid);
       recorded.push({
-        id: e.id, stream: p.stream, revision, position, type: e.type, data: e.data, metadata: e.metadata, prevHash, hash,
+        id: e.id,
+        stream: p.stream,
+        revision,
+        position,
+        type: e.type,
+        data: e.data,
+        metadata: e.metadata,
+        prevHash,
+        hash,
       });
       prevHash = hash;
     }

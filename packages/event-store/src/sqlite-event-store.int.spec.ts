@@ -32,7 +32,10 @@ for (const sync of ['full', 'normal'] as const satisfies readonly SyncMode[]) {
   });
 }
 
-function runChild(args: string[], onLine?: (line: string, kill: () => void) => void): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
+function runChild(
+  args: string[],
+  onLine?: (line: string, kill: () => void) => void,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, ['--import', 'tsx', child, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -110,7 +113,11 @@ t.test('sqlite only', async (t) => {
     const sub = collector(a.subscribeToAll());
     await b.append('from-b', events(1, 'FromB'));
     await sub.waitFor(2, 5000);
-    t.same(sub.seen.map((e) => e.stream), ['race', 'from-b'], 'subscription sees the other connection');
+    t.same(
+      sub.seen.map((e) => e.stream),
+      ['race', 'from-b'],
+      'subscription sees the other connection',
+    );
   });
 
   t.test('sync full: the feed shows a commit only once this store has fsynced it', async (t) => {
@@ -126,11 +133,19 @@ t.test('sqlite only', async (t) => {
       .run(randomUUID(), 'doc-2', 'Unsynced', '{}', '{"actor":"t","at":"x","correlationId":"c"}', 'p', 'h');
     other.close();
     t.same((await store.readStream('doc-2')).length, 1, 'commands see the latest commit');
-    t.same((await store.readAll()).map((e) => e.stream), ['doc-1'], 'the feed does not, before the fsync');
+    t.same(
+      (await store.readAll()).map((e) => e.stream),
+      ['doc-1'],
+      'the feed does not, before the fsync',
+    );
     t.equal(await store.headPosition(), 1, 'nor does the head');
     const sub = collector(store.subscribeToAll());
     await sub.waitFor(2, 2_000); // the read started a sync, whose end wakes subscriptions
-    t.same(sub.seen.map((e) => e.stream), ['doc-1', 'doc-2'], 'synced, then delivered without waiting for the poll');
+    t.same(
+      sub.seen.map((e) => e.stream),
+      ['doc-1', 'doc-2'],
+      'synced, then delivered without waiting for the poll',
+    );
     t.equal(await store.headPosition(), 2);
   });
 
@@ -158,7 +173,11 @@ t.test('sqlite only', async (t) => {
     const positions = (list: readonly { position: number }[]): number[] => list.map((e) => e.position);
     t.same(positions(all.seen), positions(expected), 'everything, in order, once');
     t.same(positions(docs.seen), positions(expected.filter((e) => e.stream.startsWith('doc-'))), 'prefix filter');
-    t.same(positions(typed.seen), positions(expected.filter((e) => e.type === 'Odd' && /^(x|doc)-/.test(e.stream))), 'type and prefix filter');
+    t.same(
+      positions(typed.seen),
+      positions(expected.filter((e) => e.type === 'Odd' && /^(x|doc)-/.test(e.stream))),
+      'type and prefix filter',
+    );
     const rest: number[] = [];
     while (rest.length < 8_003) {
       const next = await slow.next();
@@ -176,11 +195,19 @@ t.test('sqlite only', async (t) => {
     const file = join(tempDir(t), 'events.sqlite');
     await createSqliteEventStore({ file }).close();
     const runs = await Promise.all([runChild(['race', file, 'shared', '40']), runChild(['race', file, 'shared', '40'])]);
-    t.same(runs.map((r) => r.code), [0, 0], 'both finished');
+    t.same(
+      runs.map((r) => r.code),
+      [0, 0],
+      'both finished',
+    );
     const store = createSqliteEventStore({ file });
     t.teardown(() => store.close());
     const read = await store.readStream('shared');
-    t.same(read.map((e) => e.revision), read.map((_, i) => i), '80 contiguous revisions');
+    t.same(
+      read.map((e) => e.revision),
+      read.map((_, i) => i),
+      '80 contiguous revisions',
+    );
     t.equal(read.length, 80);
     t.equal(findBrokenLink(read), undefined, 'chain intact');
   });
@@ -195,7 +222,10 @@ t.test('sqlite only', async (t) => {
       t.equal(run.signal, 'SIGKILL', 'killed, not exited');
       const store = createSqliteEventStore({ file });
       t.teardown(() => store.close());
-      t.same((await store.readStream('durable')).map((e) => e.id), [id]);
+      t.same(
+        (await store.readStream('durable')).map((e) => e.id),
+        [id],
+      );
     });
   }
 
@@ -215,7 +245,11 @@ t.test('sqlite only', async (t) => {
     t.type(wrong.status === 'rejected' ? wrong.reason : undefined, WrongExpectedRevisionError);
     t.equal(ok2.status, 'fulfilled', 'later appends in the batch still commit');
     const read = await store.readStream('g');
-    t.same(read.map((e) => e.revision), [0, 1, 2], 'the failed append left nothing behind');
+    t.same(
+      read.map((e) => e.revision),
+      [0, 1, 2],
+      'the failed append left nothing behind',
+    );
     t.equal(findBrokenLink(read), undefined);
     const again = randomUUID();
     await t.rejects(store.append('h', [newEvent('A', {}, { id: again }), newEvent('B', {}, { id: again })]), DuplicateEventIdError);

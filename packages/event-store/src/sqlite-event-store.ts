@@ -31,8 +31,18 @@ import { prepareStatements, type Statements } from './sqlite-statements.js';
 import { WalSync } from './sqlite-wal-sync.js';
 import { checkpointInBackground } from './wal-checkpointer.js';
 import type {
-  AppendOptions, AppendResult, EventStore, ListStreamsOptions, NewEvent, ReadAllOptions,
-  ReadStreamOptions, RecordedEvent, StreamInfo, StreamMetadata, SubscribeOptions, Subscription,
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  ListStreamsOptions,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  StreamInfo,
+  StreamMetadata,
+  SubscribeOptions,
+  Subscription,
 } from './types.js';
 
 /** The part of a pino logger the store uses. */
@@ -186,7 +196,9 @@ class SqliteEventStore implements EventStore {
     const failed = (cause: unknown): never => {
       const error = toStoreError(cause, 'append (fsync)');
       this.logger?.warn({ err: error, appends: size }, 'event store: fsync after commit failed');
-      throw error instanceof StoreUnavailableError ? error : new StoreUnavailableError(`event store: fsync failed: ${(cause as Error).message}`, { cause });
+      throw error instanceof StoreUnavailableError
+        ? error
+        : new StoreUnavailableError(`event store: fsync failed: ${(cause as Error).message}`, { cause });
     };
     try {
       return this.wal.afterCommit(size)?.catch(failed);
@@ -204,11 +216,12 @@ class SqliteEventStore implements EventStore {
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     return this.run('readStream', () => {
       const limit = options.maxCount ?? NO_LIMIT;
-      const rows = options.direction === 'backward'
-        ? this.s.readBackward.all(stream, options.fromRevision ?? Number.MAX_SAFE_INTEGER, limit)
-        : limit === NO_LIMIT
-          ? this.s.readForwardAll.all(stream, options.fromRevision ?? 0)
-          : this.s.readForward.all(stream, options.fromRevision ?? 0, limit);
+      const rows =
+        options.direction === 'backward'
+          ? this.s.readBackward.all(stream, options.fromRevision ?? Number.MAX_SAFE_INTEGER, limit)
+          : limit === NO_LIMIT
+            ? this.s.readForwardAll.all(stream, options.fromRevision ?? 0)
+            : this.s.readForward.all(stream, options.fromRevision ?? 0, limit);
       return rows.map(toRecorded);
     });
   }
@@ -286,9 +299,7 @@ class SqliteEventStore implements EventStore {
 
   async listStreams(options: ListStreamsOptions = {}): Promise<StreamInfo[]> {
     return this.run('listStreams', () =>
-      this.s.listStreams
-        .all(prefixGlob(options.prefix ?? ''), options.after ?? '', options.limit ?? NO_LIMIT)
-        .map(toStreamInfo),
+      this.s.listStreams.all(prefixGlob(options.prefix ?? ''), options.after ?? '', options.limit ?? NO_LIMIT).map(toStreamInfo),
     );
   }
 

@@ -48,7 +48,10 @@ export function applySchema(db: Database.Database): void {
 
 /** False for a seals table made before `kind` (a read-only reader then reads NULL). */
 export function hasSealKind(db: Database.Database): boolean {
-  return db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('seals')").all().some((c) => c.name === 'kind');
+  return db
+    .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('seals')")
+    .all()
+    .some((c) => c.name === 'kind');
 }
 
 export type SyncMode = 'full' | 'normal';
@@ -67,8 +70,15 @@ export const EVENT_COLUMNS = 'position, id, stream, revision, type, data, metada
 
 /** A row of EVENT_COLUMNS in raw (array) mode: no per-row object before the event itself. */
 export type EventRow = [
-  position: number, id: string, stream: string, revision: number, type: string,
-  data: string, metadata: string, prevHash: string, hash: string,
+  position: number,
+  id: string,
+  stream: string,
+  revision: number,
+  type: string,
+  data: string,
+  metadata: string,
+  prevHash: string,
+  hash: string,
 ];
 
 export function toRecorded(row: EventRow): RecordedEvent {

@@ -25,7 +25,9 @@ function sealsOf(file: string): Seal[] {
 function chainAt(file: string, position: number): string {
   const db = new Database(file, { readonly: true });
   try {
-    const rows = db.prepare<[number], { position: number; hash: string }>('SELECT position, hash FROM events WHERE position <= ? ORDER BY position').all(position);
+    const rows = db
+      .prepare<[number], { position: number; hash: string }>('SELECT position, hash FROM events WHERE position <= ? ORDER BY position')
+      .all(position);
     return rows.reduce((chain, r) => foldChain(chain, r.position, r.hash), CHAIN_START);
   } finally {
     db.close();
@@ -46,7 +48,15 @@ t.test('seals: the empty store on open, every N positions in the append transact
   await store.append('b-1', events(1));
   await store.append('a-1', events(5));
   const seals = sealsOf(file);
-  t.same(seals.map((s) => [s.seq, s.position]), [[1, 0], [2, 3], [3, 8]], 'sealed in the commit that reached N (a batch of 5 sealed whole)');
+  t.same(
+    seals.map((s) => [s.seq, s.position]),
+    [
+      [1, 0],
+      [2, 3],
+      [3, 8],
+    ],
+    'sealed in the commit that reached N (a batch of 5 sealed whole)',
+  );
   await store.close();
   const all = sealsOf(file);
   t.equal(all.length, 3, 'nothing left to seal on close');
@@ -64,7 +74,10 @@ t.test('seals: the empty store on open, every N positions in the append transact
 /** A logger that keeps what it is told. */
 function recorder() {
   const lines: Array<{ level: string; details: object; message: string }> = [];
-  const at = (level: string) => (details: object, message = '') => lines.push({ level, details, message });
+  const at =
+    (level: string) =>
+    (details: object, message = '') =>
+      lines.push({ level, details, message });
   return { lines, logger: { error: at('error'), warn: at('warn'), debug: at('debug') } };
 }
 
@@ -78,7 +91,10 @@ t.test('seals: a store made before seals is never sealed implicitly; an operator
   const { lines, logger } = recorder();
   const store = createSqliteEventStore({ file, logger, sealing: { privateKey, every: 2, intervalMs: 20 } });
   t.same(sealsOf(file), [], 'not sealed on open');
-  t.match(lines.filter((l) => l.level === 'error'), [{ details: { head: 4 }, message: /holds events but no seal.*lienthong seal --adopt/ }]);
+  t.match(
+    lines.filter((l) => l.level === 'error'),
+    [{ details: { head: 4 }, message: /holds events but no seal.*lienthong seal --adopt/ }],
+  );
   await store.append('a-1', events(3));
   await new Promise((r) => setTimeout(r, 80));
   await store.close();
@@ -98,7 +114,14 @@ t.test('seals: a store made before seals is never sealed implicitly; an operator
   const reopened = createSqliteEventStore({ file, sealing: { privateKey, every: 2, intervalMs: 3_600_000 } });
   await reopened.append('b-1', events(2));
   await reopened.close();
-  t.match(sealsOf(file).map((s) => [s.seq, s.position, s.kind]), [[1, 7, 'adopt'], [2, 9, null]], 'sealed as usual after adoption');
+  t.match(
+    sealsOf(file).map((s) => [s.seq, s.position, s.kind]),
+    [
+      [1, 7, 'adopt'],
+      [2, 9, null],
+    ],
+    'sealed as usual after adoption',
+  );
 });
 
 t.test('seals: an empty store is sealed at 0 on open; adopting it is refused', async (t) => {
@@ -121,8 +144,15 @@ t.test('seals: the sealer never seals across a gap after the last seal', async (
   db.prepare("DELETE FROM streams WHERE stream = 's3-x'").run();
   db.close();
   await store.close();
-  t.same(sealsOf(file).map((s) => s.position), [0], 'the clean stop sealed nothing across the gap');
-  t.match(lines.filter((l) => l.level === 'error'), [{ details: { from: 4, to: 4, seal: 1 }, message: /positions 4\.\.4 after the last seal are missing/ }]);
+  t.same(
+    sealsOf(file).map((s) => s.position),
+    [0],
+    'the clean stop sealed nothing across the gap',
+  );
+  t.match(
+    lines.filter((l) => l.level === 'error'),
+    [{ details: { from: 4, to: 4, seal: 1 }, message: /positions 4\.\.4 after the last seal are missing/ }],
+  );
 });
 
 t.test('seals: a store whose seals were all removed is not re-sealed on open', async (t) => {
@@ -144,7 +174,9 @@ t.test('seals: a store whose seals were all removed is not re-sealed on open', a
 t.test('seals: a seals table from before `kind` gets the column on open', async (t) => {
   const file = join(tempDir(t), 'events.sqlite');
   const db = new Database(file);
-  db.exec('CREATE TABLE seals (seq INTEGER PRIMARY KEY, position INTEGER NOT NULL, chain TEXT NOT NULL, at TEXT NOT NULL, every INTEGER NOT NULL, key_id TEXT NOT NULL, signature TEXT NOT NULL)');
+  db.exec(
+    'CREATE TABLE seals (seq INTEGER PRIMARY KEY, position INTEGER NOT NULL, chain TEXT NOT NULL, at TEXT NOT NULL, every INTEGER NOT NULL, key_id TEXT NOT NULL, signature TEXT NOT NULL)',
+  );
   db.close();
   const store = createSqliteEventStore({ file, sealing: { privateKey } });
   await store.close();
@@ -158,7 +190,10 @@ t.test('seals: unsealed events are sealed on the timer', async (t) => {
   await store.append('a-1', events(2));
   const deadline = Date.now() + 5_000;
   while (sealsOf(file).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  t.match(sealsOf(file), [{ seq: 1, position: 0 }, { seq: 2, position: 2 }]);
+  t.match(sealsOf(file), [
+    { seq: 1, position: 0 },
+    { seq: 2, position: 2 },
+  ]);
   await new Promise((r) => setTimeout(r, 150));
   t.equal(sealsOf(file).length, 2, 'nothing new: no new seal');
 });
@@ -172,5 +207,8 @@ t.test('a refused duplicate event id leaves no gap in positions', async (t) => {
   await t.rejects(store.append('b-1', [newEvent(), newEvent(), newEvent('E', {}, { id: 'dup' })]), DuplicateEventIdError);
   const next = await store.append('c-1', events(1));
   t.equal(next.position, 2, 'the next append takes position 2 (was 4: positions 2 and 3 were lost)');
-  t.same((await store.readAll()).map((e) => e.position), [1, 2]);
+  t.same(
+    (await store.readAll()).map((e) => e.position),
+    [1, 2],
+  );
 });

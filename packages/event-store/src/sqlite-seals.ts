@@ -45,9 +45,7 @@ export type SealOutcome =
 
 /** What an adoption found: sealed, a store sealed already, or an empty store (sealed at 0 by the hub). */
 export type AdoptOutcome =
-  | { readonly kind: 'sealed'; readonly seal: Seal }
-  | { readonly kind: 'already-sealed'; readonly last: Seal }
-  | { readonly kind: 'empty' };
+  { readonly kind: 'sealed'; readonly seal: Seal } | { readonly kind: 'already-sealed'; readonly last: Seal } | { readonly kind: 'empty' };
 
 export class SqliteSealer {
   readonly every: number;
@@ -55,15 +53,23 @@ export class SqliteSealer {
   private readonly keyId: string;
   private readonly s;
 
-  constructor(db: Database.Database, private readonly options: SealingOptions) {
+  constructor(
+    db: Database.Database,
+    private readonly options: SealingOptions,
+  ) {
     this.every = options.every ?? 1000;
     this.intervalMs = options.intervalMs ?? 60_000;
-    if (!Number.isSafeInteger(this.every) || this.every < 1) throw new TypeError(`seal every must be a positive integer, not ${this.every}`);
+    if (!Number.isSafeInteger(this.every) || this.every < 1)
+      throw new TypeError(`seal every must be a positive integer, not ${this.every}`);
     this.keyId = keyIdOf(options.privateKey);
     this.s = {
       last: db.prepare<[], Seal>(`SELECT ${SEAL_COLUMNS} FROM seals ORDER BY seq DESC LIMIT 1`),
       head: db.prepare<[], { p: number }>('SELECT COALESCE(MAX(position), 0) AS p FROM events'),
-      hashes: db.prepare<[number, number], [number, string]>('SELECT position, hash FROM events WHERE position > ? AND position <= ? ORDER BY position').raw(true),
+      hashes: db
+        .prepare<[number, number], [number, string]>(
+          'SELECT position, hash FROM events WHERE position > ? AND position <= ? ORDER BY position',
+        )
+        .raw(true),
       insert: db.prepare('INSERT INTO seals (seq, position, chain, at, every, key_id, signature, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     };
   }

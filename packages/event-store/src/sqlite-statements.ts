@@ -34,26 +34,28 @@ export function prepareStatements(db: Database.Database): Statements {
     head: db.prepare<[string], StreamRow>(
       'SELECT stream, revision, position, last_hash, created_at, updated_at FROM streams WHERE stream = ?',
     ),
-    insert: db.prepare(
-      'INSERT INTO events (id, stream, revision, type, data, metadata, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    ),
+    insert: db.prepare('INSERT INTO events (id, stream, revision, type, data, metadata, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     upsertHead: db.prepare(
       `INSERT INTO streams (stream, revision, position, last_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision, position = excluded.position,
          last_hash = excluded.last_hash, updated_at = excluded.updated_at,
          created_at = CASE WHEN streams.revision < 0 THEN excluded.created_at ELSE streams.created_at END`,
     ),
-    readForward: db.prepare<[string, number, number], EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
-    ).raw(true),
-    readBackward: db.prepare<[string, number, number], EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
-    ).raw(true),
+    readForward: db
+      .prepare<[string, number, number], EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
+      )
+      .raw(true),
+    readBackward: db
+      .prepare<[string, number, number], EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
+      )
+      .raw(true),
     // Whole-stream reads (every command's load) without a LIMIT: a bound `LIMIT -1` costs SQLite
     // more than the index seek of an empty stream itself.
-    readForwardAll: db.prepare<[string, number], EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision`,
-    ).raw(true),
+    readForwardAll: db
+      .prepare<[string, number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision`)
+      .raw(true),
     listStreams: db.prepare<[string, string, number], StreamRow>(
       `SELECT stream, revision, position, last_hash, created_at, updated_at FROM streams
        WHERE revision >= 0 AND stream GLOB ? AND stream > ? ORDER BY stream LIMIT ?`,

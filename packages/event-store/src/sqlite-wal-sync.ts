@@ -51,7 +51,11 @@ export class WalSync {
     return new WalSync(fd, head, hooks);
   }
 
-  private constructor(private fd: number | null, syncedHead: number, private readonly hooks: WalSyncHooks) {
+  private constructor(
+    private fd: number | null,
+    syncedHead: number,
+    private readonly hooks: WalSyncHooks,
+  ) {
     this.syncedHead = syncedHead;
   }
 

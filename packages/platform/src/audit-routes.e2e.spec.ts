@@ -4,9 +4,16 @@ import t from 'tap';
 import { directoryModule } from './directory-module.js';
 import { startTestHub, type TestHub } from './testing.js';
 
-type Inject = (method: 'GET' | 'POST', url: string, payload?: unknown, headers?: Record<string, string>) => Promise<{ statusCode: number; json(): any; body: string; headers: Record<string, unknown> }>;
-const injector = (hub: TestHub): Inject => (method, url, payload, headers = hub.admin) =>
-  hub.app.inject({ method, url, headers, ...(payload !== undefined ? { payload: payload as object } : {}) });
+type Inject = (
+  method: 'GET' | 'POST',
+  url: string,
+  payload?: unknown,
+  headers?: Record<string, string>,
+) => Promise<{ statusCode: number; json(): any; body: string; headers: Record<string, unknown> }>;
+const injector =
+  (hub: TestHub): Inject =>
+  (method, url, payload, headers = hub.admin) =>
+    hub.app.inject({ method, url, headers, ...(payload !== undefined ? { payload: payload as object } : {}) });
 
 /** Replaces one character of a text column of one event row, in the file, with the hub stopped. */
 function alterByte(dataDir: string, position: number, column: 'data' | 'metadata' | 'type' | 'hash' | 'prev_hash', index = 5): void {
@@ -14,7 +21,10 @@ function alterByte(dataDir: string, position: number, column: 'data' | 'metadata
   const row = db.prepare(`SELECT ${column} AS v FROM events WHERE position = ?`).get(position) as { v: string };
   const old = row.v[index]!;
   const replacement = old === 'a' ? 'b' : /[0-9]/.test(old) ? String((Number(old) + 1) % 10) : 'a';
-  db.prepare(`UPDATE events SET ${column} = ? WHERE position = ?`).run(row.v.slice(0, index) + replacement + row.v.slice(index + 1), position);
+  db.prepare(`UPDATE events SET ${column} = ? WHERE position = ?`).run(
+    row.v.slice(0, index) + replacement + row.v.slice(index + 1),
+    position,
+  );
   db.close();
 }
 
@@ -33,7 +43,12 @@ t.test('audit: streams, events, time travel and chain verification over a direct
   const system = await hub.system(['000.00.12.H40']);
 
   await t.test('non-admins are refused', async (t) => {
-    for (const [method, url] of [['GET', '/v1/admin/streams'], ['GET', '/v1/admin/events'], ['POST', '/v1/admin/audit/verify'], ['GET', '/v1/admin/streams/agency-x/state']] as const) {
+    for (const [method, url] of [
+      ['GET', '/v1/admin/streams'],
+      ['GET', '/v1/admin/events'],
+      ['POST', '/v1/admin/audit/verify'],
+      ['GET', '/v1/admin/streams/agency-x/state'],
+    ] as const) {
       const anon = await call(method, url, method === 'POST' ? {} : undefined, {});
       t.equal(anon.statusCode, 401, `${url} anonymous`);
       t.match(anon.headers['content-type'], /problem\+json/);
@@ -43,13 +58,22 @@ t.test('audit: streams, events, time travel and chain verification over a direct
   });
 
   await t.test("each route's schema is its one validator and is shown in /docs", async (t) => {
-    const paths = (await call('GET', '/docs/json')).json().paths as Record<string, Record<string, { parameters?: { in: string; name: string }[]; requestBody?: any }>>;
-    const queryOf = (path: string) => (paths[path]?.get?.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name).sort();
+    const paths = (await call('GET', '/docs/json')).json().paths as Record<
+      string,
+      Record<string, { parameters?: { in: string; name: string }[]; requestBody?: any }>
+    >;
+    const queryOf = (path: string) =>
+      (paths[path]?.get?.parameters ?? [])
+        .filter((p) => p.in === 'query')
+        .map((p) => p.name)
+        .sort();
     t.same(queryOf('/v1/admin/streams'), ['after', 'limit', 'prefix']);
     t.same(queryOf('/v1/admin/streams/{stream}/events'), ['direction', 'from', 'limit']);
     t.same(queryOf('/v1/admin/events'), ['fromPosition', 'limit', 'since', 'type', 'until']);
     t.same(queryOf('/v1/admin/streams/{stream}/state'), ['at']);
-    t.same(Object.keys(paths['/v1/admin/audit/verify']?.post?.requestBody?.content['application/json']?.schema?.properties ?? {}), ['stream']);
+    t.same(Object.keys(paths['/v1/admin/audit/verify']?.post?.requestBody?.content['application/json']?.schema?.properties ?? {}), [
+      'stream',
+    ]);
   });
 
   await t.test('streams: prefix and paging', async (t) => {
@@ -68,7 +92,10 @@ t.test('audit: streams, events, time travel and chain verification over a direct
     t.ok(names.every((n) => n.startsWith('agency-')));
     const bad = await call('GET', '/v1/admin/streams?limit=0&bogus=1');
     t.equal(bad.statusCode, 400);
-    t.ok(bad.json().errors.some((e: { path: string }) => e.path === 'querystring/limit'), 'names limit');
+    t.ok(
+      bad.json().errors.some((e: { path: string }) => e.path === 'querystring/limit'),
+      'names limit',
+    );
   });
 
   await t.test('stream events: forward, backward, 404', async (t) => {
@@ -79,23 +106,36 @@ t.test('audit: streams, events, time travel and chain verification over a direct
     t.match(page.json().items[0], { stream, prevHash: '0'.repeat(64), hash: /^[0-9a-f]{64}$/ });
     const backward = await call('GET', `/v1/admin/streams/${encodeURIComponent(stream)}/events?direction=backward`);
     const revisions = backward.json().items.map((e: { revision: number }) => e.revision);
-    t.same(revisions, [...revisions].sort((a: number, b: number) => b - a), 'newest first');
+    t.same(
+      revisions,
+      [...revisions].sort((a: number, b: number) => b - a),
+      'newest first',
+    );
     t.equal((await call('GET', '/v1/admin/streams/no-such-stream/events')).statusCode, 404);
     const bad = await call('GET', `/v1/admin/streams/${encodeURIComponent(stream)}/events?direction=sideways&from=-1`);
     t.equal(bad.statusCode, 400);
-    t.same(bad.json().errors.map((e: { path: string }) => e.path).sort(), ['querystring/direction', 'querystring/from']);
+    t.same(
+      bad
+        .json()
+        .errors.map((e: { path: string }) => e.path)
+        .sort(),
+      ['querystring/direction', 'querystring/from'],
+    );
   });
 
   await t.test('events by position, type and time, with a cursor', async (t) => {
     const all: Array<{ position: number; type: string }> = [];
-    for (let from: number | null = 1; from !== null; ) {
+    for (let from: number | null = 1; from !== null;) {
       const page = await call('GET', `/v1/admin/events?fromPosition=${from}&limit=4`);
       t.equal(page.statusCode, 200);
       all.push(...page.json().items);
       from = page.json().next;
     }
     t.equal(all.length, await hub.platform.store.headPosition(), 'every event once');
-    t.same(all.map((e) => e.position), [...all.map((e) => e.position)].sort((a, b) => a - b));
+    t.same(
+      all.map((e) => e.position),
+      [...all.map((e) => e.position)].sort((a, b) => a - b),
+    );
     const typed = await call('GET', '/v1/admin/events?type=AgencyRegistered,StaffRegistered&limit=100');
     t.same([...new Set(typed.json().items.map((e: { type: string }) => e.type))].sort(), ['AgencyRegistered', 'StaffRegistered']);
     t.equal(typed.json().items.length, 6);
@@ -108,12 +148,29 @@ t.test('audit: streams, events, time travel and chain verification over a direct
     t.equal(since.json().items.length, all.length);
     const bad = await call('GET', '/v1/admin/events?fromPosition=abc&since=yesterday&until=2020-13-45&limit=5000');
     t.equal(bad.statusCode, 400);
-    t.same(bad.json().errors.map((e: { path: string }) => e.path).sort(), ['querystring/fromPosition', 'querystring/limit', 'querystring/since', 'querystring/until']);
+    t.same(
+      bad
+        .json()
+        .errors.map((e: { path: string }) => e.path)
+        .sort(),
+      ['querystring/fromPosition', 'querystring/limit', 'querystring/since', 'querystring/until'],
+    );
     const reversed = await call('GET', '/v1/admin/events?since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z');
     t.equal(reversed.statusCode, 400);
-    t.same(reversed.json().errors.map((e: { path: string }) => e.path), ['querystring/since']);
-    t.equal((await call('GET', '/v1/admin/events?since=2026-01-02&until=2026-01-02T24:00&type=X&limit=1')).statusCode, 200, 'a date alone, the next midnight, one type');
-    t.same((await call('GET', '/v1/admin/events?since=12345')).json().errors?.map((e: { path: string }) => e.path), ['querystring/since'], 'digits are no time');
+    t.same(
+      reversed.json().errors.map((e: { path: string }) => e.path),
+      ['querystring/since'],
+    );
+    t.equal(
+      (await call('GET', '/v1/admin/events?since=2026-01-02&until=2026-01-02T24:00&type=X&limit=1')).statusCode,
+      200,
+      'a date alone, the next midnight, one type',
+    );
+    t.same(
+      (await call('GET', '/v1/admin/events?since=12345')).json().errors?.map((e: { path: string }) => e.path),
+      ['querystring/since'],
+      'digits are no time',
+    );
   });
 
   await t.test('time travel: before, at and after registration; errors', async (t) => {
@@ -154,8 +211,14 @@ t.test('audit: streams, events, time travel and chain verification over a direct
     t.equal((await call('POST', '/v1/admin/audit/verify', { stream: 'nope' })).statusCode, 404);
     const numbered = await call('POST', '/v1/admin/audit/verify', { stream: 3 });
     t.equal(numbered.statusCode, 400, 'a number is no stream name (not coerced)');
-    t.same(numbered.json().errors.map((e: { path: string }) => e.path), ['body/stream']);
-    t.same((await call('POST', '/v1/admin/audit/verify', { stream: 'x', extra: 1 })).json().errors?.map((e: { path: string }) => e.path), ['body/extra']);
+    t.same(
+      numbered.json().errors.map((e: { path: string }) => e.path),
+      ['body/stream'],
+    );
+    t.same(
+      (await call('POST', '/v1/admin/audit/verify', { stream: 'x', extra: 1 })).json().errors?.map((e: { path: string }) => e.path),
+      ['body/extra'],
+    );
   });
 
   await t.test('verify finds one altered byte in the file, whichever column', async (t) => {
@@ -181,7 +244,11 @@ t.test('audit: streams, events, time travel and chain verification over a direct
       const res = await call('POST', '/v1/admin/audit/verify', {});
       t.equal(res.statusCode, 200, `${c.column}: answered`);
       t.equal(res.json().ok, false, `${c.column}: detected`);
-      t.match(res.json().brokenAt, { stream: target.stream, revision: target.revision, position: target.position, eventId: target.id }, `${c.column}: names the event`);
+      t.match(
+        res.json().brokenAt,
+        { stream: target.stream, revision: target.revision, position: target.position, eventId: target.id },
+        `${c.column}: names the event`,
+      );
       t.equal(res.json().checked, target.position - 1, 'everything before it holds');
       const one = await call('POST', '/v1/admin/audit/verify', { stream: target.stream });
       t.equal(one.json().ok, false, `${c.column}: per-stream check too`);

@@ -7,7 +7,15 @@ import type { FastifyInstance } from 'fastify';
 import { AppError, notFound, unprocessable, validationError } from '@lienthong/service-kit';
 import type { RecordedEvent } from '@lienthong/event-store';
 import {
-  AS_OF_PATTERN, INSTANT_PATTERN, aggregateOf, historicState, parseAsOf, sqliteChainSource, sqliteFileOf, storeChainSource, verifyChains,
+  AS_OF_PATTERN,
+  INSTANT_PATTERN,
+  aggregateOf,
+  historicState,
+  parseAsOf,
+  sqliteChainSource,
+  sqliteFileOf,
+  storeChainSource,
+  verifyChains,
 } from './audit/index.js';
 import { readHubPublicKey } from './hub-key.js';
 import type { Platform } from './types.js';
@@ -26,7 +34,11 @@ const instant = { type: 'string', pattern: INSTANT_PATTERN, description: 'an ISO
 const queryText = { type: 'string', maxLength: 500 } as const;
 
 const StreamsQuery = query({ prefix: queryText, after: queryText, limit: limit(100) });
-const StreamEventsQuery = query({ from: position, limit: limit(100), direction: { type: 'string', enum: ['forward', 'backward'], default: 'forward' } });
+const StreamEventsQuery = query({
+  from: position,
+  limit: limit(100),
+  direction: { type: 'string', enum: ['forward', 'backward'], default: 'forward' },
+});
 const EventsQuery = query({
   fromPosition: { ...position, default: 1 },
   type: { type: 'array', maxItems: 50, items: queryText, description: 'repeated or comma-separated' },
@@ -34,14 +46,28 @@ const EventsQuery = query({
   until: instant,
   limit: limit(100),
 });
-const StateQuery = query({ at: { type: 'string', maxLength: 64, pattern: AS_OF_PATTERN, description: 'a revision number or an ISO-8601 time' } });
-const VerifyBody = { type: 'object', additionalProperties: false, properties: { stream: { type: 'string', minLength: 1, maxLength: 500 } } } as const;
+const StateQuery = query({
+  at: { type: 'string', maxLength: 64, pattern: AS_OF_PATTERN, description: 'a revision number or an ISO-8601 time' },
+});
+const VerifyBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { stream: { type: 'string', minLength: 1, maxLength: 500 } },
+} as const;
 
 const streamParams = { type: 'object', properties: { stream: { type: 'string', minLength: 1, maxLength: 500 } } };
 
 /** An event as the audit routes show it. */
 const view = (e: RecordedEvent) => ({
-  position: e.position, stream: e.stream, revision: e.revision, id: e.id, type: e.type, data: e.data, metadata: e.metadata, prevHash: e.prevHash, hash: e.hash,
+  position: e.position,
+  stream: e.stream,
+  revision: e.revision,
+  id: e.id,
+  type: e.type,
+  data: e.data,
+  metadata: e.metadata,
+  prevHash: e.prevHash,
+  hash: e.hash,
 });
 
 export async function auditRoutes(app: FastifyInstance, { platform }: { platform: Platform }) {
@@ -58,7 +84,11 @@ export async function auditRoutes(app: FastifyInstance, { platform }: { platform
     { config: admin, schema: { tags, summary: 'Streams by name (prefix filter, alphabetical paging)', querystring: StreamsQuery } },
     async (request) => {
       const q = request.query;
-      const rows = await store.listStreams({ ...(q.prefix ? { prefix: q.prefix } : {}), ...(q.after ? { after: q.after } : {}), limit: q.limit + 1 });
+      const rows = await store.listStreams({
+        ...(q.prefix ? { prefix: q.prefix } : {}),
+        ...(q.after ? { after: q.after } : {}),
+        limit: q.limit + 1,
+      });
       const items = rows.slice(0, q.limit);
       return { items, next: rows.length > q.limit ? (items.at(-1)?.stream ?? null) : null };
     },
@@ -66,36 +96,68 @@ export async function auditRoutes(app: FastifyInstance, { platform }: { platform
 
   app.get<{ Params: { stream: string }; Querystring: { from?: number; limit: number; direction: 'forward' | 'backward' } }>(
     '/v1/admin/streams/:stream/events',
-    { config: admin, schema: { tags, summary: "A stream's events by revision (`from` inclusive, forward or backward)", params: streamParams, querystring: StreamEventsQuery } },
+    {
+      config: admin,
+      schema: {
+        tags,
+        summary: "A stream's events by revision (`from` inclusive, forward or backward)",
+        params: streamParams,
+        querystring: StreamEventsQuery,
+      },
+    },
     async (request) => {
       const q = request.query;
       const info = await requireStream(request.params.stream);
       const backward = q.direction === 'backward';
-      const events = await store.readStream(info.stream, { direction: q.direction, fromRevision: q.from ?? (backward ? info.revision : 0), maxCount: q.limit + 1 });
+      const events = await store.readStream(info.stream, {
+        direction: q.direction,
+        fromRevision: q.from ?? (backward ? info.revision : 0),
+        maxCount: q.limit + 1,
+      });
       const items = events.slice(0, q.limit);
       const more = events.length > q.limit;
       const last = items.at(-1);
-      return { stream: info.stream, revision: info.revision, items: items.map(view), next: more && last ? last.revision + (backward ? -1 : 1) : null };
+      return {
+        stream: info.stream,
+        revision: info.revision,
+        items: items.map(view),
+        next: more && last ? last.revision + (backward ? -1 : 1) : null,
+      };
     },
   );
 
   app.get<{ Querystring: { fromPosition: number; type?: string[]; since?: string; until?: string; limit: number } }>(
     '/v1/admin/events',
-    { config: admin, schema: { tags, summary: 'Events of every stream by global position (`fromPosition` inclusive), by type(s) and recorded time', querystring: EventsQuery } },
+    {
+      config: admin,
+      schema: {
+        tags,
+        summary: 'Events of every stream by global position (`fromPosition` inclusive), by type(s) and recorded time',
+        querystring: EventsQuery,
+      },
+    },
     async (request) => {
       const q = request.query;
       const since = q.since === undefined ? undefined : Date.parse(q.since);
       const until = q.until === undefined ? undefined : Date.parse(q.until);
       // How two parameters relate is beyond a JSON Schema: checked here, answered the same way.
-      if (since !== undefined && until !== undefined && since > until) throw validationError('since must not be after until', [{ path: 'querystring/since', message: 'must not be after until' }]);
-      const types = (q.type ?? []).flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
+      if (since !== undefined && until !== undefined && since > until)
+        throw validationError('since must not be after until', [{ path: 'querystring/since', message: 'must not be after until' }]);
+      const types = (q.type ?? [])
+        .flatMap((t) => t.split(','))
+        .map((t) => t.trim())
+        .filter(Boolean);
       const timed = since !== undefined || until !== undefined;
       const items: RecordedEvent[] = [];
       let after = q.fromPosition - 1;
       let exhausted = false;
       // Time is in the metadata, not an index: scan pages within a budget, answer with a cursor.
-      for (let scanned = 0; items.length < q.limit && scanned < SCAN_BUDGET; ) {
-        const page = await store.readAll({ after, maxCount: timed ? 1000 : q.limit - items.length, ...(types.length > 0 ? { eventTypes: types } : {}) });
+      for (let scanned = 0; items.length < q.limit && scanned < SCAN_BUDGET;) {
+        const page = await store.readAll({
+          after,
+          maxCount: timed ? 1000 : q.limit - items.length,
+          ...(types.length > 0 ? { eventTypes: types } : {}),
+        });
         if (page.length === 0) {
           exhausted = true;
           break;
@@ -108,7 +170,8 @@ export async function auditRoutes(app: FastifyInstance, { platform }: { platform
           if (items.length === q.limit) break;
         }
       }
-      if (!exhausted && items.length === q.limit) exhausted = (await store.readAll({ after, maxCount: 1, ...(types.length > 0 ? { eventTypes: types } : {}) })).length === 0;
+      if (!exhausted && items.length === q.limit)
+        exhausted = (await store.readAll({ after, maxCount: 1, ...(types.length > 0 ? { eventTypes: types } : {}) })).length === 0;
       return { items: items.map(view), next: exhausted ? null : after + 1 };
     },
   );
@@ -131,13 +194,18 @@ export async function auditRoutes(app: FastifyInstance, { platform }: { platform
       if (at !== undefined && asOf === null) throw new Error(`at=${at} passed the schema of its route yet does not parse`);
       const info = await requireStream(request.params.stream);
       if (asOf && 'revision' in asOf && asOf.revision > info.revision)
-        throw new AppError('LT_VALIDATION', `${info.stream} has revisions 0..${info.revision}; at=${asOf.revision} is beyond its head`, { errors: [{ path: 'querystring/at', message: `must be at most ${info.revision}` }] });
+        throw new AppError('LT_VALIDATION', `${info.stream} has revisions 0..${info.revision}; at=${asOf.revision} is beyond its head`, {
+          errors: [{ path: 'querystring/at', message: `must be at most ${info.revision}` }],
+        });
       const aggregate = aggregateOf(platform.aggregates, info.stream);
       if (!aggregate)
-        throw unprocessable(`no aggregate type is registered for ${info.stream}: read its ${info.revision + 1} events at /v1/admin/streams/${encodeURIComponent(info.stream)}/events`, {
-          events: info.revision + 1,
-          knownPrefixes: platform.aggregates.map((a) => a.streamPrefix),
-        });
+        throw unprocessable(
+          `no aggregate type is registered for ${info.stream}: read its ${info.revision + 1} events at /v1/admin/streams/${encodeURIComponent(info.stream)}/events`,
+          {
+            events: info.revision + 1,
+            knownPrefixes: platform.aggregates.map((a) => a.streamPrefix),
+          },
+        );
       return historicState(store, aggregate, info.stream, asOf ?? { revision: info.revision }, info.revision);
     },
   );
@@ -152,7 +220,8 @@ export async function auditRoutes(app: FastifyInstance, { platform }: { platform
       },
       schema: {
         tags,
-        summary: 'Check every hash chain (or one stream): links, contiguous revisions, hashes and recorded heads; over the whole store also gap-free positions and every seal (running hash, signature)',
+        summary:
+          'Check every hash chain (or one stream): links, contiguous revisions, hashes and recorded heads; over the whole store also gap-free positions and every seal (running hash, signature)',
         body: VerifyBody,
       },
     },
@@ -162,7 +231,10 @@ export async function auditRoutes(app: FastifyInstance, { platform }: { platform
       const file = sqliteFileOf(platform.config);
       const source = file ? sqliteChainSource(file) : storeChainSource(store);
       try {
-        return await verifyChains(source, body.stream !== undefined ? { stream: body.stream } : { sealKey: readHubPublicKey(platform.config.dataDir) });
+        return await verifyChains(
+          source,
+          body.stream !== undefined ? { stream: body.stream } : { sealKey: readHubPublicKey(platform.config.dataDir) },
+        );
       } finally {
         await source.close();
       }

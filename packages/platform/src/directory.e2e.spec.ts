@@ -9,28 +9,57 @@ t.test('directory: agencies, systems, staff, tokens, auth and problems', async (
   const json = { 'content-type': 'application/json' };
 
   // agencies with both identifier forms
-  const created = await app.inject({ method: 'POST', url: '/v1/admin/agencies', headers: { ...admin, ...json }, payload: { organId: '000.00.00.H40', name: 'UBND tỉnh Khánh Hòa', level: 'province', altIds: ['H40'] } });
+  const created = await app.inject({
+    method: 'POST',
+    url: '/v1/admin/agencies',
+    headers: { ...admin, ...json },
+    payload: { organId: '000.00.00.H40', name: 'UBND tỉnh Khánh Hòa', level: 'province', altIds: ['H40'] },
+  });
   t.equal(created.statusCode, 201);
   t.match(created.json(), { organId: '000.00.00.H40', form: 'qcvn102', altIds: ['H40'] });
-  const child = await app.inject({ method: 'POST', url: '/v1/admin/agencies', headers: { ...admin, ...json }, payload: { organId: 'H40.12', name: 'Sở Tư pháp', parentId: 'h40' } });
+  const child = await app.inject({
+    method: 'POST',
+    url: '/v1/admin/agencies',
+    headers: { ...admin, ...json },
+    payload: { organId: 'H40.12', name: 'Sở Tư pháp', parentId: 'h40' },
+  });
   t.equal(child.statusCode, 201);
   t.equal(child.json().parentId, '000.00.00.H40', 'parent resolved through its alternative id');
   t.equal(child.json().form, 'qd20');
   await hub.agency('vxp.saas.03', 'Non-conforming id');
 
-  for (const dup of [{ organId: 'H40', name: 'x' }, { organId: '000.00.00.h40', name: 'x' }, { organId: 'NEW.1', name: 'x', altIds: ['H40.12'] }]) {
+  for (const dup of [
+    { organId: 'H40', name: 'x' },
+    { organId: '000.00.00.h40', name: 'x' },
+    { organId: 'NEW.1', name: 'x', altIds: ['H40.12'] },
+  ]) {
     const res = await app.inject({ method: 'POST', url: '/v1/admin/agencies', headers: { ...admin, ...json }, payload: dup });
     t.equal(res.statusCode, 409, `duplicate ${JSON.stringify(dup)} → 409`);
     t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8');
   }
-  const reclaim = await app.inject({ method: 'POST', url: '/v1/admin/agencies', headers: { ...admin, ...json }, payload: { organId: 'NEW.1', name: 'after a refused claim' } });
+  const reclaim = await app.inject({
+    method: 'POST',
+    url: '/v1/admin/agencies',
+    headers: { ...admin, ...json },
+    payload: { organId: 'NEW.1', name: 'after a refused claim' },
+  });
   t.equal(reclaim.statusCode, 201, 'identifiers claimed by a refused registration were released');
 
-  const invalid = await app.inject({ method: 'POST', url: '/v1/admin/agencies', headers: { ...admin, ...json }, payload: { organId: 'bad id!', level: 'planet' } });
+  const invalid = await app.inject({
+    method: 'POST',
+    url: '/v1/admin/agencies',
+    headers: { ...admin, ...json },
+    payload: { organId: 'bad id!', level: 'planet' },
+  });
   t.equal(invalid.statusCode, 400);
   const paths = (invalid.json().errors as Array<{ path: string }>).map((e) => e.path).sort();
   t.same(paths, ['body/level', 'body/name', 'body/organId'], 'every failing field named');
-  const unknownParent = await app.inject({ method: 'POST', url: '/v1/admin/agencies', headers: { ...admin, ...json }, payload: { organId: 'H99', name: 'x', parentId: 'NOPE' } });
+  const unknownParent = await app.inject({
+    method: 'POST',
+    url: '/v1/admin/agencies',
+    headers: { ...admin, ...json },
+    payload: { organId: 'H99', name: 'x', parentId: 'NOPE' },
+  });
   t.equal(unknownParent.statusCode, 422);
   const malformed = await app.inject({ method: 'POST', url: '/v1/admin/agencies', headers: { ...admin, ...json }, payload: '{"organId":' });
   t.equal(malformed.statusCode, 400);
@@ -51,21 +80,62 @@ t.test('directory: agencies, systems, staff, tokens, auth and problems', async (
   t.notMatch(raw, staff.authorization.slice(7), 'staff token not stored');
   t.match(events[0]!.metadata, { actor: 'admin' });
 
-  const unknownOrg = await app.inject({ method: 'POST', url: '/v1/admin/systems', headers: { ...admin, ...json }, payload: { name: 's', vendor: 'v', organIds: ['H40', 'X1', 'X2'] } });
+  const unknownOrg = await app.inject({
+    method: 'POST',
+    url: '/v1/admin/systems',
+    headers: { ...admin, ...json },
+    payload: { name: 's', vendor: 'v', organIds: ['H40', 'X1', 'X2'] },
+  });
   t.equal(unknownOrg.statusCode, 422);
   t.same(unknownOrg.json().unknown, ['X1', 'X2'], 'names every unknown organisation');
-  const staffUnknownAgency = await app.inject({ method: 'POST', url: '/v1/admin/staff', headers: { ...admin, ...json }, payload: { agencyId: 'X1', name: 'n', roles: ['clerk'] } });
+  const staffUnknownAgency = await app.inject({
+    method: 'POST',
+    url: '/v1/admin/staff',
+    headers: { ...admin, ...json },
+    payload: { agencyId: 'X1', name: 'n', roles: ['clerk'] },
+  });
   t.equal(staffUnknownAgency.statusCode, 422);
 
   // authentication and authorisation
   t.equal((await app.inject({ method: 'GET', url: '/v1/agencies' })).statusCode, 401, 'anonymous');
-  t.equal((await app.inject({ method: 'GET', url: '/v1/agencies', headers: { authorization: 'Bearer nope' } })).statusCode, 401, 'unknown token');
-  t.equal((await app.inject({ method: 'POST', url: '/v1/admin/agencies', headers: { ...json, authorization: system.authorization }, payload: { organId: 'Z', name: 'z' } })).statusCode, 403, 'system cannot write the directory');
-  t.equal((await app.inject({ method: 'POST', url: '/v1/admin/staff', headers: { ...json, authorization: staff.authorization }, payload: { agencyId: 'H40', name: 'z', roles: ['leader'] } })).statusCode, 403, 'staff cannot make staff');
+  t.equal(
+    (await app.inject({ method: 'GET', url: '/v1/agencies', headers: { authorization: 'Bearer nope' } })).statusCode,
+    401,
+    'unknown token',
+  );
+  t.equal(
+    (
+      await app.inject({
+        method: 'POST',
+        url: '/v1/admin/agencies',
+        headers: { ...json, authorization: system.authorization },
+        payload: { organId: 'Z', name: 'z' },
+      })
+    ).statusCode,
+    403,
+    'system cannot write the directory',
+  );
+  t.equal(
+    (
+      await app.inject({
+        method: 'POST',
+        url: '/v1/admin/staff',
+        headers: { ...json, authorization: staff.authorization },
+        payload: { agencyId: 'H40', name: 'z', roles: ['leader'] },
+      })
+    ).statusCode,
+    403,
+    'staff cannot make staff',
+  );
   t.equal((await app.inject({ method: 'GET', url: '/v1/agencies/NOPE', headers: admin })).statusCode, 404);
 
   // correlation id travels from the header into event metadata
-  await app.inject({ method: 'POST', url: '/v1/admin/agencies', headers: { ...admin, ...json, 'x-correlation-id': 'trace-123' }, payload: { organId: 'H41', name: 'x' } });
+  await app.inject({
+    method: 'POST',
+    url: '/v1/admin/agencies',
+    headers: { ...admin, ...json, 'x-correlation-id': 'trace-123' },
+    payload: { organId: 'H41', name: 'x' },
+  });
   const [h41] = await hub.platform.store.readStream('agency-H41');
   t.equal(h41?.metadata.correlationId, 'trace-123');
 
@@ -84,11 +154,23 @@ t.test('operations: health, readiness, metrics, OpenAPI, body limit, restart', a
   t.equal((await app.inject('/health/live')).statusCode, 200);
   t.equal((await app.inject('/health/ready')).json().status, 'ready');
   const docs = (await app.inject('/docs/json')).json<{ paths: Record<string, unknown> }>();
-  for (const path of ['/v1/admin/agencies', '/v1/agencies/{organId}', '/v1/admin/systems', '/v1/admin/staff', '/health/ready', '/v1/admin/projections'])
+  for (const path of [
+    '/v1/admin/agencies',
+    '/v1/agencies/{organId}',
+    '/v1/admin/systems',
+    '/v1/admin/staff',
+    '/health/ready',
+    '/v1/admin/projections',
+  ])
     t.ok(docs.paths[path], `OpenAPI covers ${path}`);
   t.equal((await app.inject('/docs')).statusCode < 400, true, 'docs UI is public');
 
-  const big = await app.inject({ method: 'POST', url: '/v1/admin/agencies', headers: { ...admin, 'content-type': 'application/json', 'content-length': String(1024 * 1024) }, payload: 'x'.repeat(20_000) });
+  const big = await app.inject({
+    method: 'POST',
+    url: '/v1/admin/agencies',
+    headers: { ...admin, 'content-type': 'application/json', 'content-length': String(1024 * 1024) },
+    payload: 'x'.repeat(20_000),
+  });
   t.equal(big.statusCode, 413);
   t.equal(big.json().code, 'LT_BODY_TOO_LARGE');
 
@@ -101,7 +183,11 @@ t.test('operations: health, readiness, metrics, OpenAPI, body limit, restart', a
   t.match(projections.json().items, [{ name: 'directory', lag: 0 }]);
   const rebuilt = await app.inject({ method: 'POST', url: '/v1/admin/projections/directory/rebuild', headers: admin });
   t.equal(rebuilt.statusCode, 200);
-  t.equal((await app.inject({ method: 'GET', url: '/v1/agencies/H40', headers: admin })).statusCode, 200, 'rebuilt read model answers the same');
+  t.equal(
+    (await app.inject({ method: 'GET', url: '/v1/agencies/H40', headers: admin })).statusCode,
+    200,
+    'rebuilt read model answers the same',
+  );
   await hub.close();
 
   // restart on the same data directory loses nothing
@@ -114,7 +200,12 @@ t.test('operations: health, readiness, metrics, OpenAPI, body limit, restart', a
   const ready = await again.app.inject('/health/ready');
   t.equal(ready.statusCode, 503);
   t.equal(ready.headers['content-type'], 'application/problem+json; charset=utf-8');
-  const write = await again.app.inject({ method: 'POST', url: '/v1/admin/agencies', headers: { ...again.admin, 'content-type': 'application/json' }, payload: { organId: 'H42', name: 'x' } });
+  const write = await again.app.inject({
+    method: 'POST',
+    url: '/v1/admin/agencies',
+    headers: { ...again.admin, 'content-type': 'application/json' },
+    payload: { organId: 'H42', name: 'x' },
+  });
   t.equal(write.statusCode, 503);
 });
 
@@ -125,7 +216,8 @@ t.test('credentials: rotation and revocation take effect at once, also for remem
   await hub.agency('H40');
   const system = await hub.system(['H40']);
   const staff = await hub.staff('H40', ['clerk']);
-  const call = (authorization: string) => hub.app.inject({ method: 'GET', url: '/v1/agencies', headers: { authorization } }).then((r) => r.statusCode);
+  const call = (authorization: string) =>
+    hub.app.inject({ method: 'GET', url: '/v1/agencies', headers: { authorization } }).then((r) => r.statusCode);
   const admin = (method: 'GET' | 'POST', url: string, payload?: object) =>
     hub.app.inject({ method, url, headers: hub.admin, ...(payload ? { payload } : {}) });
   t.equal(await call(system.authorization), 200, 'the token works (and is now remembered by the authenticator)');
@@ -154,7 +246,10 @@ t.test('credentials: rotation and revocation take effect at once, also for remem
   const rotateRevoked = await admin('POST', `/v1/admin/systems/${system.systemId}/token`);
   t.equal(rotateRevoked.statusCode, 409, 'a revoked system gets no new token');
   const events = await hub.platform.store.readStream(`system-${system.systemId}`);
-  t.same(events.map((e) => e.type), ['SystemRegistered', 'SystemTokenRotated', 'SystemRevoked']);
+  t.same(
+    events.map((e) => e.type),
+    ['SystemRegistered', 'SystemTokenRotated', 'SystemRevoked'],
+  );
   t.match(events[2]!.data, { reason: 'token leaked' });
 
   // staff the same way
@@ -177,13 +272,24 @@ t.test('credentials: rotation and revocation take effect at once, also for remem
   t.type(listed.find((x) => x.systemId === system.systemId)!.revokedAt, 'string', 'the revoked one says so');
   t.notMatch(systems.body + rest.body, /token"|tokenHash|token_hash/, 'no token in a listing');
   const staffList = await admin('GET', '/v1/admin/staff?agencyId=h40');
-  t.same(staffList.json().items.map((x: { staffId: string }) => x.staffId), [staff.staffId], 'staff of an agency, by any of its identifiers');
+  t.same(
+    staffList.json().items.map((x: { staffId: string }) => x.staffId),
+    [staff.staffId],
+    'staff of an agency, by any of its identifiers',
+  );
   t.equal((await admin('GET', '/v1/admin/staff?agencyId=NOPE')).statusCode, 404);
-  t.equal((await hub.app.inject({ method: 'GET', url: '/v1/admin/systems', headers: { authorization: other.authorization } })).statusCode, 403);
+  t.equal(
+    (await hub.app.inject({ method: 'GET', url: '/v1/admin/systems', headers: { authorization: other.authorization } })).statusCode,
+    403,
+  );
 
   // who may, and what does not exist
   for (const url of [`/v1/admin/systems/${other.systemId}/token`, `/v1/admin/staff/${staff.staffId}/revoke`])
-    t.equal((await hub.app.inject({ method: 'POST', url, headers: { authorization: other.authorization } })).statusCode, 403, `a system cannot ${url}`);
+    t.equal(
+      (await hub.app.inject({ method: 'POST', url, headers: { authorization: other.authorization } })).statusCode,
+      403,
+      `a system cannot ${url}`,
+    );
   t.equal((await admin('POST', '/v1/admin/systems/00000000-0000-0000-0000-000000000000/token')).statusCode, 404);
   t.equal((await admin('GET', '/v1/admin/staff/nobody')).statusCode, 404);
   const badReason = await admin('POST', `/v1/admin/staff/${staff.staffId}/revoke`, { reason: '' });
@@ -205,23 +311,48 @@ t.test('directory: identifier claims under concurrent, refused and crashed regis
 
   // two registrations racing for one alternative id: one gets it, the other is refused
   for (let round = 0; round < 5; round++) {
-    const [a, b] = await Promise.all([register({ organId: `RACE.A${round}`, name: 'A', altIds: [`SHARED.${round}`] }), register({ organId: `RACE.B${round}`, name: 'B', altIds: [`SHARED.${round}`] })]);
+    const [a, b] = await Promise.all([
+      register({ organId: `RACE.A${round}`, name: 'A', altIds: [`SHARED.${round}`] }),
+      register({ organId: `RACE.B${round}`, name: 'B', altIds: [`SHARED.${round}`] }),
+    ]);
     t.same([a.statusCode, b.statusCode].sort(), [201, 409], `round ${round}: one of ${a.statusCode}/${b.statusCode}`);
     const winner = a.statusCode === 201 ? `RACE.A${round}` : `RACE.B${round}`;
-    t.equal((await hub.app.inject({ url: `/v1/agencies/SHARED.${round}`, headers: hub.admin })).json().organId, winner, 'the shared id names the winner');
+    t.equal(
+      (await hub.app.inject({ url: `/v1/agencies/SHARED.${round}`, headers: hub.admin })).json().organId,
+      winner,
+      'the shared id names the winner',
+    );
   }
 
   // a duplicate registration gives back the new alternative ids it claimed, keeps the old ones
   t.equal((await register({ organId: 'DUP.1', name: 'first', altIds: ['DUP.OLD'] })).statusCode, 201);
   t.equal((await register({ organId: 'DUP.1', name: 'again', altIds: ['DUP.OLD', 'DUP.NEW'] })).statusCode, 409);
   t.equal((await register({ organId: 'OTHER.1', name: 'takes the new one', altIds: ['DUP.NEW'] })).statusCode, 201, 'DUP.NEW was released');
-  t.equal((await register({ organId: 'OTHER.2', name: 'cannot take the old one', altIds: ['DUP.OLD'] })).statusCode, 409, 'DUP.OLD still DUP.1\'s');
+  t.equal(
+    (await register({ organId: 'OTHER.2', name: 'cannot take the old one', altIds: ['DUP.OLD'] })).statusCode,
+    409,
+    "DUP.OLD still DUP.1's",
+  );
 
   // a claim left by a registration that crashed before its agency: held for a minute, then taken over
   const claimOf = (id: string, at: Date) =>
-    hub.platform.store.append(`organid-${id.toUpperCase()}`, [{ type: 'OrganIdReserved', data: { id, organId: 'CRASHED.1' }, metadata: { correlationId: 'c', actor: 'admin', at: at.toISOString() } }]);
+    hub.platform.store.append(`organid-${id.toUpperCase()}`, [
+      {
+        type: 'OrganIdReserved',
+        data: { id, organId: 'CRASHED.1' },
+        metadata: { correlationId: 'c', actor: 'admin', at: at.toISOString() },
+      },
+    ]);
   await claimOf('YOUNG.1', new Date());
-  t.equal((await register({ organId: 'NEXT.1', name: 'x', altIds: ['YOUNG.1'] })).statusCode, 409, 'a young claim may be a registration in progress');
+  t.equal(
+    (await register({ organId: 'NEXT.1', name: 'x', altIds: ['YOUNG.1'] })).statusCode,
+    409,
+    'a young claim may be a registration in progress',
+  );
   await claimOf('OLD.1', new Date(Date.now() - 120_000));
-  t.equal((await register({ organId: 'NEXT.2', name: 'x', altIds: ['OLD.1'] })).statusCode, 201, 'a claim older than a minute with no agency is stale');
+  t.equal(
+    (await register({ organId: 'NEXT.2', name: 'x', altIds: ['OLD.1'] })).statusCode,
+    201,
+    'a claim older than a minute with no agency is stale',
+  );
 });

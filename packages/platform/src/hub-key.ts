@@ -32,7 +32,10 @@ export function hubKeyFile(dataDir: string): string {
 export function loadHubKey(dataDir: string): HubKey {
   const file = hubKeyFile(dataDir);
   mkdirSync(join(dataDir, 'secrets'), { recursive: true, mode: 0o700 });
-  const { content } = readOrCreateFile(file, () => generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }) as string);
+  const { content } = readOrCreateFile(
+    file,
+    () => generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }) as string,
+  );
   chmodSync(file, 0o600);
   return fromPrivate(file, content);
 }

@@ -51,7 +51,11 @@ export interface StartOptions {
  * Opens the store, the bus and the directory read model, builds one Fastify app and mounts the
  * given services on it. The all-in-one host passes every service; a service alone passes itself.
  */
-export async function startPlatform(config: Config, factories: readonly ServiceModuleFactory[], options: StartOptions): Promise<RunningHub> {
+export async function startPlatform(
+  config: Config,
+  factories: readonly ServiceModuleFactory[],
+  options: StartOptions,
+): Promise<RunningHub> {
   const readModels = options.readModels ?? 'hub';
   const projectionsDir = join(config.dataDir, 'projections', readModels);
   mkdirSync(projectionsDir, { recursive: true });
@@ -79,10 +83,18 @@ async function startLocked(
   const instanceId = readOrCreateFile(join(config.dataDir, 'instance-id'), () => `${randomUUID()}\n`).content.trim();
   const hubKey = loadHubKey(config.dataDir);
   const rawStore: EventStore = await openEventStore({
-    url: config.eventStoreUrl, dataDir: config.dataDir, sync: config.sqliteSync, logger: logger.child({ component: 'event-store' }),
+    url: config.eventStoreUrl,
+    dataDir: config.dataDir,
+    sync: config.sqliteSync,
+    logger: logger.child({ component: 'event-store' }),
     sealing: { privateKey: hubKey.privateKey, every: config.sealEvery, intervalMs: config.sealIntervalMs },
   });
-  const bus: Bus = await openBus({ natsServers: config.natsServers, natsReplicas: config.natsReplicas, dataDir: config.dataDir, logger: logger.child({ component: 'bus' }) });
+  const bus: Bus = await openBus({
+    natsServers: config.natsServers,
+    natsReplicas: config.natsReplicas,
+    dataDir: config.dataDir,
+    logger: logger.child({ component: 'bus' }),
+  });
   const checkpoints = createSqliteCheckpointStore(join(config.dataDir, 'relay-checkpoints.sqlite'));
   const ownerOf: Array<{ prefix: string; service: string }> = [];
   const store = instrumentStore(rawStore, metrics, (stream) => ownerOf.find((o) => stream.startsWith(o.prefix))?.service ?? 'unknown');
@@ -104,8 +116,17 @@ async function startLocked(
     async projection(projection, feed) {
       if (projections.has(projection.name)) throw new Error(`projection ${projection.name} registered twice`);
       // This instance's own durable: the server drops it once the process is gone for good.
-      const ownFeed = feed?.kind === 'bus' ? { ...feed, durable: `${feed.durable}-${readModels}-${instanceId}`, expireAfterMs: config.natsConsumerExpiryMs } : feed;
-      const runner = createProjectionRunner({ projection, store, dir: projectionsDir, logger: logger.child({ projection: projection.name }), ...(ownFeed ? { feed: ownFeed } : {}) });
+      const ownFeed =
+        feed?.kind === 'bus'
+          ? { ...feed, durable: `${feed.durable}-${readModels}-${instanceId}`, expireAfterMs: config.natsConsumerExpiryMs }
+          : feed;
+      const runner = createProjectionRunner({
+        projection,
+        store,
+        dir: projectionsDir,
+        logger: logger.child({ projection: projection.name }),
+        ...(ownFeed ? { feed: ownFeed } : {}),
+      });
       await runner.start();
       projections.set(projection.name, runner);
       return runner;
@@ -135,7 +156,11 @@ async function startLocked(
     metrics,
     maxBodyBytes: config.maxBodyBytes,
     trustProxy: config.trustProxy,
-    auth: { adminToken, resolveToken: (hash) => platform.directory.principalByTokenHash(hash), credentialsEpoch: () => platform.directory.credentialsEpoch() },
+    auth: {
+      adminToken,
+      resolveToken: (hash) => platform.directory.principalByTokenHash(hash),
+      credentialsEpoch: () => platform.directory.credentialsEpoch(),
+    },
     readiness,
   });
 
@@ -156,7 +181,14 @@ async function startLocked(
   const relays: Closer[] = [];
   if (options.relay !== false)
     for (const module of modules.filter((m) => m.streamPrefixes.length > 0)) {
-      const relay: Relay = await startRelay({ store: rawStore, bus, service: module.name, streamPrefixes: module.streamPrefixes, checkpoints, logger: logger.child({ relay: module.name }) });
+      const relay: Relay = await startRelay({
+        store: rawStore,
+        bus,
+        service: module.name,
+        streamPrefixes: module.streamPrefixes,
+        checkpoints,
+        logger: logger.child({ relay: module.name }),
+      });
       relays.push({ name: `relay ${module.name}`, close: () => relay.stop() });
     }
 

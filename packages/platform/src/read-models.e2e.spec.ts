@@ -31,7 +31,11 @@ t.test("a process's read models are its own: a second one on the same folder is 
   await first.close();
   const again = await startTestHub([directoryModule], { dataDir });
   t.teardown(() => again.close());
-  t.equal((await again.app.inject({ url: '/v1/agencies/H40', headers: again.admin })).statusCode, 200, 'free again once the first has closed');
+  t.equal(
+    (await again.app.inject({ url: '/v1/agencies/H40', headers: again.admin })).statusCode,
+    200,
+    'free again once the first has closed',
+  );
 });
 
 t.test('two read-model folders on one data directory: each bus-fed read model gets every event', async (t) => {
@@ -41,11 +45,20 @@ t.test('two read-model folders on one data directory: each bus-fed read model ge
   t.teardown(() => nats.stop());
   const dataDir = tempDir(t, 'lt-read-models-');
   const hubs: TestHub[] = [];
-  for (const readModels of ['hub', 'dossiers']) hubs.push(await startTestHub([directoryModule], { dataDir, readModels, env: { LT_NATS_URL: nats.url } }));
+  for (const readModels of ['hub', 'dossiers'])
+    hubs.push(await startTestHub([directoryModule], { dataDir, readModels, env: { LT_NATS_URL: nats.url } }));
   t.teardown(() => Promise.all(hubs.map((h) => h.close())));
-  t.ok(existsSync(join(dataDir, 'projections', 'hub', 'directory.current')) && existsSync(join(dataDir, 'projections', 'dossiers', 'directory.current')), 'a folder each');
+  t.ok(
+    existsSync(join(dataDir, 'projections', 'hub', 'directory.current')) &&
+      existsSync(join(dataDir, 'projections', 'dossiers', 'directory.current')),
+    'a folder each',
+  );
   // the same durable name in both: the platform gives each folder a consumer of its own
-  const runners = await Promise.all(hubs.map((h) => h.platform.projection(agenciesSeen, { kind: 'bus', bus: h.platform.bus, durable: 'test-agencies-seen', services: ['directory'] })));
+  const runners = await Promise.all(
+    hubs.map((h) =>
+      h.platform.projection(agenciesSeen, { kind: 'bus', bus: h.platform.bus, durable: 'test-agencies-seen', services: ['directory'] }),
+    ),
+  );
   for (const id of ['H40', 'H41', 'H42', 'H43']) await hubs[0]!.agency(id);
   const seen = async (i: number) => {
     const deadline = Date.now() + 10_000;

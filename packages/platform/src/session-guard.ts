@@ -34,7 +34,10 @@ export function createSessionGuard(
   const sessions = new Map<object, GuardedSession>();
   let epoch = directory.credentialsEpoch();
   const end = (session: GuardedSession): void => {
-    options.logger?.info({ principal: `${session.principal.kind}:${session.principal.id}`, endpoint: session.endpoint }, 'session ended: credentials revoked or rotated');
+    options.logger?.info(
+      { principal: `${session.principal.kind}:${session.principal.id}`, endpoint: session.endpoint },
+      'session ended: credentials revoked or rotated',
+    );
     options.onEnd?.(session);
     session.end();
   };

@@ -24,8 +24,18 @@ export async function startTestHub(
   options: { dataDir?: string; env?: Record<string, string>; keepDataDir?: boolean; readModels?: string; logger?: Logger } = {},
 ): Promise<TestHub> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'lt-hub-'));
-  const config: Config = loadConfig({ LT_DATA_DIR: dataDir, LT_ADMIN_TOKEN: 'test-admin-token-0123456789', LT_SQLITE_SYNC: 'normal', LT_PORT: '0', ...options.env });
-  const hub = await startPlatform(config, modules, { title: 'test hub', logger: options.logger ?? createLogger({ level: process.env.LT_TEST_LOG ?? 'silent' }), ...(options.readModels ? { readModels: options.readModels } : {}) });
+  const config: Config = loadConfig({
+    LT_DATA_DIR: dataDir,
+    LT_ADMIN_TOKEN: 'test-admin-token-0123456789',
+    LT_SQLITE_SYNC: 'normal',
+    LT_PORT: '0',
+    ...options.env,
+  });
+  const hub = await startPlatform(config, modules, {
+    title: 'test hub',
+    logger: options.logger ?? createLogger({ level: process.env.LT_TEST_LOG ?? 'silent' }),
+    ...(options.readModels ? { readModels: options.readModels } : {}),
+  });
   const admin = { authorization: `Bearer ${hub.adminToken}` };
   const post = async (url: string, payload: unknown) => {
     const res = await hub.app.inject({ method: 'POST', url, headers: admin, payload: payload as object });

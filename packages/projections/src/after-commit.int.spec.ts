@@ -28,7 +28,11 @@ function announcing(failOn: { by: number | null }) {
     afterCommit(changes, db) {
       const other = new BetterSqlite3(db.name, { readonly: true });
       try {
-        announced.push({ changes: [...changes], seenElsewhere: other.prepare('SELECT id, total FROM counters ORDER BY id').all(), inTransaction: db.inTransaction });
+        announced.push({
+          changes: [...changes],
+          seenElsewhere: other.prepare('SELECT id, total FROM counters ORDER BY id').all(),
+          inTransaction: db.inTransaction,
+        });
       } finally {
         other.close();
       }
@@ -56,11 +60,26 @@ t.test('afterCommit: after the commit, with what the batch changed; never for a 
 
   failOn.by = null;
   await runner.waitFor(last.position, 5000);
-  t.same(announced, [{ changes: [1, 2, 13], seenElsewhere: [{ id: 'counter-a', total: 16 }], inTransaction: false }], 'announced once, committed, in order');
+  t.same(
+    announced,
+    [{ changes: [1, 2, 13], seenElsewhere: [{ id: 'counter-a', total: 16 }], inTransaction: false }],
+    'announced once, committed, in order',
+  );
 
   const next = await store.append('counter-b', [bumped(5)]);
   await runner.waitForEvent(next.events[0]!);
-  t.same(announced.at(-1), { changes: [5], seenElsewhere: [{ id: 'counter-a', total: 16 }, { id: 'counter-b', total: 5 }], inTransaction: false }, 'a live batch too');
+  t.same(
+    announced.at(-1),
+    {
+      changes: [5],
+      seenElsewhere: [
+        { id: 'counter-a', total: 16 },
+        { id: 'counter-b', total: 5 },
+      ],
+      inTransaction: false,
+    },
+    'a live batch too',
+  );
 });
 
 t.test('afterCommit: history replayed by a rebuild or a restart is not announced again', async (t) => {
@@ -72,9 +91,17 @@ t.test('afterCommit: history replayed by a rebuild or a restart is not announced
   let runner = createProjectionRunner({ projection: first.projection, store, dir: join(dir, 'p') });
   await runner.start();
   await runner.waitFor(await store.headPosition());
-  t.same(first.announced.map((a) => a.changes), [[1, 2]], 'new to the read model: announced');
+  t.same(
+    first.announced.map((a) => a.changes),
+    [[1, 2]],
+    'new to the read model: announced',
+  );
   await runner.rebuild();
-  t.same(first.announced.map((a) => a.changes), [[1, 2]], 'the rebuild announced nothing');
+  t.same(
+    first.announced.map((a) => a.changes),
+    [[1, 2]],
+    'the rebuild announced nothing',
+  );
   await runner.stop();
 
   await store.append('counter-a', [bumped(3)]);
@@ -82,7 +109,11 @@ t.test('afterCommit: history replayed by a rebuild or a restart is not announced
   runner = createProjectionRunner({ projection: second.projection, store, dir: join(dir, 'p') });
   await runner.start();
   await runner.waitFor(await store.headPosition());
-  t.same(second.announced.map((a) => a.changes), [[3]], 'after a restart: only what the earlier process had not applied');
+  t.same(
+    second.announced.map((a) => a.changes),
+    [[3]],
+    'after a restart: only what the earlier process had not applied',
+  );
   await runner.stop();
 });
 
@@ -128,7 +159,11 @@ function marking(serving: () => Database) {
     afterCommit(changes, db) {
       const now = serving();
       for (const position of changes) {
-        announced.push({ position, readable: now.prepare('SELECT 1 FROM marks WHERE position = ?').get(position) !== undefined, servingDb: db === now });
+        announced.push({
+          position,
+          readable: now.prepare('SELECT 1 FROM marks WHERE position = ?').get(position) !== undefined,
+          servingDb: db === now,
+        });
       }
     },
   };
@@ -157,7 +192,11 @@ t.test('afterCommit during a rebuild: each event announced once, only when the s
   await store.append('mark-a', [mark]);
   await store.append('mark-b', [mark]);
   await runner.rebuild();
-  t.same(announced.filter((a) => !a.readable || !a.servingDb), [], 'nothing announced before the serving read model held it');
+  t.same(
+    announced.filter((a) => !a.readable || !a.servingDb),
+    [],
+    'nothing announced before the serving read model held it',
+  );
   release();
   held = Promise.resolve();
   await runner.waitFor(await store.headPosition());
@@ -184,6 +223,14 @@ t.test('afterCommit during a rebuild: each event announced once, only when the s
 
   const positions = announced.map((a) => a.position);
   const head = await base.headPosition();
-  t.same(positions.toSorted((a, b) => a - b), Array.from({ length: head }, (_, i) => i + 1), 'every event announced exactly once');
-  t.same(announced.filter((a) => !a.readable || !a.servingDb), [], 'each readable from runner.db() when announced, and handed that db');
+  t.same(
+    positions.toSorted((a, b) => a - b),
+    Array.from({ length: head }, (_, i) => i + 1),
+    'every event announced exactly once',
+  );
+  t.same(
+    announced.filter((a) => !a.readable || !a.servingDb),
+    [],
+    'each readable from runner.db() when announced, and handed that db',
+  );
 });

@@ -33,7 +33,8 @@ export class ReadModelFile {
     this.db = new BetterSqlite3(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    const meta = (key: string) => (this.db.prepare('SELECT value FROM _lt_meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+    const meta = (key: string) =>
+      (this.db.prepare('SELECT value FROM _lt_meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
     // One write transaction: two processes opening a new file at once (a service started
     // beside a CLI command) must not both create the projection's tables.
     this.db
@@ -48,7 +49,9 @@ export class ReadModelFile {
       .immediate();
     this.checkpoint = Number(meta('checkpoint') ?? 0);
     this.getRevision = this.db.prepare<[string], { revision: number }>('SELECT revision FROM _lt_streams WHERE stream = ?');
-    this.setRevision = this.db.prepare('INSERT INTO _lt_streams VALUES (?, ?) ON CONFLICT(stream) DO UPDATE SET revision = excluded.revision');
+    this.setRevision = this.db.prepare(
+      'INSERT INTO _lt_streams VALUES (?, ?) ON CONFLICT(stream) DO UPDATE SET revision = excluded.revision',
+    );
     this.setMeta = this.db.prepare('UPDATE _lt_meta SET value = ? WHERE key = ?');
     // Last: a constructor that throws leaves no file watched.
     this.unwatchWal = checkpointInBackground(this.db);
@@ -66,21 +69,23 @@ export class ReadModelFile {
   applyBatch(events: readonly RecordedEvent[]): AppliedChanges[] {
     let applied = 0;
     const changed: AppliedChanges[] = [];
-    this.db.transaction(() => {
-      let checkpoint = this.checkpoint;
-      for (const event of events) {
-        const last = this.getRevision.get(event.stream)?.revision ?? -1;
-        if (event.revision > last) {
-          const changes = this.projection.apply(this.db, event);
-          if (changes && changes.length > 0) changed.push({ position: event.position, changes });
-          this.setRevision.run(event.stream, event.revision);
-          applied++;
+    this.db
+      .transaction(() => {
+        let checkpoint = this.checkpoint;
+        for (const event of events) {
+          const last = this.getRevision.get(event.stream)?.revision ?? -1;
+          if (event.revision > last) {
+            const changes = this.projection.apply(this.db, event);
+            if (changes && changes.length > 0) changed.push({ position: event.position, changes });
+            this.setRevision.run(event.stream, event.revision);
+            applied++;
+          }
+          if (event.position > checkpoint) checkpoint = event.position;
         }
-        if (event.position > checkpoint) checkpoint = event.position;
-      }
-      this.setMeta.run(String(checkpoint), 'checkpoint');
-      this.checkpoint = checkpoint;
-    }).immediate(); // a write from its start: a read transaction upgraded later could fail at once with SQLITE_BUSY
+        this.setMeta.run(String(checkpoint), 'checkpoint');
+        this.checkpoint = checkpoint;
+      })
+      .immediate(); // a write from its start: a read transaction upgraded later could fail at once with SQLITE_BUSY
     this.eventsApplied += applied;
     return changed;
   }

@@ -37,7 +37,14 @@ t.test('applies catch-up and live events, ignores other streams, resumes after r
   t.strictSame(rows(runner.db()), [{ id: 'counter-a', total: 1 }]);
   const last = await bump(store, 'counter-b', 5);
   await runner.waitFor(last.position);
-  t.strictSame(rows(runner.db()), [{ id: 'counter-a', total: 1 }, { id: 'counter-b', total: 5 }], 'live event applied');
+  t.strictSame(
+    rows(runner.db()),
+    [
+      { id: 'counter-a', total: 1 },
+      { id: 'counter-b', total: 5 },
+    ],
+    'live event applied',
+  );
   t.equal((await runner.status()).lag, 0, 'no lag once caught up');
   await runner.stop();
 
@@ -48,7 +55,10 @@ t.test('applies catch-up and live events, ignores other streams, resumes after r
   await runner.start();
   await runner.waitFor(await store.headPosition());
   t.equal(calls.n, 1, 'only the new event is applied after restart');
-  t.strictSame(rows(runner.db()), [{ id: 'counter-a', total: 3 }, { id: 'counter-b', total: 5 }]);
+  t.strictSame(rows(runner.db()), [
+    { id: 'counter-a', total: 3 },
+    { id: 'counter-b', total: 5 },
+  ]);
   await runner.stop();
 });
 
@@ -72,7 +82,11 @@ t.test('rebuild replays into a fresh copy while serving, then swaps to identical
   const expected = new Map((before as Array<{ id: string; total: number }>).map((r) => [r.id, r.total]));
   expected.set('counter-0', (expected.get('counter-0') ?? 0) + 1000);
   expected.set('counter-new', 7);
-  t.strictSame(Object.fromEntries(after.map((r) => [r.id, r.total])), Object.fromEntries(expected), 'rebuilt rows equal the old ones plus the concurrent writes');
+  t.strictSame(
+    Object.fromEntries(after.map((r) => [r.id, r.total])),
+    Object.fromEntries(expected),
+    'rebuilt rows equal the old ones plus the concurrent writes',
+  );
   t.equal(readdirSync(join(dir, 'p')).filter((f) => f.endsWith('.sqlite')).length, 1, 'old generation removed');
   t.equal((await runner.status()).generation, 2);
   await runner.stop();
@@ -131,7 +145,11 @@ t.test('waitForEvent: read-your-writes for an event in hand, of its streams or n
   for (let i = 1; i <= 20; i++) {
     const [event] = (await bump(store, 'counter-a', 1)).events;
     await runner.waitForEvent(event!);
-    t.equal((runner.db().prepare("SELECT total FROM counters WHERE id = 'counter-a'").get() as { total: number }).total, i, `applied before resolving (${i})`);
+    t.equal(
+      (runner.db().prepare("SELECT total FROM counters WHERE id = 'counter-a'").get() as { total: number }).total,
+      i,
+      `applied before resolving (${i})`,
+    );
   }
   const [other] = (await bump(store, 'other-x', 1)).events;
   await runner.waitForEvent(other!, 1_000); // not one of its streams: nothing to wait for
@@ -147,19 +165,35 @@ t.test('runners of several processes start on one new directory together', async
   await bump(store, 'counter-b', 3);
   const helper = fileURLToPath(new URL('./test/start-runners.ts', import.meta.url));
   const runs = await Promise.all(
-    Array.from({ length: 4 }, () =>
-      new Promise<{ code: number; stderr: string }>((done) => {
-        execFile(process.execPath, ['--import', 'tsx', helper, join(dir, 'events.sqlite'), join(dir, 'p'), '30'], { timeout: 60_000 }, (error, _stdout, stderr) =>
-          done({ code: error ? Number(error.code ?? 1) : 0, stderr }),
-        );
-      }),
+    Array.from(
+      { length: 4 },
+      () =>
+        new Promise<{ code: number; stderr: string }>((done) => {
+          execFile(
+            process.execPath,
+            ['--import', 'tsx', helper, join(dir, 'events.sqlite'), join(dir, 'p'), '30'],
+            { timeout: 60_000 },
+            (error, _stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stderr }),
+          );
+        }),
     ),
   );
   for (const run of runs) t.equal(run.code, 0, run.stderr);
   t.equal(readFileSync(join(dir, 'p', 'counters.current'), 'utf8'), '1');
-  t.strictSame(readdirSync(join(dir, 'p')).filter((f) => f.endsWith('.tmp')), [], 'no temporary pointer left');
+  t.strictSame(
+    readdirSync(join(dir, 'p')).filter((f) => f.endsWith('.tmp')),
+    [],
+    'no temporary pointer left',
+  );
   const runner = createProjectionRunner({ projection: counterProjection(), store, dir: join(dir, 'p') });
   await runner.start();
   t.teardown(() => runner.stop());
-  t.strictSame(rows(runner.db()), [{ id: 'counter-a', total: 2 }, { id: 'counter-b', total: 3 }], 'each event applied once');
+  t.strictSame(
+    rows(runner.db()),
+    [
+      { id: 'counter-a', total: 2 },
+      { id: 'counter-b', total: 3 },
+    ],
+    'each event applied once',
+  );
 });

@@ -183,7 +183,10 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
       announcedUpTo = current.checkpoint;
       running = true;
       if (current.storedVersion() !== projection.version) {
-        log?.info({ projection: projection.name, stored: current.storedVersion(), version: projection.version }, 'projection version changed: rebuilding');
+        log?.info(
+          { projection: projection.name, stored: current.storedVersion(), version: projection.version },
+          'projection version changed: rebuilding',
+        );
         await runner.rebuild();
       }
       if (feed.kind === 'store') loop = runStoreFeed();
@@ -225,7 +228,8 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
       // One of ours: the feed applies it in position order, so the checkpoint passes it.
       const deadline = Date.now() + timeoutMs;
       while (model().checkpoint < event.position) {
-        if (Date.now() > deadline) throw new Error(`projection ${projection.name} did not reach position ${event.position} in ${timeoutMs} ms`);
+        if (Date.now() > deadline)
+          throw new Error(`projection ${projection.name} did not reach position ${event.position} in ${timeoutMs} ms`);
         await nextApply();
       }
     },

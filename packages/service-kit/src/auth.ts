@@ -6,8 +6,20 @@ import { AppError } from './errors.js';
 /** Who is calling. */
 export type Principal =
   | { readonly kind: 'admin'; readonly id: string }
-  | { readonly kind: 'system'; readonly id: string; readonly organIds: readonly string[]; readonly requireValidSignature: boolean; readonly credential?: string }
-  | { readonly kind: 'staff'; readonly id: string; readonly agencyId: string; readonly roles: readonly StaffRole[]; readonly credential?: string }
+  | {
+      readonly kind: 'system';
+      readonly id: string;
+      readonly organIds: readonly string[];
+      readonly requireValidSignature: boolean;
+      readonly credential?: string;
+    }
+  | {
+      readonly kind: 'staff';
+      readonly id: string;
+      readonly agencyId: string;
+      readonly roles: readonly StaffRole[];
+      readonly credential?: string;
+    }
   | { readonly kind: 'public'; readonly id: 'public' };
 // `credential`: the hash of the token a system or staff principal authenticated with. Long-lived
 // sessions (WebSockets, board tickets) stay valid while it is the holder's current, unrevoked one.

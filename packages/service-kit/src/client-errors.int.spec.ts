@@ -25,7 +25,11 @@ t.test('HEAD with a URL over the header limit: 431 problem+json without a body, 
   t.equal(missing.status, 404);
   t.equal(missing.headers['content-type'], PROBLEM_CONTENT_TYPE);
   await connection.write('GET /items/2 HTTP/1.1\r\nhost: x\r\n\r\n');
-  t.same(JSON.parse((await connection.readResponse()).body.toString()), { id: '2' }, 'the HEAD answer had no body: the next answer reads clean');
+  t.same(
+    JSON.parse((await connection.readResponse()).body.toString()),
+    { id: '2' },
+    'the HEAD answer had no body: the next answer reads clean',
+  );
 
   await connection.write(`HEAD ${longUrl} HTTP/1.1\r\nhost: x\r\n\r\n`);
   const refused = await connection.readResponse({ head: true });
@@ -45,21 +49,34 @@ t.test('GET with a URL over the header limit: 431 problem+json naming the limit'
   t.equal(refused.status, 431);
   t.equal(refused.headers['content-type'], PROBLEM_CONTENT_TYPE);
   const problem = JSON.parse(refused.body.toString());
-  t.match(problem, { status: 431, code: 'LT_HEADERS_TOO_LARGE', type: 'urn:lienthong:problem:headers-too-large', detail: /larger than \d+ bytes/ });
+  t.match(problem, {
+    status: 431,
+    code: 'LT_HEADERS_TOO_LARGE',
+    type: 'urn:lienthong:problem:headers-too-large',
+    detail: /larger than \d+ bytes/,
+  });
   t.equal(problem.correlationId, refused.headers['x-correlation-id']);
   t.equal((await connection.rest()).length, 0);
 });
 
 t.test("requests Node's parser refuses are 400 problem+json", async (t) => {
   const { port } = await listening(t);
-  for (const request of ['GET /items/1 HTTP/1.1\r\nhost x\r\n\r\n', 'G@T /items/1 HTTP/1.1\r\n\r\n', 'POST /items/1 HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n']) {
+  for (const request of [
+    'GET /items/1 HTTP/1.1\r\nhost x\r\n\r\n',
+    'G@T /items/1 HTTP/1.1\r\n\r\n',
+    'POST /items/1 HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n',
+  ]) {
     const connection = await RawConnection.open(port);
     t.teardown(() => connection.close());
     await connection.write(request);
     const refused = await connection.readResponse();
     t.equal(refused.status, 400, JSON.stringify(request));
     t.equal(refused.headers['content-type'], PROBLEM_CONTENT_TYPE);
-    t.match(JSON.parse(refused.body.toString()), { status: 400, code: 'LT_MALFORMED_REQUEST', detail: /^malformed HTTP request: Parse Error: / });
+    t.match(JSON.parse(refused.body.toString()), {
+      status: 400,
+      code: 'LT_MALFORMED_REQUEST',
+      detail: /^malformed HTTP request: Parse Error: /,
+    });
   }
 });
 
@@ -81,7 +98,11 @@ t.test("URLs Fastify's router refuses are problem+json (and bodiless for HEAD)",
   t.equal(head.status, 400);
   t.equal(head.headers['content-type'], PROBLEM_CONTENT_TYPE);
   await connection.write('GET /items/3 HTTP/1.1\r\nhost: x\r\n\r\n');
-  t.same(JSON.parse((await connection.readResponse()).body.toString()), { id: '3' }, 'no body after the HEAD answer; the connection still serves');
+  t.same(
+    JSON.parse((await connection.readResponse()).body.toString()),
+    { id: '3' },
+    'no body after the HEAD answer; the connection still serves',
+  );
 });
 
 t.test('an HTTP/1.1 request without Host: 400 problem+json naming the header', async (t) => {

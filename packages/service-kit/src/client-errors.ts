@@ -31,7 +31,10 @@ export function clientErrorHandler(logger: Logger): (error: ParserError, socket:
     answered.add(socket);
     const appError = appErrorOf(error);
     const correlationId = randomUUID();
-    logger.info({ correlationId, code: appError.code, parserCode: error.code, detail: appError.message }, 'request refused by the HTTP parser');
+    logger.info(
+      { correlationId, code: appError.code, parserCode: error.code, detail: appError.message },
+      'request refused by the HTTP parser',
+    );
     // As Node's own handler: an answer already under way on this socket cannot get a second one.
     const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
     if (!socket.writable || inFlight?.headersSent === true) {
@@ -103,7 +106,9 @@ function frameworkAppError(error: FastifyError): AppError {
 export function registerHostCheck(app: FastifyInstance): void {
   app.addHook('onRequest', async (request) => {
     if (request.raw.httpVersionMajor === 1 && request.raw.httpVersionMinor >= 1 && request.headers.host === undefined)
-      throw new AppError('LT_MALFORMED_REQUEST', 'an HTTP/1.1 request needs a Host header', { errors: [{ path: 'headers/host', message: 'is required' }] });
+      throw new AppError('LT_MALFORMED_REQUEST', 'an HTTP/1.1 request needs a Host header', {
+        errors: [{ path: 'headers/host', message: 'is required' }],
+      });
   });
 }
 
@@ -114,7 +119,10 @@ export function registerHostCheck(app: FastifyInstance): void {
 export function registerUpgradeCheck(app: FastifyInstance): void {
   const upgradeRequired = async (request: FastifyRequest): Promise<void> => {
     if (!request.ws)
-      throw new AppError('LT_UPGRADE_REQUIRED', `${request.routeOptions.url ?? 'this route'} is a WebSocket: open it with an Upgrade: websocket request`);
+      throw new AppError(
+        'LT_UPGRADE_REQUIRED',
+        `${request.routeOptions.url ?? 'this route'} is a WebSocket: open it with an Upgrade: websocket request`,
+      );
   };
   app.addHook('onRoute', (route) => {
     if (!(route as { websocket?: boolean }).websocket) return;

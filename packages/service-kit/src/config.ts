@@ -14,12 +14,20 @@ const EnvSchema = z.object({
   // One URL, or the seed URLs of a cluster separated by commas.
   LT_NATS_URL: z
     .string()
-    .regex(/^\s*(nats|tls|wss?):\/\/[^,\s]+\s*(,\s*(nats|tls|wss?):\/\/[^,\s]+\s*)*$/, 'must be nats://host:port, or several separated by commas')
+    .regex(
+      /^\s*(nats|tls|wss?):\/\/[^,\s]+\s*(,\s*(nats|tls|wss?):\/\/[^,\s]+\s*)*$/,
+      'must be nats://host:port, or several separated by commas',
+    )
     .optional(),
   // JetStream keeps at most 5 copies; more than 1 needs a cluster.
   LT_NATS_REPLICAS: z.coerce.number().int().min(1).max(5).optional(),
   // Seconds before the server deletes a gone process's own consumers (at least 10 s: a restart must not lose them).
-  LT_NATS_CONSUMER_EXPIRY_S: z.coerce.number().int().min(10).max(30 * 24 * 3600).default(300),
+  LT_NATS_CONSUMER_EXPIRY_S: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(30 * 24 * 3600)
+    .default(300),
   LT_MAX_BODY_MB: z.coerce.number().positive().max(4096).default(100),
   LT_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LT_SQLITE_SYNC: z.enum(['full', 'normal']).default('full'),

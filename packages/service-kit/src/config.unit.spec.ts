@@ -5,7 +5,16 @@ import { ConfigError, loadConfig } from './config.js';
 
 t.test('defaults run the embedded hub', async (t) => {
   const config = loadConfig({});
-  t.match(config, { port: 8080, host: '0.0.0.0', dataDir: resolve('./data'), eventStoreUrl: undefined, natsServers: undefined, sqliteSync: 'full', trustProxy: false, hubOrganId: 'lienthong' });
+  t.match(config, {
+    port: 8080,
+    host: '0.0.0.0',
+    dataDir: resolve('./data'),
+    eventStoreUrl: undefined,
+    natsServers: undefined,
+    sqliteSync: 'full',
+    trustProxy: false,
+    hubOrganId: 'lienthong',
+  });
   t.equal(config.maxBodyBytes, 100 * 1024 * 1024);
   const cores = availableParallelism();
   t.equal(config.parseWorkers, Math.min(4, Math.max(0, cores - 1)));
@@ -22,7 +31,11 @@ t.test('worker and process counts, trust proxy forms; blanks are unset', async (
   t.equal(loadConfig({ LT_TRUST_PROXY: 'true' }).trustProxy, true);
   t.equal(loadConfig({ LT_HUB_ORGAN_ID: '000.00.00.G22' }).hubOrganId, '000.00.00.G22');
   t.strictSame(loadConfig({ LT_NATS_URL: 'nats://n1:4222' }).natsServers, ['nats://n1:4222']);
-  t.strictSame(loadConfig({ LT_NATS_URL: 'nats://n1:4222, tls://n2:4222,nats://n3:4222' }).natsServers, ['nats://n1:4222', 'tls://n2:4222', 'nats://n3:4222'], "a cluster's seeds, each server its own");
+  t.strictSame(
+    loadConfig({ LT_NATS_URL: 'nats://n1:4222, tls://n2:4222,nats://n3:4222' }).natsServers,
+    ['nats://n1:4222', 'tls://n2:4222', 'nats://n3:4222'],
+    "a cluster's seeds, each server its own",
+  );
   t.equal(loadConfig({ LT_TRUST_PROXY: '10.0.0.0/8,127.0.0.1' }).trustProxy, '10.0.0.0/8,127.0.0.1');
 });
 

@@ -73,8 +73,7 @@ export function isAppError(error: unknown): error is AppError {
 }
 
 /** Shorthands for the common ones. */
-export const validationError = (detail: string, errors: readonly FieldError[]) =>
-  new AppError('LT_VALIDATION', detail, { errors });
+export const validationError = (detail: string, errors: readonly FieldError[]) => new AppError('LT_VALIDATION', detail, { errors });
 export const notFound = (detail: string) => new AppError('LT_NOT_FOUND', detail);
 export const forbidden = (detail: string) => new AppError('LT_FORBIDDEN', detail);
 export const unprocessable = (detail: string, extensions?: ProblemExtensions) =>

@@ -13,7 +13,10 @@ t.test('creates once with its mode, then reads what is there', async (t) => {
   const first = readOrCreateFile(file, () => `k${++made}`);
   t.strictSame(first, { content: 'k1', created: true });
   t.equal(statSync(file).mode & 0o777, 0o600);
-  t.strictSame(readOrCreateFile(file, () => `k${++made}`), { content: 'k1', created: false });
+  t.strictSame(
+    readOrCreateFile(file, () => `k${++made}`),
+    { content: 'k1', created: false },
+  );
   t.equal(made, 1, 'not made again');
   writeFileSync(join(dir, 'given'), 'set by an operator');
   t.equal(readOrCreateFile(join(dir, 'given'), () => 'other').content, 'set by an operator');
@@ -27,12 +30,17 @@ t.test('processes creating one file at the same moment all get the content of th
   const rounds = 40;
   const startAt = Date.now() + 4_000; // after every process has started (tsx compiles on the way)
   const outputs = await Promise.all(
-    Array.from({ length: 4 }, () =>
-      new Promise<string[]>((done, fail) =>
-        execFile(process.execPath, ['--import', 'tsx', helper, dir, String(rounds), String(startAt)], { timeout: 60_000 }, (error, stdout, stderr) =>
-          error ? fail(new Error(`${error.message}\n${stderr}`)) : done(JSON.parse(stdout) as string[]),
+    Array.from(
+      { length: 4 },
+      () =>
+        new Promise<string[]>((done, fail) =>
+          execFile(
+            process.execPath,
+            ['--import', 'tsx', helper, dir, String(rounds), String(startAt)],
+            { timeout: 60_000 },
+            (error, stdout, stderr) => (error ? fail(new Error(`${error.message}\n${stderr}`)) : done(JSON.parse(stdout) as string[])),
+          ),
         ),
-      ),
     ),
   );
   for (let round = 0; round < rounds; round++) {
@@ -40,6 +48,10 @@ t.test('processes creating one file at the same moment all get the content of th
     const seen = outputs.map((o) => o[round]);
     if (!seen.every((s) => s === onDisk)) t.fail(`round ${round}: ${JSON.stringify(seen)} but ${onDisk} on disk`);
   }
-  t.strictSame(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left');
+  t.strictSame(
+    readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+    [],
+    'no temporary file left',
+  );
   t.pass(`${rounds} rounds of 4 processes agreed`);
 });

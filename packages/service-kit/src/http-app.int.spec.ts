@@ -14,7 +14,11 @@ t.test('client address: X-Forwarded-For believed only from a trusted proxy', asy
   t.teardown(() => Promise.all([trusting.close(), direct.close()]));
   const headers = { 'x-forwarded-for': '203.0.113.7' };
   t.equal((await trusting.inject({ url: '/ip', headers, remoteAddress: '127.0.0.1' })).json().ip, '203.0.113.7');
-  t.equal((await trusting.inject({ url: '/ip', headers, remoteAddress: '198.51.100.1' })).json().ip, '198.51.100.1', 'untrusted peer ignored');
+  t.equal(
+    (await trusting.inject({ url: '/ip', headers, remoteAddress: '198.51.100.1' })).json().ip,
+    '198.51.100.1',
+    'untrusted peer ignored',
+  );
   t.equal((await direct.inject({ url: '/ip', headers, remoteAddress: '127.0.0.1' })).json().ip, '127.0.0.1', 'no proxy trusted by default');
 });
 
@@ -43,7 +47,10 @@ t.test("request logs carry the caller's correlation id, or a fresh one echoed ba
   t.equal(given.headers['x-correlation-id'], 'case-42');
   const mine = lines.filter((l) => l.correlationId === 'case-42').map((l) => l.msg);
   t.ok(mine.includes('inside the handler') && mine.includes('incoming request') && mine.includes('request completed'), mine.join());
-  t.notOk(lines.some((l) => 'reqId' in l), "no line labelled with Fastify's default reqId");
+  t.notOk(
+    lines.some((l) => 'reqId' in l),
+    "no line labelled with Fastify's default reqId",
+  );
   const fresh = await logged.inject({ url: '/hello', headers: { 'x-correlation-id': 'not valid!' } });
   const id = fresh.headers['x-correlation-id'] as string;
   t.match(id, /^[0-9a-f-]{36}$/, 'an invalid id is replaced by a UUID');

@@ -75,7 +75,10 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
       security: [{ bearer: [] }],
     },
     // OpenAPI component names allow only [A-Za-z0-9._-]
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`).replace(/[^A-Za-z0-9._-]/g, '.') },
+    refResolver: {
+      buildLocalReference: (json, _base, _fragment, i) =>
+        (typeof json.$id === 'string' ? json.$id : `def-${i}`).replace(/[^A-Za-z0-9._-]/g, '.'),
+    },
   });
   // The documentation itself is public: routes registered in this scope are marked so.
   await app.register(async (docs) => {

@@ -19,12 +19,17 @@ export function idempotencyKey(request: Pick<FastifyRequest, 'headers'>): string
   const key = request.headers['idempotency-key'];
   if (key === undefined) return undefined;
   if (typeof key !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(key))
-    throw validationError('Idempotency-Key must be 1 to 200 visible ASCII characters', [{ path: 'headers/idempotency-key', message: 'invalid' }]);
+    throw validationError('Idempotency-Key must be 1 to 200 visible ASCII characters', [
+      { path: 'headers/idempotency-key', message: 'invalid' },
+    ]);
   return key;
 }
 
 /** The header in a route's schema (for the OpenAPI page; `idempotencyKey` checks it). */
-export const idempotencyKeyHeaderSchema = { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 200 } } } as const;
+export const idempotencyKeyHeaderSchema = {
+  type: 'object',
+  properties: { 'idempotency-key': { type: 'string', maxLength: 200 } },
+} as const;
 
 /** The identity of a JSON request (body, and for routes with a target, the target too). */
 export const requestHash = (value: unknown): string => sha256Hex(canonicalJson(value));
@@ -35,4 +40,5 @@ export const requestHash = (value: unknown): string => sha256Hex(canonicalJson(v
  * events (the bus, exports, audit); an unkeyed one would let anyone who guesses a body confirm it
  * offline. The same secret must be used for every request of a key, across restarts.
  */
-export const keyedRequestHash = (secret: Buffer, value: unknown): string => createHmac('sha256', secret).update(canonicalJson(value), 'utf8').digest('hex');
+export const keyedRequestHash = (secret: Buffer, value: unknown): string =>
+  createHmac('sha256', secret).update(canonicalJson(value), 'utf8').digest('hex');

@@ -33,7 +33,11 @@ t.test('the Idempotency-Key header', async (t) => {
   t.equal(idempotencyKey({ headers: {} }), undefined);
   t.equal(idempotencyKey({ headers: { 'idempotency-key': 'retry-42' } }), 'retry-42');
   for (const bad of ['', 'has space', 'x'.repeat(201), 'khóa'])
-    t.throws(() => idempotencyKey({ headers: { 'idempotency-key': bad } }), { code: 'LT_VALIDATION', errors: [{ path: 'headers/idempotency-key' }] }, JSON.stringify(bad));
+    t.throws(
+      () => idempotencyKey({ headers: { 'idempotency-key': bad } }),
+      { code: 'LT_VALIDATION', errors: [{ path: 'headers/idempotency-key' }] },
+      JSON.stringify(bad),
+    );
 });
 
 t.test('the retry check', async (t) => {
@@ -48,5 +52,9 @@ t.test('the retry check', async (t) => {
     }
   })();
   t.match(refusal, { kind: 'idempotency-mismatch', facts: { dossierCode: 'C' } }, 'another request: refused');
-  t.match(toAppError(refusal), { code: 'LT_IDEMPOTENCY_MISMATCH', status: 409, message: 'used for another', extensions: { dossierCode: 'C' } }, 'another request: 409');
+  t.match(
+    toAppError(refusal),
+    { code: 'LT_IDEMPOTENCY_MISMATCH', status: 409, message: 'used for another', extensions: { dossierCode: 'C' } },
+    'another request: 409',
+  );
 });

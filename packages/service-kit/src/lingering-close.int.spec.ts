@@ -66,7 +66,11 @@ for (const size of [3 * MiB, 24 * MiB]) {
   t.test(`a ${size / MiB} MB body over a 2 MB limit: fetch reads 413 problem+json, ${tries} times`, async (t) => {
     const port = await listening(t);
     for (let i = 0; i < tries; i++) {
-      const response = await fetch(`http://127.0.0.1:${port}/json`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const response = await fetch(`http://127.0.0.1:${port}/json`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
       t.equal(response.status, 413);
       t.equal(response.headers.get('content-type'), PROBLEM_CONTENT_TYPE);
       t.match(await response.json(), { status: 413, code: 'LT_BODY_TOO_LARGE' });
@@ -94,9 +98,13 @@ for (const size of [3 * MiB, 24 * MiB]) {
 t.test('a chunked body streamed by fetch: 413 problem+json', async (t) => {
   const port = await listening(t);
   for (const path of ['/json', '/stream']) {
-    const body = Readable.toWeb(Readable.from((function* () {
-      for (let i = 0; i < 48; i++) yield Buffer.alloc(256 * 1024, 0x62); // 12 MB
-    })()));
+    const body = Readable.toWeb(
+      Readable.from(
+        (function* () {
+          for (let i = 0; i < 48; i++) yield Buffer.alloc(256 * 1024, 0x62); // 12 MB
+        })(),
+      ),
+    );
     const response = await fetch(`http://127.0.0.1:${port}${path}`, {
       method: 'POST',
       headers: { 'content-type': path === '/json' ? 'application/json' : 'application/octet-stream' },
@@ -110,7 +118,10 @@ t.test('a chunked body streamed by fetch: 413 problem+json', async (t) => {
 
 t.test('once the refused body has arrived, the connection serves the next request', async (t) => {
   const port = await listening(t);
-  const { connection, response } = await writeAllThenRead(port, Buffer.concat([Buffer.from(head('/json', 'application/json', 3 * MiB)), Buffer.alloc(3 * MiB)]));
+  const { connection, response } = await writeAllThenRead(
+    port,
+    Buffer.concat([Buffer.from(head('/json', 'application/json', 3 * MiB)), Buffer.alloc(3 * MiB)]),
+  );
   t.teardown(() => connection.close());
   t.equal(response.status, 413);
   await connection.write('GET /json HTTP/1.1\r\nhost: x\r\n\r\n');

@@ -17,7 +17,14 @@ export function createLogger(options: { level?: string; name?: string; destinati
 const SECRET_QUERY = /([?&](?:pin|ticket|token)=)[^&#]*/gi;
 
 /** Fastify's request line, with secret query values masked. */
-export function serializeRequest(req: { method?: string; url?: string; host?: string; hostname?: string; ip?: string; socket?: { remotePort?: number } }) {
+export function serializeRequest(req: {
+  method?: string;
+  url?: string;
+  host?: string;
+  hostname?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+}) {
   return {
     method: req.method,
     url: req.url?.replace(SECRET_QUERY, '$1[redacted]'),

@@ -24,10 +24,29 @@ t.test('each domain refusal kind has its status and code, the message as detail'
 });
 
 t.test("a refusal's facts are extension members; its fields are the body's; a fact never replaces a standard member", async (t) => {
-  const facts = { dossierCode: 'C1', dossierStatus: 'processing', dossierStatusCode: 4, allowedActions: ['complete'], status: 'processing' };
+  const facts = {
+    dossierCode: 'C1',
+    dossierStatus: 'processing',
+    dossierStatusCode: 4,
+    allowedActions: ['complete'],
+    status: 'processing',
+  };
   const problem = problemOf(toAppError(new DomainError('not-allowed', 'accept is not allowed', { facts })));
-  t.match(problem, { status: 409, code: 'LT_ACTION_NOT_ALLOWED', dossierCode: 'C1', dossierStatus: 'processing', dossierStatusCode: 4, allowedActions: ['complete'] });
-  const invalid = problemOf(toAppError(new DomainError('invalid', 'receivedAt is in the future', { fields: [{ field: 'receivedAt', message: 'must not be in the future' }] })));
+  t.match(problem, {
+    status: 409,
+    code: 'LT_ACTION_NOT_ALLOWED',
+    dossierCode: 'C1',
+    dossierStatus: 'processing',
+    dossierStatusCode: 4,
+    allowedActions: ['complete'],
+  });
+  const invalid = problemOf(
+    toAppError(
+      new DomainError('invalid', 'receivedAt is in the future', {
+        fields: [{ field: 'receivedAt', message: 'must not be in the future' }],
+      }),
+    ),
+  );
   t.strictSame(invalid.errors, [{ path: 'body/receivedAt', message: 'must not be in the future' }]);
   t.notOk('errors' in problemOf(toAppError(new DomainError('invalid', 'no roles'))), 'no fields, no errors member');
 });

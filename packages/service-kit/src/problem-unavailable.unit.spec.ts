@@ -32,5 +32,8 @@ t.test('a revision conflict is 409 LT_CONCURRENT_UPDATE naming the stream, by it
   const app = toAppError(new WrongExpectedRevisionError('dossier-X', 3, 4));
   t.equal(app.code, 'LT_CONCURRENT_UPDATE');
   t.equal(app.message, 'dossier-X was changed concurrently; retry');
-  t.equal(toAppError(Object.assign(new Error('moved'), { code: 'LT_WRONG_EXPECTED_REVISION', stream: 'doc-1' })).message, 'doc-1 was changed concurrently; retry');
+  t.equal(
+    toAppError(Object.assign(new Error('moved'), { code: 'LT_WRONG_EXPECTED_REVISION', stream: 'doc-1' })).message,
+    'doc-1 was changed concurrently; retry',
+  );
 });

@@ -62,12 +62,17 @@ function isRevisionConflict(error: unknown): error is Error & { readonly stream:
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof DomainError) return fromDomain(error);
-  if (isRevisionConflict(error)) return new AppError('LT_CONCURRENT_UPDATE', `${error.stream} was changed concurrently; retry`, { cause: error });
+  if (isRevisionConflict(error))
+    return new AppError('LT_CONCURRENT_UPDATE', `${error.stream} was changed concurrently; retry`, { cause: error });
   if (isUnavailable(error)) return new AppError('LT_UNAVAILABLE', error.message, { cause: error });
   const fe = error as FastifyError & { validation?: unknown[]; validationContext?: string };
   if (Array.isArray(fe.validation)) {
     const errors = fe.validation.map((v) => fromAjv(v as AjvLikeError, fe.validationContext ?? 'body'));
-    return new AppError('LT_VALIDATION', `invalid ${fe.validationContext ?? 'request'}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, { errors });
+    return new AppError(
+      'LT_VALIDATION',
+      `invalid ${fe.validationContext ?? 'request'}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
+      { errors },
+    );
   }
   switch (fe.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -83,8 +88,7 @@ export function toAppError(error: unknown): AppError {
   }
   if (error instanceof SyntaxError && fe.statusCode === 400)
     return new AppError('LT_MALFORMED_BODY', `body is not valid JSON: ${error.message}`, { cause: error });
-  if (typeof fe.statusCode === 'number' && fe.statusCode === 429)
-    return new AppError('LT_RATE_LIMITED', fe.message, { cause: error });
+  if (typeof fe.statusCode === 'number' && fe.statusCode === 429) return new AppError('LT_RATE_LIMITED', fe.message, { cause: error });
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     const code = (Object.keys(ErrorCodes) as ErrorCode[]).find((c) => ErrorCodes[c].status === fe.statusCode) ?? 'LT_VALIDATION';
     return new AppError(code, fe.message, { cause: error });
@@ -113,7 +117,9 @@ export function fromZod(error: ZodError, context = 'body'): FieldError[] {
   const pathOf = (path: readonly PropertyKey[]) => [context, ...path.map(String)].join('/');
   // An unknown member is named by its own path, as ajv's additionalProperties does.
   return error.issues.flatMap((i) =>
-    i.code === 'unrecognized_keys' ? i.keys.map((key) => ({ path: pathOf([...i.path, key]), message: 'is not a known member' })) : [{ path: pathOf(i.path), message: i.message }],
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((key) => ({ path: pathOf([...i.path, key]), message: 'is not a known member' }))
+      : [{ path: pathOf(i.path), message: i.message }],
   );
 }
 

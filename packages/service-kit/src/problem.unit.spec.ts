@@ -5,7 +5,9 @@ import { problemOf } from './problem.js';
 t.test('an extension never overwrites a standard member', async (t) => {
   // What a type error forbids, a cast could still pass: the renderer must hold on its own.
   const hostile = Object.fromEntries(PROBLEM_MEMBERS.map((name) => [name, `from the extension: ${name}`])) as unknown as ProblemExtensions;
-  const problem = problemOf(new AppError('LT_ACTION_NOT_ALLOWED', 'complete is not allowed in status new', { extensions: { ...hostile, dossierStatus: 'new' } }));
+  const problem = problemOf(
+    new AppError('LT_ACTION_NOT_ALLOWED', 'complete is not allowed in status new', { extensions: { ...hostile, dossierStatus: 'new' } }),
+  );
   t.equal(problem.status, 409);
   t.equal(problem.type, 'urn:lienthong:problem:action-not-allowed');
   t.equal(problem.title, 'Action not allowed in the current status');

@@ -6,7 +6,11 @@ import type { Metrics } from './metrics.js';
 export type FrameRefusal = 'oversized' | 'protocol';
 
 /** `ws` codes of a message over its bounds: payload size, 64-bit lengths, too many fragments. */
-const OVERSIZED = new Set(['WS_ERR_UNSUPPORTED_MESSAGE_LENGTH', 'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH', 'WS_ERR_TOO_MANY_BUFFERED_PARTS']);
+const OVERSIZED = new Set([
+  'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH',
+  'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH',
+  'WS_ERR_TOO_MANY_BUFFERED_PARTS',
+]);
 
 /** The refusal an error of `ws` stands for, or undefined when the error is not about a client's frame. */
 export function frameRefusalOf(error: unknown): FrameRefusal | undefined {
@@ -29,7 +33,12 @@ export type SocketErrorReporter = (endpoint: string, error: unknown, context?: R
  * at most once per endpoint and reason every `intervalMs`, with how many were left out meanwhile.
  * Anything else is the server's own failure and logged at error.
  */
-export function createSocketErrorReporter(deps: { logger: Logger; metrics: Metrics; intervalMs?: number; clock?: () => number }): SocketErrorReporter {
+export function createSocketErrorReporter(deps: {
+  logger: Logger;
+  metrics: Metrics;
+  intervalMs?: number;
+  clock?: () => number;
+}): SocketErrorReporter {
   const intervalMs = deps.intervalMs ?? 60_000;
   const now = deps.clock ?? Date.now;
   const logged = new Map<string, { at: number; suppressed: number }>();

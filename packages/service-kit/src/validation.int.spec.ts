@@ -4,7 +4,12 @@ import { createTestApp } from './test/test-app.js';
 /** A route with a schema for each part; it answers what it received, after validation. */
 async function app() {
   const app = await createTestApp();
-  app.addSchema({ $id: 'test/thing', type: 'object', additionalProperties: false, properties: { n: { type: 'integer' }, s: { type: 'string' } } });
+  app.addSchema({
+    $id: 'test/thing',
+    type: 'object',
+    additionalProperties: false,
+    properties: { n: { type: 'integer' }, s: { type: 'string' } },
+  });
   app.post(
     '/echo/:id',
     {
@@ -16,7 +21,13 @@ async function app() {
         body: {
           type: 'object',
           additionalProperties: false,
-          properties: { n: { type: 'integer' }, s: { type: 'string' }, list: { type: 'array', items: { type: 'string' } }, thing: { $ref: 'test/thing#' }, d: { type: 'string', default: 'filled' } },
+          properties: {
+            n: { type: 'integer' },
+            s: { type: 'string' },
+            list: { type: 'array', items: { type: 'string' } },
+            thing: { $ref: 'test/thing#' },
+            d: { type: 'string', default: 'filled' },
+          },
         },
       },
     },
@@ -30,9 +41,18 @@ t.test('text parts (query, params, headers) are coerced; a JSON body is checked 
   t.teardown(() => a.close());
   const post = (body: unknown, url = '/echo/7') => a.inject({ method: 'POST', url, payload: body as object });
 
-  const ok = await a.inject({ method: 'POST', url: '/echo/7?limit=5&tag=x', headers: { 'x-count': '3' }, payload: { n: 12, s: 'a', list: ['x'], thing: { n: 1 } } });
+  const ok = await a.inject({
+    method: 'POST',
+    url: '/echo/7?limit=5&tag=x',
+    headers: { 'x-count': '3' },
+    payload: { n: 12, s: 'a', list: ['x'], thing: { n: 1 } },
+  });
   t.equal(ok.statusCode, 200, ok.body);
-  t.strictSame(ok.json(), { params: { id: 7 }, query: { limit: 5, tag: ['x'] }, count: 3, body: { n: 12, s: 'a', list: ['x'], thing: { n: 1 }, d: 'filled' } }, 'numbers and a one-item list from text; defaults filled');
+  t.strictSame(
+    ok.json(),
+    { params: { id: 7 }, query: { limit: 5, tag: ['x'] }, count: 3, body: { n: 12, s: 'a', list: ['x'], thing: { n: 1 }, d: 'filled' } },
+    'numbers and a one-item list from text; defaults filled',
+  );
 
   const paths = async (body: unknown) => {
     const res = await post(body);
@@ -49,5 +69,9 @@ t.test('text parts (query, params, headers) are coerced; a JSON body is checked 
 
   const badQuery = await post({}, '/echo/7?limit=five');
   t.equal(badQuery.statusCode, 400);
-  t.strictSame(badQuery.json().errors.map((e: { path: string }) => e.path), ['querystring/limit'], 'text that is no number is still refused');
+  t.strictSame(
+    badQuery.json().errors.map((e: { path: string }) => e.path),
+    ['querystring/limit'],
+    'text that is no number is still refused',
+  );
 });

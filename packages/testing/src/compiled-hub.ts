@@ -22,11 +22,17 @@ export const COMPILED_NODE_ARGS: readonly string[] = ['--conditions=lienthong-co
 export function buildProject(project: string): Promise<{ ok: boolean; output: string }> {
   const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [tsc, '-b', join(REPO_ROOT, project)], { cwd: REPO_ROOT, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      // A compiler that ran and reported errors exits non-zero (a number); anything else is a failure to run it.
-      if (error !== null && typeof error.code !== 'number') reject(new Error(`tsc -b ${project} could not run: ${error.message}`, { cause: error }));
-      else resolve({ ok: !error, output: `${stdout}${stderr}` });
-    });
+    execFile(
+      process.execPath,
+      [tsc, '-b', join(REPO_ROOT, project)],
+      { cwd: REPO_ROOT, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        // A compiler that ran and reported errors exits non-zero (a number); anything else is a failure to run it.
+        if (error !== null && typeof error.code !== 'number')
+          reject(new Error(`tsc -b ${project} could not run: ${error.message}`, { cause: error }));
+        else resolve({ ok: !error, output: `${stdout}${stderr}` });
+      },
+    );
   });
 }
 
@@ -52,7 +58,11 @@ export interface StartedServer {
  * was given, 0 for any), waits for its first 200 of GET /health/ready and measures how long that
  * took from the spawn.
  */
-export async function startServer(args: readonly string[], env: Readonly<Record<string, string>>, timeoutMs = 60_000): Promise<StartedServer> {
+export async function startServer(
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+  timeoutMs = 60_000,
+): Promise<StartedServer> {
   const started = performance.now();
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -80,7 +90,10 @@ export async function startServer(args: readonly string[], env: Readonly<Record<
   child.stderr.resume();
   const deadline = started + timeoutMs;
   for (;;) {
-    const ready = await fetch(`${url}/health/ready`).then((r) => r.status === 200, () => false);
+    const ready = await fetch(`${url}/health/ready`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ready) break;
     if (performance.now() > deadline) {
       child.kill('SIGKILL');
@@ -107,5 +120,11 @@ export async function startServer(args: readonly string[], env: Readonly<Record<
 
 /** The compiled hub on `dataDir`, on a free loopback port (build it first: `buildProject('services/hub/tsconfig.build.json')`). */
 export function startCompiledHub(dataDir: string, env: Readonly<Record<string, string>> = {}): Promise<StartedServer> {
-  return startServer([...COMPILED_NODE_ARGS, join(REPO_ROOT, 'services/hub/dist/main.js')], { LT_DATA_DIR: dataDir, LT_PORT: '0', LT_HOST: '127.0.0.1', LT_LOG_LEVEL: 'info', ...env });
+  return startServer([...COMPILED_NODE_ARGS, join(REPO_ROOT, 'services/hub/dist/main.js')], {
+    LT_DATA_DIR: dataDir,
+    LT_PORT: '0',
+    LT_HOST: '127.0.0.1',
+    LT_LOG_LEVEL: 'info',
+    ...env,
+  });
 }

@@ -56,7 +56,8 @@ interface Jsz {
 /** A peer heard from within this long counts as alive (raft heartbeats are sent every second). */
 const PEER_SEEN_NS = 1_500_000_000;
 const peersHealthy = (peers: readonly PeerState[] | undefined, expected: number): boolean =>
-  (peers ?? []).length === expected && (peers ?? []).every((p) => p.current === true && p.offline !== true && (p.active ?? Infinity) < PEER_SEEN_NS);
+  (peers ?? []).length === expected &&
+  (peers ?? []).every((p) => p.current === true && p.offline !== true && (p.active ?? Infinity) < PEER_SEEN_NS);
 
 /** Starts `size` nodes routed to each other, waits until JetStream answers. */
 export async function startNatsCluster(options: StartNatsClusterOptions = {}): Promise<NatsClusterHandle> {
@@ -132,7 +133,8 @@ export async function startNatsCluster(options: StartNatsClusterOptions = {}): P
         const leader = await cluster.metaLeader();
         if (leader === undefined) return ((last = 'no meta leader'), false);
         const res = await fetch(`http://127.0.0.1:${leader.monitorPort}/jsz`, { signal: AbortSignal.timeout(1_000) });
-        if (!peersHealthy(((await res.json()) as Jsz).meta_cluster?.replicas, nodes.length - 1)) return ((last = 'meta group not current'), false);
+        if (!peersHealthy(((await res.json()) as Jsz).meta_cluster?.replicas, nodes.length - 1))
+          return ((last = 'meta group not current'), false);
         for (const stream of streams) {
           const reply = (await nc.request(`$JS.API.STREAM.INFO.${stream}`, '', { timeout: 1_000 })).json<{
             error?: { description: string };
@@ -140,7 +142,8 @@ export async function startNatsCluster(options: StartNatsClusterOptions = {}): P
             cluster?: { leader?: string; replicas?: readonly PeerState[] };
           }>();
           if (reply.error !== undefined) return ((last = `${stream}: ${reply.error.description}`), false);
-          if (!reply.cluster?.leader || !peersHealthy(reply.cluster.replicas, (reply.config?.num_replicas ?? 1) - 1)) return ((last = `${stream} replicas not current`), false);
+          if (!reply.cluster?.leader || !peersHealthy(reply.cluster.replicas, (reply.config?.num_replicas ?? 1) - 1))
+            return ((last = `${stream} replicas not current`), false);
         }
         return true;
       };

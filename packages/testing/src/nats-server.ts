@@ -76,8 +76,7 @@ function installExitHook(): void {
  * a detached shell polls both pids once a second.
  */
 function startWatchdog(serverPid: number): void {
-  const script =
-    'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done; kill -9 "$2" 2>/dev/null';
+  const script = 'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done; kill -9 "$2" 2>/dev/null';
   const watchdog = spawn('sh', ['-c', script, 'watchdog', String(process.pid), String(serverPid)], {
     detached: true,
     stdio: 'ignore',
@@ -139,7 +138,12 @@ export async function startNatsServer(options: StartNatsServerOptions = {}): Pro
 }
 
 /** Starts the server and returns its handle; restarts reuse the same arguments (port, store, routes). */
-export async function serverHandle(port: number, storeDir: string, args: readonly string[], readyTimeoutMs: number): Promise<NatsServerHandle> {
+export async function serverHandle(
+  port: number,
+  storeDir: string,
+  args: readonly string[],
+  readyTimeoutMs: number,
+): Promise<NatsServerHandle> {
   installExitHook();
   let child: ChildProcess | null = await spawnServer(args, readyTimeoutMs);
   const end = async (signal: NodeJS.Signals): Promise<void> => {

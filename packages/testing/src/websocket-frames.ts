@@ -9,8 +9,10 @@ export interface HostileFrame {
 }
 
 /** A data frame of `bytes`, text unless told, final unless told (`ws` masks it, as a client must). */
-const frame = (bytes: Buffer | string, options: { binary?: boolean; fin?: boolean } = {}) => (socket: WebSocket) =>
-  socket.send(bytes, { binary: options.binary ?? false, fin: options.fin ?? true, compress: false });
+const frame =
+  (bytes: Buffer | string, options: { binary?: boolean; fin?: boolean } = {}) =>
+  (socket: WebSocket) =>
+    socket.send(bytes, { binary: options.binary ?? false, fin: options.fin ?? true, compress: false });
 
 /**
  * Bytes written under `ws`, for frames it would never send (RFC 6455 §5.2): `mask` as a client
@@ -31,7 +33,22 @@ const raw = (options: { fin?: boolean; opcode: number; payload: Buffer; mask: bo
  * Add the wrong-shaped objects of the endpoint's own protocol beside these.
  */
 export function hostileFrames(maxPayload: number): HostileFrame[] {
-  const json = ['null', '42', '-0.5e308', '"x"', 'true', 'false', '[]', '[1]', '[null]', '{}', '{"type":null}', '{"type":42}', '{"__proto__":{"type":"x"}}', '"\\u0000"'];
+  const json = [
+    'null',
+    '42',
+    '-0.5e308',
+    '"x"',
+    'true',
+    'false',
+    '[]',
+    '[1]',
+    '[null]',
+    '{}',
+    '{"type":null}',
+    '{"type":42}',
+    '{"__proto__":{"type":"x"}}',
+    '"\\u0000"',
+  ];
   const depth = Math.min(100_000, Math.floor(maxPayload / 2));
   const fragments = (text: string, parts: number) => (socket: WebSocket) => {
     const size = Math.ceil(text.length / parts);
@@ -50,7 +67,11 @@ export function hostileFrames(maxPayload: number): HostileFrame[] {
     { name: 'null in 4 one-byte fragments', send: fragments('null', 4) },
     { name: 'unmasked text', send: raw({ opcode: 0x1, payload: Buffer.from('null'), mask: false }), closeCode: 1002 },
     { name: 'reserved opcode', send: raw({ opcode: 0x3, payload: Buffer.from('null'), mask: true }), closeCode: 1002 },
-    { name: 'continuation with nothing to continue', send: raw({ opcode: 0x0, payload: Buffer.from('null'), mask: true }), closeCode: 1002 },
+    {
+      name: 'continuation with nothing to continue',
+      send: raw({ opcode: 0x0, payload: Buffer.from('null'), mask: true }),
+      closeCode: 1002,
+    },
     { name: 'fragmented ping', send: raw({ fin: false, opcode: 0x9, payload: Buffer.alloc(0), mask: true }), closeCode: 1002 },
     { name: 'oversized text', send: frame(Buffer.alloc(maxPayload + 1, 0x20)), closeCode: 1009 },
     { name: 'oversized binary', send: frame(Buffer.alloc(maxPayload + 1), { binary: true }), closeCode: 1009 },

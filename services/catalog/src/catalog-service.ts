@@ -7,7 +7,14 @@ import { CatalogStreams } from './events.js';
 import { procedureDecider } from './domain/procedure-decider.js';
 import { calendarDecider } from './domain/calendar-decider.js';
 import type { ProcedurePut } from './domain/procedure.js';
-import { effectiveFromOf, notInForceMessage, procedureLookupAt, procedureVersions, type ProcedureInForce, type ProcedureVersionInfo } from './domain/in-force.js';
+import {
+  effectiveFromOf,
+  notInForceMessage,
+  procedureLookupAt,
+  procedureVersions,
+  type ProcedureInForce,
+  type ProcedureVersionInfo,
+} from './domain/in-force.js';
 import type { ImportRow } from './import/csv.js';
 import { validateImport, type ImportIssue } from './import/validate.js';
 
@@ -80,10 +87,15 @@ export function createCatalogService(deps: CatalogServiceDeps) {
     effectiveFrom: effectiveFromOf(e),
   });
 
-  async function getProcedure(code: string, options: { version?: number | undefined; at?: Date | undefined } = {}): Promise<ProcedureDocument> {
+  async function getProcedure(
+    code: string,
+    options: { version?: number | undefined; at?: Date | undefined } = {},
+  ): Promise<ProcedureDocument> {
     const events = await store.readStream(CatalogStreams.procedure(code));
     if (events.length === 0) throw notFound(`no procedure ${code}`);
-    const published = events.filter((e): e is RecordedEvent<'ProcedurePublished', ProcedurePublished['data']> => e.type === 'ProcedurePublished');
+    const published = events.filter(
+      (e): e is RecordedEvent<'ProcedurePublished', ProcedurePublished['data']> => e.type === 'ProcedurePublished',
+    );
     if (options.version !== undefined) {
       const found = published.find((e) => e.data.version === options.version);
       if (!found) throw notFound(`procedure ${code} has no version ${options.version}`);
@@ -112,7 +124,13 @@ export function createCatalogService(deps: CatalogServiceDeps) {
   function getCalendarYear(year: number): CalendarYearDocument {
     const data = calendar.getYear(year);
     const admin = deps.adminYear(year);
-    return { year, holidays: [...data.holidays], workingDays: [...data.workingDays], source: admin ? 'admin' : calendar.sourceOf(year), ...(admin ? { setAt: admin.setAt } : {}) };
+    return {
+      year,
+      holidays: [...data.holidays],
+      workingDays: [...data.workingDays],
+      source: admin ? 'admin' : calendar.sourceOf(year),
+      ...(admin ? { setAt: admin.setAt } : {}),
+    };
   }
 
   return {
@@ -122,7 +140,9 @@ export function createCatalogService(deps: CatalogServiceDeps) {
     async putProcedure(code: string, body: ProcedurePut, context: CommandContext) {
       const { code: bodyCode, effectiveFrom, ...record } = body;
       if (bodyCode !== undefined && bodyCode !== code)
-        throw validationError(`body code ${bodyCode} differs from the path's ${code}`, [{ path: 'body/code', message: `must be ${code} (the path) or absent` }]);
+        throw validationError(`body code ${bodyCode} differs from the path's ${code}`, [
+          { path: 'body/code', message: `must be ${code} (the path) or absent` },
+        ]);
       const { outcome, position } = await publish(code, record, effectiveFrom, context);
       if (position !== null) await waitFor(position);
       // Read again, not built from the command's result: the answer lists every version with the
@@ -134,7 +154,13 @@ export function createCatalogService(deps: CatalogServiceDeps) {
 
     /** `DELETE /v1/catalog/procedures/:code`: retires; retiring again changes nothing. */
     async retireProcedure(code: string, context: CommandContext) {
-      const result = await handleCommand(store, procedureDecider, CatalogStreams.procedure(code), { type: 'RetireProcedure', data: { code } }, context);
+      const result = await handleCommand(
+        store,
+        procedureDecider,
+        CatalogStreams.procedure(code),
+        { type: 'RetireProcedure', data: { code } },
+        context,
+      );
       const appended = result.appended.at(-1);
       if (appended) await waitFor(appended.position);
       return getProcedure(code); // read again: see putProcedure
@@ -175,10 +201,19 @@ export function createCatalogService(deps: CatalogServiceDeps) {
     async setCalendarYear(year: number, body: unknown, context: CommandContext): Promise<CalendarYearDocument> {
       const result = validateCalendarYear(year, body);
       if (!result.success) {
-        const errors = result.issues.map((i) => ({ path: `body/${i.path.replace(/\[(\d+)\]/g, '/$1')}`, message: i.value === undefined ? i.message : `${i.message} (${JSON.stringify(i.value)})` }));
+        const errors = result.issues.map((i) => ({
+          path: `body/${i.path.replace(/\[(\d+)\]/g, '/$1')}`,
+          message: i.value === undefined ? i.message : `${i.message} (${JSON.stringify(i.value)})`,
+        }));
         throw validationError(`invalid calendar year ${year}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
       }
-      const command = await handleCommand(store, calendarDecider, CatalogStreams.calendar(year), { type: 'SetCalendarYear', data: result.data }, context);
+      const command = await handleCommand(
+        store,
+        calendarDecider,
+        CatalogStreams.calendar(year),
+        { type: 'SetCalendarYear', data: result.data },
+        context,
+      );
       const appended = command.appended.at(-1);
       if (appended) await deps.waitForCalendar(appended.position);
       return getCalendarYear(year);
@@ -195,7 +230,8 @@ export function createCatalogService(deps: CatalogServiceDeps) {
         procedure = { code: input.code, version: lookup.procedure.version };
         days ??= lookup.procedure.processingDays;
       }
-      if (days === undefined) throw validationError('give days or code', [{ path: 'querystring/days', message: 'is required without code' }]);
+      if (days === undefined)
+        throw validationError('give days or code', [{ path: 'querystring/days', message: 'is required without code' }]);
       let dueAt: Date;
       try {
         dueAt = calendar.addWorkingDays(from, days);

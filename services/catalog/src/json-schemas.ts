@@ -25,7 +25,8 @@ export function catalogJsonSchemas(): { file: string; schema: Record<string, unk
       schema: {
         $id: CATALOG_SCHEMA_IDS.procedurePut,
         title: 'Publish a procedure version',
-        description: 'Body of PUT /v1/catalog/procedures/:code: the full record of the new version (thủ tục hành chính). Generated from services/catalog/src/domain/procedure.ts.',
+        description:
+          'Body of PUT /v1/catalog/procedures/:code: the full record of the new version (thủ tục hành chính). Generated from services/catalog/src/domain/procedure.ts.',
         ...draft7(procedurePutSchema),
       },
     },
@@ -34,7 +35,8 @@ export function catalogJsonSchemas(): { file: string; schema: Record<string, unk
       schema: {
         $id: CATALOG_SCHEMA_IDS.procedureImport,
         title: 'Bulk procedure import (JSON form)',
-        description: 'Body of POST /v1/admin/catalog/import as application/json: an array of procedure records with their codes. The CSV form is described in docs/services/catalog.md. Generated from services/catalog/src/domain/procedure.ts.',
+        description:
+          'Body of POST /v1/admin/catalog/import as application/json: an array of procedure records with their codes. The CSV form is described in docs/services/catalog.md. Generated from services/catalog/src/domain/procedure.ts.',
         ...draft7(z.array(procedureImportRowSchema)),
       },
     },
@@ -43,7 +45,8 @@ export function catalogJsonSchemas(): { file: string; schema: Record<string, unk
       schema: {
         $id: CATALOG_SCHEMA_IDS.calendarYear,
         title: 'Working-day calendar of one year',
-        description: 'Body of PUT /v1/catalog/calendar/:year: days off and swapped working days (ngày làm bù, Saturdays or Sundays), all in that year. Generated from @lienthong/calendar calendarYearBodySchema.',
+        description:
+          'Body of PUT /v1/catalog/calendar/:year: days off and swapped working days (ngày làm bù, Saturdays or Sundays), all in that year. Generated from @lienthong/calendar calendarYearBodySchema.',
         ...draft7(calendarYearBodySchema),
       },
     },

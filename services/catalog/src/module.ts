@@ -9,7 +9,6 @@ import { createCalendarReplica } from './projections/calendar-replica.js';
 import { createCatalogService } from './catalog-service.js';
 import { catalogRoutes } from './http/routes.js';
 
-
 /** Public-service catalog (thủ tục hành chính) and the working-day calendar. */
 export const catalogModule: ServiceModuleFactory = async (platform) => {
   const calendar = createWorkingCalendar();

@@ -16,7 +16,11 @@ export interface BodyDigest {
  * Passes a request body through, counting (413 past `maxBytes`, whatever Content-Length said),
  * hashing, and keeping a copy up to `keepUpTo` bytes (for signature verification).
  */
-export function meter(source: AsyncIterable<Buffer | string>, maxBytes: number, keepUpTo: number): { stream: Readable; digest(): BodyDigest } {
+export function meter(
+  source: AsyncIterable<Buffer | string>,
+  maxBytes: number,
+  keepUpTo: number,
+): { stream: Readable; digest(): BodyDigest } {
   const hash = createHash('sha256');
   let size = 0;
   let kept: Buffer[] | null = [];
@@ -46,8 +50,12 @@ export function meter(source: AsyncIterable<Buffer | string>, maxBytes: number, 
 export function edxmlProblem(error: unknown): unknown {
   if (!(error instanceof EdxmlError)) return error;
   if (error instanceof EdxmlValidationError)
-    return new AppError('LT_VALIDATION', error.message, { errors: error.issues.map((i) => ({ path: `body/${i.path}`, message: i.message })), cause: error });
-  if (error instanceof EdxmlRefusedError) return new AppError('LT_MALFORMED_BODY', error.message, { extensions: { refused: error.reason }, cause: error });
+    return new AppError('LT_VALIDATION', error.message, {
+      errors: error.issues.map((i) => ({ path: `body/${i.path}`, message: i.message })),
+      cause: error,
+    });
+  if (error instanceof EdxmlRefusedError)
+    return new AppError('LT_MALFORMED_BODY', error.message, { extensions: { refused: error.reason }, cause: error });
   return new AppError('LT_MALFORMED_BODY', error.message, { cause: error });
 }
 
@@ -58,7 +66,10 @@ export async function parseXmlBody(
 ): Promise<{ message: EdxmlMessage; digest: BodyDigest }> {
   const metered = meter(body, options.maxBytes, options.keepUpTo);
   try {
-    const message = await parseEdxml(metered.stream, { attachments: options.attachments, ...(options.beforeAttachments ? { beforeAttachments: options.beforeAttachments } : {}) });
+    const message = await parseEdxml(metered.stream, {
+      attachments: options.attachments,
+      ...(options.beforeAttachments ? { beforeAttachments: options.beforeAttachments } : {}),
+    });
     return { message, digest: metered.digest() };
   } catch (error) {
     throw edxmlProblem(error);
@@ -67,5 +78,7 @@ export async function parseXmlBody(
 
 /** Whether a parsed body is a stream (XML bodies are handed through unbuffered). */
 export function isStream(body: unknown): body is AsyncIterable<Buffer | string> & { readableEnded?: boolean } {
-  return typeof body === 'object' && body !== null && Symbol.asyncIterator in body && typeof (body as { pipe?: unknown }).pipe === 'function';
+  return (
+    typeof body === 'object' && body !== null && Symbol.asyncIterator in body && typeof (body as { pipe?: unknown }).pipe === 'function'
+  );
 }

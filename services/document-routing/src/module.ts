@@ -17,7 +17,6 @@ import { createRevisionReactor } from './revision-reactor.js';
 /** Signatures are verified on packages up to this size; larger ones are recorded as not verified. */
 const VERIFY_MAX_BYTES = 32 * 1024 * 1024;
 
-
 /**
  * edXML document routing between vendor document systems (văn bản điện tử liên thông):
  * submission, deliveries from an event-sourced inbox, statuses, revisions, attachments.
@@ -34,7 +33,12 @@ export const documentRoutingModule: ServiceModuleFactory = async (platform) => {
   // Without workers the service parses on the event loop itself; with them, they start with the first body.
   const parser =
     config.parseWorkers > 0
-      ? createParsePool({ workers: config.parseWorkers, blobs: blobOptions, sink: blobSink(blobs), logger: logger.child({ component: 'edxml-parse-pool' }) })
+      ? createParsePool({
+          workers: config.parseWorkers,
+          blobs: blobOptions,
+          sink: blobSink(blobs),
+          logger: logger.child({ component: 'edxml-parse-pool' }),
+        })
       : undefined;
   let service: ReturnType<typeof createDocumentService>;
   let deliveryStream: DeliveryStream;
@@ -51,9 +55,20 @@ export const documentRoutingModule: ServiceModuleFactory = async (platform) => {
       maxBodyBytes: config.maxBodyBytes,
       verifyMaxBytes: VERIFY_MAX_BYTES,
     });
-    deliveryStream = createDeliveryStream({ deliveries, service, directory: platform.directory, sessions: platform.sessions, logger: logger.child({ module: 'document-routing' }), metrics: platform.metrics });
+    deliveryStream = createDeliveryStream({
+      deliveries,
+      service,
+      directory: platform.directory,
+      sessions: platform.sessions,
+      logger: logger.child({ module: 'document-routing' }),
+      metrics: platform.metrics,
+    });
     platform.metrics.countSockets('/v1/stream', () => deliveryStream.size);
-    reactor = createRevisionReactor({ store: platform.store, checkpoints: platform.checkpoints, logger: logger.child({ reactor: 'revisions' }) });
+    reactor = createRevisionReactor({
+      store: platform.store,
+      checkpoints: platform.checkpoints,
+      logger: logger.child({ reactor: 'revisions' }),
+    });
   } catch (error) {
     // The parse workers would keep the process alive.
     await parser?.close();
@@ -65,7 +80,12 @@ export const documentRoutingModule: ServiceModuleFactory = async (platform) => {
     aggregates: [aggregate('document', 'document-', documentDecider), aggregate('delivery', 'delivery-', deliveryDecider)],
     readiness: [{ name: 'blobStore', check: () => blobs.ping() }],
     register: async (app) => {
-      await app.register(documentRoutes, { service, stream: deliveryStream, directory: platform.directory, maxBodyBytes: config.maxBodyBytes });
+      await app.register(documentRoutes, {
+        service,
+        stream: deliveryStream,
+        directory: platform.directory,
+        maxBodyBytes: config.maxBodyBytes,
+      });
     },
     start: async () => reactor.start(),
     stop: async () => {

@@ -38,7 +38,11 @@ export function createRevisionReactor(deps: { store: EventStore; checkpoints: Ch
   async function run(): Promise<void> {
     while (running) {
       try {
-        subscription = store.subscribeToAll({ after: await checkpoints.load(CHECKPOINT), streamPrefixes: ['document-'], eventTypes: ['DocumentSubmitted'] });
+        subscription = store.subscribeToAll({
+          after: await checkpoints.load(CHECKPOINT),
+          streamPrefixes: ['document-'],
+          eventTypes: ['DocumentSubmitted'],
+        });
         if (!running) break;
         for await (const event of subscription) {
           const data = event.data as DocumentSubmitted['data'];
@@ -63,7 +67,10 @@ export function createRevisionReactor(deps: { store: EventStore; checkpoints: Ch
       loop = run();
       // Plain documents need no work: their progress is saved now and then, not per event.
       timer = setInterval(() => {
-        if (seen > saved) checkpoints.save(CHECKPOINT, (saved = seen)).catch((err: unknown) => logger.warn({ err }, 'saving the revision checkpoint failed'));
+        if (seen > saved)
+          checkpoints
+            .save(CHECKPOINT, (saved = seen))
+            .catch((err: unknown) => logger.warn({ err }, 'saving the revision checkpoint failed'));
       }, 1000);
       timer.unref();
     },
@@ -73,7 +80,10 @@ export function createRevisionReactor(deps: { store: EventStore; checkpoints: Ch
       await subscription?.close();
       await loop;
       // Recording is idempotent: a checkpoint lost here only means re-reading a few events at start.
-      if (seen > saved) await checkpoints.save(CHECKPOINT, seen).catch((err: unknown) => logger.warn({ err }, 'saving the revision checkpoint on stop failed'));
+      if (seen > saved)
+        await checkpoints
+          .save(CHECKPOINT, seen)
+          .catch((err: unknown) => logger.warn({ err }, 'saving the revision checkpoint on stop failed'));
     },
   };
 }

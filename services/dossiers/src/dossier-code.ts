@@ -30,7 +30,12 @@ export function createCodeIssuer(store: EventStore) {
         codeSequenceDecider,
         stream,
         { type: 'IssueCode', data: { agencyId, day } },
-        { correlationId: metadata.correlationId, causationId: metadata.causationId ?? null, actor: metadata.actor, now: new Date(metadata.at) },
+        {
+          correlationId: metadata.correlationId,
+          causationId: metadata.causationId ?? null,
+          actor: metadata.actor,
+          now: new Date(metadata.at),
+        },
         { retries: 50, retryJitterMs: 5, lastEventOnly: true },
       );
       return formatDossierCode(agencyId, day, result.state.sequence);

@@ -7,7 +7,13 @@ import { notInForceMessage, type ProcedureNotInForce } from '@lienthong/catalog'
 import type { ActionRequest, DossierCommand, PerformAction } from './domain/commands.js';
 import { receiptDueAt, resumedClock } from './domain/deadlines.js';
 import { allowedActions, assertMayReceive, canSee, type DossierState, type ReceivedDossier } from './domain/dossier-decider.js';
-import { DossierStreams, type DossierComponent, type DossierEvent, type DossierReceived, type DossierRequestRecorded } from './domain/events.js';
+import {
+  DossierStreams,
+  type DossierComponent,
+  type DossierEvent,
+  type DossierReceived,
+  type DossierRequestRecorded,
+} from './domain/events.js';
 import { requestDecider, sameRequest } from './domain/request-decider.js';
 import type { Actor, DossierAction } from './domain/rules.js';
 import { STATUS_CODES, STATUS_LABELS, hashPin, isOverdue, isResolved } from '@lienthong/dossier-contract';
@@ -72,12 +78,20 @@ function actorOfPrincipal(principal: Principal): Actor {
 }
 
 /** Extension members of the 422 for a procedure not in force at receipt. */
-function procedureProblem(procedureCode: string, lookup: ProcedureNotInForce): { procedureCode: string; reason: ProcedureNotInForce['reason']; retiredAt?: string; effectiveFrom?: string } {
+function procedureProblem(
+  procedureCode: string,
+  lookup: ProcedureNotInForce,
+): { procedureCode: string; reason: ProcedureNotInForce['reason']; retiredAt?: string; effectiveFrom?: string } {
   switch (lookup.reason) {
     case 'unknown':
       return { procedureCode, reason: 'unknown' };
     case 'retired':
-      return { procedureCode, reason: 'retired', retiredAt: lookup.retiredAt, ...(lookup.againFrom ? { effectiveFrom: lookup.againFrom } : {}) };
+      return {
+        procedureCode,
+        reason: 'retired',
+        retiredAt: lookup.retiredAt,
+        ...(lookup.againFrom ? { effectiveFrom: lookup.againFrom } : {}),
+      };
     case 'not-yet-in-force':
       return { procedureCode, reason: 'not-yet-in-force', effectiveFrom: lookup.from };
   }
@@ -109,7 +123,13 @@ export function createDossierService(deps: DossierServiceDeps) {
 
   async function load(code: string): Promise<{ state: DossierState; events: RecordedEvent[] }> {
     const events = await store.readStream(DossierStreams.dossier(code));
-    return { state: fold(decider, events.map((e) => ({ type: e.type, data: e.data }) as DossierEvent)), events };
+    return {
+      state: fold(
+        decider,
+        events.map((e) => ({ type: e.type, data: e.data }) as DossierEvent),
+      ),
+      events,
+    };
   }
 
   /** Applicants recently shown, by sealed text: every action answers with the applicant, AES-GCM each time otherwise. */
@@ -173,7 +193,8 @@ export function createDossierService(deps: DossierServiceDeps) {
   function scopedAgency(actor: Actor, requested: string | undefined, what: 'queue' | 'reports'): string | undefined {
     const agencyId = requested === undefined ? undefined : (directory.resolveOrganId(requested) ?? requested);
     if (actor.kind !== 'staff') return agencyId;
-    if (agencyId !== undefined && agencyId !== actor.agencyId) throw new AppError('LT_FORBIDDEN', `staff of ${actor.agencyId} cannot see the ${what} of ${agencyId}`);
+    if (agencyId !== undefined && agencyId !== actor.agencyId)
+      throw new AppError('LT_FORBIDDEN', `staff of ${actor.agencyId} cannot see the ${what} of ${agencyId}`);
     return actor.agencyId;
   }
 
@@ -187,19 +208,27 @@ export function createDossierService(deps: DossierServiceDeps) {
    * the bus, exports and audit, where a plain SHA-256 would confirm a guessed applicant offline.
    */
   const requestKey = requestHashKey(keys.pin);
-  const bodyHashOf = (request: { receipt: ReceiveInput } | { action: { dossierCode: string; request: ActionRequest } }) => keyedRequestHash(requestKey, request);
+  const bodyHashOf = (request: { receipt: ReceiveInput } | { action: { dossierCode: string; request: ActionRequest } }) =>
+    keyedRequestHash(requestKey, request);
   const readRequest = async (requestId: string) =>
-    fold(requestDecider, (await store.readStream(DossierStreams.request(requestId))).map((e) => ({ type: e.type, data: e.data }) as DossierRequestRecorded));
+    fold(
+      requestDecider,
+      (await store.readStream(DossierStreams.request(requestId))).map((e) => ({ type: e.type, data: e.data }) as DossierRequestRecorded),
+    );
 
   /** 1. The receipt's facts from the directory and the catalog, and the receipt rules: all before a code is spent. */
   function receiptFacts(input: ReceiveInput, principal: Principal, receivedAt: Date, now: Date) {
     const principalActor = actorOfPrincipal(principal);
     const agencyId = resolveAgency(input.agencyId, 'agencyId');
     // Staff are compared by organId: the principal may carry another identifier of the agency.
-    const actor: Actor = principalActor.kind === 'staff' ? { ...principalActor, agencyId: directory.resolveOrganId(principalActor.agencyId) ?? principalActor.agencyId } : principalActor;
+    const actor: Actor =
+      principalActor.kind === 'staff'
+        ? { ...principalActor, agencyId: directory.resolveOrganId(principalActor.agencyId) ?? principalActor.agencyId }
+        : principalActor;
     assertMayReceive({ actor, agencyId, receivedAt: receivedAt.toISOString(), at: now.toISOString() });
     const lookup = catalog.procedureAt(input.procedureCode, receivedAt);
-    if (!lookup.found) throw unprocessable(notInForceMessage(input.procedureCode, receivedAt, lookup), procedureProblem(input.procedureCode, lookup));
+    if (!lookup.found)
+      throw unprocessable(notInForceMessage(input.procedureCode, receivedAt, lookup), procedureProblem(input.procedureCode, lookup));
     return { agencyId, actor, receivedAt, procedure: lookup.procedure };
   }
 
@@ -267,7 +296,14 @@ export function createDossierService(deps: DossierServiceDeps) {
       const facts = receiptFacts(input, principal, input.receivedAt === undefined ? now : new Date(input.receivedAt), now);
       const metadata = { correlationId: context.correlationId, causationId: null, actor: context.actor, at: now.toISOString() };
       const issued = await deps.issueCode(facts.agencyId, facts.receivedAt, metadata);
-      const record: DossierRequestRecorded['data'] = { requestId, key, bodySha256, dossierCode: issued, kind: 'receipt', receivedAt: facts.receivedAt.toISOString() };
+      const record: DossierRequestRecorded['data'] = {
+        requestId,
+        key,
+        bodySha256,
+        dossierCode: issued,
+        kind: 'receipt',
+        receivedAt: facts.receivedAt.toISOString(),
+      };
       const bound = await handleCommand(store, requestDecider, stream, { type: 'RecordRequest', data: record }, { ...context, now });
       if (!bound.state.recorded) throw new Error(`request ${requestId} not recorded`);
       dossierCode = bound.state.dossierCode;
@@ -282,7 +318,13 @@ export function createDossierService(deps: DossierServiceDeps) {
     request.action === 'transfer' ? { ...request, toAgencyId: resolveAgency(request.toAgencyId, 'toAgencyId') } : request;
 
   /** The action's command on `state`, with the calendar's answers a supplement needs decided here, not in the decider. */
-  const performAction = (state: DossierState, request: ActionRequest, actor: Actor, at: Date, requestId: string | undefined): PerformAction => {
+  const performAction = (
+    state: DossierState,
+    request: ActionRequest,
+    actor: Actor,
+    at: Date,
+    requestId: string | undefined,
+  ): PerformAction => {
     const resumed = request.action === 'supplement' ? resumedClock(deps.calendar(), state, at) : undefined;
     return { type: 'PerformAction', data: { request, actor, at: at.toISOString(), requestId, ...(resumed ? { resumed } : {}) } };
   };
@@ -296,7 +338,13 @@ export function createDossierService(deps: DossierServiceDeps) {
    * 403/409), with nothing appended.
    */
   async function actKeyed(code: string, request: ActionRequest, actor: Actor, context: Context, key: string, requestId: string) {
-    const record: DossierRequestRecorded['data'] = { requestId, key, bodySha256: bodyHashOf({ action: { dossierCode: code, request } }), dossierCode: code, kind: 'action' };
+    const record: DossierRequestRecorded['data'] = {
+      requestId,
+      key,
+      bodySha256: bodyHashOf({ action: { dossierCode: code, request } }),
+      dossierCode: code,
+      kind: 'action',
+    };
     if (!sameRequest(await readRequest(requestId), record)) {
       const { state } = await load(code);
       decider.decide(performAction(state, resolveRequest(request), actor, clock(), requestId), state);
@@ -306,10 +354,22 @@ export function createDossierService(deps: DossierServiceDeps) {
   }
 
   /** The action through the decider; a keyed retry (nothing appended) answers as at the event that applied it. */
-  async function actOnce(code: string, request: ActionRequest, actor: Actor, context: Context, requestId: string | undefined): Promise<DossierView | TransferredAway> {
+  async function actOnce(
+    code: string,
+    request: ActionRequest,
+    actor: Actor,
+    context: Context,
+    requestId: string | undefined,
+  ): Promise<DossierView | TransferredAway> {
     request = resolveRequest(request);
     const now = clock();
-    const result = await handleCommand(store, decider, DossierStreams.dossier(code), (state) => performAction(state, request, actor, now, requestId), { ...context, now });
+    const result = await handleCommand(
+      store,
+      decider,
+      DossierStreams.dossier(code),
+      (state) => performAction(state, request, actor, now, requestId),
+      { ...context, now },
+    );
     const appended = result.appended.at(-1);
     if (appended || requestId === undefined) {
       await readYourWrites(appended);
@@ -318,14 +378,24 @@ export function createDossierService(deps: DossierServiceDeps) {
     const events = await store.readStream(DossierStreams.dossier(code));
     const at = events.findIndex((e) => (e.data as { requestId?: unknown }).requestId === requestId);
     if (at < 0) throw new Error(`dossier ${code}: no event of request ${requestId}`);
-    const state = fold(decider, events.slice(0, at + 1).map((e) => ({ type: e.type, data: e.data }) as DossierEvent)) as ReceivedDossier;
+    const state = fold(
+      decider,
+      events.slice(0, at + 1).map((e) => ({ type: e.type, data: e.data }) as DossierEvent),
+    ) as ReceivedDossier;
     return answer(state, actor, events[at]!.revision);
   }
 
   /** After a transfer the old agency no longer sees the dossier: answer without its data. */
   function answer(state: ReceivedDossier, actor: Actor, revision: number): DossierView | TransferredAway {
     if (actor.kind === 'staff' && actor.agencyId !== state.agencyId)
-      return { dossierCode: state.dossierCode, agencyId: state.agencyId, status: state.status, statusCode: STATUS_CODES[state.status], allowedActions: [], revision };
+      return {
+        dossierCode: state.dossierCode,
+        agencyId: state.agencyId,
+        status: state.status,
+        statusCode: STATUS_CODES[state.status],
+        allowedActions: [],
+        revision,
+      };
     return view(state, actor, revision);
   }
 
@@ -349,7 +419,13 @@ export function createDossierService(deps: DossierServiceDeps) {
     },
 
     /** `POST /v1/dossiers/:code/actions/:action`; with an `Idempotency-Key`, a retry applies nothing and answers as the first time. */
-    async act(code: string, request: ActionRequest, principal: Principal, context: Context, idempotencyKey?: string): Promise<DossierView | TransferredAway> {
+    async act(
+      code: string,
+      request: ActionRequest,
+      principal: Principal,
+      context: Context,
+      idempotencyKey?: string,
+    ): Promise<DossierView | TransferredAway> {
       const actor = actorOfPrincipal(principal);
       if (idempotencyKey === undefined) return actOnce(code, request, actor, context, undefined);
       const requestId = requestIdOf(principal, idempotencyKey);
@@ -387,7 +463,12 @@ export function createDossierService(deps: DossierServiceDeps) {
     report(query: { agencyId?: string | undefined; from: Date; to: Date }, principal: Principal) {
       const actor = actorOfPrincipal(principal);
       const agencyId = scopedAgency(actor, query.agencyId, 'reports') ?? null;
-      return { agencyId, from: query.from.toISOString(), to: query.to.toISOString(), ...queue.report(agencyId, query.from, query.to, clock()) };
+      return {
+        agencyId,
+        from: query.from.toISOString(),
+        to: query.to.toISOString(),
+        ...queue.report(agencyId, query.from, query.to, clock()),
+      };
     },
   };
 }

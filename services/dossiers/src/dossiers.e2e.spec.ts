@@ -34,7 +34,8 @@ t.test('workflow, deadlines, pause, apology, transfer, queue, history and report
   t.equal(receipt.receivedAt, MON_0800);
   t.equal(receipt.dueAt, '2026-03-12T01:00:00.000Z', '3 working days later: Thursday 08:00');
   const code: string = receipt.dossierCode;
-  const act = (who: Record<string, string>, action: string, body: unknown = {}) => hub.inject('POST', `/v1/dossiers/${code}/actions/${action}`, who, body);
+  const act = (who: Record<string, string>, action: string, body: unknown = {}) =>
+    hub.inject('POST', `/v1/dossiers/${code}/actions/${action}`, who, body);
 
   // the clerk sees the dossier with what a clerk may do
   const detail = (await hub.inject('GET', `/v1/dossiers/${code}`, clerk)).json();
@@ -81,7 +82,10 @@ t.test('workflow, deadlines, pause, apology, transfer, queue, history and report
   clock.set('2026-03-13T03:00:00.000Z');
   t.equal((await hub.inject('GET', `/v1/dossiers/${code}`, leader)).json().overdue, true);
   const overdueQueue = (await hub.inject('GET', `/v1/dossiers?overdue=true`, leader)).json();
-  t.strictSame(overdueQueue.items.map((i: { dossierCode: string }) => i.dossierCode), [code]);
+  t.strictSame(
+    overdueQueue.items.map((i: { dossierCode: string }) => i.dossierCode),
+    [code],
+  );
 
   // apology: a new appointment; an earlier one is refused
   t.equal((await act(leader, 'apologize', { reason: 'chờ xác minh', newDueAt: '2026-03-12T01:00:00.000Z' })).statusCode, 422);
@@ -103,11 +107,24 @@ t.test('workflow, deadlines, pause, apology, transfer, queue, history and report
   t.equal(moved.json().applicant, undefined, 'the old agency gets no data back');
   t.equal((await hub.inject('GET', `/v1/dossiers/${code}`, clerk)).statusCode, 404, 'A no longer sees it');
   const queueB = (await hub.inject('GET', `/v1/dossiers`, clerkB)).json();
-  t.strictSame(queueB.items.map((i: { dossierCode: string; statusCode: number }) => [i.dossierCode, i.statusCode]), [[code, 2]]);
+  t.strictSame(
+    queueB.items.map((i: { dossierCode: string; statusCode: number }) => [i.dossierCode, i.statusCode]),
+    [[code, 2]],
+  );
   const history = (await hub.inject('GET', `/v1/dossiers/${code}/history`, clerkB)).json();
   t.strictSame(
     history.items.map((e: { type: string }) => e.type),
-    ['DossierReceived', 'DossierAccepted', 'DossierAssigned', 'DossierSupplementRequested', 'DossierSupplemented', 'DossierPaymentRequested', 'DossierPaymentConfirmed', 'DossierApologized', 'DossierTransferred'],
+    [
+      'DossierReceived',
+      'DossierAccepted',
+      'DossierAssigned',
+      'DossierSupplementRequested',
+      'DossierSupplemented',
+      'DossierPaymentRequested',
+      'DossierPaymentConfirmed',
+      'DossierApologized',
+      'DossierTransferred',
+    ],
   );
   t.notOk(JSON.stringify(history).includes('001203004005'), 'history never shows personal data in clear');
   t.notOk(JSON.stringify(history).includes('pinHash'));
@@ -156,7 +173,11 @@ t.test('receipt validation: procedure, agency, receivedAt, body', async (t) => {
   t.match(another.json().detail, `cannot receive dossiers for ${B}`);
   const future = await post({ ...body, receivedAt: '2026-03-09T02:00:00Z' });
   t.equal(future.statusCode, 400);
-  t.same(future.json().errors, [{ path: 'body/receivedAt', message: 'must not be in the future' }], 'body fields are named body/…, as elsewhere in the hub');
+  t.same(
+    future.json().errors,
+    [{ path: 'body/receivedAt', message: 'must not be in the future' }],
+    'body fields are named body/…, as elsewhere in the hub',
+  );
   // refused receipts spent no number of the day's sequences
   const clerkB = await hub.staff(B, ['clerk']);
   t.equal((await post({ ...body, agencyId: B }, clerkB)).json().dossierCode, `${B}-260309-0001`, 'B today: still 0001');
@@ -205,15 +226,25 @@ t.test('the version in force at receipt is chosen by its legal effective date, n
   const clerk = await hub.staff(A, ['clerk']);
   // Typed into the catalog this morning, effective (by default) from then.
   await hub.publishProcedure('1.000010', 5, new Date(MON_0800), 1, MON_0800);
-  const postal = { procedureCode: '1.000010', agencyId: A, applicant: { name: 'Trần Thị Bình' }, channel: 'postal', receivedAt: '2026-02-20T09:00:00+07:00' };
+  const postal = {
+    procedureCode: '1.000010',
+    agencyId: A,
+    applicant: { name: 'Trần Thị Bình' },
+    channel: 'postal',
+    receivedAt: '2026-02-20T09:00:00+07:00',
+  };
   const early = await hub.inject('POST', '/v1/dossiers', clerk, postal);
   t.equal(early.statusCode, 422);
-  t.match(early.json(), {
-    status: 422,
-    detail: `procedure 1.000010 is not yet in force at 2026-02-20T02:00:00.000Z (in force from ${MON_0800})`,
-    reason: 'not-yet-in-force',
-    effectiveFrom: MON_0800,
-  }, 'not "retired": it never was');
+  t.match(
+    early.json(),
+    {
+      status: 422,
+      detail: `procedure 1.000010 is not yet in force at 2026-02-20T02:00:00.000Z (in force from ${MON_0800})`,
+      reason: 'not-yet-in-force',
+      effectiveFrom: MON_0800,
+    },
+    'not "retired": it never was',
+  );
   t.notMatch(early.json().detail, /retired/);
   // The admin records the legal effective date (1 January 2026): the postal dossier finds its procedure.
   await hub.publishProcedure('1.000010', 7, new Date(MON_0800), 2, '2025-12-31T17:00:00.000Z');
@@ -232,7 +263,14 @@ t.test('authorization: other agency, wrong kind, public', async (t) => {
   const clerk = await hub.staff(A, ['clerk']);
   const clerkB = await hub.staff(B, ['clerk', 'officer', 'leader']);
   const system = await hub.system([A]);
-  const code = (await hub.inject('POST', '/v1/dossiers', clerk, { procedureCode: '1.004227', agencyId: A, applicant: { name: 'Lê C' }, channel: 'online' })).json().dossierCode;
+  const code = (
+    await hub.inject('POST', '/v1/dossiers', clerk, {
+      procedureCode: '1.004227',
+      agencyId: A,
+      applicant: { name: 'Lê C' },
+      channel: 'online',
+    })
+  ).json().dossierCode;
 
   t.equal((await hub.inject('GET', `/v1/dossiers/${code}`, clerkB)).statusCode, 404);
   t.equal((await hub.inject('GET', `/v1/dossiers/${code}/history`, clerkB)).statusCode, 404);

@@ -10,7 +10,13 @@ import { loadSecret, pinVerifier } from '@lienthong/dossier-contract';
 import { startDossiersHub, type DossiersHub } from './test-helpers.js';
 
 const A = '000.00.12.H40';
-const body = (more: object = {}) => ({ procedureCode: '1.004227', agencyId: A, applicant: { name: 'Phạm Minh D' }, channel: 'counter', ...more });
+const body = (more: object = {}) => ({
+  procedureCode: '1.004227',
+  agencyId: A,
+  applicant: { name: 'Phạm Minh D' },
+  channel: 'counter',
+  ...more,
+});
 
 async function setUp(hub: DossiersHub) {
   await hub.agency(A);
@@ -36,7 +42,10 @@ t.test('30 parallel receipts at one agency get 30 distinct codes, in sequence', 
   const answers = await Promise.all(Array.from({ length: 30 }, () => hub.inject('POST', '/v1/dossiers', clerk, body())));
   t.ok(answers.every((a) => a.statusCode === 201));
   const sequences = answers.map((a) => Number((a.json().dossierCode as string).split('-').at(-1))).sort((x, y) => x - y);
-  t.strictSame(sequences, Array.from({ length: 30 }, (_, i) => i + 1));
+  t.strictSame(
+    sequences,
+    Array.from({ length: 30 }, (_, i) => i + 1),
+  );
   t.equal(new Set(answers.map((a) => a.json().lookupPin)).size >= 29, true, 'PINs are random');
 });
 
@@ -49,7 +58,10 @@ t.test('two issuers on one store (as two processes would be) never share a code'
   const at = new Date('2026-03-09T01:00:00Z');
   const codes = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? one : two)(A, at, meta)));
   t.equal(new Set(codes).size, 40);
-  t.strictSame(codes.map((c) => Number(c.split('-').at(-1))).sort((x, y) => x - y), Array.from({ length: 40 }, (_, i) => i + 1));
+  t.strictSame(
+    codes.map((c) => Number(c.split('-').at(-1))).sort((x, y) => x - y),
+    Array.from({ length: 40 }, (_, i) => i + 1),
+  );
   t.ok(codes.every((c) => c.startsWith(`${A}-260309-`)));
   // the day is the Vietnam day: 23:30 UTC on the 8th is already the 9th in Hanoi
   t.match(await one(A, new Date('2026-03-08T23:30:00Z'), meta), /-260309-0041$/);
@@ -61,7 +73,9 @@ t.test('restart in the middle of the workflow, secrets kept, PIN verifiable', as
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
   let hub = await startDossiersHub({ dataDir, overdueIntervalMs: 60_000 });
   const { clerk, leader } = await setUp(hub);
-  const receipt = (await hub.inject('POST', '/v1/dossiers', clerk, body({ applicant: { name: 'Phạm Minh D', idNumber: '079200000001' } }))).json();
+  const receipt = (
+    await hub.inject('POST', '/v1/dossiers', clerk, body({ applicant: { name: 'Phạm Minh D', idNumber: '079200000001' } }))
+  ).json();
   const code: string = receipt.dossierCode;
   t.equal((await hub.inject('POST', `/v1/dossiers/${code}/actions/accept`, clerk, {})).statusCode, 200);
   t.equal(statSync(join(dataDir, 'secrets', 'pin-hmac.key')).mode & 0o777, 0o600);

@@ -29,7 +29,10 @@ t.test('a receipt retried with the same key answers the same code and PIN and ma
   const { clerk, otherClerk } = await setUp(hub);
   const first = await hub.inject('POST', '/v1/dossiers', keyed(clerk, 'receipt-1'), body);
   t.equal(first.statusCode, 201, first.body);
-  const again = await hub.inject('POST', '/v1/dossiers', keyed(clerk, 'receipt-1'), { ...body, applicant: { idNumber: '001203004005', name: 'Nguyễn Văn An' } });
+  const again = await hub.inject('POST', '/v1/dossiers', keyed(clerk, 'receipt-1'), {
+    ...body,
+    applicant: { idNumber: '001203004005', name: 'Nguyễn Văn An' },
+  });
   t.equal(again.statusCode, 201, 'the same answer (keys in another order are the same body)');
   t.same(again.json(), first.json(), 'same code, PIN, status and dates');
   t.equal(await received(hub), 1, 'one dossier');
@@ -40,11 +43,18 @@ t.test('a receipt retried with the same key answers the same code and PIN and ma
   for (const clear of [body.applicant.name, body.applicant.idNumber]) t.notOk(raw.includes(clear), `no event carries ${clear} in clear`);
 
   // the binding's hash is keyed: the plain SHA-256 of a guessed body does not confirm it
-  const [binding] = await hub.platform.store.readAll({ maxCount: 10_000 }).then((all) => all.filter((e) => e.type === 'DossierRequestRecorded'));
+  const [binding] = await hub.platform.store
+    .readAll({ maxCount: 10_000 })
+    .then((all) => all.filter((e) => e.type === 'DossierRequestRecorded'));
   const recorded = binding!.data as { bodySha256: string };
   t.match(recorded.bodySha256, /^[0-9a-f]{64}$/);
-  for (const guess of [{ receipt: body }, body]) t.not(recorded.bodySha256, sha256Hex(canonicalJson(guess)), 'not the plain SHA-256 of the canonical body');
-  t.same(Object.keys(binding!.data as object).sort(), ['bodySha256', 'dossierCode', 'key', 'kind', 'receivedAt', 'requestId'], 'nothing else of the request in the binding');
+  for (const guess of [{ receipt: body }, body])
+    t.not(recorded.bodySha256, sha256Hex(canonicalJson(guess)), 'not the plain SHA-256 of the canonical body');
+  t.same(
+    Object.keys(binding!.data as object).sort(),
+    ['bodySha256', 'dossierCode', 'key', 'kind', 'receivedAt', 'requestId'],
+    'nothing else of the request in the binding',
+  );
 
   // the same key with another body: 409 problem+json, nothing made
   const other = await hub.inject('POST', '/v1/dossiers', keyed(clerk, 'receipt-1'), { ...body, channel: 'postal' });
@@ -112,7 +122,11 @@ t.test('a key on a dossier the caller cannot see, or on a refused action, is not
   const before = await eventCount(hub);
 
   const unkeyed = await hub.inject('POST', `/v1/dossiers/${code}/actions/accept`, clerkB, {});
-  for (const url of [`/v1/dossiers/${code}/actions/accept`, `/v1/dossiers/${code}/actions/transfer`, `/v1/dossiers/${A}-260309-9999/actions/accept`]) {
+  for (const url of [
+    `/v1/dossiers/${code}/actions/accept`,
+    `/v1/dossiers/${code}/actions/transfer`,
+    `/v1/dossiers/${A}-260309-9999/actions/accept`,
+  ]) {
     const res = await hub.inject('POST', url, keyed(clerkB, 'theirs'), url.endsWith('transfer') ? { toAgencyId: B } : {});
     t.equal(res.statusCode, 404, url);
     t.match(res.headers['content-type'], /application\/problem\+json/);
@@ -136,13 +150,23 @@ t.test('two concurrent requests with one key: one effect, one answer', async (t)
   t.teardown(() => hub.close());
   const { clerk, leader } = await setUp(hub);
   const receipts = await Promise.all(Array.from({ length: 5 }, () => hub.inject('POST', '/v1/dossiers', keyed(clerk, 'twin'), body)));
-  t.same(receipts.map((r) => r.statusCode), [201, 201, 201, 201, 201]);
+  t.same(
+    receipts.map((r) => r.statusCode),
+    [201, 201, 201, 201, 201],
+  );
   for (const r of receipts) t.same(r.json(), receipts[0]!.json());
   t.equal(await received(hub), 1, 'one dossier');
   const code = receipts[0]!.json().dossierCode as string;
   t.equal((await hub.inject('POST', `/v1/dossiers/${code}/actions/accept`, clerk, {})).statusCode, 200);
-  const assigns = await Promise.all(Array.from({ length: 5 }, () => hub.inject('POST', `/v1/dossiers/${code}/actions/assign`, keyed(leader, 'twin-assign'), { officer: 'cv.an' })));
-  t.same(assigns.map((r) => r.statusCode), [200, 200, 200, 200, 200]);
+  const assigns = await Promise.all(
+    Array.from({ length: 5 }, () =>
+      hub.inject('POST', `/v1/dossiers/${code}/actions/assign`, keyed(leader, 'twin-assign'), { officer: 'cv.an' }),
+    ),
+  );
+  t.same(
+    assigns.map((r) => r.statusCode),
+    [200, 200, 200, 200, 200],
+  );
   for (const r of assigns) t.same(r.json(), assigns[0]!.json());
   t.same(await eventsOf(hub, code), ['DossierReceived', 'DossierAccepted', 'DossierAssigned'], 'assigned once');
 });
@@ -156,7 +180,9 @@ t.test('keys survive a restart', async (t) => {
   const receipt = await hub.inject('POST', '/v1/dossiers', keyed(clerk, 'before-crash'), body);
   const code = receipt.json().dossierCode as string;
   await hub.inject('POST', `/v1/dossiers/${code}/actions/accept`, clerk, {});
-  const assigned = await hub.inject('POST', `/v1/dossiers/${code}/actions/assign`, keyed(leader, 'assign-before-crash'), { officer: 'cv.an' });
+  const assigned = await hub.inject('POST', `/v1/dossiers/${code}/actions/assign`, keyed(leader, 'assign-before-crash'), {
+    officer: 'cv.an',
+  });
   t.equal(assigned.statusCode, 200);
   await hub.close();
 
@@ -167,9 +193,15 @@ t.test('keys survive a restart', async (t) => {
   t.equal(again.statusCode, 201);
   t.same(again.json(), receipt.json(), 'the same code and PIN after the restart');
   t.equal(await received(hub), 1);
-  const assignedAgain = await hub.inject('POST', `/v1/dossiers/${code}/actions/assign`, keyed(leader, 'assign-before-crash'), { officer: 'cv.an' });
+  const assignedAgain = await hub.inject('POST', `/v1/dossiers/${code}/actions/assign`, keyed(leader, 'assign-before-crash'), {
+    officer: 'cv.an',
+  });
   t.equal(assignedAgain.statusCode, 200);
   t.equal(assignedAgain.json().revision, assigned.json().revision);
   t.same(await eventsOf(hub, code), ['DossierReceived', 'DossierAccepted', 'DossierAssigned']);
-  t.equal((await hub.inject('POST', '/v1/dossiers', keyed(clerk, 'before-crash'), { ...body, channel: 'online' })).statusCode, 409, 'still bound to its body');
+  t.equal(
+    (await hub.inject('POST', '/v1/dossiers', keyed(clerk, 'before-crash'), { ...body, channel: 'online' })).statusCode,
+    409,
+    'still bound to its body',
+  );
 });

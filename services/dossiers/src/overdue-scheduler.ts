@@ -47,11 +47,17 @@ export function createOverdueScheduler(options: OverdueSchedulerOptions): Overdu
       let progressed = 0;
       for (const code of codes) {
         try {
-          const r = await handleCommand(store, decider, DossierStreams.dossier(code), { type: 'MarkOverdue', data: { at: now.toISOString() } }, {
-            correlationId: randomUUID(),
-            actor: 'scheduler',
-            now,
-          });
+          const r = await handleCommand(
+            store,
+            decider,
+            DossierStreams.dossier(code),
+            { type: 'MarkOverdue', data: { at: now.toISOString() } },
+            {
+              correlationId: randomUUID(),
+              actor: 'scheduler',
+              now,
+            },
+          );
           appended += r.appended.length;
           progressed += r.appended.length;
         } catch (error) {

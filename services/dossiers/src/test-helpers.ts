@@ -5,14 +5,23 @@ import { startTestHub, type TestHub } from '@lienthong/platform/testing';
 import { createDossiersModule, type DossiersModuleOptions } from './module.js';
 
 /** Stands in for the catalog: owns its streams so the platform relays them to the bus. */
-export const fakeCatalogModule: ServiceModuleFactory = () => ({ name: 'catalog', streamPrefixes: ['procedure-', 'calendar-'], register: async () => {} });
+export const fakeCatalogModule: ServiceModuleFactory = () => ({
+  name: 'catalog',
+  streamPrefixes: ['procedure-', 'calendar-'],
+  register: async () => {},
+});
 
 export interface DossiersHub extends TestHub {
   /** `effectiveFrom` (ISO instant) as the catalog records it; absent: as stored before the field existed. */
   publishProcedure(code: string, processingDays: number, at?: Date, version?: number, effectiveFrom?: string): Promise<void>;
   retireProcedure(code: string, version: number, at: Date): Promise<void>;
   setCalendarYear(year: number, holidays: string[], workingDays?: string[]): Promise<void>;
-  inject(method: 'GET' | 'POST', url: string, headers?: Record<string, string>, payload?: unknown): Promise<{ statusCode: number; headers: Record<string, unknown>; json(): any; body: string }>; // eslint-disable-line @typescript-eslint/no-explicit-any -- response bodies of many shapes, read by the specs
+  inject(
+    method: 'GET' | 'POST',
+    url: string,
+    headers?: Record<string, string>,
+    payload?: unknown,
+  ): Promise<{ statusCode: number; headers: Record<string, unknown>; json(): any; body: string }>; // eslint-disable-line @typescript-eslint/no-explicit-any -- response bodies of many shapes, read by the specs
 }
 
 export async function startDossiersHub(options: DossiersModuleOptions & { dataDir?: string } = {}): Promise<DossiersHub> {
@@ -20,26 +29,33 @@ export async function startDossiersHub(options: DossiersModuleOptions & { dataDi
   const hub = await startTestHub([directoryModule, fakeCatalogModule, createDossiersModule(moduleOptions)], dataDir ? { dataDir } : {});
   const replica = () => hub.platform.projections.get('dossiers-catalog-replica')!;
   const append = async (stream: string, type: string, data: unknown, at: Date) => {
-    const r = await hub.platform.store.append(stream, [{ type, data, metadata: { correlationId: randomUUID(), actor: 'admin', at: at.toISOString() } }]);
+    const r = await hub.platform.store.append(stream, [
+      { type, data, metadata: { correlationId: randomUUID(), actor: 'admin', at: at.toISOString() } },
+    ]);
     await replica().waitFor(r.position);
   };
   return {
     ...hub,
     async publishProcedure(code, processingDays, at = new Date('2020-01-01T00:00:00Z'), version = 1, effectiveFrom) {
-      await append(`procedure-${code}`, 'ProcedurePublished', {
-        code,
-        version,
-        name: `Thủ tục ${code}`,
-        field: 'Hộ tịch',
-        agencyLevels: ['district'],
-        processingDays,
-        fees: [],
-        components: [],
-        result: null,
-        legalBasis: [],
-        onlineLevel: 'partial',
-        ...(effectiveFrom !== undefined ? { effectiveFrom } : {}),
-      }, at);
+      await append(
+        `procedure-${code}`,
+        'ProcedurePublished',
+        {
+          code,
+          version,
+          name: `Thủ tục ${code}`,
+          field: 'Hộ tịch',
+          agencyLevels: ['district'],
+          processingDays,
+          fees: [],
+          components: [],
+          result: null,
+          legalBasis: [],
+          onlineLevel: 'partial',
+          ...(effectiveFrom !== undefined ? { effectiveFrom } : {}),
+        },
+        at,
+      );
     },
     async retireProcedure(code, version, at) {
       await append(`procedure-${code}`, 'ProcedureRetired', { code, version }, at);

@@ -17,7 +17,11 @@ const program = new Command('lienthong')
   .showHelpAfterError()
   .exitOverride((error) => {
     // Help and version are not failures; usage errors exit 1 like any other.
-    process.exit(error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version' ? ExitCode.ok : ExitCode.error);
+    process.exit(
+      error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version'
+        ? ExitCode.ok
+        : ExitCode.error,
+    );
   });
 
 const globals = (): GlobalOptions => program.opts<GlobalOptions>();
@@ -73,27 +77,43 @@ program
   .option('--stream-prefix <prefix>', 'only streams whose name starts with this')
   .option('--manifest <file>', 'manifest path (default <out>.manifest.json; needed for a manifest when writing to stdout)')
   .option('--seals', 'write the seals instead (a header with the hub public key, then one seal a line)')
-  .action(async (options: { out?: string; fromPosition?: number; toPosition?: number; streamPrefix?: string; manifest?: string; seals?: boolean }) => {
-    if (options.seals) {
-      if (options.fromPosition !== undefined || options.toPosition !== undefined || options.streamPrefix !== undefined || options.manifest !== undefined)
-        throw new CliError('--seals exports every seal: leave out the position, prefix and manifest options');
-      const { exportSeals } = await import('./cli/seals.js');
-      const summary = await exportSeals({ ...globals(), ...(options.out !== undefined ? { out: options.out } : {}) });
-      process.stderr.write(`${JSON.stringify(summary)}\n`);
-      if (summary.latest) process.stderr.write(`latest seal: ${summary.latest} (write it down, or keep the file elsewhere)\n`);
-      return;
-    }
-    if (options.fromPosition !== undefined && options.toPosition !== undefined && options.fromPosition > options.toPosition)
-      throw new CliError('--from-position is after --to-position');
-    const { exportEvents } = await import('./cli/export.js');
-    const manifest = await exportEvents({ ...globals(), ...options });
-    const { streams, ...summary } = manifest;
-    process.stderr.write(`${JSON.stringify({ ...summary, streams: Object.keys(streams).length })}\n`);
-  });
+  .action(
+    async (options: {
+      out?: string;
+      fromPosition?: number;
+      toPosition?: number;
+      streamPrefix?: string;
+      manifest?: string;
+      seals?: boolean;
+    }) => {
+      if (options.seals) {
+        if (
+          options.fromPosition !== undefined ||
+          options.toPosition !== undefined ||
+          options.streamPrefix !== undefined ||
+          options.manifest !== undefined
+        )
+          throw new CliError('--seals exports every seal: leave out the position, prefix and manifest options');
+        const { exportSeals } = await import('./cli/seals.js');
+        const summary = await exportSeals({ ...globals(), ...(options.out !== undefined ? { out: options.out } : {}) });
+        process.stderr.write(`${JSON.stringify(summary)}\n`);
+        if (summary.latest) process.stderr.write(`latest seal: ${summary.latest} (write it down, or keep the file elsewhere)\n`);
+        return;
+      }
+      if (options.fromPosition !== undefined && options.toPosition !== undefined && options.fromPosition > options.toPosition)
+        throw new CliError('--from-position is after --to-position');
+      const { exportEvents } = await import('./cli/export.js');
+      const manifest = await exportEvents({ ...globals(), ...options });
+      const { streams, ...summary } = manifest;
+      process.stderr.write(`${JSON.stringify({ ...summary, streams: Object.keys(streams).length })}\n`);
+    },
+  );
 
 program
   .command('seal')
-  .description('seal the store by hand; --adopt: the first seal of a store that holds events and no seal (older than seals), vouching for every event it holds')
+  .description(
+    'seal the store by hand; --adopt: the first seal of a store that holds events and no seal (older than seals), vouching for every event it holds',
+  )
   .option('--adopt', 'adopt a store that was never sealed (run verify first; compare with a seals copy when there is one)')
   .action(async (options: { adopt?: boolean }) => {
     if (!options.adopt) throw new CliError('seal needs --adopt: the hub makes every other seal itself');
@@ -115,7 +135,9 @@ program
 
 program
   .command('seed-demo')
-  .description('fill the data directory with a realistic province through the services (agencies, systems, staff, procedures, dossiers, documents)')
+  .description(
+    'fill the data directory with a realistic province through the services (agencies, systems, staff, procedures, dossiers, documents)',
+  )
   .option('--scale <n>', 'fraction of the full demo (1 = 10,000 dossiers, 5,000 documents)', scaleArg, 1)
   .option('--seed <n>', 'random seed', (v) => Number.parseInt(v, 10), 20261122)
   .action(async (options: { scale: number; seed: number }) => {

@@ -11,8 +11,11 @@ import t from 'tap';
 function cli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
     const argv = [...COMPILED_NODE_ARGS, join(REPO_ROOT, 'services/hub/dist/cli.js'), ...args];
-    execFile(process.execPath, argv, { cwd: REPO_ROOT, env: childEnv({ LT_LOG_LEVEL: 'error' }), timeout: 30_000 }, (error, stdout, stderr) =>
-      done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      argv,
+      { cwd: REPO_ROOT, env: childEnv({ LT_LOG_LEVEL: 'error' }), timeout: 30_000 },
+      (error, stdout, stderr) => done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -26,10 +29,18 @@ t.test('the compiled hub and CLI', async (t) => {
   const hub = await startCompiledHub(dataDir, { LT_PARSE_WORKERS: '1' });
   t.teardown(() => hub.child.kill('SIGKILL'));
 
-  const cmdline = readFileSync(`/proc/${hub.child.pid}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
-  t.same(cmdline.slice(1), [...COMPILED_NODE_ARGS, join(REPO_ROOT, 'services/hub/dist/main.js')], 'node with the compiled condition only: no --import tsx');
+  const cmdline = readFileSync(`/proc/${hub.child.pid}/cmdline`, 'utf8')
+    .split('\0')
+    .filter((a) => a !== '');
+  t.same(
+    cmdline.slice(1),
+    [...COMPILED_NODE_ARGS, join(REPO_ROOT, 'services/hub/dist/main.js')],
+    'node with the compiled condition only: no --import tsx',
+  );
   // tap adds its process-info hook to every child's NODE_OPTIONS; a TypeScript loader must not be there.
-  const nodeOptions = readFileSync(`/proc/${hub.child.pid}/environ`, 'utf8').split('\0').filter((v) => v.startsWith('NODE_OPTIONS='));
+  const nodeOptions = readFileSync(`/proc/${hub.child.pid}/environ`, 'utf8')
+    .split('\0')
+    .filter((v) => v.startsWith('NODE_OPTIONS='));
   t.notMatch(nodeOptions.join(' '), /tsx|ts-node|--loader|--experimental-strip-types/, 'no TypeScript loader in NODE_OPTIONS');
 
   const ready = await fetch(`${hub.url}/health/ready`);

@@ -22,10 +22,17 @@ t.test('every error path answers problem+json whose status is the HTTP status', 
   await hub.agency('000.00.01.H01');
   const system = await hub.system(['000.00.01.H01']);
   const clerk = await hub.staff('000.00.01.H01', ['clerk']);
-  const callers: Record<string, Record<string, string>> = { anonymous: {}, admin: hub.admin, system, clerk: { authorization: clerk.authorization } };
+  const callers: Record<string, Record<string, string>> = {
+    anonymous: {},
+    admin: hub.admin,
+    system,
+    clerk: { authorization: clerk.authorization },
+  };
 
   const openapi = (await hub.app.inject('/docs/json')).json<{ paths: Record<string, Record<string, unknown>> }>();
-  const routes = Object.entries(openapi.paths).flatMap(([path, operations]) => Object.keys(operations).map((m) => ({ method: m.toUpperCase() as Method, path })));
+  const routes = Object.entries(openapi.paths).flatMap(([path, operations]) =>
+    Object.keys(operations).map((m) => ({ method: m.toUpperCase() as Method, path })),
+  );
   routes.push({ method: 'GET', path: '/v1/stream' }, { method: 'GET', path: '/v1/track/live' }, { method: 'GET', path: '/metrics' });
   t.ok(routes.length >= 40, `${routes.length} routes walked`);
 
@@ -52,11 +59,21 @@ t.test('every error path answers problem+json whose status is the HTTP status', 
     }
   }
   // A refusal of the domain: an agency registered twice (409).
-  probes.push({ method: 'POST', url: '/v1/admin/agencies', headers: { ...hub.admin, 'content-type': 'application/json' }, payload: JSON.stringify({ organId: '000.00.01.H01', name: 'again' }) });
+  probes.push({
+    method: 'POST',
+    url: '/v1/admin/agencies',
+    headers: { ...hub.admin, 'content-type': 'application/json' },
+    payload: JSON.stringify({ organId: '000.00.01.H01', name: 'again' }),
+  });
 
   const seen = new Map<number, number>();
   for (const probe of probes) {
-    const res = await hub.app.inject({ method: probe.method, url: probe.url, headers: probe.headers, ...(probe.payload !== undefined ? { payload: probe.payload } : {}) });
+    const res = await hub.app.inject({
+      method: probe.method,
+      url: probe.url,
+      headers: probe.headers,
+      ...(probe.payload !== undefined ? { payload: probe.payload } : {}),
+    });
     const what = `${probe.method} ${probe.url.slice(0, 80)} ${probe.payload ?? ''} → ${res.statusCode}`;
     t.ok(res.statusCode < 500, `no server error: ${what} ${res.body.slice(0, 200)}`);
     if (res.statusCode < 400) continue;
@@ -71,7 +88,8 @@ t.test('every error path answers problem+json whose status is the HTTP status', 
     t.equal(ErrorCodes[problem.code]?.status, res.statusCode, `${problem.code} is a catalogued code of that status: ${what}`);
   }
   t.ok(probes.length > 1000, `${probes.length} requests`);
-  for (const status of [400, 401, 403, 404, 409, 414, 415, 426]) t.ok((seen.get(status) ?? 0) > 0, `${status} reached (${JSON.stringify([...seen])})`);
+  for (const status of [400, 401, 403, 404, 409, 414, 415, 426])
+    t.ok((seen.get(status) ?? 0) > 0, `${status} reached (${JSON.stringify([...seen])})`);
 });
 
 t.test('refused by the HTTP parser on a real socket: 431 problem+json, bodiless for HEAD', async (t) => {

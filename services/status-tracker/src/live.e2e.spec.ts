@@ -137,7 +137,11 @@ for (const processes of [0, 2])
       const boardA = asClient(t, await connect(`${ws}?agencyId=${A}`, clerkA));
       const boardB = asClient(t, await connect(`${ws}?agencyId=${B}`, clerkB));
       const snapshot = await boardA.next((m) => m.type === 'snapshot');
-      t.strictSame(snapshot.dossiers.map((d: { dossierCode: string }) => d.dossierCode), [first.dossierCode], 'open dossiers only');
+      t.strictSame(
+        snapshot.dossiers.map((d: { dossierCode: string }) => d.dossierCode),
+        [first.dossierCode],
+        'open dossiers only',
+      );
       t.match(snapshot.dossiers[0], { status: 'new', statusCode: 1, statusLabel: 'Mới đăng ký', overdue: false, dueAt: first.dueAt });
       t.equal(snapshot.truncated, false);
 
@@ -145,7 +149,16 @@ for (const processes of [0, 2])
       await hub.inject('POST', `/v1/dossiers/${first.dossierCode}/actions/accept`, clerkA, {});
       const change = await boardA.next((m) => m.type === 'dossier' && m.statusCode === 2);
       t.ok(Date.now() - t0 < 2000, 'pushed promptly');
-      t.match(change, { type: 'dossier', dossierCode: first.dossierCode, agencyId: A, status: 'accepted', statusLabel: 'Được tiếp nhận', dueAt: first.dueAt, overdue: false, event: 'DossierAccepted' });
+      t.match(change, {
+        type: 'dossier',
+        dossierCode: first.dossierCode,
+        agencyId: A,
+        status: 'accepted',
+        statusLabel: 'Được tiếp nhận',
+        dueAt: first.dueAt,
+        overdue: false,
+        event: 'DossierAccepted',
+      });
       t.match(change.at, /^\d{4}-/);
 
       // a new receipt appears; a transfer reaches both boards
@@ -156,7 +169,10 @@ for (const processes of [0, 2])
       t.equal(leftA.agencyId, B, 'A learns the dossier left it');
       const arrivedB = await boardB.next((m) => m.event === 'DossierTransferred');
       t.equal(arrivedB.dossierCode, first.dossierCode);
-      t.notOk(boardB.messages.some((m) => m.dossierCode === second.dossierCode), "B never sees A's dossiers");
+      t.notOk(
+        boardB.messages.some((m) => m.dossierCode === second.dossierCode),
+        "B never sees A's dossiers",
+      );
     });
 
     t.test('the board survives any frame a client sends: read by nobody, or refused by ws; the hub keeps serving', async (t) => {
@@ -166,7 +182,14 @@ for (const processes of [0, 2])
       const clerkA = await hub.staff(A, ['clerk']);
       const address = ws.replace(/^ws/, 'http').replace(/\/v1\/track\/live$/, '');
       // the bound of the process holding the sockets: the service's (1 MiB) or a board process's (64 KiB)
-      const frames = [...hostileFrames(processes === 0 ? 1024 * 1024 : 64 * 1024), { name: 'a message of the board\'s own shape', send: (s: WebSocket) => s.send('{"type":"snapshot","agencyId":"x"}'), closeCode: undefined }];
+      const frames = [
+        ...hostileFrames(processes === 0 ? 1024 * 1024 : 64 * 1024),
+        {
+          name: "a message of the board's own shape",
+          send: (s: WebSocket) => s.send('{"type":"snapshot","agencyId":"x"}'),
+          closeCode: undefined,
+        },
+      ];
       for (const frame of frames) {
         const board = asClient(t, await connect(`${ws}?agencyId=${A}`, clerkA));
         await board.next((m) => m.type === 'snapshot');
@@ -186,7 +209,10 @@ for (const processes of [0, 2])
       const refused = async (reason: string, expected: number) => {
         // board processes report over IPC, maybe a moment after the socket closed
         for (let i = 0; ; i++) {
-          const value = metricValue(await (await fetch(`${address}/metrics`)).text(), 'lt_websocket_frames_refused_total', { endpoint: '/v1/track/live', reason });
+          const value = metricValue(await (await fetch(`${address}/metrics`)).text(), 'lt_websocket_frames_refused_total', {
+            endpoint: '/v1/track/live',
+            reason,
+          });
           if (value === expected || i === 20) return value;
           await new Promise((r) => setTimeout(r, 50));
         }
@@ -195,8 +221,16 @@ for (const processes of [0, 2])
       t.equal(await refused('oversized', oversized), oversized, 'every oversized frame is counted');
       const protocol = frames.filter((f) => f.closeCode === 1007 || f.closeCode === 1002).length;
       t.equal(await refused('protocol', protocol), protocol, 'invalid UTF-8 and other protocol errors are counted');
-      t.same(logs.filter((l) => l.level >= 50), [], 'nothing is logged at error level');
-      t.equal(logs.filter((l) => l.level === 40 && l.reason === 'oversized').length, 1, 'oversized frames are logged at warn, once a minute');
+      t.same(
+        logs.filter((l) => l.level >= 50),
+        [],
+        'nothing is logged at error level',
+      );
+      t.equal(
+        logs.filter((l) => l.level === 40 && l.reason === 'oversized').length,
+        1,
+        'oversized frames are logged at warn, once a minute',
+      );
     });
 
     t.test('a socket that stops answering pings is dropped; one that answers stays', async (t) => {
@@ -219,7 +253,10 @@ for (const processes of [0, 2])
       const other = asClient(t, await connect(ws, { authorization: colleague.authorization }));
       await Promise.all([byHeader, byTicket, other].map((c) => c.next((m) => m.type === 'snapshot')));
       const { ticket: unused } = (await ticket(hub, { authorization: clerk.authorization })).json();
-      t.equal((await hub.inject('POST', `/v1/admin/staff/${clerk.staffId}/revoke`, hub.admin, { reason: 'left the agency' })).statusCode, 200);
+      t.equal(
+        (await hub.inject('POST', `/v1/admin/staff/${clerk.staffId}/revoke`, hub.admin, { reason: 'left the agency' })).statusCode,
+        200,
+      );
       t.equal(await connect(`${ws}?ticket=${unused}`), 401, 'a ticket issued before the revocation opens nothing after it');
       t.equal(await byHeader.closed, 1008, 'the socket opened with the bearer header is closed');
       t.equal(await byTicket.closed, 1008, 'the socket opened with a ticket the staff member asked for is closed');
@@ -228,7 +265,11 @@ for (const processes of [0, 2])
       t.equal(await connect(ws, { authorization: clerk.authorization }), 401, 'and the revoked token opens nothing');
       const metrics = (await hub.app.inject({ method: 'GET', url: '/metrics' })).body;
       t.match(metrics, /lt_websockets_open\{endpoint="\/v1\/track\/live"\} 1\n/, 'one board socket left open');
-      t.match(metrics, /lt_websockets_dropped_total\{endpoint="\/v1\/track\/live",reason="revoked"\} 2\n/, 'two ended for revoked credentials');
+      t.match(
+        metrics,
+        /lt_websockets_dropped_total\{endpoint="\/v1\/track\/live",reason="revoked"\} 2\n/,
+        'two ended for revoked credentials',
+      );
     });
 
     t.test('rotating a staff token ends what the old token opened, tickets included, and nothing else', async (t) => {
@@ -273,7 +314,14 @@ t.test('a malformed opening handshake is a 400 problem, before any ticket is spe
     const notUpgraded = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const request = http.get(
         `${ws.replace(/^ws/, 'http')}?ticket=${tk}`,
-        { headers: { connection: 'keep-alive', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' } },
+        {
+          headers: {
+            connection: 'keep-alive',
+            upgrade: 'websocket',
+            'sec-websocket-version': '13',
+            'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+          },
+        },
         (response) => {
           let body = '';
           response.on('data', (chunk) => (body += chunk));
@@ -317,13 +365,16 @@ t.test('board processes: sockets spread over them; one killed takes only its own
   t.equal(pids.length, 2, 'two processes hold the four sockets');
 
   process.kill(pids[0]!, 'SIGKILL');
-  const outcomes = await Promise.all(clients.map((c) => Promise.race([c.closed, new Promise<number>((r) => setTimeout(() => r(-1), 1500).unref())])));
+  const outcomes = await Promise.all(
+    clients.map((c) => Promise.race([c.closed, new Promise<number>((r) => setTimeout(() => r(-1), 1500).unref())])),
+  );
   t.strictSame(outcomes.filter((code) => code === 1006).length, 2, 'the two sockets of the killed process are cut');
   t.strictSame(outcomes.filter((code) => code === -1).length, 2, 'the other two stay open');
   const survivors = clients.filter((_, k) => outcomes[k] === -1);
 
   await hub.act(clerkA, dossier.dossierCode, 'accept');
-  for (const c of survivors) t.equal((await c.next((m) => m.type === 'dossier')).status, 'accepted', 'a change still reaches the survivors');
+  for (const c of survivors)
+    t.equal((await c.next((m) => m.type === 'dossier')).status, 'accepted', 'a change still reaches the survivors');
   const reopened = asClient(t, await connect(`${ws}?agencyId=${A}`, clerkA));
   t.equal((await reopened.next((m) => m.type === 'snapshot')).dossiers[0].status, 'accepted', 'a new socket opens in a replacement');
   t.equal(boardProcessPids().length, 2);
@@ -332,27 +383,30 @@ t.test('board processes: sockets spread over them; one killed takes only its own
   t.match(metrics, /lt_websockets_open\{endpoint="\/v1\/track\/live"\} 3\n/, 'the killed sockets are no longer counted');
 });
 
-t.test('board processes: closing the hub sends every socket a close frame (1001) and stops the processes, also after one died', async (t) => {
-  boardProcesses = 2;
-  const hub = await startTrackerHub({ tracker: { boardProcesses } });
-  let closed = false;
-  t.teardown(() => (closed ? undefined : hub.close()));
-  await hub.agency(A);
-  const clerkA = await hub.staff(A, ['clerk']);
-  const address = await hub.app.listen({ port: 0, host: '127.0.0.1' });
-  const clients = [];
-  for (let i = 0; i < 4; i++) clients.push(asClient(t, await connect(`${address.replace(/^http/, 'ws')}/v1/track/live`, clerkA)));
-  await Promise.all(clients.map((c) => c.next((m) => m.type === 'snapshot')));
-  const pids = boardProcessPids();
-  t.equal(pids.length, 2);
-  // (Node's own tracking of sockets sent to children would wait forever for a dead one here)
-  process.kill(pids[0]!, 'SIGKILL');
-  await new Promise((r) => setTimeout(r, 300));
-  await hub.close();
-  closed = true;
-  t.strictSame((await Promise.all(clients.map((c) => c.closed))).sort(), [1001, 1001, 1006, 1006]);
-  t.strictSame(boardProcessPids(), [], 'no board process left');
-});
+t.test(
+  'board processes: closing the hub sends every socket a close frame (1001) and stops the processes, also after one died',
+  async (t) => {
+    boardProcesses = 2;
+    const hub = await startTrackerHub({ tracker: { boardProcesses } });
+    let closed = false;
+    t.teardown(() => (closed ? undefined : hub.close()));
+    await hub.agency(A);
+    const clerkA = await hub.staff(A, ['clerk']);
+    const address = await hub.app.listen({ port: 0, host: '127.0.0.1' });
+    const clients = [];
+    for (let i = 0; i < 4; i++) clients.push(asClient(t, await connect(`${address.replace(/^http/, 'ws')}/v1/track/live`, clerkA)));
+    await Promise.all(clients.map((c) => c.next((m) => m.type === 'snapshot')));
+    const pids = boardProcessPids();
+    t.equal(pids.length, 2);
+    // (Node's own tracking of sockets sent to children would wait forever for a dead one here)
+    process.kill(pids[0]!, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 300));
+    await hub.close();
+    closed = true;
+    t.strictSame((await Promise.all(clients.map((c) => c.closed))).sort(), [1001, 1001, 1006, 1006]);
+    t.strictSame(boardProcessPids(), [], 'no board process left');
+  },
+);
 
 t.test('board processes: sockets being handed to a process that dies are closed, not left waiting', async (t) => {
   boardProcesses = 1;

@@ -10,10 +10,27 @@ import { trackerView, type TrackedDossier } from './projections/tracker-view.js'
 const KEY = Buffer.alloc(32, 7);
 const CODE = '000.00.12.H40-260309-0001';
 const PIN = '12345678';
-const snap = (status: string, statusCode: number, extra: object = {}) => ({ dossierCode: CODE, agencyId: 'A', status, statusCode, dueAt: '2026-03-12T01:00:00.000Z', overdue: false, ...extra });
+const snap = (status: string, statusCode: number, extra: object = {}) => ({
+  dossierCode: CODE,
+  agencyId: 'A',
+  status,
+  statusCode,
+  dueAt: '2026-03-12T01:00:00.000Z',
+  overdue: false,
+  ...extra,
+});
 let revision = 0;
-const ev = (type: string, data: object, at: string): RecordedEvent =>
-  ({ id: `e${revision}`, stream: `dossier-${CODE}`, revision: revision++, position: revision, type, data, metadata: { correlationId: 'c', actor: 'staff:x', at }, prevHash: '', hash: '' });
+const ev = (type: string, data: object, at: string): RecordedEvent => ({
+  id: `e${revision}`,
+  stream: `dossier-${CODE}`,
+  revision: revision++,
+  position: revision,
+  type,
+  data,
+  metadata: { correlationId: 'c', actor: 'staff:x', at },
+  prevHash: '',
+  hash: '',
+});
 
 t.test('the projection: a row per dossier, a history entry per status entered, pause and resolution', async (t) => {
   const db = new Database(':memory:');
@@ -23,15 +40,32 @@ t.test('the projection: a row per dossier, a history entry per status entered, p
   // What each apply reports having changed (the runner hands it to afterCommit).
   const apply = (e: RecordedEvent) => changes.push(...(projection.apply(db, e) ?? []));
   const events = [
-    ev('DossierReceived', {
-      ...snap('new', 1), procedureCode: '1.004227', procedureVersion: 1, procedureName: 'Khai sinh', processingDays: 3, channel: 'postal',
-      receivedAt: '2026-03-08T01:00:00.000Z', legalDueAt: '2026-03-12T01:00:00.000Z', pinHash: hashPin(KEY, CODE, PIN),
-      applicant: { maskedName: 'N*** A***' }, applicantSealed: 'x', components: [],
-    }, '2026-03-09T01:00:00.000Z'),
+    ev(
+      'DossierReceived',
+      {
+        ...snap('new', 1),
+        procedureCode: '1.004227',
+        procedureVersion: 1,
+        procedureName: 'Khai sinh',
+        processingDays: 3,
+        channel: 'postal',
+        receivedAt: '2026-03-08T01:00:00.000Z',
+        legalDueAt: '2026-03-12T01:00:00.000Z',
+        pinHash: hashPin(KEY, CODE, PIN),
+        applicant: { maskedName: 'N*** A***' },
+        applicantSealed: 'x',
+        components: [],
+      },
+      '2026-03-09T01:00:00.000Z',
+    ),
     ev('DossierAccepted', { ...snap('accepted', 2), note: null }, '2026-03-09T02:00:00.000Z'),
     ev('DossierAssigned', { ...snap('processing', 4), officer: null, department: null }, '2026-03-09T03:00:00.000Z'),
     ev('DossierAssigned', { ...snap('processing', 4), officer: 'o2', department: null }, '2026-03-09T03:30:00.000Z'),
-    ev('DossierSupplementRequested', { ...snap('supplement-requested', 5), reason: 'r', items: [], pausedAt: '2026-03-09T04:00:00.000Z' }, '2026-03-09T04:00:00.000Z'),
+    ev(
+      'DossierSupplementRequested',
+      { ...snap('supplement-requested', 5), reason: 'r', items: [], pausedAt: '2026-03-09T04:00:00.000Z' },
+      '2026-03-09T04:00:00.000Z',
+    ),
   ];
   for (const e of events) apply(e);
   const view = trackerView(() => db);
@@ -39,16 +73,38 @@ t.test('the projection: a row per dossier, a history entry per status entered, p
   t.equal(row.status, 'supplement-requested');
   t.equal(row.pausedAt, '2026-03-09T04:00:00.000Z');
   t.equal(row.receivedAt, '2026-03-08T01:00:00.000Z', 'the real arrival, not the recording time');
-  t.strictSame(view.history(CODE).map((h) => h.status), ['new', 'accepted', 'processing', 'supplement-requested'], 'a reassignment is not a new status');
+  t.strictSame(
+    view.history(CODE).map((h) => h.status),
+    ['new', 'accepted', 'processing', 'supplement-requested'],
+    'a reassignment is not a new status',
+  );
   t.equal(view.history(CODE)[0]!.at, '2026-03-08T01:00:00.000Z');
 
-  apply(ev('DossierSupplemented', { ...snap('processing', 4, { dueAt: '2026-03-13T01:00:00.000Z' }), components: [], resumedAt: 'x', pausedWorkingMs: 1, legalDueAt: '2026-03-13T01:00:00.000Z' }, '2026-03-10T01:00:00.000Z'));
+  apply(
+    ev(
+      'DossierSupplemented',
+      {
+        ...snap('processing', 4, { dueAt: '2026-03-13T01:00:00.000Z' }),
+        components: [],
+        resumedAt: 'x',
+        pausedWorkingMs: 1,
+        legalDueAt: '2026-03-13T01:00:00.000Z',
+      },
+      '2026-03-10T01:00:00.000Z',
+    ),
+  );
   row = view.find(CODE)!;
   t.equal(row.pausedAt, null);
   t.equal(row.legalDueAt, '2026-03-13T01:00:00.000Z', 'the pause moves the legal due date');
   t.equal(view.open('A', 10).length, 1);
   apply(ev('DossierCompleted', { ...snap('processed', 9, { dueAt: '2026-03-13T01:00:00.000Z' }), note: null }, '2026-03-11T01:00:00.000Z'));
-  apply(ev('DossierResultDelivered', { ...snap('result-delivered', 10, { dueAt: '2026-03-13T01:00:00.000Z' }), note: null }, '2026-03-12T01:00:00.000Z'));
+  apply(
+    ev(
+      'DossierResultDelivered',
+      { ...snap('result-delivered', 10, { dueAt: '2026-03-13T01:00:00.000Z' }), note: null },
+      '2026-03-12T01:00:00.000Z',
+    ),
+  );
   row = view.find(CODE)!;
   t.equal(row.resolvedAt, '2026-03-11T01:00:00.000Z', 'first resolution kept');
   t.equal(view.open('A', 10).length, 0, 'off the board');
@@ -60,8 +116,21 @@ t.test('the projection: a row per dossier, a history entry per status entered, p
 });
 
 const dossier = (over: Partial<TrackedDossier>): TrackedDossier => ({
-  dossierCode: CODE, agencyId: 'A', procedureCode: 'p', procedureName: 'p', status: 'processing', receivedAt: '2026-03-09T01:00:00.000Z',
-  dueAt: '2026-03-12T01:00:00.000Z', legalDueAt: '2026-03-12T01:00:00.000Z', overdueFlag: false, pausedAt: null, resolvedAt: null, pinHash: '', maskedName: null, revision: 0, ...over,
+  dossierCode: CODE,
+  agencyId: 'A',
+  procedureCode: 'p',
+  procedureName: 'p',
+  status: 'processing',
+  receivedAt: '2026-03-09T01:00:00.000Z',
+  dueAt: '2026-03-12T01:00:00.000Z',
+  legalDueAt: '2026-03-12T01:00:00.000Z',
+  overdueFlag: false,
+  pausedAt: null,
+  resolvedAt: null,
+  pinHash: '',
+  maskedName: null,
+  revision: 0,
+  ...over,
 });
 
 t.test('overdue and on time', async (t) => {
@@ -70,7 +139,11 @@ t.test('overdue and on time', async (t) => {
   t.equal(isOverdue(dossier({}), before), false);
   t.equal(isOverdue(dossier({}), after), true, 'running past the due date');
   t.equal(isOverdue(dossier({ overdueFlag: true }), before), true, 'flagged by the scheduler');
-  t.equal(isOverdue(dossier({ status: 'supplement-requested', pausedAt: '2026-03-10T00:00:00Z' }), after), false, 'the clock stopped before the due date');
+  t.equal(
+    isOverdue(dossier({ status: 'supplement-requested', pausedAt: '2026-03-10T00:00:00Z' }), after),
+    false,
+    'the clock stopped before the due date',
+  );
   t.equal(isOverdue(dossier({ status: 'processed', resolvedAt: '2026-03-13T00:00:00Z' }), after), false, 'resolved is never overdue');
   t.equal(isOnTime(dossier({ status: 'processed', resolvedAt: '2026-03-12T01:00:00.000Z' }), after), true, 'resolved at the due instant');
   t.equal(isOnTime(dossier({ status: 'processed', resolvedAt: '2026-03-12T01:00:00.001Z' }), after), false);
@@ -95,10 +168,27 @@ t.test('unknown code and wrong PIN do the same work', async (t) => {
   const projection = createTrackerProjection();
   projection.init(db);
   revision = 0;
-  projection.apply(db, ev('DossierReceived', {
-    ...snap('new', 1), procedureCode: 'p', procedureVersion: 1, procedureName: 'p', processingDays: 3, channel: 'counter',
-    receivedAt: '2026-03-09T01:00:00.000Z', legalDueAt: '2026-03-12T01:00:00.000Z', pinHash: hashPin(KEY, CODE, PIN), applicant: { maskedName: 'A***' }, applicantSealed: 'x', components: [],
-  }, '2026-03-09T01:00:00.000Z'));
+  projection.apply(
+    db,
+    ev(
+      'DossierReceived',
+      {
+        ...snap('new', 1),
+        procedureCode: 'p',
+        procedureVersion: 1,
+        procedureName: 'p',
+        processingDays: 3,
+        channel: 'counter',
+        receivedAt: '2026-03-09T01:00:00.000Z',
+        legalDueAt: '2026-03-12T01:00:00.000Z',
+        pinHash: hashPin(KEY, CODE, PIN),
+        applicant: { maskedName: 'A***' },
+        applicantSealed: 'x',
+        components: [],
+      },
+      '2026-03-09T01:00:00.000Z',
+    ),
+  );
   const calls: string[] = [];
   let now = new Date('2026-03-10T00:00:00Z');
   let current = db;

@@ -55,14 +55,24 @@ export function createStatusTrackerModule(options: StatusTrackerOptions = {}): S
     const reportSocketError = createSocketErrorReporter({ logger, metrics });
     const board =
       processes > 0
-        ? startBoardProcesses({ ...boardOptions, processes, maxPayload: 64 * 1024, onSocketError: (error) => reportSocketError('/v1/track/live', error) })
+        ? startBoardProcesses({
+            ...boardOptions,
+            processes,
+            maxPayload: 64 * 1024,
+            onSocketError: (error) => reportSocketError('/v1/track/live', error),
+          })
         : createLiveBoard(boardOptions);
     metrics.countSockets('/v1/track/live', () => board.stats().clients);
     // Changes are published after the read model's transaction committed (a snapshot taken since
     // already shows the change); history replayed by rebuilds and restarts is not announced.
     const changes = createChangeFanOut();
     const projection = createTrackerProjection(changes.publish);
-    const runner = await platform.projection(projection, { kind: 'bus', bus: platform.bus, durable: 'status-tracker-dossiers', services: ['dossiers'] });
+    const runner = await platform.projection(projection, {
+      kind: 'bus',
+      bus: platform.bus,
+      durable: 'status-tracker-dossiers',
+      services: ['dossiers'],
+    });
     const view = trackerView(() => runner.db());
     const lookup = createLookup({ view, verifyPin: pinVerifier(platform.config.dataDir), clock });
     changes.subscribe((change) => lookup.forget(change.dossierCode));

@@ -72,7 +72,17 @@ t.test('the read model follows a dossier through the workflow; the lookup answer
   );
   t.strictSame(
     done.history.map((h: { statusLabel: string }) => h.statusLabel),
-    ['Mới đăng ký', 'Được tiếp nhận', 'Đang xử lý', 'Yêu cầu bổ sung', 'Đang xử lý', 'Yêu cầu thực hiện nghĩa vụ tài chính', 'Đang xử lý', 'Đã xử lý xong', 'Đã trả kết quả'],
+    [
+      'Mới đăng ký',
+      'Được tiếp nhận',
+      'Đang xử lý',
+      'Yêu cầu bổ sung',
+      'Đang xử lý',
+      'Yêu cầu thực hiện nghĩa vụ tài chính',
+      'Đang xử lý',
+      'Đã xử lý xong',
+      'Đã trả kết quả',
+    ],
   );
   for (const h of done.history) t.match(h.at, /^\d{4}-\d\d-\d\dT/);
 
@@ -141,13 +151,15 @@ t.test('per-client limits: 429 after the per-minute budget, and sooner after fai
   const blocked = await hub.track(dossierCode, lookupPin);
   t.equal(blocked.statusCode, 429);
   t.match(blocked.headers['content-type'], /^application\/problem\+json/);
-  t.ok(Number(blocked.headers['retry-after']) > 0 && Number(blocked.headers['retry-after']) <= 900, 'Retry-After within the 15-minute window');
+  t.ok(
+    Number(blocked.headers['retry-after']) > 0 && Number(blocked.headers['retry-after']) <= 900,
+    'Retry-After within the 15-minute window',
+  );
   t.equal(blocked.json().code, 'LT_RATE_LIMITED');
 
   // 2. another client is not affected; past the per-minute budget it is refused too
   const other = { remoteAddress: '10.0.0.2' };
-  const fromOther = async () =>
-    hub.app.inject({ method: 'GET', url: `/v1/track/${dossierCode}?pin=${lookupPin}`, ...other });
+  const fromOther = async () => hub.app.inject({ method: 'GET', url: `/v1/track/${dossierCode}?pin=${lookupPin}`, ...other });
   const answers: number[] = [];
   for (let i = 0; i < 9; i++) answers.push((await fromOther()).statusCode);
   t.strictSame(answers, [200, 200, 200, 200, 200, 200, 200, 200, 429]);

@@ -68,9 +68,18 @@ export async function testBus(t: Test, name: string, factory: BusFactory): Promi
       await onlyA.waitFor(3);
       await aAndB.waitFor(5);
       await Promise.all([onlyA.consumer.stop(), aAndB.consumer.stop()]);
-      t.same(onlyA.handled.map((h) => h.event.type), ['A1', 'A2', 'A3']);
-      t.same(aAndB.handled.map((h) => h.event.type), ['A1', 'B1', 'A2', 'B2', 'A3']);
-      t.same(aAndB.handled.map((h) => h.delivery.service), [a, b, a, b, a]);
+      t.same(
+        onlyA.handled.map((h) => h.event.type),
+        ['A1', 'A2', 'A3'],
+      );
+      t.same(
+        aAndB.handled.map((h) => h.event.type),
+        ['A1', 'B1', 'A2', 'B2', 'A3'],
+      );
+      t.same(
+        aAndB.handled.map((h) => h.delivery.service),
+        [a, b, a, b, a],
+      );
     });
 
     t.test('dedupes by event id', async (t) => {

@@ -56,10 +56,7 @@ export async function record(
     waitFor(count, timeoutMs = 10_000) {
       if (handled.length >= count) return Promise.resolve();
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`timed out: ${handled.length} of ${count} handled`)),
-          timeoutMs,
-        );
+        const timer = setTimeout(() => reject(new Error(`timed out: ${handled.length} of ${count} handled`)), timeoutMs);
         waiters.push({
           count,
           resolve: () => {

@@ -5,9 +5,17 @@ import { organIdForm } from './organ-id.js';
 // ---- agency -------------------------------------------------------------------------------
 export type RegisterAgency = {
   type: 'RegisterAgency';
-  data: { organId: string; name: string; level?: string | undefined; parentId?: string | null | undefined; altIds?: readonly string[] | undefined };
+  data: {
+    organId: string;
+    name: string;
+    level?: string | undefined;
+    parentId?: string | null | undefined;
+    altIds?: readonly string[] | undefined;
+  };
 };
-export type AgencyState = { registered: false } | { registered: true; organId: string; name: string; level: string | null; parentId: string | null; altIds: string[] };
+export type AgencyState =
+  | { registered: false }
+  | { registered: true; organId: string; name: string; level: string | null; parentId: string | null; altIds: string[] };
 
 export const agencyDecider: Decider<AgencyState, RegisterAgency, AgencyEvent> = {
   initialState: () => ({ registered: false }),
@@ -40,7 +48,9 @@ export const agencyDecider: Decider<AgencyState, RegisterAgency, AgencyEvent> = 
 };
 
 // ---- identifier claim ---------------------------------------------------------------------
-export type ReserveOrganId = { type: 'ReserveOrganId'; data: {
+export type ReserveOrganId = {
+  type: 'ReserveOrganId';
+  data: {
     id: string;
     organId: string;
     /** The holder the caller looked at (null: none), with when its claim was made and whether its agency exists. */
@@ -72,7 +82,8 @@ export const organIdDecider: Decider<OrganIdState, ReserveOrganId | ReleaseOrgan
         if (state.holder === organId) return [];
         if (state.holder !== null && state.holder !== checkedHolder)
           throw new DomainError('concurrent-update', `identifier ${id} was claimed meanwhile`, { facts: { identifier: id } });
-        const holderActive = holderAgencyExists || (checkedClaimAt !== null && Date.parse(at) - Date.parse(checkedClaimAt) < STALE_CLAIM_MS);
+        const holderActive =
+          holderAgencyExists || (checkedClaimAt !== null && Date.parse(at) - Date.parse(checkedClaimAt) < STALE_CLAIM_MS);
         if (state.holder !== null && holderActive)
           throw new DomainError('duplicate', `identifier ${id} already belongs to agency ${state.holder}`, {
             facts: { identifier: id, agency: state.holder },
@@ -101,18 +112,21 @@ export const organIdDecider: Decider<OrganIdState, ReserveOrganId | ReleaseOrgan
 /** What rotation and revocation need to know of a credential holder. */
 type Credential = { registered: false } | { registered: true; id: string; revoked: boolean };
 
-type CredentialCommand =
-  | { type: 'RotateToken'; data: { tokenHash: string } }
-  | { type: 'Revoke'; data: { reason: string | null } };
+type CredentialCommand = { type: 'RotateToken'; data: { tokenHash: string } } | { type: 'Revoke'; data: { reason: string | null } };
 
 /**
  * Rotation and revocation, the same for systems and staff: an unknown holder is 404; a revoked
  * one stays revoked (register a new one); revoking twice changes nothing.
  */
-function decideCredential<E>(command: CredentialCommand, state: Credential, what: string, events: {
-  rotated: (id: string, tokenHash: string) => E;
-  revoked: (id: string, reason: string | null) => E;
-}): E[] {
+function decideCredential<E>(
+  command: CredentialCommand,
+  state: Credential,
+  what: string,
+  events: {
+    rotated: (id: string, tokenHash: string) => E;
+    revoked: (id: string, reason: string | null) => E;
+  },
+): E[] {
   if (!state.registered) throw new DomainError('not-found', `no ${what}`);
   if (command.type === 'Revoke') return state.revoked ? [] : [events.revoked(state.id, command.data.reason)];
   if (state.revoked) throw new DomainError('conflict', `${what} ${state.id} is revoked: register a new one`);

@@ -6,7 +6,8 @@ import type { DirectoryView } from '../projections/directory-projection.js';
 
 const problem = { description: 'problem+json', type: 'object', additionalProperties: true } as const;
 const tags = ['directory'];
-const idParam = (name: string) => ({ type: 'object', required: [name], properties: { [name]: { type: 'string', minLength: 1, maxLength: 64 } } }) as const;
+const idParam = (name: string) =>
+  ({ type: 'object', required: [name], properties: { [name]: { type: 'string', minLength: 1, maxLength: 64 } } }) as const;
 const stringArray = { type: 'array', items: { type: 'string' } } as const;
 const credentialProperties = {
   registeredAt: { type: 'string' },
@@ -15,14 +16,34 @@ const credentialProperties = {
 } as const;
 const systemRecord = {
   type: 'object',
-  properties: { systemId: { type: 'string' }, name: { type: 'string' }, vendor: { type: 'string' }, organIds: stringArray, requireValidSignature: { type: 'boolean' }, ...credentialProperties },
+  properties: {
+    systemId: { type: 'string' },
+    name: { type: 'string' },
+    vendor: { type: 'string' },
+    organIds: stringArray,
+    requireValidSignature: { type: 'boolean' },
+    ...credentialProperties,
+  },
 } as const;
 const staffRecord = {
   type: 'object',
-  properties: { staffId: { type: 'string' }, agencyId: { type: 'string' }, name: { type: 'string' }, roles: stringArray, ...credentialProperties },
+  properties: {
+    staffId: { type: 'string' },
+    agencyId: { type: 'string' },
+    name: { type: 'string' },
+    roles: stringArray,
+    ...credentialProperties,
+  },
 } as const;
-const withToken = <T extends { properties: object }>(schema: T) => ({ ...schema, properties: { ...schema.properties, token: { type: 'string', description: 'shown once' } } });
-const revokeBody = { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } } } as const;
+const withToken = <T extends { properties: object }>(schema: T) => ({
+  ...schema,
+  properties: { ...schema.properties, token: { type: 'string', description: 'shown once' } },
+});
+const revokeBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } },
+} as const;
 
 /** Directory and credentials (SPEC §4): admins register; every authenticated caller reads agencies. */
 export async function directoryRoutes(app: FastifyInstance, deps: { service: DirectoryService; view: DirectoryView }) {
@@ -32,7 +53,12 @@ export async function directoryRoutes(app: FastifyInstance, deps: { service: Dir
     '/v1/admin/agencies',
     {
       config: { auth: ['admin'] },
-      schema: { tags, summary: 'Register an agency', body: { $ref: 'lienthong/agency-create#' }, response: { 201: { $ref: 'lienthong/agency#' }, 409: problem, 422: problem } },
+      schema: {
+        tags,
+        summary: 'Register an agency',
+        body: { $ref: 'lienthong/agency-create#' },
+        response: { 201: { $ref: 'lienthong/agency#' }, 409: problem, 422: problem },
+      },
     },
     async (request, reply) => reply.code(201).send(await service.registerAgency(request.body, commandContext(request))),
   );
@@ -47,9 +73,18 @@ export async function directoryRoutes(app: FastifyInstance, deps: { service: Dir
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 }, after: { type: 'string', maxLength: 64 }, parentId: { type: 'string', maxLength: 64 } },
+          properties: {
+            limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
+            after: { type: 'string', maxLength: 64 },
+            parentId: { type: 'string', maxLength: 64 },
+          },
         },
-        response: { 200: { type: 'object', properties: { items: { type: 'array', items: { $ref: 'lienthong/agency#' } }, next: { type: ['string', 'null'] } } } },
+        response: {
+          200: {
+            type: 'object',
+            properties: { items: { type: 'array', items: { $ref: 'lienthong/agency#' } }, next: { type: ['string', 'null'] } },
+          },
+        },
       },
     },
     async (request) => {
@@ -87,7 +122,14 @@ export async function directoryRoutes(app: FastifyInstance, deps: { service: Dir
         response: {
           201: {
             type: 'object',
-            properties: { systemId: { type: 'string' }, token: { type: 'string' }, name: { type: 'string' }, vendor: { type: 'string' }, organIds: { type: 'array', items: { type: 'string' } }, requireValidSignature: { type: 'boolean' } },
+            properties: {
+              systemId: { type: 'string' },
+              token: { type: 'string' },
+              name: { type: 'string' },
+              vendor: { type: 'string' },
+              organIds: { type: 'array', items: { type: 'string' } },
+              requireValidSignature: { type: 'boolean' },
+            },
           },
           422: problem,
         },
@@ -107,7 +149,13 @@ export async function directoryRoutes(app: FastifyInstance, deps: { service: Dir
         response: {
           201: {
             type: 'object',
-            properties: { staffId: { type: 'string' }, token: { type: 'string' }, agencyId: { type: 'string' }, name: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } } },
+            properties: {
+              staffId: { type: 'string' },
+              token: { type: 'string' },
+              agencyId: { type: 'string' },
+              name: { type: 'string' },
+              roles: { type: 'array', items: { type: 'string' } },
+            },
           },
           422: problem,
         },
@@ -125,7 +173,9 @@ export async function directoryRoutes(app: FastifyInstance, deps: { service: Dir
         tags,
         summary: 'Vendor systems, paged by systemId (never their tokens)',
         querystring: { type: 'object', additionalProperties: false, properties: page },
-        response: { 200: { type: 'object', properties: { items: { type: 'array', items: systemRecord }, next: { type: ['string', 'null'] } } } },
+        response: {
+          200: { type: 'object', properties: { items: { type: 'array', items: systemRecord }, next: { type: ['string', 'null'] } } },
+        },
       },
     },
     async (request) => {
@@ -140,8 +190,15 @@ export async function directoryRoutes(app: FastifyInstance, deps: { service: Dir
       schema: {
         tags,
         summary: 'Staff, of one agency (any of its identifiers) or all, paged by staffId (never their tokens)',
-        querystring: { type: 'object', additionalProperties: false, properties: { ...page, agencyId: { type: 'string', minLength: 1, maxLength: 64 } } },
-        response: { 200: { type: 'object', properties: { items: { type: 'array', items: staffRecord }, next: { type: ['string', 'null'] } } }, 404: problem },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { ...page, agencyId: { type: 'string', minLength: 1, maxLength: 64 } },
+        },
+        response: {
+          200: { type: 'object', properties: { items: { type: 'array', items: staffRecord }, next: { type: ['string', 'null'] } } },
+          404: problem,
+        },
       },
     },
     async (request) => {
@@ -163,7 +220,10 @@ export async function directoryRoutes(app: FastifyInstance, deps: { service: Dir
 
     app.get<{ Params: Record<string, string> }>(
       `${base}/:${param}`,
-      { config: { auth: ['admin'] }, schema: { tags, summary: `One ${what} (never its token)`, params: idParam(param), response: { 200: record, 404: problem } } },
+      {
+        config: { auth: ['admin'] },
+        schema: { tags, summary: `One ${what} (never its token)`, params: idParam(param), response: { 200: record, 404: problem } },
+      },
       async (request) => find(request.params[param]!) ?? Promise.reject(notFound(`no ${what} ${request.params[param]}`)),
     );
 
@@ -171,11 +231,19 @@ export async function directoryRoutes(app: FastifyInstance, deps: { service: Dir
       `${base}/:${param}/token`,
       {
         config: { auth: ['admin'] },
-        schema: { tags, summary: `A new token for the ${what}, shown once; the old token stops working`, params: idParam(param), response: { 201: withToken(record), 404: problem, 409: problem } },
+        schema: {
+          tags,
+          summary: `A new token for the ${what}, shown once; the old token stops working`,
+          params: idParam(param),
+          response: { 201: withToken(record), 404: problem, 409: problem },
+        },
       },
       async (request, reply) => {
         const id = request.params[param]!;
-        const rotated = kind === 'system' ? await service.rotateSystemToken(id, commandContext(request)) : await service.rotateStaffToken(id, commandContext(request));
+        const rotated =
+          kind === 'system'
+            ? await service.rotateSystemToken(id, commandContext(request))
+            : await service.rotateStaffToken(id, commandContext(request));
         return reply.code(201).header('cache-control', 'no-store').send(rotated);
       },
     );
@@ -188,12 +256,20 @@ export async function directoryRoutes(app: FastifyInstance, deps: { service: Dir
         preValidation: async (request) => {
           request.body ??= {};
         },
-        schema: { tags, summary: `Revoke the ${what}'s credentials for good (idempotent)`, params: idParam(param), body: revokeBody, response: { 200: record, 404: problem } },
+        schema: {
+          tags,
+          summary: `Revoke the ${what}'s credentials for good (idempotent)`,
+          params: idParam(param),
+          body: revokeBody,
+          response: { 200: record, 404: problem },
+        },
       },
       async (request) => {
         const id = request.params[param]!;
         const reason = request.body.reason ?? null;
-        return kind === 'system' ? service.revokeSystem(id, reason, commandContext(request)) : service.revokeStaff(id, reason, commandContext(request));
+        return kind === 'system'
+          ? service.revokeSystem(id, reason, commandContext(request))
+          : service.revokeStaff(id, reason, commandContext(request));
       },
     );
   }

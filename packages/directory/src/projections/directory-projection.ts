@@ -41,7 +41,15 @@ export const directoryProjection: Projection = {
     switch (event.type) {
       case 'AgencyRegistered': {
         const d = event.data;
-        db.prepare('INSERT INTO agencies VALUES (?, ?, ?, ?, ?, ?, ?)').run(d.organId, d.name, d.level, d.parentId, JSON.stringify(d.altIds), d.form, at);
+        db.prepare('INSERT INTO agencies VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+          d.organId,
+          d.name,
+          d.level,
+          d.parentId,
+          JSON.stringify(d.altIds),
+          d.form,
+          at,
+        );
         const ids = db.prepare('INSERT OR REPLACE INTO agency_ids VALUES (?, ?)');
         for (const id of [d.organId, ...d.altIds]) ids.run(organIdKey(id), d.organId);
         agencyEpoch++;
@@ -49,7 +57,16 @@ export const directoryProjection: Projection = {
       }
       case 'SystemRegistered': {
         const d = event.data;
-        statement(db, 'INSERT INTO systems VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)').run(d.systemId, d.name, d.vendor, JSON.stringify(d.organIds), d.requireValidSignature ? 1 : 0, d.tokenHash, at, at);
+        statement(db, 'INSERT INTO systems VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)').run(
+          d.systemId,
+          d.name,
+          d.vendor,
+          JSON.stringify(d.organIds),
+          d.requireValidSignature ? 1 : 0,
+          d.tokenHash,
+          at,
+          at,
+        );
         return;
       }
       case 'SystemTokenRotated':
@@ -58,7 +75,15 @@ export const directoryProjection: Projection = {
         return changeCredential(db, 'systems', 'system_id', event.data.systemId, { revokedAt: at });
       case 'StaffRegistered': {
         const d = event.data;
-        statement(db, 'INSERT INTO staff VALUES (?, ?, ?, ?, ?, ?, ?, NULL)').run(d.staffId, d.agencyId, d.name, JSON.stringify(d.roles), d.tokenHash, at, at);
+        statement(db, 'INSERT INTO staff VALUES (?, ?, ?, ?, ?, ?, ?, NULL)').run(
+          d.staffId,
+          d.agencyId,
+          d.name,
+          JSON.stringify(d.roles),
+          d.tokenHash,
+          at,
+          at,
+        );
         return;
       }
       case 'StaffTokenRotated':
@@ -112,14 +137,24 @@ export interface StaffRecord {
 type CredentialRow = Record<string, string | number | null>;
 
 const toSystem = (r: CredentialRow): SystemRecord => ({
-  systemId: String(r.system_id), name: String(r.name), vendor: String(r.vendor), organIds: JSON.parse(String(r.organ_ids)) as string[],
-  requireValidSignature: r.require_valid_signature === 1, registeredAt: String(r.registered_at), tokenIssuedAt: String(r.token_issued_at),
+  systemId: String(r.system_id),
+  name: String(r.name),
+  vendor: String(r.vendor),
+  organIds: JSON.parse(String(r.organ_ids)) as string[],
+  requireValidSignature: r.require_valid_signature === 1,
+  registeredAt: String(r.registered_at),
+  tokenIssuedAt: String(r.token_issued_at),
   revokedAt: r.revoked_at === null ? null : String(r.revoked_at),
 });
 
 const toStaff = (r: CredentialRow): StaffRecord => ({
-  staffId: String(r.staff_id), agencyId: String(r.agency_id), name: String(r.name), roles: JSON.parse(String(r.roles)) as StaffRole[],
-  registeredAt: String(r.registered_at), tokenIssuedAt: String(r.token_issued_at), revokedAt: r.revoked_at === null ? null : String(r.revoked_at),
+  staffId: String(r.staff_id),
+  agencyId: String(r.agency_id),
+  name: String(r.name),
+  roles: JSON.parse(String(r.roles)) as StaffRole[],
+  registeredAt: String(r.registered_at),
+  tokenIssuedAt: String(r.token_issued_at),
+  revokedAt: r.revoked_at === null ? null : String(r.revoked_at),
 });
 
 export interface Agency {
@@ -210,15 +245,16 @@ export function directoryView(db: () => Database): DirectoryView {
       return organId;
     },
     getAgency(id: string): Agency | null {
-      const row = statement(db(), 'SELECT a.* FROM agency_ids i JOIN agencies a ON a.organ_id = i.organ_id WHERE i.id_key = ?')
-        .get(organIdKey(id)) as AgencyRow | undefined;
+      const row = statement(db(), 'SELECT a.* FROM agency_ids i JOIN agencies a ON a.organ_id = i.organ_id WHERE i.id_key = ?').get(
+        organIdKey(id),
+      ) as AgencyRow | undefined;
       return row ? toAgency(row) : null;
     },
     listAgencies(options: { limit: number; after?: string | undefined; parentId?: string | undefined }): Agency[] {
-      const rows = statement(db(), 
-          `SELECT * FROM agencies WHERE organ_id > ? AND (? IS NULL OR parent_id = ?) ORDER BY organ_id LIMIT ?`,
-        )
-        .all(options.after ?? '', options.parentId ?? null, options.parentId ?? null, options.limit) as AgencyRow[];
+      const rows = statement(
+        db(),
+        `SELECT * FROM agencies WHERE organ_id > ? AND (? IS NULL OR parent_id = ?) ORDER BY organ_id LIMIT ?`,
+      ).all(options.after ?? '', options.parentId ?? null, options.parentId ?? null, options.limit) as AgencyRow[];
       return rows.map(toAgency);
     },
     getSystem(systemId: string): SystemRecord | null {
@@ -230,12 +266,19 @@ export function directoryView(db: () => Database): DirectoryView {
       return r ? toStaff(r) : null;
     },
     listSystems(options: { limit: number; after?: string | undefined }): SystemRecord[] {
-      const rows = statement(db(), 'SELECT * FROM systems WHERE system_id > ? ORDER BY system_id LIMIT ?').all(options.after ?? '', options.limit) as CredentialRow[];
+      const rows = statement(db(), 'SELECT * FROM systems WHERE system_id > ? ORDER BY system_id LIMIT ?').all(
+        options.after ?? '',
+        options.limit,
+      ) as CredentialRow[];
       return rows.map(toSystem);
     },
     listStaff(options: { limit: number; after?: string | undefined; agencyId?: string | undefined }): StaffRecord[] {
-      const rows = statement(db(), 'SELECT * FROM staff WHERE staff_id > ? AND (? IS NULL OR agency_id = ?) ORDER BY staff_id LIMIT ?')
-        .all(options.after ?? '', options.agencyId ?? null, options.agencyId ?? null, options.limit) as CredentialRow[];
+      const rows = statement(db(), 'SELECT * FROM staff WHERE staff_id > ? AND (? IS NULL OR agency_id = ?) ORDER BY staff_id LIMIT ?').all(
+        options.after ?? '',
+        options.agencyId ?? null,
+        options.agencyId ?? null,
+        options.limit,
+      ) as CredentialRow[];
       return rows.map(toStaff);
     },
     credentialsEpoch(): number {
@@ -244,22 +287,37 @@ export function directoryView(db: () => Database): DirectoryView {
     },
     sessionValid(principal: Principal): boolean {
       if (principal.kind === 'admin' || principal.kind === 'public') return true;
-      const row = (principal.kind === 'system'
-        ? statement(db(), 'SELECT token_hash AS current, revoked_at AS revoked FROM systems WHERE system_id = ?')
-        : statement(db(), 'SELECT token_hash AS current, revoked_at AS revoked FROM staff WHERE staff_id = ?')
+      const row = (
+        principal.kind === 'system'
+          ? statement(db(), 'SELECT token_hash AS current, revoked_at AS revoked FROM systems WHERE system_id = ?')
+          : statement(db(), 'SELECT token_hash AS current, revoked_at AS revoked FROM staff WHERE staff_id = ?')
       ).get(principal.id) as { current: string; revoked: string | null } | undefined;
       return row !== undefined && row.revoked === null && (principal.credential === undefined || principal.credential === row.current);
     },
     principalByTokenHash(hash: string): Principal | null {
-      const system = statement(db(), 'SELECT system_id, organ_ids, require_valid_signature FROM systems WHERE token_hash = ? AND revoked_at IS NULL').get(hash) as
-        | { system_id: string; organ_ids: string; require_valid_signature: number }
-        | undefined;
+      const system = statement(
+        db(),
+        'SELECT system_id, organ_ids, require_valid_signature FROM systems WHERE token_hash = ? AND revoked_at IS NULL',
+      ).get(hash) as { system_id: string; organ_ids: string; require_valid_signature: number } | undefined;
       if (system)
-        return { kind: 'system', id: system.system_id, organIds: JSON.parse(system.organ_ids) as string[], requireValidSignature: system.require_valid_signature === 1, credential: hash };
-      const staff = statement(db(), 'SELECT staff_id, agency_id, roles FROM staff WHERE token_hash = ? AND revoked_at IS NULL').get(hash) as
-        | { staff_id: string; agency_id: string; roles: string }
-        | undefined;
-      if (staff) return { kind: 'staff', id: staff.staff_id, agencyId: staff.agency_id, roles: JSON.parse(staff.roles) as StaffRole[], credential: hash };
+        return {
+          kind: 'system',
+          id: system.system_id,
+          organIds: JSON.parse(system.organ_ids) as string[],
+          requireValidSignature: system.require_valid_signature === 1,
+          credential: hash,
+        };
+      const staff = statement(db(), 'SELECT staff_id, agency_id, roles FROM staff WHERE token_hash = ? AND revoked_at IS NULL').get(
+        hash,
+      ) as { staff_id: string; agency_id: string; roles: string } | undefined;
+      if (staff)
+        return {
+          kind: 'staff',
+          id: staff.staff_id,
+          agencyId: staff.agency_id,
+          roles: JSON.parse(staff.roles) as StaffRole[],
+          credential: hash,
+        };
       return null;
     },
   };

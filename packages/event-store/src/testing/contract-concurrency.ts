@@ -21,14 +21,21 @@ export async function testConcurrency(t: Test, open: (t: Test) => Promise<EventS
       const winners = results.filter((r) => r.status === 'fulfilled');
       const losers = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
       t.equal(winners.length, 1, `round ${round}: exactly one winner`);
-      t.ok(losers.every((e) => e instanceof WrongExpectedRevisionError), 'the others get WrongExpectedRevision');
+      t.ok(
+        losers.every((e) => e instanceof WrongExpectedRevisionError),
+        'the others get WrongExpectedRevision',
+      );
       t.ok(
         losers.every((e) => (e as WrongExpectedRevisionError).actual === round + 1),
         'and learn the new head revision',
       );
     }
     const read = await store.readStream(stream);
-    t.same(read.map((e) => e.revision), [0, 1, 2, 3], 'no gap, no duplicate revision');
+    t.same(
+      read.map((e) => e.revision),
+      [0, 1, 2, 3],
+      'no gap, no duplicate revision',
+    );
     t.equal(findBrokenLink(read), undefined, 'chain intact');
   });
 
@@ -38,7 +45,10 @@ export async function testConcurrency(t: Test, open: (t: Test) => Promise<EventS
     const results = await Promise.all(
       Array.from({ length: WRITERS }, (_, w) => store.append(`${p}-${w}`, events(2), { expectedRevision: 'no_stream' })),
     );
-    t.ok(results.every((r) => r.nextRevision === 1), 'each stream at revision 1');
+    t.ok(
+      results.every((r) => r.nextRevision === 1),
+      'each stream at revision 1',
+    );
     const positions = results.flatMap((r) => r.events.map((e) => e.position));
     t.equal(new Set(positions).size, WRITERS * 2, 'unique positions');
     const read = await store.readAll({ streamPrefixes: [p] });
@@ -51,12 +61,24 @@ export async function testConcurrency(t: Test, open: (t: Test) => Promise<EventS
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
         store.append(stream, events(1, `E${i}`), { expectedRevision: i === 0 ? 'no_stream' : i - 1 }),
-      ).map((p) => p.then(() => 'ok', (e: unknown) => e)),
+      ).map((p) =>
+        p.then(
+          () => 'ok',
+          (e: unknown) => e,
+        ),
+      ),
     );
     // Adapters may serialise or batch; either way revisions stay exact and the chain unbroken.
     const read = await store.readStream(stream);
-    t.same(read.map((e) => e.revision), read.map((_, i) => i), 'contiguous revisions');
+    t.same(
+      read.map((e) => e.revision),
+      read.map((_, i) => i),
+      'contiguous revisions',
+    );
     t.equal(findBrokenLink(read), undefined, 'chain intact');
-    t.ok(results.every((r) => r === 'ok' || r instanceof WrongExpectedRevisionError), 'only conflicts, no other error');
+    t.ok(
+      results.every((r) => r === 'ok' || r instanceof WrongExpectedRevisionError),
+      'only conflicts, no other error',
+    );
   });
 }

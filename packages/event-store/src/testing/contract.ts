@@ -34,15 +34,36 @@ export async function testEventStore(t: Test, name: string, factory: EventStoreF
       const second = await store.append(stream, events(2));
       t.equal(first.nextRevision, 2);
       t.equal(second.nextRevision, 4);
-      t.same(second.events.map((e) => e.revision), [3, 4], 'append returns the recorded events');
+      t.same(
+        second.events.map((e) => e.revision),
+        [3, 4],
+        'append returns the recorded events',
+      );
       t.equal(second.position, second.events.at(-1)?.position);
 
       const all = await store.readStream(stream);
-      t.same(all.map((e) => e.revision), [0, 1, 2, 3, 4]);
-      t.same(all.map((e) => (e.data as { i: number }).i), [0, 1, 2, 0, 1], 'data round trips in order');
-      t.same(all.slice(3).map((e) => e.id), second.events.map((e) => e.id), 'ids as returned by append');
-      t.same((await store.readStream(stream, { fromRevision: 2, maxCount: 2 })).map((e) => e.revision), [2, 3]);
-      t.same((await store.readStream(stream, { direction: 'backward' })).map((e) => e.revision), [4, 3, 2, 1, 0]);
+      t.same(
+        all.map((e) => e.revision),
+        [0, 1, 2, 3, 4],
+      );
+      t.same(
+        all.map((e) => (e.data as { i: number }).i),
+        [0, 1, 2, 0, 1],
+        'data round trips in order',
+      );
+      t.same(
+        all.slice(3).map((e) => e.id),
+        second.events.map((e) => e.id),
+        'ids as returned by append',
+      );
+      t.same(
+        (await store.readStream(stream, { fromRevision: 2, maxCount: 2 })).map((e) => e.revision),
+        [2, 3],
+      );
+      t.same(
+        (await store.readStream(stream, { direction: 'backward' })).map((e) => e.revision),
+        [4, 3, 2, 1, 0],
+      );
       t.same(
         (await store.readStream(stream, { direction: 'backward', fromRevision: 3, maxCount: 2 })).map((e) => e.revision),
         [3, 2],
@@ -86,11 +107,18 @@ export async function testEventStore(t: Test, name: string, factory: EventStoreF
       const b = await store.append(`${p}-b`, events(1));
       const c = await store.append(`${p}-a`, events(1));
       const positions = [...a.events, ...b.events, ...c.events].map((e) => e.position);
-      t.ok(positions.every((pos, i) => i === 0 || pos > (positions[i - 1] ?? 0)), `growing: ${positions.join(',')}`);
+      t.ok(
+        positions.every((pos, i) => i === 0 || pos > (positions[i - 1] ?? 0)),
+        `growing: ${positions.join(',')}`,
+      );
       t.ok((positions[0] ?? 0) >= 1, 'positions start at 1');
       t.equal(await store.headPosition(), c.position);
       const read = await store.readStream(`${p}-a`);
-      t.same(read.map((e) => e.position), [...a.events, ...c.events].map((e) => e.position), 'read positions match');
+      t.same(
+        read.map((e) => e.position),
+        [...a.events, ...c.events].map((e) => e.position),
+        'read positions match',
+      );
     });
 
     t.test('metadata and data round trip; the hash chain holds', async (t) => {
@@ -126,20 +154,36 @@ export async function testEventStore(t: Test, name: string, factory: EventStoreF
       await store.append(`${p}-x-2`, [newEvent('C')]);
       const mine = { after: start, streamPrefixes: [p] };
       const all = await store.readAll(mine);
-      t.same(all.map((e) => `${e.stream.slice(p.length)}:${e.type}`), ['-x-1:A', '-x-1:B', '-y-1:A', '-x-2:C']);
-      t.ok(all.every((e, i) => i === 0 || e.position > (all[i - 1]?.position ?? 0)), 'by position');
-      t.same((await store.readAll({ ...mine, streamPrefixes: [`${p}-x`] })).map((e) => e.type), ['A', 'B', 'C']);
+      t.same(
+        all.map((e) => `${e.stream.slice(p.length)}:${e.type}`),
+        ['-x-1:A', '-x-1:B', '-y-1:A', '-x-2:C'],
+      );
+      t.ok(
+        all.every((e, i) => i === 0 || e.position > (all[i - 1]?.position ?? 0)),
+        'by position',
+      );
+      t.same(
+        (await store.readAll({ ...mine, streamPrefixes: [`${p}-x`] })).map((e) => e.type),
+        ['A', 'B', 'C'],
+      );
       t.same(
         (await store.readAll({ after: start, streamPrefixes: [`${p}-y`, `${p}-x-2`] })).map((e) => e.type),
         ['A', 'C'],
         'several prefixes',
       );
-      t.same((await store.readAll({ ...mine, eventTypes: ['A', 'C'] })).map((e) => e.stream.slice(p.length)), ['-x-1', '-y-1', '-x-2']);
+      t.same(
+        (await store.readAll({ ...mine, eventTypes: ['A', 'C'] })).map((e) => e.stream.slice(p.length)),
+        ['-x-1', '-y-1', '-x-2'],
+      );
       t.same((await store.readAll({ ...mine, streamPrefixes: [`${p}-x`], eventTypes: ['A'] })).length, 1, 'both filters');
       const page1 = await store.readAll({ ...mine, maxCount: 3 });
       const page2 = await store.readAll({ ...mine, after: page1.at(-1)?.position ?? 0, maxCount: 3 });
       t.equal(page1.length, 3);
-      t.same([...page1, ...page2].map((e) => e.id), all.map((e) => e.id), 'pages join up');
+      t.same(
+        [...page1, ...page2].map((e) => e.id),
+        all.map((e) => e.id),
+        'pages join up',
+      );
       t.same(await store.readAll({ ...mine, after: all.at(-1)?.position ?? 0 }), [], 'after the last: nothing');
       t.same(await store.readAll({ after: start, streamPrefixes: [`${p}-none`] }), []);
     });
@@ -153,14 +197,28 @@ export async function testEventStore(t: Test, name: string, factory: EventStoreF
       const subscription = store.subscribeToAll({ after: start, streamPrefixes: [p] });
       const got = collector(subscription);
       await got.waitFor(3);
-      t.same(got.seen.map((e) => e.type), ['Early', 'Early', 'Early'], 'catch-up, filtered');
+      t.same(
+        got.seen.map((e) => e.type),
+        ['Early', 'Early', 'Early'],
+        'catch-up, filtered',
+      );
       await store.append(`${p}-2`, events(2, 'Live'));
       await got.waitFor(5);
-      t.same(got.seen.slice(3).map((e) => e.type), ['Live', 'Live'], 'live events arrive');
-      t.same(got.seen.map((e) => e.revision), [0, 1, 2, 0, 1]);
+      t.same(
+        got.seen.slice(3).map((e) => e.type),
+        ['Live', 'Live'],
+        'live events arrive',
+      );
+      t.same(
+        got.seen.map((e) => e.revision),
+        [0, 1, 2, 0, 1],
+      );
       const typed = collector(store.subscribeToAll({ after: start, eventTypes: ['Live'] }));
       await typed.waitFor(2);
-      t.ok(typed.seen.every((e) => e.type === 'Live'), 'type filter');
+      t.ok(
+        typed.seen.every((e) => e.type === 'Live'),
+        'type filter',
+      );
       await subscription.close();
       await within(5000, 'iteration ends after close', got.ended);
       t.equal(got.seen.length, 5, 'nothing after close');
@@ -180,9 +238,15 @@ export async function testEventStore(t: Test, name: string, factory: EventStoreF
       t.equal(info?.lastHash, last?.hash);
       t.ok(info && !Number.isNaN(Date.parse(info.createdAt)) && info.updatedAt >= info.createdAt, 'timestamps');
       const page1 = await store.listStreams({ prefix: `${p}/`, limit: 2 });
-      t.same(page1.map((s) => s.stream), [`${p}/a`, `${p}/b`]);
+      t.same(
+        page1.map((s) => s.stream),
+        [`${p}/a`, `${p}/b`],
+      );
       const page2 = await store.listStreams({ prefix: `${p}/`, after: page1.at(-1)?.stream ?? '', limit: 2 });
-      t.same(page2.map((s) => s.stream), [`${p}/c`, `${p}/d`]);
+      t.same(
+        page2.map((s) => s.stream),
+        [`${p}/c`, `${p}/d`],
+      );
       t.same(await store.listStreams({ prefix: `${p}/`, after: `${p}/d` }), []);
       t.equal((await store.listStreams({ prefix: p })).length, 5, 'prefix without separator');
     });

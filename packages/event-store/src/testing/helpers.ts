@@ -53,9 +53,13 @@ export function collector(subscription: Subscription): {
     ended,
     waitFor(count, ms = 10_000) {
       if (seen.length >= count) return Promise.resolve();
-      return within(ms, `${count} events from the subscription (saw ${seen.length})`, new Promise<void>((resolve) => {
-        waiters.push({ count, resolve });
-      }));
+      return within(
+        ms,
+        `${count} events from the subscription (saw ${seen.length})`,
+        new Promise<void>((resolve) => {
+          waiters.push({ count, resolve });
+        }),
+      );
     },
   };
 }

@@ -96,7 +96,13 @@ export class ChainChecker {
     const head = this.heads.get(e.stream);
     const reason = this.problemOf(e, head);
     if (reason) {
-      this.broken = { stream: String(e.stream), revision: Number(e.revision), position: Number(e.position), eventId: typeof e.id === 'string' ? e.id : null, reason };
+      this.broken = {
+        stream: String(e.stream),
+        revision: Number(e.revision),
+        position: Number(e.position),
+        eventId: typeof e.id === 'string' ? e.id : null,
+        reason,
+      };
       return false;
     }
     // In place: no allocation per event on the hot path.

@@ -4,9 +4,14 @@ import { ChainChecker, hashStoredText, type ParsedEvent } from './chain.js';
 
 /** Sorted keys, JSON.stringify scalars: RFC 8785 for the plain values used here. */
 const canonicalize = (v: unknown): string =>
-  Array.isArray(v) ? `[${v.map(canonicalize).join(',')}]`
-  : v !== null && typeof v === 'object' ? `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalize((v as Record<string, unknown>)[k])}`).join(',')}}`
-  : JSON.stringify(v);
+  Array.isArray(v)
+    ? `[${v.map(canonicalize).join(',')}]`
+    : v !== null && typeof v === 'object'
+      ? `{${Object.keys(v)
+          .sort()
+          .map((k) => `${JSON.stringify(k)}:${canonicalize((v as Record<string, unknown>)[k])}`)
+          .join(',')}}`
+      : JSON.stringify(v);
 const metadata = { correlationId: 'c-1', causationId: null, actor: 'staff:1', at: '2026-01-02T03:04:05.000Z' };
 
 function chain(stream: string, datas: unknown[], start = 0, prev = GENESIS_HASH, firstPosition = 1): ParsedEvent[] {

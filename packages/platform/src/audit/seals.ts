@@ -51,7 +51,11 @@ export class SealChecker {
   private loadedSeq = 0;
 
   /** Checks seals 1..`lastSeq` (later ones were made after the snapshot: the next run's). */
-  constructor(private readonly source: ChainSource, private readonly key: SealKey, private readonly lastSeq: number) {}
+  constructor(
+    private readonly source: ChainSource,
+    private readonly key: SealKey,
+    private readonly lastSeq: number,
+  ) {}
 
   /** Loads seals until one past `position` is pending (or none is left); call before feeding events up to it. */
   async load(position: number): Promise<void> {
@@ -107,7 +111,11 @@ export class SealChecker {
     if (this.gap) return this.fail(this.gap.from, this.gapLink(this.gap).reason);
     const beyond = this.pending[0];
     if (beyond)
-      return this.fail(Math.max(this.vouched(), head) + 1, `seal #${beyond.seq} covers up to position ${beyond.position} but the store ends at ${head}: events at the end removed`, beyond.seq);
+      return this.fail(
+        Math.max(this.vouched(), head) + 1,
+        `seal #${beyond.seq} covers up to position ${beyond.position} but the store ends at ${head}: events at the end removed`,
+        beyond.seq,
+      );
     if (!this.last)
       return this.fail(
         1,
@@ -142,7 +150,11 @@ export class SealChecker {
   private settle(seal: Seal): void {
     const expectedSeq = (this.last?.seq ?? 0) + 1;
     if (seal.seq !== expectedSeq) {
-      this.fail(this.vouched() + 1, `seal #${expectedSeq} is missing (seal #${seal.seq} follows #${expectedSeq - 1}): a seal removed`, expectedSeq);
+      this.fail(
+        this.vouched() + 1,
+        `seal #${expectedSeq} is missing (seal #${seal.seq} follows #${expectedSeq - 1}): a seal removed`,
+        expectedSeq,
+      );
       return;
     }
     if (seal.keyId !== this.key.keyId) {
@@ -176,7 +188,13 @@ export class SealChecker {
   }
 
   private gapLink(gap: { from: number; to: number }): BrokenLink {
-    return { stream: '', revision: -1, position: gap.from, eventId: null, reason: `positions ${gap.from}..${gap.to} are missing: events removed` };
+    return {
+      stream: '',
+      revision: -1,
+      position: gap.from,
+      eventId: null,
+      reason: `positions ${gap.from}..${gap.to} are missing: events removed`,
+    };
   }
 
   private fail(position: number, reason: string, seal?: number): false {

@@ -41,11 +41,29 @@ export interface ChainSource {
   close(): Promise<void>;
 }
 
-type Row = [position: number, id: string, stream: string, revision: number, type: string, data: string, metadata: string, prevHash: string, hash: string];
+type Row = [
+  position: number,
+  id: string,
+  stream: string,
+  revision: number,
+  type: string,
+  data: string,
+  metadata: string,
+  prevHash: string,
+  hash: string,
+];
 const COLUMNS = 'position, id, stream, revision, type, data, metadata, prev_hash, hash';
 
 const fromRow = (r: Row): ChainEvent => ({
-  position: r[0], id: r[1], stream: r[2], revision: r[3], type: r[4], dataJson: r[5], metadataJson: r[6], prevHash: r[7], hash: r[8],
+  position: r[0],
+  id: r[1],
+  stream: r[2],
+  revision: r[3],
+  type: r[4],
+  dataJson: r[5],
+  metadataJson: r[6],
+  prevHash: r[7],
+  hash: r[8],
 });
 
 /** Reads `events.sqlite` through its own read-only connection (WAL: never blocks the writer). */
@@ -54,9 +72,19 @@ export function sqliteChainSource(file: string): ChainSource {
   db.pragma('busy_timeout = 5000');
   const s = {
     head: db.prepare<[], { p: number | null }>('SELECT MAX(position) AS p FROM events'),
-    page: db.prepare<[number, number, number], Row>(`SELECT ${COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`).raw(true),
-    prefixPage: db.prepare<[number, number, string, number], Row>(`SELECT ${COLUMNS} FROM events WHERE position > ? AND position <= ? AND stream GLOB ? ORDER BY position LIMIT ?`).raw(true),
-    stream: db.prepare<[string, number, number], Row>(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`).raw(true),
+    page: db
+      .prepare<[number, number, number], Row>(
+        `SELECT ${COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`,
+      )
+      .raw(true),
+    prefixPage: db
+      .prepare<[number, number, string, number], Row>(
+        `SELECT ${COLUMNS} FROM events WHERE position > ? AND position <= ? AND stream GLOB ? ORDER BY position LIMIT ?`,
+      )
+      .raw(true),
+    stream: db
+      .prepare<[string, number, number], Row>(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`)
+      .raw(true),
     heads: db.prepare<[string, number], { stream: string; revision: number; position: number; last_hash: string }>(
       'SELECT stream, revision, position, last_hash FROM streams WHERE revision >= 0 AND stream > ? ORDER BY stream LIMIT ?',
     ),
@@ -67,14 +95,24 @@ export function sqliteChainSource(file: string): ChainSource {
   // A store no sealing process has opened yet has no seals table: it reads as no seals.
   const sealed = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'seals'").get() !== undefined;
   // A seals table from before `kind` (not opened since by a hub): every seal in it is ordinary.
-  const sealTable = sealed && !db.prepare("SELECT 1 FROM pragma_table_info('seals') WHERE name = 'kind'").get() ? '(SELECT *, NULL AS kind FROM seals)' : 'seals';
+  const sealTable =
+    sealed && !db.prepare("SELECT 1 FROM pragma_table_info('seals') WHERE name = 'kind'").get()
+      ? '(SELECT *, NULL AS kind FROM seals)'
+      : 'seals';
   const sealStatements = sealed
     ? {
-        bounds: db.prepare<[], { head: number; lastSeal: number }>('SELECT (SELECT COALESCE(MAX(position), 0) FROM events) AS head, (SELECT COALESCE(MAX(seq), 0) FROM seals) AS lastSeal'),
+        bounds: db.prepare<[], { head: number; lastSeal: number }>(
+          'SELECT (SELECT COALESCE(MAX(position), 0) FROM events) AS head, (SELECT COALESCE(MAX(seq), 0) FROM seals) AS lastSeal',
+        ),
         page: db.prepare<[number, number], unknown>(`SELECT ${SEAL_COLUMNS} FROM ${sealTable} WHERE seq > ? ORDER BY seq LIMIT ?`),
       }
     : null;
-  const toHead = (r: { stream: string; revision: number; position: number; last_hash: string }): RecordedHead => ({ stream: r.stream, revision: r.revision, position: r.position, lastHash: r.last_hash });
+  const toHead = (r: { stream: string; revision: number; position: number; last_hash: string }): RecordedHead => ({
+    stream: r.stream,
+    revision: r.revision,
+    position: r.position,
+    lastHash: r.last_hash,
+  });
   return {
     kind: 'sqlite',
     headPosition: async () => s.head.get()?.p ?? 0,
@@ -105,7 +143,12 @@ export function storeChainSource(store: EventStore): ChainSource {
       (await store.readAll({ after, maxCount: max, ...(prefix ? { streamPrefixes: [prefix] } : {}) })).filter((e) => e.position <= upTo),
     streamPage: (stream, fromRevision, max) => store.readStream(stream, { fromRevision, maxCount: max }),
     heads: async (after, max) =>
-      (await store.listStreams({ after, limit: max })).map((i) => ({ stream: i.stream, revision: i.revision, position: i.position, lastHash: i.lastHash })),
+      (await store.listStreams({ after, limit: max })).map((i) => ({
+        stream: i.stream,
+        revision: i.revision,
+        position: i.position,
+        lastHash: i.lastHash,
+      })),
     head: async (stream) => {
       const i = await store.streamInfo(stream);
       return i ? { stream: i.stream, revision: i.revision, position: i.position, lastHash: i.lastHash } : null;

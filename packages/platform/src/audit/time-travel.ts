@@ -30,7 +30,8 @@ export function parseAsOf(at: string): AsOf | null {
 /** The aggregate type whose stream prefix is the longest that names the stream. */
 export function aggregateOf(aggregates: readonly AggregateType[], stream: string): AggregateType | undefined {
   let found: AggregateType | undefined;
-  for (const a of aggregates) if (stream.startsWith(a.streamPrefix) && a.streamPrefix.length > (found?.streamPrefix.length ?? -1)) found = a;
+  for (const a of aggregates)
+    if (stream.startsWith(a.streamPrefix) && a.streamPrefix.length > (found?.streamPrefix.length ?? -1)) found = a;
   return found;
 }
 
@@ -48,7 +49,13 @@ export interface HistoricState {
   readonly state: unknown;
 }
 
-export async function historicState(store: EventStore, aggregate: AggregateType, stream: string, asOf: AsOf, headRevision: number): Promise<HistoricState> {
+export async function historicState(
+  store: EventStore,
+  aggregate: AggregateType,
+  stream: string,
+  asOf: AsOf,
+  headRevision: number,
+): Promise<HistoricState> {
   const folded = await stateAt(store, aggregate, stream, asOf);
   return {
     stream,

@@ -66,7 +66,7 @@ export async function verifyChains(source: ChainSource, options: VerifyOptions =
     if (!head) throw new UnknownStreamError(options.stream);
     upTo = head.position;
     await readGuarded(checker, { stream: options.stream, revision: 0, position: 0 }, async () => {
-      for (let from = 0; ; ) {
+      for (let from = 0; ;) {
         const events = await source.streamPage(options.stream!, from, pageSize);
         for (const e of events) if (!checker.check(e)) return;
         options.onProgress?.(checker.checked, head.revision + 1);
@@ -83,25 +83,30 @@ export async function verifyChains(source: ChainSource, options: VerifyOptions =
   upTo = bounds.head;
   if (options.sealKey && bounds.lastSeal !== null) seals = new SealChecker(source, options.sealKey, bounds.lastSeal);
   let after = 0;
-  await readGuarded(checker, { stream: '', revision: -1, position: 0 }, async () => {
-    while (after < upTo) {
-      const events = await source.page(after, upTo, pageSize);
-      if (events.length === 0) return;
-      await seals?.load(events[events.length - 1]!.position);
-      for (const e of events) {
-        // A gap or a seal that does not hold comes before this event's own check.
-        if (seals && !seals.event(e.position, e.hash)) return checker.fail(seals.broken!);
-        if (!checker.check(e)) {
-          const gap = seals?.gapFinding();
-          if (gap) checker.broken = gap;
-          return;
+  await readGuarded(
+    checker,
+    { stream: '', revision: -1, position: 0 },
+    async () => {
+      while (after < upTo) {
+        const events = await source.page(after, upTo, pageSize);
+        if (events.length === 0) return;
+        await seals?.load(events[events.length - 1]!.position);
+        for (const e of events) {
+          // A gap or a seal that does not hold comes before this event's own check.
+          if (seals && !seals.event(e.position, e.hash)) return checker.fail(seals.broken!);
+          if (!checker.check(e)) {
+            const gap = seals?.gapFinding();
+            if (gap) checker.broken = gap;
+            return;
+          }
+          after = e.position;
         }
-        after = e.position;
+        options.onProgress?.(checker.checked, upTo);
+        await nextTick();
       }
-      options.onProgress?.(checker.checked, upTo);
-      await nextTick();
-    }
-  }, () => after);
+    },
+    () => after,
+  );
   if (!checker.broken) await compareHeads(checker, source, upTo, pageSize);
   if (!checker.broken && seals) {
     // Seals past the last page read, and those of a store without events (its seal at 0).
@@ -121,14 +126,25 @@ async function readGuarded(
   try {
     await read();
   } catch (error) {
-    checker.fail({ ...where, position: lastGood() + 1, eventId: null, reason: `unreadable after position ${lastGood()}: ${(error as Error).message}` });
+    checker.fail({
+      ...where,
+      position: lastGood() + 1,
+      eventId: null,
+      reason: `unreadable after position ${lastGood()}: ${(error as Error).message}`,
+    });
   }
 }
 
 function compareHead(checker: ChainChecker, head: RecordedHead): void {
   const chain = checker.heads.get(head.stream);
   if (!chain) {
-    checker.fail({ stream: head.stream, revision: head.revision, position: head.position, eventId: null, reason: `head records revision ${head.revision} but the stream has no events` });
+    checker.fail({
+      stream: head.stream,
+      revision: head.revision,
+      position: head.position,
+      eventId: null,
+      reason: `head records revision ${head.revision} but the stream has no events`,
+    });
   } else if (chain.revision !== head.revision || chain.hash !== head.lastHash) {
     checker.fail({
       stream: head.stream,
@@ -144,7 +160,7 @@ function compareHead(checker: ChainChecker, head: RecordedHead): void {
 async function compareHeads(checker: ChainChecker, source: ChainSource, upTo: number, pageSize: number): Promise<void> {
   const seen = new Set<string>();
   try {
-    for (let after = ''; ; ) {
+    for (let after = ''; ;) {
       const heads = await source.heads(after, pageSize);
       for (const head of heads) {
         seen.add(head.stream);
@@ -163,7 +179,13 @@ async function compareHeads(checker: ChainChecker, source: ChainSource, upTo: nu
       await nextTick();
     }
   } catch (error) {
-    checker.fail({ stream: '', revision: -1, position: upTo, eventId: null, reason: `stream heads unreadable: ${(error as Error).message}` });
+    checker.fail({
+      stream: '',
+      revision: -1,
+      position: upTo,
+      eventId: null,
+      reason: `stream heads unreadable: ${(error as Error).message}`,
+    });
     return;
   }
   for (const [stream, chain] of checker.heads) {

@@ -49,7 +49,9 @@ export class RawConnection {
   async readResponse(options: { head?: boolean } = {}): Promise<RawResponse> {
     const end = await this.until(() => this.buffered.indexOf('\r\n\r\n'));
     const [statusLine = '', ...lines] = this.buffered.subarray(0, end).toString('latin1').split('\r\n');
-    const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).trim().toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+    const headers = Object.fromEntries(
+      lines.map((l) => [l.slice(0, l.indexOf(':')).trim().toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+    );
     const length = options.head ? 0 : Number(headers['content-length'] ?? 0);
     await this.until(() => (this.buffered.length >= end + 4 + length ? 0 : -1));
     const body = this.buffered.subarray(end + 4, end + 4 + length);
@@ -77,7 +79,10 @@ export class RawConnection {
     for (;;) {
       const at = found();
       if (at >= 0) return at;
-      if (this.closed || this.error) throw new Error(`connection ${this.error ? `failed: ${this.error.message}` : 'closed'} before the answer was complete (got ${JSON.stringify(this.buffered.toString('latin1').slice(0, 200))})`);
+      if (this.closed || this.error)
+        throw new Error(
+          `connection ${this.error ? `failed: ${this.error.message}` : 'closed'} before the answer was complete (got ${JSON.stringify(this.buffered.toString('latin1').slice(0, 200))})`,
+        );
       await new Promise<void>((resolve) => (this.waiter = resolve));
       this.waiter = undefined;
     }

@@ -47,7 +47,11 @@ export function procedureLookupAt(events: readonly ProcedureEventEnvelope[], at:
   let retiredAt: string | null = null;
   for (const event of events) {
     if (event.type === 'ProcedurePublished') {
-      candidates.push({ procedure: event.data as ProcedurePublished['data'], publishedAt: event.metadata.at, effectiveFrom: effectiveFromOf(event) });
+      candidates.push({
+        procedure: event.data as ProcedurePublished['data'],
+        publishedAt: event.metadata.at,
+        effectiveFrom: effectiveFromOf(event),
+      });
     } else if (event.type === 'ProcedureRetired' && Date.parse(event.metadata.at) <= instant) {
       candidates = [];
       retiredAt = event.metadata.at;
@@ -105,7 +109,12 @@ export function procedureVersions(events: readonly ProcedureEventEnvelope[]): Pr
   const versions: ProcedureVersionInfo[] = [];
   for (const event of events) {
     if (event.type === 'ProcedurePublished') {
-      versions.push({ version: (event.data as { version: number }).version, publishedAt: event.metadata.at, effectiveFrom: effectiveFromOf(event), retiredAt: null });
+      versions.push({
+        version: (event.data as { version: number }).version,
+        publishedAt: event.metadata.at,
+        effectiveFrom: effectiveFromOf(event),
+        retiredAt: null,
+      });
     } else if (event.type === 'ProcedureRetired') {
       const last = versions.at(-1);
       if (last && last.retiredAt === null) versions[versions.length - 1] = { ...last, retiredAt: event.metadata.at };

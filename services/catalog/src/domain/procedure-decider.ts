@@ -8,7 +8,12 @@ import { recordOf, sameRecord } from './procedure.js';
  */
 export type PublishProcedure = {
   readonly type: 'PublishProcedure';
-  readonly data: { readonly code: string; readonly record: ProcedureRecord; readonly effectiveFrom?: string | undefined; readonly at: string };
+  readonly data: {
+    readonly code: string;
+    readonly record: ProcedureRecord;
+    readonly effectiveFrom?: string | undefined;
+    readonly at: string;
+  };
 };
 /** Withdraws the procedure; new dossiers can no longer be filed under it. */
 export type RetireProcedure = { readonly type: 'RetireProcedure'; readonly data: { readonly code: string } };

@@ -68,7 +68,10 @@ export const effectiveFromSchema = z
   .transform(effectiveInstant);
 
 /** `PUT /v1/catalog/procedures/:code`: the record, with an optional `code` that must match the path, and `effectiveFrom` (default: the time of the PUT). */
-export const procedurePutSchema = procedureRecordSchema.extend({ code: procedureCodeSchema.optional(), effectiveFrom: effectiveFromSchema.optional() });
+export const procedurePutSchema = procedureRecordSchema.extend({
+  code: procedureCodeSchema.optional(),
+  effectiveFrom: effectiveFromSchema.optional(),
+});
 /** A body `procedurePutSchema` accepted (text trimmed, `effectiveFrom` an instant, defaults filled). */
 export type ProcedurePut = z.output<typeof procedurePutSchema>;
 
@@ -76,7 +79,10 @@ export type ProcedurePut = z.output<typeof procedurePutSchema>;
 export const procedureCodeParams = z.object({ code: procedureCodeSchema });
 
 /** One row of a bulk import: the record, its code and `effectiveFrom` (default: the time of the import). */
-export const procedureImportRowSchema = procedureRecordSchema.extend({ code: procedureCodeSchema, effectiveFrom: effectiveFromSchema.optional() });
+export const procedureImportRowSchema = procedureRecordSchema.extend({
+  code: procedureCodeSchema,
+  effectiveFrom: effectiveFromSchema.optional(),
+});
 
 /** The record in a fixed key order, without `code`/`version` or unknown keys (what versions are compared on). */
 export function recordOf(value: ProcedureRecord): ProcedureRecord {

@@ -7,7 +7,8 @@ import { birthRegistration } from './test-fixtures.js';
 const hub = await startTestHub([directoryModule, catalogModule]);
 t.teardown(() => hub.close());
 const { app, admin } = hub;
-const putYear = (year: number | string, payload: unknown) => app.inject({ method: 'PUT', url: `/v1/catalog/calendar/${year}`, headers: admin, payload: payload as object });
+const putYear = (year: number | string, payload: unknown) =>
+  app.inject({ method: 'PUT', url: `/v1/catalog/calendar/${year}`, headers: admin, payload: payload as object });
 const getYear = async (year: number) => (await app.inject({ method: 'GET', url: `/v1/catalog/calendar/${year}` })).json();
 /** An instant on the Vietnam clock, `YYYY-MM-DD HH:MM`. */
 const vn = (text: string) => new Date(`${text.replace(' ', 'T')}:00+07:00`).toISOString();
@@ -45,34 +46,72 @@ t.test('deadline tables through the API (shipped 2025–2026 data)', async (t) =
   for (const [what, from, days, due] of cases) t.equal(await deadline(from, days), vn(due), `${what}: ${from} + ${days} → ${due}`);
   const bad = await app.inject({ method: 'GET', url: '/v1/catalog/deadline?from=2025-03-10&days=-1' });
   t.equal(bad.statusCode, 400);
-  t.equal((await app.inject({ method: 'GET', url: `/v1/catalog/deadline?from=${encodeURIComponent(vn('2025-03-10 08:00'))}` })).statusCode, 400, 'days or code needed');
+  t.equal(
+    (await app.inject({ method: 'GET', url: `/v1/catalog/deadline?from=${encodeURIComponent(vn('2025-03-10 08:00'))}` })).statusCode,
+    400,
+    'days or code needed',
+  );
   // past the calendar's years: the caller's range, named, not a server fault
-  for (const [from, days] of [['1850-01-01T00:00:00Z', 1], ['2199-06-01T00:00:00Z', 1000], ['2400-01-01T00:00:00Z', 1]] as const) {
+  for (const [from, days] of [
+    ['1850-01-01T00:00:00Z', 1],
+    ['2199-06-01T00:00:00Z', 1000],
+    ['2400-01-01T00:00:00Z', 1],
+  ] as const) {
     const outside = await app.inject({ method: 'GET', url: `/v1/catalog/deadline?from=${from}&days=${days}` });
     t.equal(outside.statusCode, 422, `${from} + ${days}: ${outside.body}`);
     t.match(outside.json(), { detail: /covers 1901–2199/ });
   }
 });
 
-t.test('deadline from a procedure\'s processing time', async (t) => {
-  await app.inject({ method: 'PUT', url: '/v1/catalog/procedures/1.001193', headers: admin, payload: { ...birthRegistration, processingDays: 3 } });
-  const res = await app.inject({ method: 'GET', url: `/v1/catalog/deadline?from=${encodeURIComponent(new Date().toISOString())}&code=1.001193` });
+t.test("deadline from a procedure's processing time", async (t) => {
+  await app.inject({
+    method: 'PUT',
+    url: '/v1/catalog/procedures/1.001193',
+    headers: admin,
+    payload: { ...birthRegistration, processingDays: 3 },
+  });
+  const res = await app.inject({
+    method: 'GET',
+    url: `/v1/catalog/deadline?from=${encodeURIComponent(new Date().toISOString())}&code=1.001193`,
+  });
   t.equal(res.statusCode, 200, res.body);
   t.match(res.json(), { days: 3, procedure: { code: '1.001193', version: 1 } });
-  t.equal((await app.inject({ method: 'GET', url: `/v1/catalog/deadline?from=${encodeURIComponent(vn('2000-01-03 08:00'))}&code=1.001193` })).statusCode, 404, 'not in force then');
+  t.equal(
+    (await app.inject({ method: 'GET', url: `/v1/catalog/deadline?from=${encodeURIComponent(vn('2000-01-03 08:00'))}&code=1.001193` }))
+      .statusCode,
+    404,
+    'not in force then',
+  );
 });
 
 t.test('PUT a year: validated, recorded, used for deadlines', async (t) => {
   // Before: Friday 2027-02-12 is after the default Tết (5–11/2), so 1 day from Thursday 18/2 ends Friday 19/2.
   t.equal(await deadline('2027-02-18 10:00', 1), vn('2027-02-19 10:00'));
-  const res = await putYear(2027, { holidays: ['2027-01-01', '2027-02-05', '2027-02-08', '2027-02-09', '2027-02-10', '2027-02-11', '2027-02-12', '2027-02-19'], workingDays: ['2027-02-20'] });
+  const res = await putYear(2027, {
+    holidays: ['2027-01-01', '2027-02-05', '2027-02-08', '2027-02-09', '2027-02-10', '2027-02-11', '2027-02-12', '2027-02-19'],
+    workingDays: ['2027-02-20'],
+  });
   t.equal(res.statusCode, 200, res.body);
   t.match(res.json(), { year: 2027, source: 'admin', workingDays: ['2027-02-20'], setAt: String });
-  t.match(await getYear(2027), { source: 'admin', holidays: ['2027-01-01', '2027-02-05', '2027-02-08', '2027-02-09', '2027-02-10', '2027-02-11', '2027-02-12', '2027-02-19'] });
+  t.match(await getYear(2027), {
+    source: 'admin',
+    holidays: ['2027-01-01', '2027-02-05', '2027-02-08', '2027-02-09', '2027-02-10', '2027-02-11', '2027-02-12', '2027-02-19'],
+  });
   t.equal(await deadline('2027-02-18 10:00', 1), vn('2027-02-20 10:00'), 'Friday 19/2 off, Saturday 20/2 worked');
   const events = await hub.platform.store.readStream('calendar-2027');
-  t.same(events.map((e) => e.type), ['CalendarYearSet']);
-  t.equal((await putYear(2027, { holidays: ['2027-02-19', '2027-02-12', '2027-02-11', '2027-02-10', '2027-02-09', '2027-02-08', '2027-02-05', '2027-01-01'], workingDays: ['2027-02-20'] })).statusCode, 200);
+  t.same(
+    events.map((e) => e.type),
+    ['CalendarYearSet'],
+  );
+  t.equal(
+    (
+      await putYear(2027, {
+        holidays: ['2027-02-19', '2027-02-12', '2027-02-11', '2027-02-10', '2027-02-09', '2027-02-08', '2027-02-05', '2027-01-01'],
+        workingDays: ['2027-02-20'],
+      })
+    ).statusCode,
+    200,
+  );
   t.equal((await hub.platform.store.readStream('calendar-2027')).length, 1, 'same days again: nothing recorded');
 });
 
@@ -85,7 +124,10 @@ t.test('malformed and out-of-year dates → 400 naming the entries', async (t) =
 
   const outOfYear = await putYear(2028, { holidays: ['2028-01-01', '2027-12-31'], workingDays: ['2029-01-06'] });
   t.equal(outOfYear.statusCode, 400);
-  t.match(outOfYear.json().errors, [{ path: 'body/holidays/1', message: /not in 2028/ }, { path: 'body/workingDays/0', message: /not in 2028/ }]);
+  t.match(outOfYear.json().errors, [
+    { path: 'body/holidays/1', message: /not in 2028/ },
+    { path: 'body/workingDays/0', message: /not in 2028/ },
+  ]);
 
   const weekday = await putYear(2028, { holidays: [], workingDays: ['2028-03-01'] });
   t.match(weekday.json().errors, [{ path: 'body/workingDays/0', message: /weekday/ }]);

@@ -8,8 +8,15 @@ import { procedure } from './test-fixtures.js';
 const hub = await startTestHub([directoryModule, catalogModule]);
 t.teardown(() => hub.close());
 const { app, admin } = hub;
-const importJson = (payload: unknown, query = '') => app.inject({ method: 'POST', url: `/v1/admin/catalog/import${query}`, headers: admin, payload: payload as object });
-const importCsv = (payload: string | Buffer) => app.inject({ method: 'POST', url: '/v1/admin/catalog/import', headers: { ...admin, 'content-type': 'text/csv; charset=utf-8' }, payload });
+const importJson = (payload: unknown, query = '') =>
+  app.inject({ method: 'POST', url: `/v1/admin/catalog/import${query}`, headers: admin, payload: payload as object });
+const importCsv = (payload: string | Buffer) =>
+  app.inject({
+    method: 'POST',
+    url: '/v1/admin/catalog/import',
+    headers: { ...admin, 'content-type': 'text/csv; charset=utf-8' },
+    payload,
+  });
 const procedureStreams = async () => (await hub.platform.store.listStreams({ prefix: 'procedure-', limit: 10_000 })).length;
 const header = 'code,name,field,agencyLevels,processingDays,fees,components,result,legalBasis,onlineLevel';
 
@@ -79,8 +86,14 @@ t.test('a bad file names every bad row, line and field, and writes nothing', asy
   t.same(body.badRows, [2, 4]);
   const row2 = (body.errors as { row: number; line: number; field: string }[]).filter((e) => e.row === 2);
   t.same(row2.map((e) => e.field).sort(), ['agencyLevels[0]', 'code', 'fees[0].amount', 'name', 'onlineLevel', 'processingDays']);
-  t.ok(row2.every((e) => e.line === 3), 'line 3');
-  t.match(body.errors.find((e: { row: number }) => e.row === 4), { line: 5, field: 'code', code: '1.100001', message: /row 1/ });
+  t.ok(
+    row2.every((e) => e.line === 3),
+    'line 3',
+  );
+  t.match(
+    body.errors.find((e: { row: number }) => e.row === 4),
+    { line: 5, field: 'code', code: '1.100001', message: /row 1/ },
+  );
   t.equal(await procedureStreams(), before, 'no procedure written, not even the good rows');
 
   const json = await importJson([{ code: '1.100001', ...procedure('Ok') }, { code: '1.100002', name: 'x' }, 'not an object']);
@@ -97,7 +110,12 @@ t.test('malformed bodies', async (t) => {
   const unknownColumn = await importCsv('code,nom\n1.000001,x\n');
   t.equal(unknownColumn.statusCode, 400);
   t.match(unknownColumn.json().errors, [{ path: 'line/1/nom' }]);
-  const xml = await app.inject({ method: 'POST', url: '/v1/admin/catalog/import', headers: { ...admin, 'content-type': 'application/xml' }, payload: '<a/>' });
+  const xml = await app.inject({
+    method: 'POST',
+    url: '/v1/admin/catalog/import',
+    headers: { ...admin, 'content-type': 'application/xml' },
+    payload: '<a/>',
+  });
   t.equal(xml.statusCode, 415);
 });
 
@@ -108,7 +126,11 @@ t.test('5,000 rows of CSV in one request; re-running the same import is a no-op'
   t.equal(first.statusCode, 200, first.body.slice(0, 500));
   t.match(first.json(), { imported: 5000, created: 5000 });
   const again = await importCsv(csv);
-  t.match(again.json(), { imported: 5000, created: 0, updated: 0, unchanged: 5000 }, 'idempotent: an import cut short is finished by running it again');
+  t.match(
+    again.json(),
+    { imported: 5000, created: 0, updated: 0, unchanged: 5000 },
+    'idempotent: an import cut short is finished by running it again',
+  );
   const all = (await app.inject({ method: 'GET', url: '/v1/catalog/procedures?limit=1' })).json();
   t.ok(all.total >= 5000);
 });
@@ -116,6 +138,11 @@ t.test('5,000 rows of CSV in one request; re-running the same import is a no-op'
 t.test('body limit: over LT_MAX_BODY_MB → 413', async (t) => {
   const small = await startTestHub([directoryModule, catalogModule], { env: { LT_MAX_BODY_MB: '1' } });
   t.teardown(() => small.close());
-  const res = await small.app.inject({ method: 'POST', url: '/v1/admin/catalog/import', headers: { ...small.admin, 'content-type': 'text/csv' }, payload: toCsv(generateProcedures(5000)) });
+  const res = await small.app.inject({
+    method: 'POST',
+    url: '/v1/admin/catalog/import',
+    headers: { ...small.admin, 'content-type': 'text/csv' },
+    payload: toCsv(generateProcedures(5000)),
+  });
   t.equal(res.statusCode, 413);
 });

@@ -8,13 +8,21 @@ const hub = await startTestHub([directoryModule, catalogModule]);
 t.teardown(() => hub.close());
 const { app, admin } = hub;
 const url = (code: string) => `/v1/catalog/procedures/${code}`;
-const put = (code: string, payload: object, headers: Record<string, string> = admin) => app.inject({ method: 'PUT', url: url(code), headers, payload });
+const put = (code: string, payload: object, headers: Record<string, string> = admin) =>
+  app.inject({ method: 'PUT', url: url(code), headers, payload });
 const get = (path: string) => app.inject({ method: 'GET', url: path });
 
 t.test('PUT publishes versions: 201 first, 200 after; identical is a no-op', async (t) => {
   const first = await put('1.001193', birthRegistration);
   t.equal(first.statusCode, 201, first.body);
-  t.match(first.json(), { code: '1.001193', version: 1, latestVersion: 1, name: 'Đăng ký khai sinh', retired: false, versions: [{ version: 1 }] });
+  t.match(first.json(), {
+    code: '1.001193',
+    version: 1,
+    latestVersion: 1,
+    name: 'Đăng ký khai sinh',
+    retired: false,
+    versions: [{ version: 1 }],
+  });
   t.equal(first.headers['x-lienthong-changed'], 'true');
 
   const same = await put('1.001193', { ...birthRegistration, code: '1.001193' });
@@ -27,7 +35,10 @@ t.test('PUT publishes versions: 201 first, 200 after; identical is a no-op', asy
   t.match(second.json(), { version: 2, processingDays: 0.5, versions: [{ version: 1 }, { version: 2 }] });
 
   const events = await hub.platform.store.readStream('procedure-1.001193');
-  t.same(events.map((e) => e.type), ['ProcedurePublished', 'ProcedurePublished']);
+  t.same(
+    events.map((e) => e.type),
+    ['ProcedurePublished', 'ProcedurePublished'],
+  );
   t.equal(events[0]!.metadata.actor, 'admin');
 });
 
@@ -83,9 +94,24 @@ t.test('effectiveFrom: the legal effective date chooses the version in force', a
   // The legal date, given as a date (00:00 in Vietnam): same record, a new version that applies since then.
   const dated = await put(code, { ...birthRegistration, effectiveFrom: '2025-01-01' });
   t.equal(dated.statusCode, 200);
-  t.match(dated.json(), { version: 2, effectiveFrom: '2024-12-31T17:00:00.000Z', versions: [{ version: 1, effectiveFrom }, { version: 2, effectiveFrom: '2024-12-31T17:00:00.000Z' }] });
-  t.match((await get(`${url(code)}?at=${nov20}`)).json(), { version: 2, effectiveFrom: '2024-12-31T17:00:00.000Z' }, 'in force on 20 November');
-  t.equal((await put(code, { ...birthRegistration, effectiveFrom: '2025-01-01T00:00:00+07:00' })).headers['x-lienthong-changed'], 'false', 'the same instant: nothing new');
+  t.match(dated.json(), {
+    version: 2,
+    effectiveFrom: '2024-12-31T17:00:00.000Z',
+    versions: [
+      { version: 1, effectiveFrom },
+      { version: 2, effectiveFrom: '2024-12-31T17:00:00.000Z' },
+    ],
+  });
+  t.match(
+    (await get(`${url(code)}?at=${nov20}`)).json(),
+    { version: 2, effectiveFrom: '2024-12-31T17:00:00.000Z' },
+    'in force on 20 November',
+  );
+  t.equal(
+    (await put(code, { ...birthRegistration, effectiveFrom: '2025-01-01T00:00:00+07:00' })).headers['x-lienthong-changed'],
+    'false',
+    'the same instant: nothing new',
+  );
   t.equal((await put(code, birthRegistration)).headers['x-lienthong-changed'], 'false', 'no date given: nothing new');
   const deadline = await get(`/v1/catalog/deadline?from=${nov20}&code=${code}`);
   t.match(deadline.json(), { procedure: { code, version: 2 } }, 'the deadline reads the same rule');
@@ -105,17 +131,30 @@ t.test('auth: writes are admin-only, reads are public', async (t) => {
   t.equal((await put('1.000001', birthRegistration, { authorization: 'Bearer nope' })).statusCode, 401);
   t.equal((await put('1.000001', birthRegistration, { authorization: staff.authorization })).statusCode, 403);
   t.equal((await app.inject({ method: 'DELETE', url: url('1.001193'), headers: { authorization: staff.authorization } })).statusCode, 403);
-  t.equal((await app.inject({ method: 'POST', url: '/v1/admin/catalog/import', headers: { authorization: staff.authorization }, payload: [] })).statusCode, 403);
+  t.equal(
+    (await app.inject({ method: 'POST', url: '/v1/admin/catalog/import', headers: { authorization: staff.authorization }, payload: [] }))
+      .statusCode,
+    403,
+  );
   t.equal((await app.inject({ method: 'PUT', url: '/v1/catalog/calendar/2027', payload: { holidays: [] } })).statusCode, 401);
   t.equal((await get(url('1.001193'))).statusCode, 200, 'anonymous read');
   t.equal((await get('/v1/catalog/procedures?q=khai')).statusCode, 200, 'anonymous search');
 });
 
 t.test('invalid records → 400 naming the fields', async (t) => {
-  const res = await put('1.000002', { name: '  ', field: 'Hộ tịch', agencyLevels: ['commune', 'ward'], processingDays: -1, fees: [{ description: 'x', amount: 1.5 }], onlineLevel: 'half', other: 1 });
+  const res = await put('1.000002', {
+    name: '  ',
+    field: 'Hộ tịch',
+    agencyLevels: ['commune', 'ward'],
+    processingDays: -1,
+    fees: [{ description: 'x', amount: 1.5 }],
+    onlineLevel: 'half',
+    other: 1,
+  });
   t.equal(res.statusCode, 400);
   const paths = (res.json().errors as { path: string }[]).map((e) => e.path);
-  for (const p of ['body/agencyLevels/1', 'body/processingDays', 'body/fees/0/amount', 'body/onlineLevel', 'body/other']) t.ok(paths.includes(p), `names ${p}: ${paths.join(', ')}`);
+  for (const p of ['body/agencyLevels/1', 'body/processingDays', 'body/fees/0/amount', 'body/onlineLevel', 'body/other'])
+    t.ok(paths.includes(p), `names ${p}: ${paths.join(', ')}`);
   const blank = await put('1.000002', { ...birthRegistration, name: '   ' });
   t.equal(blank.statusCode, 400);
   t.match(blank.json().errors, [{ path: 'body/name', message: /empty/ }]);
@@ -131,7 +170,8 @@ t.test('invalid records → 400 naming the fields', async (t) => {
 });
 
 t.test('PUT has one validator (zod, trimming first), its JSON Schema in /docs', async (t) => {
-  const body = (await app.inject('/docs/json')).json().paths['/v1/catalog/procedures/{code}'].put.requestBody.content['application/json'].schema;
+  const body = (await app.inject('/docs/json')).json().paths['/v1/catalog/procedures/{code}'].put.requestBody.content['application/json']
+    .schema;
   t.ok(body.$ref || body.properties?.name, 'the body schema is shown');
   const name = 'N'.repeat(500);
   const padded = await put('1.000004', { ...birthRegistration, name: `  ${name}\n` });
@@ -140,11 +180,20 @@ t.test('PUT has one validator (zod, trimming first), its JSON Schema in /docs', 
   const typed = await put('1.000004', { ...birthRegistration, processingDays: '5', fees: [{ description: 'x', amount: '10' }] });
   t.equal(typed.statusCode, 400, 'a JSON body is not coerced');
   t.same((typed.json().errors as { path: string }[]).map((e) => e.path).sort(), ['body/fees/0/amount', 'body/processingDays']);
-  t.same((await put('1.000004', { ...birthRegistration, other: 1, more: 2 })).json().errors.map((e: { path: string }) => e.path), ['body/other', 'body/more'], 'each unknown member named');
+  t.same(
+    (await put('1.000004', { ...birthRegistration, other: 1, more: 2 })).json().errors.map((e: { path: string }) => e.path),
+    ['body/other', 'body/more'],
+    'each unknown member named',
+  );
 });
 
 t.test('local variants', async (t) => {
-  const res = await put('2.000635.000.00.00.H40', { ...birthRegistration, name: 'Cấp giấy phép xây dựng', field: 'Xây dựng', agencyLevels: ['district'] });
+  const res = await put('2.000635.000.00.00.H40', {
+    ...birthRegistration,
+    name: 'Cấp giấy phép xây dựng',
+    field: 'Xây dựng',
+    agencyLevels: ['district'],
+  });
   t.equal(res.statusCode, 201);
   t.equal(res.json().code, '2.000635.000.00.00.H40');
 });

@@ -2,7 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import { commandContext, validationError, zodValidatorCompiler } from '@lienthong/service-kit';
 import { MAX_YEAR, MIN_YEAR } from '@lienthong/calendar';
 import { AgencyLevels, OnlineLevels, type AgencyLevel, type OnlineLevel } from '../events.js';
-import { PROCEDURE_CODE_MAX_LENGTH, PROCEDURE_CODE_PATTERN, procedureCodeParams, procedurePutSchema, type ProcedurePut } from '../domain/procedure.js';
+import {
+  PROCEDURE_CODE_MAX_LENGTH,
+  PROCEDURE_CODE_PATTERN,
+  procedureCodeParams,
+  procedurePutSchema,
+  type ProcedurePut,
+} from '../domain/procedure.js';
 import type { CatalogService } from '../catalog-service.js';
 import type { ProcedureView } from '../projections/procedure-projection.js';
 import { decodeCsv, type ImportRow } from '../import/csv.js';
@@ -15,7 +21,11 @@ const codeParams = {
   required: ['code'],
   properties: { code: { type: 'string', maxLength: PROCEDURE_CODE_MAX_LENGTH, pattern: PROCEDURE_CODE_PATTERN.source } },
 } as const;
-const yearParams = { type: 'object', required: ['year'], properties: { year: { type: 'integer', minimum: MIN_YEAR, maximum: MAX_YEAR } } } as const;
+const yearParams = {
+  type: 'object',
+  required: ['year'],
+  properties: { year: { type: 'integer', minimum: MIN_YEAR, maximum: MAX_YEAR } },
+} as const;
 /** Imports beyond this many rows are refused (split the file). */
 const MAX_IMPORT_ROWS = 50_000;
 
@@ -41,7 +51,10 @@ export async function catalogRoutes(app: FastifyInstance, deps: { service: Catal
     },
     async (request, reply) => {
       const { created, changed, procedure } = await service.putProcedure(request.params.code, request.body, commandContext(request));
-      return reply.code(created ? 201 : 200).header('x-lienthong-changed', String(changed)).send(procedure);
+      return reply
+        .code(created ? 201 : 200)
+        .header('x-lienthong-changed', String(changed))
+        .send(procedure);
     },
   );
 
@@ -49,7 +62,12 @@ export async function catalogRoutes(app: FastifyInstance, deps: { service: Catal
     '/v1/catalog/procedures/:code',
     {
       config: { auth: ['admin'] },
-      schema: { tags, summary: 'Retire a procedure (idempotent); a later PUT publishes it again', params: codeParams, response: { 404: problem } },
+      schema: {
+        tags,
+        summary: 'Retire a procedure (idempotent); a later PUT publishes it again',
+        params: codeParams,
+        response: { 404: problem },
+      },
     },
     async (request) => service.retireProcedure(request.params.code, commandContext(request)),
   );
@@ -111,7 +129,16 @@ export async function catalogRoutes(app: FastifyInstance, deps: { service: Catal
         summary: 'Bulk import procedures (JSON array or text/csv); all rows are validated first, a refused import writes nothing',
         querystring: { type: 'object', additionalProperties: false, properties: { dryRun: { type: 'boolean', default: false } } },
         response: {
-          200: { type: 'object', properties: { imported: { type: 'integer' }, created: { type: 'integer' }, updated: { type: 'integer' }, unchanged: { type: 'integer' }, dryRun: { type: 'boolean' } } },
+          200: {
+            type: 'object',
+            properties: {
+              imported: { type: 'integer' },
+              created: { type: 'integer' },
+              updated: { type: 'integer' },
+              unchanged: { type: 'integer' },
+              dryRun: { type: 'boolean' },
+            },
+          },
           400: problem,
           413: problem,
           415: problem,
@@ -144,7 +171,11 @@ export async function catalogRoutes(app: FastifyInstance, deps: { service: Catal
     '/v1/catalog/calendar/:year',
     {
       config: { auth: 'public' },
-      schema: { tags, summary: 'The days off and swapped working days of a year, and where they come from (admin, data or default)', params: yearParams },
+      schema: {
+        tags,
+        summary: 'The days off and swapped working days of a year, and where they come from (admin, data or default)',
+        params: yearParams,
+      },
     },
     async (request) => service.getCalendarYear(request.params.year),
   );
@@ -155,7 +186,7 @@ export async function catalogRoutes(app: FastifyInstance, deps: { service: Catal
       config: { auth: 'public' },
       schema: {
         tags,
-        summary: 'Due date of N working days (or of a procedure\'s processing time) counted from an instant',
+        summary: "Due date of N working days (or of a procedure's processing time) counted from an instant",
         querystring: {
           type: 'object',
           required: ['from'],
@@ -178,9 +209,14 @@ function importRows(body: unknown): ImportRow[] {
   let rows: ImportRow[];
   if (typeof body === 'string') rows = decodeCsv(body);
   else if (Array.isArray(body)) rows = body.map((value: unknown, i) => ({ row: i + 1, value }));
-  else throw validationError('the import body is a JSON array of procedures or a text/csv file', [{ path: 'body', message: 'must be an array' }]);
+  else
+    throw validationError('the import body is a JSON array of procedures or a text/csv file', [
+      { path: 'body', message: 'must be an array' },
+    ]);
   if (rows.length === 0) throw validationError('the import has no rows', [{ path: 'body', message: 'must have at least one row' }]);
   if (rows.length > MAX_IMPORT_ROWS)
-    throw validationError(`the import has ${rows.length} rows; at most ${MAX_IMPORT_ROWS} at a time`, [{ path: 'body', message: `must have at most ${MAX_IMPORT_ROWS} rows` }]);
+    throw validationError(`the import has ${rows.length} rows; at most ${MAX_IMPORT_ROWS} at a time`, [
+      { path: 'body', message: `must have at most ${MAX_IMPORT_ROWS} rows` },
+    ]);
   return rows;
 }

@@ -14,8 +14,14 @@ const seed = [
   { code: '1.004884', ...procedure('Đăng ký lại khai sinh') },
   { code: '1.000894', ...procedure('Đăng ký kết hôn') },
   { code: '1.000656', ...procedure('Đăng ký khai tử') },
-  { code: '2.000635', ...procedure('Cấp giấy phép xây dựng nhà ở riêng lẻ', { field: 'Xây dựng', agencyLevels: ['district'], onlineLevel: 'partial' }) },
-  { code: '1.004227', ...procedure('Đăng ký biến động quyền sử dụng đất đai', { field: 'Đất đai', agencyLevels: ['province', 'district'] }) },
+  {
+    code: '2.000635',
+    ...procedure('Cấp giấy phép xây dựng nhà ở riêng lẻ', { field: 'Xây dựng', agencyLevels: ['district'], onlineLevel: 'partial' }),
+  },
+  {
+    code: '1.004227',
+    ...procedure('Đăng ký biến động quyền sử dụng đất đai', { field: 'Đất đai', agencyLevels: ['province', 'district'] }),
+  },
   { code: '1.004227.H40', ...procedure('Đăng ký biến động đất đai (Nghệ An)', { field: 'Đất đai', agencyLevels: ['province'] }) },
   { code: '2.001234', ...procedure('Khai sinh lưu động (đã bãi bỏ)') },
 ];
@@ -46,7 +52,11 @@ t.test('diacritics and case are ignored; đ/Đ → d', async (t) => {
 
 t.test('ranking: exact name, then name prefix, then the rest', async (t) => {
   t.same(await codes('q=dang%20ky%20khai%20sinh'), ['1.001193', '1.001695', '1.004884']);
-  t.same(await codes('q=khai%20sinh'), ['1.001193', '1.004884', '1.001695'], 'same phrase score: the shorter (more specific) name first (bm25)');
+  t.same(
+    await codes('q=khai%20sinh'),
+    ['1.001193', '1.004884', '1.001695'],
+    'same phrase score: the shorter (more specific) name first (bm25)',
+  );
   t.same(new Set(await codes('q=sinh%20khai')), new Set(['1.001193', '1.001695', '1.004884']), 'words in another order still match');
   t.equal((await codes('q=dang%20ky%20khai%20tu'))[0], '1.000656');
 });
@@ -73,7 +83,11 @@ t.test('filters and paging', async (t) => {
   t.same({ n: beyond.items.length, total: beyond.total }, { n: 0, total: 7 }, 'past the end: total still given');
   const all = await search('limit=100');
   t.equal(all.total, 8, 'no query: every procedure in force');
-  t.same(all.items.map((i) => i.code), [...all.items.map((i) => i.code)].sort(), 'ordered by code');
+  t.same(
+    all.items.map((i) => i.code),
+    [...all.items.map((i) => i.code)].sort(),
+    'ordered by code',
+  );
   t.match(all.items[0], { code: String, version: 1, publishedAt: String, name: String, agencyLevels: Array, fees: Array });
 });
 

@@ -16,4 +16,8 @@ export const birthRegistration: ProcedureRecord = {
   onlineLevel: 'full',
 };
 
-export const procedure = (name: string, overrides: Partial<ProcedureRecord> = {}): ProcedureRecord => ({ ...birthRegistration, name, ...overrides });
+export const procedure = (name: string, overrides: Partial<ProcedureRecord> = {}): ProcedureRecord => ({
+  ...birthRegistration,
+  name,
+  ...overrides,
+});

@@ -13,7 +13,19 @@ import { validationError } from '@lienthong/service-kit';
  * - components: `Tờ khai;Giấy chứng sinh` (names only; use JSON for `copies` and `form`).
  * processingDays accepts a decimal point or comma (`0,5`); an empty result is null; empty optional cells are omitted.
  */
-export const CSV_COLUMNS = ['code', 'name', 'field', 'agencyLevels', 'processingDays', 'fees', 'components', 'result', 'legalBasis', 'onlineLevel', 'effectiveFrom'] as const;
+export const CSV_COLUMNS = [
+  'code',
+  'name',
+  'field',
+  'agencyLevels',
+  'processingDays',
+  'fees',
+  'components',
+  'result',
+  'legalBasis',
+  'onlineLevel',
+  'effectiveFrom',
+] as const;
 export type CsvColumn = (typeof CSV_COLUMNS)[number];
 
 /** A row of the import before validation: where it came from and its values. */
@@ -41,7 +53,13 @@ export function decodeCsv(text: string): ImportRow[] {
   let parsed: Parsed[];
   try {
     // One line ending, so that line numbers can be counted from the raw records.
-    parsed = parse(text.replace(/\r\n?/g, '\n'), { bom: true, info: true, raw: true, skip_empty_lines: true, relax_column_count: true }) as unknown as Parsed[];
+    parsed = parse(text.replace(/\r\n?/g, '\n'), {
+      bom: true,
+      info: true,
+      raw: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+    }) as unknown as Parsed[];
   } catch (error) {
     const e = error as Error & { lines?: number };
     throw validationError(`malformed CSV: ${e.message}`, [{ path: `line/${e.lines ?? 1}`, message: e.message }]);
@@ -50,8 +68,15 @@ export function decodeCsv(text: string): ImportRow[] {
   if (!header) throw validationError('empty CSV: the first line must name the columns', [{ path: 'line/1', message: 'no header' }]);
   const columns = header.record.map((name) => columnByKey.get(key(name)));
   const headerErrors = [
-    ...header.record.flatMap((name, i) => (columns[i] === undefined ? [{ path: `line/1/${name}`, message: `unknown column "${name}"; columns are ${CSV_COLUMNS.join(', ')}` }] : [])),
-    ...CSV_COLUMNS.filter((c) => columns.filter((x) => x === c).length > 1).map((c) => ({ path: `line/1/${c}`, message: `column ${c} appears more than once` })),
+    ...header.record.flatMap((name, i) =>
+      columns[i] === undefined
+        ? [{ path: `line/1/${name}`, message: `unknown column "${name}"; columns are ${CSV_COLUMNS.join(', ')}` }]
+        : [],
+    ),
+    ...CSV_COLUMNS.filter((c) => columns.filter((x) => x === c).length > 1).map((c) => ({
+      path: `line/1/${c}`,
+      message: `column ${c} appears more than once`,
+    })),
     ...(columns.includes('code') ? [] : [{ path: 'line/1/code', message: 'the code column is required' }]),
   ];
   if (headerErrors.length > 0) throw validationError(`invalid CSV header: ${headerErrors.map((e) => e.message).join('; ')}`, headerErrors);

@@ -24,7 +24,10 @@ t.test('CSV: BOM, quoted commas, list cells, decimal comma, multi-line cells', a
       field: 'Hộ tịch',
       agencyLevels: ['province', 'district'],
       processingDays: 0.5,
-      fees: [{ description: 'Lệ phí', amount: 8000 }, { description: 'Phí bản sao', amount: 3000 }],
+      fees: [
+        { description: 'Lệ phí', amount: 8000 },
+        { description: 'Phí bản sao', amount: 3000 },
+      ],
       components: [{ name: 'Tờ khai' }, { name: 'Giấy chứng sinh' }],
       result: 'Giấy khai sinh',
       legalBasis: ['Luật Hộ tịch 2014', 'Nghị định 123/2015/NĐ-CP'],
@@ -80,15 +83,33 @@ t.test('every bad row and field is named', async (t) => {
   );
   const { procedures, issues } = validateImport(rows);
   t.equal(procedures.length, 1);
-  const byRow = (row: number) => issues.filter((i) => i.row === row).map((i) => i.field).sort();
+  const byRow = (row: number) =>
+    issues
+      .filter((i) => i.row === row)
+      .map((i) => i.field)
+      .sort();
   t.same(byRow(2), ['agencyLevels[0]', 'code', 'fees[0].amount', 'name', 'onlineLevel', 'processingDays']);
-  t.ok(issues.every((i) => i.row !== 2 || i.line === 3), 'line of row 2');
-  t.match(issues.find((i) => i.row === 3), { field: 'code', message: /row 1/, code: '1.000001' });
-  t.match(issues.find((i) => i.row === 4), { field: '(row)', message: /2 cells/ });
+  t.ok(
+    issues.every((i) => i.row !== 2 || i.line === 3),
+    'line of row 2',
+  );
+  t.match(
+    issues.find((i) => i.row === 3),
+    { field: 'code', message: /row 1/, code: '1.000001' },
+  );
+  t.match(
+    issues.find((i) => i.row === 4),
+    { field: '(row)', message: /2 cells/ },
+  );
   t.ok(issues.every((i) => i.path.startsWith(`row/${i.row}`)));
 });
 
 t.test('JSON rows: unknown fields named', async (t) => {
-  const { issues } = validateImport([{ row: 1, value: { code: '1.000001', name: 'x', field: 'y', agencyLevels: ['commune'], processingDays: 1, onlineLevel: 'full', fee: [] } }]);
+  const { issues } = validateImport([
+    {
+      row: 1,
+      value: { code: '1.000001', name: 'x', field: 'y', agencyLevels: ['commune'], processingDays: 1, onlineLevel: 'full', fee: [] },
+    },
+  ]);
   t.match(issues, [{ row: 1, field: 'fee', message: /not a procedure field/ }]);
 });

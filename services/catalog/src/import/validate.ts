@@ -30,7 +30,13 @@ export function validateImport(rows: readonly ImportRow[]): ValidatedImport {
     const where = { row: row.row, ...(row.line !== undefined ? { line: row.line } : {}) };
     const code = typeof (row.value as { code?: unknown } | null)?.code === 'string' ? (row.value as { code: string }).code : undefined;
     const add = (field: string, message: string) =>
-      issues.push({ path: `row/${row.row}${field === '(row)' ? '' : `/${field}`}`, message, ...where, ...(code !== undefined ? { code } : {}), field });
+      issues.push({
+        path: `row/${row.row}${field === '(row)' ? '' : `/${field}`}`,
+        message,
+        ...where,
+        ...(code !== undefined ? { code } : {}),
+        field,
+      });
     if (row.error !== undefined) {
       add('(row)', row.error);
       continue;

@@ -5,7 +5,8 @@ import { recordOf } from '../domain/procedure.js';
 import { foldText } from '../search/fold.js';
 import { indexed, searchProcedures, type IndexedProcedure, type SearchQuery, type SearchResult } from '../search/search-index.js';
 
-const nextGeneration = (db: Database): number => (statement(db, 'SELECT coalesce(max(generation), 0) + 1 AS g FROM procedures').get() as { g: number }).g;
+const nextGeneration = (db: Database): number =>
+  (statement(db, 'SELECT coalesce(max(generation), 0) + 1 AS g FROM procedures').get() as { g: number }).g;
 
 /**
  * The procedures in their latest version, one row per code (retired ones flagged), each stamped
@@ -40,11 +41,26 @@ export const procedureProjection: Projection = {
            ON CONFLICT(code) DO UPDATE SET version = excluded.version, name = excluded.name, name_folded = excluded.name_folded,
              field_folded = excluded.field_folded, levels = excluded.levels, online_level = excluded.online_level, record = excluded.record,
              published_at = excluded.published_at, retired = 0, retired_at = NULL, generation = excluded.generation`,
-        ).run(code, version, record.name, nameFolded, fieldFolded, `,${record.agencyLevels.join(',')},`, record.onlineLevel, JSON.stringify(record), recorded.metadata.at, nextGeneration(db));
+        ).run(
+          code,
+          version,
+          record.name,
+          nameFolded,
+          fieldFolded,
+          `,${record.agencyLevels.join(',')},`,
+          record.onlineLevel,
+          JSON.stringify(record),
+          recorded.metadata.at,
+          nextGeneration(db),
+        );
         return;
       }
       case 'ProcedureRetired': {
-        statement(db, 'UPDATE procedures SET retired = 1, retired_at = ?, generation = ? WHERE code = ?').run(recorded.metadata.at, nextGeneration(db), event.data.code);
+        statement(db, 'UPDATE procedures SET retired = 1, retired_at = ?, generation = ? WHERE code = ?').run(
+          recorded.metadata.at,
+          nextGeneration(db),
+          event.data.code,
+        );
         return;
       }
       default:
@@ -84,7 +100,10 @@ export function procedureView(db: () => Database) {
     if (cache?.db !== current) cache = { db: current, generation: 0, entries: new Map() };
     const { g } = statement(current, 'SELECT coalesce(max(generation), 0) AS g FROM procedures').get() as { g: number };
     if (g > cache.generation) {
-      const rows = statement(current, 'SELECT id, code, version, record, published_at, retired, generation FROM procedures WHERE generation > ?').all(cache.generation) as Row[];
+      const rows = statement(
+        current,
+        'SELECT id, code, version, record, published_at, retired, generation FROM procedures WHERE generation > ?',
+      ).all(cache.generation) as Row[];
       for (const r of rows) {
         if (r.retired) cache.entries.delete(r.id);
         else cache.entries.set(r.id, indexed(r.code, r.version, r.published_at, JSON.parse(r.record) as ProcedureRecord));

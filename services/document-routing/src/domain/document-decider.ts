@@ -85,18 +85,27 @@ function submit(command: SubmitDocument['data'], state: DocumentState): Document
   if (unknown.length > 0) throw new DomainError('unprocessable', `unknown recipients: ${unknown.join(', ')}`, { facts: { unknown } });
   const unknownReferences = command.references.filter((r) => r.documentId === null).map((r) => r.given);
   if (unknownReferences.length > 0)
-    throw new DomainError('unprocessable', `references documents this hub never routed from ${from.organId}: ${unknownReferences.join(', ')}`, {
-      facts: { unknownReferences },
-    });
+    throw new DomainError(
+      'unprocessable',
+      `references documents this hub never routed from ${from.organId}: ${unknownReferences.join(', ')}`,
+      {
+        facts: { unknownReferences },
+      },
+    );
   // 4. a system registered with requireValidSignature sends only validly signed documents
   if (command.requireValidSignature && command.signature.status !== 'valid')
-    throw new DomainError('unprocessable', `this system must sign its documents; the signature is ${command.signature.status}${command.signature.reason ? `: ${command.signature.reason}` : ''}`, {
-      facts: { signature: command.signature.status },
-    });
+    throw new DomainError(
+      'unprocessable',
+      `this system must sign its documents; the signature is ${command.signature.status}${command.signature.reason ? `: ${command.signature.reason}` : ''}`,
+      {
+        facts: { signature: command.signature.status },
+      },
+    );
   // 5. one delivery per recipient: those named in To, then those of the revised documents
   const recipients: Recipient[] = [];
   const add = (organId: string, via: Recipient['via']) => {
-    if (!recipients.some((r) => r.organId === organId)) recipients.push({ organId, deliveryId: deliveryIdFor(command.documentId, organId), via });
+    if (!recipients.some((r) => r.organId === organId))
+      recipients.push({ organId, deliveryId: deliveryIdFor(command.documentId, organId), via });
   };
   for (const t of command.to) add(t.organId!, 'to');
   for (const r of command.references) for (const organId of r.recipients) add(organId, 'revision');

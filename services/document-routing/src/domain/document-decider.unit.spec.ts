@@ -31,7 +31,8 @@ const submit = (over: Partial<SubmitDocument['data']> = {}): SubmitDocument => (
   },
 });
 
-const submitted = (over: Partial<SubmitDocument['data']> = {}): DocumentSubmitted => documentDecider.decide(submit(over), documentDecider.initialState())[0] as DocumentSubmitted;
+const submitted = (over: Partial<SubmitDocument['data']> = {}): DocumentSubmitted =>
+  documentDecider.decide(submit(over), documentDecider.initialState())[0] as DocumentSubmitted;
 
 const status = (over: Partial<ReportStatus['data']> = {}): ReportStatus => ({
   type: 'ReportStatus',
@@ -43,7 +44,14 @@ const status = (over: Partial<ReportStatus['data']> = {}): ReportStatus => ({
     description: null,
     staff: null,
     timestamp: '2026-01-15T09:00:00+07:00',
-    status: { from: { organId: 'H40.12' }, responseFor: { organId: 'H40', code: '1/UBND' }, statusCode: '03', timestamp: '2026-01-15T09:00:00+07:00', traceHeaders: [], variant: { namespaceStyle: 'prefixed', timestampFormat: 'yyyy/MM/dd', soapEnvelope: false } },
+    status: {
+      from: { organId: 'H40.12' },
+      responseFor: { organId: 'H40', code: '1/UBND' },
+      statusCode: '03',
+      timestamp: '2026-01-15T09:00:00+07:00',
+      traceHeaders: [],
+      variant: { namespaceStyle: 'prefixed', timestampFormat: 'yyyy/MM/dd', soapEnvelope: false },
+    },
     addressee: null,
     ...over,
   },
@@ -60,31 +68,56 @@ t.test('submission creates one delivery per resolved recipient, in the same even
 });
 
 t.test('the sender must be one the system acts for', async (t) => {
-  spec(documentDecider).given([]).when(submit({ callerOrganIds: ['H41'] })).thenThrows(t, { kind: 'forbidden' });
-  spec(documentDecider).given([]).when(submit({ from: { given: 'nowhere', organId: null } })).thenThrows(t, { kind: 'forbidden' });
+  spec(documentDecider)
+    .given([])
+    .when(submit({ callerOrganIds: ['H41'] }))
+    .thenThrows(t, { kind: 'forbidden' });
+  spec(documentDecider)
+    .given([])
+    .when(submit({ from: { given: 'nowhere', organId: null } }))
+    .thenThrows(t, { kind: 'forbidden' });
 });
 
 t.test('unknown recipients are all named', async (t) => {
   spec(documentDecider)
     .given([])
-    .when(submit({ to: [{ given: 'X1', organId: null }, { given: 'H40.12', organId: 'H40.12' }, { given: 'X2', organId: null }] }))
+    .when(
+      submit({
+        to: [
+          { given: 'X1', organId: null },
+          { given: 'H40.12', organId: 'H40.12' },
+          { given: 'X2', organId: null },
+        ],
+      }),
+    )
     .thenThrows(t, { kind: 'unprocessable', facts: { unknown: ['X1', 'X2'] } });
 });
 
 t.test('idempotency: same body → nothing new; another body → conflict', async (t) => {
   const first = submitted();
   spec(documentDecider).given([first]).when(submit()).then(t, []);
-  spec(documentDecider).given([first]).when(submit({ idempotency: { key: 'k1', bodySha256: 'bb' } })).thenThrows(t, { kind: 'idempotency-mismatch' });
+  spec(documentDecider)
+    .given([first])
+    .when(submit({ idempotency: { key: 'k1', bodySha256: 'bb' } }))
+    .thenThrows(t, { kind: 'idempotency-mismatch' });
 });
 
 t.test('requireValidSignature refuses unsigned and invalid documents', async (t) => {
-  spec(documentDecider).given([]).when(submit({ requireValidSignature: true })).thenThrows(t, { kind: 'unprocessable', facts: { signature: 'absent' } });
-  spec(documentDecider).given([]).when(submit({ requireValidSignature: true, signature: { status: 'invalid', reason: 'digest' } })).thenThrows(t, { kind: 'unprocessable' });
+  spec(documentDecider)
+    .given([])
+    .when(submit({ requireValidSignature: true }))
+    .thenThrows(t, { kind: 'unprocessable', facts: { signature: 'absent' } });
+  spec(documentDecider)
+    .given([])
+    .when(submit({ requireValidSignature: true, signature: { status: 'invalid', reason: 'digest' } }))
+    .thenThrows(t, { kind: 'unprocessable' });
   t.equal(submitted({ requireValidSignature: true, signature: { status: 'valid' } }).type, 'DocumentSubmitted');
 });
 
 t.test('a revision reaches the original recipients too; unknown references are refused', async (t) => {
-  const event = submitted({ references: [{ given: 'H40,2026/01/01,1/UBND', kind: 'revoke', documentId: ORIGINAL, recipients: ['H40.12', 'H40.99'] }] });
+  const event = submitted({
+    references: [{ given: 'H40,2026/01/01,1/UBND', kind: 'revoke', documentId: ORIGINAL, recipients: ['H40.12', 'H40.99'] }],
+  });
   t.same(
     event.data.recipients.map((r) => [r.organId, r.via]),
     [
@@ -103,8 +136,14 @@ t.test('a revision reaches the original recipients too; unknown references are r
 t.test('revisions are recorded on the original once', async (t) => {
   const original = submitted();
   const revised: DocumentEvent = { type: 'DocumentRevised', data: { documentId: DOC, revisionId: 'r1', kind: 'replace', reason: null } };
-  spec(documentDecider).given([original]).when({ type: 'RecordRevision', data: { revisionId: 'r1', kind: 'replace', reason: null } }).then(t, [revised]);
-  spec(documentDecider).given([original, revised]).when({ type: 'RecordRevision', data: { revisionId: 'r1', kind: 'replace', reason: null } }).then(t, []);
+  spec(documentDecider)
+    .given([original])
+    .when({ type: 'RecordRevision', data: { revisionId: 'r1', kind: 'replace', reason: null } })
+    .then(t, [revised]);
+  spec(documentDecider)
+    .given([original, revised])
+    .when({ type: 'RecordRevision', data: { revisionId: 'r1', kind: 'replace', reason: null } })
+    .then(t, []);
 });
 
 t.test('status messages: recipient → sender, 13 sender → addressed recipient, others refused', async (t) => {
@@ -112,30 +151,57 @@ t.test('status messages: recipient → sender, 13 sender → addressed recipient
   const [reported] = documentDecider.decide(status(), documentDecider.evolve(documentDecider.initialState(), original));
   const statusId = statusIdFor(DOC, 'H40.12', 's1');
   const { callerOrganIds: _c, key: _k, addressee: _a, from: _f, ...carried } = status().data;
-  t.same(reported?.data, { ...carried, documentId: DOC, statusId, from: 'H40.12', deliveries: [{ organId: 'H40', deliveryId: deliveryIdFor(statusId, 'H40') }] });
+  t.same(reported?.data, {
+    ...carried,
+    documentId: DOC,
+    statusId,
+    from: 'H40.12',
+    deliveries: [{ organId: 'H40', deliveryId: deliveryIdFor(statusId, 'H40') }],
+  });
   t.equal(reported?.type, 'StatusReported');
   // the same status again changes nothing
   spec(documentDecider).given([original, reported!]).when(status()).then(t, []);
   // not a recipient
-  spec(documentDecider).given([original]).when(status({ callerOrganIds: ['H41'], from: { given: 'H41', organId: 'H41' } })).thenThrows(t, { kind: 'forbidden' });
+  spec(documentDecider)
+    .given([original])
+    .when(status({ callerOrganIds: ['H41'], from: { given: 'H41', organId: 'H41' } }))
+    .thenThrows(t, { kind: 'forbidden' });
   // acting for someone else
-  spec(documentDecider).given([original]).when(status({ callerOrganIds: ['H40.13'] })).thenThrows(t, { kind: 'forbidden' });
+  spec(documentDecider)
+    .given([original])
+    .when(status({ callerOrganIds: ['H40.13'] }))
+    .thenThrows(t, { kind: 'forbidden' });
   // the sender cannot report 03 on its own document, but can request a recall
-  spec(documentDecider).given([original]).when(status({ callerOrganIds: ['H40'], from: { given: 'H40', organId: 'H40' } })).thenThrows(t, { kind: 'forbidden' });
+  spec(documentDecider)
+    .given([original])
+    .when(status({ callerOrganIds: ['H40'], from: { given: 'H40', organId: 'H40' } }))
+    .thenThrows(t, { kind: 'forbidden' });
   const recall = documentDecider.decide(
     status({ callerOrganIds: ['H40'], from: { given: 'H40', organId: 'H40' }, statusCode: '13', addressee: 'H40.13' }),
     documentDecider.evolve(documentDecider.initialState(), original),
   );
-  t.same((recall[0]?.data as { deliveries: Array<{ organId: string }> }).deliveries.map((d) => d.organId), ['H40.13']);
+  t.same(
+    (recall[0]?.data as { deliveries: Array<{ organId: string }> }).deliveries.map((d) => d.organId),
+    ['H40.13'],
+  );
   spec(documentDecider).given([]).when(status()).thenThrows(t, { kind: 'not-found' });
 });
 
 t.test('acknowledgement is idempotent and only for the recipient', async (t) => {
-  const ack = { type: 'AcknowledgeDelivery' as const, data: { deliveryId: 'x', documentId: DOC, organId: 'H40.12', kind: 'document' as const, callerOrganIds: ['H40.12'] } };
-  const event = { type: 'DeliveryAcknowledged' as const, data: { deliveryId: 'x', documentId: DOC, organId: 'H40.12', kind: 'document' as const } };
+  const ack = {
+    type: 'AcknowledgeDelivery' as const,
+    data: { deliveryId: 'x', documentId: DOC, organId: 'H40.12', kind: 'document' as const, callerOrganIds: ['H40.12'] },
+  };
+  const event = {
+    type: 'DeliveryAcknowledged' as const,
+    data: { deliveryId: 'x', documentId: DOC, organId: 'H40.12', kind: 'document' as const },
+  };
   spec(deliveryDecider).given([]).when(ack).then(t, [event]);
   spec(deliveryDecider).given([event]).when(ack).then(t, []);
-  spec(deliveryDecider).given([]).when({ ...ack, data: { ...ack.data, callerOrganIds: ['H40.13'] } }).thenThrows(t, { kind: 'not-found' });
+  spec(deliveryDecider)
+    .given([])
+    .when({ ...ack, data: { ...ack.data, callerOrganIds: ['H40.13'] } })
+    .thenThrows(t, { kind: 'not-found' });
 });
 
 t.test('derived ids are stable UUIDs', async (t) => {

@@ -20,7 +20,13 @@ export type RevisionKind = (typeof RevisionKind)[keyof typeof RevisionKind];
 /** The outcome of verifying the sender's XML-DSig signature at submission. */
 export interface SignatureRecord {
   readonly status: 'valid' | 'invalid' | 'absent';
-  readonly signer?: { readonly subject?: string; readonly issuer?: string; readonly serialNumber?: string; readonly validFrom?: string; readonly validTo?: string };
+  readonly signer?: {
+    readonly subject?: string;
+    readonly issuer?: string;
+    readonly serialNumber?: string;
+    readonly validFrom?: string;
+    readonly validTo?: string;
+  };
   readonly algorithm?: string;
   readonly reason?: string;
 }

@@ -30,12 +30,22 @@ t.test('a hub killed right after its 202s loses no document and no delivery', as
     });
     proc.once('exit', (code) => reject(new Error(`child exited ${code}`)));
   });
-  const xml = await Promise.all(Array.from({ length: 40 }, (_, i) => sampleXml(sampleDocument({ from: 'H40', to: ['H40.12', 'H40.13'], documentId: `crash-${i}` }), [{ name: `a${i}.txt`, bytes: Buffer.from(`tệp ${i}`) }])));
+  const xml = await Promise.all(
+    Array.from({ length: 40 }, (_, i) =>
+      sampleXml(sampleDocument({ from: 'H40', to: ['H40.12', 'H40.13'], documentId: `crash-${i}` }), [
+        { name: `a${i}.txt`, bytes: Buffer.from(`tệp ${i}`) },
+      ]),
+    ),
+  );
   const accepted: string[] = [];
   let killed = false;
   await Promise.all(
     xml.map(async (body) => {
-      const res = await fetch(`${address}/v1/documents`, { method: 'POST', headers: { ...sender, 'content-type': 'application/xml' }, body }).catch(() => null);
+      const res = await fetch(`${address}/v1/documents`, {
+        method: 'POST',
+        headers: { ...sender, 'content-type': 'application/xml' },
+        body,
+      }).catch(() => null);
       if (res?.status === 202) {
         accepted.push(((await res.json()) as { documentId: string }).documentId);
         if (!killed) {

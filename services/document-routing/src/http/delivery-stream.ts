@@ -81,7 +81,8 @@ export function createDeliveryStream(deps: {
       }
       const problem = toAppError(error);
       // A refusal (coded at the edge or by a decider) is an answer, not a failure to log.
-      if (!isAppError(error) && !isDomainError(error)) deps.logger.error({ err: error, ...(deliveryId ? { deliveryId } : {}) }, 'message over the stream failed');
+      if (!isAppError(error) && !isDomainError(error))
+        deps.logger.error({ err: error, ...(deliveryId ? { deliveryId } : {}) }, 'message over the stream failed');
       else if (problem.status === 400) deps.metrics.websocketFramesRefused.inc({ endpoint: '/v1/stream', reason: 'invalid' });
       send({
         type: 'error',

@@ -13,13 +13,26 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 type Answer = { status: number; type: string | undefined; body: string };
 
 /** POSTs `body` in pieces of `sizes` bytes (cycled), each written only once the previous one left. */
-function postInPieces(base: string, path: string, auth: Auth, body: Buffer, sizes: readonly number[], headers: Record<string, string> = {}): Promise<Answer> {
+function postInPieces(
+  base: string,
+  path: string,
+  auth: Auth,
+  body: Buffer,
+  sizes: readonly number[],
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/xml', ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], body: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = request(
+      `${base}${path}`,
+      { method: 'POST', headers: { ...auth, 'content-type': 'application/xml', ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], body: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
     req.on('error', reject);
     req.setNoDelay(true);
     void (async () => {
@@ -55,7 +68,10 @@ t.test('edXML intake over HTTP', async (t) => {
         const a = xml.indexOf('A', xml.indexOf('<edXML:ContentTransferEncoded>') + 100);
         return `${xml.slice(0, a)}&#x41;${xml.slice(a + 1)}`;
       };
-      const xml = async (id: string) => escaped(await sampleXml(sampleDocument({ from: '000.00.00.G22', to: ['000.00.00.H41'], documentId: id }), [{ name: 'tệp.bin', bytes }]));
+      const xml = async (id: string) =>
+        escaped(
+          await sampleXml(sampleDocument({ from: '000.00.00.G22', to: ['000.00.00.H41'], documentId: id }), [{ name: 'tệp.bin', bytes }]),
+        );
       const whole = Buffer.from(await xml(`whole-${size}`));
       const chunked = Buffer.from(await xml(`chunked-${size}`));
       const a = await postInPieces(base, '/v1/documents', g22, whole, [whole.length]);
@@ -70,14 +86,20 @@ t.test('edXML intake over HTTP', async (t) => {
     }
   });
 
-  const contentOf = (xml: string, content: string) => xml.replace(/(<edXML:ContentTransferEncoded>)[^<]*/, (_, open: string) => `${open}${content}`);
+  const contentOf = (xml: string, content: string) =>
+    xml.replace(/(<edXML:ContentTransferEncoded>)[^<]*/, (_, open: string) => `${open}${content}`);
   const path = 'body/edXML/AttachmentEncoded/Attachment/ContentTransferEncoded';
 
   await t.test('hostile attachment content: 400 naming the path and the attachment, in any slicing', async (t) => {
-    const xml = await sampleXml(sampleDocument({ from: '000.00.00.G22', to: ['000.00.00.H41'], documentId: 'hostile' }), [{ name: 'a.pdf', bytes: randomBytes(3000) }]);
+    const xml = await sampleXml(sampleDocument({ from: '000.00.00.G22', to: ['000.00.00.H41'], documentId: 'hostile' }), [
+      { name: 'a.pdf', bytes: randomBytes(3000) },
+    ]);
     const good = randomBytes(600).toString('base64');
     const cases: Record<string, [string, RegExp]> = {
-      'a nested ContentTransferEncoded': [`QUJD<edXML:ContentTransferEncoded>QUJD</edXML:ContentTransferEncoded>`, /element <edXML:ContentTransferEncoded> inside the content/],
+      'a nested ContentTransferEncoded': [
+        `QUJD<edXML:ContentTransferEncoded>QUJD</edXML:ContentTransferEncoded>`,
+        /element <edXML:ContentTransferEncoded> inside the content/,
+      ],
       'padding in the middle': [`${good.slice(0, 400)}QQ==${good.slice(400)}`, /padding in the middle/],
       NUL: [`${good.slice(0, 10)}\u0000${good.slice(10)}`, /U\+0000/],
       'U+0001': [`${good.slice(0, 10)}\u0001${good.slice(10)}`, /U\+0001/],
@@ -88,30 +110,50 @@ t.test('edXML intake over HTTP', async (t) => {
         const res = await postInPieces(base, '/v1/documents', g22, body, sizes);
         t.equal(res.status, 400, `${label}: ${res.body}`);
         t.match(res.type, /application\/problem\+json/);
-        t.match(JSON.parse(res.body), { status: 400, errors: [{ path, message: new RegExp(`attachment "a.pdf" \\(cid:1\\): .*${message.source}`) }] }, label);
+        t.match(
+          JSON.parse(res.body),
+          { status: 400, errors: [{ path, message: new RegExp(`attachment "a.pdf" \\(cid:1\\): .*${message.source}`) }] },
+          label,
+        );
       }
     }
   });
 
   await t.test('a nested ContentTransferEncoded on the status route: 400, not 500', async (t) => {
-    const sent = await postJson(hub, g22, '/v1/documents', sampleDocument({ from: '000.00.00.G22', to: ['000.00.00.H41'], documentId: 'for-status' }));
+    const sent = await postJson(
+      hub,
+      g22,
+      '/v1/documents',
+      sampleDocument({ from: '000.00.00.G22', to: ['000.00.00.H41'], documentId: 'for-status' }),
+    );
     t.equal(sent.statusCode, 202, sent.body);
     const { documentId } = sent.json() as { documentId: string };
     const nested = fixture('status.edxml')
       .toString('utf8')
-      .replace(/<\/edXML>\s*$/, '<edXML:AttachmentEncoded><edXML:Attachment><edXML:ContentTransferEncoded>QUJD<edXML:ContentTransferEncoded>QUJD</edXML:ContentTransferEncoded></edXML:ContentTransferEncoded></edXML:Attachment></edXML:AttachmentEncoded></edXML>');
+      .replace(
+        /<\/edXML>\s*$/,
+        '<edXML:AttachmentEncoded><edXML:Attachment><edXML:ContentTransferEncoded>QUJD<edXML:ContentTransferEncoded>QUJD</edXML:ContentTransferEncoded></edXML:ContentTransferEncoded></edXML:Attachment></edXML:AttachmentEncoded></edXML>',
+      );
     t.not(nested, fixture('status.edxml').toString('utf8'), 'the status carries the nested content');
     const res = await postInPieces(base, `/v1/documents/${documentId}/status`, h41, Buffer.from(nested), [5, 64]);
     t.equal(res.status, 400, res.body);
     t.match(JSON.parse(res.body), { errors: [{ path, message: /element <edXML:ContentTransferEncoded> inside the content/ }] });
 
     // The C# gateways' variant is accepted, and recorded with the status the sender receives.
-    const soap = await postInPieces(base, `/v1/documents/${documentId}/status`, h41, SOAP_HEADER_STATUS, [SOAP_HEADER_STATUS.length], { 'content-type': 'text/xml; charset=utf-8' });
+    const soap = await postInPieces(base, `/v1/documents/${documentId}/status`, h41, SOAP_HEADER_STATUS, [SOAP_HEADER_STATUS.length], {
+      'content-type': 'text/xml; charset=utf-8',
+    });
     t.equal(soap.status, 202, soap.body);
     const delivery = (await inbox(hub, g22)).find((d) => d.kind === 'status');
     t.ok(delivery, 'the status reached the sender');
-    const content = (await get(hub, g22, `/v1/deliveries/${delivery!.deliveryId}/content?format=json`)).json() as { status: { statusCode: string; timestamp: string; variant: Record<string, unknown> } };
-    t.match(content.status, { statusCode: '01', timestamp: '2018-09-28T17:25:11+07:00', variant: { dialect: 'soap-header-status', soapEnvelope: true, timestampFormat: 'dd/MM/yyyy' } });
+    const content = (await get(hub, g22, `/v1/deliveries/${delivery!.deliveryId}/content?format=json`)).json() as {
+      status: { statusCode: string; timestamp: string; variant: Record<string, unknown> };
+    };
+    t.match(content.status, {
+      statusCode: '01',
+      timestamp: '2018-09-28T17:25:11+07:00',
+      variant: { dialect: 'soap-header-status', soapEnvelope: true, timestampFormat: 'dd/MM/yyyy' },
+    });
     const edxml = await get(hub, g22, `/v1/deliveries/${delivery!.deliveryId}/content`);
     t.match(edxml.body, /<edXML:Timestamp>2018\/09\/28 17:25:11<\/edXML:Timestamp>/, 'delivered in the canonical form');
   });

@@ -17,7 +17,10 @@ t.test('on a 3-node NATS cluster: documents through a node loss, readiness cover
 
   const ready = await hub.app.inject('/health/ready');
   t.equal(ready.statusCode, 200, ready.body);
-  t.ok((ready.json() as { checks: Array<{ name: string }> }).checks.some((c) => c.name === 'blobStore'), 'readiness checks the blob store');
+  t.ok(
+    (ready.json() as { checks: Array<{ name: string }> }).checks.some((c) => c.name === 'blobStore'),
+    'readiness checks the blob store',
+  );
 
   let n = 0;
   const submit = async (hub: TestHub, sender: Auth) => {
@@ -60,6 +63,8 @@ t.test('on a 3-node NATS cluster: documents through a node loss, readiness cover
   t.equal(await submitRetrying(), 202, 'accepted again');
   const items = await inbox(hub, recipient);
   t.ok(items.length >= 3, `every accepted document delivered (${items.length})`);
-  const json = (await get(hub, recipient, `/v1/deliveries/${items[0]!.deliveryId}/content?format=json`)).json() as { document: { attachments: Array<{ url: string }> } };
+  const json = (await get(hub, recipient, `/v1/deliveries/${items[0]!.deliveryId}/content?format=json`)).json() as {
+    document: { attachments: Array<{ url: string }> };
+  };
   t.equal((await get(hub, recipient, json.document.attachments[0]!.url)).statusCode, 200, 'the attachment is served');
 });

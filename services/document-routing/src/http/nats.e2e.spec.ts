@@ -16,7 +16,9 @@ t.test('on NATS: attachments stored by the parse workers in the Object Store, se
   // several at once, so both workers take some
   const answers = await Promise.all(
     pdfs.map(async (pdf, i) => {
-      const xml = await sampleXml(sampleDocument({ from: '000.00.00.H40', to: ['000.00.12.H40'], documentId: `nats-${i}` }), [{ name: `cv-${i}.pdf`, bytes: pdf, contentType: 'application/pdf' }]);
+      const xml = await sampleXml(sampleDocument({ from: '000.00.00.H40', to: ['000.00.12.H40'], documentId: `nats-${i}` }), [
+        { name: `cv-${i}.pdf`, bytes: pdf, contentType: 'application/pdf' },
+      ]);
       const res = await postXml(hub, sender, xml);
       t.equal(res.statusCode, 202, res.body);
       return res.json() as { documentId: string };
@@ -26,7 +28,9 @@ t.test('on NATS: attachments stored by the parse workers in the Object Store, se
   t.equal(items.length, 3);
   for (const [i, answer] of answers.entries()) {
     const delivery = items.find((d) => d.documentId === answer.documentId)!;
-    const json = (await get(hub, recipient, `/v1/deliveries/${delivery.deliveryId}/content?format=json`)).json() as { document: { attachments: Array<{ url: string }> } };
+    const json = (await get(hub, recipient, `/v1/deliveries/${delivery.deliveryId}/content?format=json`)).json() as {
+      document: { attachments: Array<{ url: string }> };
+    };
     const blob = await get(hub, recipient, json.document.attachments[0]!.url);
     t.equal(blob.statusCode, 200);
     t.same(blob.rawPayload, pdfs[i], `attachment ${i} round-trips through the Object Store`);

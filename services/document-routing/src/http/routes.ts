@@ -10,7 +10,8 @@ const problem = { description: 'problem+json', type: 'object', additionalPropert
 const tags = ['documents'];
 const XML_TYPES = ['application/xml', 'text/xml', 'application/soap+xml'];
 
-const idParam = (name: string, maxLength = 512) => ({ type: 'object', required: [name], properties: { [name]: { type: 'string', minLength: 1, maxLength } } }) as const;
+const idParam = (name: string, maxLength = 512) =>
+  ({ type: 'object', required: [name], properties: { [name]: { type: 'string', minLength: 1, maxLength } } }) as const;
 const accepted = {
   type: 'object',
   properties: {
@@ -18,9 +19,14 @@ const accepted = {
     statusId: { type: 'string' },
     recipients: { type: 'array', items: { type: 'object', properties: { organId: { type: 'string' }, deliveryId: { type: 'string' } } } },
     warnings: {
-      description: 'What the edXML reader tolerated (absent when nothing was), e.g. attachment-not-base64: the attachment named was not base64 and is stored as its text',
+      description:
+        'What the edXML reader tolerated (absent when nothing was), e.g. attachment-not-base64: the attachment named was not base64 and is stored as its text',
       type: 'array',
-      items: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, attachment: { type: 'string' } } },
+      items: {
+        type: 'object',
+        required: ['code', 'message'],
+        properties: { code: { type: 'string' }, message: { type: 'string' }, attachment: { type: 'string' } },
+      },
     },
   },
 } as const;
@@ -34,7 +40,8 @@ function logWarnings(request: FastifyRequest, answer: { documentId: string; stat
   if (warnings.length === 0) return;
   // request.log carries the correlation id (correlationId) of the request.
   const entry = { documentId: answer.documentId, ...(answer.statusId ? { statusId: answer.statusId } : {}), warnings };
-  if (warnings.some((w) => w.attachment !== undefined)) request.log.warn(entry, 'edXML accepted with tolerated irregularities in attachments');
+  if (warnings.some((w) => w.attachment !== undefined))
+    request.log.warn(entry, 'edXML accepted with tolerated irregularities in attachments');
   else request.log.info(entry, 'edXML accepted with tolerated irregularities');
 }
 const deliverySchema = {
@@ -61,18 +68,23 @@ function systemOf(principal: Principal): SystemPrincipal {
 function messageBody(request: FastifyRequest): MessageBody {
   const body = request.body;
   if (isStream(body)) return { kind: 'xml', stream: body };
-  if (body === undefined || body === null) throw new AppError('LT_MALFORMED_BODY', 'a body is required: edXML (application/xml) or its JSON form (application/json)');
+  if (body === undefined || body === null)
+    throw new AppError('LT_MALFORMED_BODY', 'a body is required: edXML (application/xml) or its JSON form (application/json)');
   return { kind: 'json', value: body };
 }
 
 /** Documents, statuses, inbox, deliveries, attachments and the delivery stream (SPEC §4 Documents). */
-export async function documentRoutes(app: FastifyInstance, deps: { service: DocumentService; stream: DeliveryStream; directory: DirectoryView; maxBodyBytes: number }) {
+export async function documentRoutes(
+  app: FastifyInstance,
+  deps: { service: DocumentService; stream: DeliveryStream; directory: DirectoryView; maxBodyBytes: number },
+) {
   const { service, stream } = deps;
 
   // edXML is handed to the streaming parser unbuffered; an announced size over the limit is refused before reading.
   app.addContentTypeParser(XML_TYPES, (request, payload, done) => {
     const length = Number(request.headers['content-length']);
-    if (length > deps.maxBodyBytes) done(new AppError('LT_BODY_TOO_LARGE', `the body is larger than ${deps.maxBodyBytes} bytes (LT_MAX_BODY_MB)`), undefined);
+    if (length > deps.maxBodyBytes)
+      done(new AppError('LT_BODY_TOO_LARGE', `the body is larger than ${deps.maxBodyBytes} bytes (LT_MAX_BODY_MB)`), undefined);
     else done(null, payload);
   });
   // A refused streamed body is drained by service-kit's lingering close, so its client reads the answer.
@@ -89,7 +101,12 @@ export async function documentRoutes(app: FastifyInstance, deps: { service: Docu
       },
     },
     async (request, reply) => {
-      const answer = await service.submit(messageBody(request), systemOf(request.principal), commandContext(request), idempotencyKey(request));
+      const answer = await service.submit(
+        messageBody(request),
+        systemOf(request.principal),
+        commandContext(request),
+        idempotencyKey(request),
+      );
       logWarnings(request, answer);
       return reply.code(202).send(answer);
     },
@@ -101,13 +118,20 @@ export async function documentRoutes(app: FastifyInstance, deps: { service: Docu
       config: { auth: ['system'] },
       schema: {
         tags,
-        summary: 'Report a status of a document (edXML status message, or {statusCode, description?, staff?, timestamp?, from?, to?}; to: the recipient of a recall, 13)',
+        summary:
+          'Report a status of a document (edXML status message, or {statusCode, description?, staff?, timestamp?, from?, to?}; to: the recipient of a recall, 13)',
         params: idParam('documentId'),
         response: { 202: accepted, 400: problem, 403: problem, 404: problem },
       },
     },
     async (request, reply) => {
-      const answer = await service.reportStatus(request.params.documentId, messageBody(request), systemOf(request.principal), commandContext(request), idempotencyKey(request));
+      const answer = await service.reportStatus(
+        request.params.documentId,
+        messageBody(request),
+        systemOf(request.principal),
+        commandContext(request),
+        idempotencyKey(request),
+      );
       logWarnings(request, answer);
       return reply.code(202).send(answer);
     },
@@ -117,7 +141,12 @@ export async function documentRoutes(app: FastifyInstance, deps: { service: Docu
     '/v1/documents/:documentId',
     {
       config: { auth: ['system', 'admin'] },
-      schema: { tags, summary: 'A document: metadata, signature, and per recipient the delivery and status timeline', params: idParam('documentId'), response: { 403: problem, 404: problem } },
+      schema: {
+        tags,
+        summary: 'A document: metadata, signature, and per recipient the delivery and status timeline',
+        params: idParam('documentId'),
+        response: { 403: problem, 404: problem },
+      },
     },
     async (request) => service.getDocument(request.params.documentId, request.principal),
   );
@@ -132,12 +161,17 @@ export async function documentRoutes(app: FastifyInstance, deps: { service: Docu
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { organId: { type: 'string', minLength: 1, maxLength: 64 }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+          properties: {
+            organId: { type: 'string', minLength: 1, maxLength: 64 },
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+          },
         },
         response: { 200: { type: 'object', properties: { items: { type: 'array', items: deliverySchema } } }, 403: problem },
       },
     },
-    async (request) => ({ items: service.inbox(systemOf(request.principal), request.query.organId, request.query.limit).map(deliveryWire) }),
+    async (request) => ({
+      items: service.inbox(systemOf(request.principal), request.query.organId, request.query.limit).map(deliveryWire),
+    }),
   );
 
   app.get<{ Params: { deliveryId: string }; Querystring: { format: 'edxml' | 'json' } }>(
@@ -148,7 +182,11 @@ export async function documentRoutes(app: FastifyInstance, deps: { service: Docu
         tags,
         summary: 'The delivered message: edXML with the hub’s TraceHeader, or JSON with attachment links',
         params: idParam('deliveryId', 64),
-        querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['edxml', 'json'], default: 'edxml' } } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { format: { type: 'string', enum: ['edxml', 'json'], default: 'edxml' } },
+        },
         response: { 404: problem },
       },
     },
@@ -163,7 +201,12 @@ export async function documentRoutes(app: FastifyInstance, deps: { service: Docu
     '/v1/deliveries/:deliveryId/ack',
     {
       config: { auth: ['system'] },
-      schema: { tags, summary: 'Acknowledge a delivery (idempotent)', params: idParam('deliveryId', 64), response: { 204: { type: 'null' }, 404: problem } },
+      schema: {
+        tags,
+        summary: 'Acknowledge a delivery (idempotent)',
+        params: idParam('deliveryId', 64),
+        response: { 204: { type: 'null' }, 404: problem },
+      },
     },
     async (request, reply) => {
       await service.acknowledge(request.params.deliveryId, systemOf(request.principal), commandContext(request));
@@ -204,7 +247,11 @@ export async function documentRoutes(app: FastifyInstance, deps: { service: Docu
       schema: {
         tags,
         summary: 'WebSocket: every pending and new delivery; ack with {"type":"ack","deliveryId"}',
-        querystring: { type: 'object', additionalProperties: false, properties: { organId: { type: 'string', minLength: 1, maxLength: 64 } } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { organId: { type: 'string', minLength: 1, maxLength: 64 } },
+        },
       },
     },
     (socket, request) => {

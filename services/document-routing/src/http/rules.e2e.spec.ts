@@ -28,9 +28,12 @@ t.test('submission rules', async (t) => {
   });
 
   await t.test('a forged sender is refused before its attachments reach the blob store', async (t) => {
-    const blobFiles = () => readdirSync(join(hub.dataDir, 'blobs'), { recursive: true }).filter((f) => /[0-9a-f]{64}$/.test(String(f))).length;
+    const blobFiles = () =>
+      readdirSync(join(hub.dataDir, 'blobs'), { recursive: true }).filter((f) => /[0-9a-f]{64}$/.test(String(f))).length;
     const before = blobFiles();
-    const forged = await sampleXml(sampleDocument({ from: '000.00.00.H40', to: ['000.00.12.H40'], documentId: 'forged-2' }), [{ name: 'big.bin', bytes: randomBytes(20_000) }]);
+    const forged = await sampleXml(sampleDocument({ from: '000.00.00.H40', to: ['000.00.12.H40'], documentId: 'forged-2' }), [
+      { name: 'big.bin', bytes: randomBytes(20_000) },
+    ]);
     const res = await postXml(hub, r12, forged);
     t.equal(res.statusCode, 403, res.body);
     t.equal(blobFiles(), before, 'no blob written for a refused sender');
@@ -40,13 +43,23 @@ t.test('submission rules', async (t) => {
     });
     t.equal(json.statusCode, 403, 'the JSON form too, before its attachments are decoded');
     t.equal(blobFiles(), before);
-    const genuine = await postXml(hub, sender, await sampleXml(sampleDocument({ from: '000.00.00.H40', to: ['000.00.12.H40'], documentId: 'genuine-2' }), [{ name: 'big.bin', bytes: randomBytes(20_000) }]));
+    const genuine = await postXml(
+      hub,
+      sender,
+      await sampleXml(sampleDocument({ from: '000.00.00.H40', to: ['000.00.12.H40'], documentId: 'genuine-2' }), [
+        { name: 'big.bin', bytes: randomBytes(20_000) },
+      ]),
+    );
     t.equal(genuine.statusCode, 202, genuine.body);
-    t.equal(blobFiles(), before + 1, 'the genuine sender\'s attachment is stored');
+    t.equal(blobFiles(), before + 1, "the genuine sender's attachment is stored");
   });
 
   await t.test('the sender may be written in its other form', async (t) => {
-    const res = await postXml(hub, sender, await sampleXml(sampleDocument({ from: 'H40', to: ['000.00.12.H40'], documentId: 'alt-form-1' })));
+    const res = await postXml(
+      hub,
+      sender,
+      await sampleXml(sampleDocument({ from: 'H40', to: ['000.00.12.H40'], documentId: 'alt-form-1' })),
+    );
     t.equal(res.statusCode, 202, res.body);
   });
 
@@ -76,7 +89,9 @@ t.test('submission rules', async (t) => {
   });
 
   await t.test('too large → 413, announced or streamed', async (t) => {
-    const big = await sampleXml(sampleDocument({ from: '000.00.00.H40', to: ['000.00.12.H40'], documentId: 'big-1' }), [{ name: 'big.bin', bytes: Buffer.alloc(60_000, 7) }]);
+    const big = await sampleXml(sampleDocument({ from: '000.00.00.H40', to: ['000.00.12.H40'], documentId: 'big-1' }), [
+      { name: 'big.bin', bytes: Buffer.alloc(60_000, 7) },
+    ]);
     const announced = await postXml(hub, sender, big);
     t.equal(announced.statusCode, 413, announced.body);
     // chunked, no Content-Length: counted while streaming
@@ -118,7 +133,9 @@ t.test('submission rules', async (t) => {
     const signed = signEdxml(await xml('signed-1'));
     const ok = await postXml(hub, strict, signed);
     t.equal(ok.statusCode, 202, ok.body);
-    const doc = (await get(hub, strict, `/v1/documents/${(ok.json() as Answer).documentId}`)).json() as { signature: { status: string; signer?: { subject: string } } };
+    const doc = (await get(hub, strict, `/v1/documents/${(ok.json() as Answer).documentId}`)).json() as {
+      signature: { status: string; signer?: { subject: string } };
+    };
     t.equal(doc.signature.status, 'valid');
     t.match(doc.signature.signer?.subject, /Văn thư/);
 
@@ -128,18 +145,27 @@ t.test('submission rules', async (t) => {
     t.equal((await postXml(hub, strict, await xml('unsigned-1'))).statusCode, 422, 'unsigned');
     const lax = await postXml(hub, sender, tampered);
     t.equal(lax.statusCode, 202, 'a system without the requirement may send it');
-    const laxDoc = (await get(hub, sender, `/v1/documents/${(lax.json() as Answer).documentId}`)).json() as { signature: { status: string } };
+    const laxDoc = (await get(hub, sender, `/v1/documents/${(lax.json() as Answer).documentId}`)).json() as {
+      signature: { status: string };
+    };
     t.equal(laxDoc.signature.status, 'invalid', 'and it is recorded as invalid');
   });
 
   await t.test('JSON form', async (t) => {
-    const body = { ...sampleDocument({ from: '000.00.00.H40', to: ['000.00.13.H40'], documentId: 'json-1' }), attachments: [{ name: 'a.txt', contentType: 'text/plain', content: Buffer.from('nội dung').toString('base64') }] };
+    const body = {
+      ...sampleDocument({ from: '000.00.00.H40', to: ['000.00.13.H40'], documentId: 'json-1' }),
+      attachments: [{ name: 'a.txt', contentType: 'text/plain', content: Buffer.from('nội dung').toString('base64') }],
+    };
     const res = await postJson(hub, sender, '/v1/documents', body);
     t.equal(res.statusCode, 202, res.body);
     t.same((await postJson(hub, sender, '/v1/documents', body)).json(), res.json(), 'idempotent too');
     const delivery = (await inbox(hub, r13)).find((d) => d.documentId === (res.json() as Answer).documentId)!;
     const content = await get(hub, r13, `/v1/deliveries/${delivery.deliveryId}/content?format=edxml`);
-    t.match(content.body, /<edXML:ContentTransferEncoded>buG7mWkgZHVuZw==<\/edXML:ContentTransferEncoded>/, 'rendered as edXML with the attachment');
+    t.match(
+      content.body,
+      /<edXML:ContentTransferEncoded>buG7mWkgZHVuZw==<\/edXML:ContentTransferEncoded>/,
+      'rendered as edXML with the attachment',
+    );
     const bad = await postJson(hub, sender, '/v1/documents', { header: { from: { organId: '000.00.00.H40' } } });
     t.equal(bad.statusCode, 400);
     t.ok((bad.json() as { errors: unknown[] }).errors.length > 0, 'names the failing fields');
@@ -155,8 +181,16 @@ t.test("the JSON form is held to the XML reader's bounds, and every list has one
   const base = sampleDocument({ from: '000.00.00.H40', to: ['000.00.13.H40'], documentId: 'json-huge' });
   const oversized: Array<[string, unknown, RegExp]> = [
     ['a subject over 1 MiB', { ...base, header: { ...base.header, subject: 'x'.repeat((1 << 20) + 1) } }, /header\/subject/],
-    ['10,001 recipients', { ...base, header: { ...base.header, to: Array.from({ length: 10_001 }, (_, i) => ({ organId: `X${i}` })) } }, /header\/to/],
-    ['1,001 attachments', { ...base, attachments: Array.from({ length: 1001 }, (_, i) => ({ name: `a${i}.txt`, content: 'YQ==' })) }, /attachments/],
+    [
+      '10,001 recipients',
+      { ...base, header: { ...base.header, to: Array.from({ length: 10_001 }, (_, i) => ({ organId: `X${i}` })) } },
+      /header\/to/,
+    ],
+    [
+      '1,001 attachments',
+      { ...base, attachments: Array.from({ length: 1001 }, (_, i) => ({ name: `a${i}.txt`, content: 'YQ==' })) },
+      /attachments/,
+    ],
   ];
   for (const [what, body, path] of oversized) {
     const refused = await postJson(hub, sender, '/v1/documents', body);
@@ -174,18 +208,57 @@ t.test('authorization matrix: sender, recipient, outsider × every route', async
   const other = await hub.system(['H40.13']);
   const outsider = await hub.system(['H41']);
   const staff = await hub.staff('H40', ['clerk']);
-  const a = (await postXml(hub, sender, await sampleXml(sampleDocument({ from: 'H40', to: ['H40.12', 'H40.13'], documentId: 'm-1' }), [{ name: 'x.txt', bytes: Buffer.from('bí mật') }]))).json() as Answer;
+  const a = (
+    await postXml(
+      hub,
+      sender,
+      await sampleXml(sampleDocument({ from: 'H40', to: ['H40.12', 'H40.13'], documentId: 'm-1' }), [
+        { name: 'x.txt', bytes: Buffer.from('bí mật') },
+      ]),
+    )
+  ).json() as Answer;
   const mine = a.recipients.find((r) => r.organId === 'H40.12')!.deliveryId;
-  const sha = ((await get(hub, recipient, `/v1/documents/${a.documentId}`)).json() as { attachments: Array<{ sha256: string }> }).attachments[0]!.sha256;
+  const sha = ((await get(hub, recipient, `/v1/documents/${a.documentId}`)).json() as { attachments: Array<{ sha256: string }> })
+    .attachments[0]!.sha256;
 
   const routes: Array<[string, (who: Auth) => Promise<number>, Record<string, number>]> = [
-    ['GET document', async (who) => (await get(hub, who, `/v1/documents/${a.documentId}`)).statusCode, { sender: 200, recipient: 200, other: 200, outsider: 403, staff: 403, anonymous: 401 }],
-    ['GET content', async (who) => (await get(hub, who, `/v1/deliveries/${mine}/content`)).statusCode, { sender: 404, recipient: 200, other: 404, outsider: 404, staff: 403, anonymous: 401 }],
-    ['GET attachment', async (who) => (await get(hub, who, `/v1/attachments/${sha}`)).statusCode, { sender: 200, recipient: 200, other: 200, outsider: 404, staff: 403, anonymous: 401 }],
-    ['GET inbox', async (who) => (await get(hub, who, '/v1/inbox?organId=H40.12')).statusCode, { sender: 403, recipient: 200, other: 403, outsider: 403, staff: 403, anonymous: 401 }],
-    ['POST status', async (who) => (await postJson(hub, who, `/v1/documents/${a.documentId}/status`, { statusCode: '01' })).statusCode, { sender: 403, recipient: 202, other: 202, outsider: 403, staff: 403, anonymous: 401 }],
-    ['POST ack', async (who) => (await hub.app.inject({ method: 'POST', url: `/v1/deliveries/${mine}/ack`, headers: who })).statusCode, { sender: 404, other: 404, outsider: 404, staff: 403, anonymous: 401, recipient: 204 }],
-    ['POST document', async (who) => (await postXml(hub, who, await sampleXml(sampleDocument({ from: 'H40', to: ['H40.12'], documentId: `m-${Math.random()}` })))).statusCode, { sender: 202, recipient: 403, other: 403, outsider: 403, staff: 403, anonymous: 401 }],
+    [
+      'GET document',
+      async (who) => (await get(hub, who, `/v1/documents/${a.documentId}`)).statusCode,
+      { sender: 200, recipient: 200, other: 200, outsider: 403, staff: 403, anonymous: 401 },
+    ],
+    [
+      'GET content',
+      async (who) => (await get(hub, who, `/v1/deliveries/${mine}/content`)).statusCode,
+      { sender: 404, recipient: 200, other: 404, outsider: 404, staff: 403, anonymous: 401 },
+    ],
+    [
+      'GET attachment',
+      async (who) => (await get(hub, who, `/v1/attachments/${sha}`)).statusCode,
+      { sender: 200, recipient: 200, other: 200, outsider: 404, staff: 403, anonymous: 401 },
+    ],
+    [
+      'GET inbox',
+      async (who) => (await get(hub, who, '/v1/inbox?organId=H40.12')).statusCode,
+      { sender: 403, recipient: 200, other: 403, outsider: 403, staff: 403, anonymous: 401 },
+    ],
+    [
+      'POST status',
+      async (who) => (await postJson(hub, who, `/v1/documents/${a.documentId}/status`, { statusCode: '01' })).statusCode,
+      { sender: 403, recipient: 202, other: 202, outsider: 403, staff: 403, anonymous: 401 },
+    ],
+    [
+      'POST ack',
+      async (who) => (await hub.app.inject({ method: 'POST', url: `/v1/deliveries/${mine}/ack`, headers: who })).statusCode,
+      { sender: 404, other: 404, outsider: 404, staff: 403, anonymous: 401, recipient: 204 },
+    ],
+    [
+      'POST document',
+      async (who) =>
+        (await postXml(hub, who, await sampleXml(sampleDocument({ from: 'H40', to: ['H40.12'], documentId: `m-${Math.random()}` }))))
+          .statusCode,
+      { sender: 202, recipient: 403, other: 403, outsider: 403, staff: 403, anonymous: 401 },
+    ],
   ];
   const callers: Record<string, Auth> = { sender, recipient, other, outsider, staff, anonymous: { authorization: '' } };
   for (const [name, call, expected] of routes) {
@@ -195,8 +268,14 @@ t.test('authorization matrix: sender, recipient, outsider × every route', async
     }
   }
   // a recipient sees its own delivery only, never the other recipient's
-  const asRecipient = (await get(hub, recipient, `/v1/documents/${a.documentId}`)).json() as { recipients: Array<{ organId: string }>; sender: { systemId?: string } };
-  t.same(asRecipient.recipients.map((r) => r.organId), ['H40.12']);
+  const asRecipient = (await get(hub, recipient, `/v1/documents/${a.documentId}`)).json() as {
+    recipients: Array<{ organId: string }>;
+    sender: { systemId?: string };
+  };
+  t.same(
+    asRecipient.recipients.map((r) => r.organId),
+    ['H40.12'],
+  );
   t.notOk(asRecipient.sender.systemId, 'and not the sending system');
   const asSender = (await get(hub, sender, `/v1/documents/${a.documentId}`)).json() as { recipients: Array<{ organId: string }> };
   t.same(asSender.recipients.map((r) => r.organId).sort(), ['H40.12', 'H40.13']);
@@ -210,7 +289,9 @@ t.test('authorization matrix: sender, recipient, outsider × every route', async
     });
   const stolen = await reference(outsider, 'H41', 'H40');
   t.equal(stolen.statusCode, 400, stolen.body);
-  t.match(stolen.json(), { errors: [{ path: /attachments\/0\/sha256/, message: /no stored content with this sha256 that the sender may use/ }] });
+  t.match(stolen.json(), {
+    errors: [{ path: /attachments\/0\/sha256/, message: /no stored content with this sha256 that the sender may use/ }],
+  });
   t.equal((await get(hub, outsider, `/v1/attachments/${sha}`)).statusCode, 404, 'and the outsider still cannot read it');
   const stored = Buffer.byteLength('bí mật');
   t.equal((await reference(outsider, 'H41', 'H40', stored)).statusCode, 400, 'a size given does not stand in for the check');
@@ -219,7 +300,9 @@ t.test('authorization matrix: sender, recipient, outsider × every route', async
   t.match(wrongSize.json(), { errors: [{ path: /attachments\/0\/size/, message: new RegExp(`has ${stored} bytes`) }] });
   const forwarded = await reference(recipient, 'H40.12', 'H41');
   t.equal(forwarded.statusCode, 202, `a recipient may forward what it received: ${forwarded.body}`);
-  const seenByH41 = (await get(hub, outsider, `/v1/documents/${(forwarded.json() as Answer).documentId}`)).json() as { attachments: Array<{ sha256: string; size: number }> };
+  const seenByH41 = (await get(hub, outsider, `/v1/documents/${(forwarded.json() as Answer).documentId}`)).json() as {
+    attachments: Array<{ sha256: string; size: number }>;
+  };
   t.match(seenByH41.attachments, [{ sha256: sha, size: stored }]);
   t.equal((await get(hub, outsider, `/v1/attachments/${sha}`)).statusCode, 200, 'now a party, H41 reads it');
 });

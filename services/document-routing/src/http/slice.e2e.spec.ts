@@ -15,9 +15,10 @@ t.test('submit edXML → inbox → content → ack', async (t) => {
   const r2 = await hub.system(['000.00.13.H40']);
 
   const pdf = Buffer.from('%PDF-1.4 công văn số 123 '.repeat(50));
-  const xml = await sampleXml(sampleDocument({ from: '000.00.00.H40', to: ['000.00.12.H40', '000.00.13.H40'], documentId: '000.00.00.H40,2026/01/15,123/UBND-VP' }), [
-    { name: 'cong-van.pdf', bytes: pdf, contentType: 'application/pdf' },
-  ]);
+  const xml = await sampleXml(
+    sampleDocument({ from: '000.00.00.H40', to: ['000.00.12.H40', '000.00.13.H40'], documentId: '000.00.00.H40,2026/01/15,123/UBND-VP' }),
+    [{ name: 'cong-van.pdf', bytes: pdf, contentType: 'application/pdf' }],
+  );
   const res = await postXml(hub, sender, xml);
   t.equal(res.statusCode, 202, res.body);
   const answer = res.json() as { documentId: string; recipients: Array<{ organId: string; deliveryId: string }> };
@@ -72,9 +73,15 @@ t.test('submit edXML → inbox → content → ack', async (t) => {
   // the document, as the sender sees it
   const doc = await get(hub, sender, `/v1/documents/${answer.documentId}`);
   t.equal(doc.statusCode, 200, doc.body);
-  const view = doc.json() as { signature: { status: string }; recipients: Array<{ organId: string; acknowledgedAt: string | null; timeline: Array<{ type: string }> }> };
+  const view = doc.json() as {
+    signature: { status: string };
+    recipients: Array<{ organId: string; acknowledgedAt: string | null; timeline: Array<{ type: string }> }>;
+  };
   t.equal(view.signature.status, 'absent');
   const first = view.recipients.find((r) => r.organId === '000.00.12.H40')!;
   t.ok(first.acknowledgedAt);
-  t.same(first.timeline.map((e) => e.type), ['delivered', 'acknowledged']);
+  t.same(
+    first.timeline.map((e) => e.type),
+    ['delivered', 'acknowledged'],
+  );
 });

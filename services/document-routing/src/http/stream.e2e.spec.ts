@@ -47,7 +47,10 @@ async function connect(url: string, auth: Auth) {
       });
     },
     delivered: () => messages.filter((m) => m.type === 'delivery').map((m) => m.delivery!.documentId),
-    close: () => new Promise<void>((resolve) => (socket.readyState === WebSocket.CLOSED ? resolve() : (socket.once('close', () => resolve()), socket.close()))),
+    close: () =>
+      new Promise<void>((resolve) =>
+        socket.readyState === WebSocket.CLOSED ? resolve() : (socket.once('close', () => resolve()), socket.close()),
+      ),
   };
 }
 
@@ -63,7 +66,7 @@ t.test('WebSocket delivery stream', async (t) => {
   const send = async (documentId: string, to = ['H40.12']) => {
     const res = await postXml(hub, sender, await sampleXml(sampleDocument({ from: 'H40', to, documentId })));
     t.equal(res.statusCode, 202);
-    return (res.json() as { documentId: string; recipients: Array<{ organId: string; deliveryId: string }> });
+    return res.json() as { documentId: string; recipients: Array<{ organId: string; deliveryId: string }> };
   };
 
   const a = await send('ws-a');
@@ -78,7 +81,10 @@ t.test('WebSocket delivery stream', async (t) => {
   first.socket.send(JSON.stringify({ type: 'ack', deliveryId: pushedB.delivery!.deliveryId }));
   await first.next((m) => m.type === 'acked' && m.deliveryId === pushedB.delivery!.deliveryId);
   first.socket.send(JSON.stringify({ type: 'ack', deliveryId: pushedB.delivery!.deliveryId }));
-  await first.next((m) => m.type === 'acked' && m.deliveryId === pushedB.delivery!.deliveryId && first.messages.filter((x) => x.type === 'acked').length === 2);
+  await first.next(
+    (m) =>
+      m.type === 'acked' && m.deliveryId === pushedB.delivery!.deliveryId && first.messages.filter((x) => x.type === 'acked').length === 2,
+  );
   t.pass('acks over the socket, twice');
   first.socket.send(JSON.stringify({ type: 'ack', deliveryId: a.recipients[0]!.deliveryId.replace(/.$/, '0') }));
   const refused = await first.next((m) => m.type === 'error');
@@ -91,7 +97,10 @@ t.test('WebSocket delivery stream', async (t) => {
   t.same(second.delivered(), [a.documentId], 'after reconnect: the unacked one again, not the acked one');
 
   // ack over HTTP: the next connection has nothing; new ones still arrive
-  t.equal((await hub.app.inject({ method: 'POST', url: `/v1/deliveries/${a.recipients[0]!.deliveryId}/ack`, headers: recipient })).statusCode, 204);
+  t.equal(
+    (await hub.app.inject({ method: 'POST', url: `/v1/deliveries/${a.recipients[0]!.deliveryId}/ack`, headers: recipient })).statusCode,
+    204,
+  );
   await second.close();
   const third = await connect(`${ws}/v1/stream`, recipient);
   const c = await send('ws-c', ['H40.12', 'H40.13']);
@@ -106,31 +115,46 @@ t.test('WebSocket delivery stream', async (t) => {
   // revoking a system ends the sockets it has open; rotating a token ends those opened with the old one
   const rotating = await hub.system(['H40.13']);
   const opened = await connect(`${ws}/v1/stream`, rotating);
-  const closed = (s: Awaited<ReturnType<typeof connect>>) => new Promise<number>((resolve) => s.socket.once('close', (code) => resolve(code)));
+  const closed = (s: Awaited<ReturnType<typeof connect>>) =>
+    new Promise<number>((resolve) => s.socket.once('close', (code) => resolve(code)));
   const rotatedAway = closed(opened);
   const rotated = await hub.app.inject({ method: 'POST', url: `/v1/admin/systems/${rotating.systemId}/token`, headers: hub.admin });
   t.equal(await rotatedAway, 1008, 'the socket opened with the rotated-away token is closed (policy violation)');
   const renewed = await connect(`${ws}/v1/stream`, { authorization: `Bearer ${rotated.json().token as string}` });
   const revokedAway = closed(renewed);
   const untouched = await connect(`${ws}/v1/stream`, other);
-  t.equal((await hub.app.inject({ method: 'POST', url: `/v1/admin/systems/${rotating.systemId}/revoke`, headers: hub.admin })).statusCode, 200);
+  t.equal(
+    (await hub.app.inject({ method: 'POST', url: `/v1/admin/systems/${rotating.systemId}/revoke`, headers: hub.admin })).statusCode,
+    200,
+  );
   t.equal(await revokedAway, 1008, 'a revoked system loses its open socket');
   await new Promise((r) => setTimeout(r, 1200));
   t.equal(untouched.socket.readyState, WebSocket.OPEN, 'other systems keep theirs');
   await untouched.close();
 
-  await t.rejects(connect(`${ws}/v1/stream?organId=H40.13`, recipient), /HTTP 403/, 'another organisation’s stream is refused before the upgrade');
+  await t.rejects(
+    connect(`${ws}/v1/stream?organId=H40.13`, recipient),
+    /HTTP 403/,
+    'another organisation’s stream is refused before the upgrade',
+  );
   await t.rejects(connect(`${ws}/v1/stream`, { authorization: 'Bearer nope' }), /HTTP 401/);
 
   // over a real socket, a chunked body past the limit still gets its 413
-  const big = await sampleXml(sampleDocument({ from: 'H40', to: ['H40.12'], documentId: 'big' }), [{ name: 'b.bin', bytes: Buffer.alloc(200_000, 1) }]);
+  const big = await sampleXml(sampleDocument({ from: 'H40', to: ['H40.12'], documentId: 'big' }), [
+    { name: 'b.bin', bytes: Buffer.alloc(200_000, 1) },
+  ]);
   const body = new ReadableStream({
     start(controller) {
       for (let i = 0; i < big.length; i += 16_384) controller.enqueue(new TextEncoder().encode(big.slice(i, i + 16_384)));
       controller.close();
     },
   });
-  const res = await fetch(`${address}/v1/documents`, { method: 'POST', headers: { ...sender, 'content-type': 'application/xml' }, body, duplex: 'half' }).catch((e: unknown) => e as Error);
+  const res = await fetch(`${address}/v1/documents`, {
+    method: 'POST',
+    headers: { ...sender, 'content-type': 'application/xml' },
+    body,
+    duplex: 'half',
+  }).catch((e: unknown) => e as Error);
   t.equal(res instanceof Response ? res.status : String(res), 413);
 });
 
@@ -146,9 +170,15 @@ t.test('the stream survives any frame: each is answered or refused, and the hub 
   const url = `${address.replace(/^http/, 'ws')}/v1/stream`;
   const frames = [
     ...hostileFrames(1024 * 1024),
-    ...['{"type":"ack"}', '{"type":"ack","deliveryId":42}', '{"type":"ack","deliveryId":""}', '{"type":"ack","deliveryId":null}', '{"type":"nack","deliveryId":"x"}', `{"type":"ack","deliveryId":"${'x'.repeat(65)}"}`, '{"deliveryId":"x"}'].map(
-      (text) => ({ name: `wrong shape ${text.slice(0, 40)}`, send: (socket: WebSocket) => socket.send(text), closeCode: undefined }),
-    ),
+    ...[
+      '{"type":"ack"}',
+      '{"type":"ack","deliveryId":42}',
+      '{"type":"ack","deliveryId":""}',
+      '{"type":"ack","deliveryId":null}',
+      '{"type":"nack","deliveryId":"x"}',
+      `{"type":"ack","deliveryId":"${'x'.repeat(65)}"}`,
+      '{"deliveryId":"x"}',
+    ].map((text) => ({ name: `wrong shape ${text.slice(0, 40)}`, send: (socket: WebSocket) => socket.send(text), closeCode: undefined })),
   ];
   let n = 0;
   for (const frame of frames) {
@@ -160,7 +190,10 @@ t.test('the stream survives any frame: each is answered or refused, and the hub 
       const refused = await client.next((m) => m.type === 'error');
       t.equal(refused.status, 400, `${frame.name}: answered 400`);
       t.match(refused.detail, /\{"type":"ack","deliveryId":"…"\}|message/, `${frame.name}: the answer says what to send`);
-      t.ok(refused.code === 'LT_MALFORMED_BODY' || (refused.code === 'LT_VALIDATION' && refused.errors!.length > 0), `${frame.name}: with a code and, for a wrong shape, the fields`);
+      t.ok(
+        refused.code === 'LT_MALFORMED_BODY' || (refused.code === 'LT_VALIDATION' && refused.errors!.length > 0),
+        `${frame.name}: with a code and, for a wrong shape, the fields`,
+      );
     }
     // the hub still serves: HTTP, and the stream (the same socket when still open) delivers and acks
     t.equal((await fetch(`${address}/health/live`)).status, 200, `${frame.name}: HTTP still served`);
@@ -185,11 +218,27 @@ t.test('the stream survives any frame: each is answered or refused, and the hub 
   await after.close();
 
   const metrics = await (await fetch(`${address}/metrics`)).text();
-  t.equal(metricValue(metrics, 'lt_websockets_dropped_total', { endpoint: '/v1/stream', reason: 'refused' }), 1, 'the flooder is counted as dropped');
+  t.equal(
+    metricValue(metrics, 'lt_websockets_dropped_total', { endpoint: '/v1/stream', reason: 'refused' }),
+    1,
+    'the flooder is counted as dropped',
+  );
   const refused = (reason: string) => metricValue(metrics, 'lt_websocket_frames_refused_total', { endpoint: '/v1/stream', reason });
   t.equal(refused('oversized'), frames.filter((f) => f.closeCode === 1009).length, 'every oversized frame is counted');
-  t.equal(refused('protocol'), frames.filter((f) => f.closeCode === 1007 || f.closeCode === 1002).length, 'invalid UTF-8 and other protocol errors are counted');
-  t.equal(refused('invalid'), frames.filter((f) => !f.closeCode).length + 101, 'every message answered 400 is counted (and the flood up to its bound)');
-  t.same(logs.filter((l) => l.level >= 50), [], 'nothing is logged at error level');
+  t.equal(
+    refused('protocol'),
+    frames.filter((f) => f.closeCode === 1007 || f.closeCode === 1002).length,
+    'invalid UTF-8 and other protocol errors are counted',
+  );
+  t.equal(
+    refused('invalid'),
+    frames.filter((f) => !f.closeCode).length + 101,
+    'every message answered 400 is counted (and the flood up to its bound)',
+  );
+  t.same(
+    logs.filter((l) => l.level >= 50),
+    [],
+    'nothing is logged at error level',
+  );
   t.equal(logs.filter((l) => l.level === 40 && l.reason === 'oversized').length, 1, 'oversized frames are logged at warn, once a minute');
 });

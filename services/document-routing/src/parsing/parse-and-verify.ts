@@ -18,7 +18,10 @@ export interface ParsedXml {
 }
 
 /** Parses (and verifies, when asked) on the calling thread: the event loop, or a parse worker's. */
-export async function parseAndVerify(body: AsyncIterable<Buffer | string>, options: XmlParseOptions & { attachments: AttachmentSink }): Promise<ParsedXml> {
+export async function parseAndVerify(
+  body: AsyncIterable<Buffer | string>,
+  options: XmlParseOptions & { attachments: AttachmentSink },
+): Promise<ParsedXml> {
   const { verify, ...parseOptions } = options;
   const parsed = await parseXmlBody(body, parseOptions);
   const { message, digest } = parsed;

@@ -33,7 +33,8 @@ async function setUp(t: Test, workers = 1): Promise<{ pool: ParsePool; inline: X
   return { pool, inline: inlineXmlParser(sink), dataDir, blobDir: join(dataDir, 'blobs') };
 }
 
-const chunks = (bytes: Buffer, size = 1000) => Readable.from(Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size)));
+const chunks = (bytes: Buffer, size = 1000) =>
+  Readable.from(Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size)));
 
 t.test('a worker gives the message, digest and kept bytes the event loop would', async (t) => {
   const { pool, inline } = await setUp(t);
@@ -46,7 +47,15 @@ t.test('a worker gives the message, digest and kept bytes the event loop would',
     t.equal(viaWorker.digest.sha256, onLoop.digest.sha256, `${name}: same digest`);
     t.equal(viaWorker.digest.size, bytes.length);
     t.ok(viaWorker.digest.raw?.equals(bytes), `${name}: the bytes kept for signature checks`);
-    if (name === 'edoc.edxml') t.match(viaWorker.message, { warnings: [{ code: 'attachment-not-base64', attachment: 'cid:36b8a92e-f054-11e7-842b-005056b672fc' }], document: { attachments: [{ notBase64: true }] } }, 'its placeholder attachment stored as text, with the warning');
+    if (name === 'edoc.edxml')
+      t.match(
+        viaWorker.message,
+        {
+          warnings: [{ code: 'attachment-not-base64', attachment: 'cid:36b8a92e-f054-11e7-842b-005056b672fc' }],
+          document: { attachments: [{ notBase64: true }] },
+        },
+        'its placeholder attachment stored as text, with the warning',
+      );
   }
 });
 
@@ -58,7 +67,10 @@ t.test('attachments are stored by the worker, in the shared blob store', async (
   t.equal(message.kind, 'document');
   const [attachment] = message.kind === 'document' ? message.document.attachments : [];
   t.equal(attachment?.size, content.length);
-  t.ok(files(blobDir).some((f) => f.includes(attachment!.sha256)), 'the blob is on disk under its hash');
+  t.ok(
+    files(blobDir).some((f) => f.includes(attachment!.sha256)),
+    'the blob is on disk under its hash',
+  );
 });
 
 t.test('the sender gate runs here; a refused sender stores nothing and gets the gate error', async (t) => {
@@ -84,7 +96,10 @@ t.test('the sender gate runs here; a refused sender stores nothing and gets the 
 t.test('parse errors come back as the same problems (400 naming the path, 413)', async (t) => {
   const { pool, inline } = await setUp(t);
   const broken = Buffer.from('<edXMLEnvelope><edXMLHeader><MessageHeader>');
-  const [a, b] = await Promise.allSettled([pool.parse(chunks(broken), { maxBytes: MB, keepUpTo: 0 }), inline.parse(chunks(broken), { maxBytes: MB, keepUpTo: 0 })]);
+  const [a, b] = await Promise.allSettled([
+    pool.parse(chunks(broken), { maxBytes: MB, keepUpTo: 0 }),
+    inline.parse(chunks(broken), { maxBytes: MB, keepUpTo: 0 }),
+  ]);
   t.equal(a.status, 'rejected');
   const viaWorker = (a as PromiseRejectedResult).reason as AppError;
   const onLoop = (b as PromiseRejectedResult).reason as AppError;
@@ -108,8 +123,14 @@ t.test('bodies past the worker limit stream on the event loop, the bytes read so
 
 t.test('many bodies at once spread over the workers and all come back', async (t) => {
   const { pool } = await setUp(t, 2);
-  const bodies = await Promise.all(Array.from({ length: 40 }, (_, i) => sampleXml(sampleDocument({ from: 'A', to: ['B'], documentId: `doc-${i}` }), [{ name: 'a.txt', bytes: Buffer.from(`tệp ${i}`) }])));
-  const parsed = await Promise.all(bodies.map((xml) => pool.parse(chunks(Buffer.from(xml)), { maxBytes: MB, keepUpTo: 0, beforeAttachments: async () => {} })));
+  const bodies = await Promise.all(
+    Array.from({ length: 40 }, (_, i) =>
+      sampleXml(sampleDocument({ from: 'A', to: ['B'], documentId: `doc-${i}` }), [{ name: 'a.txt', bytes: Buffer.from(`tệp ${i}`) }]),
+    ),
+  );
+  const parsed = await Promise.all(
+    bodies.map((xml) => pool.parse(chunks(Buffer.from(xml)), { maxBytes: MB, keepUpTo: 0, beforeAttachments: async () => {} })),
+  );
   t.same(
     parsed.map((p) => (p.message.kind === 'document' ? p.message.document.header.documentId : null)),
     bodies.map((_, i) => `doc-${i}`),
@@ -137,11 +158,14 @@ t.test('a worker that dies fails its requests, the event loop parses meanwhile, 
   t.equal(after.message.kind, 'document');
 });
 
-t.test('a signed document is verified where it is parsed, with the event loop\'s verdict', async (t) => {
+t.test("a signed document is verified where it is parsed, with the event loop's verdict", async (t) => {
   const { pool, inline } = await setUp(t);
   const signed = signEdxml(await sampleXml(sampleDocument({ from: 'A', to: ['B'], documentId: 'signed-1' })));
   const tampered = signed.replace('Về việc triển khai', 'Về việc hủy bỏ');
-  for (const [name, xml, status] of [['signed', signed, 'valid'], ['altered after signing', tampered, 'invalid']] as const) {
+  for (const [name, xml, status] of [
+    ['signed', signed, 'valid'],
+    ['altered after signing', tampered, 'invalid'],
+  ] as const) {
     const viaWorker = await pool.parse(chunks(Buffer.from(xml)), { maxBytes: MB, keepUpTo: MB, verify: true });
     const onLoop = await inline.parse(chunks(Buffer.from(xml)), { maxBytes: MB, keepUpTo: MB, verify: true });
     t.equal(viaWorker.verification?.status, status, `${name}: ${status}`);
@@ -161,7 +185,9 @@ t.test('the workers start with the first body one could parse, which the event l
   });
   await new Promise((r) => setTimeout(r, 200));
   t.same(pool.threads(), [], 'no thread before a body needs one');
-  const big = Buffer.from(await sampleXml(sampleDocument({ from: 'A', to: ['B'] }), [{ name: 'big.bin', bytes: Buffer.alloc(WORKER_BODY_LIMIT + 1, 7) }]));
+  const big = Buffer.from(
+    await sampleXml(sampleDocument({ from: 'A', to: ['B'] }), [{ name: 'big.bin', bytes: Buffer.alloc(WORKER_BODY_LIMIT + 1, 7) }]),
+  );
   await pool.parse(chunks(big, 16_384), { maxBytes: 10 * MB, keepUpTo: 0 });
   t.same(pool.threads(), [], 'nor for a body past the worker limit (it streams on the event loop)');
 

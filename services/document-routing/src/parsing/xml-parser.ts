@@ -28,9 +28,16 @@ export function inlineXmlParser(sink: AttachmentSink): XmlParser {
 }
 
 function deserializeError(error: SerializedError): Error {
-  if (error.app) return new AppError(error.app.code, error.message, { ...(error.app.errors ? { errors: error.app.errors } : {}), ...(error.app.extensions ? { extensions: error.app.extensions } : {}) });
+  if (error.app)
+    return new AppError(error.app.code, error.message, {
+      ...(error.app.errors ? { errors: error.app.errors } : {}),
+      ...(error.app.extensions ? { extensions: error.app.extensions } : {}),
+    });
   // The worker's own error (name, stack, code) travels as the cause, for the logs.
-  const cause = Object.assign(new Error(error.message), { name: error.name ?? 'Error', ...(error.code !== undefined ? { code: error.code } : {}) });
+  const cause = Object.assign(new Error(error.message), {
+    name: error.name ?? 'Error',
+    ...(error.code !== undefined ? { code: error.code } : {}),
+  });
   if (error.stack) cause.stack = error.stack;
   // The worker's blob store failing is still the blob store failing: 503, not 500.
   if (error.code === BlobErrorCode.unavailable) return new BlobStoreUnavailableError(error.message, { cause });
@@ -103,7 +110,8 @@ export function createParsePool(options: ParsePoolOptions): ParsePool {
       options.logger.error({ exitCode: code }, 'edXML parse worker stopped; starting another in 1 s');
       // Meanwhile its share goes to the others, or to the event loop.
       setTimeout(() => {
-        if (!closing) void spawn(current).catch((error: unknown) => options.logger.error({ err: error }, 'edXML parse worker could not restart'));
+        if (!closing)
+          void spawn(current).catch((error: unknown) => options.logger.error({ err: error }, 'edXML parse worker could not restart'));
       }, 1_000).unref();
     });
     return new Promise((resolve, reject) => {
@@ -167,7 +175,9 @@ export function createParsePool(options: ParsePoolOptions): ParsePool {
     async parse(body, parseOptions) {
       const limit = Math.min(WORKER_BODY_LIMIT, parseOptions.maxBytes);
       // Stopping early must not destroy the request (see intake's meter): read by hand.
-      const iterator = (body instanceof Readable ? body.iterator({ destroyOnReturn: false }) : body[Symbol.asyncIterator]()) as AsyncIterator<Buffer | string>;
+      const iterator = (
+        body instanceof Readable ? body.iterator({ destroyOnReturn: false }) : body[Symbol.asyncIterator]()
+      ) as AsyncIterator<Buffer | string>;
       const chunks: Buffer[] = [];
       let size = 0;
       for (;;) {
@@ -199,7 +209,15 @@ export function createParsePool(options: ParsePoolOptions): ParsePool {
       const id = nextId++;
       return new Promise((resolve, reject) => {
         slot.jobs.set(id, { options: parseOptions, resolve, reject });
-        const message: ToWorker = { type: 'parse', id, body: whole, maxBytes: parseOptions.maxBytes, keepUpTo: parseOptions.keepUpTo, gated: parseOptions.beforeAttachments !== undefined, verify: parseOptions.verify === true };
+        const message: ToWorker = {
+          type: 'parse',
+          id,
+          body: whole,
+          maxBytes: parseOptions.maxBytes,
+          keepUpTo: parseOptions.keepUpTo,
+          gated: parseOptions.beforeAttachments !== undefined,
+          verify: parseOptions.verify === true,
+        };
         slot.worker.postMessage(message, [whole.buffer]);
       });
     },

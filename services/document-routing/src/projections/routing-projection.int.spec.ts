@@ -31,7 +31,11 @@ t.test('a delivery is pushed once its batch committed, never from a batch that r
   let failing = true;
   const base = routingProjection({
     // What a pushed client does next: read the delivery from the read model.
-    onDelivery: (d: DeliveryView) => pushed.push({ deliveryId: d.deliveryId, inInbox: runner.db().prepare('SELECT 1 FROM deliveries WHERE delivery_id = ?').get(d.deliveryId) !== undefined }),
+    onDelivery: (d: DeliveryView) =>
+      pushed.push({
+        deliveryId: d.deliveryId,
+        inInbox: runner.db().prepare('SELECT 1 FROM deliveries WHERE delivery_id = ?').get(d.deliveryId) !== undefined,
+      }),
   });
   // The second event of the batch fails: the first one's delivery is rolled back with it.
   const projection: Projection<DeliveryView> = {
@@ -51,5 +55,12 @@ t.test('a delivery is pushed once its batch committed, never from a batch that r
   t.same(pushed, [], 'nothing pushed while the batch keeps rolling back');
   failing = false;
   await runner.waitFor(last.position, 5000);
-  t.same(pushed, [{ deliveryId: 'del-d1', inInbox: true }, { deliveryId: 'del-d2', inInbox: true }], 'each pushed once, readable when pushed');
+  t.same(
+    pushed,
+    [
+      { deliveryId: 'del-d1', inInbox: true },
+      { deliveryId: 'del-d2', inInbox: true },
+    ],
+    'each pushed once, readable when pushed',
+  );
 });

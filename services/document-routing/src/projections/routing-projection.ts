@@ -66,8 +66,18 @@ export function routingProjection(hooks: RoutingProjectionHooks = {}): Projectio
           const d = event.data;
           const subject = d.document.header.subject;
           statement(db, 'INSERT OR IGNORE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
-            d.documentId, d.sender.organId, d.sender.systemId, d.edxmlDocumentId, d.document.business?.docType ?? 0, subject,
-            d.format, JSON.stringify(d.signature), JSON.stringify(d.document), JSON.stringify(d.revises), at, position,
+            d.documentId,
+            d.sender.organId,
+            d.sender.systemId,
+            d.edxmlDocumentId,
+            d.document.business?.docType ?? 0,
+            subject,
+            d.format,
+            JSON.stringify(d.signature),
+            JSON.stringify(d.document),
+            JSON.stringify(d.revises),
+            at,
+            position,
           );
           const party = statement(db, 'INSERT OR IGNORE INTO parties VALUES (?, ?)');
           party.run(d.documentId, d.sender.organId);
@@ -77,7 +87,19 @@ export function routingProjection(hooks: RoutingProjectionHooks = {}): Projectio
           for (const r of d.recipients) {
             party.run(d.documentId, r.organId);
             delivery.run(r.deliveryId, 'document', d.documentId, d.sender.organId, r.organId, subject, r.via, at, position);
-            created.push({ deliveryId: r.deliveryId, kind: 'document', documentId: d.documentId, statusId: null, from: d.sender.organId, to: r.organId, subject, statusCode: null, createdAt: at, acknowledgedAt: null, position });
+            created.push({
+              deliveryId: r.deliveryId,
+              kind: 'document',
+              documentId: d.documentId,
+              statusId: null,
+              from: d.sender.organId,
+              to: r.organId,
+              subject,
+              statusCode: null,
+              createdAt: at,
+              acknowledgedAt: null,
+              position,
+            });
           }
           break;
         }
@@ -89,13 +111,36 @@ export function routingProjection(hooks: RoutingProjectionHooks = {}): Projectio
         case 'StatusReported': {
           const d = event.data;
           statement(db, 'INSERT OR IGNORE INTO statuses VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
-            d.statusId, d.documentId, d.from, d.statusCode, d.description, d.staff ? JSON.stringify(d.staff) : null, d.timestamp, at, position, JSON.stringify(d.status),
+            d.statusId,
+            d.documentId,
+            d.from,
+            d.statusCode,
+            d.description,
+            d.staff ? JSON.stringify(d.staff) : null,
+            d.timestamp,
+            at,
+            position,
+            JSON.stringify(d.status),
           );
-          const subject = (statement(db, 'SELECT subject FROM documents WHERE document_id = ?').get(d.documentId) as { subject: string } | undefined)?.subject ?? null;
+          const subject =
+            (statement(db, 'SELECT subject FROM documents WHERE document_id = ?').get(d.documentId) as { subject: string } | undefined)
+              ?.subject ?? null;
           const delivery = statement(db, 'INSERT OR IGNORE INTO deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL)');
           for (const r of d.deliveries) {
             delivery.run(r.deliveryId, 'status', d.documentId, d.statusId, d.from, r.organId, subject, d.statusCode, at, position);
-            created.push({ deliveryId: r.deliveryId, kind: 'status', documentId: d.documentId, statusId: d.statusId, from: d.from, to: r.organId, subject, statusCode: d.statusCode, createdAt: at, acknowledgedAt: null, position });
+            created.push({
+              deliveryId: r.deliveryId,
+              kind: 'status',
+              documentId: d.documentId,
+              statusId: d.statusId,
+              from: d.from,
+              to: r.organId,
+              subject,
+              statusCode: d.statusCode,
+              createdAt: at,
+              acknowledgedAt: null,
+              position,
+            });
           }
           break;
         }

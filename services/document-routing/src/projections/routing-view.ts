@@ -120,49 +120,63 @@ export function routingView(db: () => Database) {
     /** The earliest document with this edXML DocumentId among those the given organisations are party to. */
     documentByEdxmlId(edxmlDocumentId: string, organIds: readonly string[]): DocumentRow | null {
       if (organIds.length === 0) return null;
-      const r = statement(db(), 
-          `SELECT d.* FROM documents d WHERE d.edxml_document_id = ?
+      const r = statement(
+        db(),
+        `SELECT d.* FROM documents d WHERE d.edxml_document_id = ?
              AND EXISTS (SELECT 1 FROM parties p WHERE p.document_id = d.document_id AND p.organ_id IN (${placeholders(organIds.length)}))
            ORDER BY d.position LIMIT 1`,
-        )
-        .get(edxmlDocumentId, ...organIds) as RawDocument | undefined;
+      ).get(edxmlDocumentId, ...organIds) as RawDocument | undefined;
       return r ? toDocument(r) : null;
     },
     /** The earliest document the sender sent under this edXML DocumentId (what a revision references). */
     sentByEdxmlId(senderOrganId: string, edxmlDocumentId: string): DocumentRow | null {
-      const r = statement(db(), 'SELECT * FROM documents WHERE edxml_document_id = ? AND sender_organ = ? ORDER BY position LIMIT 1').get(edxmlDocumentId, senderOrganId) as
-        | RawDocument
-        | undefined;
+      const r = statement(db(), 'SELECT * FROM documents WHERE edxml_document_id = ? AND sender_organ = ? ORDER BY position LIMIT 1').get(
+        edxmlDocumentId,
+        senderOrganId,
+      ) as RawDocument | undefined;
       return r ? toDocument(r) : null;
     },
     isParty(documentId: string, organIds: readonly string[]): boolean {
       if (organIds.length === 0) return false;
-      return statement(db(), `SELECT 1 FROM parties WHERE document_id = ? AND organ_id IN (${placeholders(organIds.length)}) LIMIT 1`).get(documentId, ...organIds) !== undefined;
+      return (
+        statement(db(), `SELECT 1 FROM parties WHERE document_id = ? AND organ_id IN (${placeholders(organIds.length)}) LIMIT 1`).get(
+          documentId,
+          ...organIds,
+        ) !== undefined
+      );
     },
     delivery(deliveryId: string): DeliveryView | null {
       const r = statement(db(), 'SELECT * FROM deliveries WHERE delivery_id = ?').get(deliveryId) as RawDelivery | undefined;
       return r ? toDelivery(r) : null;
     },
     /** Pending deliveries to these organisations, oldest first, after a (position, deliveryId) key for paging. */
-    pending(organIds: readonly string[], limit: number, after: { position: number; deliveryId: string } = { position: 0, deliveryId: '' }): DeliveryView[] {
+    pending(
+      organIds: readonly string[],
+      limit: number,
+      after: { position: number; deliveryId: string } = { position: 0, deliveryId: '' },
+    ): DeliveryView[] {
       if (organIds.length === 0) return [];
-      const rows = statement(db(), 
-          `SELECT * FROM deliveries WHERE acked_at IS NULL AND recipient IN (${placeholders(organIds.length)})
+      const rows = statement(
+        db(),
+        `SELECT * FROM deliveries WHERE acked_at IS NULL AND recipient IN (${placeholders(organIds.length)})
              AND (position > ? OR (position = ? AND delivery_id > ?))
            ORDER BY position, delivery_id LIMIT ?`,
-        )
-        .all(...organIds, after.position, after.position, after.deliveryId, limit) as RawDelivery[];
+      ).all(...organIds, after.position, after.position, after.deliveryId, limit) as RawDelivery[];
       return rows.map(toDelivery);
     },
     deliveriesOf(documentId: string): DeliveryView[] {
-      return (statement(db(), 'SELECT * FROM deliveries WHERE document_id = ? ORDER BY position, delivery_id').all(documentId) as RawDelivery[]).map(toDelivery);
+      return (
+        statement(db(), 'SELECT * FROM deliveries WHERE document_id = ? ORDER BY position, delivery_id').all(documentId) as RawDelivery[]
+      ).map(toDelivery);
     },
     status(statusId: string): StatusRow | null {
       const r = statement(db(), 'SELECT * FROM statuses WHERE status_id = ?').get(statusId) as RawStatus | undefined;
       return r ? toStatus(r) : null;
     },
     statusesOf(documentId: string): StatusRow[] {
-      return (statement(db(), 'SELECT * FROM statuses WHERE document_id = ? ORDER BY position').all(documentId) as RawStatus[]).map(toStatus);
+      return (statement(db(), 'SELECT * FROM statuses WHERE document_id = ? ORDER BY position').all(documentId) as RawStatus[]).map(
+        toStatus,
+      );
     },
     revisionsOf(documentId: string): Array<{ revisionId: string; kind: RevisionKind; reason: string | null; at: string }> {
       return (
@@ -180,15 +194,16 @@ export function routingView(db: () => Database) {
      */
     readableAttachment(sha256: string, organIds: readonly string[] | 'any'): { contentType: string | null } | null {
       if (organIds === 'any') {
-        const row = statement(db(), 'SELECT content_type FROM attachments WHERE sha256 = ? LIMIT 1').get(sha256) as { content_type: string | null } | undefined;
+        const row = statement(db(), 'SELECT content_type FROM attachments WHERE sha256 = ? LIMIT 1').get(sha256) as
+          { content_type: string | null } | undefined;
         return row ? { contentType: row.content_type } : null;
       }
       if (organIds.length === 0) return null;
-      const row = statement(db(),
-          `SELECT a.content_type FROM attachments a JOIN parties p ON p.document_id = a.document_id
+      const row = statement(
+        db(),
+        `SELECT a.content_type FROM attachments a JOIN parties p ON p.document_id = a.document_id
            WHERE a.sha256 = ? AND p.organ_id IN (${placeholders(organIds.length)}) LIMIT 1`,
-        )
-        .get(sha256, ...organIds) as { content_type: string | null } | undefined;
+      ).get(sha256, ...organIds) as { content_type: string | null } | undefined;
       return row ? { contentType: row.content_type } : null;
     },
   };

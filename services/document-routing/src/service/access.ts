@@ -36,7 +36,11 @@ export function senderGate(directory: Pick<DirectoryView, 'resolveOrganId'>, pri
 }
 
 /** The caller's organisations, or the one asked for (which must be one of them). */
-export function organsOf(principal: SystemPrincipal, organId: string | undefined, directory: Pick<DirectoryView, 'resolveOrganId'>): readonly string[] {
+export function organsOf(
+  principal: SystemPrincipal,
+  organId: string | undefined,
+  directory: Pick<DirectoryView, 'resolveOrganId'>,
+): readonly string[] {
   if (organId === undefined) return principal.organIds;
   const resolved = directory.resolveOrganId(organId);
   const matching = principal.organIds.filter((o) => o === resolved);

@@ -17,7 +17,16 @@ export function acknowledgeDelivery(ctx: ServiceContext) {
       store,
       deliveryDecider,
       DocumentStreams.delivery(deliveryId),
-      { type: 'AcknowledgeDelivery', data: { deliveryId, documentId: delivery.documentId, organId: delivery.to, kind: delivery.kind, callerOrganIds: principal.organIds } },
+      {
+        type: 'AcknowledgeDelivery',
+        data: {
+          deliveryId,
+          documentId: delivery.documentId,
+          organId: delivery.to,
+          kind: delivery.kind,
+          callerOrganIds: principal.organIds,
+        },
+      },
       context,
     );
     const last = result.appended.at(-1);

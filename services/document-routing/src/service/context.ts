@@ -28,7 +28,8 @@ export interface DocumentServiceDeps {
 }
 
 /** A message body: edXML handed through as a stream, or JSON already parsed. */
-export type MessageBody = { readonly kind: 'xml'; readonly stream: AsyncIterable<Buffer | string> } | { readonly kind: 'json'; readonly value: unknown };
+export type MessageBody =
+  { readonly kind: 'xml'; readonly stream: AsyncIterable<Buffer | string> } | { readonly kind: 'json'; readonly value: unknown };
 
 /**
  * What the edXML reader tolerated in an accepted message (e.g. `attachment-not-base64`: an
@@ -37,7 +38,8 @@ export type MessageBody = { readonly kind: 'xml'; readonly stream: AsyncIterable
 export type AnswerWarnings = { readonly warnings?: readonly EdxmlWarning[] };
 
 /** The key `warnings` of an answer: present only when there are warnings. */
-export const warningsOf = (warnings: readonly EdxmlWarning[]): AnswerWarnings => (warnings.length > 0 ? { warnings: warnings.map((w) => ({ ...w })) } : {});
+export const warningsOf = (warnings: readonly EdxmlWarning[]): AnswerWarnings =>
+  warnings.length > 0 ? { warnings: warnings.map((w) => ({ ...w })) } : {};
 
 export const jsonHash = (value: unknown) => sha256Hex(canonicalJson(value));
 

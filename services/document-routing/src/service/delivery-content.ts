@@ -18,12 +18,28 @@ export function deliveryContent(ctx: ServiceContext) {
     if (!delivery || !principal.organIds.includes(delivery.to)) throw notFound(`no delivery ${deliveryId}`);
     const doc = view.document(delivery.documentId);
     if (!doc) throw notFound(`no delivery ${deliveryId}`);
-    const meta = { deliveryId, kind: delivery.kind, documentId: delivery.documentId, from: delivery.from, to: delivery.to, createdAt: delivery.createdAt, acknowledgedAt: delivery.acknowledgedAt };
+    const meta = {
+      deliveryId,
+      kind: delivery.kind,
+      documentId: delivery.documentId,
+      from: delivery.from,
+      to: delivery.to,
+      createdAt: delivery.createdAt,
+      acknowledgedAt: delivery.acknowledgedAt,
+    };
     if (delivery.kind === 'document') {
       const hop = hubHop(doc.submittedAt);
-      if (format === 'edxml') return { type: 'edxml', body: renderEdxmlStream(doc.document, { attachments: source, extraTraceHeader: hop }) };
+      if (format === 'edxml')
+        return { type: 'edxml', body: renderEdxmlStream(doc.document, { attachments: source, extraTraceHeader: hop }) };
       const d = doc.document;
-      return { type: 'json', body: { ...meta, signature: doc.signature, document: { ...d, traceHeaders: [...d.traceHeaders, hop], attachments: d.attachments.map(attachmentLink) } } };
+      return {
+        type: 'json',
+        body: {
+          ...meta,
+          signature: doc.signature,
+          document: { ...d, traceHeaders: [...d.traceHeaders, hop], attachments: d.attachments.map(attachmentLink) },
+        },
+      };
     }
     const status = view.status(delivery.statusId!);
     if (!status) throw notFound(`no delivery ${deliveryId}`);

@@ -18,7 +18,8 @@ export function documentQueries(ctx: ServiceContext) {
     getDocument(documentRef: string, principal: Principal) {
       const row = findDocument(view, documentRef, principal);
       if (!row) throw notFound(`no document ${documentRef}`);
-      if (!mayRead(view, row, principal)) throw new AppError('LT_FORBIDDEN', `only the sender and the recipients of document ${row.documentId} can read it`);
+      if (!mayRead(view, row, principal))
+        throw new AppError('LT_FORBIDDEN', `only the sender and the recipients of document ${row.documentId} can read it`);
       const seesAll = principal.kind === 'admin' || (principal.kind === 'system' && principal.organIds.includes(row.senderOrganId));
       const visible = (organId: string) => seesAll || (principal.kind === 'system' && principal.organIds.includes(organId));
       const deliveries = view.deliveriesOf(row.documentId);
@@ -31,10 +32,24 @@ export function documentQueries(ctx: ServiceContext) {
           const timeline = [
             { type: 'delivered', at: d.createdAt },
             ...(d.acknowledgedAt ? [{ type: 'acknowledged', at: d.acknowledgedAt }] : []),
-            ...own.map((s) => ({ type: 'status', at: s.reportedAt, from: s.from, statusCode: s.statusCode, description: s.description, staff: s.staff, timestamp: s.timestamp })),
+            ...own.map((s) => ({
+              type: 'status',
+              at: s.reportedAt,
+              from: s.from,
+              statusCode: s.statusCode,
+              description: s.description,
+              staff: s.staff,
+              timestamp: s.timestamp,
+            })),
           ].sort((a, b) => a.at.localeCompare(b.at));
           const lastStatus = own.filter((s) => s.from === d.to).at(-1);
-          return { organId: d.to, deliveryId: d.deliveryId, acknowledgedAt: d.acknowledgedAt, status: lastStatus?.statusCode ?? null, timeline };
+          return {
+            organId: d.to,
+            deliveryId: d.deliveryId,
+            acknowledgedAt: d.acknowledgedAt,
+            status: lastStatus?.statusCode ?? null,
+            timeline,
+          };
         });
       return {
         documentId: row.documentId,
@@ -48,7 +63,11 @@ export function documentQueries(ctx: ServiceContext) {
         businessDocType: row.docType,
         format: row.format,
         submittedAt: row.submittedAt,
-        signature: { status: row.signature.status, ...(row.signature.signer ? { signer: row.signature.signer } : {}), ...(row.signature.reason ? { reason: row.signature.reason } : {}) },
+        signature: {
+          status: row.signature.status,
+          ...(row.signature.signer ? { signer: row.signature.signer } : {}),
+          ...(row.signature.reason ? { reason: row.signature.reason } : {}),
+        },
         attachments: row.document.attachments.map(attachmentLink),
         revises: row.revises,
         revisedBy: view.revisionsOf(row.documentId),
@@ -57,7 +76,12 @@ export function documentQueries(ctx: ServiceContext) {
     },
 
     async attachment(sha256: string, principal: Principal): Promise<{ body: Readable; size: number; contentType?: string }> {
-      const readable = principal.kind === 'admin' ? view.readableAttachment(sha256, 'any') : principal.kind === 'system' ? view.readableAttachment(sha256, principal.organIds) : null;
+      const readable =
+        principal.kind === 'admin'
+          ? view.readableAttachment(sha256, 'any')
+          : principal.kind === 'system'
+            ? view.readableAttachment(sha256, principal.organIds)
+            : null;
       if (!readable) throw notFound(`no attachment ${sha256}`);
       const stat = await blobs.stat(sha256);
       if (!stat) throw notFound(`no attachment ${sha256}`);

@@ -16,25 +16,43 @@ export interface StatusAnswer extends SubmitAnswer {
 }
 
 /** The short JSON form of a status (`POST /v1/documents/:documentId/status`). */
-const StatusBody = z.object({
-  statusCode: z.enum(statusCodes as [string, ...string[]]),
-  description: z.string().min(1).max(4000).optional(),
-  staff: z.union([z.string().min(1).max(200), z.object({ department: z.string().min(1).max(500).optional(), staff: z.string().min(1).max(200).optional(), email: z.string().min(1).max(320).optional(), mobile: z.string().min(1).max(50).optional() })]).optional(),
-  timestamp: z.iso.datetime({ offset: true }).optional(),
-  /** The reporting organisation, when the system acts for several parties of the document. */
-  from: z.string().min(1).max(64).optional(),
-  /** A recall request (13) for one recipient only (default: every recipient). */
-  to: z.string().min(1).max(64).optional(),
-}).refine((body) => body.to === undefined || body.statusCode === StatusCode.recallRequested, {
-  path: ['to'],
-  message: 'names the recipient of a recall request: only with statusCode 13',
-});
+const StatusBody = z
+  .object({
+    statusCode: z.enum(statusCodes as [string, ...string[]]),
+    description: z.string().min(1).max(4000).optional(),
+    staff: z
+      .union([
+        z.string().min(1).max(200),
+        z.object({
+          department: z.string().min(1).max(500).optional(),
+          staff: z.string().min(1).max(200).optional(),
+          email: z.string().min(1).max(320).optional(),
+          mobile: z.string().min(1).max(50).optional(),
+        }),
+      ])
+      .optional(),
+    timestamp: z.iso.datetime({ offset: true }).optional(),
+    /** The reporting organisation, when the system acts for several parties of the document. */
+    from: z.string().min(1).max(64).optional(),
+    /** A recall request (13) for one recipient only (default: every recipient). */
+    to: z.string().min(1).max(64).optional(),
+  })
+  .refine((body) => body.to === undefined || body.statusCode === StatusCode.recallRequested, {
+    path: ['to'],
+    message: 'names the recipient of a recall request: only with statusCode 13',
+  });
 
 /** `POST /v1/documents/:documentId/status`: a status (edXML or the short JSON form) delivered to the other parties. */
 export function reportStatus(ctx: ServiceContext) {
   const { store, view, directory, parser } = ctx;
 
-  return async function report(documentRef: string, body: MessageBody, principal: SystemPrincipal, context: CommandContext, idempotencyKey?: string): Promise<StatusAnswer> {
+  return async function report(
+    documentRef: string,
+    body: MessageBody,
+    principal: SystemPrincipal,
+    context: CommandContext,
+    idempotencyKey?: string,
+  ): Promise<StatusAnswer> {
     const row = findDocument(view, documentRef, principal);
     if (!row) throw notFound(`no document ${documentRef}`);
     // 1. read the status: edXML, or the short JSON form completed from the document
@@ -45,7 +63,11 @@ export function reportStatus(ctx: ServiceContext) {
     let addressee: string | null = null;
     let tolerated: readonly EdxmlWarning[] = [];
     if (body.kind === 'xml') {
-      const parsed = await parser.parse(body.stream, { maxBytes: ctx.maxBodyBytes, keepUpTo: 0, beforeAttachments: senderGate(directory, principal) });
+      const parsed = await parser.parse(body.stream, {
+        maxBytes: ctx.maxBodyBytes,
+        keepUpTo: 0,
+        beforeAttachments: senderGate(directory, principal),
+      });
       if (parsed.message.kind !== 'status')
         throw new AppError('LT_VALIDATION', 'this is a document, not a status message: post it to /v1/documents', {
           errors: [{ path: 'body/edXMLEnvelope/edXMLHeader/MessageHeader/StatusCode', message: 'required element is missing' }],
@@ -63,7 +85,10 @@ export function reportStatus(ctx: ServiceContext) {
       const staff: StaffInfo | undefined = typeof input.staff === 'string' ? { staff: input.staff } : input.staff;
       if (input.to !== undefined) {
         addressee = directory.resolveOrganId(input.to);
-        const recipients = view.deliveriesOf(row.documentId).filter((d) => d.kind === 'document').map((d) => d.to);
+        const recipients = view
+          .deliveriesOf(row.documentId)
+          .filter((d) => d.kind === 'document')
+          .map((d) => d.to);
         // Only the sender learns who the recipients are; anyone else gets the decider's 403.
         const asSender = principal.organIds.includes(row.senderOrganId);
         if (asSender && (addressee === null || !recipients.includes(addressee)))
@@ -75,7 +100,10 @@ export function reportStatus(ctx: ServiceContext) {
         from: { organId: from, ...(agency ? { organName: agency.name } : {}) },
         responseFor: {
           // a recall names the recipient asked; each delivery renders its own recipient (see content)
-          organId: input.statusCode === StatusCode.recallRequested ? (addressee ?? row.document.header.to[0]?.organId ?? row.senderOrganId) : row.senderOrganId,
+          organId:
+            input.statusCode === StatusCode.recallRequested
+              ? (addressee ?? row.document.header.to[0]?.organId ?? row.senderOrganId)
+              : row.senderOrganId,
           code: `${header.code.codeNumber}/${header.code.codeNotation}`,
           documentId: row.edxmlDocumentId ?? row.documentId,
           promulgationDate: header.promulgationInfo.promulgationDate,
@@ -129,7 +157,8 @@ export function reportStatus(ctx: ServiceContext) {
 
 /** Which of the caller's organisations reports a status given in the short form (recall requests come from the sender). */
 function defaultReporter(row: DocumentRow, deliveries: readonly DeliveryView[], principal: SystemPrincipal, statusCode: string): string {
-  if (statusCode === StatusCode.recallRequested) return principal.organIds.includes(row.senderOrganId) ? row.senderOrganId : (principal.organIds[0] ?? row.senderOrganId);
+  if (statusCode === StatusCode.recallRequested)
+    return principal.organIds.includes(row.senderOrganId) ? row.senderOrganId : (principal.organIds[0] ?? row.senderOrganId);
   const recipients = deliveries.filter((d) => d.kind === 'document').map((d) => d.to);
   const mine = principal.organIds.filter((o) => recipients.includes(o));
   return mine[0] ?? principal.organIds[0] ?? '';

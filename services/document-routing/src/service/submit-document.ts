@@ -21,14 +21,24 @@ const REVISION_KINDS: Record<number, RevisionKind> = { 1: RevisionKind.revoke, 2
 export function submitDocument(ctx: ServiceContext) {
   const { store, view, directory, blobs, parser, sink } = ctx;
 
-  return async function submit(body: MessageBody, principal: SystemPrincipal, context: CommandContext, idempotencyKey?: string): Promise<SubmitAnswer> {
+  return async function submit(
+    body: MessageBody,
+    principal: SystemPrincipal,
+    context: CommandContext,
+    idempotencyKey?: string,
+  ): Promise<SubmitAnswer> {
     // 1. read the message, attachments streaming into the blob store
     let document: EdxmlDocument;
     let bodySha256: string;
     let xml: ParsedXml | null = null;
     const format = body.kind === 'xml' ? 'edxml' : 'json';
     if (body.kind === 'xml') {
-      const parsed = await parser.parse(body.stream, { maxBytes: ctx.maxBodyBytes, keepUpTo: ctx.verifyMaxBytes, beforeAttachments: senderGate(directory, principal), verify: true });
+      const parsed = await parser.parse(body.stream, {
+        maxBytes: ctx.maxBodyBytes,
+        keepUpTo: ctx.verifyMaxBytes,
+        beforeAttachments: senderGate(directory, principal),
+        verify: true,
+      });
       if (parsed.message.kind !== 'document')
         throw new AppError('LT_VALIDATION', 'this is a status message: post it to /v1/documents/{documentId}/status', {
           errors: [{ path: 'body/edXMLEnvelope/edXMLHeader/MessageHeader/StatusCode', message: 'a document has no StatusCode' }],
@@ -41,7 +51,8 @@ export function submitDocument(ctx: ServiceContext) {
       if (sender !== null) senderGate(directory, principal)(sender); // a missing sender is the schema's 400, below
       // Content referenced by hash must be an attachment of a document the caller is already a
       // party to: a hash seen elsewhere (a log, a link) must not open another agency's file.
-      const stored = async (sha: string) => (view.readableAttachment(sha, principal.organIds) ? ((await blobs.stat(sha)) ?? undefined) : undefined);
+      const stored = async (sha: string) =>
+        view.readableAttachment(sha, principal.organIds) ? ((await blobs.stat(sha)) ?? undefined) : undefined;
       document = await documentFromJson(body.value, { attachments: sink, stored }).catch((e: unknown) => {
         throw edxmlProblem(e);
       });
@@ -51,7 +62,8 @@ export function submitDocument(ctx: ServiceContext) {
     const signature = signatureOf(document, xml, ctx.verifyMaxBytes);
     const from = ctx.resolve(document.header.from.organId);
     const edxmlDocumentId = document.header.documentId ?? null;
-    const key = idempotencyKey ?? (edxmlDocumentId === null ? `body:${bodySha256}` : `edxml:${document.business?.docType ?? 0}:${edxmlDocumentId}`);
+    const key =
+      idempotencyKey ?? (edxmlDocumentId === null ? `body:${bodySha256}` : `edxml:${document.business?.docType ?? 0}:${edxmlDocumentId}`);
     const documentId = documentIdFor(from.organId ?? from.given, key);
     const command = {
       type: 'SubmitDocument' as const,
@@ -75,7 +87,11 @@ export function submitDocument(ctx: ServiceContext) {
     const last = result.appended.at(-1);
     if (last) await ctx.waitFor(last);
     if (!result.state.exists) throw new Error('document not created');
-    return { documentId, recipients: result.state.recipients.map(({ organId, deliveryId }) => ({ organId, deliveryId })), ...warningsOf(xml?.message.warnings ?? []) };
+    return {
+      documentId,
+      recipients: result.state.recipients.map(({ organId, deliveryId }) => ({ organId, deliveryId })),
+      ...warningsOf(xml?.message.warnings ?? []),
+    };
   };
 }
 
@@ -86,7 +102,12 @@ function signatureOf(document: EdxmlDocument, parsed: ParsedXml | null, verifyMa
   if (parsed.digest.raw === null) return { status: 'invalid', reason: `not verified: the package is larger than ${verifyMaxBytes} bytes` };
   // Verified where it was parsed (a worker), or here.
   const v = parsed.verification ?? verifyEdxmlSignature(parsed.digest.raw);
-  return { status: v.status, ...(v.signer ? { signer: v.signer } : {}), ...(v.algorithm ? { algorithm: v.algorithm } : {}), ...(v.reason ? { reason: v.reason } : {}) };
+  return {
+    status: v.status,
+    ...(v.signer ? { signer: v.signer } : {}),
+    ...(v.algorithm ? { algorithm: v.algorithm } : {}),
+    ...(v.reason ? { reason: v.reason } : {}),
+  };
 }
 
 /** The earlier documents a revoke/update/replace names, looked up among the sender's own. */
@@ -109,7 +130,12 @@ function referencesOf(view: RoutingView, document: EdxmlDocument, senderOrganId:
       given,
       kind,
       documentId: row?.documentId ?? null,
-      recipients: row ? view.deliveriesOf(row.documentId).filter((d) => d.kind === 'document').map((d) => d.to) : [],
+      recipients: row
+        ? view
+            .deliveriesOf(row.documentId)
+            .filter((d) => d.kind === 'document')
+            .map((d) => d.to)
+        : [],
     };
   });
 }

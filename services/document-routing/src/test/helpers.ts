@@ -44,18 +44,31 @@ export function sampleDocument(options: {
 }
 
 /** Renders a document with attachments (given as bytes) to edXML text. */
-export async function sampleXml(document: EdxmlDocument, attachments: ReadonlyArray<{ name: string; bytes: Buffer; contentType?: string }> = []): Promise<string> {
+export async function sampleXml(
+  document: EdxmlDocument,
+  attachments: ReadonlyArray<{ name: string; bytes: Buffer; contentType?: string }> = [],
+): Promise<string> {
   const store = memoryAttachmentStore();
   const withAttachments: EdxmlDocument = {
     ...document,
-    attachments: attachments.map((a, i) => ({ contentId: `cid:${i + 1}`, name: a.name, ...(a.contentType ? { contentType: a.contentType } : {}), ...store.put(a.bytes) })),
+    attachments: attachments.map((a, i) => ({
+      contentId: `cid:${i + 1}`,
+      name: a.name,
+      ...(a.contentType ? { contentType: a.contentType } : {}),
+      ...store.put(a.bytes),
+    })),
   };
   return renderEdxml(withAttachments, { attachments: store });
 }
 
 /** POSTs edXML text or bytes to /v1/documents. */
 export function postXml(hub: TestHub, auth: Auth, xml: string | Buffer, headers: Record<string, string> = {}) {
-  return hub.app.inject({ method: 'POST', url: '/v1/documents', headers: { ...auth, 'content-type': 'application/xml', ...headers }, payload: xml });
+  return hub.app.inject({
+    method: 'POST',
+    url: '/v1/documents',
+    headers: { ...auth, 'content-type': 'application/xml', ...headers },
+    payload: xml,
+  });
 }
 
 export function postJson(hub: TestHub, auth: Auth, url: string, body: unknown, headers: Record<string, string> = {}) {
@@ -66,7 +79,11 @@ export function get(hub: TestHub, auth: Auth, url: string) {
   return hub.app.inject({ method: 'GET', url, headers: auth });
 }
 
-export async function inbox(hub: TestHub, auth: Auth, query = ''): Promise<Array<{ deliveryId: string; kind: string; documentId: string; from: string; to: string; statusCode?: string }>> {
+export async function inbox(
+  hub: TestHub,
+  auth: Auth,
+  query = '',
+): Promise<Array<{ deliveryId: string; kind: string; documentId: string; from: string; to: string; statusCode?: string }>> {
   const res = await get(hub, auth, `/v1/inbox${query}`);
   if (res.statusCode !== 200) throw new Error(`inbox → ${res.statusCode} ${res.body}`);
   return (res.json() as { items: [] }).items;

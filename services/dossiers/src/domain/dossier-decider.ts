@@ -57,7 +57,10 @@ export type ReceiptFacts = Pick<ReceiveDossier['data'], 'actor' | 'agencyId' | '
  */
 export function assertMayReceive(facts: ReceiptFacts): void {
   const { actor, agencyId } = facts;
-  if (Date.parse(facts.receivedAt) > Date.parse(facts.at)) throw new DomainError('invalid', 'receivedAt is in the future', { fields: [{ field: 'receivedAt', message: 'must not be in the future' }] });
+  if (Date.parse(facts.receivedAt) > Date.parse(facts.at))
+    throw new DomainError('invalid', 'receivedAt is in the future', {
+      fields: [{ field: 'receivedAt', message: 'must not be in the future' }],
+    });
   if (actor.kind === 'admin') return;
   if (actor.agencyId !== agencyId) throw new DomainError('forbidden', `staff of ${actor.agencyId} cannot receive dossiers for ${agencyId}`);
   if (!actor.roles.some((r) => RECEIVE_ROLES.includes(r))) throw new DomainError('forbidden', 'receiving a dossier needs role clerk');
@@ -80,7 +83,10 @@ function refuse(state: ReceivedDossier, action: DossierAction, actor: Actor): ne
 }
 const actionsRoles = (action: DossierAction, status: DossierStatus) => ruleFor(action, status)?.roles ?? [];
 
-function snapshot(state: ReceivedDossier, changes: Partial<Pick<DossierSnapshot, 'status' | 'dueAt' | 'overdue' | 'agencyId'>> = {}): DossierSnapshot {
+function snapshot(
+  state: ReceivedDossier,
+  changes: Partial<Pick<DossierSnapshot, 'status' | 'dueAt' | 'overdue' | 'agencyId'>> = {},
+): DossierSnapshot {
   const status = changes.status ?? state.status;
   return {
     dossierCode: state.dossierCode,
@@ -125,7 +131,9 @@ const actionEvents = (command: PerformAction, state: DossierState): DossierEvent
     case 'assign':
       return [{ type: 'DossierAssigned', data: { ...base, officer: request.officer ?? null, department: request.department ?? null } }];
     case 'request-supplement':
-      return [{ type: 'DossierSupplementRequested', data: { ...base, reason: request.reason, items: [...(request.items ?? [])], pausedAt: at } }];
+      return [
+        { type: 'DossierSupplementRequested', data: { ...base, reason: request.reason, items: [...(request.items ?? [])], pausedAt: at } },
+      ];
     case 'supplement': {
       // The clock stood still from the request to now: both due dates move by that office time (the calendar's answers, in the command).
       const { resumed } = command.data;
@@ -134,18 +142,29 @@ const actionEvents = (command: PerformAction, state: DossierState): DossierEvent
       return [
         {
           type: 'DossierSupplemented',
-          data: { ...snapshot(state, { status: to, dueAt }), components: [...(request.components ?? [])], resumedAt: at, pausedWorkingMs, legalDueAt },
+          data: {
+            ...snapshot(state, { status: to, dueAt }),
+            components: [...(request.components ?? [])],
+            resumedAt: at,
+            pausedWorkingMs,
+            legalDueAt,
+          },
         },
       ];
     }
     case 'request-payment':
       return [{ type: 'DossierPaymentRequested', data: { ...base, amount: request.amount, reason: request.reason ?? null } }];
     case 'transfer': {
-      if (request.toAgencyId === state.agencyId) throw new DomainError('unprocessable', `dossier ${state.dossierCode} is already at agency ${state.agencyId}`);
+      if (request.toAgencyId === state.agencyId)
+        throw new DomainError('unprocessable', `dossier ${state.dossierCode} is already at agency ${state.agencyId}`);
       return [
         {
           type: 'DossierTransferred',
-          data: { ...snapshot(state, { status: to, agencyId: request.toAgencyId }), fromAgencyId: state.agencyId, reason: request.reason ?? null },
+          data: {
+            ...snapshot(state, { status: to, agencyId: request.toAgencyId }),
+            fromAgencyId: state.agencyId,
+            reason: request.reason ?? null,
+          },
         },
       ];
     }
@@ -159,7 +178,11 @@ const actionEvents = (command: PerformAction, state: DossierState): DossierEvent
       return [
         {
           type: 'DossierApologized',
-          data: { ...snapshot(state, { status: to, dueAt: newDueAt.toISOString(), overdue: false }), reason: request.reason, previousDueAt: state.dueAt },
+          data: {
+            ...snapshot(state, { status: to, dueAt: newDueAt.toISOString(), overdue: false }),
+            reason: request.reason,
+            previousDueAt: state.dueAt,
+          },
         },
       ];
     }

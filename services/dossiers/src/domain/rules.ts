@@ -20,7 +20,8 @@ export const DossierActions = [
 export type DossierAction = (typeof DossierActions)[number];
 
 /** Who acts: a staff member of an agency with their roles, or `admin` (acts in every role, anywhere, for support). */
-export type Actor = { readonly kind: 'admin' } | { readonly kind: 'staff'; readonly agencyId: string; readonly roles: readonly StaffRole[] };
+export type Actor =
+  { readonly kind: 'admin' } | { readonly kind: 'staff'; readonly agencyId: string; readonly roles: readonly StaffRole[] };
 
 /** One row of the workflow: the action is allowed in `from` for any of `roles`. */
 export interface Rule {
@@ -80,6 +81,7 @@ export function ruleFor(action: DossierAction, status: DossierStatus, actor?: Ac
 /** Actions allowed in `status` for `actor` (for any role when no actor is given), in table order. */
 export function actionsIn(status: DossierStatus, actor?: Actor): DossierAction[] {
   const out: DossierAction[] = [];
-  for (const r of RULES) if (r.from.includes(status) && (actor === undefined || mayAct(actor, r)) && !out.includes(r.action)) out.push(r.action);
+  for (const r of RULES)
+    if (r.from.includes(status) && (actor === undefined || mayAct(actor, r)) && !out.includes(r.action)) out.push(r.action);
   return out;
 }

@@ -54,7 +54,9 @@ export const trimText = (value: unknown): unknown =>
 export function actionRequest(action: DossierAction, accepted: ActionBody): ActionRequest {
   const data: Record<string, unknown> = { ...accepted };
   if (action === 'supplement' && Array.isArray(data.components))
-    data.components = data.components.map((c: unknown): DossierComponent => (typeof c === 'string' ? { name: c } : (c as DossierComponent)));
+    data.components = data.components.map((c: unknown): DossierComponent =>
+      typeof c === 'string' ? { name: c } : (c as DossierComponent),
+    );
   // The schema of this action's route has checked the shape.
   return { action, ...data } as ActionRequest;
 }

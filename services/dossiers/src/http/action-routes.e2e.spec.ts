@@ -13,7 +13,10 @@ t.test('each action is a route with its own body schema, in /docs, and the only 
   const leader = await hub.staff(A, ['leader']);
 
   // 1. the OpenAPI document shows every action's body
-  const paths = (await hub.app.inject('/docs/json')).json().paths as Record<string, { post?: { requestBody?: { content: Record<string, { schema: any }> } } }>;
+  const paths = (await hub.app.inject('/docs/json')).json().paths as Record<
+    string,
+    { post?: { requestBody?: { content: Record<string, { schema: any }> } } }
+  >;
   for (const action of DossierActions) {
     const schema = paths[`/v1/dossiers/{code}/actions/${action}`]?.post?.requestBody?.content['application/json']?.schema;
     t.equal(schema?.type, 'object', `${action}: a body schema in /docs`);
@@ -23,8 +26,16 @@ t.test('each action is a route with its own body schema, in /docs, and the only 
   t.strictSame([...apologize.required].sort(), ['newDueAt', 'reason']);
 
   // 2. the schema refuses, naming body fields
-  const code = (await hub.inject('POST', '/v1/dossiers', clerk, { procedureCode: '1.004227', agencyId: A, applicant: { name: 'Lê Thị B' }, channel: 'counter' })).json().dossierCode as string;
-  const act = (who: Record<string, string>, action: string, body?: unknown) => hub.inject('POST', `/v1/dossiers/${code}/actions/${action}`, who, body);
+  const code = (
+    await hub.inject('POST', '/v1/dossiers', clerk, {
+      procedureCode: '1.004227',
+      agencyId: A,
+      applicant: { name: 'Lê Thị B' },
+      channel: 'counter',
+    })
+  ).json().dossierCode as string;
+  const act = (who: Record<string, string>, action: string, body?: unknown) =>
+    hub.inject('POST', `/v1/dossiers/${code}/actions/${action}`, who, body);
   const paths400 = async (action: string, body: unknown) => {
     const res = await act(leader, action, body);
     t.equal(res.statusCode, 400, `${action} ${JSON.stringify(body)}`);
@@ -36,7 +47,10 @@ t.test('each action is a route with its own body schema, in /docs, and the only 
   t.strictSame(await paths400('reject', { reason: '   ' }), ['body/reason'], 'blank text is no text');
   t.strictSame(await paths400('reject', { reason: 'r', reasn: 'typo' }), ['body/reasn'], 'a typo cannot pass silently');
   t.strictSame(await paths400('request-payment', { amount: -1 }), ['body/amount']);
-  t.ok((await paths400('supplement', { components: [{ name: 'x', copies: 0 }] })).every((p) => p.startsWith('body/components/0')), 'a component is a name or {name, copies 1–100}');
+  t.ok(
+    (await paths400('supplement', { components: [{ name: 'x', copies: 0 }] })).every((p) => p.startsWith('body/components/0')),
+    'a component is a name or {name, copies 1–100}',
+  );
 
   // 3. a JSON body is taken as sent: no type is coerced (a query string's would be)
   t.strictSame(await paths400('request-payment', { amount: '12' }), ['body/amount'], 'text is no number');
@@ -44,7 +58,10 @@ t.test('each action is a route with its own body schema, in /docs, and the only 
   t.strictSame(await paths400('reject', { reason: true }), ['body/reason'], 'a boolean is no text');
   t.strictSame(await paths400('reject', { reason: ['r'] }), ['body/reason'], 'a one-item list is no text');
   t.strictSame(await paths400('request-supplement', { reason: 'r', items: 'x' }), ['body/items'], 'a text is no list');
-  t.ok((await paths400('supplement', { components: [{ name: 'x', copies: '2' }] })).every((p) => p.startsWith('body/components/0')), 'text is no count');
+  t.ok(
+    (await paths400('supplement', { components: [{ name: 'x', copies: '2' }] })).every((p) => p.startsWith('body/components/0')),
+    'text is no count',
+  );
   t.strictSame(await paths400('accept', { note: `  ${'n'.repeat(2001)}  ` }), ['body/note'], 'over the limit once trimmed');
 
   // 4. accepted bodies: none at all, and text trimmed before its length is checked

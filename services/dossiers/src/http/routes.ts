@@ -14,10 +14,9 @@ const codeParams = { type: 'object', properties: { code: { type: 'string', minLe
 /** `YYYY-MM-DD` is a day on the Vietnam clock; anything else must be an ISO instant. */
 function instant(value: string, field: string, endOfDay: boolean): Date {
   const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  const ms = day
-    ? Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3]) + (endOfDay ? 1 : 0)) - VN_UTC_OFFSET_MS
-    : Date.parse(value);
-  if (Number.isNaN(ms)) throw validationError(`${field} must be YYYY-MM-DD or an ISO date-time`, [{ path: `querystring/${field}`, message: 'invalid date' }]);
+  const ms = day ? Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3]) + (endOfDay ? 1 : 0)) - VN_UTC_OFFSET_MS : Date.parse(value);
+  if (Number.isNaN(ms))
+    throw validationError(`${field} must be YYYY-MM-DD or an ISO date-time`, [{ path: `querystring/${field}`, message: 'invalid date' }]);
   return new Date(ms);
 }
 
@@ -37,10 +36,21 @@ export async function dossierRoutes(app: FastifyInstance, deps: { service: Dossi
         response: { 400: problem, 403: problem, 409: problem, 422: problem },
       },
     },
-    async (request, reply) => reply.code(201).send(await service.receive(request.body, request.principal, commandContext(request), idempotencyKey(request))),
+    async (request, reply) =>
+      reply.code(201).send(await service.receive(request.body, request.principal, commandContext(request), idempotencyKey(request))),
   );
 
-  app.get<{ Querystring: { agencyId?: string; status?: string; overdue?: boolean; procedureCode?: string; officer?: string; limit: number; offset: number } }>(
+  app.get<{
+    Querystring: {
+      agencyId?: string;
+      status?: string;
+      overdue?: boolean;
+      procedureCode?: string;
+      officer?: string;
+      limit: number;
+      offset: number;
+    };
+  }>(
     '/v1/dossiers',
     {
       config: staffOnly,
@@ -73,7 +83,15 @@ export async function dossierRoutes(app: FastifyInstance, deps: { service: Dossi
 
   app.get<{ Params: { code: string } }>(
     '/v1/dossiers/:code',
-    { config: staffOnly, schema: { tags, summary: 'One dossier, with the actions the caller may take', params: codeParams, response: { 200: { $ref: 'lienthong/dossier#' }, 404: problem } } },
+    {
+      config: staffOnly,
+      schema: {
+        tags,
+        summary: 'One dossier, with the actions the caller may take',
+        params: codeParams,
+        response: { 200: { $ref: 'lienthong/dossier#' }, 404: problem },
+      },
+    },
     async (request) => service.get(request.params.code, request.principal),
   );
 
@@ -102,7 +120,14 @@ export async function dossierRoutes(app: FastifyInstance, deps: { service: Dossi
           response: { 400: problem, 403: problem, 404: problem, 409: problem, 422: problem },
         },
       },
-      async (request) => service.act(request.params.code, actionRequest(action, request.body), request.principal, commandContext(request), idempotencyKey(request)),
+      async (request) =>
+        service.act(
+          request.params.code,
+          actionRequest(action, request.body),
+          request.principal,
+          commandContext(request),
+          idempotencyKey(request),
+        ),
     );
   }
 
@@ -117,14 +142,19 @@ export async function dossierRoutes(app: FastifyInstance, deps: { service: Dossi
           type: 'object',
           required: ['from', 'to'],
           additionalProperties: false,
-          properties: { agencyId: { type: 'string', maxLength: 64 }, from: { type: 'string', maxLength: 40 }, to: { type: 'string', maxLength: 40 } },
+          properties: {
+            agencyId: { type: 'string', maxLength: 64 },
+            from: { type: 'string', maxLength: 40 },
+            to: { type: 'string', maxLength: 40 },
+          },
         },
       },
     },
     async (request) => {
       const from = instant(request.query.from, 'from', false);
       const to = instant(request.query.to, 'to', true);
-      if (to.getTime() <= from.getTime()) throw validationError('to must be after from', [{ path: 'querystring/to', message: 'must be after from' }]);
+      if (to.getTime() <= from.getTime())
+        throw validationError('to must be after from', [{ path: 'querystring/to', message: 'must be after from' }]);
       return service.report({ agencyId: request.query.agencyId, from, to }, request.principal);
     },
   );

@@ -43,15 +43,31 @@ t.test('the replica answers as the catalog rule does over the stream itself, als
       if (!got.found) t.same(got, expected, `${when}: ${at} known, not in force, for the same reason`);
     }
     const v3 = replica.procedureAt(runner.db(), CODE, new Date('2026-04-10T00:00:00Z'));
-    t.same(v3, { found: true, procedure: { code: CODE, version: 3, name: `Thủ tục ${CODE}`, processingDays: 3 } }, `${when}: what a receipt records`);
+    t.same(
+      v3,
+      { found: true, procedure: { code: CODE, version: 3, name: `Thủ tục ${CODE}`, processingDays: 3 } },
+      `${when}: what a receipt records`,
+    );
     const v4 = replica.procedureAt(runner.db(), CODE, new Date('2026-04-20T00:00:00Z'));
     t.match(v4, { found: true, procedure: { version: 4 } }, `${when}: chosen by effectiveFrom, before it was typed in`);
-    t.same(replica.procedureAt(runner.db(), CODE, new Date('2025-12-31T00:00:00Z')), { found: false, reason: 'not-yet-in-force', from: '2026-01-01T00:00:00.000Z' }, `${when}: not yet`);
-    t.match(replica.procedureAt(runner.db(), CODE, new Date('2026-03-15T00:00:00Z')), { found: false, reason: 'retired', retiredAt: '2026-03-01T00:00:00.000Z' }, `${when}: retired`);
+    t.same(
+      replica.procedureAt(runner.db(), CODE, new Date('2025-12-31T00:00:00Z')),
+      { found: false, reason: 'not-yet-in-force', from: '2026-01-01T00:00:00.000Z' },
+      `${when}: not yet`,
+    );
+    t.match(
+      replica.procedureAt(runner.db(), CODE, new Date('2026-03-15T00:00:00Z')),
+      { found: false, reason: 'retired', retiredAt: '2026-03-01T00:00:00.000Z' },
+      `${when}: retired`,
+    );
     t.same(replica.procedureAt(runner.db(), '9.999999', new Date()), { found: false, reason: 'unknown' }, `${when}: unknown`);
   };
   await check('live');
-  t.equal((await hub.inject('POST', '/v1/admin/projections/dossiers-catalog-replica/rebuild', hub.admin)).statusCode < 300, true, 'rebuilt');
+  t.equal(
+    (await hub.inject('POST', '/v1/admin/projections/dossiers-catalog-replica/rebuild', hub.admin)).statusCode < 300,
+    true,
+    'rebuilt',
+  );
   await check('after rebuild');
 });
 
@@ -62,7 +78,12 @@ t.test('calendar years set by the catalog survive a restart and a rebuild (recei
   const A = '000.00.12.H40';
   const receive = async (hub: DossiersHub) => {
     const clerk = await hub.staff(A, ['clerk']);
-    const res = await hub.inject('POST', '/v1/dossiers', clerk, { procedureCode: '1.000002', agencyId: A, applicant: { name: 'Lê C' }, channel: 'counter' });
+    const res = await hub.inject('POST', '/v1/dossiers', clerk, {
+      procedureCode: '1.000002',
+      agencyId: A,
+      applicant: { name: 'Lê C' },
+      channel: 'counter',
+    });
     t.equal(res.statusCode, 201);
     return res.json().dueAt as string;
   };
@@ -77,7 +98,11 @@ t.test('calendar years set by the catalog survive a restart and a rebuild (recei
   hub = await startDossiersHub({ dataDir, clock: clock.now, overdueIntervalMs: 60_000 });
   t.teardown(() => hub.close());
   t.equal(await receive(hub), '2026-03-11T01:00:00.000Z', 'after a restart');
-  t.equal((await hub.inject('POST', '/v1/admin/projections/dossiers-catalog-replica/rebuild', hub.admin)).statusCode < 300, true, 'rebuilt');
+  t.equal(
+    (await hub.inject('POST', '/v1/admin/projections/dossiers-catalog-replica/rebuild', hub.admin)).statusCode < 300,
+    true,
+    'rebuilt',
+  );
   t.equal(await receive(hub), '2026-03-11T01:00:00.000Z', 'after a rebuild');
   await hub.setCalendarYear(2026, ['2026-01-01']);
   t.equal(await receive(hub), '2026-03-10T01:00:00.000Z', 'a later year replaces it');

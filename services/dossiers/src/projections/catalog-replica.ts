@@ -18,7 +18,8 @@ export interface ProcedureInForce {
 }
 
 /** A procedure lookup: found, or why not (unknown, retired then, or not yet in force then). */
-export type ProcedureLookup = { readonly found: true; readonly procedure: ProcedureInForce } | ({ readonly found: false } & ProcedureNotInForce);
+export type ProcedureLookup =
+  { readonly found: true; readonly procedure: ProcedureInForce } | ({ readonly found: false } & ProcedureNotInForce);
 
 export interface CatalogReplica {
   /** Run it with a bus feed (service `catalog`); then call `load` once. */
@@ -67,7 +68,13 @@ export function createCatalogReplica(name = 'dossiers-catalog-replica'): Catalog
           case 'ProcedurePublished':
           case 'ProcedureRetired': {
             const { data } = event as unknown as ProcedureEvent;
-            statement(db, 'INSERT OR REPLACE INTO procedure_events VALUES (?, ?, ?, ?, ?)').run(data.code, event.revision, event.type, event.metadata.at, JSON.stringify(data));
+            statement(db, 'INSERT OR REPLACE INTO procedure_events VALUES (?, ?, ?, ?, ?)').run(
+              data.code,
+              event.revision,
+              event.type,
+              event.metadata.at,
+              JSON.stringify(data),
+            );
             return;
           }
           default:
@@ -80,7 +87,11 @@ export function createCatalogReplica(name = 'dossiers-catalog-replica'): Catalog
     procedureAt(db, code, at) {
       const rows = statement(db, 'SELECT type, at, data FROM procedure_events WHERE code = ? ORDER BY revision').all(code) as EventRow[];
       if (rows.length === 0) return { found: false, reason: 'unknown' };
-      const events: ProcedureEventEnvelope[] = rows.map((r) => ({ type: r.type, data: JSON.parse(r.data) as unknown, metadata: { at: r.at } }));
+      const events: ProcedureEventEnvelope[] = rows.map((r) => ({
+        type: r.type,
+        data: JSON.parse(r.data) as unknown,
+        metadata: { at: r.at },
+      }));
       const lookup = procedureLookupAt(events, at);
       if (!lookup.found) return lookup;
       const { code: c, version, name: procedureName, processingDays } = lookup.procedure;

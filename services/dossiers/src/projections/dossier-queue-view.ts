@@ -72,8 +72,11 @@ const overdueOf = (r: Pick<Row, 'status' | 'due_at' | 'overdue' | 'paused' | 'pa
 const withRule = new WeakSet<Database>();
 function ruled(db: Database): Database {
   if (!withRule.has(db)) {
-    db.function('dossier_overdue', { deterministic: true }, (status: DossierStatus, due_at: string, overdue: number, paused: number, paused_at: string | null, now: string) =>
-      overdueOf({ status, due_at, overdue, paused, paused_at }, new Date(now)) ? 1 : 0,
+    db.function(
+      'dossier_overdue',
+      { deterministic: true },
+      (status: DossierStatus, due_at: string, overdue: number, paused: number, paused_at: string | null, now: string) =>
+        overdueOf({ status, due_at, overdue, paused, paused_at }, new Date(now)) ? 1 : 0,
     );
     withRule.add(db);
   }
@@ -126,11 +129,15 @@ export function dossierQueueView(db: () => Database) {
 
     /** Revision of the dossier's stream the queue has applied (-1 when not there yet). */
     revisionOf(code: string): number {
-      return (statement(db(), 'SELECT revision FROM dossiers WHERE code = ?').get(code) as { revision: number } | undefined)?.revision ?? -1;
+      return (
+        (statement(db(), 'SELECT revision FROM dossiers WHERE code = ?').get(code) as { revision: number } | undefined)?.revision ?? -1
+      );
     },
 
     agencyOf(code: string): string | null {
-      return (statement(db(), 'SELECT agency_id FROM dossiers WHERE code = ?').get(code) as { agency_id: string } | undefined)?.agency_id ?? null;
+      return (
+        (statement(db(), 'SELECT agency_id FROM dossiers WHERE code = ?').get(code) as { agency_id: string } | undefined)?.agency_id ?? null
+      );
     },
 
     /**
@@ -139,16 +146,18 @@ export function dossierQueueView(db: () => Database) {
      */
     dueBefore(now: Date, limit: number): string[] {
       return (
-        statement(db(), 'SELECT code FROM dossiers WHERE resolved_at IS NULL AND paused = 0 AND overdue = 0 AND due_at < ? ORDER BY due_at LIMIT ?').all(
-          now.toISOString(),
-          limit,
-        ) as { code: string }[]
+        statement(
+          db(),
+          'SELECT code FROM dossiers WHERE resolved_at IS NULL AND paused = 0 AND overdue = 0 AND due_at < ? ORDER BY due_at LIMIT ?',
+        ).all(now.toISOString(), limit) as { code: string }[]
       ).map((r) => r.code);
     },
 
     /** The next due date the scheduler should wake up for, if any. */
     nextDue(): Date | null {
-      const r = statement(db(), 'SELECT MIN(due_at) AS d FROM dossiers WHERE resolved_at IS NULL AND paused = 0 AND overdue = 0').get() as { d: string | null };
+      const r = statement(db(), 'SELECT MIN(due_at) AS d FROM dossiers WHERE resolved_at IS NULL AND paused = 0 AND overdue = 0').get() as {
+        d: string | null;
+      };
       return r.d ? new Date(r.d) : null;
     },
 

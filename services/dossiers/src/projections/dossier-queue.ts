@@ -50,27 +50,66 @@ function applyDossierEvent(db: Database, recorded: RecordedEvent): void {
   if (e.type === 'DossierReceived') {
     const s = evolveDossier(dossierDecider.initialState(), e);
     if (!s.received) throw new Error(`dossier ${e.data.dossierCode}: DossierReceived folded into no dossier`);
-    statement(db, `INSERT OR REPLACE INTO dossiers (code, agency_id, procedure_code, procedure_name, status, status_code, channel, masked_name,
-      received_at, due_at, legal_due_at, updated_at, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-      s.dossierCode, s.agencyId, s.procedureCode, s.procedureName, s.status, STATUS_CODES[s.status], s.channel, s.maskedName, s.receivedAt, s.dueAt, s.legalDueAt, at, recorded.revision,
+    statement(
+      db,
+      `INSERT OR REPLACE INTO dossiers (code, agency_id, procedure_code, procedure_name, status, status_code, channel, masked_name,
+      received_at, due_at, legal_due_at, updated_at, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      s.dossierCode,
+      s.agencyId,
+      s.procedureCode,
+      s.procedureName,
+      s.status,
+      STATUS_CODES[s.status],
+      s.channel,
+      s.maskedName,
+      s.receivedAt,
+      s.dueAt,
+      s.legalDueAt,
+      at,
+      recorded.revision,
     );
     return;
   }
   const code = e.data.dossierCode;
-  const row = statement(db, 'SELECT status, agency_id, due_at, legal_due_at, overdue, paused_at, officer, department FROM dossiers WHERE code = ?').get(code) as
-    | ProgressRow
-    | undefined;
+  const row = statement(
+    db,
+    'SELECT status, agency_id, due_at, legal_due_at, overdue, paused_at, officer, department FROM dossiers WHERE code = ?',
+  ).get(code) as ProgressRow | undefined;
   if (!row) return; // a stream without its receipt has no row to follow
   const s = evolveProgress(
     {
-      status: row.status, agencyId: row.agency_id, dueAt: row.due_at, legalDueAt: row.legal_due_at, overdue: row.overdue === 1,
-      pausedAt: row.paused_at, statusBeforePause: null, officer: row.officer, department: row.department,
+      status: row.status,
+      agencyId: row.agency_id,
+      dueAt: row.due_at,
+      legalDueAt: row.legal_due_at,
+      overdue: row.overdue === 1,
+      pausedAt: row.paused_at,
+      statusBeforePause: null,
+      officer: row.officer,
+      department: row.department,
     },
     e,
   );
-  statement(db, `UPDATE dossiers SET status = ?, status_code = ?, agency_id = ?, due_at = ?, legal_due_at = ?, overdue = ?, paused = ?, paused_at = ?,
-      officer = ?, department = ?, updated_at = ?, revision = ?, resolved_at = CASE WHEN resolved_at IS NULL AND ? THEN ? ELSE resolved_at END WHERE code = ?`).run(
-    s.status, STATUS_CODES[s.status], s.agencyId, s.dueAt, s.legalDueAt, s.overdue ? 1 : 0, s.pausedAt !== null ? 1 : 0, s.pausedAt,
-    s.officer, s.department, at, recorded.revision, isResolved(s.status) ? 1 : 0, at, code,
+  statement(
+    db,
+    `UPDATE dossiers SET status = ?, status_code = ?, agency_id = ?, due_at = ?, legal_due_at = ?, overdue = ?, paused = ?, paused_at = ?,
+      officer = ?, department = ?, updated_at = ?, revision = ?, resolved_at = CASE WHEN resolved_at IS NULL AND ? THEN ? ELSE resolved_at END WHERE code = ?`,
+  ).run(
+    s.status,
+    STATUS_CODES[s.status],
+    s.agencyId,
+    s.dueAt,
+    s.legalDueAt,
+    s.overdue ? 1 : 0,
+    s.pausedAt !== null ? 1 : 0,
+    s.pausedAt,
+    s.officer,
+    s.department,
+    at,
+    recorded.revision,
+    isResolved(s.status) ? 1 : 0,
+    at,
+    code,
   );
 }

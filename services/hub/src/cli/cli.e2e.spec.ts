@@ -13,9 +13,14 @@ const cli = join(root, 'services/hub/src/cli.ts');
 
 function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, env: { ...process.env, LT_LOG_LEVEL: 'error', ...env }, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', cli, ...args],
+      { cwd: root, env: { ...process.env, LT_LOG_LEVEL: 'error', ...env }, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -25,7 +30,12 @@ t.test('lienthong CLI on a seeded data directory', async (t) => {
   const data = join(dir, 'data');
   const d = ['--data-dir', data];
 
-  const [help, frobnicate, empty, badScale] = await Promise.all([run(['--help']), run(['frobnicate']), run([...d, 'verify']), run([...d, 'seed-demo', '--scale', 'lots'])]);
+  const [help, frobnicate, empty, badScale] = await Promise.all([
+    run(['--help']),
+    run(['frobnicate']),
+    run([...d, 'verify']),
+    run([...d, 'seed-demo', '--scale', 'lots']),
+  ]);
   t.equal(help.code, 0);
   for (const c of ['replay', 'verify', 'export', 'import-catalog', 'seed-demo']) t.match(help.stdout, c);
   t.equal(frobnicate.code, 1, 'unknown command');
@@ -35,7 +45,13 @@ t.test('lienthong CLI on a seeded data directory', async (t) => {
   // seed-demo, with LT_DATA_DIR instead of --data-dir
   const seeded = await run(['seed-demo', '--scale', '0.01'], { LT_DATA_DIR: data });
   t.equal(seeded.code, 0, seeded.stderr);
-  const seed = JSON.parse(seeded.stdout) as { dossiers: number; documents: number; events: number; dossiersByStatus: Record<string, number>; tokensFile: string };
+  const seed = JSON.parse(seeded.stdout) as {
+    dossiers: number;
+    documents: number;
+    events: number;
+    dossiersByStatus: Record<string, number>;
+    tokensFile: string;
+  };
   t.equal(seed.dossiers, 100);
   t.equal(seed.documents, 50);
   t.ok(Object.keys(seed.dossiersByStatus).length >= 8, 'dossiers in most statuses');
@@ -58,7 +74,12 @@ t.test('lienthong CLI on a seeded data directory', async (t) => {
   t.match(JSON.parse(verified.stdout), { ok: true, checked: seed.events });
   for (const r of [exported, exportedRange, exportedPrefix]) t.equal(r.code, 0, r.stderr);
   const manifest = JSON.parse(readFileSync(`${whole}.manifest.json`, 'utf8'));
-  t.match(manifest, { format: 'lienthong-export/1', count: seed.events, range: { firstPosition: 1, lastPosition: seed.events }, sha256: /^[0-9a-f]{64}$/ });
+  t.match(manifest, {
+    format: 'lienthong-export/1',
+    count: seed.events,
+    range: { firstPosition: 1, lastPosition: seed.events },
+    sha256: /^[0-9a-f]{64}$/,
+  });
   t.equal(readFileSync(whole, 'utf8').trim().split('\n').length, seed.events);
   t.match(JSON.parse(readFileSync(`${range}.manifest.json`, 'utf8')), { count: 201, range: { firstPosition: 100, lastPosition: 300 } });
   const prefixManifest = JSON.parse(readFileSync(`${dossiers}.manifest.json`, 'utf8'));
@@ -76,7 +97,11 @@ t.test('lienthong CLI on a seeded data directory', async (t) => {
   writeFileSync(dossiers, dropped.join('\n'));
   // same lines, other bytes (CRLF endings): only the file's SHA-256 can tell
   writeFileSync(whole, readFileSync(whole, 'utf8').replaceAll('\n', '\r\n'));
-  const [tampered, cut, crlf] = await Promise.all([run(['verify', '--export', range]), run(['verify', '--export', dossiers]), run(['verify', '--export', whole])]);
+  const [tampered, cut, crlf] = await Promise.all([
+    run(['verify', '--export', range]),
+    run(['verify', '--export', dossiers]),
+    run(['verify', '--export', whole]),
+  ]);
   t.equal(crlf.code, 2);
   t.match(JSON.parse(crlf.stdout).brokenAt, { reason: /SHA-256/ });
   t.equal(tampered.code, 2);
@@ -88,7 +113,10 @@ t.test('lienthong CLI on a seeded data directory', async (t) => {
   const replayed = await run([...d, 'replay']);
   t.equal(replayed.code, 0, replayed.stderr);
   const names = (JSON.parse(replayed.stdout).projections as Array<{ name: string; events: number }>).map((p) => p.name);
-  t.ok(['directory', 'catalog-procedures', 'dossiers-queue', 'document-routing'].every((n) => names.includes(n)), names.join());
+  t.ok(
+    ['directory', 'catalog-procedures', 'dossiers-queue', 'document-routing'].every((n) => names.includes(n)),
+    names.join(),
+  );
   // one command at a time on the hub's read models: a second one is refused while the first runs
   const one = await run([...d, 'replay', '--projection', 'dossiers-queue']);
   const unknown = await run([...d, 'replay', '--projection', 'nope']);
@@ -109,7 +137,10 @@ t.test('lienthong CLI on a seeded data directory', async (t) => {
 
   // import-catalog: CSV and JSON, a refused file
   const csv = join(dir, 'procedures.csv');
-  writeFileSync(csv, '\ufeffcode,name,field,agencyLevels,processingDays,fees,onlineLevel\r\n9.000001,"Cấp phép thử nghiệm, lần 1",Thử nghiệm,province;district,5,Lệ phí: 10.000,full\r\n9.000002,Đăng ký thử nghiệm,Thử nghiệm,commune,1,,partial\r\n');
+  writeFileSync(
+    csv,
+    '\ufeffcode,name,field,agencyLevels,processingDays,fees,onlineLevel\r\n9.000001,"Cấp phép thử nghiệm, lần 1",Thử nghiệm,province;district,5,Lệ phí: 10.000,full\r\n9.000002,Đăng ký thử nghiệm,Thử nghiệm,commune,1,,partial\r\n',
+  );
   const imported = await run([...d, 'import-catalog', csv]);
   t.equal(imported.code, 0, imported.stderr);
   t.match(JSON.parse(imported.stdout), { imported: 2, created: 2 });
@@ -123,12 +154,19 @@ t.test('lienthong CLI on a seeded data directory', async (t) => {
   const file = join(data, 'events.sqlite');
   t.ok(existsSync(file));
   const db = new Database(file);
-  const victim = db.prepare("SELECT position, id, stream, data FROM events WHERE stream LIKE 'dossier-%' ORDER BY position LIMIT 1 OFFSET 20").get() as { position: number; id: string; stream: string; data: string };
+  const victim = db
+    .prepare("SELECT position, id, stream, data FROM events WHERE stream LIKE 'dossier-%' ORDER BY position LIMIT 1 OFFSET 20")
+    .get() as { position: number; id: string; stream: string; data: string };
   db.prepare('UPDATE events SET data = ? WHERE position = ?').run(victim.data.replace(/.$/, ' '), victim.position);
   db.close();
   const broken = await run([...d, 'verify']);
   t.equal(broken.code, 2);
   const report = JSON.parse(broken.stdout);
-  t.match(report, { ok: false, checked: victim.position - 1, brokenAt: { position: victim.position, eventId: victim.id, stream: victim.stream }, event: { id: victim.id } });
+  t.match(report, {
+    ok: false,
+    checked: victim.position - 1,
+    brokenAt: { position: victim.position, eventId: victim.id, stream: victim.stream },
+    event: { id: victim.id },
+  });
   t.match(broken.stderr, `BROKEN at position ${victim.position}`);
 });

@@ -17,7 +17,10 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** A failure the CLI reports in one line (no stack) with its exit code. */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode: ExitCode = ExitCode.error) {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode = ExitCode.error,
+  ) {
     super(message);
     this.name = 'CliError';
   }
@@ -34,16 +37,22 @@ export function cliConfig(options: GlobalOptions, overrides: Record<string, stri
 }
 
 /** Services without their background workers (overdue scan, revision reactor): replay and import only read or write on request. */
-const passive = (factory: ServiceModuleFactory): ServiceModuleFactory => async (platform) => {
-  // A start that starts nothing.
-  return { ...(await factory(platform)), start: async () => {} };
-};
+const passive =
+  (factory: ServiceModuleFactory): ServiceModuleFactory =>
+  async (platform) => {
+    // A start that starts nothing.
+    return { ...(await factory(platform)), start: async () => {} };
+  };
 
 /** The all-in-one platform on the data directory, not listening; `workers: false` leaves the background workers off. */
 export async function openHub(config: Config, options: { workers: boolean }): Promise<RunningHub> {
   const factories = options.workers ? allModules : allModules.map(passive);
   try {
-    return await startPlatform(config, factories, { title: 'lienthong cli', logger: createLogger({ level: config.logLevel, destination: process.stderr }), relay: options.workers });
+    return await startPlatform(config, factories, {
+      title: 'lienthong cli',
+      logger: createLogger({ level: config.logLevel, destination: process.stderr }),
+      relay: options.workers,
+    });
   } catch (error) {
     if (error instanceof ReadModelsInUseError)
       throw new CliError(

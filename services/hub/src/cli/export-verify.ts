@@ -20,13 +20,24 @@ export interface ExportVerifyReport {
 }
 
 const hex = z.string().regex(/^[0-9a-f]{64}$/);
-const Manifest = z.object({
-  format: z.literal(EXPORT_FORMAT),
-  count: z.number().int().min(0),
-  sha256: hex,
-  range: z.object({ fromPosition: z.number(), toPosition: z.number() }).passthrough(),
-  streams: z.record(z.string(), z.object({ firstRevision: z.number().int().min(0), prevHash: hex, lastRevision: z.number().int(), lastHash: hex, events: z.number().int() })),
-}).passthrough();
+const Manifest = z
+  .object({
+    format: z.literal(EXPORT_FORMAT),
+    count: z.number().int().min(0),
+    sha256: hex,
+    range: z.object({ fromPosition: z.number(), toPosition: z.number() }).passthrough(),
+    streams: z.record(
+      z.string(),
+      z.object({
+        firstRevision: z.number().int().min(0),
+        prevHash: hex,
+        lastRevision: z.number().int(),
+        lastHash: hex,
+        events: z.number().int(),
+      }),
+    ),
+  })
+  .passthrough();
 
 export async function verifyExport(file: string): Promise<ExportVerifyReport> {
   const manifestPath = `${file}.manifest.json`;
@@ -38,12 +49,17 @@ export async function verifyExport(file: string): Promise<ExportVerifyReport> {
   } catch (error) {
     throw new CliError(`${manifestPath} is not an export manifest: ${(error as Error).message.slice(0, 300)}`);
   }
-  const anchors = new Map(Object.entries(manifest.streams).map(([stream, s]) => [stream, { revision: s.firstRevision - 1, hash: s.prevHash }]));
+  const anchors = new Map(
+    Object.entries(manifest.streams).map(([stream, s]) => [stream, { revision: s.firstRevision - 1, hash: s.prevHash }]),
+  );
   const checker = new audit.ChainChecker({ anchors });
   let line = 0;
   let brokenLine: number | null = null;
   let lastPosition = manifest.range.fromPosition - 1;
-  const fail = (link: Omit<audit.BrokenLink, 'stream' | 'revision' | 'position' | 'eventId'> & Partial<audit.BrokenLink>, at: number | null) => {
+  const fail = (
+    link: Omit<audit.BrokenLink, 'stream' | 'revision' | 'position' | 'eventId'> & Partial<audit.BrokenLink>,
+    at: number | null,
+  ) => {
     if (checker.broken) return;
     checker.fail({ stream: '', revision: -1, position: 0, eventId: null, ...link });
     brokenLine = at;
@@ -63,9 +79,15 @@ export async function verifyExport(file: string): Promise<ExportVerifyReport> {
       fail({ reason: 'the line is not JSON' }, line);
       break;
     }
-    const where = { stream: String(e.stream), revision: Number(e.revision), position: Number(e.position), eventId: typeof e.id === 'string' ? e.id : null };
+    const where = {
+      stream: String(e.stream),
+      revision: Number(e.revision),
+      position: Number(e.position),
+      eventId: typeof e.id === 'string' ? e.id : null,
+    };
     if (!anchors.has(e.stream)) fail({ ...where, reason: 'the stream is not in the manifest' }, line);
-    else if (!(e.position > lastPosition && e.position <= manifest.range.toPosition)) fail({ ...where, reason: `position ${e.position} is out of order or outside the manifest's range` }, line);
+    else if (!(e.position > lastPosition && e.position <= manifest.range.toPosition))
+      fail({ ...where, reason: `position ${e.position} is out of order or outside the manifest's range` }, line);
     else if (!checker.check(e)) brokenLine = line;
     lastPosition = Number(e.position);
   }
@@ -75,12 +97,20 @@ export async function verifyExport(file: string): Promise<ExportVerifyReport> {
     for (const [stream, s] of Object.entries(manifest.streams)) {
       const head = checker.heads.get(stream);
       if (!head || head.revision !== s.lastRevision || head.hash !== s.lastHash) {
-        fail({ stream, revision: head?.revision ?? -1, reason: `the manifest says the stream ends at revision ${s.lastRevision}, the export at ${head?.revision ?? 'none'}: lines missing` }, null);
+        fail(
+          {
+            stream,
+            revision: head?.revision ?? -1,
+            reason: `the manifest says the stream ends at revision ${s.lastRevision}, the export at ${head?.revision ?? 'none'}: lines missing`,
+          },
+          null,
+        );
         break;
       }
     }
   }
-  if (!checker.broken && checker.checked !== manifest.count) fail({ reason: `the manifest counts ${manifest.count} events, the file has ${checker.checked}` }, null);
+  if (!checker.broken && checker.checked !== manifest.count)
+    fail({ reason: `the manifest counts ${manifest.count} events, the file has ${checker.checked}` }, null);
   if (!checker.broken && sha.digest('hex') !== manifest.sha256) fail({ reason: 'the SHA-256 of the file differs from the manifest' }, null);
   return {
     ok: !checker.broken,

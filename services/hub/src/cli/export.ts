@@ -30,7 +30,12 @@ export interface ExportManifest {
   readonly bytes: number;
   readonly sha256: string;
   /** Asked range (inclusive) and the positions actually exported. */
-  readonly range: { readonly fromPosition: number; readonly toPosition: number; readonly firstPosition: number | null; readonly lastPosition: number | null };
+  readonly range: {
+    readonly fromPosition: number;
+    readonly toPosition: number;
+    readonly firstPosition: number | null;
+    readonly lastPosition: number | null;
+  };
   readonly streamPrefix: string | null;
   readonly streams: Readonly<Record<string, ManifestStream>>;
 }
@@ -77,7 +82,7 @@ export async function exportEvents(options: ExportOptions): Promise<ExportManife
     let first: number | null = null;
     let last: number | null = null;
     const bar = progress('export', Math.max(0, to - from + 1));
-    for (let after = from - 1; after < to; ) {
+    for (let after = from - 1; after < to;) {
       const events = await source.page(after, to, PAGE, options.streamPrefix);
       if (events.length === 0) break;
       let chunk = '';
@@ -88,7 +93,8 @@ export async function exportEvents(options: ExportOptions): Promise<ExportManife
           s.lastRevision = e.revision;
           s.lastHash = e.hash;
           s.events++;
-        } else streams.set(e.stream, { firstRevision: e.revision, prevHash: e.prevHash, lastRevision: e.revision, lastHash: e.hash, events: 1 });
+        } else
+          streams.set(e.stream, { firstRevision: e.revision, prevHash: e.prevHash, lastRevision: e.revision, lastHash: e.hash, events: 1 });
         first ??= e.position;
         last = e.position;
       }
@@ -100,7 +106,8 @@ export async function exportEvents(options: ExportOptions): Promise<ExportManife
       bar.update(after - from + 1);
     }
     bar.stop();
-    if (!toStdout) await new Promise<void>((resolve, reject) => (out as WriteStream).end((error?: Error | null) => (error ? reject(error) : resolve())));
+    if (!toStdout)
+      await new Promise<void>((resolve, reject) => (out as WriteStream).end((error?: Error | null) => (error ? reject(error) : resolve())));
     const manifest: ExportManifest = {
       format: EXPORT_FORMAT,
       file: toStdout ? '-' : basename(options.out),

@@ -19,10 +19,20 @@ function tables(hub: TestHub): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, runner] of hub.platform.projections) {
     const db = runner.db();
-    const names = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_lt_meta' AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
+    const names = (
+      db
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_lt_meta' AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name",
+        )
+        .all() as Array<{ name: string }>
+    ).map((r) => r.name);
     for (const table of names) {
       if (/_fts_|_content$|_data$|_idx$|_docsize$|_config$/.test(table)) continue; // FTS shadow tables
-      out[`${name}.${table}`] = (db.prepare(`SELECT * FROM "${table}"`).all()).map((r) => JSON.stringify(r)).sort();
+      out[`${name}.${table}`] = db
+        .prepare(`SELECT * FROM "${table}"`)
+        .all()
+        .map((r) => JSON.stringify(r))
+        .sort();
     }
   }
   return out;
@@ -33,12 +43,18 @@ t.test('time travel and rebuilds on the all-in-one hub', async (t) => {
   t.teardown(() => hub.close());
   const call = api(hub);
   const stateOf = async (stream: string, at?: string | number) => {
-    const res = await call('GET', `/v1/admin/streams/${encodeURIComponent(stream)}/state${at === undefined ? '' : `?at=${encodeURIComponent(String(at))}`}`);
+    const res = await call(
+      'GET',
+      `/v1/admin/streams/${encodeURIComponent(stream)}/state${at === undefined ? '' : `?at=${encodeURIComponent(String(at))}`}`,
+    );
     t.equal(res.statusCode, 200, `${stream} at ${at}: ${res.body.slice(0, 200)}`);
     return res.json() as { aggregate: string; revision: number; at: string | null; state: any };
   };
   const streamOf = async (prefix: string) => {
-    const items = (await call('GET', `/v1/admin/streams?prefix=${encodeURIComponent(prefix)}`)).json().items as Array<{ stream: string; revision: number }>;
+    const items = (await call('GET', `/v1/admin/streams?prefix=${encodeURIComponent(prefix)}`)).json().items as Array<{
+      stream: string;
+      revision: number;
+    }>;
     return items;
   };
   const T0 = new Date().toISOString();
@@ -50,7 +66,11 @@ t.test('time travel and rebuilds on the all-in-one hub', async (t) => {
   const system = await hub.system(['000.00.00.H40']);
   const system2 = await hub.system(['000.00.12.H40']);
   const staff = await hub.staff('000.00.12.H40', ['clerk', 'officer', 'leader']);
-  for (const [prefix, aggregate] of [['agency-', 'agency'], ['system-', 'system'], ['staff-', 'staff']] as const) {
+  for (const [prefix, aggregate] of [
+    ['agency-', 'agency'],
+    ['system-', 'system'],
+    ['staff-', 'staff'],
+  ] as const) {
     const stream = (await streamOf(prefix))[0]!.stream;
     const now = await stateOf(stream);
     t.equal(now.aggregate, aggregate);
@@ -65,7 +85,11 @@ t.test('time travel and rebuilds on the all-in-one hub', async (t) => {
   await sleep(5);
   const betweenVersions = new Date().toISOString();
   await sleep(5);
-  t.equal((await call('PUT', '/v1/catalog/procedures/1.000001', hub.admin, { ...proc, name: 'Đăng ký khai sinh (sửa đổi)', processingDays: 3 })).statusCode, 200);
+  t.equal(
+    (await call('PUT', '/v1/catalog/procedures/1.000001', hub.admin, { ...proc, name: 'Đăng ký khai sinh (sửa đổi)', processingDays: 3 }))
+      .statusCode,
+    200,
+  );
   const procStream = (await streamOf('procedure-'))[0]!.stream;
   const v2 = await stateOf(procStream);
   t.match(JSON.stringify(v2.state), 'sửa đổi');
@@ -77,8 +101,16 @@ t.test('time travel and rebuilds on the all-in-one hub', async (t) => {
   t.equal(v2.aggregate, 'procedure');
 
   // calendar year: set twice
-  t.ok([200, 201].includes((await call('PUT', '/v1/catalog/calendar/2027', hub.admin, { holidays: ['2027-01-01'], workingDays: [] })).statusCode));
-  t.ok([200, 201].includes((await call('PUT', '/v1/catalog/calendar/2027', hub.admin, { holidays: ['2027-01-01', '2027-09-02'], workingDays: [] })).statusCode));
+  t.ok(
+    [200, 201].includes(
+      (await call('PUT', '/v1/catalog/calendar/2027', hub.admin, { holidays: ['2027-01-01'], workingDays: [] })).statusCode,
+    ),
+  );
+  t.ok(
+    [200, 201].includes(
+      (await call('PUT', '/v1/catalog/calendar/2027', hub.admin, { holidays: ['2027-01-01', '2027-09-02'], workingDays: [] })).statusCode,
+    ),
+  );
   const calStream = (await streamOf('calendar-'))[0]!.stream;
   const cal = await stateOf(calStream);
   t.equal(cal.aggregate, 'calendar-year');
@@ -87,7 +119,12 @@ t.test('time travel and rebuilds on the all-in-one hub', async (t) => {
 
   // dossier: received, accepted, assigned
   await hub.platform.projections.get('dossiers-catalog-replica')!.waitFor(await hub.platform.store.headPosition());
-  const created = await call('POST', '/v1/dossiers', staff, { procedureCode: '1.000001', agencyId: '000.00.12.H40', applicant: { name: 'Nguyễn Văn An' }, channel: 'counter' });
+  const created = await call('POST', '/v1/dossiers', staff, {
+    procedureCode: '1.000001',
+    agencyId: '000.00.12.H40',
+    applicant: { name: 'Nguyễn Văn An' },
+    channel: 'counter',
+  });
   t.equal(created.statusCode, 201, created.body);
   const code = created.json().dossierCode as string;
   await sleep(5);
@@ -115,7 +152,9 @@ t.test('time travel and rebuilds on the all-in-one hub', async (t) => {
       documentType: { type: 1, typeName: 'Công văn' },
       subject: 'Về việc kiểm tra',
       signerInfo: { position: 'Chánh Văn phòng', fullName: 'Nguyễn Văn A' },
-      toPlaces: [], otherInfo: { priority: 0, appendixes: [] }, responseFor: [],
+      toPlaces: [],
+      otherInfo: { priority: 0, appendixes: [] },
+      responseFor: [],
     },
     traceHeaders: [{ organId: '000.00.00.H40', timestamp: '2026-01-15T08:00:00+07:00' }],
     attachments: [],
@@ -159,17 +198,26 @@ t.test('time travel and rebuilds on the all-in-one hub', async (t) => {
     ['/v1/inbox', system],
     ['/v1/inbox', system2],
   ];
-  const answers = async () => Promise.all(routes.map(async ([url, headers]) => {
-    const res = await call('GET', url, headers);
-    return `${res.statusCode} ${res.body}`;
-  }));
+  const answers = async () =>
+    Promise.all(
+      routes.map(async ([url, headers]) => {
+        const res = await call('GET', url, headers);
+        return `${res.statusCode} ${res.body}`;
+      }),
+    );
   // Wait for every read model to catch up before taking the picture.
   const head = await hub.platform.store.headPosition();
   for (const runner of hub.platform.projections.values()) await runner.waitFor(head).catch(() => undefined);
   const beforeTables = tables(hub);
   const beforeAnswers = await answers();
   t.ok(Object.values(beforeTables).filter((rows) => (rows as unknown[]).length > 0).length >= 6, 'the comparison covers filled tables');
-  t.ok(beforeAnswers.every((a) => a.startsWith('200')), beforeAnswers.filter((a) => !a.startsWith('200')).join('\n').slice(0, 500));
+  t.ok(
+    beforeAnswers.every((a) => a.startsWith('200')),
+    beforeAnswers
+      .filter((a) => !a.startsWith('200'))
+      .join('\n')
+      .slice(0, 500),
+  );
   for (const name of hub.platform.projections.keys()) {
     const res = await call('POST', `/v1/admin/projections/${name}/rebuild`);
     t.equal(res.statusCode, 200, `${name} rebuilt`);

@@ -25,12 +25,18 @@ export async function importCatalog(file: string, options: GlobalOptions & { dry
     const res = await hub.app.inject({
       method: 'POST',
       url: `/v1/admin/catalog/import${options.dryRun ? '?dryRun=true' : ''}`,
-      headers: { authorization: `Bearer ${hub.adminToken}`, 'content-type': kind === '.csv' ? 'text/csv; charset=utf-8' : 'application/json' },
+      headers: {
+        authorization: `Bearer ${hub.adminToken}`,
+        'content-type': kind === '.csv' ? 'text/csv; charset=utf-8' : 'application/json',
+      },
       payload: body,
     });
     if (res.statusCode !== 200) {
       const problem = res.json<{ detail?: string; errors?: Array<{ path: string; message: string }> }>();
-      const errors = (problem.errors ?? []).slice(0, 20).map((e) => `\n  ${e.path}: ${e.message}`).join('');
+      const errors = (problem.errors ?? [])
+        .slice(0, 20)
+        .map((e) => `\n  ${e.path}: ${e.message}`)
+        .join('');
       throw new CliError(`import refused (${res.statusCode}): ${problem.detail ?? res.body}${errors}`);
     }
     return res.json<ImportResult>();

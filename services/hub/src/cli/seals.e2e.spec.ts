@@ -19,9 +19,14 @@ const cli = join(root, 'services/hub/src/cli.ts');
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, env: { ...process.env, LT_LOG_LEVEL: 'error' }, timeout: 60_000 }, (error, stdout, stderr) => {
-      done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', cli, ...args],
+      { cwd: root, env: { ...process.env, LT_LOG_LEVEL: 'error' }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -42,18 +47,28 @@ t.test('seals exported, and the store checked against the copy', async (t) => {
 
   const exported = await run([...d, 'export', '--seals', '--out', copy]);
   t.equal(exported.code, 0, exported.stderr);
-  const lines = readFileSync(copy, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lines = readFileSync(copy, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   t.match(lines[0], { format: 'lienthong-seals/1', keyId: key.keyId, publicKey: key.publicKeyRaw });
   const seals = lines.slice(1) as Array<{ seq: number; position: number; chain: string }>;
   t.ok(seals.length >= 3, `several seals (${seals.length})`);
-  t.same(seals.map((s) => s.seq), seals.map((_, i) => i + 1));
+  t.same(
+    seals.map((s) => s.seq),
+    seals.map((_, i) => i + 1),
+  );
   const last = seals.at(-1)!;
   const short = `#${last.seq} @${last.position} ${last.chain.slice(0, 16)}`;
   t.match(exported.stderr, `latest seal: ${short}`, 'the short form to write down');
 
   const clean = await run([...d, 'verify', '--seals', copy]);
   t.equal(clean.code, 0, clean.stderr);
-  t.match(JSON.parse(clean.stdout), { ok: true, seals: { checked: seals.length, last: { short } }, copy: { ok: true, matched: seals.length } });
+  t.match(JSON.parse(clean.stdout), {
+    ok: true,
+    seals: { checked: seals.length, last: { short } },
+    copy: { ok: true, matched: seals.length },
+  });
   t.match(clean.stderr, `latest seal: ${short}`);
 
   // the last seal removed with the events after the seal before it: the store alone still verifies
@@ -62,8 +77,18 @@ t.test('seals exported, and the store checked against the copy', async (t) => {
   const cut = db.prepare<[number], { stream: string }>('SELECT DISTINCT stream FROM events WHERE position > ?').all(before.position);
   db.prepare('DELETE FROM events WHERE position > ?').run(before.position);
   for (const { stream } of cut) {
-    const head = db.prepare<[string], { revision: number; position: number; hash: string }>('SELECT revision, position, hash FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1').get(stream);
-    if (head) db.prepare('UPDATE streams SET revision = ?, position = ?, last_hash = ? WHERE stream = ?').run(head.revision, head.position, head.hash, stream);
+    const head = db
+      .prepare<[string], { revision: number; position: number; hash: string }>(
+        'SELECT revision, position, hash FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1',
+      )
+      .get(stream);
+    if (head)
+      db.prepare('UPDATE streams SET revision = ?, position = ?, last_hash = ? WHERE stream = ?').run(
+        head.revision,
+        head.position,
+        head.hash,
+        stream,
+      );
     else db.prepare('DELETE FROM streams WHERE stream = ?').run(stream);
   }
   db.prepare('DELETE FROM seals WHERE seq = ?').run(last.seq);
@@ -74,7 +99,10 @@ t.test('seals exported, and the store checked against the copy', async (t) => {
   t.equal(alone.code, 0, alone.stderr);
   const against = await run([...d, 'verify', '--seals', copy]);
   t.equal(against.code, 2);
-  t.match(JSON.parse(against.stdout), { ok: false, brokenAt: { seal: last.seq, position: before.position + 1, reason: /seal #\d+ of the copy .* is not in the store/ } });
+  t.match(JSON.parse(against.stdout), {
+    ok: false,
+    brokenAt: { seal: last.seq, position: before.position + 1, reason: /seal #\d+ of the copy .* is not in the store/ },
+  });
   t.match(against.stderr, `BROKEN at position ${before.position + 1} (seal #${last.seq})`);
 
   // other events appended and sealed with the hub key: consistent in itself, not the copy's history

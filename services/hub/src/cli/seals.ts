@@ -83,7 +83,8 @@ export async function adoptStore(options: GlobalOptions): Promise<Adoption> {
       throw new CliError(
         `the store is sealed already (latest seal ${shortSeal(outcome.last)}): only a store that was never sealed is adopted; run lienthong verify`,
       );
-    if (outcome.kind === 'empty') throw new CliError('the store holds no event: the hub seals it at position 0 when it starts, nothing to adopt');
+    if (outcome.kind === 'empty')
+      throw new CliError('the store holds no event: the hub seals it at position 0 when it starts, nothing to adopt');
     return { file, keyId: key.keyId, seal: { ...outcome.seal, short: shortSeal(outcome.seal) } };
   } finally {
     lock.release();
@@ -95,13 +96,19 @@ export async function exportSeals(options: GlobalOptions & { readonly out?: stri
   const source = audit.sqliteChainSource(file);
   const toStdout = options.out === undefined || options.out === '-';
   const out: NodeJS.WritableStream = toStdout ? process.stdout : createWriteStream(options.out);
-  const write = (text: string): Promise<void> => (out.write(text) ? Promise.resolve() : new Promise((resolve) => out.once('drain', () => resolve())));
+  const write = (text: string): Promise<void> =>
+    out.write(text) ? Promise.resolve() : new Promise((resolve) => out.once('drain', () => resolve()));
   let count = 0;
   let last: Seal | null = null;
   try {
-    const header: SealsHeader = { format: SEALS_FORMAT, createdAt: new Date().toISOString(), keyId: key.keyId, publicKey: key.publicKeyRaw };
+    const header: SealsHeader = {
+      format: SEALS_FORMAT,
+      createdAt: new Date().toISOString(),
+      keyId: key.keyId,
+      publicKey: key.publicKeyRaw,
+    };
     await write(`${JSON.stringify(header)}\n`);
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const rows = await source.seals(after, PAGE);
       if (rows.length === 0) break;
       let chunk = '';
@@ -115,7 +122,8 @@ export async function exportSeals(options: GlobalOptions & { readonly out?: stri
       }
       await write(chunk);
     }
-    if (!toStdout) await new Promise<void>((resolve, reject) => (out as WriteStream).end((error?: Error | null) => (error ? reject(error) : resolve())));
+    if (!toStdout)
+      await new Promise<void>((resolve, reject) => (out as WriteStream).end((error?: Error | null) => (error ? reject(error) : resolve())));
   } finally {
     await source.close();
   }
@@ -153,7 +161,8 @@ export async function compareSealsCopy(copy: string, source: audit.ChainSource, 
     }
     if (line === 1) {
       const header = value as Partial<SealsHeader>;
-      if (header.format !== SEALS_FORMAT) throw new CliError(`${copy} is not a seals file (its first line is not a ${SEALS_FORMAT} header)`);
+      if (header.format !== SEALS_FORMAT)
+        throw new CliError(`${copy} is not a seals file (its first line is not a ${SEALS_FORMAT} header)`);
       if (header.keyId !== key.keyId) {
         fail(`the copy was sealed with key ${String(header.keyId)}, this hub's key is ${key.keyId}`);
         break;
@@ -162,16 +171,23 @@ export async function compareSealsCopy(copy: string, source: audit.ChainSource, 
     }
     const seal = parseSeal(value);
     if (typeof seal === 'string') throw new CliError(`${copy} line ${line} is not a seal: ${seal}`);
-    if (!sealSignatureHolds(seal, key.publicKey)) throw new CliError(`${copy} line ${line}: the signature of seal #${seal.seq} does not hold; the copy itself was altered`);
+    if (!sealSignatureHolds(seal, key.publicKey))
+      throw new CliError(`${copy} line ${line}: the signature of seal #${seal.seq} does not hold; the copy itself was altered`);
     const [row] = await source.seals(seal.seq - 1, 1);
     const stored = row === undefined ? undefined : parseSeal(row);
     if (stored === undefined || typeof stored === 'string' || stored.seq !== seal.seq) {
-      fail(`seal #${seal.seq} of the copy (${shortSeal(seal)}) is not in the store: seals removed (and the events they covered?)`, seal.seq);
+      fail(
+        `seal #${seal.seq} of the copy (${shortSeal(seal)}) is not in the store: seals removed (and the events they covered?)`,
+        seal.seq,
+      );
       break;
     }
     const differences = sealDifferences(stored, seal);
     if (differences.length > 0) {
-      fail(`seal #${seal.seq} differs from the copy in ${differences.join(', ')}: the store was re-sealed (copy ${shortSeal(seal)}, store ${shortSeal(stored)})`, seal.seq);
+      fail(
+        `seal #${seal.seq} differs from the copy in ${differences.join(', ')}: the store was re-sealed (copy ${shortSeal(seal)}, store ${shortSeal(stored)})`,
+        seal.seq,
+      );
       break;
     }
     matched++;

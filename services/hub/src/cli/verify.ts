@@ -29,7 +29,8 @@ export async function verify(options: GlobalOptions & { stream?: string; export?
   const file = audit.sqliteFileOf(config);
   if (file && !existsSync(file)) throw new CliError(`no event store at ${file}`);
   if (options.seals !== undefined && options.stream !== undefined) throw new CliError('--seals checks the whole store: leave out --stream');
-  if (options.seals !== undefined && !file) throw new CliError('seals are kept by the SQLite event store only; EventStoreDB does not support them');
+  if (options.seals !== undefined && !file)
+    throw new CliError('seals are kept by the SQLite event store only; EventStoreDB does not support them');
   let key: ReturnType<typeof readHubPublicKey> | undefined;
   try {
     // One stream's check has no seals; the whole store's needs the hub key.
@@ -65,6 +66,7 @@ export async function verify(options: GlobalOptions & { stream?: string; export?
 function withCopy(store: audit.VerifyReport, copy: SealsCopyReport): StoreVerifyReport {
   const { brokenAt: storeBroken, ...rest } = store;
   const copyBroken = copy.brokenAt;
-  const first = storeBroken && copyBroken ? (copyBroken.position < storeBroken.position ? copyBroken : storeBroken) : (storeBroken ?? copyBroken);
+  const first =
+    storeBroken && copyBroken ? (copyBroken.position < storeBroken.position ? copyBroken : storeBroken) : (storeBroken ?? copyBroken);
   return { ...rest, ok: store.ok && copy.ok, copy, ...(first ? { brokenAt: first } : {}) };
 }

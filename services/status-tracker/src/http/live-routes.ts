@@ -43,7 +43,8 @@ function checkHandshake(request: FastifyRequest): void {
   const { upgrade, 'sec-websocket-key': key, 'sec-websocket-version': version } = request.headers;
   const problems: Array<{ path: string; message: string }> = [];
   if (upgrade?.toLowerCase() !== 'websocket') problems.push({ path: 'upgrade', message: 'must be websocket' });
-  if (typeof key !== 'string' || !/^[+/0-9A-Za-z]{22}==$/.test(key)) problems.push({ path: 'sec-websocket-key', message: 'must be 16 bytes in base64' });
+  if (typeof key !== 'string' || !/^[+/0-9A-Za-z]{22}==$/.test(key))
+    problems.push({ path: 'sec-websocket-key', message: 'must be 16 bytes in base64' });
   if (version !== '13' && version !== '8') problems.push({ path: 'sec-websocket-version', message: 'must be 13' });
   // a request the HTTP server did not treat as an upgrade (no `Connection: Upgrade`) is not one
   if (!request.ws) problems.push({ path: 'connection', message: 'must be upgrade' });
@@ -70,13 +71,20 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRoutesDeps): Pr
     const grant = deps.tickets.consume(ticket);
     if (!grant) throw new AppError('LT_UNAUTHENTICATED', 'unknown, used or expired ticket');
     // the ticket is only as good as the token it was asked with
-    if (!deps.directory.sessionValid(grant.principal)) throw new AppError('LT_UNAUTHENTICATED', 'the credentials this ticket was issued to are revoked or rotated');
-    if (agencyId !== undefined && deps.directory.resolveOrganId(agencyId) !== grant.agencyId) throw forbidden('the ticket is for another agency');
+    if (!deps.directory.sessionValid(grant.principal))
+      throw new AppError('LT_UNAUTHENTICATED', 'the credentials this ticket was issued to are revoked or rotated');
+    if (agencyId !== undefined && deps.directory.resolveOrganId(agencyId) !== grant.agencyId)
+      throw forbidden('the ticket is for another agency');
     return grant;
   };
 
   /** Answers an authorised upgrade in a board process: this process stops handling the request. */
-  const handOff = (board: BoardProcesses, request: FastifyRequest, reply: FastifyReply, grant: { agencyId: string; principal: Principal }) => {
+  const handOff = (
+    board: BoardProcesses,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    grant: { agencyId: string; principal: Principal },
+  ) => {
     // Whatever can fail is done while an error can still be answered.
     const snapshot = JSON.stringify(deps.snapshot(grant.agencyId));
     let endedEarly = false;
@@ -122,7 +130,10 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRoutesDeps): Pr
     async (request, reply) => {
       const agencyId = boardAgencyOf(request.principal, request.body?.agencyId, deps.directory);
       const issued = deps.tickets.issue({ agencyId, principal: request.principal });
-      return reply.code(201).header('cache-control', 'no-store').send({ ...issued, agencyId });
+      return reply
+        .code(201)
+        .header('cache-control', 'no-store')
+        .send({ ...issued, agencyId });
     },
   );
 
@@ -141,7 +152,7 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRoutesDeps): Pr
       },
       schema: {
         tags,
-        summary: 'WebSocket: the agency\'s open dossiers, then every change of them, live',
+        summary: "WebSocket: the agency's open dossiers, then every change of them, live",
         querystring: {
           type: 'object',
           additionalProperties: false,

@@ -37,7 +37,9 @@ export async function lookupRoutes(app: FastifyInstance, deps: { lookup: Lookup;
     // poll); a refused request still carries Retry-After.
     addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
     errorResponseBuilder: (_request, context) =>
-      new AppError('LT_RATE_LIMITED', `too many lookups: retry in ${context.after}`, { extensions: { retryAfterSeconds: Math.ceil(context.ttl / 1000) } }),
+      new AppError('LT_RATE_LIMITED', `too many lookups: retry in ${context.after}`, {
+        extensions: { retryAfterSeconds: Math.ceil(context.ttl / 1000) },
+      }),
   });
 
   // Second limiter: counts only not-found answers, so guessing PINs is cut off long before the
@@ -62,14 +64,22 @@ export async function lookupRoutes(app: FastifyInstance, deps: { lookup: Lookup;
         tags,
         summary: 'Status of a dossier for the citizen holding its code and PIN (ETag; If-None-Match → 304)',
         security: [],
-        params: { type: 'object', required: ['dossierCode'], properties: { dossierCode: { type: 'string', pattern: DOSSIER_CODE_PATTERN } } },
+        params: {
+          type: 'object',
+          required: ['dossierCode'],
+          properties: { dossierCode: { type: 'string', pattern: DOSSIER_CODE_PATTERN } },
+        },
         querystring: { type: 'object', required: ['pin'], properties: { pin: { type: 'string', pattern: PIN_PATTERN } } },
       },
       preHandler: (request, reply, done) => {
         const seconds = blockedFor(clientKey(request));
         if (seconds === 0) return done();
         reply.header('retry-after', String(seconds));
-        done(new AppError('LT_RATE_LIMITED', `too many lookups without a match: retry in ${seconds} s`, { extensions: { retryAfterSeconds: seconds } }));
+        done(
+          new AppError('LT_RATE_LIMITED', `too many lookups without a match: retry in ${seconds} s`, {
+            extensions: { retryAfterSeconds: seconds },
+          }),
+        );
       },
     },
     async (request, reply) => {

@@ -16,13 +16,11 @@ const ASSET_TYPES: Record<string, string> = {
 };
 
 /** Scripts and styles only from here; the sockets and fetches only to here; no framing. */
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 function securityHeaders(reply: FastifyReply): FastifyReply {
-  return reply
-    .header('content-security-policy', CSP)
-    .header('x-content-type-options', 'nosniff')
-    .header('referrer-policy', 'no-referrer');
+  return reply.header('content-security-policy', CSP).header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer');
 }
 
 /** `GET /` (citizen lookup), `GET /board` (counters) and their assets: plain files, no build step. */
@@ -32,8 +30,12 @@ export async function pageRoutes(app: FastifyInstance): Promise<void> {
   const assets = new Map(Object.keys(ASSET_TYPES).map((name) => [name, read(name)]));
   const page = { config: { auth: 'public' as const }, schema: { hide: true } };
 
-  app.get('/', page, async (_request, reply) => securityHeaders(reply).type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(pages.lookup));
-  app.get('/board', page, async (_request, reply) => securityHeaders(reply).type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(pages.board));
+  app.get('/', page, async (_request, reply) =>
+    securityHeaders(reply).type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(pages.lookup),
+  );
+  app.get('/board', page, async (_request, reply) =>
+    securityHeaders(reply).type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(pages.board),
+  );
   app.get<{ Params: { file: string } }>('/assets/tracker/:file', page, async (request, reply) => {
     const body = assets.get(request.params.file);
     const type = ASSET_TYPES[request.params.file];

@@ -40,7 +40,9 @@ function attach(message: Extract<ToBoardProcess, { type: 'attach' }>, connection
   server.handleUpgrade(request, connection, Buffer.from(message.head, 'base64'), (socket) => {
     sockets.set(id, socket);
     // What a client sent that `ws` refused (it closes the socket itself): counted and logged by the parent.
-    socket.on('error', (error: Error & { code?: string }) => send({ type: 'socketError', error: { ...(error.code ? { code: error.code } : {}), message: error.message } }));
+    socket.on('error', (error: Error & { code?: string }) =>
+      send({ type: 'socketError', error: { ...(error.code ? { code: error.code } : {}), message: error.message } }),
+    );
     board.attach(socket, connection, message.agencyId, () => message.snapshot);
   });
 }

@@ -90,7 +90,11 @@ export function startBoardProcesses(options: BoardProcessesOptions) {
   let droppedDead = 0;
   let closing = false;
   let closed: Promise<void> | undefined;
-  const settings: BoardProcessSettings = { heartbeatMs: options.heartbeatMs, maxBufferedBytes: options.maxBufferedBytes, maxPayload: options.maxPayload };
+  const settings: BoardProcessSettings = {
+    heartbeatMs: options.heartbeatMs,
+    maxBufferedBytes: options.maxBufferedBytes,
+    maxPayload: options.maxPayload,
+  };
 
   const gone = (child: Child, id: number) => {
     const session = child.sockets.get(id);
@@ -107,10 +111,16 @@ export function startBoardProcesses(options: BoardProcessesOptions) {
     const ready = new Promise<void>((resolve, reject) => ((listens = resolve), (failed = reject)));
     const child: Child = { process, ready, listening: false, sockets: new Map(), agencies: new Map(), queued: 0 };
     // Registered first: runs before the sends queued on `ready`, which then go out in order.
-    ready.then(() => (child.listening = true), () => {});
+    ready.then(
+      () => (child.listening = true),
+      () => {},
+    );
     const startup = setTimeout(() => failed(new Error('live board process did not start in 30 s')), 30_000);
     startup.unref();
-    ready.then(() => clearTimeout(startup), () => (clearTimeout(startup), process.kill('SIGKILL')));
+    ready.then(
+      () => clearTimeout(startup),
+      () => (clearTimeout(startup), process.kill('SIGKILL')),
+    );
     let dead = false;
     /** Once, whether the child exited or never started: its slot is freed and its sockets closed. */
     const died = (error: Error, details: object) => {
@@ -118,7 +128,8 @@ export function startBoardProcesses(options: BoardProcessesOptions) {
       dead = true;
       if (children[slot] === child) children[slot] = undefined;
       failed(error);
-      if (!closing) options.logger.error({ slot, ...details, sockets: child.sockets.size }, 'live board process gone; its sockets are closed');
+      if (!closing)
+        options.logger.error({ slot, ...details, sockets: child.sockets.size }, 'live board process gone; its sockets are closed');
       // Node closes a connection in flight to a child only when the child acknowledges it: one
       // that died first would stay open here, its client waiting forever.
       (process as unknown as { _pendingMessage?: { handle?: { close(): void } } | null })._pendingMessage?.handle?.close();
@@ -176,7 +187,11 @@ export function startBoardProcesses(options: BoardProcessesOptions) {
   // IPC keeps the order of what is sent; before the child listens, sends wait on `ready` (in order).
   const send = (child: Child, message: ToBoardProcess, handle?: Socket) => {
     if (child.listening) deliver(child, message, handle);
-    else child.ready.then(() => deliver(child, message, handle), (error: Error) => notHandedOver(child, message, handle, error));
+    else
+      child.ready.then(
+        () => deliver(child, message, handle),
+        (error: Error) => notHandedOver(child, message, handle, error),
+      );
   };
 
   /** The child with the fewest sockets (started if its slot is empty). */
@@ -204,7 +219,14 @@ export function startBoardProcesses(options: BoardProcessesOptions) {
       count(child.agencies, request.agencyId, 1);
       send(
         child,
-        { type: 'attach', id, agencyId: request.agencyId, headers: request.headers, head: request.head.toString('base64'), snapshot: request.snapshot },
+        {
+          type: 'attach',
+          id,
+          agencyId: request.agencyId,
+          headers: request.headers,
+          head: request.head.toString('base64'),
+          snapshot: request.snapshot,
+        },
         request.connection,
       );
       return { end: (reason) => child.sockets.has(id) && send(child, { type: 'end', id, reason }) };

@@ -9,7 +9,9 @@ async function serve(t: Test, maxBufferedBytes: number) {
   const board = createLiveBoard({ heartbeatMs: 60_000, maxBufferedBytes });
   const app = Fastify();
   await app.register(websocket);
-  app.get('/live', { websocket: true }, (socket, request) => board.attach(socket, request.raw.socket, 'A', () => JSON.stringify({ type: 'snapshot' })));
+  app.get('/live', { websocket: true }, (socket, request) =>
+    board.attach(socket, request.raw.socket, 'A', () => JSON.stringify({ type: 'snapshot' })),
+  );
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const sockets: WebSocket[] = [];
   t.teardown(async () => {
@@ -58,7 +60,7 @@ t.test('a client that never reads is dropped once its buffer passes the bound; t
   t.equal(reader.got.length, sent + 2, 'the reading client got the snapshot and every message');
 });
 
-t.test('messages go only to the agency\'s sockets', async (t) => {
+t.test("messages go only to the agency's sockets", async (t) => {
   const { board, open } = await serve(t, 1024 * 1024);
   const { got } = await open();
   t.ok(board.watching('A'));

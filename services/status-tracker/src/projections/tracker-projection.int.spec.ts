@@ -7,7 +7,14 @@ import { createTrackerProjection, type TrackedChange } from './tracker-projectio
 
 const CODE = '000.00.12.H40-260309-0001';
 const meta = { correlationId: 'c1', actor: 'staff:x', at: '2026-03-09T01:00:00.000Z' };
-const snap = (status: string, statusCode: number) => ({ dossierCode: CODE, agencyId: 'A', status, statusCode, dueAt: '2026-03-12T01:00:00.000Z', overdue: false });
+const snap = (status: string, statusCode: number) => ({
+  dossierCode: CODE,
+  agencyId: 'A',
+  status,
+  statusCode,
+  dueAt: '2026-03-12T01:00:00.000Z',
+  overdue: false,
+});
 
 t.test('the board hears of a change once its batch committed, never of one rolled back', async (t) => {
   const dir = tempDir(t, 'lt-tracker-');
@@ -16,7 +23,10 @@ t.test('the board hears of a change once its batch committed, never of one rolle
   const heard: Array<{ event: string; status: string | undefined }> = [];
   let failing = true;
   const base = createTrackerProjection((change, db) =>
-    heard.push({ event: change.event, status: (db.prepare('SELECT status FROM tracked WHERE code = ?').get(change.dossierCode) as { status: string } | undefined)?.status }),
+    heard.push({
+      event: change.event,
+      status: (db.prepare('SELECT status FROM tracked WHERE code = ?').get(change.dossierCode) as { status: string } | undefined)?.status,
+    }),
   );
   const projection: Projection<TrackedChange> = {
     ...base,
@@ -32,7 +42,15 @@ t.test('the board hears of a change once its batch committed, never of one rolle
     {
       type: 'DossierReceived',
       metadata: meta,
-      data: { ...snap('new', 1), procedureCode: 'p', procedureName: 'Khai sinh', receivedAt: meta.at, legalDueAt: '2026-03-12T01:00:00.000Z', pinHash: 'h', applicant: { maskedName: 'N*** A***' } },
+      data: {
+        ...snap('new', 1),
+        procedureCode: 'p',
+        procedureName: 'Khai sinh',
+        receivedAt: meta.at,
+        legalDueAt: '2026-03-12T01:00:00.000Z',
+        pinHash: 'h',
+        applicant: { maskedName: 'N*** A***' },
+      },
     },
     { type: 'DossierAccepted', metadata: meta, data: { ...snap('accepted', 2), note: null } },
   ]);
@@ -41,5 +59,12 @@ t.test('the board hears of a change once its batch committed, never of one rolle
   t.same(heard, [], 'nothing announced while the batch keeps rolling back');
   failing = false;
   await runner.waitFor(last.position, 5000);
-  t.same(heard, [{ event: 'DossierReceived', status: 'accepted' }, { event: 'DossierAccepted', status: 'accepted' }], 'each change once, as committed');
+  t.same(
+    heard,
+    [
+      { event: 'DossierReceived', status: 'accepted' },
+      { event: 'DossierAccepted', status: 'accepted' },
+    ],
+    'each change once, as committed',
+  );
 });

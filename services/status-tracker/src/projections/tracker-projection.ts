@@ -77,14 +77,24 @@ export function createTrackerProjection(onChange?: (change: TrackedChange, db: D
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?)
            ON CONFLICT (code) DO NOTHING`,
         ).run(
-          d.dossierCode, d.agencyId, event.data.procedureCode, event.data.procedureName, d.status, event.data.receivedAt, d.dueAt,
-          event.data.legalDueAt, d.overdue ? 1 : 0, event.data.pinHash, event.data.applicant.maskedName ?? null, at, recorded.revision,
+          d.dossierCode,
+          d.agencyId,
+          event.data.procedureCode,
+          event.data.procedureName,
+          d.status,
+          event.data.receivedAt,
+          d.dueAt,
+          event.data.legalDueAt,
+          d.overdue ? 1 : 0,
+          event.data.pinHash,
+          event.data.applicant.maskedName ?? null,
+          at,
+          recorded.revision,
         );
         addHistory(db, d.dossierCode, d.status, event.data.receivedAt);
       } else {
         const row = statement(db, 'SELECT agency_id, status, resolved_at FROM tracked WHERE code = ?').get(d.dossierCode) as
-          | { agency_id: string; status: DossierStatus; resolved_at: string | null }
-          | undefined;
+          { agency_id: string; status: DossierStatus; resolved_at: string | null } | undefined;
         if (!row) return []; // a stream whose receipt this read model never saw: nothing to show
         if (row.agency_id !== d.agencyId) previousAgencyId = row.agency_id;
         statement(
@@ -95,7 +105,12 @@ export function createTrackerProjection(onChange?: (change: TrackedChange, db: D
              legal_due_at = COALESCE(?, legal_due_at)
            WHERE code = ?`,
         ).run(
-          d.agencyId, d.status, d.dueAt, d.overdue ? 1 : 0, at, recorded.revision,
+          d.agencyId,
+          d.status,
+          d.dueAt,
+          d.overdue ? 1 : 0,
+          at,
+          recorded.revision,
           isResolved(d.status) ? at : null,
           event.type === 'DossierSupplementRequested' ? 'pause' : event.type === 'DossierSupplemented' ? 'resume' : 'none',
           event.type === 'DossierSupplementRequested' ? event.data.pausedAt : null,
@@ -104,7 +119,18 @@ export function createTrackerProjection(onChange?: (change: TrackedChange, db: D
         );
         if (row.status !== d.status) addHistory(db, d.dossierCode, d.status, at);
       }
-      return [{ dossierCode: d.dossierCode, agencyId: d.agencyId, previousAgencyId, event: event.type, status: d.status, dueAt: d.dueAt, overdue: d.overdue, at }];
+      return [
+        {
+          dossierCode: d.dossierCode,
+          agencyId: d.agencyId,
+          previousAgencyId,
+          event: event.type,
+          status: d.status,
+          dueAt: d.dueAt,
+          overdue: d.overdue,
+          at,
+        },
+      ];
     },
   };
 }

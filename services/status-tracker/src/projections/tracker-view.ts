@@ -77,7 +77,10 @@ export function trackerView(db: () => Database) {
     },
     /** The agency's unresolved dossiers, earliest due first, at most `limit`. */
     open(agencyId: string, limit: number): TrackedDossier[] {
-      const rows = statement(db(), 'SELECT * FROM tracked WHERE agency_id = ? AND resolved_at IS NULL ORDER BY due_at, code LIMIT ?').all(agencyId, limit) as Row[];
+      const rows = statement(db(), 'SELECT * FROM tracked WHERE agency_id = ? AND resolved_at IS NULL ORDER BY due_at, code LIMIT ?').all(
+        agencyId,
+        limit,
+      ) as Row[];
       return rows.map(toDossier);
     },
   };

@@ -12,7 +12,11 @@ export const B = '000.00.13.H40';
 export const PROCEDURE = '1.004227';
 
 /** Stands in for the catalog (as the dossiers tests do): owns its streams so they reach the bus. */
-const fakeCatalogModule: ServiceModuleFactory = () => ({ name: 'catalog', streamPrefixes: ['procedure-', 'calendar-'], register: async () => {} });
+const fakeCatalogModule: ServiceModuleFactory = () => ({
+  name: 'catalog',
+  streamPrefixes: ['procedure-', 'calendar-'],
+  register: async () => {},
+});
 
 type Headers = Record<string, string>;
 export interface Reply {
@@ -34,11 +38,26 @@ export interface TrackerHub extends TestHub {
 }
 
 export async function startTrackerHub(
-  options: { tracker?: StatusTrackerOptions; dossiers?: DossiersModuleOptions; dataDir?: string; env?: Record<string, string>; logger?: Logger } = {},
+  options: {
+    tracker?: StatusTrackerOptions;
+    dossiers?: DossiersModuleOptions;
+    dataDir?: string;
+    env?: Record<string, string>;
+    logger?: Logger;
+  } = {},
 ): Promise<TrackerHub> {
   const hub = await startTestHub(
-    [directoryModule, fakeCatalogModule, createDossiersModule({ overdueIntervalMs: 60_000, ...options.dossiers }), createStatusTrackerModule(options.tracker)],
-    { ...(options.dataDir ? { dataDir: options.dataDir } : {}), ...(options.env ? { env: options.env } : {}), ...(options.logger ? { logger: options.logger } : {}) },
+    [
+      directoryModule,
+      fakeCatalogModule,
+      createDossiersModule({ overdueIntervalMs: 60_000, ...options.dossiers }),
+      createStatusTrackerModule(options.tracker),
+    ],
+    {
+      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+      ...(options.env ? { env: options.env } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+    },
   );
   const inject: TrackerHub['inject'] = (method, url, headers = {}, payload) =>
     hub.app.inject({ method, url, headers, ...(payload !== undefined ? { payload: payload as object } : {}) });
@@ -54,7 +73,19 @@ export async function startTrackerHub(
       const r = await hub.platform.store.append(`procedure-${code}`, [
         {
           type: 'ProcedurePublished',
-          data: { code, version: 1, name: `Đăng ký khai sinh ${code}`, field: 'Hộ tịch', agencyLevels: ['district'], processingDays, fees: [], components: [], result: null, legalBasis: [], onlineLevel: 'partial' },
+          data: {
+            code,
+            version: 1,
+            name: `Đăng ký khai sinh ${code}`,
+            field: 'Hộ tịch',
+            agencyLevels: ['district'],
+            processingDays,
+            fees: [],
+            components: [],
+            result: null,
+            legalBasis: [],
+            onlineLevel: 'partial',
+          },
           metadata: { correlationId: randomUUID(), actor: 'admin', at: '2020-01-01T00:00:00.000Z' },
         },
       ]);
