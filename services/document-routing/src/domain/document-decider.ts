@@ -9,6 +9,28 @@ export interface ResolvedOrgan {
   readonly organId: string | null;
 }
 
+/**
+ * The one rule of who may speak for an organisation: the calling system must act for it (the
+ * service also applies it while reading, before attachments are stored, through `senderGate`).
+ */
+export function assertActsFor(
+  organ: ResolvedOrgan,
+  callerOrganIds: readonly string[],
+  as = '',
+): asserts organ is ResolvedOrgan & { readonly organId: string } {
+  if (organ.organId === null || !callerOrganIds.includes(organ.organId))
+    throw new DomainError('forbidden', `this system does not act for ${as}${organ.given}`);
+}
+
+/**
+ * For a recall request (13), the recipient asked. The short JSON form names it on purpose (`to`):
+ * one that did not receive the document is refused; edXML's `ResponseFor/OrganId` names the issuer
+ * in most messages, so there an organisation that is not a recipient means every recipient.
+ */
+export interface RecallAddressee extends ResolvedOrgan {
+  readonly otherwise: 'refuse' | 'every-recipient';
+}
+
 /** A referenced earlier document, resolved by the service (null: the hub never routed it). */
 export interface ResolvedReference {
   readonly given: string;
@@ -50,8 +72,8 @@ export type ReportStatus = {
     staff: StaffInfo | null;
     timestamp: string;
     status: EdxmlStatus;
-    /** `ResponseFor/OrganId`: for a recall request (13), the recipient asked; null for every recipient. */
-    addressee: string | null;
+    /** For a recall request (13), the recipient asked; null for every recipient. */
+    addressee: RecallAddressee | null;
   };
 };
 
@@ -72,8 +94,7 @@ export type DocumentState =
 function submit(command: SubmitDocument['data'], state: DocumentState): DocumentEvent[] {
   const { from } = command;
   // 1. the caller must act for the sender
-  if (from.organId === null || !command.callerOrganIds.includes(from.organId))
-    throw new DomainError('forbidden', `this system does not act for the sender ${from.given}`);
+  assertActsFor(from, command.callerOrganIds, 'the sender ');
   // 2. a retry: the same key and body answer the same; another body is a conflict
   if (state.exists) {
     const recorded = { key: command.idempotency.key, bodySha256: state.bodySha256 };
@@ -130,16 +151,14 @@ function submit(command: SubmitDocument['data'], state: DocumentState): Document
 
 function reportStatus(command: ReportStatus['data'], state: DocumentState & { exists: true }): DocumentEvent[] {
   const { from } = command;
-  if (from.organId === null || !command.callerOrganIds.includes(from.organId))
-    throw new DomainError('forbidden', `this system does not act for ${from.given}`);
+  assertActsFor(from, command.callerOrganIds);
   const isSender = state.senderOrganId === from.organId;
   const isRecipient = state.recipients.some((r) => r.organId === from.organId);
   let targets: string[];
   // Status 13 (recall requested) goes from the sender to recipients; every other code from a recipient to the sender.
   if (command.statusCode === StatusCode.recallRequested) {
     if (!isSender) throw new DomainError('forbidden', `only the sender of document ${state.documentId} can request its recall (status 13)`);
-    const addressed = state.recipients.filter((r) => r.organId === command.addressee);
-    targets = (addressed.length > 0 ? addressed : state.recipients).map((r) => r.organId);
+    targets = recallTargets(state, command.addressee);
   } else {
     if (!isRecipient) throw new DomainError('forbidden', `${from.organId} is not a recipient of document ${state.documentId}`);
     targets = [state.senderOrganId];
@@ -162,6 +181,17 @@ function reportStatus(command: ReportStatus['data'], state: DocumentState & { ex
       },
     },
   ];
+}
+
+/** Who a recall request goes to: the recipient asked, or every recipient (see `RecallAddressee`). */
+function recallTargets(state: DocumentState & { exists: true }, addressee: RecallAddressee | null): string[] {
+  const every = state.recipients.map((r) => r.organId);
+  if (addressee === null) return every;
+  if (addressee.organId !== null && every.includes(addressee.organId)) return [addressee.organId];
+  if (addressee.otherwise === 'every-recipient') return every;
+  throw new DomainError('unprocessable', `${addressee.given} is not a recipient of document ${state.documentId}`, {
+    facts: { unknown: [addressee.given] },
+  });
 }
 
 /** The document aggregate: submission with its deliveries, revisions recorded on it, and status messages. */

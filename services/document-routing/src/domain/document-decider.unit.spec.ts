@@ -1,7 +1,7 @@
 import t from 'tap';
 import { spec } from '@lienthong/decider/testing';
 import { deliveryDecider } from './delivery-decider.js';
-import { documentDecider, type ReportStatus, type SubmitDocument } from './document-decider.js';
+import { documentDecider, type RecallAddressee, type ReportStatus, type SubmitDocument } from './document-decider.js';
 import type { DocumentEvent, DocumentSubmitted } from './events.js';
 import { deliveryIdFor, derivedId, statusIdFor } from './ids.js';
 import { sampleDocument } from '../test/helpers.js';
@@ -176,14 +176,42 @@ t.test('status messages: recipient → sender, 13 sender → addressed recipient
     .given([original])
     .when(status({ callerOrganIds: ['H40'], from: { given: 'H40', organId: 'H40' } }))
     .thenThrows(t, { kind: 'forbidden' });
-  const recall = documentDecider.decide(
-    status({ callerOrganIds: ['H40'], from: { given: 'H40', organId: 'H40' }, statusCode: '13', addressee: 'H40.13' }),
-    documentDecider.evolve(documentDecider.initialState(), original),
-  );
-  t.same(
-    (recall[0]?.data as { deliveries: Array<{ organId: string }> }).deliveries.map((d) => d.organId),
-    ['H40.13'],
-  );
+  const state = documentDecider.evolve(documentDecider.initialState(), original);
+  const recallTo = (addressee: RecallAddressee | null) =>
+    (
+      documentDecider.decide(
+        status({ callerOrganIds: ['H40'], from: { given: 'H40', organId: 'H40' }, statusCode: '13', addressee }),
+        state,
+      )[0]?.data as { deliveries: Array<{ organId: string }> }
+    ).deliveries.map((d) => d.organId);
+  const every = state.exists ? state.recipients.map((r) => r.organId) : [];
+  t.ok(every.length > 1, 'the document has several recipients');
+  t.same(recallTo({ given: 'H40.13', organId: 'H40.13', otherwise: 'refuse' }), ['H40.13'], 'the recipient asked');
+  t.same(recallTo(null), every, 'no addressee: every recipient');
+  // edXML's ResponseFor names the issuer in most messages: not a recipient means every recipient
+  t.same(recallTo({ given: 'H40', organId: 'H40', otherwise: 'every-recipient' }), every, 'edXML: the issuer named');
+  t.same(recallTo({ given: 'X.99', organId: null, otherwise: 'every-recipient' }), every, 'edXML: an unknown organisation named');
+  // the short form names the recipient on purpose: one that did not receive it is refused, by name
+  for (const named of [
+    { given: 'H41', organId: 'H41' },
+    { given: 'X.99', organId: null },
+  ])
+    spec(documentDecider)
+      .given([original])
+      .when(
+        status({
+          callerOrganIds: ['H40'],
+          from: { given: 'H40', organId: 'H40' },
+          statusCode: '13',
+          addressee: { ...named, otherwise: 'refuse' },
+        }),
+      )
+      .thenThrows(t, { kind: 'unprocessable', facts: { unknown: [named.given] } });
+  // a recipient asking for a recall learns nothing about the other recipients: refused as not the sender first
+  spec(documentDecider)
+    .given([original])
+    .when(status({ statusCode: '13', addressee: { given: 'H41', organId: 'H41', otherwise: 'refuse' } }))
+    .thenThrows(t, { kind: 'forbidden' });
   spec(documentDecider).given([]).when(status()).thenThrows(t, { kind: 'not-found' });
 });
 

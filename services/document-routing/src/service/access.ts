@@ -1,5 +1,6 @@
 import type { DirectoryView } from '@lienthong/directory';
-import { AppError, forbidden, validationError, type Principal } from '@lienthong/service-kit';
+import { AppError, validationError, type Principal } from '@lienthong/service-kit';
+import { assertActsFor } from '../domain/document-decider.js';
 import { UUID_PATTERN } from '../domain/ids.js';
 import type { DocumentRow, RoutingView } from '../projections/routing-view.js';
 import type { SystemPrincipal } from './context.js';
@@ -22,7 +23,8 @@ export function mayRead(view: RoutingView, row: DocumentRow, principal: Principa
 
 /**
  * Refuses a message whose sender the caller does not act for before any attachment is stored,
- * so that refused uploads cannot fill the blob store. The decider still makes the decision.
+ * so that refused uploads cannot fill the blob store: the decider's rule (`assertActsFor`), applied
+ * early; the decider applies it again to what was read.
  */
 export function senderGate(directory: Pick<DirectoryView, 'resolveOrganId'>, principal: SystemPrincipal): (sender: string | null) => void {
   return (sender) => {
@@ -30,8 +32,7 @@ export function senderGate(directory: Pick<DirectoryView, 'resolveOrganId'>, pri
       throw validationError('MessageHeader/From/OrganId must come before the attachments', [
         { path: 'body/edXMLEnvelope/edXMLHeader/MessageHeader/From/OrganId', message: 'required before edXMLBody' },
       ]);
-    const organId = directory.resolveOrganId(sender);
-    if (organId === null || !principal.organIds.includes(organId)) throw forbidden(`this system does not act for ${sender}`);
+    assertActsFor({ given: sender, organId: directory.resolveOrganId(sender) }, principal.organIds, 'the sender ');
   };
 }
 

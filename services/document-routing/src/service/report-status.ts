@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { handleCommand, type CommandContext } from '@lienthong/decider';
-import { AppError, notFound, parseWith, unprocessable } from '@lienthong/service-kit';
+import { AppError, notFound, parseWith } from '@lienthong/service-kit';
 import { StatusCode, statusCodes, type EdxmlStatus, type EdxmlWarning, type StaffInfo } from '@lienthong/edxml';
-import { documentDecider } from '../domain/document-decider.js';
+import { documentDecider, type RecallAddressee } from '../domain/document-decider.js';
 import { DocumentStreams } from '../domain/events.js';
 import { statusIdFor } from '../domain/ids.js';
 import type { DeliveryView } from '../projections/routing-projection.js';
@@ -60,7 +60,7 @@ export function reportStatus(ctx: ServiceContext) {
     let bodySha256: string;
     let from: string;
     /** For a recall (13): the one recipient asked, or null for every recipient. */
-    let addressee: string | null = null;
+    let addressee: RecallAddressee | null = null;
     let tolerated: readonly EdxmlWarning[] = [];
     if (body.kind === 'xml') {
       const parsed = await parser.parse(body.stream, {
@@ -77,23 +77,15 @@ export function reportStatus(ctx: ServiceContext) {
       bodySha256 = parsed.digest.sha256;
       from = status.from.organId;
       // In a 13, ResponseFor/OrganId names the recipient asked (elsewhere, the document's issuer).
-      if (status.statusCode === StatusCode.recallRequested) addressee = directory.resolveOrganId(status.responseFor.organId);
+      if (status.statusCode === StatusCode.recallRequested)
+        addressee = { ...ctx.resolve(status.responseFor.organId), otherwise: 'every-recipient' };
     } else {
       const input = parseWith(StatusBody, body.value, 'body');
       bodySha256 = jsonHash(body.value);
       from = input.from ?? defaultReporter(row, view.deliveriesOf(row.documentId), principal, input.statusCode);
       const staff: StaffInfo | undefined = typeof input.staff === 'string' ? { staff: input.staff } : input.staff;
-      if (input.to !== undefined) {
-        addressee = directory.resolveOrganId(input.to);
-        const recipients = view
-          .deliveriesOf(row.documentId)
-          .filter((d) => d.kind === 'document')
-          .map((d) => d.to);
-        // Only the sender learns who the recipients are; anyone else gets the decider's 403.
-        const asSender = principal.organIds.includes(row.senderOrganId);
-        if (asSender && (addressee === null || !recipients.includes(addressee)))
-          throw unprocessable(`${input.to} is not a recipient of document ${row.documentId}`, { unknown: [input.to] });
-      }
+      // Whether it received the document is the decider's to say (after it checks that the caller is the sender).
+      if (input.to !== undefined) addressee = { ...ctx.resolve(input.to), otherwise: 'refuse' };
       const header = row.document.header;
       const agency = directory.getAgency(from);
       status = {
@@ -102,7 +94,7 @@ export function reportStatus(ctx: ServiceContext) {
           // a recall names the recipient asked; each delivery renders its own recipient (see content)
           organId:
             input.statusCode === StatusCode.recallRequested
-              ? (addressee ?? row.document.header.to[0]?.organId ?? row.senderOrganId)
+              ? (addressee?.organId ?? row.document.header.to[0]?.organId ?? row.senderOrganId)
               : row.senderOrganId,
           code: `${header.code.codeNumber}/${header.code.codeNotation}`,
           documentId: row.edxmlDocumentId ?? row.documentId,
