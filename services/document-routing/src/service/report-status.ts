@@ -4,7 +4,7 @@ import { AppError, notFound, parseWith } from '@lienthong/service-kit';
 import { StatusCode, statusCodes, type EdxmlStatus, type EdxmlWarning, type StaffInfo } from '@lienthong/edxml';
 import { documentDecider, type RecallAddressee } from '../domain/document-decider.js';
 import { DocumentStreams } from '../domain/events.js';
-import { statusIdFor } from '../domain/ids.js';
+import { statusIdFor, statusKeyOf } from '../domain/ids.js';
 import type { DeliveryView } from '../projections/routing-projection.js';
 import type { DocumentRow } from '../projections/routing-view.js';
 import { findDocument, senderGate } from './access.js';
@@ -110,7 +110,7 @@ export function reportStatus(ctx: ServiceContext) {
     }
     // 2. decide: the reporter must be a party; the status goes to the sender (or, for 13, to recipients)
     const resolved = ctx.resolve(from);
-    const key = idempotencyKey ?? `body:${bodySha256}`;
+    const key = statusKeyOf(idempotencyKey, bodySha256);
     const result = await handleCommand(
       store,
       documentDecider,

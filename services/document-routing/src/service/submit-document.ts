@@ -3,7 +3,7 @@ import { AppError } from '@lienthong/service-kit';
 import { documentFromJson, verifyEdxmlSignature, type EdxmlDocument } from '@lienthong/edxml';
 import { documentDecider, type ResolvedReference } from '../domain/document-decider.js';
 import { DocumentStreams, RevisionKind, type SignatureRecord } from '../domain/events.js';
-import { UUID_PATTERN, documentIdFor } from '../domain/ids.js';
+import { UUID_PATTERN, documentIdFor, documentKeyOf } from '../domain/ids.js';
 import { edxmlProblem } from '../intake.js';
 import type { ParsedXml } from '../parsing/xml-parser.js';
 import type { DocumentRow, RoutingView } from '../projections/routing-view.js';
@@ -62,8 +62,7 @@ export function submitDocument(ctx: ServiceContext) {
     const signature = signatureOf(document, xml, ctx.verifyMaxBytes);
     const from = ctx.resolve(document.header.from.organId);
     const edxmlDocumentId = document.header.documentId ?? null;
-    const key =
-      idempotencyKey ?? (edxmlDocumentId === null ? `body:${bodySha256}` : `edxml:${document.business?.docType ?? 0}:${edxmlDocumentId}`);
+    const key = documentKeyOf(idempotencyKey, edxmlDocumentId, document.business?.docType ?? 0, bodySha256);
     const documentId = documentIdFor(from.organId ?? from.given, key);
     const command = {
       type: 'SubmitDocument' as const,
