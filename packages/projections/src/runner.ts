@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
-import { subscriptionBatches, type EventStore, type RecordedEvent, type Subscription } from '@lienthong/event-store';
-import type { Bus, Consumer } from '@lienthong/bus';
+import type { EventStore, RecordedEvent } from '@lienthong/event-store';
+import { lagAfter, startSubscriptionLoop, type Bus, type Consumer, type SubscriptionLoop } from '@lienthong/bus';
 import { ReadModelFile, type AppliedChanges } from './read-model-file.js';
 import type { Projection, ProjectionStatus } from './types.js';
 
@@ -66,12 +66,9 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
   const log = options.logger;
   const lock = new Mutex();
   let current: ReadModelFile | undefined;
-  let subscription: Subscription | undefined;
   let consumer: Consumer | undefined;
-  let loop: Promise<void> | undefined;
-  let running = false;
+  let loop: SubscriptionLoop | undefined;
   let rebuilding = false;
-  let lastError: string | undefined;
   const waiters = new Set<() => void>();
 
   const model = (): ReadModelFile => {
@@ -138,27 +135,26 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
     }
   }
 
-  async function runStoreFeed(): Promise<void> {
-    while (running) {
-      try {
+  /** Follows the store from the read model's checkpoint: each batch applied in one transaction with its checkpoint. */
+  async function startStoreFeed(): Promise<void> {
+    loop = await startSubscriptionLoop({
+      name: `projection ${projection.name}`,
+      store,
+      streamPrefixes: projection.streamPrefixes,
+      maxBatch: batchSize,
+      // applyBatch stores the checkpoint in the read model, in the batch's transaction.
+      checkpoint: { load: () => model().checkpoint },
+      // History by pages of its own first, under the lock (a rebuild's swap waits for it).
+      beforeSubscribe: async () => {
         await lock.run(() => catchUp(model()));
         notify();
-        subscription = store.subscribeToAll({ after: model().checkpoint, streamPrefixes: projection.streamPrefixes });
-        if (!running) break; // stopped during catch-up: stop() found no subscription to close
-        // Live events too go by batches: whatever the subscription holds, in one transaction.
-        const next = subscriptionBatches(subscription, batchSize);
-        for (let batch = await next(); batch !== null; batch = await next()) {
-          const events = batch;
-          await lock.run(() => applyBatch(model(), events));
-          notify();
-        }
-      } catch (error) {
-        lastError = (error as Error).message;
-        log?.error({ err: error, projection: projection.name }, 'projection failed; retrying from its checkpoint');
-        await subscription?.close();
-        if (running) await new Promise((r) => setTimeout(r, 1000));
-      }
-    }
+      },
+      handle: async (events) => {
+        await lock.run(() => applyBatch(model(), events));
+        notify();
+      },
+      ...(log ? { logger: log } : {}),
+    });
   }
 
   async function startBusFeed(f: Extract<ProjectionFeed, { kind: 'bus' }>): Promise<void> {
@@ -181,7 +177,6 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
       current = ReadModelFile.open(dir, projection, generation);
       ReadModelFile.makeCurrent(dir, projection.name, generation);
       announcedUpTo = current.checkpoint;
-      running = true;
       if (current.storedVersion() !== projection.version) {
         log?.info(
           { projection: projection.name, stored: current.storedVersion(), version: projection.version },
@@ -189,7 +184,7 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
         );
         await runner.rebuild();
       }
-      if (feed.kind === 'store') loop = runStoreFeed();
+      if (feed.kind === 'store') await startStoreFeed();
       else {
         await lock.run(() => catchUp(model()));
         await startBusFeed(feed);
@@ -268,12 +263,11 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
 
     async status() {
       const file = model();
-      let lag = 0;
-      if (feed.kind === 'bus' && consumer) lag = await consumer.pending();
-      else {
-        const next = await store.readAll({ after: file.checkpoint, maxCount: 1, streamPrefixes: projection.streamPrefixes });
-        if (next.length > 0) lag = (await store.headPosition()) - file.checkpoint;
-      }
+      const lag =
+        feed.kind === 'bus' && consumer
+          ? await consumer.pending()
+          : await lagAfter(store, file.checkpoint, { streamPrefixes: projection.streamPrefixes });
+      const lastError = loop?.lastError();
       return {
         name: projection.name,
         version: projection.version,
@@ -288,11 +282,8 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
     },
 
     async stop() {
-      running = false;
-      await subscription?.close();
+      await loop?.stop();
       await consumer?.stop();
-      await loop;
-      await subscription?.close();
       await lock.run(() => current?.close());
     },
   };

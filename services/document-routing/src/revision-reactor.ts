@@ -1,5 +1,5 @@
-import type { EventStore, RecordedEvent, Subscription } from '@lienthong/event-store';
-import type { CheckpointStore } from '@lienthong/bus';
+import type { EventStore, RecordedEvent } from '@lienthong/event-store';
+import { startSubscriptionLoop, type CheckpointStore, type SubscriptionLoop } from '@lienthong/bus';
 import { handleCommand } from '@lienthong/decider';
 import type { Logger } from '@lienthong/service-kit';
 import { documentDecider } from './domain/document-decider.js';
@@ -7,19 +7,21 @@ import { DocumentStreams, type DocumentSubmitted } from './domain/events.js';
 
 const CHECKPOINT = 'document-routing.revisions';
 
+/** The revision reactor of a running document-routing module. */
+export interface RevisionReactor {
+  start(): Promise<void>;
+  /** Finishes the event in hand, saves the checkpoint, then stops. */
+  stop(): Promise<void>;
+}
+
 /**
  * Process manager: for every accepted revoke/update/replace, records the revision on the original
  * document's stream. Driven from the event store with a checkpoint; recording is idempotent, so a
  * crash between the two appends only means the record is made on the next start.
  */
-export function createRevisionReactor(deps: { store: EventStore; checkpoints: CheckpointStore; logger: Logger }) {
+export function createRevisionReactor(deps: { store: EventStore; checkpoints: CheckpointStore; logger: Logger }): RevisionReactor {
   const { store, checkpoints, logger } = deps;
-  let running = false;
-  let subscription: Subscription | undefined;
-  let loop: Promise<void> | undefined;
-  let saved = 0;
-  let seen = 0;
-  let timer: NodeJS.Timeout | undefined;
+  let loop: SubscriptionLoop | undefined;
 
   async function react(event: RecordedEvent): Promise<void> {
     const data = event.data as DocumentSubmitted['data'];
@@ -35,55 +37,24 @@ export function createRevisionReactor(deps: { store: EventStore; checkpoints: Ch
     }
   }
 
-  async function run(): Promise<void> {
-    while (running) {
-      try {
-        subscription = store.subscribeToAll({
-          after: await checkpoints.load(CHECKPOINT),
-          streamPrefixes: ['document-'],
-          eventTypes: ['DocumentSubmitted'],
-        });
-        if (!running) break;
-        for await (const event of subscription) {
-          const data = event.data as DocumentSubmitted['data'];
-          if (data.revises.length > 0) {
-            await react(event);
-            await checkpoints.save(CHECKPOINT, event.position);
-            saved = event.position;
-          }
-          seen = event.position;
-        }
-      } catch (error) {
-        logger.error({ err: error }, 'revision reactor failed; resuming from its checkpoint');
-        await subscription?.close();
-        if (running) await new Promise((r) => setTimeout(r, 1000));
-      }
-    }
-  }
-
   return {
-    start(): void {
-      running = true;
-      loop = run();
-      // Plain documents need no work: their progress is saved now and then, not per event.
-      timer = setInterval(() => {
-        if (seen > saved)
-          checkpoints
-            .save(CHECKPOINT, (saved = seen))
-            .catch((err: unknown) => logger.warn({ err }, 'saving the revision checkpoint failed'));
-      }, 1000);
-      timer.unref();
+    async start() {
+      loop = await startSubscriptionLoop({
+        name: 'revision reactor',
+        store,
+        streamPrefixes: ['document-'],
+        eventTypes: ['DocumentSubmitted'],
+        checkpoint: { load: () => checkpoints.load(CHECKPOINT), save: (position) => checkpoints.save(CHECKPOINT, position) },
+        handle: async (events) => {
+          for (const event of events) await react(event);
+        },
+        // Most documents revise nothing and recording is idempotent: progress is saved now and then, not per batch.
+        saveEveryMs: 1000,
+        logger,
+      });
     },
-    async stop(): Promise<void> {
-      running = false;
-      clearInterval(timer);
-      await subscription?.close();
-      await loop;
-      // Recording is idempotent: a checkpoint lost here only means re-reading a few events at start.
-      if (seen > saved)
-        await checkpoints
-          .save(CHECKPOINT, seen)
-          .catch((err: unknown) => logger.warn({ err }, 'saving the revision checkpoint on stop failed'));
+    async stop() {
+      await loop?.stop();
     },
   };
 }
