@@ -88,6 +88,14 @@ interface CachedAnswer extends RenderedAnswer {
   readonly validUntil: number;
 }
 
+/** The citizens' lookup by code and PIN. */
+export interface Lookup {
+  /** The answer for a dossier and its PIN, or null for an unknown code or a wrong PIN (alike). */
+  answer(code: string, pin: string): RenderedAnswer | null;
+  /** The read model changed this dossier (called once that change is committed). */
+  forget(code: string): void;
+}
+
 /**
  * Finds a dossier by code and PIN; unknown code and wrong PIN both return null after one keyed
  * hash and one constant-time compare. A verified answer is rendered once and kept, with the
@@ -103,7 +111,7 @@ export function createLookup(deps: {
   verifyPin: (code: string, pin: string, hash: string) => boolean;
   clock: () => Date;
   cacheSize?: number;
-}) {
+}): Lookup {
   const cacheSize = deps.cacheSize ?? 10_000;
   const cache = new Map<string, CachedAnswer>();
   let source = deps.view.source();
@@ -126,10 +134,8 @@ export function createLookup(deps: {
       if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
       return rendered;
     },
-    /** The read model changed this dossier (called once that change is committed). */
     forget(code: string): void {
       cache.delete(code);
     },
   };
 }
-export type Lookup = ReturnType<typeof createLookup>;

@@ -75,6 +75,19 @@ const count = (map: Map<string, number>, key: string, delta: number) => {
   else map.delete(key);
 };
 
+/** The counters' live sockets, held by child processes. */
+export interface BoardProcesses {
+  readonly kind: 'processes';
+  /** Hands an authorised upgrade to a board process; returns what ends it (revoked credentials). */
+  handOff(request: BoardHandOff): { end(reason: string): void };
+  /** Someone watches this agency's board (spares building messages nobody reads). */
+  watching(agencyId: string): boolean;
+  publish(agencyId: string, message: unknown): void;
+  stats(): LiveBoardStats;
+  /** Closes every socket (1001) and stops the processes: each gets `graceMs` (default 1 s) for its peers' close frames. */
+  close(graceMs?: number): Promise<void>;
+}
+
 /**
  * The live board spread over child processes: the service's process checks who opens a socket
  * and hands the connection over (an IPC handle, as `cluster` does); each child answers the
@@ -83,7 +96,7 @@ const count = (map: Map<string, number>, key: string, delta: number) => {
  * instead of one event loop. Children start with the first socket and are replaced when one dies
  * (its sockets are closed by the kernel; browsers reconnect).
  */
-export function startBoardProcesses(options: BoardProcessesOptions) {
+export function startBoardProcesses(options: BoardProcessesOptions): BoardProcesses {
   const children: Array<Child | undefined> = Array.from({ length: options.processes });
   let nextId = 1;
   let droppedSlow = 0;
@@ -205,8 +218,7 @@ export function startBoardProcesses(options: BoardProcessesOptions) {
   };
 
   return {
-    kind: 'processes' as const,
-    /** Hands an authorised upgrade to a board process; returns what ends it (revoked credentials). */
+    kind: 'processes',
     handOff(request: BoardHandOff): { end(reason: string): void } {
       if (closing) {
         request.connection.destroy();
@@ -245,7 +257,6 @@ export function startBoardProcesses(options: BoardProcessesOptions) {
       for (const child of children) clients += child?.sockets.size ?? 0;
       return { clients, droppedSlow, droppedDead };
     },
-    /** Closes every socket (1001) and stops the processes: each gets `graceMs` for its peers' close frames. */
     close(graceMs = 1000): Promise<void> {
       closed ??= (async () => {
         closing = true;
@@ -264,4 +275,3 @@ export function startBoardProcesses(options: BoardProcessesOptions) {
     },
   };
 }
-export type BoardProcesses = ReturnType<typeof startBoardProcesses>;

@@ -1,5 +1,4 @@
 import type { Socket } from 'node:net';
-import * as ws from 'ws';
 import { WebSocket } from 'ws';
 
 export interface LiveBoardOptions {
@@ -26,19 +25,41 @@ export interface LiveBoardStats {
   readonly droppedDead: number;
 }
 
-interface FrameOptions {
-  readonly fin: boolean;
-  readonly opcode: number;
-  readonly mask: boolean;
-  readonly readOnly: boolean;
-  readonly rsv1: boolean;
+/** The counters' live sockets, by agency, in this process. */
+export interface LiveBoard {
+  readonly kind: 'in-process';
+  /**
+   * Adds a socket (and the connection under it) to its agency's board, then sends it the
+   * snapshot (after listening, so nothing falls between).
+   */
+  attach(socket: WebSocket, connection: Socket, agencyId: string, snapshot: () => string): void;
+  /** Someone watches this agency's board (spares building messages nobody reads). */
+  watching(agencyId: string): boolean;
+  publish(agencyId: string, message: unknown): void;
+  /** `publish` of a message already serialised (by the process that hands sockets to this one). */
+  publishText(agencyId: string, text: string): void;
+  stats(): LiveBoardStats;
+  close(): void;
 }
-/** `ws`'s own framing (exported by `ws`, left out of @types/ws). */
-const { Sender } = ws as unknown as { Sender: { frame(data: Buffer, options: FrameOptions): Buffer[] } };
 
-/** One unmasked, final text frame holding `text` (RFC 6455 §5.2): what a server sends. */
+/**
+ * One unmasked, final text frame holding `text` (RFC 6455 §5.2): what a server sends. The
+ * header is FIN and the text opcode, then the length in 7 bits, or 126 and 16 bits, or 127 and 64 bits.
+ */
 export function textFrame(text: string): Buffer {
-  return Buffer.concat(Sender.frame(Buffer.from(text), { fin: true, opcode: 0x1, mask: false, readOnly: true, rsv1: false }));
+  const payload = Buffer.from(text);
+  const length = payload.length;
+  const header = Buffer.alloc(length < 126 ? 2 : length < 0x1_0000 ? 4 : 10);
+  header[0] = 0x80 | 0x1;
+  if (length < 126) header[1] = length;
+  else if (length < 0x1_0000) {
+    header[1] = 126;
+    header.writeUInt16BE(length, 2);
+  } else {
+    header[1] = 127;
+    header.writeBigUInt64BE(BigInt(length), 2);
+  }
+  return Buffer.concat([header, payload]);
 }
 
 /**
@@ -49,7 +70,7 @@ export function textFrame(text: string): Buffer {
  * which stopped answering pings, is terminated: one stuck browser never holds memory or the event
  * loop of the server.
  */
-export function createLiveBoard(options: LiveBoardOptions) {
+export function createLiveBoard(options: LiveBoardOptions): LiveBoard {
   const byAgency = new Map<string, Set<Client>>();
   let droppedSlow = 0;
   let droppedDead = 0;
@@ -90,12 +111,8 @@ export function createLiveBoard(options: LiveBoardOptions) {
   }, options.heartbeatMs);
   heartbeat.unref();
 
-  const board = {
-    kind: 'in-process' as const,
-    /**
-     * Adds a socket (and the connection under it) to its agency's board, then sends it the
-     * snapshot (after listening, so nothing falls between).
-     */
+  const board: LiveBoard = {
+    kind: 'in-process',
     attach(socket: WebSocket, connection: Socket, agencyId: string, snapshot: () => string): void {
       const client: Client = { socket, connection, agencyId, alive: true };
       let set = byAgency.get(agencyId);
@@ -107,14 +124,12 @@ export function createLiveBoard(options: LiveBoardOptions) {
       // The board only listens; whatever a client sends is ignored.
       write(client, textFrame(snapshot()));
     },
-    /** Someone watches this agency's board (spares building messages nobody reads). */
     watching(agencyId: string): boolean {
       return (byAgency.get(agencyId)?.size ?? 0) > 0;
     },
     publish(agencyId: string, message: unknown): void {
       board.publishText(agencyId, JSON.stringify(message));
     },
-    /** `publish` of a message already serialised (by the process that hands sockets to this one). */
     publishText(agencyId: string, text: string): void {
       const set = byAgency.get(agencyId);
       if (!set || set.size === 0) return;
@@ -134,4 +149,3 @@ export function createLiveBoard(options: LiveBoardOptions) {
   };
   return board;
 }
-export type LiveBoard = ReturnType<typeof createLiveBoard>;

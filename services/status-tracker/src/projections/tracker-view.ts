@@ -61,10 +61,19 @@ const toDossier = (r: Row): TrackedDossier => ({
   revision: r.revision,
 });
 
-/** Queries over the read model; `db` is asked each time because a rebuild swaps it. */
-export function trackerView(db: () => Database) {
+/** Queries over the tracker's read model. */
+export interface TrackerView {
+  /** The read model's current file: a rebuild swaps it for another. */
+  source(): Database;
+  find(code: string): TrackedDossier | null;
+  history(code: string): HistoryEntry[];
+  /** The agency's unresolved dossiers, earliest due first, at most `limit`. */
+  open(agencyId: string, limit: number): TrackedDossier[];
+}
+
+/** The view over the read model; `db` is asked each time because a rebuild swaps it. */
+export function trackerView(db: () => Database): TrackerView {
   return {
-    /** The read model's current file: a rebuild swaps it for another. */
     source(): Database {
       return db();
     },
@@ -75,7 +84,6 @@ export function trackerView(db: () => Database) {
     history(code: string): HistoryEntry[] {
       return statement(db(), 'SELECT status, at FROM tracked_history WHERE code = ? ORDER BY seq').all(code) as HistoryEntry[];
     },
-    /** The agency's unresolved dossiers, earliest due first, at most `limit`. */
     open(agencyId: string, limit: number): TrackedDossier[] {
       const rows = statement(db(), 'SELECT * FROM tracked WHERE agency_id = ? AND resolved_at IS NULL ORDER BY due_at, code LIMIT ?').all(
         agencyId,
@@ -85,4 +93,3 @@ export function trackerView(db: () => Database) {
     },
   };
 }
-export type TrackerView = ReturnType<typeof trackerView>;
