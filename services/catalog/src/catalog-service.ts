@@ -61,8 +61,46 @@ export interface CatalogServiceDeps {
   readonly importConcurrency?: number;
 }
 
+/** What `PUT /v1/catalog/procedures/:code` answers. */
+export interface PutProcedureResult {
+  readonly created: boolean;
+  readonly changed: boolean;
+  readonly procedure: ProcedureDocument;
+}
+
+/** A due date in working days, and what it was counted from. */
+export interface Deadline {
+  /** The procedure whose processing time gave the days, when one was named. */
+  readonly procedure?: { readonly code: string; readonly version: number };
+  readonly from: string;
+  readonly days: number;
+  readonly dueAt: string;
+}
+
 /** Command side of the catalog, and the reads that come straight from the streams. */
-export function createCatalogService(deps: CatalogServiceDeps) {
+export interface CatalogService {
+  /** `GET /v1/catalog/procedures/:code`: the version in force now, at `at`, or the `version` asked for. */
+  getProcedure(code: string, options?: { version?: number | undefined; at?: Date | undefined }): Promise<ProcedureDocument>;
+  /** `PUT /v1/catalog/procedures/:code`. */
+  putProcedure(code: string, body: ProcedurePut, context: CommandContext): Promise<PutProcedureResult>;
+  /** `DELETE /v1/catalog/procedures/:code`: retires; retiring again changes nothing. */
+  retireProcedure(code: string, context: CommandContext): Promise<ProcedureDocument>;
+  /**
+   * `POST /v1/admin/catalog/import`: every row is validated before anything is written; a
+   * refused import names every bad row and field and writes nothing. Then each procedure is
+   * published on its own stream (identical records publish nothing), so an import cut short
+   * by a crash is completed by running the same import again.
+   */
+  importProcedures(rows: readonly ImportRow[], context: CommandContext, options?: { dryRun?: boolean }): Promise<ImportResult>;
+  /** `GET /v1/catalog/calendar/:year`. */
+  getCalendarYear(year: number): CalendarYearDocument;
+  /** `PUT /v1/catalog/calendar/:year`: validated, then recorded as `CalendarYearSet`; replaces the whole year. */
+  setCalendarYear(year: number, body: unknown, context: CommandContext): Promise<CalendarYearDocument>;
+  /** Due date of `days` working days counted from `from`; `days` may come from a procedure's processing time. */
+  deadline(from: Date, input: { days?: number | undefined; code?: string | undefined }): Promise<Deadline>;
+}
+
+export function createCatalogService(deps: CatalogServiceDeps): CatalogService {
   const { store, calendar, waitForProcedures: waitFor } = deps;
 
   function documentOf(code: string, events: readonly RecordedEvent[], chosen: ProcedureInForce): ProcedureDocument {
@@ -136,7 +174,6 @@ export function createCatalogService(deps: CatalogServiceDeps) {
   return {
     getProcedure,
 
-    /** `PUT /v1/catalog/procedures/:code`. */
     async putProcedure(code: string, body: ProcedurePut, context: CommandContext) {
       const { code: bodyCode, effectiveFrom, ...record } = body;
       if (bodyCode !== undefined && bodyCode !== code)
@@ -152,7 +189,6 @@ export function createCatalogService(deps: CatalogServiceDeps) {
       return { created: outcome === 'created', changed: outcome !== 'unchanged', procedure: await getProcedure(code) };
     },
 
-    /** `DELETE /v1/catalog/procedures/:code`: retires; retiring again changes nothing. */
     async retireProcedure(code: string, context: CommandContext) {
       const result = await handleCommand(
         store,
@@ -166,12 +202,6 @@ export function createCatalogService(deps: CatalogServiceDeps) {
       return getProcedure(code); // read again: see putProcedure
     },
 
-    /**
-     * `POST /v1/admin/catalog/import`: every row is validated before anything is written; a
-     * refused import names every bad row and field and writes nothing. Then each procedure is
-     * published on its own stream (identical records publish nothing), so an import cut short
-     * by a crash is completed by running the same import again.
-     */
     async importProcedures(rows: readonly ImportRow[], context: CommandContext, options: { dryRun?: boolean } = {}): Promise<ImportResult> {
       // 1. validate every row
       const { procedures, issues } = validateImport(rows);
@@ -197,7 +227,6 @@ export function createCatalogService(deps: CatalogServiceDeps) {
 
     getCalendarYear,
 
-    /** `PUT /v1/catalog/calendar/:year`: validated, then recorded as `CalendarYearSet`; replaces the whole year. */
     async setCalendarYear(year: number, body: unknown, context: CommandContext): Promise<CalendarYearDocument> {
       const result = validateCalendarYear(year, body);
       if (!result.success) {
@@ -219,7 +248,6 @@ export function createCatalogService(deps: CatalogServiceDeps) {
       return getCalendarYear(year);
     },
 
-    /** Due date of `days` working days counted from `from`; `days` may come from a procedure's processing time. */
     async deadline(from: Date, input: { days?: number | undefined; code?: string | undefined }) {
       let days = input.days;
       let procedure: { code: string; version: number } | undefined;
@@ -244,7 +272,6 @@ export function createCatalogService(deps: CatalogServiceDeps) {
     },
   };
 }
-export type CatalogService = ReturnType<typeof createCatalogService>;
 
 const MAX_LISTED = 50;
 

@@ -86,13 +86,21 @@ interface IndexCache {
   readonly entries: Map<number, IndexedProcedure>;
 }
 
+/** Queries over the procedures read model. */
+export interface ProcedureView {
+  /** `GET /v1/catalog/procedures`: diacritic- and case-insensitive search with filters and paging. */
+  search(query: SearchQuery): SearchResult;
+  /** Procedures in force (not retired). */
+  count(): number;
+}
+
 /**
- * Queries over the procedures read model; `db` is asked for each call because a rebuild swaps
+ * The procedures read model's view; `db` is asked for each call because a rebuild swaps
  * it. Search runs over an in-memory index of the procedures in force, brought up to date before
  * each search from the rows whose generation is newer than the index's (one indexed read when
  * nothing changed); a swapped file gets a fresh index.
  */
-export function procedureView(db: () => Database) {
+export function procedureView(db: () => Database): ProcedureView {
   let cache: IndexCache | undefined;
 
   function index(): Map<number, IndexedProcedure> {
@@ -114,14 +122,11 @@ export function procedureView(db: () => Database) {
   }
 
   return {
-    /** `GET /v1/catalog/procedures`: diacritic- and case-insensitive search with filters and paging. */
     search(query: SearchQuery): SearchResult {
       return searchProcedures(index().values(), query);
     },
-    /** Procedures in force (not retired). */
     count(): number {
       return index().size;
     },
   };
 }
-export type ProcedureView = ReturnType<typeof procedureView>;
