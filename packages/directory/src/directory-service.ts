@@ -5,7 +5,7 @@ import { hashToken, newToken, unprocessable, validationError } from '@lienthong/
 import { agencyDecider, organIdDecider, staffDecider, systemDecider } from './domain/deciders.js';
 import { DirectoryStreams } from './domain/events.js';
 import { organIdKey } from './domain/organ-id.js';
-import type { Agency, DirectoryView } from './projections/directory-projection.js';
+import type { Agency, DirectoryView, StaffRecord, SystemRecord } from './projections/directory-projection.js';
 
 export interface DirectoryServiceDeps {
   readonly store: EventStore;
@@ -22,8 +22,58 @@ export interface RegisterAgencyInput {
   altIds?: string[] | undefined;
 }
 
-/** Command side of the directory: agencies, vendor systems, staff and their tokens. */
-export function createDirectoryService({ store, view, waitFor }: DirectoryServiceDeps) {
+export interface RegisterSystemInput {
+  name: string;
+  vendor: string;
+  organIds: string[];
+  requireValidSignature?: boolean | undefined;
+}
+
+export interface RegisterStaffInput {
+  agencyId: string;
+  name: string;
+  roles: StaffRole[];
+}
+
+/** A vendor system as registered, with its token: the only time the token is shown. */
+export interface RegisteredSystem {
+  readonly systemId: string;
+  readonly name: string;
+  readonly vendor: string;
+  readonly organIds: string[];
+  readonly requireValidSignature: boolean;
+  readonly token: string;
+}
+
+/** A staff member as registered, with the token: the only time it is shown. */
+export interface RegisteredStaff {
+  readonly staffId: string;
+  readonly agencyId: string;
+  readonly name: string;
+  readonly roles: StaffRole[];
+  readonly token: string;
+}
+
+/**
+ * Command side of the directory: agencies, vendor systems, staff and their tokens. Each call
+ * returns once the directory read model holds its change (read-your-writes).
+ */
+export interface DirectoryService {
+  /** Claims the agency's identifiers (unique across agencies), then registers it. */
+  registerAgency(input: RegisterAgencyInput, context: CommandContext): Promise<Agency>;
+  registerSystem(input: RegisterSystemInput, context: CommandContext): Promise<RegisteredSystem>;
+  registerStaff(input: RegisterStaffInput, context: CommandContext): Promise<RegisteredStaff>;
+  /** A new token; the old one stops working once this returns. */
+  rotateSystemToken(systemId: string, context: CommandContext): Promise<SystemRecord & { readonly token: string }>;
+  /** Revokes for good; revoking again changes nothing. */
+  revokeSystem(systemId: string, reason: string | null, context: CommandContext): Promise<SystemRecord>;
+  /** A new token; the old one stops working once this returns. */
+  rotateStaffToken(staffId: string, context: CommandContext): Promise<StaffRecord & { readonly token: string }>;
+  /** Revokes for good; revoking again changes nothing. */
+  revokeStaff(staffId: string, reason: string | null, context: CommandContext): Promise<StaffRecord>;
+}
+
+export function createDirectoryService({ store, view, waitFor }: DirectoryServiceDeps): DirectoryService {
   /** Claims an identifier for an agency (the rules: `organIdDecider`); true when this call reserved it, false when the agency held it already. */
   async function claim(id: string, organId: string, context: CommandContext): Promise<boolean> {
     const stream = DirectoryStreams.organId(organIdKey(id));
@@ -123,10 +173,7 @@ export function createDirectoryService({ store, view, waitFor }: DirectoryServic
       return view.getAgency(organId)!;
     },
 
-    async registerSystem(
-      input: { name: string; vendor: string; organIds: string[]; requireValidSignature?: boolean | undefined },
-      context: CommandContext,
-    ) {
+    async registerSystem(input: RegisterSystemInput, context: CommandContext) {
       const organIds = resolveAll(input.organIds, 'organisations');
       const systemId = randomUUID();
       const token = newToken('system');
@@ -150,7 +197,7 @@ export function createDirectoryService({ store, view, waitFor }: DirectoryServic
       return { ...shown, token };
     },
 
-    async registerStaff(input: { agencyId: string; name: string; roles: StaffRole[] }, context: CommandContext) {
+    async registerStaff(input: RegisterStaffInput, context: CommandContext) {
       const agencyId = resolveAll([input.agencyId], 'agency')[0]!;
       const staffId = randomUUID();
       const token = newToken('staff');
@@ -182,4 +229,3 @@ export function createDirectoryService({ store, view, waitFor }: DirectoryServic
     },
   };
 }
-export type DirectoryService = ReturnType<typeof createDirectoryService>;
