@@ -12,6 +12,9 @@ export function vnDay(instant: Date): string {
   return `${pad(local.getUTCFullYear() % 100)}${pad(local.getUTCMonth() + 1)}${pad(local.getUTCDate())}`;
 }
 
+/** Issues the next dossier code of an agency's day, for a receipt made with `metadata`. */
+export type CodeIssuer = (agencyId: string, receivedAt: Date, metadata: EventMetadata) => Promise<string>;
+
 /**
  * Issues the next code `{agencyId}-{YYMMDD}-{NNNN}` of an agency's day through the one command
  * handler: the sequence is the stream `dossiercode-<agency>-<YYMMDD>`, and a writer that lost
@@ -19,7 +22,7 @@ export function vnDay(instant: Date): string {
  * expected here (every receipt of an agency's day), hence many retries spread by jitter; the
  * in-process queue only spares the retries.
  */
-export function createCodeIssuer(store: EventStore) {
+export function createCodeIssuer(store: EventStore): CodeIssuer {
   const queue = new KeyedQueue();
   return async (agencyId: string, receivedAt: Date, metadata: EventMetadata): Promise<string> => {
     const day = vnDay(receivedAt);

@@ -16,10 +16,10 @@ import {
 } from './domain/events.js';
 import { requestDecider, sameRequest } from './domain/request-decider.js';
 import type { Actor, DossierAction } from './domain/rules.js';
-import { STATUS_CODES, STATUS_LABELS, hashPin, isOverdue, isResolved } from '@lienthong/dossier-contract';
-import type { createCodeIssuer } from './dossier-code.js';
+import { STATUS_CODES, STATUS_LABELS, hashPin, isOverdue, isResolved, type DossierStatus } from '@lienthong/dossier-contract';
+import type { CodeIssuer } from './dossier-code.js';
 import type { CatalogReplicaView } from './projections/catalog-replica.js';
-import type { DossierQueueView, QueueFilter } from './projections/dossier-queue-view.js';
+import type { DossierQueueView, DossierReport, QueueFilter, QueueItem } from './projections/dossier-queue-view.js';
 import { derivePin, maskName, newPin, requestHashKey, seal, unseal } from './secrets.js';
 import { KeyedQueue } from './keyed-queue.js';
 
@@ -49,11 +49,67 @@ export interface DossierServiceDeps {
   /** The working calendar as it is now (the catalog's replica): its answers go into the commands. */
   readonly calendar: () => WorkingCalendar;
   readonly queue: DossierQueueView;
-  readonly issueCode: ReturnType<typeof createCodeIssuer>;
+  readonly issueCode: CodeIssuer;
   readonly keys: { readonly pin: Buffer; readonly applicant: Buffer };
   readonly clock: () => Date;
   /** Read-your-writes: resolves once the queue read model has applied this event. */
   readonly waitForQueue: (event: RecordedEvent) => Promise<void>;
+}
+
+/** What a receipt answers: the code and the lookup PIN (shown once, or again to a keyed retry). */
+export interface Receipt {
+  readonly dossierCode: string;
+  readonly lookupPin: string;
+  readonly status: DossierStatus;
+  readonly statusCode: number;
+  readonly receivedAt: string;
+  readonly dueAt: string;
+}
+
+/** A dossier as staff read it (`GET /v1/dossiers/:code`, and the answer to an action). */
+export interface DossierDocument {
+  readonly dossierCode: string;
+  readonly procedureCode: string;
+  readonly procedureVersion: number;
+  readonly procedureName: string;
+  readonly agencyId: string;
+  readonly status: DossierStatus;
+  readonly statusCode: number;
+  readonly statusLabel: string;
+  readonly channel: 'counter' | 'online' | 'postal';
+  readonly receivedAt: string;
+  readonly dueAt: string;
+  readonly legalDueAt: string;
+  readonly paused: boolean;
+  readonly pausedAt: string | null;
+  readonly overdue: boolean;
+  readonly officer: string | null;
+  readonly department: string | null;
+  readonly applicant: Applicant;
+  readonly components: readonly DossierComponent[];
+  /** What the reader may do next. */
+  readonly allowedActions: readonly DossierAction[];
+  readonly revision: number;
+}
+
+/** The events of a dossier as `GET /v1/dossiers/:code/history` shows them (no PIN hash, no sealed applicant). */
+export interface DossierHistory {
+  readonly dossierCode: string;
+  readonly items: ReadonlyArray<{
+    readonly revision: number;
+    readonly type: string;
+    readonly at: string;
+    readonly actor: string;
+    readonly data: Readonly<Record<string, unknown>>;
+  }>;
+}
+
+/** A page of the counters' queue. */
+export interface DossierPage {
+  readonly items: QueueItem[];
+  readonly total: number;
+  readonly limit: number;
+  readonly offset: number;
 }
 
 /** The answer to a transfer for staff of the agency that handed the dossier over. */
@@ -105,7 +161,7 @@ function received(events: readonly RecordedEvent[]): DossierReceived['data'] {
 }
 
 /** The receipt as answered (the PIN shown once, or again to a keyed retry). */
-const receiptAnswer = (d: DossierReceived['data'], lookupPin: string) => ({
+const receiptAnswer = (d: DossierReceived['data'], lookupPin: string): Receipt => ({
   dossierCode: d.dossierCode,
   lookupPin,
   status: d.status,
@@ -118,7 +174,31 @@ const normaliseComponents = (list: readonly (string | DossierComponent)[] = []):
   list.map((c) => (typeof c === 'string' ? { name: c } : { name: c.name, ...(c.copies !== undefined ? { copies: c.copies } : {}) }));
 
 /** The one-stop-shop workflow: receipt (code, PIN, deadline), actions, and what staff read. */
-export function createDossierService(deps: DossierServiceDeps) {
+export interface DossierService {
+  /**
+   * `POST /v1/dossiers`. With an `Idempotency-Key`, the same key and body (from the same
+   * caller) answer the same receipt, code and PIN, and create one dossier (`receiveKeyed`).
+   */
+  receive(input: ReceiveInput, principal: Principal, context: Context, idempotencyKey?: string): Promise<Receipt>;
+  /** `POST /v1/dossiers/:code/actions/:action`; with an `Idempotency-Key`, a retry applies nothing and answers as the first time. */
+  act(
+    code: string,
+    request: ActionRequest,
+    principal: Principal,
+    context: Context,
+    idempotencyKey?: string,
+  ): Promise<DossierDocument | TransferredAway>;
+  /** `GET /v1/dossiers/:code`: not found for who may not see it. */
+  get(code: string, principal: Principal): Promise<DossierDocument>;
+  /** Every event of the dossier, whichever agency held it then; personal data stays sealed. */
+  history(code: string, principal: Principal): Promise<DossierHistory>;
+  /** A page of the queue: staff see their agency's, admins any agency's or all. */
+  list(filter: Omit<QueueFilter, 'agencyId'> & { agencyId?: string | undefined }, principal: Principal): DossierPage;
+  /** The figures of an agency (staff: their own) or of all, over [from, to). */
+  report(query: { agencyId?: string | undefined; from: Date; to: Date }, principal: Principal): DossierReport;
+}
+
+export function createDossierService(deps: DossierServiceDeps): DossierService {
   const { store, decider, directory, catalog, queue, keys, clock } = deps;
 
   async function load(code: string): Promise<{ state: DossierState; events: RecordedEvent[] }> {
@@ -146,7 +226,7 @@ export function createDossierService(deps: DossierServiceDeps) {
     return applicant;
   }
 
-  function view(state: ReceivedDossier, actor: Actor, revision: number) {
+  function view(state: ReceivedDossier, actor: Actor, revision: number): DossierDocument {
     const now = clock();
     const paused = state.pausedAt !== null && !isResolved(state.status);
     return {
@@ -173,7 +253,6 @@ export function createDossierService(deps: DossierServiceDeps) {
       revision,
     };
   }
-  type DossierView = ReturnType<typeof view>;
 
   /**
    * Until the queue has applied `event`: the runner wakes waiters on each applied batch, and a
@@ -360,7 +439,7 @@ export function createDossierService(deps: DossierServiceDeps) {
     actor: Actor,
     context: Context,
     requestId: string | undefined,
-  ): Promise<DossierView | TransferredAway> {
+  ): Promise<DossierDocument | TransferredAway> {
     request = resolveRequest(request);
     const now = clock();
     const result = await handleCommand(
@@ -386,7 +465,7 @@ export function createDossierService(deps: DossierServiceDeps) {
   }
 
   /** After a transfer the old agency no longer sees the dossier: answer without its data. */
-  function answer(state: ReceivedDossier, actor: Actor, revision: number): DossierView | TransferredAway {
+  function answer(state: ReceivedDossier, actor: Actor, revision: number): DossierDocument | TransferredAway {
     if (actor.kind === 'staff' && actor.agencyId !== state.agencyId)
       return {
         dossierCode: state.dossierCode,
@@ -400,10 +479,6 @@ export function createDossierService(deps: DossierServiceDeps) {
   }
 
   return {
-    /**
-     * `POST /v1/dossiers`. With an `Idempotency-Key`, the same key and body (from the same
-     * caller) answer the same receipt, code and PIN, and create one dossier (`receiveKeyed`).
-     */
     async receive(input: ReceiveInput, principal: Principal, context: Context, idempotencyKey?: string) {
       if (idempotencyKey === undefined) {
         const now = clock();
@@ -418,28 +493,26 @@ export function createDossierService(deps: DossierServiceDeps) {
       return inFlight.run(requestId, () => receiveKeyed(input, principal, context, idempotencyKey, requestId));
     },
 
-    /** `POST /v1/dossiers/:code/actions/:action`; with an `Idempotency-Key`, a retry applies nothing and answers as the first time. */
     async act(
       code: string,
       request: ActionRequest,
       principal: Principal,
       context: Context,
       idempotencyKey?: string,
-    ): Promise<DossierView | TransferredAway> {
+    ): Promise<DossierDocument | TransferredAway> {
       const actor = actorOfPrincipal(principal);
       if (idempotencyKey === undefined) return actOnce(code, request, actor, context, undefined);
       const requestId = requestIdOf(principal, idempotencyKey);
       return inFlight.run(requestId, () => actKeyed(code, request, actor, context, idempotencyKey, requestId));
     },
 
-    async get(code: string, principal: Principal): Promise<DossierView> {
+    async get(code: string, principal: Principal): Promise<DossierDocument> {
       const actor = actorOfPrincipal(principal);
       const { state, events } = await load(code);
       if (!canSee(state, actor)) throw notFound(`no dossier ${code}`);
       return view(state, actor, events.at(-1)!.revision);
     },
 
-    /** Every event of the dossier, whichever agency held it then; personal data stays sealed. */
     async history(code: string, principal: Principal) {
       const actor = actorOfPrincipal(principal);
       const { state, events } = await load(code);
@@ -472,5 +545,4 @@ export function createDossierService(deps: DossierServiceDeps) {
     },
   };
 }
-export type DossierService = ReturnType<typeof createDossierService>;
 export type { DossierAction };

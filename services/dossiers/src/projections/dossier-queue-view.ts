@@ -84,7 +84,26 @@ function ruled(db: Database): Database {
 }
 const OVERDUE_SQL = `dossier_overdue(status, due_at, overdue, paused, paused_at, @now) = 1`;
 
-export function dossierQueueView(db: () => Database) {
+/** Queries over the counters' queue read model. */
+export interface DossierQueueView {
+  /** Most urgent first (earliest due date), then by code. */
+  list(filter: QueueFilter, now: Date): { items: QueueItem[]; total: number };
+  /** Revision of the dossier's stream the queue has applied (-1 when not there yet). */
+  revisionOf(code: string): number;
+  /** The agency holding the dossier now, or null when the queue does not know it. */
+  agencyOf(code: string): string | null;
+  /**
+   * The due index: running dossiers whose due date passed and that are not flagged overdue yet,
+   * the scheduler's candidates (the decider's `MarkOverdue` judges each by the contract's rule).
+   */
+  dueBefore(now: Date, limit: number): string[];
+  /** The next due date the scheduler should wake up for, if any. */
+  nextDue(): Date | null;
+  /** Figures over [from, to) for one agency (or all when null); `now` bounds "overdue" when `to` is in the future. */
+  report(agencyId: string | null, from: Date, to: Date, now: Date): Omit<DossierReport, 'from' | 'to' | 'agencyId'>;
+}
+
+export function dossierQueueView(db: () => Database): DossierQueueView {
   const toItem = (r: Row, now: Date): QueueItem => ({
     dossierCode: r.code,
     agencyId: r.agency_id,
@@ -105,7 +124,6 @@ export function dossierQueueView(db: () => Database) {
   });
 
   return {
-    /** Most urgent first (earliest due date), then by code. */
     list(filter: QueueFilter, now: Date): { items: QueueItem[]; total: number } {
       const where = `WHERE (@agency IS NULL OR agency_id = @agency) AND (@status IS NULL OR status_code = @status)
         AND (@procedure IS NULL OR procedure_code = @procedure) AND (@officer IS NULL OR officer = @officer)
@@ -127,7 +145,6 @@ export function dossierQueueView(db: () => Database) {
       return { items: rows.map((r) => toItem(r, now)), total };
     },
 
-    /** Revision of the dossier's stream the queue has applied (-1 when not there yet). */
     revisionOf(code: string): number {
       return (
         (statement(db(), 'SELECT revision FROM dossiers WHERE code = ?').get(code) as { revision: number } | undefined)?.revision ?? -1
@@ -140,10 +157,6 @@ export function dossierQueueView(db: () => Database) {
       );
     },
 
-    /**
-     * The due index: running dossiers whose due date passed and that are not flagged overdue yet,
-     * the scheduler's candidates (the decider's `MarkOverdue` judges each by the contract's rule).
-     */
     dueBefore(now: Date, limit: number): string[] {
       return (
         statement(
@@ -153,7 +166,6 @@ export function dossierQueueView(db: () => Database) {
       ).map((r) => r.code);
     },
 
-    /** The next due date the scheduler should wake up for, if any. */
     nextDue(): Date | null {
       const r = statement(db(), 'SELECT MIN(due_at) AS d FROM dossiers WHERE resolved_at IS NULL AND paused = 0 AND overdue = 0').get() as {
         d: string | null;
@@ -161,7 +173,6 @@ export function dossierQueueView(db: () => Database) {
       return r.d ? new Date(r.d) : null;
     },
 
-    /** Figures over [from, to) for one agency (or all when null); `now` bounds "overdue" when `to` is in the future. */
     report(agencyId: string | null, from: Date, to: Date, now: Date): Omit<DossierReport, 'from' | 'to' | 'agencyId'> {
       const asOf = new Date(Math.min(to.getTime(), now.getTime())).toISOString();
       const r = statement(
@@ -188,4 +199,3 @@ export function dossierQueueView(db: () => Database) {
     },
   };
 }
-export type DossierQueueView = ReturnType<typeof dossierQueueView>;
