@@ -3,6 +3,7 @@ import { catalogModule } from '@lienthong/catalog';
 import { dossiersModule } from '@lienthong/dossiers';
 import { documentRoutingModule } from '@lienthong/document-routing';
 import { statusTrackerModule } from '@lienthong/status-tracker';
+import { reportingModule } from '@lienthong/reporting';
 
 /** Everything the all-in-one hub mounts, directory first (every service authenticates through it). */
 export const allModules: readonly ServiceModuleFactory[] = [
@@ -11,4 +12,5 @@ export const allModules: readonly ServiceModuleFactory[] = [
   dossiersModule,
   documentRoutingModule,
   statusTrackerModule,
+  reportingModule,
 ];

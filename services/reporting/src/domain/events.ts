@@ -56,6 +56,7 @@ export type RegimeEvent = RegimePublished;
 /** An agency that owes a report for the period, as the directory placed it when the period opened. */
 export interface OwingAgency {
   readonly agencyId: string;
+  readonly name: string;
   readonly level: ReportingLevel;
   /** The reporting agency above it (accepts its report), or null for the top. */
   readonly parentId: string | null;

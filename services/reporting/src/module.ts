@@ -1,0 +1,57 @@
+import type { ServiceModuleFactory } from '@lienthong/platform';
+import { aggregateType } from '@lienthong/decider';
+import { indicatorDecider, regimeDecider } from './domain/definition-deciders.js';
+import { REPORTING_STREAM_PREFIXES } from './domain/events.js';
+import { periodDecider } from './domain/period-decider.js';
+import { reportDecider } from './domain/report-decider.js';
+import { reportingRoutes } from './http/routes.js';
+import { createPeriodScheduler } from './period-scheduler.js';
+import { reportingProjection } from './projections/reporting-projection.js';
+import { reportingView } from './projections/reporting-view.js';
+import { createReportingService } from './reporting-service.js';
+
+export interface ReportingModuleOptions {
+  /** "Now" for periods, deadlines and decisions (tests move it); defaults to the system clock. */
+  readonly clock?: () => Date;
+  /** Longest sleep of the period scheduler between scans (default 60 s). */
+  readonly schedulerIntervalMs?: number;
+}
+
+/** The provincial reporting information system (Decree 09/2019/NĐ-CP): indicators, regimes, periods, reports, aggregates. */
+export function createReportingModule(options: ReportingModuleOptions = {}): ServiceModuleFactory {
+  return async (platform) => {
+    const clock = options.clock ?? (() => new Date());
+    const runner = await platform.projection(reportingProjection);
+    const view = reportingView(() => runner.db());
+    const service = createReportingService({
+      store: platform.store,
+      directory: platform.directory,
+      view,
+      clock,
+      waitFor: (event) => runner.waitForEvent(event),
+    });
+    const scheduler = createPeriodScheduler({
+      service,
+      clock,
+      logger: platform.logger.child({ component: 'reporting-scheduler' }),
+      ...(options.schedulerIntervalMs !== undefined ? { intervalMs: options.schedulerIntervalMs } : {}),
+    });
+    return {
+      name: 'reporting',
+      streamPrefixes: REPORTING_STREAM_PREFIXES,
+      aggregates: [
+        aggregateType('indicator', 'indicator-', indicatorDecider),
+        aggregateType('regime', 'regime-', regimeDecider),
+        aggregateType('reporting-period', 'reportperiod-', periodDecider),
+        aggregateType('report', 'report-', reportDecider),
+      ],
+      register: async (app) => {
+        await app.register(reportingRoutes, { service });
+      },
+      start: async () => scheduler.start(),
+      stop: () => scheduler.stop(),
+    };
+  };
+}
+
+export const reportingModule: ServiceModuleFactory = createReportingModule();
