@@ -19,6 +19,12 @@ import ts from 'typescript';
 const ROOT = process.env.LT_SURFACE_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
 /** Services' imports of other services that have no contract package yet: the catalog replica of dossiers. */
 const KNOWN_SERVICE_EDGES = new Set(['@lienthong/dossiers → @lienthong/catalog']);
+/** Exported types still inferred from their implementations, in document-routing (being reworked for speed meanwhile). */
+const KNOWN_INFERRED = new Set([
+  'services/document-routing/src/document-service.ts: DocumentService',
+  'services/document-routing/src/http/delivery-stream.ts: DeliveryStream',
+  'services/document-routing/src/projections/routing-view.ts: RoutingView',
+]);
 /** What a domain file never imports: the HTTP edge and the adapters (ports' implementations, drivers). */
 const NOT_IN_DOMAIN = [
   /^@lienthong\/(service-kit|event-store|bus|blob-store|projections)(\/|$)/,
@@ -136,6 +142,21 @@ t.test('a type a package index exports is declared, not inferred from an impleme
       t.notMatch(text, new RegExp(`export type ${name}\\s*=\\s*(ReturnType|Awaited)<`), `${w.name}: ${name} (${module})`);
     }
   }
+});
+
+t.test('no module exports a type inferred from an implementation', async (t) => {
+  const inferred = files
+    .filter((path) => !TEST_FILE.test(path))
+    .flatMap((path) =>
+      [...readFileSync(join(ROOT, path), 'utf8').matchAll(/^export type (\w+)\s*(?:<[^=]*>)?\s*=\s*(?:Awaited<\s*)?ReturnType</gm)].map(
+        (m) => `${path}: ${m[1]}`,
+      ),
+    );
+  t.same(
+    inferred.filter((found) => !KNOWN_INFERRED.has(found)),
+    [],
+    'every exported type is declared (an interface, a union, a function type)',
+  );
 });
 
 t.test('services import no other service outside their tests: they share contract packages', async (t) => {
