@@ -101,6 +101,34 @@ async function startLocked(
   const projections = new Map<string, ProjectionRunner>();
   const aggregates: AggregateType[] = [];
 
+  const startProjection: Platform['projection'] = async (projection, feed) => {
+    if (projections.has(projection.name)) throw new Error(`projection ${projection.name} registered twice`);
+    // This instance's own durable: the server drops it once the process is gone for good.
+    const ownFeed =
+      feed?.kind === 'bus'
+        ? { ...feed, durable: `${feed.durable}-${readModels}-${instanceId}`, expireAfterMs: config.natsConsumerExpiryMs }
+        : feed;
+    const runner = createProjectionRunner({
+      projection,
+      store,
+      dir: projectionsDir,
+      logger: logger.child({ projection: projection.name }),
+      ...(ownFeed ? { feed: ownFeed } : {}),
+    });
+    await runner.start();
+    projections.set(projection.name, runner);
+    return runner;
+  };
+  metrics.onCollect(async () => {
+    for (const runner of projections.values()) metrics.projectionLag.set({ projection: runner.name }, (await runner.status()).lag);
+  });
+
+  const directoryRunner = await startProjection(directoryProjection);
+  const directory = directoryView(() => directoryRunner.db());
+  const sessions = createSessionGuard(directory, {
+    logger: logger.child({ component: 'sessions' }),
+    onEnd: (session) => metrics.websocketsDropped.inc({ endpoint: session.endpoint, reason: 'revoked' }),
+  });
   const platform: Platform = {
     config,
     logger,
@@ -111,38 +139,10 @@ async function startLocked(
     projectionsDir,
     projections,
     aggregates,
-    directory: undefined as never, // set below, once its read model runs
-    sessions: undefined as never, // set with the directory
-    async projection(projection, feed) {
-      if (projections.has(projection.name)) throw new Error(`projection ${projection.name} registered twice`);
-      // This instance's own durable: the server drops it once the process is gone for good.
-      const ownFeed =
-        feed?.kind === 'bus'
-          ? { ...feed, durable: `${feed.durable}-${readModels}-${instanceId}`, expireAfterMs: config.natsConsumerExpiryMs }
-          : feed;
-      const runner = createProjectionRunner({
-        projection,
-        store,
-        dir: projectionsDir,
-        logger: logger.child({ projection: projection.name }),
-        ...(ownFeed ? { feed: ownFeed } : {}),
-      });
-      await runner.start();
-      projections.set(projection.name, runner);
-      return runner;
-    },
+    directory,
+    sessions,
+    projection: startProjection,
   };
-  metrics.onCollect(async () => {
-    for (const runner of projections.values()) metrics.projectionLag.set({ projection: runner.name }, (await runner.status()).lag);
-  });
-
-  const directoryRunner = await platform.projection(directoryProjection);
-  (platform as { directory: Platform['directory'] }).directory = directoryView(() => directoryRunner.db());
-  const sessions = createSessionGuard(platform.directory, {
-    logger: logger.child({ component: 'sessions' }),
-    onEnd: (session) => metrics.websocketsDropped.inc({ endpoint: session.endpoint, reason: 'revoked' }),
-  });
-  (platform as { sessions: Platform['sessions'] }).sessions = sessions;
 
   // Read at each request: the modules' own checks (the blob store…) are added as they mount.
   const readiness: ReadinessCheck[] = [
