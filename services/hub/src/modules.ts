@@ -4,6 +4,7 @@ import { dossiersModule } from '@lienthong/dossiers';
 import { documentRoutingModule } from '@lienthong/document-routing';
 import { statusTrackerModule } from '@lienthong/status-tracker';
 import { reportingModule } from '@lienthong/reporting';
+import { connectorsModule } from '@lienthong/connectors';
 
 /** Everything the all-in-one hub mounts, directory first (every service authenticates through it). */
 export const allModules: readonly ServiceModuleFactory[] = [
@@ -13,4 +14,5 @@ export const allModules: readonly ServiceModuleFactory[] = [
   documentRoutingModule,
   statusTrackerModule,
   reportingModule,
+  connectorsModule,
 ];

@@ -1,0 +1,226 @@
+import { fold, handleCommand, type CommandContext } from '@lienthong/decider';
+import type { EventStore, RecordedEvent, Subscription } from '@lienthong/event-store';
+import type { Registry } from 'prom-client';
+import { connectorDecider, type ConnectorCommand, type ConnectorState, type RegisteredConnector } from '../domain/connector-decider.js';
+import { CONNECTOR_STREAM_PREFIX, connectorStream, type ConnectorEvent, type ConnectorKind, type DeadLetter } from '../domain/events.js';
+import { unsealSecret } from '../secrets.js';
+import type { UrlPolicy } from '../url-guard.js';
+import type { ConnectorKindAdapter } from './connector.js';
+import { dvcqgKind } from './dvcqg.js';
+import { createPoster, type PostLimits } from './http-post.js';
+import { connectorMetrics, type ConnectorMetrics } from './metrics.js';
+import { webhookKind } from './webhook.js';
+import { newStats, OutboxWorker, type ConnectorStats, type DeliveryPolicy } from './worker.js';
+
+export const KINDS: Readonly<Record<ConnectorKind, ConnectorKindAdapter>> = { dvcqg: dvcqgKind, webhook: webhookKind };
+
+export interface EngineOptions {
+  readonly store: EventStore;
+  readonly key: Buffer;
+  readonly registry: Registry;
+  readonly urlPolicy: UrlPolicy;
+  readonly delivery: DeliveryPolicy;
+  readonly limits: PostLimits;
+  readonly log: { warn(object: object, message: string): void; info(object: object, message: string): void };
+}
+
+/** What `GET /v1/admin/connectors/:id` shows of the outbox. */
+export interface OutboxView {
+  readonly running: boolean;
+  readonly checkpoint: number;
+  readonly headPosition: number;
+  readonly lag: number;
+  readonly outboxDepth: number;
+  readonly oldestPendingAt: string | null;
+  readonly stats: ConnectorStats;
+}
+
+interface Known {
+  state: ConnectorState;
+  revision: number;
+}
+
+const engineContext: CommandContext = { correlationId: 'connectors-engine', actor: 'system:connectors' };
+
+/**
+ * Runs one outbox worker per connector that is registered, not paused, not deleted. Connector
+ * states are folded from their streams at start and kept current from a subscription (which also
+ * wakes the workers when any event is appended); a replay's new epoch replaces the worker.
+ */
+export class ConnectorEngine {
+  private readonly known = new Map<string, Known>();
+  private readonly workers = new Map<string, OutboxWorker>();
+  private readonly stats = new Map<string, ConnectorStats>();
+  private readonly metrics: ConnectorMetrics;
+  private subscription: Subscription | null = null;
+  private listening: Promise<void> | null = null;
+  private reconciling: Promise<void> = Promise.resolve();
+  private head = 0;
+  private closed = false;
+
+  constructor(private readonly options: EngineOptions) {
+    this.metrics = connectorMetrics(options.registry, () => this.collect());
+  }
+
+  async start(): Promise<void> {
+    const { store } = this.options;
+    this.head = await store.headPosition();
+    for (const info of await store.listStreams({ prefix: CONNECTOR_STREAM_PREFIX, limit: 10_000 })) {
+      const events = await store.readStream(info.stream);
+      this.known.set(info.stream.slice(CONNECTOR_STREAM_PREFIX.length), {
+        state: fold(connectorDecider, events.map(toDomain)),
+        revision: events[events.length - 1]?.revision ?? -1,
+      });
+    }
+    this.subscription = store.subscribeToAll({ after: this.head });
+    this.listening = this.listen(this.subscription);
+    for (const id of this.known.keys()) this.schedule(id);
+    await this.reconciling;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.subscription?.close();
+    await this.listening?.catch(() => undefined);
+    await this.reconciling;
+    await Promise.all([...this.workers.values()].map((w) => w.stop()));
+    this.workers.clear();
+  }
+
+  /** Runs an admin command on a connector's stream and applies its events at once. */
+  async command(connectorId: string, command: ConnectorCommand, context: CommandContext): Promise<{ state: ConnectorState; revision: number }> {
+    const result = await handleCommand(this.options.store, connectorDecider, connectorStream(connectorId), command, context);
+    await this.applyAppended(connectorId, result.appended);
+    return result;
+  }
+
+  state(connectorId: string): ConnectorState {
+    return this.known.get(connectorId)?.state ?? { registered: false };
+  }
+
+  list(): RegisteredConnector[] {
+    return [...this.known.values()].map((k) => k.state).filter((s): s is RegisteredConnector => s.registered && !s.deleted);
+  }
+
+  async view(connectorId: string): Promise<OutboxView> {
+    const state = this.state(connectorId);
+    const worker = this.workers.get(connectorId);
+    const checkpoint = worker?.lowWater ?? (state.registered ? state.checkpoint : 0);
+    const headPosition = await this.options.store.headPosition();
+    return {
+      running: worker !== undefined,
+      checkpoint,
+      headPosition,
+      lag: Math.max(0, headPosition - checkpoint),
+      outboxDepth: worker?.depth ?? 0,
+      oldestPendingAt: worker?.oldestPendingAt ?? null,
+      stats: this.statsOf(connectorId),
+    };
+  }
+
+  private statsOf(connectorId: string): ConnectorStats {
+    let stats = this.stats.get(connectorId);
+    if (!stats) this.stats.set(connectorId, (stats = newStats()));
+    return stats;
+  }
+
+  private async collect(): Promise<void> {
+    const head = await this.options.store.headPosition().catch(() => this.head);
+    for (const [id, known] of this.known) {
+      if (!known.state.registered) continue;
+      const worker = this.workers.get(id);
+      const checkpoint = worker?.lowWater ?? known.state.checkpoint;
+      this.metrics.depth.set({ connector: id }, worker?.depth ?? 0);
+      this.metrics.lagEvents.set({ connector: id }, known.state.deleted ? 0 : Math.max(0, head - checkpoint));
+      const oldest = worker?.oldestPendingAt;
+      this.metrics.oldestPendingSeconds.set({ connector: id }, oldest ? Math.max(0, Date.now() - Date.parse(oldest)) / 1000 : 0);
+      this.metrics.deadLetters.set({ connector: id }, known.state.deadLetters.length);
+    }
+  }
+
+  private async listen(subscription: Subscription): Promise<void> {
+    try {
+      for await (const event of subscription) {
+        this.head = Math.max(this.head, event.position);
+        if (event.stream.startsWith(CONNECTOR_STREAM_PREFIX)) await this.applyAppended(event.stream.slice(CONNECTOR_STREAM_PREFIX.length), [event]);
+        else for (const worker of this.workers.values()) worker.wake();
+      }
+    } catch (error) {
+      if (!this.closed) this.options.log.warn({ err: error }, 'connectors: the store subscription ended; workers poll');
+    }
+  }
+
+  /** Applies a connector stream's events in revision order; a gap means another writer: read the stream again. */
+  private async applyAppended(connectorId: string, events: readonly RecordedEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const known = this.known.get(connectorId) ?? { state: connectorDecider.initialState(), revision: -1 };
+    const fresh = events.filter((e) => e.revision > known.revision);
+    if (fresh.length === 0) return;
+    if (fresh[0]!.revision !== known.revision + 1) {
+      const all = await this.options.store.readStream(connectorStream(connectorId));
+      known.state = fold(connectorDecider, all.map(toDomain));
+      known.revision = all[all.length - 1]?.revision ?? -1;
+    } else {
+      for (const e of fresh) known.state = connectorDecider.evolve(known.state, toDomain(e));
+      known.revision = fresh[fresh.length - 1]!.revision;
+    }
+    this.known.set(connectorId, known);
+    const retried = fresh.flatMap((e) => (e.type === 'DeadLettersRetried' ? (e.data as { positions: number[] }).positions : []));
+    this.schedule(connectorId, retried);
+  }
+
+  /** Reconciliations run one at a time, so a worker is stopped before its successor starts. */
+  private schedule(connectorId: string, retried: readonly number[] = []): void {
+    this.reconciling = this.reconciling
+      .then(() => this.reconcile(connectorId, retried))
+      .catch((error: unknown) => this.options.log.warn({ err: error, connectorId }, 'connectors: reconcile failed'));
+  }
+
+  private async reconcile(connectorId: string, retried: readonly number[]): Promise<void> {
+    const state = this.state(connectorId);
+    const wanted = !this.closed && state.registered && !state.deleted && !state.paused;
+    const current = this.workers.get(connectorId);
+    if (current && wanted && current.epoch === state.epoch) {
+      if (retried.length > 0) await current.retry(retried);
+      return;
+    }
+    if (current) {
+      this.workers.delete(connectorId);
+      await current.stop();
+    }
+    if (!wanted || !state.registered) return;
+    const secret = unsealSecret(this.options.key, connectorId, state.secretSealed);
+    const poster = createPoster(this.options.urlPolicy, this.options.limits, this.options.delivery.concurrency);
+    const worker = new OutboxWorker(state, KINDS[state.kind], secret, poster, this.options.store, this.hostFor(), this.options.delivery, this.metrics, this.statsOf(connectorId));
+    const stop = worker.stop.bind(worker);
+    worker.stop = async () => {
+      await stop();
+      poster.close();
+    };
+    this.workers.set(connectorId, worker);
+    worker.start(state.retrying);
+  }
+
+  private hostFor() {
+    return {
+      checkpoint: async (connectorId: string, position: number, epoch: number) => {
+        await this.command(connectorId, { type: 'Checkpoint', data: { position, epoch } }, engineContext);
+      },
+      deadLetter: async (connectorId: string, letter: DeadLetter, epoch: number) => {
+        await this.command(connectorId, { type: 'DeadLetterDelivery', data: { ...letter, epoch } }, engineContext);
+        this.options.log.warn({ connectorId, position: letter.position, reason: letter.reason }, 'connectors: dead letter');
+      },
+      redelivered: async (connectorId: string, position: number) => {
+        await this.command(connectorId, { type: 'ConfirmRedelivery', data: { position } }, engineContext);
+      },
+      headPosition: async () => {
+        this.head = Math.max(this.head, await this.options.store.headPosition());
+        return this.head;
+      },
+    };
+  }
+}
+
+function toDomain(e: RecordedEvent): ConnectorEvent {
+  return { type: e.type, data: e.data } as ConnectorEvent;
+}

@@ -1,0 +1,119 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
+import { addressRefusal, guardedLookup, portOf, type UrlPolicy } from '../url-guard.js';
+
+export interface PostLimits {
+  /** The whole exchange, connect to last byte (default 10 s): a receiver that never closes is cut off. */
+  readonly timeoutMs: number;
+  /** Bytes of the answer kept (default 64 KiB); the rest is not read: the socket is destroyed. */
+  readonly maxResponseBytes: number;
+}
+
+export interface PostAnswer {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+  /** The answer was longer than the limit and was cut. */
+  readonly truncated: boolean;
+}
+
+/** Why a POST got no answer: `timeout`, `reset`, `refused`, `unsafe-address`, `dns`, `network`, `aborted`. */
+export class PostFailure extends Error {
+  constructor(readonly reason: string, message: string) {
+    super(message);
+    this.name = 'PostFailure';
+  }
+}
+
+function reasonOf(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'UND_ERR_SOCKET':
+      return 'reset';
+    case 'ECONNREFUSED':
+      return 'refused';
+    case 'LT_UNSAFE_ADDRESS':
+      return 'unsafe-address';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'dns';
+    default:
+      return 'network';
+  }
+}
+
+/** One connector's HTTP client: keep-alive sockets, the SSRF guard at connection time, size and time limits. */
+export interface Poster {
+  post(url: URL, headers: Readonly<Record<string, string>>, body: string, signal?: AbortSignal): Promise<PostAnswer>;
+  close(): void;
+}
+
+export function createPoster(policy: UrlPolicy, limits: PostLimits, maxSockets: number): Poster {
+  const options = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'fifo' as const };
+  const agents = { http: new HttpAgent(options), https: new HttpsAgent(options) };
+  return {
+    post(url, headers, body, signal) {
+      return new Promise<PostAnswer>((resolve, reject) => {
+        const host = url.hostname.replace(/^\[|\]$/gu, '');
+        const port = portOf(url);
+        // an IP literal is never looked up: check it here
+        const refusal = isIP(host) ? addressRefusal(host, port, policy) : null;
+        if (refusal) return reject(new PostFailure('unsafe-address', refusal));
+        const https = url.protocol === 'https:';
+        const payload = Buffer.from(body, 'utf8');
+        let settled = false;
+        const fail = (reason: string, message: string) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          req.destroy();
+          reject(new PostFailure(reason, message));
+        };
+        const req = (https ? httpsRequest : httpRequest)(url, {
+          method: 'POST',
+          agent: https ? agents.https : agents.http,
+          lookup: guardedLookup(policy, port) as never,
+          headers: { ...headers, 'content-type': 'application/json', 'content-length': String(payload.length) },
+        });
+        const timer = setTimeout(() => fail('timeout', `no complete answer within ${limits.timeoutMs} ms`), limits.timeoutMs);
+        const onAbort = () => fail('aborted', 'delivery stopped');
+        signal?.addEventListener('abort', onAbort, { once: true });
+        req.on('error', (error: NodeJS.ErrnoException) => fail(reasonOf(error), error.message));
+        req.on('response', (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          const done = (truncated: boolean) => {
+            if (settled) return;
+            settled = true;
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', onAbort);
+            if (truncated) res.destroy();
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), truncated });
+          };
+          res.on('data', (chunk: Buffer) => {
+            if (settled) return;
+            const room = limits.maxResponseBytes - size;
+            if (chunk.length > room) {
+              chunks.push(chunk.subarray(0, room));
+              size += room;
+              done(true);
+              return;
+            }
+            chunks.push(chunk);
+            size += chunk.length;
+          });
+          res.on('end', () => done(false));
+          res.on('error', (error: NodeJS.ErrnoException) => fail(reasonOf(error), error.message));
+          res.on('aborted', () => fail('reset', 'answer cut'));
+        });
+        req.end(payload);
+      });
+    },
+    close() {
+      agents.http.destroy();
+      agents.https.destroy();
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { connectorsModule, createConnectorsModule } from './module.js';
