@@ -6,6 +6,7 @@ import { periodDecider } from './domain/period-decider.js';
 import { reportDecider } from './domain/report-decider.js';
 import { reportingRoutes } from './http/routes.js';
 import { createPeriodScheduler } from './period-scheduler.js';
+import { hubFactsProjection, hubValues } from './projections/hub-facts-projection.js';
 import { reportingProjection } from './projections/reporting-projection.js';
 import { reportingView } from './projections/reporting-view.js';
 import { createReportingService } from './reporting-service.js';
@@ -22,6 +23,7 @@ export function createReportingModule(options: ReportingModuleOptions = {}): Ser
   return async (platform) => {
     const clock = options.clock ?? (() => new Date());
     const runner = await platform.projection(reportingProjection);
+    const hubFacts = await platform.projection(hubFactsProjection);
     const view = reportingView(() => runner.db());
     const service = createReportingService({
       store: platform.store,
@@ -29,6 +31,7 @@ export function createReportingModule(options: ReportingModuleOptions = {}): Ser
       view,
       clock,
       waitFor: (event) => runner.waitForEvent(event),
+      hubValues: (agencyIds, from, to) => hubValues(hubFacts.db(), agencyIds, from, to, clock()),
     });
     const scheduler = createPeriodScheduler({
       service,

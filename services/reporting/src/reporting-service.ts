@@ -234,6 +234,8 @@ export function createReportingService(deps: ReportingServiceDeps) {
             opened.push(`${regime.code}/${id}`);
           } catch (error) {
             if (!isDomainError(error, 'duplicate')) throw error;
+            // Opened by another scan meanwhile: answer once it is readable here too.
+            await awaitAppended({ appended: await store.readStream(ReportingStreams.period(regime.code, id)) });
           }
         }
       }
