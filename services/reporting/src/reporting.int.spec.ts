@@ -2,6 +2,7 @@ import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ExcelJS from 'exceljs';
 import { eventually } from '@lienthong/testing';
 import { seedRegime, seedTree, startReportingHub, testClock, type ReportingHub } from './test/reporting-hub.js';
 
@@ -145,6 +146,19 @@ t.test('the Decree 09 workflow over a province, a correction flowing up, restart
   t.match(p2.revisions.at(-1).cause, /ReportAccepted H40.01.01/);
   const d2Untouched = (await hub.req('GET', `${R}/H40.02/aggregate`, leader['H40.02']!)).json();
   t.strictSame([d2Untouched.revision, d2Untouched.revisions.length], [0, 0], 'the other district was never recomputed');
+
+  // XLSX export: Vietnamese headers, units, the agency tree as rows
+  const xlsx = await hub.req('GET', `${R}/H40.01/aggregate?format=xlsx`, leader['H40.01']!);
+  t.equal(xlsx.statusCode, 200);
+  t.match(xlsx.headers['content-type'], /spreadsheetml/);
+  const book = new ExcelJS.Workbook();
+  await book.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
+  const sheet = book.worksheets[0]!;
+  const cells = (row: number) => (sheet.getRow(row).values as unknown[]).slice(1);
+  t.strictSame(cells(2).slice(0, 5), ['Mã đơn vị', 'Tên đơn vị', 'Cấp', 'Trạng thái', 'Dân số']);
+  t.equal(cells(3)[4], 'người', 'units under the headers');
+  t.strictSame(cells(4).slice(0, 5), ['H40.01', 'UBND huyện Một', 'Huyện', 'Đã duyệt', 1700], 'the district total first');
+  t.strictSame(cells(5).slice(0, 5), ['H40.01.01', '  UBND xã Một Một', 'Xã', 'Đã duyệt', 1200], 'then its communes, indented');
 
   // 9. overdue at submitBy: the commune that never submitted, once
   clock.set('2027-01-16T16:59:00.000Z');

@@ -1,4 +1,3 @@
-import ExcelJS from 'exceljs';
 import type { IndicatorRecord, ReportValues } from '../domain/events.js';
 
 const LEVEL_LABELS: Record<string, string> = { province: 'Tỉnh', district: 'Huyện', commune: 'Xã' };
@@ -30,6 +29,8 @@ interface StatusLike {
  * one row per agency of the subtree (indented by depth), the agency's total on top.
  */
 export async function aggregateWorkbook(aggregate: AggregateLike, status: StatusLike, valuesOf: (agencyId: string) => ReportValues): Promise<Buffer> {
+  // Loaded on the first export, not at start: exceljs and its zip stack are a fifth of the hub's start-up.
+  const { default: ExcelJS } = await import('exceljs');
   const book = new ExcelJS.Workbook();
   book.creator = 'lienthong';
   const sheet = book.addWorksheet(`Báo cáo ${aggregate.period}`);
