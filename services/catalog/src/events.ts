@@ -18,11 +18,20 @@ export interface ProcedureFee {
   readonly amount: number;
 }
 
-/** A required dossier component (thành phần hồ sơ): how many copies, which form (mẫu đơn, tờ khai). */
+/**
+ * A dossier component (thành phần hồ sơ): how many copies, which form (mẫu đơn, tờ khai) and, for
+ * online submission, whether a file is required, which media types it may have and its size limit.
+ */
 export interface ProcedureComponent {
   readonly name: string;
   readonly copies?: number;
   readonly form?: string;
+  /** An online submission must attach a file for it (default: false). */
+  readonly required?: boolean;
+  /** Media types accepted online, sniffed from the bytes (default: any of SPEC §7's list). */
+  readonly mediaTypes?: readonly string[];
+  /** Largest file accepted online, in MB (default: the portal's limit). */
+  readonly maxSizeMb?: number;
 }
 
 /** The full record of one procedure version, as given by `PUT /v1/catalog/procedures/:code`. */
@@ -41,6 +50,8 @@ export interface ProcedureRecord {
   /** Legal basis (căn cứ pháp lý). */
   readonly legalBasis: readonly string[];
   readonly onlineLevel: OnlineLevel;
+  /** The JSON Schema (draft-07) of the e-form (tờ khai điện tử) an online submission fills; checked when PUT. */
+  readonly form?: Readonly<Record<string, unknown>>;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { VN_UTC_OFFSET_MS } from '@lienthong/calendar';
 import { AgencyLevels, OnlineLevels, type ProcedureRecord } from '../events.js';
+import { ComponentMediaTypes, eformSchemaIssues } from './eform.js';
 
 /**
  * Procedure codes: the national code `D.NNNNNN` (e.g. `1.004227`, `2.000635`), optionally
@@ -32,6 +33,22 @@ const text = (max: number) =>
 
 const unique = <T>(values: readonly T[]) => new Set(values).size === values.length;
 
+/** An e-form schema (tờ khai điện tử): a JSON Schema that ajv compiles (see `eform.ts`); each problem is an issue at its place. */
+const eformSchema = z.record(z.string(), z.unknown()).superRefine((schema, ctx) => {
+  for (const issue of eformSchemaIssues(schema))
+    ctx.addIssue({
+      code: 'custom',
+      message: issue.message,
+      path:
+        issue.path === ''
+          ? []
+          : issue.path
+              .slice(1)
+              .split('/')
+              .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~')),
+    });
+});
+
 /** Every field of a procedure version; defaults fill the optional lists. The single source of the JSON Schema in `schemas/procedure.schema.json`. */
 export const procedureRecordSchema = z.strictObject({
   name: text(500),
@@ -43,12 +60,27 @@ export const procedureRecordSchema = z.strictObject({
     .max(50)
     .default([]),
   components: z
-    .array(z.strictObject({ name: text(500), copies: z.number().int().min(1).max(100).exactOptional(), form: text(500).exactOptional() }))
+    .array(
+      z.strictObject({
+        name: text(500),
+        copies: z.number().int().min(1).max(100).exactOptional(),
+        form: text(500).exactOptional(),
+        required: z.boolean().exactOptional(),
+        mediaTypes: z
+          .array(z.enum(ComponentMediaTypes))
+          .min(1, 'must list at least one media type')
+          .refine(unique, 'must not repeat a media type')
+          .exactOptional(),
+        maxSizeMb: z.number().gt(0).max(100).exactOptional(),
+      }),
+    )
     .max(100)
+    .refine((components) => unique(components.map((c) => c.name)), 'must not repeat a component name (files are named by component)')
     .default([]),
   result: text(500).nullable().default(null),
   legalBasis: z.array(text(500)).max(100).default([]),
   onlineLevel: z.enum(OnlineLevels),
+  form: eformSchema.exactOptional(),
 });
 
 /**
@@ -96,14 +128,27 @@ export function recordOf(value: ProcedureRecord): ProcedureRecord {
       name: c.name,
       ...(c.copies !== undefined ? { copies: c.copies } : {}),
       ...(c.form !== undefined ? { form: c.form } : {}),
+      ...(c.required !== undefined ? { required: c.required } : {}),
+      ...(c.mediaTypes !== undefined ? { mediaTypes: [...c.mediaTypes] } : {}),
+      ...(c.maxSizeMb !== undefined ? { maxSizeMb: c.maxSizeMb } : {}),
     })),
     result: value.result,
     legalBasis: [...value.legalBasis],
     onlineLevel: value.onlineLevel,
+    ...(value.form !== undefined ? { form: value.form } : {}),
   };
 }
 
 /** Whether two records describe the same version (an identical PUT publishes nothing). */
 export function sameRecord(a: ProcedureRecord, b: ProcedureRecord): boolean {
-  return JSON.stringify(recordOf(a)) === JSON.stringify(recordOf(b));
+  return canonicalJson(recordOf(a)) === canonicalJson(recordOf(b));
+}
+
+/** JSON with object keys sorted at every level (the event store keeps events in this form, so an e-form read back has its keys sorted). */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    item !== null && typeof item === 'object' && !Array.isArray(item)
+      ? Object.fromEntries(Object.entries(item).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)))
+      : item,
+  );
 }
