@@ -4,6 +4,7 @@ import { indicatorDecider, regimeDecider } from './domain/definition-deciders.js
 import { REPORTING_STREAM_PREFIXES } from './domain/events.js';
 import { periodDecider } from './domain/period-decider.js';
 import { reportDecider } from './domain/report-decider.js';
+import { reportingPages } from './http/pages.js';
 import { reportingRoutes } from './http/routes.js';
 import { createPeriodScheduler } from './period-scheduler.js';
 import { hubFactsProjection, hubValues } from './projections/hub-facts-projection.js';
@@ -50,6 +51,7 @@ export function createReportingModule(options: ReportingModuleOptions = {}): Ser
       ],
       register: async (app) => {
         await app.register(reportingRoutes, { service });
+        await app.register(reportingPages);
       },
       start: async () => scheduler.start(),
       stop: () => scheduler.stop(),
