@@ -13,7 +13,7 @@ import { registerMetrics, type Metrics } from './metrics.js';
 import { registerProblemHandling } from './problem.js';
 import { registerSchemas } from './schemas.js';
 import { createSocketErrorReporter, socketErrorHandler } from './socket-errors.js';
-import { requestValidators } from './validation.js';
+import { lazyCompilers, warmAfterListen } from './lazy-compile.js';
 
 export interface HttpAppOptions {
   /** Shown in the OpenAPI document, e.g. `lienthong hub`. */
@@ -38,6 +38,7 @@ const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * Routes are registered by the caller after this resolves, so OpenAPI sees them all.
  */
 export async function createHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
+  const compilers = lazyCompilers();
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: options.maxBodyBytes,
@@ -54,14 +55,16 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     clientErrorHandler: clientErrorHandler(options.logger),
     frameworkErrors: frameworkErrorHandler,
     http: { requireHostHeader: false }, // checked by registerHostCheck, which answers a problem
-    // JSON bodies are checked as sent; only text parts (query, params, headers) are coerced.
-    schemaController: { compilersFactory: { buildValidator: requestValidators } },
+    // JSON bodies are checked as sent; only text parts (query, params, headers) are coerced. Both
+    // validators and serializers are compiled on first use or in the background once listening.
+    schemaController: { compilersFactory: { buildValidator: compilers.buildValidator, buildSerializer: compilers.buildSerializer } },
   } satisfies FastifyHttpOptions<Server>) as unknown as FastifyInstance;
 
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-correlation-id', request.id);
     done();
   });
+  warmAfterListen(app, compilers, options.logger);
   registerProblemHandling(app);
   registerHostCheck(app);
   registerLingeringClose(app, options.linger ?? DEFAULT_LINGER);

@@ -1,0 +1,92 @@
+import type { FastifyInstance } from 'fastify';
+import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
+import type { Logger } from 'pino';
+import { requestValidators } from './validation.js';
+
+/**
+ * Route schemas compiled when first needed instead of all at `app.ready()`: Fastify builds every
+ * route's request validators (ajv) and response serializers (fast-json-stringify) before it
+ * listens, about a fifth of the hub's start-up. Here each compiler hands Fastify a stand-in that
+ * compiles the real function on its first call; once the app listens, the rest are compiled in the
+ * background in short slices (the event loop keeps answering between them), so the first requests
+ * do not pay for it either. What a route validates and how it serializes is unchanged.
+ */
+export interface LazyCompilers {
+  readonly buildValidator: typeof requestValidators;
+  readonly buildSerializer: ReturnType<typeof SerializerSelector>;
+  /** Compiles what is still pending, a slice of at most `sliceMs` per turn of the event loop. */
+  warm(logger: Logger, sliceMs?: number): Promise<void>;
+  /** Stand-ins not compiled yet. */
+  pending(): number;
+}
+
+type Compiled = ((...args: unknown[]) => unknown) & { errors?: unknown };
+
+export function lazyCompilers(): LazyCompilers {
+  const queue = new Set<{ compile: () => void; what: string }>();
+
+  /** A function that compiles `compile()` on its first call (or at warm-up) and then is it; ajv's `errors` follow each call. */
+  function lazy(what: string, compile: () => Compiled): Compiled {
+    let compiled: Compiled | undefined;
+    const entry = { compile: () => void get(), what };
+    const get = (): Compiled => {
+      if (compiled === undefined) {
+        queue.delete(entry);
+        compiled = compile();
+      }
+      return compiled;
+    };
+    queue.add(entry);
+    const standIn: Compiled = function (this: unknown, ...args: unknown[]) {
+      const fn = get();
+      const result = fn.apply(this, args);
+      standIn.errors = fn.errors;
+      return result;
+    };
+    return standIn;
+  }
+
+  interface Route {
+    readonly method?: string;
+    readonly url?: string;
+    readonly httpPart?: string;
+    readonly httpStatus?: string;
+  }
+  const buildValidator = ((externalSchemas: unknown, options: unknown) => {
+    const compile = (requestValidators as unknown as (e: unknown, o: unknown) => (route: Route) => Compiled)(externalSchemas, options);
+    return (route: Route) => lazy(`${route.method} ${route.url} ${route.httpPart} validator`, () => compile(route));
+  }) as unknown as typeof requestValidators;
+
+  const serializers = SerializerSelector();
+  const buildSerializer = ((externalSchemas: unknown, options: unknown) => {
+    const compile = (serializers as unknown as (e: unknown, o: unknown) => (route: Route) => Compiled)(externalSchemas, options);
+    return (route: Route) => lazy(`${route.method} ${route.url} ${route.httpStatus} serializer`, () => compile(route));
+  }) as unknown as ReturnType<typeof SerializerSelector>;
+
+  async function warm(logger: Logger, sliceMs = 15): Promise<void> {
+    while (queue.size > 0) {
+      const until = performance.now() + sliceMs;
+      for (const entry of queue) {
+        queue.delete(entry);
+        try {
+          entry.compile();
+        } catch (error) {
+          // The same error is thrown again by the route's first request (its stand-in compiles anew).
+          logger.error({ err: error, schema: entry.what }, 'route schema does not compile');
+        }
+        if (performance.now() >= until) break;
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  return { buildValidator, buildSerializer, warm, pending: () => queue.size };
+}
+
+/** Compiles the app's remaining route schemas in the background once it listens. */
+export function warmAfterListen(app: FastifyInstance, compilers: LazyCompilers, logger: Logger): void {
+  app.addHook('onListen', (done) => {
+    setImmediate(() => void compilers.warm(logger));
+    done();
+  });
+}
