@@ -1,5 +1,6 @@
 /**
- * Picks the adapter from configuration: SQLite by default, EventStoreDB for `esdb://` URLs.
+ * Picks the adapter from configuration: SQLite by default, PostgreSQL for `postgres://` and
+ * `postgresql://` URLs, EventStoreDB for `esdb://` URLs.
  * The EventStoreDB adapter is imported only when asked for: its client (gRPC) weighs ~9 MB and
  * ~0.17 s of a SQLite hub's start (open-event-store.int.spec.ts keeps it so).
  */
@@ -12,7 +13,10 @@ import type { SealingOptions } from './sqlite-seals.js';
 import type { EventStore } from './types.js';
 
 export interface OpenEventStoreOptions {
-  /** `undefined` or `sqlite:` → `<dataDir>/events.sqlite`; `esdb://…` or `esdb+discover://…` → EventStoreDB. */
+  /**
+   * `undefined` or `sqlite:` → `<dataDir>/events.sqlite`; `postgres://…` or `postgresql://…` →
+   * PostgreSQL; `esdb://…` or `esdb+discover://…` → EventStoreDB.
+   */
   readonly url?: string | undefined;
   /** Directory of the SQLite file (created when missing). */
   readonly dataDir: string;
@@ -34,11 +38,17 @@ export async function openEventStore(options: OpenEventStoreOptions): Promise<Ev
       ...(options.sealing ? { sealing: options.sealing } : {}),
     });
   }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    if (options.sealing)
+      options.logger?.warn({}, 'event store: seals are not supported on PostgreSQL yet; verify checks hash chains and stream heads only');
+    const { createPostgresEventStore } = await import('./postgres-event-store.js');
+    return createPostgresEventStore({ url });
+  }
   if (url.startsWith('esdb://') || url.startsWith('esdb+discover://')) {
     if (options.sealing)
       options.logger?.warn({}, 'event store: seals are not supported on EventStoreDB; verify checks hash chains and stream heads only');
     const { createEsdbEventStore } = await import('./esdb-event-store.js');
     return createEsdbEventStore(url);
   }
-  throw new TypeError(`unsupported event store url ${url}: use sqlite: or esdb://`);
+  throw new TypeError(`unsupported event store url ${url}: use sqlite:, postgres:// or esdb://`);
 }

@@ -1,0 +1,520 @@
+/**
+ * The server event store: PostgreSQL, shared by any number of processes on any number of machines.
+ *
+ * Appends are group-committed per process: every append that arrives while a transaction is in
+ * flight joins the next one. A transaction
+ *   1. creates the rows of new streams and locks every stream row it writes (`FOR UPDATE`, in
+ *      name order so two processes cannot deadlock), so the expected-revision check and the
+ *      previous hash are taken against the exact stream head, whoever else is appending;
+ *   2. checks each append on its own (a wrong revision rejects that append only) and hashes;
+ *   3. in one last statement takes the positions from `lt_head` (its row lock is held until
+ *      COMMIT, so transactions commit in position order: readers never see a gap that fills
+ *      later), inserts the events, moves the stream heads and notifies `lt_events`.
+ * A duplicate event id aborts the transaction; its appends are then retried one by one so only
+ * the guilty one fails. Nothing is half-written: a transaction commits whole or not at all.
+ *
+ * Live subscriptions read pages after their position, then wait for a NOTIFY (LISTEN) or the poll
+ * timer (the fallback when notifications are lost, e.g. during a reconnect). While the server is
+ * down every call rejects with `StoreUnavailableError` (503 at the edge); the client reconnects
+ * when it returns and subscriptions carry on where they were.
+ */
+import postgres from 'postgres';
+import { StoreUnavailableError, WrongExpectedRevisionError, DuplicateEventIdError } from './errors.js';
+import { checkExpectedRevision, matchesExpected } from './expected-revision.js';
+import { hashCanonical } from './canonical.js';
+import { GENESIS_HASH } from './hash.js';
+import { assertStreamName, prepareEvent, type PendingAppend } from './sqlite-append.js';
+import {
+  EVENT_COLUMNS,
+  NOTIFY_CHANNEL,
+  SCHEMA_SQL,
+  isDuplicateId,
+  isRetryable,
+  isUnavailable,
+  toStoreError,
+  type EventRow,
+} from './postgres-schema.js';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  ListStreamsOptions,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  StreamInfo,
+  StreamMetadata,
+  SubscribeOptions,
+  Subscription,
+} from './types.js';
+
+export interface PostgresEventStoreOptions {
+  /** `postgres://user:password@host:port/database` (or `postgresql://`). */
+  readonly url: string;
+  /** Connections in this process's pool; default 10. */
+  readonly maxConnections?: number;
+  /** How often live subscriptions read when no notification came (ms, default 1000). */
+  readonly pollMs?: number;
+  /** Set false to rely on polling alone (no LISTEN connection). */
+  readonly listen?: boolean;
+  /** Seconds to wait for a connection before an operation fails as unavailable; default 5. */
+  readonly connectTimeoutSeconds?: number;
+}
+
+export function createPostgresEventStore(options: PostgresEventStoreOptions): EventStore {
+  return new PostgresEventStore(options);
+}
+
+const PAGE_SIZE = 500;
+const MAX_RETRIES = 5;
+
+type Sql = postgres.Sql<Record<string, never>>;
+type Tx = postgres.TransactionSql<Record<string, never>>;
+
+interface Queued {
+  readonly append: PendingAppend;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface StreamRow {
+  readonly stream: string;
+  readonly revision: number;
+  readonly position: number;
+  readonly last_hash: string;
+}
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    id: row.id,
+    stream: row.stream,
+    revision: row.revision,
+    position: row.position,
+    type: row.type,
+    data: JSON.parse(row.data) as unknown,
+    metadata: JSON.parse(row.metadata) as RecordedEvent['metadata'],
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+class PostgresEventStore implements EventStore {
+  private readonly sql: Sql;
+  private closed = false;
+  private schema: Promise<void> | undefined;
+  private queue: Queued[] = [];
+  private flushing = false;
+  private readonly wakers = new Set<() => void>();
+  private listening: Promise<unknown> | undefined;
+  private readonly pollMs: number;
+
+  constructor(private readonly options: PostgresEventStoreOptions) {
+    this.pollMs = options.pollMs ?? 1000;
+    this.sql = postgres(options.url, {
+      max: options.maxConnections ?? 10,
+      connect_timeout: options.connectTimeoutSeconds ?? 5,
+      onnotice: () => {},
+      // bigint columns as numbers: positions and revisions stay far below 2^53.
+      types: {
+        bigint: { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) },
+      },
+    }) as unknown as Sql;
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private async ready(): Promise<void> {
+    if (this.closed) throw new StoreUnavailableError('event store is closed');
+    this.schema ??= this.sql
+      .begin(async (tx) => {
+        // One process creates the tables; the others wait, then find them.
+        await tx.unsafe('SELECT pg_advisory_xact_lock(7418235160)');
+        await tx.unsafe(SCHEMA_SQL);
+      })
+      .then(() => undefined)
+      .catch((error: unknown) => {
+        this.schema = undefined;
+        throw error;
+      });
+    await this.schema;
+  }
+
+  private async run<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      await this.ready();
+      return await work();
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+
+  // ---------------------------------------------------------------- appends
+
+  async append(stream: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    assertStreamName(stream);
+    const expected = options.expectedRevision ?? 'any';
+    checkExpectedRevision(expected);
+    if (!Array.isArray(events)) throw new TypeError('events must be an array');
+    const prepared = events.map(prepareEvent);
+    if (this.closed) throw new StoreUnavailableError('event store is closed');
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.queue.push({ append: { stream, events: prepared, expected }, resolve, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  /** Commits what is queued, one transaction at a time, until the queue is empty. */
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      try {
+        await this.ready();
+        await this.commitBatch(batch);
+      } catch (error) {
+        const failure = toStoreError(error);
+        for (const q of batch) q.reject(failure);
+      }
+    }
+    this.flushing = false;
+  }
+
+  private async commitBatch(batch: readonly Queued[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const outcomes = await this.sql.begin((tx) => this.writeBatch(tx, batch));
+        outcomes.forEach((outcome, i) => {
+          const q = batch[i] as Queued;
+          if (outcome instanceof Error) q.reject(outcome);
+          else q.resolve(outcome);
+        });
+        return;
+      } catch (error) {
+        if (isRetryable(error) && attempt < MAX_RETRIES) continue;
+        if (isDuplicateId(error) && batch.length > 1) {
+          // Find the guilty append: each alone, in order.
+          for (const q of batch) await this.commitBatch([q]).catch(() => {});
+          return;
+        }
+        if (isDuplicateId(error) && batch.length === 1) {
+          const q = batch[0] as Queued;
+          const detail = String((error as { detail?: unknown }).detail ?? '');
+          const id = q.append.events.find((e) => detail.includes(`(${e.id})`))?.id ?? q.append.events[0]?.id ?? '';
+          q.reject(new DuplicateEventIdError(q.append.stream, id));
+          return;
+        }
+        throw error;
+      }
+    }
+  }
+
+  private async writeBatch(tx: Tx, batch: readonly Queued[]): Promise<Array<AppendResult | Error>> {
+    const names = [...new Set(batch.map((q) => q.append.stream))].sort();
+    // New streams get a row (revision -1) so there is something to lock; rows are locked in name order.
+    await tx.unsafe(
+      'INSERT INTO lt_streams (stream, last_hash) SELECT s, $2 FROM unnest($1::text[]) AS s ORDER BY s ON CONFLICT DO NOTHING',
+      [names, GENESIS_HASH],
+    );
+    const rows = await tx.unsafe<StreamRow[]>(
+      'SELECT stream, revision, position, last_hash FROM lt_streams WHERE stream = ANY($1::text[]) ORDER BY stream FOR UPDATE',
+      [names],
+    );
+    const heads = new Map(rows.map((r) => [r.stream, { revision: r.revision, lastHash: r.last_hash, position: r.position }]));
+
+    const outcomes: Array<AppendResult | Error> = [];
+    // Rows to insert, in position order; positions are filled in once lt_head is read.
+    const ids: string[] = [];
+    const streams: string[] = [];
+    const revisions: number[] = [];
+    const types: string[] = [];
+    const datas: string[] = [];
+    const metas: string[] = [];
+    const prevs: string[] = [];
+    const hashes: string[] = [];
+    const pending: Array<{ index: number; first: number; recorded: Array<Omit<RecordedEvent, 'position'>> }> = [];
+    for (const [index, { append }] of batch.entries()) {
+      const head = heads.get(append.stream) ?? { revision: -1, lastHash: GENESIS_HASH, position: 0 };
+      if (!matchesExpected(append.expected, head.revision)) {
+        outcomes[index] = new WrongExpectedRevisionError(append.stream, append.expected, head.revision);
+        continue;
+      }
+      if (append.events.length === 0) {
+        outcomes[index] = { nextRevision: head.revision, position: head.position, events: [] };
+        continue;
+      }
+      let revision = head.revision;
+      let prevHash = head.lastHash;
+      const recorded: Array<Omit<RecordedEvent, 'position'>> = [];
+      const first = ids.length;
+      for (const e of append.events) {
+        revision += 1;
+        const hash = hashCanonical(
+          { id: e.id, stream: append.stream, revision, type: e.type, dataJson: e.dataJson, metadataJson: e.metadataJson },
+          prevHash,
+        );
+        ids.push(e.id);
+        streams.push(append.stream);
+        revisions.push(revision);
+        types.push(e.type);
+        datas.push(e.dataJson);
+        metas.push(e.metadataJson);
+        prevs.push(prevHash);
+        hashes.push(hash);
+        recorded.push({ id: e.id, stream: append.stream, revision, type: e.type, data: e.data, metadata: e.metadata, prevHash, hash });
+        prevHash = hash;
+      }
+      heads.set(append.stream, { revision, lastHash: prevHash, position: -1 });
+      pending.push({ index, first, recorded });
+    }
+    if (ids.length === 0) return outcomes;
+
+    // Last statement: positions from lt_head (row lock held to COMMIT), events, heads, notify.
+    const [row] = await tx.unsafe<Array<{ base: number }>>(
+      `WITH c AS (UPDATE lt_head SET position = position + $1 WHERE id = 1 RETURNING position - $1 AS base),
+       ins AS (
+         INSERT INTO lt_events (position, id, stream, revision, type, data, metadata, prev_hash, hash)
+         SELECT c.base + x.n, x.id, x.stream, x.revision, x.type, x.data, x.metadata, x.prev_hash, x.hash
+         FROM c, unnest($2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+           WITH ORDINALITY AS x(id, stream, revision, type, data, metadata, prev_hash, hash, n)
+       ),
+       heads AS (
+         UPDATE lt_streams s SET revision = h.revision, position = c.base + h.n, last_hash = h.hash, updated_at = now()
+         FROM c, (
+           SELECT DISTINCT ON (stream) stream, revision, hash, n
+           FROM unnest($3::text[], $4::bigint[], $9::text[]) WITH ORDINALITY AS y(stream, revision, hash, n)
+           ORDER BY stream, n DESC
+         ) AS h
+         WHERE s.stream = h.stream
+       ),
+       note AS (SELECT pg_notify('${NOTIFY_CHANNEL}', (c.base + $1)::text) FROM c)
+       SELECT c.base, (SELECT count(*) FROM note) AS notified FROM c`,
+      [ids.length, ids, streams, revisions, types, datas, metas, prevs, hashes],
+    );
+    const base = row?.base ?? 0;
+    for (const { index, first, recorded } of pending) {
+      const events = recorded.map((e, i) => ({ ...e, position: base + first + i + 1 }) as RecordedEvent);
+      const last = events.at(-1) as RecordedEvent;
+      outcomes[index] = { nextRevision: last.revision, position: last.position, events };
+    }
+    return outcomes;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    assertStreamName(stream);
+    const backward = options.direction === 'backward';
+    const limit = options.maxCount ?? null;
+    return this.run(async () => {
+      const from = options.fromRevision ?? (backward ? null : 0);
+      const rows = backward
+        ? await this.sql.unsafe<EventRow[]>(
+            `SELECT ${EVENT_COLUMNS} FROM lt_events WHERE stream = $1 AND ($2::bigint IS NULL OR revision <= $2)
+             ORDER BY revision DESC LIMIT $3`,
+            [stream, from, limit],
+          )
+        : await this.sql.unsafe<EventRow[]>(
+            `SELECT ${EVENT_COLUMNS} FROM lt_events WHERE stream = $1 AND revision >= $2 ORDER BY revision LIMIT $3`,
+            [stream, from, limit],
+          );
+      return rows.map(toRecorded);
+    });
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return this.run(async () => (await this.readPage(options, options.maxCount ?? null)).events);
+  }
+
+  /** One page of the feed after `after`, filtered; `scannedTo` for the subscriptions. */
+  private async readPage(
+    options: SubscribeOptions,
+    limit: number | null,
+  ): Promise<{ events: RecordedEvent[]; scannedTo: number }> {
+    const after = options.after ?? 0;
+    const prefixes = options.streamPrefixes ?? null;
+    const types = options.eventTypes ?? null;
+    const rows = await this.sql.unsafe<EventRow[]>(
+      `SELECT ${EVENT_COLUMNS} FROM lt_events
+       WHERE position > $1
+         AND ($2::text[] IS NULL OR EXISTS (SELECT 1 FROM unnest($2::text[]) AS p WHERE starts_with(stream, p)))
+         AND ($3::text[] IS NULL OR type = ANY($3::text[]))
+       ORDER BY position LIMIT $4`,
+      [after, prefixes as string[] | null, types as string[] | null, limit],
+    );
+    return { events: rows.map(toRecorded), scannedTo: rows.at(-1)?.position ?? after };
+  }
+
+  subscribeToAll(options: SubscribeOptions = {}): Subscription {
+    let closed = false;
+    let wake: (() => void) | undefined;
+    const store = this;
+    const close = async (): Promise<void> => {
+      closed = true;
+      wake?.();
+    };
+    const sleep = (ms: number): Promise<void> =>
+      new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          store.wakers.delete(done);
+          wake = undefined;
+          resolve();
+        };
+        const timer = setTimeout(done, ms);
+        store.wakers.add(done);
+        wake = done;
+      });
+
+    async function* iterate(): AsyncGenerator<RecordedEvent> {
+      let after = options.after ?? 0;
+      let notices = 0;
+      while (!closed && !store.closed) {
+        let page;
+        try {
+          await store.ready();
+          store.startListening();
+          notices = store.notices;
+          // Every position up to the head read first is committed and seen by the page read after it,
+          // so a short page (filtered or not) has scanned to the head.
+          const head = await store.headPositionRaw();
+          page = await store.readPage({ ...options, after }, PAGE_SIZE);
+          if (page.events.length < PAGE_SIZE) page.scannedTo = Math.max(page.scannedTo, head);
+        } catch (error) {
+          if (store.closed || closed) return;
+          if (!isUnavailable(error)) throw toStoreError(error);
+          // Server down or restarting: wait, then carry on from the same position.
+          await sleep(store.pollMs);
+          continue;
+        }
+        for (const event of page.events) {
+          if (closed) return;
+          yield event;
+        }
+        after = Math.max(after, page.scannedTo);
+        if (page.events.length === PAGE_SIZE || store.notices !== notices) continue;
+        await sleep(store.pollMs);
+      }
+    }
+
+    let started = false;
+    return {
+      close,
+      [Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
+        if (started) throw new Error('a subscription can be iterated only once');
+        started = true;
+        return iterate();
+      },
+    };
+  }
+
+  /** Notifications heard so far (a subscription compares before and after a read). */
+  private notices = 0;
+
+  private startListening(): void {
+    if (this.listening || this.options.listen === false) return;
+    this.listening = this.sql
+      .listen(NOTIFY_CHANNEL, () => {
+        this.notices++;
+        for (const wake of [...this.wakers]) wake();
+      })
+      .catch(() => {
+        // No LISTEN (yet): polling carries on; try again on the next subscription read.
+        this.listening = undefined;
+      });
+  }
+
+  private async headPositionRaw(): Promise<number> {
+    const [row] = await this.sql.unsafe<Array<{ position: number }>>('SELECT position FROM lt_head WHERE id = 1');
+    return row?.position ?? 0;
+  }
+
+  async streamInfo(stream: string): Promise<StreamInfo | null> {
+    assertStreamName(stream);
+    return this.run(async () => {
+      const [row] = await this.sql.unsafe<StreamInfoRow[]>(
+        `SELECT ${STREAM_COLUMNS} FROM lt_streams WHERE stream = $1 AND revision >= 0`,
+        [stream],
+      );
+      return row ? toStreamInfo(row) : null;
+    });
+  }
+
+  async listStreams(options: ListStreamsOptions = {}): Promise<StreamInfo[]> {
+    return this.run(async () => {
+      const rows = await this.sql.unsafe<StreamInfoRow[]>(
+        `SELECT ${STREAM_COLUMNS} FROM lt_streams
+         WHERE revision >= 0 AND ($1::text IS NULL OR starts_with(stream, $1)) AND ($2::text IS NULL OR stream > $2)
+         ORDER BY stream LIMIT $3`,
+        [options.prefix ?? null, options.after ?? null, options.limit ?? null],
+      );
+      return rows.map(toStreamInfo);
+    });
+  }
+
+  async getStreamMetadata(stream: string): Promise<StreamMetadata | null> {
+    assertStreamName(stream);
+    return this.run(async () => {
+      const [row] = await this.sql.unsafe<Array<{ metadata: string | null }>>('SELECT metadata FROM lt_streams WHERE stream = $1', [
+        stream,
+      ]);
+      return row?.metadata ? (JSON.parse(row.metadata) as StreamMetadata) : null;
+    });
+  }
+
+  async setStreamMetadata(stream: string, metadata: StreamMetadata): Promise<void> {
+    assertStreamName(stream);
+    const text = JSON.stringify(metadata);
+    await this.run(async () => {
+      await this.sql.unsafe(
+        `INSERT INTO lt_streams (stream, last_hash, metadata) VALUES ($1, $2, $3)
+         ON CONFLICT (stream) DO UPDATE SET metadata = EXCLUDED.metadata`,
+        [stream, GENESIS_HASH, text],
+      );
+    });
+  }
+
+  async headPosition(): Promise<number> {
+    return this.run(() => this.headPositionRaw());
+  }
+
+  async ping(): Promise<void> {
+    await this.run(async () => {
+      await this.sql.unsafe('SELECT 1');
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const wake of [...this.wakers]) wake();
+    // Appends already queued are committed (or fail) before the connections end.
+    while (this.flushing) await new Promise((resolve) => setTimeout(resolve, 5));
+    await this.sql.end({ timeout: 5 }).catch(() => {});
+  }
+}
+
+interface StreamInfoRow {
+  readonly stream: string;
+  readonly revision: number;
+  readonly position: number;
+  readonly last_hash: string;
+  readonly created_at: Date;
+  readonly updated_at: Date;
+}
+
+const STREAM_COLUMNS = 'stream, revision, position, last_hash, created_at, updated_at';
+
+function toStreamInfo(row: StreamInfoRow): StreamInfo {
+  return {
+    stream: row.stream,
+    revision: row.revision,
+    position: row.position,
+    lastHash: row.last_hash,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
