@@ -15,9 +15,20 @@ export interface DossierSnapshot {
   readonly overdue: boolean;
 }
 
+/** A file kept in the blob store: what a citizen attached online, or a result file staff delivered. */
+export interface DossierFile {
+  readonly sha256: string;
+  readonly name: string;
+  /** Sniffed from the bytes, not taken from the name. */
+  readonly mediaType: string;
+  readonly size?: number;
+}
+
 export interface DossierComponent {
   readonly name: string;
   readonly copies?: number;
+  /** Files attached online (SPEC §7), in the blob store. */
+  readonly files?: readonly DossierFile[];
 }
 
 export type DossierReceived = {
@@ -45,7 +56,8 @@ export type DossierReceived = {
 /** `requestId`: the keyed request (`Idempotency-Key`) the action answered, if any: a retry applies nothing. */
 type Simple<T extends string, D = object> = { readonly type: T; readonly data: DossierSnapshot & D & { readonly requestId?: string } };
 
-export type DossierAccepted = Simple<'DossierAccepted', { readonly note: string | null }>;
+/** `legalDueAt`: given when the legal clock starts at acceptance (an online dossier: `dueAt` counts from valid receipt). */
+export type DossierAccepted = Simple<'DossierAccepted', { readonly note: string | null; readonly legalDueAt?: string }>;
 export type DossierRejected = Simple<'DossierRejected', { readonly reason: string }>;
 export type DossierAssigned = Simple<'DossierAssigned', { readonly officer: string | null; readonly department: string | null }>;
 export type DossierSupplementRequested = Simple<
@@ -59,14 +71,25 @@ export type DossierSupplemented = Simple<
     readonly resumedAt: string;
     readonly pausedWorkingMs: number;
     readonly legalDueAt: string;
+    /** `citizen`: supplemented online with the code and PIN. */
+    readonly by?: 'citizen';
   }
 >;
 export type DossierPaymentRequested = Simple<'DossierPaymentRequested', { readonly amount: number; readonly reason: string | null }>;
-export type DossierPaymentConfirmed = Simple<'DossierPaymentConfirmed', { readonly note: string | null }>;
-export type DossierWithdrawalRequested = Simple<'DossierWithdrawalRequested', { readonly reason: string }>;
+/** `paymentId`, `amount`: confirmed by an online payment provider (SPEC §7) rather than by staff. */
+export type DossierPaymentConfirmed = Simple<
+  'DossierPaymentConfirmed',
+  { readonly note: string | null; readonly paymentId?: string; readonly amount?: number }
+>;
+/** `by: 'citizen'`: asked online with the code and PIN. */
+export type DossierWithdrawalRequested = Simple<'DossierWithdrawalRequested', { readonly reason: string; readonly by?: 'citizen' }>;
 export type DossierStopped = Simple<'DossierStopped', { readonly reason: string }>;
 export type DossierCompleted = Simple<'DossierCompleted', { readonly note: string | null }>;
-export type DossierResultDelivered = Simple<'DossierResultDelivered', { readonly note: string | null }>;
+/** `files`: the result files staff attached, for the citizen to download online. */
+export type DossierResultDelivered = Simple<
+  'DossierResultDelivered',
+  { readonly note: string | null; readonly files?: readonly DossierFile[] }
+>;
 /** Liên thông: `agencyId` (in the snapshot) is the new holder. */
 export type DossierTransferred = Simple<'DossierTransferred', { readonly fromAgencyId: string; readonly reason: string | null }>;
 export type DossierApologized = Simple<'DossierApologized', { readonly reason: string; readonly previousDueAt: string }>;

@@ -1,4 +1,4 @@
-export type { DossierComponent, DossierEvent, DossierReceived, DossierSnapshot } from './events.js';
+export type { DossierComponent, DossierEvent, DossierFile, DossierReceived, DossierSnapshot } from './events.js';
 export type { DossierStatus } from './status.js';
 
 export { DOSSIER_STREAM_PREFIX, dossierStream } from './events.js';

@@ -5,7 +5,7 @@ import type { WorkingCalendar } from '@lienthong/calendar';
 import type { DirectoryView } from '@lienthong/directory';
 import { notInForceMessage, type ProcedureNotInForce } from '@lienthong/catalog';
 import type { ActionRequest, DossierCommand, PerformAction } from './domain/commands.js';
-import { receiptDueAt, resumedClock } from './domain/deadlines.js';
+import { receiptDueAt, resumedClock, startedClock } from './domain/deadlines.js';
 import { allowedActions, assertMayReceive, canSee, type DossierState, type ReceivedDossier } from './domain/dossier-decider.js';
 import {
   DossierStreams,
@@ -405,7 +405,11 @@ export function createDossierService(deps: DossierServiceDeps): DossierService {
     requestId: string | undefined,
   ): PerformAction => {
     const resumed = request.action === 'supplement' ? resumedClock(deps.calendar(), state, at) : undefined;
-    return { type: 'PerformAction', data: { request, actor, at: at.toISOString(), requestId, ...(resumed ? { resumed } : {}) } };
+    const started = request.action === 'accept' ? startedClock(deps.calendar(), state, at) : undefined;
+    return {
+      type: 'PerformAction',
+      data: { request, actor, at: at.toISOString(), requestId, ...(resumed ? { resumed } : {}), ...(started ? { started } : {}) },
+    };
   };
 
   /**

@@ -1,9 +1,10 @@
 import type { Actor, DossierAction } from './rules.js';
-import type { DossierComponent } from './events.js';
+import type { DossierComponent, DossierFile } from './events.js';
 
 /** The body of each action (SPEC §4), after validation. */
 export type ActionRequest =
-  | { readonly action: 'accept' | 'confirm-payment' | 'complete' | 'deliver-result'; readonly note?: string | undefined }
+  | { readonly action: 'accept' | 'confirm-payment' | 'complete'; readonly note?: string | undefined }
+  | { readonly action: 'deliver-result'; readonly note?: string | undefined; readonly files?: readonly DossierFile[] | undefined }
   | { readonly action: 'reject' | 'stop' | 'request-withdrawal'; readonly reason: string }
   | { readonly action: 'assign'; readonly officer?: string | undefined; readonly department?: string | undefined }
   | { readonly action: 'request-supplement'; readonly reason: string; readonly items?: readonly string[] | undefined }
@@ -59,10 +60,38 @@ export type PerformAction = {
     readonly at: string;
     readonly requestId?: string | undefined;
     readonly resumed?: ResumedClock | undefined;
+    /** The calendar's answers when accepting an online dossier starts its legal clock at `at`: required then, ignored otherwise. */
+    readonly started?: StartedClock | undefined;
+  };
+};
+
+/** The due dates of a clock started at acceptance: `at` plus the procedure's processing days, in working days. */
+export interface StartedClock {
+  readonly dueAt: string;
+  readonly legalDueAt: string;
+}
+
+/**
+ * What a citizen does online with the code and PIN (SPEC §7), checked by the service before the
+ * command is made; `confirm-payment` comes from the payment provider's verified notification.
+ */
+export type CitizenRequest =
+  | { readonly action: 'withdraw'; readonly reason: string }
+  | { readonly action: 'supplement'; readonly components: readonly DossierComponent[] }
+  | { readonly action: 'confirm-payment'; readonly paymentId: string; readonly amount: number };
+
+export type CitizenAct = {
+  readonly type: 'CitizenAct';
+  /** `resumed`: the calendar's answers, required by a supplement. `requestId`: a retry applies nothing. */
+  readonly data: {
+    readonly request: CitizenRequest;
+    readonly at: string;
+    readonly requestId?: string | undefined;
+    readonly resumed?: ResumedClock | undefined;
   };
 };
 
 /** From the overdue scheduler. */
 export type MarkOverdue = { readonly type: 'MarkOverdue'; readonly data: { readonly at: string } };
 
-export type DossierCommand = ReceiveDossier | PerformAction | MarkOverdue;
+export type DossierCommand = ReceiveDossier | PerformAction | CitizenAct | MarkOverdue;

@@ -1,5 +1,5 @@
 import type { WorkingCalendar } from '@lienthong/calendar';
-import type { ResumedClock } from './commands.js';
+import type { ResumedClock, StartedClock } from './commands.js';
 import type { DossierState } from './dossier-decider.js';
 
 /**
@@ -25,4 +25,14 @@ export function resumedClock(calendar: WorkingCalendar, state: DossierState, at:
     dueAt: calendar.extendByPausedTime(new Date(state.dueAt), pausedAt, at).toISOString(),
     legalDueAt: calendar.extendByPausedTime(new Date(state.legalDueAt), pausedAt, at).toISOString(),
   };
+}
+
+/**
+ * Accepting an online dossier at `at` starts its legal clock (SPEC §7: from valid receipt): both due
+ * dates are `at` plus the processing days. Undefined for other channels (their clock started at receipt).
+ */
+export function startedClock(calendar: WorkingCalendar, state: DossierState, at: Date): StartedClock | undefined {
+  if (!state.received || state.channel !== 'online' || state.status !== 'new') return undefined;
+  const dueAt = calendar.addWorkingDays(at, state.processingDays).toISOString();
+  return { dueAt, legalDueAt: dueAt };
 }

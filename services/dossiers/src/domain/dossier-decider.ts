@@ -1,7 +1,7 @@
 import { DomainError, assertNever, type Decider, type StaffRole } from '@lienthong/decider';
-import type { DossierCommand, PerformAction, ReceiveDossier } from './commands.js';
-import type { DossierComponent, DossierEvent, DossierReceived, DossierSnapshot } from './events.js';
-import { actionsIn, ruleFor, type Actor, type DossierAction } from './rules.js';
+import type { CitizenAct, DossierCommand, PerformAction, ReceiveDossier } from './commands.js';
+import type { DossierComponent, DossierEvent, DossierFile, DossierReceived, DossierSnapshot } from './events.js';
+import { CITIZEN_RULES, actionsIn, citizenActionsIn, ruleFor, type Actor, type DossierAction } from './rules.js';
 import { STATUS_CODES, duePassed, isResolved, type DossierStatus } from '@lienthong/dossier-contract';
 
 /** A dossier (hồ sơ) as folded from its stream. */
@@ -14,6 +14,8 @@ export type DossierState =
       readonly procedureCode: string;
       readonly procedureVersion: number;
       readonly procedureName: string;
+      /** Of the procedure version at receipt: an online dossier's clock counts them from its acceptance. */
+      readonly processingDays: number;
       readonly channel: 'counter' | 'online' | 'postal';
       readonly receivedAt: string;
       readonly dueAt: string;
@@ -32,6 +34,12 @@ export type DossierState =
       readonly components: readonly DossierComponent[];
       /** Keyed requests already applied (receipt and actions): their retries apply nothing. */
       readonly requestIds: readonly string[];
+      /** The fee asked by the latest payment request, until it is confirmed (VND). */
+      readonly paymentDue: number | null;
+      /** The latest supplement request while it is awaited. */
+      readonly supplementRequest: { readonly reason: string; readonly items: readonly string[] } | null;
+      /** The result files attached when the result was delivered. */
+      readonly resultFiles: readonly DossierFile[];
     };
 export type ReceivedDossier = Extract<DossierState, { received: true }>;
 
@@ -114,14 +122,33 @@ const actionEvents = (command: PerformAction, state: DossierState): DossierEvent
   const to = rule.to === 'same' ? state.status : rule.to === 'back' ? (state.statusBeforePause ?? 'accepted') : rule.to;
   const base = snapshot(state, { status: to });
   switch (request.action) {
-    case 'accept':
-      return [{ type: 'DossierAccepted', data: { ...base, note: request.note ?? null } }];
+    case 'accept': {
+      if (state.channel !== 'online') return [{ type: 'DossierAccepted', data: { ...base, note: request.note ?? null } }];
+      // An online dossier: the legal clock starts at valid receipt, its acceptance (the calendar's answers, in the command).
+      const { started } = command.data;
+      if (!started) throw new Error(`accept of online dossier ${state.dossierCode}: the command carries no calendar answers (started)`);
+      return [
+        {
+          type: 'DossierAccepted',
+          data: { ...snapshot(state, { status: to, dueAt: started.dueAt }), note: request.note ?? null, legalDueAt: started.legalDueAt },
+        },
+      ];
+    }
     case 'confirm-payment':
       return [{ type: 'DossierPaymentConfirmed', data: { ...base, note: request.note ?? null } }];
     case 'complete':
       return [{ type: 'DossierCompleted', data: { ...base, note: request.note ?? null } }];
     case 'deliver-result':
-      return [{ type: 'DossierResultDelivered', data: { ...base, note: request.note ?? null } }];
+      return [
+        {
+          type: 'DossierResultDelivered',
+          data: {
+            ...base,
+            note: request.note ?? null,
+            ...(request.files && request.files.length > 0 ? { files: [...request.files] } : {}),
+          },
+        },
+      ];
     case 'reject':
       return [{ type: 'DossierRejected', data: { ...base, reason: request.reason } }];
     case 'stop':
@@ -192,6 +219,73 @@ const actionEvents = (command: PerformAction, state: DossierState): DossierEvent
 };
 
 /**
+ * A citizen's action with the code and PIN (checked by the service), or the payment provider's
+ * verified confirmation: refused with 409 when the status does not allow it; a payment must be
+ * of the amount requested (422 otherwise). A keyed retry applies nothing.
+ */
+const citizenAct = (command: CitizenAct, state: DossierState): DossierEvent[] => {
+  const { request, at, requestId } = command.data;
+  if (!state.received) throw new DomainError('not-found', 'no such dossier');
+  if (requestId !== undefined && state.requestIds.includes(requestId)) return [];
+  const rule = CITIZEN_RULES.find((r) => r.action === request.action && r.from.includes(state.status));
+  if (!rule)
+    throw new DomainError('not-allowed', `${request.action} is not allowed in status ${state.status} (${STATUS_CODES[state.status]})`, {
+      facts: {
+        dossierCode: state.dossierCode,
+        dossierStatus: state.status,
+        dossierStatusCode: STATUS_CODES[state.status],
+        allowedActions: citizenActionsIn(state.status),
+      },
+    });
+  const to = rule.to === 'back' ? (state.statusBeforePause ?? 'accepted') : rule.to;
+  const keyed = requestId === undefined ? {} : { requestId };
+  switch (request.action) {
+    case 'withdraw':
+      return [
+        {
+          type: 'DossierWithdrawalRequested',
+          data: { ...snapshot(state, { status: to }), reason: request.reason, by: 'citizen', ...keyed },
+        },
+      ];
+    case 'supplement': {
+      const { resumed } = command.data;
+      if (!resumed) throw new Error(`supplement of dossier ${state.dossierCode}: the command carries no calendar answers (resumed)`);
+      return [
+        {
+          type: 'DossierSupplemented',
+          data: {
+            ...snapshot(state, { status: to, dueAt: resumed.dueAt }),
+            components: [...request.components],
+            resumedAt: at,
+            pausedWorkingMs: resumed.pausedWorkingMs,
+            legalDueAt: resumed.legalDueAt,
+            by: 'citizen',
+            ...keyed,
+          },
+        },
+      ];
+    }
+    case 'confirm-payment':
+      if (request.amount !== state.paymentDue)
+        throw new DomainError(
+          'unprocessable',
+          `payment of ${request.amount} VND does not match the ${state.paymentDue ?? 0} VND requested`,
+          {
+            facts: { dossierCode: state.dossierCode, amountDue: state.paymentDue },
+          },
+        );
+      return [
+        {
+          type: 'DossierPaymentConfirmed',
+          data: { ...snapshot(state, { status: to }), note: null, paymentId: request.paymentId, amount: request.amount, ...keyed },
+        },
+      ];
+    default:
+      return assertNever(request, 'citizen action');
+  }
+};
+
+/**
  * The dossier aggregate. Pure: what depends on the working calendar (due dates, paused office
  * time) comes decided in the command, so replaying a command gives the same events.
  */
@@ -236,17 +330,21 @@ export const dossierDecider: Decider<DossierState, DossierCommand, DossierEvent>
       }
       case 'PerformAction':
         return act(command, state);
+      case 'CitizenAct':
+        return citizenAct(command, state);
       case 'MarkOverdue': {
         if (!state.received) throw new DomainError('not-found', 'no such dossier');
         const why = isResolved(state.status)
           ? 'it is resolved'
           : state.pausedAt !== null
             ? 'its clock is paused'
-            : state.overdue
-              ? 'it is already overdue for this due date'
-              : !duePassed(state, new Date(command.data.at))
-                ? 'its due date has not passed'
-                : null;
+            : state.channel === 'online' && state.status === 'new'
+              ? 'its clock starts when it is accepted'
+              : state.overdue
+                ? 'it is already overdue for this due date'
+                : !duePassed(state, new Date(command.data.at))
+                  ? 'its due date has not passed'
+                  : null;
         if (why) throw new DomainError('conflict', `dossier ${state.dossierCode} cannot become overdue: ${why}`);
         return [{ type: 'DossierBecameOverdue', data: snapshot(state, { overdue: true }) }];
       }
@@ -269,6 +367,7 @@ export function evolveDossier(state: DossierState, event: DossierEvent): Dossier
       procedureCode: d.procedureCode,
       procedureVersion: d.procedureVersion,
       procedureName: d.procedureName,
+      processingDays: d.processingDays,
       channel: d.channel,
       receivedAt: d.receivedAt,
       dueAt: d.dueAt,
@@ -284,6 +383,9 @@ export function evolveDossier(state: DossierState, event: DossierEvent): Dossier
       applicantSealed: d.applicantSealed,
       components: d.components,
       requestIds: d.requestId !== undefined ? [d.requestId] : [],
+      paymentDue: null,
+      supplementRequest: null,
+      resultFiles: [],
     };
   }
   if (!state.received) return state;
@@ -292,6 +394,15 @@ export function evolveDossier(state: DossierState, event: DossierEvent): Dossier
     ...evolveProgress(state, event),
     components: event.type === 'DossierSupplemented' ? [...state.components, ...event.data.components] : state.components,
     requestIds: d.requestId !== undefined ? [...state.requestIds, d.requestId] : state.requestIds,
+    paymentDue:
+      event.type === 'DossierPaymentRequested' ? event.data.amount : event.type === 'DossierPaymentConfirmed' ? null : state.paymentDue,
+    supplementRequest:
+      event.type === 'DossierSupplementRequested'
+        ? { reason: event.data.reason, items: event.data.items }
+        : event.type === 'DossierSupplemented'
+          ? null
+          : state.supplementRequest,
+    resultFiles: event.type === 'DossierResultDelivered' ? (event.data.files ?? []) : state.resultFiles,
   };
 }
 
@@ -321,6 +432,7 @@ export function evolveProgress<S extends DossierProgress>(state: S, event: Exclu
     case 'DossierCompleted':
       return { ...next, pausedAt: null, statusBeforePause: null };
     case 'DossierAccepted':
+      return event.data.legalDueAt === undefined ? next : { ...next, legalDueAt: event.data.legalDueAt };
     case 'DossierPaymentRequested':
     case 'DossierPaymentConfirmed':
     case 'DossierWithdrawalRequested':

@@ -1,7 +1,7 @@
 import { DOSSIER_STREAM_PREFIX, dossierStream } from '@lienthong/dossier-contract';
 
 /** The events others consume are the shared contract's; the ones below are this service's own. */
-export type { DossierComponent, DossierEvent, DossierReceived, DossierSnapshot } from '@lienthong/dossier-contract';
+export type { DossierComponent, DossierEvent, DossierFile, DossierReceived, DossierSnapshot } from '@lienthong/dossier-contract';
 
 /** `dossiercode-<agency>-<YYMMDD>`: one event per code issued; its revision + 1 is the sequence. */
 export type DossierCodeIssued = {

@@ -85,3 +85,23 @@ export function actionsIn(status: DossierStatus, actor?: Actor): DossierAction[]
     if (r.from.includes(status) && (actor === undefined || mayAct(actor, r)) && !out.includes(r.action)) out.push(r.action);
   return out;
 }
+
+/** What a citizen does online with the code and PIN (SPEC §7), and the payment provider's confirmation. */
+export const CitizenActions = ['withdraw', 'supplement', 'confirm-payment'] as const;
+export type CitizenAction = (typeof CitizenActions)[number];
+
+/** The citizen's workflow table: no roles, the code and PIN (checked by the service) are the authority. */
+export const CITIZEN_RULES: readonly {
+  readonly action: CitizenAction;
+  readonly from: readonly DossierStatus[];
+  readonly to: DossierStatus | 'back';
+}[] = [
+  { action: 'withdraw', from: ['new', 'accepted', 'processing', 'supplement-requested', 'payment-requested'], to: 'withdrawal-requested' },
+  { action: 'supplement', from: ['supplement-requested'], to: 'back' },
+  { action: 'confirm-payment', from: ['payment-requested'], to: 'processing' },
+];
+
+/** What the citizen may do in `status`. */
+export function citizenActionsIn(status: DossierStatus): CitizenAction[] {
+  return CITIZEN_RULES.filter((r) => r.from.includes(status)).map((r) => r.action);
+}
