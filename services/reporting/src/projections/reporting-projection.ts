@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '@lienthong/event-store';
 import { statement, type Database, type Projection } from '@lienthong/projections';
 import { aggregateValues, combineAccumulators, ownAccumulators, type Accumulators } from '../domain/aggregation.js';
-import { REPORTING_STREAM_PREFIXES, type IndicatorRecord, type OwingAgency, type PeriodOpened, type ReportingEvent, type ReportValues } from '../domain/events.js';
+import { REPORTING_STREAM_PREFIXES, type IndicatorRecord, type OwingAgency, type ReportingEvent, type ReportValues } from '../domain/events.js';
 
 /**
  * The reporting read model: indicators and regimes (latest versions), opened periods with the
@@ -12,16 +12,18 @@ import { REPORTING_STREAM_PREFIXES, type IndicatorRecord, type OwingAgency, type
  */
 export const reportingProjection: Projection = {
   name: 'reporting',
-  version: 1,
+  version: 2,
   streamPrefixes: REPORTING_STREAM_PREFIXES,
   init(db) {
     db.exec(`
       CREATE TABLE indicators (code TEXT PRIMARY KEY, version INTEGER NOT NULL, record TEXT NOT NULL, published_at TEXT NOT NULL);
       CREATE TABLE regimes (code TEXT PRIMARY KEY, version INTEGER NOT NULL, record TEXT NOT NULL, first_published_at TEXT NOT NULL, published_at TEXT NOT NULL);
-      CREATE TABLE periods (regime TEXT NOT NULL, period TEXT NOT NULL, data TEXT NOT NULL, opened_at TEXT NOT NULL, closed_at TEXT,
-        PRIMARY KEY (regime, period));
+      CREATE TABLE periods (regime TEXT NOT NULL, period TEXT NOT NULL, data TEXT NOT NULL, indicators TEXT NOT NULL, opened_at TEXT NOT NULL,
+        closed_at TEXT, PRIMARY KEY (regime, period));
+      -- path: the agency's ancestors and itself, '/'-joined with a trailing '/': a subtree is one prefix range.
       CREATE TABLE period_agencies (regime TEXT NOT NULL, period TEXT NOT NULL, agency_id TEXT NOT NULL, name TEXT NOT NULL,
-        level TEXT NOT NULL, parent_id TEXT, seq INTEGER NOT NULL, PRIMARY KEY (regime, period, agency_id));
+        level TEXT NOT NULL, parent_id TEXT, seq INTEGER NOT NULL, path TEXT NOT NULL, PRIMARY KEY (regime, period, agency_id));
+      CREATE INDEX period_agencies_path ON period_agencies (regime, period, path);
       CREATE INDEX period_agencies_parent ON period_agencies (regime, period, parent_id);
       CREATE TABLE reports (regime TEXT NOT NULL, period TEXT NOT NULL, agency_id TEXT NOT NULL, state TEXT NOT NULL,
         "values" TEXT NOT NULL, revision INTEGER NOT NULL, accepted_revision INTEGER, ever_accepted INTEGER NOT NULL DEFAULT 0,
@@ -40,6 +42,7 @@ export const reportingProjection: Projection = {
     switch (event.type) {
       case 'IndicatorPublished': {
         const { code, version, at: _at, ...record } = event.data;
+        indicatorCache.delete(db);
         statement(db, 'INSERT OR REPLACE INTO indicators (code, version, record, published_at) VALUES (?, ?, ?, ?)').run(
           code,
           version,
@@ -59,9 +62,24 @@ export const reportingProjection: Projection = {
       }
       case 'PeriodOpened': {
         const d = event.data;
-        statement(db, 'INSERT INTO periods (regime, period, data, opened_at) VALUES (?, ?, ?, ?)').run(d.regime, d.period, JSON.stringify(d), d.openedAt);
-        const insert = statement(db, 'INSERT INTO period_agencies (regime, period, agency_id, name, level, parent_id, seq) VALUES (?, ?, ?, ?, ?, ?, ?)');
-        d.agencies.forEach((a, i) => insert.run(d.regime, d.period, a.agencyId, a.name, a.level, a.parentId, i));
+        statement(db, 'INSERT INTO periods (regime, period, data, indicators, opened_at) VALUES (?, ?, ?, ?, ?)').run(
+          d.regime,
+          d.period,
+          JSON.stringify(d),
+          JSON.stringify(d.indicators),
+          d.openedAt,
+        );
+        const insert = statement(
+          db,
+          'INSERT INTO period_agencies (regime, period, agency_id, name, level, parent_id, seq, path) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        );
+        const parents = new Map(d.agencies.map((a) => [a.agencyId, a.parentId]));
+        const pathOf = (id: string): string => {
+          const ids = [id];
+          for (let p = parents.get(id) ?? null; p !== null && ids.length < 64; p = parents.get(p) ?? null) ids.unshift(p);
+          return `/${ids.join('/')}/`;
+        };
+        d.agencies.forEach((a, i) => insert.run(d.regime, d.period, a.agencyId, a.name, a.level, a.parentId, i, pathOf(a.agencyId)));
         return;
       }
       case 'PeriodClosed':
@@ -166,16 +184,24 @@ function reportRow(db: Database, regime: string, period: string, agencyId: strin
   };
 }
 
+/** Parsed indicator records of each period, per read model; dropped whenever an indicator is published. */
+const indicatorCache = new WeakMap<Database, Map<string, Record<string, IndicatorRecord>>>();
+
 /** The indicator records of a period (latest versions), by code. */
 export function periodIndicators(db: Database, regime: string, period: string): Record<string, IndicatorRecord> {
-  const p = statement(db, 'SELECT data FROM periods WHERE regime = ? AND period = ?').get(regime, period) as { data: string } | undefined;
-  if (!p) return {};
-  const codes = (JSON.parse(p.data) as PeriodOpened['data']).indicators;
+  let byPeriod = indicatorCache.get(db);
+  if (!byPeriod) indicatorCache.set(db, (byPeriod = new Map()));
+  const cacheKey = `${regime}/${period}`;
+  const cached = byPeriod.get(cacheKey);
+  if (cached) return cached;
+  const rows = statement(
+    db,
+    `SELECT i.code, i.record FROM periods p, json_each(p.indicators) c JOIN indicators i ON i.code = c.value
+     WHERE p.regime = ? AND p.period = ? ORDER BY c.key`,
+  ).all(regime, period) as { code: string; record: string }[];
   const out: Record<string, IndicatorRecord> = {};
-  for (const code of codes) {
-    const r = statement(db, 'SELECT record FROM indicators WHERE code = ?').get(code) as { record: string } | undefined;
-    if (r) out[code] = JSON.parse(r.record) as IndicatorRecord;
-  }
+  for (const r of rows) out[r.code] = JSON.parse(r.record) as IndicatorRecord;
+  if (rows.length > 0) byPeriod.set(cacheKey, out);
   return out;
 }
 

@@ -141,18 +141,21 @@ export function reportingView(db: () => Database) {
     },
     /** The agency and every agency below it in the period's tree, each with its report's state (one query). */
     status(regime: string, period: string, agencyId: string | null): StatusRow[] {
+      const root =
+        agencyId === null
+          ? ''
+          : ((statement(db(), 'SELECT path FROM period_agencies WHERE regime = ? AND period = ? AND agency_id = ?').get(regime, period, agencyId) as
+              | { path: string }
+              | undefined)?.path ?? null);
+      if (root === null) return [];
+      // the subtree is the range of paths starting with the root's ('/' + U+FFFF ends it)
       const rows = statement(
         db(),
-        `WITH RECURSIVE tree(agency_id) AS (
-           SELECT agency_id FROM period_agencies WHERE regime = @regime AND period = @period AND (@root IS NULL OR agency_id = @root)
-             AND (@root IS NOT NULL OR parent_id IS NULL)
-           UNION ALL
-           SELECT p.agency_id FROM period_agencies p JOIN tree t ON p.parent_id = t.agency_id WHERE p.regime = @regime AND p.period = @period)
-         SELECT a.agency_id, a.name, a.level, a.parent_id, r.state, r.submitted_at, r.on_time, r.overdue
-         FROM tree t JOIN period_agencies a ON a.regime = @regime AND a.period = @period AND a.agency_id = t.agency_id
-         LEFT JOIN reports r ON r.regime = @regime AND r.period = @period AND r.agency_id = t.agency_id
+        `SELECT a.agency_id, a.name, a.level, a.parent_id, r.state, r.submitted_at, r.on_time, r.overdue
+         FROM period_agencies a LEFT JOIN reports r ON r.regime = a.regime AND r.period = a.period AND r.agency_id = a.agency_id
+         WHERE a.regime = @regime AND a.period = @period AND a.path >= @from AND a.path < @to
          ORDER BY a.seq`,
-      ).all({ regime, period, root: agencyId }) as {
+      ).all({ regime, period, from: root, to: `${root}\uffff` }) as {
         agency_id: string;
         name: string;
         level: string;
