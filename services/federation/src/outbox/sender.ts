@@ -1,0 +1,112 @@
+/**
+ * The outbox's sender: every pending transfer whose time has come is POSTed, signed, to its
+ * peer. A 2xx ends it (TransferDelivered); anything else is recorded (TransferAttempted) with the
+ * next attempt 1 s → 5 min later, jittered. The event is appended after the peer answered: a
+ * crash in between sends it again, and the receiver dedupes.
+ */
+import { randomUUID } from 'node:crypto';
+import { signRequest, type SigningKey } from '@lienthong/http-signatures';
+import type { Logger } from '@lienthong/service-kit';
+import { backoffMs } from '../domain/transfer-decider.js';
+import type { FederationState, PendingTransfer } from '../federation-state.js';
+import type { FederationMetrics } from './metrics.js';
+
+export interface SenderOptions {
+  readonly state: FederationState;
+  readonly key: SigningKey;
+  readonly logger: Logger;
+  readonly metrics: FederationMetrics;
+  /** How often the outbox is looked at (default 200 ms). */
+  readonly pollMs?: number;
+  /** Per request (default 30 s). */
+  readonly timeoutMs?: number;
+  /** Transfers in flight per peer (default 4). */
+  readonly concurrency?: number;
+  readonly random?: () => number;
+}
+
+export interface Sender {
+  /** Looks at the outbox now (after a transfer is queued). */
+  wake(): void;
+  stop(): Promise<void>;
+}
+
+const ACTOR = 'federation-sender';
+
+export function startSender(options: SenderOptions): Sender {
+  const { state, key, logger, metrics } = options;
+  const concurrency = options.concurrency ?? 4;
+  const inFlight = new Map<string, Promise<void>>();
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  const send = async (t: PendingTransfer) => {
+    const peer = state.peer(t.transfer.peerId);
+    const ctx = { correlationId: randomUUID(), actor: ACTOR };
+    if (!peer || peer.status !== 'active') return; // a retired peer's transfers wait for it or an admin's drop
+    const path = t.transfer.kind === 'document' ? '/v1/federation/documents' : '/v1/federation/status';
+    const url = `${peer.peer.baseUrl.replace(/\/+$/, '')}${path}?${new URLSearchParams({ origin: t.transfer.origin, documentId: t.transfer.documentId }).toString()}`;
+    const body = Buffer.from(t.transfer.edxml, 'utf8');
+    let reason: string;
+    let detail: string;
+    try {
+      const headers = await signRequest({ method: 'POST', url, body, headers: { 'content-type': 'application/xml' } }, key);
+      const response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(options.timeoutMs ?? 30_000) });
+      const text = await response.text();
+      if (response.ok) {
+        const latencyMs = Date.now() - t.queuedAt;
+        await state.recordDelivery(t.transfer.transferId, { status: response.status, latencyMs }, ctx);
+        metrics.latency.observe({ peer: peer.peer.peerId }, latencyMs / 1000);
+        return;
+      }
+      reason = `http-${response.status}`;
+      detail = text.slice(0, 500);
+    } catch (error) {
+      const e = error as Error;
+      reason = e.name === 'TimeoutError' ? 'timeout' : 'network';
+      detail = (e.cause instanceof Error ? e.cause.message : e.message).slice(0, 500);
+    }
+    const nextAttemptAt = new Date(Date.now() + backoffMs(t.attempts + 1, options.random)).toISOString();
+    metrics.failures.inc({ peer: peer.peer.peerId, reason });
+    logger.warn(
+      { transferId: t.transfer.transferId, peerId: peer.peer.peerId, reason, detail, nextAttemptAt },
+      'federation transfer failed; retrying later',
+    );
+    await state.recordAttempt(t.transfer.transferId, { reason, detail, nextAttemptAt }, ctx);
+  };
+
+  const tick = () => {
+    if (stopped) return;
+    const now = Date.now();
+    const perPeer = new Map<string, number>();
+    for (const id of inFlight.keys()) {
+      const p = state.pending().find((t) => t.transfer.transferId === id);
+      if (p) perPeer.set(p.transfer.peerId, (perPeer.get(p.transfer.peerId) ?? 0) + 1);
+    }
+    for (const t of state.pending()) {
+      const id = t.transfer.transferId;
+      if (inFlight.has(id)) continue;
+      if (t.nextAttemptAt !== null && Date.parse(t.nextAttemptAt) > now) continue;
+      const busy = perPeer.get(t.transfer.peerId) ?? 0;
+      if (busy >= concurrency) continue;
+      perPeer.set(t.transfer.peerId, busy + 1);
+      const run = send(t)
+        .catch((error: unknown) => logger.error({ err: error, transferId: id }, 'federation sender could not record an attempt'))
+        .finally(() => inFlight.delete(id));
+      inFlight.set(id, run);
+    }
+  };
+  const loop = () => {
+    tick();
+    if (!stopped) timer = setTimeout(loop, options.pollMs ?? 200);
+  };
+  loop();
+  return {
+    wake: () => queueMicrotask(tick),
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await Promise.allSettled(inFlight.values());
+    },
+  };
+}

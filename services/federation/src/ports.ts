@@ -1,0 +1,70 @@
+/**
+ * What document routing and federation say to each other (SPEC §6), as two ports, so that
+ * document routing can be wired with a small change: it gives federation a {@link FederationInbound}
+ * and asks the {@link FederationOutbound} federation exposes.
+ */
+import type { EdxmlMessage } from '@lienthong/edxml';
+
+/** A message a peer transferred to this hub, verified, deduplicated and parsed. */
+export interface InboundTransfer {
+  /** The peer that sent it (the last hop). */
+  readonly peerId: string;
+  /** The hub that first sent it into federation, and its id there: unique together. */
+  readonly origin: string;
+  readonly documentId: string;
+  /** The edXML exactly as received (with every hop's TraceHeader so far). */
+  readonly edxml: string;
+  readonly message: EdxmlMessage;
+}
+
+/**
+ * Implemented by document routing: route a message received from a peer to the local recipients
+ * (and on to other peers for the others). Must be idempotent per (origin, documentId): after a
+ * crash federation hands the same transfer over again.
+ */
+export interface FederationInbound {
+  acceptDocument(transfer: InboundTransfer): Promise<void>;
+  acceptStatus(transfer: InboundTransfer): Promise<void>;
+}
+
+/** Where a recipient that is not in the local directory lives. */
+export interface RemoteRecipient {
+  readonly organId: string;
+  readonly peerId: string;
+  /** Whether the peer's synced directory lists it; null when the peer's directory was never synced. */
+  readonly known: boolean | null;
+  /** The agency's name in the peer's directory, for timelines. */
+  readonly name: string | null;
+}
+
+export interface OutboundMessage {
+  /** This hub's id of the document (or of the status message). */
+  readonly documentId: string;
+  /** The hub that first sent it into federation (default: this hub). Forwarding hubs keep the origin's. */
+  readonly origin?: string;
+  /** Remote recipients (organ ids): grouped per peer, one transfer per peer. */
+  readonly recipients: readonly string[];
+  /** The canonical edXML with this hub's TraceHeader appended ({@link FederationOutbound.traceHeader}). */
+  readonly edxml: string;
+}
+
+export interface QueuedTransfer {
+  readonly transferId: string;
+  readonly peerId: string;
+  readonly recipients: readonly string[];
+}
+
+/** Implemented by federation; document routing calls it. */
+export interface FederationOutbound {
+  /** This hub's TraceHeader for a message sent now: `renderEdxml(doc, { extraTraceHeader })`. */
+  traceHeader(at?: Date): { readonly organId: string; readonly timestamp: string };
+  /** The peer serving an organ id, most specific route first; undefined when no route matches (→ 422). */
+  resolve(organId: string): RemoteRecipient | undefined;
+  /**
+   * Queues one transfer per peer (durably, before it returns); delivered in the background with
+   * retries. Idempotent per (peer, origin, documentId). Throws when a recipient has no route.
+   */
+  queueDocument(message: OutboundMessage): Promise<readonly QueuedTransfer[]>;
+  /** The same for a status message (documentId: the status message's own id). */
+  queueStatus(message: OutboundMessage): Promise<readonly QueuedTransfer[]>;
+}
