@@ -15,8 +15,9 @@ export const POSTGRES_BIN_DIR = process.env.LT_PG_BIN ?? '/usr/lib/postgresql/15
 
 export interface StartPostgresOptions {
   /**
-   * `fast` (default, tests): fsync, synchronous_commit and full_page_writes off — a crash of the
-   * machine may lose the server, which a test never needs. `durable`: PostgreSQL's defaults.
+   * `fast` (default, tests): fsync and full_page_writes off — a crash of the machine may lose the
+   * server, which a test never needs; a crash of the server loses nothing (synchronous_commit stays
+   * on: a commit is in the kernel before it is acknowledged). `durable`: PostgreSQL's defaults.
    */
   readonly durability?: 'fast' | 'durable';
   /** `max_connections`; default 200 (64 concurrent writers and a few pools). */
@@ -36,6 +37,8 @@ export interface PostgresServerHandle {
   start(): Promise<void>;
   /** `stop` then `start`. */
   restart(): Promise<void>;
+  /** `pg_ctl stop -m immediate`: a crash, transactions in flight lost (recovered from WAL on start). */
+  crash(): Promise<void>;
 }
 
 export function postgresAvailable(): boolean {
@@ -118,18 +121,19 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     `unix_socket_directories = '${dir}'`,
     `max_connections = ${options.maxConnections ?? 200}`,
     'shared_buffers = 64MB',
-    ...(fast ? ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off'] : []),
+    ...(fast ? ['fsync = off', 'full_page_writes = off'] : []),
   ];
   writeFileSync(join(dataDir, 'postgresql.auto.conf'), `${settings.join('\n')}\n`);
   const start = async (): Promise<void> => {
     run('pg_ctl', ['start', '-D', dataDir, '-w', '-t', '30', '-l', join(dir, 'server.log')], 40_000);
     server.running = true;
   };
-  const stop = async (): Promise<void> => {
+  const halt = (mode: 'fast' | 'immediate') => async (): Promise<void> => {
     if (!server.running) return;
-    run('pg_ctl', ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '30'], 40_000);
+    run('pg_ctl', ['stop', '-D', dataDir, '-m', mode, '-w', '-t', '30'], 40_000);
     server.running = false;
   };
+  const stop = halt('fast');
   await start();
   watchdog(dataDir);
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
@@ -144,6 +148,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     },
     stop,
     start,
+    crash: halt('immediate'),
     async restart() {
       await stop();
       await start();
