@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { memoryAttachmentStore } from './attachments.js';
 import { Base64Error, Base64StreamDecoder } from './base64.js';
+import { RAW_PREFIX_CHARS } from './content.js';
 import type { EdxmlMessage } from './build.js';
 import { EdxmlValidationError } from './errors.js';
 import { documentFromJson } from './json.js';
@@ -258,7 +259,7 @@ t.test('content that is not base64 at all is stored as its text, the same in any
   t.match(message.document.variant.tolerated, [/not base64.*stored as sent, its text as UTF-8 \(32 bytes\)/]);
 });
 
-t.test('the reader keeps one writer per attachment and aborts the other', async (t) => {
+t.test('the reader writes each attachment once: decoded, or as text once it is known not to be base64', async (t) => {
   const events: string[] = [];
   let n = 0;
   const sink = {
@@ -281,15 +282,35 @@ t.test('the reader keeps one writer per attachment and aborts the other', async 
     },
   };
   await parseEdxml(withContent(Buffer.from('abc').toString('base64')), { attachments: sink });
-  t.same(events, ['abort 2', 'end 1'], 'base64: the text copy is dropped');
+  t.same(events, ['end 1'], 'base64: one writer, decoded, nothing else begun');
   events.length = 0;
   n = 0;
   await parseEdxml(withContent(EDOC_PLACEHOLDER), { attachments: sink });
-  t.same(events, ['abort 1', 'end 2'], 'not base64: the decoded copy is dropped (as soon as it is known)');
+  t.same(events, ['abort 1', 'end 2'], 'not base64: the decoded attempt is dropped as soon as it is known, the text written by a second');
   events.length = 0;
   n = 0;
   await t.rejects(parseEdxml(withContent(`QQ==QUJD`), { attachments: sink }), EdxmlValidationError);
-  t.same(events.sort(), ['abort 1', 'abort 2'], 'refused: both dropped');
+  t.same(events, ['abort 1'], 'refused: the one writer dropped');
+});
+
+t.test('a character outside base64 later than the kept prefix is refused, not stored', async (t) => {
+  const long = 'QUJD'.repeat(RAW_PREFIX_CHARS / 4 + 1);
+  const err = await parseEdxml(withContent(`${long}$`), { attachments: memoryAttachmentStore() }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  t.type(err, EdxmlValidationError);
+  t.match(
+    (err as EdxmlValidationError).issues?.[0]?.message,
+    new RegExp(`"\\$" at position ${long.length + 1} is not base64, after more than`),
+  );
+  // just inside the prefix: still text
+  const inside = 'QUJD'.repeat(RAW_PREFIX_CHARS / 4 - 1);
+  const store = memoryAttachmentStore();
+  const ok = await parseEdxml(withContent(`${inside}$`), { attachments: store });
+  const a = ok.kind === 'document' ? ok.document.attachments[0] : undefined;
+  t.equal(a?.notBase64, true);
+  t.equal(store.blobs.get(a!.sha256)?.length, inside.length + 1, 'stored as its text, whole');
 });
 
 t.test('the JSON form holds attachment content to the same rule', async (t) => {

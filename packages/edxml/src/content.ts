@@ -2,6 +2,12 @@ import { Base64Error, Base64StreamDecoder, describeChar } from './base64.js';
 
 /** Longest character reference taken in attachment content (`&#x10FFFF;` is 10). */
 const MAX_REFERENCE = 12;
+/**
+ * Characters of base64-only text kept (as the strings received, no copy) in case a later character
+ * turns the content into text: content whose first character outside base64 comes later than this
+ * is refused (base64 corrupted far in, not text; a text's first line has such a character).
+ */
+export const RAW_PREFIX_CHARS = 4 * 1024 * 1024;
 /** Longest start of markup held back while deciding what it is (a name up to its end). */
 const MAX_LOOKAHEAD = 256;
 const CDATA_OPEN = '<![CDATA[';
@@ -25,13 +31,14 @@ export class ContentError extends Error {
 }
 
 /**
- * What one slice of content gave: its bytes both ways (base64-decoded, while the content may still
- * be base64; its text as UTF-8, always), and the markup after the content once its closing tag began.
+ * What one slice of content gave: its decoded bytes while the content may be base64, its text
+ * once it is known not to be base64 (the first such slice carries the text from the content's
+ * start), and the markup after the content once its closing tag began.
  */
 export interface ContentSlice {
   /** Decoded bytes; none once the content can no longer be stored decoded (see `decoding`). */
   readonly bytes: Buffer;
-  /** The content's text (references and CDATA resolved) as UTF-8. */
+  /** The content's text (references and CDATA resolved) as UTF-8; only once `isText`. */
   readonly text: Buffer;
   /** From `</` on, when the content ended in this slice; the caller hands it to the XML parser. */
   readonly rest: string | undefined;
@@ -48,10 +55,13 @@ export type ContentEnd =
  * `ContentTransferEncoded` can never start a second attachment inside the first).
  *
  * What the content is can be known only at its end (a first character outside base64 may come
- * after megabytes), so the text goes out both ways while it is read: decoded as base64 and as
- * its UTF-8 text; `end` says which one is the attachment. Content holding a character that is
- * neither base64, `=` nor whitespace is not base64 at all: its text is the attachment. Content
- * of base64 characters only must be exactly one base64 text (a `ContentError` at the end
+ * after megabytes), so the content is decoded optimistically, once: valid base64 goes out as
+ * decoded bytes and nothing else. The text read so far is kept meanwhile as the strings received
+ * (references, no copy), up to `RAW_PREFIX_CHARS`; at the first character that is neither base64,
+ * `=` nor whitespace the content is not base64 at all, its text is the attachment, and from then
+ * on slices carry text (the first one from the content's start; the caller drops the decoded
+ * bytes). Such a character after more than `RAW_PREFIX_CHARS` characters is a `ContentError`.
+ * Content of base64 characters only must be exactly one base64 text (a `ContentError` at the end
  * otherwise, however it was sliced). A character that is no XML character (NUL, U+0001, …) is a
  * `ContentError` at once, either way.
  */
@@ -61,6 +71,8 @@ export class ContentReader {
   private base64Error: string | undefined;
   /** The first character that is not base64 (1-based position in the content's text). */
   private notBase64: { char: string; position: number } | undefined;
+  /** The text received while base64-only, kept until it is known what the content is (dropped past `RAW_PREFIX_CHARS`). */
+  private raw: string[] | undefined = [];
   /** Characters of resolved text received so far. */
   private received = 0;
   /** A high surrogate that ended the last piece, waiting for its low half. */
@@ -141,6 +153,11 @@ export class ContentReader {
     return this.notBase64 === undefined && this.base64Error === undefined;
   }
 
+  /** Whether the content is known not to be base64: its text is the attachment, slices carry text. */
+  get isText(): boolean {
+    return this.notBase64 !== undefined;
+  }
+
   /** Ends the content (its closing tag was read): what it is, and the last decoded bytes when base64. */
   end(): ContentEnd {
     if (this.inCdata || this.pending !== '') throw new ContentError('the content ends inside a CDATA section or reference');
@@ -153,7 +170,7 @@ export class ContentReader {
     return { kind: 'base64', bytes: this.guard(() => this.decoder.end()) };
   }
 
-  /** Takes resolved text: refuses what is no XML character, passes it on as text, and decoded while it may be base64. */
+  /** Takes resolved text: refuses what is no XML character, decodes it while it may be base64, passes it on as text once it is not. */
   private take(piece: string, bytes: Buffer[], texts: Buffer[]): void {
     let s = this.highSurrogate + piece;
     this.highSurrogate = '';
@@ -167,17 +184,33 @@ export class ContentReader {
       throw new ContentError(
         `character ${describeChar(bad[0])} at position ${this.received + bad.index + 1} is not base64, nor text (it is not an XML character)`,
       );
-    texts.push(Buffer.from(s, 'utf8'));
-    if (this.notBase64 === undefined) {
+    if (this.notBase64 !== undefined) texts.push(Buffer.from(s, 'utf8'));
+    else {
       const other = NOT_BASE64.exec(s);
-      if (other) this.notBase64 = { char: other[0], position: this.received + other.index + 1 };
-      else if (this.base64Error === undefined) {
-        try {
-          const decoded = this.decoder.push(s);
-          if (decoded.length > 0) bytes.push(decoded);
-        } catch (error) {
-          if (!(error instanceof Base64Error)) throw error;
-          this.base64Error = error.message;
+      if (other) {
+        const position = this.received + other.index + 1;
+        // Decided by position alone, however the content was sliced.
+        if (this.raw === undefined || position - 1 > RAW_PREFIX_CHARS)
+          throw new ContentError(
+            `character ${describeChar(other[0])} at position ${position} is not base64, after more than ${RAW_PREFIX_CHARS} characters of base64: too late for the content to be text, and not base64`,
+          );
+        this.notBase64 = { char: other[0], position };
+        this.raw.push(s);
+        texts.push(Buffer.from(this.raw.join(''), 'utf8'));
+        this.raw = undefined;
+      } else {
+        if (this.raw !== undefined) {
+          if (this.received + s.length > RAW_PREFIX_CHARS) this.raw = undefined;
+          else this.raw.push(s);
+        }
+        if (this.base64Error === undefined) {
+          try {
+            const decoded = this.decoder.push(s);
+            if (decoded.length > 0) bytes.push(decoded);
+          } catch (error) {
+            if (!(error instanceof Base64Error)) throw error;
+            this.base64Error = error.message;
+          }
         }
       }
     }

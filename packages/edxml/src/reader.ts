@@ -79,14 +79,15 @@ type Action =
   { kind: 'open'; element: XmlElement; meta: AttachmentMeta; path: string; label: string } | { kind: 'close'; element: XmlElement };
 
 /**
- * The attachment being read: its content's reader, where its bytes go both ways (decoded while
- * the content may be base64, and as text; one is kept at the end, the other aborted), and how
- * errors name it.
+ * The attachment being read: its content's reader, the one writer its bytes go to (decoded while
+ * the content may be base64; replaced by a writer of its text once it is known not to be), and
+ * how errors name it.
  */
 interface OpenContent {
   readonly reader: ContentReader;
-  decoded: AttachmentWriter | undefined;
-  readonly text: AttachmentWriter;
+  writer: AttachmentWriter | undefined;
+  /** Whether `writer` takes the content's text (it is not base64). */
+  asText: boolean;
   readonly path: string;
   readonly label: string;
   readonly meta: AttachmentMeta;
@@ -270,11 +271,21 @@ export class EdxmlReader {
         const lines = content.reader.lines;
         const slice = this.guard(content, () => content.reader.read(i === 0 ? text : text.slice(i)));
         this.lineOffset += content.reader.lines - lines;
-        if (slice.bytes.length > 0) await content.decoded?.write(slice.bytes);
-        if (slice.text.length > 0) await content.text.write(slice.text);
-        // Not base64, or base64 that will be refused: the decoded bytes will never be kept.
-        if (content.decoded !== undefined && !content.reader.decoding)
-          await this.drop(content.decoded, () => (content.decoded = undefined));
+        if (content.reader.isText) {
+          // Not base64 at all: its text is the attachment, in a writer of its own from the start.
+          if (!content.asText) {
+            await this.drop(content.writer, () => (content.writer = undefined));
+            content.writer = await this.sink.begin(content.meta);
+            this.writers.add(content.writer);
+            content.asText = true;
+          }
+          if (slice.text.length > 0) await content.writer!.write(slice.text);
+        } else if (content.reader.decoding) {
+          if (slice.bytes.length > 0) await content.writer!.write(slice.bytes);
+        } else if (content.writer !== undefined) {
+          // Base64 that will be refused unless it turns out to be text: the decoded bytes will never be kept.
+          await this.drop(content.writer, () => (content.writer = undefined));
+        }
         if (slice.rest === undefined) return;
         // The closing tag: markup again, through saxes, which checks it closes this element.
         this.content = undefined;
@@ -370,11 +381,9 @@ export class EdxmlReader {
           this.senderChecked = true;
           await this.beforeAttachments?.(this.sender);
         }
-        const decoded = await this.sink.begin(action.meta);
-        this.writers.add(decoded);
-        const text = await this.sink.begin(action.meta);
-        this.writers.add(text);
-        this.content = { reader: new ContentReader(), decoded, text, path: action.path, label: action.label, meta: action.meta };
+        const writer = await this.sink.begin(action.meta);
+        this.writers.add(writer);
+        this.content = { reader: new ContentReader(), writer, asText: false, path: action.path, label: action.label, meta: action.meta };
       } else {
         // Closed by saxes: after `</` from the content reader, or at once (`<ContentTransferEncoded/>`).
         const content = this.content ?? this.contentEnding;
@@ -382,16 +391,15 @@ export class EdxmlReader {
         this.contentEnding = undefined;
         if (content === undefined) throw new Error('edXML reader: an attachment closed that was never opened');
         const ended = this.guard(content, () => content.reader.end());
+        // The writer is there: base64 kept decoding, text was given its writer when it became text.
+        const writer = content.writer!;
         if (ended.kind === 'base64') {
-          await this.drop(content.text);
-          const decoded = content.decoded!;
-          if (ended.bytes.length > 0) await decoded.write(ended.bytes);
-          action.element.stored = await decoded.end();
-          this.writers.delete(decoded);
+          if (ended.bytes.length > 0) await writer.write(ended.bytes);
+          action.element.stored = await writer.end();
+          this.writers.delete(writer);
         } else {
-          await this.drop(content.decoded, () => (content.decoded = undefined));
-          const stored = await content.text.end();
-          this.writers.delete(content.text);
+          const stored = await writer.end();
+          this.writers.delete(writer);
           action.element.stored = stored;
           action.element.notBase64 = true;
           this.warnings.push({
