@@ -4,7 +4,7 @@ import { AppError, actorOf, keyedRequestHash, notFound, unprocessable, type Prin
 import type { WorkingCalendar } from '@lienthong/calendar';
 import type { DirectoryView } from '@lienthong/directory';
 import { notInForceMessage, type ProcedureNotInForce } from '@lienthong/catalog';
-import type { ActionRequest, DossierCommand, PerformAction } from './domain/commands.js';
+import type { ActionRequest, CitizenRequest, DossierCommand, PerformAction } from './domain/commands.js';
 import { receiptDueAt, resumedClock, startedClock } from './domain/deadlines.js';
 import { allowedActions, assertMayReceive, canSee, type DossierState, type ReceivedDossier } from './domain/dossier-decider.js';
 import {
@@ -16,9 +16,10 @@ import {
 } from './domain/events.js';
 import { requestDecider, sameRequest } from './domain/request-decider.js';
 import type { Actor, DossierAction } from './domain/rules.js';
-import { STATUS_CODES, STATUS_LABELS, hashPin, isOverdue, isResolved, type DossierStatus } from '@lienthong/dossier-contract';
+import { STATUS_CODES, STATUS_LABELS, hashPin, isOverdue, isResolved, verifyPin, type DossierStatus } from '@lienthong/dossier-contract';
+import { citizenActionsIn } from './domain/rules.js';
 import type { CodeIssuer } from './dossier-code.js';
-import type { CatalogReplicaView } from './projections/catalog-replica.js';
+import type { CatalogReplicaView, ProcedureInForce } from './projections/catalog-replica.js';
 import type { DossierQueueView, DossierReport, QueueFilter, QueueItem } from './projections/dossier-queue-view.js';
 import { derivePin, maskName, newPin, requestHashKey, seal, unseal } from './secrets.js';
 import { KeyedQueue } from './keyed-queue.js';
@@ -173,6 +174,38 @@ const receiptAnswer = (d: DossierReceived['data'], lookupPin: string): Receipt =
 const normaliseComponents = (list: readonly (string | DossierComponent)[] = []): DossierComponent[] =>
   list.map((c) => (typeof c === 'string' ? { name: c } : { name: c.name, ...(c.copies !== undefined ? { copies: c.copies } : {}) }));
 
+/** An online submission (SPEC §7), its files already in the blob store and checked against the procedure's rules. */
+export interface OnlineReceiveInput {
+  readonly procedureCode: string;
+  readonly agencyId: string;
+  readonly applicant: Applicant;
+  readonly contact?: { readonly email?: string | undefined; readonly phone?: string | undefined } | undefined;
+  /** The e-form (tờ khai), checked against the version's `form` schema by the caller; sealed with the applicant. */
+  readonly form?: unknown;
+  readonly components: readonly DossierComponent[];
+}
+
+/** What a citizen sees of their dossier with the code and PIN (SPEC §7). */
+export interface CitizenView {
+  readonly dossierCode: string;
+  readonly procedureCode: string;
+  readonly procedureName: string;
+  readonly agencyId: string;
+  readonly channel: 'counter' | 'online' | 'postal';
+  readonly status: DossierStatus;
+  readonly statusCode: number;
+  readonly statusLabel: string;
+  readonly receivedAt: string;
+  readonly dueAt: string | null;
+  readonly supplementRequest: { readonly reason: string; readonly items: readonly string[] } | null;
+  readonly paymentDue: number | null;
+  readonly resultFiles: readonly { readonly sha256: string; readonly name: string; readonly mediaType: string }[];
+  readonly components: readonly DossierComponent[];
+  readonly allowedActions: readonly string[];
+  /** The applicant's contact for notifications; shown only to the PIN holder. */
+  readonly contact: { readonly email?: string; readonly phone?: string };
+}
+
 /** The one-stop-shop workflow: receipt (code, PIN, deadline), actions, and what staff read. */
 export interface DossierService {
   /**
@@ -192,6 +225,14 @@ export interface DossierService {
   get(code: string, principal: Principal): Promise<DossierDocument>;
   /** Every event of the dossier, whichever agency held it then; personal data stays sealed. */
   history(code: string, principal: Principal): Promise<DossierHistory>;
+  /** The procedure version in force now for an online submission: 422 when unknown, not in force or not offered online. */
+  onlineProcedure(procedureCode: string, agencyId: string): { readonly agencyId: string; readonly procedure: ProcedureInForce };
+  /** `POST /v1/public/dossiers`: an online dossier in status 1; its clock starts when a clerk accepts it. */
+  receiveOnline(input: OnlineReceiveInput, context: Context): Promise<Receipt & { readonly channel: 'online' }>;
+  /** The citizen's view with code and PIN; null for an unknown code and a wrong PIN alike. */
+  citizenView(code: string, pin: string): Promise<CitizenView | null>;
+  /** A citizen's action with code and PIN (null: not found), or the payment provider's confirmation (`pin` null: trusted caller). */
+  citizenAct(code: string, pin: string | null, request: CitizenRequest, context: Context, requestId?: string): Promise<CitizenView | null>;
   /** A page of the queue: staff see their agency's, admins any agency's or all. */
   list(filter: Omit<QueueFilter, 'agencyId'> & { agencyId?: string | undefined }, principal: Principal): DossierPage;
   /** The figures of an agency (staff: their own) or of all, over [from, to). */
@@ -482,7 +523,121 @@ export function createDossierService(deps: DossierServiceDeps): DossierService {
     return view(state, actor, revision);
   }
 
+  /** The dossier if the PIN matches; null for an unknown code and a wrong PIN alike (one keyed hash either way). */
+  async function withPin(code: string, pin: string): Promise<{ state: ReceivedDossier; events: RecordedEvent[] } | null> {
+    const loaded = await load(code);
+    const hash = loaded.state.received ? loaded.state.pinHash : '00'.repeat(32);
+    const ok = verifyPin(keys.pin, code, pin, hash);
+    return ok && loaded.state.received ? { state: loaded.state, events: loaded.events } : null;
+  }
+
+  function citizenViewOf(state: ReceivedDossier): CitizenView {
+    const sealed = applicantOf(state) as Applicant & { contact?: { email?: string | undefined; phone?: string | undefined } };
+    const resolved = isResolved(state.status);
+    return {
+      dossierCode: state.dossierCode,
+      procedureCode: state.procedureCode,
+      procedureName: state.procedureName,
+      agencyId: state.agencyId,
+      channel: state.channel,
+      status: state.status,
+      statusCode: STATUS_CODES[state.status],
+      statusLabel: STATUS_LABELS[state.status],
+      receivedAt: state.receivedAt,
+      dueAt: state.channel === 'online' && state.status === 'new' ? null : resolved ? null : state.dueAt,
+      supplementRequest: state.status === 'supplement-requested' ? state.supplementRequest : null,
+      paymentDue: state.status === 'payment-requested' ? state.paymentDue : null,
+      resultFiles:
+        state.status === 'result-delivered'
+          ? state.resultFiles.map((f) => ({ sha256: f.sha256, name: f.name, mediaType: f.mediaType }))
+          : [],
+      components: state.components,
+      allowedActions: citizenActionsIn(state.status).filter((a) => a !== 'confirm-payment'),
+      contact: contactOf(sealed),
+    };
+  }
+
+  function contactOf(sealed: Applicant & { contact?: { email?: string | undefined; phone?: string | undefined } }) {
+    const email = sealed.contact?.email ?? sealed.email;
+    const phone = sealed.contact?.phone ?? sealed.phone;
+    return { ...(email !== undefined ? { email } : {}), ...(phone !== undefined ? { phone } : {}) };
+  }
+
+  function onlineProcedure(procedureCode: string, agencyIdGiven: string) {
+    const agencyId = resolveAgency(agencyIdGiven, 'agencyId');
+    const now = clock();
+    const lookup = catalog.procedureAt(procedureCode, now);
+    if (!lookup.found) throw unprocessable(notInForceMessage(procedureCode, now, lookup), procedureProblem(procedureCode, lookup));
+    if (lookup.procedure.online.level === null)
+      throw unprocessable(`procedure ${procedureCode} is not offered online`, { procedureCode, reason: 'not-online' });
+    return { agencyId, procedure: lookup.procedure };
+  }
+
   return {
+    onlineProcedure,
+
+    async receiveOnline(input: OnlineReceiveInput, context: Context) {
+      const now = clock();
+      const { agencyId, procedure } = onlineProcedure(input.procedureCode, input.agencyId);
+      const metadata = { correlationId: context.correlationId, causationId: null, actor: context.actor, at: now.toISOString() };
+      const dossierCode = await deps.issueCode(agencyId, now, metadata);
+      const pin = newPin();
+      const sealed = {
+        ...input.applicant,
+        ...(input.contact ? { contact: input.contact } : {}),
+        ...(input.form !== undefined ? { form: input.form } : {}),
+      };
+      const result = await handleCommand(
+        store,
+        decider,
+        DossierStreams.dossier(dossierCode),
+        {
+          type: 'ReceiveDossier',
+          data: {
+            dossierCode,
+            agencyId,
+            procedure: { code: procedure.code, version: procedure.version, name: procedure.name, processingDays: procedure.processingDays },
+            channel: 'online',
+            receivedAt: now.toISOString(),
+            // Provisional: the legal clock starts when a clerk accepts the dossier (the accept's command carries the real one).
+            dueAt: receiptDueAt(deps.calendar(), now, procedure.processingDays),
+            pinHash: hashPin(keys.pin, dossierCode, pin),
+            maskedName: maskName(input.applicant.name),
+            applicantSealed: seal(keys.applicant, dossierCode, sealed),
+            components: [...input.components],
+            actor: { kind: 'citizen' },
+            at: now.toISOString(),
+          },
+        },
+        { ...context, now },
+      );
+      const appended = result.appended.at(-1);
+      await readYourWrites(appended);
+      return { ...receiptAnswer(appended!.data as DossierReceived['data'], pin), channel: 'online' as const };
+    },
+
+    async citizenView(code: string, pin: string) {
+      const found = await withPin(code, pin);
+      return found ? citizenViewOf(found.state) : null;
+    },
+
+    async citizenAct(code: string, pin: string | null, request: CitizenRequest, context: Context, requestId?: string) {
+      if (pin !== null && !(await withPin(code, pin))) return null;
+      const now = clock();
+      const result = await handleCommand(
+        store,
+        decider,
+        DossierStreams.dossier(code),
+        (state) => {
+          const resumed = request.action === 'supplement' ? resumedClock(deps.calendar(), state, now) : undefined;
+          return { type: 'CitizenAct' as const, data: { request, at: now.toISOString(), requestId, ...(resumed ? { resumed } : {}) } };
+        },
+        { ...context, now },
+      );
+      await readYourWrites(result.appended.at(-1));
+      return citizenViewOf(result.state as ReceivedDossier);
+    },
+
     async receive(input: ReceiveInput, principal: Principal, context: Context, idempotencyKey?: string) {
       if (idempotencyKey === undefined) {
         const now = clock();

@@ -45,7 +45,7 @@ export type ReceivedDossier = Extract<DossierState, { received: true }>;
 
 /** Staff see and act only on the dossiers their agency holds now; admins everywhere. */
 export function canSee(state: DossierState, actor: Actor): state is ReceivedDossier {
-  return state.received && (actor.kind === 'admin' || actor.agencyId === state.agencyId);
+  return state.received && (actor.kind === 'admin' || (actor.kind === 'staff' && actor.agencyId === state.agencyId));
 }
 
 /** What `actor` may do with the dossier now: the single source for responses and refusals. */
@@ -56,7 +56,9 @@ export function allowedActions(state: DossierState, actor: Actor): DossierAction
 const RECEIVE_ROLES: readonly StaffRole[] = ['clerk'];
 
 /** What a receipt is judged on; `actor.agencyId` is the staff member's agency as the directory resolves it now. */
-export type ReceiptFacts = Pick<ReceiveDossier['data'], 'actor' | 'agencyId' | 'receivedAt' | 'at'>;
+export type ReceiptFacts = Pick<ReceiveDossier['data'], 'actor' | 'agencyId' | 'receivedAt' | 'at'> & {
+  readonly channel?: ReceiveDossier['data']['channel'];
+};
 
 /**
  * The receipt rules: received no later than now, by a clerk of the receiving agency (admins
@@ -70,6 +72,11 @@ export function assertMayReceive(facts: ReceiptFacts): void {
       fields: [{ field: 'receivedAt', message: 'must not be in the future' }],
     });
   if (actor.kind === 'admin') return;
+  if (actor.kind === 'citizen') {
+    // Online submission (SPEC §7): anyone may file, only online; the clerk accepts or rejects it from the queue.
+    if (facts.channel !== 'online') throw new DomainError('forbidden', 'citizens file dossiers online only');
+    return;
+  }
   if (actor.agencyId !== agencyId) throw new DomainError('forbidden', `staff of ${actor.agencyId} cannot receive dossiers for ${agencyId}`);
   if (!actor.roles.some((r) => RECEIVE_ROLES.includes(r))) throw new DomainError('forbidden', 'receiving a dossier needs role clerk');
 }

@@ -21,7 +21,10 @@ export type DossierAction = (typeof DossierActions)[number];
 
 /** Who acts: a staff member of an agency with their roles, or `admin` (acts in every role, anywhere, for support). */
 export type Actor =
-  { readonly kind: 'admin' } | { readonly kind: 'staff'; readonly agencyId: string; readonly roles: readonly StaffRole[] };
+  | { readonly kind: 'admin' }
+  | { readonly kind: 'staff'; readonly agencyId: string; readonly roles: readonly StaffRole[] }
+  /** A citizen submitting online (SPEC §7): may receive an online dossier, nothing else of staff's. */
+  | { readonly kind: 'citizen' };
 
 /** One row of the workflow: the action is allowed in `from` for any of `roles`. */
 export interface Rule {
@@ -71,7 +74,8 @@ export const RULES: readonly Rule[] = [
   },
 ];
 
-const mayAct = (actor: Actor, rule: Rule): boolean => actor.kind === 'admin' || rule.roles.some((r) => actor.roles.includes(r));
+const mayAct = (actor: Actor, rule: Rule): boolean =>
+  actor.kind === 'admin' || (actor.kind === 'staff' && rule.roles.some((r) => actor.roles.includes(r)));
 
 /** The rule that allows `action` in `status`, whoever acts; undefined when the status forbids it. */
 export function ruleFor(action: DossierAction, status: DossierStatus, actor?: Actor): Rule | undefined {

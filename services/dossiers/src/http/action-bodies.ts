@@ -21,7 +21,23 @@ export const ACTION_BODY_SCHEMAS = {
   accept: note,
   'confirm-payment': note,
   complete: note,
-  'deliver-result': note,
+  'deliver-result': body({
+    note: text(2000),
+    files: {
+      type: 'array',
+      maxItems: 20,
+      description: 'result files in the blob store, for the citizen to download online (SPEC §7)',
+      items: body(
+        {
+          sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+          name: text(255),
+          mediaType: text(200),
+          size: { type: 'integer', minimum: 0 },
+        },
+        ['sha256', 'name', 'mediaType'],
+      ),
+    },
+  }),
   reject: reason,
   stop: reason,
   'request-withdrawal': reason,

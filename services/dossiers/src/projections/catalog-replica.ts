@@ -15,6 +15,20 @@ export interface ProcedureInForce {
   readonly version: number;
   readonly name: string;
   readonly processingDays: number;
+  /** For online submission (SPEC §7): the online level, the e-form schema and each component's file rules. */
+  readonly online: OnlineRules;
+}
+
+/** What an online submission of a procedure version is checked against. */
+export interface OnlineRules {
+  readonly level: 'full' | 'partial' | null;
+  readonly form: Readonly<Record<string, unknown>> | null;
+  readonly components: readonly {
+    readonly name: string;
+    readonly required?: boolean;
+    readonly mediaTypes?: readonly string[];
+    readonly maxSizeMb?: number;
+  }[];
 }
 
 /** A procedure lookup: found, or why not (unknown, retired then, or not yet in force then). */
@@ -94,8 +108,9 @@ export function createCatalogReplica(name = 'dossiers-catalog-replica'): Catalog
       }));
       const lookup = procedureLookupAt(events, at);
       if (!lookup.found) return lookup;
-      const { code: c, version, name: procedureName, processingDays } = lookup.procedure;
-      return { found: true, procedure: { code: c, version, name: procedureName, processingDays } };
+      const { code: c, version, name: procedureName, processingDays, onlineLevel, form, components } = lookup.procedure;
+      const online: OnlineRules = { level: onlineLevel, form: form ?? null, components };
+      return { found: true, procedure: { code: c, version, name: procedureName, processingDays, online } };
     },
   };
 }
