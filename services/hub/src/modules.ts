@@ -4,6 +4,7 @@ import { dossiersModule } from '@lienthong/dossiers';
 import { documentRoutingModule } from '@lienthong/document-routing';
 import { statusTrackerModule } from '@lienthong/status-tracker';
 import { reportingModule } from '@lienthong/reporting';
+import { federationModule } from '@lienthong/federation';
 import { connectorsModule } from '@lienthong/connectors';
 
 /** Everything the all-in-one hub mounts, directory first (every service authenticates through it). */
@@ -15,4 +16,5 @@ export const allModules: readonly ServiceModuleFactory[] = [
   statusTrackerModule,
   reportingModule,
   connectorsModule,
+  federationModule,
 ];
