@@ -8,7 +8,9 @@ const C = 'H40.01.01';
 
 t.test('indicators computed by the hub equal the dossiers report for the window, however late the report is run', async (t) => {
   const clock = testClock('2027-01-03T02:00:00.000Z');
-  const hub = await startReportingHub(clock.now, { extra: [catalogModule, createDossiersModule({ clock: clock.now, overdueIntervalMs: 60_000 })] });
+  const hub = await startReportingHub(clock.now, {
+    extra: [catalogModule, createDossiersModule({ clock: clock.now, overdueIntervalMs: 60_000 })],
+  });
   t.teardown(() => hub.close());
   const { leader, clerk } = await seedTree(hub);
   const procedure = await hub.req('PUT', '/v1/catalog/procedures/1.004227', hub.admin, {
@@ -36,12 +38,12 @@ t.test('indicators computed by the hub equal the dossiers report for the window,
     const r = await hub.req('POST', `/v1/dossiers/${code}/actions/${action}`, counter, payload);
     if (r.statusCode !== 200) throw new Error(`${action}: ${r.body}`);
   };
-  // in the window of 2027-01 (15 Dec – 14 Jan): five receipts, two online, one resolved on time, one late, two pending (one overdue)
+  // in the window of 2027-01 (15 Dec – 14 Jan): five receipts, two online (one accepted: its legal clock starts then), one resolved on time, one late, two pending
   const onTime = await receive('counter');
-  const late = await receive('online', '2026-12-20T02:00:00.000Z');
+  const late = await receive('postal', '2026-12-20T02:00:00.000Z');
   const pending = await receive('online');
   const overdue = await receive('postal', '2026-12-16T02:00:00.000Z');
-  await receive('counter');
+  await receive('online');
   for (const code of [onTime, late, pending, overdue]) await act(code, 'accept');
   for (const code of [onTime, late]) {
     await act(code, 'assign', { officer: 'cb1' });
@@ -50,11 +52,23 @@ t.test('indicators computed by the hub equal the dossiers report for the window,
 
   for (const code of HUB_INDICATORS) {
     const kind = code.endsWith('Share') ? 'percent' : 'integer';
-    const r = await hub.req('PUT', `/v1/reporting/indicators/${code}`, hub.admin, { name: code, unit: kind === 'percent' ? '%' : 'hồ sơ', kind, aggregation: 'sum' });
+    const r = await hub.req('PUT', `/v1/reporting/indicators/${code}`, hub.admin, {
+      name: code,
+      unit: kind === 'percent' ? '%' : 'hồ sơ',
+      kind,
+      aggregation: 'sum',
+    });
     t.equal(r.statusCode, 201, r.body);
   }
   t.equal(
-    (await hub.req('PUT', '/v1/reporting/indicators/dossiers.other', hub.admin, { name: 'x', unit: 'x', kind: 'integer', aggregation: 'sum' })).statusCode,
+    (
+      await hub.req('PUT', '/v1/reporting/indicators/dossiers.other', hub.admin, {
+        name: 'x',
+        unit: 'x',
+        kind: 'integer',
+        aggregation: 'sum',
+      })
+    ).statusCode,
     400,
     'the hub namespace is closed',
   );

@@ -8,7 +8,9 @@ import { seedRegime, seedTree, startReportingHub, testClock } from './test/repor
 
 const CHROMIUM = '/usr/bin/chromium';
 const artifacts = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test-artifacts', 'reporting');
-const full = (pop: number) => ({ values: { pop, households: 100, poorHouseholds: 10, schoolRate: 90, minRain: 5, maxRain: 9, note: 'ổn định' } });
+const full = (pop: number) => ({
+  values: { pop, households: 100, poorHouseholds: 10, schoolRate: 90, minRain: 5, maxRain: 9, note: 'ổn định' },
+});
 
 if (!existsSync(CHROMIUM)) {
   if (process.env.CI) t.fail(`${CHROMIUM} is missing (CI is set)`);
@@ -34,12 +36,23 @@ if (!existsSync(CHROMIUM)) {
       }
     }
     clock.set('2027-01-17T03:00:00.000Z');
-    await eventually(async () => (await hub.req('GET', '/v1/reporting/reports/KTXH/2027-01/H40.02.01', hub.admin)).json().overdue === true, 5000, 'overdue');
+    await eventually(
+      async () => (await hub.req('GET', '/v1/reporting/reports/KTXH/2027-01/H40.02.01', hub.admin)).json().overdue === true,
+      5000,
+      'overdue',
+    );
     const base = await hub.app.listen({ port: 0, host: '127.0.0.1' });
 
     const browser: Browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     t.teardown(() => browser.close());
     const page = await browser.newPage({ viewport: { width: 1100, height: 900 }, locale: 'vi-VN' });
@@ -71,7 +84,14 @@ if (!existsSync(CHROMIUM)) {
     t.equal(await page.locator('#status tbody tr').count(), 6);
     const late = page.locator('#status tbody tr[data-agency="H40.02.01"]');
     t.match(await late.getAttribute('class'), /overdue/);
-    t.equal(await late.locator('td').first().evaluate((e) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(e).color), 'rgb(176, 0, 0)', 'overdue in red');
+    t.equal(
+      await late
+        .locator('td')
+        .first()
+        .evaluate((e) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(e).color),
+      'rgb(176, 0, 0)',
+      'overdue in red',
+    );
     t.match(await late.innerText(), /quá hạn/);
     await page.screenshot({ path: join(artifacts, 'bao-cao-province.png'), fullPage: true });
 

@@ -66,7 +66,8 @@ export function createReportingService(deps: ReportingServiceDeps) {
   function assertMaySee(principal: Principal, agencyId: string): void {
     if (principal.kind === 'admin') return;
     const own = agencyOf(principal);
-    if (own === null || !isWithin(agencyId, own)) throw forbidden(`${principal.kind} ${principal.id} may not see the reports of ${agencyId}`);
+    if (own === null || !isWithin(agencyId, own))
+      throw forbidden(`${principal.kind} ${principal.id} may not see the reports of ${agencyId}`);
   }
 
   function regimeOrThrow(code: string) {
@@ -79,7 +80,9 @@ export function createReportingService(deps: ReportingServiceDeps) {
     const regime = regimeOrThrow(regimeCode);
     const period = parsePeriod(regime.record.frequency, periodId);
     if (!period)
-      throw notFound(`${periodId} is not a ${regime.record.frequency} period (e.g. ${formatPeriod(periodAt(regime.record.frequency, clock()))})`);
+      throw notFound(
+        `${periodId} is not a ${regime.record.frequency} period (e.g. ${formatPeriod(periodAt(regime.record.frequency, clock()))})`,
+      );
     return { period, record: regime.record };
   }
 
@@ -90,7 +93,8 @@ export function createReportingService(deps: ReportingServiceDeps) {
 
   function actorFor(principal: Principal, regime: string, period: string, agencyId: string): ReportActor {
     const owing = view.owing(regime, period, agencyId);
-    if (principal.kind === 'admin') return { kind: 'admin', id: principal.id, relation: owing && owing.parentId === null ? 'parent' : 'other', roles: [] };
+    if (principal.kind === 'admin')
+      return { kind: 'admin', id: principal.id, relation: owing && owing.parentId === null ? 'parent' : 'other', roles: [] };
     if (principal.kind !== 'staff') return { kind: 'staff', id: principal.id, relation: 'other', roles: [] };
     const own = agencyOf(principal);
     const relation = own === agencyId ? 'self' : owing && owing.parentId !== null && owing.parentId === own ? 'parent' : 'other';
@@ -141,7 +145,7 @@ export function createReportingService(deps: ReportingServiceDeps) {
   /** The agencies that owe a report of `levels`, each with its nearest reporting ancestor, from the directory. */
   function owingAgencies(levels: readonly ReportingLevel[]): OwingAgency[] {
     const all: { organId: string; name: string; level: string | null; parentId: string | null }[] = [];
-    for (let after: string | undefined; ; ) {
+    for (let after: string | undefined; ;) {
       const page = directory.listAgencies({ limit: 500, after });
       all.push(...page);
       if (page.length < 500) break;
@@ -166,13 +170,22 @@ export function createReportingService(deps: ReportingServiceDeps) {
     }
     // Parents before children: the order of the completeness view.
     const depthOf = (id: string | null): number => (id === null ? 0 : 1 + depthOf(out.find((o) => o.agencyId === id)?.parentId ?? null));
-    return out.map((o) => ({ o, d: depthOf(o.parentId) })).sort((x, y) => x.d - y.d || x.o.agencyId.localeCompare(y.o.agencyId)).map((x) => x.o);
+    return out
+      .map((o) => ({ o, d: depthOf(o.parentId) }))
+      .sort((x, y) => x.d - y.d || x.o.agencyId.localeCompare(y.o.agencyId))
+      .map((x) => x.o);
   }
 
   return {
     view,
     async putIndicator(code: string, record: IndicatorRecord, context: Context) {
-      const r = await handleCommand(store, indicatorDecider, ReportingStreams.indicator(code), { type: 'PublishIndicator', data: { code, record, at: clock().toISOString() } }, context);
+      const r = await handleCommand(
+        store,
+        indicatorDecider,
+        ReportingStreams.indicator(code),
+        { type: 'PublishIndicator', data: { code, record, at: clock().toISOString() } },
+        context,
+      );
       await awaitAppended(r);
       const state = r.state;
       if (!state.exists) throw new Error('unreachable: an indicator just published');
@@ -204,7 +217,11 @@ export function createReportingService(deps: ReportingServiceDeps) {
         const cut = cutOff ?? undefined;
         let p = periodAt(frequency, new Date(regime.firstPublishedAt), cut);
         const current = periodAt(frequency, now, cut);
-        for (let guard = 0; guard < 400 && formatPeriod(p) <= formatPeriod(current) && hasStarted(p, now, cut); guard++, p = shiftPeriod(p, 1)) {
+        for (
+          let guard = 0;
+          guard < 400 && formatPeriod(p) <= formatPeriod(current) && hasStarted(p, now, cut);
+          guard++, p = shiftPeriod(p, 1)
+        ) {
           const id = formatPeriod(p);
           if (view.period(regime.code, id) !== null) continue;
           const due: Partial<Record<ReportingLevel, string>> = {};
@@ -249,10 +266,16 @@ export function createReportingService(deps: ReportingServiceDeps) {
         let progressed = 0;
         for (const d of due) {
           try {
-            const r = await handleCommand(store, reportDecider, ReportingStreams.report(d.regime, d.period, d.agencyId), {
-              type: 'MarkOverdue',
-              data: { ...d, at: now.toISOString() },
-            }, { correlationId: randomUUID(), actor: 'scheduler', now } satisfies CommandContext);
+            const r = await handleCommand(
+              store,
+              reportDecider,
+              ReportingStreams.report(d.regime, d.period, d.agencyId),
+              {
+                type: 'MarkOverdue',
+                data: { ...d, at: now.toISOString() },
+              },
+              { correlationId: randomUUID(), actor: 'scheduler', now } satisfies CommandContext,
+            );
             await awaitAppended(r);
             progressed += r.appended.length;
           } catch (error) {
@@ -275,12 +298,25 @@ export function createReportingService(deps: ReportingServiceDeps) {
     },
     async closePeriod(regime: string, period: string, context: Context) {
       periodOrThrow(regime, period);
-      const r = await handleCommand(store, periodDecider, ReportingStreams.period(regime, period), { type: 'ClosePeriod', data: { regime, period, at: clock().toISOString() } }, context);
+      const r = await handleCommand(
+        store,
+        periodDecider,
+        ReportingStreams.period(regime, period),
+        { type: 'ClosePeriod', data: { regime, period, at: clock().toISOString() } },
+        context,
+      );
       await awaitAppended(r);
       return { regime, period, closed: true };
     },
 
-    async draftValues(regime: string, periodId: string, agencyId: string, values: Record<string, IndicatorValue | null>, principal: Principal, context: Context) {
+    async draftValues(
+      regime: string,
+      periodId: string,
+      agencyId: string,
+      values: Record<string, IndicatorValue | null>,
+      principal: Principal,
+      context: Context,
+    ) {
       periodOrThrow(regime, periodId);
       const organId = reportAgency(regime, periodId, agencyId);
       return runReport(
@@ -303,7 +339,15 @@ export function createReportingService(deps: ReportingServiceDeps) {
         context,
       );
     },
-    async act(action: ReportAction, regime: string, periodId: string, agencyId: string, reason: string | undefined, principal: Principal, context: Context) {
+    async act(
+      action: ReportAction,
+      regime: string,
+      periodId: string,
+      agencyId: string,
+      reason: string | undefined,
+      principal: Principal,
+      context: Context,
+    ) {
       periodOrThrow(regime, periodId);
       const organId = reportAgency(regime, periodId, agencyId);
       const base = {
@@ -327,7 +371,12 @@ export function createReportingService(deps: ReportingServiceDeps) {
           const fromChildren = aggregate && aggregate.sources.some((s) => s.agencyId !== organId) ? Object.keys(aggregate.values) : [];
           command = {
             type: 'Submit',
-            data: { ...base, submitBy: (owing && p?.submitBy[owing.level as ReportingLevel]) ?? hanoiDate(clock()), required, derived: fromChildren },
+            data: {
+              ...base,
+              submitBy: (owing && p?.submitBy[owing.level as ReportingLevel]) ?? hanoiDate(clock()),
+              required,
+              derived: fromChildren,
+            },
           };
           break;
         }
@@ -361,10 +410,19 @@ export function createReportingService(deps: ReportingServiceDeps) {
       let hub: Record<string, number> = {};
       if (hubCodes.length > 0 && deps.hubValues) {
         const subtree = view.status(regime, periodId, organId).map((r) => r.agencyId);
-        const all = deps.hubValues(subtree, new Date(Date.parse(`${p.window.from}T00:00:00+07:00`)), new Date(Date.parse(`${p.window.to}T00:00:00+07:00`) + 86_400_000));
+        const all = deps.hubValues(
+          subtree,
+          new Date(Date.parse(`${p.window.from}T00:00:00+07:00`)),
+          new Date(Date.parse(`${p.window.to}T00:00:00+07:00`) + 86_400_000),
+        );
         hub = Object.fromEntries(hubCodes.filter((c) => all[c] !== undefined).map((c) => [c, all[c]!]));
       }
-      const missing = aggregate?.missing ?? view.status(regime, periodId, organId).filter((r) => r.parentId === organId).map((r) => r.agencyId);
+      const missing =
+        aggregate?.missing ??
+        view
+          .status(regime, periodId, organId)
+          .filter((r) => r.parentId === organId)
+          .map((r) => r.agencyId);
       return {
         regime,
         period: periodId,

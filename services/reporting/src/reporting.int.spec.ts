@@ -27,7 +27,14 @@ t.test('the Decree 09 workflow over a province, a correction flowing up, restart
   t.strictSame(status.json().submitBy, { commune: '2027-01-16', district: '2027-01-18', province: '2027-01-20' });
   t.strictSame(
     status.json().agencies.map((a: { agencyId: string; state: string }) => `${a.agencyId}:${a.state}`),
-    ['H40:not-started', 'H40.01:not-started', 'H40.02:not-started', 'H40.01.01:not-started', 'H40.01.02:not-started', 'H40.02.01:not-started'],
+    [
+      'H40:not-started',
+      'H40.01:not-started',
+      'H40.02:not-started',
+      'H40.01.01:not-started',
+      'H40.01.02:not-started',
+      'H40.02.01:not-started',
+    ],
   );
 
   // 2. bad input: nothing accepted
@@ -138,11 +145,18 @@ t.test('the Decree 09 workflow over a province, a correction flowing up, restart
   t.equal(d1After.stale, false);
   t.ok(d1After.revision > d1Before.revision, 'a new district revision');
   const c1Source = d1After.sources.find((s: { agencyId: string }) => s.agencyId === 'H40.01.01');
-  t.ok(c1Source.revision > d1Before.sources.find((s: { agencyId: string }) => s.agencyId === 'H40.01.01').revision, 'naming the corrected report');
+  t.ok(
+    c1Source.revision > d1Before.sources.find((s: { agencyId: string }) => s.agencyId === 'H40.01.01').revision,
+    'naming the corrected report',
+  );
   const p2 = (await hub.req('GET', `${R}/H40/aggregate`, leader['H40']!)).json();
   t.equal(p2.values.pop, 1700, 'the province follows');
   t.ok(p2.revision > p1.revision);
-  t.equal(p2.sources.find((s: { agencyId: string }) => s.agencyId === 'H40.01').aggregateRevision, d1After.revision, 'naming the district revision');
+  t.equal(
+    p2.sources.find((s: { agencyId: string }) => s.agencyId === 'H40.01').aggregateRevision,
+    d1After.revision,
+    'naming the district revision',
+  );
   t.match(p2.revisions.at(-1).cause, /ReportAccepted H40.01.01/);
   const d2Untouched = (await hub.req('GET', `${R}/H40.02/aggregate`, leader['H40.02']!)).json();
   t.strictSame([d2Untouched.revision, d2Untouched.revisions.length], [0, 0], 'the other district was never recomputed');
@@ -176,7 +190,11 @@ t.test('the Decree 09 workflow over a province, a correction flowing up, restart
 
   // 10. the next period opens by itself when its window starts; closing a period stops drafts
   clock.set('2027-01-14T17:00:00.000Z');
-  await eventually(async () => (await hub.req('GET', '/v1/reporting/status?regime=KTXH&period=2027-02', hub.admin)).statusCode === 200, 5000, 'February opens');
+  await eventually(
+    async () => (await hub.req('GET', '/v1/reporting/status?regime=KTXH&period=2027-02', hub.admin)).statusCode === 200,
+    5000,
+    'February opens',
+  );
   t.equal((await hub.req('POST', '/v1/reporting/periods/KTXH/2027-01/close', hub.admin, {})).statusCode, 200);
   const closed = await hub.req('PUT', `${R}/H40.02.01/values`, clerk['H40.02.01']!, { values: { pop: 1 } });
   t.equal(closed.statusCode, 409);

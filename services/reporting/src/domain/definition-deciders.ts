@@ -17,7 +17,8 @@ export const isHubIndicator = (code: string): code is HubIndicator => (HUB_INDIC
 /** Hub indicators are named `dossiers.*` / `documents.*`; no other code may use those prefixes. */
 export const isHubNamespace = (code: string) => code.startsWith('dossiers.') || code.startsWith('documents.');
 
-export type Versioned<R> = { readonly exists: false } | { readonly exists: true; readonly code: string; readonly version: number; readonly record: R };
+export type Versioned<R> =
+  { readonly exists: false } | { readonly exists: true; readonly code: string; readonly version: number; readonly record: R };
 
 export type PublishIndicator = {
   readonly type: 'PublishIndicator';
@@ -65,7 +66,8 @@ export const indicatorDecider: Decider<Versioned<IndicatorRecord>, PublishIndica
       case 'PublishIndicator': {
         const { code, record, at } = command.data;
         const faults = indicatorRecordFaults(code, record);
-        if (faults.length > 0) throw new DomainError('invalid', `indicator ${code}: ${faults.map((f) => f.message).join('; ')}`, { fields: faults });
+        if (faults.length > 0)
+          throw new DomainError('invalid', `indicator ${code}: ${faults.map((f) => f.message).join('; ')}`, { fields: faults });
         if (state.exists && same(state.record, record)) return [];
         return [{ type: 'IndicatorPublished', data: { code, version: state.exists ? state.version + 1 : 1, at, ...record } }];
       }
@@ -97,7 +99,9 @@ export const regimeDecider: Decider<Versioned<RegimeRecord>, PublishRegime, Regi
             facts: { unknownIndicators },
           });
         if (new Set(record.indicators).size !== record.indicators.length)
-          throw new DomainError('invalid', `regime ${code} lists an indicator twice`, { fields: [{ field: 'indicators', message: 'listed twice' }] });
+          throw new DomainError('invalid', `regime ${code} lists an indicator twice`, {
+            fields: [{ field: 'indicators', message: 'listed twice' }],
+          });
         if (state.exists && same(state.record, record)) return [];
         return [{ type: 'RegimePublished', data: { code, version: state.exists ? state.version + 1 : 1, at, ...record } }];
       }

@@ -77,7 +77,10 @@ export type PeriodOpened = {
     readonly openedAt: string;
   };
 };
-export type PeriodClosed = { readonly type: 'PeriodClosed'; readonly data: { readonly regime: string; readonly period: string; readonly at: string } };
+export type PeriodClosed = {
+  readonly type: 'PeriodClosed';
+  readonly data: { readonly regime: string; readonly period: string; readonly at: string };
+};
 export type PeriodEvent = PeriodOpened | PeriodClosed;
 
 /** A value of an indicator: a number, or text for `text` indicators. */

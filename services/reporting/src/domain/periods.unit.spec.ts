@@ -61,7 +61,11 @@ t.test('windows tile time: each starts the day after the previous ends', async (
     let period = periodAt(f, new Date('2026-01-01T00:00:00Z'));
     for (let i = 0; i < 30; i++) {
       const next = shiftPeriod(period, 1);
-      t.equal(startOfDate(windowOf(next).from).getTime(), endOfDate(windowOf(period).to).getTime(), `${formatPeriod(period)} → ${formatPeriod(next)}`);
+      t.equal(
+        startOfDate(windowOf(next).from).getTime(),
+        endOfDate(windowOf(period).to).getTime(),
+        `${formatPeriod(period)} → ${formatPeriod(next)}`,
+      );
       period = next;
     }
   }

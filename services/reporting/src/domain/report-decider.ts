@@ -98,15 +98,23 @@ const ACTION_OF = { DraftValues: 'draft', Submit: 'submit', Accept: 'accept', Re
 function authorise(action: ReportAction, data: Acting, state: ReportAggregateState): void {
   if (!mayAct(action, data.actor)) {
     const who =
-      action === 'draft' ? "staff of the report's agency" : action === 'submit' ? "the leader of the report's agency" : "the leader of the report's parent agency";
+      action === 'draft'
+        ? "staff of the report's agency"
+        : action === 'submit'
+          ? "the leader of the report's agency"
+          : "the leader of the report's parent agency";
     throw new DomainError('forbidden', `only ${who} may ${action} the report of ${data.agencyId}`, {
       facts: { action, reportState: state.state },
     });
   }
   if ((action === 'draft' || action === 'submit') && data.periodState !== 'open')
-    throw new DomainError('not-allowed', `period ${data.period} of ${data.regime} is ${data.periodState === 'closed' ? 'closed' : 'not open yet'}`, {
-      facts: { periodState: data.periodState, reportState: state.state },
-    });
+    throw new DomainError(
+      'not-allowed',
+      `period ${data.period} of ${data.regime} is ${data.periodState === 'closed' ? 'closed' : 'not open yet'}`,
+      {
+        facts: { periodState: data.periodState, reportState: state.state },
+      },
+    );
   if (!ALLOWED[state.state].includes(action))
     throw new DomainError('not-allowed', `a ${state.state} report cannot be ${action === 'draft' ? 'edited' : `${action}ed`}`, {
       facts: { reportState: state.state, allowedActions: ALLOWED[state.state] },
@@ -124,8 +132,10 @@ export const reportDecider: Decider<ReportAggregateState, ReportCommand, ReportE
   decide(command, state) {
     if (command.type === 'MarkOverdue') {
       const { regime, period, agencyId, submitBy, at } = command.data;
-      if (state.overdue || state.submittedAt !== null) throw new DomainError('conflict', `the report of ${agencyId} is not overdue`, { facts: { reportState: state.state } });
-      if (Date.parse(at) < endOfDate(submitBy).getTime()) throw new DomainError('conflict', `the report of ${agencyId} is due by ${submitBy}`);
+      if (state.overdue || state.submittedAt !== null)
+        throw new DomainError('conflict', `the report of ${agencyId} is not overdue`, { facts: { reportState: state.state } });
+      if (Date.parse(at) < endOfDate(submitBy).getTime())
+        throw new DomainError('conflict', `the report of ${agencyId} is due by ${submitBy}`);
       return [{ type: 'ReportBecameOverdue', data: { regime, period, agencyId, submitBy, at } }];
     }
     authorise(ACTION_OF[command.type], command.data, state);
@@ -134,7 +144,10 @@ export const reportDecider: Decider<ReportAggregateState, ReportCommand, ReportE
     switch (command.type) {
       case 'DraftValues': {
         const faults = valueFaults(command.data.values, command.data.indicators);
-        if (faults.length > 0) throw new DomainError('invalid', `values refused: ${faults.map((f) => `${f.field} ${f.message}`).join('; ')}`, { fields: faults });
+        if (faults.length > 0)
+          throw new DomainError('invalid', `values refused: ${faults.map((f) => `${f.field} ${f.message}`).join('; ')}`, {
+            fields: faults,
+          });
         if (Object.keys(command.data.values).length === 0) return [];
         return [{ type: 'ValuesDrafted', data: { ...key, values: command.data.values, by: actor.id, at } }];
       }

@@ -95,8 +95,10 @@ t.test('every action in every state by every role', async (t) => {
         const when = given.when(commandOf(action, actor));
         const label = `${action} of a ${stateName} report by ${who}`;
         if (!WHO[action]!.includes(who)) when.thenThrows(t, { kind: 'forbidden' }, `${label} → 403`);
-        else if (!TABLE[stateName]!.includes(action)) when.thenThrows(t, { kind: 'not-allowed', facts: { reportState: stateName } }, `${label} → 409`);
-        else if (action === 'submit' && stateName === 'not-started') when.thenThrows(t, { kind: 'invalid', facts: { missing: ['pop'] } }, `${label} → 400 missing`);
+        else if (!TABLE[stateName]!.includes(action))
+          when.thenThrows(t, { kind: 'not-allowed', facts: { reportState: stateName } }, `${label} → 409`);
+        else if (action === 'submit' && stateName === 'not-started')
+          when.thenThrows(t, { kind: 'invalid', facts: { missing: ['pop'] } }, `${label} → 400 missing`);
         else {
           const events = reportDecider.decide(commandOf(action, actor), given.state);
           t.strictSame(
@@ -111,14 +113,38 @@ t.test('every action in every state by every role', async (t) => {
 t.test('values: kinds, unknown indicators, computed ones', async (t) => {
   const draft = (values: Record<string, unknown>) =>
     ({ type: 'DraftValues', data: { ...base(actors['self clerk']!), values, indicators } }) as ReportCommand;
-  spec(reportDecider).given([]).when(draft({ pop: 12, area: 3.5, poor: 4.2, note: 'ổn định' })).then(t, [drafted({ pop: 12, area: 3.5, poor: 4.2, note: 'ổn định' })]);
-  spec(reportDecider).given([]).when(draft({ pop: 'mười hai' })).thenThrows(t, { kind: 'invalid', fields: [{ field: 'values/pop', message: /integer/ }] }, 'text for a number');
-  spec(reportDecider).given([]).when(draft({ pop: 1.5 })).thenThrows(t, { kind: 'invalid', fields: [{ field: 'values/pop' }] }, 'a fraction for an integer');
-  spec(reportDecider).given([]).when(draft({ poor: 101 })).thenThrows(t, { kind: 'invalid', fields: [{ field: 'values/poor', message: /between 0 and 100/ }] }, 'percent over 100');
-  spec(reportDecider).given([]).when(draft({ note: 5 })).thenThrows(t, { kind: 'invalid', fields: [{ field: 'values/note' }] }, 'a number for text');
-  spec(reportDecider).given([]).when(draft({ nope: 1, pop: 2 })).thenThrows(t, { kind: 'invalid', fields: [{ field: 'values/nope', message: /unknown indicator/ }] }, 'unknown indicator');
-  spec(reportDecider).given([]).when(draft({ 'dossiers.received': 3 })).thenThrows(t, { kind: 'invalid', fields: [{ field: 'values/dossiers.received', message: /hub/ }] });
-  spec(reportDecider).given([]).when(draft({ share: 3 })).thenThrows(t, { kind: 'invalid', fields: [{ field: 'values/share', message: /ratio/ }] });
+  spec(reportDecider)
+    .given([])
+    .when(draft({ pop: 12, area: 3.5, poor: 4.2, note: 'ổn định' }))
+    .then(t, [drafted({ pop: 12, area: 3.5, poor: 4.2, note: 'ổn định' })]);
+  spec(reportDecider)
+    .given([])
+    .when(draft({ pop: 'mười hai' }))
+    .thenThrows(t, { kind: 'invalid', fields: [{ field: 'values/pop', message: /integer/ }] }, 'text for a number');
+  spec(reportDecider)
+    .given([])
+    .when(draft({ pop: 1.5 }))
+    .thenThrows(t, { kind: 'invalid', fields: [{ field: 'values/pop' }] }, 'a fraction for an integer');
+  spec(reportDecider)
+    .given([])
+    .when(draft({ poor: 101 }))
+    .thenThrows(t, { kind: 'invalid', fields: [{ field: 'values/poor', message: /between 0 and 100/ }] }, 'percent over 100');
+  spec(reportDecider)
+    .given([])
+    .when(draft({ note: 5 }))
+    .thenThrows(t, { kind: 'invalid', fields: [{ field: 'values/note' }] }, 'a number for text');
+  spec(reportDecider)
+    .given([])
+    .when(draft({ nope: 1, pop: 2 }))
+    .thenThrows(t, { kind: 'invalid', fields: [{ field: 'values/nope', message: /unknown indicator/ }] }, 'unknown indicator');
+  spec(reportDecider)
+    .given([])
+    .when(draft({ 'dossiers.received': 3 }))
+    .thenThrows(t, { kind: 'invalid', fields: [{ field: 'values/dossiers.received', message: /hub/ }] });
+  spec(reportDecider)
+    .given([])
+    .when(draft({ share: 3 }))
+    .thenThrows(t, { kind: 'invalid', fields: [{ field: 'values/share', message: /ratio/ }] });
   const state = spec(reportDecider).given([drafted({ pop: 5, area: 2 }), drafted({ area: null })]).state;
   t.strictSame(state.values, { pop: 5 }, 'null removes a value; drafts merge');
 });
@@ -139,13 +165,24 @@ t.test('the period must be open to draft or submit', async (t) => {
 t.test('submit: required values, derived ones, on time or late', async (t) => {
   const submit = (required: string[], derived: string[], when = at) =>
     ({ type: 'Submit', data: { ...base(actors['self leader']!), at: when, submitBy: '2027-01-16', required, derived } }) as ReportCommand;
-  spec(reportDecider).given([drafted()]).when(submit(['pop', 'area', 'note'], [])).thenThrows(t, { kind: 'invalid', facts: { missing: ['area', 'note'] } }, 'names every missing indicator');
-  spec(reportDecider).given([drafted()]).when(submit(['pop', 'area'], ['area'])).then(t, [submitted], "children's accepted reports give the rest");
+  spec(reportDecider)
+    .given([drafted()])
+    .when(submit(['pop', 'area', 'note'], []))
+    .thenThrows(t, { kind: 'invalid', facts: { missing: ['area', 'note'] } }, 'names every missing indicator');
+  spec(reportDecider)
+    .given([drafted()])
+    .when(submit(['pop', 'area'], ['area']))
+    .then(t, [submitted], "children's accepted reports give the rest");
   spec(reportDecider)
     .given([drafted()])
     .when(submit(['pop'], [], late))
     .then(t, [{ type: 'ReportSubmitted', data: { ...key, by: 's2', at: late, onTime: false } }], 'after the due day → late');
-  const resubmitted = spec(reportDecider).given([drafted(), submitted, returned, { ...submitted, data: { ...submitted.data, at: late, onTime: false } }]).state;
+  const resubmitted = spec(reportDecider).given([
+    drafted(),
+    submitted,
+    returned,
+    { ...submitted, data: { ...submitted.data, at: late, onTime: false } },
+  ]).state;
   t.equal(resubmitted.submittedAt, at, 'the first submission counts for timeliness');
   t.equal(resubmitted.onTime, true);
 });
@@ -157,7 +194,10 @@ t.test('overdue once, only when nothing was submitted by the due day', async (t)
   spec(reportDecider).given([drafted()]).when(mark(late)).then(t, [overdue], 'draft → overdue');
   spec(reportDecider).given([drafted(), overdue]).when(mark(late)).thenThrows(t, { kind: 'conflict' }, 'never twice');
   spec(reportDecider).given([drafted(), submitted]).when(mark(late)).thenThrows(t, { kind: 'conflict' }, 'submitted → not overdue');
-  spec(reportDecider).given([drafted()]).when(mark('2027-01-16T16:00:00.000Z')).thenThrows(t, { kind: 'conflict' }, '23:00 of the due day in Hanoi is not late yet');
+  spec(reportDecider)
+    .given([drafted()])
+    .when(mark('2027-01-16T16:00:00.000Z'))
+    .thenThrows(t, { kind: 'conflict' }, '23:00 of the due day in Hanoi is not late yet');
   t.equal(spec(reportDecider).given([drafted(), overdue]).state.overdue, true);
 });
 
@@ -166,5 +206,8 @@ t.test('reopen after acceptance keeps the report known as accepted once', async 
   const state = spec(reportDecider).given([drafted(), submitted, accepted, reopened]).state;
   t.equal(state.state, 'returned');
   t.equal(state.everAccepted, true);
-  spec(reportDecider).given([drafted(), submitted, accepted, reopened]).when(commandOf('draft', actors['self clerk']!)).then(t, [drafted({ pop: 7 })], 'editable again');
+  spec(reportDecider)
+    .given([drafted(), submitted, accepted, reopened])
+    .when(commandOf('draft', actors['self clerk']!))
+    .then(t, [drafted({ pop: 7 })], 'editable again');
 });

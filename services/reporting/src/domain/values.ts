@@ -27,7 +27,12 @@ export function valueFaults(
       continue;
     }
     if (!isEntered(code, indicator)) {
-      faults.push({ field, message: isHubIndicator(code) ? 'computed by the hub from its own events' : 'a ratio is computed from its numerator and denominator' });
+      faults.push({
+        field,
+        message: isHubIndicator(code)
+          ? 'computed by the hub from its own events'
+          : 'a ratio is computed from its numerator and denominator',
+      });
       continue;
     }
     if (value === null) continue;
@@ -37,7 +42,8 @@ export function valueFaults(
         else if (value.length > 4000) faults.push({ field, message: 'at most 4000 characters' });
         break;
       case 'integer':
-        if (typeof value !== 'number' || !Number.isSafeInteger(value)) faults.push({ field, message: `must be an integer (${indicator.unit})` });
+        if (typeof value !== 'number' || !Number.isSafeInteger(value))
+          faults.push({ field, message: `must be an integer (${indicator.unit})` });
         break;
       case 'number':
         if (typeof value !== 'number' || !Number.isFinite(value)) faults.push({ field, message: `must be a number (${indicator.unit})` });

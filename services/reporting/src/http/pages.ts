@@ -29,7 +29,9 @@ export async function reportingPages(app: FastifyInstance): Promise<void> {
   const page = readFileSync(join(pagesDir, 'bao-cao.html'), 'utf8');
   const assets = new Map(Object.entries(ASSETS).map(([name, a]) => [name, { body: readFileSync(a.file, 'utf8'), type: a.type }]));
   const options = { config: { auth: 'public' as const }, schema: { hide: true } };
-  app.get('/bao-cao', options, async (_request, reply) => secured(reply).type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page));
+  app.get('/bao-cao', options, async (_request, reply) =>
+    secured(reply).type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page),
+  );
   app.get<{ Params: { file: string } }>('/assets/reporting/:file', options, async (request, reply) => {
     const asset = assets.get(request.params.file);
     if (!asset) throw notFound(`no asset ${request.params.file}`);

@@ -49,7 +49,12 @@ const regimeBody = {
     indicators: { type: 'array', minItems: 1, maxItems: 500, items: { type: 'string', pattern: CODE } },
     levels: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: ReportingLevels } },
     submitBy: levelDays,
-    cutOff: { type: 'object', additionalProperties: false, required: ['fromDay'], properties: { fromDay: { type: 'integer', minimum: 1, maximum: 28 } } },
+    cutOff: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['fromDay'],
+      properties: { fromDay: { type: 'integer', minimum: 1, maximum: 28 } },
+    },
   },
 } as const;
 const valuesBody = {
@@ -61,7 +66,7 @@ const valuesBody = {
       type: 'object',
       maxProperties: 500,
       propertyNames: { pattern: CODE },
-      additionalProperties: { type: ['number', 'string', 'null'], maxLength: 4000 },
+      additionalProperties: { anyOf: [{ type: 'number' }, { type: 'string', maxLength: 4000 }, { type: 'null' }] },
     },
   },
 } as const;
@@ -73,11 +78,28 @@ type ReportParams = { regime: string; period: string; agencyId: string };
 export async function reportingRoutes(app: FastifyInstance, deps: { service: ReportingService }) {
   const { service } = deps;
 
-  app.put<{ Params: { code: string }; Body: { name: string; unit: string; kind: IndicatorRecord['kind']; aggregation: IndicatorRecord['aggregation']; numerator?: string; denominator?: string; decimals?: number } }>(
+  app.put<{
+    Params: { code: string };
+    Body: {
+      name: string;
+      unit: string;
+      kind: IndicatorRecord['kind'];
+      aggregation: IndicatorRecord['aggregation'];
+      numerator?: string;
+      denominator?: string;
+      decimals?: number;
+    };
+  }>(
     '/v1/reporting/indicators/:code',
     {
       config: { auth: ['admin'] },
-      schema: { tags, summary: 'Publish the next version of an indicator (chỉ tiêu)', params: codeParams, body: indicatorBody, response: { 400: problem, 401: problem, 403: problem } },
+      schema: {
+        tags,
+        summary: 'Publish the next version of an indicator (chỉ tiêu)',
+        params: codeParams,
+        body: indicatorBody,
+        response: { 400: problem, 401: problem, 403: problem },
+      },
     },
     async (request, reply) => {
       const b = request.body;
@@ -94,12 +116,19 @@ export async function reportingRoutes(app: FastifyInstance, deps: { service: Rep
       return reply.code(created ? 201 : 200).send(indicator);
     },
   );
-  app.get('/v1/reporting/indicators', { config: { auth: 'public' }, schema: { tags, summary: 'Indicators, latest versions' } }, async () => ({
-    indicators: service.view.indicators().map((i) => ({ code: i.code, version: i.version, ...i.record })),
-  }));
+  app.get(
+    '/v1/reporting/indicators',
+    { config: { auth: 'public' }, schema: { tags, summary: 'Indicators, latest versions' } },
+    async () => ({
+      indicators: service.view.indicators().map((i) => ({ code: i.code, version: i.version, ...i.record })),
+    }),
+  );
   app.get<{ Params: { code: string } }>(
     '/v1/reporting/indicators/:code',
-    { config: { auth: 'public' }, schema: { tags, summary: 'One indicator, latest version', params: codeParams, response: { 404: problem } } },
+    {
+      config: { auth: 'public' },
+      schema: { tags, summary: 'One indicator, latest version', params: codeParams, response: { 404: problem } },
+    },
     async (request) => {
       const i = service.view.indicator(request.params.code);
       if (!i) throw notFound(`no indicator ${request.params.code}`);
@@ -107,11 +136,28 @@ export async function reportingRoutes(app: FastifyInstance, deps: { service: Rep
     },
   );
 
-  app.put<{ Params: { code: string }; Body: { name: string; legalBasis: string; frequency: RegimeRecord['frequency']; indicators: string[]; levels: ReportingLevel[]; submitBy?: Partial<Record<ReportingLevel, number>>; cutOff?: CutOff } }>(
+  app.put<{
+    Params: { code: string };
+    Body: {
+      name: string;
+      legalBasis: string;
+      frequency: RegimeRecord['frequency'];
+      indicators: string[];
+      levels: ReportingLevel[];
+      submitBy?: Partial<Record<ReportingLevel, number>>;
+      cutOff?: CutOff;
+    };
+  }>(
     '/v1/reporting/regimes/:code',
     {
       config: { auth: ['admin'] },
-      schema: { tags, summary: 'Publish the next version of a reporting regime (chế độ báo cáo); its current period opens at once', params: codeParams, body: regimeBody, response: { 400: problem, 401: problem, 403: problem, 422: problem } },
+      schema: {
+        tags,
+        summary: 'Publish the next version of a reporting regime (chế độ báo cáo); its current period opens at once',
+        params: codeParams,
+        body: regimeBody,
+        response: { 400: problem, 401: problem, 403: problem, 422: problem },
+      },
     },
     async (request, reply) => {
       const b = request.body;
@@ -129,12 +175,19 @@ export async function reportingRoutes(app: FastifyInstance, deps: { service: Rep
       return reply.code(created ? 201 : 200).send(regime);
     },
   );
-  app.get('/v1/reporting/regimes', { config: { auth: 'public' }, schema: { tags, summary: 'Reporting regimes, latest versions' } }, async () => ({
-    regimes: service.view.regimes().map((r) => ({ code: r.code, version: r.version, ...r.record })),
-  }));
+  app.get(
+    '/v1/reporting/regimes',
+    { config: { auth: 'public' }, schema: { tags, summary: 'Reporting regimes, latest versions' } },
+    async () => ({
+      regimes: service.view.regimes().map((r) => ({ code: r.code, version: r.version, ...r.record })),
+    }),
+  );
   app.get<{ Params: { code: string } }>(
     '/v1/reporting/regimes/:code',
-    { config: { auth: 'public' }, schema: { tags, summary: 'One regime, with its periods', params: codeParams, response: { 404: problem } } },
+    {
+      config: { auth: 'public' },
+      schema: { tags, summary: 'One regime, with its periods', params: codeParams, response: { 404: problem } },
+    },
     async (request) => {
       const r = service.view.regime(request.params.code);
       if (!r) throw notFound(`no regime ${request.params.code}`);
@@ -148,7 +201,11 @@ export async function reportingRoutes(app: FastifyInstance, deps: { service: Rep
       schema: {
         tags,
         summary: 'Close a period: no more drafts or submissions (acceptance, return and reopening go on)',
-        params: { type: 'object', required: ['regime', 'period'], properties: { regime: reportParams.properties.regime, period: reportParams.properties.period } },
+        params: {
+          type: 'object',
+          required: ['regime', 'period'],
+          properties: { regime: reportParams.properties.regime, period: reportParams.properties.period },
+        },
         body: emptyBody,
         response: { 404: problem },
       },
@@ -161,7 +218,13 @@ export async function reportingRoutes(app: FastifyInstance, deps: { service: Rep
     '/v1/reporting/reports/:regime/:period/:agencyId/values',
     {
       config: staff,
-      schema: { tags, summary: "Draft values of an agency's report (its staff); null removes a value", params: reportParams, body: valuesBody, response: { 400: problem, 403: problem, 404: problem, 409: problem } },
+      schema: {
+        tags,
+        summary: "Draft values of an agency's report (its staff); null removes a value",
+        params: reportParams,
+        body: valuesBody,
+        response: { 400: problem, 403: problem, 404: problem, 409: problem },
+      },
     },
     async (request) => {
       const { regime, period, agencyId } = request.params;
@@ -195,7 +258,10 @@ export async function reportingRoutes(app: FastifyInstance, deps: { service: Rep
   }
   app.get<{ Params: ReportParams }>(
     '/v1/reporting/reports/:regime/:period/:agencyId',
-    { config: staff, schema: { tags, summary: 'The report with its values and history', params: reportParams, response: { 403: problem, 404: problem } } },
+    {
+      config: staff,
+      schema: { tags, summary: 'The report with its values and history', params: reportParams, response: { 403: problem, 404: problem } },
+    },
     async (request) => service.report(request.params.regime, request.params.period, request.params.agencyId, request.principal),
   );
   app.get<{ Params: ReportParams; Querystring: { format?: 'json' | 'xlsx' } }>(
@@ -233,7 +299,11 @@ export async function reportingRoutes(app: FastifyInstance, deps: { service: Rep
           type: 'object',
           additionalProperties: false,
           required: ['regime', 'period'],
-          properties: { regime: reportParams.properties.regime, period: reportParams.properties.period, agencyId: reportParams.properties.agencyId },
+          properties: {
+            regime: reportParams.properties.regime,
+            period: reportParams.properties.period,
+            agencyId: reportParams.properties.agencyId,
+          },
         },
         response: { 403: problem, 404: problem },
       },
@@ -261,6 +331,8 @@ export async function reportingRoutes(app: FastifyInstance, deps: { service: Rep
         response: { 403: problem, 404: problem },
       },
     },
-    async (request) => ({ points: service.series(request.query.regime, request.query.indicator, request.query.agencyId, request.query.limit, request.principal) }),
+    async (request) => ({
+      points: service.series(request.query.regime, request.query.indicator, request.query.agencyId, request.query.limit, request.principal),
+    }),
   );
 }

@@ -28,14 +28,20 @@ interface StatusLike {
  * The aggregate as a workbook: one column per indicator (Vietnamese name and unit in the headers),
  * one row per agency of the subtree (indented by depth), the agency's total on top.
  */
-export async function aggregateWorkbook(aggregate: AggregateLike, status: StatusLike, valuesOf: (agencyId: string) => ReportValues): Promise<Buffer> {
+export async function aggregateWorkbook(
+  aggregate: AggregateLike,
+  status: StatusLike,
+  valuesOf: (agencyId: string) => ReportValues,
+): Promise<Buffer> {
   // Loaded on the first export, not at start: exceljs and its zip stack are a fifth of the hub's start-up.
   const { default: ExcelJS } = await import('exceljs');
   const book = new ExcelJS.Workbook();
   book.creator = 'lienthong';
   const sheet = book.addWorksheet(`Báo cáo ${aggregate.period}`);
   const codes = Object.keys(aggregate.indicators);
-  sheet.addRow([`Chế độ báo cáo ${aggregate.regime} — kỳ ${aggregate.period} (chốt số liệu từ ${aggregate.window.from} đến ${aggregate.window.to}), phiên bản tổng hợp ${aggregate.revision}`]);
+  sheet.addRow([
+    `Chế độ báo cáo ${aggregate.regime} — kỳ ${aggregate.period} (chốt số liệu từ ${aggregate.window.from} đến ${aggregate.window.to}), phiên bản tổng hợp ${aggregate.revision}`,
+  ]);
   const header = sheet.addRow(['Mã đơn vị', 'Tên đơn vị', 'Cấp', 'Trạng thái', ...codes.map((c) => aggregate.indicators[c]!.name)]);
   const units = sheet.addRow(['', '', '', 'Đơn vị tính', ...codes.map((c) => aggregate.indicators[c]!.unit)]);
   header.font = { bold: true };

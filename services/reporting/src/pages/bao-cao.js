@@ -37,8 +37,7 @@
   }
 
   function renderStatus(s) {
-    document.getElementById('window').textContent =
-      'Kỳ ' + s.period + ': chốt số liệu từ ' + s.window.from + ' đến ' + s.window.to + '.';
+    document.getElementById('window').textContent = 'Kỳ ' + s.period + ': chốt số liệu từ ' + s.window.from + ' đến ' + s.window.to + '.';
     var depth = {};
     var tbody = document.querySelector('#status tbody');
     tbody.replaceChildren.apply(
@@ -65,12 +64,24 @@
       Object.keys(a.indicators).map(function (code) {
         var ind = a.indicators[code];
         var v = a.values[code];
-        return el('tr', { 'data-code': code }, el('th', { scope: 'row' }, ind.name), el('td', { class: 'num' }, v === undefined ? '—' : String(v)), el('td', {}, ind.unit));
+        return el(
+          'tr',
+          { 'data-code': code },
+          el('th', { scope: 'row' }, ind.name),
+          el('td', { class: 'num' }, v === undefined ? '—' : String(v)),
+          el('td', {}, ind.unit),
+        );
       }),
     );
     document.getElementById('sources').textContent =
-      'Phiên bản tổng hợp ' + a.revision + '. Nguồn: ' +
-      (a.sources.map(function (s) { return s.agencyId + ' (bản ' + s.revision + ')'; }).join(', ') || 'chưa có') +
+      'Phiên bản tổng hợp ' +
+      a.revision +
+      '. Nguồn: ' +
+      (a.sources
+        .map(function (s) {
+          return s.agencyId + ' (bản ' + s.revision + ')';
+        })
+        .join(', ') || 'chưa có') +
       (a.missing.length ? '. Chưa có báo cáo được duyệt: ' + a.missing.join(', ') : '') +
       (a.stale ? '. Có số liệu đang được đính chính.' : '.');
     document.getElementById('aggregate-section').hidden = false;
@@ -81,16 +92,36 @@
     var box = document.getElementById('chart');
     document.getElementById('chart-title').textContent = 'Chỉ tiêu ' + indicator + ' qua các kỳ';
     section.hidden = false;
-    box.setAttribute('data-periods', points.map(function (p) { return p.period; }).join(','));
+    box.setAttribute(
+      'data-periods',
+      points
+        .map(function (p) {
+          return p.period;
+        })
+        .join(','),
+    );
     if (chart) chart.destroy();
-    var xs = points.map(function (_p, i) { return i; });
-    var ys = points.map(function (p) { return p.value; });
+    var xs = points.map(function (_p, i) {
+      return i;
+    });
+    var ys = points.map(function (p) {
+      return p.value;
+    });
     chart = new uPlot(
       {
         width: Math.min(800, box.clientWidth || 800),
         height: 260,
         scales: { x: { time: false } },
-        axes: [{ values: function (_u, ticks) { return ticks.map(function (i) { return points[i] ? points[i].period : ''; }); } }, {}],
+        axes: [
+          {
+            values: function (_u, ticks) {
+              return ticks.map(function (i) {
+                return points[i] ? points[i].period : '';
+              });
+            },
+          },
+          {},
+        ],
         series: [{}, { label: indicator, stroke: '#8b0000', width: 2, points: { show: true, size: 8 } }],
       },
       [xs, ys],
@@ -114,13 +145,16 @@
       .then(function (s) {
         renderStatus(s);
         var root = agency || s.agencies[0].agencyId;
-        var base = '/v1/reporting/reports/' + encodeURIComponent(regime) + '/' + encodeURIComponent(period) + '/' + encodeURIComponent(root);
+        var base =
+          '/v1/reporting/reports/' + encodeURIComponent(regime) + '/' + encodeURIComponent(period) + '/' + encodeURIComponent(root);
         return Promise.all([
           get(token, base + '/aggregate').then(renderAggregate),
           indicator
-            ? get(token, '/v1/reporting/series?' + q({ regime: regime, indicator: indicator, agencyId: root, limit: '12' })).then(function (r) {
-                renderChart(indicator, r.points);
-              })
+            ? get(token, '/v1/reporting/series?' + q({ regime: regime, indicator: indicator, agencyId: root, limit: '12' })).then(
+                function (r) {
+                  renderChart(indicator, r.points);
+                },
+              )
             : null,
         ]);
       })

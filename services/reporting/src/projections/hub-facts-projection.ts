@@ -13,7 +13,7 @@ import type { HubIndicator } from '../domain/definition-deciders.js';
  */
 export const hubFactsProjection: Projection = {
   name: 'reporting-hub-facts',
-  version: 1,
+  version: 2,
   streamPrefixes: [DOSSIER_STREAM_PREFIX, 'document-'],
   init(db) {
     db.exec(`
@@ -30,22 +30,56 @@ export const hubFactsProjection: Projection = {
     const at = recorded.metadata.at;
     if (recorded.stream.startsWith('document-')) {
       if (recorded.type !== 'DocumentSubmitted') return;
-      const d = recorded.data as { documentId: string; sender: { organId: string }; signature: { status: string }; recipients: { organId: string }[] };
-      statement(db, 'INSERT OR IGNORE INTO documents (document_id, sender, signature, at) VALUES (?, ?, ?, ?)').run(d.documentId, d.sender.organId, d.signature.status, at);
-      for (const r of d.recipients) statement(db, 'INSERT OR IGNORE INTO document_recipients (document_id, organ_id, at) VALUES (?, ?, ?)').run(d.documentId, r.organId, at);
+      const d = recorded.data as {
+        documentId: string;
+        sender: { organId: string };
+        signature: { status: string };
+        recipients: { organId: string }[];
+      };
+      statement(db, 'INSERT OR IGNORE INTO documents (document_id, sender, signature, at) VALUES (?, ?, ?, ?)').run(
+        d.documentId,
+        d.sender.organId,
+        d.signature.status,
+        at,
+      );
+      for (const r of d.recipients)
+        statement(db, 'INSERT OR IGNORE INTO document_recipients (document_id, organ_id, at) VALUES (?, ?, ?)').run(
+          d.documentId,
+          r.organId,
+          at,
+        );
       return;
     }
     const e = { type: recorded.type, data: recorded.data } as DossierEvent;
     const code = e.data.dossierCode;
-    let row: { agency_id: string; channel: string; received_at: string; legal_due_at: string; paused: number; paused_at: string | null; resolved_at: string | null };
+    let row: {
+      agency_id: string;
+      channel: string;
+      received_at: string;
+      legal_due_at: string;
+      paused: number;
+      paused_at: string | null;
+      resolved_at: string | null;
+    };
     if (e.type === 'DossierReceived') {
-      row = { agency_id: e.data.agencyId, channel: e.data.channel, received_at: e.data.receivedAt, legal_due_at: e.data.legalDueAt, paused: 0, paused_at: null, resolved_at: null };
+      row = {
+        agency_id: e.data.agencyId,
+        channel: e.data.channel,
+        received_at: e.data.receivedAt,
+        legal_due_at: e.data.legalDueAt,
+        paused: 0,
+        paused_at: null,
+        resolved_at: null,
+      };
     } else {
-      const prev = statement(db, 'SELECT * FROM dossier_states WHERE code = ? ORDER BY seq DESC LIMIT 1').get(code) as typeof row | undefined;
+      const prev = statement(db, 'SELECT * FROM dossier_states WHERE code = ? ORDER BY seq DESC LIMIT 1').get(code) as
+        typeof row | undefined;
       if (!prev) return;
       row = { ...prev, agency_id: e.data.agencyId };
       if (e.type === 'DossierSupplementRequested') row = { ...row, paused: 1, paused_at: e.data.pausedAt };
       if (e.type === 'DossierSupplemented') row = { ...row, paused: 0, paused_at: null, legal_due_at: e.data.legalDueAt };
+      // an online dossier's legal clock starts at its acceptance
+      if (e.type === 'DossierAccepted' && e.data.legalDueAt !== undefined) row = { ...row, legal_due_at: e.data.legalDueAt };
       if (row.resolved_at === null && isResolved(e.data.status)) row = { ...row, resolved_at: at };
     }
     statement(

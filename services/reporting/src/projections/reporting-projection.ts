@@ -1,7 +1,13 @@
 import type { RecordedEvent } from '@lienthong/event-store';
 import { statement, type Database, type Projection } from '@lienthong/projections';
 import { aggregateValues, combineAccumulators, ownAccumulators, type Accumulators } from '../domain/aggregation.js';
-import { REPORTING_STREAM_PREFIXES, type IndicatorRecord, type OwingAgency, type ReportingEvent, type ReportValues } from '../domain/events.js';
+import {
+  REPORTING_STREAM_PREFIXES,
+  type IndicatorRecord,
+  type OwingAgency,
+  type ReportingEvent,
+  type ReportValues,
+} from '../domain/events.js';
 
 /**
  * The reporting read model: indicators and regimes (latest versions), opened periods with the
@@ -83,7 +89,11 @@ export const reportingProjection: Projection = {
         return;
       }
       case 'PeriodClosed':
-        statement(db, 'UPDATE periods SET closed_at = ? WHERE regime = ? AND period = ?').run(event.data.at, event.data.regime, event.data.period);
+        statement(db, 'UPDATE periods SET closed_at = ? WHERE regime = ? AND period = ?').run(
+          event.data.at,
+          event.data.regime,
+          event.data.period,
+        );
         return;
       case 'ValuesDrafted':
       case 'ReportSubmitted':
@@ -93,15 +103,16 @@ export const reportingProjection: Projection = {
       case 'ReportBecameOverdue': {
         const { regime, period, agencyId } = event.data;
         const row = reportRow(db, regime, period, agencyId);
-        let { state, values, submittedAt, onTime, overdue, everAccepted, acceptedRevision } = row ?? {
+        const start: Omit<ReportRow, 'revision'> = {
           state: 'not-started',
-          values: {} as Record<string, number | string>,
-          submittedAt: null as string | null,
-          onTime: null as boolean | null,
+          values: {},
+          submittedAt: null,
+          onTime: null,
           overdue: false,
           everAccepted: false,
-          acceptedRevision: null as number | null,
+          acceptedRevision: null,
         };
+        let { state, values, submittedAt, onTime, overdue, everAccepted, acceptedRevision } = row ?? start;
         values = { ...values };
         switch (event.type) {
           case 'ValuesDrafted':
@@ -157,6 +168,30 @@ export const reportingProjection: Projection = {
   },
 };
 
+/** A row of `reports` as stored. */
+export interface ReportDbRow {
+  state: string;
+  values: string;
+  revision: number;
+  accepted_revision: number | null;
+  ever_accepted: number;
+  submitted_at: string | null;
+  on_time: number | null;
+  overdue: number;
+  updated_at: string;
+}
+interface AggregateDbRow {
+  revision: number;
+  values: string;
+  acc: string;
+  accepted_acc: string | null;
+  accepted_aggregate_revision: number | null;
+  sources: string;
+  missing: string;
+  stale: string;
+  computed_at: string;
+}
+
 interface ReportRow {
   state: string;
   values: Record<string, number | string>;
@@ -169,16 +204,15 @@ interface ReportRow {
 }
 function reportRow(db: Database, regime: string, period: string, agencyId: string): ReportRow | null {
   const r = statement(db, 'SELECT * FROM reports WHERE regime = ? AND period = ? AND agency_id = ?').get(regime, period, agencyId) as
-    | Record<string, unknown>
-    | undefined;
+    ReportDbRow | undefined;
   if (!r) return null;
   return {
-    state: String(r.state),
-    values: JSON.parse(String(r.values)) as Record<string, number | string>,
-    revision: Number(r.revision),
-    acceptedRevision: r.accepted_revision === null ? null : Number(r.accepted_revision),
+    state: r.state,
+    values: JSON.parse(r.values) as Record<string, number | string>,
+    revision: r.revision,
+    acceptedRevision: r.accepted_revision,
     everAccepted: r.ever_accepted === 1,
-    submittedAt: r.submitted_at === null ? null : String(r.submitted_at),
+    submittedAt: r.submitted_at,
     onTime: r.on_time === null ? null : r.on_time === 1,
     overdue: r.overdue === 1,
   };
@@ -190,7 +224,7 @@ const indicatorCache = new WeakMap<Database, Map<string, Record<string, Indicato
 /** The indicator records of a period (latest versions), by code. */
 export function periodIndicators(db: Database, regime: string, period: string): Record<string, IndicatorRecord> {
   let byPeriod = indicatorCache.get(db);
-  if (!byPeriod) indicatorCache.set(db, (byPeriod = new Map()));
+  if (!byPeriod) indicatorCache.set(db, (byPeriod = new Map<string, Record<string, IndicatorRecord>>()));
   const cacheKey = `${regime}/${period}`;
   const cached = byPeriod.get(cacheKey);
   if (cached) return cached;
@@ -214,6 +248,7 @@ export interface Source {
 }
 
 interface AggregateRow {
+  computedAt: string;
   revision: number;
   acc: Accumulators;
   acceptedAcc: Accumulators | null;
@@ -225,31 +260,39 @@ interface AggregateRow {
 }
 function aggregateRow(db: Database, regime: string, period: string, agencyId: string): AggregateRow | null {
   const r = statement(db, 'SELECT * FROM aggregates WHERE regime = ? AND period = ? AND agency_id = ?').get(regime, period, agencyId) as
-    | Record<string, unknown>
-    | undefined;
+    AggregateDbRow | undefined;
   if (!r) return null;
   return {
-    revision: Number(r.revision),
-    acc: JSON.parse(String(r.acc)) as Accumulators,
-    acceptedAcc: r.accepted_acc === null ? null : (JSON.parse(String(r.accepted_acc)) as Accumulators),
-    acceptedAggregateRevision: r.accepted_aggregate_revision === null ? null : Number(r.accepted_aggregate_revision),
-    values: String(r.values),
-    sources: String(r.sources),
-    missing: String(r.missing),
-    stale: String(r.stale),
+    revision: r.revision,
+    acc: JSON.parse(r.acc) as Accumulators,
+    acceptedAcc: r.accepted_acc === null ? null : (JSON.parse(r.accepted_acc) as Accumulators),
+    acceptedAggregateRevision: r.accepted_aggregate_revision,
+    values: r.values,
+    sources: r.sources,
+    missing: r.missing,
+    stale: r.stale,
+    computedAt: r.computed_at,
   };
 }
 
 const childrenOf = (db: Database, regime: string, period: string, agencyId: string) =>
   (
-    statement(db, 'SELECT agency_id FROM period_agencies WHERE regime = ? AND period = ? AND parent_id = ? ORDER BY seq').all(regime, period, agencyId) as {
+    statement(db, 'SELECT agency_id FROM period_agencies WHERE regime = ? AND period = ? AND parent_id = ? ORDER BY seq').all(
+      regime,
+      period,
+      agencyId,
+    ) as {
       agency_id: string;
     }[]
   ).map((r) => r.agency_id);
 const parentOf = (db: Database, regime: string, period: string, agencyId: string) =>
-  (statement(db, 'SELECT parent_id FROM period_agencies WHERE regime = ? AND period = ? AND agency_id = ?').get(regime, period, agencyId) as
-    | { parent_id: string | null }
-    | undefined)?.parent_id ?? null;
+  (
+    statement(db, 'SELECT parent_id FROM period_agencies WHERE regime = ? AND period = ? AND agency_id = ?').get(
+      regime,
+      period,
+      agencyId,
+    ) as { parent_id: string | null } | undefined
+  )?.parent_id ?? null;
 
 /**
  * Recomputes one agency's aggregate from its own values and its children's stored aggregates
@@ -276,20 +319,37 @@ export function recomputeAggregate(
     const childAggregate = aggregateRow(db, regime, period, child);
     if (childReport?.state === 'accepted' && childAggregate) {
       parts.push(childAggregate.acc);
-      sources.push({ agencyId: child, revision: childReport.acceptedRevision ?? childReport.revision, aggregateRevision: childAggregate.revision });
+      sources.push({
+        agencyId: child,
+        revision: childReport.acceptedRevision ?? childReport.revision,
+        aggregateRevision: childAggregate.revision,
+      });
     } else if (childReport?.everAccepted && childAggregate?.acceptedAcc) {
       parts.push(childAggregate.acceptedAcc);
-      sources.push({ agencyId: child, revision: childReport.acceptedRevision ?? childReport.revision, aggregateRevision: childAggregate.acceptedAggregateRevision ?? 0 });
+      sources.push({
+        agencyId: child,
+        revision: childReport.acceptedRevision ?? childReport.revision,
+        aggregateRevision: childAggregate.acceptedAggregateRevision ?? 0,
+      });
       stale.push(child);
     } else missing.push(child);
   }
   const acc = combineAccumulators(parts);
   const values = aggregateValues(indicators, own, acc);
   const previous = aggregateRow(db, regime, period, agencyId);
-  const next = { values: JSON.stringify(values), sources: JSON.stringify(sources), missing: JSON.stringify(missing), stale: JSON.stringify(stale) };
+  const next = {
+    values: JSON.stringify(values),
+    sources: JSON.stringify(sources),
+    missing: JSON.stringify(missing),
+    stale: JSON.stringify(stale),
+  };
   const accepted = report?.state === 'accepted';
   const changed =
-    !previous || previous.values !== next.values || previous.sources !== next.sources || previous.missing !== next.missing || previous.stale !== next.stale;
+    !previous ||
+    previous.values !== next.values ||
+    previous.sources !== next.sources ||
+    previous.missing !== next.missing ||
+    previous.stale !== next.stale;
   const revision = changed ? (previous?.revision ?? 0) + 1 : previous.revision;
   const accJson = JSON.stringify(acc);
   statement(
@@ -308,7 +368,7 @@ export function recomputeAggregate(
     next.sources,
     next.missing,
     next.stale,
-    changed ? at : (statement(db, 'SELECT computed_at FROM aggregates WHERE regime = ? AND period = ? AND agency_id = ?').pluck().get(regime, period, agencyId) as string),
+    changed || !previous ? at : previous.computedAt,
   );
   if (changed)
     statement(
@@ -332,7 +392,10 @@ export function recomputeWithAncestors(db: Database, regime: string, period: str
 /** Full recomputation of a period (every agency, leaves first): what the incremental path avoids; rebuilds and the benchmark use it. */
 export function recomputePeriod(db: Database, regime: string, period: string, at: string, cause: string): number {
   const indicators = periodIndicators(db, regime, period);
-  const agencies = statement(db, 'SELECT agency_id, parent_id FROM period_agencies WHERE regime = ? AND period = ?').all(regime, period) as {
+  const agencies = statement(db, 'SELECT agency_id, parent_id FROM period_agencies WHERE regime = ? AND period = ?').all(
+    regime,
+    period,
+  ) as {
     agency_id: string;
     parent_id: string | null;
   }[];

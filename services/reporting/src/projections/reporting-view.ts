@@ -1,7 +1,7 @@
 import { statement, type Database } from '@lienthong/projections';
 import type { IndicatorRecord, PeriodOpened, RegimeRecord, ReportValues } from '../domain/events.js';
 import { endOfDate } from '../domain/periods.js';
-import type { Source } from './reporting-projection.js';
+import type { ReportDbRow, Source } from './reporting-projection.js';
 
 export interface PeriodView extends Readonly<PeriodOpened['data']> {
   readonly closedAt: string | null;
@@ -45,11 +45,18 @@ export interface StatusRow {
 export function reportingView(db: () => Database) {
   return {
     indicator(code: string): { code: string; version: number; publishedAt: string; record: IndicatorRecord } | null {
-      const r = statement(db(), 'SELECT * FROM indicators WHERE code = ?').get(code) as { code: string; version: number; record: string; published_at: string } | undefined;
+      const r = statement(db(), 'SELECT * FROM indicators WHERE code = ?').get(code) as
+        { code: string; version: number; record: string; published_at: string } | undefined;
       return r ? { code: r.code, version: r.version, publishedAt: r.published_at, record: JSON.parse(r.record) as IndicatorRecord } : null;
     },
     indicators(): { code: string; version: number; record: IndicatorRecord }[] {
-      return (statement(db(), 'SELECT code, version, record FROM indicators ORDER BY code').all() as { code: string; version: number; record: string }[]).map((r) => ({
+      return (
+        statement(db(), 'SELECT code, version, record FROM indicators ORDER BY code').all() as {
+          code: string;
+          version: number;
+          record: string;
+        }[]
+      ).map((r) => ({
         code: r.code,
         version: r.version,
         record: JSON.parse(r.record) as IndicatorRecord,
@@ -62,12 +69,20 @@ export function reportingView(db: () => Database) {
     },
     regime(code: string): { code: string; version: number; firstPublishedAt: string; record: RegimeRecord } | null {
       const r = statement(db(), 'SELECT * FROM regimes WHERE code = ?').get(code) as
-        | { code: string; version: number; record: string; first_published_at: string }
-        | undefined;
-      return r ? { code: r.code, version: r.version, firstPublishedAt: r.first_published_at, record: JSON.parse(r.record) as RegimeRecord } : null;
+        { code: string; version: number; record: string; first_published_at: string } | undefined;
+      return r
+        ? { code: r.code, version: r.version, firstPublishedAt: r.first_published_at, record: JSON.parse(r.record) as RegimeRecord }
+        : null;
     },
     regimes(): { code: string; version: number; firstPublishedAt: string; record: RegimeRecord }[] {
-      return (statement(db(), 'SELECT * FROM regimes ORDER BY code').all() as { code: string; version: number; record: string; first_published_at: string }[]).map((r) => ({
+      return (
+        statement(db(), 'SELECT * FROM regimes ORDER BY code').all() as {
+          code: string;
+          version: number;
+          record: string;
+          first_published_at: string;
+        }[]
+      ).map((r) => ({
         code: r.code,
         version: r.version,
         firstPublishedAt: r.first_published_at,
@@ -76,45 +91,49 @@ export function reportingView(db: () => Database) {
     },
     period(regime: string, period: string): PeriodView | null {
       const r = statement(db(), 'SELECT data, closed_at FROM periods WHERE regime = ? AND period = ?').get(regime, period) as
-        | { data: string; closed_at: string | null }
-        | undefined;
+        { data: string; closed_at: string | null } | undefined;
       return r ? { ...(JSON.parse(r.data) as PeriodOpened['data']), closedAt: r.closed_at } : null;
     },
     /** Periods of a regime, latest first. */
     periods(regime: string, limit: number): string[] {
-      return (statement(db(), 'SELECT period FROM periods WHERE regime = ? ORDER BY period DESC LIMIT ?').all(regime, limit) as { period: string }[]).map(
-        (r) => r.period,
-      );
+      return (
+        statement(db(), 'SELECT period FROM periods WHERE regime = ? ORDER BY period DESC LIMIT ?').all(regime, limit) as {
+          period: string;
+        }[]
+      ).map((r) => r.period);
     },
     /** The reporting parent of an agency in a period's tree, or undefined when it owes no report there. */
     owing(regime: string, period: string, agencyId: string): { parentId: string | null; level: string; name: string } | undefined {
-      const r = statement(db(), 'SELECT parent_id, level, name FROM period_agencies WHERE regime = ? AND period = ? AND agency_id = ?').get(regime, period, agencyId) as
-        | { parent_id: string | null; level: string; name: string }
-        | undefined;
+      const r = statement(db(), 'SELECT parent_id, level, name FROM period_agencies WHERE regime = ? AND period = ? AND agency_id = ?').get(
+        regime,
+        period,
+        agencyId,
+      ) as { parent_id: string | null; level: string; name: string } | undefined;
       return r ? { parentId: r.parent_id, level: r.level, name: r.name } : undefined;
     },
     report(regime: string, period: string, agencyId: string): ReportView | null {
       const r = statement(db(), 'SELECT * FROM reports WHERE regime = ? AND period = ? AND agency_id = ?').get(regime, period, agencyId) as
-        | Record<string, unknown>
-        | undefined;
+        ReportDbRow | undefined;
       if (!r) return null;
       return {
         regime,
         period,
         agencyId,
-        state: String(r.state),
-        values: JSON.parse(String(r.values)) as ReportValues,
-        revision: Number(r.revision),
-        submittedAt: r.submitted_at === null ? null : String(r.submitted_at),
+        state: r.state,
+        values: JSON.parse(r.values) as ReportValues,
+        revision: r.revision,
+        submittedAt: r.submitted_at,
         onTime: r.on_time === null ? null : r.on_time === 1,
         overdue: r.overdue === 1,
-        updatedAt: String(r.updated_at),
+        updatedAt: r.updated_at,
       };
     },
     aggregate(regime: string, period: string, agencyId: string): AggregateView | null {
-      const r = statement(db(), 'SELECT * FROM aggregates WHERE regime = ? AND period = ? AND agency_id = ?').get(regime, period, agencyId) as
-        | Record<string, unknown>
-        | undefined;
+      const r = statement(db(), 'SELECT * FROM aggregates WHERE regime = ? AND period = ? AND agency_id = ?').get(
+        regime,
+        period,
+        agencyId,
+      ) as Record<string, unknown> | undefined;
       if (!r) return null;
       const staleSources = JSON.parse(String(r.stale)) as string[];
       return {
@@ -130,13 +149,16 @@ export function reportingView(db: () => Database) {
         computedAt: String(r.computed_at),
       };
     },
-    aggregateRevisions(regime: string, period: string, agencyId: string): { revision: number; sources: Source[]; computedAt: string; cause: string }[] {
+    aggregateRevisions(
+      regime: string,
+      period: string,
+      agencyId: string,
+    ): { revision: number; sources: Source[]; computedAt: string; cause: string }[] {
       return (
-        statement(db(), 'SELECT revision, sources, computed_at, cause FROM aggregate_revisions WHERE regime = ? AND period = ? AND agency_id = ? ORDER BY revision').all(
-          regime,
-          period,
-          agencyId,
-        ) as { revision: number; sources: string; computed_at: string; cause: string }[]
+        statement(
+          db(),
+          'SELECT revision, sources, computed_at, cause FROM aggregate_revisions WHERE regime = ? AND period = ? AND agency_id = ? ORDER BY revision',
+        ).all(regime, period, agencyId) as { revision: number; sources: string; computed_at: string; cause: string }[]
       ).map((r) => ({ revision: r.revision, sources: JSON.parse(r.sources) as Source[], computedAt: r.computed_at, cause: r.cause }));
     },
     /** The agency and every agency below it in the period's tree, each with its report's state (one query). */
@@ -144,9 +166,13 @@ export function reportingView(db: () => Database) {
       const root =
         agencyId === null
           ? ''
-          : ((statement(db(), 'SELECT path FROM period_agencies WHERE regime = ? AND period = ? AND agency_id = ?').get(regime, period, agencyId) as
-              | { path: string }
-              | undefined)?.path ?? null);
+          : ((
+              statement(db(), 'SELECT path FROM period_agencies WHERE regime = ? AND period = ? AND agency_id = ?').get(
+                regime,
+                period,
+                agencyId,
+              ) as { path: string } | undefined
+            )?.path ?? null);
       if (root === null) return [];
       // the subtree is the range of paths starting with the root's ('/' + U+FFFF ends it)
       const rows = statement(

@@ -7,7 +7,7 @@ export type Headers = Record<string, string>;
 export interface Response {
   statusCode: number;
   headers: Record<string, unknown>;
-  json(): any; // eslint-disable-line @typescript-eslint/no-explicit-any -- response bodies of many shapes, read by the specs
+  json(): any;
   body: string;
   rawPayload: Buffer;
 }
@@ -41,7 +41,12 @@ export async function startReportingHub(
   return {
     ...hub,
     async req(method, url, headers = {}, payload) {
-      return hub.app.inject({ method, url, headers, ...(payload !== undefined ? { payload: payload as object } : {}) }) as Promise<Response>;
+      return hub.app.inject({
+        method,
+        url,
+        headers,
+        ...(payload !== undefined ? { payload: payload as object } : {}),
+      }) as Promise<Response>;
     },
   };
 }
@@ -74,7 +79,15 @@ export async function seedRegime(hub: ReportingHub, code = 'KTXH') {
     pop: { name: 'Dân số', unit: 'người', kind: 'integer', aggregation: 'sum' },
     households: { name: 'Số hộ', unit: 'hộ', kind: 'integer', aggregation: 'sum' },
     poorHouseholds: { name: 'Số hộ nghèo', unit: 'hộ', kind: 'integer', aggregation: 'sum' },
-    poorShare: { name: 'Tỷ lệ hộ nghèo', unit: '%', kind: 'percent', aggregation: 'ratio', numerator: 'poorHouseholds', denominator: 'households', decimals: 2 },
+    poorShare: {
+      name: 'Tỷ lệ hộ nghèo',
+      unit: '%',
+      kind: 'percent',
+      aggregation: 'ratio',
+      numerator: 'poorHouseholds',
+      denominator: 'households',
+      decimals: 2,
+    },
     schoolRate: { name: 'Tỷ lệ trẻ đến trường', unit: '%', kind: 'percent', aggregation: 'avg', decimals: 2 },
     minRain: { name: 'Lượng mưa thấp nhất', unit: 'mm', kind: 'number', aggregation: 'min' },
     maxRain: { name: 'Lượng mưa cao nhất', unit: 'mm', kind: 'number', aggregation: 'max' },
