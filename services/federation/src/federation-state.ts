@@ -21,7 +21,7 @@ import {
   type TransferEvent,
   type TransferKind,
 } from './events.js';
-import type { QueuedTransfer, RemoteRecipient } from './ports.js';
+import type { QueuedTransfer, RemoteRecipient } from '@lienthong/federation-contract';
 
 export type PendingTransfer = Exclude<TransferState, { status: 'none' }> & { readonly status: 'pending'; readonly queuedAt: number };
 

@@ -12,7 +12,7 @@ import { createReceiver } from './receiver.js';
 import { directorySync } from './directory-sync.js';
 import { federationRoutes } from './http/federation-routes.js';
 import { federationAdminRoutes } from './http/admin-routes.js';
-import type { FederationInbound, FederationOutbound } from './ports.js';
+import type { FederationInbound, FederationOutbound, OutboundMessage } from '@lienthong/federation-contract';
 
 export interface FederationOptions {
   /** The hub's name in `/v1/federation/identity` (default: its organ id). */
@@ -59,7 +59,7 @@ export function createFederationModule(options: FederationOptions = {}): Service
     });
     let sender: ReturnType<typeof startSender> | undefined;
     const wake = () => sender?.wake();
-    const queue = (kind: 'document' | 'status') => async (message: Parameters<FederationOutbound['queueDocument']>[0]) => {
+    const queue = (kind: 'document' | 'status') => async (message: OutboundMessage) => {
       const queued = await state.queue(
         kind,
         { ...message, origin: message.origin ?? config.hubOrganId },

@@ -20,7 +20,7 @@ import {
   type TransferKind,
 } from './events.js';
 import type { FederationState } from './federation-state.js';
-import type { FederationInbound } from './ports.js';
+import type { FederationInbound } from '@lienthong/federation-contract';
 import type { FederationMetrics } from './outbox/metrics.js';
 
 export interface IncomingRequest {

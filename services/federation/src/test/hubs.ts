@@ -5,7 +5,7 @@ import { startTestHub, type TestHub } from '@lienthong/platform/testing';
 import { realEdxmlDir } from '@lienthong/testing';
 import { createFederationModule, type FederationOptions } from '../module.js';
 import type { FederationHandle } from '../module.js';
-import type { FederationInbound, InboundTransfer } from '../ports.js';
+import type { FederationInbound, InboundTransfer } from '@lienthong/federation-contract';
 
 /** The real VNPT-style sample: From 002.00.20.H13, To 000.00.15.H51, one TraceHeader (01.02.G22). */
 export const edoc = () => readFileSync(join(realEdxmlDir(), 'edoc.edxml'), 'utf8');

@@ -1,0 +1,1 @@
+export type { FederationInbound, FederationOutbound, InboundTransfer, OutboundMessage, QueuedTransfer, RemoteRecipient } from './ports.js';
