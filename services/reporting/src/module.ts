@@ -17,6 +17,8 @@ export interface ReportingModuleOptions {
   readonly clock?: () => Date;
   /** Longest sleep of the period scheduler between scans (default 60 s). */
   readonly schedulerIntervalMs?: number;
+  /** The token of the document system `…/send` posts as (default: `LT_REPORTING_SYSTEM_TOKEN`). */
+  readonly systemToken?: () => string | undefined;
 }
 
 /** The provincial reporting information system (Decree 09/2019/NĐ-CP): indicators, regimes, periods, reports, aggregates. */
@@ -50,7 +52,11 @@ export function createReportingModule(options: ReportingModuleOptions = {}): Ser
         aggregateType('report', 'report-', reportDecider),
       ],
       register: async (app) => {
-        await app.register(reportingRoutes, { service });
+        await app.register(reportingRoutes, {
+          service,
+          clock,
+          systemToken: options.systemToken ?? (() => process.env.LT_REPORTING_SYSTEM_TOKEN || undefined),
+        });
         await app.register(reportingPages);
       },
       start: async () => scheduler.start(),

@@ -1,7 +1,7 @@
 import { handleCommand, isDomainError, type CommandContext } from '@lienthong/decider';
 import type { EventStore } from '@lienthong/event-store';
 import type { DirectoryView } from '@lienthong/directory';
-import { forbidden, notFound, type Principal } from '@lienthong/service-kit';
+import { AppError, forbidden, notFound, type Principal } from '@lienthong/service-kit';
 import { randomUUID } from 'node:crypto';
 import { indicatorDecider, isHubIndicator, regimeDecider } from './domain/definition-deciders.js';
 import { ReportingStreams, type IndicatorRecord, type IndicatorValue, type OwingAgency, type RegimeRecord } from './domain/events.js';
@@ -438,6 +438,22 @@ export function createReportingService(deps: ReportingServiceDeps) {
         indicators,
         revisions: view.aggregateRevisions(regime, periodId, organId),
       };
+    },
+    /** What `…/send` sends: the agency's accepted aggregate, for its leader (or the admin). */
+    sendable(regime: string, periodId: string, agencyId: string, principal: Principal) {
+      const { record } = periodOrThrow(regime, periodId);
+      const organId = reportAgency(regime, periodId, agencyId);
+      const own = agencyOf(principal);
+      if (principal.kind !== 'admin' && !(principal.kind === 'staff' && own === organId && principal.roles.includes('leader')))
+        throw forbidden(`only the leader of ${organId} sends its report`);
+      const report = view.report(regime, periodId, organId);
+      if (report?.state !== 'accepted')
+        throw new AppError('LT_CONFLICT', `the report of ${organId} for ${periodId} is not accepted: only an accepted aggregate is sent`, {
+          extensions: { reportState: report?.state ?? 'not-started' },
+        });
+      const aggregate = this.aggregate(regime, periodId, organId, principal);
+      const status = this.status({ regime, period: periodId, agencyId: organId }, principal);
+      return { aggregate, status, regimeName: record.name, agencyName: view.owing(regime, periodId, organId)?.name ?? organId };
     },
     status(query: { regime: string; period: string; agencyId?: string | undefined }, principal: Principal) {
       const { record } = periodOrThrow(query.regime, query.period);

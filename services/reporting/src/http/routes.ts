@@ -3,6 +3,7 @@ import { commandContext, notFound } from '@lienthong/service-kit';
 import { Aggregations, IndicatorKinds, type IndicatorRecord, type IndicatorValue, type RegimeRecord } from '../domain/events.js';
 import { Frequencies, ReportingLevels, type CutOff, type ReportingLevel } from '../domain/periods.js';
 import type { ReportingService, ReportAction } from '../reporting-service.js';
+import { sendRoute } from './send.js';
 import { aggregateWorkbook } from './xlsx.js';
 
 const problem = { description: 'problem+json', type: 'object', additionalProperties: true } as const;
@@ -75,8 +76,12 @@ const emptyBody = { type: 'object', additionalProperties: false, properties: { n
 type ReportParams = { regime: string; period: string; agencyId: string };
 
 /** Reporting (SPEC §9): admins define indicators and regimes; staff draft, submit, accept, return, reopen; everyone authorised reads. */
-export async function reportingRoutes(app: FastifyInstance, deps: { service: ReportingService }) {
+export async function reportingRoutes(
+  app: FastifyInstance,
+  deps: { service: ReportingService; systemToken: () => string | undefined; clock: () => Date },
+) {
   const { service } = deps;
+  await sendRoute(app, { service, params: reportParams, systemToken: deps.systemToken, clock: deps.clock });
 
   app.put<{
     Params: { code: string };

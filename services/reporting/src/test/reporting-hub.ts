@@ -29,10 +29,24 @@ export function testClock(start: string) {
 
 export async function startReportingHub(
   clock: () => Date,
-  options: { dataDir?: string; keepDataDir?: boolean; extra?: ServiceModuleFactory[]; schedulerIntervalMs?: number } = {},
+  options: {
+    dataDir?: string;
+    keepDataDir?: boolean;
+    extra?: ServiceModuleFactory[];
+    schedulerIntervalMs?: number;
+    systemToken?: () => string | undefined;
+  } = {},
 ): Promise<ReportingHub> {
   const hub = await startTestHub(
-    [directoryModule, ...(options.extra ?? []), createReportingModule({ clock, schedulerIntervalMs: options.schedulerIntervalMs ?? 100 })],
+    [
+      directoryModule,
+      ...(options.extra ?? []),
+      createReportingModule({
+        clock,
+        schedulerIntervalMs: options.schedulerIntervalMs ?? 100,
+        ...(options.systemToken ? { systemToken: options.systemToken } : {}),
+      }),
+    ],
     {
       ...(options.dataDir ? { dataDir: options.dataDir } : {}),
       ...(options.keepDataDir ? { keepDataDir: true } : {}),
