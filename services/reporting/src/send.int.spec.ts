@@ -87,4 +87,29 @@ t.test('the accepted provincial aggregate goes to the Government reporting syste
   const book = new ExcelJS.Workbook();
   await book.xlsx.load(file.rawPayload as unknown as ArrayBuffer);
   t.equal(book.worksheets[0]!.getRow(4).getCell(5).value, 1000, 'the province total in the XLSX');
+
+  // the hub counts what it routed: documents.* of the window the document fell in (routing records wall-clock time)
+  for (const code of ['documents.sent', 'documents.received', 'documents.signedValidShare'])
+    await hub.req('PUT', `/v1/reporting/indicators/${code}`, hub.admin, {
+      name: code,
+      unit: 'văn bản',
+      kind: code.endsWith('Share') ? 'percent' : 'integer',
+      aggregation: 'sum',
+    });
+  await hub.req('PUT', '/v1/reporting/regimes/VB', hub.admin, {
+    name: 'Văn bản điện tử',
+    legalBasis: 'Nghị định 30/2020/NĐ-CP',
+    frequency: 'annual',
+    cutOff: { fromDay: 1 },
+    indicators: ['documents.sent', 'documents.received', 'documents.signedValidShare'],
+    levels: ['commune', 'district', 'province'],
+  });
+  const year = new Date().getUTCFullYear();
+  const documents = await hub.req('GET', `/v1/reporting/reports/VB/${year}/H40/aggregate`, leader['H40']!);
+  t.equal(documents.statusCode, 200, documents.body);
+  t.strictSame(
+    documents.json().values,
+    { 'documents.sent': 1, 'documents.received': 0, 'documents.signedValidShare': 0 },
+    'one document sent, unsigned',
+  );
 });
