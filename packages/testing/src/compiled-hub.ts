@@ -1,7 +1,7 @@
 /**
- * The hub as production runs it: built by `tsc -b` and started from its compiled output with no
- * TypeScript loader (`node --conditions=lienthong-compiled services/hub/dist/main.js`). Used by
- * the production-build test and the startup benchmark.
+ * The hub as production runs it: built by `tsc -b`, bundled by `scripts/bundle.mjs` and started
+ * from that output with no TypeScript loader (`node --conditions=lienthong-compiled
+ * services/hub/dist/bundle/main.js`). Used by the production-build test and the startup benchmark.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -34,6 +34,24 @@ export function buildProject(project: string): Promise<{ ok: boolean; output: st
       },
     );
   });
+}
+
+/** The hub's production entry points (`pnpm start`, `pnpm lienthong`), written by `bundleHub()`. */
+export const HUB_MAIN = join(REPO_ROOT, 'services/hub/dist/bundle/main.js');
+export const HUB_CLI = join(REPO_ROOT, 'services/hub/dist/bundle/cli.js');
+
+/**
+ * `tsc -b` of the hub (as `buildProject`), then its bundle (`node scripts/bundle.mjs`, skipped
+ * when up to date). Rejects when the bundler fails: the bundle is what is started.
+ */
+export async function buildHub(): Promise<{ ok: boolean; output: string }> {
+  const built = await buildProject('services/hub/tsconfig.build.json');
+  await new Promise<void>((resolve, reject) => {
+    execFile(process.execPath, [join(REPO_ROOT, 'scripts/bundle.mjs')], { cwd: REPO_ROOT, timeout: 120_000 }, (error, _stdout, stderr) =>
+      error ? reject(new Error(`scripts/bundle.mjs failed: ${stderr}`, { cause: error })) : resolve(),
+    );
+  });
+  return built;
 }
 
 /** The environment of a child: the parent's without NODE_OPTIONS (a loader such as tsx could be set there), plus `env`. */
@@ -118,9 +136,9 @@ export async function startServer(
   };
 }
 
-/** The compiled hub on `dataDir`, on a free loopback port (build it first: `buildProject('services/hub/tsconfig.build.json')`). */
+/** The production hub on `dataDir`, on a free loopback port (build it first: `buildHub()`). */
 export function startCompiledHub(dataDir: string, env: Readonly<Record<string, string>> = {}): Promise<StartedServer> {
-  return startServer([...COMPILED_NODE_ARGS, join(REPO_ROOT, 'services/hub/dist/main.js')], {
+  return startServer([...COMPILED_NODE_ARGS, HUB_MAIN], {
     LT_DATA_DIR: dataDir,
     LT_PORT: '0',
     LT_HOST: '127.0.0.1',

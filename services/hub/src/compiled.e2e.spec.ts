@@ -1,16 +1,16 @@
 /**
- * The production build: the hub and the CLI run from their compiled output, with no TypeScript
- * loader in the process (no tsx flag, no NODE_OPTIONS, every module a .js of dist/).
+ * The production build: the hub and the CLI run from their compiled, bundled output, with no
+ * TypeScript loader in the process (no tsx flag, no NODE_OPTIONS, every module a .js of dist/).
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildProject, childEnv, COMPILED_NODE_ARGS, REPO_ROOT, startCompiledHub, tempDir } from '@lienthong/testing';
+import { buildHub, childEnv, COMPILED_NODE_ARGS, HUB_CLI, HUB_MAIN, REPO_ROOT, startCompiledHub, tempDir } from '@lienthong/testing';
 import t from 'tap';
 
 function cli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    const argv = [...COMPILED_NODE_ARGS, join(REPO_ROOT, 'services/hub/dist/cli.js'), ...args];
+    const argv = [...COMPILED_NODE_ARGS, HUB_CLI, ...args];
     execFile(
       process.execPath,
       argv,
@@ -22,7 +22,7 @@ function cli(args: readonly string[]): Promise<{ code: number; stdout: string; s
 
 t.test('the compiled hub and CLI', async (t) => {
   // Incremental: quick when `pnpm build` ran before (as in CI). Type errors elsewhere are reported, not fatal here.
-  const built = await buildProject('services/hub/tsconfig.build.json');
+  const built = await buildHub();
   if (!built.ok) t.comment(`tsc -b reported errors:\n${built.output.slice(0, 2000)}`);
 
   const dataDir = join(tempDir(t, 'lt-compiled-'), 'data');
@@ -34,7 +34,7 @@ t.test('the compiled hub and CLI', async (t) => {
     .filter((a) => a !== '');
   t.same(
     cmdline.slice(1),
-    [...COMPILED_NODE_ARGS, join(REPO_ROOT, 'services/hub/dist/main.js')],
+    [...COMPILED_NODE_ARGS, HUB_MAIN],
     'node with the compiled condition only: no --import tsx',
   );
   // tap adds its process-info hook to every child's NODE_OPTIONS; a TypeScript loader must not be there.

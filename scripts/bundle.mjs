@@ -1,0 +1,79 @@
+// The hub's production bundle: after `tsc -b tsconfig.build.json`, esbuild joins the compiled
+// workspace code the hub's entry points reach (services/hub/dist/main.js and cli.js, with every
+// service modules.ts mounts and the packages they use) into a few files in services/hub/dist/bundle/,
+// so that Node resolves, reads and links a handful of files instead of ~230 (a tenth of the hub's
+// start-up). Third-party packages are not bundled: each stays its own file in node_modules
+// (native better-sqlite3, packages reading files beside themselves), imported by a path relative
+// to the bundle. `import.meta.url` in workspace code keeps meaning its own compiled file, so
+// worker entries, pages and schema folders resolve as before. Dynamic imports stay lazy (split
+// chunks). Skipped when the bundle is newer than every file it was built from.
+//
+// Usage: node scripts/bundle.mjs [--force]
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const HUB_DIST = join(ROOT, 'services', 'hub', 'dist');
+const OUT_DIR = join(HUB_DIST, 'bundle');
+const ENTRIES = [join(HUB_DIST, 'main.js'), join(HUB_DIST, 'cli.js')];
+const META = join(OUT_DIR, 'meta.json');
+/** Compiled workspace code: bundled. Everything else with a bare name: left to Node. */
+const WORKSPACE_DIST = new RegExp(`^${ROOT.replaceAll('\\', '\\\\')}(packages|services)[\\\\/][^\\\\/]+[\\\\/]dist[\\\\/]`);
+
+const fromBundle = (file) => {
+  const path = relative(OUT_DIR, file).split(sep).join('/');
+  return path.startsWith('.') ? path : `./${path}`;
+};
+
+/** True when the bundle exists and no input it lists (nor an entry) changed since. */
+function upToDate() {
+  if (!existsSync(META)) return false;
+  const built = statSync(META).mtimeMs;
+  const { inputs } = JSON.parse(readFileSync(META, 'utf8'));
+  return [...ENTRIES, ...Object.keys(inputs).map((file) => join(ROOT, file))].every((file) => existsSync(file) && statSync(file).mtimeMs <= built);
+}
+
+const workspaceOnly = {
+  name: 'lienthong-workspace-only',
+  setup(b) {
+    // A bare import (not node:, not @lienthong/*): resolved as Node would from the importing file,
+    // then kept external under its path from the bundle (the bundle's own node_modules differ).
+    b.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.pluginData === 'inner' || args.path.startsWith('node:') || args.path.startsWith('@lienthong/')) return undefined;
+      const found = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'inner' });
+      if (found.errors.length > 0) return { errors: found.errors };
+      if (found.external) return found;
+      return { path: fromBundle(found.path), external: true };
+    });
+    // Workspace code: `import.meta.url` is its own compiled file's, as when it ran unbundled.
+    b.onLoad({ filter: /\.js$/ }, async (args) => {
+      if (!WORKSPACE_DIST.test(args.path)) return undefined;
+      const text = await readFile(args.path, 'utf8');
+      const own = `new URL(${JSON.stringify(fromBundle(args.path))}, import.meta.url).href`;
+      return { contents: text.replaceAll('import.meta.url', own), loader: 'js', resolveDir: dirname(args.path) };
+    });
+  },
+};
+
+if (process.argv.includes('--force') || !upToDate()) {
+  const result = await build({
+    entryPoints: ENTRIES,
+    outdir: OUT_DIR,
+    bundle: true,
+    splitting: true,
+    chunkNames: '[name]-[hash]',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    // Workspace packages resolve to their compiled dist/ (as under `node --conditions=lienthong-compiled`).
+    conditions: ['lienthong-compiled'],
+    plugins: [workspaceOnly],
+    metafile: true,
+    absWorkingDir: ROOT,
+    logLevel: 'warning',
+  });
+  writeFileSync(META, JSON.stringify({ inputs: result.metafile.inputs }));
+}
