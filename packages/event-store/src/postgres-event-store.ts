@@ -215,14 +215,17 @@ class PostgresEventStore implements EventStore {
   private async writeBatch(tx: Tx, batch: readonly Queued[]): Promise<Array<AppendResult | Error>> {
     const names = [...new Set(batch.map((q) => q.append.stream))].sort();
     // New streams get a row (revision -1) so there is something to lock; rows are locked in name order.
-    await tx.unsafe(
-      'INSERT INTO lt_streams (stream, last_hash) SELECT s, $2 FROM unnest($1::text[]) AS s ORDER BY s ON CONFLICT DO NOTHING',
-      [names, GENESIS_HASH],
-    );
-    const rows = await tx.unsafe<StreamRow[]>(
-      'SELECT stream, revision, position, last_hash FROM lt_streams WHERE stream = ANY($1::text[]) ORDER BY stream FOR UPDATE',
-      [names],
-    );
+    // Sent together (pipelined): one round trip.
+    const [, rows] = await Promise.all([
+      tx.unsafe('INSERT INTO lt_streams (stream, last_hash) SELECT s, $2 FROM unnest($1::text[]) AS s ORDER BY s ON CONFLICT DO NOTHING', [
+        names,
+        GENESIS_HASH,
+      ]),
+      tx.unsafe<StreamRow[]>(
+        'SELECT stream, revision, position, last_hash FROM lt_streams WHERE stream = ANY($1::text[]) ORDER BY stream FOR UPDATE',
+        [names],
+      ),
+    ]);
     const heads = new Map(rows.map((r) => [r.stream, { revision: r.revision, lastHash: r.last_hash, position: r.position }]));
 
     const outcomes: Array<AppendResult | Error> = [];
@@ -330,10 +333,7 @@ class PostgresEventStore implements EventStore {
   }
 
   /** One page of the feed after `after`, filtered; `scannedTo` for the subscriptions. */
-  private async readPage(
-    options: SubscribeOptions,
-    limit: number | null,
-  ): Promise<{ events: RecordedEvent[]; scannedTo: number }> {
+  private async readPage(options: SubscribeOptions, limit: number | null): Promise<{ events: RecordedEvent[]; scannedTo: number }> {
     const after = options.after ?? 0;
     const prefixes = options.streamPrefixes ?? null;
     const types = options.eventTypes ?? null;
@@ -435,10 +435,9 @@ class PostgresEventStore implements EventStore {
   async streamInfo(stream: string): Promise<StreamInfo | null> {
     assertStreamName(stream);
     return this.run(async () => {
-      const [row] = await this.sql.unsafe<StreamInfoRow[]>(
-        `SELECT ${STREAM_COLUMNS} FROM lt_streams WHERE stream = $1 AND revision >= 0`,
-        [stream],
-      );
+      const [row] = await this.sql.unsafe<StreamInfoRow[]>(`SELECT ${STREAM_COLUMNS} FROM lt_streams WHERE stream = $1 AND revision >= 0`, [
+        stream,
+      ]);
       return row ? toStreamInfo(row) : null;
     });
   }
