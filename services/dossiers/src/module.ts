@@ -5,6 +5,8 @@ import { DOSSIER_STREAM_PREFIXES } from './domain/events.js';
 import { createCodeIssuer } from './dossier-code.js';
 import { createDossierService } from './dossier-service.js';
 import { dossierRoutes } from './http/routes.js';
+import { publicDossierRoutes, type OnlineLimits } from './http/public-routes.js';
+import { openBlobStore } from '@lienthong/blob-store';
 import { createOverdueScheduler } from './overdue-scheduler.js';
 import { createCatalogReplica } from './projections/catalog-replica.js';
 import { dossierQueueProjection } from './projections/dossier-queue.js';
@@ -16,6 +18,8 @@ export interface DossiersModuleOptions {
   readonly clock?: () => Date;
   /** Longest sleep of the overdue scheduler between scans (default 30 s). */
   readonly overdueIntervalMs?: number;
+  /** Limits of online submission and of citizens' requests (SPEC §7). */
+  readonly online?: Partial<OnlineLimits>;
 }
 
 /** One-stop-shop dossiers (hồ sơ một cửa): the legal workflow, deadlines and reports. */
@@ -34,6 +38,8 @@ export function createDossiersModule(options: DossiersModuleOptions = {}): Servi
     const catalog = { procedureAt: (code: string, at: Date) => replica.procedureAt(replicaRunner.db(), code, at) };
     const queue = dossierQueueView(() => queueRunner.db());
     const decider = dossierDecider;
+    const { config } = platform;
+    const blobs = await openBlobStore({ natsServers: config.natsServers, natsReplicas: config.natsReplicas, dataDir: config.dataDir });
     const service = createDossierService({
       store: platform.store,
       decider,
@@ -60,9 +66,13 @@ export function createDossiersModule(options: DossiersModuleOptions = {}): Servi
       aggregates: [aggregateType('dossier', DOSSIER_STREAM_PREFIX, decider)],
       register: async (app) => {
         await app.register(dossierRoutes, { service });
+        await app.register(publicDossierRoutes, { service, blobs, ...(options.online ? { limits: options.online } : {}) });
       },
       start: async () => scheduler.start(),
-      stop: () => scheduler.stop(),
+      stop: async () => {
+        await scheduler.stop();
+        await blobs.close();
+      },
     };
   };
 }
