@@ -7,8 +7,10 @@ import { notFound } from '@lienthong/service-kit';
 
 // The pages stay in src/ (tsc does not copy them): found from src/http/ and from the compiled dist/http/ alike.
 const pagesDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'pages');
-// The chart library is served from its package, never from a CDN.
-const uplotDir = join(dirname(createRequire(import.meta.url).resolve('uplot')), '..', 'dist');
+// The chart library is served from its package (its manifest read to find it), never from a CDN.
+const require = createRequire(import.meta.url);
+const uplot = require('uplot/package.json') as { version: string };
+const uplotDir = join(dirname(require.resolve('uplot/package.json')), 'dist');
 
 const ASSETS: Record<string, { file: string; type: string }> = {
   'bao-cao.js': { file: join(pagesDir, 'bao-cao.js'), type: 'text/javascript; charset=utf-8' },
@@ -35,6 +37,10 @@ export async function reportingPages(app: FastifyInstance): Promise<void> {
   app.get<{ Params: { file: string } }>('/assets/reporting/:file', options, async (request, reply) => {
     const asset = assets.get(request.params.file);
     if (!asset) throw notFound(`no asset ${request.params.file}`);
-    return secured(reply).type(asset.type).header('cache-control', 'public, max-age=300').send(asset.body);
+    return secured(reply)
+      .type(asset.type)
+      .header('cache-control', 'public, max-age=300')
+      .header('x-lienthong-asset-version', request.params.file.startsWith('uPlot') ? uplot.version : 'page')
+      .send(asset.body);
   });
 }
