@@ -35,7 +35,12 @@ function recorded(stream: string, event: ReportingEvent): RecordedEvent {
     position,
     type: event.type,
     data: event.data,
-    metadata: { correlationId: 'bench', causationId: null, actor: 'bench', at: new Date(Date.UTC(2027, 0, 5, 0, 0, position)).toISOString() },
+    metadata: {
+      correlationId: 'bench',
+      causationId: null,
+      actor: 'bench',
+      at: new Date(Date.UTC(2027, 0, 5, 0, 0, position)).toISOString(),
+    },
     hash: '',
   } as unknown as RecordedEvent;
 }
@@ -70,12 +75,34 @@ export default async function reportingBench(ctx: BenchContext): Promise<BenchRe
     codes.forEach((code, i) =>
       apply(`indicator-${code}`, {
         type: 'IndicatorPublished',
-        data: { code, version: 1, at, name: `Chỉ tiêu ${i + 1}`, unit: 'đơn vị', kind: 'number', aggregation: AGGREGATIONS[i % 4]!, numerator: null, denominator: null, decimals: 2 },
+        data: {
+          code,
+          version: 1,
+          at,
+          name: `Chỉ tiêu ${i + 1}`,
+          unit: 'đơn vị',
+          kind: 'number',
+          aggregation: AGGREGATIONS[i % 4]!,
+          numerator: null,
+          denominator: null,
+          decimals: 2,
+        },
       }),
     );
     apply(`regime-${REGIME}`, {
       type: 'RegimePublished',
-      data: { code: REGIME, version: 1, at, name: 'KT-XH', legalBasis: 'NĐ 09/2019', frequency: 'monthly', indicators: codes, levels: ['commune', 'district', 'province'], submitBy: {}, cutOff: null },
+      data: {
+        code: REGIME,
+        version: 1,
+        at,
+        name: 'KT-XH',
+        legalBasis: 'NĐ 09/2019',
+        frequency: 'monthly',
+        indicators: codes,
+        levels: ['commune', 'district', 'province'],
+        submitBy: {},
+        cutOff: null,
+      },
     });
     apply(`reportperiod-${REGIME}/${PERIOD}`, {
       type: 'PeriodOpened',
@@ -124,7 +151,11 @@ export default async function reportingBench(ctx: BenchContext): Promise<BenchRe
     db.transaction(() => {
       correct(commune);
       // accept without the projection's incremental path: the report row only
-      db.prepare(`UPDATE reports SET state = 'accepted', ever_accepted = 1 WHERE regime = ? AND period = ? AND agency_id = ?`).run(REGIME, PERIOD, commune);
+      db.prepare(`UPDATE reports SET state = 'accepted', ever_accepted = 1 WHERE regime = ? AND period = ? AND agency_id = ?`).run(
+        REGIME,
+        PERIOD,
+        commune,
+      );
     })();
     t0 = performance.now();
     db.transaction(() => recomputePeriod(db, REGIME, PERIOD, at, 'full'))();
@@ -132,7 +163,8 @@ export default async function reportingBench(ctx: BenchContext): Promise<BenchRe
   }
   const view = reportingView(() => db);
   const province = view.aggregate(REGIME, PERIOD, 'P');
-  if (!province || province.missing.length > 0 || province.sources.length !== DISTRICTS) throw new Error(`the province aggregate is wrong: ${JSON.stringify(province?.missing)}`);
+  if (!province || province.missing.length > 0 || province.sources.length !== DISTRICTS)
+    throw new Error(`the province aggregate is wrong: ${JSON.stringify(province?.missing)}`);
 
   // 3. the completeness view of the whole province against a bare select of the same rows
   const bare = db.prepare(
@@ -176,7 +208,15 @@ export default async function reportingBench(ctx: BenchContext): Promise<BenchRe
     name: 'reporting',
     metrics: {
       incrementalReaggregationMeanMs: { value: round(incMs), unit: 'ms' },
-      incrementalReaggregationP99Ms: { value: round(percentile([...incremental].sort((a, b) => a - b), 99)), unit: 'ms' },
+      incrementalReaggregationP99Ms: {
+        value: round(
+          percentile(
+            [...incremental].sort((a, b) => a - b),
+            99,
+          ),
+        ),
+        unit: 'ms',
+      },
       statusViewP50Ms: { value: round(percentile(statusSamples, 50)), unit: 'ms' },
       statusViewP99Ms: { value: round(statusP99), unit: 'ms' },
     },
