@@ -39,9 +39,10 @@ export async function startFederatedHub(
   const module = createFederationModule({
     pollMs: 50,
     ...options.federation,
-    inbound,
+    inbound: options.federation?.inbound ?? inbound,
     onReady: (h) => {
       handle = h;
+      options.federation?.onReady?.(h);
     },
   });
   const hub = await startTestHub([directoryModule, module], {
