@@ -109,7 +109,7 @@ export default async function documentsBench(ctx: BenchContext): Promise<BenchRe
       const t0 = performance.now();
       const cpu0 = process.cpuUsage();
       const elu0 = performance.eventLoopUtilization();
-      let routed = 0;
+      let routed: number;
       const result = await clients.fire({ url, connections: 32, duration: seconds }, senderAuth);
       const deadline = performance.now() + 20_000;
       while ((routed = (await clients.count()) - before) < result.ok && performance.now() < deadline)
