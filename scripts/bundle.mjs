@@ -33,7 +33,9 @@ function upToDate() {
   if (!existsSync(META)) return false;
   const built = statSync(META).mtimeMs;
   const { inputs } = JSON.parse(readFileSync(META, 'utf8'));
-  return [...ENTRIES, ...Object.keys(inputs).map((file) => join(ROOT, file))].every((file) => existsSync(file) && statSync(file).mtimeMs <= built);
+  return [...ENTRIES, ...Object.keys(inputs).map((file) => join(ROOT, file))].every(
+    (file) => existsSync(file) && statSync(file).mtimeMs <= built,
+  );
 }
 
 const workspaceOnly = {
@@ -43,7 +45,12 @@ const workspaceOnly = {
     // then kept external under its path from the bundle (the bundle's own node_modules differ).
     b.onResolve({ filter: /^[^./]/ }, async (args) => {
       if (args.pluginData === 'inner' || args.path.startsWith('node:') || args.path.startsWith('@lienthong/')) return undefined;
-      const found = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'inner' });
+      const found = await b.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        importer: args.importer,
+        pluginData: 'inner',
+      });
       if (found.errors.length > 0) return { errors: found.errors };
       if (found.external) return found;
       return { path: fromBundle(found.path), external: true };

@@ -40,8 +40,17 @@ function sampleData(i: number): Record<string, unknown> {
   };
 }
 const META = { correlationId: 'c', causationId: null, actor: 'staff:clerk-1', at: '2026-11-22T08:00:00.000Z' };
-const ours = (i: number): NewEvent => ({ id: randomUUID(), type: 'DossierReceived', data: sampleData(i), metadata: { ...META, correlationId: randomUUID() } });
-const theirs = (i: number): Received => ({ type: 'DossierReceived', data: sampleData(i), metadata: { ...META, correlationId: randomUUID() } });
+const ours = (i: number): NewEvent => ({
+  id: randomUUID(),
+  type: 'DossierReceived',
+  data: sampleData(i),
+  metadata: { ...META, correlationId: randomUUID() },
+});
+const theirs = (i: number): Received => ({
+  type: 'DossierReceived',
+  data: sampleData(i),
+  metadata: { ...META, correlationId: randomUUID() },
+});
 
 /** The four workloads, written once per store. */
 interface Subject {
@@ -156,9 +165,7 @@ function median(values: readonly number[]): number {
 }
 
 export default async function eventStorePostgresBench(ctx: BenchContext): Promise<BenchReport> {
-  const sizes: Sizes = ctx.quick
-    ? { seconds: 1, rounds: 1, batches: 20, reads: 500 }
-    : { seconds: 2, rounds: 3, batches: 60, reads: 2000 };
+  const sizes: Sizes = ctx.quick ? { seconds: 1, rounds: 1, batches: 20, reads: 500 } : { seconds: 2, rounds: 3, batches: 60, reads: 2000 };
   const server = await startPostgres({ durability: 'durable' });
   try {
     const oursUrl = await server.createDatabase('lienthong');

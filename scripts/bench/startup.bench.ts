@@ -115,7 +115,7 @@ export default async function startupBench({ tmpDir, log, quick }: BenchContext)
     notes: [
       `medians of ${runs} starts each (tsx: ${quick ? 1 : 3}); ready = spawn to the first 200 of GET /health/ready; idle RSS read ${IDLE_MS / 1000} s after ready`,
       `node ${COMPILED_NODE_ARGS.join(' ')} ${HUB_MAIN.slice(REPO_ROOT.length)} (tsc -b, then scripts/bundle.mjs) on an empty data directory`,
-      'baseline: node scripts/bench/bare-fastify.mjs — Fastify loaded, one /health/ready route, listening; spawn to its first 200, measured the same way. It loads Fastify only, not the hub\'s other third-party modules: the 3x allowance is for everything else (module load, store, read models, routes)',
+      "baseline: node scripts/bench/bare-fastify.mjs — Fastify loaded, one /health/ready route, listening; spawn to its first 200, measured the same way. It loads Fastify only, not the hub's other third-party modules: the 3x allowance is for everything else (module load, store, read models, routes)",
       'the hub is ready when /health/ready answers 200: store and bus pinged, every read model opened and caught up, every route registered (schemas compile on first use or in the background after listen)',
     ],
   };

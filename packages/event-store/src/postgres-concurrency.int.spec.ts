@@ -67,7 +67,7 @@ if (requirePostgres(t)) {
     })();
 
     const p = uniquePrefix('gapless');
-    const local = Array.from({ length: LOCAL }, (_, l) => createPostgresEventStore({ url, maxConnections: 4 }));
+    const local = Array.from({ length: LOCAL }, () => createPostgresEventStore({ url, maxConnections: 4 }));
     const localWriters = local.map(async (store, l) => {
       for (let n = 0; n < PER_LOCAL; n += 4)
         await Promise.all([0, 1, 2, 3].map((w) => store.append(`${p}-local${l}-${w}`, [newEvent('Local', { n })])));
@@ -86,7 +86,11 @@ if (requirePostgres(t)) {
     const seen = live.seen.map((e) => e.position);
     t.equal(seen.length, total, 'the subscription saw every event once');
     const out = seen.findIndex((pos, i) => pos !== i + 1);
-    t.equal(out, -1, out === -1 ? 'subscription positions 1..N in order' : `subscription broke at index ${out}: ${seen.slice(out - 2, out + 3).join(',')}`);
+    t.equal(
+      out,
+      -1,
+      out === -1 ? 'subscription positions 1..N in order' : `subscription broke at index ${out}: ${seen.slice(out - 2, out + 3).join(',')}`,
+    );
     t.same(pollErrors, [], `no readAll page skipped a position (${polls} polls)`);
     t.equal(polled, total, 'the poller reached the head');
   });

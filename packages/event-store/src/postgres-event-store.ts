@@ -202,7 +202,8 @@ class PostgresEventStore implements EventStore {
         }
         if (isDuplicateId(error) && batch.length === 1) {
           const q = batch[0] as Queued;
-          const detail = String((error as { detail?: unknown }).detail ?? '');
+          const rawDetail = (error as { detail?: unknown }).detail;
+          const detail = typeof rawDetail === 'string' ? rawDetail : '';
           const id = q.append.events.find((e) => detail.includes(`(${e.id})`))?.id ?? q.append.events[0]?.id ?? '';
           q.reject(new DuplicateEventIdError(q.append.stream, id));
           return;
@@ -299,8 +300,8 @@ class PostgresEventStore implements EventStore {
     );
     const base = row?.base ?? 0;
     for (const { index, first, recorded } of pending) {
-      const events = recorded.map((e, i) => ({ ...e, position: base + first + i + 1 }) as RecordedEvent);
-      const last = events.at(-1) as RecordedEvent;
+      const events: RecordedEvent[] = recorded.map((e, i) => ({ ...e, position: base + first + i + 1 }));
+      const last = events.at(-1)!;
       outcomes[index] = { nextRevision: last.revision, position: last.position, events };
     }
     return outcomes;
@@ -351,12 +352,11 @@ class PostgresEventStore implements EventStore {
   subscribeToAll(options: SubscribeOptions = {}): Subscription {
     let closed = false;
     let wake: (() => void) | undefined;
-    const store = this;
     const close = async (): Promise<void> => {
       closed = true;
       wake?.();
     };
-    const sleep = (ms: number): Promise<void> =>
+    const sleep = (store: PostgresEventStore, ms: number): Promise<void> =>
       new Promise<void>((resolve) => {
         const done = (): void => {
           clearTimeout(timer);
@@ -369,9 +369,9 @@ class PostgresEventStore implements EventStore {
         wake = done;
       });
 
-    async function* iterate(): AsyncGenerator<RecordedEvent> {
+    async function* iterate(store: PostgresEventStore): AsyncGenerator<RecordedEvent> {
       let after = options.after ?? 0;
-      let notices = 0;
+      let notices: number;
       while (!closed && !store.closed) {
         let page;
         try {
@@ -387,7 +387,7 @@ class PostgresEventStore implements EventStore {
           if (store.closed || closed) return;
           if (!isUnavailable(error)) throw toStoreError(error);
           // Server down or restarting: wait, then carry on from the same position.
-          await sleep(store.pollMs);
+          await sleep(store, store.pollMs);
           continue;
         }
         for (const event of page.events) {
@@ -396,19 +396,17 @@ class PostgresEventStore implements EventStore {
         }
         after = Math.max(after, page.scannedTo);
         if (page.events.length === PAGE_SIZE || store.notices !== notices) continue;
-        await sleep(store.pollMs);
+        await sleep(store, store.pollMs);
       }
     }
 
     let started = false;
-    return {
-      close,
-      [Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
-        if (started) throw new Error('a subscription can be iterated only once');
-        started = true;
-        return iterate();
-      },
+    const start = (): AsyncIterator<RecordedEvent> => {
+      if (started) throw new Error('a subscription can be iterated only once');
+      started = true;
+      return iterate(this);
     };
+    return { close, [Symbol.asyncIterator]: start };
   }
 
   /** Notifications heard so far (a subscription compares before and after a read). */

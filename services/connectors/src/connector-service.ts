@@ -48,11 +48,24 @@ export interface ConnectorService {
   pause(connectorId: string, context: CommandContext): Promise<ConnectorView & { readonly outbox: OutboxView }>;
   resume(connectorId: string, context: CommandContext): Promise<ConnectorView & { readonly outbox: OutboxView }>;
   remove(connectorId: string, context: CommandContext): Promise<{ readonly connectorId: string; readonly deleted: true }>;
-  replay(connectorId: string, fromPosition: number, context: CommandContext): Promise<{ readonly connectorId: string; readonly fromPosition: number }>;
-  retryDeadLetters(connectorId: string, positions: readonly number[] | null, context: CommandContext): Promise<{ readonly connectorId: string; readonly retried: number }>;
+  replay(
+    connectorId: string,
+    fromPosition: number,
+    context: CommandContext,
+  ): Promise<{ readonly connectorId: string; readonly fromPosition: number }>;
+  retryDeadLetters(
+    connectorId: string,
+    positions: readonly number[] | null,
+    context: CommandContext,
+  ): Promise<{ readonly connectorId: string; readonly retried: number }>;
 }
 
-export function createConnectorService(deps: { store: EventStore; engine: ConnectorEngine; key: Buffer; urlPolicy: UrlPolicy }): ConnectorService {
+export function createConnectorService(deps: {
+  store: EventStore;
+  engine: ConnectorEngine;
+  key: Buffer;
+  urlPolicy: UrlPolicy;
+}): ConnectorService {
   const { store, engine, key, urlPolicy } = deps;
 
   function existing(connectorId: string): RegisteredConnector {
@@ -63,17 +76,24 @@ export function createConnectorService(deps: { store: EventStore; engine: Connec
 
   function checkSecret(kind: ConnectorKind, secret: string | undefined): string {
     if (kind === 'dvcqg') {
-      if (secret === undefined) throw validationError('a dvcqg connector needs the access token the portal issued as secret', [{ path: '/secret', message: 'required for kind dvcqg' }]);
+      if (secret === undefined)
+        throw validationError('a dvcqg connector needs the access token the portal issued as secret', [
+          { path: '/secret', message: 'required for kind dvcqg' },
+        ]);
       return secret;
     }
     if (secret === undefined) return newWebhookSecret();
     try {
       new Webhook(secret);
     } catch {
-      throw validationError('secret is not a Standard Webhooks secret', [{ path: '/secret', message: 'must be whsec_ followed by base64' }]);
+      throw validationError('secret is not a Standard Webhooks secret', [
+        { path: '/secret', message: 'must be whsec_ followed by base64' },
+      ]);
     }
     if (!secret.startsWith('whsec_') || Buffer.from(secret.slice(6), 'base64').length < 24)
-      throw validationError('secret is not a Standard Webhooks secret', [{ path: '/secret', message: 'must be whsec_ followed by base64 of at least 24 bytes' }]);
+      throw validationError('secret is not a Standard Webhooks secret', [
+        { path: '/secret', message: 'must be whsec_ followed by base64 of at least 24 bytes' },
+      ]);
     return secret;
   }
 
@@ -83,7 +103,8 @@ export function createConnectorService(deps: { store: EventStore; engine: Connec
       try {
         await assertSafeUrl(body.url, urlPolicy);
       } catch (error) {
-        if (error instanceof UnsafeUrlError) throw validationError(`url refused: ${error.message}`, [{ path: '/url', message: error.message }]);
+        if (error instanceof UnsafeUrlError)
+          throw validationError(`url refused: ${error.message}`, [{ path: '/url', message: error.message }]);
         throw error;
       }
       const secret = checkSecret(body.kind, body.secret);
@@ -92,7 +113,18 @@ export function createConnectorService(deps: { store: EventStore; engine: Connec
       const agencyIds = body.agencyIds && body.agencyIds.length > 0 ? [...new Set(body.agencyIds)].sort() : null;
       const result = await engine.command(
         body.connectorId,
-        { type: 'RegisterConnector', data: { connectorId: body.connectorId, kind: body.kind, url: body.url, secretSealed: sealSecret(key, body.connectorId, secret), eventTypes, agencyIds, startAfter } },
+        {
+          type: 'RegisterConnector',
+          data: {
+            connectorId: body.connectorId,
+            kind: body.kind,
+            url: body.url,
+            secretSealed: sealSecret(key, body.connectorId, secret),
+            eventTypes,
+            agencyIds,
+            startAfter,
+          },
+        },
         context,
       );
       if (!result.state.registered) throw new AppError('LT_INTERNAL', 'registration not recorded');

@@ -49,5 +49,8 @@ t.test('connectors killed with -9 mid-delivery lose nothing and keep each dossie
   await eventually(() => seqs().size === EVENTS, 60_000, 'all delivered after the restart');
   t.equal(seqs().size, EVENTS, 'every event delivered at least once');
   for (const [stream, order] of firstDeliveryOrder(receiver.deliveries())) t.ok(increasing(order), `${stream} in order`);
-  t.ok(receiver.deliveries().every((d) => d.verified), 'signatures verify');
+  t.ok(
+    receiver.deliveries().every((d) => d.verified),
+    'signatures verify',
+  );
 });

@@ -22,7 +22,11 @@ const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v
 const envSchema = z.object({
   LT_CONNECTORS_ALLOW_LOOPBACK: flag.default(false),
   LT_CONNECTORS_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
-  LT_CONNECTORS_RETRY_BUDGET_S: z.coerce.number().positive().max(30 * 86_400).default(86_400),
+  LT_CONNECTORS_RETRY_BUDGET_S: z.coerce
+    .number()
+    .positive()
+    .max(30 * 86_400)
+    .default(86_400),
   LT_CONNECTORS_INITIAL_BACKOFF_MS: z.coerce.number().int().min(1).max(3_600_000).default(1_000),
   LT_CONNECTORS_MAX_BACKOFF_MS: z.coerce.number().int().min(1).max(86_400_000).default(300_000),
   LT_CONNECTORS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
@@ -33,7 +37,10 @@ export function createConnectorsModule(options: ConnectorsModuleOptions = {}): S
   return (platform) => {
     const env = envSchema.parse(process.env);
     const key = loadConnectorKey(platform.config.dataDir);
-    const urlPolicy = { allowLoopback: options.allowLoopback ?? env.LT_CONNECTORS_ALLOW_LOOPBACK, hubPort: platform.config.port || undefined };
+    const urlPolicy = {
+      allowLoopback: options.allowLoopback ?? env.LT_CONNECTORS_ALLOW_LOOPBACK,
+      hubPort: platform.config.port || undefined,
+    };
     const delivery: DeliveryPolicy = {
       concurrency: env.LT_CONNECTORS_CONCURRENCY,
       maxQueued: 2_000,
@@ -44,9 +51,21 @@ export function createConnectorsModule(options: ConnectorsModuleOptions = {}): S
       pollMs: 250,
       ...options.delivery,
     };
-    const limits: PostLimits = { timeoutMs: env.LT_CONNECTORS_TIMEOUT_MS, maxResponseBytes: env.LT_CONNECTORS_MAX_RESPONSE_KB * 1024, ...options.limits };
+    const limits: PostLimits = {
+      timeoutMs: env.LT_CONNECTORS_TIMEOUT_MS,
+      maxResponseBytes: env.LT_CONNECTORS_MAX_RESPONSE_KB * 1024,
+      ...options.limits,
+    };
     const logger = platform.logger.child({ component: 'connectors' });
-    const engine = new ConnectorEngine({ store: platform.store, key, registry: platform.metrics.registry, urlPolicy, delivery, limits, log: logger });
+    const engine = new ConnectorEngine({
+      store: platform.store,
+      key,
+      registry: platform.metrics.registry,
+      urlPolicy,
+      delivery,
+      limits,
+      log: logger,
+    });
     const service = createConnectorService({ store: platform.store, engine, key, urlPolicy });
     return {
       name: 'connectors',

@@ -70,7 +70,10 @@ export function parseConnectorUrl(raw: string): URL {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UnsafeUrlError(`scheme ${url.protocol} is not http(s)`);
   if (url.username || url.password) throw new UnsafeUrlError('credentials in the URL are refused: put them in the secret');
-  const host = url.hostname.replace(/^\[|\]$/gu, '').toLowerCase().replace(/\.$/u, '');
+  const host = url.hostname
+    .replace(/^\[|\]$/gu, '')
+    .toLowerCase()
+    .replace(/\.$/u, '');
   if (METADATA_HOSTS.has(host)) throw new UnsafeUrlError(`${host} is a cloud metadata host`);
   return url;
 }

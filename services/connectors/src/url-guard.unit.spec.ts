@@ -5,13 +5,24 @@ const strict = { allowLoopback: false, hubPort: 8080 };
 const tests = { allowLoopback: true, hubPort: 8080 };
 
 t.test('addresses', async (t) => {
-  for (const a of ['169.254.169.254', '169.254.0.1', 'fe80::1', '::ffff:169.254.169.254', '0.0.0.0', '::', '100.100.100.200', 'fd00:ec2::254', '224.0.0.1'])
+  for (const a of [
+    '169.254.169.254',
+    '169.254.0.1',
+    'fe80::1',
+    '::ffff:169.254.169.254',
+    '0.0.0.0',
+    '::',
+    '100.100.100.200',
+    'fd00:ec2::254',
+    '224.0.0.1',
+  ])
     t.ok(addressRefusal(a, 80, tests), `${a} refused even with loopback allowed`);
   t.ok(addressRefusal('127.0.0.1', 9000, strict), 'loopback refused by default');
   t.equal(addressRefusal('127.0.0.1', 9000, tests), null, 'loopback allowed by the option');
   t.match(addressRefusal('127.0.0.1', 8080, tests), /hub itself/, "never the hub's own port");
   t.match(addressRefusal('::1', 8080, tests), /hub itself/);
-  for (const a of ['10.1.2.3', '192.168.1.5', '172.16.0.9', '203.113.1.1', '2001:db8::1']) t.equal(addressRefusal(a, 443, strict), null, `${a} allowed`);
+  for (const a of ['10.1.2.3', '192.168.1.5', '172.16.0.9', '203.113.1.1', '2001:db8::1'])
+    t.equal(addressRefusal(a, 443, strict), null, `${a} allowed`);
 });
 
 t.test('URLs', async (t) => {

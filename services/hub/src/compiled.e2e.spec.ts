@@ -32,11 +32,7 @@ t.test('the compiled hub and CLI', async (t) => {
   const cmdline = readFileSync(`/proc/${hub.child.pid}/cmdline`, 'utf8')
     .split('\0')
     .filter((a) => a !== '');
-  t.same(
-    cmdline.slice(1),
-    [...COMPILED_NODE_ARGS, HUB_MAIN],
-    'node with the compiled condition only: no --import tsx',
-  );
+  t.same(cmdline.slice(1), [...COMPILED_NODE_ARGS, HUB_MAIN], 'node with the compiled condition only: no --import tsx');
   // tap adds its process-info hook to every child's NODE_OPTIONS; a TypeScript loader must not be there.
   const nodeOptions = readFileSync(`/proc/${hub.child.pid}/environ`, 'utf8')
     .split('\0')

@@ -27,7 +27,7 @@ if (command === 'append') {
 } else if (command === 'race') {
   const [stream = 's', countText = '50'] = rest;
   let conflicts = 0;
-  for (let done = 0; done < Number(countText); ) {
+  for (let done = 0; done < Number(countText);) {
     const head = await store.streamInfo(stream);
     try {
       await store.append(stream, [newEvent('Raced', { pid: process.pid, done })], {

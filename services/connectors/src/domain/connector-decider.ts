@@ -112,7 +112,9 @@ export const connectorDecider: Decider<ConnectorState, ConnectorCommand, Connect
       }
       case 'Checkpoint': {
         if (!state.registered || state.deleted || command.data.epoch !== state.epoch) return [];
-        return command.data.position > state.checkpoint ? [{ type: 'DeliveryCheckpointed', data: { position: command.data.position } }] : [];
+        return command.data.position > state.checkpoint
+          ? [{ type: 'DeliveryCheckpointed', data: { position: command.data.position } }]
+          : [];
       }
       case 'ConfirmRedelivery':
         return state.registered && !state.deleted && state.retrying.includes(command.data.position)
@@ -161,9 +163,7 @@ export const connectorDecider: Decider<ConnectorState, ConnectorCommand, Connect
             }
           : state;
       case 'DeliveryCheckpointed':
-        return state.registered
-          ? { ...state, checkpoint: event.data.position }
-          : state;
+        return state.registered ? { ...state, checkpoint: event.data.position } : state;
       case 'DeadLetterRedelivered':
         return state.registered ? { ...state, retrying: state.retrying.filter((p) => p !== event.data.position) } : state;
       case 'DeliveryDeadLettered':

@@ -59,7 +59,12 @@ export const DVCQG_FIELDS: readonly DvcqgField[] = [
     format: '1 counter, 2 online, 3 postal',
     value: (f) => (f.channel === null ? null : CHANNEL_CODES[f.channel]),
   },
-  { field: 'ChuHoSo', source: 'DossierReceived.applicant.maskedName (never the sealed applicant)', format: 'text', value: (f) => f.applicantMaskedName },
+  {
+    field: 'ChuHoSo',
+    source: 'DossierReceived.applicant.maskedName (never the sealed applicant)',
+    format: 'text',
+    value: (f) => f.applicantMaskedName,
+  },
   { field: 'TrangThaiHoSo', source: 'statusCode of the event', format: 'integer 1–10 (SPEC §2)', value: (f) => f.statusCode },
   { field: 'NgayTiepNhan', source: 'DossierReceived.receivedAt', format: 'yyyyMMddHHmmss', value: (f) => portalTime(f.receivedAt) },
   { field: 'NgayHenTra', source: 'dueAt of the event', format: 'yyyyMMddHHmmss', value: (f) => portalTime(f.dueAt) },
@@ -91,7 +96,10 @@ export function dvcqgRecord(facts: DossierFacts): Record<string, string | number
 }
 
 /** How the portal answers: `{"error_code": "0"}` accepted; another code with `message` refused. */
-export type PortalVerdict = { readonly accepted: true } | { readonly accepted: false; readonly code: string; readonly message: string } | { readonly unreadable: true };
+export type PortalVerdict =
+  | { readonly accepted: true }
+  | { readonly accepted: false; readonly code: string; readonly message: string }
+  | { readonly unreadable: true };
 
 export function portalVerdict(body: string): PortalVerdict {
   let parsed: unknown;
@@ -102,9 +110,10 @@ export function portalVerdict(body: string): PortalVerdict {
   }
   if (parsed === null || typeof parsed !== 'object') return { unreadable: true };
   const answer = parsed as Record<string, unknown>;
-  const code = answer.error_code ?? answer.errorCode ?? answer.error;
-  if (code === undefined || code === null) return { unreadable: true };
-  if (String(code) === '0') return { accepted: true };
+  const rawCode = answer.error_code ?? answer.errorCode ?? answer.error;
+  if (typeof rawCode !== 'string' && typeof rawCode !== 'number') return { unreadable: true };
+  const code = String(rawCode);
+  if (code === '0') return { accepted: true };
   const message = answer.message ?? answer.error_message ?? answer.msg;
-  return { accepted: false, code: String(code), message: typeof message === 'string' ? message.slice(0, 500) : '' };
+  return { accepted: false, code, message: typeof message === 'string' ? message.slice(0, 500) : '' };
 }

@@ -50,7 +50,11 @@ t.test('the record of a processed dossier', async (t) => {
 t.test("the portal's answers", async (t) => {
   t.strictSame(portalVerdict('{"error_code":"0","message":"OK"}'), { accepted: true });
   t.strictSame(portalVerdict('{"error_code":0}'), { accepted: true }, 'a number too');
-  t.strictSame(portalVerdict('{"error_code":"-1","message":"MaTTHC không tồn tại"}'), { accepted: false, code: '-1', message: 'MaTTHC không tồn tại' });
+  t.strictSame(portalVerdict('{"error_code":"-1","message":"MaTTHC không tồn tại"}'), {
+    accepted: false,
+    code: '-1',
+    message: 'MaTTHC không tồn tại',
+  });
   t.strictSame(portalVerdict('<html>'), { unreadable: true });
   t.strictSame(portalVerdict('{"ok":true}'), { unreadable: true });
 });

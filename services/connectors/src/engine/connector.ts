@@ -19,7 +19,10 @@ export interface ConnectorKindAdapter {
   /** Streams this kind can map (null = any). */
   readonly streamPrefixes: readonly string[] | null;
   /** `receipt`: the stream's first event, for kinds that repeat the receipt's facts in every message. */
-  build(event: RecordedEvent, context: { readonly secret: string; readonly receipt: () => Promise<RecordedEvent | undefined> }): Promise<OutgoingRequest>;
+  build(
+    event: RecordedEvent,
+    context: { readonly secret: string; readonly receipt: () => Promise<RecordedEvent | undefined> },
+  ): Promise<OutgoingRequest>;
   interpret(answer: PostAnswer): Outcome;
 }
 

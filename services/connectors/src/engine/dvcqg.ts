@@ -53,11 +53,16 @@ export const dvcqgKind: ConnectorKindAdapter = {
   streamPrefixes: ['dossier-'],
   async build(event, { secret, receipt }) {
     const first = event.type === 'DossierReceived' ? event : await receipt();
-    const body = JSON.stringify({ service: 'DongBoHoSoMC', isUpdating: event.type !== 'DossierReceived', data: [dvcqgRecord(factsOf(event, first))] });
+    const body = JSON.stringify({
+      service: 'DongBoHoSoMC',
+      isUpdating: event.type !== 'DossierReceived',
+      data: [dvcqgRecord(factsOf(event, first))],
+    });
     return { headers: { authorization: `Bearer ${secret}`, 'x-lienthong-event-id': event.id }, body };
   },
   interpret(answer) {
-    if (answer.status === 400 || answer.status === 422) return { ok: false, permanent: true, reason: `rejected: http-${answer.status} ${answer.body.slice(0, 200)}`.trim() };
+    if (answer.status === 400 || answer.status === 422)
+      return { ok: false, permanent: true, reason: `rejected: http-${answer.status} ${answer.body.slice(0, 200)}`.trim() };
     if (answer.status < 200 || answer.status >= 300) return { ok: false, permanent: false, reason: `http-${answer.status}` };
     if (answer.truncated) return { ok: false, permanent: false, reason: 'answer-too-large' };
     const verdict = portalVerdict(answer.body);

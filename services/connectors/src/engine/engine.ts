@@ -88,7 +88,11 @@ export class ConnectorEngine {
   }
 
   /** Runs an admin command on a connector's stream and applies its events at once. */
-  async command(connectorId: string, command: ConnectorCommand, context: CommandContext): Promise<{ state: ConnectorState; revision: number }> {
+  async command(
+    connectorId: string,
+    command: ConnectorCommand,
+    context: CommandContext,
+  ): Promise<{ state: ConnectorState; revision: number }> {
     const result = await handleCommand(this.options.store, connectorDecider, connectorStream(connectorId), command, context);
     await this.applyAppended(connectorId, result.appended);
     return result;
@@ -142,7 +146,8 @@ export class ConnectorEngine {
     try {
       for await (const event of subscription) {
         this.head = Math.max(this.head, event.position);
-        if (event.stream.startsWith(CONNECTOR_STREAM_PREFIX)) await this.applyAppended(event.stream.slice(CONNECTOR_STREAM_PREFIX.length), [event]);
+        if (event.stream.startsWith(CONNECTOR_STREAM_PREFIX))
+          await this.applyAppended(event.stream.slice(CONNECTOR_STREAM_PREFIX.length), [event]);
         else for (const worker of this.workers.values()) worker.wake();
       }
     } catch (error) {
@@ -191,7 +196,17 @@ export class ConnectorEngine {
     if (!wanted || !state.registered) return;
     const secret = unsealSecret(this.options.key, connectorId, state.secretSealed);
     const poster = createPoster(this.options.urlPolicy, this.options.limits, this.options.delivery.concurrency);
-    const worker = new OutboxWorker(state, KINDS[state.kind], secret, poster, this.options.store, this.hostFor(), this.options.delivery, this.metrics, this.statsOf(connectorId));
+    const worker = new OutboxWorker(
+      state,
+      KINDS[state.kind],
+      secret,
+      poster,
+      this.options.store,
+      this.hostFor(),
+      this.options.delivery,
+      this.metrics,
+      this.statsOf(connectorId),
+    );
     const stop = worker.stop.bind(worker);
     worker.stop = async () => {
       await stop();

@@ -20,7 +20,10 @@ export interface PostAnswer {
 
 /** Why a POST got no answer: `timeout`, `reset`, `refused`, `unsafe-address`, `dns`, `network`, `aborted`. */
 export class PostFailure extends Error {
-  constructor(readonly reason: string, message: string) {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'PostFailure';
   }

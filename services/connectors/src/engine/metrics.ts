@@ -23,12 +23,32 @@ export function connectorMetrics(registry: Registry, collect: () => Promise<void
   const registers = [registry];
   const labelNames = ['connector'] as const;
   return {
-    attempts: once(registry, 'lt_connector_attempts_total', () => new Counter({ name: 'lt_connector_attempts_total', help: 'Delivery attempts, per connector', labelNames, registers })),
-    delivered: once(registry, 'lt_connector_delivered_total', () => new Counter({ name: 'lt_connector_delivered_total', help: 'Events delivered (2xx / accepted), per connector', labelNames, registers })),
+    attempts: once(
+      registry,
+      'lt_connector_attempts_total',
+      () => new Counter({ name: 'lt_connector_attempts_total', help: 'Delivery attempts, per connector', labelNames, registers }),
+    ),
+    delivered: once(
+      registry,
+      'lt_connector_delivered_total',
+      () =>
+        new Counter({
+          name: 'lt_connector_delivered_total',
+          help: 'Events delivered (2xx / accepted), per connector',
+          labelNames,
+          registers,
+        }),
+    ),
     deadLettered: once(
       registry,
       'lt_connector_dead_lettered_total',
-      () => new Counter({ name: 'lt_connector_dead_lettered_total', help: 'Events given up on (refused for good or out of retry budget), per connector', labelNames, registers }),
+      () =>
+        new Counter({
+          name: 'lt_connector_dead_lettered_total',
+          help: 'Events given up on (refused for good or out of retry budget), per connector',
+          labelNames,
+          registers,
+        }),
     ),
     failures: once(
       registry,
@@ -56,22 +76,36 @@ export function connectorMetrics(registry: Registry, collect: () => Promise<void
     depth: once(
       registry,
       'lt_connector_outbox_depth',
-      () => new Gauge({ name: 'lt_connector_outbox_depth', help: 'Events queued for delivery, per connector', labelNames, registers, collect }),
+      () =>
+        new Gauge({ name: 'lt_connector_outbox_depth', help: 'Events queued for delivery, per connector', labelNames, registers, collect }),
     ),
     lagEvents: once(
       registry,
       'lt_connector_lag_events',
-      () => new Gauge({ name: 'lt_connector_lag_events', help: 'Global positions between the store head and the connector checkpoint', labelNames, registers }),
+      () =>
+        new Gauge({
+          name: 'lt_connector_lag_events',
+          help: 'Global positions between the store head and the connector checkpoint',
+          labelNames,
+          registers,
+        }),
     ),
     oldestPendingSeconds: once(
       registry,
       'lt_connector_oldest_pending_seconds',
-      () => new Gauge({ name: 'lt_connector_oldest_pending_seconds', help: 'Age of the oldest event not yet delivered, per connector', labelNames, registers }),
+      () =>
+        new Gauge({
+          name: 'lt_connector_oldest_pending_seconds',
+          help: 'Age of the oldest event not yet delivered, per connector',
+          labelNames,
+          registers,
+        }),
     ),
     deadLetters: once(
       registry,
       'lt_connector_dead_letters',
-      () => new Gauge({ name: 'lt_connector_dead_letters', help: 'Dead letters waiting for an admin, per connector', labelNames, registers }),
+      () =>
+        new Gauge({ name: 'lt_connector_dead_letters', help: 'Dead letters waiting for an admin, per connector', labelNames, registers }),
     ),
   };
 }

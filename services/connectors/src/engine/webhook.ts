@@ -10,7 +10,13 @@ export const webhookKind: ConnectorKindAdapter = {
   defaultEventTypes: null,
   streamPrefixes: null,
   build(event, { secret }) {
-    const body = JSON.stringify({ type: event.type, id: event.id, position: event.position, stream: event.stream, data: withoutSealed(event.data) });
+    const body = JSON.stringify({
+      type: event.type,
+      id: event.id,
+      position: event.position,
+      stream: event.stream,
+      data: withoutSealed(event.data),
+    });
     const now = new Date();
     const signature = new Webhook(secret).sign(event.id, now, body);
     return Promise.resolve({

@@ -45,7 +45,14 @@ export interface ConnectorStats {
   lastError: { at: string; reason: string } | null;
 }
 
-export const newStats = (): ConnectorStats => ({ attempts: 0, delivered: 0, deadLettered: 0, failures: {}, lastSuccessAt: null, lastError: null });
+export const newStats = (): ConnectorStats => ({
+  attempts: 0,
+  delivered: 0,
+  deadLettered: 0,
+  failures: {},
+  lastSuccessAt: null,
+  lastError: null,
+});
 
 /** `rejected: 12 bad code` → `rejected`: a bounded label set for /metrics. */
 const reasonLabel = (reason: string) => reason.split(/[:\s]/u)[0] ?? 'other';

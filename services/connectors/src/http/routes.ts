@@ -28,16 +28,25 @@ export async function connectorRoutes(app: FastifyInstance, deps: { service: Con
     async (request, reply) => reply.code(201).send(await service.register(request.body, commandContext(request))),
   );
 
-  app.get('/v1/admin/connectors', { config: { auth: ['admin'] }, schema: { tags, summary: 'Connectors (never their secrets)' } }, async () => ({
-    connectors: service.list(),
-  }));
+  app.get(
+    '/v1/admin/connectors',
+    { config: { auth: ['admin'] }, schema: { tags, summary: 'Connectors (never their secrets)' } },
+    async () => ({
+      connectors: service.list(),
+    }),
+  );
 
   app.get<Id>(
     '/v1/admin/connectors/:id',
     {
       config: { auth: ['admin'] },
       validatorCompiler: zodValidatorCompiler({ params: idParams }),
-      schema: { tags, summary: 'A connector with its outbox: lag, depth, attempts, failures by reason, dead letters', params, response: { 400: problem, 404: problem } },
+      schema: {
+        tags,
+        summary: 'A connector with its outbox: lag, depth, attempts, failures by reason, dead letters',
+        params,
+        response: { 400: problem, 404: problem },
+      },
     },
     async (request) => service.get(request.params.id),
   );
@@ -58,9 +67,17 @@ export async function connectorRoutes(app: FastifyInstance, deps: { service: Con
       {
         config: { auth: ['admin'] },
         validatorCompiler: zodValidatorCompiler({ params: idParams }),
-        schema: { tags, summary: action === 'pause' ? 'Pause delivery (events wait in the log)' : 'Resume delivery where it stopped', params, response: { 400: problem, 404: problem } },
+        schema: {
+          tags,
+          summary: action === 'pause' ? 'Pause delivery (events wait in the log)' : 'Resume delivery where it stopped',
+          params,
+          response: { 400: problem, 404: problem },
+        },
       },
-      async (request) => (action === 'pause' ? service.pause(request.params.id, commandContext(request)) : service.resume(request.params.id, commandContext(request))),
+      async (request) =>
+        action === 'pause'
+          ? service.pause(request.params.id, commandContext(request))
+          : service.resume(request.params.id, commandContext(request)),
     );
   }
 
@@ -69,9 +86,16 @@ export async function connectorRoutes(app: FastifyInstance, deps: { service: Con
     {
       config: { auth: ['admin'] },
       validatorCompiler: zodValidatorCompiler({ params: idParams, body: replayBody }),
-      schema: { tags, summary: 'Deliver again every matching event from a global position on', params, body: jsonSchema(replayBody), response: { 400: problem, 404: problem } },
+      schema: {
+        tags,
+        summary: 'Deliver again every matching event from a global position on',
+        params,
+        body: jsonSchema(replayBody),
+        response: { 400: problem, 404: problem },
+      },
     },
-    async (request, reply) => reply.code(202).send(await service.replay(request.params.id, request.body.fromPosition, commandContext(request))),
+    async (request, reply) =>
+      reply.code(202).send(await service.replay(request.params.id, request.body.fromPosition, commandContext(request))),
   );
 
   app.post<Id & { Body: z.infer<typeof retryBody> }>(
@@ -87,6 +111,7 @@ export async function connectorRoutes(app: FastifyInstance, deps: { service: Con
         response: { 400: problem, 404: problem },
       },
     },
-    async (request, reply) => reply.code(202).send(await service.retryDeadLetters(request.params.id, request.body?.positions ?? null, commandContext(request))),
+    async (request, reply) =>
+      reply.code(202).send(await service.retryDeadLetters(request.params.id, request.body?.positions ?? null, commandContext(request))),
   );
 }

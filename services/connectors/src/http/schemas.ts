@@ -4,7 +4,9 @@ import { ConnectorKinds } from '../domain/events.js';
 /** Connector ids are path segments and stream names: short, plain. */
 export const CONNECTOR_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/u;
 
-const connectorId = z.string().regex(CONNECTOR_ID_PATTERN, 'lower-case letters, digits, . _ - (at most 64, starting with a letter or digit)');
+const connectorId = z
+  .string()
+  .regex(CONNECTOR_ID_PATTERN, 'lower-case letters, digits, . _ - (at most 64, starting with a letter or digit)');
 const eventType = z.string().regex(/^[A-Za-z][A-Za-z0-9.]{0,99}$/u, 'an event type name');
 const organId = z.string().regex(/^[0-9A-Za-z][0-9A-Za-z.]{0,34}$/u, 'an organisation id');
 

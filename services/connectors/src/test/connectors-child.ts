@@ -9,17 +9,29 @@ import { createConnectorsModule } from '../module.js';
 
 const [dataDir, url, secret, count] = process.argv.slice(2);
 const hub = await startTestHub(
-  [createConnectorsModule({ allowLoopback: true, delivery: { initialBackoffMs: 20, maxBackoffMs: 200, checkpointEveryMs: 100, pollMs: 50, concurrency: 4 } })],
+  [
+    createConnectorsModule({
+      allowLoopback: true,
+      delivery: { initialBackoffMs: 20, maxBackoffMs: 200, checkpointEveryMs: 100, pollMs: 50, concurrency: 4 },
+    }),
+  ],
   { dataDir: dataDir!, keepDataDir: true },
 );
 const existing = await hub.platform.store.streamInfo('connector-vendor');
 if (!existing) {
-  const res = await hub.app.inject({ method: 'POST', url: '/v1/admin/connectors', headers: hub.admin, payload: { connectorId: 'vendor', kind: 'webhook', url, secret } });
+  const res = await hub.app.inject({
+    method: 'POST',
+    url: '/v1/admin/connectors',
+    headers: hub.admin,
+    payload: { connectorId: 'vendor', kind: 'webhook', url, secret },
+  });
   if (res.statusCode !== 201) throw new Error(res.body);
 }
 const meta = { correlationId: 'child', actor: 'test', at: new Date().toISOString() };
 for (let seq = 0; seq < Number(count); seq++) {
   const stream = `dossier-K${seq % 10}`;
-  await hub.platform.store.append(stream, [{ type: 'DossierAccepted', data: { dossierCode: stream.slice(8), agencyId: 'H40', statusCode: 2, seq }, metadata: meta }]);
+  await hub.platform.store.append(stream, [
+    { type: 'DossierAccepted', data: { dossierCode: stream.slice(8), agencyId: 'H40', statusCode: 2, seq }, metadata: meta },
+  ]);
 }
 process.stdout.write('ready\n');
