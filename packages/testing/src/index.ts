@@ -1,11 +1,10 @@
 export type { StartedServer } from './compiled-hub.js';
 export type { NatsClusterHandle, NatsClusterNode } from './nats-cluster.js';
-export type { PostgresServerHandle } from './postgres-server.js';
 
 export { eventually } from './eventually.js';
 export { freePort, tempDir } from './temp.js';
 export { requireNatsServer, startNatsServer } from './nats-server.js';
-export { postgresAvailable, requirePostgres, startPostgres } from './postgres-server.js';
+export { requirePostgres, startPostgres } from './postgres-server.js';
 export { startNatsCluster } from './nats-cluster.js';
 export { realEdxmlDir } from './fixtures.js';
 export { hostileFrames } from './websocket-frames.js';
@@ -16,7 +15,6 @@ export {
   HUB_MAIN,
   REPO_ROOT,
   buildHub,
-  buildProject,
   childEnv,
   startCompiledHub,
   startServer,

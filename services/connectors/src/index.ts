@@ -1,1 +1,1 @@
-export { connectorsModule, createConnectorsModule } from './module.js';
+export { connectorsModule } from './module.js';
