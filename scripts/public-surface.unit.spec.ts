@@ -19,12 +19,8 @@ import ts from 'typescript';
 const ROOT = process.env.LT_SURFACE_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
 /** Services' imports of other services that have no contract package yet: the catalog replica of dossiers. */
 const KNOWN_SERVICE_EDGES = new Set(['@lienthong/dossiers → @lienthong/catalog']);
-/** Exported types still inferred from their implementations, in document-routing (being reworked for speed meanwhile). */
-const KNOWN_INFERRED = new Set([
-  'services/document-routing/src/document-service.ts: DocumentService',
-  'services/document-routing/src/http/delivery-stream.ts: DeliveryStream',
-  'services/document-routing/src/projections/routing-view.ts: RoutingView',
-]);
+/** Exported types still inferred from their implementations (none left: keep it so). */
+const KNOWN_INFERRED = new Set<string>([]);
 /** What a domain file never imports: the HTTP edge and the adapters (ports' implementations, drivers). */
 const NOT_IN_DOMAIN = [
   /^@lienthong\/(service-kit|event-store|bus|blob-store|projections)(\/|$)/,

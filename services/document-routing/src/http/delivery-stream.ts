@@ -24,6 +24,16 @@ export function deliveryWire(d: DeliveryView) {
   };
 }
 
+/** The `/v1/stream` sockets of a process. */
+export interface DeliveryStream {
+  /** Serves one authenticated socket: its backlog, then each new delivery; acks over the socket. */
+  open(socket: WebSocket, request: FastifyRequest<{ Querystring: { organId?: string } }>, principal: SystemPrincipal): void;
+  /** Open sockets (for metrics). */
+  readonly size: number;
+  /** Closes every socket (1001) when the process stops. */
+  close(): void;
+}
+
 const BACKLOG_PAGE = 500;
 /** Refused messages a socket may send in a window before it is closed (1008). */
 const MAX_REFUSALS = 100;
@@ -42,7 +52,7 @@ export function createDeliveryStream(deps: {
   sessions: SessionGuard;
   logger: Logger;
   metrics: Metrics;
-}) {
+}): DeliveryStream {
   const { service } = deps;
   const sockets = new Set<WebSocket>();
 
@@ -122,7 +132,6 @@ export function createDeliveryStream(deps: {
 
   return {
     open,
-    /** Open sockets (for metrics). */
     get size(): number {
       return sockets.size;
     },
@@ -131,4 +140,3 @@ export function createDeliveryStream(deps: {
     },
   };
 }
-export type DeliveryStream = ReturnType<typeof createDeliveryStream>;

@@ -110,14 +110,43 @@ const toStatus = (r: RawStatus): StatusRow => ({
 
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',');
 
-/** Queries over the routing read model; `db` is asked for each call because a rebuild swaps it. */
-export function routingView(db: () => Database) {
+/** A revision (revoke, update, replace) recorded on the document it revises. */
+export interface RevisionRow {
+  readonly revisionId: string;
+  readonly kind: RevisionKind;
+  readonly reason: string | null;
+  readonly at: string;
+}
+
+/** Queries over the routing read model (documents, their parties, deliveries, statuses, revisions, attachments). */
+export interface RoutingView {
+  document(documentId: string): DocumentRow | null;
+  /** The earliest document with this edXML DocumentId among those the given organisations are party to. */
+  documentByEdxmlId(edxmlDocumentId: string, organIds: readonly string[]): DocumentRow | null;
+  /** The earliest document the sender sent under this edXML DocumentId (what a revision references). */
+  sentByEdxmlId(senderOrganId: string, edxmlDocumentId: string): DocumentRow | null;
+  isParty(documentId: string, organIds: readonly string[]): boolean;
+  delivery(deliveryId: string): DeliveryView | null;
+  /** Pending deliveries to these organisations, oldest first, after a (position, deliveryId) key for paging. */
+  pending(organIds: readonly string[], limit: number, after?: { position: number; deliveryId: string }): DeliveryView[];
+  deliveriesOf(documentId: string): DeliveryView[];
+  status(statusId: string): StatusRow | null;
+  statusesOf(documentId: string): StatusRow[];
+  revisionsOf(documentId: string): RevisionRow[];
+  /**
+   * An attachment as one of these organisations may read it (party to a document carrying it;
+   * `'any'` for an admin), with the content type its document gave it; null when none may.
+   */
+  readableAttachment(sha256: string, organIds: readonly string[] | 'any'): { contentType: string | null } | null;
+}
+
+/** The routing view over a read-model database; `db` is asked for each call because a rebuild swaps it. */
+export function routingView(db: () => Database): RoutingView {
   return {
     document(documentId: string): DocumentRow | null {
       const r = statement(db(), 'SELECT * FROM documents WHERE document_id = ?').get(documentId) as RawDocument | undefined;
       return r ? toDocument(r) : null;
     },
-    /** The earliest document with this edXML DocumentId among those the given organisations are party to. */
     documentByEdxmlId(edxmlDocumentId: string, organIds: readonly string[]): DocumentRow | null {
       if (organIds.length === 0) return null;
       const r = statement(
@@ -128,7 +157,6 @@ export function routingView(db: () => Database) {
       ).get(edxmlDocumentId, ...organIds) as RawDocument | undefined;
       return r ? toDocument(r) : null;
     },
-    /** The earliest document the sender sent under this edXML DocumentId (what a revision references). */
     sentByEdxmlId(senderOrganId: string, edxmlDocumentId: string): DocumentRow | null {
       const r = statement(db(), 'SELECT * FROM documents WHERE edxml_document_id = ? AND sender_organ = ? ORDER BY position LIMIT 1').get(
         edxmlDocumentId,
@@ -149,7 +177,6 @@ export function routingView(db: () => Database) {
       const r = statement(db(), 'SELECT * FROM deliveries WHERE delivery_id = ?').get(deliveryId) as RawDelivery | undefined;
       return r ? toDelivery(r) : null;
     },
-    /** Pending deliveries to these organisations, oldest first, after a (position, deliveryId) key for paging. */
     pending(
       organIds: readonly string[],
       limit: number,
@@ -178,7 +205,7 @@ export function routingView(db: () => Database) {
         toStatus,
       );
     },
-    revisionsOf(documentId: string): Array<{ revisionId: string; kind: RevisionKind; reason: string | null; at: string }> {
+    revisionsOf(documentId: string): RevisionRow[] {
       return (
         statement(db(), 'SELECT revision_id, kind, reason, at FROM revisions WHERE document_id = ? ORDER BY at').all(documentId) as Array<{
           revision_id: string;
@@ -188,10 +215,6 @@ export function routingView(db: () => Database) {
         }>
       ).map((r) => ({ revisionId: r.revision_id, kind: r.kind, reason: r.reason, at: r.at }));
     },
-    /**
-     * An attachment as one of these organisations may read it (party to a document carrying it;
-     * `'any'` for an admin), with the content type its document gave it; null when none may.
-     */
     readableAttachment(sha256: string, organIds: readonly string[] | 'any'): { contentType: string | null } | null {
       if (organIds === 'any') {
         const row = statement(db(), 'SELECT content_type FROM attachments WHERE sha256 = ? LIMIT 1').get(sha256) as
@@ -208,4 +231,3 @@ export function routingView(db: () => Database) {
     },
   };
 }
-export type RoutingView = ReturnType<typeof routingView>;
