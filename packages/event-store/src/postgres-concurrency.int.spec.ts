@@ -111,4 +111,48 @@ if (requirePostgres(t)) {
     t.equal(new Set(read.map((e) => (e.data as { pid: number }).pid)).size, 3, 'all three processes wrote');
     t.comment(`conflicts: ${results.map((r) => r.conflicts).join(', ')}`);
   });
+
+  t.test('a head remembered by one process goes stale: the one-statement append writes nothing and the locked path decides', async (t) => {
+    const url = await server.createDatabase('stale');
+    const a = createPostgresEventStore({ url });
+    const b = createPostgresEventStore({ url });
+    t.teardown(async () => {
+      await a.close();
+      await b.close();
+    });
+    const stream = `${uniquePrefix('stale')}-1`;
+    await a.append(stream, [newEvent()], { expectedRevision: 'no_stream' }); // a remembers revision 0
+    await b.append(stream, [newEvent()], { expectedRevision: 0 }); // b moves it to 1
+    const stale = await a.append(stream, [newEvent()], { expectedRevision: 0 }).catch((e: unknown) => e);
+    t.match(stale, { name: 'WrongExpectedRevisionError', actual: 1 }, 'a stale remembered head still gets the true conflict');
+    const appended = await a.append(stream, [newEvent(), newEvent()], { expectedRevision: 'any' });
+    t.equal(appended.nextRevision, 3, 'then appends on the true head');
+    await b.append(stream, [newEvent()]); // a's head stale again, with expectedRevision any
+    const third = await a.append(stream, [newEvent()]);
+    t.equal(third.nextRevision, 5, 'an any-revision append on a stale head lands after the real one');
+
+    const other = `${uniquePrefix('stale')}-2`;
+    await b.append(other, [newEvent()], { expectedRevision: 'no_stream' });
+    const twice = await a.append(other, [newEvent()], { expectedRevision: 'no_stream' }).catch((e: unknown) => e);
+    t.match(twice, { name: 'WrongExpectedRevisionError', actual: 0 }, 'no_stream on a stream another process created: conflict');
+    const described = `${uniquePrefix('stale')}-3`;
+    await b.setStreamMetadata(described, { maxAge: 60 });
+    await a.append(described, [newEvent()], { expectedRevision: 'no_stream' });
+    t.equal((await a.streamInfo(described))?.revision, 0, 'a stream with metadata and no event takes a first append as new');
+
+    const read = await b.readStream(stream);
+    t.same(
+      read.map((e) => e.revision),
+      [0, 1, 2, 3, 4, 5],
+      'every revision once',
+    );
+    t.equal(findBrokenLink(read), undefined, 'each event chained to the exact head, whichever path wrote it');
+    const head = await b.headPosition();
+    t.same(
+      (await b.readAll()).map((e) => e.position),
+      Array.from({ length: head }, (_, i) => i + 1),
+      'positions dense: an append that did not apply took none',
+    );
+    t.equal((await b.streamInfo(stream))?.position, read.at(-1)?.position, "a stream's position is its head event's");
+  });
 }

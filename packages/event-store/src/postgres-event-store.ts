@@ -23,7 +23,19 @@ import { StoreUnavailableError, WrongExpectedRevisionError, DuplicateEventIdErro
 import { checkExpectedRevision, matchesExpected } from './expected-revision.js';
 import { hashCanonical } from './canonical.js';
 import { GENESIS_HASH } from './hash.js';
-import { assertStreamName, prepareEvent, type PendingAppend } from './sqlite-append.js';
+import { assertStreamName, prepareEvent, type PendingAppend, type PreparedEvent } from './sqlite-append.js';
+import {
+  BATCH_INSERT_SQL,
+  CREATE_STREAM_ROWS_SQL,
+  HeadCache,
+  LOCK_STREAMS_SQL,
+  LONE_APPEND_NEW_STREAM_SQL,
+  LONE_APPEND_SQL,
+  STREAM_POSITION,
+  loneAppendParameters,
+  type EventColumns,
+  type KnownHead,
+} from './postgres-append.js';
 import {
   EVENT_COLUMNS,
   NOTIFY_CHANNEL,
@@ -99,6 +111,51 @@ function toRecorded(row: EventRow): RecordedEvent {
   };
 }
 
+/** Hashes `events` in order onto `head`: the columns the append statements take. */
+function chain(stream: string, head: KnownHead, events: readonly PreparedEvent[]): EventColumns {
+  const columns: EventColumns = { ids: [], revisions: [], types: [], datas: [], metas: [], prevs: [], hashes: [] };
+  let revision = head.revision;
+  let prevHash = head.lastHash;
+  for (const e of events) {
+    revision += 1;
+    const hash = hashCanonical({ id: e.id, stream, revision, type: e.type, dataJson: e.dataJson, metadataJson: e.metadataJson }, prevHash);
+    columns.ids.push(e.id);
+    columns.revisions.push(revision);
+    columns.types.push(e.type);
+    columns.datas.push(e.dataJson);
+    columns.metas.push(e.metadataJson);
+    columns.prevs.push(prevHash);
+    columns.hashes.push(hash);
+    prevHash = hash;
+  }
+  return columns;
+}
+
+/** The recorded events of one append whose first event took position `base + 1`. */
+function toResult(stream: string, columns: EventColumns, events: readonly PreparedEvent[], base: number): AppendResult {
+  const recorded: RecordedEvent[] = events.map((e, i) => ({
+    id: e.id,
+    stream,
+    revision: columns.revisions[i] as number,
+    position: base + i + 1,
+    type: e.type,
+    data: e.data,
+    metadata: e.metadata,
+    prevHash: columns.prevs[i] as string,
+    hash: columns.hashes[i] as string,
+  }));
+  const last = recorded.at(-1)!;
+  return { nextRevision: last.revision, position: last.position, events: recorded };
+}
+
+/** The port's error for a unique violation on the event id, naming the id the server named. */
+function duplicateError(q: Queued, error: unknown): DuplicateEventIdError {
+  const rawDetail = (error as { detail?: unknown }).detail;
+  const detail = typeof rawDetail === 'string' ? rawDetail : '';
+  const id = q.append.events.find((e) => detail.includes(`(${e.id})`))?.id ?? q.append.events[0]?.id ?? '';
+  return new DuplicateEventIdError(q.append.stream, id);
+}
+
 class PostgresEventStore implements EventStore {
   private readonly sql: Sql;
   private closed = false;
@@ -108,6 +165,8 @@ class PostgresEventStore implements EventStore {
   private readonly wakers = new Set<() => void>();
   private listening: Promise<unknown> | undefined;
   private readonly pollMs: number;
+  /** Stream heads this process wrote or read under lock: the fast path hashes against them. */
+  private readonly heads = new HeadCache();
 
   constructor(private readonly options: PostgresEventStoreOptions) {
     this.pollMs = options.pollMs ?? 1000;
@@ -174,13 +233,49 @@ class PostgresEventStore implements EventStore {
       this.queue = [];
       try {
         await this.ready();
-        await this.commitBatch(batch);
+        const lone = batch.length === 1 ? (batch[0] as Queued) : undefined;
+        if (!lone || !(await this.commitLone(lone))) await this.commitBatch(batch);
       } catch (error) {
         const failure = toStoreError(error);
-        for (const q of batch) q.reject(failure);
+        for (const q of batch) {
+          this.heads.forget(q.append.stream);
+          q.reject(failure);
+        }
       }
     }
     this.flushing = false;
+  }
+
+  /**
+   * A lone append against a head this process knows: one auto-committed statement (see
+   * postgres-append.ts). False when it did not apply (head unknown or moved): nothing was written.
+   */
+  private async commitLone(q: Queued): Promise<boolean> {
+    const { stream, events, expected } = q.append;
+    const known = this.heads.get(stream) ?? (expected === 'no_stream' ? { revision: -1, lastHash: GENESIS_HASH } : undefined);
+    if (!known || events.length === 0 || !matchesExpected(expected, known.revision)) return false;
+    const columns = chain(stream, known, events);
+    let rows: Array<{ base: number }>;
+    try {
+      rows = await this.sql.unsafe<Array<{ base: number }>>(
+        known.revision < 0 ? LONE_APPEND_NEW_STREAM_SQL : LONE_APPEND_SQL,
+        loneAppendParameters(stream, known, columns) as never[],
+        { prepare: true },
+      );
+    } catch (error) {
+      if (!isDuplicateId(error)) throw error;
+      q.reject(duplicateError(q, error));
+      return true;
+    }
+    const [row] = rows;
+    if (!row) {
+      this.heads.forget(stream);
+      return false;
+    }
+    const result = toResult(stream, columns, events, row.base);
+    this.heads.set(stream, { revision: result.nextRevision, lastHash: columns.hashes.at(-1) ?? known.lastHash });
+    q.resolve(result);
+    return true;
   }
 
   private async commitBatch(batch: readonly Queued[]): Promise<void> {
@@ -194,6 +289,7 @@ class PostgresEventStore implements EventStore {
         });
         return;
       } catch (error) {
+        for (const q of batch) this.heads.forget(q.append.stream);
         if (isRetryable(error) && attempt < MAX_RETRIES) continue;
         if (isDuplicateId(error) && batch.length > 1) {
           // Find the guilty append: each alone, in order.
@@ -202,10 +298,7 @@ class PostgresEventStore implements EventStore {
         }
         if (isDuplicateId(error) && batch.length === 1) {
           const q = batch[0] as Queued;
-          const rawDetail = (error as { detail?: unknown }).detail;
-          const detail = typeof rawDetail === 'string' ? rawDetail : '';
-          const id = q.append.events.find((e) => detail.includes(`(${e.id})`))?.id ?? q.append.events[0]?.id ?? '';
-          q.reject(new DuplicateEventIdError(q.append.stream, id));
+          q.reject(duplicateError(q, error));
           return;
         }
         throw error;
@@ -213,35 +306,25 @@ class PostgresEventStore implements EventStore {
     }
   }
 
+  /** The locked transaction: any number of appends to any streams, each checked on its own. */
   private async writeBatch(tx: Tx, batch: readonly Queued[]): Promise<Array<AppendResult | Error>> {
     const names = [...new Set(batch.map((q) => q.append.stream))].sort();
-    // New streams get a row (revision -1) so there is something to lock; rows are locked in name order.
-    // Sent together (pipelined): one round trip.
+    // 1. New streams get a row (revision -1) so there is something to lock; rows are locked in name
+    //    order. Sent together (pipelined): one round trip.
     const [, rows] = await Promise.all([
-      tx.unsafe('INSERT INTO lt_streams (stream, last_hash) SELECT s, $2 FROM unnest($1::text[]) AS s ORDER BY s ON CONFLICT DO NOTHING', [
-        names,
-        GENESIS_HASH,
-      ]),
-      tx.unsafe<StreamRow[]>(
-        'SELECT stream, revision, position, last_hash FROM lt_streams WHERE stream = ANY($1::text[]) ORDER BY stream FOR UPDATE',
-        [names],
-      ),
+      tx.unsafe(CREATE_STREAM_ROWS_SQL, [names, GENESIS_HASH], { prepare: true }),
+      tx.unsafe<StreamRow[]>(LOCK_STREAMS_SQL, [names], { prepare: true }),
     ]);
     const heads = new Map(rows.map((r) => [r.stream, { revision: r.revision, lastHash: r.last_hash, position: r.position }]));
 
+    // 2. Each append checked against its stream's head as the batch left it, then hashed.
     const outcomes: Array<AppendResult | Error> = [];
-    // Rows to insert, in position order; positions are filled in once lt_head is read.
-    const ids: string[] = [];
-    const streams: string[] = [];
-    const revisions: number[] = [];
-    const types: string[] = [];
-    const datas: string[] = [];
-    const metas: string[] = [];
-    const prevs: string[] = [];
-    const hashes: string[] = [];
-    const pending: Array<{ index: number; first: number; recorded: Array<Omit<RecordedEvent, 'position'>> }> = [];
+    const all: Array<{ stream: string; columns: EventColumns }> = [];
+    const pending: Array<{ index: number; first: number; columns: EventColumns }> = [];
+    let count = 0;
     for (const [index, { append }] of batch.entries()) {
       const head = heads.get(append.stream) ?? { revision: -1, lastHash: GENESIS_HASH, position: 0 };
+      this.heads.set(append.stream, head);
       if (!matchesExpected(append.expected, head.revision)) {
         outcomes[index] = new WrongExpectedRevisionError(append.stream, append.expected, head.revision);
         continue;
@@ -250,59 +333,42 @@ class PostgresEventStore implements EventStore {
         outcomes[index] = { nextRevision: head.revision, position: head.position, events: [] };
         continue;
       }
-      let revision = head.revision;
-      let prevHash = head.lastHash;
-      const recorded: Array<Omit<RecordedEvent, 'position'>> = [];
-      const first = ids.length;
-      for (const e of append.events) {
-        revision += 1;
-        const hash = hashCanonical(
-          { id: e.id, stream: append.stream, revision, type: e.type, dataJson: e.dataJson, metadataJson: e.metadataJson },
-          prevHash,
-        );
-        ids.push(e.id);
-        streams.push(append.stream);
-        revisions.push(revision);
-        types.push(e.type);
-        datas.push(e.dataJson);
-        metas.push(e.metadataJson);
-        prevs.push(prevHash);
-        hashes.push(hash);
-        recorded.push({ id: e.id, stream: append.stream, revision, type: e.type, data: e.data, metadata: e.metadata, prevHash, hash });
-        prevHash = hash;
-      }
-      heads.set(append.stream, { revision, lastHash: prevHash, position: -1 });
-      pending.push({ index, first, recorded });
+      const columns = chain(append.stream, head, append.events);
+      heads.set(append.stream, {
+        revision: columns.revisions.at(-1) ?? head.revision,
+        lastHash: columns.hashes.at(-1) ?? head.lastHash,
+        position: -1,
+      });
+      all.push({ stream: append.stream, columns });
+      pending.push({ index, first: count, columns });
+      count += columns.ids.length;
     }
-    if (ids.length === 0) return outcomes;
+    if (count === 0) return outcomes;
 
-    // Last statement: positions from lt_head (row lock held to COMMIT), events, heads, notify.
+    // 3. Last statement: positions from lt_head (row lock held to COMMIT), events, heads, notify.
+    const flat = (pick: (c: EventColumns) => readonly unknown[]): unknown[] => all.flatMap(({ columns }) => pick(columns));
+    const streams = all.flatMap(({ stream, columns }) => columns.ids.map(() => stream));
     const [row] = await tx.unsafe<Array<{ base: number }>>(
-      `WITH c AS (UPDATE lt_head SET position = position + $1 WHERE id = 1 RETURNING position - $1 AS base),
-       ins AS (
-         INSERT INTO lt_events (position, id, stream, revision, type, data, metadata, prev_hash, hash)
-         SELECT c.base + x.n, x.id, x.stream, x.revision, x.type, x.data, x.metadata, x.prev_hash, x.hash
-         FROM c, unnest($2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
-           WITH ORDINALITY AS x(id, stream, revision, type, data, metadata, prev_hash, hash, n)
-       ),
-       heads AS (
-         UPDATE lt_streams s SET revision = h.revision, position = c.base + h.n, last_hash = h.hash, updated_at = now()
-         FROM c, (
-           SELECT DISTINCT ON (stream) stream, revision, hash, n
-           FROM unnest($3::text[], $4::bigint[], $9::text[]) WITH ORDINALITY AS y(stream, revision, hash, n)
-           ORDER BY stream, n DESC
-         ) AS h
-         WHERE s.stream = h.stream
-       ),
-       note AS (SELECT pg_notify('${NOTIFY_CHANNEL}', (c.base + $1)::text) FROM c)
-       SELECT c.base, (SELECT count(*) FROM note) AS notified FROM c`,
-      [ids.length, ids, streams, revisions, types, datas, metas, prevs, hashes],
+      BATCH_INSERT_SQL,
+      [
+        count,
+        flat((c) => c.ids),
+        streams,
+        flat((c) => c.revisions),
+        flat((c) => c.types),
+        flat((c) => c.datas),
+        flat((c) => c.metas),
+        flat((c) => c.prevs),
+        flat((c) => c.hashes),
+      ] as never[],
+      { prepare: true },
     );
     const base = row?.base ?? 0;
-    for (const { index, first, recorded } of pending) {
-      const events: RecordedEvent[] = recorded.map((e, i) => ({ ...e, position: base + first + i + 1 }));
-      const last = events.at(-1)!;
-      outcomes[index] = { nextRevision: last.revision, position: last.position, events };
+    for (const { index, first, columns } of pending) {
+      const q = batch[index] as Queued;
+      const result = toResult(q.append.stream, columns, q.append.events, base + first);
+      this.heads.set(q.append.stream, { revision: result.nextRevision, lastHash: columns.hashes.at(-1) as string });
+      outcomes[index] = result;
     }
     return outcomes;
   }
@@ -320,10 +386,12 @@ class PostgresEventStore implements EventStore {
             `SELECT ${EVENT_COLUMNS} FROM lt_events WHERE stream = $1 AND ($2::bigint IS NULL OR revision <= $2)
              ORDER BY revision DESC LIMIT $3`,
             [stream, from, limit],
+            { prepare: true },
           )
         : await this.sql.unsafe<EventRow[]>(
             `SELECT ${EVENT_COLUMNS} FROM lt_events WHERE stream = $1 AND revision >= $2 ORDER BY revision LIMIT $3`,
             [stream, from, limit],
+            { prepare: true },
           );
       return rows.map(toRecorded);
     });
@@ -345,6 +413,7 @@ class PostgresEventStore implements EventStore {
          AND ($3::text[] IS NULL OR type = ANY($3::text[]))
        ORDER BY position LIMIT $4`,
       [after, prefixes as string[] | null, types as string[] | null, limit],
+      { prepare: true },
     );
     return { events: rows.map(toRecorded), scannedTo: rows.at(-1)?.position ?? after };
   }
@@ -433,9 +502,11 @@ class PostgresEventStore implements EventStore {
   async streamInfo(stream: string): Promise<StreamInfo | null> {
     assertStreamName(stream);
     return this.run(async () => {
-      const [row] = await this.sql.unsafe<StreamInfoRow[]>(`SELECT ${STREAM_COLUMNS} FROM lt_streams WHERE stream = $1 AND revision >= 0`, [
-        stream,
-      ]);
+      const [row] = await this.sql.unsafe<StreamInfoRow[]>(
+        `SELECT ${STREAM_COLUMNS} FROM lt_streams s WHERE s.stream = $1 AND s.revision >= 0`,
+        [stream],
+        { prepare: true },
+      );
       return row ? toStreamInfo(row) : null;
     });
   }
@@ -443,10 +514,11 @@ class PostgresEventStore implements EventStore {
   async listStreams(options: ListStreamsOptions = {}): Promise<StreamInfo[]> {
     return this.run(async () => {
       const rows = await this.sql.unsafe<StreamInfoRow[]>(
-        `SELECT ${STREAM_COLUMNS} FROM lt_streams
-         WHERE revision >= 0 AND ($1::text IS NULL OR starts_with(stream, $1)) AND ($2::text IS NULL OR stream > $2)
-         ORDER BY stream LIMIT $3`,
+        `SELECT ${STREAM_COLUMNS} FROM lt_streams s
+         WHERE s.revision >= 0 AND ($1::text IS NULL OR starts_with(s.stream, $1)) AND ($2::text IS NULL OR s.stream > $2)
+         ORDER BY s.stream LIMIT $3`,
         [options.prefix ?? null, options.after ?? null, options.limit ?? null],
+        { prepare: true },
       );
       return rows.map(toStreamInfo);
     });
@@ -455,9 +527,13 @@ class PostgresEventStore implements EventStore {
   async getStreamMetadata(stream: string): Promise<StreamMetadata | null> {
     assertStreamName(stream);
     return this.run(async () => {
-      const [row] = await this.sql.unsafe<Array<{ metadata: string | null }>>('SELECT metadata FROM lt_streams WHERE stream = $1', [
-        stream,
-      ]);
+      const [row] = await this.sql.unsafe<Array<{ metadata: string | null }>>(
+        'SELECT metadata FROM lt_streams WHERE stream = $1',
+        [stream],
+        {
+          prepare: true,
+        },
+      );
       return row?.metadata ? (JSON.parse(row.metadata) as StreamMetadata) : null;
     });
   }
@@ -470,6 +546,7 @@ class PostgresEventStore implements EventStore {
         `INSERT INTO lt_streams (stream, last_hash, metadata) VALUES ($1, $2, $3)
          ON CONFLICT (stream) DO UPDATE SET metadata = EXCLUDED.metadata`,
         [stream, GENESIS_HASH, text],
+        { prepare: true },
       );
     });
   }
@@ -503,7 +580,7 @@ interface StreamInfoRow {
   readonly updated_at: Date;
 }
 
-const STREAM_COLUMNS = 'stream, revision, position, last_hash, created_at, updated_at';
+const STREAM_COLUMNS = `s.stream, s.revision, ${STREAM_POSITION} AS position, s.last_hash, s.created_at, s.updated_at`;
 
 function toStreamInfo(row: StreamInfoRow): StreamInfo {
   return {

@@ -17,7 +17,6 @@ INSERT INTO lt_head (id, position) VALUES (1, 0) ON CONFLICT DO NOTHING;
 CREATE TABLE IF NOT EXISTS lt_streams (
   stream text COLLATE "C" PRIMARY KEY,
   revision bigint NOT NULL DEFAULT -1,
-  position bigint NOT NULL DEFAULT 0,
   last_hash text NOT NULL,
   metadata text,
   created_at timestamptz NOT NULL DEFAULT now(),
