@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { aggregateType } from '@lienthong/decider';
 import type { ServiceModuleFactory } from '@lienthong/platform';
 import { z } from 'zod';
@@ -9,6 +10,7 @@ import type { PostLimits } from './engine/http-post.js';
 import type { DeliveryPolicy } from './engine/worker.js';
 import { connectorRoutes } from './http/routes.js';
 import { loadConnectorKey } from './secrets.js';
+import type { UrlPolicy } from './url-guard.js';
 
 export interface ConnectorsModuleOptions {
   /** Loopback receivers allowed (tests, a receiver on the same machine); default `LT_CONNECTORS_ALLOW_LOOPBACK=1`. */
@@ -37,9 +39,14 @@ export function createConnectorsModule(options: ConnectorsModuleOptions = {}): S
   return (platform) => {
     const env = envSchema.parse(process.env);
     const key = loadConnectorKey(platform.config.dataDir);
-    const urlPolicy = {
+    let server: Server | null = null;
+    const urlPolicy: UrlPolicy = {
       allowLoopback: options.allowLoopback ?? env.LT_CONNECTORS_ALLOW_LOOPBACK,
-      hubPort: platform.config.port || undefined,
+      // the configured port, or the one the app listens on (LT_PORT=0 picks a free one)
+      get hubPort() {
+        const address = server?.address();
+        return platform.config.port || (address && typeof address === 'object' ? address.port : undefined);
+      },
     };
     const delivery: DeliveryPolicy = {
       concurrency: env.LT_CONNECTORS_CONCURRENCY,
@@ -72,6 +79,7 @@ export function createConnectorsModule(options: ConnectorsModuleOptions = {}): S
       streamPrefixes: [CONNECTOR_STREAM_PREFIX],
       aggregates: [aggregateType('connector', CONNECTOR_STREAM_PREFIX, connectorDecider)],
       register: async (app) => {
+        server = app.server;
         await app.register(connectorRoutes, { service });
       },
       start: () => engine.start(),

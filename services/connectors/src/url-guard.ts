@@ -1,5 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { networkInterfaces } from 'node:os';
 
 /**
  * Where a connector may post (SSRF): http(s) only, no credentials in the URL, never a link-local
@@ -10,7 +11,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
  */
 export interface UrlPolicy {
   readonly allowLoopback: boolean;
-  /** The hub's own listening port: loopback or unspecified hosts on it are the hub itself. */
+  /** The hub's own listening port: loopback addresses and this machine's own addresses on it are the hub itself. */
   readonly hubPort: number | undefined;
 }
 
@@ -45,14 +46,19 @@ function unmapped(address: string): { address: string; family: 'ipv4' | 'ipv6' }
   return { address, family: isIP(address) === 6 ? 'ipv6' : 'ipv4' };
 }
 
+/** The addresses of this machine's interfaces (the hub listens on them too). */
+function ownAddress(address: string): boolean {
+  return Object.values(networkInterfaces()).some((list) => list?.some((i) => i.address.toLowerCase() === address.toLowerCase()));
+}
+
 /** Why an address may not be posted to, or null. */
 export function addressRefusal(raw: string, port: number, policy: UrlPolicy): string | null {
   const { address, family } = unmapped(raw);
   if (never.check(address, family)) return `${raw} is a link-local, metadata, multicast or unspecified address`;
-  if (loopback.check(address, family)) {
-    if (policy.hubPort !== undefined && port === policy.hubPort) return `${raw}:${port} is the hub itself`;
-    if (!policy.allowLoopback) return `${raw} is a loopback address (LT_CONNECTORS_ALLOW_LOOPBACK=1 allows it)`;
-  }
+  const isLoopback = loopback.check(address, family);
+  if (policy.hubPort !== undefined && port === policy.hubPort && (isLoopback || ownAddress(address)))
+    return `${raw}:${port} is the hub itself`;
+  if (isLoopback && !policy.allowLoopback) return `${raw} is a loopback address (LT_CONNECTORS_ALLOW_LOOPBACK=1 allows it)`;
   return null;
 }
 

@@ -1,3 +1,4 @@
+import { networkInterfaces } from 'node:os';
 import t from 'tap';
 import { addressRefusal, assertSafeUrl } from './url-guard.js';
 
@@ -21,6 +22,13 @@ t.test('addresses', async (t) => {
   t.equal(addressRefusal('127.0.0.1', 9000, tests), null, 'loopback allowed by the option');
   t.match(addressRefusal('127.0.0.1', 8080, tests), /hub itself/, "never the hub's own port");
   t.match(addressRefusal('::1', 8080, tests), /hub itself/);
+  const own = Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i !== undefined && !i.internal && i.family === 'IPv4');
+  if (own) {
+    t.match(addressRefusal(own.address, 8080, strict), /hub itself/, `this machine's own ${own.address} on the hub's port is the hub`);
+    t.equal(addressRefusal(own.address, 8081, strict), null, 'another port of this machine is not the hub');
+  }
   for (const a of ['10.1.2.3', '192.168.1.5', '172.16.0.9', '203.113.1.1', '2001:db8::1'])
     t.equal(addressRefusal(a, 443, strict), null, `${a} allowed`);
 });

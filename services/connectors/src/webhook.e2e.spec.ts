@@ -1,31 +1,11 @@
 import t from 'tap';
-import { startTestHub, type TestHub } from '@lienthong/platform/testing';
+import { startTestHub } from '@lienthong/platform/testing';
 import { eventually, metricValue, tempDir } from '@lienthong/testing';
 import { createConnectorsModule } from './module.js';
+import { append, FAST_DELIVERY as fast, register, view } from './test/connector-hub.js';
 import { firstDeliveryOrder, increasing, startReceiver, type ReceiverProcess } from './test/receiver-process.js';
 
 const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
-const fast = { initialBackoffMs: 20, maxBackoffMs: 200, checkpointEveryMs: 100, pollMs: 50, concurrency: 8 };
-
-async function append(hub: TestHub, stream: string, type: string, data: Record<string, unknown> = {}) {
-  const meta = { correlationId: 'test', actor: 'test', at: new Date().toISOString() };
-  const r = await hub.platform.store.append(stream, [
-    { type, data: { dossierCode: stream.slice(8), agencyId: 'H40', statusCode: 2, ...data }, metadata: meta },
-  ]);
-  return r.position;
-}
-
-async function register(hub: TestHub, body: Record<string, unknown>) {
-  return hub.app.inject({ method: 'POST', url: '/v1/admin/connectors', headers: hub.admin, payload: body });
-}
-
-async function view(hub: TestHub, id: string) {
-  return (await hub.app.inject({ method: 'GET', url: `/v1/admin/connectors/${id}`, headers: hub.admin })).json<{
-    state: string;
-    deadLetters: Array<{ position: number; reason: string }>;
-    outbox: { lag: number; outboxDepth: number; checkpoint: number; stats: { attempts: number; failures: Record<string, number> } };
-  }>();
-}
 
 t.test('webhook: every event at least once, in order per stream, signed, through 500s, resets, hangs and a killed receiver', async (t) => {
   const dir = tempDir(t);

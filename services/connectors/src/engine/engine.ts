@@ -29,7 +29,11 @@ export interface OutboxView {
   readonly running: boolean;
   readonly checkpoint: number;
   readonly headPosition: number;
+  /** Global positions between the store's head and the checkpoint. */
   readonly lag: number;
+  /** Age of the oldest event not yet delivered (0 when none waits). */
+  readonly lagSeconds: number;
+  /** Events read ahead and not yet delivered or dead-lettered (0 while paused: they wait in the log). */
   readonly outboxDepth: number;
   readonly oldestPendingAt: string | null;
   readonly stats: ConnectorStats;
@@ -111,13 +115,27 @@ export class ConnectorEngine {
     const worker = this.workers.get(connectorId);
     const checkpoint = worker?.lowWater ?? (state.registered ? state.checkpoint : 0);
     const headPosition = await this.options.store.headPosition();
+    let oldestPendingAt = worker?.oldestPendingAt ?? null;
+    // paused: the first event past the checkpoint waits in the log
+    if (!worker && state.registered && !state.deleted && headPosition > checkpoint) {
+      const kind = KINDS[state.kind];
+      const types = state.eventTypes ?? kind.defaultEventTypes;
+      const next = await this.options.store.readAll({
+        after: checkpoint,
+        maxCount: 50,
+        ...(types ? { eventTypes: types } : {}),
+        ...(kind.streamPrefixes ? { streamPrefixes: kind.streamPrefixes } : {}),
+      });
+      oldestPendingAt = next.find((e) => !e.stream.startsWith(CONNECTOR_STREAM_PREFIX))?.metadata.at ?? null;
+    }
     return {
       running: worker !== undefined,
       checkpoint,
       headPosition,
       lag: Math.max(0, headPosition - checkpoint),
+      lagSeconds: oldestPendingAt ? Math.max(0, Date.now() - Date.parse(oldestPendingAt)) / 1000 : 0,
       outboxDepth: worker?.depth ?? 0,
-      oldestPendingAt: worker?.oldestPendingAt ?? null,
+      oldestPendingAt,
       stats: this.statsOf(connectorId),
     };
   }

@@ -18,8 +18,16 @@ function once<T>(registry: Registry, name: string, make: () => T): T {
   return (registry.getSingleMetric(name) as T | undefined) ?? make();
 }
 
-/** `collect` runs at scrape time and sets the gauges from the engine's state. */
-export function connectorMetrics(registry: Registry, collect: () => Promise<void>): ConnectorMetrics {
+/**
+ * `collect` runs at scrape time and sets the gauges from the engine's state. Every gauge waits for
+ * it (a scrape reads the metrics concurrently); one run serves the gauges of one scrape.
+ */
+export function connectorMetrics(registry: Registry, collectState: () => Promise<void>): ConnectorMetrics {
+  let running: Promise<void> | null = null;
+  const collect = (): Promise<void> =>
+    (running ??= collectState().finally(() => {
+      running = null;
+    }));
   const registers = [registry];
   const labelNames = ['connector'] as const;
   return {
@@ -88,6 +96,7 @@ export function connectorMetrics(registry: Registry, collect: () => Promise<void
           help: 'Global positions between the store head and the connector checkpoint',
           labelNames,
           registers,
+          collect,
         }),
     ),
     oldestPendingSeconds: once(
@@ -99,13 +108,20 @@ export function connectorMetrics(registry: Registry, collect: () => Promise<void
           help: 'Age of the oldest event not yet delivered, per connector',
           labelNames,
           registers,
+          collect,
         }),
     ),
     deadLetters: once(
       registry,
       'lt_connector_dead_letters',
       () =>
-        new Gauge({ name: 'lt_connector_dead_letters', help: 'Dead letters waiting for an admin, per connector', labelNames, registers }),
+        new Gauge({
+          name: 'lt_connector_dead_letters',
+          help: 'Dead letters waiting for an admin, per connector',
+          labelNames,
+          registers,
+          collect,
+        }),
     ),
   };
 }

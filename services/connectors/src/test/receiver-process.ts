@@ -22,6 +22,8 @@ export interface ReceiverProcess {
   control(settings: Record<string, unknown>): Promise<void>;
   deliveries(): Delivery[];
   attempts(): Array<{ id: string; attempt: number; stream: string }>;
+  /** Answers (`huge`, `trickle`) the client hung up on, with the bytes written by then. */
+  cuts(): Array<{ id: string; written: number }>;
   /** SIGKILL: connections in flight are reset. */
   kill(): Promise<void>;
   /** Starts again on the same port and log. */
@@ -77,6 +79,7 @@ export async function startReceiver(dir: string, secret?: string): Promise<Recei
     },
     deliveries: () => lines().filter((l) => l.kind === 'delivery') as unknown as Delivery[],
     attempts: () => lines().filter((l) => l.kind === 'attempt') as unknown as Array<{ id: string; attempt: number; stream: string }>,
+    cuts: () => lines().filter((l) => l.kind === 'cut') as unknown as Array<{ id: string; written: number }>,
     kill,
     restart: launch,
     close: kill,

@@ -3,8 +3,10 @@
  * `node --import tsx receiver.ts <port> <log file> [whsec secret]`. Prints `listening <port>`.
  * Verifies Standard Webhooks signatures with the official `standardwebhooks` library, appends one
  * JSON line per request to the log (`{kind: 'delivery'|'attempt', …}`) and misbehaves as told by
- * `POST /__control` `{resetFirst, hangFirst, failFirst, failStreams, rejectStreams, huge, delayMs}`:
- * per delivery id, the first attempts are reset, left hanging, or answered 500.
+ * `POST /__control` `{resetFirst, hangFirst, failFirst, failStreams, rejectStreams, huge, trickle, delayMs}`:
+ * per delivery id, the first attempts are reset, left hanging, or answered 500; `huge` answers
+ * 200 with an endless body (logs `{kind: 'cut', written}` when the client hangs up), `trickle`
+ * answers 200 and one byte every 50 ms, never ending.
  */
 import { appendFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -23,9 +25,20 @@ interface Control {
   rejectStreams: string[];
   /** Answer 200 then stream an endless body */
   huge: boolean;
+  /** Answer 200 then a byte every 50 ms, never closing */
+  trickle: boolean;
   delayMs: number;
 }
-let control: Control = { resetFirst: 0, hangFirst: 0, failFirst: 0, failStreams: [], rejectStreams: [], huge: false, delayMs: 0 };
+let control: Control = {
+  resetFirst: 0,
+  hangFirst: 0,
+  failFirst: 0,
+  failStreams: [],
+  rejectStreams: [],
+  huge: false,
+  trickle: false,
+  delayMs: 0,
+};
 const attempts = new Map<string, number>();
 const verifier = secret ? new Webhook(secret) : null;
 
@@ -78,16 +91,29 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
     res.setHeader('content-type', 'application/json');
     return res.end(JSON.stringify({ error_code: '-1', message: 'MaTTHC không tồn tại' }));
   }
+  if (control.trickle) {
+    res.setHeader('content-type', 'application/json');
+    res.write(' ');
+    const timer = setInterval(() => res.write(' '), 50);
+    res.on('close', () => {
+      clearInterval(timer);
+      log({ kind: 'cut', id, written: 0 });
+    });
+    return;
+  }
   log({ kind: 'delivery', id, stream, position: parsed.position, type: parsed.type, verified, headers, body: parsed });
   res.setHeader('content-type', 'application/json');
   if (control.huge) {
     res.write(dvcqg ? '{"error_code":"0","pad":"' : '{"ok":true,"pad":"');
     const chunk = 'x'.repeat(64 * 1024);
+    let written = 0;
     const pump = () => {
-      while (res.write(chunk)) if (res.destroyed) return;
-      if (!res.destroyed) res.once('drain', pump);
+      while (!res.destroyed && written < 10 * 1024 ** 3) {
+        written += chunk.length;
+        if (!res.write(chunk)) return void res.once('drain', pump);
+      }
     };
-    res.on('close', () => undefined);
+    res.on('close', () => log({ kind: 'cut', id, written }));
     return pump();
   }
   res.end(dvcqg ? '{"error_code":"0","message":"OK"}' : '{"ok":true}');
