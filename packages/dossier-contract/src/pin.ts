@@ -21,8 +21,8 @@ export function verifyPin(key: Buffer, dossierCode: string, pin: string, storedH
 /** Checks a PIN against a stored hash: `(dossierCode, pin, storedHash) → matches`. */
 export type PinVerifier = (dossierCode: string, pin: string, storedHash: string) => boolean;
 
-/** A verifier bound to the `pin-hmac` key of a data directory. */
-export function pinVerifier(dataDir: string): PinVerifier {
-  const key = loadSecret(dataDir, 'pin-hmac');
+/** A verifier bound to the `pin-hmac` key of a deployment's secrets directory. */
+export function pinVerifier(secretsDir: string): PinVerifier {
+  const key = loadSecret(secretsDir, 'pin-hmac');
   return (code, pin, hash) => verifyPin(key, code, pin, hash);
 }

@@ -28,7 +28,7 @@ t.test('a key file is created once, 32 bytes, mode 600, and read back the same',
   const first = loadSecret(dir, 'pin-hmac');
   t.equal(first.length, 32);
   t.same(loadSecret(dir, 'pin-hmac'), first);
-  t.equal(statSync(join(dir, 'secrets', 'pin-hmac.key')).mode & 0o777, 0o600);
+  t.equal(statSync(join(dir, 'pin-hmac.key')).mode & 0o777, 0o600);
   t.not(loadSecret(dir, 'applicant').toString('hex'), first.toString('hex'), 'each secret has its own file');
-  t.equal(Buffer.from(readFileSync(join(dir, 'secrets', 'pin-hmac.key'), 'utf8').trim(), 'base64').toString('hex'), first.toString('hex'));
+  t.equal(Buffer.from(readFileSync(join(dir, 'pin-hmac.key'), 'utf8').trim(), 'base64').toString('hex'), first.toString('hex'));
 });

@@ -233,7 +233,7 @@ export async function auditRoutes(app: FastifyInstance, { platform }: { platform
       try {
         return await verifyChains(
           source,
-          body.stream !== undefined ? { stream: body.stream } : { sealKey: readHubPublicKey(platform.config.dataDir) },
+          body.stream !== undefined ? { stream: body.stream } : { sealKey: readHubPublicKey(platform.config.secretsDir) },
         );
       } finally {
         await source.close();

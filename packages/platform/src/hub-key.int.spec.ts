@@ -5,7 +5,7 @@ import t from 'tap';
 import { tempDir } from '@lienthong/testing';
 import { hubKeyFile, loadHubKey, readHubPublicKey } from './hub-key.js';
 
-t.test('the hub key: created once under secrets/ (mode 600), then read back; the public half never creates one', async (t) => {
+t.test('the hub key: created once in the secrets directory (mode 600), then read back; the public half never creates one', async (t) => {
   const dir = tempDir(t);
   t.throws(() => readHubPublicKey(dir), /no hub key at .*hub-ed25519\.key/, 'missing: not created by a reader');
   const first = loadHubKey(dir);

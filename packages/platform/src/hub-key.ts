@@ -1,5 +1,5 @@
 /**
- * The hub's Ed25519 key pair (SPEC §6): `<dataDir>/secrets/hub-ed25519.key`, PKCS#8 PEM, mode
+ * The hub's Ed25519 key pair (SPEC §6): `<secretsDir>/hub-ed25519.key`, PKCS#8 PEM, mode
  * 600, created on first start. It signs the event store's seals now and is the hub's federation
  * identity later. Losing it leaves old seals checkable only with the public key kept elsewhere
  * (`lienthong export --seals` writes it): back it up with the data.
@@ -24,14 +24,15 @@ export interface HubKey extends HubPublicKey {
   readonly privateKey: KeyObject;
 }
 
-export function hubKeyFile(dataDir: string): string {
-  return join(dataDir, 'secrets', HUB_KEY_FILE);
+/** `<secretsDir>/hub-ed25519.key` (`LT_SECRETS_DIR`, default `<dataDir>/secrets`). */
+export function hubKeyFile(secretsDir: string): string {
+  return join(secretsDir, HUB_KEY_FILE);
 }
 
-/** The hub's key pair, created when the data directory has none (processes starting together share one). */
-export function loadHubKey(dataDir: string): HubKey {
-  const file = hubKeyFile(dataDir);
-  mkdirSync(join(dataDir, 'secrets'), { recursive: true, mode: 0o700 });
+/** The hub's key pair, created when the secrets directory has none (processes starting together share one). */
+export function loadHubKey(secretsDir: string): HubKey {
+  const file = hubKeyFile(secretsDir);
+  mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
   const { content } = readOrCreateFile(
     file,
     () => generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }) as string,
@@ -41,8 +42,8 @@ export function loadHubKey(dataDir: string): HubKey {
 }
 
 /** The public half of an existing key, for checking seals; never creates one. */
-export function readHubPublicKey(dataDir: string): HubPublicKey {
-  const file = hubKeyFile(dataDir);
+export function readHubPublicKey(secretsDir: string): HubPublicKey {
+  const file = hubKeyFile(secretsDir);
   if (!existsSync(file)) throw new Error(`no hub key at ${file}: seals cannot be checked without it (restore it from the backup)`);
   const { privateKey: _private, ...rest } = fromPrivate(file, readFileSync(file, 'utf8'));
   return rest;

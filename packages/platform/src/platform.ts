@@ -21,8 +21,10 @@ import { directoryProjection, directoryView } from '@lienthong/directory';
 import { createSessionGuard } from './session-guard.js';
 import { adminTokenFor } from './admin-token.js';
 import { adminRoutes } from './admin-routes.js';
+import { directoryModule } from './directory-module.js';
 import { auditRoutes } from './audit-routes.js';
 import { loadHubKey } from './hub-key.js';
+import { checkSecretsFingerprint, prepareSecrets } from './deployment-secrets.js';
 import type { AggregateType, Platform, ServiceModule, ServiceModuleFactory } from './types.js';
 
 export interface RunningHub {
@@ -81,7 +83,9 @@ async function startLocked(
   // Bus-fed read models consume with durables of their own: each folder is fed every event,
   // whatever other processes (other folders, other machines) consume the same service's events.
   const instanceId = readOrCreateFile(join(config.dataDir, 'instance-id'), () => `${randomUUID()}\n`).content.trim();
-  const hubKey = loadHubKey(config.dataDir);
+  // Before any secret is loaded (and so created): on a shared store, the deployment's own set or nothing.
+  const secretsFingerprint = prepareSecrets(config);
+  const hubKey = loadHubKey(config.secretsDir);
   const rawStore: EventStore = await openEventStore({
     url: config.eventStoreUrl,
     dataDir: config.dataDir,
@@ -89,6 +93,12 @@ async function startLocked(
     logger: logger.child({ component: 'event-store' }),
     sealing: { privateKey: hubKey.privateKey, every: config.sealEvery, intervalMs: config.sealIntervalMs },
   });
+  try {
+    if (secretsFingerprint !== null) await checkSecretsFingerprint(rawStore, secretsFingerprint, config, logger);
+  } catch (error) {
+    await rawStore.close();
+    throw error;
+  }
   const bus: Bus = await openBus({
     natsServers: config.natsServers,
     natsReplicas: config.natsReplicas,
@@ -165,7 +175,10 @@ async function startLocked(
   });
 
   const modules: ServiceModule[] = [];
-  for (const factory of factories) {
+  // Every process keeps the directory's read model for authentication, so every process serves
+  // its routes too: behind a load balancer, any replica of any service takes an admin's call.
+  const mounted = factories.includes(directoryModule) ? factories : [directoryModule, ...factories];
+  for (const factory of mounted) {
     const module = await factory(platform);
     modules.push(module);
     for (const prefix of module.streamPrefixes) ownerOf.push({ prefix, service: module.name });

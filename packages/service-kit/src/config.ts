@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
 /** Every setting comes from the environment (SPEC §5); defaults run the embedded all-in-one hub. */
@@ -7,9 +7,12 @@ const EnvSchema = z.object({
   LT_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   LT_HOST: z.string().default('0.0.0.0'),
   LT_DATA_DIR: z.string().default('./data'),
+  // The deployment's secrets (PIN key, applicant key, hub key…): the same files on every machine.
+  LT_SECRETS_DIR: z.string().optional(),
+  LT_INIT_SECRETS: z.enum(['0', '1']).default('0'),
   LT_EVENTSTORE: z
     .string()
-    .regex(/^(sqlite:|esdb:\/\/|esdb\+discover:\/\/)/, 'must be sqlite:… or esdb://…')
+    .regex(/^(sqlite:|postgres:\/\/|postgresql:\/\/|esdb:\/\/|esdb\+discover:\/\/)/, 'must be sqlite:…, postgres://… or esdb://…')
     .optional(),
   // One URL, or the seed URLs of a cluster separated by commas.
   LT_NATS_URL: z
@@ -48,6 +51,10 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly dataDir: string;
+  /** `LT_SECRETS_DIR` (default `<dataDir>/secrets`): the key files every process of a deployment shares. */
+  readonly secretsDir: string;
+  /** `LT_INIT_SECRETS=1`: create missing secrets even on a server store (the first start of a deployment). */
+  readonly initSecrets: boolean;
   /** undefined = the embedded SQLite store under dataDir. */
   readonly eventStoreUrl: string | undefined;
   /** The NATS servers of `LT_NATS_URL` (one, or a cluster's seeds); undefined = the in-process bus and blobs on disk. */
@@ -90,10 +97,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
   const e = parsed.data;
   const natsServers = e.LT_NATS_URL?.split(',').map((url) => url.trim());
+  const dataDir = resolve(e.LT_DATA_DIR);
   return {
     port: e.LT_PORT,
     host: e.LT_HOST,
-    dataDir: resolve(e.LT_DATA_DIR),
+    dataDir,
+    secretsDir: e.LT_SECRETS_DIR === undefined ? join(dataDir, 'secrets') : resolve(e.LT_SECRETS_DIR),
+    initSecrets: e.LT_INIT_SECRETS === '1',
     eventStoreUrl: e.LT_EVENTSTORE,
     natsServers,
     natsReplicas: e.LT_NATS_REPLICAS ?? ((natsServers?.length ?? 0) >= 3 ? 3 : 1),

@@ -21,6 +21,17 @@ t.test('defaults run the embedded hub', async (t) => {
   t.equal(config.boardProcesses, cores >= 2 ? Math.min(4, cores) : 0, 'board processes only where there is a second core');
 });
 
+t.test('a PostgreSQL store; secrets beside the data or in a directory of their own', async (t) => {
+  t.equal(loadConfig({ LT_EVENTSTORE: 'postgres://lt@db1/lt' }).eventStoreUrl, 'postgres://lt@db1/lt');
+  t.equal(loadConfig({ LT_EVENTSTORE: 'postgresql://lt@db1/lt' }).eventStoreUrl, 'postgresql://lt@db1/lt');
+  t.match(loadConfig({ LT_DATA_DIR: '/srv/lt' }), { secretsDir: '/srv/lt/secrets', initSecrets: false });
+  t.match(loadConfig({ LT_SECRETS_DIR: '/etc/lienthong/secrets', LT_INIT_SECRETS: '1' }), {
+    secretsDir: '/etc/lienthong/secrets',
+    initSecrets: true,
+  });
+  t.throws(() => loadConfig({ LT_INIT_SECRETS: 'yes' }), /LT_INIT_SECRETS/);
+});
+
 t.test('worker and process counts, trust proxy forms; blanks are unset', async (t) => {
   const config = loadConfig({ LT_PARSE_WORKERS: '0', LT_BOARD_PROCESSES: '3', LT_TRUST_PROXY: '2', LT_PORT: '' });
   t.equal(config.parseWorkers, 0);

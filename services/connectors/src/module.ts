@@ -38,7 +38,7 @@ const envSchema = z.object({
 export function createConnectorsModule(options: ConnectorsModuleOptions = {}): ServiceModuleFactory {
   return (platform) => {
     const env = envSchema.parse(process.env);
-    const key = loadConnectorKey(platform.config.dataDir);
+    const key = loadConnectorKey(platform.config.secretsDir);
     let server: Server | null = null;
     const urlPolicy: UrlPolicy = {
       allowLoopback: options.allowLoopback ?? env.LT_CONNECTORS_ALLOW_LOOPBACK,

@@ -4,14 +4,13 @@ import { join } from 'node:path';
 import { readOrCreateFile } from '@lienthong/service-kit';
 
 /**
- * The connectors' sealing key, `<dataDir>/secrets/connectors.key` (32 bytes, base64, mode 600),
+ * The connectors' sealing key, `<secretsDir>/connectors.key` (32 bytes, base64, mode 600),
  * created on first use like the dossiers' `applicant` key. Every process of one deployment must
  * hold the same file; losing it makes the stored connector secrets unreadable (register again).
  */
-export function loadConnectorKey(dataDir: string): Buffer {
-  const dir = join(dataDir, 'secrets');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const file = join(dir, 'connectors.key');
+export function loadConnectorKey(secretsDir: string): Buffer {
+  mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
+  const file = join(secretsDir, 'connectors.key');
   const { content } = readOrCreateFile(file, () => randomBytes(32).toString('base64'));
   chmodSync(file, 0o600);
   const key = Buffer.from(content.trim(), 'base64');

@@ -79,12 +79,12 @@ t.test('restart in the middle of the workflow, secrets kept, PIN verifiable', as
   const code: string = receipt.dossierCode;
   t.equal((await hub.inject('POST', `/v1/dossiers/${code}/actions/accept`, clerk, {})).statusCode, 200);
   t.equal(statSync(join(dataDir, 'secrets', 'pin-hmac.key')).mode & 0o777, 0o600);
-  const key = loadSecret(dataDir, 'pin-hmac');
+  const key = loadSecret(join(dataDir, 'secrets'), 'pin-hmac');
   await hub.close();
 
   hub = await startDossiersHub({ dataDir, overdueIntervalMs: 60_000 });
   t.teardown(() => hub.close());
-  t.strictSame(loadSecret(dataDir, 'pin-hmac'), key, 'the key survives');
+  t.strictSame(loadSecret(join(dataDir, 'secrets'), 'pin-hmac'), key, 'the key survives');
   const detail = (await hub.inject('GET', `/v1/dossiers/${code}`, clerk)).json();
   t.equal(detail.statusCode, 2);
   t.equal(detail.applicant.idNumber, '079200000001', 'sealed applicant readable after restart');
@@ -96,7 +96,7 @@ t.test('restart in the middle of the workflow, secrets kept, PIN verifiable', as
   // the status tracker verifies a PIN against the event's hash
   const received = (await hub.platform.store.readStream(`dossier-${code}`))[0]!;
   const data = received.data as { pinHash: string; applicant: { maskedName: string }; applicantSealed: string };
-  const verify = pinVerifier(dataDir);
+  const verify = pinVerifier(join(dataDir, 'secrets'));
   t.ok(verify(code, receipt.lookupPin, data.pinHash));
   t.notOk(verify(code, '00000000', data.pinHash));
   t.notOk(verify(next, receipt.lookupPin, data.pinHash), 'bound to the dossier code');

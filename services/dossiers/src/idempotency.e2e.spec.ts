@@ -37,7 +37,10 @@ t.test('a receipt retried with the same key answers the same code and PIN and ma
   t.same(again.json(), first.json(), 'same code, PIN, status and dates');
   t.equal(await received(hub), 1, 'one dossier');
   const pinHash = ((await hub.platform.store.readStream(`dossier-${first.json().dossierCode}`))[0]!.data as { pinHash: string }).pinHash;
-  t.ok(pinVerifier(hub.dataDir)(first.json().dossierCode, first.json().lookupPin, pinHash), 'the PIN answered is the dossier’s');
+  t.ok(
+    pinVerifier(join(hub.dataDir, 'secrets'))(first.json().dossierCode, first.json().lookupPin, pinHash),
+    'the PIN answered is the dossier’s',
+  );
   const raw = JSON.stringify(await hub.platform.store.readAll({ maxCount: 10_000 }));
   t.notOk(raw.includes(first.json().lookupPin), 'the PIN is stored nowhere in the events');
   for (const clear of [body.applicant.name, body.applicant.idNumber]) t.notOk(raw.includes(clear), `no event carries ${clear} in clear`);

@@ -48,7 +48,7 @@ export function createDossiersModule(options: DossiersModuleOptions = {}): Servi
       calendar: () => replica.calendar,
       queue,
       issueCode: createCodeIssuer(platform.store),
-      keys: { pin: loadSecret(platform.config.dataDir, 'pin-hmac'), applicant: loadSecret(platform.config.dataDir, 'applicant') },
+      keys: { pin: loadSecret(platform.config.secretsDir, 'pin-hmac'), applicant: loadSecret(platform.config.secretsDir, 'applicant') },
       clock,
       waitForQueue: (event) => queueRunner.waitForEvent(event),
     });

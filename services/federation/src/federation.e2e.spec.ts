@@ -30,7 +30,7 @@ t.test('province A to province B', async (t) => {
   await t.test('identity', async (t) => {
     const identity = (await (await fetch(`${a.baseUrl}/v1/federation/identity`)).json()) as Record<string, string>;
     t.equal(identity.organId, A);
-    t.equal(identity.publicKey, loadHubKey(a.hub.dataDir).publicKeyRaw);
+    t.equal(identity.publicKey, loadHubKey(a.hub.platform.config.secretsDir).publicKeyRaw);
   });
 
   await t.test('a document crosses: queued at A, signed, received at B, delivered once', async (t) => {
@@ -60,7 +60,7 @@ t.test('province A to province B', async (t) => {
     t.equal(metricValue(metrics, 'lt_federation_outbox_depth', { peer: 'b' }), 0);
   });
 
-  const keyA = loadHubKey(a.hub.dataDir);
+  const keyA = loadHubKey(a.hub.platform.config.secretsDir);
   const url = (path = '/v1/federation/documents', documentId = 'doc-1') =>
     `${b.baseUrl}${path}?origin=${encodeURIComponent(A)}&documentId=${documentId}`;
   const send = async (body: string, target: string, headers: Record<string, string>) =>

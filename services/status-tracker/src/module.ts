@@ -74,7 +74,7 @@ export function createStatusTrackerModule(options: StatusTrackerOptions = {}): S
       services: ['dossiers'],
     });
     const view = trackerView(() => runner.db());
-    const lookup = createLookup({ view, verifyPin: pinVerifier(platform.config.dataDir), clock });
+    const lookup = createLookup({ view, verifyPin: pinVerifier(platform.config.secretsDir), clock });
     changes.subscribe((change) => lookup.forget(change.dossierCode));
     changes.subscribe((change, db) => {
       const agencies = [change.agencyId, ...(change.previousAgencyId ? [change.previousAgencyId] : [])].filter((a) => board.watching(a));

@@ -35,7 +35,7 @@ t.test('seals exported, and the store checked against the copy', async (t) => {
   const hub = await startTestHub([directoryModule], { dataDir: data, env: { LT_SEAL_EVERY: '4' } });
   for (let i = 1; i <= 6; i++) await hub.agency(`000.00.${10 + i}.H40`, `Sở ${i}`);
   await hub.close();
-  const key = loadHubKey(data);
+  const key = loadHubKey(join(data, 'secrets'));
   const file = join(data, 'events.sqlite');
   const event = (type: string) => ({ type, data: {}, metadata: { correlationId: type, actor: 'admin', at: new Date().toISOString() } });
   // two more, sealed on close: a last seal with fewer than 4 positions after the one before it
@@ -126,7 +126,7 @@ t.test('a store from before seals: verify says no seal, seal --adopt seals it as
   const old = createSqliteEventStore({ file });
   await old.append('note-1', [{ type: 'Noted', data: {}, metadata: { correlationId: 'c', actor: 'admin', at: new Date().toISOString() } }]);
   await old.close();
-  const key = loadHubKey(data);
+  const key = loadHubKey(join(data, 'secrets'));
   const d = ['--data-dir', data];
 
   const before = await run([...d, 'verify']);

@@ -40,7 +40,7 @@ export function sealedStore(options: GlobalOptions): { file: string; key: HubPub
   if (!file) throw new CliError('seals are kept by the SQLite event store only; EventStoreDB does not support them');
   if (!existsSync(file)) throw new CliError(`no event store at ${file}`);
   try {
-    return { file, key: readHubPublicKey(config.dataDir) };
+    return { file, key: readHubPublicKey(config.secretsDir) };
   } catch (error) {
     throw new CliError((error as Error).message);
   }
@@ -77,7 +77,7 @@ export async function adoptStore(options: GlobalOptions): Promise<Adoption> {
   }
   try {
     // Created when missing, as the hub's first start would: it signs from now on.
-    const key = loadHubKey(config.dataDir);
+    const key = loadHubKey(config.secretsDir);
     const outcome = adoptSqliteStore(file, { privateKey: key.privateKey, every: config.sealEvery });
     if (outcome.kind === 'already-sealed')
       throw new CliError(

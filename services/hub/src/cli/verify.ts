@@ -34,7 +34,7 @@ export async function verify(options: GlobalOptions & { stream?: string; export?
   let key: ReturnType<typeof readHubPublicKey> | undefined;
   try {
     // One stream's check has no seals; the whole store's needs the hub key.
-    key = file && options.stream === undefined ? readHubPublicKey(config.dataDir) : undefined;
+    key = file && options.stream === undefined ? readHubPublicKey(config.secretsDir) : undefined;
   } catch (error) {
     throw new CliError((error as Error).message);
   }
