@@ -8,14 +8,17 @@
  * 4. reading a whole stream of 20 events.
  * Rounds alternate which store goes first (the machine is shared); ratios ours/Emmett are the
  * median of the per-round ratios, rates the best round.
+ * Then, on the same server, the store's lone-append statement through each driver (`postgres`, the
+ * one the store uses, and `pg`): see event-store-postgres-drivers.ts.
  */
 import { randomUUID } from 'node:crypto';
 import type { Event } from '@event-driven-io/emmett';
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import type { PostgresEventStore } from '@event-driven-io/emmett-postgresql';
-import { createPostgresEventStore } from '@lienthong/event-store';
+import { createPostgresEventStore } from '@lienthong/event-store/postgres';
 import type { EventStore, NewEvent } from '@lienthong/event-store';
 import { startPostgres } from '@lienthong/testing';
+import { DRIVER_WORKLOADS, measureDrivers } from './event-store-postgres-drivers.js';
 import { atLeast, round } from './types.js';
 import type { BenchContext, BenchReport, Metric, Target } from './types.js';
 
@@ -200,6 +203,13 @@ export default async function eventStorePostgresBench(ctx: BenchContext): Promis
     await lt.close();
     await em.close();
 
+    // The driver choice, on a database of its own with the store's schema.
+    const driversUrl = await server.createDatabase('drivers');
+    const schemaOnly = createPostgresEventStore({ url: driversUrl });
+    await schemaOnly.headPosition();
+    await schemaOnly.close();
+    const drivers = await measureDrivers(driversUrl, sizes.rounds, sizes.seconds, sizes.batches, ctx.log);
+
     const metrics: Record<string, Metric> = {};
     const baseline: Record<string, Metric> = {};
     const ratios: Record<string, number> = {};
@@ -213,6 +223,12 @@ export default async function eventStorePostgresBench(ctx: BenchContext): Promis
       ratios[`${workload}/emmett.${workload}`] = round(ratio);
       targets.push(atLeast(`${workload}: lienthong / emmett`, workload === 'concurrent64' ? 1.5 : 1, ratio));
     }
+    for (const workload of DRIVER_WORKLOADS) {
+      const { postgres: viaPostgres, pg: viaPg } = drivers.rates[workload];
+      metrics[`driver.postgres.${workload}`] = { value: Math.round(Math.max(...viaPostgres)), unit: 'events/s' };
+      baseline[`driver.pg.${workload}`] = { value: Math.round(Math.max(...viaPg)), unit: 'events/s' };
+      ratios[`driver.postgres.${workload}/driver.pg.${workload}`] = round(median(viaPostgres.map((v, i) => v / (viaPg[i] || Number.NaN))));
+    }
     return {
       name: 'event-store-postgres',
       metrics,
@@ -223,6 +239,7 @@ export default async function eventStorePostgresBench(ctx: BenchContext): Promis
         `PostgreSQL 15 started for the run, durable defaults (fsync on, synchronous_commit on); one database per store; ${sizes.rounds} round(s) alternating which store goes first`,
         `concurrent64 and oneWriter run ${sizes.seconds} s each; batched100: ${sizes.batches} appends of ${BATCH}; readStream20: ${sizes.reads} reads of 20-event streams`,
         'metrics/baseline: best round; ratios and targets: median of per-round ratios lienthong/emmett',
+        "driver.*: the store's lone-append statement sent prepared by each driver from a pool of 10 (no group commit), ratio postgres/pg",
         ...errors.map((e) => `error: ${e}`),
       ],
     };

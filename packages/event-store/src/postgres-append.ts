@@ -14,7 +14,11 @@
  * back to the locked transaction. Every statement is prepared (named) on its connection: with
  * parameters and no prepared statement the `postgres` driver describes first, one more round trip.
  */
+import { hashCanonical } from './canonical.js';
+import { GENESIS_HASH } from './hash.js';
 import { NOTIFY_CHANNEL } from './postgres-schema.js';
+import { prepareEvent, type PreparedEvent } from './sqlite-append.js';
+import type { AppendResult, NewEvent, RecordedEvent } from './types.js';
 
 /** How many stream heads a process remembers for the fast path (the least recently used are forgotten). */
 export const HEADS_CACHED = 10_000;
@@ -24,6 +28,9 @@ export interface KnownHead {
   readonly revision: number;
   readonly lastHash: string;
 }
+
+/** The head a stream has before its first event. */
+export const NEW_STREAM: KnownHead = { revision: -1, lastHash: GENESIS_HASH };
 
 /** Stream heads this process wrote or read, most recent last; bounded. */
 export class HeadCache {
@@ -89,6 +96,43 @@ export const LONE_APPEND_NEW_STREAM_SQL = `WITH s AS (
     RETURNING stream
   ),${INSERT_AND_NOTIFY}`;
 
+/** Hashes `events` in order onto `head`: the columns the append statements take. */
+export function chain(stream: string, head: KnownHead, events: readonly PreparedEvent[]): EventColumns {
+  const columns: EventColumns = { ids: [], revisions: [], types: [], datas: [], metas: [], prevs: [], hashes: [] };
+  let revision = head.revision;
+  let prevHash = head.lastHash;
+  for (const e of events) {
+    revision += 1;
+    const hash = hashCanonical({ id: e.id, stream, revision, type: e.type, dataJson: e.dataJson, metadataJson: e.metadataJson }, prevHash);
+    columns.ids.push(e.id);
+    columns.revisions.push(revision);
+    columns.types.push(e.type);
+    columns.datas.push(e.dataJson);
+    columns.metas.push(e.metadataJson);
+    columns.prevs.push(prevHash);
+    columns.hashes.push(hash);
+    prevHash = hash;
+  }
+  return columns;
+}
+
+/** The recorded events of one append whose first event took position `base + 1`. */
+export function toResult(stream: string, columns: EventColumns, events: readonly PreparedEvent[], base: number): AppendResult {
+  const recorded: RecordedEvent[] = events.map((e, i) => ({
+    id: e.id,
+    stream,
+    revision: columns.revisions[i] as number,
+    position: base + i + 1,
+    type: e.type,
+    data: e.data,
+    metadata: e.metadata,
+    prevHash: columns.prevs[i] as string,
+    hash: columns.hashes[i] as string,
+  }));
+  const last = recorded.at(-1)!;
+  return { nextRevision: last.revision, position: last.position, events: recorded };
+}
+
 /** The parameters of `LONE_APPEND_SQL` / `LONE_APPEND_NEW_STREAM_SQL`, in order. */
 export function loneAppendParameters(stream: string, head: KnownHead, columns: EventColumns): unknown[] {
   const last = columns.ids.length - 1;
@@ -142,3 +186,21 @@ export const STREAM_POSITION = `COALESCE((SELECT e.position FROM lt_events e WHE
 
 export const LOCK_STREAMS_SQL = `SELECT s.stream, s.revision, ${STREAM_POSITION} AS position, s.last_hash
   FROM lt_streams s WHERE s.stream = ANY($1::text[]) ORDER BY s.stream FOR UPDATE`;
+
+/** A lone append as a statement any driver can send (the benchmark sends it through `pg` too). */
+export interface LoneAppendStatement {
+  readonly text: string;
+  readonly values: unknown[];
+  /** The head after it, when it writes. */
+  readonly next: KnownHead;
+}
+
+/** The statement of a lone append of `events` onto `head` (a new stream: revision -1 and the genesis hash). */
+export function loneAppendStatement(stream: string, events: readonly NewEvent[], head: KnownHead = NEW_STREAM): LoneAppendStatement {
+  const columns = chain(stream, head, events.map(prepareEvent));
+  return {
+    text: head.revision < 0 ? LONE_APPEND_NEW_STREAM_SQL : LONE_APPEND_SQL,
+    values: loneAppendParameters(stream, head, columns),
+    next: { revision: columns.revisions.at(-1) ?? head.revision, lastHash: columns.hashes.at(-1) ?? head.lastHash },
+  };
+}

@@ -21,9 +21,8 @@
 import postgres from 'postgres';
 import { StoreUnavailableError, WrongExpectedRevisionError, DuplicateEventIdError } from './errors.js';
 import { checkExpectedRevision, matchesExpected } from './expected-revision.js';
-import { hashCanonical } from './canonical.js';
 import { GENESIS_HASH } from './hash.js';
-import { assertStreamName, prepareEvent, type PendingAppend, type PreparedEvent } from './sqlite-append.js';
+import { assertStreamName, prepareEvent, type PendingAppend } from './sqlite-append.js';
 import {
   BATCH_INSERT_SQL,
   CREATE_STREAM_ROWS_SQL,
@@ -31,10 +30,12 @@ import {
   LOCK_STREAMS_SQL,
   LONE_APPEND_NEW_STREAM_SQL,
   LONE_APPEND_SQL,
+  NEW_STREAM,
   STREAM_POSITION,
+  chain,
   loneAppendParameters,
+  toResult,
   type EventColumns,
-  type KnownHead,
 } from './postgres-append.js';
 import {
   EVENT_COLUMNS,
@@ -109,43 +110,6 @@ function toRecorded(row: EventRow): RecordedEvent {
     prevHash: row.prev_hash,
     hash: row.hash,
   };
-}
-
-/** Hashes `events` in order onto `head`: the columns the append statements take. */
-function chain(stream: string, head: KnownHead, events: readonly PreparedEvent[]): EventColumns {
-  const columns: EventColumns = { ids: [], revisions: [], types: [], datas: [], metas: [], prevs: [], hashes: [] };
-  let revision = head.revision;
-  let prevHash = head.lastHash;
-  for (const e of events) {
-    revision += 1;
-    const hash = hashCanonical({ id: e.id, stream, revision, type: e.type, dataJson: e.dataJson, metadataJson: e.metadataJson }, prevHash);
-    columns.ids.push(e.id);
-    columns.revisions.push(revision);
-    columns.types.push(e.type);
-    columns.datas.push(e.dataJson);
-    columns.metas.push(e.metadataJson);
-    columns.prevs.push(prevHash);
-    columns.hashes.push(hash);
-    prevHash = hash;
-  }
-  return columns;
-}
-
-/** The recorded events of one append whose first event took position `base + 1`. */
-function toResult(stream: string, columns: EventColumns, events: readonly PreparedEvent[], base: number): AppendResult {
-  const recorded: RecordedEvent[] = events.map((e, i) => ({
-    id: e.id,
-    stream,
-    revision: columns.revisions[i] as number,
-    position: base + i + 1,
-    type: e.type,
-    data: e.data,
-    metadata: e.metadata,
-    prevHash: columns.prevs[i] as string,
-    hash: columns.hashes[i] as string,
-  }));
-  const last = recorded.at(-1)!;
-  return { nextRevision: last.revision, position: last.position, events: recorded };
 }
 
 /** The port's error for a unique violation on the event id, naming the id the server named. */
@@ -252,7 +216,7 @@ class PostgresEventStore implements EventStore {
    */
   private async commitLone(q: Queued): Promise<boolean> {
     const { stream, events, expected } = q.append;
-    const known = this.heads.get(stream) ?? (expected === 'no_stream' ? { revision: -1, lastHash: GENESIS_HASH } : undefined);
+    const known = this.heads.get(stream) ?? (expected === 'no_stream' ? NEW_STREAM : undefined);
     if (!known || events.length === 0 || !matchesExpected(expected, known.revision)) return false;
     const columns = chain(stream, known, events);
     let rows: Array<{ base: number }>;
