@@ -13,7 +13,10 @@ export interface XmlParseOptions {
 export interface ParsedXml {
   readonly message: EdxmlMessage;
   readonly digest: BodyDigest;
-  /** When asked for (`verify`), the message is a signed document and its bytes were kept. */
+  /**
+   * When asked for (`verify`), the message is a signed document and its bytes were kept. A worker
+   * that verified keeps the bytes (`digest.raw` null): the verdict is all the event loop needs.
+   */
   readonly verification?: SignatureVerification;
 }
 

@@ -170,9 +170,18 @@ t.test("a signed document is verified where it is parsed, with the event loop's 
     const onLoop = await inline.parse(chunks(Buffer.from(xml)), { maxBytes: MB, keepUpTo: MB, verify: true });
     t.equal(viaWorker.verification?.status, status, `${name}: ${status}`);
     t.same(viaWorker.verification, onLoop.verification, `${name}: the same verdict`);
+    t.equal(viaWorker.digest.raw, null, `${name}: verified there, the bytes are not sent back`);
+    t.equal(viaWorker.digest.size, Buffer.byteLength(xml), `${name}: the digest still tells their size`);
   }
+  const unsigned = await pool.parse(chunks(Buffer.from(await sampleXml(sampleDocument({ from: 'A', to: ['B'] })))), {
+    maxBytes: MB,
+    keepUpTo: MB,
+    verify: true,
+  });
+  t.same([unsigned.verification, unsigned.digest.raw], [undefined, null], 'nothing to verify: no verdict, no bytes back');
   const unasked = await pool.parse(chunks(Buffer.from(signed)), { maxBytes: MB, keepUpTo: MB });
   t.equal(unasked.verification, undefined, 'not verified unless asked');
+  t.ok(unasked.digest.raw?.equals(Buffer.from(signed)), 'not verified there: the bytes come back for the caller');
 });
 
 t.test('the workers start with the first body one could parse, which the event loop parses meanwhile', async (t) => {
@@ -202,6 +211,8 @@ t.test('the workers start with the first body one could parse, which the event l
   const asked = new Promise<void>((r) => (gateAsked = r));
   const held = pool.parse(chunks(xml), { maxBytes: MB, keepUpTo: 0, beforeAttachments: () => (gateAsked(), new Promise<void>(() => {})) });
   await asked;
+  // listening before the threads stop: their exit rejects it at once
+  const failed = t.rejects(held, /parse worker stopped/, 'the next body went to a worker thread');
   await Promise.all(pool.threads().map((w) => w.terminate()));
-  await t.rejects(held, /parse worker stopped/, 'the next body went to a worker thread');
+  await failed;
 });
