@@ -1,0 +1,130 @@
+/**
+ * Replicas of the hub as separate processes on one PostgreSQL store and one NATS server or
+ * cluster, for the scale-out tests: each replica a real child process with its own data
+ * directory (read models) and the deployment's shared secrets directory.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { REPO_ROOT, startServer, type StartedServer } from '@lienthong/testing';
+
+export const ADMIN_TOKEN = 'replicas-admin-token-0123456789';
+export const HUB_SOURCE = join(REPO_ROOT, 'services/hub/src/main.ts');
+
+export interface Deployment {
+  /** `postgres://…` of the shared store. */
+  readonly store: string;
+  /** `LT_NATS_URL`: one URL or a cluster's seeds. */
+  readonly nats: string;
+  /** `LT_SECRETS_DIR` shared by every replica. */
+  readonly secretsDir: string;
+}
+
+export interface Replica extends StartedServer {
+  readonly name: string;
+  readonly dataDir: string;
+}
+
+/**
+ * A hub replica from the sources (through tsx) on `<root>/<name>` as its data directory. The
+ * first replica of a deployment passes `init` (`LT_INIT_SECRETS=1`). Rejects with the child's
+ * output when it exits before listening (a refused start).
+ */
+export async function startReplica(
+  deployment: Deployment,
+  root: string,
+  name: string,
+  options: { init?: boolean; env?: Readonly<Record<string, string>> } = {},
+): Promise<Replica> {
+  const dataDir = join(root, name);
+  mkdirSync(dataDir, { recursive: true });
+  const server = await startServer(
+    ['--import', 'tsx', HUB_SOURCE],
+    {
+      LT_DATA_DIR: dataDir,
+      LT_PORT: '0',
+      LT_HOST: '127.0.0.1',
+      LT_LOG_LEVEL: 'info',
+      LT_EVENTSTORE: deployment.store,
+      LT_NATS_URL: deployment.nats,
+      LT_SECRETS_DIR: deployment.secretsDir,
+      LT_ADMIN_TOKEN: ADMIN_TOKEN,
+      LT_PARSE_WORKERS: '0',
+      LT_BOARD_PROCESSES: '1',
+      LT_NATS_CONSUMER_EXPIRY_S: '30',
+      ...(options.init ? { LT_INIT_SECRETS: '1' } : {}),
+      ...options.env,
+    },
+    120_000,
+  );
+  return { ...server, name, dataDir };
+}
+
+export interface Answer {
+  readonly status: number;
+
+  readonly body: any;
+}
+
+/** One JSON request to a replica; network errors (a replica killed) answer status 0. */
+export async function call(base: string, method: string, path: string, token: string | null, body?: unknown): Promise<Answer> {
+  try {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON: kept as text
+    }
+    return { status: res.status, body: parsed };
+  } catch {
+    return { status: 0, body: null };
+  }
+}
+
+export interface SocketClient {
+  readonly messages: any[];
+  /** The first message (received or to come) that matches, or a rejection after `timeoutMs`. */
+
+  next(test: (m: any) => boolean, timeoutMs?: number): Promise<any>;
+  /** The close code, once closed. */
+  readonly closed: Promise<number>;
+  close(): void;
+}
+
+/** Opens a WebSocket with a bearer token; rejects when the upgrade is refused. */
+export function openSocket(url: string, token: string): Promise<SocketClient> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
+    const messages: unknown[] = [];
+    socket.on('message', (raw: Buffer) => messages.push(JSON.parse(raw.toString())));
+    const closed = new Promise<number>((r) => socket.on('close', (code) => r(code)));
+    socket.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+    socket.once('error', reject);
+    socket.once('open', () =>
+      resolve({
+        messages,
+        closed,
+        close: () => socket.terminate(),
+        async next(test, timeoutMs = 15_000) {
+          const deadline = Date.now() + timeoutMs;
+          for (;;) {
+            const found = messages.find(test);
+            if (found !== undefined) return found;
+            if (Date.now() > deadline) throw new Error(`no matching message within ${timeoutMs} ms (${messages.length} received)`);
+            await new Promise((r) => setTimeout(r, 25));
+          }
+        },
+      }),
+    );
+  });
+}
