@@ -238,6 +238,7 @@ class PostgresEventStore implements EventStore {
     }
     const result = toResult(stream, columns, events, row.base);
     this.heads.set(stream, { revision: result.nextRevision, lastHash: columns.hashes.at(-1) ?? known.lastHash });
+    this.wake(result.position);
     q.resolve(result);
     return true;
   }
@@ -246,6 +247,7 @@ class PostgresEventStore implements EventStore {
     for (let attempt = 0; ; attempt++) {
       try {
         const outcomes = await this.sql.begin((tx) => this.writeBatch(tx, batch));
+        this.wake(Math.max(0, ...outcomes.map((o) => (o instanceof Error ? 0 : o.position))));
         outcomes.forEach((outcome, i) => {
           const q = batch[i] as Queued;
           if (outcome instanceof Error) q.reject(outcome);
@@ -382,6 +384,31 @@ class PostgresEventStore implements EventStore {
     return { events: rows.map(toRecorded), scannedTo: rows.at(-1)?.position ?? after };
   }
 
+  /**
+   * A subscription's page and the head, in one statement (one snapshot). Transactions that append
+   * commit in position order, so a snapshot sees every position up to the head it sees: a short
+   * page (filtered or not) has scanned to that head.
+   */
+  private async readLivePage(options: SubscribeOptions): Promise<{ events: RecordedEvent[]; scannedTo: number }> {
+    const after = options.after ?? 0;
+    const rows = await this.sql.unsafe<Array<{ head: number } & (EventRow | { [K in keyof EventRow]: null })>>(
+      `SELECT h.position AS head, e.* FROM lt_head h
+       LEFT JOIN LATERAL (
+         SELECT ${EVENT_COLUMNS} FROM lt_events
+         WHERE position > $1
+           AND ($2::text[] IS NULL OR EXISTS (SELECT 1 FROM unnest($2::text[]) AS p WHERE starts_with(stream, p)))
+           AND ($3::text[] IS NULL OR type = ANY($3::text[]))
+         ORDER BY position LIMIT $4
+       ) e ON true
+       WHERE h.id = 1 ORDER BY e.position`,
+      [after, (options.streamPrefixes ?? null) as string[] | null, (options.eventTypes ?? null) as string[] | null, PAGE_SIZE],
+      { prepare: true },
+    );
+    const events = rows.flatMap((row) => (row.position === null ? [] : [toRecorded(row as EventRow)]));
+    const head = rows[0]?.head ?? after;
+    return { events, scannedTo: events.length < PAGE_SIZE ? Math.max(after, head) : (events.at(-1)?.position ?? after) };
+  }
+
   subscribeToAll(options: SubscribeOptions = {}): Subscription {
     let closed = false;
     let wake: (() => void) | undefined;
@@ -411,11 +438,7 @@ class PostgresEventStore implements EventStore {
           await store.ready();
           store.startListening();
           notices = store.notices;
-          // Every position up to the head read first is committed and seen by the page read after it,
-          // so a short page (filtered or not) has scanned to the head.
-          const head = await store.headPositionRaw();
-          page = await store.readPage({ ...options, after }, PAGE_SIZE);
-          if (page.events.length < PAGE_SIZE) page.scannedTo = Math.max(page.scannedTo, head);
+          page = await store.readLivePage({ ...options, after });
         } catch (error) {
           if (store.closed || closed) return;
           if (!isUnavailable(error)) throw toStoreError(error);
@@ -444,14 +467,25 @@ class PostgresEventStore implements EventStore {
 
   /** Notifications heard so far (a subscription compares before and after a read). */
   private notices = 0;
+  /** The newest position subscriptions were woken for. */
+  private wokenTo = 0;
+
+  /**
+   * Wakes the live subscriptions for a head at `position`: on this process's own commits at once
+   * (no wait for the notification), on other processes' by NOTIFY; the NOTIFY of a commit already
+   * woken for is ignored.
+   */
+  private wake(position: number): void {
+    if (Number.isFinite(position) && position <= this.wokenTo) return;
+    if (Number.isFinite(position)) this.wokenTo = position;
+    this.notices++;
+    for (const wake of [...this.wakers]) wake();
+  }
 
   private startListening(): void {
     if (this.listening || this.options.listen === false) return;
     this.listening = this.sql
-      .listen(NOTIFY_CHANNEL, () => {
-        this.notices++;
-        for (const wake of [...this.wakers]) wake();
-      })
+      .listen(NOTIFY_CHANNEL, (payload) => this.wake(Number(payload)))
       .catch(() => {
         // No LISTEN (yet): polling carries on; try again on the next subscription read.
         this.listening = undefined;

@@ -24,9 +24,15 @@ export interface DossiersHub extends TestHub {
   ): Promise<{ statusCode: number; headers: Record<string, unknown>; json(): any; body: string }>; // eslint-disable-line @typescript-eslint/no-explicit-any -- response bodies of many shapes, read by the specs
 }
 
-export async function startDossiersHub(options: DossiersModuleOptions & { dataDir?: string } = {}): Promise<DossiersHub> {
-  const { dataDir, ...moduleOptions } = options;
-  const hub = await startTestHub([directoryModule, fakeCatalogModule, createDossiersModule(moduleOptions)], dataDir ? { dataDir } : {});
+/** `env`: configuration beside the test defaults, e.g. `LT_EVENTSTORE` for a PostgreSQL store. */
+export async function startDossiersHub(
+  options: DossiersModuleOptions & { dataDir?: string; env?: Record<string, string> } = {},
+): Promise<DossiersHub> {
+  const { dataDir, env, ...moduleOptions } = options;
+  const hub = await startTestHub([directoryModule, fakeCatalogModule, createDossiersModule(moduleOptions)], {
+    ...(dataDir ? { dataDir } : {}),
+    ...(env ? { env } : {}),
+  });
   const replica = () => hub.platform.projections.get('dossiers-catalog-replica')!;
   const append = async (stream: string, type: string, data: unknown, at: Date) => {
     const r = await hub.platform.store.append(stream, [
