@@ -1,1 +1,9 @@
-export type { FederationInbound, FederationOutbound, InboundTransfer, OutboundMessage, QueuedTransfer, RemoteRecipient } from './ports.js';
+export type {
+  FederationInbound,
+  FederationLink,
+  FederationOutbound,
+  InboundTransfer,
+  OutboundMessage,
+  QueuedTransfer,
+  RemoteRecipient,
+} from './ports.js';

@@ -12,6 +12,11 @@ export interface InboundTransfer {
   /** The hub that first sent it into federation, and its id there: unique together. */
   readonly origin: string;
   readonly documentId: string;
+  /**
+   * The recipients the sending hub routed to this one (a transfer carries those its peer serves,
+   * not every `To`); taken from the message when the peer did not name them.
+   */
+  readonly recipients: readonly string[];
   /** The edXML exactly as received (with every hop's TraceHeader so far). */
   readonly edxml: string;
   readonly message: EdxmlMessage;
@@ -67,4 +72,13 @@ export interface FederationOutbound {
   queueDocument(message: OutboundMessage): Promise<readonly QueuedTransfer[]>;
   /** The same for a status message (documentId: the status message's own id). */
   queueStatus(message: OutboundMessage): Promise<readonly QueuedTransfer[]>;
+}
+
+/**
+ * How a host connects the two services (they never import each other): federation hands this
+ * over once built; document routing plugs its inbound side in and keeps the outbound.
+ */
+export interface FederationLink {
+  readonly outbound: FederationOutbound;
+  connect(inbound: FederationInbound): void;
 }

@@ -18,9 +18,12 @@ export type { DeliveryContent } from './service/delivery-content.js';
 export type { StatusAnswer } from './service/report-status.js';
 export type { SubmitAnswer } from './service/submit-document.js';
 
-/** One step of a recipient's timeline: `delivered`, `acknowledged`, or a `status` it reported. */
+/**
+ * One step of a recipient's timeline: `delivered`, `acknowledged`, or a `status` it reported; a
+ * recipient behind a peer hub starts with `sent-to-peer` (the peer, and its name there if synced).
+ */
 export type TimelineEntry =
-  | { readonly type: string; readonly at: string }
+  | { readonly type: string; readonly at: string; readonly peerId?: string; readonly name?: string | null }
   | {
       readonly type: string;
       readonly at: string;

@@ -1,1 +1,1 @@
-export { documentRoutingModule } from './module.js';
+export { createDocumentRoutingModule, documentRoutingModule } from './module.js';

@@ -1,1 +1,2 @@
-export { federationModule } from './module.js';
+export type { FederationHandle } from './module.js';
+export { createFederationModule } from './module.js';

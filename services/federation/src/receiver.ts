@@ -50,7 +50,7 @@ export interface Receiver {
   receive(
     kind: TransferKind,
     request: IncomingRequest,
-    query: { origin: string; documentId: string },
+    query: { origin: string; documentId: string; to?: string },
   ): Promise<{ status: 200 | 202; duplicate: boolean }>;
   /** Records a refusal decided elsewhere (an oversized body refused before it was read). */
   refuse(
@@ -171,7 +171,12 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
         if (events.some((e) => e.type === 'TransferHandedOff')) return { status: 200, duplicate: true };
       }
       // 5. hand over (idempotent on document routing's side), then record it
-      const transfer = { ...ids, edxml, message };
+      const recipients = query.to
+        ? query.to.split(',').filter((r) => r.length > 0)
+        : message.kind === 'document'
+          ? message.document.header.to.map((r) => r.organId)
+          : [message.status.responseFor.organId];
+      const transfer = { ...ids, recipients, edxml, message };
       if (kind === 'document') await inbound.acceptDocument(transfer);
       else await inbound.acceptStatus(transfer);
       const handed: ReceivedEvent = { type: 'TransferHandedOff', data: ids };

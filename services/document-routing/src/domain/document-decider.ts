@@ -1,6 +1,6 @@
 import { DomainError, assertNever, isReplay, type Decider } from '@lienthong/decider';
 import { StatusCode, type EdxmlDocument, type EdxmlStatus, type StaffInfo } from '@lienthong/edxml';
-import type { DocumentEvent, Recipient, RevisionKind, SignatureRecord } from './events.js';
+import type { DocumentEvent, FederationOrigin, Recipient, RevisionKind, SignatureRecord } from './events.js';
 import { deliveryIdFor, statusIdFor } from './ids.js';
 
 /** An identifier as the sender wrote it, and the agency the directory resolved it to (null: unknown). */
@@ -55,6 +55,13 @@ export type SubmitDocument = {
     format: 'edxml' | 'json';
     document: EdxmlDocument;
     signature: SignatureRecord;
+    /**
+     * Recipients behind peer hubs (organ id → peer id), resolved by federation's routes; their
+     * `to` entries carry the id as given. Absent when no peer is involved.
+     */
+    remote?: Readonly<Record<string, string>>;
+    /** Set when the document came from a peer hub. */
+    origin?: FederationOrigin;
   };
 };
 
@@ -74,6 +81,8 @@ export type ReportStatus = {
     status: EdxmlStatus;
     /** For a recall request (13), the recipient asked; null for every recipient. */
     addressee: RecallAddressee | null;
+    /** Set when the status came from a peer hub. */
+    origin?: FederationOrigin;
   };
 };
 
@@ -89,6 +98,8 @@ export type DocumentState =
       readonly recipients: readonly Recipient[];
       readonly revisions: readonly string[];
       readonly statusIds: readonly string[];
+      /** Set when the document came from a peer hub: statuses for its sender go back there. */
+      readonly origin: FederationOrigin | null;
     };
 
 function submit(command: SubmitDocument['data'], state: DocumentState): DocumentEvent[] {
@@ -125,26 +136,46 @@ function submit(command: SubmitDocument['data'], state: DocumentState): Document
   // 5. one delivery per recipient: those named in To, then those of the revised documents
   const recipients: Recipient[] = [];
   const add = (organId: string, via: Recipient['via']) => {
-    if (!recipients.some((r) => r.organId === organId))
-      recipients.push({ organId, deliveryId: deliveryIdFor(command.documentId, organId), via });
+    if (recipients.some((r) => r.organId === organId)) return;
+    const peerId = command.remote?.[organId];
+    recipients.push({ organId, deliveryId: deliveryIdFor(command.documentId, organId), via, ...(peerId ? { peerId } : {}) });
   };
   for (const t of command.to) add(t.organId!, 'to');
   for (const r of command.references) for (const organId of r.recipients) add(organId, 'revision');
   const revises = [...new Map(command.references.map((r) => [r.documentId!, { documentId: r.documentId!, kind: r.kind }])).values()];
+  const submitted: DocumentEvent = {
+    type: 'DocumentSubmitted',
+    data: {
+      documentId: command.documentId,
+      sender: { organId: from.organId, systemId: command.systemId },
+      edxmlDocumentId: command.edxmlDocumentId,
+      idempotency: command.idempotency,
+      format: command.format,
+      document: command.document,
+      signature: command.signature,
+      recipients,
+      revises,
+      ...(command.origin ? { origin: command.origin } : {}),
+    },
+  };
+  // 6. recipients behind peer hubs: one request, the transfers (one per peer) are queued from it
+  return [submitted, ...transferRequest('document', command.documentId, command.documentId, recipients, command.origin)];
+}
+
+/** The `PeerTransferRequested` of a message with recipients behind peers (none when all are local). */
+function transferRequest(
+  kind: 'document' | 'status',
+  documentId: string,
+  messageId: string,
+  targets: ReadonlyArray<{ organId: string; peerId?: string }>,
+  origin: FederationOrigin | undefined,
+): DocumentEvent[] {
+  const remote = targets.filter((t) => t.peerId !== undefined).map((t) => t.organId);
+  if (remote.length === 0) return [];
   return [
     {
-      type: 'DocumentSubmitted',
-      data: {
-        documentId: command.documentId,
-        sender: { organId: from.organId, systemId: command.systemId },
-        edxmlDocumentId: command.edxmlDocumentId,
-        idempotency: command.idempotency,
-        format: command.format,
-        document: command.document,
-        signature: command.signature,
-        recipients,
-        revises,
-      },
+      type: 'PeerTransferRequested',
+      data: { documentId, kind, messageId, recipients: remote, origin: origin ? { hub: origin.hub, messageId: origin.messageId } : null },
     },
   ];
 }
@@ -154,14 +185,16 @@ function reportStatus(command: ReportStatus['data'], state: DocumentState & { ex
   assertActsFor(from, command.callerOrganIds);
   const isSender = state.senderOrganId === from.organId;
   const isRecipient = state.recipients.some((r) => r.organId === from.organId);
-  let targets: string[];
+  let targets: Array<{ organId: string; peerId?: string }>;
   // Status 13 (recall requested) goes from the sender to recipients; every other code from a recipient to the sender.
   if (command.statusCode === StatusCode.recallRequested) {
     if (!isSender) throw new DomainError('forbidden', `only the sender of document ${state.documentId} can request its recall (status 13)`);
-    targets = recallTargets(state, command.addressee);
+    const asked = recallTargets(state, command.addressee);
+    targets = state.recipients.filter((r) => asked.includes(r.organId));
   } else {
     if (!isRecipient) throw new DomainError('forbidden', `${from.organId} is not a recipient of document ${state.documentId}`);
-    targets = [state.senderOrganId];
+    // a sender behind a peer hub gets it back through the peer the document came from
+    targets = [{ organId: state.senderOrganId, ...(state.origin ? { peerId: state.origin.peerId } : {}) }];
   }
   const statusId = statusIdFor(state.documentId, from.organId, command.key);
   if (state.statusIds.includes(statusId)) return [];
@@ -177,9 +210,15 @@ function reportStatus(command: ReportStatus['data'], state: DocumentState & { ex
         staff: command.staff,
         timestamp: command.timestamp,
         status: command.status,
-        deliveries: targets.map((organId) => ({ organId, deliveryId: deliveryIdFor(statusId, organId) })),
+        deliveries: targets.map(({ organId, peerId }) => ({
+          organId,
+          deliveryId: deliveryIdFor(statusId, organId),
+          ...(peerId ? { peerId } : {}),
+        })),
+        ...(command.origin ? { origin: command.origin } : {}),
       },
     },
+    ...transferRequest('status', state.documentId, statusId, targets, command.origin),
   ];
 }
 
@@ -187,7 +226,9 @@ function reportStatus(command: ReportStatus['data'], state: DocumentState & { ex
 function recallTargets(state: DocumentState & { exists: true }, addressee: RecallAddressee | null): string[] {
   const every = state.recipients.map((r) => r.organId);
   if (addressee === null) return every;
-  if (addressee.organId !== null && every.includes(addressee.organId)) return [addressee.organId];
+  // a recipient behind a peer hub is not in the local directory: named as given
+  const asked = addressee.organId ?? addressee.given;
+  if (every.includes(asked)) return [asked];
   if (addressee.otherwise === 'every-recipient') return every;
   throw new DomainError('unprocessable', `${addressee.given} is not a recipient of document ${state.documentId}`, {
     facts: { unknown: [addressee.given] },
@@ -225,12 +266,15 @@ export const documentDecider: Decider<DocumentState, DocumentCommand, DocumentEv
           recipients: d.recipients,
           revisions: [],
           statusIds: [],
+          origin: d.origin ?? null,
         };
       }
       case 'DocumentRevised':
         return state.exists ? { ...state, revisions: [...state.revisions, event.data.revisionId] } : state;
       case 'StatusReported':
         return state.exists ? { ...state, statusIds: [...state.statusIds, event.data.statusId] } : state;
+      case 'PeerTransferRequested':
+        return state;
       default:
         return assertNever(event, 'event');
     }

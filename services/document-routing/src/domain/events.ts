@@ -36,6 +36,15 @@ export interface Recipient {
   readonly organId: string;
   readonly deliveryId: string;
   readonly via: 'to' | 'revision';
+  /** Set when the recipient is behind a peer hub (SPEC §6): its message is transferred there, not kept in an inbox here. */
+  readonly peerId?: string;
+}
+
+/** Where a message received from a peer hub came from: the hub that first sent it and its id there, and the peer that handed it over. */
+export interface FederationOrigin {
+  readonly hub: string;
+  readonly messageId: string;
+  readonly peerId: string;
 }
 
 export type DocumentSubmitted = {
@@ -52,6 +61,8 @@ export type DocumentSubmitted = {
     recipients: Recipient[];
     /** Earlier documents this one revokes, updates or replaces. */
     revises: Array<{ documentId: string; kind: RevisionKind }>;
+    /** Set when the document came from a peer hub. */
+    origin?: FederationOrigin;
   };
 };
 
@@ -75,11 +86,31 @@ export type StatusReported = {
     timestamp: string;
     /** The status as delivered (edXML model). */
     status: EdxmlStatus;
-    deliveries: Array<{ organId: string; deliveryId: string }>;
+    deliveries: Array<{ organId: string; deliveryId: string; peerId?: string }>;
+    /** Set when the status came from a peer hub. */
+    origin?: FederationOrigin;
   };
 };
 
-export type DocumentEvent = DocumentSubmitted | DocumentRevised | StatusReported;
+/**
+ * Recorded with a document or a status that has recipients behind peer hubs, in the same append:
+ * the federation reactor queues the transfers (one per peer) from it, after a crash too.
+ */
+export type PeerTransferRequested = {
+  type: 'PeerTransferRequested';
+  data: {
+    documentId: string;
+    kind: 'document' | 'status';
+    /** The document's id, or the status's. */
+    messageId: string;
+    /** The recipients behind peers. */
+    recipients: string[];
+    /** The hub that first sent it into federation and its id there (this hub and `messageId` when null). */
+    origin: { hub: string; messageId: string } | null;
+  };
+};
+
+export type DocumentEvent = DocumentSubmitted | DocumentRevised | StatusReported | PeerTransferRequested;
 
 /** Stream `delivery-<deliveryId>`: the recipient took the message (idempotent). */
 export type DeliveryAcknowledged = {

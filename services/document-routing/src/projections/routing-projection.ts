@@ -144,6 +144,9 @@ export function routingProjection(hooks: RoutingProjectionHooks = {}): Projectio
           }
           break;
         }
+        case 'PeerTransferRequested':
+          // the federation reactor's; a recipient behind a peer already has its row (no inbox reads it here)
+          break;
         case 'DeliveryAcknowledged':
           statement(db, 'UPDATE deliveries SET acked_at = ? WHERE delivery_id = ? AND acked_at IS NULL').run(at, event.data.deliveryId);
           break;

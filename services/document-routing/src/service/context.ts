@@ -3,6 +3,7 @@ import type { BlobStore } from '@lienthong/blob-store';
 import type { DirectoryView } from '@lienthong/directory';
 import type { AttachmentSink, AttachmentSource, EdxmlWarning } from '@lienthong/edxml';
 import type { Principal } from '@lienthong/service-kit';
+import type { FederationOutbound } from '@lienthong/federation-contract';
 import { blobSink, blobSource } from '../attachments.js';
 import type { ResolvedOrgan } from '../domain/document-decider.js';
 import { canonicalJson, sha256Hex } from '../domain/ids.js';
@@ -23,6 +24,11 @@ export interface DocumentServiceDeps {
   /** `OrganId` of the hub's own TraceHeader in delivered edXML. */
   readonly hubOrganId: string;
   readonly maxBodyBytes: number;
+  /**
+   * Federation's side (SPEC §6), when the hub runs it: recipients not in the local directory are
+   * looked up in its peers' routes. Asked at each use (federation is connected after this is built).
+   */
+  readonly federation?: () => FederationOutbound | undefined;
   /** Signatures are verified on bodies up to this size (the DOM needs several times the size). */
   readonly verifyMaxBytes: number;
 }

@@ -54,7 +54,7 @@ export function deliveryContent(ctx: ServiceContext) {
  * A recall request (13) as one recipient receives it: its `ResponseFor/OrganId` names that
  * recipient, also when the sender asked every recipient at once. Other codes are unchanged.
  */
-function addressedTo(status: EdxmlStatus, recipient: string): EdxmlStatus {
+export function addressedTo(status: EdxmlStatus, recipient: string): EdxmlStatus {
   if (status.statusCode !== StatusCode.recallRequested || status.responseFor.organId === recipient) return status;
   return { ...status, responseFor: { ...status.responseFor, organId: recipient } };
 }

@@ -4,10 +4,22 @@ import type { DeliveryView } from '../projections/routing-projection.js';
 import { findDocument, mayRead, organsOf } from './access.js';
 import type { ServiceContext, SystemPrincipal } from './context.js';
 import { attachmentLink } from './delivery-content.js';
+import type { TimelineEntry } from '../document-service.js';
 
 /** The read side: a document with its per-recipient timelines, the inbox, attachment content. */
 export function documentQueries(ctx: ServiceContext) {
   const { view, directory, blobs } = ctx;
+  /**
+   * The first step of a recipient's timeline: delivered to its inbox here, or, behind a peer hub,
+   * sent to that peer (with the name its synced directory gives); its statuses follow.
+   */
+  const arrival = (d: DeliveryView): TimelineEntry => {
+    if (directory.resolveOrganId(d.to) !== null) return { type: 'delivered', at: d.createdAt };
+    const remote = ctx.federation?.()?.resolve(d.to);
+    return remote
+      ? { type: 'sent-to-peer', at: d.createdAt, peerId: remote.peerId, name: remote.name }
+      : { type: 'delivered', at: d.createdAt };
+  };
 
   return {
     inbox(principal: SystemPrincipal, organId: string | undefined, limit: number): DeliveryView[] {
@@ -30,7 +42,7 @@ export function documentQueries(ctx: ServiceContext) {
         .map((d) => {
           const own = statuses.filter((s) => s.from === d.to || deliveries.some((x) => x.statusId === s.statusId && x.to === d.to));
           const timeline = [
-            { type: 'delivered', at: d.createdAt },
+            arrival(d),
             ...(d.acknowledgedAt ? [{ type: 'acknowledged', at: d.acknowledgedAt }] : []),
             ...own.map((s) => ({
               type: 'status',

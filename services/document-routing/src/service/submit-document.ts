@@ -1,7 +1,7 @@
 import { handleCommand, type CommandContext } from '@lienthong/decider';
 import { AppError } from '@lienthong/service-kit';
 import { documentFromJson, verifyEdxmlSignature, type EdxmlDocument } from '@lienthong/edxml';
-import { documentDecider, type ResolvedReference } from '../domain/document-decider.js';
+import { documentDecider, type ResolvedOrgan, type ResolvedReference } from '../domain/document-decider.js';
 import { DocumentStreams, RevisionKind, type SignatureRecord } from '../domain/events.js';
 import { UUID_PATTERN, documentIdFor, documentKeyOf } from '../domain/ids.js';
 import { edxmlProblem } from '../intake.js';
@@ -61,6 +61,12 @@ export function submitDocument(ctx: ServiceContext) {
     // 2. verify the signature, resolve sender, recipients and referenced documents
     const signature = signatureOf(document, xml, ctx.verifyMaxBytes);
     const from = ctx.resolve(document.header.from.organId);
+    const references = referencesOf(view, document, from.organId);
+    const { to, remote } = behindPeers(
+      ctx,
+      document.header.to.map((t) => ctx.resolve(t.organId)),
+      references,
+    );
     const edxmlDocumentId = document.header.documentId ?? null;
     const key = documentKeyOf(idempotencyKey, edxmlDocumentId, document.business?.docType ?? 0, bodySha256);
     const documentId = documentIdFor(from.organId ?? from.given, key);
@@ -72,8 +78,9 @@ export function submitDocument(ctx: ServiceContext) {
         callerOrganIds: principal.organIds,
         requireValidSignature: principal.requireValidSignature,
         from,
-        to: document.header.to.map((t) => ctx.resolve(t.organId)),
-        references: referencesOf(view, document, from.organId),
+        to,
+        references,
+        ...(remote ? { remote } : {}),
         edxmlDocumentId,
         idempotency: { key, bodySha256 },
         format,
@@ -94,8 +101,36 @@ export function submitDocument(ctx: ServiceContext) {
   };
 }
 
+/**
+ * Recipients behind peer hubs (SPEC §6): those the local directory does not know are looked up
+ * in federation's routes; one whose peer's synced directory does not list it stays unknown (422).
+ * Recipients of a revised document that are not local get their peer again. Nothing is looked up
+ * when every recipient is local or no federation is wired.
+ */
+export function behindPeers(
+  ctx: ServiceContext,
+  to: readonly ResolvedOrgan[],
+  references: readonly ResolvedReference[],
+  exclude?: string,
+): { to: readonly ResolvedOrgan[]; remote?: Record<string, string> } {
+  if (references.length === 0 && to.every((t) => t.organId !== null)) return { to };
+  const outbound = ctx.federation?.();
+  if (!outbound) return { to };
+  const remote: Record<string, string> = {};
+  const route = (organId: string) => {
+    const r = outbound.resolve(organId);
+    // never back to the peer it came from: that is a loop, not a route
+    if (r === undefined || r.known === false || r.peerId === exclude) return false;
+    remote[organId] = r.peerId;
+    return true;
+  };
+  const resolved = to.map((t) => (t.organId === null && route(t.given) ? { given: t.given, organId: t.given } : t));
+  for (const r of references) for (const organId of r.recipients) if (ctx.directory.resolveOrganId(organId) === null) route(organId);
+  return Object.keys(remote).length > 0 ? { to: resolved, remote } : { to: resolved };
+}
+
 /** `parsed`: the edXML as read (null for the JSON form). */
-function signatureOf(document: EdxmlDocument, parsed: ParsedXml | null, verifyMaxBytes: number): SignatureRecord {
+export function signatureOf(document: EdxmlDocument, parsed: ParsedXml | null, verifyMaxBytes: number): SignatureRecord {
   if (!document.signature) return { status: 'absent' };
   if (parsed === null) return { status: 'invalid', reason: 'a signature cannot be verified on the JSON form; send edXML' };
   // Verified where it was parsed (a worker, which then keeps the bytes), or here.
@@ -111,7 +146,7 @@ function signatureOf(document: EdxmlDocument, parsed: ParsedXml | null, verifyMa
 }
 
 /** The earlier documents a revoke/update/replace names, looked up among the sender's own. */
-function referencesOf(view: RoutingView, document: EdxmlDocument, senderOrganId: string | null): ResolvedReference[] {
+export function referencesOf(view: RoutingView, document: EdxmlDocument, senderOrganId: string | null): ResolvedReference[] {
   const business = document.business;
   const kind = business ? REVISION_KINDS[business.docType] : undefined;
   if (!business || !kind) return [];

@@ -14,6 +14,11 @@ const transferQuery = {
   properties: {
     origin: { type: 'string', minLength: 1, maxLength: 200, description: 'the hub that first sent the message into federation' },
     documentId: { type: 'string', minLength: 1, maxLength: 200, description: 'its id of the message there' },
+    to: {
+      type: 'string',
+      maxLength: 20000,
+      description: "the recipients (organ ids, comma-separated) the sender routed to this hub; default: the message's own",
+    },
   },
 } as const;
 
@@ -68,7 +73,7 @@ export async function federationRoutes(app: FastifyInstance, deps: FederationRou
   );
 
   const transferRoute = (kind: TransferKind, url: string, summary: string) =>
-    app.post<{ Querystring: { origin: string; documentId: string } }>(
+    app.post<{ Querystring: { origin: string; documentId: string; to?: string } }>(
       url,
       {
         config: { auth: 'public' },

@@ -45,7 +45,7 @@ export function startSender(options: SenderOptions): Sender {
     const ctx = { correlationId: randomUUID(), actor: ACTOR };
     if (!peer || peer.status !== 'active') return; // a retired peer's transfers wait for it or an admin's drop
     const path = t.transfer.kind === 'document' ? '/v1/federation/documents' : '/v1/federation/status';
-    const url = `${peer.peer.baseUrl.replace(/\/+$/, '')}${path}?${new URLSearchParams({ origin: t.transfer.origin, documentId: t.transfer.documentId }).toString()}`;
+    const url = `${peer.peer.baseUrl.replace(/\/+$/, '')}${path}?${new URLSearchParams({ origin: t.transfer.origin, documentId: t.transfer.documentId, to: t.transfer.recipients.join(',') }).toString()}`;
     const body = Buffer.from(t.transfer.edxml, 'utf8');
     let reason: string;
     let detail: string;
@@ -79,11 +79,10 @@ export function startSender(options: SenderOptions): Sender {
     if (stopped) return;
     const now = Date.now();
     const perPeer = new Map<string, number>();
-    for (const id of inFlight.keys()) {
-      const p = state.pending().find((t) => t.transfer.transferId === id);
-      if (p) perPeer.set(p.transfer.peerId, (perPeer.get(p.transfer.peerId) ?? 0) + 1);
-    }
-    for (const t of state.pending()) {
+    const pending = state.pending();
+    for (const t of pending)
+      if (inFlight.has(t.transfer.transferId)) perPeer.set(t.transfer.peerId, (perPeer.get(t.transfer.peerId) ?? 0) + 1);
+    for (const t of pending) {
       const id = t.transfer.transferId;
       if (inFlight.has(id)) continue;
       if (t.nextAttemptAt !== null && Date.parse(t.nextAttemptAt) > now) continue;
@@ -92,7 +91,11 @@ export function startSender(options: SenderOptions): Sender {
       perPeer.set(t.transfer.peerId, busy + 1);
       const run = send(t)
         .catch((error: unknown) => logger.error({ err: error, transferId: id }, 'federation sender could not record an attempt'))
-        .finally(() => inFlight.delete(id));
+        .finally(() => {
+          inFlight.delete(id);
+          // the next transfer of that peer goes now, not at the next poll
+          if (!stopped) queueMicrotask(tick);
+        });
       inFlight.set(id, run);
     }
   };

@@ -1,0 +1,209 @@
+/**
+ * Federation through document routing (SPEC §6), three whole hubs on loopback: province A, the
+ * national axis, province B. A VNPT system in A sends a real edXML package to a Viettel system in
+ * B; the status 03 comes back into A's timeline; a recall (13, answered 15) crosses both ways; a
+ * real revocation reaches the original's recipients in B and a local one in A; B is down for a
+ * while and gets what was sent meanwhile once; an unknown remote recipient is refused at the
+ * origin. On SQLite with the in-process bus, and again with each hub on its own NATS server.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { memoryAttachmentStore, parseEdxml, renderEdxml } from '@lienthong/edxml';
+import { eventually, realEdxmlDir, requireNatsServer, startNatsServer } from '@lienthong/testing';
+import { addPeer, closeHubs, get, inbox, post, startLoopbackHub, type Auth, type LoopbackHub } from './test/federated-hubs.js';
+
+const A = '000.00.00.H13';
+const AXIS = '000.00.00.G01';
+const B = '000.00.00.H51';
+const VNPT_SENDER = '002.00.20.H13';
+const VIETTEL_RECIPIENT = '000.00.15.H51';
+/** The real revocation's sender and recipients: G22 and G17 in A, H41 and H14 in B. */
+const G22 = '000.00.00.G22';
+const G17 = '000.00.00.G17';
+const H41 = '000.00.00.H41';
+const H14 = '000.00.00.H14';
+
+const real = (name: string) => readFileSync(join(realEdxmlDir(), name), 'utf8');
+const hopsOf = async (edxml: string) => {
+  const message = await parseEdxml(edxml, { attachments: memoryAttachmentStore() });
+  return (message.kind === 'document' ? message.document.traceHeaders : message.status.traceHeaders).map((h) => h.organId);
+};
+
+interface Timeline {
+  recipients: Array<{ organId: string; status: string | null; timeline: Array<{ type: string; peerId?: string; statusCode?: string }> }>;
+  revisedBy: Array<{ kind: string }>;
+}
+
+async function threeHubs(t: Tap.Test, env: (organId: string) => Promise<Record<string, string>>) {
+  const a = await startLoopbackHub(A, await env(A));
+  const axis = await startLoopbackHub(AXIS, await env(AXIS));
+  const b = await startLoopbackHub(B, await env(B));
+  t.teardown(() => closeHubs([a, axis, b]));
+  // each province's default route is the axis; the axis knows which province serves what
+  await addPeer(a, 'axis', axis, ['*'], 'axis');
+  await addPeer(b, 'axis', axis, ['*'], 'axis');
+  await addPeer(axis, 'a', a, ['*.H13', G22, G17]);
+  await addPeer(axis, 'b', b, ['*.H51', H41, H14]);
+  for (const id of [VNPT_SENDER, G22, G17]) await a.hub.agency(id);
+  for (const id of [VIETTEL_RECIPIENT, H41, H14]) await b.hub.agency(id);
+  const system = async (h: LoopbackHub, vendor: string, organIds: string[]): Promise<Auth> => {
+    const res = await h.hub.app.inject({
+      method: 'POST',
+      url: '/v1/admin/systems',
+      headers: h.hub.admin,
+      payload: { name: `${vendor} eOffice`, vendor, organIds },
+    });
+    return { authorization: `Bearer ${res.json<{ token: string }>().token}` };
+  };
+  return {
+    a,
+    axis,
+    b,
+    vnpt: await system(a, 'VNPT', [VNPT_SENDER, G22, G17]),
+    viettel: await system(b, 'Viettel', [VIETTEL_RECIPIENT, H41, H14]),
+  };
+}
+
+async function scenario(t: Tap.Test, env: (organId: string) => Promise<Record<string, string>>) {
+  const { a, axis, b, vnpt, viettel } = await threeHubs(t, env);
+  const timeline = async (documentId: string) => (await get(a, vnpt, `/v1/documents/${documentId}`)).json<Timeline>();
+
+  // 1. the real package from the VNPT system in A to the Viettel system in B, through the axis
+  const sent = await post(a, vnpt, '/v1/documents', real('edoc.edxml'));
+  t.equal(sent.statusCode, 202, sent.body);
+  const { documentId } = sent.json<{ documentId: string }>();
+  t.same(
+    (await timeline(documentId)).recipients.map((r) => [r.organId, r.timeline[0]?.type, r.timeline[0]?.peerId]),
+    [[VIETTEL_RECIPIENT, 'sent-to-peer', 'axis']],
+    "A's timeline: sent to the axis",
+  );
+  let atB: Awaited<ReturnType<typeof inbox>> = [];
+  await eventually(async () => (atB = await inbox(b, viettel)).length === 1, 20_000, 'delivered at B');
+  const delivery = atB[0]!;
+  t.match(delivery, { kind: 'document', from: VNPT_SENDER, to: VIETTEL_RECIPIENT });
+  const content = await get(b, viettel, `/v1/deliveries/${delivery.deliveryId}/content?format=edxml`);
+  t.same(await hopsOf(content.body), ['01.02.G22', A, AXIS, B], "the delivered edXML: the sender's hop, then A, the axis and B, in order");
+  const delivered = await parseEdxml(content.body, { attachments: memoryAttachmentStore() });
+  const original = await parseEdxml(real('edoc.edxml'), { attachments: memoryAttachmentStore() });
+  if (delivered.kind !== 'document' || original.kind !== 'document') throw new Error('not documents');
+  t.same(
+    delivered.document.attachments.map((x) => x.sha256),
+    original.document.attachments.map((x) => x.sha256),
+    'the attachments arrive byte for byte',
+  );
+  t.equal((await post(b, viettel, `/v1/deliveries/${delivery.deliveryId}/ack`, {})).statusCode, 204);
+  const bDocumentId = delivery.documentId;
+
+  // 2. sending the same package again is the same document: nothing new crosses
+  const again = await post(a, vnpt, '/v1/documents', real('edoc.edxml'));
+  t.equal(again.json<{ documentId: string }>().documentId, documentId);
+
+  // 3. status 03 from B back into A's timeline and the sender's inbox
+  t.equal((await post(b, viettel, `/v1/documents/${bDocumentId}/status`, { statusCode: '03' })).statusCode, 202);
+  await eventually(async () => (await timeline(documentId)).recipients[0]?.status === '03', 20_000, "03 in A's timeline");
+  t.match(
+    (await inbox(a, vnpt)).filter((d) => d.kind === 'status'),
+    [{ statusCode: '03', from: VIETTEL_RECIPIENT, to: VNPT_SENDER, documentId }],
+  );
+
+  // 4. a recall across hubs: 13 from A reaches B, B agrees (15), A sees it
+  t.equal((await post(a, vnpt, `/v1/documents/${documentId}/status`, { statusCode: '13', description: 'gửi nhầm' })).statusCode, 202);
+  await eventually(async () => (await inbox(b, viettel)).some((d) => d.statusCode === '13'), 20_000, '13 at B');
+  t.equal((await post(b, viettel, `/v1/documents/${bDocumentId}/status`, { statusCode: '15' })).statusCode, 202);
+  await eventually(async () => (await timeline(documentId)).recipients[0]?.status === '15', 20_000, "15 in A's timeline");
+  t.same(
+    (await timeline(documentId)).recipients[0]!.timeline.filter((s) => s.type === 'status').map((s) => s.statusCode),
+    ['03', '13', '15'],
+    "A's timeline for the recipient in B: 03, the recall, its answer",
+  );
+
+  // 5. a real revocation: its original first (G22 in A to H41 in B), then edoc_revocation (To H41, H14 in B and G17 in A)
+  const revocation = await parseEdxml(real('edoc_revocation.edxml'), { attachments: memoryAttachmentStore() });
+  if (revocation.kind !== 'document') throw new Error('not a document');
+  const store = memoryAttachmentStore();
+  const originalXml = await renderEdxml(
+    {
+      ...revocation.document,
+      header: { ...revocation.document.header, to: [{ organId: H41 }] },
+      business: { ...revocation.document.business!, docType: 0 },
+      attachments: [],
+    },
+    { attachments: store },
+  );
+  const first = await post(a, vnpt, '/v1/documents', originalXml);
+  t.equal(first.statusCode, 202, first.body);
+  await eventually(async () => (await inbox(b, viettel)).some((d) => d.to === H41), 20_000, 'the original at H41');
+  const revoke = await post(a, vnpt, '/v1/documents', real('edoc_revocation.edxml'));
+  t.equal(revoke.statusCode, 202, revoke.body);
+  t.same(
+    revoke
+      .json<{ recipients: Array<{ organId: string }> }>()
+      .recipients.map((r) => r.organId)
+      .sort(),
+    [G17, H14, H41].sort(),
+    'local G17 and remote H41, H14',
+  );
+  await eventually(
+    async () => (await inbox(b, viettel)).filter((d) => d.kind === 'document' && d.to !== VIETTEL_RECIPIENT).length === 3,
+    20_000,
+    'the revocation at H41 and H14',
+  );
+  t.equal((await inbox(a, vnpt)).filter((d) => d.kind === 'document' && d.to === G17).length, 1, 'and at G17 in A, delivered locally');
+  const originalAtB = (await inbox(b, viettel)).find((d) => d.to === H41)!.documentId;
+  await eventually(
+    async () => (await get(b, viettel, `/v1/documents/${originalAtB}`)).json<Timeline>().revisedBy.some((r) => r.kind === 'revoke'),
+    20_000,
+    'B records the revoke on its copy of the original',
+  );
+
+  // 6. B down for a while: the axis keeps the transfer, then delivers it once
+  await b.stop();
+  const whileDown = await post(a, vnpt, '/v1/documents', await withDocumentId(real('edoc.edxml'), 'while-b-down'));
+  t.equal(whileDown.statusCode, 202, whileDown.body);
+  await eventually(
+    async () =>
+      (await get(axis, axis.hub.admin, '/v1/admin/peers/b')).json<{ outbox: { failuresSinceStart: number } }>().outbox.failuresSinceStart >
+      0,
+    20_000,
+    'the axis failed to reach B',
+  );
+  await b.restart();
+  await eventually(
+    async () => (await inbox(b, viettel)).filter((d) => d.kind === 'document' && d.to === VIETTEL_RECIPIENT).length === 1,
+    30_000,
+    'delivered once B is back',
+  );
+  const documentsAtB = (await inbox(b, viettel)).filter((d) => d.kind === 'document');
+  t.equal(new Set(documentsAtB.map((d) => d.deliveryId)).size, documentsAtB.length, 'nothing delivered twice');
+  await eventually(
+    async () => (await get(axis, axis.hub.admin, '/v1/admin/peers/b')).json<{ outbox: { depth: number } }>().outbox.depth === 0,
+    20_000,
+    "the axis's outbox to B is empty once B's answer is recorded",
+  );
+
+  // 7. once A knows who the axis serves (directory exchange), an unknown remote recipient is refused at A
+  t.equal((await post(a, a.hub.admin, '/v1/admin/peers/axis/sync', {})).statusCode, 200);
+  const unknown = await post(a, vnpt, '/v1/documents', await withDocumentId(real('edoc.edxml'), 'to-nobody'));
+  t.equal(unknown.statusCode, 422);
+  t.match(unknown.json(), { status: 422, detail: new RegExp(VIETTEL_RECIPIENT) }, 'the 422 names the recipient the axis does not list');
+}
+
+/** The package with another MessageHeader/DocumentId (another document for the hub). */
+async function withDocumentId(xml: string, id: string): Promise<string> {
+  const store = memoryAttachmentStore();
+  const message = await parseEdxml(xml, { attachments: store });
+  if (message.kind !== 'document') throw new Error('not a document');
+  return renderEdxml({ ...message.document, header: { ...message.document.header, documentId: id } }, { attachments: store });
+}
+
+t.test('three hubs on SQLite: A → axis → B and back', (t) => scenario(t, () => Promise.resolve({})));
+
+t.test('three hubs, each on its own NATS server', async (t) => {
+  if (!requireNatsServer(t)) return;
+  await scenario(t, async () => {
+    const nats = await startNatsServer({ jetstream: true });
+    t.teardown(() => nats.stop());
+    return { LT_NATS_URL: nats.url };
+  });
+});
