@@ -13,6 +13,7 @@
  * attachment content for every document (stored once), to see the cost of the blob writes.
  */
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +29,19 @@ import { profiled } from './profile.js';
 import { startFloor } from './documents-floor.js';
 
 const clientScript = fileURLToPath(new URL('./documents-client.ts', import.meta.url));
+
+/**
+ * Bytes this process has sent to the storage layer so far (Linux `/proc/self/io` `write_bytes`:
+ * pages dirtied in files, all threads), or null where the kernel does not tell.
+ */
+function storageWrites(): number | null {
+  try {
+    const line = /^write_bytes: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'));
+    return line ? Number(line[1]) : null;
+  } catch {
+    return null;
+  }
+}
 
 /** The vendor systems in a child process: messages to it, and its answers. */
 function startClients() {
@@ -114,6 +128,7 @@ export default async function documentsBench(ctx: BenchContext): Promise<BenchRe
       const before = await clients.count();
       const t0 = performance.now();
       const cpu0 = process.cpuUsage();
+      const written0 = storageWrites();
       const elu0 = performance.eventLoopUtilization();
       let routed: number;
       const result = await clients.fire({ url, connections: 32, duration: seconds }, senderAuth);
@@ -122,12 +137,14 @@ export default async function documentsBench(ctx: BenchContext): Promise<BenchRe
         await new Promise((r) => setTimeout(r, 20));
       const wall = (performance.now() - t0) / 1000;
       const cpu = process.cpuUsage(cpu0);
+      const written = storageWrites();
       return {
         result,
         routed,
         seconds: wall,
         elu: performance.eventLoopUtilization(elu0).utilization,
         cpuMsPerDocument: (cpu.user + cpu.system) / 1000 / Math.max(1, routed),
+        kbPerDocument: written === null || written0 === null ? null : (written - written0) / 1024 / Math.max(1, routed),
       };
     };
 
@@ -138,12 +155,13 @@ export default async function documentsBench(ctx: BenchContext): Promise<BenchRe
     const hubRun = await profiled('documents-throughput', () => throughput(address));
     await new Promise((r) => setImmediate(r));
     gcDuring.disconnect();
-    const { result: full, routed, elu, cpuMsPerDocument } = hubRun;
+    const { result: full, routed, elu, cpuMsPerDocument, kbPerDocument } = hubRun;
+    const kb = (v: number | null) => (v === null ? '' : `, ${v.toFixed(1)} KB written to storage per document`);
     const submitted = full.ok;
     const e2eSeconds = hubRun.seconds;
     const gcShare = gcRun.reduce((a, b) => a + b, 0) / 1000 / e2eSeconds;
     ctx.log(
-      `throughput: ${submitted} accepted, ${routed} acked by both in ${e2eSeconds.toFixed(1)} s (non-2xx ${full.non2xx}, errors ${full.errors}); hub CPU ${cpuMsPerDocument.toFixed(2)} ms/document, event loop busy ${(elu * 100).toFixed(0)} %; GC ${gcRun.length} pauses, ${(gcShare * 100).toFixed(1)} % of the run`,
+      `throughput: ${submitted} accepted, ${routed} acked by both in ${e2eSeconds.toFixed(1)} s (non-2xx ${full.non2xx}, errors ${full.errors}); hub CPU ${cpuMsPerDocument.toFixed(2)} ms/document${kb(kbPerDocument)}, event loop busy ${(elu * 100).toFixed(0)} %; GC ${gcRun.length} pauses, ${(gcShare * 100).toFixed(1)} % of the run`,
     );
 
     // 1b. the floor pipeline (documents-floor.ts), same clients, same run
@@ -162,7 +180,7 @@ export default async function documentsBench(ctx: BenchContext): Promise<BenchRe
     }
     const floorRate = floorRun.routed / floorRun.seconds;
     ctx.log(
-      `floor pipeline: ${floorRun.result.ok} accepted, ${floorRun.routed} acked by both in ${floorRun.seconds.toFixed(1)} s (non-2xx ${floorRun.result.non2xx}, errors ${floorRun.result.errors}); CPU ${floorRun.cpuMsPerDocument.toFixed(2)} ms/document`,
+      `floor pipeline: ${floorRun.result.ok} accepted, ${floorRun.routed} acked by both in ${floorRun.seconds.toFixed(1)} s (non-2xx ${floorRun.result.non2xx}, errors ${floorRun.result.errors}); CPU ${floorRun.cpuMsPerDocument.toFixed(2)} ms/document${kb(floorRun.kbPerDocument)}`,
     );
 
     // 2. latency at 500 documents/s (and, as context, at a light 100/s: the floor of fsyncs and hops)
@@ -211,6 +229,9 @@ export default async function documentsBench(ctx: BenchContext): Promise<BenchRe
       acceptedPerSecond: { value: round(submitted / seconds, 1), unit: 'documents/s (202)' },
       eventLoopBusy: { value: round(elu, 2), unit: "share of the throughput run the hub's event loop was busy" },
       cpuPerDocument: { value: round(cpuMsPerDocument, 2), unit: 'ms of hub process CPU (all its threads) per routed document' },
+      ...(kbPerDocument === null
+        ? {}
+        : { storageKbPerDocument: { value: round(kbPerDocument, 1), unit: 'KB the hub process sent to storage per routed document' } }),
       gcShare: { value: round(gcShare, 3), unit: "share of the throughput run in GC pauses (the hub's main thread)" },
       submitP99AtHalfFloor: {
         value: atHalfFloor.p99,
@@ -234,6 +255,14 @@ export default async function documentsBench(ctx: BenchContext): Promise<BenchRe
         value: round(floorRun.cpuMsPerDocument, 2),
         unit: 'ms of process CPU per routed document (the floor pipeline)',
       },
+      ...(floorRun.kbPerDocument === null
+        ? {}
+        : {
+            floorStorageKbPerDocument: {
+              value: round(floorRun.kbPerDocument, 1),
+              unit: 'KB sent to storage per routed document (the floor pipeline)',
+            },
+          }),
     };
     const routedOverFloor = metrics.routedPerSecond!.value / baseline.floorRoutedPerSecond!.value;
     const cpuOverFloor = cpuMsPerDocument / floorRun.cpuMsPerDocument;

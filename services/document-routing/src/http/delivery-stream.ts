@@ -59,8 +59,22 @@ export function createDeliveryStream(deps: {
   function open(socket: WebSocket, request: FastifyRequest<{ Querystring: { organId?: string } }>, principal: SystemPrincipal): void {
     const organs = organsOf(principal, request.query.organId, deps.directory);
     const sent = new Set<string>();
+    // The frames of one turn of the event loop (the deliveries of one read-model commit, the
+    // answers to one group commit of acks) leave in one write: corked until the turn is over.
+    const connection = request.raw.socket;
+    let corked = false;
+    const uncork = () => {
+      corked = false;
+      connection.uncork();
+    };
     const send = (message: unknown) => {
-      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+      if (socket.readyState !== socket.OPEN) return;
+      if (!corked) {
+        corked = true;
+        connection.cork();
+        setImmediate(uncork);
+      }
+      socket.send(JSON.stringify(message));
     };
     const push = (delivery: DeliveryView) => {
       if (sent.has(delivery.deliveryId)) return;
