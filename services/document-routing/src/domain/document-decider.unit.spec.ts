@@ -237,3 +237,76 @@ t.test('derived ids are stable UUIDs', async (t) => {
   t.not(derivedId('a', 'b'), derivedId('ab'));
   t.match(derivedId('x'), /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 });
+
+t.test('federation: a recipient behind a peer hub is routed there, in the same append', async (t) => {
+  const remote = submit({
+    to: [
+      { given: 'H40.12', organId: 'H40.12' },
+      { given: '000.00.15.H51', organId: '000.00.15.H51' },
+    ],
+    remote: { '000.00.15.H51': 'axis' },
+  });
+  const [event, request] = documentDecider.decide(remote, documentDecider.initialState());
+  t.same((event as DocumentSubmitted).data.recipients, [
+    { organId: 'H40.12', deliveryId: deliveryIdFor(DOC, 'H40.12'), via: 'to' },
+    { organId: '000.00.15.H51', deliveryId: deliveryIdFor(DOC, '000.00.15.H51'), via: 'to', peerId: 'axis' },
+  ]);
+  t.same(request, {
+    type: 'PeerTransferRequested',
+    data: { documentId: DOC, kind: 'document', messageId: DOC, recipients: ['000.00.15.H51'], origin: null },
+  });
+  // every local: no request
+  t.equal(documentDecider.decide(submit(), documentDecider.initialState()).length, 1);
+});
+
+t.test('federation: a document from a peer keeps its origin; a status for its sender goes back to that peer', async (t) => {
+  const origin = { hub: '000.00.00.H13', messageId: 'at-a', peerId: 'axis' };
+  const fromPeer = submitted({
+    from: { given: '002.00.20.H13', organId: '002.00.20.H13' },
+    callerOrganIds: ['002.00.20.H13'],
+    to: [{ given: 'H40.12', organId: 'H40.12' }],
+    origin,
+  });
+  t.same(fromPeer.data.origin, origin);
+  const statusId = statusIdFor(DOC, 'H40.12', 's1');
+  spec(documentDecider)
+    .given([fromPeer])
+    .when(status())
+    .then(t, [
+      {
+        type: 'StatusReported',
+        data: {
+          documentId: DOC,
+          statusId,
+          from: 'H40.12',
+          statusCode: '03',
+          description: null,
+          staff: null,
+          timestamp: status().data.timestamp,
+          status: status().data.status,
+          deliveries: [{ organId: '002.00.20.H13', deliveryId: deliveryIdFor(statusId, '002.00.20.H13'), peerId: 'axis' }],
+        },
+      },
+      {
+        type: 'PeerTransferRequested',
+        data: { documentId: DOC, kind: 'status', messageId: statusId, recipients: ['002.00.20.H13'], origin: null },
+      },
+    ]);
+});
+
+t.test('federation: a recall (13) names a recipient behind a peer as given', async (t) => {
+  const withRemote = submitted({
+    to: [{ given: '000.00.15.H51', organId: '000.00.15.H51' }],
+    remote: { '000.00.15.H51': 'axis' },
+  });
+  const [reported] = documentDecider.decide(
+    status({
+      callerOrganIds: ['H40'],
+      from: { given: 'H40', organId: 'H40' },
+      statusCode: '13',
+      addressee: { given: '000.00.15.H51', organId: null, otherwise: 'refuse' },
+    }),
+    documentDecider.evolve(documentDecider.initialState(), withRemote),
+  );
+  t.match(reported, { type: 'StatusReported', data: { deliveries: [{ organId: '000.00.15.H51', peerId: 'axis' }] } });
+});
