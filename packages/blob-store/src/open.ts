@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { createFsBlobStore } from './fs-blob-store.js';
-import { createNatsBlobStore } from './nats-blob-store.js';
 import type { BlobStore } from './types.js';
 
 export interface OpenBlobStoreOptions {
@@ -12,10 +11,14 @@ export interface OpenBlobStoreOptions {
   readonly dataDir: string;
 }
 
-/** The configured blob store: NATS Object Store when NATS servers are given, else `<dataDir>/blobs`. */
-export function openBlobStore(options: OpenBlobStoreOptions): Promise<BlobStore> {
+/**
+ * The configured blob store: NATS Object Store when NATS servers are given, else `<dataDir>/blobs`.
+ * The NATS client is imported only then: a hub without NATS starts without loading it.
+ */
+export async function openBlobStore(options: OpenBlobStoreOptions): Promise<BlobStore> {
   if (options.natsServers && options.natsServers.length > 0) {
     const replicas = options.natsReplicas !== undefined ? { replicas: options.natsReplicas } : {};
+    const { createNatsBlobStore } = await import('./nats-blob-store.js');
     return createNatsBlobStore({ servers: options.natsServers, spoolDir: join(options.dataDir, 'blob-spool'), ...replicas });
   }
   return createFsBlobStore({ dir: join(options.dataDir, 'blobs') });

@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BusLogger } from './logger.js';
-import { createNatsBus } from './nats-bus.js';
 import { createSqliteBus } from './sqlite-bus.js';
 import type { Bus } from './types.js';
 
@@ -17,9 +16,13 @@ export interface OpenBusOptions {
   readonly logger?: BusLogger;
 }
 
-/** The configured bus: NATS when `natsServers` are given, else the SQLite-backed in-process bus. */
+/**
+ * The configured bus: NATS when `natsServers` are given, else the SQLite-backed in-process bus.
+ * The NATS client is imported only then: a hub without NATS starts without loading it.
+ */
 export async function openBus(options: OpenBusOptions): Promise<Bus> {
   if (options.natsServers && options.natsServers.length > 0) {
+    const { createNatsBus } = await import('./nats-bus.js');
     return createNatsBus({
       servers: options.natsServers,
       name: options.name,

@@ -1,8 +1,17 @@
 import { X509Certificate } from 'node:crypto';
-import { DOMParser } from '@xmldom/xmldom';
+import { createRequire } from 'node:module';
 import type { Element as XmlDomElement } from '@xmldom/xmldom';
-import { SignedXml } from 'xml-crypto';
 import { decodeXmlBytes } from './decode.js';
+
+// The DOM and XML-DSig libraries (CommonJS) are loaded on the first verification, not when the
+// package is imported: a hub starts without them.
+const require = createRequire(import.meta.url);
+let libraries: { DOMParser: typeof import('@xmldom/xmldom').DOMParser; SignedXml: typeof import('xml-crypto').SignedXml } | undefined;
+const dsig = () =>
+  (libraries ??= {
+    DOMParser: (require('@xmldom/xmldom') as typeof import('@xmldom/xmldom')).DOMParser,
+    SignedXml: (require('xml-crypto') as typeof import('xml-crypto')).SignedXml,
+  });
 
 const DSIG_NS = 'http://www.w3.org/2000/09/xmldsig#';
 
@@ -100,7 +109,7 @@ export function verifyEdxmlSignature(xml: string | Buffer): SignatureVerificatio
   let doc;
   try {
     const errors: string[] = [];
-    doc = new DOMParser({
+    doc = new (dsig().DOMParser)({
       onError: (level, msg) => {
         if (level !== 'warning') errors.push(msg);
       },
@@ -149,7 +158,7 @@ export function verifyEdxmlSignature(xml: string | Buffer): SignatureVerificatio
   const signer = describe(cert);
 
   try {
-    const signed = new SignedXml({ publicCert: cert.toString(), getCertFromKeyInfo: () => null });
+    const signed = new (dsig().SignedXml)({ publicCert: cert.toString(), getCertFromKeyInfo: () => null });
     signed.loadSignature(sig);
     const ok = signed.checkSignature(text);
     return ok

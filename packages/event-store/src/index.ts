@@ -18,7 +18,6 @@ export {
 } from './seal.js';
 export { SEAL_COLUMNS, adoptSqliteStore } from './sqlite-seals.js';
 export { createSqliteEventStore } from './sqlite-event-store.js';
-export { createPostgresEventStore } from './postgres-event-store.js';
 export { openEventStore } from './open-event-store.js';
 export { subscriptionBatches } from './batches.js';
 export { checkpointInBackground } from './wal-checkpointer.js';

@@ -4,11 +4,13 @@
  * front of it so that every refusal has its own name (errors.ts).
  */
 import { randomBytes, sign as edSign, verify as edVerify, type KeyObject } from 'node:crypto';
-import { httpbis } from 'http-message-signatures';
 import { isInnerList, parseDictionary, serializeDictionary, Token, type Dictionary } from 'structured-headers';
 import { contentDigest } from './content-digest.js';
 import { SignatureError } from './errors.js';
 import type { NonceStore } from './nonce-store.js';
+
+/** The library is imported on the first signature made or checked, not at start (a hub without peers never loads it). */
+const library = async () => (await import('http-message-signatures')).httpbis;
 
 /** What lienthong's federation signs (SPEC §6). */
 export const FEDERATION_COMPONENTS = ['@method', '@target-uri', 'content-digest'] as const;
@@ -46,7 +48,9 @@ export async function signRequest(
   options: SignOptions = {},
 ): Promise<Record<string, string>> {
   const headers: Record<string, string> = { ...lowerCase(request.headers ?? {}), 'content-digest': contentDigest(request.body) };
-  const signed = await httpbis.signMessage(
+  const signed = await (
+    await library()
+  ).signMessage(
     {
       key: { id: key.keyId, alg: 'ed25519', sign: (data: Buffer) => Promise.resolve(edSign(null, data, key.privateKey)) },
       name: options.label ?? 'sig',
@@ -129,7 +133,9 @@ export async function verifyRequest(request: SignableRequest, options: VerifyOpt
   // 4. the signature itself, over this one signature's base
   let valid: boolean | null;
   try {
-    valid = await httpbis.verifyMessage(
+    valid = await (
+      await library()
+    ).verifyMessage(
       {
         keyLookup: () =>
           Promise.resolve({

@@ -52,15 +52,20 @@ export function lazyCompilers(): LazyCompilers {
     readonly httpPart?: string;
     readonly httpStatus?: string;
   }
+  // The ajv instances themselves (each compiles its meta-schema) are made on the first compile too.
   const buildValidator = ((externalSchemas: unknown, options: unknown) => {
-    const compile = (requestValidators as unknown as (e: unknown, o: unknown) => (route: Route) => Compiled)(externalSchemas, options);
-    return (route: Route) => lazy(`${route.method} ${route.url} ${route.httpPart} validator`, () => compile(route));
+    let compile: ((route: Route) => Compiled) | undefined;
+    const compiler = () =>
+      (compile ??= (requestValidators as unknown as (e: unknown, o: unknown) => (route: Route) => Compiled)(externalSchemas, options));
+    return (route: Route) => lazy(`${route.method} ${route.url} ${route.httpPart} validator`, () => compiler()(route));
   }) as unknown as typeof requestValidators;
 
   const serializers = SerializerSelector();
   const buildSerializer = ((externalSchemas: unknown, options: unknown) => {
-    const compile = (serializers as unknown as (e: unknown, o: unknown) => (route: Route) => Compiled)(externalSchemas, options);
-    return (route: Route) => lazy(`${route.method} ${route.url} ${route.httpStatus} serializer`, () => compile(route));
+    let compile: ((route: Route) => Compiled) | undefined;
+    const compiler = () =>
+      (compile ??= (serializers as unknown as (e: unknown, o: unknown) => (route: Route) => Compiled)(externalSchemas, options));
+    return (route: Route) => lazy(`${route.method} ${route.url} ${route.httpStatus} serializer`, () => compiler()(route));
   }) as unknown as ReturnType<typeof SerializerSelector>;
 
   async function warm(logger: Logger, sliceMs = 15): Promise<void> {

@@ -1,4 +1,3 @@
-import { fileTypeFromBuffer } from 'file-type';
 import type { BlobStore } from '@lienthong/blob-store';
 
 /**
@@ -111,6 +110,8 @@ export async function storeUpload(
 
 /** The media type of a file's first bytes, among those accepted online; null for anything else. */
 export async function sniff(head: Buffer): Promise<string | null> {
+  // file-type is imported on the first upload, not at start (a hub starts without it).
+  const { fileTypeFromBuffer } = await import('file-type');
   const found = await fileTypeFromBuffer(head);
   if (found) return found.mime;
   // XML without a declaration that file-type recognises: a root element after optional BOM/space.
