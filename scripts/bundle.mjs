@@ -1,12 +1,14 @@
 // The hub's production bundle: after `tsc -b tsconfig.build.json`, esbuild joins the compiled
 // workspace code the hub's entry points reach (services/hub/dist/main.js and cli.js, with every
-// service modules.ts mounts and the packages they use) into a few files in services/hub/dist/bundle/,
-// so that Node resolves, reads and links a handful of files instead of ~230 (a tenth of the hub's
-// start-up). Third-party packages are not bundled: each stays its own file in node_modules
-// (native better-sqlite3, packages reading files beside themselves), imported by a path relative
-// to the bundle. `import.meta.url` in workspace code keeps meaning its own compiled file, so
-// worker entries, pages and schema folders resolve as before. Dynamic imports stay lazy (split
-// chunks). Skipped when the bundle is newer than every file it was built from.
+// service modules.ts mounts and the packages they use) and the third-party packages it imports
+// into a few files in services/hub/dist/bundle/, so that Node resolves, reads, lexes and links a
+// handful of files instead of ~1,000 (module loading was most of the hub's start-up).
+// Left to Node, each its own files in node_modules imported by a path relative to the bundle,
+// are the packages of EXTERNAL: native code, packages that read files beside themselves, and big
+// ones the hub imports only when a configuration or a first request needs them. `import.meta.url`
+// in workspace code keeps meaning its own compiled file, so worker entries, pages and schema
+// folders resolve as before. Dynamic imports stay lazy (split chunks). Skipped when the bundle is
+// newer than every file it was built from.
 //
 // Usage: node scripts/bundle.mjs [--force]
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -20,7 +22,29 @@ const HUB_DIST = join(ROOT, 'services', 'hub', 'dist');
 const OUT_DIR = join(HUB_DIST, 'bundle');
 const ENTRIES = [join(HUB_DIST, 'main.js'), join(HUB_DIST, 'cli.js')];
 const META = join(OUT_DIR, 'meta.json');
-/** Compiled workspace code: bundled. Everything else with a bare name: left to Node. */
+/**
+ * Third-party packages kept out of the bundle (with whatever they import), by name:
+ * - native code found beside the package: better-sqlite3 (through bindings);
+ * - files read beside the package at run time: the Swagger UI assets, pino's transport workers;
+ * - imported only when needed (a PostgreSQL, EventStoreDB or NATS URL, a signed edXML document,
+ *   an upload, a federation peer, an XLSX export): bundling them would only make a chunk of them.
+ */
+const EXTERNAL = [
+  'better-sqlite3',
+  'pino',
+  '@fastify/swagger-ui',
+  'postgres',
+  '@eventstore/db-client',
+  '@nats-io/transport-node',
+  '@nats-io/jetstream',
+  '@nats-io/obj',
+  'xml-crypto',
+  '@xmldom/xmldom',
+  'file-type',
+  'http-message-signatures',
+  'exceljs',
+];
+/** Compiled workspace code and third-party code: bundled, but for EXTERNAL (and node: built-ins). */
 const WORKSPACE_DIST = new RegExp(`^${ROOT.replaceAll('\\', '\\\\')}(packages|services)[\\\\/][^\\\\/]+[\\\\/]dist[\\\\/]`);
 
 const fromBundle = (file) => {
@@ -38,11 +62,18 @@ function upToDate() {
   );
 }
 
-const workspaceOnly = {
-  name: 'lienthong-workspace-only',
+/** The package a bare specifier names: `@scope/name` or `name`. */
+const packageOf = (specifier) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
+
+const externals = {
+  name: 'lienthong-externals',
   setup(b) {
-    // A bare import (not node:, not @lienthong/*): resolved as Node would from the importing file,
-    // then kept external under its path from the bundle (the bundle's own node_modules differ).
+    // A bare import of an EXTERNAL package: resolved as Node would from the importing file, then
+    // kept external under its path from the bundle (the bundle's own node_modules differ).
     b.onResolve({ filter: /^[^./]/ }, async (args) => {
       if (args.pluginData === 'inner' || args.path.startsWith('node:') || args.path.startsWith('@lienthong/')) return undefined;
       const found = await b.resolve(args.path, {
@@ -51,8 +82,10 @@ const workspaceOnly = {
         importer: args.importer,
         pluginData: 'inner',
       });
-      if (found.errors.length > 0) return { errors: found.errors };
+      // An optional peer that is not installed (ws's bufferutil): its `require` stays, inside the try that expects it to fail.
+      if (found.errors.length > 0) return args.kind === 'require-call' ? { path: args.path, external: true } : { errors: found.errors };
       if (found.external) return found;
+      if (!EXTERNAL.includes(packageOf(args.path))) return { path: found.path };
       return { path: fromBundle(found.path), external: true };
     });
     // Workspace code: `import.meta.url` is its own compiled file's, as when it ran unbundled.
@@ -77,7 +110,9 @@ if (process.argv.includes('--force') || !upToDate()) {
     target: 'node20',
     // Workspace packages resolve to their compiled dist/ (as under `node --conditions=lienthong-compiled`).
     conditions: ['lienthong-compiled'],
-    plugins: [workspaceOnly],
+    plugins: [externals],
+    // CommonJS packages in an ES module: their `require` of built-ins and of EXTERNAL packages.
+    banner: { js: "import { createRequire as __ltCreateRequire } from 'node:module'; const require = __ltCreateRequire(import.meta.url);" },
     metafile: true,
     absWorkingDir: ROOT,
     logLevel: 'warning',
