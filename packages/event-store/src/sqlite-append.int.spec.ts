@@ -135,3 +135,11 @@ t.test('an error other than a duplicate id is thrown, for the batch to roll back
   t.throws(() => batch(db, s, [pending('doc-1', [event(1)]), bad]), /refused/);
   t.same(rows(db), [], 'the whole batch rolled back');
 });
+
+t.test('generated ids are UUIDs in append order (time-ordered: the id index grows at its end)', async (t) => {
+  const ids = Array.from({ length: 500 }, (_, n) => prepareEvent(event(n)).id);
+  for (const id of ids) t.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  t.same([...ids].sort(), ids, 'each sorts after the one before');
+  t.equal(new Set(ids).size, ids.length, 'all distinct');
+  t.equal(prepareEvent(event(1, 'given-id')).id, 'given-id', 'an id given is kept');
+});

@@ -17,7 +17,7 @@ export interface EventMetadata {
   readonly [key: string]: unknown;
 }
 
-/** An event about to be appended. `id` is generated (UUID v4) when absent. */
+/** An event about to be appended. `id` is generated when absent (a UUID; v7, time-ordered, by the SQLite store). */
 export interface NewEvent<Type extends string = string, Data = unknown> {
   readonly id?: string;
   readonly type: Type;
