@@ -7,6 +7,7 @@ import { createCodeIssuer } from './dossier-code.js';
 import { createOverdueScheduler } from './overdue-scheduler.js';
 import { dossierQueueView } from './projections/dossier-queue-view.js';
 import { loadSecret, pinVerifier } from '@lienthong/dossier-contract';
+import { eventually } from '@lienthong/testing';
 import { startDossiersHub, type DossiersHub } from './test-helpers.js';
 
 const A = '000.00.12.H40';
@@ -26,14 +27,6 @@ async function setUp(hub: DossiersHub) {
 
 const overdueEvents = async (hub: DossiersHub, code: string) =>
   (await hub.platform.store.readStream(`dossier-${code}`)).filter((e) => e.type === 'DossierBecameOverdue').length;
-
-async function until(what: string, check: () => Promise<boolean>, ms = 5000) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 t.test('30 parallel receipts at one agency get 30 distinct codes, in sequence', async (t) => {
   const hub = await startDossiersHub({ overdueIntervalMs: 60_000 });
@@ -112,8 +105,8 @@ t.test('the overdue scheduler appends once, across restarts and concurrent runs'
   const { clerk } = await setUp(hub);
   const past = new Date(Date.now() - 30 * 86_400_000).toISOString();
   const code = (await hub.inject('POST', '/v1/dossiers', clerk, body({ receivedAt: past }))).json().dossierCode as string;
-  await until('overdue event', async () => (await overdueEvents(hub, code)) === 1);
-  await until('queue flag', async () => (await hub.inject('GET', `/v1/dossiers?overdue=true`, clerk)).json().total === 1);
+  await eventually(async () => (await overdueEvents(hub, code)) === 1, 5000, 'overdue event');
+  await eventually(async () => (await hub.inject('GET', `/v1/dossiers?overdue=true`, clerk)).json().total === 1, 5000, 'queue flag');
   await hub.close();
 
   hub = await startDossiersHub({ dataDir, overdueIntervalMs: 100 });
@@ -133,7 +126,7 @@ t.test('the overdue scheduler appends once, across restarts and concurrent runs'
       logger: hub.platform.logger,
     });
   await Promise.all([make().runOnce(), make().runOnce(), make().runOnce()]);
-  await until('overdue event 2', async () => (await overdueEvents(hub, code2)) >= 1);
+  await eventually(async () => (await overdueEvents(hub, code2)) >= 1, 5000, 'overdue event 2');
   await new Promise((r) => setTimeout(r, 300));
   t.equal(await overdueEvents(hub, code2), 1, 'one event whoever ran');
   const overdueEvent = (await hub.platform.store.readStream(`dossier-${code2}`)).find((e) => e.type === 'DossierBecameOverdue')!;
