@@ -12,8 +12,17 @@ export interface AppliedChanges {
 }
 
 /**
- * One generation of a read model: `<dir>/<name>.g<generation>.sqlite`, with its checkpoint and
- * the last revision applied per stream (which makes applying idempotent whatever the feed).
+ * How a read model's feed hands events over: `ordered` (the store: global position order, so
+ * an event at or before the checkpoint is applied already) or `per-stream` (a bus: in order
+ * within a stream only, so the last revision applied per stream is kept to skip repeats).
+ */
+export type FeedOrder = 'ordered' | 'per-stream';
+
+/**
+ * One generation of a read model: `<dir>/<name>.g<generation>.sqlite`, with its checkpoint and,
+ * fed per stream, the last revision applied per stream (applying is idempotent whatever the
+ * feed). An ordered feed writes no row per stream: with random stream names each such row
+ * dirtied a page of its own, the largest share of a read-model commit's bytes.
  * `<dir>/<name>.current` names the generation that serves; it is replaced atomically on swap.
  */
 export class ReadModelFile {
@@ -29,6 +38,7 @@ export class ReadModelFile {
     readonly path: string,
     readonly generation: number,
     private readonly projection: Projection,
+    private readonly order: FeedOrder,
   ) {
     this.db = new BetterSqlite3(path);
     this.db.pragma('journal_mode = WAL');
@@ -57,6 +67,22 @@ export class ReadModelFile {
     this.unwatchWal = checkpointInBackground(this.db);
   }
 
+  /**
+   * Whether this file can go on with a feed of `order`. Once fed per stream it cannot be fed in
+   * order (its checkpoint is only the highest position seen), nor the other way round (the
+   * revisions per stream were not kept); a file of before this marker was fed in order (the
+   * store) and kept revisions, which suits both. Called at start, before any apply: an unmarked
+   * file is marked.
+   */
+  suits(order: FeedOrder): boolean {
+    const row = this.db.prepare("SELECT value FROM _lt_meta WHERE key = 'feed'").get() as { value: string } | undefined;
+    if (row === undefined) {
+      this.db.prepare("INSERT INTO _lt_meta VALUES ('feed', ?)").run(order);
+      return true;
+    }
+    return row.value === order;
+  }
+
   storedVersion(): number {
     const row = this.db.prepare("SELECT value FROM _lt_meta WHERE key = 'version'").get() as { value: string };
     return Number(row.value);
@@ -72,12 +98,13 @@ export class ReadModelFile {
     this.db
       .transaction(() => {
         let checkpoint = this.checkpoint;
+        const ordered = this.order === 'ordered';
         for (const event of events) {
-          const last = this.getRevision.get(event.stream)?.revision ?? -1;
-          if (event.revision > last) {
+          const fresh = ordered ? event.position > checkpoint : event.revision > (this.getRevision.get(event.stream)?.revision ?? -1);
+          if (fresh) {
             const changes = this.projection.apply(this.db, event);
             if (changes && changes.length > 0) changed.push({ position: event.position, changes });
-            this.setRevision.run(event.stream, event.revision);
+            if (!ordered) this.setRevision.run(event.stream, event.revision);
             applied++;
           }
           if (event.position > checkpoint) checkpoint = event.position;
@@ -100,9 +127,9 @@ export class ReadModelFile {
     for (const suffix of ['', '-wal', '-shm']) rmSync(this.path + suffix, { force: true });
   }
 
-  static open(dir: string, projection: Projection, generation: number): ReadModelFile {
+  static open(dir: string, projection: Projection, generation: number, order: FeedOrder): ReadModelFile {
     mkdirSync(dir, { recursive: true });
-    return new ReadModelFile(join(dir, `${projection.name}.g${generation}.sqlite`), generation, projection);
+    return new ReadModelFile(join(dir, `${projection.name}.g${generation}.sqlite`), generation, projection, order);
   }
 
   /** The generation currently serving, or 0 when none exists yet. */

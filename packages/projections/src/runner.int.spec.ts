@@ -109,6 +109,31 @@ t.test('a new projection version rebuilds at start', async (t) => {
   await r2.stop();
 });
 
+t.test('fed by the store (in position order) it keeps no revision per stream; a file fed otherwise is rebuilt', async (t) => {
+  const { dir, store } = await setup(t);
+  for (const id of ['a', 'b', 'c']) await bump(store, `counter-${id}`, 2);
+  const calls = { n: 0 };
+  const r1 = createProjectionRunner({ projection: counterProjection(1, calls), store, dir: join(dir, 'p') });
+  await r1.start();
+  await r1.waitFor(await store.headPosition());
+  const meta = (key: string) => (r1.db().prepare('SELECT value FROM _lt_meta WHERE key = ?').get(key) as { value: string }).value;
+  t.equal(meta('feed'), 'ordered', 'the file says how it is fed');
+  t.same(r1.db().prepare('SELECT count(*) AS n FROM _lt_streams').get(), { n: 0 }, 'no row per stream');
+  t.equal(calls.n, 3);
+  r1.db().prepare("UPDATE _lt_meta SET value = 'per-stream' WHERE key = 'feed'").run(); // as a bus-fed file would be
+  await r1.stop();
+  const r2 = createProjectionRunner({ projection: counterProjection(1, calls), store, dir: join(dir, 'p') });
+  await r2.start();
+  await r2.waitFor(await store.headPosition());
+  t.equal((await r2.status()).generation, 2, 'rebuilt into a fresh generation');
+  t.strictSame(rows(r2.db()), [
+    { id: 'counter-a', total: 2 },
+    { id: 'counter-b', total: 2 },
+    { id: 'counter-c', total: 2 },
+  ]);
+  await r2.stop();
+});
+
 t.test('a failing apply rolls back and is retried, never skipped', async (t) => {
   const { dir, store } = await setup(t);
   let fail = true;

@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { EventStore, RecordedEvent } from '@lienthong/event-store';
 import { lagAfter, startSubscriptionLoop, type Bus, type Consumer, type SubscriptionLoop } from '@lienthong/bus';
-import { ReadModelFile, type AppliedChanges } from './read-model-file.js';
+import { ReadModelFile, type AppliedChanges, type FeedOrder } from './read-model-file.js';
 import type { Projection, ProjectionStatus } from './types.js';
 
 /** Where live events come from: the event store itself (same deployment) or the bus (another service's events). */
@@ -62,6 +62,7 @@ class Mutex {
 export function createProjectionRunner(options: ProjectionRunnerOptions): ProjectionRunner {
   const { projection, store, dir } = options;
   const feed: ProjectionFeed = options.feed ?? { kind: 'store' };
+  const order: FeedOrder = feed.kind === 'store' ? 'ordered' : 'per-stream';
   const batchSize = options.batchSize ?? 1000;
   const log = options.logger;
   const lock = new Mutex();
@@ -174,13 +175,13 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
 
     async start() {
       const generation = ReadModelFile.currentGeneration(dir, projection.name) || 1;
-      current = ReadModelFile.open(dir, projection, generation);
+      current = ReadModelFile.open(dir, projection, generation, order);
       ReadModelFile.makeCurrent(dir, projection.name, generation);
       announcedUpTo = current.checkpoint;
-      if (current.storedVersion() !== projection.version) {
+      if (current.storedVersion() !== projection.version || !current.suits(order)) {
         log?.info(
-          { projection: projection.name, stored: current.storedVersion(), version: projection.version },
-          'projection version changed: rebuilding',
+          { projection: projection.name, stored: current.storedVersion(), version: projection.version, feed: feed.kind },
+          'projection version or feed changed: rebuilding',
         );
         await runner.rebuild();
       }
@@ -234,7 +235,8 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
       rebuilding = true;
       const started = Date.now();
       const old = model();
-      const fresh = ReadModelFile.open(dir, projection, old.generation + 1);
+      const fresh = ReadModelFile.open(dir, projection, old.generation + 1, order);
+      fresh.suits(order); // marks it
       held = { file: fresh, news: [] };
       try {
         // 1. replay history into the fresh copy while the old one keeps serving
