@@ -44,7 +44,7 @@ function storageWrites(): number | null {
 }
 
 /** The vendor systems in a child process: messages to it, and its answers. */
-function startClients() {
+export function startClients() {
   const child = fork(clientScript, [], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { memoryAttachmentStore, parseEdxml, renderEdxml } from '@lienthong/edxml';
 import { eventually, realEdxmlDir, requireNatsServer, startNatsServer } from '@lienthong/testing';
 import { addPeer, closeHubs, get, inbox, post, startLoopbackHub, type Auth, type LoopbackHub } from './test/federated-hubs.js';
@@ -35,7 +35,7 @@ interface Timeline {
   revisedBy: Array<{ kind: string }>;
 }
 
-async function threeHubs(t: Tap.Test, env: (organId: string) => Promise<Record<string, string>>) {
+async function threeHubs(t: Test, env: (organId: string) => Promise<Record<string, string>>) {
   const a = await startLoopbackHub(A, await env(A));
   const axis = await startLoopbackHub(AXIS, await env(AXIS));
   const b = await startLoopbackHub(B, await env(B));
@@ -65,7 +65,7 @@ async function threeHubs(t: Tap.Test, env: (organId: string) => Promise<Record<s
   };
 }
 
-async function scenario(t: Tap.Test, env: (organId: string) => Promise<Record<string, string>>) {
+async function scenario(t: Test, env: (organId: string) => Promise<Record<string, string>>) {
   const { a, axis, b, vnpt, viettel } = await threeHubs(t, env);
   const timeline = async (documentId: string) => (await get(a, vnpt, `/v1/documents/${documentId}`)).json<Timeline>();
 

@@ -20,7 +20,7 @@ export interface SenderOptions {
   readonly pollMs?: number;
   /** Per request (default 30 s). */
   readonly timeoutMs?: number;
-  /** Transfers in flight per peer (default 4). */
+  /** Transfers in flight per peer (default 16: a peer hub takes them in parallel, as its own clients). */
   readonly concurrency?: number;
   readonly random?: () => number;
 }
@@ -35,7 +35,7 @@ const ACTOR = 'federation-sender';
 
 export function startSender(options: SenderOptions): Sender {
   const { state, key, logger, metrics } = options;
-  const concurrency = options.concurrency ?? 4;
+  const concurrency = options.concurrency ?? 16;
   const inFlight = new Map<string, Promise<void>>();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;

@@ -1,0 +1,117 @@
+/**
+ * Federation end to end (issue 16): 8 KB edXML packages routed from province A's hub to two
+ * recipients on province B's hub (A → B over signed transfers, acked by both recipient systems
+ * over WebSocket at B), beside the same packages routed by one hub, in the same run. Every hub is
+ * the production bundle in a process of its own (`startServer`), the vendor systems are the
+ * documents bench's client process (autocannon for the sender, acking WebSocket clients).
+ * Target: routed/s A → B ≥ 0.5 × routed/s on one hub.
+ */
+import { join } from 'node:path';
+import { buildHub, COMPILED_NODE_ARGS, HUB_MAIN, startServer, type StartedServer } from '@lienthong/testing';
+import { RECIPIENTS, SENDER } from './documents-client.js';
+import { startClients } from './documents.bench.js';
+import { atLeast, round, type BenchContext, type BenchReport } from './types.js';
+
+const ADMIN = { authorization: 'Bearer bench-admin-token-0123456789' };
+
+async function call<T>(url: string, method: string, body?: object, auth: object = ADMIN): Promise<T> {
+  const res = await fetch(url, {
+    method,
+    headers: { ...auth, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${url} → ${res.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+export default async function federationBench(ctx: BenchContext): Promise<BenchReport> {
+  const seconds = ctx.quick ? 3 : 10;
+  const built = await buildHub();
+  if (!built.ok) ctx.log(`the hub's build reported errors (the bundle is what runs):\n${built.output.slice(0, 2000)}`);
+  const hub = (organId: string) =>
+    startServer([...COMPILED_NODE_ARGS, HUB_MAIN], {
+      LT_PORT: '0',
+      LT_HOST: '127.0.0.1',
+      LT_DATA_DIR: join(ctx.tmpDir, organId),
+      LT_HUB_ORGAN_ID: organId,
+      LT_ADMIN_TOKEN: ADMIN.authorization.slice('Bearer '.length),
+      LT_LOG_LEVEL: 'info', // the 'listening at' line startServer waits for
+      LT_SQLITE_SYNC: process.env.BENCH_SYNC ?? 'full',
+    });
+  const servers: StartedServer[] = [];
+  const clients = startClients();
+  try {
+    const [single, a, b] = await Promise.all([hub('000.00.00.S01'), hub('000.00.00.H13'), hub('000.00.00.H51')]);
+    servers.push(single, a, b);
+    const system = async (at: StartedServer, organIds: string[]) =>
+      `Bearer ${(await call<{ token: string }>(`${at.url}/v1/admin/systems`, 'POST', { name: 'bench', vendor: 'bench', organIds })).token}`;
+    const agencies = async (at: StartedServer, ids: string[]) => {
+      for (const id of ids) await call(`${at.url}/v1/admin/agencies`, 'POST', { organId: id, name: `Cơ quan ${id}` });
+    };
+    // 1. one hub: the sender and both recipients
+    await agencies(single, [SENDER, ...RECIPIENTS]);
+    // 2. A serves the sender, B the recipients; each is the other's peer
+    await agencies(a, [SENDER]);
+    await agencies(b, RECIPIENTS);
+    const peer = async (at: StartedServer, peerId: string, of: StartedServer, routes: string[]) => {
+      const identity = await call<Record<string, string>>(`${of.url}/v1/federation/identity`, 'GET');
+      await call(`${at.url}/v1/admin/peers`, 'POST', {
+        peerId,
+        name: peerId,
+        baseUrl: of.url,
+        keyId: identity.keyId,
+        publicKey: identity.publicKey,
+        routes,
+      });
+    };
+    await peer(a, 'b', b, RECIPIENTS);
+    await peer(b, 'a', a, [SENDER]);
+    const tokensOf = async (at: StartedServer) => Promise.all(RECIPIENTS.map(async (r) => (await system(at, [r])).slice('Bearer '.length)));
+    const { bodyBytes } = await clients.ready;
+    await clients.acks(`${single.url.replace(/^http/, 'ws')}/v1/stream`, await tokensOf(single));
+    await clients.acks(`${b.url.replace(/^http/, 'ws')}/v1/stream`, await tokensOf(b));
+    ctx.log(`package ${bodyBytes} bytes; one hub at ${single.url}; A at ${a.url} → B at ${b.url}`);
+
+    /** Documents acked by both recipients per second, from the first request to the last ack. */
+    const routed = async (url: string, authorization: string) => {
+      await clients.fire({ url, connections: 16, duration: 1 }, authorization); // warm-up, not counted
+      for (let last = -1, now = await clients.count(); now !== last; last = now, now = await clients.count())
+        await new Promise((r) => setTimeout(r, 500));
+      const before = await clients.count();
+      const t0 = performance.now();
+      const result = await clients.fire({ url, connections: 16, duration: seconds }, authorization);
+      let done: number;
+      const deadline = performance.now() + 120_000;
+      while ((done = (await clients.count()) - before) < result.ok && performance.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      const wall = (performance.now() - t0) / 1000;
+      return { accepted: result.ok, routed: done, perSecond: done / wall, p99: result.p99 };
+    };
+    const one = await routed(single.url, await system(single, [SENDER]));
+    ctx.log(`one hub: ${round(one.perSecond, 1)} documents/s (${one.routed} of ${one.accepted})`);
+    const across = await routed(a.url, await system(a, [SENDER]));
+    ctx.log(`A → B: ${round(across.perSecond, 1)} documents/s (${across.routed} of ${across.accepted})`);
+    const ratio = across.perSecond / one.perSecond;
+    return {
+      name: 'federation',
+      metrics: {
+        routedPerSecondAtoB: { value: round(across.perSecond, 1), unit: 'documents/s' },
+        submitP99AtA: { value: across.p99, unit: 'ms' },
+      },
+      baseline: {
+        routedPerSecondOneHub: { value: round(one.perSecond, 1), unit: 'documents/s' },
+        submitP99OneHub: { value: one.p99, unit: 'ms' },
+      },
+      ratios: { routedAtoBOverOneHub: round(ratio) },
+      targets: [atLeast('documents routed A → B per second ≥ 0.5 × one hub', 0.5, ratio)],
+      notes: [
+        `${bodyBytes}-byte packages, two recipients acking over WebSocket; every hub the production bundle in its own process; ${seconds} s of load after a 1 s warm-up`,
+        'A → B: submitted at A, queued by its federation reactor, signed transfer to B, B re-reads the edXML and delivers; the clock stops at the last ack at B',
+      ],
+    };
+  } finally {
+    await clients.stop();
+    await Promise.all(servers.map((s) => s.stop()));
+  }
+}
