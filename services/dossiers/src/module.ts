@@ -6,6 +6,7 @@ import { createCodeIssuer } from './dossier-code.js';
 import { createDossierService } from './dossier-service.js';
 import { dossierRoutes } from './http/routes.js';
 import { publicDossierRoutes, type OnlineLimits } from './http/public-routes.js';
+import { portalRoutes } from './http/portal-routes.js';
 import { openBlobStore } from '@lienthong/blob-store';
 import { createOverdueScheduler } from './overdue-scheduler.js';
 import { createCatalogReplica } from './projections/catalog-replica.js';
@@ -67,6 +68,7 @@ export function createDossiersModule(options: DossiersModuleOptions = {}): Servi
       register: async (app) => {
         await app.register(dossierRoutes, { service });
         await app.register(publicDossierRoutes, { service, blobs, ...(options.online ? { limits: options.online } : {}) });
+        await app.register(portalRoutes, { directory: platform.directory });
       },
       start: async () => scheduler.start(),
       stop: async () => {
