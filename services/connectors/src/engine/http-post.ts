@@ -56,13 +56,20 @@ export interface Poster {
 export function createPoster(policy: UrlPolicy, limits: PostLimits, maxSockets: number): Poster {
   const options = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'fifo' as const };
   const agents = { http: new HttpAgent(options), https: new HttpsAgent(options) };
+  // an IP literal is never looked up: it is checked here, once per host, port and hub port
+  const literalRefusals = new Map<string, string | null>();
+  const literalRefusal = (host: string, port: number): string | null => {
+    const key = `${host} ${port} ${policy.hubPort}`;
+    let refusal = literalRefusals.get(key);
+    if (refusal === undefined) literalRefusals.set(key, (refusal = isIP(host) ? addressRefusal(host, port, policy) : null));
+    return refusal;
+  };
   return {
     post(url, headers, body, signal) {
       return new Promise<PostAnswer>((resolve, reject) => {
         const host = url.hostname.replace(/^\[|\]$/gu, '');
         const port = portOf(url);
-        // an IP literal is never looked up: check it here
-        const refusal = isIP(host) ? addressRefusal(host, port, policy) : null;
+        const refusal = literalRefusal(host, port);
         if (refusal) return reject(new PostFailure('unsafe-address', refusal));
         const https = url.protocol === 'https:';
         const payload = Buffer.from(body, 'utf8');
@@ -71,6 +78,7 @@ export function createPoster(policy: UrlPolicy, limits: PostLimits, maxSockets: 
           if (settled) return;
           settled = true;
           clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
           req.destroy();
           reject(new PostFailure(reason, message));
         };

@@ -90,6 +90,7 @@ export class OutboxWorker {
   private wakeUp: (() => void) | null = null;
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private readonly url: URL;
 
   constructor(
     private readonly connector: RegisteredConnector,
@@ -104,6 +105,7 @@ export class OutboxWorker {
   ) {
     this.scanPosition = connector.checkpoint;
     this.savedCheckpoint = connector.checkpoint;
+    this.url = new URL(connector.url);
   }
 
   get epoch(): number {
@@ -276,7 +278,7 @@ export class OutboxWorker {
           secret: this.secret,
           receipt: async () => (await this.store.readStream(event.stream, { maxCount: 1 }))[0],
         });
-        const answer = await this.poster.post(new URL(this.connector.url), request.headers, request.body, this.abort.signal);
+        const answer = await this.poster.post(this.url, request.headers, request.body, this.abort.signal);
         outcome = this.kind.interpret(answer);
       } catch (error) {
         if (this.abort.signal.aborted) return false;
