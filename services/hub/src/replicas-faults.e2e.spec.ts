@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import t from 'tap';
+import { eventually, requireNatsServer, requirePostgres, startNatsCluster, startPostgres, tempDir } from '@lienthong/testing';
+import { ADMIN_TOKEN, call, startReplica, type Answer, type Deployment, type Replica } from './test/replicas.js';
+
+const AGENCY = '000.00.12.H40';
+const SENDER = '000.00.00.H40';
+const PROCEDURE = '1.004227';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+t.test('PostgreSQL + 3 NATS nodes + 2 hub replicas under load: kill -9 of a replica, of a NATS node, a PostgreSQL restart', async (t) => {
+  if (!requirePostgres(t) || !requireNatsServer(t)) return;
+  const [pg, cluster] = await Promise.all([startPostgres(), startNatsCluster()]);
+  t.teardown(() => pg.stop());
+  t.teardown(() => cluster.stop());
+  const root = tempDir(t, 'lt-replica-faults-');
+  const deployment: Deployment = {
+    store: await pg.createDatabase('faults'),
+    nats: cluster.urls.join(','),
+    secretsDir: join(root, 'secrets'),
+  };
+  const replicas: Replica[] = [await startReplica(deployment, root, 'a', { init: true })];
+  replicas.push(await startReplica(deployment, root, 'b'));
+  t.teardown(() => Promise.all(replicas.map((r) => r.stop())));
+  const down = new Set<string>();
+  const [a] = replicas as [Replica];
+
+  // 1. the directory, the catalog, a clerk, two document systems
+  t.equal(
+    (await call(a.url, 'POST', '/v1/admin/agencies', ADMIN_TOKEN, { organId: AGENCY, name: 'UBND huyện', level: 'district' })).status,
+    201,
+  );
+  t.equal(
+    (await call(a.url, 'POST', '/v1/admin/agencies', ADMIN_TOKEN, { organId: SENDER, name: 'UBND tỉnh', level: 'province' })).status,
+    201,
+  );
+  const clerk = (await call(a.url, 'POST', '/v1/admin/staff', ADMIN_TOKEN, { agencyId: AGENCY, name: 'Cán bộ', roles: ['clerk'] })).body
+    .token as string;
+  const system = async (organIds: string[]) =>
+    (await call(a.url, 'POST', '/v1/admin/systems', ADMIN_TOKEN, { name: 'Hệ thống', vendor: 'VNPT', organIds })).body.token as string;
+  const sender = await system([SENDER]);
+  const recipient = await system([AGENCY]);
+  const procedure = { name: 'Đăng ký khai sinh', field: 'Hộ tịch', agencyLevels: ['district'], processingDays: 3, onlineLevel: 'partial' };
+  t.equal((await call(a.url, 'PUT', `/v1/catalog/procedures/${PROCEDURE}`, ADMIN_TOKEN, procedure)).status, 201);
+  for (const replica of replicas)
+    await eventually(
+      async () => (await call(replica.url, 'GET', `/v1/dossiers?agencyId=${AGENCY}`, clerk)).status === 200,
+      20_000,
+      `${replica.name} knows the clerk`,
+    );
+
+  // 2. the load: 4 writers through both replicas, each write retried with its Idempotency-Key until acknowledged
+  const acknowledged = { dossiers: new Map<string, string>(), documents: new Map<string, string>() };
+  const refusals = new Map<number, number>();
+  let stop = false;
+  const write = async (path: string, token: string, body: unknown, n: number): Promise<Answer> => {
+    const key = randomUUID();
+    const deadline = Date.now() + 90_000;
+    for (let attempt = 0; ; attempt++) {
+      const live = replicas.filter((r) => !down.has(r.name));
+      const replica = live[(n + attempt) % live.length]!;
+      const res = await call(replica.url, 'POST', path, token, body, { 'idempotency-key': key });
+      if (res.status === 201 || res.status === 202) return res;
+      refusals.set(res.status, (refusals.get(res.status) ?? 0) + 1);
+      if (![0, 503].includes(res.status) || Date.now() > deadline) throw new Error(`${path} → ${res.status} ${JSON.stringify(res.body)}`);
+      await sleep(200);
+    }
+  };
+  const document = (n: number) => ({
+    header: {
+      from: { organId: SENDER, organName: 'UBND tỉnh' },
+      to: [{ organId: AGENCY, organName: 'UBND huyện' }],
+      code: { codeNumber: String(n), codeNotation: 'UBND-VP' },
+      promulgationInfo: { place: 'Nha Trang', promulgationDate: '2026-11-20' },
+      documentType: { type: 1, typeName: 'Công văn' },
+      subject: `Công văn số ${n}`,
+      signerInfo: { position: 'Chánh Văn phòng', fullName: 'Nguyễn Văn A' },
+      toPlaces: [],
+      otherInfo: { priority: 0, appendixes: [] },
+      responseFor: [],
+    },
+    traceHeaders: [{ organId: SENDER, timestamp: '2026-11-20T08:00:00+07:00' }],
+    attachments: [],
+  });
+  let n = 0;
+  const writer = async () => {
+    while (!stop) {
+      const i = n++;
+      if (i % 3 === 2) {
+        const res = await write('/v1/documents', sender, document(i), i);
+        acknowledged.documents.set(res.body.documentId as string, `${i}`);
+      } else {
+        const receipt = { procedureCode: PROCEDURE, agencyId: AGENCY, applicant: { name: `Người nộp ${i}` }, channel: 'counter' };
+        const res = await write('/v1/dossiers', clerk, receipt, i);
+        acknowledged.dossiers.set(res.body.dossierCode as string, `${i}`);
+      }
+    }
+  };
+  const writers = Promise.all(Array.from({ length: 4 }, writer));
+
+  // 3. the faults, one after the other while the load runs
+  await sleep(3000);
+  const b = replicas[1]!;
+  down.add('b');
+  b.child.kill('SIGKILL');
+  t.comment(`replica b killed (-9) after ${n} writes`);
+  await sleep(2000);
+  replicas[1] = await startReplica(deployment, root, 'b');
+  down.delete('b');
+  t.comment(`replica b back after ${n} writes`);
+  await sleep(2000);
+  const node = cluster.nodes[1]!;
+  await node.kill();
+  t.comment(`NATS node ${node.name} killed (-9) after ${n} writes`);
+  await sleep(3000);
+  await node.restart();
+  await cluster.waitForHealthy(['LT_EVENTS'], 30_000);
+  t.comment(`NATS node ${node.name} back after ${n} writes`);
+  await pg.restart();
+  t.comment(`PostgreSQL restarted after ${n} writes`);
+  await sleep(3000);
+  stop = true;
+  await writers;
+  t.comment(`${n} writes acknowledged; refused on the way (then retried): ${JSON.stringify(Object.fromEntries(refusals))}`);
+  t.ok(
+    acknowledged.dossiers.size > 10 && acknowledged.documents.size > 3,
+    `load went on: ${acknowledged.dossiers.size} dossiers, ${acknowledged.documents.size} documents`,
+  );
+
+  // 4. lag recovers on both replicas
+  for (const replica of replicas)
+    await eventually(
+      async () => {
+        const res = await call(replica.url, 'GET', '/v1/admin/projections', ADMIN_TOKEN);
+        return res.status === 200 && (res.body.items as Array<{ lag: number }>).every((p) => p.lag === 0);
+      },
+      30_000,
+      `${replica.name}'s read models caught up`,
+    );
+
+  // 5. every acknowledged write is there, once
+  const streams: string[] = [];
+  for (let after: string | null = ''; after !== null;) {
+    const page: Answer = await call(
+      a.url,
+      'GET',
+      `/v1/admin/streams?prefix=dossier-&limit=100${after ? `&after=${after}` : ''}`,
+      ADMIN_TOKEN,
+    );
+    streams.push(...(page.body.items as Array<{ stream: string }>).map((s) => s.stream));
+    after = page.body.next as string | null;
+  }
+  t.same(
+    streams.sort(),
+    [...acknowledged.dossiers.keys()].map((c) => `dossier-${c}`).sort(),
+    'one dossier stream per acknowledged receipt, no more',
+  );
+  const queue = async (replica: Replica) =>
+    ((await call(replica.url, 'GET', `/v1/dossiers?agencyId=${AGENCY}&limit=500`, clerk)).body.items as Array<{ dossierCode: string }>)
+      .map((d) => d.dossierCode)
+      .sort();
+  for (const replica of replicas)
+    t.same(await queue(replica), [...acknowledged.dossiers.keys()].sort(), `${replica.name}'s queue holds every dossier once`);
+  const inbox = async (replica: Replica) =>
+    ((await call(replica.url, 'GET', `/v1/inbox?organId=${AGENCY}&limit=500`, recipient)).body.items as Array<{ documentId: string }>)
+      .map((d) => d.documentId)
+      .sort();
+  for (const replica of replicas)
+    t.same(
+      await inbox(replica),
+      [...acknowledged.documents.keys()].sort(),
+      `${replica.name}'s inbox: one delivery per acknowledged document`,
+    );
+
+  // 6. read models agree with a rebuild; the store's chains hold
+  const names = ((await call(a.url, 'GET', '/v1/admin/projections', ADMIN_TOKEN)).body.items as Array<{ name: string }>).map((p) => p.name);
+  const before = { queue: await queue(a), inbox: await inbox(a) };
+  for (const name of names)
+    t.equal((await call(a.url, 'POST', `/v1/admin/projections/${name}/rebuild`, ADMIN_TOKEN)).status, 200, `${name} rebuilt`);
+  t.same({ queue: await queue(a), inbox: await inbox(a) }, before, 'the rebuilt read models answer the same');
+  const verified = await call(a.url, 'POST', '/v1/admin/audit/verify', ADMIN_TOKEN, {});
+  t.equal(verified.body.ok, true, `hash chains hold: ${JSON.stringify(verified.body)}`);
+});
