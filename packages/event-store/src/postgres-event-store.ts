@@ -138,6 +138,9 @@ class PostgresEventStore implements EventStore {
       max: options.maxConnections ?? 10,
       connect_timeout: options.connectTimeoutSeconds ?? 5,
       onnotice: () => {},
+      // Statements are prepared to save a round trip, but planned for their parameters each time: a
+      // generic plan of a feed page (position > $1, unknown) may scan the whole table.
+      connection: { plan_cache_mode: 'force_custom_plan' },
       // bigint columns as numbers: positions and revisions stay far below 2^53.
       types: {
         bigint: { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) },
