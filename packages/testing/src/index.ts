@@ -9,4 +9,5 @@ export { startNatsCluster } from './nats-cluster.js';
 export { realEdxmlDir } from './fixtures.js';
 export { hostileFrames } from './websocket-frames.js';
 export { metricValue } from './prometheus.js';
+export { startVnpaySimulator } from './vnpay-simulator.js';
 export { COMPILED_NODE_ARGS, HUB_CLI, HUB_MAIN, REPO_ROOT, buildHub, childEnv, startCompiledHub, startServer } from './compiled-hub.js';

@@ -13,6 +13,12 @@ import { createCatalogReplica } from './projections/catalog-replica.js';
 import { dossierQueueProjection } from './projections/dossier-queue.js';
 import { dossierQueueView } from './projections/dossier-queue-view.js';
 import { DOSSIER_STREAM_PREFIX, loadSecret } from '@lienthong/dossier-contract';
+import { PAYMENT_REFUSAL_STREAM_PREFIX, PAYMENT_STREAM_PREFIX, paymentDecider } from './domain/payment-decider.js';
+import { paymentSettingsFromEnv, type PaymentSettings } from './payments/payment-config.js';
+import { paymentLedgerProjection } from './payments/payment-ledger.js';
+import { paymentRoutes } from './payments/payment-routes.js';
+import { createPaymentService } from './payments/payment-service.js';
+import { vnpayProvider } from './payments/vnpay.js';
 
 export interface DossiersModuleOptions {
   /** "Now" for decisions and deadlines (tests move it); defaults to the system clock. */
@@ -21,6 +27,8 @@ export interface DossiersModuleOptions {
   readonly overdueIntervalMs?: number;
   /** Limits of online submission and of citizens' requests (SPEC §7). */
   readonly online?: Partial<OnlineLimits>;
+  /** Online payment (default: from `LT_VNPAY_*`). */
+  readonly payments?: PaymentSettings;
 }
 
 /** One-stop-shop dossiers (hồ sơ một cửa): the legal workflow, deadlines and reports. */
@@ -53,6 +61,15 @@ export function createDossiersModule(options: DossiersModuleOptions = {}): Servi
       clock,
       waitForQueue: (event) => queueRunner.waitForEvent(event),
     });
+    const paymentSettings = options.payments ?? paymentSettingsFromEnv();
+    const ledgerRunner = await platform.projection(paymentLedgerProjection);
+    const payments = createPaymentService({
+      store: platform.store,
+      dossiers: service,
+      provider: paymentSettings.vnpay ? vnpayProvider(paymentSettings.vnpay) : null,
+      clock,
+      logger: platform.logger.child({ component: 'payments' }),
+    });
     const scheduler = createOverdueScheduler({
       store: platform.store,
       decider,
@@ -63,11 +80,20 @@ export function createDossiersModule(options: DossiersModuleOptions = {}): Servi
     });
     return {
       name: 'dossiers',
-      streamPrefixes: DOSSIER_STREAM_PREFIXES,
-      aggregates: [aggregateType('dossier', DOSSIER_STREAM_PREFIX, decider)],
+      streamPrefixes: [...DOSSIER_STREAM_PREFIXES, PAYMENT_STREAM_PREFIX, PAYMENT_REFUSAL_STREAM_PREFIX],
+      aggregates: [
+        aggregateType('dossier', DOSSIER_STREAM_PREFIX, decider),
+        aggregateType('payment', PAYMENT_STREAM_PREFIX, paymentDecider),
+      ],
       register: async (app) => {
         await app.register(dossierRoutes, { service });
-        await app.register(publicDossierRoutes, { service, blobs, ...(options.online ? { limits: options.online } : {}) });
+        await app.register(publicDossierRoutes, {
+          service,
+          blobs,
+          ...(options.online ? { limits: options.online } : {}),
+          payments: { service: payments, returnUrl: paymentSettings.returnUrl },
+        });
+        await app.register(paymentRoutes, { payments, ledger: () => ledgerRunner.db() });
         await app.register(portalRoutes, { directory: platform.directory });
       },
       start: async () => scheduler.start(),

@@ -10,6 +10,7 @@ import type { CitizenRequest } from '../domain/commands.js';
 import type { Context, DossierService } from '../dossier-service.js';
 import type { ProcedureInForce } from '../projections/catalog-replica.js';
 import { ONLINE_MEDIA_TYPES, UploadRefused, storeUpload } from '../online/upload.js';
+import type { PaymentService } from '../payments/payment-service.js';
 
 /** Limits of online submission (SPEC §7); a component's `maxSizeMb` may lower the per-file limit. */
 export interface OnlineLimits {
@@ -76,7 +77,13 @@ const fieldsOf = (error: z.ZodError, prefix: string) =>
  */
 export async function publicDossierRoutes(
   app: FastifyInstance,
-  deps: { service: DossierService; blobs: BlobStore; limits?: Partial<OnlineLimits> },
+  deps: {
+    service: DossierService;
+    blobs: BlobStore;
+    limits?: Partial<OnlineLimits>;
+    /** Online payment (SPEC §7); `returnUrl`: where the provider sends the payer back (default: this hub's return route). */
+    payments?: { service: PaymentService; returnUrl: string | null };
+  },
 ): Promise<void> {
   const { service, blobs } = deps;
   const limits = { ...DEFAULT_ONLINE_LIMITS, ...deps.limits };
@@ -345,6 +352,45 @@ export async function publicDossierRoutes(
       return after ? reply.header('cache-control', 'no-store').send(after) : notFound(request, reply);
     },
   );
+
+  const { payments } = deps;
+  if (payments)
+    app.post<{ Params: { code: string }; Querystring: { pin: string } }>(
+      '/v1/public/dossiers/:code/payments',
+      {
+        config: rateLimited,
+        schema: {
+          tags,
+          summary:
+            'Pay the fee due with code and PIN (status 6): a new attempt → 201 {paymentId, amount, redirectUrl}; send the payer to redirectUrl (VNPay 2.1.0)',
+          security: [],
+          params: codeParams,
+          querystring: pinQuery,
+          response: {
+            201: {
+              description: 'the attempt: paymentId, dossierCode, amount (VND), attempt, redirectUrl, expiresAt',
+              type: 'object',
+              additionalProperties: true,
+            },
+            404: problem,
+            409: problem,
+            429: problem,
+            503: problem,
+          },
+        },
+      },
+      async (request, reply) => {
+        guard(request);
+        const returnUrl = payments.returnUrl ?? `${request.protocol}://${request.host}/v1/payments/vnpay/return`;
+        const started = await payments.service.start(
+          request.params.code,
+          request.query.pin,
+          { clientIp: request.ip, returnUrl },
+          context(request),
+        );
+        return started ? reply.code(201).header('cache-control', 'no-store').send(started) : notFound(request, reply);
+      },
+    );
 
   app.get<{ Params: { code: string; sha256: string }; Querystring: { pin: string } }>(
     '/v1/public/dossiers/:code/result/:sha256',

@@ -12,7 +12,7 @@ const staffOnly = { auth: ['admin', 'staff'] as const };
 const codeParams = { type: 'object', properties: { code: { type: 'string', minLength: 1, maxLength: 120 } } } as const;
 
 /** `YYYY-MM-DD` is a day on the Vietnam clock; anything else must be an ISO instant. */
-function instant(value: string, field: string, endOfDay: boolean): Date {
+export function instant(value: string, field: string, endOfDay: boolean): Date {
   const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
   const ms = day ? Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3]) + (endOfDay ? 1 : 0)) - VN_UTC_OFFSET_MS : Date.parse(value);
   if (Number.isNaN(ms))
