@@ -9,13 +9,14 @@ import { acknowledgeDelivery } from './service/acknowledge-delivery.js';
 import { serviceContext, type DocumentServiceDeps, type MessageBody, type SystemPrincipal } from './service/context.js';
 import { deliveryContent, type DeliveryContent } from './service/delivery-content.js';
 import { documentQueries } from './service/document-queries.js';
-import { reportStatus, type StatusAnswer } from './service/report-status.js';
+import { reportStatus, type StatusAnswer, type StatusMessage } from './service/report-status.js';
 import { submitDocument, type SubmitAnswer } from './service/submit-document.js';
 
 export { organsOf } from './service/access.js';
 export type { AnswerWarnings, DocumentServiceDeps, MessageBody, SystemPrincipal } from './service/context.js';
 export type { DeliveryContent } from './service/delivery-content.js';
-export type { StatusAnswer } from './service/report-status.js';
+export type { StatusAnswer, StatusMessage } from './service/report-status.js';
+export { StatusBody } from './service/report-status.js';
 export type { SubmitAnswer } from './service/submit-document.js';
 
 /**
@@ -83,7 +84,7 @@ export interface DocumentService {
   /** `POST /v1/documents/:documentId/status`: a recipient's status message, delivered to the sender. */
   reportStatus(
     documentRef: string,
-    body: MessageBody,
+    body: StatusMessage,
     principal: SystemPrincipal,
     context: CommandContext,
     idempotencyKey?: string,

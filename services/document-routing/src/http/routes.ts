@@ -1,8 +1,24 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { EdxmlWarning } from '@lienthong/edxml';
-import { AppError, commandContext, idempotencyKey, idempotencyKeyHeaderSchema, type Principal } from '@lienthong/service-kit';
+import {
+  AppError,
+  commandContext,
+  idempotencyKey,
+  idempotencyKeyHeaderSchema,
+  zodValidatorCompiler,
+  type Principal,
+} from '@lienthong/service-kit';
 import type { DirectoryView } from '@lienthong/directory';
-import { organsOf, type DocumentService, type MessageBody, type SystemPrincipal } from '../document-service.js';
+import {
+  organsOf,
+  StatusBody,
+  type DocumentService,
+  type MessageBody,
+  type StatusMessage,
+  type SystemPrincipal,
+} from '../document-service.js';
 import { isStream } from '../intake.js';
 import { deliveryWire, type DeliveryStream } from './delivery-stream.js';
 
@@ -60,6 +76,10 @@ const deliverySchema = {
   },
 } as const;
 
+/** The short JSON form of a status, as /docs shows it (zod, its source, is the one check). */
+const { $schema: _draft, ...statusBodyJson } = z.toJSONSchema(StatusBody, { target: 'draft-07', io: 'input' }) as Record<string, unknown>;
+const documentIdParams = z.object({ documentId: z.string().min(1).max(512) });
+
 function systemOf(principal: Principal): SystemPrincipal {
   if (principal.kind !== 'system') throw new AppError('LT_FORBIDDEN', 'documents are sent and received by vendor systems');
   return principal;
@@ -112,22 +132,30 @@ export async function documentRoutes(
     },
   );
 
-  app.post<{ Params: { documentId: string } }>(
+  app.post<{ Params: { documentId: string }; Body: z.output<typeof StatusBody> | Readable | undefined }>(
     '/v1/documents/:documentId/status',
     {
       config: { auth: ['system'] },
+      // The JSON form is checked by zod alone (a rule relates two fields); edXML is read by the service.
+      validatorCompiler: zodValidatorCompiler({ params: documentIdParams, body: StatusBody }),
       schema: {
         tags,
         summary:
           'Report a status of a document (edXML status message, or {statusCode, description?, staff?, timestamp?, from?, to?}; to: the recipient of a recall, 13)',
         params: idParam('documentId'),
+        body: { content: { 'application/json': { schema: statusBodyJson } } },
         response: { 202: accepted, 400: problem, 403: problem, 404: problem },
       },
     },
     async (request, reply) => {
+      const body = request.body;
+      if (body === undefined || body === null)
+        throw new AppError('LT_MALFORMED_BODY', 'a body is required: edXML (application/xml) or its JSON form (application/json)');
+      // edXML arrives as the request stream (the XML parser above), JSON as what zod produced
+      const message: StatusMessage = body instanceof Readable ? { kind: 'xml', stream: body } : { kind: 'json', value: body };
       const answer = await service.reportStatus(
         request.params.documentId,
-        messageBody(request),
+        message,
         systemOf(request.principal),
         commandContext(request),
         idempotencyKey(request),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { handleCommand, type CommandContext } from '@lienthong/decider';
-import { AppError, notFound, parseWith } from '@lienthong/service-kit';
+import { AppError, notFound } from '@lienthong/service-kit';
 import { StatusCode, statusCodes, type EdxmlStatus, type EdxmlWarning, type StaffInfo } from '@lienthong/edxml';
 import { documentDecider, type RecallAddressee } from '../domain/document-decider.js';
 import { DocumentStreams } from '../domain/events.js';
@@ -8,15 +8,18 @@ import { statusIdFor, statusKeyOf } from '../domain/ids.js';
 import type { DeliveryView } from '../projections/routing-projection.js';
 import type { DocumentRow } from '../projections/routing-view.js';
 import { findDocument, senderGate } from './access.js';
-import { jsonHash, warningsOf, type MessageBody, type ServiceContext, type SystemPrincipal } from './context.js';
+import { jsonHash, warningsOf, type ServiceContext, type SystemPrincipal } from './context.js';
 import type { SubmitAnswer } from './submit-document.js';
 
 export interface StatusAnswer extends SubmitAnswer {
   readonly statusId: string;
 }
 
-/** The short JSON form of a status (`POST /v1/documents/:documentId/status`). */
-const StatusBody = z
+/**
+ * The short JSON form of a status (`POST /v1/documents/:documentId/status`): the route's one
+ * validator for JSON bodies (its JSON Schema, generated from it, is what /docs shows).
+ */
+export const StatusBody = z
   .object({
     statusCode: z.enum(statusCodes as [string, ...string[]]),
     description: z.string().min(1).max(4000).optional(),
@@ -42,13 +45,18 @@ const StatusBody = z
     message: 'names the recipient of a recall request: only with statusCode 13',
   });
 
+/** A status as the route hands it over: edXML as a stream, or the short JSON form its validator produced. */
+export type StatusMessage =
+  | { readonly kind: 'xml'; readonly stream: AsyncIterable<Buffer | string> }
+  | { readonly kind: 'json'; readonly value: z.output<typeof StatusBody> };
+
 /** `POST /v1/documents/:documentId/status`: a status (edXML or the short JSON form) delivered to the other parties. */
 export function reportStatus(ctx: ServiceContext) {
   const { store, view, directory, parser } = ctx;
 
   return async function report(
     documentRef: string,
-    body: MessageBody,
+    body: StatusMessage,
     principal: SystemPrincipal,
     context: CommandContext,
     idempotencyKey?: string,
@@ -80,7 +88,7 @@ export function reportStatus(ctx: ServiceContext) {
       if (status.statusCode === StatusCode.recallRequested)
         addressee = { ...ctx.resolve(status.responseFor.organId), otherwise: 'every-recipient' };
     } else {
-      const input = parseWith(StatusBody, body.value, 'body');
+      const input = body.value;
       bodySha256 = jsonHash(body.value);
       from = input.from ?? defaultReporter(row, view.deliveriesOf(row.documentId), principal, input.statusCode);
       const staff: StaffInfo | undefined = typeof input.staff === 'string' ? { staff: input.staff } : input.staff;
