@@ -155,4 +155,37 @@ if (requirePostgres(t)) {
     );
     t.equal((await b.streamInfo(stream))?.position, read.at(-1)?.position, "a stream's position is its head event's");
   });
+
+  t.test(
+    "subscriptions sharing one window: with LISTEN off, polling alone brings other processes' events, filtered, in order",
+    async (t) => {
+      const url = await server.createDatabase('polling');
+      const reader = createPostgresEventStore({ url, listen: false, pollMs: 100 });
+      const writer = createPostgresEventStore({ url });
+      const prefix = uniquePrefix('poll');
+      const all = reader.subscribeToAll();
+      const some = reader.subscribeToAll({ streamPrefixes: [`${prefix}-b`] });
+      t.teardown(async () => {
+        await all.close();
+        await some.close();
+        await reader.close();
+        await writer.close();
+      });
+      const everything = collector(all);
+      const filtered = collector(some);
+      for (let i = 0; i < 6; i++) await writer.append(`${prefix}-${i % 2 === 0 ? 'a' : 'b'}`, [newEvent('Polled', { i })]);
+      await everything.waitFor(6, 10_000);
+      await filtered.waitFor(3, 10_000);
+      t.same(
+        everything.seen.map((e) => e.position),
+        [1, 2, 3, 4, 5, 6],
+        'every position once, in order',
+      );
+      t.same(
+        filtered.seen.map((e) => (e.data as { i: number }).i),
+        [1, 3, 5],
+        'the filtered one only its streams',
+      );
+    },
+  );
 }

@@ -22,6 +22,8 @@ import postgres from 'postgres';
 import { StoreUnavailableError, WrongExpectedRevisionError, DuplicateEventIdError } from './errors.js';
 import { checkExpectedRevision, matchesExpected } from './expected-revision.js';
 import { GENESIS_HASH } from './hash.js';
+import { PostgresTail } from './postgres-tail.js';
+import { tailFilter } from './shared-tail.js';
 import { assertStreamName, prepareEvent, type PendingAppend } from './sqlite-append.js';
 import {
   BATCH_INSERT_SQL,
@@ -80,6 +82,8 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
 }
 
 const PAGE_SIZE = 500;
+/** Most events the shared window of live subscriptions holds. */
+const TAIL_EVENTS = 5000;
 const MAX_RETRIES = 5;
 
 type Sql = postgres.Sql<Record<string, never>>;
@@ -129,11 +133,20 @@ class PostgresEventStore implements EventStore {
   private readonly wakers = new Set<() => void>();
   private listening: Promise<unknown> | undefined;
   private readonly pollMs: number;
+  /** The window of newest events the live subscriptions share (postgres-tail.ts). */
+  private readonly tail: PostgresTail;
   /** Stream heads this process wrote or read under lock: the fast path hashes against them. */
   private readonly heads = new HeadCache();
 
   constructor(private readonly options: PostgresEventStoreOptions) {
     this.pollMs = options.pollMs ?? 1000;
+    this.tail = new PostgresTail(
+      (after, limit) => this.readFeed({ after }, limit),
+      () => this.notices,
+      PAGE_SIZE,
+      TAIL_EVENTS,
+      this.pollMs / 2,
+    );
     this.sql = postgres(options.url, {
       max: options.maxConnections ?? 10,
       connect_timeout: options.connectTimeoutSeconds ?? 5,
@@ -394,6 +407,13 @@ class PostgresEventStore implements EventStore {
    */
   private async readLivePage(options: SubscribeOptions): Promise<{ events: RecordedEvent[]; scannedTo: number }> {
     const after = options.after ?? 0;
+    const { events, head } = await this.readFeed(options, PAGE_SIZE);
+    return { events, scannedTo: events.length < PAGE_SIZE ? Math.max(after, head) : (events.at(-1)?.position ?? after) };
+  }
+
+  /** Up to `limit` events after `options.after`, filtered, and the head, in one snapshot. */
+  private async readFeed(options: SubscribeOptions, limit: number): Promise<{ events: RecordedEvent[]; head: number }> {
+    const after = options.after ?? 0;
     const rows = await this.sql.unsafe<Array<{ head: number } & (EventRow | { [K in keyof EventRow]: null })>>(
       `SELECT h.position AS head, e.* FROM lt_head h
        LEFT JOIN LATERAL (
@@ -404,12 +424,11 @@ class PostgresEventStore implements EventStore {
          ORDER BY position LIMIT $4
        ) e ON true
        WHERE h.id = 1 ORDER BY e.position`,
-      [after, (options.streamPrefixes ?? null) as string[] | null, (options.eventTypes ?? null) as string[] | null, PAGE_SIZE],
+      [after, (options.streamPrefixes ?? null) as string[] | null, (options.eventTypes ?? null) as string[] | null, limit],
       { prepare: true },
     );
     const events = rows.flatMap((row) => (row.position === null ? [] : [toRecorded(row as EventRow)]));
-    const head = rows[0]?.head ?? after;
-    return { events, scannedTo: events.length < PAGE_SIZE ? Math.max(after, head) : (events.at(-1)?.position ?? after) };
+    return { events, head: rows[0]?.head ?? after };
   }
 
   subscribeToAll(options: SubscribeOptions = {}): Subscription {
@@ -432,6 +451,7 @@ class PostgresEventStore implements EventStore {
         wake = done;
       });
 
+    const filter = tailFilter(options);
     async function* iterate(store: PostgresEventStore): AsyncGenerator<RecordedEvent> {
       let after = options.after ?? 0;
       let notices: number;
@@ -441,7 +461,7 @@ class PostgresEventStore implements EventStore {
           await store.ready();
           store.startListening();
           notices = store.notices;
-          page = await store.readLivePage({ ...options, after });
+          page = (await store.tail.page(after, filter)) ?? (await store.readLivePage({ ...options, after }));
         } catch (error) {
           if (store.closed || closed) return;
           if (!isUnavailable(error)) throw toStoreError(error);

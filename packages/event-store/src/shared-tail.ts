@@ -35,7 +35,7 @@ export function tailFilter(options: SubscribeOptions): TailFilter {
   return { prefixes: options.streamPrefixes ?? [], types: types.length > 0 ? new Set(types) : null };
 }
 
-function matches(filter: TailFilter, event: RecordedEvent): boolean {
+export function matchesFilter(filter: TailFilter, event: RecordedEvent): boolean {
   if (filter.types && !filter.types.has(event.type)) return false;
   if (filter.prefixes.length === 0) return true;
   for (const prefix of filter.prefixes) if (event.stream.startsWith(prefix)) return true;
@@ -85,7 +85,7 @@ export class SharedTail {
     let caughtUp = this.caughtUp;
     for (let i = this.indexAfter(after); i < this.events.length; i++) {
       const event = this.events[i]!;
-      if (!matches(filter, event)) continue;
+      if (!matchesFilter(filter, event)) continue;
       out.push(event);
       if (out.length >= limit) {
         scannedTo = event.position;
