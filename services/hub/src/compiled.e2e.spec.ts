@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { buildHub, childEnv, COMPILED_NODE_ARGS, HUB_CLI, HUB_MAIN, REPO_ROOT, startCompiledHub, tempDir } from '@lienthong/testing';
 import t from 'tap';
 
@@ -54,4 +54,49 @@ t.test('the compiled hub and CLI', async (t) => {
   const verified = await cli(['--data-dir', dataDir, 'verify']);
   t.equal(verified.code, 0, verified.stderr);
   t.match(JSON.parse(verified.stdout), { ok: true });
+});
+
+/**
+ * A static import in a bundle file, at any top-level place (esbuild leaves each where its module
+ * was): `import{…}from"./x.js"`, `import y from"../…/node_modules/…/z.js"`, `import"./x.js"`.
+ * Relative paths only: chunks and external packages (`node:` built-ins aside).
+ */
+const STATIC_IMPORT = /(?:^|[;}\n])\s*import\s*(?:[\w${}\s,*]*?from\s*)?["'](\.{1,2}\/[^"']+\.(?:m?js|cjs))["']/g;
+
+/** The files the hub's entry imports statically, followed through its chunks (what `import()` loads later is not). */
+function staticClosure(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    if (!file.startsWith(dirname(HUB_MAIN))) return; // an external package: not followed
+    for (const [, specifier] of readFileSync(file, 'utf8').matchAll(STATIC_IMPORT)) visit(resolve(dirname(file), specifier!));
+  };
+  visit(entry);
+  return seen;
+}
+
+t.test('a start loads none of what only a configuration or a first request needs', async (t) => {
+  const built = await buildHub();
+  if (!built.ok) t.comment(`tsc -b reported errors:\n${built.output.slice(0, 2000)}`);
+  const loaded = [...staticClosure(HUB_MAIN)];
+  t.ok(
+    loaded.some((f) => f.includes('/node_modules/.pnpm/better-sqlite3@')),
+    'the closure reaches the external packages (better-sqlite3)',
+  );
+  // Imported only for postgres://, esdb://, LT_NATS_URL, a signature check, an upload, a signed peer call, an XLSX export.
+  for (const lazy of [
+    'postgres',
+    '@eventstore/db-client',
+    '@nats-io/transport-node',
+    'xml-crypto',
+    '@xmldom/xmldom',
+    'file-type',
+    'http-message-signatures',
+    'exceljs',
+  ])
+    t.notOk(
+      loaded.some((f) => f.includes(`/node_modules/${lazy}/`)),
+      `${lazy} is not imported at start`,
+    );
 });
