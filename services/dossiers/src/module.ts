@@ -19,6 +19,7 @@ import { paymentLedgerProjection } from './payments/payment-ledger.js';
 import { paymentRoutes } from './payments/payment-routes.js';
 import { createPaymentService } from './payments/payment-service.js';
 import { vnpayProvider } from './payments/vnpay.js';
+import { NOTIFICATION_STREAM_PREFIX, createNotifier, type NotifierSettings } from './notifications/notifier.js';
 
 export interface DossiersModuleOptions {
   /** "Now" for decisions and deadlines (tests move it); defaults to the system clock. */
@@ -29,6 +30,16 @@ export interface DossiersModuleOptions {
   readonly online?: Partial<OnlineLimits>;
   /** Online payment (default: from `LT_VNPAY_*`). */
   readonly payments?: PaymentSettings;
+  /** E-mail notifications of online dossiers (default: `LT_SMTP_URL`, `LT_SMTP_FROM`); null: none. */
+  readonly notifications?: NotifierSettings | null;
+}
+
+/** `LT_SMTP_URL` (unset: no e-mail) and `LT_SMTP_FROM`. */
+function notifierSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): NotifierSettings | null {
+  const smtpUrl = env.LT_SMTP_URL || undefined;
+  if (smtpUrl === undefined) return null;
+  if (!/^smtps?:\/\/[^\s]+$/.test(smtpUrl)) throw new Error('invalid configuration: LT_SMTP_URL must be smtp://… or smtps://…');
+  return { smtpUrl, from: env.LT_SMTP_FROM || 'Một cửa điện tử <no-reply@localhost>' };
 }
 
 /** One-stop-shop dossiers (hồ sơ một cửa): the legal workflow, deadlines and reports. */
@@ -70,6 +81,16 @@ export function createDossiersModule(options: DossiersModuleOptions = {}): Servi
       clock,
       logger: platform.logger.child({ component: 'payments' }),
     });
+    const notifierSettings = options.notifications === undefined ? notifierSettingsFromEnv() : options.notifications;
+    const notifier =
+      notifierSettings &&
+      createNotifier({
+        store: platform.store,
+        checkpoints: platform.checkpoints,
+        settings: notifierSettings,
+        applicantKey: loadSecret(platform.config.secretsDir, 'applicant'),
+        logger: platform.logger.child({ component: 'notifications' }),
+      });
     const scheduler = createOverdueScheduler({
       store: platform.store,
       decider,
@@ -80,7 +101,7 @@ export function createDossiersModule(options: DossiersModuleOptions = {}): Servi
     });
     return {
       name: 'dossiers',
-      streamPrefixes: [...DOSSIER_STREAM_PREFIXES, PAYMENT_STREAM_PREFIX, PAYMENT_REFUSAL_STREAM_PREFIX],
+      streamPrefixes: [...DOSSIER_STREAM_PREFIXES, PAYMENT_STREAM_PREFIX, PAYMENT_REFUSAL_STREAM_PREFIX, NOTIFICATION_STREAM_PREFIX],
       aggregates: [
         aggregateType('dossier', DOSSIER_STREAM_PREFIX, decider),
         aggregateType('payment', PAYMENT_STREAM_PREFIX, paymentDecider),
@@ -96,8 +117,12 @@ export function createDossiersModule(options: DossiersModuleOptions = {}): Servi
         await app.register(paymentRoutes, { payments, ledger: () => ledgerRunner.db() });
         await app.register(portalRoutes, { directory: platform.directory });
       },
-      start: async () => scheduler.start(),
+      start: async () => {
+        scheduler.start();
+        await notifier?.start();
+      },
       stop: async () => {
+        await notifier?.stop();
         await scheduler.stop();
         await blobs.close();
       },
