@@ -76,24 +76,17 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
     if (!current) throw new Error(`projection ${projection.name} is not started`);
     return current;
   };
+  /**
+   * Callers of `waitForEvent` by the position they wait for: an apply wakes only those its
+   * checkpoint passed (waking every one at every apply made a promise and a timer per waiter
+   * per batch under load), the others keep waiting.
+   */
+  const eventWaiters = new Set<{ readonly position: number; readonly wake: () => void }>();
   const notify = () => {
     for (const w of [...waiters]) w();
-  };
-  /** Resolves at the next apply, or after 50 ms at most (then the caller looks again). */
-  const nextApply = async (): Promise<void> => {
-    let wake!: () => void;
-    let timer: NodeJS.Timeout | undefined;
-    const applied = new Promise<void>((resolve) => {
-      wake = resolve;
-      timer = setTimeout(resolve, 50);
-    });
-    waiters.add(wake);
-    try {
-      await applied;
-    } finally {
-      clearTimeout(timer);
-      waiters.delete(wake);
-    }
+    if (eventWaiters.size === 0) return;
+    const checkpoint = model().checkpoint;
+    for (const w of eventWaiters) if (w.position <= checkpoint) w.wake();
   };
   const ours = (stream: string): boolean => projection.streamPrefixes.some((p) => stream.startsWith(p));
   /** Events up to here were announced (or applied by an earlier process): replays are not news. */
@@ -226,7 +219,19 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
       while (model().checkpoint < event.position) {
         if (Date.now() > deadline)
           throw new Error(`projection ${projection.name} did not reach position ${event.position} in ${timeoutMs} ms`);
-        await nextApply();
+        // Woken by the apply that passes it, or after 50 ms at most (a rebuild's swap), then it looks again.
+        await new Promise<void>((resolve) => {
+          const waiter = {
+            position: event.position,
+            wake: () => {
+              clearTimeout(timer);
+              eventWaiters.delete(waiter);
+              resolve();
+            },
+          };
+          const timer = setTimeout(waiter.wake, 50);
+          eventWaiters.add(waiter);
+        });
       }
     },
 
