@@ -35,6 +35,18 @@ t.test('every error path answers problem+json whose status is the HTTP status', 
   );
   routes.push({ method: 'GET', path: '/v1/stream' }, { method: 'GET', path: '/v1/track/live' }, { method: 'GET', path: '/metrics' });
   t.ok(routes.length >= 40, `${routes.length} routes walked`);
+  for (const path of [
+    '/v1/public/dossiers',
+    '/v1/public/dossiers/{code}',
+    '/v1/public/dossiers/{code}/supplement',
+    '/v1/public/dossiers/{code}/withdraw',
+    '/v1/public/dossiers/{code}/result/{sha256}',
+    '/v1/public/agencies',
+  ])
+    t.ok(
+      routes.some((r) => r.path === path),
+      `the citizens' route ${path} is walked`,
+    );
 
   const probes: Probe[] = [];
   for (const { method, path } of routes) {
@@ -53,6 +65,15 @@ t.test('every error path answers problem+json whose status is the HTTP status', 
           probes.push({ method, url, headers: json, payload: '[]' });
           probes.push({ method, url, headers: { ...headers, 'content-type': 'text/plain' }, payload: 'x' });
           probes.push({ method, url, headers: { ...headers, 'content-type': 'application/xml' }, payload: '<edXMLEnvelope' });
+          // a multipart body cut short, and one without its boundary
+          const multipart = 'multipart/form-data; boundary=lt';
+          probes.push({
+            method,
+            url,
+            headers: { ...headers, 'content-type': multipart },
+            payload: '--lt\r\nContent-Disposition: form-data; name="application"\r\n\r\n{',
+          });
+          probes.push({ method, url, headers: { ...headers, 'content-type': 'multipart/form-data' }, payload: 'x' });
           probes.push({ method, url, headers });
         }
       }

@@ -67,6 +67,26 @@ const pinQuery = {
 const problem = { description: 'problem+json', type: 'object', additionalProperties: true } as const;
 const NOT_FOUND_BODY = JSON.stringify(problemOf(new AppError('LT_NOT_FOUND', 'no dossier with this code and PIN')));
 
+/**
+ * The parts of a multipart request, a body that busboy cannot read (cut short, no boundary, a
+ * malformed part header) being the caller's 400, not a 500; the plugin's own limits (413) pass as they are.
+ */
+async function* readableParts(parts: AsyncIterableIterator<Multipart>): AsyncIterableIterator<Multipart> {
+  for (;;) {
+    let next: IteratorResult<Multipart>;
+    try {
+      next = await parts.next();
+    } catch (error) {
+      if (error instanceof AppError || typeof (error as { statusCode?: unknown }).statusCode === 'number') throw error;
+      throw validationError(`the multipart body cannot be read: ${(error as Error).message}`, [
+        { path: 'body', message: 'must be a complete multipart/form-data body' },
+      ]);
+    }
+    if (next.done) return;
+    yield next.value;
+  }
+}
+
 const fieldsOf = (error: z.ZodError, prefix: string) =>
   error.issues.map((i) => ({ path: [prefix, ...i.path.map(String)].join('/'), message: i.message }));
 
@@ -228,7 +248,7 @@ export async function publicDossierRoutes(
     },
     async (request, reply) => {
       if (!request.isMultipart()) throw new AppError('LT_UNSUPPORTED_MEDIA_TYPE', 'the submission is multipart/form-data');
-      const parts = request.parts();
+      const parts = readableParts(request.parts());
       const first = await parts.next();
       const part = first.done ? undefined : first.value;
       if (part?.type !== 'field' || part.fieldname !== 'application')
@@ -345,7 +365,7 @@ export async function publicDossierRoutes(
         });
       if (!request.isMultipart()) throw new AppError('LT_UNSUPPORTED_MEDIA_TYPE', 'the supplement is multipart/form-data');
       const { procedure } = service.onlineProcedure(view.procedureCode, view.agencyId);
-      const files = await readFiles(request.parts(), procedure);
+      const files = await readFiles(readableParts(request.parts()), procedure);
       if (files.size === 0)
         throw validationError('the supplement has no file', [{ path: 'files', message: 'must have at least one file' }]);
       const after = await act(request, { action: 'supplement', components: components(files) });
