@@ -159,7 +159,9 @@ export default async function connectorsBench(ctx: BenchContext): Promise<BenchR
           }
         }),
       );
-      bareSeconds += (performance.now() - started) / 1000;
+      const seconds = (performance.now() - started) / 1000;
+      ctx.log(`bare round: ${perRound} in ${seconds.toFixed(2)} s`);
+      bareSeconds += seconds;
       sent += perRound;
     };
     let engineRounds = 0;
@@ -180,7 +182,9 @@ export default async function connectorsBench(ctx: BenchContext): Promise<BenchR
       const started = performance.now();
       await inject('POST', '/v1/admin/connectors/bench/resume');
       const stats = await profiled(`connectors-throughput-${engineRounds}`, () => waitFor(perRound, 300_000));
-      engineSeconds += (performance.now() - started) / 1000;
+      const seconds = (performance.now() - started) / 1000;
+      ctx.log(`connector round: ${perRound} in ${seconds.toFixed(2)} s`);
+      engineSeconds += seconds;
       requests += stats.requests;
       engineRounds++;
     };

@@ -120,3 +120,27 @@ t.test('connector URLs that are not http(s), or point at the hub itself, link-lo
   );
   t.equal((await hub.app.inject({ method: 'GET', url: '/v1/admin/connectors' })).statusCode, 401, 'the registry is admin only');
 });
+
+t.test('every connector route is in /docs with its schemas (so the hub walks it with bad input)', async (t) => {
+  const hub = await startTestHub([createConnectorsModule()]);
+  t.teardown(() => hub.close());
+  const openapi = (await hub.app.inject('/docs/json')).json<{
+    paths: Record<string, Record<string, { requestBody?: unknown; parameters?: unknown[] }>>;
+  }>();
+  const routes = Object.entries(openapi.paths)
+    .filter(([path]) => path.startsWith('/v1/admin/connectors'))
+    .flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`))
+    .sort();
+  t.strictSame(routes, [
+    'DELETE /v1/admin/connectors/{id}',
+    'GET /v1/admin/connectors',
+    'GET /v1/admin/connectors/{id}',
+    'POST /v1/admin/connectors',
+    'POST /v1/admin/connectors/{id}/dead-letters/retry',
+    'POST /v1/admin/connectors/{id}/pause',
+    'POST /v1/admin/connectors/{id}/replay',
+    'POST /v1/admin/connectors/{id}/resume',
+  ]);
+  t.ok(openapi.paths['/v1/admin/connectors']!.post!.requestBody, 'the registration body is documented');
+  t.ok(openapi.paths['/v1/admin/connectors/{id}/replay']!.post!.requestBody, 'the replay body is documented');
+});

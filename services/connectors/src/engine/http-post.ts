@@ -64,6 +64,25 @@ export function createPoster(policy: UrlPolicy, limits: PostLimits, maxSockets: 
     if (refusal === undefined) literalRefusals.set(key, (refusal = isIP(host) ? addressRefusal(host, port, policy) : null));
     return refusal;
   };
+  // requests in flight, cut when their signal aborts: one listener per signal, not one per request
+  const inFlight = new Map<AbortSignal, Set<() => void>>();
+  const track = (signal: AbortSignal, cut: () => void): (() => void) => {
+    let cuts = inFlight.get(signal);
+    if (!cuts) {
+      const set = (cuts = new Set());
+      inFlight.set(signal, set);
+      signal.addEventListener(
+        'abort',
+        () => {
+          inFlight.delete(signal);
+          for (const c of set) c();
+        },
+        { once: true },
+      );
+    }
+    cuts.add(cut);
+    return () => cuts.delete(cut);
+  };
   return {
     post(url, headers, body, signal) {
       return new Promise<PostAnswer>((resolve, reject) => {
@@ -71,14 +90,15 @@ export function createPoster(policy: UrlPolicy, limits: PostLimits, maxSockets: 
         const port = portOf(url);
         const refusal = literalRefusal(host, port);
         if (refusal) return reject(new PostFailure('unsafe-address', refusal));
+        if (signal?.aborted) return reject(new PostFailure('aborted', 'delivery stopped'));
         const https = url.protocol === 'https:';
-        const payload = Buffer.from(body, 'utf8');
         let settled = false;
+        let untrack = (): void => undefined;
         const fail = (reason: string, message: string) => {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
+          untrack();
           req.destroy();
           reject(new PostFailure(reason, message));
         };
@@ -86,11 +106,10 @@ export function createPoster(policy: UrlPolicy, limits: PostLimits, maxSockets: 
           method: 'POST',
           agent: https ? agents.https : agents.http,
           lookup: guardedLookup(policy, port) as never,
-          headers: { ...headers, 'content-type': 'application/json', 'content-length': String(payload.length) },
+          headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body, 'utf8')) },
         });
         const timer = setTimeout(() => fail('timeout', `no complete answer within ${limits.timeoutMs} ms`), limits.timeoutMs);
-        const onAbort = () => fail('aborted', 'delivery stopped');
-        signal?.addEventListener('abort', onAbort, { once: true });
+        if (signal) untrack = track(signal, () => fail('aborted', 'delivery stopped'));
         req.on('error', (error: NodeJS.ErrnoException) => fail(reasonOf(error), error.message));
         req.on('response', (res) => {
           const chunks: Buffer[] = [];
@@ -99,7 +118,7 @@ export function createPoster(policy: UrlPolicy, limits: PostLimits, maxSockets: 
             if (settled) return;
             settled = true;
             clearTimeout(timer);
-            signal?.removeEventListener('abort', onAbort);
+            untrack();
             if (truncated) res.destroy();
             resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), truncated });
           };
@@ -119,7 +138,8 @@ export function createPoster(policy: UrlPolicy, limits: PostLimits, maxSockets: 
           res.on('error', (error: NodeJS.ErrnoException) => fail(reasonOf(error), error.message));
           res.on('aborted', () => fail('reset', 'answer cut'));
         });
-        req.end(payload);
+        // a string body goes out with the headers in one write
+        req.end(body, 'utf8');
       });
     },
     close() {

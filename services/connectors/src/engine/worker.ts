@@ -91,6 +91,12 @@ export class OutboxWorker {
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private readonly url: URL;
+  /** This connector's children of the metrics (a label lookup once, not per delivery). */
+  private readonly counted: {
+    readonly attempts: { inc(): void };
+    readonly delivered: { inc(): void };
+    readonly lag: { observe(seconds: number): void };
+  };
 
   constructor(
     private readonly connector: RegisteredConnector,
@@ -106,6 +112,12 @@ export class OutboxWorker {
     this.scanPosition = connector.checkpoint;
     this.savedCheckpoint = connector.checkpoint;
     this.url = new URL(connector.url);
+    const labels = { connector: connector.connectorId };
+    this.counted = {
+      attempts: metrics.attempts.labels(labels),
+      delivered: metrics.delivered.labels(labels),
+      lag: metrics.deliveryLag.labels(labels),
+    };
   }
 
   get epoch(): number {
@@ -271,7 +283,7 @@ export class OutboxWorker {
     for (let attempt = 1; ; attempt++) {
       if (this.abort.signal.aborted) return false;
       this.stats.attempts++;
-      this.metrics.attempts.inc({ connector: id });
+      this.counted.attempts.inc();
       let outcome: Outcome;
       try {
         const request = await this.kind.build(event, {
@@ -287,8 +299,8 @@ export class OutboxWorker {
       if (outcome.ok) {
         this.stats.delivered++;
         this.stats.lastSuccessAt = new Date().toISOString();
-        this.metrics.delivered.inc({ connector: id });
-        this.metrics.deliveryLag.observe({ connector: id }, Math.max(0, Date.now() - Date.parse(event.metadata.at)) / 1000);
+        this.counted.delivered.inc();
+        this.counted.lag.observe(Math.max(0, Date.now() - Date.parse(event.metadata.at)) / 1000);
         if (item.retry) await this.host.redelivered(id, event.position);
         return true;
       }
