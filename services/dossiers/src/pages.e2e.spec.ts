@@ -10,6 +10,7 @@ import { catalogModule } from '@lienthong/catalog';
 import { openBlobStore } from '@lienthong/blob-store';
 import { directoryModule } from '@lienthong/platform';
 import { startTestHub } from '@lienthong/platform/testing';
+import { startVnpaySimulator } from '@lienthong/testing';
 import { createDossiersModule } from './module.js';
 import { docxBomb, pdf, png } from './online/test-files.js';
 
@@ -60,7 +61,17 @@ if (!existsSync(CHROMIUM)) {
   else t.plan(0, `${CHROMIUM} is missing: browser tests skipped`);
 } else {
   mkdirSync(artifacts, { recursive: true });
-  const hub = await startTestHub([directoryModule, catalogModule, createDossiersModule({ online: { perMinute: 1000, failures: 1000 } })]);
+  // the VNPay simulator: a process of its own with its payment page, calling the hub's IPN
+  const sim = await startVnpaySimulator();
+  t.teardown(() => sim.stop());
+  const hub = await startTestHub([
+    directoryModule,
+    catalogModule,
+    createDossiersModule({
+      online: { perMinute: 1000, failures: 1000 },
+      payments: { vnpay: { url: sim.paymentUrl, tmnCode: sim.tmnCode, secret: sim.secret }, returnUrl: null },
+    }),
+  ]);
   t.teardown(() => hub.close());
   const post = async (url: string, payload: unknown, headers: Record<string, string> = hub.admin) => {
     const res = await hub.app.inject({ method: 'POST', url, headers, payload: payload as object });
@@ -71,6 +82,7 @@ if (!existsSync(CHROMIUM)) {
   await post('/v1/admin/agencies', { organId: '000.00.00.H40', name: 'UBND tỉnh Khánh Hòa', level: 'province' });
   const clerk = { authorization: (await hub.staff(COMMUNE, ['clerk'])).authorization };
   const leader = { authorization: (await hub.staff(COMMUNE, ['leader'])).authorization };
+  const officer = { authorization: (await hub.staff(COMMUNE, ['officer'])).authorization };
   const put = await hub.app.inject({
     method: 'PUT',
     url: `/v1/catalog/procedures/${CODE}`,
@@ -95,6 +107,7 @@ if (!existsSync(CHROMIUM)) {
   // the dossiers' catalog replica follows the catalog over the bus
   await hub.platform.projections.get('dossiers-catalog-replica')!.waitFor(await hub.platform.store.headPosition());
   const base = await hub.app.listen({ port: 0, host: '127.0.0.1' });
+  await sim.setIpnUrl(`${base}/v1/payments/vnpay/ipn`);
   const files = mkdtempSync(join(tmpdir(), 'lt-portal-files-'));
   t.teardown(() => rmSync(files, { recursive: true, force: true }));
 
@@ -320,5 +333,55 @@ if (!existsSync(CHROMIUM)) {
     t.equal(await page.locator('#dossier-status').innerText(), 'Công dân yêu cầu rút hồ sơ');
     t.strictSame(await accessibility(page), [], 'no serious or critical accessibility violation');
     await page.screenshot({ path: join(artifacts, 'phone-8-withdrawn.png'), fullPage: true });
+  });
+
+  t.test("the fee paid online: the page, the simulator's payment page, the IPN, back to the page", async (t) => {
+    const page = await context.newPage();
+    t.teardown(() => page.close());
+    page.setDefaultTimeout(10_000);
+    await page.setViewportSize({ width: 390, height: 844 });
+    const data = new FormData();
+    data.append(
+      'application',
+      JSON.stringify({
+        procedureCode: CODE,
+        agencyId: COMMUNE,
+        applicant: { name: 'Phạm Văn Tư' },
+        form: { hoTenTreEm: 'Phạm Thị Mai', ngaySinh: '2026-02-03', gioiTinh: 'Nữ', camKet: true, me: { hoTen: 'Đỗ Thị Lan' } },
+      }),
+    );
+    data.append('Giấy chứng sinh', new Blob([pdf()]), 'gcs.pdf');
+    const { dossierCode, lookupPin } = (await (await fetch(`${base}/v1/public/dossiers`, { method: 'POST', body: data })).json()) as {
+      dossierCode: string;
+      lookupPin: string;
+    };
+    await post(`/v1/dossiers/${dossierCode}/actions/accept`, {}, clerk);
+    await post(`/v1/dossiers/${dossierCode}/actions/assign`, { officer: 'o1' }, clerk);
+    await post(`/v1/dossiers/${dossierCode}/actions/request-payment`, { amount: 8000, reason: 'Lệ phí đăng ký khai sinh' }, officer);
+
+    await page.goto(`${base}/dich-vu-cong#ho-so-cua-toi`);
+    await page.getByLabel('Mã hồ sơ').fill(dossierCode);
+    await page.getByLabel('Mã tra cứu (PIN)').fill(lookupPin);
+    await page.getByRole('button', { name: 'Xem hồ sơ' }).click();
+    await page.locator('#payment-due').waitFor();
+    t.match(await page.locator('#payment-due').innerText(), /8\.000/);
+    t.equal(await page.locator('#dossier-status').innerText(), 'Yêu cầu thực hiện nghĩa vụ tài chính');
+    t.strictSame(await accessibility(page), [], 'payment due: no serious or critical accessibility violation');
+    await page.screenshot({ path: join(artifacts, 'phone-9-payment-due.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Thanh toán trực tuyến' }).click();
+    // the simulator's payment page (another origin), then back through the hub's return URL
+    await page.waitForURL((url) => url.href.startsWith(sim.url));
+    await page.screenshot({ path: join(artifacts, 'phone-10-provider.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Thanh toán', exact: true }).click();
+    await page.waitForURL((url) => url.href.startsWith(`${base}/dich-vu-cong`));
+    await page.getByText('Thanh toán thành công').waitFor();
+    await page.locator('#dossier-status').waitFor();
+    t.equal(await page.locator('#dossier-status').innerText(), 'Đang xử lý', 'the IPN confirmed the payment: processing again');
+    t.equal(await page.locator('#payment-due').count(), 0, 'nothing left to pay');
+    t.strictSame(await accessibility(page), [], 'paid: no serious or critical accessibility violation');
+    await page.screenshot({ path: join(artifacts, 'phone-11-paid.png'), fullPage: true });
+    const orders = await sim.orders();
+    t.equal(orders.length, 1, 'one order at the provider');
+    t.equal(orders[0]!.amount, 8000, 'the fee asked, charged once');
   });
 }

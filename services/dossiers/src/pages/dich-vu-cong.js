@@ -934,19 +934,33 @@
 
   // ---- start: the view in the address, or the payment provider's return -----------------------
   var params = new URLSearchParams(location.search);
-  if (params.has('vnp_ResponseCode') || params.has('vnp_TxnRef')) {
+  if (params.has('result') && (params.has('payment') || params.has('dossier') || params.get('result') === 'invalid')) {
+    // back from the payment provider: /dich-vu-cong?dossier=&payment=&result=paid|failed|pending|invalid
     var saved = remembered();
-    var paid = params.get('vnp_ResponseCode') === '00';
-    var note = paid
-      ? notice('ok', 'Giao dịch thanh toán đã thực hiện', 'Trạng thái hồ sơ được cập nhật khi cổng thanh toán xác nhận.')
-      : notice('error', 'Thanh toán chưa thành công', 'Bạn có thể thử thanh toán lại.');
+    var result = params.get('result');
+    var note =
+      result === 'paid'
+        ? notice('ok', 'Thanh toán thành công', 'Cổng thanh toán đã xác nhận khoản thanh toán. Hồ sơ được chuyển xử lý tiếp.')
+        : result === 'pending'
+          ? notice(
+              'info',
+              'Đang chờ xác nhận thanh toán',
+              'Trạng thái hồ sơ được cập nhật khi cổng thanh toán xác nhận. Bạn có thể xem lại sau ít phút.',
+            )
+          : result === 'failed'
+            ? notice('error', 'Thanh toán chưa thành công', 'Bạn có thể thử thanh toán lại.')
+            : notice('error', 'Không xác minh được kết quả thanh toán', 'Vui lòng xem lại trạng thái hồ sơ.');
+    var code = params.get('dossier') || (saved && saved.code);
     history.replaceState(null, '', location.pathname + '#ho-so-cua-toi');
     show('mine', false);
-    if (saved) {
+    if (code && saved && saved.code === code) {
       $('code').value = saved.code;
       $('pin').value = saved.pin;
       lookup(saved.code, saved.pin, true, note);
-    } else $('dossier').replaceChildren(note);
+    } else {
+      if (code) $('code').value = code;
+      $('dossier').replaceChildren(note);
+    }
   } else if (location.hash === '#ho-so-cua-toi') show('mine', false);
   else if (/^#nop\//.test(location.hash)) openProcedure(decodeURIComponent(location.hash.slice(5)));
   else show('search', false);
