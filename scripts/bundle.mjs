@@ -27,7 +27,7 @@ const META = join(OUT_DIR, 'meta.json');
  * - native code found beside the package: better-sqlite3 (through bindings);
  * - files read beside the package at run time: the Swagger UI assets, pino's transport workers;
  * - imported only when needed (a PostgreSQL, EventStoreDB or NATS URL, a signed edXML document,
- *   an upload, a federation peer, an XLSX export): bundling them would only make a chunk of them.
+ *   an upload, a federation peer, an XLSX export, LT_SMTP_URL): bundling them would only make a chunk of them.
  */
 const EXTERNAL = [
   'better-sqlite3',
@@ -43,6 +43,7 @@ const EXTERNAL = [
   'file-type',
   'http-message-signatures',
   'exceljs',
+  'nodemailer',
 ];
 /** Compiled workspace code and third-party code: bundled, but for EXTERNAL (and node: built-ins). */
 const WORKSPACE_DIST = new RegExp(`^${ROOT.replaceAll('\\', '\\\\')}(packages|services)[\\\\/][^\\\\/]+[\\\\/]dist[\\\\/]`);

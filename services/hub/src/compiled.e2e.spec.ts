@@ -84,7 +84,7 @@ t.test('a start loads none of what only a configuration or a first request needs
     loaded.some((f) => f.includes('/node_modules/.pnpm/better-sqlite3@')),
     'the closure reaches the external packages (better-sqlite3)',
   );
-  // Imported only for postgres://, esdb://, LT_NATS_URL, a signature check, an upload, a signed peer call, an XLSX export.
+  // Imported only for postgres://, esdb://, LT_NATS_URL, a signature check, an upload, a signed peer call, an XLSX export, LT_SMTP_URL.
   for (const lazy of [
     'postgres',
     '@eventstore/db-client',
@@ -94,6 +94,7 @@ t.test('a start loads none of what only a configuration or a first request needs
     'file-type',
     'http-message-signatures',
     'exceljs',
+    'nodemailer',
   ])
     t.notOk(
       loaded.some((f) => f.includes(`/node_modules/${lazy}/`)),

@@ -1,4 +1,4 @@
-import { createTransport } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { startSubscriptionLoop, type CheckpointStore, type SubscriptionLoop } from '@lienthong/bus';
 import { ExpectedRevision, isWrongExpectedRevision, type EventStore, type RecordedEvent } from '@lienthong/event-store';
 import type { Logger } from '@lienthong/service-kit';
@@ -52,7 +52,10 @@ export function createNotifier(deps: {
   maxBackoffMs?: number;
 }): Notifier {
   const { store, settings, logger } = deps;
-  const transport = createTransport(settings.smtpUrl, { from: settings.from });
+  // nodemailer is imported with the first mail, not at start (a hub without LT_SMTP_URL never loads it).
+  let transport: Transporter | undefined;
+  const mailer = async (): Promise<Transporter> =>
+    (transport ??= (await import('nodemailer')).createTransport(settings.smtpUrl, { from: settings.from }));
   let loop: SubscriptionLoop | undefined;
 
   async function record(event: RecordedEvent, type: 'NotificationSent' | 'NotificationFailed', extra: Record<string, unknown>) {
@@ -106,7 +109,7 @@ export function createNotifier(deps: {
       at: event.metadata.at,
     });
     try {
-      await transport.sendMail({ to, subject: mail.subject, text: mail.text, messageId: `<${event.id}@lienthong>` });
+      await (await mailer()).sendMail({ to, subject: mail.subject, text: mail.text, messageId: `<${event.id}@lienthong>` });
     } catch (error) {
       const code = (error as { responseCode?: number; code?: string }).responseCode ?? (error as { code?: string }).code;
       if (!permanent(error)) {
@@ -141,7 +144,7 @@ export function createNotifier(deps: {
     },
     async stop() {
       await loop?.stop();
-      transport.close();
+      transport?.close();
     },
   };
 }
