@@ -108,6 +108,16 @@ if (!existsSync(CHROMIUM)) {
   await hub.platform.projections.get('dossiers-catalog-replica')!.waitFor(await hub.platform.store.headPosition());
   const base = await hub.app.listen({ port: 0, host: '127.0.0.1' });
   await sim.setIpnUrl(`${base}/v1/payments/vnpay/ipn`);
+  /** A dossier submitted straight to the route (not through the page), for the tests that start from a receipt. */
+  const submitted = async (applicant: string, child: Record<string, string>) => {
+    const data = new FormData();
+    const form = { ...child, camKet: true, me: { hoTen: applicant } };
+    data.append('application', JSON.stringify({ procedureCode: CODE, agencyId: COMMUNE, applicant: { name: applicant }, form }));
+    data.append('Giấy chứng sinh', new Blob([pdf()]), 'gcs.pdf');
+    const res = await fetch(`${base}/v1/public/dossiers`, { method: 'POST', body: data });
+    if (res.status !== 201) throw new Error(`submission → ${res.status} ${await res.text()}`);
+    return (await res.json()) as { dossierCode: string; lookupPin: string };
+  };
   const files = mkdtempSync(join(tmpdir(), 'lt-portal-files-'));
   t.teardown(() => rmSync(files, { recursive: true, force: true }));
 
@@ -301,21 +311,7 @@ if (!existsSync(CHROMIUM)) {
     const page = await context.newPage();
     t.teardown(() => page.close());
     await page.setViewportSize({ width: 390, height: 844 });
-    const data = new FormData();
-    data.append(
-      'application',
-      JSON.stringify({
-        procedureCode: CODE,
-        agencyId: COMMUNE,
-        applicant: { name: 'Lê Thị Hoa' },
-        form: { hoTenTreEm: 'Lê Văn Nam', ngaySinh: '2026-02-02', gioiTinh: 'Nam', camKet: true, me: { hoTen: 'Lê Thị Hoa' } },
-      }),
-    );
-    data.append('Giấy chứng sinh', new Blob([pdf()]), 'gcs.pdf');
-    const receipt = (await (await fetch(`${base}/v1/public/dossiers`, { method: 'POST', body: data })).json()) as {
-      dossierCode: string;
-      lookupPin: string;
-    };
+    const receipt = await submitted('Lê Thị Hoa', { hoTenTreEm: 'Lê Văn Nam', ngaySinh: '2026-02-02', gioiTinh: 'Nam' });
     await page.goto(`${base}/dich-vu-cong#ho-so-cua-toi`);
     await page.getByLabel('Mã hồ sơ').fill(receipt.dossierCode);
     await page.getByLabel('Mã tra cứu (PIN)').fill('00000000');
@@ -340,21 +336,11 @@ if (!existsSync(CHROMIUM)) {
     t.teardown(() => page.close());
     page.setDefaultTimeout(10_000);
     await page.setViewportSize({ width: 390, height: 844 });
-    const data = new FormData();
-    data.append(
-      'application',
-      JSON.stringify({
-        procedureCode: CODE,
-        agencyId: COMMUNE,
-        applicant: { name: 'Phạm Văn Tư' },
-        form: { hoTenTreEm: 'Phạm Thị Mai', ngaySinh: '2026-02-03', gioiTinh: 'Nữ', camKet: true, me: { hoTen: 'Đỗ Thị Lan' } },
-      }),
-    );
-    data.append('Giấy chứng sinh', new Blob([pdf()]), 'gcs.pdf');
-    const { dossierCode, lookupPin } = (await (await fetch(`${base}/v1/public/dossiers`, { method: 'POST', body: data })).json()) as {
-      dossierCode: string;
-      lookupPin: string;
-    };
+    const { dossierCode, lookupPin } = await submitted('Phạm Văn Tư', {
+      hoTenTreEm: 'Phạm Thị Mai',
+      ngaySinh: '2026-02-03',
+      gioiTinh: 'Nữ',
+    });
     await post(`/v1/dossiers/${dossierCode}/actions/accept`, {}, clerk);
     await post(`/v1/dossiers/${dossierCode}/actions/assign`, { officer: 'o1' }, clerk);
     await post(`/v1/dossiers/${dossierCode}/actions/request-payment`, { amount: 8000, reason: 'Lệ phí đăng ký khai sinh' }, officer);

@@ -341,6 +341,34 @@
   function mediaTypesOf(component) {
     return component.mediaTypes && component.mediaTypes.length ? component.mediaTypes : ALL_TYPES;
   }
+  /** A component's labelled file input with its accepted types and size as the hint: {component, input, error, node}. */
+  function fileField(component, prefix, required) {
+    var id = uniqueId(prefix);
+    var names = mediaTypesOf(component).map(function (t) {
+      return TYPE_NAMES[t] || t;
+    });
+    var input = el('input', {
+      id: id,
+      type: 'file',
+      multiple: true,
+      accept: names
+        .map(function (n) {
+          return EXTENSIONS[n] || '';
+        })
+        .filter(Boolean)
+        .join(','),
+      'aria-describedby': id + '-hint ' + id + '-error',
+      'aria-required': required ? 'true' : null,
+    });
+    var hint = el(
+      'p',
+      { id: id + '-hint', class: 'hint' },
+      'Định dạng: ' + names.join(', ') + (component.maxSizeMb ? '; tối đa ' + component.maxSizeMb + ' MB mỗi tệp' : ''),
+    );
+    var error = el('p', { id: id + '-error', class: 'error', hidden: true });
+    var label = el('label', { for: id }, component.name, required ? el('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null);
+    return { component: component, input: input, error: error, node: el('div', { class: 'field' }, label, input, hint, error) };
+  }
   function openProcedure(code) {
     return Promise.all([
       get('/v1/catalog/procedures/' + encodeURIComponent(code) + '?at=' + encodeURIComponent(new Date().toISOString())),
@@ -403,40 +431,9 @@
     var files = $('file-fields');
     files.replaceChildren();
     (p.components || []).forEach(function (c) {
-      var id = uniqueId('tp');
-      var names = mediaTypesOf(c).map(function (t) {
-        return TYPE_NAMES[t] || t;
-      });
-      var input = el('input', {
-        id: id,
-        type: 'file',
-        multiple: true,
-        accept: names
-          .map(function (n) {
-            return EXTENSIONS[n] || '';
-          })
-          .filter(Boolean)
-          .join(','),
-        'aria-describedby': id + '-hint ' + id + '-error',
-        'aria-required': c.required ? 'true' : null,
-      });
-      var hint = el(
-        'p',
-        { id: id + '-hint', class: 'hint' },
-        'Định dạng: ' + names.join(', ') + (c.maxSizeMb ? '; tối đa ' + c.maxSizeMb + ' MB mỗi tệp' : ''),
-      );
-      var error = el('p', { id: id + '-error', class: 'error', hidden: true });
-      files.appendChild(
-        el(
-          'div',
-          { class: 'field' },
-          el('label', { for: id }, c.name, c.required ? el('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null),
-          input,
-          hint,
-          error,
-        ),
-      );
-      fileFields.push({ component: c, input: input, error: error });
+      var f = fileField(c, 'tp', c.required);
+      files.appendChild(f.node);
+      fileFields.push(f);
     });
     $('files').hidden = fileFields.length === 0;
     $('submit-errors').hidden = true;
@@ -780,34 +777,9 @@
       var component = components.filter(function (c) {
         return c.name === name;
       })[0] || { name: name };
-      var id = uniqueId('bs');
-      var names = mediaTypesOf(component).map(function (t) {
-        return TYPE_NAMES[t] || t;
-      });
-      var input = el('input', {
-        id: id,
-        type: 'file',
-        multiple: true,
-        accept: names
-          .map(function (n) {
-            return EXTENSIONS[n] || '';
-          })
-          .filter(Boolean)
-          .join(','),
-        'aria-describedby': id + '-hint ' + id + '-error',
-      });
-      var error = el('p', { id: id + '-error', class: 'error', hidden: true });
-      form.appendChild(
-        el(
-          'div',
-          { class: 'field' },
-          el('label', { for: id }, name),
-          input,
-          el('p', { id: id + '-hint', class: 'hint' }, 'Định dạng: ' + names.join(', ')),
-          error,
-        ),
-      );
-      fields.push({ component: component, input: input, error: error });
+      var f = fileField(component, 'bs', false);
+      form.appendChild(f.node);
+      fields.push(f);
     });
     var bar = el('progress', { max: '100', value: '0', id: 'supplement-progress', 'aria-label': 'Đang tải tệp bổ sung' });
     var percent = el('span', { 'aria-hidden': 'true' }, '0%');
