@@ -81,6 +81,14 @@ t.test('two hub replicas on one PostgreSQL store and one NATS server', async (t)
   const pushed = await board.next((m) => m.type === 'dossier' && m.dossierCode === first.dossierCode && m.statusCode === 2);
   t.equal(pushed.agencyId ?? AGENCY, AGENCY, 'the board socket on B got the change made through A');
 
+  // a browser's ticket asked from A opens the board on B (signed with the deployment's key), once
+  const issued = await call(a.url, 'POST', '/v1/track/tickets', clerk.token, { agencyId: AGENCY });
+  t.equal(issued.status, 201);
+  const byTicket = await openSocket(`${b.url.replace(/^http/, 'ws')}/v1/track/live?ticket=${issued.body.ticket}`, '');
+  t.teardown(() => byTicket.close());
+  t.equal((await byTicket.next((m) => m.type === 'snapshot')).agencyId, AGENCY, "A's ticket opened a board on B");
+  await t.rejects(openSocket(`${b.url.replace(/^http/, 'ws')}/v1/track/live?ticket=${issued.body.ticket}`, ''), /401/, 'used once on B');
+
   // 5. document delivery stream: sent through A, pushed by B
   const system = async (organIds: string[]) => {
     const res = await call(b.url, 'POST', '/v1/admin/systems', ADMIN_TOKEN, { name: 'Hệ thống', vendor: 'VNPT', organIds });

@@ -105,7 +105,7 @@ for (const processes of [0, 2])
       t.equal(issued.statusCode, 201);
       const { ticket: tk, expiresAt, agencyId } = issued.json();
       t.equal(agencyId, A);
-      t.match(tk, /^[A-Za-z0-9_-]{43}$/);
+      t.match(tk, /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/, 'a signed grant');
       const ttl = Date.parse(expiresAt) - Date.now();
       t.ok(ttl > 50_000 && ttl <= 60_000, 'lives 60 s');
       t.equal(issued.headers['cache-control'], 'no-store');

@@ -1,5 +1,6 @@
+import { createHmac } from 'node:crypto';
 import type { ServiceModuleFactory } from '@lienthong/platform';
-import { pinVerifier } from '@lienthong/dossier-contract';
+import { loadSecret, pinVerifier } from '@lienthong/dossier-contract';
 import { createSocketErrorReporter } from '@lienthong/service-kit';
 import { boardChange, boardSnapshot } from './board-messages.js';
 import { createChangeFanOut } from './change-fan-out.js';
@@ -84,7 +85,9 @@ export function createStatusTrackerModule(options: StatusTrackerOptions = {}): S
       const message = boardChange(dossier, change, clock());
       for (const agencyId of agencies) board.publish(agencyId, message);
     });
-    const tickets = createTicketStore({ ttlMs: options.ticketTtlMs ?? 60_000 });
+    // signed with a key of the deployment's secrets: a ticket issued by one replica opens a board on any
+    const ticketKey = createHmac('sha256', loadSecret(platform.config.secretsDir, 'pin-hmac')).update('board-ticket', 'utf8').digest();
+    const tickets = createTicketStore({ ttlMs: options.ticketTtlMs ?? 60_000, key: ticketKey });
     return {
       name: 'status-tracker',
       streamPrefixes: [],

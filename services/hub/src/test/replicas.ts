@@ -109,10 +109,10 @@ export interface SocketClient {
   close(): void;
 }
 
-/** Opens a WebSocket with a bearer token; rejects when the upgrade is refused. */
+/** Opens a WebSocket with a bearer token (none when empty); rejects when the upgrade is refused. */
 export function openSocket(url: string, token: string): Promise<SocketClient> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
+    const socket = new WebSocket(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
     const messages: unknown[] = [];
     socket.on('message', (raw: Buffer) => messages.push(JSON.parse(raw.toString())));
     const closed = new Promise<number>((r) => socket.on('close', (code) => r(code)));

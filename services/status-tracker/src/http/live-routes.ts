@@ -156,7 +156,7 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRoutesDeps): Pr
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { agencyId: agencyIdSchema, ticket: { type: 'string', minLength: 1, maxLength: 128 } },
+          properties: { agencyId: agencyIdSchema, ticket: { type: 'string', minLength: 1, maxLength: 2048 } },
         },
       },
     },

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Principal } from '@lienthong/service-kit';
 
 /** What a ticket lets its holder open: one board socket for one agency. */
@@ -10,48 +10,59 @@ export interface TicketGrant {
 
 export interface TicketStore {
   issue(grant: TicketGrant): { ticket: string; expiresAt: string };
-  /** The grant, once: the ticket is deleted whether it is valid, expired or unknown. */
+  /** The grant, once per replica; null for a used, expired, forged or malformed ticket. */
   consume(ticket: string): TicketGrant | null;
   readonly size: number;
 }
 
 const hash = (ticket: string) => createHash('sha256').update(ticket, 'utf8').digest('hex');
+const mac = (key: Buffer, payload: string) => createHmac('sha256', key).update(payload, 'utf8').digest();
 
 /**
  * Short-lived single-use tickets for browsers, which cannot send a bearer header on a WebSocket.
- * Kept in memory by their SHA-256 (a dump of the map reveals no usable ticket); expired ones are
- * swept on each issue, and the map is bounded so a flood of requests cannot grow it forever.
+ * A ticket carries its grant and expiry, signed (HMAC-SHA256) with a key every replica of the
+ * deployment derives from the shared secrets, so a ticket issued by one replica opens a board on
+ * any other (behind a load balancer). Used tickets are remembered by their SHA-256 until they
+ * expire, in the memory of the replica that took them: single use per replica (with N replicas, at
+ * most N uses within the ticket's life, each still refused once its credentials are revoked). The
+ * memory is bounded, so a flood cannot grow it forever.
  */
-export function createTicketStore(options: { ttlMs: number; clock?: () => number; max?: number }): TicketStore {
+export function createTicketStore(options: { ttlMs: number; key: Buffer; clock?: () => number; max?: number }): TicketStore {
   const now = options.clock ?? Date.now;
   const max = options.max ?? 100_000;
-  const tickets = new Map<string, TicketGrant & { expires: number }>();
+  const used = new Map<string, number>();
   const sweep = () => {
     const t = now();
-    for (const [key, value] of tickets) if (value.expires <= t) tickets.delete(key);
-    // Insertion order is issue order: past the bound, the oldest go first.
-    for (const key of tickets.keys()) {
-      if (tickets.size < max) break;
-      tickets.delete(key);
+    for (const [key, expires] of used) if (expires <= t) used.delete(key);
+    // Insertion order is use order: past the bound, the oldest go first.
+    for (const key of used.keys()) {
+      if (used.size < max) break;
+      used.delete(key);
     }
   };
   return {
     issue(grant) {
-      sweep();
-      const ticket = randomBytes(32).toString('base64url');
       const expires = now() + options.ttlMs;
-      tickets.set(hash(ticket), { ...grant, expires });
-      return { ticket, expiresAt: new Date(expires).toISOString() };
+      const body = { agencyId: grant.agencyId, principal: grant.principal, expires, nonce: randomBytes(16).toString('base64url') };
+      const payload = Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
+      return { ticket: `${payload}.${mac(options.key, payload).toString('base64url')}`, expiresAt: new Date(expires).toISOString() };
     },
     consume(ticket) {
+      const [payload, signature, ...rest] = ticket.length <= 2048 ? ticket.split('.') : [];
+      if (payload === undefined || signature === undefined || rest.length > 0) return null;
+      const given = Buffer.from(signature, 'base64url');
+      const expected = mac(options.key, payload);
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+      const body = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as TicketGrant & { expires: number };
+      if (body.expires <= now()) return null;
       const key = hash(ticket);
-      const entry = tickets.get(key);
-      tickets.delete(key);
-      if (!entry || entry.expires <= now()) return null;
-      return { agencyId: entry.agencyId, principal: entry.principal };
+      if (used.has(key)) return null;
+      sweep();
+      used.set(key, body.expires);
+      return { agencyId: body.agencyId, principal: body.principal };
     },
     get size() {
-      return tickets.size;
+      return used.size;
     },
   };
 }
