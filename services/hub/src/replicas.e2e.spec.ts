@@ -157,7 +157,14 @@ t.test('two hub replicas on one PostgreSQL store and one NATS server', async (t)
     'every rebuild on both replicas succeeded',
   );
 
-  // 8. a replica started now catches up from the store; all three agree with each other
+  // 8. a service started alone on the deployment serves the directory's routes too
+  const dossiersAlone = await startReplica(deployment, root, 'dossiers-alone', { entry: 'services/dossiers/src/main.ts' });
+  t.teardown(() => dossiersAlone.stop());
+  const third = await call(dossiersAlone.url, 'POST', '/v1/admin/agencies', ADMIN_TOKEN, { organId: '000.00.13.H40', name: 'UBND xã' });
+  t.equal(third.status, 201, `the dossiers service alone registers an agency: ${JSON.stringify(third.body)}`);
+  await eventually(async () => (await call(a.url, 'GET', '/v1/agencies/000.00.13.H40', ADMIN_TOKEN)).status === 200, 10_000, 'A sees it');
+
+  // 9. a replica started now catches up from the store; all three agree with each other
   const late = await startReplica(deployment, root, 'late');
   t.teardown(() => late.stop());
   const queue = async (base: string) =>

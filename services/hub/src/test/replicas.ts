@@ -34,12 +34,16 @@ export async function startReplica(
   deployment: Deployment,
   root: string,
   name: string,
-  options: { init?: boolean; env?: Readonly<Record<string, string>> } = {},
+  options: {
+    init?: boolean;
+    env?: Readonly<Record<string, string>>;
+    /** a service's own main.ts instead of the hub's */ entry?: string;
+  } = {},
 ): Promise<Replica> {
   const dataDir = join(root, name);
   mkdirSync(dataDir, { recursive: true });
   const server = await startServer(
-    ['--import', 'tsx', HUB_SOURCE],
+    ['--import', 'tsx', options.entry ? join(REPO_ROOT, options.entry) : HUB_SOURCE],
     {
       LT_DATA_DIR: dataDir,
       LT_PORT: '0',
