@@ -83,10 +83,18 @@ t.test('PostgreSQL + 3 NATS nodes + 2 hub replicas under load: kill -9 of a repl
     traceHeaders: [{ organId: SENDER, timestamp: '2026-11-20T08:00:00+07:00' }],
     attachments: [],
   });
+  // Paced (each writer at most ~6 writes/s) and capped, so that the load spans every fault on a fast
+  // machine as on a slow one, and every dossier fits one page of the queue (500).
+  const MAX_WRITES = 660;
   let n = 0;
   const writer = async () => {
     while (!stop) {
+      if (n >= MAX_WRITES) {
+        await sleep(100);
+        continue;
+      }
       const i = n++;
+      await sleep(150);
       if (i % 3 === 2) {
         const res = await write('/v1/documents', sender, document(i), i);
         acknowledged.documents.set(res.body.documentId as string, `${i}`);
@@ -163,7 +171,7 @@ t.test('PostgreSQL + 3 NATS nodes + 2 hub replicas under load: kill -9 of a repl
   for (const replica of replicas)
     t.same(await queue(replica), [...acknowledged.dossiers.keys()].sort(), `${replica.name}'s queue holds every dossier once`);
   const inbox = async (replica: Replica) =>
-    ((await call(replica.url, 'GET', `/v1/inbox?organId=${AGENCY}&limit=500`, recipient)).body.items as Array<{ documentId: string }>)
+    ((await call(replica.url, 'GET', `/v1/inbox?organId=${AGENCY}&limit=1000`, recipient)).body.items as Array<{ documentId: string }>)
       .map((d) => d.documentId)
       .sort();
   for (const replica of replicas)
