@@ -4,7 +4,14 @@ import type { DirectoryView } from '@lienthong/directory';
 import { AppError, forbidden, notFound, type Principal } from '@lienthong/service-kit';
 import { randomUUID } from 'node:crypto';
 import { indicatorDecider, isHubIndicator, regimeDecider } from './domain/definition-deciders.js';
-import { ReportingStreams, type IndicatorRecord, type IndicatorValue, type OwingAgency, type RegimeRecord } from './domain/events.js';
+import {
+  ReportingStreams,
+  type IndicatorRecord,
+  type IndicatorValue,
+  type OwingAgency,
+  type RegimeRecord,
+  type ReportValues,
+} from './domain/events.js';
 import { periodDecider } from './domain/period-decider.js';
 import {
   ReportingLevels,
@@ -17,14 +24,20 @@ import {
   shiftPeriod,
   submitByOf,
   windowOf,
+  type Frequency,
   type Period,
   type ReportingLevel,
+  type Window,
 } from './domain/periods.js';
 import { reportDecider, type PeriodState, type ReportActor, type ReportCommand } from './domain/report-decider.js';
 import { isEntered } from './domain/values.js';
-import type { ReportingView } from './projections/reporting-view.js';
+import type { Source } from './projections/reporting-projection.js';
+import type { AggregateRevisionRow, ReportingView, StatusRow } from './projections/reporting-view.js';
 
-type Context = { readonly correlationId: string; readonly actor: string };
+interface Context {
+  readonly correlationId: string;
+  readonly actor: string;
+}
 
 export interface ReportingServiceDeps {
   readonly store: EventStore;
@@ -39,8 +52,122 @@ export interface ReportingServiceDeps {
 
 export type ReportAction = 'submit' | 'accept' | 'return' | 'reopen';
 
+/** An indicator as published: its record with its code and version. */
+export interface PublishedIndicator extends IndicatorRecord {
+  readonly code: string;
+  readonly version: number;
+}
+/** A regime as published: its record with its code and version. */
+export interface PublishedRegime extends RegimeRecord {
+  readonly code: string;
+  readonly version: number;
+}
+/** One event of a report's history. */
+export interface ReportHistoryEntry {
+  readonly type: string;
+  readonly revision: number;
+  readonly at: string;
+  readonly actor: string;
+  readonly data: unknown;
+}
+/** A report with its history (`not-started` and revision -1 before its first event). */
+export interface ReportDetail {
+  readonly regime: string;
+  readonly period: string;
+  readonly agencyId: string;
+  readonly state: string;
+  readonly values: ReportValues;
+  readonly revision: number;
+  readonly submittedAt: string | null;
+  readonly onTime: boolean | null;
+  readonly overdue: boolean;
+  readonly history: ReportHistoryEntry[];
+}
+/** An agency's aggregate for a period, with the hub-computed values and its revisions. */
+export interface AggregateDetail {
+  readonly regime: string;
+  readonly period: string;
+  readonly agencyId: string;
+  readonly window: Window;
+  readonly revision: number;
+  readonly values: Record<string, IndicatorValue>;
+  readonly sources: readonly Source[];
+  readonly missing: readonly string[];
+  readonly stale: boolean;
+  readonly staleSources: readonly string[];
+  readonly computedAt: string | null;
+  readonly indicators: Record<string, IndicatorRecord>;
+  readonly revisions: AggregateRevisionRow[];
+}
+/** The completeness of a period below an agency (or everywhere, for an admin). */
+export interface CompletenessStatus {
+  readonly regime: string;
+  readonly period: string;
+  readonly frequency: Frequency;
+  readonly window: Window;
+  readonly submitBy: Partial<Record<ReportingLevel, string>>;
+  readonly closedAt: string | null;
+  readonly agencies: StatusRow[];
+}
+/** What `…/send` sends. */
+export interface SendableReport {
+  readonly aggregate: AggregateDetail;
+  readonly status: CompletenessStatus;
+  readonly regimeName: string;
+  readonly agencyName: string;
+}
+/** One period of a series: the aggregate of one indicator, null when none. */
+export interface SeriesPoint {
+  readonly period: string;
+  readonly value: number | null;
+}
+
+/** Commands and queries of the reporting service (SPEC §9). */
+export interface ReportingService {
+  readonly view: ReportingView;
+  putIndicator(code: string, record: IndicatorRecord, context: Context): Promise<{ created: boolean; indicator: PublishedIndicator }>;
+  putRegime(code: string, record: RegimeRecord, context: Context): Promise<{ created: boolean; regime: PublishedRegime }>;
+  /**
+   * Opens every period whose window has started since the regime was first published, up to
+   * now (a regime created mid-window opens its current period at once). A period already open
+   * is refused by its decider: repeated runs, restarts and concurrent processes open it once.
+   */
+  openDuePeriods(now?: Date): Promise<string[]>;
+  /** Flags every report not submitted by its due day, once. */
+  markOverdue(now?: Date): Promise<number>;
+  /** The next instant the scheduler has something to do (a window start or a due day's end), for its sleep. */
+  nextWake(now?: Date): Date | null;
+  closePeriod(regime: string, period: string, context: Context): Promise<{ regime: string; period: string; closed: boolean }>;
+  draftValues(
+    regime: string,
+    periodId: string,
+    agencyId: string,
+    values: Record<string, IndicatorValue | null>,
+    principal: Principal,
+    context: Context,
+  ): Promise<ReportDetail>;
+  act(
+    action: ReportAction,
+    regime: string,
+    periodId: string,
+    agencyId: string,
+    reason: string | undefined,
+    principal: Principal,
+    context: Context,
+  ): Promise<ReportDetail>;
+  report(regime: string, periodId: string, agencyId: string, principal: Principal): Promise<ReportDetail>;
+  aggregate(regime: string, periodId: string, agencyId: string, principal: Principal): AggregateDetail;
+  /** What `…/send` sends: the agency's accepted aggregate, for its leader (or the admin). */
+  sendable(regime: string, periodId: string, agencyId: string, principal: Principal): SendableReport;
+  status(query: { regime: string; period: string; agencyId?: string | undefined }, principal: Principal): CompletenessStatus;
+  /** Periods of a regime with their aggregate of one indicator, oldest first (the page's chart). */
+  series(regime: string, indicator: string, agencyId: string, limit: number, principal: Principal): SeriesPoint[];
+  readonly levels: typeof ReportingLevels;
+  readonly frequencyOf: typeof frequencyOf;
+}
+
 /** Commands and queries of the reporting service (SPEC §9): directory facts are looked up here and carried in the commands. */
-export function createReportingService(deps: ReportingServiceDeps) {
+export function createReportingService(deps: ReportingServiceDeps): ReportingService {
   const { store, directory, view, clock } = deps;
 
   const awaitAppended = async (r: { appended: readonly { position: number; stream: string }[] }) => {
@@ -109,13 +236,19 @@ export function createReportingService(deps: ReportingServiceDeps) {
     return organId;
   }
 
-  async function runReport(regime: string, period: string, agencyId: string, command: ReportCommand, context: Context) {
+  async function runReport(
+    regime: string,
+    period: string,
+    agencyId: string,
+    command: ReportCommand,
+    context: Context,
+  ): Promise<ReportDetail> {
     const r = await handleCommand(store, reportDecider, ReportingStreams.report(regime, period, agencyId), command, context);
     await awaitAppended(r);
     return reportOf(regime, period, agencyId);
   }
 
-  async function reportOf(regime: string, period: string, agencyId: string) {
+  async function reportOf(regime: string, period: string, agencyId: string): Promise<ReportDetail> {
     const report = view.report(regime, period, agencyId);
     const history = await store.readStream(ReportingStreams.report(regime, period, agencyId));
     return {
@@ -491,4 +624,3 @@ export function createReportingService(deps: ReportingServiceDeps) {
     frequencyOf,
   };
 }
-export type ReportingService = ReturnType<typeof createReportingService>;

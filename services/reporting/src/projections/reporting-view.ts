@@ -41,15 +41,77 @@ export interface StatusRow {
   readonly overdue: boolean;
 }
 
+/** An indicator definition as published, with its version. */
+export interface IndicatorRow {
+  readonly code: string;
+  readonly version: number;
+  readonly publishedAt: string;
+  readonly record: IndicatorRecord;
+}
+/** An indicator in the list of indicators. */
+export interface IndicatorListRow {
+  readonly code: string;
+  readonly version: number;
+  readonly record: IndicatorRecord;
+}
+/** A regime definition as published, with its version and the day it was first published. */
+export interface RegimeRow {
+  readonly code: string;
+  readonly version: number;
+  readonly firstPublishedAt: string;
+  readonly record: RegimeRecord;
+}
+/** An agency that owes a report in a period, with its reporting parent. */
+export interface OwingRow {
+  readonly parentId: string | null;
+  readonly level: string;
+  readonly name: string;
+}
+/** One revision of an aggregate: what it was computed from, when and why. */
+export interface AggregateRevisionRow {
+  readonly revision: number;
+  readonly sources: Source[];
+  readonly computedAt: string;
+  readonly cause: string;
+}
+/** A report owed and not submitted past its due day. */
+export interface OverdueCandidate {
+  readonly regime: string;
+  readonly period: string;
+  readonly agencyId: string;
+  readonly submitBy: string;
+}
+
+/** Queries over the reporting read model. */
+export interface ReportingView {
+  indicator(code: string): IndicatorRow | null;
+  indicators(): IndicatorListRow[];
+  knownIndicators(codes: readonly string[]): Set<string>;
+  regime(code: string): RegimeRow | null;
+  regimes(): RegimeRow[];
+  period(regime: string, period: string): PeriodView | null;
+  /** Periods of a regime, latest first. */
+  periods(regime: string, limit: number): string[];
+  /** The reporting parent of an agency in a period's tree, or undefined when it owes no report there. */
+  owing(regime: string, period: string, agencyId: string): OwingRow | undefined;
+  report(regime: string, period: string, agencyId: string): ReportView | null;
+  aggregate(regime: string, period: string, agencyId: string): AggregateView | null;
+  aggregateRevisions(regime: string, period: string, agencyId: string): AggregateRevisionRow[];
+  /** The agency and every agency below it in the period's tree, each with its report's state (one query). */
+  status(regime: string, period: string, agencyId: string | null): StatusRow[];
+  /** Reports owed and neither submitted nor flagged whose due day has ended by `now`. */
+  overdueCandidates(now: Date, limit: number): OverdueCandidate[];
+}
+
 /** Queries over the reporting read model; `db` is asked for each call because a rebuild swaps it. */
-export function reportingView(db: () => Database) {
+export function reportingView(db: () => Database): ReportingView {
   return {
-    indicator(code: string): { code: string; version: number; publishedAt: string; record: IndicatorRecord } | null {
+    indicator(code: string): IndicatorRow | null {
       const r = statement(db(), 'SELECT * FROM indicators WHERE code = ?').get(code) as
         { code: string; version: number; record: string; published_at: string } | undefined;
       return r ? { code: r.code, version: r.version, publishedAt: r.published_at, record: JSON.parse(r.record) as IndicatorRecord } : null;
     },
-    indicators(): { code: string; version: number; record: IndicatorRecord }[] {
+    indicators(): IndicatorListRow[] {
       return (
         statement(db(), 'SELECT code, version, record FROM indicators ORDER BY code').all() as {
           code: string;
@@ -67,14 +129,14 @@ export function reportingView(db: () => Database) {
       for (const code of codes) if (statement(db(), 'SELECT 1 FROM indicators WHERE code = ?').get(code)) known.add(code);
       return known;
     },
-    regime(code: string): { code: string; version: number; firstPublishedAt: string; record: RegimeRecord } | null {
+    regime(code: string): RegimeRow | null {
       const r = statement(db(), 'SELECT * FROM regimes WHERE code = ?').get(code) as
         { code: string; version: number; record: string; first_published_at: string } | undefined;
       return r
         ? { code: r.code, version: r.version, firstPublishedAt: r.first_published_at, record: JSON.parse(r.record) as RegimeRecord }
         : null;
     },
-    regimes(): { code: string; version: number; firstPublishedAt: string; record: RegimeRecord }[] {
+    regimes(): RegimeRow[] {
       return (
         statement(db(), 'SELECT * FROM regimes ORDER BY code').all() as {
           code: string;
@@ -103,7 +165,7 @@ export function reportingView(db: () => Database) {
       ).map((r) => r.period);
     },
     /** The reporting parent of an agency in a period's tree, or undefined when it owes no report there. */
-    owing(regime: string, period: string, agencyId: string): { parentId: string | null; level: string; name: string } | undefined {
+    owing(regime: string, period: string, agencyId: string): OwingRow | undefined {
       const r = statement(db(), 'SELECT parent_id, level, name FROM period_agencies WHERE regime = ? AND period = ? AND agency_id = ?').get(
         regime,
         period,
@@ -149,11 +211,7 @@ export function reportingView(db: () => Database) {
         computedAt: String(r.computed_at),
       };
     },
-    aggregateRevisions(
-      regime: string,
-      period: string,
-      agencyId: string,
-    ): { revision: number; sources: Source[]; computedAt: string; cause: string }[] {
+    aggregateRevisions(regime: string, period: string, agencyId: string): AggregateRevisionRow[] {
       return (
         statement(
           db(),
@@ -203,8 +261,8 @@ export function reportingView(db: () => Database) {
       }));
     },
     /** Reports owed and neither submitted nor flagged whose due day has ended by `now`. */
-    overdueCandidates(now: Date, limit: number): { regime: string; period: string; agencyId: string; submitBy: string }[] {
-      const out: { regime: string; period: string; agencyId: string; submitBy: string }[] = [];
+    overdueCandidates(now: Date, limit: number): OverdueCandidate[] {
+      const out: OverdueCandidate[] = [];
       const periods = statement(db(), 'SELECT data FROM periods WHERE closed_at IS NULL').all() as { data: string }[];
       for (const p of periods) {
         const d = JSON.parse(p.data) as PeriodOpened['data'];
@@ -223,4 +281,3 @@ export function reportingView(db: () => Database) {
     },
   };
 }
-export type ReportingView = ReturnType<typeof reportingView>;
