@@ -45,7 +45,16 @@ t.test('the replica answers as the catalog rule does over the stream itself, als
     const v3 = replica.procedureAt(runner.db(), CODE, new Date('2026-04-10T00:00:00Z'));
     t.same(
       v3,
-      { found: true, procedure: { code: CODE, version: 3, name: `Thủ tục ${CODE}`, processingDays: 3 } },
+      {
+        found: true,
+        procedure: {
+          code: CODE,
+          version: 3,
+          name: `Thủ tục ${CODE}`,
+          processingDays: 3,
+          online: { level: 'partial', form: null, components: [] },
+        },
+      },
       `${when}: what a receipt records`,
     );
     const v4 = replica.procedureAt(runner.db(), CODE, new Date('2026-04-20T00:00:00Z'));

@@ -1,7 +1,7 @@
 /** What every CLI command shares: the data directory, configuration, logging to stderr, exit codes. */
 import { resolve } from 'node:path';
 import { createLogger, loadConfig, type Config } from '@lienthong/service-kit';
-import { startPlatform, type RunningHub, type ServiceModuleFactory } from '@lienthong/platform';
+import { directoryModule, startPlatform, type RunningHub, type ServiceModuleFactory } from '@lienthong/platform';
 import { ReadModelsInUseError } from '@lienthong/projections';
 import { allModules } from '../modules.js';
 
@@ -46,7 +46,8 @@ const passive =
 
 /** The all-in-one platform on the data directory, not listening; `workers: false` leaves the background workers off. */
 export async function openHub(config: Config, options: { workers: boolean }): Promise<RunningHub> {
-  const factories = options.workers ? allModules : allModules.map(passive);
+  // The directory starts nothing and the platform mounts it once, recognised by identity: kept as is.
+  const factories = options.workers ? allModules : allModules.map((m) => (m === directoryModule ? m : passive(m)));
   try {
     return await startPlatform(config, factories, {
       title: 'lienthong cli',
