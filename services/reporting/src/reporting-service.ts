@@ -4,14 +4,7 @@ import type { DirectoryView } from '@lienthong/directory';
 import { AppError, forbidden, notFound, type Principal } from '@lienthong/service-kit';
 import { randomUUID } from 'node:crypto';
 import { indicatorDecider, isHubIndicator, regimeDecider } from './domain/definition-deciders.js';
-import {
-  ReportingStreams,
-  type IndicatorRecord,
-  type IndicatorValue,
-  type OwingAgency,
-  type RegimeRecord,
-  type ReportValues,
-} from './domain/events.js';
+import { ReportingStreams, type IndicatorRecord, type IndicatorValue, type OwingAgency, type RegimeRecord } from './domain/events.js';
 import { periodDecider } from './domain/period-decider.js';
 import {
   ReportingLevels,
@@ -32,7 +25,7 @@ import {
 import { reportDecider, type PeriodState, type ReportActor, type ReportCommand } from './domain/report-decider.js';
 import { isEntered } from './domain/values.js';
 import type { Source } from './projections/reporting-projection.js';
-import type { AggregateRevisionRow, ReportingView, StatusRow } from './projections/reporting-view.js';
+import type { AggregateRevisionRow, ReportView, ReportingView, StatusRow } from './projections/reporting-view.js';
 
 interface Context {
   readonly correlationId: string;
@@ -71,16 +64,7 @@ export interface ReportHistoryEntry {
   readonly data: unknown;
 }
 /** A report with its history (`not-started` and revision -1 before its first event). */
-export interface ReportDetail {
-  readonly regime: string;
-  readonly period: string;
-  readonly agencyId: string;
-  readonly state: string;
-  readonly values: ReportValues;
-  readonly revision: number;
-  readonly submittedAt: string | null;
-  readonly onTime: boolean | null;
-  readonly overdue: boolean;
+export interface ReportDetail extends Omit<ReportView, 'updatedAt'> {
   readonly history: ReportHistoryEntry[];
 }
 /** An agency's aggregate for a period, with the hub-computed values and its revisions. */
