@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { EventStore } from '@lienthong/event-store';
 import type { BusLogger } from './logger.js';
 import { createSqliteBus } from './sqlite-bus.js';
 import type { Bus } from './types.js';
@@ -14,6 +15,8 @@ export interface OpenBusOptions {
   /** NATS connection name. */
   readonly name?: string;
   readonly logger?: BusLogger;
+  /** The in-process bus logs the events of this store (the relays') by reference, not by copy. */
+  readonly store?: EventStore;
 }
 
 /**
@@ -31,5 +34,5 @@ export async function openBus(options: OpenBusOptions): Promise<Bus> {
     });
   }
   mkdirSync(options.dataDir, { recursive: true });
-  return createSqliteBus({ file: join(options.dataDir, 'bus.sqlite'), logger: options.logger });
+  return createSqliteBus({ file: join(options.dataDir, 'bus.sqlite'), logger: options.logger, store: options.store });
 }

@@ -48,7 +48,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     store,
     streamPrefixes: options.streamPrefixes,
     // 1. publish (deduped by id on the bus), 2. then the loop advances the checkpoint.
-    handle: (events) => bus.publishBatch(events, { service }),
+    handle: (events) => bus.publishBatch(events, { service, source: store }),
     checkpoint: { load: () => checkpoints.load(name), save: (position) => checkpoints.save(name, position) },
     reasonOf: (error) => {
       const reason = jetStreamUnavailableReason(error);

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { resolve as resolvePath } from 'node:path';
 import Database from 'better-sqlite3';
-import { checkpointInBackground, type RecordedEvent } from '@lienthong/event-store';
+import { checkpointInBackground, type EventStore, type RecordedEvent } from '@lienthong/event-store';
 import { silentLogger, type BusLogger } from './logger.js';
 import { BusUnavailableError } from './types.js';
 import type { Bus, ConsumeOptions, Consumer, EventHandler, PublishOptions } from './types.js';
@@ -13,6 +13,13 @@ export interface SqliteBusOptions {
   /** How often idle consumers look for messages written by other processes; default 250 ms. */
   readonly pollIntervalMs?: number;
   readonly logger?: BusLogger | undefined;
+  /**
+   * The event store the relays publish from. Events published with this store as their
+   * `source` are logged as a reference (their global position) instead of a copy, and read from
+   * the store when a consumer takes them: the log stays a few dozen bytes per event. A log
+   * holding references must be opened with the store again.
+   */
+  readonly store?: EventStore | undefined;
 }
 
 export interface PruneOptions {
@@ -32,8 +39,12 @@ export interface SqliteBus extends Bus {
 
 interface MessageRow {
   seq: number;
+  id: string;
   service: string;
+  /** The event's JSON; '' for a reference. */
   payload: string;
+  /** A reference: the event's global position in the store. */
+  position: number | null;
 }
 
 const SCHEMA = `
@@ -42,8 +53,9 @@ CREATE TABLE IF NOT EXISTS messages (
   id           TEXT NOT NULL UNIQUE,              -- event id: the dedupe key
   service      TEXT NOT NULL,
   type         TEXT NOT NULL,
-  payload      TEXT NOT NULL,
-  published_at INTEGER NOT NULL
+  payload      TEXT NOT NULL,                     -- the event's JSON, or '' for a reference
+  published_at INTEGER NOT NULL,
+  position     INTEGER                            -- a reference: the event's global position in the store
 );
 CREATE INDEX IF NOT EXISTS messages_by_service ON messages (service, seq);
 CREATE TABLE IF NOT EXISTS consumers (
@@ -53,6 +65,30 @@ CREATE TABLE IF NOT EXISTS consumers (
 );`;
 
 const BATCH = 100;
+/** Most positions one store read spans when resolving a batch's references. */
+const READ_SPAN = 1_000;
+
+/** Logs created before references had no `position` column. */
+function addPositionColumn(db: Database.Database): void {
+  db.transaction(() => {
+    const columns = db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('messages')`).all();
+    if (!columns.some((c) => c.name === 'position')) db.exec('ALTER TABLE messages ADD COLUMN position INTEGER');
+  }).immediate();
+}
+
+/** Reads the events at these positions (ascending) from the store, a range at a time. */
+async function readPositions(store: EventStore, positions: readonly number[]): Promise<Map<number, RecordedEvent>> {
+  const found = new Map<number, RecordedEvent>();
+  for (let i = 0; i < positions.length;) {
+    const from = positions[i]!;
+    const span = Math.min(positions[positions.length - 1]! - from + 1, READ_SPAN);
+    const events = await store.readAll({ after: from - 1, maxCount: span });
+    for (const event of events) found.set(event.position, event);
+    const readTo = events.at(-1)?.position ?? from;
+    while (i < positions.length && positions[i]! <= readTo) i++;
+  }
+  return found;
+}
 
 /** One emitter per file, so a publish wakes consumers of every bus instance of this process on it. */
 const wakers = new Map<string, EventEmitter>();
@@ -76,19 +112,25 @@ export function createSqliteBus(options: SqliteBusOptions): SqliteBus {
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
+  addPositionColumn(db);
+  const store = options.store;
   const unwatchWal = checkpointInBackground(db);
   const waker = wakerFor(file);
   const consumers = new Set<{ stop(): Promise<void> }>();
   let closed = false;
 
   const insert = db.prepare(
-    `INSERT INTO messages (id, service, type, payload, published_at) VALUES (?, ?, ?, ?, ?)
+    `INSERT INTO messages (id, service, type, payload, position, published_at) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO NOTHING`,
   );
   /** One transaction (one WAL commit) for a whole batch; returns how many were new. */
-  const insertAll = db.transaction((rows: ReadonlyArray<readonly [string, string, string]>, service: string, now: number): number => {
+  const insertAll = db.transaction((events: readonly RecordedEvent[], byReference: boolean, service: string, now: number): number => {
     let inserted = 0;
-    for (const [id, type, payload] of rows) inserted += insert.run(id, service, type, payload, now).changes;
+    for (const event of events) {
+      inserted += byReference
+        ? insert.run(event.id, service, event.type, '', event.position, now).changes
+        : insert.run(event.id, service, event.type, JSON.stringify(event), null, now).changes;
+    }
     return inserted;
   });
   const ensureConsumer = db.prepare(`INSERT INTO consumers (name, acked_seq, updated_at) VALUES (?, 0, ?) ON CONFLICT (name) DO NOTHING`);
@@ -119,7 +161,7 @@ export function createSqliteBus(options: SqliteBusOptions): SqliteBus {
     if (services !== undefined && services.length === 0) throw new TypeError('services: empty filter');
     const filter = serviceFilter(services);
     const next = db.prepare<unknown[], MessageRow>(
-      `SELECT seq, service, payload FROM messages WHERE seq > ?${filter.sql} ORDER BY seq LIMIT ${BATCH}`,
+      `SELECT seq, id, service, payload, position FROM messages WHERE seq > ?${filter.sql} ORDER BY seq LIMIT ${BATCH}`,
     );
     const countPending = db.prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM messages WHERE seq > ?${filter.sql}`);
     const readAcked = (): number => loadAcked.get(durable)?.acked_seq ?? 0;
@@ -156,6 +198,24 @@ export function createSqliteBus(options: SqliteBusOptions): SqliteBus {
       return { rows, skipTo: head };
     });
 
+    /** The batch's events: copies parsed, references read from the store (a missing one fails the batch, retried). */
+    const eventsOf = async (rows: readonly MessageRow[]): Promise<RecordedEvent[]> => {
+      const positions = rows.flatMap((row) => (row.position === null ? [] : [row.position])).sort((a, b) => a - b);
+      let found: Map<number, RecordedEvent> | undefined;
+      if (positions.length > 0) {
+        if (store === undefined)
+          throw new BusUnavailableError('sqlite bus: the log refers to events of a store, and the bus was opened without one');
+        found = await readPositions(store, positions);
+      }
+      return rows.map((row) => {
+        if (row.position === null) return JSON.parse(row.payload) as RecordedEvent;
+        const event = found?.get(row.position);
+        if (event?.id !== row.id)
+          throw new BusUnavailableError(`sqlite bus: event ${row.id} is not at position ${row.position} of the store`);
+        return event;
+      });
+    };
+
     /** The handler already ran: keep trying to record that, or it would run again. */
     const ack = async (seq: number): Promise<void> => {
       for (;;) {
@@ -173,10 +233,12 @@ export function createSqliteBus(options: SqliteBusOptions): SqliteBus {
     const loop = (async () => {
       while (!abort.signal.aborted) {
         let batch: { rows: MessageRow[]; skipTo: number };
+        let events: RecordedEvent[];
         let acked: number;
         try {
           acked = readAcked();
           batch = fetchBatch(acked);
+          events = await eventsOf(batch.rows);
         } catch (error) {
           logger.error({ err: error, durable }, 'sqlite bus: reading messages failed');
           await sleep(pollIntervalMs, abort.signal);
@@ -187,8 +249,8 @@ export function createSqliteBus(options: SqliteBusOptions): SqliteBus {
           await idle();
           continue;
         }
-        for (const row of batch.rows) {
-          const event = JSON.parse(row.payload) as RecordedEvent;
+        for (const [i, row] of batch.rows.entries()) {
+          const event = events[i]!;
           for (let attempt = 1; ; attempt++) {
             if (abort.signal.aborted) return;
             try {
@@ -223,8 +285,8 @@ export function createSqliteBus(options: SqliteBusOptions): SqliteBus {
   async function publishBatch(events: readonly RecordedEvent[], publishOptions: PublishOptions): Promise<void> {
     assertServiceName(publishOptions.service);
     if (events.length === 0) return;
-    const rows = events.map((event) => [event.id, event.type, JSON.stringify(event)] as const);
-    const inserted = guard('publish', () => insertAll(rows, publishOptions.service, Date.now()));
+    const byReference = store !== undefined && publishOptions.source === store;
+    const inserted = guard('publish', () => insertAll(events, byReference, publishOptions.service, Date.now()));
     // One wake for the batch: consumers read it in pages anyway.
     if (inserted > 0) waker.emit('publish');
   }

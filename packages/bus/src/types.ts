@@ -4,7 +4,7 @@
  * `lt.evt.<service>.<EventType>`, `Nats-Msg-Id` = event id) and an in-process adapter backed by
  * a SQLite log, both passing the contract suite in `./testing/contract.ts`.
  */
-import type { RecordedEvent } from '@lienthong/event-store';
+import type { EventStore, RecordedEvent } from '@lienthong/event-store';
 
 /** Service names used in subjects: `lt.evt.<service>.<EventType>`. */
 export type ServiceName = string;
@@ -12,6 +12,12 @@ export type ServiceName = string;
 export interface PublishOptions {
   /** The service that owns the event's stream. */
   readonly service: ServiceName;
+  /**
+   * The store the events were read from (the relay's). When it is the store the in-process bus
+   * was opened with, the bus log keeps a reference (the event's global position) instead of a
+   * copy, and reads the event from the store for its consumers. NATS ignores it.
+   */
+  readonly source?: EventStore;
 }
 
 export interface ConsumeOptions {

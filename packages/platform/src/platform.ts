@@ -104,6 +104,7 @@ async function startLocked(
     natsReplicas: config.natsReplicas,
     dataDir: config.dataDir,
     logger: logger.child({ component: 'bus' }),
+    store: rawStore, // the relays' events are logged by reference (the in-process bus)
   });
   const checkpoints = createSqliteCheckpointStore(join(config.dataDir, 'relay-checkpoints.sqlite'));
   const ownerOf: Array<{ prefix: string; service: string }> = [];
