@@ -145,13 +145,15 @@ export default async function connectorsBench(ctx: BenchContext): Promise<BenchR
     const bareRound = async () => {
       let next = 0;
       const started = performance.now();
-      await Promise.all(
-        Array.from({ length: LANES }, async () => {
-          while (next < perRound) {
-            const i = sent + next++;
-            await post(agent, receiver.port, `b${i}`, bodyOf(i));
-          }
-        }),
+      await profiled(`connectors-bare-${sent / perRound}`, () =>
+        Promise.all(
+          Array.from({ length: LANES }, async () => {
+            while (next < perRound) {
+              const i = sent + next++;
+              await post(agent, receiver.port, `b${i}`, bodyOf(i));
+            }
+          }),
+        ),
       );
       const seconds = (performance.now() - started) / 1000;
       ctx.log(`bare round: ${perRound} in ${seconds.toFixed(2)} s`);

@@ -1,17 +1,21 @@
-import { Webhook } from 'standardwebhooks';
 import { withoutSealed, type ConnectorKindAdapter } from './connector.js';
+import { webhookSigner, type WebhookSigner } from './signature.js';
 
-/** The signer of the last secret used (one connector delivers many events with one secret). */
-let signer: { readonly secret: string; readonly webhook: Webhook } | null = null;
-function signerOf(secret: string): Webhook {
-  if (signer?.secret !== secret) signer = { secret, webhook: new Webhook(secret) };
-  return signer.webhook;
+/** The signers of the secrets in use (one connector delivers many events with one secret). */
+const signers = new Map<string, WebhookSigner>();
+function signerOf(secret: string): WebhookSigner {
+  let signer = signers.get(secret);
+  if (!signer) {
+    if (signers.size >= 64) signers.clear();
+    signers.set(secret, (signer = webhookSigner(secret)));
+  }
+  return signer;
 }
 
 /**
  * Standard Webhooks: `webhook-id` is the event id (the same on every retry, so receivers
- * dedupe), `webhook-timestamp` the attempt's time, `webhook-signature` `v1,<HMAC-SHA256>` by the
- * `standardwebhooks` package. Body `{type, id, position, stream, data}`, sealed data left out.
+ * dedupe), `webhook-timestamp` the attempt's time, `webhook-signature` `v1,<HMAC-SHA256>`: the
+ * `standardwebhooks` package's signature, computed with node:crypto (`signature.ts`). Body `{type, id, position, stream, data}`, sealed data left out.
  */
 export const webhookKind: ConnectorKindAdapter = {
   defaultEventTypes: null,
@@ -24,10 +28,10 @@ export const webhookKind: ConnectorKindAdapter = {
       stream: event.stream,
       data: withoutSealed(event.data),
     });
-    const now = new Date();
-    const signature = signerOf(secret).sign(event.id, now, body);
+    const seconds = Math.floor(Date.now() / 1000);
+    const signature = signerOf(secret).sign(event.id, seconds, body);
     return Promise.resolve({
-      headers: { 'webhook-id': event.id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': signature },
+      headers: { 'webhook-id': event.id, 'webhook-timestamp': String(seconds), 'webhook-signature': signature },
       body,
     });
   },

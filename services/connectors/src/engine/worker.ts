@@ -270,7 +270,11 @@ export class OutboxWorker {
       }
       if (!finished) return; // stopped: the item stays pending, delivered again by the next worker
       lane.shift();
-      if (!item.retry) this.pending.delete(item.event.position);
+      if (!item.retry) {
+        this.pending.delete(item.event.position);
+        // the scan waits while the queue is full: let it read ahead again once half of it is done
+        if (this.pending.size === this.policy.maxQueued >> 1) this.wakeUp?.();
+      }
     }
     if (lane.length === 0) this.lanes.delete(stream);
   }
