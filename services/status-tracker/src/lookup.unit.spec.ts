@@ -3,7 +3,6 @@ import Database from 'better-sqlite3';
 import { hashPin } from '@lienthong/dossier-contract';
 import type { RecordedEvent } from '@lienthong/event-store';
 import { createLookup, etagMatches, etagOf, isOnTime, isOverdue } from './lookup.js';
-import { createTicketStore } from './live/tickets.js';
 import { createTrackerProjection, type TrackedChange } from './projections/tracker-projection.js';
 import { trackerView, type TrackedDossier } from './projections/tracker-view.js';
 
@@ -225,30 +224,4 @@ t.test('unknown code and wrong PIN do the same work', async (t) => {
   projection.init(rebuilt);
   current = rebuilt;
   t.equal(lookup.answer(CODE, PIN), null, 'the new read model does not know the dossier (yet)');
-});
-
-t.test('tickets: single use, expiring, bounded, signed for every replica of the deployment', async (t) => {
-  let now = 1_000;
-  const key = Buffer.alloc(32, 7);
-  const store = createTicketStore({ ttlMs: 60_000, key, clock: () => now, max: 3 });
-  const clerk = { kind: 'staff', id: '1', agencyId: 'A', roles: ['clerk'] } as const;
-  const admin = { kind: 'admin', id: 'admin' } as const;
-  const a = store.issue({ agencyId: 'A', principal: clerk });
-  t.equal(a.expiresAt, new Date(61_000).toISOString());
-  t.strictSame(store.consume(a.ticket), { agencyId: 'A', principal: clerk });
-  t.equal(store.consume(a.ticket), null, 'second use refused');
-  const b = store.issue({ agencyId: 'A', principal: admin });
-  const otherReplica = createTicketStore({ ttlMs: 60_000, key, clock: () => now });
-  t.strictSame(otherReplica.consume(b.ticket), { agencyId: 'A', principal: admin }, 'another replica with the same key takes it');
-  t.equal(createTicketStore({ ttlMs: 60_000, key: Buffer.alloc(32, 8) }).consume(b.ticket), null, 'another key refuses it');
-  const [payload, signature] = b.ticket.split('.') as [string, string];
-  const forged = Buffer.from(JSON.stringify({ agencyId: 'B', principal: admin, expires: 1e15, nonce: 'x' })).toString('base64url');
-  t.equal(store.consume(`${forged}.${signature}`), null, 'a changed grant is refused');
-  t.equal(store.consume(`${payload}.${signature}.x`), null);
-  now += 60_000;
-  t.equal(store.consume(b.ticket), null, 'expired');
-  for (let i = 0; i < 10; i++) store.consume(store.issue({ agencyId: 'A', principal: admin }).ticket);
-  t.ok(store.size <= 3, 'bounded');
-  t.equal(store.consume('not-a-ticket'), null);
-  t.equal(store.consume('x'.repeat(10_000)), null);
 });

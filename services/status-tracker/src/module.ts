@@ -1,15 +1,13 @@
-import { createHmac } from 'node:crypto';
 import type { ServiceModuleFactory } from '@lienthong/platform';
 import { loadSecret, pinVerifier } from '@lienthong/dossier-contract';
-import { createSocketErrorReporter } from '@lienthong/service-kit';
+import { createSocketErrorReporter, createTicketStore } from '@lienthong/service-kit';
 import { boardChange, boardSnapshot } from './board-messages.js';
 import { createChangeFanOut } from './change-fan-out.js';
-import { liveRoutes } from './http/live-routes.js';
+import { liveRoutes, type BoardGrant } from './http/live-routes.js';
 import { lookupRoutes } from './http/lookup-routes.js';
 import { pageRoutes } from './http/pages.js';
 import { startBoardProcesses } from './live/board-processes.js';
 import { createLiveBoard } from './live/live-board.js';
-import { createTicketStore } from './live/tickets.js';
 import { createLookup } from './lookup.js';
 import { createTrackerProjection } from './projections/tracker-projection.js';
 import { trackerView } from './projections/tracker-view.js';
@@ -86,8 +84,11 @@ export function createStatusTrackerModule(options: StatusTrackerOptions = {}): S
       for (const agencyId of agencies) board.publish(agencyId, message);
     });
     // signed with a key of the deployment's secrets: a ticket issued by one replica opens a board on any
-    const ticketKey = createHmac('sha256', loadSecret(platform.config.secretsDir, 'pin-hmac')).update('board-ticket', 'utf8').digest();
-    const tickets = createTicketStore({ ttlMs: options.ticketTtlMs ?? 60_000, key: ticketKey });
+    const tickets = createTicketStore<BoardGrant>({
+      use: 'board-ticket',
+      secret: loadSecret(platform.config.secretsDir, 'pin-hmac'),
+      ttlMs: options.ticketTtlMs ?? 60_000,
+    });
     return {
       name: 'status-tracker',
       streamPrefixes: [],

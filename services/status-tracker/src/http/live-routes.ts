@@ -2,15 +2,21 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DirectoryView } from '@lienthong/directory';
 import { endSocket, type SessionGuard } from '@lienthong/platform';
-import { AppError, forbidden, unprocessable, validationError, type Principal } from '@lienthong/service-kit';
+import { AppError, forbidden, unprocessable, validationError, type Principal, type TicketStore } from '@lienthong/service-kit';
 import type { BoardProcesses } from '../live/board-processes.js';
 import type { LiveBoard } from '../live/live-board.js';
-import type { TicketStore } from '../live/tickets.js';
+
+/** What a board ticket lets its holder open: one board socket for one agency. */
+export interface BoardGrant {
+  readonly agencyId: string;
+  /** Who asked for it: the socket is theirs (and ends when their credentials are revoked). */
+  readonly principal: Principal;
+}
 
 export interface LiveRoutesDeps {
   /** The sockets live in this process, or in board processes this one hands them to. */
   readonly board: LiveBoard | BoardProcesses;
-  readonly tickets: TicketStore;
+  readonly tickets: TicketStore<BoardGrant>;
   readonly directory: DirectoryView;
   readonly sessions: SessionGuard;
   /** The first message of a socket: the agency's open dossiers. */
@@ -68,8 +74,9 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRoutesDeps): Pr
   const grantOf = (request: FastifyRequest<{ Querystring: { agencyId?: string; ticket?: string } }>) => {
     const { ticket, agencyId } = request.query;
     if (ticket === undefined) return { agencyId: boardAgencyOf(request.principal, agencyId, deps.directory), principal: request.principal };
-    const grant = deps.tickets.consume(ticket);
-    if (!grant) throw new AppError('LT_UNAUTHENTICATED', 'unknown, used or expired ticket');
+    const check = deps.tickets.consume(ticket);
+    if (!check.ok) throw new AppError('LT_UNAUTHENTICATED', check.detail, { extensions: { ticket: check.reason } });
+    const grant = check.grant;
     // the ticket is only as good as the token it was asked with
     if (!deps.directory.sessionValid(grant.principal))
       throw new AppError('LT_UNAUTHENTICATED', 'the credentials this ticket was issued to are revoked or rotated');
