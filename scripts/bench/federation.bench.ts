@@ -29,8 +29,10 @@ export default async function federationBench(ctx: BenchContext): Promise<BenchR
   const seconds = ctx.quick ? 3 : 10;
   const built = await buildHub();
   if (!built.ok) ctx.log(`the hub's build reported errors (the bundle is what runs):\n${built.output.slice(0, 2000)}`);
+  // BENCH_CPU_PROF=<dir>: every hub writes a V8 CPU profile of its whole life there (at its SIGTERM exit)
+  const profile = process.env.BENCH_CPU_PROF;
   const hub = (organId: string) =>
-    startServer([...COMPILED_NODE_ARGS, HUB_MAIN], {
+    startServer([...COMPILED_NODE_ARGS, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profile, organId)}`] : []), HUB_MAIN], {
       LT_PORT: '0',
       LT_HOST: '127.0.0.1',
       LT_DATA_DIR: join(ctx.tmpDir, organId),

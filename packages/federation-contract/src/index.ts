@@ -1,4 +1,5 @@
 export type {
+  AcceptedTransfer,
   FederationInbound,
   FederationLink,
   FederationOutbound,

@@ -28,8 +28,17 @@ export interface InboundTransfer {
  * crash federation hands the same transfer over again.
  */
 export interface FederationInbound {
-  acceptDocument(transfer: InboundTransfer): Promise<void>;
-  acceptStatus(transfer: InboundTransfer): Promise<void>;
+  acceptDocument(transfer: InboundTransfer): Promise<AcceptedTransfer>;
+  acceptStatus(transfer: InboundTransfer): Promise<AcceptedTransfer>;
+}
+
+/**
+ * What document routing made of a transfer. Its append is the receiver's one durable record: a
+ * copy (the sender retried after a crash on either side) decides nothing and is a duplicate.
+ */
+export interface AcceptedTransfer {
+  /** True when an earlier copy was already accepted: nothing new was recorded. */
+  readonly duplicate: boolean;
 }
 
 /** Where a recipient that is not in the local directory lives. */

@@ -6,8 +6,11 @@
 import Database from 'better-sqlite3';
 
 export interface NonceStore {
-  /** Records a nonce of a key until `expiresAt` (ms); false when it was already recorded. */
-  remember(keyId: string, nonce: string, expiresAt: number): boolean;
+  /**
+   * Records a nonce of a key until `expiresAt` (ms); false when it was already recorded. May
+   * answer later (a store shared by replicas, e.g. an append to an event store).
+   */
+  remember(keyId: string, nonce: string, expiresAt: number): boolean | Promise<boolean>;
   close(): void;
 }
 

@@ -160,7 +160,7 @@ export async function verifyRequest(request: SignableRequest, options: VerifyOpt
   }
   if (valid !== true) throw new SignatureError('bad-signature', undefined, keyId);
   // 5. the nonce, once the signature is known good (a forger cannot burn others' nonces)
-  if (options.nonces && typeof nonce === 'string' && !options.nonces.remember(keyId, nonce, (created + window) * 1000 + 1000))
+  if (options.nonces && typeof nonce === 'string' && !(await options.nonces.remember(keyId, nonce, (created + window) * 1000 + 1000)))
     throw new SignatureError('replayed-nonce', `nonce ${nonce} was already used with key ${keyId}`, keyId);
   return { keyId, created: new Date(created * 1000), nonce: typeof nonce === 'string' ? nonce : undefined, label, components };
 }

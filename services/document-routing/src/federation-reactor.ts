@@ -74,9 +74,21 @@ export function createFederationReactor(deps: FederationReactorDeps): Federation
         store,
         streamPrefixes: ['document-'],
         eventTypes: ['PeerTransferRequested'],
+        maxBatch: 64,
+        saveEveryMs: 250, // queuing is idempotent: a batch queued again after a crash queues nothing new
         checkpoint: { load: () => checkpoints.load(CHECKPOINT), save: (position) => checkpoints.save(CHECKPOINT, position) },
+        // a batch's documents are queued together (their appends share a commit), each document's in order
         handle: async (events) => {
-          for (const event of events) await react(event);
+          const byDocument = new Map<string, RecordedEvent[]>();
+          for (const event of events) {
+            const { documentId } = event.data as PeerTransferRequested['data'];
+            byDocument.set(documentId, [...(byDocument.get(documentId) ?? []), event]);
+          }
+          await Promise.all(
+            [...byDocument.values()].map(async (ofDocument) => {
+              for (const event of ofDocument) await react(event);
+            }),
+          );
         },
         logger,
       });

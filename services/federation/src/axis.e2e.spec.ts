@@ -37,22 +37,24 @@ t.test('A → axis → B, status back', async (t) => {
   // The axis forwards whatever it receives to the recipients' peers (document routing's job once wired).
   const forward: FederationInbound = {
     acceptDocument: async (transfer) => {
-      if (transfer.message.kind !== 'document') return;
+      if (transfer.message.kind !== 'document') return { duplicate: false };
       await axisOutbound!.queueDocument({
         documentId: transfer.documentId,
         origin: transfer.origin,
         recipients: transfer.message.document.header.to.map((o) => o.organId),
         edxml: await withHop(transfer.edxml, axisOutbound!),
       });
+      return { duplicate: false }; // queuing again is a no-op
     },
     acceptStatus: async (transfer) => {
-      if (transfer.message.kind !== 'status') return;
+      if (transfer.message.kind !== 'status') return { duplicate: false };
       await axisOutbound!.queueStatus({
         documentId: transfer.documentId,
         origin: transfer.origin,
         recipients: [transfer.message.status.responseFor.organId],
         edxml: await withHop(transfer.edxml, axisOutbound!),
       });
+      return { duplicate: false }; // queuing again is a no-op
     },
   };
   const a = await startFederatedHub(A);

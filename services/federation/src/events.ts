@@ -1,8 +1,18 @@
 /** The federation service's events (SPEC §6). */
-export const FEDERATION_STREAM_PREFIXES = ['fed-peer-', 'fed-transfer-', 'fed-received-', 'fed-refusal-', 'fed-directory-'] as const;
+export const FEDERATION_STREAM_PREFIXES = [
+  'fed-peer-',
+  'fed-transfer-',
+  'fed-received-',
+  'fed-refusal-',
+  'fed-directory-',
+  'fed-nonce-',
+] as const;
 export const peerStream = (peerId: string) => `fed-peer-${peerId}`;
 export const transferStream = (transferId: string) => `fed-transfer-${transferId}`;
+/** Written by earlier versions only (a received transfer is now recorded by document routing's append alone). */
 export const receivedStream = (key: string) => `fed-received-${key}`;
+/** One per signature nonce accepted: created with "no stream" expected, so a replay fails on any replica of the store. */
+export const nonceStream = (key: string) => `fed-nonce-${key}`;
 export const refusalStream = (refusalId: string) => `fed-refusal-${refusalId}`;
 export const directoryStream = (peerId: string) => `fed-directory-${peerId}`;
 
@@ -60,7 +70,10 @@ export type TransferEvent =
     }
   | { readonly type: 'TransferDropped'; readonly data: { readonly transferId: string; readonly reason: string } };
 
-/** A transfer this hub accepted from a peer, recorded before it is handed to document routing. */
+/**
+ * A transfer this hub accepted from a peer, recorded before it was handed to document routing,
+ * by earlier versions (stores may still hold them; nothing writes or reads them now).
+ */
 export type ReceivedEvent =
   | {
       readonly type: 'TransferReceived';
@@ -117,4 +130,10 @@ export type DirectoryEvent = {
   readonly data: { readonly peerId: string; readonly agencies: readonly RemoteAgency[] };
 };
 
-export type FederationEvent = PeerEvent | TransferEvent | ReceivedEvent | RefusalEvent | DirectoryEvent;
+/** A signature's nonce, accepted once per key (SPEC §6: replays refused across replicas of one store). */
+export type NonceEvent = {
+  readonly type: 'FederationNonceUsed';
+  readonly data: { readonly keyId: string; readonly nonce: string; readonly expiresAt: string };
+};
+
+export type FederationEvent = PeerEvent | TransferEvent | ReceivedEvent | RefusalEvent | DirectoryEvent | NonceEvent;

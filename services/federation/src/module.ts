@@ -1,7 +1,5 @@
-import { join } from 'node:path';
 import { loadHubKey, type ServiceModuleFactory } from '@lienthong/platform';
 import { aggregateType } from '@lienthong/decider';
-import { createSqliteNonceStore } from '@lienthong/http-signatures';
 import { FEDERATION_STREAM_PREFIXES } from './events.js';
 import { peerDecider } from './domain/peer-decider.js';
 import { transferDecider } from './domain/transfer-decider.js';
@@ -9,6 +7,7 @@ import { loadFederationState } from './federation-state.js';
 import { federationMetrics } from './outbox/metrics.js';
 import { startSender } from './outbox/sender.js';
 import { createReceiver } from './receiver.js';
+import { eventStoreNonces } from './nonces.js';
 import { directorySync } from './directory-sync.js';
 import { federationRoutes } from './http/federation-routes.js';
 import { federationAdminRoutes } from './http/admin-routes.js';
@@ -47,7 +46,7 @@ export function createFederationModule(options: FederationOptions = {}): Service
     const signingKey = { keyId: key.keyId, privateKey: key.privateKey };
     const state = await loadFederationState(platform.store);
     const metrics = federationMetrics(platform.metrics, state);
-    const nonces = createSqliteNonceStore(join(config.dataDir, 'federation-nonces.sqlite'));
+    const nonces = eventStoreNonces(platform.store);
     let inbound = options.inbound;
     const receiver = createReceiver({
       store: platform.store,
@@ -98,7 +97,6 @@ export function createFederationModule(options: FederationOptions = {}): Service
       },
       stop: async () => {
         await sender?.stop();
-        nonces.close();
       },
     };
   };

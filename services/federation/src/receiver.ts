@@ -2,25 +2,17 @@
  * What a peer sends this hub (SPEC §6), checked in this order, each refusal answered with
  * problem+json and recorded as an event the admin lists: the signature (401), the digest (400),
  * the edXML (400), `From` covered by the peer's routes unless it is the axis (403), no loop in the
- * TraceHeaders (409). Then deduplicated by (origin, documentId) and handed to document routing.
+ * TraceHeaders (409). Then handed to document routing, which records it once per (origin, documentId).
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { EdxmlError, memoryAttachmentStore, parseEdxml, type EdxmlMessage } from '@lienthong/edxml';
-import { ExpectedRevision, isWrongExpectedRevision, type EventStore } from '@lienthong/event-store';
+import { ExpectedRevision, type EventStore } from '@lienthong/event-store';
 import { checkContentDigest, SignatureError, verifyRequest, type NonceStore } from '@lienthong/http-signatures';
 import { AppError, type ErrorCode } from '@lienthong/service-kit';
 import { routesCover } from './domain/route-patterns.js';
-import {
-  receivedStream,
-  refusalStream,
-  type PeerData,
-  type ReceivedEvent,
-  type RefusalData,
-  type RefusalReason,
-  type TransferKind,
-} from './events.js';
+import { refusalStream, type PeerData, type RefusalData, type RefusalReason, type TransferKind } from './events.js';
 import type { FederationState } from './federation-state.js';
-import type { FederationInbound } from '@lienthong/federation-contract';
+import type { AcceptedTransfer, FederationInbound } from '@lienthong/federation-contract';
 import type { FederationMetrics } from './outbox/metrics.js';
 
 export interface IncomingRequest {
@@ -155,37 +147,24 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
         );
       const inbound = deps.inbound();
       if (!inbound) throw new AppError('LT_UNAVAILABLE', 'document routing is not wired to federation on this hub yet; retry later');
-      // 4. dedupe: the first copy is recorded before it is handed over; a copy of a handed-over one is answered 200
-      const stream = receivedStream(
-        createHash('sha256').update(`${kind}\u0000${query.origin}\u0000${query.documentId}`).digest('hex').slice(0, 32),
-      );
-      const edxml = request.body.toString('utf8');
-      const metadata = { correlationId: randomUUID(), causationId: null, actor: `peer:${peer.peerId}`, at: new Date().toISOString() };
-      const ids = { peerId: peer.peerId, origin: query.origin, documentId: query.documentId };
-      const received: ReceivedEvent = { type: 'TransferReceived', data: { ...ids, kind, edxml } };
-      try {
-        await store.append(stream, [{ ...received, metadata }], { expectedRevision: ExpectedRevision.noStream });
-      } catch (error) {
-        if (!isWrongExpectedRevision(error)) throw error;
-        const events = await store.readStream(stream);
-        if (events.some((e) => e.type === 'TransferHandedOff')) return { status: 200, duplicate: true };
-      }
-      // 5. hand over (idempotent on document routing's side), then record it
+      // 4. hand over: document routing's append (idempotent per origin and document id) is the one
+      //    durable record of the transfer; a copy (a retry after a crash on either side) is a duplicate
       const recipients = query.to
         ? query.to.split(',').filter((r) => r.length > 0)
         : message.kind === 'document'
           ? message.document.header.to.map((r) => r.organId)
           : [message.status.responseFor.organId];
-      const transfer = { ...ids, recipients, edxml, message };
-      if (kind === 'document') await inbound.acceptDocument(transfer);
-      else await inbound.acceptStatus(transfer);
-      const handed: ReceivedEvent = { type: 'TransferHandedOff', data: ids };
-      try {
-        await store.append(stream, [{ ...handed, metadata }], { expectedRevision: 0 });
-      } catch (error) {
-        if (!isWrongExpectedRevision(error)) throw error; // a concurrent copy recorded it
-      }
-      return { status: 202, duplicate: false };
+      const transfer = {
+        peerId: peer.peerId,
+        origin: query.origin,
+        documentId: query.documentId,
+        recipients,
+        edxml: request.body.toString('utf8'),
+        message,
+      };
+      const accepted: AcceptedTransfer =
+        kind === 'document' ? await inbound.acceptDocument(transfer) : await inbound.acceptStatus(transfer);
+      return accepted.duplicate ? { status: 200, duplicate: true } : { status: 202, duplicate: false };
     },
   };
 }

@@ -78,6 +78,7 @@ export function federationInbound(ctx: ServiceContext): FederationInbound {
       );
       const last = result.appended.at(-1);
       if (last) await ctx.waitFor(last);
+      return { duplicate: last === undefined };
     },
 
     async acceptStatus(transfer) {
@@ -118,6 +119,7 @@ export function federationInbound(ctx: ServiceContext): FederationInbound {
       );
       const last = result.appended.at(-1);
       if (last) await ctx.waitFor(last);
+      return { duplicate: last === undefined };
     },
   };
 }

@@ -26,13 +26,16 @@ export async function startFederatedHub(
 ): Promise<FederatedHub> {
   const received = options.received ?? [];
   const inbound: FederationInbound = {
+    // idempotent per (origin, documentId), as document routing is
     acceptDocument: (t) => {
-      if (!received.some((r) => r.origin === t.origin && r.documentId === t.documentId)) received.push(t);
-      return Promise.resolve();
+      const duplicate = received.some((r) => r.origin === t.origin && r.documentId === t.documentId);
+      if (!duplicate) received.push(t);
+      return Promise.resolve({ duplicate });
     },
     acceptStatus: (t) => {
-      received.push(t);
-      return Promise.resolve();
+      const duplicate = received.some((r) => r.origin === t.origin && r.documentId === t.documentId);
+      if (!duplicate) received.push(t);
+      return Promise.resolve({ duplicate });
     },
   };
   let handle: FederationHandle | undefined;
