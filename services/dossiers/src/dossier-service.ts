@@ -23,6 +23,7 @@ import type { CatalogReplicaView, ProcedureInForce } from './projections/catalog
 import type { DossierQueueView, DossierReport, QueueFilter, QueueItem } from './projections/dossier-queue-view.js';
 import { derivePin, maskName, newPin, requestHashKey, seal, unseal } from './secrets.js';
 import { KeyedQueue } from './keyed-queue.js';
+import { scopedAgency } from './agency-scope.js';
 
 /** The applicant as given at receipt; only ever stored sealed. */
 export interface Applicant {
@@ -308,15 +309,6 @@ export function createDossierService(deps: DossierServiceDeps): DossierService {
     if (!organId) throw unprocessable(`unknown agency ${id}`, { [what]: id });
     return organId;
   };
-
-  /** The agency a queue or report is about: staff see only their own (the default), admins any or all. */
-  function scopedAgency(actor: Actor, requested: string | undefined, what: 'queue' | 'reports'): string | undefined {
-    const agencyId = requested === undefined ? undefined : (directory.resolveOrganId(requested) ?? requested);
-    if (actor.kind !== 'staff') return agencyId;
-    if (agencyId !== undefined && agencyId !== actor.agencyId)
-      throw new AppError('LT_FORBIDDEN', `staff of ${actor.agencyId} cannot see the ${what} of ${agencyId}`);
-    return actor.agencyId;
-  }
 
   /** Keyed requests of this process, one at a time per key: a retry racing its original waits for it. */
   const inFlight = new KeyedQueue();
@@ -687,14 +679,14 @@ export function createDossierService(deps: DossierServiceDeps): DossierService {
 
     list(filter: Omit<QueueFilter, 'agencyId'> & { agencyId?: string | undefined }, principal: Principal) {
       const actor = actorOfPrincipal(principal);
-      const agencyId = scopedAgency(actor, filter.agencyId, 'queue');
+      const agencyId = scopedAgency(directory, actor, filter.agencyId, 'queue');
       const { items, total } = queue.list({ ...filter, agencyId }, clock());
       return { items, total, limit: filter.limit, offset: filter.offset };
     },
 
     report(query: { agencyId?: string | undefined; from: Date; to: Date }, principal: Principal) {
       const actor = actorOfPrincipal(principal);
-      const agencyId = scopedAgency(actor, query.agencyId, 'reports') ?? null;
+      const agencyId = scopedAgency(directory, actor, query.agencyId, 'reports') ?? null;
       return {
         agencyId,
         from: query.from.toISOString(),

@@ -114,7 +114,7 @@ export function createDossiersModule(options: DossiersModuleOptions = {}): Servi
           ...(options.online ? { limits: options.online } : {}),
           payments: { service: payments, returnUrl: paymentSettings.returnUrl },
         });
-        await app.register(paymentRoutes, { payments, ledger: () => ledgerRunner.db() });
+        await app.register(paymentRoutes, { payments, ledger: () => ledgerRunner.db(), directory: platform.directory });
         await app.register(portalRoutes, { directory: platform.directory });
       },
       start: async () => {

@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { stringify } from 'csv-stringify/sync';
-import { AppError, validationError } from '@lienthong/service-kit';
+import { validationError } from '@lienthong/service-kit';
+import type { DirectoryView } from '@lienthong/directory';
 import type { Database } from '@lienthong/projections';
 import { instant } from '../http/routes.js';
 import type { Context } from '../dossier-service.js';
+import { scopedAgency } from '../agency-scope.js';
 import { ledgerEntries, type LedgerEntry } from './payment-ledger.js';
 import type { PaymentService } from './payment-service.js';
 
@@ -46,7 +48,10 @@ const cell = (value: unknown) => (typeof value === 'string' && /^[=+\-@\t\r]/.te
  * The provider's callbacks (IPN and the payer's return, both anonymous: the signature is the
  * authority) and the staff's reconciliation. The IPN answers in VNPay's format whatever happens.
  */
-export async function paymentRoutes(app: FastifyInstance, deps: { payments: PaymentService; ledger: () => Database }): Promise<void> {
+export async function paymentRoutes(
+  app: FastifyInstance,
+  deps: { payments: PaymentService; ledger: () => Database; directory: Pick<DirectoryView, 'resolveOrganId'> },
+): Promise<void> {
   const { payments } = deps;
   const context = (correlationId: string): Context => ({ correlationId, actor: 'payment-provider:vnpay' });
 
@@ -126,12 +131,7 @@ export async function paymentRoutes(app: FastifyInstance, deps: { payments: Paym
       const to = instant(request.query.to, 'to', true);
       if (to.getTime() <= from.getTime())
         throw validationError('to must be after from', [{ path: 'querystring/to', message: 'must be after from' }]);
-      let agencyId = request.query.agencyId ?? null;
-      if (principal.kind === 'staff') {
-        if (agencyId !== null && agencyId !== principal.agencyId)
-          throw new AppError('LT_FORBIDDEN', `staff of ${principal.agencyId} cannot see the payments of ${agencyId}`);
-        agencyId = principal.agencyId;
-      }
+      const agencyId = scopedAgency(deps.directory, principal, request.query.agencyId, 'payments') ?? null;
       const items = ledgerEntries(deps.ledger(), { from, to, agencyId, limit: request.query.limit });
       if (request.query.format === 'csv') {
         // UTF-8 with a byte-order mark, so that spreadsheets read Vietnamese right.
