@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import t from 'tap';
 import { eventually, tempDir } from '@lienthong/testing';
-import { checkpointInBackground, walCheckpointerThread } from './wal-checkpointer.js';
+import { checkpointInBackground, startWalCheckpointer, walCheckpointerThread } from './wal-checkpointer.js';
 
 const MB = 1024 * 1024;
 const walSize = (file: string) => (existsSync(`${file}-wal`) ? statSync(`${file}-wal`).size : 0);
@@ -33,6 +33,21 @@ async function write(db: Database.Database, total: number, pauseMs: number): Pro
   }
   return largest;
 }
+
+t.test('no thread while the watched WALs stay small; it starts once one passes 1 MB', async (t) => {
+  const dir = tempDir(t);
+  const db = open(join(dir, 'idle.sqlite'));
+  const unwatch = checkpointInBackground(db);
+  // First in this file: no thread has started in this process yet (once started, it stays).
+  await write(db, 512 * 1024, 0);
+  await sleep(600);
+  t.equal(walCheckpointerThread(), null, 'no thread for a WAL under 1 MB');
+  await write(db, 2 * MB, 0);
+  await eventually(() => walCheckpointerThread() !== null, THREAD_WAIT_MS, 'the thread to start');
+  t.ok(walCheckpointerThread(), 'the thread runs once the WAL passed 1 MB');
+  unwatch();
+  db.close();
+});
 
 t.test("the writer keeps its own checkpoint as the safety net: a busy writer's WAL stays bounded, every row kept", async (t) => {
   const dir = tempDir(t);
@@ -96,6 +111,7 @@ t.test('a thread that dies is replaced, and the files it watched go on being che
   const dir = tempDir(t);
   const db = open(join(dir, 'kept.sqlite'));
   const unwatch = checkpointInBackground(db);
+  startWalCheckpointer();
   const first = walCheckpointerThread()!;
   await first.terminate();
   await sleep(100);
