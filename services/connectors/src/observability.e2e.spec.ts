@@ -67,4 +67,20 @@ t.test('lag, depth, attempts and failures by reason, in GET /v1/admin/connectors
   t.equal(paused.outbox.running, false);
   t.ok(paused.outbox.lag >= 1, 'lag grows while paused');
   t.equal(paused.outbox.oldestPendingAt, waiting!.metadata.at, 'the waiting event is named by its time');
+  t.equal(metricValue(after, 'lt_connector_paused', vendor), 0, '/metrics: not paused before');
+  await new Promise((r) => setTimeout(r, 1100)); // the waiting event is a second old at least
+  const whilePaused = await scrape(hub);
+  t.equal(metricValue(whilePaused, 'lt_connector_paused', vendor), 1, '/metrics: paused');
+  t.ok(metricValue(whilePaused, 'lt_connector_lag_events', vendor) >= 1, '/metrics: lag in positions grows while paused');
+  const waited = metricValue(whilePaused, 'lt_connector_oldest_pending_seconds', vendor);
+  t.ok(waited >= 1, `/metrics: lag in seconds while paused reads the waiting event (${waited} s)`);
+  t.equal(metricValue(whilePaused, 'lt_connector_outbox_depth', vendor), 0, '/metrics: nothing read ahead while paused');
+
+  // 4. resumed: the waiting event goes out, the gauges fall back
+  await hub.app.inject({ method: 'POST', url: '/v1/admin/connectors/vendor/resume', headers: hub.admin });
+  await eventually(async () => (await view(hub, 'vendor')).outbox.lag === 0, 15_000, 'caught up after resume');
+  const resumed = await scrape(hub);
+  t.equal(metricValue(resumed, 'lt_connector_paused', vendor), 0, '/metrics: resumed');
+  t.equal(metricValue(resumed, 'lt_connector_oldest_pending_seconds', vendor), 0, '/metrics: nothing waits');
+  t.equal(metricValue(resumed, 'lt_connector_delivered_total', vendor), 9, '/metrics: the waiting event delivered');
 });

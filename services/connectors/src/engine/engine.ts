@@ -115,19 +115,7 @@ export class ConnectorEngine {
     const worker = this.workers.get(connectorId);
     const checkpoint = worker?.lowWater ?? (state.registered ? state.checkpoint : 0);
     const headPosition = await this.options.store.headPosition();
-    let oldestPendingAt = worker?.oldestPendingAt ?? null;
-    // paused: the first event past the checkpoint waits in the log
-    if (!worker && state.registered && !state.deleted && headPosition > checkpoint) {
-      const kind = KINDS[state.kind];
-      const types = state.eventTypes ?? kind.defaultEventTypes;
-      const next = await this.options.store.readAll({
-        after: checkpoint,
-        maxCount: 50,
-        ...(types ? { eventTypes: types } : {}),
-        ...(kind.streamPrefixes ? { streamPrefixes: kind.streamPrefixes } : {}),
-      });
-      oldestPendingAt = next.find((e) => !e.stream.startsWith(CONNECTOR_STREAM_PREFIX))?.metadata.at ?? null;
-    }
+    const oldestPendingAt = worker ? worker.oldestPendingAt : await this.waitingSince(state, checkpoint, headPosition);
     return {
       running: worker !== undefined,
       checkpoint,
@@ -138,6 +126,23 @@ export class ConnectorEngine {
       oldestPendingAt,
       stats: this.statsOf(connectorId),
     };
+  }
+
+  /**
+   * Not running (paused, or between workers): the time of the first matching event past the
+   * checkpoint, which waits in the log (null when none does, or deleted).
+   */
+  private async waitingSince(state: ConnectorState, checkpoint: number, headPosition: number): Promise<string | null> {
+    if (!state.registered || state.deleted || headPosition <= checkpoint) return null;
+    const kind = KINDS[state.kind];
+    const types = state.eventTypes ?? kind.defaultEventTypes;
+    const next = await this.options.store.readAll({
+      after: checkpoint,
+      maxCount: 50,
+      ...(types ? { eventTypes: types } : {}),
+      ...(kind.streamPrefixes ? { streamPrefixes: kind.streamPrefixes } : {}),
+    });
+    return next.find((e) => !e.stream.startsWith(CONNECTOR_STREAM_PREFIX))?.metadata.at ?? null;
   }
 
   private statsOf(connectorId: string): ConnectorStats {
@@ -154,9 +159,11 @@ export class ConnectorEngine {
       const checkpoint = worker?.lowWater ?? known.state.checkpoint;
       this.metrics.depth.set({ connector: id }, worker?.depth ?? 0);
       this.metrics.lagEvents.set({ connector: id }, known.state.deleted ? 0 : Math.max(0, head - checkpoint));
-      const oldest = worker?.oldestPendingAt;
+      // paused, the events wait in the log: the gauge reads the first of them, as the view does
+      const oldest = worker ? worker.oldestPendingAt : await this.waitingSince(known.state, checkpoint, head).catch(() => null);
       this.metrics.oldestPendingSeconds.set({ connector: id }, oldest ? Math.max(0, Date.now() - Date.parse(oldest)) / 1000 : 0);
       this.metrics.deadLetters.set({ connector: id }, known.state.deadLetters.length);
+      this.metrics.paused.set({ connector: id }, known.state.paused && !known.state.deleted ? 1 : 0);
     }
   }
 

@@ -11,6 +11,8 @@ export interface ConnectorMetrics {
   readonly lagEvents: Gauge<'connector'>;
   readonly oldestPendingSeconds: Gauge<'connector'>;
   readonly deadLetters: Gauge<'connector'>;
+  /** 1 while the connector is paused, else 0. */
+  readonly paused: Gauge<'connector'>;
 }
 
 /** Get-or-create: one registry may see the module mounted more than once (tests, the hub). */
@@ -118,6 +120,18 @@ export function connectorMetrics(registry: Registry, collectState: () => Promise
         new Gauge({
           name: 'lt_connector_dead_letters',
           help: 'Dead letters waiting for an admin, per connector',
+          labelNames,
+          registers,
+          collect,
+        }),
+    ),
+    paused: once(
+      registry,
+      'lt_connector_paused',
+      () =>
+        new Gauge({
+          name: 'lt_connector_paused',
+          help: '1 while the connector is paused by an admin (its events wait in the log), else 0',
           labelNames,
           registers,
           collect,
