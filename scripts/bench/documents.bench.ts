@@ -43,6 +43,33 @@ function storageWrites(): number | null {
   }
 }
 
+/**
+ * `BENCH_HEAP_PROF=<dir>`: where the measured phase allocates (a sampling heap profile that keeps
+ * the objects GC collected too: allocation, not retention), as `<name>.heapprofile`.
+ */
+async function allocationSampled<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const dir = process.env.BENCH_HEAP_PROF;
+  if (!dir) return work();
+  const { Session } = await import('node:inspector/promises');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 16_384,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  } as object);
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${dir}/${name}.heapprofile`, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
 /** The vendor systems in a child process: messages to it, and its answers. */
 export function startClients() {
   const child = fork(clientScript, [], {
@@ -139,7 +166,7 @@ export default async function documentsBench(ctx: BenchContext): Promise<BenchRe
           await new Promise((r) => setTimeout(r, 20));
         return fired;
       };
-      const result = profile === undefined ? await measured() : await profiled(profile, measured);
+      const result = profile === undefined ? await measured() : await profiled(profile, () => allocationSampled(profile, measured));
       const wall = (performance.now() - t0) / 1000;
       const cpu = process.cpuUsage(cpu0);
       const written = storageWrites();
