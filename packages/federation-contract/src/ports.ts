@@ -28,6 +28,14 @@ export interface InboundTransfer {
  * crash federation hands the same transfer over again.
  */
 export interface FederationInbound {
+  /**
+   * Reads a transfer's edXML once, with document routing's reader (attachments into its blob
+   * store, the XML signature verified, off the event loop): federation checks the message it
+   * returns, then hands that same message back in {@link InboundTransfer.message}, so nothing is
+   * parsed twice. A malformed edXML rejects with a 400 `AppError` (or an `EdxmlError`). Optional:
+   * without it federation parses with `@lienthong/edxml` and document routing reads again.
+   */
+  read?(edxml: Buffer): Promise<EdxmlMessage>;
   acceptDocument(transfer: InboundTransfer): Promise<AcceptedTransfer>;
   acceptStatus(transfer: InboundTransfer): Promise<AcceptedTransfer>;
 }

@@ -115,12 +115,15 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
     async receive(kind, request, query) {
       const peer = await authenticate(request);
       const who = { peerId: peer.peerId, keyId: peer.keyId };
-      // 1. the edXML, with the repo's reader (attachments decoded in memory, then dropped: the edXML is kept whole)
+      // 1. the edXML, read once by document routing's reader (without it, by the edxml package's, in memory)
+      const inbound = deps.inbound();
       let message: EdxmlMessage;
       try {
-        message = await parseEdxml(request.body, { attachments: memoryAttachmentStore() });
+        message = inbound?.read
+          ? await inbound.read(request.body)
+          : await parseEdxml(request.body, { attachments: memoryAttachmentStore() });
       } catch (error) {
-        if (!(error instanceof EdxmlError)) throw error;
+        if (!(error instanceof EdxmlError) && !(error instanceof AppError && error.status === 400)) throw error;
         throw await refuse('malformed-edxml', 'LT_VALIDATION', `the edXML does not parse: ${error.message}`, request, who);
       }
       if ((message.kind === 'document') !== (kind === 'document'))
@@ -145,7 +148,6 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
           request,
           who,
         );
-      const inbound = deps.inbound();
       if (!inbound) throw new AppError('LT_UNAVAILABLE', 'document routing is not wired to federation on this hub yet; retry later');
       // 4. hand over: document routing's append (idempotent per origin and document id) is the one
       //    durable record of the transfer; a copy (a retry after a crash on either side) is a duplicate

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { handleCommand } from '@lienthong/decider';
 import { AppError, notFound } from '@lienthong/service-kit';
-import { StatusCode, type EdxmlStatus } from '@lienthong/edxml';
+import { StatusCode, type EdxmlMessage, type EdxmlStatus } from '@lienthong/edxml';
+import type { ParsedXml } from '../parsing/xml-parser.js';
 import type { FederationInbound, InboundTransfer } from '@lienthong/federation-contract';
 import type { FederationOrigin } from '../domain/events.js';
 import { DocumentStreams } from '../domain/events.js';
@@ -28,15 +29,22 @@ export function federationInbound(ctx: ServiceContext): FederationInbound {
   const party = (given: string): ResolvedOrgan => ({ given, organId: directory.resolveOrganId(given) ?? given });
   const originOf = (t: InboundTransfer): FederationOrigin => ({ hub: t.origin, messageId: t.documentId, peerId: t.peerId });
   const context = (t: InboundTransfer) => ({ correlationId: t.documentId, actor: `peer:${t.peerId}` });
+  /** This hub's reader: attachments into the blob store, the signature verified (on a parse worker). */
+  const readEdxml = (edxml: Buffer | string) =>
+    ctx.parser.parse(Readable.from([edxml]), { maxBytes: ctx.maxBodyBytes, keepUpTo: ctx.verifyMaxBytes, verify: true });
+  /** What `read` gave federation, found again by the message it hands back (read once per transfer). */
+  const reads = new WeakMap<EdxmlMessage, ParsedXml>();
 
   return {
+    async read(edxml) {
+      const parsed = await readEdxml(edxml);
+      reads.set(parsed.message, parsed);
+      return parsed.message;
+    },
+
     async acceptDocument(transfer) {
-      // 1. read it again with this hub's reader: attachments into the blob store, the signature verified
-      const parsed = await ctx.parser.parse(Readable.from([transfer.edxml]), {
-        maxBytes: ctx.maxBodyBytes,
-        keepUpTo: ctx.verifyMaxBytes,
-        verify: true,
-      });
+      // 1. the reading federation asked for (or read it now)
+      const parsed = reads.get(transfer.message) ?? (await readEdxml(transfer.edxml));
       if (parsed.message.kind !== 'document') throw new AppError('LT_VALIDATION', 'a status message sent as a document');
       const document = parsed.message.document;
       // 2. the recipients the sending hub routed here: local ones, or behind another peer (never back)
