@@ -10,7 +10,7 @@ export type { Closer } from './lifecycle.js';
 export type { Logger } from './logger.js';
 export type { Metrics } from './metrics.js';
 export type { SocketErrorReport } from './socket-errors.js';
-export type { SignedTokens, SignedTokensOptions, TicketCheck, TicketRefusal, TicketStore } from './tickets.js';
+export type { SignedTokens, TicketCheck, TicketStore } from './tickets.js';
 
 export { actorOf, hashToken, newToken } from './auth.js';
 export { loadConfig } from './config.js';
@@ -24,7 +24,7 @@ export { PROBLEM_CONTENT_TYPE, problemOf, toAppError } from './problem.js';
 export { commandContext, instrumentStore, parseWith, zodValidatorCompiler } from './request-context.js';
 export { SCHEMAS_DIR } from './schemas.js';
 export { createSocketErrorReporter } from './socket-errors.js';
-export { TicketRefusals, createSignedTokens, createTicketStore } from './tickets.js';
+export { createSignedTokens, createTicketStore } from './tickets.js';
 export { startProcess, startWorker } from './workers.js';
 export { readOrCreateFile } from './files.js';
 export { idempotencyKey, idempotencyKeyHeaderSchema, keyedRequestHash } from './idempotency.js';

@@ -2,6 +2,7 @@ export type { StartedServer } from './compiled-hub.js';
 export type { NatsClusterHandle, NatsClusterNode } from './nats-cluster.js';
 
 export { eventually } from './eventually.js';
+export { launchChromium, requireChromium } from './chromium.js';
 export { freePort, tempDir } from './temp.js';
 export { requireNatsServer, startNatsServer } from './nats-server.js';
 export { requirePostgres, startPostgres } from './postgres-server.js';

@@ -1,9 +1,12 @@
 import type { ServiceModuleFactory } from '@lienthong/platform';
 import { aggregateType } from '@lienthong/decider';
+import { loadSecret } from '@lienthong/dossier-contract';
+import { createSignedTokens, createTicketStore } from '@lienthong/service-kit';
 import { indicatorDecider, regimeDecider } from './domain/definition-deciders.js';
 import { REPORTING_STREAM_PREFIXES } from './domain/events.js';
 import { periodDecider } from './domain/period-decider.js';
 import { reportDecider } from './domain/report-decider.js';
+import { pageLoginRoutes, type ReportingGrant } from './http/page-login.js';
 import { reportingPages } from './http/pages.js';
 import { reportingRoutes } from './http/routes.js';
 import { createPeriodScheduler } from './period-scheduler.js';
@@ -19,6 +22,10 @@ export interface ReportingModuleOptions {
   readonly schedulerIntervalMs?: number;
   /** The token of the document system `…/send` posts as (default: `LT_REPORTING_SYSTEM_TOKEN`). */
   readonly systemToken?: () => string | undefined;
+  /** Life of a /bao-cao ticket (default 60 s). */
+  readonly ticketTtlMs?: number;
+  /** Life of the page session a ticket opens (default 30 min); the page then asks for a new ticket. */
+  readonly pageSessionTtlMs?: number;
 }
 
 /** The provincial reporting information system (Decree 09/2019/NĐ-CP): indicators, regimes, periods, reports, aggregates. */
@@ -42,6 +49,15 @@ export function createReportingModule(options: ReportingModuleOptions = {}): Ser
       logger: platform.logger.child({ component: 'reporting-scheduler' }),
       ...(options.schedulerIntervalMs !== undefined ? { intervalMs: options.schedulerIntervalMs } : {}),
     });
+    // Keys derived from the deployment's shared secret, one label per use: a ticket issued by one
+    // replica opens the page on any other, and neither a board ticket nor a page cookie passes for a reporting ticket.
+    const secret = loadSecret(platform.config.secretsDir, 'pin-hmac');
+    const login = {
+      tickets: createTicketStore<ReportingGrant>({ use: 'reporting-ticket', secret, ttlMs: options.ticketTtlMs ?? 60_000 }),
+      pageTokens: createSignedTokens<ReportingGrant>({ use: 'reporting-page', secret }),
+      pageTtlMs: options.pageSessionTtlMs ?? 30 * 60_000,
+      directory: platform.directory,
+    };
     return {
       name: 'reporting',
       streamPrefixes: REPORTING_STREAM_PREFIXES,
@@ -56,7 +72,9 @@ export function createReportingModule(options: ReportingModuleOptions = {}): Ser
           service,
           clock,
           systemToken: options.systemToken ?? (() => process.env.LT_REPORTING_SYSTEM_TOKEN || undefined),
+          page: login,
         });
+        await app.register(pageLoginRoutes, login);
         await app.register(reportingPages);
       },
       start: async () => scheduler.start(),

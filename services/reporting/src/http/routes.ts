@@ -3,6 +3,7 @@ import { commandContext, notFound } from '@lienthong/service-kit';
 import { Aggregations, IndicatorKinds, type IndicatorRecord, type IndicatorValue, type RegimeRecord } from '../domain/events.js';
 import { Frequencies, ReportingLevels, type CutOff, type ReportingLevel } from '../domain/periods.js';
 import type { ReportingService, ReportAction } from '../reporting-service.js';
+import { staffOrPage, type PageLoginDeps } from './page-login.js';
 import { sendRoute } from './send.js';
 import { aggregateWorkbook } from './xlsx.js';
 
@@ -78,9 +79,18 @@ type ReportParams = { regime: string; period: string; agencyId: string };
 /** Reporting (SPEC §9): admins define indicators and regimes; staff draft, submit, accept, return, reopen; everyone authorised reads. */
 export async function reportingRoutes(
   app: FastifyInstance,
-  deps: { service: ReportingService; systemToken: () => string | undefined; clock: () => Date },
+  deps: {
+    service: ReportingService;
+    systemToken: () => string | undefined;
+    clock: () => Date;
+    /** The page credential of /bao-cao, accepted by the reads the page makes (status, aggregate, series). */
+    page: Pick<PageLoginDeps, 'pageTokens' | 'directory'>;
+  },
 ) {
   const { service } = deps;
+  // The reads of /bao-cao: public at the platform level so that the page's cookie can stand in for
+  // the bearer token; staffOrPage checks one or the other before the handler.
+  const pageReads = { config: { auth: 'public' as const }, preHandler: staffOrPage(deps.page) };
   await sendRoute(app, { service, params: reportParams, systemToken: deps.systemToken, clock: deps.clock });
 
   app.put<{
@@ -272,7 +282,7 @@ export async function reportingRoutes(
   app.get<{ Params: ReportParams; Querystring: { format?: 'json' | 'xlsx' } }>(
     '/v1/reporting/reports/:regime/:period/:agencyId/aggregate',
     {
-      config: staff,
+      ...pageReads,
       schema: {
         tags,
         summary: "The agency's own values plus its children's accepted reports, with sources, missing and stale (JSON or XLSX)",
@@ -296,7 +306,7 @@ export async function reportingRoutes(
   app.get<{ Querystring: { regime: string; period: string; agencyId?: string } }>(
     '/v1/reporting/status',
     {
-      config: staff,
+      ...pageReads,
       schema: {
         tags,
         summary: "Completeness of an agency's subtree for a period (default: the caller's agency; admins: the whole tree)",
@@ -318,7 +328,7 @@ export async function reportingRoutes(
   app.get<{ Querystring: { regime: string; indicator: string; agencyId: string; limit: number } }>(
     '/v1/reporting/series',
     {
-      config: staff,
+      ...pageReads,
       schema: {
         tags,
         summary: "One indicator's aggregate over a regime's latest periods (the chart of /bao-cao)",

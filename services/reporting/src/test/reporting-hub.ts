@@ -1,7 +1,7 @@
 /** Helpers for the reporting tests (not exported from the package). */
 import { directoryModule, type ServiceModuleFactory } from '@lienthong/platform';
 import { startTestHub, type TestHub } from '@lienthong/platform/testing';
-import { createReportingModule } from '../module.js';
+import { createReportingModule, type ReportingModuleOptions } from '../module.js';
 
 export type Headers = Record<string, string>;
 export interface Response {
@@ -13,7 +13,7 @@ export interface Response {
 }
 
 export interface ReportingHub extends TestHub {
-  req(method: 'GET' | 'POST' | 'PUT', url: string, headers?: Headers, payload?: unknown): Promise<Response>;
+  req(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, headers?: Headers, payload?: unknown): Promise<Response>;
 }
 
 /** A mutable clock. */
@@ -35,6 +35,8 @@ export async function startReportingHub(
     extra?: ServiceModuleFactory[];
     schedulerIntervalMs?: number;
     systemToken?: () => string | undefined;
+    /** Ticket and page session lives. */
+    login?: Pick<ReportingModuleOptions, 'ticketTtlMs' | 'pageSessionTtlMs'>;
   } = {},
 ): Promise<ReportingHub> {
   const hub = await startTestHub(
@@ -45,6 +47,7 @@ export async function startReportingHub(
         clock,
         schedulerIntervalMs: options.schedulerIntervalMs ?? 100,
         ...(options.systemToken ? { systemToken: options.systemToken } : {}),
+        ...options.login,
       }),
     ],
     {
