@@ -95,7 +95,7 @@ export interface DocumentService {
   content(deliveryId: string, principal: SystemPrincipal, format: 'edxml' | 'json'): Promise<DeliveryContent>;
   /** Pending deliveries of the caller's organisations (or of `organId` among them), oldest first. */
   inbox(principal: SystemPrincipal, organId: string | undefined, limit: number): DeliveryView[];
-  getDocument(documentRef: string, principal: Principal): DocumentDetail;
+  getDocument(documentRef: string, principal: Principal): Promise<DocumentDetail>;
   /** An attachment's content, for a party of a document that carries it (or an admin). */
   attachment(sha256: string, principal: Principal): Promise<{ body: Readable; size: number; contentType?: string }>;
 }

@@ -64,3 +64,25 @@ t.test('a delivery is pushed once its batch committed, never from a batch that r
     'each pushed once, readable when pushed',
   );
 });
+
+t.test("the read model keeps a document's metadata, not its content (read from its DocumentSubmitted)", async (t) => {
+  const dir = tempDir(t, 'lt-routing-');
+  const store = createSqliteEventStore({ file: join(dir, 'events.sqlite') });
+  t.teardown(() => store.close());
+  const runner = createProjectionRunner({
+    projection: routingProjection(),
+    store,
+    dir: join(dir, 'p'),
+    logger: { info() {}, warn() {}, error() {} },
+  });
+  t.teardown(() => runner.stop());
+  const last = await store.append('document-d1', [submitted('d1', 'B')]);
+  await runner.start();
+  await runner.waitFor(last.position, 5000);
+  const row = runner.db().prepare('SELECT * FROM documents WHERE document_id = ?').get('d1') as Record<string, unknown>;
+  t.equal(row.subject, 'subject d1', 'its metadata');
+  t.notOk(
+    Object.values(row).some((value) => typeof value === 'string' && value.includes('"header"')),
+    'no copy of the content',
+  );
+});

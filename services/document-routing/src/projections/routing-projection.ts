@@ -32,13 +32,13 @@ export interface RoutingProjectionHooks {
 export function routingProjection(hooks: RoutingProjectionHooks = {}): Projection<DeliveryView> {
   return {
     name: 'document-routing',
-    version: 2,
+    version: 3,
     streamPrefixes: DOCUMENT_STREAM_PREFIXES,
     init(db) {
       db.exec(`
         CREATE TABLE documents (document_id TEXT PRIMARY KEY, sender_organ TEXT NOT NULL, sender_system TEXT NOT NULL,
           edxml_document_id TEXT, doc_type INTEGER NOT NULL, subject TEXT NOT NULL, format TEXT NOT NULL,
-          signature TEXT NOT NULL, document TEXT NOT NULL, revises TEXT NOT NULL, submitted_at TEXT NOT NULL, position INTEGER NOT NULL);
+          signature TEXT NOT NULL, revises TEXT NOT NULL, submitted_at TEXT NOT NULL, position INTEGER NOT NULL);
         CREATE INDEX documents_edxml ON documents(edxml_document_id, position);
         CREATE TABLE parties (document_id TEXT NOT NULL, organ_id TEXT NOT NULL, PRIMARY KEY (document_id, organ_id)) WITHOUT ROWID;
         CREATE TABLE deliveries (delivery_id TEXT PRIMARY KEY, kind TEXT NOT NULL, document_id TEXT NOT NULL, status_id TEXT,
@@ -65,7 +65,7 @@ export function routingProjection(hooks: RoutingProjectionHooks = {}): Projectio
         case 'DocumentSubmitted': {
           const d = event.data;
           const subject = d.document.header.subject;
-          statement(db, 'INSERT OR IGNORE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+          statement(db, 'INSERT OR IGNORE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
             d.documentId,
             d.sender.organId,
             d.sender.systemId,
@@ -74,7 +74,6 @@ export function routingProjection(hooks: RoutingProjectionHooks = {}): Projectio
             subject,
             d.format,
             JSON.stringify(d.signature),
-            JSON.stringify(d.document),
             JSON.stringify(d.revises),
             at,
             position,

@@ -1,5 +1,5 @@
 import { statement, type Database } from '@lienthong/projections';
-import type { EdxmlDocument, EdxmlStatus, StaffInfo } from '@lienthong/edxml';
+import type { EdxmlStatus, StaffInfo } from '@lienthong/edxml';
 import type { RevisionKind, SignatureRecord } from '../domain/events.js';
 import type { DeliveryView } from './routing-projection.js';
 
@@ -12,7 +12,7 @@ export interface DocumentRow {
   readonly subject: string;
   readonly format: 'edxml' | 'json';
   readonly signature: SignatureRecord;
-  readonly document: EdxmlDocument;
+  /** The content is not here: read it from the document's `DocumentSubmitted` (`submittedDocument`). */
   readonly revises: ReadonlyArray<{ documentId: string; kind: RevisionKind }>;
   readonly submittedAt: string;
   readonly position: number;
@@ -39,7 +39,6 @@ interface RawDocument {
   subject: string;
   format: 'edxml' | 'json';
   signature: string;
-  document: string;
   revises: string;
   submitted_at: string;
   position: number;
@@ -78,7 +77,6 @@ const toDocument = (r: RawDocument): DocumentRow => ({
   subject: r.subject,
   format: r.format,
   signature: JSON.parse(r.signature) as SignatureRecord,
-  document: JSON.parse(r.document) as EdxmlDocument,
   revises: JSON.parse(r.revises) as DocumentRow['revises'],
   submittedAt: r.submitted_at,
   position: r.position,

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { notFound } from '@lienthong/service-kit';
 import { renderEdxmlStream, renderStatus, StatusCode, type EdxmlDocument, type EdxmlStatus, type TraceHeader } from '@lienthong/edxml';
 import type { ServiceContext, SystemPrincipal } from './context.js';
+import { submittedDocument } from './submitted-document.js';
 
 export type DeliveryContent = { type: 'edxml'; body: Readable | string } | { type: 'json'; body: unknown };
 
@@ -10,7 +11,7 @@ export const attachmentLink = (a: EdxmlDocument['attachments'][number]) => ({ ..
 
 /** `GET /v1/deliveries/:deliveryId/content`: the caller's delivery, rendered as edXML (stream) or JSON, with the hub's own TraceHeader. */
 export function deliveryContent(ctx: ServiceContext) {
-  const { view, source } = ctx;
+  const { view, source, store } = ctx;
   const hubHop = (at: string): TraceHeader => ({ organId: ctx.hubOrganId, timestamp: at });
 
   return async function content(deliveryId: string, principal: SystemPrincipal, format: 'edxml' | 'json'): Promise<DeliveryContent> {
@@ -29,9 +30,8 @@ export function deliveryContent(ctx: ServiceContext) {
     };
     if (delivery.kind === 'document') {
       const hop = hubHop(doc.submittedAt);
-      if (format === 'edxml')
-        return { type: 'edxml', body: renderEdxmlStream(doc.document, { attachments: source, extraTraceHeader: hop }) };
-      const d = doc.document;
+      const d = await submittedDocument(store, doc.documentId);
+      if (format === 'edxml') return { type: 'edxml', body: renderEdxmlStream(d, { attachments: source, extraTraceHeader: hop }) };
       return {
         type: 'json',
         body: {

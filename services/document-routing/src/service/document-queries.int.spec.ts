@@ -6,6 +6,7 @@ import { acknowledgeDelivery } from './acknowledge-delivery.js';
 import { documentQueries } from './document-queries.js';
 import { reportStatus } from './report-status.js';
 import { submitDocument } from './submit-document.js';
+import { submittedDocument } from './submitted-document.js';
 
 async function setUp(t: Parameters<typeof serviceFixture>[0]) {
   const fixture = await serviceFixture(t, ['A', 'B', 'C', 'D']);
@@ -37,7 +38,7 @@ t.test('getDocument: the sender sees every recipient, a recipient only its own, 
   const { ctx, system, context, sent, queries } = await setUp(t);
   await reportStatus(ctx)(sent.documentId, { kind: 'json', value: { statusCode: '03' } }, system('B'), context);
 
-  const bySender = queries.getDocument(sent.documentId, system('A'));
+  const bySender = await queries.getDocument(sent.documentId, system('A'));
   t.same(
     bySender.recipients.map((r) => r.organId),
     ['B', 'C'],
@@ -50,7 +51,7 @@ t.test('getDocument: the sender sees every recipient, a recipient only its own, 
   );
   t.equal(bySender.attachments[0]?.url, `/v1/attachments/${bySender.attachments[0]?.sha256}`);
 
-  const byRecipient = queries.getDocument('E-7', system('C'));
+  const byRecipient = await queries.getDocument('E-7', system('C'));
   t.same(
     byRecipient.recipients.map((r) => r.organId),
     ['C'],
@@ -58,16 +59,16 @@ t.test('getDocument: the sender sees every recipient, a recipient only its own, 
   );
   t.notOk('systemId' in byRecipient.sender, 'nor the sending system');
   t.same(
-    queries.getDocument(sent.documentId, { kind: 'admin', id: 'admin' }).recipients.map((r) => r.organId),
+    (await queries.getDocument(sent.documentId, { kind: 'admin', id: 'admin' })).recipients.map((r) => r.organId),
     ['B', 'C'],
   );
-  t.throws(() => queries.getDocument(sent.documentId, system('D')), { code: 'LT_FORBIDDEN' });
-  t.throws(() => queries.getDocument('E-7', system('D')), { code: 'LT_NOT_FOUND' }, 'an edXML id of others’ is not found');
+  await t.rejects(queries.getDocument(sent.documentId, system('D')), { code: 'LT_FORBIDDEN' });
+  await t.rejects(queries.getDocument('E-7', system('D')), { code: 'LT_NOT_FOUND' }, 'an edXML id of others’ is not found');
 });
 
 t.test('attachment: its bytes for a party and admins, not found for anyone else', async (t) => {
   const { system, sent, bytes, queries, ctx } = await setUp(t);
-  const sha256 = ctx.view.document(sent.documentId)!.document.attachments[0]!.sha256;
+  const sha256 = (await submittedDocument(ctx.store, sent.documentId)).attachments[0]!.sha256;
   const read = await queries.attachment(sha256, system('B'));
   const chunks: Buffer[] = [];
   for await (const chunk of read.body) chunks.push(chunk as Buffer);

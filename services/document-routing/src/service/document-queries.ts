@@ -4,6 +4,7 @@ import type { DeliveryView } from '../projections/routing-projection.js';
 import { findDocument, mayRead, organsOf } from './access.js';
 import type { ServiceContext, SystemPrincipal } from './context.js';
 import { attachmentLink } from './delivery-content.js';
+import { submittedDocument } from './submitted-document.js';
 import type { TimelineEntry } from '../document-service.js';
 
 /** The read side: a document with its per-recipient timelines, the inbox, attachment content. */
@@ -27,7 +28,7 @@ export function documentQueries(ctx: ServiceContext) {
     },
 
     /** Metadata, signature and per-recipient timelines; a recipient sees only its own deliveries. */
-    getDocument(documentRef: string, principal: Principal) {
+    async getDocument(documentRef: string, principal: Principal) {
       const row = findDocument(view, documentRef, principal);
       if (!row) throw notFound(`no document ${documentRef}`);
       if (!mayRead(view, row, principal))
@@ -36,7 +37,8 @@ export function documentQueries(ctx: ServiceContext) {
       const visible = (organId: string) => seesAll || (principal.kind === 'system' && principal.organIds.includes(organId));
       const deliveries = view.deliveriesOf(row.documentId);
       const statuses = view.statusesOf(row.documentId);
-      const h = row.document.header;
+      const document = await submittedDocument(ctx.store, row.documentId);
+      const h = document.header;
       const recipients = deliveries
         .filter((d) => d.kind === 'document' && visible(d.to))
         .map((d) => {
@@ -80,7 +82,7 @@ export function documentQueries(ctx: ServiceContext) {
           ...(row.signature.signer ? { signer: row.signature.signer } : {}),
           ...(row.signature.reason ? { reason: row.signature.reason } : {}),
         },
-        attachments: row.document.attachments.map(attachmentLink),
+        attachments: document.attachments.map(attachmentLink),
         revises: row.revises,
         revisedBy: view.revisionsOf(row.documentId),
         recipients,

@@ -10,6 +10,7 @@ import type { DocumentRow } from '../projections/routing-view.js';
 import { findDocument, senderGate } from './access.js';
 import { jsonHash, warningsOf, type ServiceContext, type SystemPrincipal } from './context.js';
 import type { SubmitAnswer } from './submit-document.js';
+import { submittedDocument } from './submitted-document.js';
 
 export interface StatusAnswer extends SubmitAnswer {
   readonly statusId: string;
@@ -94,7 +95,8 @@ export function reportStatus(ctx: ServiceContext) {
       const staff: StaffInfo | undefined = typeof input.staff === 'string' ? { staff: input.staff } : input.staff;
       // Whether it received the document is the decider's to say (after it checks that the caller is the sender).
       if (input.to !== undefined) addressee = { ...ctx.resolve(input.to), otherwise: 'refuse' };
-      const header = row.document.header;
+      const document = await submittedDocument(ctx.store, row.documentId);
+      const header = document.header;
       const agency = directory.getAgency(from);
       status = {
         from: { organId: from, ...(agency ? { organName: agency.name } : {}) },
@@ -102,7 +104,7 @@ export function reportStatus(ctx: ServiceContext) {
           // a recall names the recipient asked; each delivery renders its own recipient (see content)
           organId:
             input.statusCode === StatusCode.recallRequested
-              ? (addressee?.organId ?? row.document.header.to[0]?.organId ?? row.senderOrganId)
+              ? (addressee?.organId ?? header.to[0]?.organId ?? row.senderOrganId)
               : row.senderOrganId,
           code: `${header.code.codeNumber}/${header.code.codeNotation}`,
           documentId: row.edxmlDocumentId ?? row.documentId,

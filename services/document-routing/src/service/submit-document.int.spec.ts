@@ -4,6 +4,7 @@ import { isDomainError } from '@lienthong/decider';
 import { sampleDocument, sampleXml } from '../test/helpers.js';
 import { serviceFixture } from '../test/service-context.js';
 import { submitDocument } from './submit-document.js';
+import { submittedDocument } from './submitted-document.js';
 
 const json = (value: unknown) => ({ kind: 'json', value }) as const;
 const xml = (text: string) => ({ kind: 'xml', stream: Readable.from([Buffer.from(text)]) }) as const;
@@ -47,7 +48,7 @@ t.test('an edXML document: read as a stream, attachments stored in the blob stor
   const answer = await submit(xml(text), system('A'), context);
   const row = ctx.view.document(answer.documentId);
   t.equal(row?.format, 'edxml');
-  const [attachment] = row?.document.attachments ?? [];
+  const [attachment] = (await submittedDocument(ctx.store, answer.documentId)).attachments;
   t.equal(attachment?.name, 'a.txt');
   t.equal((await ctx.blobs.stat(attachment!.sha256))?.size, bytes.length, 'the attachment is in the blob store');
   t.equal(row?.signature.status, 'absent');
