@@ -3,13 +3,22 @@
  * cluster, for the scale-out tests: each replica a real child process with its own data
  * directory (read models) and the deployment's shared secrets directory.
  */
-import { mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { REPO_ROOT, startServer, type StartedServer } from '@lienthong/testing';
+import { COMPILED_NODE_ARGS, REPO_ROOT, startServer, type StartedServer } from '@lienthong/testing';
 
 export const ADMIN_TOKEN = 'replicas-admin-token-0123456789';
 export const HUB_SOURCE = join(REPO_ROOT, 'services/hub/src/main.ts');
+
+/** The services that run alone (each `services/<name>/src/main.ts`), federation aside: it runs with document routing in the hub. */
+export const SERVICES = ['catalog', 'connectors', 'document-routing', 'dossiers', 'reporting', 'status-tracker'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+/** A service's compiled entry (`pnpm --filter @lienthong/<name> start` runs it), relative to the repository: build first (`buildHub()`). */
+export function compiledEntry(service: ServiceName | 'hub' | 'federation'): string {
+  return `services/${service}/dist/main.js`;
+}
 
 export interface Deployment {
   /** `postgres://…` of the shared store. */
@@ -23,6 +32,8 @@ export interface Deployment {
 export interface Replica extends StartedServer {
   readonly name: string;
   readonly dataDir: string;
+  /** `<root>/<name>.log`: what it printed once listening (appended to by each start of that name). */
+  readonly log: string;
 }
 
 /**
@@ -37,13 +48,18 @@ export async function startReplica(
   options: {
     init?: boolean;
     env?: Readonly<Record<string, string>>;
-    /** a service's own main.ts instead of the hub's */ entry?: string;
+    /**
+     * A service's own entry instead of the hub's sources, relative to the repository: its
+     * `src/main.ts` (through tsx) or its compiled `dist/main.js` (`compiledEntry`, no loader).
+     */
+    entry?: string;
   } = {},
 ): Promise<Replica> {
   const dataDir = join(root, name);
   mkdirSync(dataDir, { recursive: true });
+  const entry = options.entry ? join(REPO_ROOT, options.entry) : HUB_SOURCE;
   const server = await startServer(
-    ['--import', 'tsx', options.entry ? join(REPO_ROOT, options.entry) : HUB_SOURCE],
+    [...(entry.endsWith('.js') ? COMPILED_NODE_ARGS : ['--import', 'tsx']), entry],
     {
       LT_DATA_DIR: dataDir,
       LT_PORT: '0',
@@ -61,7 +77,12 @@ export async function startReplica(
     },
     120_000,
   );
-  return { ...server, name, dataDir };
+  const log = join(root, `${name}.log`);
+  const file = createWriteStream(log, { flags: 'a' });
+  server.child.stdout?.on('data', (chunk: Buffer) => file.write(chunk));
+  server.child.stderr?.on('data', (chunk: Buffer) => file.write(chunk));
+  server.child.once('exit', () => file.end());
+  return { ...server, name, dataDir, log };
 }
 
 export interface Answer {
@@ -110,6 +131,8 @@ export interface SocketClient {
   next(test: (m: any) => boolean, timeoutMs?: number): Promise<any>;
   /** The close code, once closed. */
   readonly closed: Promise<number>;
+  /** Sends one JSON message; false when the socket is no longer open. */
+  send(message: unknown): boolean;
   close(): void;
 }
 
@@ -127,6 +150,11 @@ export function openSocket(url: string, token: string): Promise<SocketClient> {
         messages,
         closed,
         close: () => socket.terminate(),
+        send: (message) => {
+          if (socket.readyState !== WebSocket.OPEN) return false;
+          socket.send(JSON.stringify(message));
+          return true;
+        },
         async next(test, timeoutMs = 15_000) {
           const deadline = Date.now() + timeoutMs;
           for (;;) {
