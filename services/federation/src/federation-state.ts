@@ -6,7 +6,7 @@
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { fold, handleCommand, type CommandContext } from '@lienthong/decider';
-import type { EventStore } from '@lienthong/event-store';
+import { isWrongExpectedRevision, type EventStore } from '@lienthong/event-store';
 import { peerDecider, type PeerState } from './domain/peer-decider.js';
 import { transferDecider, type TransferState } from './domain/transfer-decider.js';
 import { selectPeer } from './domain/route-patterns.js';
@@ -23,7 +23,12 @@ import {
 } from './events.js';
 import type { QueuedTransfer, RemoteRecipient } from '@lienthong/federation-contract';
 
-export type PendingTransfer = Exclude<TransferState, { status: 'none' }> & { readonly status: 'pending'; readonly queuedAt: number };
+export type PendingTransfer = Exclude<TransferState, { status: 'none' }> & {
+  readonly status: 'pending';
+  readonly queuedAt: number;
+  /** The stream's last revision, as this process wrote or read it (an outcome is appended on it without a read). */
+  readonly revision: number;
+};
 
 export interface PeerStats {
   delivered: number;
@@ -81,9 +86,9 @@ export async function loadFederationState(store: EventStore): Promise<Federation
       after = page[page.length - 1]!.stream;
     }
   };
-  const indexTransfer = (state: TransferState, queuedAt: number) => {
+  const indexTransfer = (state: TransferState, queuedAt: number, revision: number) => {
     if (state.status === 'none') return;
-    if (state.status === 'pending') pending.set(state.transfer.transferId, { ...state, status: 'pending', queuedAt });
+    if (state.status === 'pending') pending.set(state.transfer.transferId, { ...state, status: 'pending', queuedAt, revision });
     else pending.delete(state.transfer.transferId);
   };
 
@@ -101,7 +106,7 @@ export async function loadFederationState(store: EventStore): Promise<Federation
       transferDecider,
       events.map((e) => ({ type: e.type, data: e.data }) as TransferEvent),
     );
-    indexTransfer(state, Date.parse(events[0]?.metadata.at ?? new Date().toISOString()));
+    indexTransfer(state, Date.parse(events[0]?.metadata.at ?? new Date().toISOString()), events.at(-1)?.revision ?? -1);
   }
   for (const stream of await allStreams('fed-directory-')) {
     const [last] = await store.readStream(stream, { direction: 'backward', maxCount: 1 });
@@ -111,9 +116,38 @@ export async function loadFederationState(store: EventStore): Promise<Federation
   }
 
   const activePeers = () => [...peers.values()].filter((p) => p.status === 'active').map((p) => p.peer);
-  const runTransfer = async (transferId: string, command: Parameters<typeof transferDecider.decide>[0], ctx: CommandContext) => {
+  const runTransfer = async (
+    transferId: string,
+    command: Parameters<typeof transferDecider.decide>[0],
+    ctx: CommandContext,
+  ): Promise<TransferState> => {
+    // a pending transfer's state is in hand: decide on it and append on its revision, no read
+    // (another writer in between makes the append fail: then read and decide again)
+    const known = pending.get(transferId);
+    if (known && command.type !== 'QueueTransfer') {
+      const events = transferDecider.decide(command, known);
+      if (events.length === 0) return known;
+      const metadata = {
+        correlationId: ctx.correlationId,
+        causationId: ctx.causationId ?? null,
+        actor: ctx.actor,
+        at: new Date().toISOString(),
+      };
+      try {
+        const appended = await store.append(
+          transferStream(transferId),
+          events.map((e) => ({ ...e, metadata })),
+          { expectedRevision: known.revision },
+        );
+        const state = events.reduce<TransferState>((s, e) => transferDecider.evolve(s, e), known);
+        indexTransfer(state, known.queuedAt, appended.nextRevision);
+        return state;
+      } catch (error) {
+        if (!isWrongExpectedRevision(error)) throw error;
+      }
+    }
     const result = await handleCommand(store, transferDecider, transferStream(transferId), command, ctx);
-    indexTransfer(result.state, pending.get(transferId)?.queuedAt ?? Date.now());
+    indexTransfer(result.state, pending.get(transferId)?.queuedAt ?? Date.now(), result.revision);
     return result.state;
   };
 

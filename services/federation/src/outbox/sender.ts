@@ -5,6 +5,8 @@
  * crash in between sends it again, and the receiver dedupes.
  */
 import { randomUUID } from 'node:crypto';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { signRequest, type SigningKey } from '@lienthong/http-signatures';
 import type { Logger } from '@lienthong/service-kit';
 import { backoffMs } from '../domain/transfer-decider.js';
@@ -33,6 +35,38 @@ export interface Sender {
 
 const ACTOR = 'federation-sender';
 
+/** Kept-alive connections to the peers (node:http: a transfer costs less on the event loop than with fetch). */
+const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 64 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }) };
+
+/** POSTs the signed body; resolves with the status and the text of the answer (a timeout rejects with a TimeoutError). */
+function post(url: string, headers: Record<string, string>, body: Buffer, timeoutMs: number): Promise<{ status: number; text: string }> {
+  const target = new URL(url);
+  const secure = target.protocol === 'https:';
+  return new Promise((resolve, reject) => {
+    const request = (secure ? httpsRequest : httpRequest)(
+      target,
+      {
+        method: 'POST',
+        headers: { ...headers, 'content-length': String(body.length) },
+        agent: secure ? agents.https : agents.http,
+        signal: AbortSignal.timeout(timeoutMs),
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        response.on('error', reject);
+      },
+    );
+    request.on('error', (error: Error) => {
+      // AbortSignal.timeout aborts with a TimeoutError as the cause
+      const cause = (error as { cause?: unknown }).cause;
+      reject(cause instanceof Error && cause.name === 'TimeoutError' ? cause : error);
+    });
+    request.end(body);
+  });
+}
+
 export function startSender(options: SenderOptions): Sender {
   const { state, key, logger, metrics } = options;
   const concurrency = options.concurrency ?? 16;
@@ -51,16 +85,15 @@ export function startSender(options: SenderOptions): Sender {
     let detail: string;
     try {
       const headers = await signRequest({ method: 'POST', url, body, headers: { 'content-type': 'application/xml' } }, key);
-      const response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(options.timeoutMs ?? 30_000) });
-      const text = await response.text();
-      if (response.ok) {
+      const response = await post(url, headers, body, options.timeoutMs ?? 30_000);
+      if (response.status >= 200 && response.status < 300) {
         const latencyMs = Date.now() - t.queuedAt;
         await state.recordDelivery(t.transfer.transferId, { status: response.status, latencyMs }, ctx);
         metrics.latency.observe({ peer: peer.peer.peerId }, latencyMs / 1000);
         return;
       }
       reason = `http-${response.status}`;
-      detail = text.slice(0, 500);
+      detail = response.text.slice(0, 500);
     } catch (error) {
       const e = error as Error;
       reason = e.name === 'TimeoutError' ? 'timeout' : 'network';
