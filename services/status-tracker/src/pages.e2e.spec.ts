@@ -2,16 +2,12 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { chromium, type Browser } from 'playwright-core';
+import { launchChromium, requireChromium } from '@lienthong/testing';
 import { A, PROCEDURE, otherPin, startTrackerHub } from './test/helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const artifacts = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test-artifacts', 'status-tracker');
 
-if (!existsSync(CHROMIUM)) {
-  if (process.env.CI) t.fail(`${CHROMIUM} is missing (CI is set)`);
-  else t.plan(0, `${CHROMIUM} is missing: browser tests skipped`);
-} else {
+if (requireChromium(t)) {
   t.test('citizen lookup and counter board in headless Chromium', async (t) => {
     mkdirSync(artifacts, { recursive: true });
     const hub = await startTrackerHub();
@@ -33,21 +29,11 @@ if (!existsSync(CHROMIUM)) {
     await hub.settle();
     const base = await hub.app.listen({ port: 0, host: '127.0.0.1' });
 
-    const browser: Browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const browser = await launchChromium();
     t.teardown(() => browser.close());
 
     // 1. lookup, on a phone-sized screen
-    const phone = await browser.newPage({ viewport: { width: 375, height: 740 }, locale: 'vi-VN' });
+    const phone = await browser.newPage({ width: 375, height: 740 });
     await phone.goto(`${base}/`);
     t.equal(await phone.getAttribute('html', 'lang'), 'vi');
     t.equal(await phone.title(), 'Tra cứu tình trạng hồ sơ');
@@ -73,7 +59,7 @@ if (!existsSync(CHROMIUM)) {
     await phone.screenshot({ path: join(artifacts, 'lookup-not-found.png'), fullPage: true });
 
     // 2. the board: a staff token gets a ticket, the socket a snapshot, then the change made through the API
-    const board = await browser.newPage({ viewport: { width: 1100, height: 700 }, locale: 'vi-VN' });
+    const board = await browser.newPage({ width: 1100, height: 700 });
     await board.goto(`${base}/board`);
     await board.getByLabel('Mã truy cập của cán bộ').fill(clerk.authorization.replace(/^Bearer /, ''));
     await board.getByRole('button', { name: 'Kết nối' }).click();
