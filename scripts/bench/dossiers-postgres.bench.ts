@@ -25,19 +25,19 @@ const ACTIONS: Array<[string, object]> = [
   ['deliver-result', {}],
 ];
 
-interface FlowResult {
+export interface FlowResult {
   readonly dossiersPerSecond: number;
   readonly actionP99: number;
 }
 
 /** A hub with four agencies, a procedure and a clerk per agency; `flow` runs the counters. */
-async function prepare(hub: DossiersHub): Promise<Array<{ authorization: string }>> {
+export async function prepare(hub: DossiersHub): Promise<Array<{ authorization: string }>> {
   for (const a of AGENCIES) await hub.agency(a);
   await hub.publishProcedure('1.004227', 5);
   return Promise.all(AGENCIES.map((a) => hub.staff(a, ['clerk', 'officer', 'leader'])));
 }
 
-async function flow(hub: DossiersHub, staff: ReadonlyArray<{ authorization: string }>, seconds: number): Promise<FlowResult> {
+export async function flow(hub: DossiersHub, staff: ReadonlyArray<{ authorization: string }>, seconds: number): Promise<FlowResult> {
   const actionMs: number[] = [];
   let dossiers = 0;
   const t0 = performance.now();

@@ -15,10 +15,11 @@
  * parameters and no prepared statement the `postgres` driver describes first, one more round trip.
  */
 import { hashCanonical } from './canonical.js';
+import { matchesExpected } from './expected-revision.js';
 import { GENESIS_HASH } from './hash.js';
 import { NOTIFY_CHANNEL } from './postgres-schema.js';
 import { prepareEvent, type PreparedEvent } from './sqlite-append.js';
-import type { AppendResult, NewEvent, RecordedEvent } from './types.js';
+import type { AppendResult, ExpectedRevision, NewEvent, RecordedEvent } from './types.js';
 
 /** How many stream heads a process remembers for the fast path (the least recently used are forgotten). */
 export const HEADS_CACHED = 10_000;
@@ -176,6 +177,148 @@ export const BATCH_INSERT_SQL = `WITH c AS (UPDATE lt_head SET position = positi
   ),
   note AS (SELECT pg_notify('${NOTIFY_CHANNEL}', (c.base + $1)::text) FROM c)
   SELECT c.base, (SELECT count(*) FROM note) AS notified FROM c`;
+
+/**
+ * A batch of appends whose stream heads this process knows, as one auto-committed statement: each
+ * stream row moves only if it still holds the revision and hash its events were chained to (a new
+ * stream's row: inserted, or moved from revision -1), then `lt_head` takes as many positions as the
+ * events of the streams that moved, their events are inserted in batch order and notified. A
+ * stream whose head moved meanwhile writes nothing and is left out (`written` does not name it):
+ * its appends go to the locked transaction. Streams are moved before `lt_head` is touched (its
+ * count reads every moved row first), as in the locked transaction.
+ *
+ * Parameters: $1–$5 per stream (name, head revision and hash chained to, new revision and hash),
+ * $6 the genesis hash, $7–$14 the events (ids, streams, revisions, types, data, metadata,
+ * previous hashes, hashes) in batch order. One row: `base` (null when nothing was written) and
+ * `written`, the streams that moved.
+ */
+export const KNOWN_HEADS_APPEND_SQL = `WITH w AS (
+    SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[])
+      AS w(stream, prev_revision, prev_hash, revision, hash)
+  ),
+  fresh AS (
+    INSERT INTO lt_streams AS t (stream, revision, last_hash)
+    SELECT w.stream, w.revision, w.hash FROM w WHERE w.prev_revision < 0 ORDER BY w.stream
+    ON CONFLICT (stream) DO UPDATE SET revision = EXCLUDED.revision, last_hash = EXCLUDED.last_hash, updated_at = now()
+    WHERE t.revision = -1 AND t.last_hash = $6
+    RETURNING t.stream
+  ),
+  moved AS (
+    UPDATE lt_streams s SET revision = w.revision, last_hash = w.hash, updated_at = now()
+    FROM w
+    WHERE w.prev_revision >= 0 AND s.stream = w.stream AND s.revision = w.prev_revision AND s.last_hash = w.prev_hash
+    RETURNING s.stream
+  ),
+  ok AS (SELECT stream FROM fresh UNION ALL SELECT stream FROM moved),
+  x AS (
+    SELECT e.*, row_number() OVER (ORDER BY e.n) AS k
+    FROM unnest($7::text[], $8::text[], $9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
+      WITH ORDINALITY AS e(id, stream, revision, type, data, metadata, prev_hash, hash, n)
+    WHERE e.stream IN (SELECT stream FROM ok)
+  ),
+  total AS (SELECT count(*) AS events, (SELECT count(*) FROM ok) AS streams FROM x),
+  c AS (
+    UPDATE lt_head SET position = lt_head.position + total.events FROM total
+    WHERE lt_head.id = 1 AND total.events > 0 AND total.streams > 0
+    RETURNING lt_head.position - total.events AS base, total.events AS events
+  ),
+  ins AS (
+    INSERT INTO lt_events (position, id, stream, revision, type, data, metadata, prev_hash, hash)
+    SELECT c.base + x.k, x.id, x.stream, x.revision, x.type, x.data, x.metadata, x.prev_hash, x.hash FROM c, x
+  ),
+  note AS (SELECT pg_notify('${NOTIFY_CHANNEL}', (c.base + c.events)::text) FROM c)
+  SELECT (SELECT base FROM c) AS base, ARRAY(SELECT stream FROM ok) AS written, (SELECT count(*) FROM note) AS notified`;
+
+/** One append of a batch, as the planner sees it. */
+export interface BatchAppend {
+  readonly stream: string;
+  readonly events: readonly PreparedEvent[];
+  readonly expected: ExpectedRevision;
+}
+
+/** The appends of one stream in a batch, chained in order onto the head this process knows. */
+export interface KnownStream {
+  readonly stream: string;
+  readonly head: KnownHead;
+  /** Indexes into the batch, in order, with each append's columns. */
+  readonly appends: ReadonlyArray<{ readonly index: number; readonly columns: EventColumns }>;
+  /** The head after the last of them. */
+  readonly next: KnownHead;
+}
+
+/**
+ * Splits a batch into the streams whose heads this process knows (each append non-empty and
+ * matching its expected revision on the chained head) and the indexes of the other appends (head
+ * unknown, a conflict to confirm, an empty append): those take the locked transaction. A stream's
+ * appends go all one way.
+ */
+export function planKnownHeads(
+  batch: readonly BatchAppend[],
+  known: (stream: string) => KnownHead | undefined,
+): { streams: KnownStream[]; rest: number[] } {
+  const byStream = new Map<string, number[]>();
+  batch.forEach((a, index) => {
+    const list = byStream.get(a.stream);
+    if (list) list.push(index);
+    else byStream.set(a.stream, [index]);
+  });
+  const streams: KnownStream[] = [];
+  const rest: number[] = [];
+  for (const [stream, indexes] of byStream) {
+    const firstExpected = (batch[indexes[0]!] as BatchAppend).expected;
+    const start = known(stream) ?? (firstExpected === 'no_stream' ? NEW_STREAM : undefined);
+    let head = start;
+    const appends: Array<{ index: number; columns: EventColumns }> = [];
+    for (const index of indexes) {
+      const a = batch[index] as BatchAppend;
+      if (!head || a.events.length === 0 || !matchesExpected(a.expected, head.revision)) {
+        head = undefined;
+        break;
+      }
+      const columns = chain(stream, head, a.events);
+      appends.push({ index, columns });
+      head = { revision: columns.revisions.at(-1) as number, lastHash: columns.hashes.at(-1) as string };
+    }
+    if (start && head) streams.push({ stream, head: start, appends, next: head });
+    else rest.push(...indexes);
+  }
+  rest.sort((a, b) => a - b);
+  return { streams, rest };
+}
+
+/** The parameters of `KNOWN_HEADS_APPEND_SQL` for `streams`, in order. */
+export function knownHeadsParameters(streams: readonly KnownStream[]): unknown[] {
+  const all = streams.flatMap((s) => s.appends.map((a) => ({ stream: s.stream, columns: a.columns })));
+  const flat = (pick: (c: EventColumns) => readonly unknown[]): unknown[] => all.flatMap(({ columns }) => pick(columns));
+  return [
+    streams.map((s) => s.stream),
+    streams.map((s) => s.head.revision),
+    streams.map((s) => s.head.lastHash),
+    streams.map((s) => s.next.revision),
+    streams.map((s) => s.next.lastHash),
+    GENESIS_HASH,
+    flat((c) => c.ids),
+    all.flatMap(({ stream, columns }) => columns.ids.map(() => stream)),
+    flat((c) => c.revisions),
+    flat((c) => c.types),
+    flat((c) => c.datas),
+    flat((c) => c.metas),
+    flat((c) => c.prevs),
+    flat((c) => c.hashes),
+  ];
+}
+
+/**
+ * The events of an append as a subscription reads them back: data and metadata parsed from the
+ * stored text (not the caller's objects), for the live window of this process's own commits.
+ */
+export function asRead(result: AppendResult, columns: EventColumns): RecordedEvent[] {
+  return result.events.map((e, i) => ({
+    ...e,
+    data: JSON.parse(columns.datas[i] as string) as unknown,
+    metadata: JSON.parse(columns.metas[i] as string) as RecordedEvent['metadata'],
+  }));
+}
 
 /** The locked transaction's first statements: new streams get a row (revision -1), then rows locked in name order. */
 export const CREATE_STREAM_ROWS_SQL =

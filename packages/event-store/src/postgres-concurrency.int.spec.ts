@@ -157,6 +157,87 @@ if (requirePostgres(t)) {
   });
 
   t.test(
+    'a batch on remembered heads: a stream another process moved goes to the locked path, the others are written at once',
+    async (t) => {
+      const url = await server.createDatabase('known');
+      const a = createPostgresEventStore({ url });
+      const b = createPostgresEventStore({ url });
+      t.teardown(async () => {
+        await a.close();
+        await b.close();
+      });
+      const p = uniquePrefix('known');
+      for (const s of ['s1', 's2', 's3']) await a.append(`${p}-${s}`, [newEvent()], { expectedRevision: 'no_stream' }); // a remembers revision 0
+      await b.append(`${p}-s2`, [newEvent()], { expectedRevision: 0 }); // b moves s2 to 1: a's head of s2 is stale
+
+      // One batch (same turn): s1 and s3 on heads a knows, s2 on a stale head, a new stream, s3 twice.
+      const results = await Promise.allSettled([
+        a.append(`${p}-s1`, [newEvent('One')], { expectedRevision: 0 }),
+        a.append(`${p}-s2`, [newEvent('Two')], { expectedRevision: 0 }),
+        a.append(`${p}-s3`, [newEvent('Three'), newEvent('Three')]),
+        a.append(`${p}-s3`, [newEvent('Three')], { expectedRevision: 2 }),
+        a.append(`${p}-s4`, [newEvent('Four')], { expectedRevision: 'no_stream' }),
+        a.append(`${p}-s2`, [newEvent('Two')]),
+      ]);
+      const value = (i: number) => (results[i]?.status === 'fulfilled' ? results[i].value : undefined);
+      t.equal(value(0)?.nextRevision, 1, 's1 written on its known head');
+      t.match(results[1], { status: 'rejected', reason: { name: 'WrongExpectedRevisionError', actual: 1 } }, 's2: the true conflict');
+      t.same([value(2)?.nextRevision, value(3)?.nextRevision], [2, 3], 's3: two appends of one batch chained');
+      t.equal(value(4)?.nextRevision, 0, 's4: a new stream');
+      t.equal(value(5)?.nextRevision, 2, 's2 with any revision: after the real head');
+
+      for (const s of ['s1', 's2', 's3', 's4']) {
+        const read = await b.readStream(`${p}-${s}`);
+        t.same(
+          read.map((e) => e.revision),
+          read.map((_, i) => i),
+          `${s}: every revision once`,
+        );
+        t.equal(findBrokenLink(read), undefined, `${s}: chained to the exact head`);
+        t.equal((await b.streamInfo(`${p}-${s}`))?.position, read.at(-1)?.position, `${s}: its position is its head event's`);
+      }
+      const head = await b.headPosition();
+      t.same(
+        (await b.readAll()).map((e) => e.position),
+        Array.from({ length: head }, (_, i) => i + 1),
+        'positions dense: what did not apply took none',
+      );
+      const s3 = await b.readStream(`${p}-s3`);
+      t.same(
+        [value(2)?.events.map((e) => e.position), value(3)?.events.map((e) => e.position)],
+        [s3.slice(1, 3).map((e) => e.position), s3.slice(3).map((e) => e.position)],
+        'the positions answered are those stored',
+      );
+    },
+  );
+
+  t.test("a writer's own subscription: its commits and another process's, in order, once, as stored", async (t) => {
+    const url = await server.createDatabase('own');
+    const store = createPostgresEventStore({ url, pollMs: 60_000 });
+    t.teardown(() => store.close());
+    await store.ping();
+    const live = collector(store.subscribeToAll({ after: 0 }));
+    await new Promise((r) => setTimeout(r, 200)); // listening
+    const p = uniquePrefix('own');
+    const OWN = 600;
+    const OTHER = 300;
+    const own = (async () => {
+      for (let n = 0; n < OWN; n += 6)
+        await Promise.all(
+          [0, 1, 2, 3, 4, 5].map((w) => store.append(`${p}-own-${w}`, [newEvent('Own', { n: n + w, text: 'tiếng Việt' })])),
+        );
+    })();
+    await Promise.all([own, runChild(['append', url, `${p}-other`, String(OTHER), '4'])]);
+    await live.waitFor(OWN + OTHER, 30_000);
+    t.same(
+      live.seen.map((e) => e.position),
+      Array.from({ length: OWN + OTHER }, (_, i) => i + 1),
+      'positions 1..N in order, each once (a 60 s poll: NOTIFY and own commits only)',
+    );
+    t.same(live.seen, await store.readAll({ after: 0 }), 'each event as a read gives it (data parsed from the stored text)');
+  });
+
+  t.test(
     "subscriptions sharing one window: with LISTEN off, polling alone brings other processes' events, filtered, in order",
     async (t) => {
       const url = await server.createDatabase('polling');

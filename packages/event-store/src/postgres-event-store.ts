@@ -31,11 +31,15 @@ import {
   HeadCache,
   LOCK_STREAMS_SQL,
   LONE_APPEND_NEW_STREAM_SQL,
+  KNOWN_HEADS_APPEND_SQL,
   LONE_APPEND_SQL,
   NEW_STREAM,
   STREAM_POSITION,
+  asRead,
   chain,
+  knownHeadsParameters,
   loneAppendParameters,
+  planKnownHeads,
   toResult,
   type EventColumns,
 } from './postgres-append.js';
@@ -85,6 +89,11 @@ const PAGE_SIZE = 500;
 /** Most events the shared window of live subscriptions holds. */
 const TAIL_EVENTS = 5000;
 const MAX_RETRIES = 5;
+/**
+ * Group commits in flight at once. The second waits at the server for the first's `lt_head` lock
+ * and commits right after it, instead of a round trip later; their streams are distinct.
+ */
+const COMMITS_IN_FLIGHT = 2;
 
 type Sql = postgres.Sql<Record<string, never>>;
 type Tx = postgres.TransactionSql<Record<string, never>>;
@@ -129,7 +138,12 @@ class PostgresEventStore implements EventStore {
   private closed = false;
   private schema: Promise<void> | undefined;
   private queue: Queued[] = [];
-  private flushing = false;
+  /** An append arrived: the queue is looked at on the next turn (appends of this turn join one batch). */
+  private scheduled = false;
+  /** Commits in flight. */
+  private inFlight = 0;
+  /** Streams with an append in a commit in flight. */
+  private readonly committing = new Set<string>();
   private readonly wakers = new Set<() => void>();
   private listening: Promise<unknown> | undefined;
   private readonly pollMs: number;
@@ -142,7 +156,7 @@ class PostgresEventStore implements EventStore {
     this.pollMs = options.pollMs ?? 1000;
     this.tail = new PostgresTail(
       (after, limit) => this.readFeed({ after }, limit),
-      () => this.notices,
+      () => this.wokenTo,
       PAGE_SIZE,
       TAIL_EVENTS,
       this.pollMs / 2,
@@ -199,31 +213,51 @@ class PostgresEventStore implements EventStore {
     if (this.closed) throw new StoreUnavailableError('event store is closed');
     return new Promise<AppendResult>((resolve, reject) => {
       this.queue.push({ append: { stream, events: prepared, expected }, resolve, reject });
-      if (!this.flushing) {
-        this.flushing = true;
-        setImmediate(() => void this.flush());
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          this.pump();
+        });
       }
     });
   }
 
-  /** Commits what is queued, one transaction at a time, until the queue is empty. */
-  private async flush(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
-      try {
-        await this.ready();
-        const lone = batch.length === 1 ? (batch[0] as Queued) : undefined;
-        if (!lone || !(await this.commitLone(lone))) await this.commitBatch(batch);
-      } catch (error) {
-        const failure = toStoreError(error);
-        for (const q of batch) {
-          this.heads.forget(q.append.stream);
-          q.reject(failure);
-        }
+  /**
+   * Starts commits of what is queued, up to `COMMITS_IN_FLIGHT` at once. An append on a stream with
+   * a commit in flight waits for it (it chains onto the head that commit writes); the others go.
+   */
+  private pump(): void {
+    while (this.inFlight < COMMITS_IN_FLIGHT && this.queue.length > 0) {
+      const batch: Queued[] = [];
+      const held: Queued[] = [];
+      for (const q of this.queue) (this.committing.has(q.append.stream) ? held : batch).push(q);
+      if (batch.length === 0) return;
+      this.queue = held;
+      for (const q of batch) this.committing.add(q.append.stream);
+      this.inFlight++;
+      void this.commit(batch).finally(() => {
+        for (const q of batch) this.committing.delete(q.append.stream);
+        this.inFlight--;
+        this.pump();
+      });
+    }
+  }
+
+  /** One group commit: the known heads' statement (or the lone one), then the locked transaction for the rest. */
+  private async commit(batch: readonly Queued[]): Promise<void> {
+    try {
+      await this.ready();
+      const lone = batch.length === 1 ? (batch[0] as Queued) : undefined;
+      const rest = lone ? ((await this.commitLone(lone)) ? [] : batch) : await this.commitKnown(batch);
+      if (rest.length > 0) await this.commitBatch(rest);
+    } catch (error) {
+      const failure = toStoreError(error);
+      for (const q of batch) {
+        this.heads.forget(q.append.stream);
+        q.reject(failure);
       }
     }
-    this.flushing = false;
   }
 
   /**
@@ -254,16 +288,66 @@ class PostgresEventStore implements EventStore {
     }
     const result = toResult(stream, columns, events, row.base);
     this.heads.set(stream, { revision: result.nextRevision, lastHash: columns.hashes.at(-1) ?? known.lastHash });
-    this.wake(result.position);
+    this.committed(asRead(result, columns));
     q.resolve(result);
     return true;
+  }
+
+  /**
+   * The appends of a batch on streams whose heads this process knows: one auto-committed statement
+   * (postgres-append.ts, `KNOWN_HEADS_APPEND_SQL`). Answers what is left for the locked transaction:
+   * appends on unknown heads, and those of streams another process moved meanwhile (nothing of
+   * theirs was written). A duplicate id or a deadlock writes nothing: the locked transaction sorts
+   * it out.
+   */
+  private async commitKnown(batch: readonly Queued[]): Promise<readonly Queued[]> {
+    const { streams, rest } = planKnownHeads(
+      batch.map((q) => q.append),
+      (stream) => this.heads.get(stream),
+    );
+    if (streams.length === 0) return batch;
+    let row: { base: number | null; written: string[] } | undefined;
+    try {
+      [row] = await this.sql.unsafe<Array<{ base: number | null; written: string[] }>>(
+        KNOWN_HEADS_APPEND_SQL,
+        knownHeadsParameters(streams) as never[],
+        { prepare: true },
+      );
+    } catch (error) {
+      if (isDuplicateId(error) || isRetryable(error)) return batch;
+      throw error;
+    }
+    const written = new Set(row?.base == null ? [] : row.written);
+    const left = new Set(rest);
+    let next = (row?.base ?? 0) + 1;
+    const feed: RecordedEvent[] = [];
+    const done: Array<{ q: Queued; result: AppendResult }> = [];
+    for (const s of streams) {
+      if (!written.has(s.stream)) {
+        this.heads.forget(s.stream);
+        for (const a of s.appends) left.add(a.index);
+        continue;
+      }
+      for (const { index, columns } of s.appends) {
+        const q = batch[index] as Queued;
+        const result = toResult(s.stream, columns, q.append.events, next - 1);
+        next += columns.ids.length;
+        feed.push(...asRead(result, columns));
+        done.push({ q, result });
+      }
+      this.heads.set(s.stream, s.next);
+    }
+    if (feed.length > 0) this.committed(feed.sort((a, b) => a.position - b.position));
+    for (const { q, result } of done) q.resolve(result);
+    return batch.filter((_, i) => left.has(i));
   }
 
   private async commitBatch(batch: readonly Queued[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const outcomes = await this.sql.begin((tx) => this.writeBatch(tx, batch));
-        this.wake(Math.max(0, ...outcomes.map((o) => (o instanceof Error ? 0 : o.position))));
+        const feed: RecordedEvent[] = [];
+        const outcomes = await this.sql.begin((tx) => this.writeBatch(tx, batch, feed));
+        this.committed(feed);
         outcomes.forEach((outcome, i) => {
           const q = batch[i] as Queued;
           if (outcome instanceof Error) q.reject(outcome);
@@ -289,7 +373,8 @@ class PostgresEventStore implements EventStore {
   }
 
   /** The locked transaction: any number of appends to any streams, each checked on its own. */
-  private async writeBatch(tx: Tx, batch: readonly Queued[]): Promise<Array<AppendResult | Error>> {
+  private async writeBatch(tx: Tx, batch: readonly Queued[], feed: RecordedEvent[]): Promise<Array<AppendResult | Error>> {
+    feed.length = 0;
     const names = [...new Set(batch.map((q) => q.append.stream))].sort();
     // 1. New streams get a row (revision -1) so there is something to lock; rows are locked in name
     //    order. Sent together (pipelined): one round trip.
@@ -351,6 +436,7 @@ class PostgresEventStore implements EventStore {
       const result = toResult(q.append.stream, columns, q.append.events, base + first);
       this.heads.set(q.append.stream, { revision: result.nextRevision, lastHash: columns.hashes.at(-1) as string });
       outcomes[index] = result;
+      feed.push(...asRead(result, columns));
     }
     return outcomes;
   }
@@ -494,6 +580,17 @@ class PostgresEventStore implements EventStore {
   private wokenTo = 0;
 
   /**
+   * This process's own commit, its events in position order: the live window takes them when it
+   * reaches the first (no read of the feed for them), and the subscriptions wake at once.
+   */
+  private committed(events: readonly RecordedEvent[]): void {
+    const last = events.at(-1);
+    if (!last) return;
+    this.tail.take(events);
+    this.wake(last.position);
+  }
+
+  /**
    * Wakes the live subscriptions for a head at `position`: on this process's own commits at once
    * (no wait for the notification), on other processes' by NOTIFY; the NOTIFY of a commit already
    * woken for is ignored.
@@ -587,7 +684,7 @@ class PostgresEventStore implements EventStore {
     this.closed = true;
     for (const wake of [...this.wakers]) wake();
     // Appends already queued are committed (or fail) before the connections end.
-    while (this.flushing) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (this.scheduled || this.inFlight > 0 || this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
     await this.sql.end({ timeout: 5 }).catch(() => {});
   }
 }

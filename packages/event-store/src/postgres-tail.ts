@@ -3,7 +3,9 @@
  * instance: when a commit wakes them, the feed after the window is read once (unfiltered, with the
  * head, in one snapshot) and each subscription takes its own events from memory, instead of each
  * sending its own query. The window holds every event in `(from, to]`; a subscription whose
- * position lies before it (catching up) reads its own pages until it reaches the window.
+ * position lies before it (catching up) reads its own pages until it reaches the window. The
+ * process's own commits join the window without a read when they follow on from its end
+ * (`take`): a command that waits for its read model waits for no query.
  */
 import { matchesFilter, type TailFilter } from './shared-tail.js';
 import type { RecordedEvent } from './types.js';
@@ -15,14 +17,13 @@ export class PostgresTail {
   private events: RecordedEvent[] = [];
   private from = -1;
   private to = -1;
-  /** The notification count when the last complete read started: a newer one calls for a read. */
-  private readAtNotice = -1;
   private readAt = 0;
   private reading: Promise<void> | undefined;
 
   constructor(
     private readonly read: ReadFeed,
-    private readonly notices: () => number,
+    /** The newest position heard of (notifications, this process's commits): beyond the window's end, a read is due. */
+    private readonly heard: () => number,
     private readonly pageSize: number,
     private readonly maxEvents: number,
     /** A read older than this is repeated even with no notification (lost, or LISTEN off): the polling fallback. */
@@ -39,7 +40,7 @@ export class PostgresTail {
       this.to = after;
     }
     if (after < this.from) return undefined;
-    if (after > this.to || this.readAtNotice !== this.notices() || Date.now() - this.readAt >= this.maxAgeMs) {
+    if (after > this.to || this.heard() > this.to || Date.now() - this.readAt >= this.maxAgeMs) {
       this.reading ??= this.refresh().finally(() => (this.reading = undefined));
       await this.reading;
     }
@@ -49,8 +50,20 @@ export class PostgresTail {
     return { events, scannedTo: this.to };
   }
 
+  /**
+   * Events this process has just committed, in position order and without gap: kept when the first
+   * follows on from the window's end (nothing of another process lies between). True when kept.
+   */
+  take(events: readonly RecordedEvent[]): boolean {
+    const first = events[0];
+    if (this.from < 0 || first === undefined || first.position !== this.to + 1) return false;
+    this.events.push(...events);
+    this.to = (events.at(-1) as RecordedEvent).position;
+    this.trim();
+    return true;
+  }
+
   private async refresh(): Promise<void> {
-    const notice = this.notices();
     const startedAt = Date.now();
     const { events, head } = await this.read(this.to, this.pageSize);
     if (events.length === this.pageSize) {
@@ -60,10 +73,14 @@ export class PostgresTail {
       this.to = head;
       return;
     }
-    this.events.push(...events);
+    // Own commits taken while this read was out are in the window already.
+    for (const event of events) if (event.position > this.to) this.events.push(event);
     this.to = Math.max(this.to, head);
-    this.readAtNotice = notice;
     this.readAt = startedAt;
+    this.trim();
+  }
+
+  private trim(): void {
     if (this.events.length > this.maxEvents) {
       const dropped = this.events.splice(0, this.events.length - this.maxEvents);
       this.from = dropped.at(-1)?.position ?? this.from;
