@@ -1,20 +1,19 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import axe from 'axe-core';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { catalogModule } from '@lienthong/catalog';
 import { openBlobStore } from '@lienthong/blob-store';
 import { directoryModule } from '@lienthong/platform';
 import { startTestHub } from '@lienthong/platform/testing';
-import { startVnpaySimulator } from '@lienthong/testing';
+import { launchChromium, requireChromium, startVnpaySimulator } from '@lienthong/testing';
 import { createDossiersModule } from './module.js';
 import { docxBomb, pdf, png } from './online/test-files.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const artifacts = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test-artifacts', 'dossiers');
 const COMMUNE = '000.00.31.H40';
 const CODE = '1.001193';
@@ -56,10 +55,7 @@ async function accessibility(page: Page): Promise<{ id: string; impact: string; 
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
-if (!existsSync(CHROMIUM)) {
-  if (process.env.CI) t.fail(`${CHROMIUM} is missing (CI is set)`);
-  else t.plan(0, `${CHROMIUM} is missing: browser tests skipped`);
-} else {
+if (requireChromium(t)) {
   mkdirSync(artifacts, { recursive: true });
   // the VNPay simulator: a process of its own with its payment page, calling the hub's IPN
   const sim = await startVnpaySimulator();
@@ -121,22 +117,9 @@ if (!existsSync(CHROMIUM)) {
   const files = mkdtempSync(join(tmpdir(), 'lt-portal-files-'));
   t.teardown(() => rmSync(files, { recursive: true, force: true }));
 
-  const profile = mkdtempSync(join(tmpdir(), 'lt-chromium-'));
-  t.teardown(() => rmSync(profile, { recursive: true, force: true }));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    locale: 'vi-VN',
-    acceptDownloads: true,
-  });
-  t.teardown(() => context.close());
+  const browser = await launchChromium({ acceptDownloads: true });
+  t.teardown(() => browser.close());
+  const { context } = browser;
 
   for (const [device, viewport] of [
     ['phone', { width: 390, height: 844 }],
