@@ -9,6 +9,7 @@ import { ConnectorEngine } from './engine/engine.js';
 import type { PostLimits } from './engine/http-post.js';
 import type { DeliveryPolicy } from './engine/worker.js';
 import { connectorRoutes } from './http/routes.js';
+import { readRegistry, registryProjection } from './projections/registry-projection.js';
 import { loadConnectorKey } from './secrets.js';
 import type { UrlPolicy } from './url-guard.js';
 
@@ -36,7 +37,7 @@ const envSchema = z.object({
 });
 
 export function createConnectorsModule(options: ConnectorsModuleOptions = {}): ServiceModuleFactory {
-  return (platform) => {
+  return async (platform) => {
     const env = envSchema.parse(process.env);
     const key = loadConnectorKey(platform.config.secretsDir);
     let server: Server | null = null;
@@ -64,6 +65,7 @@ export function createConnectorsModule(options: ConnectorsModuleOptions = {}): S
       ...options.limits,
     };
     const logger = platform.logger.child({ component: 'connectors' });
+    const registryRunner = await platform.projection(registryProjection);
     const engine = new ConnectorEngine({
       store: platform.store,
       key,
@@ -72,6 +74,12 @@ export function createConnectorsModule(options: ConnectorsModuleOptions = {}): S
       delivery,
       limits,
       log: logger,
+      registryView: {
+        async load(upTo) {
+          await registryRunner.waitFor(upTo, 120_000);
+          return readRegistry(registryRunner.db());
+        },
+      },
     });
     const service = createConnectorService({ store: platform.store, engine, key, urlPolicy });
     return {

@@ -2,7 +2,8 @@ import { fold, handleCommand, type CommandContext } from '@lienthong/decider';
 import type { EventStore, RecordedEvent, Subscription } from '@lienthong/event-store';
 import type { Registry } from 'prom-client';
 import { connectorDecider, type ConnectorCommand, type ConnectorState, type RegisteredConnector } from '../domain/connector-decider.js';
-import { CONNECTOR_STREAM_PREFIX, connectorStream, type ConnectorEvent, type ConnectorKind, type DeadLetter } from '../domain/events.js';
+import { CONNECTOR_STREAM_PREFIX, connectorStream, type ConnectorKind, type DeadLetter } from '../domain/events.js';
+import { toConnectorEvent, type RegistryEntry } from '../projections/registry-projection.js';
 import { unsealSecret } from '../secrets.js';
 import type { UrlPolicy } from '../url-guard.js';
 import type { ConnectorKindAdapter } from './connector.js';
@@ -22,6 +23,8 @@ export interface EngineOptions {
   readonly delivery: DeliveryPolicy;
   readonly limits: PostLimits;
   readonly log: { warn(object: object, message: string): void; info(object: object, message: string): void };
+  /** The registry read model (`connectors-registry`): every connector's state once every connector event up to `upTo` is in. */
+  readonly registryView: { load(upTo: number): Promise<readonly RegistryEntry[]> };
 }
 
 /** What `GET /v1/admin/connectors/:id` shows of the outbox. */
@@ -48,8 +51,9 @@ const engineContext: CommandContext = { correlationId: 'connectors-engine', acto
 
 /**
  * Runs one outbox worker per connector that is registered, not paused, not deleted. Connector
- * states are folded from their streams at start and kept current from a subscription (which also
- * wakes the workers when any event is appended); a replay's new epoch replaces the worker.
+ * states are read from the registry read model at start (one row per connector, whatever the
+ * length of its stream) and kept current from a subscription (which also wakes the workers when
+ * any event is appended); a replay's new epoch replaces the worker.
  */
 export class ConnectorEngine {
   private readonly known = new Map<string, Known>();
@@ -69,13 +73,10 @@ export class ConnectorEngine {
   async start(): Promise<void> {
     const { store } = this.options;
     this.head = await store.headPosition();
-    for (const info of await store.listStreams({ prefix: CONNECTOR_STREAM_PREFIX, limit: 10_000 })) {
-      const events = await store.readStream(info.stream);
-      this.known.set(info.stream.slice(CONNECTOR_STREAM_PREFIX.length), {
-        state: fold(connectorDecider, events.map(toDomain)),
-        revision: events[events.length - 1]?.revision ?? -1,
-      });
-    }
+    // every connector event up to the head is in the rows (some later ones may be too: the
+    // subscription from the head skips what a row's revision already holds)
+    for (const entry of await this.options.registryView.load(this.head))
+      this.known.set(entry.connectorId, { state: entry.state, revision: entry.revision });
     this.subscription = store.subscribeToAll({ after: this.head });
     this.listening = this.listen(this.subscription);
     for (const id of this.known.keys()) this.schedule(id);
@@ -188,10 +189,10 @@ export class ConnectorEngine {
     if (fresh.length === 0) return;
     if (fresh[0]!.revision !== known.revision + 1) {
       const all = await this.options.store.readStream(connectorStream(connectorId));
-      known.state = fold(connectorDecider, all.map(toDomain));
+      known.state = fold(connectorDecider, all.map(toConnectorEvent));
       known.revision = all[all.length - 1]?.revision ?? -1;
     } else {
-      for (const e of fresh) known.state = connectorDecider.evolve(known.state, toDomain(e));
+      for (const e of fresh) known.state = connectorDecider.evolve(known.state, toConnectorEvent(e));
       known.revision = fresh[fresh.length - 1]!.revision;
     }
     this.known.set(connectorId, known);
@@ -259,8 +260,4 @@ export class ConnectorEngine {
       },
     };
   }
-}
-
-function toDomain(e: RecordedEvent): ConnectorEvent {
-  return { type: e.type, data: e.data } as ConnectorEvent;
 }
