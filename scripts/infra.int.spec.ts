@@ -65,3 +65,36 @@ t.test('the NATS node configuration is valid', async (t) => {
   t.equal(run.status, 0, `nats-server -t: ${run.stdout}${run.stderr}`);
   t.match(`${run.stdout}${run.stderr}`, /is valid/);
 });
+
+t.test(
+  "infra/README.md's second process of a service: its own env file and state directory, and systemd-analyze verify passes",
+  async (t) => {
+    const readme = readFileSync(join(ROOT, 'infra/README.md'), 'utf8');
+    const block = /```sh\n(sed [\s\S]*?)\n```/.exec(readme)?.[1];
+    if (!block) return t.fail('the README shows the commands');
+    // the README's sed command as written, into a temporary directory instead of /etc/systemd/system
+    const dir = tempDir(t, 'lt-second-unit-');
+    copyFileSync(join(UNITS, 'lienthong-dossiers.service'), join(dir, 'lienthong-dossiers.service'));
+    const sed = block.split('\nprintf')[0]!.replaceAll('/etc/systemd/system/', `${dir}/`);
+    const run = spawnSync('sh', ['-c', sed], { encoding: 'utf8' });
+    t.equal(run.status, 0, `the sed command runs: ${run.stderr}`);
+    const before = readFileSync(join(dir, 'lienthong-dossiers.service'), 'utf8').split('\n');
+    const after = readFileSync(join(dir, 'lienthong-dossiers-2.service'), 'utf8').split('\n');
+    t.same(
+      after.filter((line, i) => line !== before[i] && !line.startsWith('#')),
+      ['EnvironmentFile=-/etc/lienthong/dossiers-2.env', 'StateDirectory=lienthong/dossiers-2'],
+      'only its own env file and state directory differ',
+    );
+    t.match(
+      block,
+      /LT_PORT=\d+\\nLT_DATA_DIR=\/var\/lib\/lienthong\/dossiers-2\\n' >\/etc\/lienthong\/dossiers-2\.env/,
+      'its env file: a port and a data directory',
+    );
+    const analyze = binary('systemd-analyze', t);
+    if (!analyze) return;
+    if (!existsSync('/usr/bin/node'))
+      writeFileSync(join(dir, 'lienthong-dossiers-2.service'), after.join('\n').replace('/usr/bin/node', process.execPath));
+    const verify = spawnSync(analyze, ['verify', '--man=no', join(dir, 'lienthong-dossiers-2.service')], { encoding: 'utf8' });
+    t.equal(verify.status, 0, `systemd-analyze verify: ${verify.stderr}`);
+  },
+);
