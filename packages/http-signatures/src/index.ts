@@ -3,5 +3,4 @@ export type { SigningKey } from './signatures.js';
 
 export { checkContentDigest } from './content-digest.js';
 export { SignatureError } from './errors.js';
-export { createSqliteNonceStore } from './nonce-store.js';
 export { signRequest, verifyRequest } from './signatures.js';
