@@ -4,18 +4,11 @@
  * JSON parsing, no sniffing, no hashing, no events). Started as a process of its own, as the hub is.
  */
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import Fastify, { type FastifyPluginAsync } from 'fastify';
-
-// @fastify/multipart is the dossiers service's dependency: loaded from there, the same copy and version the hub runs.
-const fromDossiers = createRequire(new URL('../../services/dossiers/package.json', import.meta.url));
-const multipart = (fromDossiers('@fastify/multipart') as { default: FastifyPluginAsync<{ limits: Record<string, number> }> }).default;
-/** What the route reads of the plugin's request decoration. */
-interface MultipartRequest {
-  parts(): AsyncIterable<{ readonly type: 'file' | 'field'; readonly file: NodeJS.ReadableStream }>;
-}
+// The root's own devDependency, at the dossiers service's version range: pnpm links the same copy the hub runs.
+import multipart from '@fastify/multipart';
+import Fastify from 'fastify';
 
 const dir = process.env.LT_DATA_DIR ?? '.';
 mkdirSync(dir, { recursive: true });
@@ -24,8 +17,7 @@ await app.register(multipart, { limits: { fileSize: 11 * 1024 * 1024, files: 20 
 let n = 0;
 app.get('/health/ready', async () => ({ status: 'ready' }));
 app.post('/upload', async (request, reply) => {
-  for await (const part of (request as unknown as MultipartRequest).parts())
-    if (part.type === 'file') await pipeline(part.file, createWriteStream(join(dir, `f${n++}`)));
+  for await (const part of request.parts()) if (part.type === 'file') await pipeline(part.file, createWriteStream(join(dir, `f${n++}`)));
   return reply.code(201).send({ ok: true });
 });
 await app.listen({ port: Number(process.env.LT_PORT ?? 0), host: process.env.LT_HOST ?? '127.0.0.1' });
