@@ -115,6 +115,24 @@ t.test('/bao-cao login: tickets, the page session cookie, and the rules of the r
   const aTicketAsCookie = (await hub.req('POST', '/v1/reporting/tickets', clerk['H40.01.01']!, {})).json().ticket;
   t.match((await hub.req('GET', STATUS, { cookie: `lt_bao_cao=${aTicketAsCookie}` })).json(), { status: 401, pageSession: 'other-use' });
 
+  for (const hostile of [
+    'lt_bao_cao=%E0%A4%A',
+    'lt_bao_cao',
+    'lt_bao_cao="abc',
+    `lt_bao_cao=${'x'.repeat(8000)}`,
+    'lt_bao_cao=.',
+    'lt_bao_cao=e30.e30',
+  ]) {
+    const res = await hub.req('GET', STATUS, { cookie: hostile });
+    t.equal(res.statusCode, 401, `hostile cookie ${hostile.slice(0, 30)}: ${res.body.slice(0, 200)}`);
+    t.match(res.headers['content-type'], /application\/problem\+json/);
+  }
+  t.equal((await hub.req('GET', STATUS, { cookie: 'other=1; lt_bao_cao=' })).statusCode, 401, 'an empty cookie is no session');
+
+  // the routes are in the OpenAPI document (and so walked by the hub's problem-paths spec)
+  const paths = Object.keys((await hub.req('GET', '/docs/json')).json().paths);
+  for (const path of ['/v1/reporting/tickets', '/v1/reporting/session']) t.ok(paths.includes(path), `${path} in /docs`);
+
   // 6. logging out clears the cookie
   const out = await hub.req('DELETE', '/v1/reporting/session', commune);
   t.equal(out.statusCode, 204);
