@@ -32,7 +32,7 @@ export interface RoutingProjectionHooks {
 export function routingProjection(hooks: RoutingProjectionHooks = {}): Projection<DeliveryView> {
   return {
     name: 'document-routing',
-    version: 3,
+    version: 4,
     streamPrefixes: DOCUMENT_STREAM_PREFIXES,
     init(db) {
       db.exec(`
@@ -40,12 +40,14 @@ export function routingProjection(hooks: RoutingProjectionHooks = {}): Projectio
           edxml_document_id TEXT, doc_type INTEGER NOT NULL, subject TEXT NOT NULL, format TEXT NOT NULL,
           signature TEXT NOT NULL, revises TEXT NOT NULL, submitted_at TEXT NOT NULL, position INTEGER NOT NULL);
         CREATE INDEX documents_edxml ON documents(edxml_document_id, position);
-        CREATE TABLE parties (document_id TEXT NOT NULL, organ_id TEXT NOT NULL, PRIMARY KEY (document_id, organ_id)) WITHOUT ROWID;
+        -- parties by the position of the document's DocumentSubmitted: keys that grow at the end (a random key dirtied a page per document)
+        CREATE TABLE parties (position INTEGER NOT NULL, organ_id TEXT NOT NULL, PRIMARY KEY (position, organ_id)) WITHOUT ROWID;
         CREATE TABLE deliveries (delivery_id TEXT PRIMARY KEY, kind TEXT NOT NULL, document_id TEXT NOT NULL, status_id TEXT,
           from_organ TEXT NOT NULL, recipient TEXT NOT NULL, subject TEXT, status_code TEXT, via TEXT,
           created_at TEXT NOT NULL, position INTEGER NOT NULL, acked_at TEXT);
         CREATE INDEX deliveries_pending ON deliveries(recipient, position) WHERE acked_at IS NULL;
-        CREATE INDEX deliveries_document ON deliveries(document_id);
+        -- a document's deliveries are those of its DocumentSubmitted's and its StatusReported's positions (deliveriesOf)
+        CREATE INDEX deliveries_position ON deliveries(position);
         CREATE TABLE statuses (status_id TEXT PRIMARY KEY, document_id TEXT NOT NULL, from_organ TEXT NOT NULL, status_code TEXT NOT NULL,
           description TEXT, staff TEXT, timestamp TEXT NOT NULL, reported_at TEXT NOT NULL, position INTEGER NOT NULL, status TEXT NOT NULL);
         CREATE INDEX statuses_document ON statuses(document_id, position);
@@ -79,12 +81,12 @@ export function routingProjection(hooks: RoutingProjectionHooks = {}): Projectio
             position,
           );
           const party = statement(db, 'INSERT OR IGNORE INTO parties VALUES (?, ?)');
-          party.run(d.documentId, d.sender.organId);
+          party.run(position, d.sender.organId);
           const attachment = statement(db, 'INSERT OR IGNORE INTO attachments VALUES (?, ?, ?)');
           for (const a of d.document.attachments) attachment.run(a.sha256, d.documentId, a.contentType ?? null);
           const delivery = statement(db, 'INSERT OR IGNORE INTO deliveries VALUES (?, ?, ?, NULL, ?, ?, ?, NULL, ?, ?, ?, NULL)');
           for (const r of d.recipients) {
-            party.run(d.documentId, r.organId);
+            party.run(position, r.organId);
             delivery.run(r.deliveryId, 'document', d.documentId, d.sender.organId, r.organId, subject, r.via, at, position);
             created.push({
               deliveryId: r.deliveryId,

@@ -150,7 +150,7 @@ export function routingView(db: () => Database): RoutingView {
       const r = statement(
         db(),
         `SELECT d.* FROM documents d WHERE d.edxml_document_id = ?
-             AND EXISTS (SELECT 1 FROM parties p WHERE p.document_id = d.document_id AND p.organ_id IN (${placeholders(organIds.length)}))
+             AND EXISTS (SELECT 1 FROM parties p WHERE p.position = d.position AND p.organ_id IN (${placeholders(organIds.length)}))
            ORDER BY d.position LIMIT 1`,
       ).get(edxmlDocumentId, ...organIds) as RawDocument | undefined;
       return r ? toDocument(r) : null;
@@ -165,10 +165,11 @@ export function routingView(db: () => Database): RoutingView {
     isParty(documentId: string, organIds: readonly string[]): boolean {
       if (organIds.length === 0) return false;
       return (
-        statement(db(), `SELECT 1 FROM parties WHERE document_id = ? AND organ_id IN (${placeholders(organIds.length)}) LIMIT 1`).get(
-          documentId,
-          ...organIds,
-        ) !== undefined
+        statement(
+          db(),
+          `SELECT 1 FROM documents d JOIN parties p ON p.position = d.position
+             WHERE d.document_id = ? AND p.organ_id IN (${placeholders(organIds.length)}) LIMIT 1`,
+        ).get(documentId, ...organIds) !== undefined
       );
     },
     delivery(deliveryId: string): DeliveryView | null {
@@ -191,7 +192,12 @@ export function routingView(db: () => Database): RoutingView {
     },
     deliveriesOf(documentId: string): DeliveryView[] {
       return (
-        statement(db(), 'SELECT * FROM deliveries WHERE document_id = ? ORDER BY position, delivery_id').all(documentId) as RawDelivery[]
+        statement(
+          db(),
+          `SELECT * FROM deliveries WHERE document_id = @id AND position IN (
+               SELECT position FROM documents WHERE document_id = @id UNION ALL SELECT position FROM statuses WHERE document_id = @id)
+             ORDER BY position, delivery_id`,
+        ).all({ id: documentId }) as RawDelivery[]
       ).map(toDelivery);
     },
     status(statusId: string): StatusRow | null {
@@ -222,7 +228,7 @@ export function routingView(db: () => Database): RoutingView {
       if (organIds.length === 0) return null;
       const row = statement(
         db(),
-        `SELECT a.content_type FROM attachments a JOIN parties p ON p.document_id = a.document_id
+        `SELECT a.content_type FROM attachments a JOIN documents d ON d.document_id = a.document_id JOIN parties p ON p.position = d.position
            WHERE a.sha256 = ? AND p.organ_id IN (${placeholders(organIds.length)}) LIMIT 1`,
       ).get(sha256, ...organIds) as { content_type: string | null } | undefined;
       return row ? { contentType: row.content_type } : null;
