@@ -10,16 +10,38 @@
 // folders resolve as before. Dynamic imports stay lazy (split chunks). Skipped when the bundle is
 // newer than every file it was built from.
 //
+// Each build writes a directory of its own beside it, services/hub/dist/.bundle-<id>/, and then
+// points the symbolic link services/hub/dist/bundle at it (a rename: atomic), so a start never sees
+// a half-written bundle and a process keeps loading its lazy chunks from the build it started
+// from (Node resolves the link when it loads the entry). Older builds are deleted once they are
+// 10 minutes old (a start that began from one just before may still be loading it), so chunks do
+// not accumulate; two builds at once each write their own directory and the last link wins.
+//
 // Usage: node scripts/bundle.mjs [--force]
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const HUB_DIST = join(ROOT, 'services', 'hub', 'dist');
+/** A symbolic link to the current build's directory, `.bundle-<id>` beside it. */
 const OUT_DIR = join(HUB_DIST, 'bundle');
+const BUILD_PREFIX = '.bundle-';
+/** How long a replaced build is kept for starts that may still be loading it. */
+const KEEP_MS = 10 * 60_000;
 const ENTRIES = [join(HUB_DIST, 'main.js'), join(HUB_DIST, 'cli.js')];
 const META = join(OUT_DIR, 'meta.json');
 /**
@@ -48,8 +70,11 @@ const EXTERNAL = [
 /** Compiled workspace code and third-party code: bundled, but for EXTERNAL (and node: built-ins). */
 const WORKSPACE_DIST = new RegExp(`^${ROOT.replaceAll('\\', '\\\\')}(packages|services)[\\\\/][^\\\\/]+[\\\\/]dist[\\\\/]`);
 
+/** This build's directory: a sibling of OUT_DIR, so paths relative to either are the same. */
+const BUILD_DIR = join(HUB_DIST, `${BUILD_PREFIX}${Date.now().toString(36)}-${process.pid}`);
+
 const fromBundle = (file) => {
-  const path = relative(OUT_DIR, file).split(sep).join('/');
+  const path = relative(BUILD_DIR, file).split(sep).join('/');
   return path.startsWith('.') ? path : `./${path}`;
 };
 
@@ -99,10 +124,30 @@ const externals = {
   },
 };
 
+/** Points OUT_DIR at this build (a link renamed over the old one); a directory of before links were used is moved aside first. */
+function publish() {
+  const link = `${OUT_DIR}.${process.pid}.link`;
+  rmSync(link, { force: true });
+  symlinkSync(basename(BUILD_DIR), link);
+  if (existsSync(OUT_DIR) && !lstatSync(OUT_DIR).isSymbolicLink()) renameSync(OUT_DIR, `${BUILD_DIR}-old`);
+  renameSync(link, OUT_DIR);
+}
+
+/** Deletes the builds OUT_DIR no longer points at once they are KEEP_MS old, and links left by a bundler that died. */
+function cleanUp() {
+  const current = lstatSync(OUT_DIR).isSymbolicLink() ? basename(readlinkSync(OUT_DIR)) : null;
+  for (const name of readdirSync(HUB_DIST)) {
+    const path = join(HUB_DIST, name);
+    const old = () => Date.now() - lstatSync(path, { throwIfNoEntry: false })?.mtimeMs > KEEP_MS;
+    if ((name.startsWith(BUILD_PREFIX) && name !== current && old()) || (name.startsWith('bundle.') && name.endsWith('.link') && old()))
+      rmSync(path, { recursive: true, force: true });
+  }
+}
+
 if (process.argv.includes('--force') || !upToDate()) {
   const result = await build({
     entryPoints: ENTRIES,
-    outdir: OUT_DIR,
+    outdir: BUILD_DIR,
     bundle: true,
     splitting: true,
     chunkNames: '[name]-[hash]',
@@ -124,5 +169,7 @@ if (process.argv.includes('--force') || !upToDate()) {
     keepNames: true,
     sourcemap: 'linked',
   });
-  writeFileSync(META, JSON.stringify({ inputs: result.metafile.inputs }));
+  writeFileSync(join(BUILD_DIR, 'meta.json'), JSON.stringify({ inputs: result.metafile.inputs }));
+  publish();
 }
+cleanUp();
