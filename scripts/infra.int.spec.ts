@@ -34,7 +34,12 @@ t.test('a unit per process that runs alone, each reading the shared then its own
     t.match(text, /^EnvironmentFile=\/etc\/lienthong\/lienthong\.env$/m, `${service}: the deployment's shared file`);
     t.match(text, new RegExp(`^EnvironmentFile=-/etc/lienthong/${service}\\.env$`, 'm'), `${service}: its own file`);
     t.match(text, new RegExp(`^WorkingDirectory=/opt/lienthong/services/${service}$`, 'm'), `${service}: its compiled package`);
-    t.match(text, /^ExecStart=\/usr\/bin\/node --conditions=lienthong-compiled dist\/main\.js$/m, `${service}: the compiled entry`);
+    // The hub runs its bundle, with the flags of `pnpm start`; a service alone its compiled entry.
+    const entry =
+      service === 'hub'
+        ? /^ExecStart=\/usr\/bin\/node --conditions=lienthong-compiled --max-semi-space-size=8 dist\/bundle\/main\.js$/m
+        : /^ExecStart=\/usr\/bin\/node --conditions=lienthong-compiled dist\/main\.js$/m;
+    t.match(text, entry, `${service}: the compiled entry`);
   }
 });
 
