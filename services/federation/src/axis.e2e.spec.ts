@@ -9,7 +9,8 @@ import t from 'tap';
 import { memoryAttachmentStore, parseEdxml, renderEdxml, renderStatus, StatusCode } from '@lienthong/edxml';
 import { eventually } from '@lienthong/testing';
 import type { FederationInbound, FederationOutbound } from '@lienthong/federation-contract';
-import { addPeer, edoc, startFederatedHub, type FederatedHub } from './test/hubs.js';
+import { edoc, startFederatedHub, type FederatedHub } from './test/hubs.js';
+import { addPeer } from './testing.js';
 
 const A = '000.00.00.H13';
 const AXIS = '000.00.00.G01';

@@ -8,7 +8,8 @@ import t from 'tap';
 import { loadHubKey } from '@lienthong/platform';
 import { signRequest } from '@lienthong/http-signatures';
 import { eventually, freePort, metricValue, tempDir } from '@lienthong/testing';
-import { addPeer, edoc, startFederatedHub, type FederatedHub } from './test/hubs.js';
+import { edoc, startFederatedHub, type FederatedHub } from './test/hubs.js';
+import { addPeer } from './testing.js';
 
 const A = '000.00.00.H13';
 const B = '000.00.00.H51';

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { memoryAttachmentStore, parseEdxml, renderEdxml } from '@lienthong/edxml';
 import { eventually, freePort, realEdxmlDir, tempDir } from '@lienthong/testing';
+import { addPeer } from '@lienthong/federation/testing';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -71,20 +72,8 @@ t.test('kill -9 on either side loses nothing and delivers nothing twice', async 
   });
   const vnpt = await token(a, 'VNPT', SENDER);
   const viettel = await token(b, 'Viettel', RECIPIENT);
-  const peer = async (at: Proc, peerId: string, of: Proc, routes: string[]) => {
-    const identity = JSON.parse((await call(`${of.url}/v1/federation/identity`, {}, 'GET')).body) as Record<string, string>;
-    const res = await call(`${at.url}/v1/admin/peers`, ADMIN, 'POST', {
-      peerId,
-      name: peerId,
-      baseUrl: of.url,
-      keyId: identity.keyId,
-      publicKey: identity.publicKey,
-      routes,
-    });
-    t.equal(res.status, 201, res.body);
-  };
-  await peer(a, 'b', b, ['*.H51']);
-  await peer(b, 'a', a, ['*.H13']);
+  await addPeer({ baseUrl: a.url, admin: ADMIN }, 'b', { baseUrl: b.url }, ['*.H51']);
+  await addPeer({ baseUrl: b.url, admin: ADMIN }, 'a', { baseUrl: a.url }, ['*.H13']);
 
   // the real package, one distinct document per subject
   const store = memoryAttachmentStore();
