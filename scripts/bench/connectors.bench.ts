@@ -29,10 +29,17 @@ interface ReceiverStats {
   readonly distinct: number;
   readonly requests: number;
   readonly lags: number[];
+  /** Date.now() at the arrival of the first and of the latest new id since the reset. */
+  readonly firstAt: number;
+  readonly lastAt: number;
 }
 
 /** The receiver child: its port, and its counters on request. */
-async function startReceiver(): Promise<{ port: number; ask<T>(type: string): Promise<T>; child: ChildProcess }> {
+async function startReceiver(): Promise<{
+  port: number;
+  ask<T>(type: string, message?: object, answer?: string): Promise<T>;
+  child: ChildProcess;
+}> {
   const child = fork(receiverScript, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = <T>(type: string) =>
     new Promise<T>((resolve, reject) => {
@@ -50,10 +57,10 @@ async function startReceiver(): Promise<{ port: number; ask<T>(type: string): Pr
   return {
     port,
     child,
-    ask<T>(type: string) {
-      const answer = next<T>(type);
-      child.send({ type });
-      return answer;
+    ask<T>(type: string, message: object = {}, answer: string = type) {
+      const answered = next<T>(answer);
+      child.send({ ...message, type });
+      return answered;
     },
   };
 }
@@ -124,13 +131,18 @@ export default async function connectorsBench(ctx: BenchContext): Promise<BenchR
     };
     await inject('POST', '/v1/admin/connectors', { connectorId: 'bench', kind: 'webhook', url: `http://127.0.0.1:${receiver.port}/hook` });
     const meta = () => ({ correlationId: 'bench', actor: 'bench', at: new Date().toISOString() });
+    // the receiver answers as soon as it holds `count` distinct ids (no polling: the round ends with its last delivery)
     const waitFor = async (count: number, limitMs: number) => {
-      const deadline = Date.now() + limitMs;
-      for (;;) {
-        const stats = await receiver.ask<ReceiverStats>('stats');
-        if (stats.distinct >= count) return stats;
-        if (Date.now() > deadline) throw new Error(`receiver has ${stats.distinct} of ${count}`);
-        await sleep(20);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          receiver.ask<ReceiverStats>('stats').then((stats) => reject(new Error(`receiver has ${stats.distinct} of ${count}`)), reject);
+        }, limitMs);
+      });
+      try {
+        return await Promise.race([receiver.ask<ReceiverStats>('expect', { count }, 'reached'), late]);
+      } finally {
+        clearTimeout(timer);
       }
     };
 
@@ -138,6 +150,10 @@ export default async function connectorsBench(ctx: BenchContext): Promise<BenchR
     // the machine falls on both alike: `perRound` bare POSTs over LANES loops; `perRound` events
     // (1,000 dossiers × 5) appended while the connector is paused, timed from the resume to the
     // receiver holding them all
+    const cpuPerEvent = (since: NodeJS.CpuUsage) => {
+      const used = process.cpuUsage(since);
+      return Math.round((used.user + used.system) / perRound);
+    };
     let bareSeconds = 0;
     let engineSeconds = 0;
     let requests = 0;
@@ -145,6 +161,7 @@ export default async function connectorsBench(ctx: BenchContext): Promise<BenchR
     const bareRound = async () => {
       let next = 0;
       const started = performance.now();
+      const cpu = process.cpuUsage();
       await profiled(`connectors-bare-${sent / perRound}`, () =>
         Promise.all(
           Array.from({ length: LANES }, async () => {
@@ -156,7 +173,7 @@ export default async function connectorsBench(ctx: BenchContext): Promise<BenchR
         ),
       );
       const seconds = (performance.now() - started) / 1000;
-      ctx.log(`bare round: ${perRound} in ${seconds.toFixed(2)} s`);
+      ctx.log(`bare round: ${perRound} in ${seconds.toFixed(2)} s, ${cpuPerEvent(cpu)} µs CPU per request in this process`);
       bareSeconds += seconds;
       sent += perRound;
     };
@@ -176,10 +193,14 @@ export default async function connectorsBench(ctx: BenchContext): Promise<BenchR
           ]);
         }
       const started = performance.now();
+      const startedAt = Date.now();
+      const cpu = process.cpuUsage();
       await inject('POST', '/v1/admin/connectors/bench/resume');
       const stats = await profiled(`connectors-throughput-${engineRounds}`, () => waitFor(perRound, 300_000));
       const seconds = (performance.now() - started) / 1000;
-      ctx.log(`connector round: ${perRound} in ${seconds.toFixed(2)} s`);
+      ctx.log(
+        `connector round: ${perRound} in ${seconds.toFixed(2)} s (first delivery ${stats.firstAt - startedAt} ms after the resume, last ${stats.lastAt - stats.firstAt} ms after the first), ${cpuPerEvent(cpu)} µs CPU per event in the hub`,
+      );
       engineSeconds += seconds;
       requests += stats.requests;
       engineRounds++;

@@ -108,15 +108,15 @@ export function createPoster(policy: UrlPolicy, limits: PostLimits, maxSockets: 
         if (signal?.aborted) return reject(new PostFailure('aborted', 'delivery stopped'));
         const exchange = new Exchange(resolve, reject, limits);
         if (signal) track(signal, exchange);
-        pool.request(
+        pool.dispatch(
           {
+            origin: url.origin,
             path: url.pathname + url.search,
             method: 'POST',
             headers: { ...headers, 'content-type': 'application/json' },
             body,
-            signal: exchange.controller.signal,
           },
-          exchange.onAnswer,
+          exchange,
         );
       });
     },
@@ -127,13 +127,17 @@ export function createPoster(policy: UrlPolicy, limits: PostLimits, maxSockets: 
   };
 }
 
-/** One request: the time limit, the size limit, and the cut when the worker stops. */
-class Exchange {
-  readonly controller = new AbortController();
+/**
+ * One request, as undici's dispatch handler (no body stream, no AbortSignal per request): the
+ * whole exchange's time limit, the answer's size limit, and the cut when the worker stops.
+ */
+class Exchange implements Dispatcher.DispatchHandlers {
   untrack: Set<Exchange> | null = null;
   private settled = false;
-  private failure: PostFailure | null = null;
+  private abort: ((reason?: Error) => void) | null = null;
   private readonly timer: NodeJS.Timeout;
+  private status = 0;
+  private rawHeaders: Buffer[] = [];
   private readonly chunks: Buffer[] = [];
   private size = 0;
 
@@ -145,49 +149,61 @@ class Exchange {
     this.timer = setTimeout(() => this.cut('timeout', `no complete answer within ${limits.timeoutMs} ms`), limits.timeoutMs);
   }
 
-  /** Ends the exchange now with this failure (the socket is closed by undici's abort). */
+  /** Ends the exchange now with this failure; undici closes the connection of a request cut in flight. */
   cut(reason: string, message: string): void {
     if (this.settled) return;
-    this.failure = new PostFailure(reason, message);
     this.finish();
-    this.controller.abort();
-    this.reject(this.failure);
+    this.abort?.();
+    this.reject(new PostFailure(reason, message));
   }
 
-  readonly onAnswer = (error: Error | null, data: Dispatcher.ResponseData | undefined): void => {
-    if (error || !data) {
-      if (this.settled) return;
-      this.finish();
-      const e = error as NodeJS.ErrnoException;
-      return this.reject(new PostFailure(reasonOf(e), e.message));
-    }
-    const { statusCode, headers, body } = data;
-    if (this.settled) return void body.destroy();
-    body.on('data', (chunk: Buffer) => {
-      if (this.settled) return;
-      const room = this.limits.maxResponseBytes - this.size;
-      if (chunk.length > room) {
-        this.chunks.push(chunk.subarray(0, room));
-        this.size += room;
-        this.answer(statusCode, headers, true);
-        body.destroy(); // the rest is never read: undici closes the connection
-        return;
-      }
-      this.chunks.push(chunk);
-      this.size += chunk.length;
-    });
-    body.on('end', () => this.answer(statusCode, headers, false));
-    body.on('error', (e: NodeJS.ErrnoException) => {
-      if (this.settled) return;
-      this.finish();
-      this.reject(new PostFailure(reasonOf(e), e.message));
-    });
-  };
+  onConnect(abort: (reason?: Error) => void): void {
+    this.abort = abort;
+    if (this.settled) abort(); // cut while it waited for a connection
+  }
 
-  private answer(status: number, headers: IncomingHttpHeaders, truncated: boolean): void {
+  onHeaders(statusCode: number, headers: Buffer[]): boolean {
+    this.status = statusCode;
+    this.rawHeaders = headers;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.settled) return true;
+    const room = this.limits.maxResponseBytes - this.size;
+    if (chunk.length > room) {
+      this.chunks.push(chunk.subarray(0, room));
+      this.size += room;
+      this.answer(true);
+      this.abort?.(); // the rest is never read: the connection is closed
+      return true;
+    }
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    return true;
+  }
+
+  onComplete(): void {
+    this.answer(false);
+  }
+
+  onError(error: Error): void {
     if (this.settled) return;
     this.finish();
-    this.resolve({ status, headers, body: Buffer.concat(this.chunks).toString('utf8'), truncated });
+    this.reject(new PostFailure(reasonOf(error), error.message));
+  }
+
+  private answer(truncated: boolean): void {
+    if (this.settled) return;
+    this.finish();
+    const headers: IncomingHttpHeaders = {};
+    for (let i = 0; i + 1 < this.rawHeaders.length; i += 2) {
+      const name = this.rawHeaders[i]!.toString('latin1').toLowerCase();
+      const value = this.rawHeaders[i + 1]!.toString('latin1');
+      const prior = headers[name];
+      headers[name] = prior === undefined ? value : `${String(prior)}, ${value}`;
+    }
+    this.resolve({ status: this.status, headers, body: Buffer.concat(this.chunks).toString('utf8'), truncated });
   }
 
   private finish(): void {
