@@ -79,6 +79,13 @@ export interface PostgresEventStoreOptions {
   readonly listen?: boolean;
   /** Seconds to wait for a connection before an operation fails as unavailable; default 5. */
   readonly connectTimeoutSeconds?: number;
+  /**
+   * Longest wait for any operation (ms; default the connect timeout + 2 s): past it the call
+   * rejects with `StoreUnavailableError`, whatever the driver is waiting for. An append still
+   * queued then is dropped unwritten; one already sent may still commit (its caller retries with
+   * its idempotency key and finds it).
+   */
+  readonly operationTimeoutMs?: number;
 }
 
 export function createPostgresEventStore(options: PostgresEventStoreOptions): EventStore {
@@ -89,6 +96,13 @@ const PAGE_SIZE = 500;
 /** Most events the shared window of live subscriptions holds. */
 const TAIL_EVENTS = 5000;
 const MAX_RETRIES = 5;
+/**
+ * Seconds before a connection tries again after a failed connect: the driver's default grows to
+ * 20 s, and a query that needs a connection waits for that try. Capped at half a second, a query
+ * during an outage is refused within about that (then `ECONNREFUSED`), not held until the server
+ * returns.
+ */
+const reconnectDelay = (attempts: number): number => Math.min(0.02 * 2 ** attempts, 0.5);
 /**
  * Group commits in flight at once. The second waits at the server for the first's `lt_head` lock
  * and commits right after it, instead of a round trip later; their streams are distinct.
@@ -154,8 +168,9 @@ class PostgresEventStore implements EventStore {
 
   constructor(private readonly options: PostgresEventStoreOptions) {
     this.pollMs = options.pollMs ?? 1000;
+    this.timeoutMs = options.operationTimeoutMs ?? (options.connectTimeoutSeconds ?? 5) * 1000 + 2000;
     this.tail = new PostgresTail(
-      (after, limit) => this.readFeed({ after }, limit),
+      (after, limit) => this.bounded('read the feed', this.readFeed({ after }, limit)),
       () => this.wokenTo,
       PAGE_SIZE,
       TAIL_EVENTS,
@@ -164,6 +179,7 @@ class PostgresEventStore implements EventStore {
     this.sql = postgres(options.url, {
       max: options.maxConnections ?? 10,
       connect_timeout: options.connectTimeoutSeconds ?? 5,
+      backoff: reconnectDelay,
       onnotice: () => {},
       // Statements are prepared to save a round trip, but planned for their parameters each time: a
       // generic plan of a feed page (position > $1, unknown) may scan the whole table.
@@ -195,11 +211,28 @@ class PostgresEventStore implements EventStore {
 
   private async run<T>(work: () => Promise<T>): Promise<T> {
     try {
-      await this.ready();
-      return await work();
+      return await this.bounded(
+        'answer',
+        this.ready().then(() => work()),
+      );
     } catch (error) {
       throw toStoreError(error);
     }
+  }
+
+  private readonly timeoutMs: number;
+
+  /** `work`, or `StoreUnavailableError` once it has taken `timeoutMs` (the work itself goes on, unawaited). */
+  private bounded<T>(what: string, work: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new StoreUnavailableError(`PostgreSQL event store unavailable: no ${what} in ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
+    });
+    work.catch(() => {}); // settled after the timeout: nobody listens any more
+    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
   }
 
   // ---------------------------------------------------------------- appends
@@ -212,7 +245,23 @@ class PostgresEventStore implements EventStore {
     const prepared = events.map(prepareEvent);
     if (this.closed) throw new StoreUnavailableError('event store is closed');
     return new Promise<AppendResult>((resolve, reject) => {
-      this.queue.push({ append: { stream, events: prepared, expected }, resolve, reject });
+      // Bounded: still queued at the deadline, it is dropped unwritten; in a commit, it may yet commit.
+      const timer = setTimeout(() => {
+        this.queue = this.queue.filter((q) => q !== queued);
+        reject(new StoreUnavailableError(`PostgreSQL event store unavailable: no commit in ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+      const queued: Queued = {
+        append: { stream, events: prepared, expected },
+        resolve: (result) => {
+          clearTimeout(timer);
+          resolve(result);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      this.queue.push(queued);
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => {
@@ -547,7 +596,7 @@ class PostgresEventStore implements EventStore {
           await store.ready();
           store.startListening();
           notices = store.notices;
-          page = (await store.tail.page(after, filter)) ?? (await store.readLivePage({ ...options, after }));
+          page = (await store.tail.page(after, filter)) ?? (await store.bounded('read', store.readLivePage({ ...options, after })));
         } catch (error) {
           if (store.closed || closed) return;
           if (!isUnavailable(error)) throw toStoreError(error);
@@ -684,7 +733,9 @@ class PostgresEventStore implements EventStore {
     this.closed = true;
     for (const wake of [...this.wakers]) wake();
     // Appends already queued are committed (or fail) before the connections end.
-    while (this.scheduled || this.inFlight > 0 || this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const deadline = Date.now() + this.timeoutMs;
+    while ((this.scheduled || this.inFlight > 0 || this.queue.length > 0) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 5));
     await this.sql.end({ timeout: 5 }).catch(() => {});
   }
 }

@@ -110,6 +110,86 @@ if (requirePostgres(t)) {
     );
   });
 
+  t.test('calls in flight and new ones while the server stops, is down and starts: each settles promptly, refused or done', async (t) => {
+    const store = createPostgresEventStore({ url, pollMs: 100 });
+    t.teardown(() => store.close());
+    const p = uniquePrefix('outage');
+    await store.append(`${p}-0`, events(1));
+    let phase = 'up';
+    let running = true;
+    const calls: Array<{ phase: string; ms: number; error: unknown }> = [];
+    const worker = async (w: number): Promise<void> => {
+      for (let i = 0; running; i++) {
+        const at = phase;
+        const started = Date.now();
+        let error: unknown;
+        try {
+          if (i % 2 === 0) await store.append(`${p}-${w}`, events(1));
+          else await store.readStream(`${p}-${w}`);
+        } catch (e) {
+          error = e;
+        }
+        calls.push({ phase: at, ms: Date.now() - started, error });
+        if (at !== 'up') await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const workers = Promise.all(Array.from({ length: 6 }, (_, w) => worker(w)));
+    await new Promise((r) => setTimeout(r, 200));
+    phase = 'down';
+    await server.stop();
+    await new Promise((r) => setTimeout(r, 1_500));
+    await server.start();
+    phase = 'back';
+    await new Promise((r) => setTimeout(r, 1_000));
+    running = false;
+    await workers;
+    const slow = calls.filter((c) => c.ms > 3_000);
+    t.same(slow, [], `every call settled within 3 s (slowest ${Math.max(...calls.map((c) => c.ms))} ms of ${calls.length})`);
+    const failed = calls.filter((c) => c.error !== undefined);
+    t.ok(
+      failed.every((c) => c.error instanceof StoreUnavailableError),
+      `every failure a StoreUnavailableError (${failed.length})`,
+    );
+    t.ok(
+      calls.some((c) => c.phase === 'down' && c.error instanceof StoreUnavailableError),
+      'calls were refused while it was down',
+    );
+    t.ok(
+      calls.some((c) => c.phase === 'back' && c.error === undefined),
+      'calls succeed once it is back',
+    );
+  });
+
+  t.test('a server that accepts and never answers: every call refused within the operation timeout', async (t) => {
+    const { createServer } = await import('node:net');
+    const sockets = new Set<import('node:net').Socket>();
+    const mute = createServer((socket) => sockets.add(socket)); // accepts, reads nothing, answers nothing
+    await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
+    t.teardown(() => {
+      for (const socket of sockets) socket.destroy();
+      mute.close();
+    });
+    const port = (mute.address() as import('node:net').AddressInfo).port;
+    const store = createPostgresEventStore({
+      url: `postgres://postgres@127.0.0.1:${port}/mute`,
+      connectTimeoutSeconds: 30,
+      operationTimeoutMs: 800,
+    });
+    t.teardown(() => store.close());
+    const started = Date.now();
+    const results = await Promise.allSettled([
+      store.ping(),
+      store.append('mute-1', events(1)),
+      store.readStream('mute-1'),
+      store.headPosition(),
+    ]);
+    t.ok(Date.now() - started < 3_000, `refused in ${Date.now() - started} ms (timeout 800 ms, connect timeout 30 s)`);
+    t.ok(
+      results.every((r) => r.status === 'rejected' && r.reason instanceof StoreUnavailableError),
+      'each a StoreUnavailableError',
+    );
+  });
+
   t.test('openEventStore picks PostgreSQL for postgres:// and postgresql:// URLs', async (t) => {
     for (const scheme of ['postgres', 'postgresql']) {
       const store = await openEventStore({ url: url.replace(/^postgres/, scheme), dataDir: tempDir(t) });

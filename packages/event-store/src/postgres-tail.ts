@@ -42,7 +42,12 @@ export class PostgresTail {
     if (after < this.from) return undefined;
     if (after > this.to || this.heard() > this.to || Date.now() - this.readAt >= this.maxAgeMs) {
       this.reading ??= this.refresh().finally(() => (this.reading = undefined));
-      await this.reading;
+      try {
+        await this.reading;
+      } catch (error) {
+        // The server is away: what the window holds past `after` (own commits taken) is still true.
+        if (after < this.from || after >= this.to) throw error;
+      }
     }
     if (after < this.from || after > this.to) return undefined;
     const events: RecordedEvent[] = [];
