@@ -52,6 +52,9 @@ async function freeRange(span: number): Promise<number> {
   }
 }
 
+// building, twelve replicas and three NATS nodes started and stopped: about 80 s on the shared 2-core machine
+t.setTimeout(180_000);
+
 t.test('cluster-up starts PostgreSQL, 3 NATS nodes and two replicas of every service; cluster-down stops them', async (t) => {
   if (!requirePostgres(t) || !requireNatsServer(t)) return;
   const dir = mkdtempSync(join(tmpdir(), 'lt-cluster-'));

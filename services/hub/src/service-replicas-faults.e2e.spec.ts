@@ -5,7 +5,7 @@
  * runs it). Federation is not among them: it runs in one process with document routing (the hub),
  * which `replicas-faults.e2e.spec.ts` covers. A bounded load goes through both replicas of each
  * service it touches (dossier receipts and accepts, tracker lookups and live boards, documents and
- * their WebSocket deliveries, catalog writes, webhook deliveries); during it, kill -9 of a dossiers
+ * their WebSocket deliveries, catalog and indicator writes, webhook deliveries); during it, kill -9 of a dossiers
  * replica, then of a document-routing replica, then of a status-tracker replica, then of a NATS
  * node, and a PostgreSQL restart.
  * Afterwards every acknowledged write is there once, every replica's lag is 0, the replicas of a
@@ -37,6 +37,7 @@ const AGENCY = '000.00.12.H40';
 const SENDER = '000.00.00.H40';
 const PROCEDURE = '1.004227';
 const EDITED = '2.000635';
+const INDICATOR = 'hoSo.tiepNhan';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const procedure = (name: string) => ({ name, field: 'Hộ tịch', agencyLevels: ['district'], processingDays: 3, onlineLevel: 'partial' });
 
@@ -115,6 +116,10 @@ t.test('PostgreSQL + 3 NATS nodes + 2 replicas of every service alone, under loa
     ).token as string;
   const sender = await system([SENDER], pair('document-routing')[0]!);
   const recipient = await system([AGENCY], pair('status-tracker')[1]!);
+  t.ok(
+    [clerk, sender, recipient].every((token) => /^lt_\w+_/.test(token)),
+    'each credential answered with its token',
+  );
   await ok(
     call(pair('catalog')[1]!.url, 'PUT', `/v1/catalog/procedures/${PROCEDURE}`, ADMIN_TOKEN, procedure('Đăng ký khai sinh')),
     201,
@@ -244,6 +249,7 @@ t.test('PostgreSQL + 3 NATS nodes + 2 replicas of every service alone, under loa
   const dossiers = new Map<string, { pin: string; accepted: boolean }>([...warmup].map(([code, pin]) => [code, { pin, accepted: false }]));
   const documents = new Set<string>();
   let catalogVersions = 0;
+  let indicatorVersions = 0;
   let receipts = warmup.size;
   const lookups = { done: 0, ms: [] as number[], late: [] as string[] };
   let stop = false;
@@ -295,6 +301,9 @@ t.test('PostgreSQL + 3 NATS nodes + 2 replicas of every service alone, under loa
       await sleep(1500);
       await write('catalog', 'PUT', `/v1/catalog/procedures/${EDITED}`, ADMIN_TOKEN, procedure(`Thủ tục sửa lần ${i}`), i, [200, 201]);
       catalogVersions++;
+      const indicator = { name: `Hồ sơ tiếp nhận, lần ${i}`, unit: 'hồ sơ', kind: 'integer', aggregation: 'sum' };
+      await write('reporting', 'PUT', `/v1/reporting/indicators/${INDICATOR}`, ADMIN_TOKEN, indicator, i, [200, 201]);
+      indicatorVersions++;
     }
   };
   const load = Promise.all([dossierWriter(), dossierWriter(), documentWriter(), catalogWriter()]);
@@ -407,7 +416,10 @@ t.test('PostgreSQL + 3 NATS nodes + 2 replicas of every service alone, under loa
       const res = await call(r.url, 'GET', `/v1/catalog/procedures/${EDITED}`, null);
       return [`${res.status}:${res.body.version}:${res.body.name}`];
     },
-    reporting: async (r: Replica) => [String((await call(r.url, 'GET', `/v1/agencies/${SENDER}`, ADMIN_TOKEN)).status)],
+    reporting: async (r: Replica) => {
+      const res = await call(r.url, 'GET', `/v1/reporting/indicators/${INDICATOR}`, null);
+      return [`${res.status}:${res.body.version}:${res.body.name}`];
+    },
     connectors: async (r: Replica) => {
       const res = await call(r.url, 'GET', '/v1/admin/connectors/hook', ADMIN_TOKEN);
       return [`${res.status}:${res.body.connectorId}`];
@@ -447,6 +459,12 @@ t.test('PostgreSQL + 3 NATS nodes + 2 replicas of every service alone, under loa
   t.ok(
     Number(catalogA![0]!.split(':')[1]) >= catalogVersions,
     `catalog version ${catalogA![0]} counts every acknowledged write (${catalogVersions})`,
+  );
+  const [reportingA, reportingB] = await Promise.all(pair('reporting').map((r) => views.reporting(r)));
+  t.same(reportingB, reportingA, 'both reporting replicas answer the same indicator version');
+  t.ok(
+    Number(reportingA![0]!.split(':')[1]) >= indicatorVersions && indicatorVersions > 3,
+    `indicator version ${reportingA![0]} counts every acknowledged write (${indicatorVersions})`,
   );
   const received = (await call(one('dossiers').url, 'GET', '/v1/admin/events?type=DossierReceived&limit=1000', ADMIN_TOKEN)).body
     .items as Array<{ id: string }>;
