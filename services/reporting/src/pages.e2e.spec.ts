@@ -60,7 +60,7 @@ if (requireChromium(t)) {
       await phone.getByText('Đã đăng nhập.').waitFor({ timeout: 5000 });
       t.equal(new URL(phone.url()).search, '', 'the used ticket is removed from the address');
       t.equal(await phone.locator('#login-section').isHidden(), true, 'no login form');
-      t.match(await phone.locator('#who').innerText(), /H40\.01/);
+      t.match(await phone.locator('#who').innerText(), /Cán bộ lãnh đạo của cơ quan H40\.01 —/);
       const cookies = await browser.context.cookies(`${base}/v1/reporting/status`);
       t.match(
         cookies,

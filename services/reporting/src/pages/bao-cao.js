@@ -8,6 +8,7 @@
 (function () {
   var STATES = { 'not-started': 'Chưa nhập', draft: 'Đang nhập', submitted: 'Đã gửi', returned: 'Bị trả lại', accepted: 'Đã duyệt' };
   var LEVELS = { province: 'Tỉnh', district: 'Huyện', commune: 'Xã' };
+  var ROLES = { clerk: 'tiếp nhận', officer: 'chuyên viên', leader: 'lãnh đạo' };
   // why a ticket or a page session is refused (the problem's `ticket` or `pageSession` member)
   var REFUSALS = {
     used: 'Vé đăng nhập này đã được dùng. Mỗi vé chỉ dùng được một lần: hãy nhập mã truy cập hoặc xin vé mới.',
@@ -60,7 +61,16 @@
     document.getElementById('session-section').hidden = false;
     form.hidden = false;
     document.getElementById('who').textContent =
-      (session.kind === 'admin' ? 'Quản trị hệ thống' : 'Cán bộ ' + (session.staffId || '') + ' của ' + session.agencyId) +
+      (session.kind === 'admin'
+        ? 'Quản trị hệ thống (toàn tỉnh)'
+        : 'Cán bộ ' +
+          (session.roles || [])
+            .map(function (r) {
+              return ROLES[r] || r;
+            })
+            .join(', ') +
+          ' của cơ quan ' +
+          session.agencyId) +
       ' — phiên đến ' +
       new Date(session.expiresAt).toLocaleTimeString('vi-VN') +
       '.';
