@@ -8,7 +8,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ServiceModuleFactory } from '@lienthong/platform';
+import { loadHubKey, type ServiceModuleFactory } from '@lienthong/platform';
+import { signRequest } from '@lienthong/http-signatures';
 import { startTestHub, type TestHub } from '@lienthong/platform/testing';
 
 export interface LoopbackHub {
@@ -106,4 +107,15 @@ export async function addPeer(
     }),
   });
   if (res.status !== 201 && res.status !== 200) throw new Error(`POST /v1/admin/peers → ${res.status} ${await res.text()}`);
+}
+
+/** POSTs an edXML body to `url` signed with the hub key of `from`, as its outbox would (a forged or malformed transfer from a real peer). */
+export async function postSigned(from: { readonly hub: TestHub }, url: string, body: string): Promise<Response> {
+  const key = loadHubKey(from.hub.platform.config.secretsDir);
+  const bytes = Buffer.from(body, 'utf8');
+  const headers = await signRequest(
+    { method: 'POST', url, body: bytes, headers: { 'content-type': 'application/xml' } },
+    { keyId: key.keyId, privateKey: key.privateKey },
+  );
+  return fetch(url, { method: 'POST', headers, body: bytes });
 }

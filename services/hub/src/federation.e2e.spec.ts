@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { memoryAttachmentStore, parseEdxml, renderEdxml } from '@lienthong/edxml';
 import { eventually, realEdxmlDir, requireNatsServer, startNatsServer } from '@lienthong/testing';
+import { postSigned } from '@lienthong/federation/testing';
 import { addPeer, closeHubs, get, inbox, post, startLoopbackHub, type Auth, type LoopbackHub } from './test/federated-hubs.js';
 
 const A = '000.00.00.H13';
@@ -187,6 +188,21 @@ async function scenario(t: Test, env: (organId: string) => Promise<Record<string
   const unknown = await post(a, vnpt, '/v1/documents', await withDocumentId(real('edoc.edxml'), 'to-nobody'));
   t.equal(unknown.statusCode, 422);
   t.match(unknown.json(), { status: 422, detail: new RegExp(VIETTEL_RECIPIENT) }, 'the 422 names the recipient the axis does not list');
+
+  // 8. a transfer whose edXML document routing's reader refuses (read once, at B): 400, recorded, nothing delivered
+  const before = (await inbox(b, viettel)).length;
+  const broken = await postSigned(
+    axis,
+    `${b.baseUrl}/v1/federation/documents?origin=${A}&documentId=broken-1&to=${VIETTEL_RECIPIENT}`,
+    real('edoc.edxml').replace('</edXML:MessageHeader>', ''),
+  );
+  t.equal(broken.status, 400);
+  t.match(await broken.json(), { status: 400, reason: 'malformed-edxml' }, 'problem+json naming the reason');
+  const refusals = (await get(b, b.hub.admin, '/v1/admin/federation/refusals?reason=malformed-edxml')).json<{
+    refusals: Array<{ reason: string; peerId: string }>;
+  }>();
+  t.match(refusals.refusals, [{ reason: 'malformed-edxml', peerId: 'axis' }], 'the refusal is recorded');
+  t.equal((await inbox(b, viettel)).length, before, 'nothing delivered');
 }
 
 /** The package with another MessageHeader/DocumentId (another document for the hub). */
