@@ -12,28 +12,48 @@ export interface OutgoingRequest {
   readonly body: string;
 }
 
+/** What a kind may use to build a request: the connector's secret, and a stream's first event. */
+export interface BuildContext {
+  readonly secret: string;
+  readonly receipt: (stream: string) => Promise<RecordedEvent | undefined>;
+}
+
 /** One connector kind: how an event becomes a request, and how the answer is read. */
 export interface ConnectorKindAdapter {
   /** Event types sent when the registration names none; null = every event (outside `connector-` streams). */
   readonly defaultEventTypes: readonly string[] | null;
   /** Streams this kind can map (null = any). */
   readonly streamPrefixes: readonly string[] | null;
-  /** `receipt`: the stream's first event, for kinds that repeat the receipt's facts in every message. */
-  build(
-    event: RecordedEvent,
-    context: { readonly secret: string; readonly receipt: () => Promise<RecordedEvent | undefined> },
-  ): Promise<OutgoingRequest>;
+  /** `receipt(stream)`: the stream's first event, for kinds that repeat the receipt's facts in every message. */
+  build(event: RecordedEvent, context: BuildContext): Promise<OutgoingRequest>;
   interpret(answer: PostAnswer): Outcome;
 }
 
-/** Members that hold sealed personal data (`applicantSealed`…) or secrets' hashes: never leave the hub. */
+const isSealedKey = (key: string) => key === 'pinHash' || /sealed$/iu.test(key);
+
+/** True when `value` holds a member `withoutSealed` leaves out, at any depth. */
+function holdsSealed(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(holdsSealed);
+  for (const key in value) if (isSealedKey(key) || holdsSealed((value as Record<string, unknown>)[key])) return true;
+  return false;
+}
+
+/**
+ * Members that hold sealed personal data (`applicantSealed`…) or secrets' hashes: never leave the
+ * hub. The value itself when it holds none (most events: no copy), else a copy without them.
+ */
 export function withoutSealed(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutSealed);
+  return holdsSealed(value) ? copyWithoutSealed(value) : value;
+}
+
+function copyWithoutSealed(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(copyWithoutSealed);
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [key, member] of Object.entries(value)) {
-    if (/sealed$/iu.test(key) || key === 'pinHash') continue;
-    out[key] = withoutSealed(member);
+    if (isSealedKey(key)) continue;
+    out[key] = copyWithoutSealed(member);
   }
   return out;
 }

@@ -52,7 +52,7 @@ export const dvcqgKind: ConnectorKindAdapter = {
   defaultEventTypes: DVCQG_EVENT_TYPES,
   streamPrefixes: ['dossier-'],
   async build(event, { secret, receipt }) {
-    const first = event.type === 'DossierReceived' ? event : await receipt();
+    const first = event.type === 'DossierReceived' ? event : await receipt(event.stream);
     const body = JSON.stringify({
       service: 'DongBoHoSoMC',
       isUpdating: event.type !== 'DossierReceived',

@@ -127,6 +127,18 @@ export function createPoster(policy: UrlPolicy, limits: PostLimits, maxSockets: 
   };
 }
 
+/** Raw header lines (name, value, name, value…) as node's lower-cased header object. */
+function headersOf(raw: readonly Buffer[]): IncomingHttpHeaders {
+  const headers: IncomingHttpHeaders = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1').toLowerCase();
+    const value = raw[i + 1]!.toString('latin1');
+    const prior = headers[name];
+    headers[name] = prior === undefined ? value : `${String(prior)}, ${value}`;
+  }
+  return headers;
+}
+
 /**
  * One request, as undici's dispatch handler (no body stream, no AbortSignal per request): the
  * whole exchange's time limit, the answer's size limit, and the cut when the worker stops.
@@ -196,14 +208,17 @@ class Exchange implements Dispatcher.DispatchHandlers {
   private answer(truncated: boolean): void {
     if (this.settled) return;
     this.finish();
-    const headers: IncomingHttpHeaders = {};
-    for (let i = 0; i + 1 < this.rawHeaders.length; i += 2) {
-      const name = this.rawHeaders[i]!.toString('latin1').toLowerCase();
-      const value = this.rawHeaders[i + 1]!.toString('latin1');
-      const prior = headers[name];
-      headers[name] = prior === undefined ? value : `${String(prior)}, ${value}`;
-    }
-    this.resolve({ status: this.status, headers, body: Buffer.concat(this.chunks).toString('utf8'), truncated });
+    const raw = this.rawHeaders;
+    let headers: IncomingHttpHeaders | undefined;
+    this.resolve({
+      status: this.status,
+      // read on demand (a webhook's answer is judged by its status alone)
+      get headers() {
+        return (headers ??= headersOf(raw));
+      },
+      body: this.chunks.length === 1 ? this.chunks[0]!.toString('utf8') : Buffer.concat(this.chunks).toString('utf8'),
+      truncated,
+    });
   }
 
   private finish(): void {

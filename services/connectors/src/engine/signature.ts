@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 
 /** Signs `id.timestamp.body` as the Standard Webhooks `webhook-signature` header: `v1,<base64 HMAC-SHA256>`. */
@@ -19,7 +19,7 @@ const PREFIX = 'whsec_';
  */
 export function webhookSigner(secret: string): WebhookSigner {
   const reference = new Webhook(secret); // validates the secret as the package does
-  const key = Buffer.from(secret.startsWith(PREFIX) ? secret.slice(PREFIX.length) : secret, 'base64');
+  const key = createSecretKey(Buffer.from(secret.startsWith(PREFIX) ? secret.slice(PREFIX.length) : secret, 'base64'));
   const native = (id: string, timestampSeconds: number, body: string): string =>
     `v1,${createHmac('sha256', key).update(`${id}.${timestampSeconds}.`).update(body).digest('base64')}`;
   const packaged = (id: string, timestampSeconds: number, body: string): string =>

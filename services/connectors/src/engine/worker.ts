@@ -1,7 +1,7 @@
 import type { EventStore, RecordedEvent } from '@lienthong/event-store';
 import type { RegisteredConnector } from '../domain/connector-decider.js';
 import { CONNECTOR_STREAM_PREFIX, type DeadLetter } from '../domain/events.js';
-import type { ConnectorKindAdapter, Outcome } from './connector.js';
+import type { BuildContext, ConnectorKindAdapter, Outcome } from './connector.js';
 import { PostFailure, type Poster } from './http-post.js';
 import type { ConnectorMetrics } from './metrics.js';
 
@@ -91,6 +91,9 @@ export class OutboxWorker {
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private readonly url: URL;
+  private readonly buildContext: BuildContext;
+  /** The last time a success was stamped on the stats (one ISO string per millisecond at most). */
+  private lastSuccessMs = 0;
   /** This connector's children of the metrics (a label lookup once, not per delivery). */
   private readonly counted: {
     readonly attempts: { inc(): void };
@@ -112,6 +115,10 @@ export class OutboxWorker {
     this.scanPosition = connector.checkpoint;
     this.savedCheckpoint = connector.checkpoint;
     this.url = new URL(connector.url);
+    this.buildContext = {
+      secret,
+      receipt: async (stream) => (await store.readStream(stream, { maxCount: 1 }))[0],
+    };
     const labels = { connector: connector.connectorId };
     this.counted = {
       attempts: metrics.attempts.labels(labels),
@@ -290,10 +297,7 @@ export class OutboxWorker {
       this.counted.attempts.inc();
       let outcome: Outcome;
       try {
-        const request = await this.kind.build(event, {
-          secret: this.secret,
-          receipt: async () => (await this.store.readStream(event.stream, { maxCount: 1 }))[0],
-        });
+        const request = await this.kind.build(event, this.buildContext);
         const answer = await this.poster.post(this.url, request.headers, request.body, this.abort.signal);
         outcome = this.kind.interpret(answer);
       } catch (error) {
@@ -302,9 +306,10 @@ export class OutboxWorker {
       }
       if (outcome.ok) {
         this.stats.delivered++;
-        this.stats.lastSuccessAt = new Date().toISOString();
+        const now = Date.now();
+        if (now !== this.lastSuccessMs) this.stats.lastSuccessAt = new Date((this.lastSuccessMs = now)).toISOString();
         this.counted.delivered.inc();
-        this.counted.lag.observe(Math.max(0, Date.now() - Date.parse(event.metadata.at)) / 1000);
+        this.counted.lag.observe(Math.max(0, now - Date.parse(event.metadata.at)) / 1000);
         if (item.retry) await this.host.redelivered(id, event.position);
         return true;
       }
