@@ -10,17 +10,17 @@ import { runChild, startChild, killHard } from './testing/child.js';
 
 const relayChild = fileURLToPath(new URL('./testing/fixtures/relay-child.ts', import.meta.url));
 
-const newEvent = (n: number): NewEvent => ({
-  type: 'Step',
+const newEvent = (n: number, type = 'Step'): NewEvent => ({
+  type,
   data: { n, text: 'x'.repeat(200) },
   metadata: { correlationId: `c-${n}`, actor: 'test', at: new Date().toISOString() },
 });
 
-async function appendMany(store: EventStore, stream: string, count: number): Promise<RecordedEvent[]> {
+async function appendMany(store: EventStore, stream: string, count: number, type = 'Step'): Promise<RecordedEvent[]> {
   return (
     await store.append(
       stream,
-      Array.from({ length: count }, (_, i) => newEvent(i)),
+      Array.from({ length: count }, (_, i) => newEvent(i, type)),
     )
   ).events as RecordedEvent[];
 }
@@ -47,7 +47,8 @@ t.test('events of its store are logged by reference and read from the store for 
   });
   // other events between them: the positions the bus reads are not contiguous
   const a = await appendMany(store, 'doc-1', 3);
-  await appendMany(store, 'other-1', 4);
+  await appendMany(store, 'other-1', 2); // of the same type
+  await appendMany(store, 'other-2', 600, 'Other'); // of another type, more than a read returns
   const b = await appendMany(store, 'doc-2', 2);
   const stranger = fakeEvent('s', 0);
   await bus.publishBatch([...a, ...b], { service: 'docs', source: store });

@@ -41,6 +41,7 @@ interface MessageRow {
   seq: number;
   id: string;
   service: string;
+  type: string;
   /** The event's JSON; '' for a reference. */
   payload: string;
   /** A reference: the event's global position in the store. */
@@ -65,7 +66,7 @@ CREATE TABLE IF NOT EXISTS consumers (
 );`;
 
 const BATCH = 100;
-/** Most positions one store read spans when resolving a batch's references. */
+/** Most events one store read returns when resolving a batch's references. */
 const READ_SPAN = 1_000;
 
 /** Logs created before references had no `position` column. */
@@ -76,15 +77,25 @@ function addPositionColumn(db: Database.Database): void {
   }).immediate();
 }
 
-/** Reads the events at these positions (ascending) from the store, a range at a time. */
-async function readPositions(store: EventStore, positions: readonly number[]): Promise<Map<number, RecordedEvent>> {
+/**
+ * Reads the events at these positions (ascending) from the store: from the first one on, only
+ * events of the batch's types (the store parses no other service's events in between).
+ */
+async function readPositions(
+  store: EventStore,
+  positions: readonly number[],
+  types: readonly string[],
+): Promise<Map<number, RecordedEvent>> {
   const found = new Map<number, RecordedEvent>();
   for (let i = 0; i < positions.length;) {
-    const from = positions[i]!;
-    const span = Math.min(positions[positions.length - 1]! - from + 1, READ_SPAN);
-    const events = await store.readAll({ after: from - 1, maxCount: span });
+    const events = await store.readAll({
+      after: positions[i]! - 1,
+      maxCount: Math.min(positions.length - i, READ_SPAN),
+      eventTypes: types,
+    });
+    if (events.length === 0) break; // what is missing fails the batch (eventsOf)
     for (const event of events) found.set(event.position, event);
-    const readTo = events.at(-1)?.position ?? from;
+    const readTo = events.at(-1)!.position;
     while (i < positions.length && positions[i]! <= readTo) i++;
   }
   return found;
@@ -161,7 +172,7 @@ export function createSqliteBus(options: SqliteBusOptions): SqliteBus {
     if (services !== undefined && services.length === 0) throw new TypeError('services: empty filter');
     const filter = serviceFilter(services);
     const next = db.prepare<unknown[], MessageRow>(
-      `SELECT seq, id, service, payload, position FROM messages WHERE seq > ?${filter.sql} ORDER BY seq LIMIT ${BATCH}`,
+      `SELECT seq, id, service, type, payload, position FROM messages WHERE seq > ?${filter.sql} ORDER BY seq LIMIT ${BATCH}`,
     );
     const countPending = db.prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM messages WHERE seq > ?${filter.sql}`);
     const readAcked = (): number => loadAcked.get(durable)?.acked_seq ?? 0;
@@ -200,12 +211,13 @@ export function createSqliteBus(options: SqliteBusOptions): SqliteBus {
 
     /** The batch's events: copies parsed, references read from the store (a missing one fails the batch, retried). */
     const eventsOf = async (rows: readonly MessageRow[]): Promise<RecordedEvent[]> => {
-      const positions = rows.flatMap((row) => (row.position === null ? [] : [row.position])).sort((a, b) => a - b);
+      const references = rows.filter((row) => row.position !== null);
       let found: Map<number, RecordedEvent> | undefined;
-      if (positions.length > 0) {
+      if (references.length > 0) {
         if (store === undefined)
           throw new BusUnavailableError('sqlite bus: the log refers to events of a store, and the bus was opened without one');
-        found = await readPositions(store, positions);
+        const positions = references.map((row) => row.position!).sort((a, b) => a - b);
+        found = await readPositions(store, positions, [...new Set(references.map((row) => row.type))]);
       }
       return rows.map((row) => {
         if (row.position === null) return JSON.parse(row.payload) as RecordedEvent;
