@@ -118,6 +118,12 @@ interface Queued {
   readonly reject: (error: unknown) => void;
 }
 
+/** An append this process committed, with the stored text of its events. */
+interface Committed {
+  readonly result: AppendResult;
+  readonly columns: EventColumns;
+}
+
 interface StreamRow {
   readonly stream: string;
   readonly revision: number;
@@ -337,7 +343,7 @@ class PostgresEventStore implements EventStore {
     }
     const result = toResult(stream, columns, events, row.base);
     this.heads.set(stream, { revision: result.nextRevision, lastHash: columns.hashes.at(-1) ?? known.lastHash });
-    this.committed(asRead(result, columns));
+    this.committed([{ result, columns }]);
     q.resolve(result);
     return true;
   }
@@ -369,7 +375,7 @@ class PostgresEventStore implements EventStore {
     const written = new Set(row?.base == null ? [] : row.written);
     const left = new Set(rest);
     let next = (row?.base ?? 0) + 1;
-    const feed: RecordedEvent[] = [];
+    const feed: Committed[] = [];
     const done: Array<{ q: Queued; result: AppendResult }> = [];
     for (const s of streams) {
       if (!written.has(s.stream)) {
@@ -381,12 +387,12 @@ class PostgresEventStore implements EventStore {
         const q = batch[index] as Queued;
         const result = toResult(s.stream, columns, q.append.events, next - 1);
         next += columns.ids.length;
-        feed.push(...asRead(result, columns));
+        feed.push({ result, columns });
         done.push({ q, result });
       }
       this.heads.set(s.stream, s.next);
     }
-    if (feed.length > 0) this.committed(feed.sort((a, b) => a.position - b.position));
+    this.committed(feed);
     for (const { q, result } of done) q.resolve(result);
     return batch.filter((_, i) => left.has(i));
   }
@@ -394,7 +400,7 @@ class PostgresEventStore implements EventStore {
   private async commitBatch(batch: readonly Queued[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const feed: RecordedEvent[] = [];
+        const feed: Committed[] = [];
         const outcomes = await this.sql.begin((tx) => this.writeBatch(tx, batch, feed));
         this.committed(feed);
         outcomes.forEach((outcome, i) => {
@@ -422,7 +428,7 @@ class PostgresEventStore implements EventStore {
   }
 
   /** The locked transaction: any number of appends to any streams, each checked on its own. */
-  private async writeBatch(tx: Tx, batch: readonly Queued[], feed: RecordedEvent[]): Promise<Array<AppendResult | Error>> {
+  private async writeBatch(tx: Tx, batch: readonly Queued[], feed: Committed[]): Promise<Array<AppendResult | Error>> {
     feed.length = 0;
     const names = [...new Set(batch.map((q) => q.append.stream))].sort();
     // 1. New streams get a row (revision -1) so there is something to lock; rows are locked in name
@@ -485,7 +491,7 @@ class PostgresEventStore implements EventStore {
       const result = toResult(q.append.stream, columns, q.append.events, base + first);
       this.heads.set(q.append.stream, { revision: result.nextRevision, lastHash: columns.hashes.at(-1) as string });
       outcomes[index] = result;
-      feed.push(...asRead(result, columns));
+      feed.push({ result, columns });
     }
     return outcomes;
   }
@@ -632,11 +638,14 @@ class PostgresEventStore implements EventStore {
    * This process's own commit, its events in position order: the live window takes them when it
    * reaches the first (no read of the feed for them), and the subscriptions wake at once.
    */
-  private committed(events: readonly RecordedEvent[]): void {
-    const last = events.at(-1);
-    if (!last) return;
-    this.tail.take(events);
-    this.wake(last.position);
+  private committed(appends: readonly Committed[]): void {
+    const written = appends.filter((a) => a.result.events.length > 0).sort((a, b) => a.result.position - b.result.position);
+    const first = written[0]?.result.events[0];
+    const last = written.at(-1);
+    if (!first || !last) return;
+    // Parsed only when the window takes them.
+    if (this.tail.follows(first.position)) this.tail.take(written.flatMap((a) => asRead(a.result, a.columns)));
+    this.wake(last.result.position);
   }
 
   /**

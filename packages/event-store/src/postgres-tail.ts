@@ -55,6 +55,11 @@ export class PostgresTail {
     return { events, scannedTo: this.to };
   }
 
+  /** True when an event at `position` would follow on from the window's end. */
+  follows(position: number): boolean {
+    return this.from >= 0 && position === this.to + 1;
+  }
+
   /**
    * Events this process has just committed, in position order and without gap: kept when the first
    * follows on from the window's end (nothing of another process lies between). True when kept.
