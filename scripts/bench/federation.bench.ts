@@ -76,12 +76,15 @@ export default async function federationBench(ctx: BenchContext): Promise<BenchR
     ctx.log(`package ${bodyBytes} bytes; one hub at ${single.url}; A at ${a.url} → B at ${b.url}`);
 
     /** Documents acked by both recipients per second, from the first request to the last ack. */
-    const routed = async (url: string, authorization: string) => {
+    /** Nothing of the warm-up still on its way: A's outbox to B is empty (a request cut at the warm-up's end may still have been accepted). */
+    const outboxEmpty = async () => (await call<{ outbox: { depth: number } }>(`${a.url}/v1/admin/peers/b`, 'GET')).outbox.depth === 0;
+    const routed = async (url: string, authorization: string, drained: () => Promise<boolean> = async () => true) => {
       const atStart = await clients.count();
       const warm = await clients.fire({ url, connections: 16, duration: 1 }, authorization); // warm-up, not counted
       // every warm-up document routed before the clock starts (a late one would count as measured)
       const warmDeadline = performance.now() + 120_000;
-      while ((await clients.count()) - atStart < warm.ok && performance.now() < warmDeadline) await new Promise((r) => setTimeout(r, 50));
+      while (((await clients.count()) - atStart < warm.ok || !(await drained())) && performance.now() < warmDeadline)
+        await new Promise((r) => setTimeout(r, 50));
       for (let last = -1, now = await clients.count(); now !== last; last = now, now = await clients.count())
         await new Promise((r) => setTimeout(r, 500));
       const before = await clients.count();
@@ -98,7 +101,7 @@ export default async function federationBench(ctx: BenchContext): Promise<BenchR
     };
     const one = await routed(single.url, await system(single, [SENDER]));
     ctx.log(`one hub: ${round(one.perSecond, 1)} documents/s (${one.routed} of ${one.accepted})`);
-    const across = await routed(a.url, await system(a, [SENDER]));
+    const across = await routed(a.url, await system(a, [SENDER]), outboxEmpty);
     ctx.log(`A → B: ${round(across.perSecond, 1)} documents/s (${across.routed} of ${across.accepted})`);
     const ratio = across.perSecond / one.perSecond;
     return {
