@@ -19,7 +19,7 @@ export { createHttpApp } from './http-app.js';
 export { serve, shutdown } from './lifecycle.js';
 export { createLogger } from './logger.js';
 export { createMetrics } from './metrics.js';
-export { servePages } from './pages.js';
+export { VN_TIME_SCRIPT, servePages } from './pages.js';
 export { PROBLEM_CONTENT_TYPE, problemOf, toAppError } from './problem.js';
 export { commandContext, instrumentStore, parseWith, zodValidatorCompiler } from './request-context.js';
 export { SCHEMAS_DIR } from './schemas.js';

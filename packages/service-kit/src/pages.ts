@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { extname, isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { notFound } from './errors.js';
+
+/**
+ * The script every page uses for dates on the Vietnam clock (`window.vnTime.when(iso)`): a
+ * service with pages lists it among its assets as `vn-time.js`. Kept in src/ (not emitted by
+ * tsc): found from src/ and from the compiled dist/ alike.
+ */
+export const VN_TIME_SCRIPT: string = fileURLToPath(new URL('../src/pages/vn-time.js', import.meta.url));
 
 /** One file served under the pages' asset prefix. */
 export interface PageAsset {

@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { DirectoryView } from '@lienthong/directory';
-import { servePages } from '@lienthong/service-kit';
+import { VN_TIME_SCRIPT, servePages } from '@lienthong/service-kit';
 
 // The pages stay in src/ (tsc does not copy them): found from src/http/ and from the compiled dist/http/ alike.
 const pagesDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'pages');
@@ -20,7 +20,7 @@ export async function portalRoutes(app: FastifyInstance, deps: { directory: Dire
     dir: pagesDir,
     pages: { '/dich-vu-cong': 'dich-vu-cong.html' },
     assetsAt: '/assets/dich-vu-cong',
-    assets: { 'dich-vu-cong.js': 'dich-vu-cong.js', 'dich-vu-cong.css': 'dich-vu-cong.css' },
+    assets: { 'vn-time.js': VN_TIME_SCRIPT, 'dich-vu-cong.js': 'dich-vu-cong.js', 'dich-vu-cong.css': 'dich-vu-cong.css' },
   });
 
   app.get<{ Querystring: { level?: string } }>(

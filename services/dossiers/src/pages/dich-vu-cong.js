@@ -6,15 +6,7 @@
   var $ = function (id) {
     return document.getElementById(id);
   };
-  var dateTime = new Intl.DateTimeFormat('vi-VN', {
-    timeZone: 'Asia/Ho_Chi_Minh',
-    day: '2-digit',
-    month: '2-digit',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hour12: false,
-  });
+  var when = window.vnTime.when; // dates on the Vietnam clock: vn-time.js, loaded first
   var money = new Intl.NumberFormat('vi-VN', { style: 'currency', currency: 'VND' });
   var LEVELS = { full: 'Toàn trình', partial: 'Một phần' };
   var TYPE_NAMES = {
@@ -40,10 +32,6 @@
       node.appendChild(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c);
     }
     return node;
-  }
-  function when(iso) {
-    var d = new Date(iso);
-    return isNaN(d.getTime()) ? '' : dateTime.format(d);
   }
   function json(res) {
     return res.text().then(function (body) {

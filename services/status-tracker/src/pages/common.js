@@ -1,19 +1,7 @@
-// Shared by the lookup and board pages: dates on the Vietnam clock, DOM helpers.
+// Shared by the lookup and board pages: DOM helpers, and dates on the Vietnam clock (vn-time.js).
 'use strict';
 window.tracker = (function () {
-  var dateTime = new Intl.DateTimeFormat('vi-VN', {
-    timeZone: 'Asia/Ho_Chi_Minh',
-    day: '2-digit',
-    month: '2-digit',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hour12: false,
-  });
-  function when(iso) {
-    var d = new Date(iso);
-    return isNaN(d.getTime()) ? '' : dateTime.format(d);
-  }
+  var when = window.vnTime.when; // vn-time.js, loaded first
   /** el('p', {class: 'x'}, 'text', child…): text goes through textContent, never HTML. */
   function el(tag, attrs) {
     var node = document.createElement(tag);
