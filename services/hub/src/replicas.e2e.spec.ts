@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import t from 'tap';
 import { eventually, requireNatsServer, requirePostgres, startNatsServer, startPostgres, tempDir } from '@lienthong/testing';
-import { ADMIN_TOKEN, call, openSocket, startReplica, type Deployment } from './test/replicas.js';
+import { ADMIN_TOKEN, call, openSocket, sampleDocument, startReplica, type Deployment } from './test/replicas.js';
 
 const AGENCY = '000.00.12.H40';
 const SENDER = '000.00.00.H40';
@@ -100,22 +100,7 @@ t.test('two hub replicas on one PostgreSQL store and one NATS server', async (t)
   await eventually(async () => (await call(a.url, 'GET', '/v1/inbox', sender.token)).status === 200, 10_000, 'A knows the sender');
   const stream = await openSocket(`${b.url.replace(/^http/, 'ws')}/v1/stream?organId=${AGENCY}`, recipient.token);
   t.teardown(() => stream.close());
-  const document = {
-    header: {
-      from: { organId: SENDER, organName: 'UBND tỉnh' },
-      to: [{ organId: AGENCY, organName: 'UBND huyện' }],
-      code: { codeNumber: '12', codeNotation: 'UBND-VP' },
-      promulgationInfo: { place: 'Nha Trang', promulgationDate: '2026-11-20' },
-      documentType: { type: 1, typeName: 'Công văn' },
-      subject: 'Về việc liên thông giữa hai bản sao',
-      signerInfo: { position: 'Chánh Văn phòng', fullName: 'Nguyễn Văn A' },
-      toPlaces: [],
-      otherInfo: { priority: 0, appendixes: [] },
-      responseFor: [],
-    },
-    traceHeaders: [{ organId: SENDER, timestamp: '2026-11-20T08:00:00+07:00' }],
-    attachments: [],
-  };
+  const document = sampleDocument(12, SENDER, AGENCY, 'Về việc liên thông giữa hai bản sao');
   const sent = await call(a.url, 'POST', '/v1/documents', sender.token, document);
   t.equal(sent.status, 202, JSON.stringify(sent.body));
   const delivered = await stream.next((m) => m.type === 'delivery' && m.delivery?.documentId === sent.body.documentId);

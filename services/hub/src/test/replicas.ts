@@ -3,6 +3,7 @@
  * cluster, for the scale-out tests: each replica a real child process with its own data
  * directory (read models) and the deployment's shared secrets directory.
  */
+import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -122,6 +123,52 @@ export async function call(
   } catch {
     return { status: 0, body: null };
   }
+}
+
+/**
+ * One write retried with its Idempotency-Key until one of the `ok` statuses answers: each attempt
+ * on the next replica of `bases()` (read again each time: replicas come and go), starting at the
+ * `n`-th. Only a network error (0) and 503 are retried (a replica killed, the store or NATS away),
+ * for up to 90 s; `refusals` counts them by `label status`. Anything else rejects.
+ */
+export async function writeUntilAcknowledged(
+  bases: () => readonly string[],
+  request: { method: string; path: string; token: string; body: unknown },
+  options: { n: number; ok: readonly number[]; label: string; refusals: Map<string, number> },
+): Promise<Answer> {
+  const key = randomUUID();
+  const deadline = Date.now() + 90_000;
+  for (let attempt = 0; ; attempt++) {
+    const live = bases();
+    const base = live[(options.n + attempt) % live.length]!;
+    const res = await call(base, request.method, request.path, request.token, request.body, { 'idempotency-key': key });
+    if (options.ok.includes(res.status)) return res;
+    const counted = `${options.label} ${res.status}`;
+    options.refusals.set(counted, (options.refusals.get(counted) ?? 0) + 1);
+    if (![0, 503].includes(res.status) || Date.now() > deadline)
+      throw new Error(`${request.method} ${request.path} → ${res.status} ${JSON.stringify(res.body)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** A document in its JSON form from `from` to `to`, numbered `n` (`Công văn số n`). */
+export function sampleDocument(n: number | string, from: string, to: string, subject = `Công văn số ${n}`): unknown {
+  return {
+    header: {
+      from: { organId: from, organName: 'UBND tỉnh' },
+      to: [{ organId: to, organName: 'UBND huyện' }],
+      code: { codeNumber: String(n), codeNotation: 'UBND-VP' },
+      promulgationInfo: { place: 'Nha Trang', promulgationDate: '2026-11-20' },
+      documentType: { type: 1, typeName: 'Công văn' },
+      subject,
+      signerInfo: { position: 'Chánh Văn phòng', fullName: 'Nguyễn Văn A' },
+      toPlaces: [],
+      otherInfo: { priority: 0, appendixes: [] },
+      responseFor: [],
+    },
+    traceHeaders: [{ organId: from, timestamp: '2026-11-20T08:00:00+07:00' }],
+    attachments: [],
+  };
 }
 
 export interface SocketClient {
