@@ -108,26 +108,43 @@ export function startSender(options: SenderOptions): Sender {
     await state.recordAttempt(t.transfer.transferId, { reason, detail, nextAttemptAt }, ctx);
   };
 
+  /** In flight per peer, kept as transfers start and end (no walk over the outbox to count them). */
+  const busyOf = new Map<string, number>();
+  let scheduled = false;
+  /** One look at the outbox per turn of the event loop, however many answers and queuings asked for it. */
+  const schedule = () => {
+    if (scheduled || stopped) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      tick();
+    });
+  };
   const tick = () => {
     if (stopped) return;
     const now = Date.now();
-    const perPeer = new Map<string, number>();
-    const pending = state.pending();
-    for (const t of pending)
-      if (inFlight.has(t.transfer.transferId)) perPeer.set(t.transfer.peerId, (perPeer.get(t.transfer.peerId) ?? 0) + 1);
-    for (const t of pending) {
+    const peers = new Set(state.activePeers().map((p) => p.peerId));
+    const free = () => [...peers].some((peerId) => (busyOf.get(peerId) ?? 0) < concurrency);
+    if (!free()) return;
+    for (const t of state.pending()) {
       const id = t.transfer.transferId;
+      const peerId = t.transfer.peerId;
       if (inFlight.has(id)) continue;
       if (t.nextAttemptAt !== null && Date.parse(t.nextAttemptAt) > now) continue;
-      const busy = perPeer.get(t.transfer.peerId) ?? 0;
-      if (busy >= concurrency) continue;
-      perPeer.set(t.transfer.peerId, busy + 1);
+      const busy = busyOf.get(peerId) ?? 0;
+      if (busy >= concurrency) {
+        // every peer full: the rest of the outbox waits for an answer
+        if (!free()) break;
+        continue;
+      }
+      busyOf.set(peerId, busy + 1);
       const run = send(t)
         .catch((error: unknown) => logger.error({ err: error, transferId: id }, 'federation sender could not record an attempt'))
         .finally(() => {
           inFlight.delete(id);
+          busyOf.set(peerId, (busyOf.get(peerId) ?? 1) - 1);
           // the next transfer of that peer goes now, not at the next poll
-          if (!stopped) queueMicrotask(tick);
+          schedule();
         });
       inFlight.set(id, run);
     }
@@ -138,7 +155,7 @@ export function startSender(options: SenderOptions): Sender {
   };
   loop();
   return {
-    wake: () => queueMicrotask(tick),
+    wake: schedule,
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
