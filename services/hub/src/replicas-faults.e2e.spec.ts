@@ -1,13 +1,24 @@
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import t from 'tap';
 import { eventually, requireNatsServer, requirePostgres, startNatsCluster, startPostgres, tempDir } from '@lienthong/testing';
-import { ADMIN_TOKEN, call, startReplica, type Answer, type Deployment, type Replica } from './test/replicas.js';
+import {
+  ADMIN_TOKEN,
+  call,
+  sampleDocument,
+  startReplica,
+  writeUntilAcknowledged,
+  type Answer,
+  type Deployment,
+  type Replica,
+} from './test/replicas.js';
 
 const AGENCY = '000.00.12.H40';
 const SENDER = '000.00.00.H40';
 const PROCEDURE = '1.004227';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// the start, the load and the checks: about two minutes on the shared 2-core machine
+t.setTimeout(180_000);
 
 t.test('PostgreSQL + 3 NATS nodes + 2 hub replicas under load: kill -9 of a replica, of a NATS node, a PostgreSQL restart', async (t) => {
   if (!requirePostgres(t) || !requireNatsServer(t)) return;
@@ -52,37 +63,14 @@ t.test('PostgreSQL + 3 NATS nodes + 2 hub replicas under load: kill -9 of a repl
 
   // 2. the load: 4 writers through both replicas, each write retried with its Idempotency-Key until acknowledged
   const acknowledged = { dossiers: new Map<string, string>(), documents: new Map<string, string>() };
-  const refusals = new Map<number, number>();
+  const refusals = new Map<string, number>();
   let stop = false;
-  const write = async (path: string, token: string, body: unknown, n: number): Promise<Answer> => {
-    const key = randomUUID();
-    const deadline = Date.now() + 90_000;
-    for (let attempt = 0; ; attempt++) {
-      const live = replicas.filter((r) => !down.has(r.name));
-      const replica = live[(n + attempt) % live.length]!;
-      const res = await call(replica.url, 'POST', path, token, body, { 'idempotency-key': key });
-      if (res.status === 201 || res.status === 202) return res;
-      refusals.set(res.status, (refusals.get(res.status) ?? 0) + 1);
-      if (![0, 503].includes(res.status) || Date.now() > deadline) throw new Error(`${path} → ${res.status} ${JSON.stringify(res.body)}`);
-      await sleep(200);
-    }
-  };
-  const document = (n: number) => ({
-    header: {
-      from: { organId: SENDER, organName: 'UBND tỉnh' },
-      to: [{ organId: AGENCY, organName: 'UBND huyện' }],
-      code: { codeNumber: String(n), codeNotation: 'UBND-VP' },
-      promulgationInfo: { place: 'Nha Trang', promulgationDate: '2026-11-20' },
-      documentType: { type: 1, typeName: 'Công văn' },
-      subject: `Công văn số ${n}`,
-      signerInfo: { position: 'Chánh Văn phòng', fullName: 'Nguyễn Văn A' },
-      toPlaces: [],
-      otherInfo: { priority: 0, appendixes: [] },
-      responseFor: [],
-    },
-    traceHeaders: [{ organId: SENDER, timestamp: '2026-11-20T08:00:00+07:00' }],
-    attachments: [],
-  });
+  const write = (path: string, token: string, body: unknown, n: number): Promise<Answer> =>
+    writeUntilAcknowledged(
+      () => replicas.filter((r) => !down.has(r.name)).map((r) => r.url),
+      { method: 'POST', path, token, body },
+      { n, ok: [201, 202], label: path, refusals },
+    );
   // Paced (each writer at most ~6 writes/s) and capped, so that the load spans every fault on a fast
   // machine as on a slow one, and every dossier fits one page of the queue (500).
   const MAX_WRITES = 660;
@@ -96,7 +84,7 @@ t.test('PostgreSQL + 3 NATS nodes + 2 hub replicas under load: kill -9 of a repl
       const i = n++;
       await sleep(150);
       if (i % 3 === 2) {
-        const res = await write('/v1/documents', sender, document(i), i);
+        const res = await write('/v1/documents', sender, sampleDocument(i, SENDER, AGENCY), i);
         acknowledged.documents.set(res.body.documentId as string, `${i}`);
       } else {
         const receipt = { procedureCode: PROCEDURE, agencyId: AGENCY, applicant: { name: `Người nộp ${i}` }, channel: 'counter' };
@@ -106,6 +94,9 @@ t.test('PostgreSQL + 3 NATS nodes + 2 hub replicas under load: kill -9 of a repl
     }
   };
   const writers = Promise.all(Array.from({ length: 4 }, writer));
+  t.teardown(() => {
+    stop = true; // a failed assertion ends the test: the writers stop too
+  });
 
   // 3. the faults, one after the other while the load runs
   await sleep(3000);
