@@ -52,7 +52,7 @@ async function freeRange(span: number): Promise<number> {
   }
 }
 
-// building, twelve replicas and three NATS nodes started and stopped: about 80 s on the shared 2-core machine
+// building, twelve replicas then two hubs, with PostgreSQL and NATS, started and stopped: about 2 minutes on the shared 2-core machine
 t.setTimeout(180_000);
 
 t.test('cluster-up starts PostgreSQL, 3 NATS nodes and two replicas of every service; cluster-down stops them', async (t) => {
@@ -143,4 +143,41 @@ t.test('cluster-up starts PostgreSQL, 3 NATS nodes and two replicas of every ser
   t.same(alive, [], 'no process of the cluster left');
   t.notOk(existsSync(join(dir, 'pids')), 'nothing recorded as up');
   t.ok(existsSync(join(dir, 'secrets', 'pin-hmac.key')) && existsSync(join(dir, 'pg', 'data')), 'the data stays for the next cluster-up');
+});
+
+t.test('cluster-up --hub starts two all-in-one hub replicas (with federation) instead', async (t) => {
+  if (!requirePostgres(t) || !requireNatsServer(t)) return;
+  const dir = mkdtempSync(join(tmpdir(), 'lt-cluster-hub-'));
+  chmodSync(dir, 0o755);
+  const env = {
+    LT_CLUSTER_DIR: dir,
+    LT_CLUSTER_PG_PORT: String(await freeRange(1)),
+    LT_CLUSTER_NATS_PORT: String(await freeRange(3)),
+    LT_CLUSTER_HUB_PORT: String(await freeRange(2)),
+  };
+  t.teardown(async () => {
+    if (existsSync(join(dir, 'pids'))) await script('cluster-down', [], env, 60_000);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const up = await script('cluster-up', ['--hub'], env, 300_000);
+  t.equal(up.code, 0, `cluster-up --hub exits 0: ${up.code === 0 ? '' : up.output.slice(-3000)}`);
+  if (up.code !== 0) return;
+  const urls = new Map([...up.output.matchAll(/^(hub\d)\s+(http:\/\/127\.0\.0\.1:\d+)/gm)].map((m) => [m[1]!, m[2]!]));
+  t.same([...urls.keys()].sort(), ['hub1', 'hub2'], 'two hub replicas, each with its address');
+  const token = readFileSync(join(dir, 'admin-token'), 'utf8').trim();
+  t.equal((await call(urls.get('hub1')!, 'POST', '/v1/admin/agencies', token, { organId: AGENCY, name: 'UBND huyện' })).status, 201);
+  await eventually(
+    async () => (await call(urls.get('hub2')!, 'GET', `/v1/agencies/${AGENCY}`, token)).status === 200,
+    30_000,
+    'hub2 has it',
+  );
+  t.equal((await call(urls.get('hub2')!, 'GET', '/v1/federation/identity', null)).status, 200, 'the hub carries federation');
+  const down = await script('cluster-down', ['--purge'], env, 120_000);
+  t.equal(down.code, 0, `cluster-down --purge exits 0: ${down.output}`);
+  t.match(
+    down.output,
+    /stopped hub1[\s\S]*stopped hub2[\s\S]*stopped PostgreSQL[\s\S]*deleted/,
+    'replicas, NATS, PostgreSQL, then the data',
+  );
+  t.notOk(existsSync(join(dir, 'pg')), 'purged');
 });
