@@ -237,6 +237,38 @@ if (requirePostgres(t)) {
     t.same(live.seen, await store.readAll({ after: 0 }), 'each event as a read gives it (data parsed from the stored text)');
   });
 
+  t.test('stream reads asked in one turn share a statement: each gets its own page, as read alone', async (t) => {
+    const url = await server.createDatabase('reads');
+    const store = createPostgresEventStore({ url });
+    t.teardown(() => store.close());
+    const p = uniquePrefix('reads');
+    for (let s = 0; s < 4; s++)
+      await store.append(
+        `${p}-${s}`,
+        Array.from({ length: 3 + s }, (_, i) => newEvent('Read', { s, i })),
+      );
+    const asks = [
+      [`${p}-0`, {}],
+      [`${p}-1`, { fromRevision: 2 }],
+      [`${p}-2`, { maxCount: 2 }],
+      [`${p}-3`, { fromRevision: 1, maxCount: 3 }],
+      [`${p}-none`, {}],
+      [`${p}-3`, { direction: 'backward' }],
+      [`${p}-3`, { direction: 'backward', maxCount: 1 }],
+      [`${p}-2`, { direction: 'backward', fromRevision: 3, maxCount: 2 }],
+      [`${p}-none`, { direction: 'backward' }],
+    ] as const;
+    const together = await Promise.all(asks.map(([stream, options]) => store.readStream(stream, options)));
+    const alone: unknown[] = [];
+    for (const [stream, options] of asks) alone.push(await store.readStream(stream, options));
+    t.same(together, alone, 'the same pages as one by one');
+    t.same(
+      together.map((page) => page.map((e) => e.revision)),
+      [[0, 1, 2], [2, 3], [0, 1], [1, 2, 3], [], [5, 4, 3, 2, 1, 0], [5], [3, 2], []],
+      'each page its own revisions, in its direction',
+    );
+  });
+
   t.test(
     "subscriptions sharing one window: with LISTEN off, polling alone brings other processes' events, filtered, in order",
     async (t) => {

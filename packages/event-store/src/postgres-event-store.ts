@@ -118,6 +118,31 @@ interface Queued {
   readonly reject: (error: unknown) => void;
 }
 
+/** A `readStream` waiting for this turn's statement. */
+interface StreamRead {
+  readonly stream: string;
+  readonly from: number | null;
+  readonly limit: number | null;
+  resolve: (events: RecordedEvent[]) => void;
+  reject: (error: unknown) => void;
+}
+
+const READ_FORWARD_SQL = `SELECT ${EVENT_COLUMNS} FROM lt_events WHERE stream = $1 AND revision >= $2 ORDER BY revision LIMIT $3`;
+const READ_BACKWARD_SQL = `SELECT ${EVENT_COLUMNS} FROM lt_events WHERE stream = $1 AND ($2::bigint IS NULL OR revision <= $2)
+  ORDER BY revision DESC LIMIT $3`;
+const READ_MANY_FORWARD_SQL = `SELECT r.n, e.* FROM unnest($1::text[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS r(stream, from_revision, max_count, n)
+  CROSS JOIN LATERAL (
+    SELECT ${EVENT_COLUMNS} FROM lt_events
+    WHERE stream = r.stream AND revision >= r.from_revision ORDER BY revision LIMIT r.max_count
+  ) e
+  ORDER BY r.n, e.revision`;
+const READ_MANY_BACKWARD_SQL = `SELECT r.n, e.* FROM unnest($1::text[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS r(stream, from_revision, max_count, n)
+  CROSS JOIN LATERAL (
+    SELECT ${EVENT_COLUMNS} FROM lt_events
+    WHERE stream = r.stream AND (r.from_revision IS NULL OR revision <= r.from_revision) ORDER BY revision DESC LIMIT r.max_count
+  ) e
+  ORDER BY r.n, e.revision DESC`;
+
 /** An append this process committed, with the stored text of its events. */
 interface Committed {
   readonly result: AppendResult;
@@ -294,6 +319,11 @@ class PostgresEventStore implements EventStore {
       void this.commit(batch).finally(() => {
         for (const q of batch) this.committing.delete(q.append.stream);
         this.inFlight--;
+        if (this.inFlight === 0 && this.heldNotice > 0) {
+          const position = this.heldNotice;
+          this.heldNotice = 0;
+          this.wake(position);
+        }
         this.pump();
       });
     }
@@ -501,23 +531,58 @@ class PostgresEventStore implements EventStore {
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     assertStreamName(stream);
     const backward = options.direction === 'backward';
-    const limit = options.maxCount ?? null;
-    return this.run(async () => {
-      const from = options.fromRevision ?? (backward ? null : 0);
-      const rows = backward
-        ? await this.sql.unsafe<EventRow[]>(
-            `SELECT ${EVENT_COLUMNS} FROM lt_events WHERE stream = $1 AND ($2::bigint IS NULL OR revision <= $2)
-             ORDER BY revision DESC LIMIT $3`,
-            [stream, from, limit],
-            { prepare: true },
-          )
-        : await this.sql.unsafe<EventRow[]>(
-            `SELECT ${EVENT_COLUMNS} FROM lt_events WHERE stream = $1 AND revision >= $2 ORDER BY revision LIMIT $3`,
-            [stream, from, limit],
-            { prepare: true },
-          );
-      return rows.map(toRecorded);
-    });
+    const read: StreamRead = {
+      stream,
+      from: options.fromRevision ?? (backward ? null : 0),
+      limit: options.maxCount ?? null,
+      resolve: () => {},
+      reject: () => {},
+    };
+    return this.run(
+      () =>
+        new Promise<RecordedEvent[]>((resolve, reject) => {
+          read.resolve = resolve;
+          read.reject = reject;
+          const queue = backward ? this.backwardReads : this.forwardReads;
+          queue.push(read);
+          if (queue.length === 1) setImmediate(() => void this.readStreams(backward));
+        }),
+    );
+  }
+
+  /** Stream reads asked in one turn, sent as one statement per direction when there are several. */
+  private forwardReads: StreamRead[] = [];
+  private backwardReads: StreamRead[] = [];
+
+  /**
+   * The stream reads of this turn: one statement for all of them (each stream's page through a
+   * lateral join, in one snapshot), like the appends' group commit: commands that load their
+   * aggregates at once cost one round trip and one socket write, not one each.
+   */
+  private async readStreams(backward: boolean): Promise<void> {
+    const reads = backward ? this.backwardReads : this.forwardReads;
+    if (backward) this.backwardReads = [];
+    else this.forwardReads = [];
+    try {
+      if (reads.length === 1) {
+        const [{ stream, from, limit }] = reads as [StreamRead];
+        const rows = await this.sql.unsafe<EventRow[]>(backward ? READ_BACKWARD_SQL : READ_FORWARD_SQL, [stream, from, limit], {
+          prepare: true,
+        });
+        reads[0]?.resolve(rows.map(toRecorded));
+        return;
+      }
+      const rows = await this.sql.unsafe<Array<EventRow & { n: number }>>(
+        backward ? READ_MANY_BACKWARD_SQL : READ_MANY_FORWARD_SQL,
+        [reads.map((r) => r.stream), reads.map((r) => r.from), reads.map((r) => r.limit)] as never[],
+        { prepare: true },
+      );
+      const pages: RecordedEvent[][] = reads.map(() => []);
+      for (const row of rows) pages[row.n - 1]?.push(toRecorded(row));
+      reads.forEach((r, i) => r.resolve(pages[i] ?? []));
+    } catch (error) {
+      for (const r of reads) r.reject(error);
+    }
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
@@ -660,10 +725,25 @@ class PostgresEventStore implements EventStore {
     for (const wake of [...this.wakers]) wake();
   }
 
+  /**
+   * A notification. While this process has commits in flight it may be one of theirs, arriving
+   * before the commit's own answer (which hands the window its events without a read): it is held
+   * until they are done, then wakes the subscriptions only if it names a position beyond them. A
+   * commit of another process in between still reaches them at once: the next own commit does not
+   * follow on from the window's end, and the window reads.
+   */
+  private notified(position: number): void {
+    if (this.inFlight > 0 && Number.isFinite(position)) this.heldNotice = Math.max(this.heldNotice, position);
+    else this.wake(position);
+  }
+
+  /** The newest position notified while commits were in flight. */
+  private heldNotice = 0;
+
   private startListening(): void {
     if (this.listening || this.options.listen === false) return;
     this.listening = this.sql
-      .listen(NOTIFY_CHANNEL, (payload) => this.wake(Number(payload)))
+      .listen(NOTIFY_CHANNEL, (payload) => this.notified(Number(payload)))
       .catch(() => {
         // No LISTEN (yet): polling carries on; try again on the next subscription read.
         this.listening = undefined;
