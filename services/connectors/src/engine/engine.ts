@@ -59,6 +59,8 @@ export class ConnectorEngine {
   private readonly known = new Map<string, Known>();
   private readonly workers = new Map<string, OutboxWorker>();
   private readonly stats = new Map<string, ConnectorStats>();
+  /** What the attempts and delivered counters in /metrics hold, per connector. */
+  private readonly reported = new Map<string, { attempts: number; delivered: number }>();
   private readonly metrics: ConnectorMetrics;
   private subscription: Subscription | null = null;
   private listening: Promise<void> | null = null;
@@ -153,6 +155,13 @@ export class ConnectorEngine {
   }
 
   private async collect(): Promise<void> {
+    // the counters follow the engine's counts (monotonic: they only grow)
+    for (const [id, stats] of this.stats) {
+      const reported = this.reported.get(id) ?? { attempts: 0, delivered: 0 };
+      this.metrics.attempts.inc({ connector: id }, stats.attempts - reported.attempts);
+      this.metrics.delivered.inc({ connector: id }, stats.delivered - reported.delivered);
+      this.reported.set(id, { attempts: stats.attempts, delivered: stats.delivered });
+    }
     const head = await this.options.store.headPosition().catch(() => this.head);
     for (const [id, known] of this.known) {
       if (!known.state.registered) continue;

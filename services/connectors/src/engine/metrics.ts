@@ -21,8 +21,10 @@ function once<T>(registry: Registry, name: string, make: () => T): T {
 }
 
 /**
- * `collect` runs at scrape time and sets the gauges from the engine's state. Every gauge waits for
- * it (a scrape reads the metrics concurrently); one run serves the gauges of one scrape.
+ * `collect` runs at scrape time and sets the gauges from the engine's state, and brings the
+ * attempts and delivered counters up to the engine's own counts (a delivery adds to a plain
+ * number, not to prom-client, on the hot path). Every such metric waits for it (a scrape reads the
+ * metrics concurrently); one run serves one scrape.
  */
 export function connectorMetrics(registry: Registry, collectState: () => Promise<void>): ConnectorMetrics {
   let running: Promise<void> | null = null;
@@ -36,7 +38,7 @@ export function connectorMetrics(registry: Registry, collectState: () => Promise
     attempts: once(
       registry,
       'lt_connector_attempts_total',
-      () => new Counter({ name: 'lt_connector_attempts_total', help: 'Delivery attempts, per connector', labelNames, registers }),
+      () => new Counter({ name: 'lt_connector_attempts_total', help: 'Delivery attempts, per connector', labelNames, registers, collect }),
     ),
     delivered: once(
       registry,
@@ -47,6 +49,7 @@ export function connectorMetrics(registry: Registry, collectState: () => Promise
           help: 'Events delivered (2xx / accepted), per connector',
           labelNames,
           registers,
+          collect,
         }),
     ),
     deadLettered: once(

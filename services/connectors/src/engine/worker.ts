@@ -94,12 +94,8 @@ export class OutboxWorker {
   private readonly buildContext: BuildContext;
   /** The last time a success was stamped on the stats (one ISO string per millisecond at most). */
   private lastSuccessMs = 0;
-  /** This connector's children of the metrics (a label lookup once, not per delivery). */
-  private readonly counted: {
-    readonly attempts: { inc(): void };
-    readonly delivered: { inc(): void };
-    readonly lag: { observe(seconds: number): void };
-  };
+  /** This connector's child of the lag histogram (a label lookup once, not per delivery); attempts and deliveries are counted in `stats`. */
+  private readonly counted: { readonly lag: { observe(seconds: number): void } };
 
   constructor(
     private readonly connector: RegisteredConnector,
@@ -120,11 +116,7 @@ export class OutboxWorker {
       receipt: async (stream) => (await store.readStream(stream, { maxCount: 1 }))[0],
     };
     const labels = { connector: connector.connectorId };
-    this.counted = {
-      attempts: metrics.attempts.labels(labels),
-      delivered: metrics.delivered.labels(labels),
-      lag: metrics.deliveryLag.labels(labels),
-    };
+    this.counted = { lag: metrics.deliveryLag.labels(labels) };
   }
 
   get epoch(): number {
@@ -294,7 +286,6 @@ export class OutboxWorker {
     for (let attempt = 1; ; attempt++) {
       if (this.abort.signal.aborted) return false;
       this.stats.attempts++;
-      this.counted.attempts.inc();
       let outcome: Outcome;
       try {
         const request = await this.kind.build(event, this.buildContext);
@@ -308,7 +299,6 @@ export class OutboxWorker {
         this.stats.delivered++;
         const now = Date.now();
         if (now !== this.lastSuccessMs) this.stats.lastSuccessAt = new Date((this.lastSuccessMs = now)).toISOString();
-        this.counted.delivered.inc();
         this.counted.lag.observe(Math.max(0, now - Date.parse(event.metadata.at)) / 1000);
         if (item.retry) await this.host.redelivered(id, event.position);
         return true;
