@@ -38,6 +38,13 @@ export interface FederationInbound {
   read?(edxml: Buffer): Promise<EdxmlMessage>;
   acceptDocument(transfer: InboundTransfer): Promise<AcceptedTransfer>;
   acceptStatus(transfer: InboundTransfer): Promise<AcceptedTransfer>;
+  /**
+   * Renders again the edXML of an outbound message queued with a {@link OutboundMessage.source}
+   * (the same bytes up to serialization: same TraceHeader time): federation asks it when it must
+   * send a transfer whose edXML it no longer holds in memory (after a restart). Optional: without
+   * it such a transfer fails its attempts (retried) until a host connects one.
+   */
+  render?(source: string): Promise<string>;
 }
 
 /**
@@ -68,6 +75,13 @@ export interface OutboundMessage {
   readonly recipients: readonly string[];
   /** The canonical edXML with this hub's TraceHeader appended ({@link FederationOutbound.traceHeader}). */
   readonly edxml: string;
+  /**
+   * A reference to what this hub already stored, from which {@link FederationInbound.render}
+   * gives the same edXML again (opaque to federation, a few hundred bytes at most). When given,
+   * the transfer's durable record keeps this instead of a second copy of the edXML; the edXML
+   * itself is held in memory until sent.
+   */
+  readonly source?: string;
 }
 
 export interface QueuedTransfer {

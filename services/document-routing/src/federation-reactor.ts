@@ -25,6 +25,56 @@ export interface FederationReactorDeps {
   readonly logger: Logger;
 }
 
+/** What a queued transfer keeps to render its edXML again (`FederationInbound.render`): the request, not the edXML. */
+export interface TransferSource {
+  /** This hub's document id (the document stream). */
+  readonly documentId: string;
+  /** The document's submission id, or the status's id. */
+  readonly messageId: string;
+  readonly kind: PeerTransferRequested['data']['kind'];
+  /** The time of this hub's TraceHeader: the request's. */
+  readonly at: string;
+  /** The recipients routed to peers when it was queued. */
+  readonly recipients: readonly string[];
+}
+
+export interface RenderTransferDeps {
+  readonly store: EventStore;
+  readonly outbound: Pick<FederationOutbound, 'traceHeader'>;
+  readonly source: AttachmentSource;
+}
+
+/**
+ * Renders a transfer's edXML from what this hub stored (the document's events, the attachments'
+ * blobs): the document as delivered from here, or the status; the same bytes each time for one
+ * source.
+ */
+export async function renderTransfer(deps: RenderTransferDeps, source: TransferSource): Promise<string> {
+  const events = await deps.store.readStream(DocumentStreams.document(source.documentId));
+  const submitted = events.find((e) => e.type === 'DocumentSubmitted')?.data as DocumentSubmitted['data'] | undefined;
+  if (!submitted) throw new Error(`document ${source.documentId} has no submission`);
+  const extraTraceHeader = deps.outbound.traceHeader(new Date(source.at));
+  if (source.kind === 'document') return await renderEdxml(submitted.document, { attachments: deps.source, extraTraceHeader });
+  const reported = events.find((e) => e.type === 'StatusReported' && (e.data as StatusReported['data']).statusId === source.messageId)
+    ?.data as StatusReported['data'] | undefined;
+  if (!reported) throw new Error(`document ${source.documentId} has no status ${source.messageId}`);
+  let status = reported.status;
+  // a document without an edXML DocumentId is known by its id at the hub it started from
+  if (submitted.origin && status.responseFor.documentId === submitted.documentId)
+    status = { ...status, responseFor: { ...status.responseFor, documentId: submitted.origin.messageId } };
+  if (source.recipients.length === 1) status = addressedTo(status, source.recipients[0]!);
+  return renderStatus(status, { extraTraceHeader });
+}
+
+/** Reads a {@link TransferSource} as `JSON.stringify` wrote it. */
+export function parseTransferSource(text: string): TransferSource {
+  const value = JSON.parse(text) as Partial<TransferSource>;
+  if (typeof value.documentId !== 'string' || typeof value.messageId !== 'string' || typeof value.at !== 'string')
+    throw new Error('not a transfer source');
+  if ((value.kind !== 'document' && value.kind !== 'status') || !Array.isArray(value.recipients)) throw new Error('not a transfer source');
+  return value as TransferSource;
+}
+
 /**
  * Process manager (SPEC §6): for every `PeerTransferRequested`, renders the message as this hub
  * delivers it (canonical edXML with its own TraceHeader appended after those received) and queues
@@ -38,33 +88,26 @@ export function createFederationReactor(deps: FederationReactorDeps): Federation
 
   async function react(event: RecordedEvent): Promise<void> {
     const request = event.data as PeerTransferRequested['data'];
-    const events = await store.readStream(DocumentStreams.document(request.documentId));
-    const submitted = events.find((e) => e.type === 'DocumentSubmitted')?.data as DocumentSubmitted['data'] | undefined;
-    if (!submitted) throw new Error(`document ${request.documentId} has no submission`);
     // 1. a route may have gone since (a peer retired): those recipients are logged, the others sent
     const routed = request.recipients.filter((organId) => outbound.resolve(organId) !== undefined);
     const unrouted = request.recipients.filter((organId) => !routed.includes(organId));
     if (unrouted.length > 0)
       logger.error({ documentId: request.documentId, messageId: request.messageId, unrouted }, 'no peer serves these recipients any more');
     if (routed.length === 0) return;
-    // 2. render as delivered from here, this hub's hop stamped with the request's time (the same on a retry)
+    // 2. render as delivered from here, this hub's hop stamped with the request's time (the same on a retry);
+    // the transfer keeps a reference to what this hub stored, not a second copy of the edXML
+    const source: TransferSource = {
+      documentId: request.documentId,
+      messageId: request.messageId,
+      kind: request.kind,
+      at: event.metadata.at,
+      recipients: routed,
+    };
+    const edxml = await renderTransfer({ ...deps, outbound }, source);
     const origin = request.origin ?? { hub: deps.hubOrganId, messageId: request.messageId };
-    const extraTraceHeader = outbound.traceHeader(new Date(event.metadata.at));
-    const message = { documentId: origin.messageId, origin: origin.hub, recipients: routed };
-    if (request.kind === 'document') {
-      const edxml = await renderEdxml(submitted.document, { attachments: deps.source, extraTraceHeader });
-      await outbound.queueDocument({ ...message, edxml });
-      return;
-    }
-    const reported = events.find((e) => e.type === 'StatusReported' && (e.data as StatusReported['data']).statusId === request.messageId)
-      ?.data as StatusReported['data'] | undefined;
-    if (!reported) throw new Error(`document ${request.documentId} has no status ${request.messageId}`);
-    let status = reported.status;
-    // a document without an edXML DocumentId is known by its id at the hub it started from
-    if (submitted.origin && status.responseFor.documentId === submitted.documentId)
-      status = { ...status, responseFor: { ...status.responseFor, documentId: submitted.origin.messageId } };
-    if (routed.length === 1) status = addressedTo(status, routed[0]!);
-    await outbound.queueStatus({ ...message, edxml: renderStatus(status, { extraTraceHeader }) });
+    const message = { documentId: origin.messageId, origin: origin.hub, recipients: routed, edxml, source: JSON.stringify(source) };
+    if (request.kind === 'document') await outbound.queueDocument(message);
+    else await outbound.queueStatus(message);
   }
 
   return {

@@ -47,8 +47,13 @@ export interface TransferQueuedData {
   readonly documentId: string;
   /** The recipients behind this peer. */
   readonly recipients: readonly string[];
-  /** The edXML as sent, with this hub's TraceHeader appended. */
-  readonly edxml: string;
+  /**
+   * The edXML as sent, with this hub's TraceHeader appended: written by earlier versions, and when
+   * the queuing side gave no `source`.
+   */
+  readonly edxml?: string;
+  /** Where the queuing side renders the edXML again from (`FederationInbound.render`): instead of `edxml`. */
+  readonly source?: string;
 }
 
 export type TransferEvent =

@@ -48,10 +48,15 @@ export interface FederationState {
   resolve(organId: string): RemoteRecipient | undefined;
   queue(
     kind: TransferKind,
-    message: { documentId: string; origin: string; recipients: readonly string[]; edxml: string },
+    message: { documentId: string; origin: string; recipients: readonly string[]; edxml: string; source?: string },
     ctx: CommandContext,
   ): Promise<QueuedTransfer[]>;
   pending(peerId?: string): PendingTransfer[];
+  /**
+   * The edXML of a pending transfer when this process has it: in its event (earlier versions, or
+   * queued without a source) or in memory since it queued it. Undefined: render it from its source.
+   */
+  body(transferId: string): string | undefined;
   transfer(transferId: string): Promise<TransferState>;
   recordAttempt(transferId: string, data: { reason: string; detail: string; nextAttemptAt: string }, ctx: CommandContext): Promise<void>;
   recordDelivery(transferId: string, data: { status: number; latencyMs: number }, ctx: CommandContext): Promise<void>;
@@ -71,6 +76,8 @@ export async function loadFederationState(store: EventStore): Promise<Federation
   const stats = new Map<string, PeerStats>();
   const directories = new Map<string, Map<string, RemoteAgency>>();
   const keys = new Map<string, KeyObject>();
+  /** The edXML of pending transfers queued by reference in this process (not in their events). */
+  const bodies = new Map<string, string>();
 
   const statsOf = (peerId: string) => {
     let s = stats.get(peerId);
@@ -89,7 +96,10 @@ export async function loadFederationState(store: EventStore): Promise<Federation
   const indexTransfer = (state: TransferState, queuedAt: number, revision: number) => {
     if (state.status === 'none') return;
     if (state.status === 'pending') pending.set(state.transfer.transferId, { ...state, status: 'pending', queuedAt, revision });
-    else pending.delete(state.transfer.transferId);
+    else {
+      pending.delete(state.transfer.transferId);
+      bodies.delete(state.transfer.transferId);
+    }
   };
 
   // 1. fold what the store holds
@@ -190,13 +200,18 @@ export async function loadFederationState(store: EventStore): Promise<Federation
       const queued: QueuedTransfer[] = [];
       for (const [peerId, recipients] of byPeer) {
         const transferId = transferIdOf(peerId, kind, message.origin, message.documentId);
-        const data = { transferId, peerId, kind, origin: message.origin, documentId: message.documentId, recipients, edxml: message.edxml };
-        await runTransfer(transferId, { type: 'QueueTransfer', data }, ctx);
+        const base = { transferId, peerId, kind, origin: message.origin, documentId: message.documentId, recipients };
+        // by reference when the queuing side can render it again: no second durable copy of the edXML
+        const data = message.source !== undefined ? { ...base, source: message.source } : { ...base, edxml: message.edxml };
+        const state = await runTransfer(transferId, { type: 'QueueTransfer', data }, ctx);
+        if (state.status === 'pending' && state.transfer.edxml === undefined && !bodies.has(transferId))
+          bodies.set(transferId, message.edxml);
         queued.push({ transferId, peerId, recipients });
       }
       return queued;
     },
     pending: (peerId) => [...pending.values()].filter((p) => peerId === undefined || p.transfer.peerId === peerId),
+    body: (transferId) => pending.get(transferId)?.transfer.edxml ?? bodies.get(transferId),
     async transfer(transferId) {
       return fold(
         transferDecider,

@@ -93,7 +93,17 @@ export function createFederationModule(options: FederationOptions = {}): Service
         await app.register(federationAdminRoutes, { state, store: platform.store, sync: directorySync(state, signingKey), wake });
       },
       start: async () => {
-        sender = startSender({ state, key: signingKey, logger, metrics, ...(options.pollMs ? { pollMs: options.pollMs } : {}) });
+        sender = startSender({
+          state,
+          key: signingKey,
+          logger,
+          metrics,
+          render: async (source) => {
+            if (!inbound?.render) throw new Error('document routing renders no transfer queued by reference here');
+            return inbound.render(source);
+          },
+          ...(options.pollMs ? { pollMs: options.pollMs } : {}),
+        });
       },
       stop: async () => {
         await sender?.stop();

@@ -12,6 +12,7 @@ import { documentDecider } from '../domain/document-decider.js';
 import type { DocumentRow, RoutingView } from '../projections/routing-view.js';
 import type { ServiceContext } from './context.js';
 import { behindPeers, referencesOf, signatureOf } from './submit-document.js';
+import { parseTransferSource, renderTransfer } from '../federation-reactor.js';
 
 /** What makes two copies of a transfer one message: the hub that first sent it and its id there. */
 const transferKey = (t: InboundTransfer) => `federation:${t.origin}:${t.documentId}`;
@@ -36,6 +37,14 @@ export function federationInbound(ctx: ServiceContext): FederationInbound {
   const reads = new WeakMap<EdxmlMessage, ParsedXml>();
 
   return {
+    async render(text) {
+      const outbound = ctx.federation?.();
+      const traceHeader = outbound
+        ? (at?: Date) => outbound.traceHeader(at)
+        : (at = new Date()) => ({ organId: ctx.hubOrganId, timestamp: at.toISOString() });
+      return renderTransfer({ store, source: ctx.source, outbound: { traceHeader } }, parseTransferSource(text));
+    },
+
     async read(edxml) {
       const parsed = await readEdxml(edxml);
       reads.set(parsed.message, parsed);

@@ -25,6 +25,8 @@ export interface SenderOptions {
   /** Transfers in flight per peer (default 16: a peer hub takes them in parallel, as its own clients). */
   readonly concurrency?: number;
   readonly random?: () => number;
+  /** Renders the edXML of a transfer queued by reference that this process does not hold (after a restart). */
+  readonly render?: (source: string) => Promise<string>;
 }
 
 export interface Sender {
@@ -67,6 +69,11 @@ function post(url: string, headers: Record<string, string>, body: Buffer, timeou
   });
 }
 
+/** The edXML of a transfer queued by reference could not be rendered (recorded as reason `render`, retried). */
+class RenderError extends Error {
+  override readonly name = 'RenderError';
+}
+
 export function startSender(options: SenderOptions): Sender {
   const { state, key, logger, metrics } = options;
   const concurrency = options.concurrency ?? 16;
@@ -74,16 +81,30 @@ export function startSender(options: SenderOptions): Sender {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
 
+  /** The edXML held (in the event or in memory since queued), or rendered again from the transfer's source. */
+  const bodyOf = async (t: PendingTransfer): Promise<string> => {
+    const held = state.body(t.transfer.transferId);
+    if (held !== undefined) return held;
+    const { source } = t.transfer;
+    if (source === undefined) throw new RenderError('the transfer holds neither an edXML nor a source');
+    if (!options.render) throw new RenderError('nothing renders a transfer queued by reference (document routing not connected)');
+    try {
+      return await options.render(source);
+    } catch (error) {
+      throw new RenderError((error as Error).message);
+    }
+  };
+
   const send = async (t: PendingTransfer) => {
     const peer = state.peer(t.transfer.peerId);
     const ctx = { correlationId: randomUUID(), actor: ACTOR };
     if (!peer || peer.status !== 'active') return; // a retired peer's transfers wait for it or an admin's drop
     const path = t.transfer.kind === 'document' ? '/v1/federation/documents' : '/v1/federation/status';
     const url = `${peer.peer.baseUrl.replace(/\/+$/, '')}${path}?${new URLSearchParams({ origin: t.transfer.origin, documentId: t.transfer.documentId, to: t.transfer.recipients.join(',') }).toString()}`;
-    const body = Buffer.from(t.transfer.edxml, 'utf8');
     let reason: string;
     let detail: string;
     try {
+      const body = Buffer.from(await bodyOf(t), 'utf8');
       const headers = await signRequest({ method: 'POST', url, body, headers: { 'content-type': 'application/xml' } }, key);
       const response = await post(url, headers, body, options.timeoutMs ?? 30_000);
       if (response.status >= 200 && response.status < 300) {
@@ -96,7 +117,7 @@ export function startSender(options: SenderOptions): Sender {
       detail = response.text.slice(0, 500);
     } catch (error) {
       const e = error as Error;
-      reason = e.name === 'TimeoutError' ? 'timeout' : 'network';
+      reason = e instanceof RenderError ? 'render' : e.name === 'TimeoutError' ? 'timeout' : 'network';
       detail = (e.cause instanceof Error ? e.cause.message : e.message).slice(0, 500);
     }
     const nextAttemptAt = new Date(Date.now() + backoffMs(t.attempts + 1, options.random)).toISOString();
