@@ -36,6 +36,16 @@ interface Timeline {
   revisedBy: Array<{ kind: string }>;
 }
 
+/** The data of every TransferQueued in a hub's store. */
+async function transfersQueued(h: LoopbackHub): Promise<Array<{ edxml?: string; source?: string }>> {
+  const { store } = h.hub.platform;
+  const queued: Array<{ edxml?: string; source?: string }> = [];
+  for (const { stream } of await store.listStreams({ prefix: 'fed-transfer-', limit: 1000 }))
+    for (const e of await store.readStream(stream))
+      if (e.type === 'TransferQueued') queued.push(e.data as { edxml?: string; source?: string });
+  return queued;
+}
+
 async function threeHubs(t: Test, env: (organId: string) => Promise<Record<string, string>>) {
   const a = await startLoopbackHub(A, await env(A));
   const axis = await startLoopbackHub(AXIS, await env(AXIS));
@@ -169,6 +179,17 @@ async function scenario(t: Test, env: (organId: string) => Promise<Record<string
     20_000,
     'the axis failed to reach B',
   );
+  // every transfer keeps a reference to the document its hub stored, not a second copy of the edXML
+  for (const h of [a, axis]) {
+    const queued = await transfersQueued(h);
+    t.ok(queued.length > 0, `${h.organId} queued transfers`);
+    t.ok(
+      queued.every((q) => q.edxml === undefined && typeof q.source === 'string' && q.source.length < 1000),
+      `${h.organId}'s TransferQueued events hold a source, no edXML`,
+    );
+  }
+  // the axis restarted while B is down: the pending transfer's edXML is rendered again from its store
+  await axis.restart();
   await b.restart();
   await eventually(
     async () => (await inbox(b, viettel)).filter((d) => d.kind === 'document' && d.to === VIETTEL_RECIPIENT).length === 1,
