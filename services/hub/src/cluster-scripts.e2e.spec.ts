@@ -172,6 +172,14 @@ t.test('cluster-up --hub starts two all-in-one hub replicas (with federation) in
     'hub2 has it',
   );
   t.equal((await call(urls.get('hub2')!, 'GET', '/v1/federation/identity', null)).status, 200, 'the hub carries federation');
+
+  // down, then up again on the same data and ports: the deployment is as it was
+  t.equal((await script('cluster-down', [], env, 120_000)).code, 0, 'down, the data kept');
+  const again = await script('cluster-up', ['--hub'], env, 300_000);
+  t.equal(again.code, 0, `cluster-up --hub again exits 0: ${again.code === 0 ? '' : again.output.slice(-3000)}`);
+  if (again.code !== 0) return;
+  t.match(again.output, new RegExp(`hub2\\s+${urls.get('hub2')}\\s`), 'the same ports');
+  t.equal((await call(urls.get('hub2')!, 'GET', `/v1/agencies/${AGENCY}`, token)).status, 200, 'the agency is still there (same store)');
   const down = await script('cluster-down', ['--purge'], env, 120_000);
   t.equal(down.code, 0, `cluster-down --purge exits 0: ${down.output}`);
   t.match(
