@@ -3,10 +3,12 @@
  * child process, `connectors-receiver.ts`), beside a bare HTTP POST loop to the same receiver in
  * the same run:
  * 1. throughput, in rounds alternating with the baseline: 5,000 events over 1,000 dossiers wait in
- *    the store while the connector is paused; from the resume to the receiver holding them all (read from the store, signed with
- *    standardwebhooks, posted in 16 lanes, checkpointed): events/s. Baseline: 16 loops POSTing
- *    bodies of the same size over keep-alive sockets (the same concurrency), requests/s.
- *    Target: at least 0.5 of the bare loop.
+ *    the store while the connector is paused; from the resume to the receiver holding them all
+ *    (read from the store, signed as Standard Webhooks, posted in 16 lanes, checkpointed; the
+ *    receiver answers the moment the last one arrives): events/s. Baseline: 16 loops POSTing
+ *    bodies of the same size over node:http keep-alive sockets (the same concurrency), requests/s.
+ *    Target: at least 0.5 of the bare loop. Each round logs the CPU this process spent per event.
+ *    `BENCH_CPU_PROF=<dir>`: a CPU profile of every round, both sides.
  * 2. lag at a steady 200 events/s: each event carries the time it was appended; the receiver
  *    measures append → arrival. Target: p99 below 1 s. Baseline: the bare POST's own latency at
  *    the same rate.
