@@ -61,6 +61,7 @@ t.test('cluster-up starts PostgreSQL, 3 NATS nodes and two replicas of every ser
   chmodSync(dir, 0o755); // PostgreSQL runs as its own user under it
   const env = {
     LT_CLUSTER_DIR: dir,
+    LT_CLUSTER_WATCH_PID: String(process.pid), // stopped and deleted even if this process is killed
     LT_CLUSTER_PG_PORT: String(await freeRange(1)),
     LT_CLUSTER_NATS_PORT: String(await freeRange(3)),
     LT_CLUSTER_SERVICE_PORT: String(await freeRange(SERVICES.length * 2)),
@@ -151,6 +152,7 @@ t.test('cluster-up --hub starts two all-in-one hub replicas (with federation) in
   chmodSync(dir, 0o755);
   const env = {
     LT_CLUSTER_DIR: dir,
+    LT_CLUSTER_WATCH_PID: String(process.pid), // stopped and deleted even if this process is killed
     LT_CLUSTER_PG_PORT: String(await freeRange(1)),
     LT_CLUSTER_NATS_PORT: String(await freeRange(3)),
     LT_CLUSTER_HUB_PORT: String(await freeRange(2)),
