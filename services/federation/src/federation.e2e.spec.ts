@@ -10,6 +10,7 @@ import { signRequest } from '@lienthong/http-signatures';
 import { eventually, freePort, metricValue, tempDir } from '@lienthong/testing';
 import { edoc, startFederatedHub, type FederatedHub } from './test/hubs.js';
 import { addPeer } from './testing.js';
+import type { FederationInbound } from '@lienthong/federation-contract';
 
 const A = '000.00.00.H13';
 const B = '000.00.00.H51';
@@ -213,4 +214,78 @@ t.test('province A to province B', async (t) => {
     }>();
     t.same(list.transfers, []);
   });
+});
+
+t.test('a transfer queued by reference: no edXML in its event, rendered again after a restart', async (t) => {
+  const dirA = tempDir(t);
+  const b = await startFederatedHub(B);
+  let renderable = false;
+  const rendered: string[] = [];
+  const inbound: FederationInbound = {
+    acceptDocument: () => Promise.resolve({ duplicate: false }),
+    acceptStatus: () => Promise.resolve({ duplicate: false }),
+    render: (source) => {
+      rendered.push(source);
+      return renderable ? Promise.resolve(edoc()) : Promise.reject(new Error('the document is not there yet'));
+    },
+  };
+  const a = await startFederatedHub(A, { dataDir: dirA, federation: { inbound } });
+  t.teardown(async () => {
+    await a.close();
+    await b.close();
+  });
+  await addPeer(a, 'b', b, ['*.H51']);
+  await addPeer(b, 'a', a, ['*.H13']);
+  await b.stop();
+
+  const [queued] = await a.federation.outbound.queueDocument({
+    documentId: 'by-ref-1',
+    recipients: [RECIPIENT],
+    edxml: edoc(),
+    source: 'src-1',
+  });
+  const events = await a.hub.platform.store.readStream(`fed-transfer-${queued!.transferId}`);
+  t.same(
+    events.filter((e) => e.type === 'TransferQueued').map((e) => e.data),
+    [
+      {
+        transferId: queued!.transferId,
+        peerId: 'b',
+        kind: 'document',
+        origin: A,
+        documentId: 'by-ref-1',
+        recipients: [RECIPIENT],
+        source: 'src-1',
+      },
+    ],
+    'TransferQueued holds the source and no edXML',
+  );
+  const lastError = async () =>
+    (await a.hub.app.inject({ method: 'GET', url: '/v1/admin/peers/b/transfers', headers: a.hub.admin })).json<{
+      transfers: Array<{ lastError: string | null }>;
+    }>().transfers[0]?.lastError ?? null;
+  await eventually(
+    async () => (await lastError())?.startsWith('network') === true,
+    10_000,
+    'sent from memory while B is down: a network failure',
+  );
+  t.same(rendered, [], 'the edXML held in memory is sent without a render');
+
+  // A restarted: the edXML is no longer in memory; a render that fails is a failed attempt, retried
+  await a.restart();
+  await b.restart();
+  await eventually(
+    async () => (await lastError())?.startsWith('render') === true,
+    15_000,
+    "the render's failure recorded as reason render",
+  );
+  t.equal(b.received.length, 0, 'nothing sent without its edXML');
+  renderable = true;
+  await eventually(() => b.received.length === 1, 20_000, 'rendered again and delivered');
+  t.equal(b.received[0]?.edxml, edoc(), 'the rendered edXML arrives');
+  t.equal(b.received[0]?.documentId, 'by-ref-1');
+  t.ok(
+    rendered.every((s) => s === 'src-1'),
+    'rendered from its source',
+  );
 });
