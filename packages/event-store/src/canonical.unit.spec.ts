@@ -60,3 +60,14 @@ t.test('canonicalJson refuses what JSON cannot carry', async (t) => {
   t.throws(() => canonicalJson([Infinity]), TypeError);
   t.throws(() => canonicalJson({ a: 1n }), TypeError);
 });
+
+t.test('canonicalJson through its reused buffer: growth, a failed call, a toJSON that serialises', async (t) => {
+  const big = { z: 'ệ'.repeat(700_000), a: Array.from({ length: 3000 }, (_, i) => ({ i, s: `chuỗi ${i}` })) };
+  const text = canonicalJson(big);
+  t.equal(text, JSON.stringify({ a: big.a.map((x) => ({ i: x.i, s: x.s })), z: big.z }), 'a value larger than the buffer');
+  t.throws(() => canonicalJson({ a: 'partly written', b: Number.NaN }), TypeError);
+  t.equal(canonicalJson({ b: 'after', a: 'a failure' }), '{"a":"a failure","b":"after"}', 'a failed call leaves nothing behind');
+  const inner = { toJSON: () => canonicalJson({ y: 1, x: 'ư' }) };
+  t.equal(canonicalJson({ k: inner, j: [inner] }), '{"j":["{\\"x\\":\\"ư\\",\\"y\\":1}"],"k":"{\\"x\\":\\"ư\\",\\"y\\":1}"}');
+  t.equal(canonicalJson(['😀', '\ud83d', 'a\u0000']), '["😀","\\ud83d","a\\u0000"]', 'pairs kept, lone surrogates escaped');
+});
