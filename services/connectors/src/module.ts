@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { createConnectorService } from './connector-service.js';
 import { connectorDecider } from './domain/connector-decider.js';
 import { CONNECTOR_STREAM_PREFIX } from './domain/events.js';
+import { LEASE_STREAM_PREFIX, leaseDecider } from './domain/lease-decider.js';
 import { ConnectorEngine } from './engine/engine.js';
 import type { PostLimits } from './engine/http-post.js';
 import type { DeliveryPolicy } from './engine/worker.js';
@@ -34,6 +35,7 @@ const envSchema = z.object({
   LT_CONNECTORS_MAX_BACKOFF_MS: z.coerce.number().int().min(1).max(86_400_000).default(300_000),
   LT_CONNECTORS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   LT_CONNECTORS_MAX_RESPONSE_KB: z.coerce.number().int().min(1).max(65_536).default(64),
+  LT_CONNECTORS_LEASE_MS: z.coerce.number().int().min(300).max(600_000).default(15_000),
 });
 
 export function createConnectorsModule(options: ConnectorsModuleOptions = {}): ServiceModuleFactory {
@@ -73,6 +75,7 @@ export function createConnectorsModule(options: ConnectorsModuleOptions = {}): S
       urlPolicy,
       delivery,
       limits,
+      leaseMs: env.LT_CONNECTORS_LEASE_MS,
       log: logger,
       registryView: {
         async load(upTo) {
@@ -84,8 +87,11 @@ export function createConnectorsModule(options: ConnectorsModuleOptions = {}): S
     const service = createConnectorService({ store: platform.store, engine, key, urlPolicy });
     return {
       name: 'connectors',
-      streamPrefixes: [CONNECTOR_STREAM_PREFIX],
-      aggregates: [aggregateType('connector', CONNECTOR_STREAM_PREFIX, connectorDecider)],
+      streamPrefixes: [CONNECTOR_STREAM_PREFIX, LEASE_STREAM_PREFIX],
+      aggregates: [
+        aggregateType('connector', CONNECTOR_STREAM_PREFIX, connectorDecider),
+        aggregateType('connectors-lease', LEASE_STREAM_PREFIX, leaseDecider),
+      ],
       register: async (app) => {
         server = app.server;
         await app.register(connectorRoutes, { service });

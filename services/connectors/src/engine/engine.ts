@@ -1,14 +1,18 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { fold, handleCommand, type CommandContext } from '@lienthong/decider';
 import type { EventStore, RecordedEvent, Subscription } from '@lienthong/event-store';
 import type { Registry } from 'prom-client';
 import { connectorDecider, type ConnectorCommand, type ConnectorState, type RegisteredConnector } from '../domain/connector-decider.js';
 import { CONNECTOR_STREAM_PREFIX, connectorStream, type ConnectorKind, type DeadLetter } from '../domain/events.js';
+import { LEASE_STREAM_PREFIX } from '../domain/lease-decider.js';
 import { toConnectorEvent, type RegistryEntry } from '../projections/registry-projection.js';
 import { unsealSecret } from '../secrets.js';
 import type { UrlPolicy } from '../url-guard.js';
 import type { ConnectorKindAdapter } from './connector.js';
 import { dvcqgKind } from './dvcqg.js';
 import { createPoster, type PostLimits } from './http-post.js';
+import { DeliveryLease, type LeaseView } from './lease.js';
 import { connectorMetrics, type ConnectorMetrics } from './metrics.js';
 import { webhookKind } from './webhook.js';
 import { newStats, OutboxWorker, type ConnectorStats, type DeliveryPolicy } from './worker.js';
@@ -25,6 +29,10 @@ export interface EngineOptions {
   readonly log: { warn(object: object, message: string): void; info(object: object, message: string): void };
   /** The registry read model (`connectors-registry`): every connector's state once every connector event up to `upTo` is in. */
   readonly registryView: { load(upTo: number): Promise<readonly RegistryEntry[]> };
+  /** The delivery lease: one engine of those on the store delivers (`LT_CONNECTORS_LEASE_MS`, default 15 s). */
+  readonly leaseMs?: number;
+  /** This engine's name in the lease (default: host, pid and a random part). */
+  readonly holder?: string;
 }
 
 /** What `GET /v1/admin/connectors/:id` shows of the outbox. */
@@ -40,6 +48,8 @@ export interface OutboxView {
   readonly outboxDepth: number;
   readonly oldestPendingAt: string | null;
   readonly stats: ConnectorStats;
+  /** The delivery lease: which engine (process) delivers for every connector now. */
+  readonly lease: LeaseView;
 }
 
 interface Known {
@@ -67,9 +77,28 @@ export class ConnectorEngine {
   private reconciling: Promise<void> = Promise.resolve();
   private head = 0;
   private closed = false;
+  private readonly lease: DeliveryLease;
 
   constructor(private readonly options: EngineOptions) {
     this.metrics = connectorMetrics(options.registry, () => this.collect());
+    this.lease = new DeliveryLease({
+      store: options.store,
+      leaseMs: options.leaseMs ?? 15_000,
+      holder: options.holder ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+      log: options.log,
+      wanted: () => [...this.known.values()].some(({ state }) => state.registered && !state.deleted && !state.paused),
+      onChange: (holding) => {
+        this.metrics.leaseHeld.set(holding ? 1 : 0);
+        // taken: the checkpoints may have moved under another holder; read them before starting
+        if (holding) this.reconciling = this.reconciling.then(() => this.refresh()).catch(() => undefined);
+        for (const id of this.known.keys()) this.schedule(id);
+      },
+    });
+  }
+
+  /** This engine holds the delivery lease (its workers deliver). */
+  get holdsLease(): boolean {
+    return this.lease.held;
   }
 
   async start(): Promise<void> {
@@ -81,7 +110,7 @@ export class ConnectorEngine {
       this.known.set(entry.connectorId, { state: entry.state, revision: entry.revision });
     this.subscription = store.subscribeToAll({ after: this.head });
     this.listening = this.listen(this.subscription);
-    for (const id of this.known.keys()) this.schedule(id);
+    await this.lease.start();
     await this.reconciling;
   }
 
@@ -92,6 +121,31 @@ export class ConnectorEngine {
     await this.reconciling;
     await Promise.all([...this.workers.values()].map((w) => w.stop()));
     this.workers.clear();
+    // delivery has stopped: another engine may take over at once
+    await this.lease.close();
+  }
+
+  /**
+   * Stops delivering as a crash would (tests): no release, no last checkpoint; the lease runs out
+   * and another engine takes over from the last recorded checkpoint.
+   */
+  async crash(): Promise<void> {
+    this.closed = true;
+    this.lease.abandon();
+    await this.subscription?.close();
+    await this.listening?.catch(() => undefined);
+    await Promise.all([...this.workers.values()].map((w) => w.abandon()));
+    this.workers.clear();
+  }
+
+  /** Brings each connector's state up to its stream (another engine checkpointed while this one waited). */
+  private async refresh(): Promise<void> {
+    for (const [connectorId, known] of this.known) {
+      const info = await this.options.store.streamInfo(connectorStream(connectorId));
+      if (!info || info.revision <= known.revision) continue;
+      const events = await this.options.store.readStream(connectorStream(connectorId), { fromRevision: known.revision + 1 });
+      await this.applyAppended(connectorId, events);
+    }
   }
 
   /** Runs an admin command on a connector's stream and applies its events at once. */
@@ -128,6 +182,7 @@ export class ConnectorEngine {
       outboxDepth: worker?.depth ?? 0,
       oldestPendingAt,
       stats: this.statsOf(connectorId),
+      lease: await this.lease.view(),
     };
   }
 
@@ -145,7 +200,9 @@ export class ConnectorEngine {
       ...(types ? { eventTypes: types } : {}),
       ...(kind.streamPrefixes ? { streamPrefixes: kind.streamPrefixes } : {}),
     });
-    return next.find((e) => !e.stream.startsWith(CONNECTOR_STREAM_PREFIX))?.metadata.at ?? null;
+    return (
+      next.find((e) => !e.stream.startsWith(CONNECTOR_STREAM_PREFIX) && !e.stream.startsWith(LEASE_STREAM_PREFIX))?.metadata.at ?? null
+    );
   }
 
   private statsOf(connectorId: string): ConnectorStats {
@@ -162,6 +219,7 @@ export class ConnectorEngine {
       this.metrics.delivered.inc({ connector: id }, stats.delivered - reported.delivered);
       this.reported.set(id, { attempts: stats.attempts, delivered: stats.delivered });
     }
+    this.metrics.leaseHeld.set(this.lease.held ? 1 : 0);
     const head = await this.options.store.headPosition().catch(() => this.head);
     for (const [id, known] of this.known) {
       if (!known.state.registered) continue;
@@ -218,7 +276,10 @@ export class ConnectorEngine {
 
   private async reconcile(connectorId: string, retried: readonly number[]): Promise<void> {
     const state = this.state(connectorId);
-    const wanted = !this.closed && state.registered && !state.deleted && !state.paused;
+    const deliverable = !this.closed && state.registered && !state.deleted && !state.paused;
+    // something to deliver and no lease yet: look at it now rather than at the next renewal
+    if (deliverable && !this.lease.held) void this.lease.poke();
+    const wanted = deliverable && this.lease.held;
     const current = this.workers.get(connectorId);
     if (current && wanted && current.epoch === state.epoch) {
       if (retried.length > 0) await current.retry(retried);
@@ -245,6 +306,11 @@ export class ConnectorEngine {
     const stop = worker.stop.bind(worker);
     worker.stop = async () => {
       await stop();
+      poster.close();
+    };
+    const abandon = worker.abandon.bind(worker);
+    worker.abandon = async () => {
+      await abandon();
       poster.close();
     };
     this.workers.set(connectorId, worker);

@@ -13,6 +13,8 @@ export interface ConnectorMetrics {
   readonly deadLetters: Gauge<'connector'>;
   /** 1 while the connector is paused, else 0. */
   readonly paused: Gauge<'connector'>;
+  /** 1 while this process holds the delivery lease (its outboxes deliver), else 0. */
+  readonly leaseHeld: Gauge;
 }
 
 /** Get-or-create: one registry may see the module mounted more than once (tests, the hub). */
@@ -136,6 +138,17 @@ export function connectorMetrics(registry: Registry, collectState: () => Promise
           name: 'lt_connector_paused',
           help: '1 while the connector is paused by an admin (its events wait in the log), else 0',
           labelNames,
+          registers,
+          collect,
+        }),
+    ),
+    leaseHeld: once(
+      registry,
+      'lt_connectors_lease_held',
+      () =>
+        new Gauge({
+          name: 'lt_connectors_lease_held',
+          help: '1 while this process holds the connectors delivery lease (one process of those on a store delivers), else 0',
           registers,
           collect,
         }),

@@ -1,6 +1,7 @@
 import type { EventStore, RecordedEvent } from '@lienthong/event-store';
 import type { RegisteredConnector } from '../domain/connector-decider.js';
 import { CONNECTOR_STREAM_PREFIX, type DeadLetter } from '../domain/events.js';
+import { LEASE_STREAM_PREFIX } from '../domain/lease-decider.js';
 import type { BuildContext, ConnectorKindAdapter, Outcome } from './connector.js';
 import { PostFailure, type Poster } from './http-post.js';
 import type { ConnectorMetrics } from './metrics.js';
@@ -172,6 +173,15 @@ export class OutboxWorker {
     await this.saveCheckpoint();
   }
 
+  /** Stops as a crash would (tests): requests in flight are cut and nothing more is recorded. */
+  async abandon(): Promise<void> {
+    this.abort.abort();
+    this.wakeUp?.();
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+    await Promise.allSettled([...this.active]);
+  }
+
   private async run(retrying: readonly number[]): Promise<void> {
     const types = this.connector.eventTypes ?? this.kind.defaultEventTypes;
     let retried = retrying.length === 0;
@@ -224,7 +234,8 @@ export class OutboxWorker {
   }
 
   private matches(event: RecordedEvent): boolean {
-    if (event.stream.startsWith(CONNECTOR_STREAM_PREFIX)) return false;
+    // the connectors' own streams (registry, delivery lease) are not delivered
+    if (event.stream.startsWith(CONNECTOR_STREAM_PREFIX) || event.stream.startsWith(LEASE_STREAM_PREFIX)) return false;
     const agencies = this.connector.agencyIds;
     if (agencies === null) return true;
     const data = event.data as Record<string, unknown> | null;

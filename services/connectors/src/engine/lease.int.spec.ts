@@ -1,0 +1,174 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import t, { type Test } from 'tap';
+import { createSqliteEventStore, type EventStore } from '@lienthong/event-store';
+import { createProjectionRunner } from '@lienthong/projections';
+import { eventually, tempDir } from '@lienthong/testing';
+import { readRegistry, registryProjection } from '../projections/registry-projection.js';
+import { sealSecret } from '../secrets.js';
+import { ConnectorEngine } from './engine.js';
+
+const key = randomBytes(32);
+const LEASE_MS = 1_200;
+const STREAMS = ['dossier-a', 'dossier-b', 'dossier-c'];
+const silent = { warn: () => undefined, info: () => undefined };
+
+interface Receipt {
+  readonly id: string;
+  readonly stream: string;
+  readonly position: number;
+}
+
+/** A real HTTP receiver on loopback: every request's event, in arrival order; answers after `delayMs`. */
+async function receiver(t: Test) {
+  const receipts: Receipt[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Receipt;
+      receipts.push({ id: body.id, stream: body.stream, position: body.position });
+      setTimeout(() => res.writeHead(200).end(), 5);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { receipts, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook` };
+}
+
+async function startEngine(t: Test, store: EventStore, projectionsDir: string, holder: string) {
+  const runner = createProjectionRunner({ projection: registryProjection, store, dir: projectionsDir });
+  await runner.start();
+  const engine = new ConnectorEngine({
+    store,
+    key,
+    registry: new Registry(),
+    urlPolicy: { allowLoopback: true, hubPort: undefined },
+    delivery: {
+      concurrency: 4,
+      maxQueued: 100,
+      retryBudgetMs: 60_000,
+      initialBackoffMs: 50,
+      maxBackoffMs: 200,
+      checkpointEveryMs: 100,
+      pollMs: 50,
+    },
+    limits: { timeoutMs: 2_000, maxResponseBytes: 1024 },
+    log: silent,
+    leaseMs: LEASE_MS,
+    holder,
+    registryView: {
+      async load(upTo) {
+        await runner.waitFor(upTo, 30_000);
+        return readRegistry(runner.db());
+      },
+    },
+  });
+  await engine.start();
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await engine.close();
+    await runner.stop();
+  };
+  t.teardown(close);
+  return Object.assign(engine, { shut: close });
+}
+
+const meta = () => ({ correlationId: 'spec', actor: 'system:spec', at: new Date().toISOString() });
+
+async function appendRound(store: EventStore, round: number, perStream: number) {
+  for (let k = 0; k < perStream; k++)
+    for (const stream of STREAMS) await store.append(stream, [{ type: 'DossierNoted', data: { round, k }, metadata: meta() }]);
+}
+
+/** Per stream, the first arrivals come in position order (a redelivery repeats an event already seen). */
+function inOrderPerStream(receipts: readonly Receipt[]): boolean {
+  const seen = new Set<string>();
+  const last = new Map<string, number>();
+  for (const r of receipts) {
+    if (seen.has(r.id)) continue;
+    seen.add(r.id);
+    if ((last.get(r.stream) ?? 0) > r.position) return false;
+    last.set(r.stream, r.position);
+  }
+  return true;
+}
+
+t.test('two engines on one store file: one delivers, the other takes over when it dies', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'events.sqlite');
+  const storeA = createSqliteEventStore({ file, sync: 'normal', pollMs: 50 });
+  const storeB = createSqliteEventStore({ file, sync: 'normal', pollMs: 50 });
+  const { receipts, url } = await receiver(t);
+
+  const a = await startEngine(t, storeA, join(dir, 'projections-a'), 'engine-a');
+  const b = await startEngine(t, storeB, join(dir, 'projections-b'), 'engine-b');
+  await a.command(
+    'hook',
+    {
+      type: 'RegisterConnector',
+      data: {
+        connectorId: 'hook',
+        kind: 'webhook',
+        url,
+        secretSealed: sealSecret(key, 'hook', `whsec_${randomBytes(24).toString('base64')}`),
+        eventTypes: null,
+        agencyIds: null,
+        startAfter: await storeA.headPosition(),
+      },
+    },
+    { correlationId: 'spec', actor: 'admin:spec' },
+  );
+  await eventually(() => b.state('hook').registered, 5_000, 'the other engine to see the connector');
+
+  // 1. steady state: exactly one engine holds the lease, each event arrives once
+  await appendRound(storeA, 1, 20);
+  await eventually(() => new Set(receipts.map((r) => r.id)).size === 60, 10_000, 'the first 60 events');
+  await new Promise((resolve) => setTimeout(resolve, LEASE_MS * 2)); // renewals go by, nothing more arrives
+  t.equal(receipts.length, 60, 'each event delivered once with two engines');
+  t.equal(Number(a.holdsLease) + Number(b.holdsLease), 1, 'one engine holds the lease');
+  const [holder, other] = a.holdsLease ? [a, b] : [b, a];
+  const view = await other.view('hook');
+  t.equal(view.running, false, 'the other engine runs no outbox');
+  t.equal(view.lease.holder, holder === a ? 'engine-a' : 'engine-b', 'the view names the holder');
+  t.equal(view.lease.heldHere, false);
+
+  // 2. the holder dies (no release, no last checkpoint) while events keep coming
+  const writing = appendRound(storeA, 2, 20);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const died = performance.now();
+  await holder.crash();
+  const atCrash = receipts.length;
+  await eventually(() => other.holdsLease, LEASE_MS * 3, 'the takeover');
+  const tookMs = performance.now() - died;
+  t.ok(tookMs <= LEASE_MS + 500, `taken over within the lease time (${tookMs.toFixed(0)} ms, lease ${LEASE_MS} ms)`);
+  await writing;
+  await eventually(() => new Set(receipts.map((r) => r.id)).size === 120, 15_000, 'all 120 events');
+  t.pass('no event lost');
+  await new Promise((resolve) => setTimeout(resolve, LEASE_MS));
+  t.ok(inOrderPerStream(receipts), 'per dossier, first arrivals in position order');
+  const first = new Map<string, number>();
+  const twice: number[] = [];
+  for (const [i, r] of receipts.entries()) {
+    if (!first.has(r.id)) first.set(r.id, i);
+    else twice.push(first.get(r.id)!);
+  }
+  t.ok(new Set(twice).size === twice.length, 'an event arrives at most twice');
+  t.ok(
+    twice.every((i) => i < atCrash),
+    'duplicates only of events the dead holder sent (the in-flight window)',
+  );
+  t.comment(`takeover ${tookMs.toFixed(0)} ms; ${twice.length} events delivered twice (the in-flight window at the kill)`);
+  const view2 = await other.view('hook');
+  t.equal(view2.running, true, 'the new holder runs the outbox');
+  t.equal(view2.lease.heldHere, true);
+  await a.shut();
+  await b.shut();
+  await storeA.close();
+  await storeB.close();
+});
