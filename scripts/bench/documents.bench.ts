@@ -64,10 +64,25 @@ async function allocationSampled<T>(name: string, work: () => Promise<T>): Promi
     return await work();
   } finally {
     const { profile } = await session.post('HeapProfiler.stopSampling');
+    sampledBytes.set(name, sumSelfSize(profile.head));
     mkdirSync(dir, { recursive: true });
     writeFileSync(`${dir}/${name}.heapprofile`, JSON.stringify(profile));
     session.disconnect();
   }
+}
+
+/** Bytes the sampled phase allocated (the profile's sizes are scaled to estimate all of it). */
+const sampledBytes = new Map<string, number>();
+
+interface SampledNode {
+  selfSize: number;
+  children: SampledNode[];
+}
+
+function sumSelfSize(node: SampledNode): number {
+  let total = node.selfSize;
+  for (const child of node.children) total += sumSelfSize(child);
+  return total;
 }
 
 /** The vendor systems in a child process: messages to it, and its answers. */
@@ -177,6 +192,8 @@ export default async function documentsBench(ctx: BenchContext): Promise<BenchRe
         elu: performance.eventLoopUtilization(elu0).utilization,
         cpuMsPerDocument: (cpu.user + cpu.system) / 1000 / Math.max(1, routed),
         kbPerDocument: written === null || written0 === null ? null : (written - written0) / 1024 / Math.max(1, routed),
+        allocatedKbPerDocument:
+          profile === undefined || !sampledBytes.has(profile) ? null : (sampledBytes.get(profile) ?? 0) / 1024 / Math.max(1, routed),
       };
     };
 
@@ -187,13 +204,14 @@ export default async function documentsBench(ctx: BenchContext): Promise<BenchRe
     const hubRun = await throughput(address, 'documents-throughput');
     await new Promise((r) => setImmediate(r));
     gcDuring.disconnect();
-    const { result: full, routed, elu, cpuMsPerDocument, kbPerDocument } = hubRun;
+    const { result: full, routed, elu, cpuMsPerDocument, kbPerDocument, allocatedKbPerDocument } = hubRun;
+    const gcPer1000 = (gcRun.length * 1000) / Math.max(1, routed);
     const kb = (v: number | null) => (v === null ? '' : `, ${v.toFixed(1)} KB written to storage per document`);
     const submitted = full.ok;
     const e2eSeconds = hubRun.seconds;
     const gcShare = gcRun.reduce((a, b) => a + b, 0) / 1000 / e2eSeconds;
     ctx.log(
-      `throughput: ${submitted} accepted, ${routed} acked by both in ${e2eSeconds.toFixed(1)} s (non-2xx ${full.non2xx}, errors ${full.errors}); hub CPU ${cpuMsPerDocument.toFixed(2)} ms/document${kb(kbPerDocument)}, event loop busy ${(elu * 100).toFixed(0)} %; GC ${gcRun.length} pauses, ${(gcShare * 100).toFixed(1)} % of the run`,
+      `throughput: ${submitted} accepted, ${routed} acked by both in ${e2eSeconds.toFixed(1)} s (non-2xx ${full.non2xx}, errors ${full.errors}); hub CPU ${cpuMsPerDocument.toFixed(2)} ms/document${kb(kbPerDocument)}, event loop busy ${(elu * 100).toFixed(0)} %; GC ${gcRun.length} pauses (${gcPer1000.toFixed(0)} per 1,000 documents), ${(gcShare * 100).toFixed(1)} % of the run${allocatedKbPerDocument === null ? '' : `; ${allocatedKbPerDocument.toFixed(1)} KB allocated per document (main thread, sampled)`}`,
     );
 
     // 1b. the floor pipeline (documents-floor.ts), same clients, same run
@@ -265,6 +283,15 @@ export default async function documentsBench(ctx: BenchContext): Promise<BenchRe
         ? {}
         : { storageKbPerDocument: { value: round(kbPerDocument, 1), unit: 'KB the hub process sent to storage per routed document' } }),
       gcShare: { value: round(gcShare, 3), unit: "share of the throughput run in GC pauses (the hub's main thread)" },
+      gcPausesPer1000Documents: { value: round(gcPer1000, 1), unit: "GC pauses of the hub's main thread per 1,000 routed documents" },
+      ...(allocatedKbPerDocument === null
+        ? {}
+        : {
+            allocatedKbPerDocument: {
+              value: round(allocatedKbPerDocument, 1),
+              unit: "KB allocated on the hub's main thread per routed document (sampling heap profiler, BENCH_HEAP_PROF)",
+            },
+          }),
       submitP99AtHalfFloor: {
         value: atHalfFloor.p99,
         unit: `ms (a constant ${halfFloor}/s: half the floor pipeline's capacity in this run)`,
