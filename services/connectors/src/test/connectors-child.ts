@@ -2,7 +2,8 @@
  * The connectors service in a process of its own, for the kill -9 spec:
  * `node --import tsx connectors-child.ts <dataDir> <receiver url> <secret> <events to append>`.
  * Registers the webhook connector on first start, appends the events (`seq` 0…n-1 over 10
- * dossiers), prints `ready`, then delivers until killed.
+ * dossiers), prints `ready`, then delivers until killed. `LT_CHILD_READ_MODELS` names its read
+ * models (two children on one data dir each keep their own); `LT_CONNECTORS_LEASE_MS` the lease.
  */
 import { startTestHub } from '@lienthong/platform/testing';
 import { createConnectorsModule } from '../module.js';
@@ -15,7 +16,7 @@ const hub = await startTestHub(
       delivery: { initialBackoffMs: 20, maxBackoffMs: 200, checkpointEveryMs: 100, pollMs: 50, concurrency: 4 },
     }),
   ],
-  { dataDir: dataDir!, keepDataDir: true },
+  { dataDir: dataDir!, keepDataDir: true, ...(process.env.LT_CHILD_READ_MODELS ? { readModels: process.env.LT_CHILD_READ_MODELS } : {}) },
 );
 const existing = await hub.platform.store.streamInfo('connector-vendor');
 if (!existing) {
