@@ -233,11 +233,47 @@ export interface CanonicalParts {
   readonly metadataJson: string;
 }
 
-/** Same digest as `hashEvent(event, prevHash)`; keys in canonical (code-unit) order. */
+/**
+ * Same digest as `hashEvent(event, prevHash)`; keys in canonical (code-unit) order. The hashed
+ * text is encoded piece by piece into the reused buffer and hashed from there: no concatenated
+ * string to flatten (the payloads are often two-byte strings: Vietnamese text).
+ */
 export function hashCanonical(parts: CanonicalParts, prevHash: string): string {
-  const canonical =
-    `{"data":${parts.dataJson},"id":${quote(parts.id)},"metadata":${parts.metadataJson},` +
-    `"revision":${parts.revision},"stream":${quote(parts.stream)},"type":${quote(parts.type)}}`;
-  // One-shot hash: no Hash object per event.
-  return hash('sha256', `${prevHash}\n${canonical}`, 'hex');
+  if (writing) return hash('sha256', hashedText(parts, prevHash), 'hex');
+  writing = true;
+  pos = 0;
+  try {
+    writeUtf8(prevHash);
+    writeAscii('\n{"data":');
+    writeUtf8(parts.dataJson);
+    writeAscii(',"id":');
+    writeString(parts.id);
+    writeAscii(',"metadata":');
+    writeUtf8(parts.metadataJson);
+    writeAscii(',"revision":');
+    writeAscii(String(parts.revision));
+    writeAscii(',"stream":');
+    writeString(parts.stream);
+    writeAscii(',"type":');
+    writeString(parts.type);
+    ensure(1);
+    buf[pos++] = 0x7d; // }
+    return hash('sha256', buf.subarray(0, pos), 'hex');
+  } finally {
+    writing = false;
+    if (buf.length > MAX_KEPT_BUFFER) buf = Buffer.allocUnsafeSlow(INITIAL_BUFFER);
+  }
+}
+
+function writeUtf8(text: string): void {
+  ensure(text.length * 3);
+  pos += buf.write(text, pos, 'utf8');
+}
+
+/** The same text as one string (the re-entrant case; the unit spec compares both). */
+export function hashedText(parts: CanonicalParts, prevHash: string): string {
+  return (
+    `${prevHash}\n{"data":${parts.dataJson},"id":${quote(parts.id)},"metadata":${parts.metadataJson},` +
+    `"revision":${parts.revision},"stream":${quote(parts.stream)},"type":${quote(parts.type)}}`
+  );
 }

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { canonicalJson, hashCanonical } from './canonical.js';
+import { canonicalJson, hashCanonical, hashedText } from './canonical.js';
 import { hashEvent } from './hash.js';
 
 const samples: unknown[] = [
@@ -70,4 +70,12 @@ t.test('canonicalJson through its reused buffer: growth, a failed call, a toJSON
   const inner = { toJSON: () => canonicalJson({ y: 1, x: 'ư' }) };
   t.equal(canonicalJson({ k: inner, j: [inner] }), '{"j":["{\\"x\\":\\"ư\\",\\"y\\":1}"],"k":"{\\"x\\":\\"ư\\",\\"y\\":1}"}');
   t.equal(canonicalJson(['😀', '\ud83d', 'a\u0000']), '["😀","\\ud83d","a\\u0000"]', 'pairs kept, lone surrogates escaped');
+});
+
+t.test('hashCanonical hashes the bytes of the one-string text, also past the buffer', async (t) => {
+  const { hash } = await import('node:crypto');
+  for (const data of [{ v: 'Nội dung 😀' }, { big: 'ữ'.repeat(500_000) }, [1, 'a\n"b"']]) {
+    const parts = { id: 'id-ệ', stream: 'document-"x"', revision: 12, type: 'T', dataJson: canonicalJson(data), metadataJson: '{"a":1}' };
+    t.equal(hashCanonical(parts, 'p'.repeat(64)), hash('sha256', hashedText(parts, 'p'.repeat(64)), 'hex'));
+  }
 });
