@@ -448,8 +448,14 @@ t.test('PostgreSQL + 3 NATS nodes + 2 replicas of every service alone, under loa
   );
   t.equal(received.length, receipts, 'as many DossierReceived events in the store as acknowledged receipts');
   const twice = [...hooks.values()].filter((count) => count > 1).length;
-  // At least once is the contract; each connectors replica delivers every event today (docs/operations.md).
+  // one connectors replica delivers (the delivery lease); neither is killed here, so no event is sent twice
   t.comment(`webhook: ${hooks.size} events, ${twice} delivered more than once`);
+  t.equal(twice, 0, 'each receipt delivered once: one of the two connectors replicas holds the delivery lease');
+  const leases = await Promise.all(
+    pair('connectors').map(async (r) => (await call(r.url, 'GET', '/v1/admin/connectors/hook', ADMIN_TOKEN)).body.outbox.lease),
+  );
+  t.equal(leases.filter((l: { heldHere: boolean }) => l.heldHere).length, 1, 'exactly one connectors replica holds the lease');
+  t.equal(leases[0].holder, leases[1].holder, 'both name the same holder');
 
   // 8. a staff token revoked through one service's replica is refused by every process
   const leaving = (
