@@ -22,6 +22,7 @@ import { GENESIS_HASH } from './hash.js';
 import { createPollingSubscription } from './polling-subscription.js';
 import type { Page } from './polling-subscription.js';
 import { SharedTail, tailFilter } from './shared-tail.js';
+import { AppendedRows } from './sqlite-appended.js';
 import { applyAppend, assertStreamName, prepareEvent, type Head, type PendingAppend } from './sqlite-append.js';
 import { SealSchedule } from './sqlite-seal-schedule.js';
 import type { SealingOptions } from './sqlite-seals.js';
@@ -92,6 +93,8 @@ class SqliteEventStore implements EventStore {
   /** Append notices so far (local commits, syncs). */
   private appendCount = 0;
   private readonly tail: SharedTail;
+  /** What this instance committed, for the tail (not read back). */
+  private readonly appended = new AppendedRows();
   /** The WAL, fsynced by us after commits (sync full); null when SQLite syncs itself. */
   private wal: WalSync | null = null;
   private seals: SealSchedule | null = null;
@@ -137,7 +140,13 @@ class SqliteEventStore implements EventStore {
     this.tail = new SharedTail({
       read: (after, limit) => {
         const head = this.feedHead();
-        return { events: this.selectAll({}, after, head, limit).map(toRecorded), head };
+        // This instance's own commits come from memory; from the first position they do not
+        // cover (another writer's, an undone append's), the file.
+        const local = this.appended.take(after, head, limit);
+        const last = local.length > 0 ? local[local.length - 1]![0] : after;
+        if (local.length >= limit || last >= head) return { events: local.map(toRecorded), head };
+        const rest = this.selectAll({}, last, head, limit - local.length);
+        return { events: (local.length === 0 ? rest : local.concat(rest)).map(toRecorded), head };
       },
       pageSize: PAGE_SIZE,
       maxEvents: TAIL_MAX_EVENTS,
@@ -179,6 +188,7 @@ class SqliteEventStore implements EventStore {
       }
       this.seals?.inTransaction();
       this.s.commit.run();
+      this.appended.add(batch, outcomes);
     } catch (cause) {
       if (this.db.open && this.db.inTransaction) this.s.rollback.run();
       const error = toStoreError(cause, 'append');
@@ -338,6 +348,7 @@ class SqliteEventStore implements EventStore {
     this.seals?.close();
     await Promise.all([...this.subscriptions].map((s) => s.close()));
     this.tail.close();
+    this.appended.clear();
     this.unwatchWal();
     this.db.close();
     this.wal?.close();
