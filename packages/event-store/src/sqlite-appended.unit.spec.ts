@@ -13,7 +13,7 @@ function committed(positions: number[]): { pending: PendingAppend; outcome: Outc
     position,
     type: 'T',
     data: { position },
-    metadata: {},
+    metadata: { correlationId: 'c', actor: 'a', at: 'now' },
     prevHash: 'p',
     hash: 'h',
   })) satisfies RecordedEvent[];
@@ -25,7 +25,7 @@ function committed(positions: number[]): { pending: PendingAppend; outcome: Outc
         id: e.id,
         type: 'T',
         data: e.data,
-        metadata: {},
+        metadata: { correlationId: 'c', actor: 'a', at: 'now' },
         dataJson: `{"position":${e.position}}`,
         metadataJson: '{}',
       })),
