@@ -90,7 +90,10 @@ export class ConnectorEngine {
       onChange: (holding) => {
         this.metrics.leaseHeld.set(holding ? 1 : 0);
         // taken: the checkpoints may have moved under another holder; read them before starting
-        if (holding) this.reconciling = this.reconciling.then(() => this.refresh()).catch(() => undefined);
+        if (holding)
+          this.reconciling = this.reconciling
+            .then(() => this.refresh())
+            .catch((error: unknown) => this.options.log.warn({ err: error }, 'connectors: reading the checkpoints at the takeover failed'));
         for (const id of this.known.keys()) this.schedule(id);
       },
     });
@@ -278,7 +281,7 @@ export class ConnectorEngine {
     const state = this.state(connectorId);
     const deliverable = !this.closed && state.registered && !state.deleted && !state.paused;
     // something to deliver and no lease yet: look at it now rather than at the next renewal
-    if (deliverable && !this.lease.held) void this.lease.poke();
+    if (deliverable) this.lease.pokeIfFree();
     const wanted = deliverable && this.lease.held;
     const current = this.workers.get(connectorId);
     if (current && wanted && current.epoch === state.epoch) {
