@@ -48,6 +48,9 @@ t.test('lag, depth, attempts and failures by reason, in GET /v1/admin/connectors
   t.ok(metricValue(m, 'lt_connector_failures_total', { ...vendor, reason: 'http-500' }) >= 3, '/metrics: failures by reason');
   t.equal(metricValue(m, 'lt_connector_delivered_total', vendor), 3, '/metrics: delivered');
   t.equal(metricValue(m, 'lt_connector_delivery_lag_seconds_count', vendor), 3, '/metrics: delivery lag observed per delivery');
+  t.equal(metricValue(m, 'lt_connectors_lease_held'), 1, '/metrics: this process holds the delivery lease');
+  t.equal(v.outbox.lease.heldHere, true, 'the view: the lease is held here');
+  t.match(v.outbox.lease, { holder: /^.+:\d+:[0-9a-f]{8}$/u, until: /^\d{4}-/u }, 'the view names the holder and its time');
 
   // 2. the receiver recovers: depth and lag fall to zero
   await receiver.control({ failStreams: [] });

@@ -172,3 +172,65 @@ t.test('two engines on one store file: one delivers, the other takes over when i
   await storeA.close();
   await storeB.close();
 });
+
+t.test('a holder that cannot renew stops before its lease runs out; the other takes over once it has', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'events.sqlite');
+  const storeA = createSqliteEventStore({ file, sync: 'normal', pollMs: 50 });
+  const storeB = createSqliteEventStore({ file, sync: 'normal', pollMs: 50 });
+  // engine A's store loses the lease stream (as a store that is away would, for its renewals only)
+  let away = false;
+  const refuse = (stream: string) => {
+    if (away && stream.startsWith('connectors-lease-')) throw new Error('store away');
+  };
+  const flaky = new Proxy(storeA, {
+    get(target, name, receiver) {
+      if (name === 'append') return async (stream: string, ...rest: [never]) => (refuse(stream), target.append(stream, ...rest));
+      if (name === 'readStream') return async (stream: string, ...rest: [never]) => (refuse(stream), target.readStream(stream, ...rest));
+      const value: unknown = Reflect.get(target, name, receiver);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  const { receipts, url } = await receiver(t);
+  const a = await startEngine(t, flaky, join(dir, 'projections-a'), 'engine-a');
+  await a.command(
+    'hook',
+    {
+      type: 'RegisterConnector',
+      data: {
+        connectorId: 'hook',
+        kind: 'webhook',
+        url,
+        secretSealed: sealSecret(key, 'hook', `whsec_${randomBytes(24).toString('base64')}`),
+        eventTypes: null,
+        agencyIds: null,
+        startAfter: await storeA.headPosition(),
+      },
+    },
+    { correlationId: 'spec', actor: 'admin:spec' },
+  );
+  await eventually(() => a.holdsLease, 5_000, 'engine A to take the lease');
+  const b = await startEngine(t, storeB, join(dir, 'projections-b'), 'engine-b');
+  await appendRound(storeB, 1, 10);
+  await eventually(() => new Set(receipts.map((r) => r.id)).size === 30, 10_000, 'the first 30 events');
+
+  away = true;
+  await eventually(() => !a.holdsLease, LEASE_MS * 2, 'engine A to give up');
+  const stoppedAt = Date.now();
+  const [last] = await storeB.readStream('connectors-lease-engine', { direction: 'backward', maxCount: 1 });
+  const until = Date.parse((last!.data as { until: string }).until);
+  t.equal((last!.data as { holder: string }).holder, 'engine-a', 'the last renewal is A’s');
+  t.ok(stoppedAt < until, `A stopped delivering ${until - stoppedAt} ms before its lease ran out`);
+  t.equal((await a.view('hook')).running, false, 'A runs no outbox');
+  t.notOk(b.holdsLease, 'B has not taken it yet');
+  await eventually(() => b.holdsLease, LEASE_MS * 3, 'engine B to take over');
+  t.ok(Date.now() >= until, 'B took it once it had run out');
+  await appendRound(storeB, 2, 10);
+  await eventually(() => new Set(receipts.map((r) => r.id)).size === 60, 10_000, 'all 60 events');
+  t.pass('no event lost');
+  t.ok(inOrderPerStream(receipts), 'per dossier, first arrivals in position order');
+  await a.shut();
+  await b.shut();
+  await storeA.close();
+  await storeB.close();
+});

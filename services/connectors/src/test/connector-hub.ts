@@ -28,6 +28,7 @@ export interface ConnectorAnswer {
     checkpoint: number;
     headPosition: number;
     oldestPendingAt: string | null;
+    lease: { holder: string | null; until: string | null; heldHere: boolean };
     stats: { attempts: number; delivered: number; deadLettered: number; failures: Record<string, number> };
   };
 }
