@@ -308,8 +308,11 @@ export class ConnectorEngine {
     );
     const stop = worker.stop.bind(worker);
     worker.stop = async () => {
-      await stop();
-      poster.close();
+      try {
+        await stop(); // its last checkpoint may fail (the store away, the lease lost with it)
+      } finally {
+        poster.close();
+      }
     };
     const abandon = worker.abandon.bind(worker);
     worker.abandon = async () => {
