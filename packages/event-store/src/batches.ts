@@ -3,6 +3,7 @@
  * read in one query, yielded through microtasks) comes out together, so a reader can write it in
  * one transaction instead of one per event. It never waits for an event that is not there yet.
  */
+import { TAKE_BUFFERED, type BufferedSubscription } from './polling-subscription.js';
 import type { RecordedEvent, Subscription } from './types.js';
 
 const TURN = Symbol('turn');
@@ -26,6 +27,10 @@ export function subscriptionBatches(subscription: Subscription, maxSize: number)
       return null;
     }
     const batch = [first.value];
+    // The rest of the page a polling subscription holds, without a promise per event.
+    const take = (subscription as Partial<BufferedSubscription>)[TAKE_BUFFERED];
+    if (take !== undefined && batch.length < maxSize)
+      for (const event of take.call(subscription, maxSize - batch.length)) batch.push(event);
     // Events already in hand arrive within this turn of the event loop; the next turn ends the batch.
     const turn = new Promise<typeof TURN>((resolve) => setImmediate(resolve, TURN));
     while (batch.length < maxSize) {

@@ -28,8 +28,21 @@ export interface PollingSubscriptionOptions {
   readonly onEnd?: () => void;
 }
 
-export function createPollingSubscription(source: PollingSource, options: PollingSubscriptionOptions): Subscription {
+/**
+ * Hands over, without a promise per event, up to `max` events of the page the subscription holds
+ * that it has not yielded yet (`subscriptionBatches` uses it after the first event of a batch).
+ */
+export const TAKE_BUFFERED = Symbol('takeBuffered');
+
+export interface BufferedSubscription extends Subscription {
+  [TAKE_BUFFERED](max: number): RecordedEvent[];
+}
+
+export function createPollingSubscription(source: PollingSource, options: PollingSubscriptionOptions): BufferedSubscription {
   let closed = false;
+  /** The page being yielded, and the index of its next event (shared with TAKE_BUFFERED). */
+  let current: readonly RecordedEvent[] = [];
+  let index = 0;
   let wakeUp: (() => void) | undefined;
   const close = async (): Promise<void> => {
     if (closed) return;
@@ -44,10 +57,13 @@ export function createPollingSubscription(source: PollingSource, options: Pollin
       while (!closed) {
         const seen = source.appends?.();
         const page = source.readPage(after);
-        for (const event of page.events) {
+        current = page.events;
+        index = 0;
+        while (index < current.length) {
           if (closed) return;
-          yield event;
+          yield current[index++]!;
         }
+        current = [];
         after = Math.max(after, page.scannedTo);
         if (!page.caughtUp || (seen !== undefined && source.appends?.() !== seen)) continue;
         // Caught up: wait for a local append, the poll timer, or close.
@@ -71,6 +87,12 @@ export function createPollingSubscription(source: PollingSource, options: Pollin
   let started = false;
   return {
     close,
+    [TAKE_BUFFERED](max: number): RecordedEvent[] {
+      if (closed || index >= current.length) return [];
+      const taken = current.slice(index, index + max);
+      index += taken.length;
+      return taken;
+    },
     [Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
       if (started) throw new Error('a subscription can be iterated only once');
       started = true;
