@@ -22,5 +22,11 @@ export function parseStreamMessage(data: RawData, isBinary: boolean): StreamMess
   } catch (error) {
     throw new AppError('LT_MALFORMED_BODY', `messages are JSON; ${USAGE}`, { cause: error });
   }
+  // The usual frame, checked by hand (zod allocates per parse, once per ack); anything else gets
+  // zod's answer naming what is wrong.
+  if (typeof value === 'object' && value !== null) {
+    const { type, deliveryId } = value as { type?: unknown; deliveryId?: unknown };
+    if (type === 'ack' && typeof deliveryId === 'string' && deliveryId.length >= 1 && deliveryId.length <= 64) return { type, deliveryId };
+  }
   return parseWith(StreamMessage, value, 'message');
 }
