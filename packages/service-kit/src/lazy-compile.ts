@@ -7,8 +7,8 @@ import { requestValidators } from './validation.js';
  * Route schemas compiled when first needed instead of all at `app.ready()`: Fastify builds every
  * route's request validators (ajv) and response serializers (fast-json-stringify) before it
  * listens, about a fifth of the hub's start-up. Here each compiler hands Fastify a stand-in that
- * compiles the real function on its first call; once the app listens, the rest are compiled in the
- * background in short slices (the event loop keeps answering between them), so the first requests
+ * compiles the real function on its first call; a second after the app listens, the rest are compiled
+ * in the background in short slices (the event loop keeps answering between them), so later requests
  * do not pay for it either. What a route validates and how it serializes is unchanged.
  *
  * Routes that declare the same schema for the same part share one compiled function: of the
@@ -131,10 +131,24 @@ export function lazyCompilers(): LazyCompilers {
   return { buildValidator, buildSerializer, warm, pending: () => queue.size, compiled: () => compiledCount };
 }
 
-/** Compiles the app's remaining route schemas in the background once it listens. */
-export function warmAfterListen(app: FastifyInstance, compilers: LazyCompilers, logger: Logger): void {
+/**
+ * How long after listening the background compiling waits: the first requests (an orchestrator's
+ * readiness probe, the first clients) are answered meanwhile, compiling only what they use. Begun
+ * at once, its first slice (each ajv instance compiles its meta-schema in one go, ~30-70 ms) held
+ * back the first answer of /health/ready.
+ */
+const WARM_DELAY_MS = 1_000;
+
+/** Compiles the app's remaining route schemas in the background, `delayMs` after it listens. */
+export function warmAfterListen(app: FastifyInstance, compilers: LazyCompilers, logger: Logger, delayMs = WARM_DELAY_MS): void {
+  let timer: NodeJS.Timeout | undefined;
   app.addHook('onListen', (done) => {
-    setImmediate(() => void compilers.warm(logger));
+    timer = setTimeout(() => void compilers.warm(logger), delayMs);
+    timer.unref();
+    done();
+  });
+  app.addHook('onClose', (_instance, done) => {
+    clearTimeout(timer);
     done();
   });
 }
