@@ -3,12 +3,15 @@
  * one JSON summary to stdout. Progress goes to stderr. Exit code 1 when a module throws, or
  * with `--strict` when a target is missed. Each module runs in a process of its own: a fresh
  * heap and fresh compiled code, so one benchmark's garbage and call shapes cannot slow the next.
+ * That process gets the hub's V8 flags (`HUB_V8_FLAGS`, as `pnpm start` runs the hub), since most
+ * modules run their hub in it.
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { HUB_V8_FLAGS } from '@lienthong/testing';
 import type { BenchModule, BenchReport } from './types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -74,6 +77,7 @@ async function runAll(): Promise<void> {
 function inChild(name: string): Promise<BenchReport> {
   return new Promise((resolve, reject) => {
     const child = fork(fileURLToPath(import.meta.url), [], {
+      execArgv: [...process.execArgv, ...HUB_V8_FLAGS],
       env: { ...process.env, LT_BENCH_MODULE: name },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

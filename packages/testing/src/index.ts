@@ -11,4 +11,14 @@ export { realEdxmlDir } from './fixtures.js';
 export { hostileFrames } from './websocket-frames.js';
 export { metricValue } from './prometheus.js';
 export { startVnpaySimulator } from './vnpay-simulator.js';
-export { COMPILED_NODE_ARGS, HUB_CLI, HUB_MAIN, REPO_ROOT, buildHub, childEnv, startCompiledHub, startServer } from './compiled-hub.js';
+export {
+  COMPILED_NODE_ARGS,
+  HUB_CLI,
+  HUB_V8_FLAGS,
+  HUB_MAIN,
+  REPO_ROOT,
+  buildHub,
+  childEnv,
+  startCompiledHub,
+  startServer,
+} from './compiled-hub.js';
