@@ -288,8 +288,6 @@ export function planKnownHeads(
 
 /** The parameters of `KNOWN_HEADS_APPEND_SQL` for `streams`, in order. */
 export function knownHeadsParameters(streams: readonly KnownStream[]): unknown[] {
-  const all = streams.flatMap((s) => s.appends.map((a) => ({ stream: s.stream, columns: a.columns })));
-  const flat = (pick: (c: EventColumns) => readonly unknown[]): unknown[] => all.flatMap(({ columns }) => pick(columns));
   return [
     streams.map((s) => s.stream),
     streams.map((s) => s.head.revision),
@@ -297,8 +295,19 @@ export function knownHeadsParameters(streams: readonly KnownStream[]): unknown[]
     streams.map((s) => s.next.revision),
     streams.map((s) => s.next.lastHash),
     GENESIS_HASH,
+    ...eventParameters(streams.flatMap((s) => s.appends.map((a) => ({ stream: s.stream, columns: a.columns })))),
+  ];
+}
+
+/**
+ * The event arrays of a multi-row insert, in the order both batch statements take them: ids,
+ * each event's stream, revisions, types, datas, metas, prevs, hashes (every append's events in turn).
+ */
+export function eventParameters(appends: ReadonlyArray<{ readonly stream: string; readonly columns: EventColumns }>): unknown[][] {
+  const flat = (pick: (c: EventColumns) => readonly unknown[]): unknown[] => appends.flatMap(({ columns }) => pick(columns));
+  return [
     flat((c) => c.ids),
-    all.flatMap(({ stream, columns }) => columns.ids.map(() => stream)),
+    appends.flatMap(({ stream, columns }) => columns.ids.map(() => stream)),
     flat((c) => c.revisions),
     flat((c) => c.types),
     flat((c) => c.datas),

@@ -37,6 +37,7 @@ import {
   STREAM_POSITION,
   asRead,
   chain,
+  eventParameters,
   knownHeadsParameters,
   loneAppendParameters,
   planKnownHeads,
@@ -502,23 +503,9 @@ class PostgresEventStore implements EventStore {
     if (count === 0) return outcomes;
 
     // 3. Last statement: positions from lt_head (row lock held to COMMIT), events, heads, notify.
-    const flat = (pick: (c: EventColumns) => readonly unknown[]): unknown[] => all.flatMap(({ columns }) => pick(columns));
-    const streams = all.flatMap(({ stream, columns }) => columns.ids.map(() => stream));
-    const [row] = await tx.unsafe<Array<{ base: number }>>(
-      BATCH_INSERT_SQL,
-      [
-        count,
-        flat((c) => c.ids),
-        streams,
-        flat((c) => c.revisions),
-        flat((c) => c.types),
-        flat((c) => c.datas),
-        flat((c) => c.metas),
-        flat((c) => c.prevs),
-        flat((c) => c.hashes),
-      ] as never[],
-      { prepare: true },
-    );
+    const [row] = await tx.unsafe<Array<{ base: number }>>(BATCH_INSERT_SQL, [count, ...eventParameters(all)] as never[], {
+      prepare: true,
+    });
     const base = row?.base ?? 0;
     for (const { index, first, columns } of pending) {
       const q = batch[index] as Queued;
