@@ -47,14 +47,14 @@ const META = join(OUT_DIR, 'meta.json');
 /**
  * Third-party packages kept out of the bundle (with whatever they import), by name:
  * - native code found beside the package: better-sqlite3 (through bindings);
- * - files read beside the package at run time: the Swagger UI assets, pino's transport workers;
+ * - files read beside the package at run time: pino's transport workers (the Swagger UI's assets
+ *   are read beside it too, but it is bundled: see DIRNAME_KEPT);
  * - imported only when needed (a PostgreSQL, EventStoreDB or NATS URL, a signed edXML document,
  *   an upload, a federation peer, an XLSX export, LT_SMTP_URL): bundling them would only make a chunk of them.
  */
 const EXTERNAL = [
   'better-sqlite3',
   'pino',
-  '@fastify/swagger-ui',
   'postgres',
   '@eventstore/db-client',
   '@nats-io/transport-node',
@@ -67,6 +67,16 @@ const EXTERNAL = [
   'exceljs',
   'nodemailer',
 ];
+/**
+ * Bundled CommonJS packages that find files beside themselves through `__dirname` (which an ES
+ * module has not): there it names the package file's own directory, as when Node loaded it. The
+ * Swagger UI (its page, logo and scripts under static/) is bundled so: left to Node, it and what
+ * it requires (@fastify/static, send, a second copy of yaml…) were ~100 files read and compiled
+ * at every start (~30-50 ms before listening).
+ */
+const DIRNAME_KEPT = ['@fastify/swagger-ui'];
+const DIRNAME_KEPT_FILE = new RegExp(`[\\/]node_modules[\\/](${DIRNAME_KEPT.map((name) => name.replace('/', '[\\/]')).join('|')})[\\/]`);
+
 /** Compiled workspace code and third-party code: bundled, but for EXTERNAL (and node: built-ins). */
 const WORKSPACE_DIST = new RegExp(`^${ROOT.replaceAll('\\', '\\\\')}(packages|services)[\\\\/][^\\\\/]+[\\\\/]dist[\\\\/]`);
 
@@ -116,6 +126,12 @@ const externals = {
     });
     // Workspace code: `import.meta.url` is its own compiled file's, as when it ran unbundled.
     b.onLoad({ filter: /\.js$/ }, async (args) => {
+      if (DIRNAME_KEPT_FILE.test(args.path)) {
+        const text = await readFile(args.path, 'utf8');
+        // (No `import.meta` here: it would make esbuild take the file for an ES module. __ltBundleUrl is the banner's.)
+        const own = `require('node:path').dirname(require('node:url').fileURLToPath(new URL(${JSON.stringify(fromBundle(args.path))}, __ltBundleUrl)))`;
+        return { contents: text.replaceAll('__dirname', `(${own})`), loader: 'js', resolveDir: dirname(args.path) };
+      }
       if (!WORKSPACE_DIST.test(args.path)) return undefined;
       const text = await readFile(args.path, 'utf8');
       const own = `new URL(${JSON.stringify(fromBundle(args.path))}, import.meta.url).href`;
@@ -158,7 +174,9 @@ if (process.argv.includes('--force') || !upToDate()) {
     conditions: ['lienthong-compiled'],
     plugins: [externals],
     // CommonJS packages in an ES module: their `require` of built-ins and of EXTERNAL packages.
-    banner: { js: "import { createRequire as __ltCreateRequire } from 'node:module'; const require = __ltCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __ltCreateRequire } from 'node:module'; const __ltBundleUrl = import.meta.url; const require = __ltCreateRequire(__ltBundleUrl);",
+    },
     metafile: true,
     absWorkingDir: ROOT,
     logLevel: 'warning',

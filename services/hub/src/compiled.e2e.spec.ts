@@ -48,6 +48,15 @@ t.test('the compiled hub and CLI', async (t) => {
   t.match(await board.text(), /<html/i);
   const asset = await fetch(`${hub.url}/assets/tracker/tracker.css`);
   t.equal(asset.status, 200);
+  // The Swagger UI is bundled: its page, logo and scripts are still read beside its package.
+  const docs = await fetch(`${hub.url}/docs`);
+  t.equal(docs.status, 200);
+  t.match(await docs.text(), /swagger-ui/i);
+  for (const file of ['logo.svg', 'swagger-ui-bundle.js', 'index.css']) {
+    const served = await fetch(`${hub.url}/docs/static/${file}`);
+    t.equal(served.status, 200, `/docs/static/${file}`);
+    t.ok((await served.arrayBuffer()).byteLength > 0, `/docs/static/${file} has a body`);
+  }
   t.equal(await hub.stop(), 0, 'stops cleanly on SIGTERM');
 
   // The compiled CLI on the store the compiled hub created: an empty store, sealed at 0.
