@@ -41,8 +41,9 @@ export class ReadModelFile {
     private readonly order: FeedOrder,
   ) {
     this.db = new BetterSqlite3(path);
-    this.db.pragma('journal_mode = WAL');
+    // NORMAL first: a new file's switch to WAL then writes its header without waiting for the disk (a read model is rebuilt from the store if lost).
     this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('journal_mode = WAL');
     const meta = (key: string) =>
       (this.db.prepare('SELECT value FROM _lt_meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
     // One write transaction: two processes opening a new file at once (a service started
