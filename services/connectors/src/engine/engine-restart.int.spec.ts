@@ -1,22 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { Registry } from 'prom-client';
 import t from 'tap';
 import { fold } from '@lienthong/decider';
 import { createSqliteEventStore, type EventStore } from '@lienthong/event-store';
-import { createProjectionRunner } from '@lienthong/projections';
 import { tempDir } from '@lienthong/testing';
 import { connectorDecider } from '../domain/connector-decider.js';
 import { connectorStream, CONNECTOR_STREAM_PREFIX } from '../domain/events.js';
-import { readRegistry, registryProjection, toConnectorEvent } from '../projections/registry-projection.js';
+import { toConnectorEvent } from '../projections/registry-projection.js';
 import { sealSecret } from '../secrets.js';
-import { ConnectorEngine } from './engine.js';
+import { startTestEngine } from '../test/engine.js';
 
 const CONNECTORS = 60;
 const HISTORY = 50; // checkpoint events per connector: 3,000 events of history
 const key = randomBytes(32);
 const context = { correlationId: 'spec', actor: 'admin:spec' };
-const silent = { warn: () => undefined, info: () => undefined };
 
 /** The store, counting what is read of the connector streams: by stream, and by the registry's catch-up. */
 function counting(store: EventStore) {
@@ -42,14 +39,9 @@ function counting(store: EventStore) {
   return { store: wrapped, read };
 }
 
-async function startEngine(store: EventStore, projectionsDir: string) {
-  const runner = createProjectionRunner({ projection: registryProjection, store, dir: projectionsDir });
-  await runner.start();
-  const engine = new ConnectorEngine({
-    store,
+function startEngine(store: EventStore, projectionsDir: string) {
+  return startTestEngine(store, projectionsDir, {
     key,
-    registry: new Registry(),
-    urlPolicy: { allowLoopback: true, hubPort: undefined },
     delivery: {
       concurrency: 2,
       maxQueued: 100,
@@ -60,25 +52,8 @@ async function startEngine(store: EventStore, projectionsDir: string) {
       pollMs: 5_000,
     },
     limits: { timeoutMs: 1000, maxResponseBytes: 1024 },
-    log: silent,
-    registryView: {
-      async load(upTo) {
-        await runner.waitFor(upTo, 60_000);
-        return readRegistry(runner.db());
-      },
-    },
+    registryWaitMs: 60_000,
   });
-  const started = performance.now();
-  await engine.start();
-  const ms = performance.now() - started;
-  return {
-    engine,
-    ms,
-    close: async () => {
-      await engine.close();
-      await runner.stop();
-    },
-  };
 }
 
 const ids = Array.from({ length: CONNECTORS }, (_, i) => `c${String(i).padStart(3, '0')}`);
@@ -150,7 +125,7 @@ t.test('a restart reads the registry read model, not the connectors’ histories
     two.engine.list().every((c) => c.paused === (ids.indexOf(c.connectorId) % 3 === 0)),
     'paused connectors stay paused',
   );
-  t.comment(`start with ${CONNECTORS} connectors and ${CONNECTORS * (HISTORY + 2)} connector events: ${two.ms.toFixed(1)} ms`);
+  t.comment(`start with ${CONNECTORS} connectors and ${CONNECTORS * (HISTORY + 2)} connector events: ${two.startMs.toFixed(1)} ms`);
   // and the engine follows new events from there
   await two.engine.command(ids[1]!, { type: 'PauseConnector', data: {} }, context);
   t.match(two.engine.state(ids[1]!), { registered: true, paused: true }, 'a command after the restart applies');

@@ -2,19 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { Registry } from 'prom-client';
 import t, { type Test } from 'tap';
 import { createSqliteEventStore, type EventStore } from '@lienthong/event-store';
-import { createProjectionRunner } from '@lienthong/projections';
 import { eventually, tempDir } from '@lienthong/testing';
-import { readRegistry, registryProjection } from '../projections/registry-projection.js';
 import { sealSecret } from '../secrets.js';
-import { ConnectorEngine } from './engine.js';
+import { startTestEngine } from '../test/engine.js';
+import type { ConnectorEngine } from './engine.js';
 
 const key = randomBytes(32);
 const LEASE_MS = 1_200;
 const STREAMS = ['dossier-a', 'dossier-b', 'dossier-c'];
-const silent = { warn: () => undefined, info: () => undefined };
 
 interface Receipt {
   readonly id: string;
@@ -40,13 +37,8 @@ async function receiver(t: Test) {
 }
 
 async function startEngine(t: Test, store: EventStore, projectionsDir: string, holder: string) {
-  const runner = createProjectionRunner({ projection: registryProjection, store, dir: projectionsDir });
-  await runner.start();
-  const engine = new ConnectorEngine({
-    store,
+  const { engine, close } = await startTestEngine(store, projectionsDir, {
     key,
-    registry: new Registry(),
-    urlPolicy: { allowLoopback: true, hubPort: undefined },
     delivery: {
       concurrency: 4,
       maxQueued: 100,
@@ -57,26 +49,32 @@ async function startEngine(t: Test, store: EventStore, projectionsDir: string, h
       pollMs: 50,
     },
     limits: { timeoutMs: 2_000, maxResponseBytes: 1024 },
-    log: silent,
+    registryWaitMs: 30_000,
     leaseMs: LEASE_MS,
     holder,
-    registryView: {
-      async load(upTo) {
-        await runner.waitFor(upTo, 30_000);
-        return readRegistry(runner.db());
-      },
-    },
   });
-  await engine.start();
-  let closed = false;
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    await engine.close();
-    await runner.stop();
-  };
   t.teardown(close);
   return Object.assign(engine, { shut: close });
+}
+
+/** Registers the webhook connector `hook` to `url`, delivering what is appended after now. */
+async function registerHook(engine: ConnectorEngine, store: EventStore, url: string): Promise<void> {
+  await engine.command(
+    'hook',
+    {
+      type: 'RegisterConnector',
+      data: {
+        connectorId: 'hook',
+        kind: 'webhook',
+        url,
+        secretSealed: sealSecret(key, 'hook', `whsec_${randomBytes(24).toString('base64')}`),
+        eventTypes: null,
+        agencyIds: null,
+        startAfter: await store.headPosition(),
+      },
+    },
+    { correlationId: 'spec', actor: 'admin:spec' },
+  );
 }
 
 const meta = () => ({ correlationId: 'spec', actor: 'system:spec', at: new Date().toISOString() });
@@ -108,22 +106,7 @@ t.test('two engines on one store file: one delivers, the other takes over when i
 
   const a = await startEngine(t, storeA, join(dir, 'projections-a'), 'engine-a');
   const b = await startEngine(t, storeB, join(dir, 'projections-b'), 'engine-b');
-  await a.command(
-    'hook',
-    {
-      type: 'RegisterConnector',
-      data: {
-        connectorId: 'hook',
-        kind: 'webhook',
-        url,
-        secretSealed: sealSecret(key, 'hook', `whsec_${randomBytes(24).toString('base64')}`),
-        eventTypes: null,
-        agencyIds: null,
-        startAfter: await storeA.headPosition(),
-      },
-    },
-    { correlationId: 'spec', actor: 'admin:spec' },
-  );
+  await registerHook(a, storeA, url);
   await eventually(() => b.state('hook').registered, 5_000, 'the other engine to see the connector');
 
   // 1. steady state: exactly one engine holds the lease, each event arrives once
@@ -193,22 +176,7 @@ t.test('a holder that cannot renew stops before its lease runs out; the other ta
   });
   const { receipts, url } = await receiver(t);
   const a = await startEngine(t, flaky, join(dir, 'projections-a'), 'engine-a');
-  await a.command(
-    'hook',
-    {
-      type: 'RegisterConnector',
-      data: {
-        connectorId: 'hook',
-        kind: 'webhook',
-        url,
-        secretSealed: sealSecret(key, 'hook', `whsec_${randomBytes(24).toString('base64')}`),
-        eventTypes: null,
-        agencyIds: null,
-        startAfter: await storeA.headPosition(),
-      },
-    },
-    { correlationId: 'spec', actor: 'admin:spec' },
-  );
+  await registerHook(a, storeA, url);
   await eventually(() => a.holdsLease, 5_000, 'engine A to take the lease');
   const b = await startEngine(t, storeB, join(dir, 'projections-b'), 'engine-b');
   await appendRound(storeB, 1, 10);
