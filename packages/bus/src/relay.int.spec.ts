@@ -1,7 +1,6 @@
 import t from 'tap';
 import type { Test } from 'tap';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createSqliteEventStore, type EventStore, type NewEvent } from '@lienthong/event-store';
 import { eventually, requireNatsServer, startNatsServer, tempDir } from '@lienthong/testing';
 import { createSqliteCheckpointStore } from './checkpoint-store.js';
@@ -9,10 +8,8 @@ import { createNatsBus } from './nats-bus.js';
 import { startRelay } from './relay.js';
 import { createSqliteBus } from './sqlite-bus.js';
 import { record, uniqueName } from './testing/index.js';
-import { runChild, startChild, killHard } from './testing/child.js';
+import { RELAY_CHILD, restartRelayExpectingOnce, runChild } from './testing/child.js';
 import { BusUnavailableError, type Bus } from './types.js';
-
-const relayChild = fileURLToPath(new URL('./testing/fixtures/relay-child.ts', import.meta.url));
 
 const newEvent = (type: string, n: number): NewEvent => ({
   type,
@@ -136,7 +133,7 @@ async function relaySuite(t: Test, name: string, kind: BusKind): Promise<void> {
       const expected = await appendMany(store, 'doc-1', 0, 8);
 
       // 1. The relay dies right after the 5th publish, before its checkpoint.
-      const crashed = await runChild(relayChild, [storeFile, checkpointFile, spec, service, 'doc-', '5']);
+      const crashed = await runChild(RELAY_CHILD, [storeFile, checkpointFile, spec, service, 'doc-', '5']);
       t.equal(crashed.signal, 'SIGKILL', 'the relay died');
       const afterCrash = createSqliteCheckpointStore(checkpointFile);
       const fifth = (await store.readStream('doc-1'))[4];
@@ -145,16 +142,7 @@ async function relaySuite(t: Test, name: string, kind: BusKind): Promise<void> {
       // 2. Appends while no relay runs.
       expected.push(...(await appendMany(store, 'doc-2', 0, 6)));
       // 3. A new relay republishes from the checkpoint: the 5th event goes out again.
-      const second = await startChild(relayChild, [storeFile, checkpointFile, spec, service, 'doc-', '0']);
-      t.teardown(() => killHard(second));
-      await rec.waitFor(expected.length, 15_000);
-      await new Promise((resolve) => setTimeout(resolve, 300)); // room for a wrong duplicate
-      await rec.consumer.stop();
-      t.same(
-        rec.handled.map((h) => h.event.id),
-        expected,
-        'everything arrived exactly once, in order',
-      );
+      await restartRelayExpectingOnce(t, rec, [storeFile, checkpointFile, spec, service, 'doc-', '0'], expected);
       const checkpoints = createSqliteCheckpointStore(checkpointFile);
       await eventually(
         async () => (await checkpoints.load(`relay:${service}`)) === (await store.headPosition()),

@@ -1,14 +1,11 @@
 import t from 'tap';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { createSqliteEventStore, type EventStore, type NewEvent, type RecordedEvent } from '@lienthong/event-store';
 import { tempDir } from '@lienthong/testing';
 import { createSqliteBus } from './sqlite-bus.js';
 import { fakeEvent, record, uniqueName } from './testing/index.js';
-import { runChild, startChild, killHard } from './testing/child.js';
-
-const relayChild = fileURLToPath(new URL('./testing/fixtures/relay-child.ts', import.meta.url));
+import { RELAY_CHILD, restartRelayExpectingOnce, runChild } from './testing/child.js';
 
 const newEvent = (n: number, type = 'Step'): NewEvent => ({
   type,
@@ -118,19 +115,10 @@ t.test('a relay logging references killed between publish and checkpoint loses n
   const rec = await record(bus, { durable: uniqueName('d'), services: [service] });
   const expected = (await appendMany(store, 'doc-1', 8)).map((e) => e.id);
 
-  const crashed = await runChild(relayChild, [storeFile, checkpointFile, `ref:${busFile}`, service, 'doc-', '5']);
+  const crashed = await runChild(RELAY_CHILD, [storeFile, checkpointFile, `ref:${busFile}`, service, 'doc-', '5']);
   t.equal(crashed.signal, 'SIGKILL', 'the relay died after the 5th publish');
   expected.push(...(await appendMany(store, 'doc-2', 6)).map((e) => e.id));
-  const second = await startChild(relayChild, [storeFile, checkpointFile, `ref:${busFile}`, service, 'doc-', '0']);
-  t.teardown(() => killHard(second));
-  await rec.waitFor(expected.length, 15_000);
-  await new Promise((resolve) => setTimeout(resolve, 300)); // room for a wrong duplicate
-  await rec.consumer.stop();
-  t.same(
-    rec.handled.map((h) => h.event.id),
-    expected,
-    'everything arrived exactly once, in order',
-  );
+  await restartRelayExpectingOnce(t, rec, [storeFile, checkpointFile, `ref:${busFile}`, service, 'doc-', '0'], expected);
   t.ok(
     loggedRows(busFile).every((r) => r.payload === '' && r.position !== null),
     'every message is a reference',
