@@ -77,6 +77,13 @@ const EXTERNAL = [
 const DIRNAME_KEPT = ['@fastify/swagger-ui'];
 const DIRNAME_KEPT_FILE = new RegExp(`[\\/]node_modules[\\/](${DIRNAME_KEPT.map((name) => name.replace('/', '[\\/]')).join('|')})[\\/]`);
 
+/**
+ * zod's `locales` namespace (its messages in ~60 languages, a tenth of the bundle's code) reduced
+ * to the English the hub uses: zod sets it as its default itself, and nothing here calls
+ * `z.config(z.locales.xx())`. Each start parsed and compiled the rest for nothing.
+ */
+const ZOD_LOCALES = /[\\/]node_modules[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/;
+
 /** Compiled workspace code and third-party code: bundled, but for EXTERNAL (and node: built-ins). */
 const WORKSPACE_DIST = new RegExp(`^${ROOT.replaceAll('\\', '\\\\')}(packages|services)[\\\\/][^\\\\/]+[\\\\/]dist[\\\\/]`);
 
@@ -126,6 +133,8 @@ const externals = {
     });
     // Workspace code: `import.meta.url` is its own compiled file's, as when it ran unbundled.
     b.onLoad({ filter: /\.js$/ }, async (args) => {
+      if (ZOD_LOCALES.test(args.path))
+        return { contents: 'export { default as en } from "./en.js";', loader: 'js', resolveDir: dirname(args.path) };
       if (DIRNAME_KEPT_FILE.test(args.path)) {
         const text = await readFile(args.path, 'utf8');
         // (No `import.meta` here: it would make esbuild take the file for an ES module. __ltBundleUrl is the banner's.)

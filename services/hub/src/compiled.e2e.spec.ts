@@ -26,7 +26,8 @@ t.test('the compiled hub and CLI', async (t) => {
   if (!built.ok) t.comment(`tsc -b reported errors:\n${built.output.slice(0, 2000)}`);
 
   const dataDir = join(tempDir(t, 'lt-compiled-'), 'data');
-  const hub = await startCompiledHub(dataDir, { LT_PARSE_WORKERS: '1' });
+  const adminToken = 'compiled-spec-admin-token-0123456789';
+  const hub = await startCompiledHub(dataDir, { LT_PARSE_WORKERS: '1', LT_ADMIN_TOKEN: adminToken });
   t.teardown(() => hub.child.kill('SIGKILL'));
 
   const cmdline = readFileSync(`/proc/${hub.child.pid}/cmdline`, 'utf8')
@@ -57,6 +58,14 @@ t.test('the compiled hub and CLI', async (t) => {
     t.equal(served.status, 200, `/docs/static/${file}`);
     t.ok((await served.arrayBuffer()).byteLength > 0, `/docs/static/${file} has a body`);
   }
+  // zod's English messages: the bundle keeps only that locale of zod's.
+  const refused = await fetch(`${hub.url}/v1/catalog/procedures/1.004227`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 5 }),
+  });
+  t.equal(refused.status, 400);
+  t.match(await refused.json(), { errors: [{ path: 'body/name', message: /expected string, received number/ }] });
   t.equal(await hub.stop(), 0, 'stops cleanly on SIGTERM');
 
   // The compiled CLI on the store the compiled hub created: an empty store, sealed at 0.
