@@ -5,68 +5,16 @@
  * 500; after the server returns each refused write, retried with its Idempotency-Key, succeeds
  * once, and the hash chains verify.
  */
-import { join } from 'node:path';
 import t from 'tap';
-import { eventually, requirePostgres, startPostgres, startServer, tempDir } from '@lienthong/testing';
-import { HUB_SOURCE } from './test/replicas.js';
+import { eventually, requirePostgres, startPostgres } from '@lienthong/testing';
+import { AGENCY, SENDER, receipt, setUpDirectory, startHubOnPostgres } from './test/hub-on-postgres.js';
+import { call, sampleDocument, type Answer } from './test/replicas.js';
 
 const ADMIN = 'postgres-outage-admin-token-0123456789';
-const AGENCY = '000.00.12.H40';
-const SENDER = '000.00.00.H40';
-const PROCEDURE = '1.004227';
 /** Every write answers within this (ms): the store's connect timeout is 5 s. */
 const ANSWER_BOUND_MS = 10_000;
 
-interface Answer {
-  readonly status: number;
-  readonly type: string;
-  readonly body: any;
-  readonly ms: number;
-}
-
-async function call(base: string, method: string, path: string, token: string | null, body?: unknown, key?: string): Promise<Answer> {
-  const started = performance.now();
-  try {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(key ? { 'idempotency-key': key } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      signal: AbortSignal.timeout(ANSWER_BOUND_MS * 2),
-    });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // not JSON: kept as text
-    }
-    return { status: res.status, type: res.headers.get('content-type') ?? '', body: parsed, ms: performance.now() - started };
-  } catch (error) {
-    return { status: 0, type: '', body: String(error), ms: performance.now() - started };
-  }
-}
-
-const document = (subject: string) => ({
-  header: {
-    from: { organId: SENDER, organName: 'UBND tỉnh' },
-    to: [{ organId: AGENCY, organName: 'UBND huyện' }],
-    code: { codeNumber: '12', codeNotation: 'UBND-VP' },
-    promulgationInfo: { place: 'Nha Trang', promulgationDate: '2026-11-20' },
-    documentType: { type: 1, typeName: 'Công văn' },
-    subject,
-    signerInfo: { position: 'Chánh Văn phòng', fullName: 'Nguyễn Văn A' },
-    toPlaces: [],
-    otherInfo: { priority: 0, appendixes: [] },
-    responseFor: [],
-  },
-  traceHeaders: [{ organId: SENDER, timestamp: '2026-11-20T08:00:00+07:00' }],
-  attachments: [],
-});
-const receipt = { procedureCode: PROCEDURE, agencyId: AGENCY, applicant: { name: 'Nguyễn Văn An' }, channel: 'counter' };
+const document = (subject: string) => sampleDocument(12, SENDER, AGENCY, subject);
 
 interface Write {
   readonly key: string;
@@ -82,42 +30,12 @@ t.test('PostgreSQL stopped, crashed and started again under steady writes: every
   if (!requirePostgres(t)) return;
   const pg = await startPostgres();
   t.teardown(() => pg.stop());
-  const root = tempDir(t, 'lt-hub-pg-outage-');
-  const hub = await startServer(
-    ['--import', 'tsx', HUB_SOURCE],
-    {
-      LT_DATA_DIR: join(root, 'data'),
-      LT_PORT: '0',
-      LT_HOST: '127.0.0.1',
-      LT_LOG_LEVEL: 'info',
-      LT_EVENTSTORE: await pg.createDatabase('hub'),
-      LT_SECRETS_DIR: join(root, 'secrets'),
-      LT_INIT_SECRETS: '1',
-      LT_ADMIN_TOKEN: ADMIN,
-      LT_PARSE_WORKERS: '0',
-    },
-    120_000,
-  );
-  t.teardown(() => hub.stop());
+  const hub = await startHubOnPostgres(t, await pg.createDatabase('hub'), 'lt-hub-pg-outage-', ADMIN);
   const base = hub.url;
 
   // 1. directory, credentials, catalog
-  t.equal((await call(base, 'POST', '/v1/admin/agencies', ADMIN, { organId: AGENCY, name: 'UBND huyện', level: 'district' })).status, 201);
-  t.equal((await call(base, 'POST', '/v1/admin/agencies', ADMIN, { organId: SENDER, name: 'UBND tỉnh', level: 'province' })).status, 201);
-  const clerk = (await call(base, 'POST', '/v1/admin/staff', ADMIN, { agencyId: AGENCY, name: 'Cán bộ', roles: ['clerk', 'officer'] }))
-    .body as { token: string };
-  const sender = (
-    (await call(base, 'POST', '/v1/admin/systems', ADMIN, { name: 'Hệ thống', vendor: 'VNPT', organIds: [SENDER] })).body as {
-      token: string;
-    }
-  ).token;
-  const procedure = { name: 'Đăng ký khai sinh', field: 'Hộ tịch', agencyLevels: ['district'], processingDays: 3, onlineLevel: 'partial' };
-  t.equal((await call(base, 'PUT', `/v1/catalog/procedures/${PROCEDURE}`, ADMIN, procedure)).status, 201);
-  await eventually(
-    async () => (await call(base, 'POST', '/v1/dossiers', clerk.token, receipt, 'warm-0')).status === 201,
-    20_000,
-    'first receipt',
-  );
+  const { clerk, system } = await setUpDirectory(t, base, ADMIN);
+  const sender = await system([SENDER]);
 
   // 2. outages at several points of a steady load: writers keep sending new keyed writes throughout
   const writes: Write[] = [];
@@ -144,7 +62,9 @@ t.test('PostgreSQL stopped, crashed and started again under steady writes: every
           phase,
         };
         writes.push(write);
-        write.answers.push(await call(base, 'POST', write.path, write.token, write.body, write.key));
+        write.answers.push(
+          await call(base, 'POST', write.path, write.token, write.body, { 'idempotency-key': write.key }, ANSWER_BOUND_MS * 2),
+        );
         if (phase === 'down') await new Promise((r) => setTimeout(r, 50));
       }
     };
@@ -189,7 +109,7 @@ t.test('PostgreSQL stopped, crashed and started again under steady writes: every
   for (const w of refused) {
     await eventually(
       async () => {
-        const a = await call(base, 'POST', w.path, w.token, w.body, w.key);
+        const a = await call(base, 'POST', w.path, w.token, w.body, { 'idempotency-key': w.key }, ANSWER_BOUND_MS * 2);
         w.answers.push(a);
         return a.status >= 200 && a.status < 300;
       },
@@ -202,7 +122,7 @@ t.test('PostgreSQL stopped, crashed and started again under steady writes: every
   t.equal(codes.size, dossiers.length, 'one dossier per key');
   t.notOk(codes.has(undefined), 'every keyed receipt answered with its code');
   for (const w of dossiers.slice(0, 5)) {
-    const again = await call(base, 'POST', w.path, w.token, w.body, w.key);
+    const again = await call(base, 'POST', w.path, w.token, w.body, { 'idempotency-key': w.key }, ANSWER_BOUND_MS * 2);
     t.equal(
       (again.body as { dossierCode: string }).dossierCode,
       (w.answers.find((a) => a.status === 201)?.body as { dossierCode: string }).dossierCode,

@@ -88,11 +88,18 @@ export async function startReplica(
 
 export interface Answer {
   readonly status: number;
+  /** The Content-Type answered ('' when none or on a network error). */
+  readonly type: string;
 
   readonly body: any;
+  /** How long the answer took (ms). */
+  readonly ms: number;
 }
 
-/** One JSON request to a replica; network errors (a replica killed) answer status 0. */
+/**
+ * One JSON request to a replica; network errors (a replica killed) answer status 0 with the error
+ * as text. `headers` are added (e.g. `{ 'idempotency-key': key }`); gives up after `timeoutMs`.
+ */
 export async function call(
   base: string,
   method: string,
@@ -100,7 +107,9 @@ export async function call(
   token: string | null,
   body?: unknown,
   headers: Readonly<Record<string, string>> = {},
+  timeoutMs = 30_000,
 ): Promise<Answer> {
+  const started = performance.now();
   try {
     const res = await fetch(`${base}${path}`, {
       method,
@@ -110,7 +119,7 @@ export async function call(
         ...headers,
       },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      signal: AbortSignal.timeout(30_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await res.text();
     let parsed: unknown = text;
@@ -119,9 +128,9 @@ export async function call(
     } catch {
       // not JSON: kept as text
     }
-    return { status: res.status, body: parsed };
-  } catch {
-    return { status: 0, body: null };
+    return { status: res.status, type: res.headers.get('content-type') ?? '', body: parsed, ms: performance.now() - started };
+  } catch (error) {
+    return { status: 0, type: '', body: String(error), ms: performance.now() - started };
   }
 }
 
