@@ -7,8 +7,8 @@
  */
 import t from 'tap';
 import { eventually, requirePostgres, startPostgres } from '@lienthong/testing';
-import { AGENCY, SENDER, receipt, setUpDirectory, startHubOnPostgres } from './test/hub-on-postgres.js';
-import { call, sampleDocument, type Answer } from './test/replicas.js';
+import { receipt, setUpDirectory, startHubOnPostgres } from './test/hub-on-postgres.js';
+import { AGENCY, SENDER, call, sampleDocument, type Answer } from './test/replicas.js';
 
 const ADMIN = 'postgres-outage-admin-token-0123456789';
 /** Every write answers within this (ms): the store's connect timeout is 5 s. */

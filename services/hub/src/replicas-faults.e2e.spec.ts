@@ -3,19 +3,20 @@ import t from 'tap';
 import { eventually, requireNatsServer, requirePostgres, startNatsCluster, startPostgres, tempDir } from '@lienthong/testing';
 import {
   ADMIN_TOKEN,
+  AGENCY,
+  PROCEDURE,
+  SENDER,
   call,
+  dossierStreams,
+  killNatsNodeThenRestartPostgres,
   sampleDocument,
+  sleep,
   startReplica,
   writeUntilAcknowledged,
   type Answer,
   type Deployment,
   type Replica,
 } from './test/replicas.js';
-
-const AGENCY = '000.00.12.H40';
-const SENDER = '000.00.00.H40';
-const PROCEDURE = '1.004227';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // the start, the load and the checks: about two minutes on the shared 2-core machine
 t.setTimeout(180_000);
@@ -109,16 +110,7 @@ t.test('PostgreSQL + 3 NATS nodes + 2 hub replicas under load: kill -9 of a repl
   down.delete('b');
   t.comment(`replica b back after ${n} writes`);
   await sleep(2000);
-  const node = cluster.nodes[1]!;
-  await node.kill();
-  t.comment(`NATS node ${node.name} killed (-9) after ${n} writes`);
-  await sleep(3000);
-  await node.restart();
-  await cluster.waitForHealthy(['LT_EVENTS'], 30_000);
-  t.comment(`NATS node ${node.name} back after ${n} writes`);
-  await pg.restart();
-  t.comment(`PostgreSQL restarted after ${n} writes`);
-  await sleep(3000);
+  await killNatsNodeThenRestartPostgres(t, cluster, pg, () => n);
   stop = true;
   await writers;
   t.comment(`${n} writes acknowledged; refused on the way (then retried): ${JSON.stringify(Object.fromEntries(refusals))}`);
@@ -139,17 +131,7 @@ t.test('PostgreSQL + 3 NATS nodes + 2 hub replicas under load: kill -9 of a repl
     );
 
   // 5. every acknowledged write is there, once
-  const streams: string[] = [];
-  for (let after: string | null = ''; after !== null;) {
-    const page: Answer = await call(
-      a.url,
-      'GET',
-      `/v1/admin/streams?prefix=dossier-&limit=100${after ? `&after=${after}` : ''}`,
-      ADMIN_TOKEN,
-    );
-    streams.push(...(page.body.items as Array<{ stream: string }>).map((s) => s.stream));
-    after = page.body.next as string | null;
-  }
+  const streams = await dossierStreams(a.url);
   t.same(
     streams.sort(),
     [...acknowledged.dossiers.keys()].map((c) => `dossier-${c}`).sort(),

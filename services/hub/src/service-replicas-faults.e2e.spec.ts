@@ -20,11 +20,17 @@ import t from 'tap';
 import { buildHub, eventually, requireNatsServer, requirePostgres, startNatsCluster, startPostgres } from '@lienthong/testing';
 import {
   ADMIN_TOKEN,
+  AGENCY,
+  PROCEDURE,
+  SENDER,
   SERVICES,
   call,
   compiledEntry,
+  dossierStreams,
+  killNatsNodeThenRestartPostgres,
   openSocket,
   sampleDocument,
+  sleep,
   startReplica,
   writeUntilAcknowledged,
   type Answer,
@@ -34,12 +40,8 @@ import {
   type SocketClient,
 } from './test/replicas.js';
 
-const AGENCY = '000.00.12.H40';
-const SENDER = '000.00.00.H40';
-const PROCEDURE = '1.004227';
 const EDITED = '2.000635';
 const INDICATOR = 'hoSo.tiepNhan';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const procedure = (name: string) => ({ name, field: 'Hộ tịch', agencyLevels: ['district'], processingDays: 3, onlineLevel: 'partial' });
 
 // the cluster's start, the load and the checks: about two minutes on the shared 2-core machine
@@ -306,16 +308,7 @@ t.test('PostgreSQL + 3 NATS nodes + 2 replicas of every service alone, under loa
   const reopened = pair('status-tracker')[0]!;
   boards.set(reopened.name, await openBoard(reopened));
   await sleep(1000);
-  const node = cluster.nodes[1]!;
-  await node.kill();
-  t.comment(`NATS node ${node.name} killed (-9) after ${n} writes`);
-  await sleep(3000);
-  await node.restart();
-  await cluster.waitForHealthy(['LT_EVENTS'], 30_000);
-  t.comment(`NATS node ${node.name} back after ${n} writes`);
-  await pg.restart();
-  t.comment(`PostgreSQL restarted after ${n} writes`);
-  await sleep(3000);
+  await killNatsNodeThenRestartPostgres(t, cluster, pg, () => n);
   stop = true;
   await load;
   const ms = lookups.ms.sort((x, y) => x - y);
@@ -345,17 +338,7 @@ t.test('PostgreSQL + 3 NATS nodes + 2 replicas of every service alone, under loa
   }
 
   // 7. every acknowledged write is there, once, and the replicas of each service answer alike
-  const streams: string[] = [];
-  for (let after: string | null = ''; after !== null;) {
-    const page: Answer = await call(
-      one('dossiers').url,
-      'GET',
-      `/v1/admin/streams?prefix=dossier-&limit=100${after ? `&after=${after}` : ''}`,
-      ADMIN_TOKEN,
-    );
-    streams.push(...(page.body.items as Array<{ stream: string }>).map((s) => s.stream));
-    after = page.body.next as string | null;
-  }
+  const streams = await dossierStreams(one('dossiers').url);
   t.equal(dossiers.size, receipts, `${receipts} receipts through both replicas, as many distinct codes`);
   t.same(streams.sort(), [...dossiers.keys()].map((c) => `dossier-${c}`).sort(), 'one dossier stream per acknowledged receipt, no more');
   const expected = [...dossiers].map(([code, d]) => `${code}:${d.accepted ? 2 : 1}`).sort();

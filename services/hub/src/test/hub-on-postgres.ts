@@ -6,11 +6,7 @@
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import { eventually, startServer, tempDir, type StartedServer } from '@lienthong/testing';
-import { HUB_SOURCE, call } from './replicas.js';
-
-export const AGENCY = '000.00.12.H40';
-export const SENDER = '000.00.00.H40';
-export const PROCEDURE = '1.004227';
+import { AGENCY, HUB_SOURCE, PROCEDURE, SENDER, call } from './replicas.js';
 
 /** A counter receipt of `PROCEDURE` at `AGENCY`. */
 export const receipt = { procedureCode: PROCEDURE, agencyId: AGENCY, applicant: { name: 'Nguyễn Văn An' }, channel: 'counter' };

@@ -6,10 +6,19 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Test } from 'tap';
 import WebSocket from 'ws';
-import { COMPILED_NODE_ARGS, REPO_ROOT, startServer, type StartedServer } from '@lienthong/testing';
+import { COMPILED_NODE_ARGS, REPO_ROOT, startServer, type NatsClusterHandle, type StartedServer } from '@lienthong/testing';
 
 export const ADMIN_TOKEN = 'replicas-admin-token-0123456789';
+/** The receiving district agency of the scale-out and outage specs. */
+export const AGENCY = '000.00.12.H40';
+/** The sending province agency. */
+export const SENDER = '000.00.00.H40';
+/** The procedure received at `AGENCY`. */
+export const PROCEDURE = '1.004227';
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 export const HUB_SOURCE = join(REPO_ROOT, 'services/hub/src/main.ts');
 
 /** The services that run alone (each `services/<name>/src/main.ts`), federation aside: it runs with document routing in the hub. */
@@ -158,6 +167,45 @@ export async function writeUntilAcknowledged(
       throw new Error(`${request.method} ${request.path} → ${res.status} ${JSON.stringify(res.body)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/**
+ * The last faults of the fault specs, while their load runs: kill -9 of the cluster's second NATS
+ * node, its restart 3 s later (waited for until `LT_EVENTS` is healthy again), then a PostgreSQL
+ * restart and 3 s more of load. `writes` tells how many writes so far, for the log.
+ */
+export async function killNatsNodeThenRestartPostgres(
+  t: Test,
+  cluster: NatsClusterHandle,
+  pg: { restart(): Promise<void> },
+  writes: () => number,
+): Promise<void> {
+  const node = cluster.nodes[1]!;
+  await node.kill();
+  t.comment(`NATS node ${node.name} killed (-9) after ${writes()} writes`);
+  await sleep(3000);
+  await node.restart();
+  await cluster.waitForHealthy(['LT_EVENTS'], 30_000);
+  t.comment(`NATS node ${node.name} back after ${writes()} writes`);
+  await pg.restart();
+  t.comment(`PostgreSQL restarted after ${writes()} writes`);
+  await sleep(3000);
+}
+
+/** Every dossier stream of the store (`/v1/admin/streams?prefix=dossier-`, all pages) as `base` lists them. */
+export async function dossierStreams(base: string): Promise<string[]> {
+  const streams: string[] = [];
+  for (let after: string | null = ''; after !== null;) {
+    const page: Answer = await call(
+      base,
+      'GET',
+      `/v1/admin/streams?prefix=dossier-&limit=100${after ? `&after=${after}` : ''}`,
+      ADMIN_TOKEN,
+    );
+    streams.push(...(page.body.items as Array<{ stream: string }>).map((s) => s.stream));
+    after = page.body.next as string | null;
+  }
+  return streams;
 }
 
 /** A document in its JSON form from `from` to `to`, numbered `n` (`Công văn số n`). */
