@@ -181,7 +181,12 @@ t.test('waitForEvent: read-your-writes for an event in hand, of its streams or n
   t.pass('an event of another stream resolves');
   await runner.stop();
   const [late] = (await bump(store, 'counter-b', 1)).events;
-  await t.rejects(runner.waitForEvent(late!, 150), /did not reach position/, 'a stopped runner never gets there: timeout');
+  await t.rejects(
+    runner.waitForEvent(late!, 150),
+    { name: 'ReadModelBehindError', unavailable: true, projection: 'counters', message: /did not reach position/ },
+    'a stopped runner never gets there: timeout, marked unavailable (503 at the edge)',
+  );
+  await t.rejects(runner.waitFor(late!.position, 150), { name: 'ReadModelBehindError', unavailable: true }, 'waitFor alike');
 });
 
 t.test('runners of several processes start on one new directory together', async (t) => {

@@ -4,6 +4,26 @@ import { lagAfter, startSubscriptionLoop, type Bus, type Consumer, type Subscrip
 import { ReadModelFile, type AppliedChanges, type FeedOrder } from './read-model-file.js';
 import type { Projection, ProjectionStatus } from './types.js';
 
+/**
+ * A read model that did not apply a position in time (its feed is down, e.g. the store restarting,
+ * or far behind). The change that was waited for is stored; only its view is late, so the HTTP
+ * edge answers 503 (the `unavailable` marker) rather than 500, and a retry with the same
+ * idempotency key finds the change.
+ */
+export class ReadModelBehindError extends Error {
+  override name = 'ReadModelBehindError';
+  readonly code = 'LT_READ_MODEL_BEHIND';
+  /** The marker the HTTP edge maps to 503. */
+  readonly unavailable = true;
+  constructor(
+    readonly projection: string,
+    readonly position: number,
+    readonly timeoutMs: number,
+  ) {
+    super(`projection ${projection} did not reach position ${position} in ${timeoutMs} ms (the change is stored; its view is behind)`);
+  }
+}
+
 /** Where live events come from: the event store itself (same deployment) or the bus (another service's events). */
 export type ProjectionFeed =
   | { readonly kind: 'store' }
@@ -202,7 +222,7 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
             if (next.length === 0 || next[0]!.position > position) return;
             mustApply = next[0]!.position;
           }
-          if (Date.now() > deadline) throw new Error(`projection ${projection.name} did not reach position ${position} in ${timeoutMs} ms`);
+          if (Date.now() > deadline) throw new ReadModelBehindError(projection.name, position, timeoutMs);
           let timer: NodeJS.Timeout | undefined;
           await Promise.race([applied, new Promise<void>((resolve) => (timer = setTimeout(resolve, 50)))]);
           clearTimeout(timer);
@@ -217,8 +237,7 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
       // One of ours: the feed applies it in position order, so the checkpoint passes it.
       const deadline = Date.now() + timeoutMs;
       while (model().checkpoint < event.position) {
-        if (Date.now() > deadline)
-          throw new Error(`projection ${projection.name} did not reach position ${event.position} in ${timeoutMs} ms`);
+        if (Date.now() > deadline) throw new ReadModelBehindError(projection.name, event.position, timeoutMs);
         // Woken by the apply that passes it, or after 50 ms at most (a rebuild's swap), then it looks again.
         await new Promise<void>((resolve) => {
           const waiter = {
