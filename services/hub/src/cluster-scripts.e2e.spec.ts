@@ -31,6 +31,9 @@ function script(
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('exit', (code) => {
       clearTimeout(timer);
+      // A replica that did not get ready: its own log says why (the folder goes at teardown).
+      const log = code === 0 ? undefined : /see (\S+\.log)/.exec(output)?.[1];
+      if (log !== undefined && existsSync(log)) output += `\n--- ${log} (end) ---\n${readFileSync(log, 'utf8').slice(-4000)}`;
       resolve({ code, output });
     });
   });
@@ -73,7 +76,7 @@ t.test('cluster-up starts PostgreSQL, 3 NATS nodes and two replicas of every ser
 
   // 1. up: every address printed, the note on a load balancer
   const up = await script('cluster-up', [], env, 300_000);
-  t.equal(up.code, 0, `cluster-up exits 0: ${up.code === 0 ? '' : up.output.slice(-3000)}`);
+  t.equal(up.code, 0, `cluster-up exits 0: ${up.code === 0 ? '' : up.output.slice(-7000)}`);
   if (up.code !== 0) return;
   const urls = new Map([...up.output.matchAll(/^(\S+?)(\d)\s+(http:\/\/127\.0\.0\.1:\d+)/gm)].map((m) => [`${m[1]}${m[2]}`, m[3]!]));
   t.same(
@@ -162,7 +165,7 @@ t.test('cluster-up --hub starts two all-in-one hub replicas (with federation) in
     rmSync(dir, { recursive: true, force: true });
   });
   const up = await script('cluster-up', ['--hub'], env, 300_000);
-  t.equal(up.code, 0, `cluster-up --hub exits 0: ${up.code === 0 ? '' : up.output.slice(-3000)}`);
+  t.equal(up.code, 0, `cluster-up --hub exits 0: ${up.code === 0 ? '' : up.output.slice(-7000)}`);
   if (up.code !== 0) return;
   const urls = new Map([...up.output.matchAll(/^(hub\d)\s+(http:\/\/127\.0\.0\.1:\d+)/gm)].map((m) => [m[1]!, m[2]!]));
   t.same([...urls.keys()].sort(), ['hub1', 'hub2'], 'two hub replicas, each with its address');
@@ -178,7 +181,7 @@ t.test('cluster-up --hub starts two all-in-one hub replicas (with federation) in
   // down, then up again on the same data and ports: the deployment is as it was
   t.equal((await script('cluster-down', [], env, 120_000)).code, 0, 'down, the data kept');
   const again = await script('cluster-up', ['--hub'], env, 300_000);
-  t.equal(again.code, 0, `cluster-up --hub again exits 0: ${again.code === 0 ? '' : again.output.slice(-3000)}`);
+  t.equal(again.code, 0, `cluster-up --hub again exits 0: ${again.code === 0 ? '' : again.output.slice(-7000)}`);
   if (again.code !== 0) return;
   t.match(again.output, new RegExp(`hub2\\s+${urls.get('hub2')}\\s`), 'the same ports');
   t.equal((await call(urls.get('hub2')!, 'GET', `/v1/agencies/${AGENCY}`, token)).status, 200, 'the agency is still there (same store)');
