@@ -30,6 +30,7 @@ export class ReadModelFile {
   private readonly getRevision;
   private readonly setRevision;
   private readonly setMeta;
+  private readonly getCheckpoint;
   checkpoint: number;
   eventsApplied = 0;
   private readonly unwatchWal: () => void;
@@ -64,6 +65,7 @@ export class ReadModelFile {
       'INSERT INTO _lt_streams VALUES (?, ?) ON CONFLICT(stream) DO UPDATE SET revision = excluded.revision',
     );
     this.setMeta = this.db.prepare('UPDATE _lt_meta SET value = ? WHERE key = ?');
+    this.getCheckpoint = this.db.prepare<[], { value: string }>("SELECT value FROM _lt_meta WHERE key = 'checkpoint'");
     // Last: a constructor that throws leaves no file watched.
     this.unwatchWal = checkpointInBackground(this.db);
   }
@@ -98,7 +100,9 @@ export class ReadModelFile {
     const changed: AppliedChanges[] = [];
     this.db
       .transaction(() => {
-        let checkpoint = this.checkpoint;
+        // The stored checkpoint, not the one in memory: another process on this file (a CLI
+        // command beside a service) may have applied these events since this one last looked.
+        let checkpoint = Number(this.getCheckpoint.get()!.value);
         const ordered = this.order === 'ordered';
         for (const event of events) {
           const fresh = ordered ? event.position > checkpoint : event.revision > (this.getRevision.get(event.stream)?.revision ?? -1);

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { tempDir } from '@lienthong/testing';
 import { createSqliteEventStore, type EventStore } from '@lienthong/event-store';
 import { createProjectionRunner } from './runner.js';
+import { ReadModelFile } from './read-model-file.js';
 import { counterProjection } from './test/counter-projection.js';
 import type { Projection } from './types.js';
 
@@ -226,4 +227,21 @@ t.test('runners of several processes start on one new directory together', async
     ],
     'each event applied once',
   );
+});
+
+t.test('two openers of one read-model file: a batch the other applied is not applied again', async (t) => {
+  const { dir, store } = await setup(t);
+  await bump(store, 'counter-a', 2);
+  await bump(store, 'counter-a', 3);
+  const events = await store.readAll({ after: 0, maxCount: 10 });
+  const first = ReadModelFile.open(join(dir, 'p'), counterProjection(), 1, 'ordered');
+  const second = ReadModelFile.open(join(dir, 'p'), counterProjection(), 1, 'ordered');
+  t.teardown(() => (first.close(), second.close()));
+  first.applyBatch(events.slice(0, 1));
+  t.strictSame(rows(second.db), [{ id: 'counter-a', total: 2 }], 'the other opener sees the first event applied');
+  second.applyBatch(events); // its checkpoint in memory is still 0
+  first.applyBatch(events);
+  t.strictSame(rows(first.db), [{ id: 'counter-a', total: 5 }], 'each event applied once across both');
+  t.equal(first.checkpoint, events.at(-1)!.position);
+  t.equal(second.checkpoint, events.at(-1)!.position);
 });

@@ -124,10 +124,14 @@
   }
 
   // ---- search --------------------------------------------------------------------------------
+  /** Only the latest search may paint: the first page's list answering after a typed search must not replace its results. */
+  var searchSeq = 0;
   function search(q) {
+    var seq = ++searchSeq;
     $('search-status').textContent = 'Đang tìm…';
     return get('/v1/catalog/procedures?limit=20&q=' + encodeURIComponent(q)).then(
       function (res) {
+        if (seq !== searchSeq) return;
         var list = $('procedures');
         list.replaceChildren();
         if (!res.ok) {
@@ -159,7 +163,7 @@
         });
       },
       function () {
-        $('search-status').textContent = 'Không kết nối được tới hệ thống.';
+        if (seq === searchSeq) $('search-status').textContent = 'Không kết nối được tới hệ thống.';
       },
     );
   }
