@@ -3,12 +3,12 @@
  * revision (heads re-read inside the transaction, so several processes can share the file),
  * hash-chained, and undone alone on a duplicate event id.
  */
-import { v7 as timeOrderedUuid } from 'uuid';
 import { canonicalJson, hashCanonical } from './canonical.js';
 import { DuplicateEventIdError, WrongExpectedRevisionError } from './errors.js';
 import { matchesExpected } from './expected-revision.js';
 import type { Outcome } from './group-commit.js';
 import { GENESIS_HASH } from './hash.js';
+import { timeOrderedId } from './sqlite-event-ids.js';
 import { isDuplicateIdError } from './sqlite-schema.js';
 import type { Statements } from './sqlite-statements.js';
 import type { AppendResult, EventMetadata, ExpectedRevision, NewEvent, RecordedEvent } from './types.js';
@@ -49,7 +49,7 @@ export function prepareEvent(event: NewEvent): PreparedEvent {
   return {
     // Time-ordered (UUID v7): the unique index on ids grows at its end, one page per commit,
     // where random ids dirtied (and wrote to the WAL) one page of the index per event.
-    id: event.id ?? timeOrderedUuid(),
+    id: event.id ?? timeOrderedId(),
     type: event.type,
     data,
     metadata: event.metadata,
