@@ -174,27 +174,10 @@ export function createParsePool(options: ParsePoolOptions): ParsePool {
     start,
     async parse(body, parseOptions) {
       const limit = Math.min(WORKER_BODY_LIMIT, parseOptions.maxBytes);
-      // Stopping early must not destroy the request (see intake's meter): read by hand.
-      const iterator = (
-        body instanceof Readable ? body.iterator({ destroyOnReturn: false }) : body[Symbol.asyncIterator]()
-      ) as AsyncIterator<Buffer | string>;
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) break;
-        const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
-        chunks.push(chunk);
-        size += chunk.length;
-        if (size > limit) {
-          // Too large for a worker: stream on the event loop, the chunks read so far first.
-          const rest = (async function* () {
-            yield* chunks;
-            for (let n = await iterator.next(); !n.done; n = await iterator.next()) yield n.value;
-          })();
-          return inline.parse(rest, parseOptions);
-        }
-      }
+      const read = body instanceof Readable ? await readUpTo(body, limit) : await iterateUpTo(body, limit);
+      const { chunks, size } = read;
+      // Too large for a worker: stream on the event loop, the chunks read so far first.
+      if (read.rest !== null) return inline.parse(read.rest, parseOptions);
       void start();
       const live = slots.filter((s) => s.alive);
       if (live.length === 0) return inline.parse(Readable.from(chunks), parseOptions);
@@ -243,4 +226,90 @@ export function createParsePool(options: ParsePoolOptions): ParsePool {
       );
     },
   };
+}
+
+/** A body read up to a limit: its chunks, and when it went past the limit, all of it from the start to stream on. */
+interface ReadBody {
+  readonly chunks: Buffer[];
+  readonly size: number;
+  /** Set when the body is larger than the limit: the chunks read so far, then the rest. */
+  readonly rest: AsyncIterable<Buffer | string> | null;
+}
+
+/**
+ * Reads a request stream up to `limit` bytes by its events (one promise per body, where an async
+ * iterator costs a promise and a result object per chunk). Stopping early must not destroy the
+ * request (intake's meter answers 413 and the client must read it): past the limit the stream is
+ * paused and the rest is read by an iterator that leaves it open. An error, or a close before the
+ * end (the client went away), rejects as the iterator would.
+ */
+function readUpTo(body: Readable, limit: number): Promise<ReadBody> {
+  if (body.destroyed || body.readableEnded) return iterateUpTo(body.iterator({ destroyOnReturn: false }), limit);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+      body.off('close', onClose);
+    };
+    const onData = (piece: Buffer | string) => {
+      const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size > limit) {
+        body.pause();
+        stop();
+        const rest = body.iterator({ destroyOnReturn: false });
+        resolve({
+          chunks,
+          size,
+          rest: (async function* () {
+            yield* chunks;
+            yield* rest;
+          })(),
+        });
+      }
+    };
+    const onEnd = () => {
+      stop();
+      resolve({ chunks, size, rest: null });
+    };
+    const onError = (error: Error) => {
+      stop();
+      reject(error);
+    };
+    const onClose = () => {
+      stop();
+      reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    };
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.on('error', onError);
+    body.on('close', onClose);
+  });
+}
+
+/** `readUpTo` for a body that is an async iterable (not a stream). */
+async function iterateUpTo(body: AsyncIterable<Buffer | string>, limit: number): Promise<ReadBody> {
+  const iterator = body[Symbol.asyncIterator]();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for (;;) {
+    const next = await iterator.next();
+    if (next.done) return { chunks, size, rest: null };
+    const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size > limit)
+      return {
+        chunks,
+        size,
+        rest: (async function* () {
+          yield* chunks;
+          for (let n = await iterator.next(); !n.done; n = await iterator.next()) yield n.value;
+        })(),
+      };
+  }
 }
