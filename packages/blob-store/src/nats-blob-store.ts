@@ -58,16 +58,19 @@ const DEFAULT_STALE_SPOOL_MS = 60 * 60 * 1000;
 const READ_CHUNK = 128 * 1024;
 /** How long a read already under way retries a chunk (a stream leader re-elected, a node lost) before failing the stream. */
 const CHUNK_RETRY_MS = 20_000;
+/** How long opening the bucket is retried at start (the bus waits as long for its stream). */
+const OPEN_RETRY_MS = 30_000;
 const CHUNK_RETRY_PAUSE_MS = 200;
 
 /** Retries `fetch` until it succeeds or `withinMs` is spent; a closed connection is final. */
-async function retrying<T>(fetch: () => Promise<T>, withinMs: number): Promise<T> {
+async function retrying<T>(fetch: () => Promise<T>, withinMs: number, onRetry?: (error: unknown) => void): Promise<T> {
   const deadline = Date.now() + withinMs;
   for (;;) {
     try {
       return await fetch();
     } catch (error) {
       if (error instanceof ClosedConnectionError || Date.now() + CHUNK_RETRY_PAUSE_MS > deadline) throw error;
+      onRetry?.(error);
       await new Promise((resolve) => setTimeout(resolve, CHUNK_RETRY_PAUSE_MS));
     }
   }
@@ -128,11 +131,25 @@ export async function createNatsBlobStore(options: NatsBlobStoreOptions): Promis
   } catch (error) {
     throw new BlobStoreUnavailableError(`blob store: cannot connect to NATS or prepare ${spoolDir}`, { cause: error });
   }
+  const warn = options.warn ?? ((message: string) => process.emitWarning(message));
   try {
     const replicas = options.replicas ?? 1;
-    os = await new Objm(nc).create(bucket, { storage: StorageType.File, replicas });
-    jsm = await jetstreamManager(nc);
-    await raiseReplicas(nc, os, replicas, options.warn ?? ((message) => process.emitWarning(message)));
+    // Retried like the bus's stream: a cluster just (re)started elects the bucket's stream leader
+    // a little after LT_EVENTS', and its first answers time out (a hub then died at start).
+    let warned = false;
+    os = await retrying(
+      () => new Objm(nc).create(bucket, { storage: StorageType.File, replicas }),
+      OPEN_RETRY_MS,
+      (error) => {
+        if (!warned)
+          warn(
+            `blob store: bucket ${bucket} not available yet (${(error as Error).message}); retrying for up to ${OPEN_RETRY_MS / 1000} s`,
+          );
+        warned = true;
+      },
+    );
+    jsm = await retrying(() => jetstreamManager(nc), OPEN_RETRY_MS);
+    await raiseReplicas(nc, os, replicas, warn);
   } catch (error) {
     if (ownsConnection) await nc.close().catch(() => undefined);
     throw new BlobStoreUnavailableError(`blob store: cannot open object store bucket ${bucket}`, { cause: error });

@@ -41,4 +41,34 @@ if (requireNatsServer(t)) {
     const { sha256 } = await putThroughFailover(store, bytes);
     t.same(await getThroughFailover(store, sha256), bytes, 'stored and read after the outage');
   });
+
+  t.test('opened while the cluster has no quorum (as just after its restart): waits for it instead of failing the start', async (t) => {
+    const [, second, third] = cluster.nodes;
+    await Promise.all([second!.kill(), third!.kill()]);
+    let restarted = false;
+    t.teardown(() => (restarted ? undefined : Promise.all([second!.restart(), third!.restart()])));
+    const warnings: string[] = [];
+    const opening = createNatsBlobStore({
+      servers: cluster.urls,
+      bucket: 'LT_BLOBS_LATE',
+      spoolDir: tempDir(t),
+      replicas: 3,
+      warn: (message) => warnings.push(message),
+    });
+    let settled = false;
+    void opening.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    t.notOk(settled, 'still waiting while JetStream has no quorum');
+    await Promise.all([second!.restart(), third!.restart()]);
+    restarted = true;
+    const store = await opening;
+    t.teardown(() => store.close());
+    t.match(warnings.join('\n'), /bucket LT_BLOBS_LATE not available yet/, 'the wait is told');
+    const bytes = randomBytes(3000);
+    const { sha256 } = await putThroughFailover(store, bytes);
+    t.same(await getThroughFailover(store, sha256), bytes, 'the bucket works once the cluster is back');
+  });
 }
