@@ -182,12 +182,16 @@ export default async function documentsBench(ctx: BenchContext): Promise<BenchRe
         return fired;
       };
       const result = profile === undefined ? await measured() : await profiled(profile, () => allocationSampled(profile, measured));
-      const wall = (performance.now() - t0) / 1000;
+      // the phase's bounds in ms since the process started, to pick its lines out of a `--trace-gc-nvp` log
+      const t1 = performance.now();
+      ctx.log(`measured phase ${url}: ${t0.toFixed(0)}–${t1.toFixed(0)} ms of the process`);
+      const wall = (t1 - t0) / 1000;
       const cpu = process.cpuUsage(cpu0);
       const written = storageWrites();
       return {
         result,
         routed,
+        phase: { from: t0, to: t1 },
         seconds: wall,
         elu: performance.eventLoopUtilization(elu0).utilization,
         cpuMsPerDocument: (cpu.user + cpu.system) / 1000 / Math.max(1, routed),
@@ -198,12 +202,15 @@ export default async function documentsBench(ctx: BenchContext): Promise<BenchRe
     };
 
     // 1. throughput, end to end, with the hub's GC (its main thread) over the run
-    const gcDuring = new PerformanceObserver((list) => gcRun.push(...list.getEntries().map((e) => e.duration)));
-    const gcRun: number[] = [];
+    // GC pauses that began in the measured phase (the warm-up's, before it, are not part of the run whose seconds divide them)
+    const gcDuring = new PerformanceObserver((list) => gcSeen.push(...list.getEntries()));
+    const gcSeen: PerformanceEntry[] = [];
     gcDuring.observe({ entryTypes: ['gc'] });
     const hubRun = await throughput(address, 'documents-throughput');
     await new Promise((r) => setImmediate(r));
     gcDuring.disconnect();
+    const gcRun = gcSeen.filter((e) => e.startTime >= hubRun.phase.from && e.startTime <= hubRun.phase.to).map((e) => e.duration);
+    const gcWarmUp = gcSeen.filter((e) => e.startTime < hubRun.phase.from).map((e) => e.duration);
     const { result: full, routed, elu, cpuMsPerDocument, kbPerDocument, allocatedKbPerDocument } = hubRun;
     const gcPer1000 = (gcRun.length * 1000) / Math.max(1, routed);
     const kb = (v: number | null) => (v === null ? '' : `, ${v.toFixed(1)} KB written to storage per document`);
@@ -211,7 +218,7 @@ export default async function documentsBench(ctx: BenchContext): Promise<BenchRe
     const e2eSeconds = hubRun.seconds;
     const gcShare = gcRun.reduce((a, b) => a + b, 0) / 1000 / e2eSeconds;
     ctx.log(
-      `throughput: ${submitted} accepted, ${routed} acked by both in ${e2eSeconds.toFixed(1)} s (non-2xx ${full.non2xx}, errors ${full.errors}); hub CPU ${cpuMsPerDocument.toFixed(2)} ms/document${kb(kbPerDocument)}, event loop busy ${(elu * 100).toFixed(0)} %; GC ${gcRun.length} pauses (${gcPer1000.toFixed(0)} per 1,000 documents), ${(gcShare * 100).toFixed(1)} % of the run${allocatedKbPerDocument === null ? '' : `; ${allocatedKbPerDocument.toFixed(1)} KB allocated per document (main thread, sampled)`}`,
+      `throughput: ${submitted} accepted, ${routed} acked by both in ${e2eSeconds.toFixed(1)} s (non-2xx ${full.non2xx}, errors ${full.errors}); hub CPU ${cpuMsPerDocument.toFixed(2)} ms/document${kb(kbPerDocument)}, event loop busy ${(elu * 100).toFixed(0)} %; GC ${gcRun.length} pauses (${gcPer1000.toFixed(0)} per 1,000 documents), ${(gcShare * 100).toFixed(1)} % of the run (the warm-up before it: ${gcWarmUp.length} pauses, ${gcWarmUp.reduce((a, b) => a + b, 0).toFixed(0)} ms)${allocatedKbPerDocument === null ? '' : `; ${allocatedKbPerDocument.toFixed(1)} KB allocated per document (main thread, sampled)`}`,
     );
 
     // 1b. the floor pipeline (documents-floor.ts), same clients, same run
