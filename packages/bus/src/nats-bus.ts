@@ -133,8 +133,17 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
     };
     async function openPull(patienceMs: number): Promise<Awaited<ReturnType<JetStreamClient['consumers']['get']>>> {
       try {
-        await whileUnavailable(() => ensureConsumer(jsm, config, logger), patienceMs, logger, `consumer ${durable}`);
-        return await js.consumers.get(STREAM_NAME, durable);
+        // Both steps under the retry: the consumer's info can fail with a 503 just after it was
+        // made (a cluster just restarted; a hub died at start on it).
+        return await whileUnavailable(
+          async () => {
+            await ensureConsumer(jsm, config, logger);
+            return await js.consumers.get(STREAM_NAME, durable);
+          },
+          patienceMs,
+          logger,
+          `consumer ${durable}`,
+        );
       } catch (error) {
         throw new BusUnavailableError(`cannot create consumer ${durable}: ${describeJetStreamError(error)}`, { cause: error });
       }
