@@ -6,6 +6,8 @@
  * documents bench's client process (autocannon for the sender, acking WebSocket clients).
  * Target: routed/s A → B ≥ 0.5 × routed/s on one hub.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { buildHub, COMPILED_NODE_ARGS, HUB_MAIN, startServer, type StartedServer } from '@lienthong/testing';
 import { RECIPIENTS, SENDER } from './documents-client.js';
@@ -23,6 +25,32 @@ async function call<T>(url: string, method: string, body?: object, auth: object 
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${url} → ${res.status} ${text}`);
   return JSON.parse(text) as T;
+}
+
+/** CPU time (user + system) of a process so far, in ms (Linux: /proc/<pid>/stat; NaN elsewhere). */
+function cpuMs(pid: number | undefined): number {
+  try {
+    // the fields after the command's closing parenthesis: utime and stime are the 12th and 13th
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ = 100 on Linux
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The vendor systems' process (a child of this one running documents-client), to count its CPU beside the hubs'. */
+function clientPid(): number | undefined {
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.split(') ').at(-1)!.split(' ')[1]);
+      if (ppid === process.pid && readFileSync(`/proc/${entry}/environ`, 'utf8').includes('LT_BENCH_CLIENT=1')) return Number(entry);
+    }
+  } catch {
+    // not Linux: no CPU figures
+  }
+  return undefined;
 }
 
 export default async function federationBench(ctx: BenchContext): Promise<BenchReport> {
@@ -73,6 +101,12 @@ export default async function federationBench(ctx: BenchContext): Promise<BenchR
     const { bodyBytes } = await clients.ready;
     await clients.acks(`${single.url.replace(/^http/, 'ws')}/v1/stream`, await tokensOf(single));
     await clients.acks(`${b.url.replace(/^http/, 'ws')}/v1/stream`, await tokensOf(b));
+    const processes = [
+      { name: 'one hub', pid: single.child.pid },
+      { name: 'A', pid: a.child.pid },
+      { name: 'B', pid: b.child.pid },
+      { name: 'clients', pid: clientPid() },
+    ];
     ctx.log(`package ${bodyBytes} bytes; one hub at ${single.url}; A at ${a.url} → B at ${b.url}`);
 
     /** Documents acked by both recipients per second, from the first request to the last ack. */
@@ -88,6 +122,7 @@ export default async function federationBench(ctx: BenchContext): Promise<BenchR
       for (let last = -1, now = await clients.count(); now !== last; last = now, now = await clients.count())
         await new Promise((r) => setTimeout(r, 500));
       const before = await clients.count();
+      const cpu0 = processes.map((p) => cpuMs(p.pid));
       const t0 = performance.now();
       const result = await clients.fire({ url, connections: 16, duration: seconds }, authorization);
       let done: number;
@@ -95,9 +130,17 @@ export default async function federationBench(ctx: BenchContext): Promise<BenchR
       while ((done = (await clients.count()) - before) < result.ok && performance.now() < deadline)
         await new Promise((r) => setTimeout(r, 20));
       const wall = (performance.now() - t0) / 1000;
+      // CPU of each process over the measured phase: per document, and as a share of one core
+      const cpu = new Map(processes.map((p, i) => [p.name, (cpuMs(p.pid) - cpu0[i]!) / Math.max(1, done)]));
+      const shares = processes.map(
+        (p) => `${p.name} ${round(cpu.get(p.name)!, 2)} ms/doc, ${Math.round((cpu.get(p.name)! * done) / 10 / wall)} % of a core`,
+      );
+      ctx.log(
+        `${url}: submissions p50 ${result.p50} ms, p99 ${result.p99} ms; CPU over the phase (${done} documents in ${round(wall, 1)} s, load average ${loadavg()[0]!.toFixed(1)}): ${shares.join('; ')}`,
+      );
       // with BENCH_CPU_PROF: every document of the phase, warm-up included, to divide a profile by
       if (profile) ctx.log(`${url}: ${(await clients.count()) - atStart} documents in the phase (warm-up included)`);
-      return { accepted: result.ok, routed: done, perSecond: done / wall, p99: result.p99 };
+      return { accepted: result.ok, routed: done, perSecond: done / wall, p99: result.p99, cpu };
     };
     const one = await routed(single.url, await system(single, [SENDER]));
     ctx.log(`one hub: ${round(one.perSecond, 1)} documents/s (${one.routed} of ${one.accepted})`);
@@ -109,10 +152,15 @@ export default async function federationBench(ctx: BenchContext): Promise<BenchR
       metrics: {
         routedPerSecondAtoB: { value: round(across.perSecond, 1), unit: 'documents/s' },
         submitP99AtA: { value: across.p99, unit: 'ms' },
+        // CPU (all threads) of each hub process per document of the phase, from /proc (NaN off Linux)
+        cpuPerDocumentA: { value: round(across.cpu.get('A')!, 2), unit: 'ms' },
+        cpuPerDocumentB: { value: round(across.cpu.get('B')!, 2), unit: 'ms' },
+        loadAverage: { value: round(loadavg()[0]!, 1), unit: '1 min' },
       },
       baseline: {
         routedPerSecondOneHub: { value: round(one.perSecond, 1), unit: 'documents/s' },
         submitP99OneHub: { value: one.p99, unit: 'ms' },
+        cpuPerDocumentOneHub: { value: round(one.cpu.get('one hub')!, 2), unit: 'ms' },
       },
       ratios: { routedAtoBOverOneHub: round(ratio) },
       targets: [atLeast('documents routed A → B per second ≥ 0.5 × one hub', 0.5, ratio)],

@@ -56,6 +56,13 @@ export interface Receiver {
 
 const ACTOR = 'federation-receiver';
 
+/** A request whose signature and digest passed; `fresh` says (later) whether its nonce was new. */
+interface Verified {
+  readonly peer: PeerData;
+  readonly fresh: Promise<boolean>;
+  readonly nonce: string;
+}
+
 export function createReceiver(deps: ReceiverDeps): Receiver {
   const { store, state } = deps;
 
@@ -78,8 +85,21 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
     return new AppError(code, detail, { extensions: { reason, refusalId: data.refusalId } });
   };
 
-  const authenticate: Receiver['authenticate'] = async (request) => {
+  const refuseSignature = (error: SignatureError, request: IncomingRequest, peer: PeerData | undefined) =>
+    refuse(error.code, 'LT_UNAUTHENTICATED', `signature refused (${error.code}): ${error.message}`, request, {
+      peerId: peer?.peerId ?? null,
+      keyId: error.keyId ?? null,
+    });
+
+  /**
+   * The signature and the digest, with the nonce's record started but not awaited: `fresh`
+   * settles once the store decided whether the nonce is new (the caller awaits it before it
+   * hands anything over, and may read the body meanwhile).
+   */
+  const verify = async (request: IncomingRequest): Promise<Verified> => {
     let peer: PeerData | undefined;
+    let fresh: Promise<boolean> = Promise.resolve(true);
+    let nonce = '';
     try {
       const verified = await verifyRequest(
         { method: request.method, url: request.url, headers: request.headers },
@@ -88,44 +108,76 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
             peer = state.peerByKeyId(keyId);
             return peer ? state.publicKeyOf(peer) : undefined;
           },
-          nonces: deps.nonces,
+          // asked once the signature is known good: the append starts now, its answer is awaited later
+          nonces: {
+            remember: (keyId, given, expiresAt) => {
+              nonce = given;
+              fresh = Promise.resolve(deps.nonces.remember(keyId, given, expiresAt));
+              fresh.catch(() => undefined); // awaited by the caller; never an unhandled rejection meanwhile
+              return true;
+            },
+            close() {},
+          },
           ...(deps.now ? { now: deps.now } : {}),
         },
       );
       if (!peer) throw new SignatureError('unknown-key', undefined, verified.keyId);
     } catch (error) {
       if (!(error instanceof SignatureError)) throw error;
-      throw await refuse(error.code, 'LT_UNAUTHENTICATED', `signature refused (${error.code}): ${error.message}`, request, {
-        peerId: peer?.peerId ?? null,
-        keyId: error.keyId ?? null,
-      });
+      throw await refuseSignature(error, request, peer);
     }
     const digest = checkContentDigest(request.headers['content-digest'], request.body);
-    if (digest)
+    if (digest) {
+      await checkFresh(request, { peer, fresh, nonce }); // a replay is refused as such, as when the nonce was checked first
       throw await refuse('digest', 'LT_VALIDATION', `Content-Digest ${digest}: the body is not the one signed`, request, {
         peerId: peer.peerId,
         keyId: peer.keyId,
       });
-    return peer;
+    }
+    return { peer, fresh, nonce };
+  };
+
+  /** Refuses a replayed nonce (401 `replayed-nonce`, recorded) once the store answered. */
+  const checkFresh = async (request: IncomingRequest, { peer, fresh, nonce }: Verified): Promise<void> => {
+    if (await fresh) return;
+    throw await refuseSignature(
+      new SignatureError('replayed-nonce', `nonce ${nonce} was already used with key ${peer.keyId}`, peer.keyId),
+      request,
+      peer,
+    );
+  };
+
+  const authenticate: Receiver['authenticate'] = async (request) => {
+    const verified = await verify(request);
+    await checkFresh(request, verified);
+    return verified.peer;
   };
 
   return {
     authenticate,
     refuse,
     async receive(kind, request, query) {
-      const peer = await authenticate(request);
+      const verified = await verify(request);
+      const { peer } = verified;
       const who = { peerId: peer.peerId, keyId: peer.keyId };
-      // 1. the edXML, read once by document routing's reader (without it, by the edxml package's, in memory)
+      // 1. the edXML, read once by document routing's reader (without it, by the edxml package's, in
+      //    memory) while the nonce's append is on its way; a replayed nonce is refused before any
+      //    reading error, and nothing is handed over before the nonce is known new
       const inbound = deps.inbound();
-      let message: EdxmlMessage;
-      try {
-        message = inbound?.read
-          ? await inbound.read(request.body)
-          : await parseEdxml(request.body, { attachments: memoryAttachmentStore() });
-      } catch (error) {
+      const reading = (
+        inbound?.read ? inbound.read(request.body) : parseEdxml(request.body, { attachments: memoryAttachmentStore() })
+      ).then(
+        (message) => ({ message }),
+        (error: unknown) => ({ error }),
+      );
+      await checkFresh(request, verified);
+      const read = await reading;
+      if ('error' in read) {
+        const { error } = read;
         if (!(error instanceof EdxmlError) && !(error instanceof AppError && error.status === 400)) throw error;
         throw await refuse('malformed-edxml', 'LT_VALIDATION', `the edXML does not parse: ${error.message}`, request, who);
       }
+      const message: EdxmlMessage = read.message;
       if ((message.kind === 'document') !== (kind === 'document'))
         throw await refuse('malformed-edxml', 'LT_VALIDATION', `a ${message.kind} message sent to the ${kind} endpoint`, request, who);
       const from = message.kind === 'document' ? message.document.header.from.organId : message.status.from.organId;

@@ -24,6 +24,8 @@ export interface SenderOptions {
   readonly timeoutMs?: number;
   /** Transfers in flight per peer (default 16: a peer hub takes them in parallel, as its own clients). */
   readonly concurrency?: number;
+  /** How long a delivery's outcome waits for others to be appended with (default 5 ms; 0: each at once). */
+  readonly recordBatchMs?: number;
   readonly random?: () => number;
   /** Renders the edXML of a transfer queued by reference that this process does not hold (after a restart). */
   readonly render?: (source: string) => Promise<string>;
@@ -95,7 +97,8 @@ export function startSender(options: SenderOptions): Sender {
     }
   };
 
-  const send = async (t: PendingTransfer) => {
+  /** `answered` is called once the peer answered (or the request failed): the slot is free while the outcome is recorded. */
+  const send = async (t: PendingTransfer, answered: () => void) => {
     const peer = state.peer(t.transfer.peerId);
     const ctx = { correlationId: randomUUID(), actor: ACTOR };
     if (!peer || peer.status !== 'active') return; // a retired peer's transfers wait for it or an admin's drop
@@ -106,10 +109,10 @@ export function startSender(options: SenderOptions): Sender {
     try {
       const body = Buffer.from(await bodyOf(t), 'utf8');
       const headers = await signRequest({ method: 'POST', url, body, headers: { 'content-type': 'application/xml' } }, key);
-      const response = await post(url, headers, body, options.timeoutMs ?? 30_000);
+      const response = await post(url, headers, body, options.timeoutMs ?? 30_000).finally(answered);
       if (response.status >= 200 && response.status < 300) {
         const latencyMs = Date.now() - t.queuedAt;
-        await state.recordDelivery(t.transfer.transferId, { status: response.status, latencyMs }, ctx);
+        await recordDelivery(t.transfer.transferId, { status: response.status, latencyMs }, ctx);
         metrics.latency.observe({ peer: peer.peer.peerId }, latencyMs / 1000);
         return;
       }
@@ -127,6 +130,35 @@ export function startSender(options: SenderOptions): Sender {
       'federation transfer failed; retrying later',
     );
     await state.recordAttempt(t.transfer.transferId, { reason, detail, nextAttemptAt }, ctx);
+  };
+
+  /**
+   * Deliveries recorded together: the outcomes of the answers that came in within `recordBatchMs`
+   * are appended in one turn, so they share one commit and one fsync (each still in its own
+   * transfer's stream) instead of one commit per answer.
+   */
+  const recordBatchMs = options.recordBatchMs ?? 5;
+  let deliveries: { readonly record: () => Promise<void>; readonly resolve: () => void; readonly reject: (error: unknown) => void }[] = [];
+  let recordTimer: NodeJS.Timeout | undefined;
+  /** Starts every waiting record in this one turn: their appends join one group commit. */
+  const flushDeliveries = () => {
+    if (recordTimer) clearTimeout(recordTimer);
+    recordTimer = undefined;
+    const batch = deliveries;
+    deliveries = [];
+    for (const d of batch) d.record().then(d.resolve, d.reject);
+  };
+  const recordDelivery = (
+    transferId: string,
+    data: { status: number; latencyMs: number },
+    ctx: { correlationId: string; actor: string },
+  ): Promise<void> => {
+    if (recordBatchMs <= 0) return state.recordDelivery(transferId, data, ctx);
+    return new Promise<void>((resolve, reject: (error: unknown) => void) => {
+      deliveries.push({ record: () => state.recordDelivery(transferId, data, ctx), resolve, reject });
+      if (deliveries.length >= concurrency) flushDeliveries();
+      else recordTimer ??= setTimeout(flushDeliveries, recordBatchMs);
+    });
   };
 
   /** In flight per peer, kept as transfers start and end (no walk over the outbox to count them). */
@@ -159,13 +191,21 @@ export function startSender(options: SenderOptions): Sender {
         continue;
       }
       busyOf.set(peerId, busy + 1);
-      const run = send(t)
+      // the peer's slot is free once it answered: the next transfer goes while this one's outcome
+      // is appended (the transfer itself stays in flight, not sent again, until it is recorded)
+      let freed = false;
+      const release = () => {
+        if (freed) return;
+        freed = true;
+        busyOf.set(peerId, (busyOf.get(peerId) ?? 1) - 1);
+        // the next transfer of that peer goes now, not at the next poll
+        schedule();
+      };
+      const run = send(t, release)
         .catch((error: unknown) => logger.error({ err: error, transferId: id }, 'federation sender could not record an attempt'))
         .finally(() => {
           inFlight.delete(id);
-          busyOf.set(peerId, (busyOf.get(peerId) ?? 1) - 1);
-          // the next transfer of that peer goes now, not at the next poll
-          schedule();
+          release();
         });
       inFlight.set(id, run);
     }
@@ -180,6 +220,7 @@ export function startSender(options: SenderOptions): Sender {
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      flushDeliveries();
       await Promise.allSettled(inFlight.values());
     },
   };
