@@ -1,0 +1,131 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import t from 'tap';
+import type { Logger } from '@lienthong/service-kit';
+import type { PeerData } from '../events.js';
+import type { FederationState, PendingTransfer } from '../federation-state.js';
+import type { FederationMetrics } from './metrics.js';
+import { startSender } from './sender.js';
+
+/** A peer on loopback that answers 202 at once and notes, per request, how many outcomes were recorded by then. */
+async function peerHub(recorded: () => number): Promise<{ server: Server; url: string; seen: number[] }> {
+  const seen: number[] = [];
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      seen.push(recorded());
+      res.writeHead(202).end('{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+}
+
+/** The sender's view of the outbox: `count` transfers to one peer; each delivery is recorded `recordMs` after it is asked for. */
+function outbox(baseUrl: string, count: number, recordMs: number) {
+  const peer: PeerData = { peerId: 'b', name: 'B', baseUrl, keyId: 'k', publicKey: 'AA', routes: ['*'], kind: 'hub' };
+  const pending = new Map<string, PendingTransfer>();
+  for (let i = 0; i < count; i++) {
+    const transferId = `t${i}`;
+    pending.set(transferId, {
+      status: 'pending',
+      transfer: { transferId, peerId: 'b', kind: 'document', origin: 'A', documentId: `d${i}`, recipients: ['x.H42'], edxml: '<edXML/>' },
+      attempts: 0,
+      nextAttemptAt: null,
+      lastError: null,
+      queuedAt: Date.now(),
+      revision: 0,
+    });
+  }
+  /** The turn of the event loop each record was asked for in (counted by a setImmediate chain). */
+  const askedInTurn: number[] = [];
+  let turn = 0;
+  let turning = true;
+  const spin = () => {
+    turn += 1;
+    if (turning) setImmediate(spin);
+  };
+  spin();
+  let recorded = 0;
+  const state = {
+    activePeers: () => [peer],
+    peer: () => ({ status: 'active', peer }),
+    pending: () => [...pending.values()],
+    body: (id: string) => pending.get(id)?.transfer.edxml,
+    recordDelivery: async (transferId: string) => {
+      askedInTurn.push(turn);
+      await new Promise((r) => setTimeout(r, recordMs));
+      pending.delete(transferId);
+      recorded += 1;
+    },
+    recordAttempt: () => Promise.reject(new Error('no transfer fails here')),
+  } as unknown as FederationState;
+  return {
+    state,
+    askedInTurn,
+    recorded: () => recorded,
+    stopTurning: () => {
+      turning = false;
+    },
+  };
+}
+
+const key = { keyId: 'k', privateKey: generateKeyPairSync('ed25519').privateKey };
+const logger = { warn: () => undefined, error: () => undefined } as unknown as Logger;
+const metrics = { latency: { observe: () => undefined }, failures: { inc: () => undefined } } as unknown as FederationMetrics;
+
+async function until(check: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+t.test("a peer's slot is free once it answered: the next transfers go while the outcomes are appended", async (t) => {
+  let recorded = () => 0;
+  const peer = await peerHub(() => recorded());
+  t.teardown(() => new Promise<void>((r) => peer.server.close(() => r())));
+  const box = outbox(peer.url, 8, 1000);
+  recorded = box.recorded;
+  const sender = startSender({ state: box.state, key, logger, metrics, concurrency: 2, recordBatchMs: 0 });
+  t.teardown(() => {
+    box.stopTurning();
+    return sender.stop();
+  });
+  await until(() => peer.seen.length === 8);
+  // with the slot held until the record (1 s each), only 2 could have gone before the first outcome
+  t.same(peer.seen, [0, 0, 0, 0, 0, 0, 0, 0], 'all 8 sent, 2 at a time, before any outcome was recorded');
+  await until(() => box.recorded() === 8);
+  t.equal(box.state.pending().length, 0, 'every transfer recorded delivered, each once');
+  t.equal(box.askedInTurn.length, 8);
+});
+
+t.test('deliveries that end within the batch window are recorded in one turn (one group commit)', async (t) => {
+  const peer = await peerHub(() => 0);
+  t.teardown(() => new Promise<void>((r) => peer.server.close(() => r())));
+  const box = outbox(peer.url, 6, 10);
+  const sender = startSender({ state: box.state, key, logger, metrics, concurrency: 6, recordBatchMs: 2000 });
+  t.teardown(() => {
+    box.stopTurning();
+    return sender.stop();
+  });
+  await until(() => box.recorded() === 6);
+  t.equal(peer.seen.length, 6, 'each transfer posted once');
+  // 6 answers = the concurrency: the batch goes at once, without waiting for the 2 s window
+  t.equal(new Set(box.askedInTurn).size, 1, `all 6 records asked for in one turn (turns ${box.askedInTurn.join(', ')})`);
+});
+
+t.test('a lone delivery is recorded when the window closes, and stop() records what waits', async (t) => {
+  const peer = await peerHub(() => 0);
+  t.teardown(() => new Promise<void>((r) => peer.server.close(() => r())));
+  const box = outbox(peer.url, 1, 0);
+  const sender = startSender({ state: box.state, key, logger, metrics, concurrency: 4, recordBatchMs: 60_000 });
+  box.stopTurning();
+  await until(() => peer.seen.length === 1);
+  await new Promise((r) => setTimeout(r, 50));
+  t.equal(box.recorded(), 0, 'still waiting for others to share its commit');
+  await sender.stop();
+  t.equal(box.recorded(), 1, 'stop() appended it');
+});
