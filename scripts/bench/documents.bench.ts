@@ -14,7 +14,7 @@
  */
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
+import { PerformanceObserver, monitorEventLoopDelay, type PerformanceEntry } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
@@ -57,8 +57,9 @@ async function allocationSampled<T>(name: string, work: () => Promise<T>): Promi
   await session.post('HeapProfiler.enable');
   await session.post('HeapProfiler.startSampling', {
     samplingInterval: 16_384,
+    // BENCH_HEAP_PROF_KEEP=old: what a scavenge did not collect (moved to the old generation, or alive at the end)
     includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
+    includeObjectsCollectedByMinorGC: process.env.BENCH_HEAP_PROF_KEEP !== 'old',
   } as object);
   try {
     return await work();
