@@ -6,7 +6,7 @@
  * remade without its key. Pure: no I/O, no clock; the SQLite adapter makes seals, verification
  * and the export read them.
  */
-import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, hash, sign, verify, type KeyObject } from 'node:crypto';
 import { GENESIS_HASH } from './hash.js';
 
 export const SEAL_FORMAT = 'lienthong-seal/1';
@@ -47,7 +47,8 @@ export interface Seal extends UnsignedSeal {
 
 /** The running hash after the event at `position` whose hash is `eventHash`. */
 export function foldChain(chain: string, position: number, eventHash: string): string {
-  return createHash('sha256').update(`${chain}\n${position}\n${eventHash}`).digest('hex');
+  // one-shot: no Hash object per event
+  return hash('sha256', `${chain}\n${position}\n${eventHash}`, 'hex');
 }
 
 /** The exact bytes signed: every field, one a line, after the format name (`kind`, when there is one, last). */

@@ -52,6 +52,12 @@ export class SqliteSealer {
   readonly intervalMs: number;
   private readonly keyId: string;
   private readonly s;
+  /**
+   * The last seal this sealer read or made, reused while the table's last row has its seq,
+   * position and chain (a seal made in a transaction rolled back, or another process's, differ):
+   * each append transaction then reads those three, not the whole row with its signature.
+   */
+  private known: Seal | undefined;
 
   constructor(
     db: Database.Database,
@@ -64,7 +70,8 @@ export class SqliteSealer {
     this.keyId = keyIdOf(options.privateKey);
     this.s = {
       last: db.prepare<[], Seal>(`SELECT ${SEAL_COLUMNS} FROM seals ORDER BY seq DESC LIMIT 1`),
-      head: db.prepare<[], { p: number }>('SELECT COALESCE(MAX(position), 0) AS p FROM events'),
+      lastKey: db.prepare<[], [number, number, string]>('SELECT seq, position, chain FROM seals ORDER BY seq DESC LIMIT 1').raw(true),
+      head: db.prepare<[], number>('SELECT COALESCE(MAX(position), 0) FROM events').pluck(true),
       hashes: db
         .prepare<[number, number], [number, string]>(
           'SELECT position, hash FROM events WHERE position > ? AND position <= ? ORDER BY position',
@@ -76,8 +83,8 @@ export class SqliteSealer {
 
   /** Call inside a write transaction (BEGIN IMMEDIATE): the head and the last seal cannot move meanwhile. */
   sealInTransaction(when: SealWhen): SealOutcome {
-    const last = this.s.last.get();
-    const head = this.s.head.get()?.p ?? 0;
+    const last = this.lastSeal();
+    const head = this.s.head.get() ?? 0;
     if (!last) {
       // Only an empty store is sealed without an operator: its history is nothing.
       if (head > 0) return { kind: 'unadopted', head };
@@ -104,14 +111,22 @@ export class SqliteSealer {
    * a write transaction.
    */
   adoptInTransaction(): AdoptOutcome {
-    const last = this.s.last.get();
+    const last = this.lastSeal();
     if (last) return { kind: 'already-sealed', last };
-    const head = this.s.head.get()?.p ?? 0;
+    const head = this.s.head.get() ?? 0;
     if (head === 0) return { kind: 'empty' };
     let chain = CHAIN_START;
     // Iterated, not loaded: a large store folds every event once.
     for (const [position, hash] of this.s.hashes.iterate(0, head)) chain = foldChain(chain, position, hash);
     return { kind: 'sealed', seal: this.insert(1, head, chain, 'adopt') };
+  }
+
+  /** The table's last seal (see `known`). */
+  private lastSeal(): Seal | undefined {
+    const key = this.s.lastKey.get();
+    if (key === undefined) return (this.known = undefined);
+    if (this.known?.seq === key[0] && this.known.position === key[1] && this.known.chain === key[2]) return this.known;
+    return (this.known = this.s.last.get());
   }
 
   private insert(seq: number, position: number, chain: string, kind?: SealKind): Seal {
@@ -120,7 +135,7 @@ export class SqliteSealer {
       this.options.privateKey,
     );
     this.s.insert.run(seal.seq, seal.position, seal.chain, seal.at, seal.every, seal.keyId, seal.signature, seal.kind ?? null);
-    return seal;
+    return (this.known = seal);
   }
 }
 
