@@ -117,12 +117,14 @@ export function createDeliveryStream(deps: {
         ...(problem.errors ? { errors: problem.errors } : {}),
       });
     };
+    // the socket's request gives every ack its correlation id and actor: one context for them all
+    const context = commandContext(request);
     socket.on('message', (raw, isBinary) => {
       // a socket being closed (its credentials revoked) acts no more
       if (socket.readyState !== socket.OPEN) return;
       try {
         const { deliveryId } = parseStreamMessage(raw, isBinary);
-        service.acknowledge(deliveryId, principal, commandContext(request), false).then(
+        service.acknowledge(deliveryId, principal, context, false).then(
           () => {
             sent.delete(deliveryId);
             send({ type: 'acked', deliveryId });

@@ -116,6 +116,13 @@ export interface RevisionRow {
   readonly at: string;
 }
 
+/** A delivery's document, recipient and kind. */
+export interface DeliveryAddress {
+  readonly documentId: string;
+  readonly to: string;
+  readonly kind: DeliveryView['kind'];
+}
+
 /** Queries over the routing read model (documents, their parties, deliveries, statuses, revisions, attachments). */
 export interface RoutingView {
   document(documentId: string): DocumentRow | null;
@@ -125,6 +132,8 @@ export interface RoutingView {
   sentByEdxmlId(senderOrganId: string, edxmlDocumentId: string): DocumentRow | null;
   isParty(documentId: string, organIds: readonly string[]): boolean;
   delivery(deliveryId: string): DeliveryView | null;
+  /** Where a delivery goes (what an ack checks and records), without the rest of its row. */
+  deliveryAddress(deliveryId: string): DeliveryAddress | null;
   /** Pending deliveries to these organisations, oldest first, after a (position, deliveryId) key for paging. */
   pending(organIds: readonly string[], limit: number, after?: { position: number; deliveryId: string }): DeliveryView[];
   deliveriesOf(documentId: string): DeliveryView[];
@@ -175,6 +184,12 @@ export function routingView(db: () => Database): RoutingView {
     delivery(deliveryId: string): DeliveryView | null {
       const r = statement(db(), 'SELECT * FROM deliveries WHERE delivery_id = ?').get(deliveryId) as RawDelivery | undefined;
       return r ? toDelivery(r) : null;
+    },
+    deliveryAddress(deliveryId: string): DeliveryAddress | null {
+      const r = statement(db(), 'SELECT document_id AS documentId, recipient AS "to", kind FROM deliveries WHERE delivery_id = ?').get(
+        deliveryId,
+      ) as DeliveryAddress | undefined;
+      return r ?? null;
     },
     pending(
       organIds: readonly string[],

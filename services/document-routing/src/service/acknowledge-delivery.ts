@@ -10,7 +10,7 @@ export function acknowledgeDelivery(ctx: ServiceContext) {
 
   /** `wait` makes the inbox reflect the acknowledgement before returning. */
   return async function acknowledge(deliveryId: string, principal: SystemPrincipal, context: CommandContext, wait = true): Promise<void> {
-    const delivery = view.delivery(deliveryId);
+    const delivery = view.deliveryAddress(deliveryId);
     // Someone else's delivery is answered like a missing one: its id must not confirm it exists.
     if (!delivery || !principal.organIds.includes(delivery.to)) throw notFound(`no delivery ${deliveryId}`);
     const result = await handleCommand(
