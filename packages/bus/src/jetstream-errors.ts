@@ -13,6 +13,9 @@ export function jetStreamUnavailableReason(error: unknown): string | undefined {
       return 'no responders';
     if (name === 'TimeoutError') return 'timeout';
     if (name === 'JetStreamApiError' && status === 503) return e.message; // "JetStream system temporarily unavailable"
+    // A cluster still forming does not know its peers yet (with more replicas asked than nodes it
+    // never will: the caller's patience ends the wait, with this message).
+    if (name === 'JetStreamApiError' && /no suitable peers for placement/i.test(e.message)) return e.message;
     if (name === 'JetStreamStatusError') {
       const code = (e as { code?: unknown }).code;
       if (code === 503) return 'no responders';

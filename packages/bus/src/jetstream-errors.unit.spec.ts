@@ -14,6 +14,8 @@ t.test('a failover reads as "JetStream unavailable", whatever nats.js called it'
   const temporarily = new JetStreamApiError({ code: 503, err_code: 10008, description: 'JetStream system temporarily unavailable' });
   t.equal(jetStreamUnavailableReason(temporarily), 'JetStream system temporarily unavailable');
   t.equal(jetStreamUnavailableReason(new JetStreamStatusError('leadership change', 409)), 'leadership change');
+  const forming = new JetStreamApiError({ code: 500, err_code: 10005, description: 'no suitable peers for placement' });
+  t.equal(jetStreamUnavailableReason(forming), 'no suitable peers for placement', 'a cluster still forming');
   t.equal(
     jetStreamUnavailableReason(new BusUnavailableError('publish of e1 not acknowledged', { cause: new errors.TimeoutError() })),
     'timeout',
