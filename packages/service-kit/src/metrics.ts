@@ -6,6 +6,11 @@ export interface Metrics {
   readonly registry: Registry;
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly eventsAppended: Counter<'service' | 'type'>;
+  /**
+   * One event appended, counted in `eventsAppended` when it is next read (a scrape): a number
+   * added per call, where prom-client builds a label key on every `inc`.
+   */
+  countAppended(service: string, type: string): void;
   readonly projectionLag: Gauge<'projection'>;
   /** Reports an endpoint's open WebSockets as `lt_websockets_open{endpoint}`, counted at scrape time. */
   countSockets(endpoint: string, count: () => number): void;
@@ -41,6 +46,21 @@ export function createMetrics(): Metrics {
       for (const c of socketCounters) this.set({ endpoint: c.endpoint }, c.count());
     },
   });
+  // events appended since the last scrape, by service and type (countAppended)
+  const appended = new Map<string, Map<string, number>>();
+  const eventsAppended = new Counter({
+    name: 'lt_events_appended_total',
+    help: 'Events appended to the event store',
+    labelNames: ['service', 'type'] as const,
+    registers: [registry],
+    collect() {
+      for (const [service, byType] of appended)
+        for (const [type, count] of byType) {
+          if (count > 0) this.inc({ service, type }, count);
+          byType.set(type, 0);
+        }
+    },
+  });
   return {
     registry,
     httpDuration: new Histogram({
@@ -50,12 +70,12 @@ export function createMetrics(): Metrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
-    eventsAppended: new Counter({
-      name: 'lt_events_appended_total',
-      help: 'Events appended to the event store',
-      labelNames: ['service', 'type'] as const,
-      registers: [registry],
-    }),
+    eventsAppended,
+    countAppended(service, type) {
+      let byType = appended.get(service);
+      if (byType === undefined) appended.set(service, (byType = new Map<string, number>()));
+      byType.set(type, (byType.get(type) ?? 0) + 1);
+    },
     projectionLag,
     countSockets(endpoint, count) {
       socketCounters.push({ endpoint, count });

@@ -41,24 +41,15 @@ export function zodValidatorCompiler(parts: Readonly<Partial<Record<'body' | 'pa
 }
 
 /**
- * Counts appended events per service and type for `/metrics`; everything else passes through.
- * The wrapped `append` is made once, and each (service, type) counter child is looked up once
- * (prom-client hashes a label object on every `inc`): per append, no closure and no label string.
+ * Counts appended events per service and type for `/metrics` (`countAppended`: added up at the
+ * next scrape); everything else passes through. The wrapped `append` is made once, not per access.
  */
 export function instrumentStore(store: EventStore, metrics: Metrics, service: string | ((stream: string) => string)): EventStore {
   const serviceOf = typeof service === 'string' ? () => service : service;
-  const children = new Map<string, Map<string, { inc(): void }>>();
-  const counterFor = (serviceName: string, type: string): { inc(): void } => {
-    let byType = children.get(serviceName);
-    if (byType === undefined) children.set(serviceName, (byType = new Map<string, { inc(): void }>()));
-    let child = byType.get(type);
-    if (child === undefined) byType.set(type, (child = metrics.eventsAppended.labels({ service: serviceName, type })));
-    return child;
-  };
   const append: EventStore['append'] = async (stream, events, options) => {
     const result = await store.append(stream, events, options);
     const serviceName = serviceOf(stream);
-    for (const e of events) counterFor(serviceName, e.type).inc();
+    for (const e of events) metrics.countAppended(serviceName, e.type);
     return result;
   };
   return new Proxy(store, {
