@@ -13,14 +13,15 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /**
  * V8's flags for a hub process, as `pnpm start`, the hub's systemd unit and the benchmarks' hubs
- * run with them: young generation of at most 2 × 32 MB (default 2 × 16). Routing allocates ~90 KB
- * per document, mostly dead by the next scavenge; a larger young generation halves the scavenges
- * (GC 9.3 % of the documents bench at 8 MB, 7.7 % at 16, 4.7 % at 32, 3.3 % at 64 with longer
- * pauses: measured on a quiet machine, 2026-12-06). Idle, V8 grows it no further than at 16 (RSS
- * 5 s after ready 139–144 MB at 32, as at 16; 124 at 8), and its memory reducer gives it back
- * after ~15 s idle (104 MB).
+ * run with them: none, V8's defaults (young generation of at most 2 × 16 MB). From 2026-12-06 to
+ * 12-07 the hub ran with `--max-semi-space-size=32` for routing's GC, which cost every other path
+ * (tracker lookups/s −7 %, catalog search p99 +20 % in process and +30 % over HTTP: same code with
+ * and without it). Routing now allocates ~81 KB per document (was ~90) and the documents bench
+ * counts only the pauses of its measured phase (it added the warm-up's): GC 4.4 % and 5.0 %
+ * (under 5 %, barely) of its throughput run at V8's defaults, two full runs at load 1–3, every
+ * other target met, 2026-12-07 (docs/services/document-routing.md, fourth round).
  */
-export const HUB_V8_FLAGS: readonly string[] = ['--max-semi-space-size=32'];
+export const HUB_V8_FLAGS: readonly string[] = [];
 
 /** Node's flags for the compiled hub: workspace packages resolve to their dist/*.js, and the hub's V8 flags. */
 export const COMPILED_NODE_ARGS: readonly string[] = ['--conditions=lienthong-compiled', ...HUB_V8_FLAGS];
