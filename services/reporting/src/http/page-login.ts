@@ -47,16 +47,20 @@ const cookieOf = (request: FastifyRequest): string | undefined => {
 };
 
 /**
- * The page credential of a request: the grant its cookie carries, checked against the directory on
- * every read (a revoked or rotated token's page stops at once); null when the request has no cookie.
+ * The page credential of a request: the grant its cookie carries and when it expires, checked
+ * against the directory on every read (a revoked or rotated token's page stops at once); null when
+ * the request has no cookie.
  */
-export function pageGrant(request: FastifyRequest, deps: Pick<PageLoginDeps, 'pageTokens' | 'directory'>): ReportingGrant | null {
+function pageSession(
+  request: FastifyRequest,
+  deps: Pick<PageLoginDeps, 'pageTokens' | 'directory'>,
+): { grant: ReportingGrant; expiresAt: string } | null {
   const token = cookieOf(request);
   if (token === undefined || token === '') return null;
   const check = deps.pageTokens.open(token);
   if (!check.ok) throw refused(check, 'page');
   if (!deps.directory.sessionValid(check.grant.principal)) throw revoked('page');
-  return check.grant;
+  return { grant: check.grant, expiresAt: check.expiresAt };
 }
 
 /**
@@ -69,9 +73,9 @@ export function staffOrPage(deps: Pick<PageLoginDeps, 'pageTokens' | 'directory'
     const { principal } = request;
     if (principal.kind === 'staff' || principal.kind === 'admin') return;
     if (principal.kind === 'system') throw new AppError('LT_FORBIDDEN', 'this route is for admin or staff; you are system');
-    const grant = pageGrant(request, deps);
-    if (grant === null) throw new AppError('LT_UNAUTHENTICATED', 'this route needs a bearer token or the page session of /bao-cao');
-    request.principal = grant.principal;
+    const session = pageSession(request, deps);
+    if (session === null) throw new AppError('LT_UNAUTHENTICATED', 'this route needs a bearer token or the page session of /bao-cao');
+    request.principal = session.grant.principal;
   };
 }
 
@@ -160,12 +164,9 @@ export async function pageLoginRoutes(app: FastifyInstance, deps: PageLoginDeps)
       schema: { tags, summary: 'Whose page session this browser holds, and until when (401 when none)', response: { 401: problem } },
     },
     async (request, reply) => {
-      const token = cookieOf(request);
-      if (token === undefined || token === '') throw new AppError('LT_UNAUTHENTICATED', 'no page session: log in with a ticket');
-      const check = deps.pageTokens.open(token);
-      if (!check.ok) throw refused(check, 'page');
-      if (!deps.directory.sessionValid(check.grant.principal)) throw revoked('page');
-      return reply.header('cache-control', 'no-store').send(describe(check.grant, check.expiresAt));
+      const session = pageSession(request, deps);
+      if (session === null) throw new AppError('LT_UNAUTHENTICATED', 'no page session: log in with a ticket');
+      return reply.header('cache-control', 'no-store').send(describe(session.grant, session.expiresAt));
     },
   );
 
