@@ -19,7 +19,6 @@ t.test('node:crypto signature is byte-identical to standardwebhooks Webhook.sign
   for (let s = 0; s < 20; s++) {
     const secret = `whsec_${randomBytes(24 + randomInt(41)).toString('base64')}`;
     const signer = webhookSigner(secret);
-    t.equal(signer.native, true, 'the native signer passed its probe');
     const reference = new Webhook(secret);
     for (let i = 0; i < 100; i++) {
       const id = i % 3 === 0 ? randomUUID() : `msg_${randomText(randomInt(1, 40))}`;
