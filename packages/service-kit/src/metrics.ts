@@ -5,10 +5,9 @@ import type { FastifyInstance } from 'fastify';
 export interface Metrics {
   readonly registry: Registry;
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
-  readonly eventsAppended: Counter<'service' | 'type'>;
   /**
-   * One event appended, counted in `eventsAppended` when it is next read (a scrape): a number
-   * added per call, where prom-client builds a label key on every `inc`.
+   * One event appended, counted in `lt_events_appended_total{service,type}` at the next scrape: a
+   * number added per call, where prom-client builds a label key on every `inc`. The one way to count.
    */
   countAppended(service: string, type: string): void;
   readonly projectionLag: Gauge<'projection'>;
@@ -48,7 +47,7 @@ export function createMetrics(): Metrics {
   });
   // events appended since the last scrape, by service and type (countAppended)
   const appended = new Map<string, Map<string, number>>();
-  const eventsAppended = new Counter({
+  new Counter({
     name: 'lt_events_appended_total',
     help: 'Events appended to the event store',
     labelNames: ['service', 'type'] as const,
@@ -70,7 +69,6 @@ export function createMetrics(): Metrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
-    eventsAppended,
     countAppended(service, type) {
       let byType = appended.get(service);
       if (byType === undefined) appended.set(service, (byType = new Map<string, number>()));
