@@ -6,13 +6,14 @@
  * profile of the PostgreSQL round.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDossiersHub, type DossiersHub } from '@lienthong/dossiers/testing';
 import { startPostgres } from '@lienthong/testing';
 import { flow, prepare } from './dossiers-postgres.bench.js';
 import { profiled } from './profile.js';
+import { allProcStats } from './proc-stat.js';
 
 const seconds = Number(process.argv[2] ?? 4);
 const dir = mkdtempSync(join(tmpdir(), 'lt-dpg-profile-'));
@@ -30,24 +31,12 @@ const hubs: DossiersHub[] = [];
 /** CPU seconds of the PostgreSQL server: the postmaster, its live children and those it reaped. */
 function serverCpu(): number {
   const postmaster = Number(readFileSync(join(server.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  const ticks = 100;
-  let total = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const pid = Number(entry);
-    const ppid = Number(fields[1]);
-    if (pid !== postmaster && ppid !== postmaster) continue;
-    total += Number(fields[11]) + Number(fields[12]);
-    if (pid === postmaster) total += Number(fields[13]) + Number(fields[14]);
+  let totalMs = 0;
+  for (const p of allProcStats()) {
+    if (p.pid !== postmaster && p.ppid !== postmaster) continue;
+    totalMs += p.cpuMs + (p.pid === postmaster ? p.reapedChildrenCpuMs : 0);
   }
-  return total / ticks;
+  return totalMs / 1000;
 }
 try {
   const subjects: Array<{ name: string; hub: DossiersHub }> = [];

@@ -6,11 +6,12 @@
  * documents bench's client process (autocannon for the sender, acking WebSocket clients).
  * Target: routed/s A → B ≥ 0.5 × routed/s on one hub.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { buildHub, COMPILED_NODE_ARGS, HUB_MAIN, startServer, type StartedServer } from '@lienthong/testing';
 import { RECIPIENTS, SENDER } from './documents-client.js';
+import { allProcStats, procStat } from './proc-stat.js';
 import { startClients } from './documents.bench.js';
 import { atLeast, round, type BenchContext, type BenchReport } from './types.js';
 
@@ -27,28 +28,18 @@ async function call<T>(url: string, method: string, body?: object, auth: object 
   return JSON.parse(text) as T;
 }
 
-/** CPU time (user + system) of a process so far, in ms (Linux: /proc/<pid>/stat; NaN elsewhere). */
-function cpuMs(pid: number | undefined): number {
-  try {
-    // the fields after the command's closing parenthesis: utime and stime are the 12th and 13th
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ = 100 on Linux
-  } catch {
-    return Number.NaN;
-  }
-}
+/** CPU time (user + system) of a process so far, in ms (NaN when unknown). */
+const cpuMs = (pid: number | undefined): number => (pid === undefined ? Number.NaN : (procStat(pid)?.cpuMs ?? Number.NaN));
 
 /** The vendor systems' process (a child of this one running documents-client), to count its CPU beside the hubs'. */
 function clientPid(): number | undefined {
-  try {
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.split(') ').at(-1)!.split(' ')[1]);
-      if (ppid === process.pid && readFileSync(`/proc/${entry}/environ`, 'utf8').includes('LT_BENCH_CLIENT=1')) return Number(entry);
+  for (const { pid, ppid } of allProcStats()) {
+    if (ppid !== process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, 'utf8').includes('LT_BENCH_CLIENT=1')) return pid;
+    } catch {
+      // gone meanwhile
     }
-  } catch {
-    // not Linux: no CPU figures
   }
   return undefined;
 }
