@@ -13,14 +13,6 @@ let loaded: Promise<(typeof import('http-message-signatures'))['httpbis']> | und
 /** The library is imported on the first signature made or checked, not at start (a hub without peers never loads it); once. */
 const library = () => (loaded ??= import('http-message-signatures').then((m) => m.httpbis));
 
-/** Ed25519 on libuv's thread pool (the callback forms): a hub signs or checks one per transfer, off its event loop. */
-const edSignAsync = (data: Buffer, key: KeyObject) =>
-  new Promise<Buffer>((resolve, reject) => edSign(null, data, key, (error, signature) => (error ? reject(error) : resolve(signature))));
-const edVerifyAsync = (data: Buffer, key: KeyObject, signature: Buffer) =>
-  new Promise<boolean>((resolve, reject) =>
-    edVerify(null, data, key, signature, (error, valid) => (error ? reject(error) : resolve(valid))),
-  );
-
 /** What lienthong's federation signs (SPEC §6). */
 export const FEDERATION_COMPONENTS = ['@method', '@target-uri', 'content-digest'] as const;
 
@@ -61,7 +53,7 @@ export async function signRequest(
     await library()
   ).signMessage(
     {
-      key: { id: key.keyId, alg: 'ed25519', sign: (data: Buffer) => edSignAsync(data, key.privateKey) },
+      key: { id: key.keyId, alg: 'ed25519', sign: (data: Buffer) => Promise.resolve(edSign(null, data, key.privateKey)) },
       name: options.label ?? 'sig',
       fields: [...(options.components ?? FEDERATION_COMPONENTS)],
       params: ['created', 'keyid', 'alg', 'nonce'],
@@ -150,7 +142,7 @@ export async function verifyRequest(request: SignableRequest, options: VerifyOpt
           Promise.resolve({
             id: keyId,
             algs: ['ed25519'],
-            verify: (data: Buffer, sig: Buffer) => edVerifyAsync(data, publicKey, sig),
+            verify: (data: Buffer, sig: Buffer) => Promise.resolve(edVerify(null, data, publicKey, sig)),
           }),
         notAfter: now + window,
       },
