@@ -6,7 +6,7 @@
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { fold, handleCommand, type CommandContext } from '@lienthong/decider';
-import { isWrongExpectedRevision, type EventStore } from '@lienthong/event-store';
+import { ExpectedRevision, isWrongExpectedRevision, type EventStore } from '@lienthong/event-store';
 import { peerDecider, type PeerState } from './domain/peer-decider.js';
 import { transferDecider, type TransferState } from './domain/transfer-decider.js';
 import { selectPeer } from './domain/route-patterns.js';
@@ -131,12 +131,19 @@ export async function loadFederationState(store: EventStore): Promise<Federation
     command: Parameters<typeof transferDecider.decide>[0],
     ctx: CommandContext,
   ): Promise<TransferState> => {
-    // a pending transfer's state is in hand: decide on it and append on its revision, no read
-    // (another writer in between makes the append fail: then read and decide again)
-    const known = pending.get(transferId);
-    if (known && command.type !== 'QueueTransfer') {
-      const events = transferDecider.decide(command, known);
-      if (events.length === 0) return known;
+    // The state is in hand for a pending transfer, and assumed for one being queued (a new stream):
+    // decide on it and append on its revision, no read. Another writer in between, or a transfer
+    // queued again after it ended (a replay after a restart), makes the append fail: then read and
+    // decide again.
+    const pendingNow = pending.get(transferId);
+    const known: { state: TransferState; revision: number; queuedAt: number } | undefined = pendingNow
+      ? { state: pendingNow, revision: pendingNow.revision, queuedAt: pendingNow.queuedAt }
+      : command.type === 'QueueTransfer'
+        ? { state: transferDecider.initialState(), revision: -1, queuedAt: Date.now() }
+        : undefined;
+    if (known) {
+      const events = transferDecider.decide(command, known.state);
+      if (events.length === 0) return known.state;
       const metadata = {
         correlationId: ctx.correlationId,
         causationId: ctx.causationId ?? null,
@@ -147,9 +154,9 @@ export async function loadFederationState(store: EventStore): Promise<Federation
         const appended = await store.append(
           transferStream(transferId),
           events.map((e) => ({ ...e, metadata })),
-          { expectedRevision: known.revision },
+          { expectedRevision: known.revision === -1 ? ExpectedRevision.noStream : known.revision },
         );
-        const state = events.reduce<TransferState>((s, e) => transferDecider.evolve(s, e), known);
+        const state = events.reduce<TransferState>((s, e) => transferDecider.evolve(s, e), known.state);
         indexTransfer(state, known.queuedAt, appended.nextRevision);
         return state;
       } catch (error) {
