@@ -22,7 +22,7 @@ export interface SenderOptions {
   readonly pollMs?: number;
   /** Per request (default 30 s). */
   readonly timeoutMs?: number;
-  /** Transfers in flight per peer (default 16: a peer hub takes them in parallel, as its own clients). */
+  /** Transfers in flight per peer (default 64: a peer hub takes them in parallel, as its own clients; its receiver batches them into fewer commits). */
   readonly concurrency?: number;
   /** How long a delivery's outcome waits for others to be appended with (default 5 ms; 0: each at once). */
   readonly recordBatchMs?: number;
@@ -78,7 +78,7 @@ class RenderError extends Error {
 
 export function startSender(options: SenderOptions): Sender {
   const { state, key, logger, metrics } = options;
-  const concurrency = options.concurrency ?? 16;
+  const concurrency = options.concurrency ?? 64;
   const inFlight = new Map<string, Promise<void>>();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
