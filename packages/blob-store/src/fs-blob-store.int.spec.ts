@@ -23,6 +23,21 @@ t.test('fs: blobs live at <dir>/ab/cd/<sha256>', async (t) => {
   t.equal(info.size, 6);
 });
 
+t.test('fs: blobs read whole (up to 64 KB) and streamed (above) come back byte for byte', async (t) => {
+  const dir = tempDir(t, 'lt-blobs-');
+  const store = await createFsBlobStore({ dir });
+  t.teardown(() => store.close());
+  for (const size of [1, 64 * 1024, 64 * 1024 + 1, 300 * 1024]) {
+    const bytes = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) bytes[i] = (i * 31 + size) % 251;
+    const { sha256 } = await store.put(bytes);
+    const chunks: Buffer[] = [];
+    for await (const chunk of await store.get(sha256)) chunks.push(chunk as Buffer);
+    t.ok(Buffer.concat(chunks).equals(bytes), `${size} bytes`);
+    if (size > 64 * 1024) t.ok(chunks.length > 1, `${size} bytes arrive in several chunks (streamed)`);
+  }
+});
+
 t.test('fs: a writer killed mid-write leaves no blob, and its spool file is cleaned on open', async (t) => {
   const dir = tempDir(t, 'lt-blobs-');
   const moduleUrl = new URL('./fs-blob-store.ts', import.meta.url).href;
