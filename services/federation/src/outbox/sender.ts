@@ -24,6 +24,12 @@ export interface SenderOptions {
   readonly timeoutMs?: number;
   /** Transfers in flight per peer (default 64: a peer hub takes them in parallel, as its own clients; its receiver batches them into fewer commits). */
   readonly concurrency?: number;
+  /**
+   * Bytes of edXML in flight per peer (default 64 MiB): a transfer starts only while the peer's
+   * in-flight bodies stay under it, except the first (a transfer larger than the budget goes alone).
+   * Transfers can be as large as the body cap (`LT_MAX_BODY_MB`), so the count alone does not bound memory.
+   */
+  readonly maxInFlightBytes?: number;
   /** How long a delivery's outcome waits for others to be appended with (default 5 ms; 0: each at once). */
   readonly recordBatchMs?: number;
   readonly random?: () => number;
@@ -163,6 +169,9 @@ export function startSender(options: SenderOptions): Sender {
 
   /** In flight per peer, kept as transfers start and end (no walk over the outbox to count them). */
   const busyOf = new Map<string, number>();
+  const maxInFlightBytes = options.maxInFlightBytes ?? 64 * 1024 * 1024;
+  /** Size of the edXML in flight per peer (its length in characters: the text is mostly ASCII). */
+  const bytesOf = new Map<string, number>();
   let scheduled = false;
   /** One look at the outbox per turn of the event loop, however many answers and queuings asked for it. */
   const schedule = () => {
@@ -179,10 +188,12 @@ export function startSender(options: SenderOptions): Sender {
     const peers = new Set(state.activePeers().map((p) => p.peerId));
     const free = () => [...peers].some((peerId) => (busyOf.get(peerId) ?? 0) < concurrency);
     if (!free()) return;
+    /** Peers whose next transfer waits for bytes in flight to go down: nothing behind it overtakes it. */
+    const waiting = new Set<string>();
     for (const t of state.pending()) {
       const id = t.transfer.transferId;
       const peerId = t.transfer.peerId;
-      if (inFlight.has(id)) continue;
+      if (inFlight.has(id) || waiting.has(peerId)) continue;
       if (t.nextAttemptAt !== null && Date.parse(t.nextAttemptAt) > now) continue;
       const busy = busyOf.get(peerId) ?? 0;
       if (busy >= concurrency) {
@@ -190,7 +201,15 @@ export function startSender(options: SenderOptions): Sender {
         if (!free()) break;
         continue;
       }
+      // a body not held (after a restart) is rendered when it goes: counted as 0 until then
+      const size = state.body(id)?.length ?? 0;
+      const bytes = bytesOf.get(peerId) ?? 0;
+      if (busy > 0 && bytes + size > maxInFlightBytes) {
+        waiting.add(peerId);
+        continue;
+      }
       busyOf.set(peerId, busy + 1);
+      bytesOf.set(peerId, bytes + size);
       // the peer's slot is free once it answered: the next transfer goes while this one's outcome
       // is appended (the transfer itself stays in flight, not sent again, until it is recorded)
       let freed = false;
@@ -198,6 +217,7 @@ export function startSender(options: SenderOptions): Sender {
         if (freed) return;
         freed = true;
         busyOf.set(peerId, (busyOf.get(peerId) ?? 1) - 1);
+        bytesOf.set(peerId, (bytesOf.get(peerId) ?? size) - size);
         // the next transfer of that peer goes now, not at the next poll
         schedule();
       };

@@ -23,14 +23,14 @@ async function peerHub(recorded: () => number): Promise<{ server: Server; url: s
 }
 
 /** The sender's view of the outbox: `count` transfers to one peer; each delivery is recorded `recordMs` after it is asked for. */
-function outbox(baseUrl: string, count: number, recordMs: number) {
+function outbox(baseUrl: string, count: number, recordMs: number, edxmlOf: (i: number) => string = () => '<edXML/>') {
   const peer: PeerData = { peerId: 'b', name: 'B', baseUrl, keyId: 'k', publicKey: 'AA', routes: ['*'], kind: 'hub' };
   const pending = new Map<string, PendingTransfer>();
   for (let i = 0; i < count; i++) {
     const transferId = `t${i}`;
     pending.set(transferId, {
       status: 'pending',
-      transfer: { transferId, peerId: 'b', kind: 'document', origin: 'A', documentId: `d${i}`, recipients: ['x.H42'], edxml: '<edXML/>' },
+      transfer: { transferId, peerId: 'b', kind: 'document', origin: 'A', documentId: `d${i}`, recipients: ['x.H42'], edxml: edxmlOf(i) },
       attempts: 0,
       nextAttemptAt: null,
       lastError: null,
@@ -128,4 +128,42 @@ t.test('a lone delivery is recorded when the window closes, and stop() records w
   t.equal(box.recorded(), 0, 'still waiting for others to share its commit');
   await sender.stop();
   t.equal(box.recorded(), 1, 'stop() appended it');
+});
+
+t.test('bytes in flight per peer are bounded: a transfer waits for room, one larger than the budget goes alone', async (t) => {
+  // a peer that answers 200 ms after each body ends, noting what was in flight at once
+  const KB = 1024;
+  let smallInFlight = 0;
+  let mostSmall = 0;
+  let smallBesideLarge = 0;
+  const sizes: number[] = [];
+  const server = createServer((req, res) => {
+    let size = 0;
+    req.on('data', (chunk: Buffer) => (size += chunk.length));
+    req.on('end', () => {
+      sizes.push(size);
+      const large = size > 50 * KB;
+      if (large) smallBesideLarge = Math.max(smallBesideLarge, smallInFlight);
+      else mostSmall = Math.max(mostSmall, ++smallInFlight);
+      setTimeout(() => {
+        if (!large) smallInFlight -= 1;
+        res.writeHead(202).end('{}');
+      }, 200);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => server.close(() => r())));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // six of 10 KB, then one of 100 KB, then two of 10 KB; a budget of 25 KB and 8 slots
+  const box = outbox(url, 9, 0, (i) => 'x'.repeat(i === 6 ? 100 * KB : 10 * KB));
+  const sender = startSender({ state: box.state, key, logger, metrics, concurrency: 8, recordBatchMs: 0, maxInFlightBytes: 25 * KB });
+  t.teardown(() => {
+    box.stopTurning();
+    return sender.stop();
+  });
+  await until(() => box.recorded() === 9);
+  t.equal(sizes.length, 9, 'every transfer sent once');
+  t.equal(mostSmall, 2, 'two 10 KB transfers at once, never three (25 KB), though 8 slots were free');
+  t.equal(smallBesideLarge, 0, 'the 100 KB one (over the budget) went alone');
+  t.equal(sizes.indexOf(100 * KB), 6, 'in its turn: nothing behind it overtook it');
 });
