@@ -103,8 +103,11 @@ export function startSender(options: SenderOptions): Sender {
     }
   };
 
-  /** `answered` is called once the peer answered (or the request failed): the slot is free while the outcome is recorded. */
-  const send = async (t: PendingTransfer, answered: () => void) => {
+  /**
+   * `answered` is called once the peer answered (or the request failed): the slot is free while the
+   * outcome is recorded. `sized` is told the body's length once it is in hand (rendered).
+   */
+  const send = async (t: PendingTransfer, answered: () => void, sized: (length: number) => void) => {
     const peer = state.peer(t.transfer.peerId);
     const ctx = { correlationId: randomUUID(), actor: ACTOR };
     if (!peer || peer.status !== 'active') return; // a retired peer's transfers wait for it or an admin's drop
@@ -113,7 +116,9 @@ export function startSender(options: SenderOptions): Sender {
     let reason: string;
     let detail: string;
     try {
-      const body = Buffer.from(await bodyOf(t), 'utf8');
+      const text = await bodyOf(t);
+      sized(text.length);
+      const body = Buffer.from(text, 'utf8');
       const headers = await signRequest({ method: 'POST', url, body, headers: { 'content-type': 'application/xml' } }, key);
       const response = await post(url, headers, body, options.timeoutMs ?? 30_000).finally(answered);
       if (response.status >= 200 && response.status < 300) {
@@ -201,8 +206,9 @@ export function startSender(options: SenderOptions): Sender {
         if (!free()) break;
         continue;
       }
-      // a body not held (after a restart) is rendered when it goes: counted as 0 until then
-      const size = state.body(id)?.length ?? 0;
+      // a body not held (queued before a restart) is rendered when it goes: counted as a sixteenth
+      // of the budget until its length is known (at most 16 unknown ones together, as before 64)
+      let size = state.body(id)?.length ?? Math.ceil(maxInFlightBytes / 16);
       const bytes = bytesOf.get(peerId) ?? 0;
       if (busy > 0 && bytes + size > maxInFlightBytes) {
         waiting.add(peerId);
@@ -221,7 +227,15 @@ export function startSender(options: SenderOptions): Sender {
         // the next transfer of that peer goes now, not at the next poll
         schedule();
       };
-      const run = send(t, release)
+      const sized = (length: number) => {
+        if (freed || length === size) return;
+        const room = length < size;
+        bytesOf.set(peerId, (bytesOf.get(peerId) ?? 0) + length - size);
+        size = length;
+        // smaller than counted: room for the next ones now
+        if (room) schedule();
+      };
+      const run = send(t, release, sized)
         .catch((error: unknown) => logger.error({ err: error, transferId: id }, 'federation sender could not record an attempt'))
         .finally(() => {
           inFlight.delete(id);

@@ -23,14 +23,23 @@ async function peerHub(recorded: () => number): Promise<{ server: Server; url: s
 }
 
 /** The sender's view of the outbox: `count` transfers to one peer; each delivery is recorded `recordMs` after it is asked for. */
-function outbox(baseUrl: string, count: number, recordMs: number, edxmlOf: (i: number) => string = () => '<edXML/>') {
+function outbox(baseUrl: string, count: number, recordMs: number, edxmlOf: ((i: number) => string) | 'by-reference' = () => '<edXML/>') {
   const peer: PeerData = { peerId: 'b', name: 'B', baseUrl, keyId: 'k', publicKey: 'AA', routes: ['*'], kind: 'hub' };
   const pending = new Map<string, PendingTransfer>();
   for (let i = 0; i < count; i++) {
     const transferId = `t${i}`;
     pending.set(transferId, {
       status: 'pending',
-      transfer: { transferId, peerId: 'b', kind: 'document', origin: 'A', documentId: `d${i}`, recipients: ['x.H42'], edxml: edxmlOf(i) },
+      transfer: {
+        transferId,
+        peerId: 'b',
+        kind: 'document',
+        origin: 'A',
+        documentId: `d${i}`,
+        recipients: ['x.H42'],
+        // none held: queued by reference before a restart, rendered from its source when it goes
+        ...(edxmlOf === 'by-reference' ? { source: `s${i}` } : { edxml: edxmlOf(i) }),
+      },
       attempts: 0,
       nextAttemptAt: null,
       lastError: null,
@@ -166,4 +175,49 @@ t.test('bytes in flight per peer are bounded: a transfer waits for room, one lar
   t.equal(mostSmall, 2, 'two 10 KB transfers at once, never three (25 KB), though 8 slots were free');
   t.equal(smallBesideLarge, 0, 'the 100 KB one (over the budget) went alone');
   t.equal(sizes.indexOf(100 * KB), 6, 'in its turn: nothing behind it overtook it');
+});
+
+t.test('transfers whose edXML is not held (after a restart) start at most 16 together, then by their rendered size', async (t) => {
+  const KB = 1024;
+  let inFlight = 0;
+  let most = 0;
+  const server = createServer((req, res) => {
+    inFlight += 1;
+    most = Math.max(most, inFlight);
+    req.resume();
+    req.on('end', () =>
+      setTimeout(() => {
+        inFlight -= 1;
+        res.writeHead(202).end('{}');
+      }, 200),
+    );
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => server.close(() => r())));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const box = outbox(url, 40, 0, 'by-reference');
+  const rendered: string[] = [];
+  const render = async (source: string) => {
+    rendered.push(source);
+    return 'x'.repeat(10 * KB);
+  };
+  // 64 slots; a 64 KB budget counts an unknown body as 4 KB: 16 start, then each weighs 10 KB
+  const sender = startSender({
+    state: box.state,
+    key,
+    logger,
+    metrics,
+    concurrency: 64,
+    recordBatchMs: 0,
+    maxInFlightBytes: 64 * KB,
+    render,
+  });
+  t.teardown(() => {
+    box.stopTurning();
+    return sender.stop();
+  });
+  await until(() => box.recorded() === 40);
+  t.equal(rendered.length, 40, 'each rendered once');
+  t.ok(most <= 16, `at most 16 in flight at once though 64 slots were free (${most})`);
+  t.ok(most >= 2, `several went together (${most})`);
 });
