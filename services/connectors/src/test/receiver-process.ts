@@ -55,10 +55,12 @@ export async function startReceiver(dir: string, secret?: string): Promise<Recei
         reject(new Error(`receiver exited ${code}`));
       });
     });
+  // Complete lines only: the receiver may be writing the last one while it is read.
   const lines = () =>
     existsSync(log)
       ? readFileSync(log, 'utf8')
           .split('\n')
+          .slice(0, -1)
           .filter(Boolean)
           .map((l) => JSON.parse(l) as Record<string, unknown>)
       : [];
