@@ -81,6 +81,26 @@ t.test('the thread copies the WAL into the database file; without it nothing is 
   db.close();
 });
 
+t.test('a WAL started over is checkpointed again once 4 MB are pending or it is quiet, not at every look', async (t) => {
+  const dir = tempDir(t);
+  const size = (file: string) => statSync(file).size;
+  const db = open(join(dir, 'reused.sqlite'));
+  const unwatch = checkpointInBackground(db);
+  startWalCheckpointer();
+  await write(db, 6 * MB, 2);
+  // Quiet: everything is copied, and the WAL file keeps its size (past the threshold) when SQLite starts it over.
+  await eventually(() => size(db.name) > 6 * MB, THREAD_WAIT_MS, 'the database file to hold the first 6 MB');
+  await sleep(1_200);
+  const copied = size(db.name);
+  t.ok(walSize(db.name) >= 4 * MB, `the WAL file is still ${(walSize(db.name) / MB).toFixed(1)} MB`);
+  await write(db, MB, 100); // four commits over ~400 ms: never 4 MB pending, never a second quiet
+  t.equal(size(db.name), copied, 'nothing copied while the WAL is written below the threshold');
+  await eventually(() => size(db.name) > copied + 0.9 * MB, THREAD_WAIT_MS, 'the quiet WAL to be copied');
+  t.ok(size(db.name) > copied + 0.9 * MB, 'once quiet, what it held is copied');
+  unwatch();
+  db.close();
+});
+
 t.test('after unwatch the files can be deleted and nothing writes them again', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'gone.sqlite');

@@ -2,8 +2,10 @@ import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 
-/** WAL size past which the background thread checkpoints (SQLite's own default is 1000 pages). */
+/** Frames not yet copied past which the background thread checkpoints (SQLite's own default is 1000 pages). */
 const THRESHOLD_BYTES = 4 * 1024 * 1024;
+/** A WAL unchanged this long has what it holds copied, however little. */
+const QUIET_MS = 1_000;
 /** How often it looks. */
 const INTERVAL_MS = 50;
 /**
@@ -67,7 +69,7 @@ function waitForGrowth(): void {
 
 function thread(): Worker {
   if (worker) return worker;
-  const started = new Worker(WORKER_FILE, { workerData: { thresholdBytes: THRESHOLD_BYTES, intervalMs: INTERVAL_MS } });
+  const started = new Worker(WORKER_FILE, { workerData: { thresholdBytes: THRESHOLD_BYTES, intervalMs: INTERVAL_MS, quietMs: QUIET_MS } });
   started.on('message', (m: { type: string; file: string; message: string }) => {
     if (m.type === 'error') warn(`${m.file}: ${m.message}`);
   });
@@ -91,7 +93,7 @@ function thread(): Worker {
  * Moves a WAL database's checkpoints off the caller's thread: a checkpoint copies the WAL into the
  * database file and fsyncs both, which in a commit on the event loop doubles the cost of the
  * commits that trigger it. One background thread per process checkpoints every watched file whose
- * WAL passes 4 MB; the connection `db` keeps a higher automatic checkpoint as a safety net. The
+ * WAL holds 4 MB not yet copied, or any once it has been quiet for a second; the connection `db` keeps a higher automatic checkpoint as a safety net. The
  * thread starts when a watched WAL first passes 1 MB (looked at four times a second), so a process
  * that stays idle never runs it; once started it stays.
  * Returns `unwatch`, to call before the connection closes: once it returns, the thread holds no
