@@ -112,7 +112,10 @@ export default async function federationBench(ctx: BenchContext): Promise<BenchR
     const outboxEmpty = async () => (await call<{ outbox: { depth: number } }>(`${a.url}/v1/admin/peers/b`, 'GET')).outbox.depth === 0;
     const routed = async (url: string, authorization: string, drained: () => Promise<boolean> = async () => true) => {
       const atStart = await clients.count();
-      const warm = await clients.fire({ url, connections: 16, amount: ctx.quick ? WARM_UP_DOCUMENTS / 4 : WARM_UP_DOCUMENTS }, authorization); // warm-up, not counted
+      const warm = await clients.fire(
+        { url, connections: 16, amount: ctx.quick ? WARM_UP_DOCUMENTS / 4 : WARM_UP_DOCUMENTS },
+        authorization,
+      ); // warm-up, not counted
       // every warm-up document routed before the clock starts (a late one would count as measured)
       const warmDeadline = performance.now() + 120_000;
       while (((await clients.count()) - atStart < warm.ok || !(await drained())) && performance.now() < warmDeadline)
