@@ -7,4 +7,5 @@ export type {
   OutboundMessage,
   QueuedTransfer,
   RemoteRecipient,
+  TransferProgress,
 } from './ports.js';

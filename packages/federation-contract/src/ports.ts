@@ -90,6 +90,26 @@ export interface QueuedTransfer {
   readonly recipients: readonly string[];
 }
 
+/** Where one message's transfer to one peer stands, for the sender's timeline. */
+export interface TransferProgress {
+  readonly peerId: string;
+  /** `pending` until the peer answers 2xx (`delivered`) or an admin drops it (`dropped`). */
+  readonly status: 'pending' | 'delivered' | 'dropped';
+  readonly queuedAt: string;
+  /** Attempts made so far, the one that succeeded included. */
+  readonly attempts: number;
+  /** Why the last failed attempt failed (`http-503: …`, `network: …`), null before any failure. */
+  readonly lastError: string | null;
+  /** When the last failed attempt was made. */
+  readonly lastAttemptAt: string | null;
+  /** When the next attempt is due (pending after a failure), else null. */
+  readonly nextAttemptAt: string | null;
+  /** When the peer accepted it (delivered) or the admin dropped it (dropped). */
+  readonly endedAt: string | null;
+  /** The admin's reason, for a dropped transfer. */
+  readonly dropReason: string | null;
+}
+
 /** Implemented by federation; document routing calls it. */
 export interface FederationOutbound {
   /** This hub's TraceHeader for a message sent now: `renderEdxml(doc, { extraTraceHeader })`. */
@@ -103,6 +123,11 @@ export interface FederationOutbound {
   queueDocument(message: OutboundMessage): Promise<readonly QueuedTransfer[]>;
   /** The same for a status message (documentId: the status message's own id). */
   queueStatus(message: OutboundMessage): Promise<readonly QueuedTransfer[]>;
+  /**
+   * Where the transfer of a message to a peer stands, read from its stream; null when none was
+   * queued. `origin` as in {@link OutboundMessage.origin} (default: this hub).
+   */
+  transferProgress(peerId: string, kind: 'document' | 'status', documentId: string, origin?: string): Promise<TransferProgress | null>;
 }
 
 /**

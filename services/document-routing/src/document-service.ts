@@ -21,10 +21,23 @@ export type { SubmitAnswer } from './service/submit-document.js';
 
 /**
  * One step of a recipient's timeline: `delivered`, `acknowledged`, or a `status` it reported; a
- * recipient behind a peer hub starts with `sent-to-peer` (the peer, and its name there if synced).
+ * recipient behind a peer hub starts with `sent-to-peer` (the peer, its name there if synced, and
+ * how the transfer stands), then `accepted-by-peer` once the peer took it, or `transfer-dropped`.
  */
 export type TimelineEntry =
-  | { readonly type: string; readonly at: string; readonly peerId?: string; readonly name?: string | null }
+  | {
+      readonly type: string;
+      readonly at: string;
+      readonly peerId?: string;
+      readonly name?: string | null;
+      readonly reason?: string | null;
+      readonly transfer?: {
+        readonly status: 'pending' | 'delivered' | 'dropped';
+        readonly attempts: number;
+        readonly lastError: string | null;
+        readonly nextAttemptAt: string | null;
+      };
+    }
   | {
       readonly type: string;
       readonly at: string;

@@ -83,3 +83,41 @@ t.test('a transfer queued, delivered, then queued again (here and by another pro
   t.same(third.pending(), [], 'still not pending');
   t.equal((await store.readStream(transferStream(id))).length, 2, 'still two events');
 });
+
+t.test(
+  "a transfer's progress, for the sender's timeline: pending with its last failure, then delivered or dropped, with times",
+  async (t) => {
+    const dir = tempDir(t, 'lt-fed-progress-');
+    const store = createSqliteEventStore({ file: join(dir, 'events.sqlite'), sync: 'normal' });
+    t.teardown(() => store.close());
+    const state = await loadFederationState(store);
+    await state.registerPeer(PEER, ctx);
+    t.equal(await state.progress('never-queued'), null, 'nothing queued: null');
+
+    const [delivered] = await state.queue('document', message('d-2'), ctx);
+    const id = delivered!.transferId;
+    t.match(await state.progress(id), { peerId: 'b', status: 'pending', attempts: 0, lastError: null, endedAt: null }, 'queued');
+    const nextAttemptAt = new Date(Date.now() + 1000).toISOString();
+    await state.recordAttempt(id, { reason: 'http-503', detail: 'B is restarting', nextAttemptAt }, ctx);
+    const pending = await state.progress(id);
+    t.match(
+      pending,
+      { status: 'pending', attempts: 1, lastError: 'http-503: B is restarting', nextAttemptAt, endedAt: null },
+      'a failed attempt',
+    );
+    t.ok(pending!.lastAttemptAt! >= pending!.queuedAt, 'the attempt after the queuing');
+    await state.recordDelivery(id, { status: 202, latencyMs: 4 }, ctx);
+    const done = await state.progress(id);
+    t.match(done, { status: 'delivered', attempts: 2, nextAttemptAt: null, dropReason: null }, 'delivered at the second attempt');
+    t.ok(done!.endedAt! >= done!.lastAttemptAt!, 'accepted after the failed attempt');
+
+    const [dropped] = await state.queue('document', message('d-3'), ctx);
+    await state.drop(dropped!.transferId, 'the agency closed', ctx);
+    t.match(
+      await state.progress(dropped!.transferId),
+      { status: 'dropped', dropReason: 'the agency closed', attempts: 0 },
+      'dropped by an admin',
+    );
+    t.type((await state.progress(dropped!.transferId))!.endedAt, 'string', 'with the time of the drop');
+  },
+);

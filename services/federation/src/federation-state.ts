@@ -6,7 +6,7 @@
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { fold, handleCommand, type CommandContext } from '@lienthong/decider';
-import { ExpectedRevision, isWrongExpectedRevision, type EventStore } from '@lienthong/event-store';
+import { ExpectedRevision, isWrongExpectedRevision, type EventStore, type RecordedEvent } from '@lienthong/event-store';
 import { peerDecider, type PeerState } from './domain/peer-decider.js';
 import { transferDecider, type TransferState } from './domain/transfer-decider.js';
 import { selectPeer } from './domain/route-patterns.js';
@@ -21,7 +21,7 @@ import {
   type TransferEvent,
   type TransferKind,
 } from './events.js';
-import type { QueuedTransfer, RemoteRecipient } from '@lienthong/federation-contract';
+import type { QueuedTransfer, RemoteRecipient, TransferProgress } from '@lienthong/federation-contract';
 
 export type PendingTransfer = Exclude<TransferState, { status: 'none' }> & {
   readonly status: 'pending';
@@ -58,6 +58,8 @@ export interface FederationState {
    */
   body(transferId: string): string | undefined;
   transfer(transferId: string): Promise<TransferState>;
+  /** Where a transfer stands, with the times of its events (for the sender's timeline); null when never queued. */
+  progress(transferId: string): Promise<TransferProgress | null>;
   recordAttempt(transferId: string, data: { reason: string; detail: string; nextAttemptAt: string }, ctx: CommandContext): Promise<void>;
   recordDelivery(transferId: string, data: { status: number; latencyMs: number }, ctx: CommandContext): Promise<void>;
   drop(transferId: string, reason: string, ctx: CommandContext): Promise<TransferState>;
@@ -69,6 +71,28 @@ export interface FederationState {
 /** One transfer per (peer, kind, origin, document): queuing again finds the same stream. */
 export const transferIdOf = (peerId: string, kind: TransferKind, origin: string, documentId: string) =>
   createHash('sha256').update(`${peerId}\u0000${kind}\u0000${origin}\u0000${documentId}`).digest('hex').slice(0, 32);
+
+/** A transfer's stream told as progress: the decider's state plus when each step happened. */
+export function transferProgress(events: readonly RecordedEvent[]): TransferProgress | null {
+  const state = fold(
+    transferDecider,
+    events.map((e) => ({ type: e.type, data: e.data }) as TransferEvent),
+  );
+  if (state.status === 'none') return null;
+  const at = (type: TransferEvent['type']) => events.findLast((e) => e.type === type)?.metadata.at ?? null;
+  const dropped = events.findLast((e) => e.type === 'TransferDropped')?.data as { reason: string } | undefined;
+  return {
+    peerId: state.transfer.peerId,
+    status: state.status,
+    queuedAt: at('TransferQueued') ?? '',
+    attempts: state.attempts,
+    lastError: state.lastError,
+    lastAttemptAt: at('TransferAttempted'),
+    nextAttemptAt: state.status === 'pending' ? state.nextAttemptAt : null,
+    endedAt: state.status === 'delivered' ? at('TransferDelivered') : state.status === 'dropped' ? at('TransferDropped') : null,
+    dropReason: dropped?.reason ?? null,
+  };
+}
 
 export async function loadFederationState(store: EventStore): Promise<FederationState> {
   const peers = new Map<string, Extract<PeerState, { status: 'active' | 'retired' }>>();
@@ -224,6 +248,9 @@ export async function loadFederationState(store: EventStore): Promise<Federation
         transferDecider,
         (await store.readStream(transferStream(transferId))).map((e) => ({ type: e.type, data: e.data }) as TransferEvent),
       );
+    },
+    async progress(transferId) {
+      return transferProgress(await store.readStream(transferStream(transferId)));
     },
     async recordAttempt(transferId, data, ctx) {
       const state = await runTransfer(transferId, { type: 'RecordAttempt', data }, ctx);

@@ -3,7 +3,7 @@ import { aggregateType } from '@lienthong/decider';
 import { FEDERATION_STREAM_PREFIXES } from './events.js';
 import { peerDecider } from './domain/peer-decider.js';
 import { transferDecider } from './domain/transfer-decider.js';
-import { loadFederationState } from './federation-state.js';
+import { loadFederationState, transferIdOf } from './federation-state.js';
 import { federationMetrics } from './outbox/metrics.js';
 import { startSender } from './outbox/sender.js';
 import { createReceiver } from './receiver.js';
@@ -72,6 +72,8 @@ export function createFederationModule(options: FederationOptions = {}): Service
       resolve: (organId) => state.resolve(organId),
       queueDocument: queue('document'),
       queueStatus: queue('status'),
+      transferProgress: (peerId, kind, documentId, origin = config.hubOrganId) =>
+        state.progress(transferIdOf(peerId, kind, origin, documentId)),
     };
     options.onReady?.({
       outbound,

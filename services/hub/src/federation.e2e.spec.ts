@@ -32,8 +32,28 @@ const hopsOf = async (edxml: string) => {
 };
 
 interface Timeline {
-  recipients: Array<{ organId: string; status: string | null; timeline: Array<{ type: string; peerId?: string; statusCode?: string }> }>;
+  recipients: Array<{
+    organId: string;
+    status: string | null;
+    timeline: Array<{
+      type: string;
+      peerId?: string;
+      statusCode?: string;
+      transfer?: { status: string; attempts: number; lastError: string | null };
+    }>;
+  }>;
   revisedBy: Array<{ kind: string }>;
+}
+
+/** A hub's id of the document whose edXML `DocumentId` is given (the axis has no system to ask by that id). */
+async function documentIdAt(h: LoopbackHub, edxmlDocumentId: string): Promise<string | undefined> {
+  const { store } = h.hub.platform;
+  for (const { stream } of await store.listStreams({ prefix: 'document-', limit: 1000 })) {
+    const [first] = await store.readStream(stream, { maxCount: 1 });
+    const data = first?.data as { documentId: string; edxmlDocumentId: string | null } | undefined;
+    if (first?.type === 'DocumentSubmitted' && data?.edxmlDocumentId === edxmlDocumentId) return data.documentId;
+  }
+  return undefined;
 }
 
 /** The data of every TransferQueued in a hub's store. */
@@ -105,6 +125,30 @@ async function scenario(t: Test, env: (organId: string) => Promise<Record<string
   );
   t.equal((await post(b, viettel, `/v1/deliveries/${delivery.deliveryId}/ack`, {})).statusCode, 204);
   const bDocumentId = delivery.documentId;
+  // the sender's timeline shows each hub's hand-over: A's to the axis, and at the axis, the axis's to B
+  await eventually(
+    async () => (await timeline(documentId)).recipients[0]!.timeline.some((s) => s.type === 'accepted-by-peer'),
+    20_000,
+    "A's timeline: the axis accepted the transfer",
+  );
+  t.match(
+    (await timeline(documentId)).recipients[0]!.timeline.slice(0, 2),
+    [
+      { type: 'sent-to-peer', peerId: 'axis', transfer: { status: 'delivered', lastError: null } },
+      { type: 'accepted-by-peer', peerId: 'axis' },
+    ],
+    "A's timeline: sent to the axis, accepted by it",
+  );
+  const atAxis = await documentIdAt(axis, delivered.document.header.documentId!);
+  t.ok(atAxis, "the axis's copy of the document");
+  await eventually(
+    async () =>
+      (await get(axis, axis.hub.admin, `/v1/documents/${atAxis}`))
+        .json<Timeline>()
+        .recipients[0]!.timeline.some((s) => s.type === 'accepted-by-peer' && s.peerId === 'b'),
+    20_000,
+    "the axis's timeline (a forwarded document: the transfer known by A's id): B accepted it",
+  );
 
   // 2. sending the same package again is the same document: nothing new crosses
   const again = await post(a, vnpt, '/v1/documents', real('edoc.edxml'));
@@ -178,6 +222,16 @@ async function scenario(t: Test, env: (organId: string) => Promise<Record<string
       0,
     20_000,
     'the axis failed to reach B',
+  );
+  // the axis's timeline says why B has not got it yet
+  const whileDownAtAxis = await documentIdAt(axis, 'while-b-down');
+  const sentToB = async () =>
+    (await get(axis, axis.hub.admin, `/v1/documents/${whileDownAtAxis}`)).json<Timeline>().recipients[0]!.timeline[0]!;
+  await eventually(async () => ((await sentToB()).transfer?.attempts ?? 0) > 0, 20_000, "a failed attempt in the axis's timeline");
+  t.match(
+    await sentToB(),
+    { type: 'sent-to-peer', peerId: 'b', transfer: { status: 'pending', lastError: /network|timeout|http/ } },
+    "the axis's timeline: the transfer to B pending, with its last failure",
   );
   // every transfer keeps a reference to the document its hub stored, not a second copy of the edXML
   for (const h of [a, axis]) {

@@ -4,22 +4,46 @@ import type { DeliveryView } from '../projections/routing-projection.js';
 import { findDocument, mayRead, organsOf } from './access.js';
 import type { ServiceContext, SystemPrincipal } from './context.js';
 import { attachmentLink } from './delivery-content.js';
-import { submittedDocument } from './submitted-document.js';
+import { submission } from './submitted-document.js';
 import type { TimelineEntry } from '../document-service.js';
 
 /** The read side: a document with its per-recipient timelines, the inbox, attachment content. */
 export function documentQueries(ctx: ServiceContext) {
   const { view, directory, blobs } = ctx;
   /**
-   * The first step of a recipient's timeline: delivered to its inbox here, or, behind a peer hub,
-   * sent to that peer (with the name its synced directory gives); its statuses follow.
+   * The first steps of a recipient's timeline: delivered to its inbox here, or, behind a peer hub,
+   * sent to that peer (with the name its synced directory gives and how the transfer stands),
+   * then `accepted-by-peer` when the peer took it or `transfer-dropped` when an admin dropped it;
+   * its statuses follow. `message`: this document as federation knows it (its id at the hub that
+   * first sent it into federation).
    */
-  const arrival = (d: DeliveryView): TimelineEntry => {
-    if (directory.resolveOrganId(d.to) !== null) return { type: 'delivered', at: d.createdAt };
-    const remote = ctx.federation?.()?.resolve(d.to);
-    return remote
-      ? { type: 'sent-to-peer', at: d.createdAt, peerId: remote.peerId, name: remote.name }
-      : { type: 'delivered', at: d.createdAt };
+  const arrival = async (d: DeliveryView, message: { documentId: string; origin?: string }): Promise<TimelineEntry[]> => {
+    if (directory.resolveOrganId(d.to) !== null) return [{ type: 'delivered', at: d.createdAt }];
+    const outbound = ctx.federation?.();
+    const remote = outbound?.resolve(d.to);
+    if (!outbound || !remote) return [{ type: 'delivered', at: d.createdAt }];
+    const progress = await outbound.transferProgress(remote.peerId, 'document', message.documentId, message.origin);
+    const sent: TimelineEntry = {
+      type: 'sent-to-peer',
+      at: d.createdAt,
+      peerId: remote.peerId,
+      name: remote.name,
+      ...(progress
+        ? {
+            transfer: {
+              status: progress.status,
+              attempts: progress.attempts,
+              lastError: progress.lastError,
+              nextAttemptAt: progress.nextAttemptAt,
+            },
+          }
+        : {}),
+    };
+    if (progress?.status === 'delivered' && progress.endedAt)
+      return [sent, { type: 'accepted-by-peer', at: progress.endedAt, peerId: remote.peerId }];
+    if (progress?.status === 'dropped' && progress.endedAt)
+      return [sent, { type: 'transfer-dropped', at: progress.endedAt, peerId: remote.peerId, reason: progress.dropReason }];
+    return [sent];
   };
 
   return {
@@ -37,34 +61,39 @@ export function documentQueries(ctx: ServiceContext) {
       const visible = (organId: string) => seesAll || (principal.kind === 'system' && principal.organIds.includes(organId));
       const deliveries = view.deliveriesOf(row.documentId);
       const statuses = view.statusesOf(row.documentId);
-      const document = await submittedDocument(ctx.store, row.documentId);
+      const submitted = await submission(ctx.store, row.documentId);
+      const { document } = submitted;
       const h = document.header;
-      const recipients = deliveries
-        .filter((d) => d.kind === 'document' && visible(d.to))
-        .map((d) => {
-          const own = statuses.filter((s) => s.from === d.to || deliveries.some((x) => x.statusId === s.statusId && x.to === d.to));
-          const timeline = [
-            arrival(d),
-            ...(d.acknowledgedAt ? [{ type: 'acknowledged', at: d.acknowledgedAt }] : []),
-            ...own.map((s) => ({
-              type: 'status',
-              at: s.reportedAt,
-              from: s.from,
-              statusCode: s.statusCode,
-              description: s.description,
-              staff: s.staff,
-              timestamp: s.timestamp,
-            })),
-          ].sort((a, b) => a.at.localeCompare(b.at));
-          const lastStatus = own.filter((s) => s.from === d.to).at(-1);
-          return {
-            organId: d.to,
-            deliveryId: d.deliveryId,
-            acknowledgedAt: d.acknowledgedAt,
-            status: lastStatus?.statusCode ?? null,
-            timeline,
-          };
-        });
+      // federation knows a forwarded document by its id at the hub that first sent it
+      const asTransferred = submitted.origin
+        ? { documentId: submitted.origin.messageId, origin: submitted.origin.hub }
+        : { documentId: row.documentId };
+      const shown = deliveries.filter((d) => d.kind === 'document' && visible(d.to));
+      const arrivals = await Promise.all(shown.map((d) => arrival(d, asTransferred)));
+      const recipients = shown.map((d, i) => {
+        const own = statuses.filter((s) => s.from === d.to || deliveries.some((x) => x.statusId === s.statusId && x.to === d.to));
+        const timeline = [
+          ...arrivals[i]!,
+          ...(d.acknowledgedAt ? [{ type: 'acknowledged', at: d.acknowledgedAt }] : []),
+          ...own.map((s) => ({
+            type: 'status',
+            at: s.reportedAt,
+            from: s.from,
+            statusCode: s.statusCode,
+            description: s.description,
+            staff: s.staff,
+            timestamp: s.timestamp,
+          })),
+        ].sort((a, b) => a.at.localeCompare(b.at));
+        const lastStatus = own.filter((s) => s.from === d.to).at(-1);
+        return {
+          organId: d.to,
+          deliveryId: d.deliveryId,
+          acknowledgedAt: d.acknowledgedAt,
+          status: lastStatus?.statusCode ?? null,
+          timeline,
+        };
+      });
       return {
         documentId: row.documentId,
         edxmlDocumentId: row.edxmlDocumentId,
