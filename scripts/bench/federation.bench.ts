@@ -11,7 +11,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { buildHub, COMPILED_NODE_ARGS, HUB_MAIN, startServer, type StartedServer } from '@lienthong/testing';
 import { RECIPIENTS, SENDER } from './documents-client.js';
-import { allProcStats, procStat } from './proc-stat.js';
+import { allProcStats, procStat, runQueueWaitMs } from './proc-stat.js';
 import { startClients } from './documents.bench.js';
 import { atLeast, round, type BenchContext, type BenchReport } from './types.js';
 
@@ -124,6 +124,7 @@ export default async function federationBench(ctx: BenchContext): Promise<BenchR
         await new Promise((r) => setTimeout(r, 500));
       const before = await clients.count();
       const cpu0 = processes.map((p) => cpuMs(p.pid));
+      const waited0 = processes.map((p) => (p.pid === undefined ? undefined : runQueueWaitMs(p.pid)));
       const t0 = performance.now();
       const result = await clients.fire({ url, connections: 16, duration: seconds }, authorization);
       let done: number;
@@ -133,8 +134,20 @@ export default async function federationBench(ctx: BenchContext): Promise<BenchR
       const wall = (performance.now() - t0) / 1000;
       // CPU of each process over the measured phase: per document, and as a share of one core
       const cpu = new Map(processes.map((p, i) => [p.name, (cpuMs(p.pid) - cpu0[i]!) / Math.max(1, done)]));
+      // time runnable but not running (another process had the cores), per document: main thread, all threads
+      const waited = processes.map((p, i) => {
+        const now = p.pid === undefined ? undefined : runQueueWaitMs(p.pid);
+        const before = waited0[i];
+        return now && before
+          ? { main: (now.main - before.main) / Math.max(1, done), all: (now.all - before.all) / Math.max(1, done) }
+          : undefined;
+      });
       const shares = processes.map(
-        (p) => `${p.name} ${round(cpu.get(p.name)!, 2)} ms/doc, ${Math.round((cpu.get(p.name)! * done) / 10 / wall)} % of a core`,
+        (p, i) =>
+          `${p.name} ${round(cpu.get(p.name)!, 2)} ms/doc, ${Math.round((cpu.get(p.name)! * done) / 10 / wall)} % of a core` +
+          (waited[i]
+            ? `, waiting for a core ${round(waited[i].main, 2)} ms/doc (main thread), ${round(waited[i].all, 2)} (all threads)`
+            : ''),
       );
       ctx.log(
         `${url}: submissions p50 ${result.p50} ms, p99 ${result.p99} ms; CPU over the phase (${done} documents in ${round(wall, 1)} s, load average ${loadavg()[0]!.toFixed(1)}): ${shares.join('; ')}`,

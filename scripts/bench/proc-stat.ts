@@ -47,3 +47,31 @@ export function allProcStats(): ProcStat[] {
     return stat ? [stat] : [];
   });
 }
+
+/**
+ * Time a process's threads spent runnable but waiting for a core (`/proc/<pid>/task/<tid>/schedstat`,
+ * second field), in ms: its main thread's and all threads' together (NaN when unknown). Beside the
+ * CPU time it says whether a process was slow because it was busy or because it was not let run.
+ */
+export function runQueueWaitMs(pid: number): { main: number; all: number } {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return { main: Number.NaN, all: Number.NaN };
+  }
+  let main = Number.NaN;
+  let all = 0;
+  for (const tid of tasks) {
+    let fields: string[];
+    try {
+      fields = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(' ');
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    const waitMs = Number(fields[1]) / 1e6;
+    all += waitMs;
+    if (Number(tid) === pid) main = waitMs;
+  }
+  return { main, all };
+}
