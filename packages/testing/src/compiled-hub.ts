@@ -108,6 +108,11 @@ export async function startServer(
       const found = /listening at (http:\/\/127\.0\.0\.1:\d+)/i.exec(output);
       if (found) {
         clearTimeout(timer);
+        // Stop collecting: kept, every later log line grew the text the pattern is run over again
+        // (quadratic: a benchmark's parent spent up to 80 % of a core on its hubs' request logs).
+        child.stdout.off('data', onData);
+        child.stderr.off('data', onData);
+        output = '';
         resolve(found[1]!);
       }
     };
