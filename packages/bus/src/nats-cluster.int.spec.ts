@@ -141,6 +141,9 @@ if (requireNatsServer(t)) {
     t.pass('the consumer pulls again once JetStream is back');
     await bus.ping();
     t.notMatch(JSON.stringify(logger.lines), /not enabled/, 'the log never says "jetstream is not enabled"');
+    // Whole again before the next test asks JetStream's API (CI once timed out listing consumers
+    // while the restarted nodes were still catching up).
+    await cluster.waitForHealthy([STREAM_NAME]);
   });
 
   t.test("a gone process's own durable expires; a shared durable stays", async (t) => {

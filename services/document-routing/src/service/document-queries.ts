@@ -6,6 +6,7 @@ import type { ServiceContext, SystemPrincipal } from './context.js';
 import { attachmentLink } from './delivery-content.js';
 import { submission } from './submitted-document.js';
 import type { TimelineEntry } from '../document-service.js';
+import type { TransferProgress } from '@lienthong/federation-contract';
 
 /** The read side: a document with its per-recipient timelines, the inbox, attachment content. */
 export function documentQueries(ctx: ServiceContext) {
@@ -17,12 +18,22 @@ export function documentQueries(ctx: ServiceContext) {
    * its statuses follow. `message`: this document as federation knows it (its id at the hub that
    * first sent it into federation).
    */
-  const arrival = async (d: DeliveryView, message: { documentId: string; origin?: string }): Promise<TimelineEntry[]> => {
+  const arrival = async (
+    d: DeliveryView,
+    message: { documentId: string; origin?: string },
+    progressOf: Map<string, Promise<TransferProgress | null>>,
+  ): Promise<TimelineEntry[]> => {
     if (directory.resolveOrganId(d.to) !== null) return [{ type: 'delivered', at: d.createdAt }];
     const outbound = ctx.federation?.();
     const remote = outbound?.resolve(d.to);
     if (!outbound || !remote) return [{ type: 'delivered', at: d.createdAt }];
-    const progress = await outbound.transferProgress(remote.peerId, 'document', message.documentId, message.origin);
+    // one transfer per peer carries all its recipients: read once
+    let reading = progressOf.get(remote.peerId);
+    if (!reading) {
+      reading = outbound.transferProgress(remote.peerId, 'document', message.documentId, message.origin);
+      progressOf.set(remote.peerId, reading);
+    }
+    const progress = await reading;
     const sent: TimelineEntry = {
       type: 'sent-to-peer',
       at: d.createdAt,
@@ -69,7 +80,8 @@ export function documentQueries(ctx: ServiceContext) {
         ? { documentId: submitted.origin.messageId, origin: submitted.origin.hub }
         : { documentId: row.documentId };
       const shown = deliveries.filter((d) => d.kind === 'document' && visible(d.to));
-      const arrivals = await Promise.all(shown.map((d) => arrival(d, asTransferred)));
+      const progressOf = new Map<string, Promise<TransferProgress | null>>();
+      const arrivals = await Promise.all(shown.map((d) => arrival(d, asTransferred, progressOf)));
       const recipients = shown.map((d, i) => {
         const own = statuses.filter((s) => s.from === d.to || deliveries.some((x) => x.statusId === s.statusId && x.to === d.to));
         const timeline = [
