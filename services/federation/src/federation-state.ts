@@ -72,12 +72,16 @@ export interface FederationState {
 export const transferIdOf = (peerId: string, kind: TransferKind, origin: string, documentId: string) =>
   createHash('sha256').update(`${peerId}\u0000${kind}\u0000${origin}\u0000${documentId}`).digest('hex').slice(0, 32);
 
-/** A transfer's stream told as progress: the decider's state plus when each step happened. */
-export function transferProgress(events: readonly RecordedEvent[]): TransferProgress | null {
-  const state = fold(
+/** A transfer's state from its stream's events. */
+const foldTransfer = (events: readonly RecordedEvent[]): TransferState =>
+  fold(
     transferDecider,
     events.map((e) => ({ type: e.type, data: e.data }) as TransferEvent),
   );
+
+/** A transfer's stream told as progress: the decider's state plus when each step happened. */
+export function transferProgress(events: readonly RecordedEvent[]): TransferProgress | null {
+  const state = foldTransfer(events);
   if (state.status === 'none') return null;
   const at = (type: TransferEvent['type']) => events.findLast((e) => e.type === type)?.metadata.at ?? null;
   const dropped = events.findLast((e) => e.type === 'TransferDropped')?.data as { reason: string } | undefined;
@@ -136,10 +140,7 @@ export async function loadFederationState(store: EventStore): Promise<Federation
   }
   for (const stream of await allStreams('fed-transfer-')) {
     const events = await store.readStream(stream);
-    const state = fold(
-      transferDecider,
-      events.map((e) => ({ type: e.type, data: e.data }) as TransferEvent),
-    );
+    const state = foldTransfer(events);
     indexTransfer(state, Date.parse(events[0]?.metadata.at ?? new Date().toISOString()), events.at(-1)?.revision ?? -1);
   }
   for (const stream of await allStreams('fed-directory-')) {
@@ -244,10 +245,7 @@ export async function loadFederationState(store: EventStore): Promise<Federation
     pending: (peerId) => [...pending.values()].filter((p) => peerId === undefined || p.transfer.peerId === peerId),
     body: (transferId) => pending.get(transferId)?.transfer.edxml ?? bodies.get(transferId),
     async transfer(transferId) {
-      return fold(
-        transferDecider,
-        (await store.readStream(transferStream(transferId))).map((e) => ({ type: e.type, data: e.data }) as TransferEvent),
-      );
+      return foldTransfer(await store.readStream(transferStream(transferId)));
     },
     async progress(transferId) {
       return transferProgress(await store.readStream(transferStream(transferId)));
