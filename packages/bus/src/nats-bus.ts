@@ -285,12 +285,13 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
     async ping(): Promise<void> {
       if (closed || nc.isClosed()) throw new BusUnavailableError('bus closed');
       let timer: NodeJS.Timeout | undefined;
+      let info: StreamInfo;
       try {
         // The stream's info, not a round trip: a server that answers while JetStream has no
         // leader (a failover, a cluster without quorum) cannot take a publish.
-        await Promise.race([
+        info = await Promise.race([
           jsm.streams.info(STREAM_NAME),
-          new Promise((_, reject) => {
+          new Promise<never>((_, reject) => {
             timer = setTimeout(() => reject(new Error('no answer within 2 s')), 2_000);
           }),
         ]);
@@ -298,6 +299,11 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
         throw new BusUnavailableError(`NATS not reachable: ${describeJetStreamError(error)}`, { cause: error });
       } finally {
         clearTimeout(timer);
+      }
+      // A replica left without quorum keeps answering the info (nats-server 2.9 lets a member of a
+      // leaderless stream reply), only without a leader: it cannot take a publish either.
+      if (info.cluster !== undefined && !info.cluster.leader) {
+        throw new BusUnavailableError(`JetStream unavailable (stream ${STREAM_NAME} has no leader: a failover or no quorum)`);
       }
     },
 
