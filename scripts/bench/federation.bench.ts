@@ -57,16 +57,21 @@ export default async function federationBench(ctx: BenchContext): Promise<BenchR
   if (!built.ok) ctx.log(`the hub's build reported errors (the bundle is what runs):\n${built.output.slice(0, 2000)}`);
   // BENCH_CPU_PROF=<dir>: every hub writes a V8 CPU profile of its whole life there (at its SIGTERM exit)
   const profile = process.env.BENCH_CPU_PROF;
+  // BENCH_HUB_NODE_ARGS: more of node's flags for every hub, e.g. `--perf-basic-prof-only-functions` for `perf record`
+  const extra = (process.env.BENCH_HUB_NODE_ARGS ?? '').split(' ').filter((arg) => arg.length > 0);
   const hub = (organId: string) =>
-    startServer([...COMPILED_NODE_ARGS, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profile, organId)}`] : []), HUB_MAIN], {
-      LT_PORT: '0',
-      LT_HOST: '127.0.0.1',
-      LT_DATA_DIR: join(ctx.tmpDir, organId),
-      LT_HUB_ORGAN_ID: organId,
-      LT_ADMIN_TOKEN: ADMIN.authorization.slice('Bearer '.length),
-      LT_LOG_LEVEL: 'info', // the 'listening at' line startServer waits for
-      LT_SQLITE_SYNC: process.env.BENCH_SYNC ?? 'full',
-    });
+    startServer(
+      [...COMPILED_NODE_ARGS, ...extra, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profile, organId)}`] : []), HUB_MAIN],
+      {
+        LT_PORT: '0',
+        LT_HOST: '127.0.0.1',
+        LT_DATA_DIR: join(ctx.tmpDir, organId),
+        LT_HUB_ORGAN_ID: organId,
+        LT_ADMIN_TOKEN: ADMIN.authorization.slice('Bearer '.length),
+        LT_LOG_LEVEL: 'info', // the 'listening at' line startServer waits for
+        LT_SQLITE_SYNC: process.env.BENCH_SYNC ?? 'full',
+      },
+    );
   const servers: StartedServer[] = [];
   const clients = startClients();
   try {

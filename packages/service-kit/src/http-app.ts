@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import Fastify, { LogController, type FastifyHttpOptions, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyHttpOptions, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
@@ -12,6 +12,7 @@ import { DEFAULT_LINGER, registerLingeringClose, type LingerLimits } from './lin
 import { registerMetrics, type Metrics } from './metrics.js';
 import { registerProblemHandling } from './problem.js';
 import { registerSchemas } from './schemas.js';
+import { RequestLogController } from './request-log.js';
 import { createSocketErrorReporter, socketErrorHandler } from './socket-errors.js';
 import { lazyCompilers, warmAfterListen } from './lazy-compile.js';
 
@@ -42,7 +43,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: options.maxBodyBytes,
-    logController: new LogController({ requestIdLogLabel: 'correlationId' }),
+    logController: new RequestLogController(),
     genReqId: (req) => {
       const given = req.headers['x-correlation-id'];
       return typeof given === 'string' && CORRELATION_ID.test(given) ? given : randomUUID();
