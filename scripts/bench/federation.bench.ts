@@ -141,11 +141,10 @@ export default async function federationBench(ctx: BenchContext): Promise<BenchR
       const cpu = new Map(processes.map((p, i) => [p.name, (cpuMs(p.pid) - cpu0[i]!) / Math.max(1, done)]));
       // time runnable but not running (another process had the cores), per document: main thread, all threads
       const waited = processes.map((p, i) => {
-        const now = p.pid === undefined ? undefined : runQueueWaitMs(p.pid);
         const before = waited0[i];
-        return now && before
-          ? { main: (now.main - before.main) / Math.max(1, done), all: (now.all - before.all) / Math.max(1, done) }
-          : undefined;
+        if (p.pid === undefined || before === undefined) return undefined;
+        const now = runQueueWaitMs(p.pid);
+        return { main: (now.main - before.main) / Math.max(1, done), all: (now.all - before.all) / Math.max(1, done) };
       });
       const shares = processes.map(
         (p, i) =>

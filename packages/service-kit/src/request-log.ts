@@ -3,9 +3,9 @@ import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 /**
  * One line per request at `info`, when it is answered: method, url, client, status and time
  * together, instead of Fastify's two (an "incoming request" line, then a "request completed" line
- * without the url). A hub logs every request of every vendor system and peer; the second line
- * doubled that cost and said nothing the first did not. The arrival is still logged at `debug`,
- * for following a request that never completes.
+ * without the url). A hub logs every request of every vendor system and peer; two lines doubled
+ * that cost for what one line says whole. The arrival is still logged at `debug`, for following a
+ * request that never completes.
  */
 export class RequestLogController extends LogController {
   constructor() {
