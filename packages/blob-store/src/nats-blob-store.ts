@@ -96,7 +96,9 @@ function digestHex(info: ObjectInfo): string {
 
 /** A bucket made before `LT_NATS_REPLICAS` (1 replica: lost with one node) gets the replicas asked for. */
 async function raiseReplicas(nc: NatsConnection, os: ObjectStore, replicas: number, warn: (message: string) => void): Promise<void> {
-  const status = await os.status();
+  // Retried as the bucket's creation is: just after a cluster regains quorum the creation may pass
+  // while the next stream info still times out (a start failed so in CI).
+  const status = await retrying(() => os.status(), OPEN_RETRY_MS);
   if (status.replicas >= replicas) return;
   const { name } = status.streamInfo.config;
   try {
