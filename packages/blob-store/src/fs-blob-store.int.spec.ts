@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { tempDir } from '@lienthong/testing';
@@ -12,6 +12,28 @@ testBlobStore(t, 'fs', async (t) => {
   const store = await createFsBlobStore({ dir });
   t.teardown(() => store.close());
   return { store, spoolDir: join(dir, '.tmp') };
+});
+
+// The parse workers' store: the same contract, with bytes given whole written by blocking calls.
+testBlobStore(t, 'fs (blocking writes)', async (t) => {
+  const dir = join(tempDir(t, 'lt-blobs-'), 'blobs');
+  const store = await createFsBlobStore({ dir, blockingWrites: true });
+  t.teardown(() => store.close());
+  return { store, spoolDir: join(dir, '.tmp') };
+});
+
+t.test('fs (blocking writes): a put that cannot place its blob fails unavailable and leaves no spool file', async (t) => {
+  const dir = tempDir(t, 'lt-blobs-');
+  const store = await createFsBlobStore({ dir, blockingWrites: true });
+  t.teardown(() => store.close());
+  const bytes = Buffer.from('blocked by a file where the directory goes');
+  const sha256 = sha256Hex(bytes);
+  // a file where the blob's first-level directory must be: its stat or mkdir fails
+  await writeFile(join(dir, sha256.slice(0, 2)), 'not a directory');
+  await t.rejects(store.put(bytes), { name: 'BlobStoreUnavailableError' });
+  t.same(await readdir(join(dir, '.tmp')), [], 'the spool file was removed');
+  const other = await store.put(Buffer.from('another blob'));
+  t.equal(await store.has(other.sha256), true, 'the store goes on');
 });
 
 t.test('fs: blobs live at <dir>/ab/cd/<sha256>', async (t) => {

@@ -11,7 +11,9 @@ import { serializeError, type FromWorker, type ToWorker } from './worker-protoco
 
 const port = parentPort!;
 const { data } = workerData as { data: OpenBlobStoreOptions };
-const blobs = await openBlobStore(data);
+// Blocking writes: this thread has nothing else to do meanwhile, and each thread-pool round trip
+// of an attachment's nine file operations only added two thread switches (see the blob store).
+const blobs = await openBlobStore({ ...data, blockingWrites: true });
 const sink = blobSink(blobs);
 /** Jobs waiting for the main thread's answer about their sender. */
 const gates = new Map<number, (ok: boolean) => void>();
