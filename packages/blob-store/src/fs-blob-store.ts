@@ -150,7 +150,7 @@ export async function createFsBlobStore(options: FsBlobStoreOptions): Promise<Bl
     try {
       const file = openSync(spool, 'wx', 0o600);
       try {
-        for (let at = 0; at < bytes.byteLength; ) at += writeSync(file, bytes, at);
+        for (let at = 0; at < bytes.byteLength;) at += writeSync(file, bytes, at);
         fsyncSync(file);
       } finally {
         closeSync(file);
