@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { TextDecoder } from 'node:util';
 import { EdxmlEncodingError } from './errors.js';
 
@@ -27,18 +28,23 @@ function pickEncoding(head: Buffer): string {
 
 /**
  * Turns bytes into text incrementally: sniffs the BOM and the XML declaration, then decodes
- * strictly (invalid byte sequences are an error, never U+FFFD).
+ * strictly (invalid byte sequences are an error, never U+FFFD). UTF-8 slices that are valid and
+ * whole on their own (a body read whole: nearly every document) are decoded by `Buffer`, which
+ * costs a fraction of the `TextDecoder`'s ICU conversion; from the first slice that is not (a
+ * character cut between slices, or an error) on, the `TextDecoder` decodes the rest.
  */
 export class XmlBytesDecoder {
   private head: Buffer[] = [];
   private headLength = 0;
+  /** Set once the encoding is known; created at the first slice the fast path does not take. */
   private decoder: TextDecoder | undefined;
+  private started = false;
   private offset = 0;
   /** The encoding chosen, once known. */
   encoding: string | undefined;
 
   push(bytes: Uint8Array): string {
-    if (this.decoder === undefined) {
+    if (!this.started) {
       this.head.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       this.headLength += bytes.byteLength;
       if (this.headLength < SNIFF_BYTES) return '';
@@ -49,7 +55,7 @@ export class XmlBytesDecoder {
 
   end(): string {
     let out = '';
-    if (this.decoder === undefined) out = this.start(true);
+    if (!this.started) out = this.start(true);
     return out + this.decode(new Uint8Array(0), false);
   }
 
@@ -57,13 +63,22 @@ export class XmlBytesDecoder {
     const head = Buffer.concat(this.head);
     this.head = [];
     this.encoding = pickEncoding(head);
-    this.decoder = new TextDecoder(this.encoding, { fatal: true });
+    this.started = true;
     return this.decode(head, !final);
   }
 
   private decode(bytes: Uint8Array, stream: boolean): string {
+    if (this.decoder === undefined && this.encoding === 'utf-8' && isUtf8(bytes)) {
+      // a BOM is dropped at the very start only, as the TextDecoder does
+      const bom = this.offset === 0 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+      const text = Buffer.from(bytes.buffer, bytes.byteOffset + bom, bytes.byteLength - bom).toString('utf8');
+      this.offset += bytes.byteLength;
+      return text;
+    }
+    // past the start, a U+FEFF is a character of the text, not a BOM to drop
+    this.decoder ??= new TextDecoder(this.encoding, { fatal: true, ignoreBOM: this.offset > 0 });
     try {
-      const text = this.decoder!.decode(bytes, { stream });
+      const text = this.decoder.decode(bytes, { stream });
       this.offset += bytes.byteLength;
       return text;
     } catch {
