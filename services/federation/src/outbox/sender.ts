@@ -116,9 +116,8 @@ export function startSender(options: SenderOptions): Sender {
     let reason: string;
     let detail: string;
     try {
-      const text = await bodyOf(t);
-      sized(text.length);
-      const body = Buffer.from(text, 'utf8');
+      const body = Buffer.from(await bodyOf(t), 'utf8');
+      sized(body.length);
       const headers = await signRequest({ method: 'POST', url, body, headers: { 'content-type': 'application/xml' } }, key);
       const response = await post(url, headers, body, options.timeoutMs ?? 30_000).finally(answered);
       if (response.status >= 200 && response.status < 300) {
@@ -175,7 +174,7 @@ export function startSender(options: SenderOptions): Sender {
   /** In flight per peer, kept as transfers start and end (no walk over the outbox to count them). */
   const busyOf = new Map<string, number>();
   const maxInFlightBytes = options.maxInFlightBytes ?? 64 * 1024 * 1024;
-  /** Size of the edXML in flight per peer (its length in characters: the text is mostly ASCII). */
+  /** Size of the edXML in flight per peer, in the UTF-8 bytes sent (Vietnamese letters are two or three bytes each). */
   const bytesOf = new Map<string, number>();
   let scheduled = false;
   /** One look at the outbox per turn of the event loop, however many answers and queuings asked for it. */
@@ -208,7 +207,8 @@ export function startSender(options: SenderOptions): Sender {
       }
       // a body not held (queued before a restart) is rendered when it goes: counted as a sixteenth
       // of the budget until its length is known (at most 16 unknown ones together, as before 64)
-      let size = state.body(id)?.length ?? Math.ceil(maxInFlightBytes / 16);
+      const held = state.body(id);
+      let size = held === undefined ? Math.ceil(maxInFlightBytes / 16) : Buffer.byteLength(held, 'utf8');
       const bytes = bytesOf.get(peerId) ?? 0;
       if (busy > 0 && bytes + size > maxInFlightBytes) {
         waiting.add(peerId);

@@ -177,6 +177,39 @@ t.test('bytes in flight per peer are bounded: a transfer waits for room, one lar
   t.equal(sizes.indexOf(100 * KB), 6, 'in its turn: nothing behind it overtook it');
 });
 
+t.test('the budget counts the UTF-8 bytes sent, not characters: Vietnamese text weighs three times its length', async (t) => {
+  const KB = 1024;
+  let inFlight = 0;
+  let most = 0;
+  const sizes: number[] = [];
+  const server = createServer((req, res) => {
+    inFlight += 1;
+    most = Math.max(most, inFlight);
+    let size = 0;
+    req.on('data', (chunk: Buffer) => (size += chunk.length));
+    req.on('end', () => {
+      sizes.push(size);
+      setTimeout(() => {
+        inFlight -= 1;
+        res.writeHead(202).end('{}');
+      }, 200);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => server.close(() => r())));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // 4,000 characters of "ệ" (3 bytes each): 12,000 bytes; a 25 KB budget holds two, not six
+  const box = outbox(url, 6, 0, () => 'ệ'.repeat(4000));
+  const sender = startSender({ state: box.state, key, logger, metrics, concurrency: 8, recordBatchMs: 0, maxInFlightBytes: 25 * KB });
+  t.teardown(() => {
+    box.stopTurning();
+    return sender.stop();
+  });
+  await until(() => box.recorded() === 6);
+  t.same(sizes, Array(6).fill(12_000), 'each body is 12,000 bytes on the wire');
+  t.equal(most, 2, 'two at once (24,000 bytes), never three, though 4,000 characters each would have let six go');
+});
+
 t.test('transfers whose edXML is not held (after a restart) start at most 16 together, then by their rendered size', async (t) => {
   const KB = 1024;
   let inFlight = 0;
