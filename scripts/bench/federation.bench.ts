@@ -11,7 +11,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { buildHub, COMPILED_NODE_ARGS, HUB_MAIN, startServer, type StartedServer } from '@lienthong/testing';
 import { RECIPIENTS, SENDER } from './documents-client.js';
-import { allProcStats, procStat, runQueueWaitMs } from './proc-stat.js';
+import { allProcStats, procStat, threadTimes } from './proc-stat.js';
 import { startClients } from './documents.bench.js';
 import { atLeast, round, type BenchContext, type BenchReport } from './types.js';
 
@@ -129,7 +129,7 @@ export default async function federationBench(ctx: BenchContext): Promise<BenchR
         await new Promise((r) => setTimeout(r, 500));
       const before = await clients.count();
       const cpu0 = processes.map((p) => cpuMs(p.pid));
-      const waited0 = processes.map((p) => (p.pid === undefined ? undefined : runQueueWaitMs(p.pid)));
+      const threads0 = processes.map((p) => (p.pid === undefined ? undefined : threadTimes(p.pid)));
       const t0 = performance.now();
       const result = await clients.fire({ url, connections: 16, duration: seconds }, authorization);
       let done: number;
@@ -139,18 +139,25 @@ export default async function federationBench(ctx: BenchContext): Promise<BenchR
       const wall = (performance.now() - t0) / 1000;
       // CPU of each process over the measured phase: per document, and as a share of one core
       const cpu = new Map(processes.map((p, i) => [p.name, (cpuMs(p.pid) - cpu0[i]!) / Math.max(1, done)]));
-      // time runnable but not running (another process had the cores), per document: main thread, all threads
-      const waited = processes.map((p, i) => {
-        const before = waited0[i];
+      // per document: the main thread's time on a core (the event loop: the one hub's bound), and the
+      // time runnable but not running (another process had the cores), main thread and all threads
+      const threads = processes.map((p, i) => {
+        const before = threads0[i];
         if (p.pid === undefined || before === undefined) return undefined;
-        const now = runQueueWaitMs(p.pid);
-        return { main: (now.main - before.main) / Math.max(1, done), all: (now.all - before.all) / Math.max(1, done) };
+        const now = threadTimes(p.pid);
+        const per = (ms: number) => ms / Math.max(1, done);
+        return {
+          mainRunning: per(now.running.main - before.running.main),
+          waitingMain: per(now.waiting.main - before.waiting.main),
+          waitingAll: per(now.waiting.all - before.waiting.all),
+        };
       });
       const shares = processes.map(
         (p, i) =>
           `${p.name} ${round(cpu.get(p.name)!, 2)} ms/doc, ${Math.round((cpu.get(p.name)! * done) / 10 / wall)} % of a core` +
-          (waited[i]
-            ? `, waiting for a core ${round(waited[i].main, 2)} ms/doc (main thread), ${round(waited[i].all, 2)} (all threads)`
+          (threads[i]
+            ? ` (main thread ${round(threads[i].mainRunning, 2)} ms/doc, ${Math.round((threads[i].mainRunning * done) / 10 / wall)} %)` +
+              `, waiting for a core ${round(threads[i].waitingMain, 2)} ms/doc (main thread), ${round(threads[i].waitingAll, 2)} (all threads)`
             : ''),
       );
       ctx.log(
@@ -158,7 +165,8 @@ export default async function federationBench(ctx: BenchContext): Promise<BenchR
       );
       // with BENCH_CPU_PROF: every document of the phase, warm-up included, to divide a profile by
       if (profile) ctx.log(`${url}: ${(await clients.count()) - atStart} documents in the phase (warm-up included)`);
-      return { accepted: result.ok, routed: done, perSecond: done / wall, p99: result.p99, cpu };
+      const main = new Map(processes.map((p, i) => [p.name, threads[i]?.mainRunning ?? Number.NaN]));
+      return { accepted: result.ok, routed: done, perSecond: done / wall, p99: result.p99, cpu, main };
     };
     const oneAuth = await system(single, [SENDER]);
     const one = await routed(single.url, oneAuth);
@@ -188,12 +196,18 @@ export default async function federationBench(ctx: BenchContext): Promise<BenchR
         // CPU (all threads) of each hub process per document of the phase, from /proc (NaN off Linux)
         cpuPerDocumentA: { value: round(across.cpu.get('A')!, 2), unit: 'ms' },
         cpuPerDocumentB: { value: round(across.cpu.get('B')!, 2), unit: 'ms' },
+        // of which on the main thread (the event loop); the rest is the parse worker's, V8's helpers', the thread pool's
+        mainThreadPerDocumentA: { value: round(across.main.get('A')!, 2), unit: 'ms' },
+        mainThreadPerDocumentB: { value: round(across.main.get('B')!, 2), unit: 'ms' },
         loadAverage: { value: round(loadavg()[0]!, 1), unit: '1 min' },
       },
       baseline: {
         routedPerSecondOneHub: { value: round(one.perSecond, 1), unit: 'documents/s' },
         submitP99OneHub: { value: one.p99, unit: 'ms' },
         cpuPerDocumentOneHub: { value: round(one.cpu.get('one hub')!, 2), unit: 'ms' },
+        // the one hub's event loop: near 1 ms per ms (a whole core), it is what bounds the one hub
+        mainThreadPerDocumentOneHub: { value: round(one.main.get('one hub')!, 2), unit: 'ms' },
+        mainThreadShareOneHub: { value: Math.round((one.main.get('one hub')! * one.perSecond) / 10), unit: '% of a core' },
         // the one hub at A → B's rate (open loop): the rate's share of A's and B's cost per document
         cpuPerDocumentOneHubAtAtoBRate: { value: round(cpuPerDocumentOneHubAtRate, 2), unit: 'ms' },
       },

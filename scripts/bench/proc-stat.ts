@@ -48,20 +48,28 @@ export function allProcStats(): ProcStat[] {
   });
 }
 
+/** A process's threads' scheduler times in ms (NaN when unknown): its main thread's and all threads' together. */
+export interface ThreadTimes {
+  /** On a core (`/proc/<pid>/task/<tid>/schedstat`, first field). */
+  readonly running: { readonly main: number; readonly all: number };
+  /** Runnable but waiting for a core (second field). */
+  readonly waiting: { readonly main: number; readonly all: number };
+}
+
 /**
- * Time a process's threads spent runnable but waiting for a core (`/proc/<pid>/task/<tid>/schedstat`,
- * second field), in ms: its main thread's and all threads' together (NaN when unknown). Beside the
- * CPU time it says whether a process was slow because it was busy or because it was not let run.
+ * How long a process's threads ran and how long they waited for a core. Beside the CPU time it
+ * says whether a process was slow because it was busy or because it was not let run, and how
+ * much of its CPU was its main thread's (a Node process's event loop, its bound when at ~100 %).
  */
-export function runQueueWaitMs(pid: number): { main: number; all: number } {
+export function threadTimes(pid: number): ThreadTimes {
   let tasks: string[];
   try {
     tasks = readdirSync(`/proc/${pid}/task`);
   } catch {
-    return { main: Number.NaN, all: Number.NaN };
+    return { running: { main: Number.NaN, all: Number.NaN }, waiting: { main: Number.NaN, all: Number.NaN } };
   }
-  let main = Number.NaN;
-  let all = 0;
+  const running = { main: Number.NaN, all: 0 };
+  const waiting = { main: Number.NaN, all: 0 };
   for (const tid of tasks) {
     let fields: string[];
     try {
@@ -69,9 +77,13 @@ export function runQueueWaitMs(pid: number): { main: number; all: number } {
     } catch {
       continue; // the thread ended meanwhile
     }
-    const waitMs = Number(fields[1]) / 1e6;
-    all += waitMs;
-    if (Number(tid) === pid) main = waitMs;
+    const [run, wait] = [Number(fields[0]) / 1e6, Number(fields[1]) / 1e6];
+    running.all += run;
+    waiting.all += wait;
+    if (Number(tid) === pid) {
+      running.main = run;
+      waiting.main = wait;
+    }
   }
-  return { main, all };
+  return { running, waiting };
 }
