@@ -139,7 +139,7 @@ export default async function federationBench(ctx: BenchContext): Promise<BenchR
       const wall = (performance.now() - t0) / 1000;
       // CPU of each process over the measured phase: per document, and as a share of one core
       const cpu = new Map(processes.map((p, i) => [p.name, (cpuMs(p.pid) - cpu0[i]!) / Math.max(1, done)]));
-      // per document: the main thread's time on a core (the event loop: the one hub's bound), and the
+      // per document: the main thread's time on a core (the event loop; near a whole core it bounds a hub), and the
       // time runnable but not running (another process had the cores), main thread and all threads
       const threads = processes.map((p, i) => {
         const before = threads0[i];
@@ -205,7 +205,7 @@ export default async function federationBench(ctx: BenchContext): Promise<BenchR
         routedPerSecondOneHub: { value: round(one.perSecond, 1), unit: 'documents/s' },
         submitP99OneHub: { value: one.p99, unit: 'ms' },
         cpuPerDocumentOneHub: { value: round(one.cpu.get('one hub')!, 2), unit: 'ms' },
-        // the one hub's event loop: near 1 ms per ms (a whole core), it is what bounds the one hub
+        // the one hub's event loop: near 100 % it would bound the one hub (at ~78 % its requests' latency does)
         mainThreadPerDocumentOneHub: { value: round(one.main.get('one hub')!, 2), unit: 'ms' },
         mainThreadShareOneHub: { value: Math.round((one.main.get('one hub')! * one.perSecond) / 10), unit: '% of a core' },
         // the one hub at A → B's rate (open loop): the rate's share of A's and B's cost per document

@@ -23,7 +23,10 @@ export interface FsBlobStoreOptions {
   readonly dir: string;
   /** Spool files untouched this long are deleted on open even if their pid looks alive. Default 1 hour. */
   readonly staleSpoolMs?: number;
-  /** Bytes given whole are written with blocking calls (for a worker thread). */
+  /**
+   * Bytes given whole without a content type (attachments) are written with blocking calls, for
+   * a worker thread; a sidecar, and streamed writes, still go through the thread pool.
+   */
   readonly blockingWrites?: boolean;
 }
 
