@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from '@lienthong/testing';
 import t from 'tap';
+import { openEventStore } from './open-event-store.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 
@@ -30,4 +32,25 @@ t.test('openEventStore loads the EventStoreDB client only for esdb:// URLs', asy
   const { afterSqlite, afterEsdb } = JSON.parse(stdout) as { afterSqlite: number; afterEsdb: number };
   t.equal(afterSqlite, 0, 'a SQLite store loads none of @eventstore/db-client');
   t.ok(afterEsdb > 0, 'an esdb:// store loads it');
+});
+
+t.test("a PostgreSQL store's operation timeout is the one given (LT_EVENTSTORE_TIMEOUT_S), not the default 7 s", async (t) => {
+  // a server that takes the connection and never answers: only the operation timeout ends the wait
+  const sockets = new Set<Socket>();
+  const silent = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((ready) => silent.listen(0, '127.0.0.1', ready));
+  t.teardown(() => {
+    for (const socket of sockets) socket.destroy();
+    return new Promise<void>((closed) => silent.close(() => closed()));
+  });
+  const { port } = silent.address() as AddressInfo;
+  const store = await openEventStore({ url: `postgres://lt@127.0.0.1:${port}/lt`, dataDir: tempDir(t), operationTimeoutMs: 600 });
+  t.teardown(() => store.close().catch(() => undefined));
+  const started = performance.now();
+  await t.rejects(store.readStream('any-stream'), { name: 'StoreUnavailableError' });
+  const waited = performance.now() - started;
+  t.ok(waited >= 550 && waited < 3_000, `failed after the 600 ms given, not the default 7 s (${Math.round(waited)} ms)`);
 });

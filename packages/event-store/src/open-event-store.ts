@@ -23,6 +23,8 @@ export interface OpenEventStoreOptions {
   /** SQLite `synchronous` mode; default `full`. */
   readonly sync?: SyncMode | undefined;
   readonly logger?: EventStoreLogger | undefined;
+  /** PostgreSQL: the longest wait for one operation, in ms (default: its connect timeout + 2 s). */
+  readonly operationTimeoutMs?: number | undefined;
   /** Seals for the SQLite store; EventStoreDB does not support them (a warning says so). */
   readonly sealing?: SealingOptions | undefined;
 }
@@ -42,7 +44,10 @@ export async function openEventStore(options: OpenEventStoreOptions): Promise<Ev
     if (options.sealing)
       options.logger?.warn({}, 'event store: seals are not supported on PostgreSQL yet; verify checks hash chains and stream heads only');
     const { createPostgresEventStore } = await import('./postgres-event-store.js');
-    return createPostgresEventStore({ url });
+    return createPostgresEventStore({
+      url,
+      ...(options.operationTimeoutMs !== undefined ? { operationTimeoutMs: options.operationTimeoutMs } : {}),
+    });
   }
   if (url.startsWith('esdb://') || url.startsWith('esdb+discover://')) {
     if (options.sealing)

@@ -89,6 +89,7 @@ async function startLocked(
   const rawStore: EventStore = await openEventStore({
     url: config.eventStoreUrl,
     dataDir: config.dataDir,
+    operationTimeoutMs: config.eventStoreTimeoutMs,
     sync: config.sqliteSync,
     logger: logger.child({ component: 'event-store' }),
     sealing: { privateKey: hubKey.privateKey, every: config.sealEvery, intervalMs: config.sealIntervalMs },

@@ -14,6 +14,7 @@ const EnvSchema = z.object({
     .string()
     .regex(/^(sqlite:|postgres:\/\/|postgresql:\/\/|esdb:\/\/|esdb\+discover:\/\/)/, 'must be sqlite:…, postgres://… or esdb://…')
     .optional(),
+  LT_EVENTSTORE_TIMEOUT_S: z.coerce.number().int().min(1).max(600).optional(),
   // One URL, or the seed URLs of a cluster separated by commas.
   LT_NATS_URL: z
     .string()
@@ -57,6 +58,8 @@ export interface Config {
   readonly initSecrets: boolean;
   /** undefined = the embedded SQLite store under dataDir. */
   readonly eventStoreUrl: string | undefined;
+  /** `LT_EVENTSTORE_TIMEOUT_S`: PostgreSQL's longest wait for one store operation (undefined: the store's default, 7 s). */
+  readonly eventStoreTimeoutMs: number | undefined;
   /** The NATS servers of `LT_NATS_URL` (one, or a cluster's seeds); undefined = the in-process bus and blobs on disk. */
   readonly natsServers: readonly string[] | undefined;
   /** Copies of `LT_EVENTS` and `LT_BLOBS` in the NATS cluster (default 3 with three or more seeds, else 1). */
@@ -105,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretsDir: e.LT_SECRETS_DIR === undefined ? join(dataDir, 'secrets') : resolve(e.LT_SECRETS_DIR),
     initSecrets: e.LT_INIT_SECRETS === '1',
     eventStoreUrl: e.LT_EVENTSTORE,
+    eventStoreTimeoutMs: e.LT_EVENTSTORE_TIMEOUT_S === undefined ? undefined : e.LT_EVENTSTORE_TIMEOUT_S * 1000,
     natsServers,
     natsReplicas: e.LT_NATS_REPLICAS ?? ((natsServers?.length ?? 0) >= 3 ? 3 : 1),
     natsConsumerExpiryMs: e.LT_NATS_CONSUMER_EXPIRY_S * 1000,

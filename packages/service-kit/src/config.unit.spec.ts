@@ -30,6 +30,10 @@ t.test('a PostgreSQL store; secrets beside the data or in a directory of their o
     initSecrets: true,
   });
   t.throws(() => loadConfig({ LT_INIT_SECRETS: 'yes' }), /LT_INIT_SECRETS/);
+  t.equal(loadConfig({}).eventStoreTimeoutMs, undefined, "the store's own default unless set");
+  t.equal(loadConfig({ LT_EVENTSTORE_TIMEOUT_S: '30' }).eventStoreTimeoutMs, 30_000);
+  for (const value of ['0', '601', '2.5', 'soon'])
+    t.throws(() => loadConfig({ LT_EVENTSTORE_TIMEOUT_S: value }), /LT_EVENTSTORE_TIMEOUT_S/);
 });
 
 t.test('worker and process counts, trust proxy forms; blanks are unset', async (t) => {
