@@ -59,17 +59,32 @@ export function edxmlProblem(error: unknown): unknown {
   return new AppError('LT_MALFORMED_BODY', error.message, { cause: error });
 }
 
-/** Parses a streamed edXML body, attachments going into the sink. */
+/** What `meter` says of a body read whole: the same checks, without passing it through a stream. */
+function digestOf(body: Buffer, maxBytes: number, keepUpTo: number): BodyDigest {
+  if (body.length > maxBytes) throw new AppError('LT_BODY_TOO_LARGE', `the body is larger than ${maxBytes} bytes (LT_MAX_BODY_MB)`);
+  return { sha256: createHash('sha256').update(body).digest('hex'), size: body.length, raw: body.length <= keepUpTo ? body : null };
+}
+
+/** Parses an edXML body, streamed or read whole (a parse worker's), attachments going into the sink. */
 export async function parseXmlBody(
-  body: AsyncIterable<Buffer | string>,
+  body: Buffer | AsyncIterable<Buffer | string>,
   options: { attachments: AttachmentSink; maxBytes: number; keepUpTo: number; beforeAttachments?: (sender: string | null) => void },
 ): Promise<{ message: EdxmlMessage; digest: BodyDigest }> {
+  const parseOptions = {
+    attachments: options.attachments,
+    ...(options.beforeAttachments ? { beforeAttachments: options.beforeAttachments } : {}),
+  };
+  if (Buffer.isBuffer(body)) {
+    const digest = digestOf(body, options.maxBytes, options.keepUpTo);
+    try {
+      return { message: await parseEdxml(body, parseOptions), digest };
+    } catch (error) {
+      throw edxmlProblem(error);
+    }
+  }
   const metered = meter(body, options.maxBytes, options.keepUpTo);
   try {
-    const message = await parseEdxml(metered.stream, {
-      attachments: options.attachments,
-      ...(options.beforeAttachments ? { beforeAttachments: options.beforeAttachments } : {}),
-    });
+    const message = await parseEdxml(metered.stream, parseOptions);
     return { message, digest: metered.digest() };
   } catch (error) {
     throw edxmlProblem(error);

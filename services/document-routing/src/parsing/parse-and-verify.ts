@@ -22,7 +22,7 @@ export interface ParsedXml {
 
 /** Parses (and verifies, when asked) on the calling thread: the event loop, or a parse worker's. */
 export async function parseAndVerify(
-  body: AsyncIterable<Buffer | string>,
+  body: Buffer | AsyncIterable<Buffer | string>,
   options: XmlParseOptions & { attachments: AttachmentSink },
 ): Promise<ParsedXml> {
   const { verify, ...parseOptions } = options;

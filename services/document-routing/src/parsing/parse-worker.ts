@@ -30,11 +30,9 @@ async function parse(job: Extract<ToWorker, { type: 'parse' }>): Promise<void> {
             send({ type: 'sender', id: job.id, sender });
           })
       : undefined;
+    // read whole: parsed and hashed as it is, not passed through a stream
     const body = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
-    const whole = (async function* () {
-      yield body;
-    })();
-    const { message, digest, verification } = await parseAndVerify(whole, {
+    const { message, digest, verification } = await parseAndVerify(body, {
       attachments: sink,
       maxBytes: job.maxBytes,
       keepUpTo: job.keepUpTo,

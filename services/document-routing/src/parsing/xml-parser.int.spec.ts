@@ -47,6 +47,9 @@ t.test('a worker gives the message, digest and kept bytes the event loop would',
     t.equal(viaWorker.digest.sha256, onLoop.digest.sha256, `${name}: same digest`);
     t.equal(viaWorker.digest.size, bytes.length);
     t.ok(viaWorker.digest.raw?.equals(bytes), `${name}: the bytes kept for signature checks`);
+    const notKept = await pool.parse(chunks(bytes), { maxBytes: 10 * MB, keepUpTo: bytes.length - 1 });
+    t.equal(notKept.digest.raw, null, `${name}: not kept when larger than keepUpTo`);
+    t.equal(notKept.digest.sha256, onLoop.digest.sha256);
     if (name === 'edoc.edxml')
       t.match(
         viaWorker.message,
