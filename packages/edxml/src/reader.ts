@@ -302,7 +302,8 @@ export class EdxmlReader {
       }
       this.sax.write(text.slice(i, end));
       i = end;
-      await this.runActions();
+      // most tags queue nothing: no turn of the microtask queue for them
+      if (this.actions.length > 0) await this.runActions();
     }
   }
 
