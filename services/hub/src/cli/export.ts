@@ -67,7 +67,9 @@ export async function exportEvents(options: ExportOptions): Promise<ExportManife
   const config = cliConfig(options);
   const file = audit.sqliteFileOf(config);
   if (file && !existsSync(file)) throw new CliError(`no event store at ${file}`);
-  const store = file ? undefined : await openEventStore({ url: config.eventStoreUrl, dataDir: config.dataDir, operationTimeoutMs: config.eventStoreTimeoutMs });
+  const store = file
+    ? undefined
+    : await openEventStore({ url: config.eventStoreUrl, dataDir: config.dataDir, operationTimeoutMs: config.eventStoreTimeoutMs });
   const source = file ? audit.sqliteChainSource(file) : audit.storeChainSource(store!);
   const toStdout = options.out === undefined || options.out === '-';
   const out: NodeJS.WritableStream = toStdout ? process.stdout : createWriteStream(options.out);

@@ -38,7 +38,9 @@ export async function verify(options: GlobalOptions & { stream?: string; export?
   } catch (error) {
     throw new CliError((error as Error).message);
   }
-  const store = file ? undefined : await openEventStore({ url: config.eventStoreUrl, dataDir: config.dataDir, operationTimeoutMs: config.eventStoreTimeoutMs });
+  const store = file
+    ? undefined
+    : await openEventStore({ url: config.eventStoreUrl, dataDir: config.dataDir, operationTimeoutMs: config.eventStoreTimeoutMs });
   const source = file ? audit.sqliteChainSource(file) : audit.storeChainSource(store!);
   try {
     const head = await source.headPosition();
