@@ -16,6 +16,7 @@ import { assertBlobId } from './blob-id.js';
 import { BlobNotFoundError, BlobStoreUnavailableError } from './errors.js';
 import { cleanSpoolDir, spoolPath, unlinkQuietly } from './spool-dir.js';
 import type { BlobStat, BlobStore, BlobWriter, PutOptions, PutResult } from './types.js';
+import { syncGauge } from './sync-gauge.js';
 import { SpoolingWriter, toUnavailable, writeAll } from './writer.js';
 
 export interface FsBlobStoreOptions {
@@ -25,7 +26,8 @@ export interface FsBlobStoreOptions {
   readonly staleSpoolMs?: number;
   /**
    * Bytes given whole without a content type (attachments) are written with blocking calls, for
-   * a worker thread; a sidecar, and streamed writes, still go through the thread pool.
+   * a worker thread, while the disk syncs fast (sync-gauge.ts); a sidecar, streamed writes, and
+   * every write on a slow disk go through the thread pool.
    */
   readonly blockingWrites?: boolean;
 }
@@ -81,6 +83,8 @@ export async function createFsBlobStore(options: FsBlobStoreOptions): Promise<Bl
     if (inPlace.size > KNOWN_BLOBS) inPlace.delete(inPlace.values().next().value!);
   };
   let closed = false;
+  /** Blocking writes only while the disk syncs fast (sync-gauge.ts). */
+  const syncs = syncGauge();
 
   const blobDir = (sha256: string) => join(dir, sha256.slice(0, 2), sha256.slice(2, 4));
   const blobPath = (sha256: string) => join(blobDir(sha256), sha256);
@@ -152,9 +156,12 @@ export async function createFsBlobStore(options: FsBlobStoreOptions): Promise<Bl
     let placed = false;
     try {
       const file = openSync(spool, 'wx', 0o600);
+      let syncing = 0;
       try {
         for (let at = 0; at < bytes.byteLength;) at += writeSync(file, bytes, at);
+        const started = performance.now();
         fsyncSync(file);
+        syncing += performance.now() - started;
       } finally {
         closeSync(file);
       }
@@ -167,7 +174,9 @@ export async function createFsBlobStore(options: FsBlobStoreOptions): Promise<Bl
       placed = true;
       const dirFile = openSync(parent, 'r');
       try {
+        const started = performance.now();
         fsyncSync(dirFile);
+        syncs.note(syncing + performance.now() - started);
       } finally {
         closeSync(dirFile);
       }
@@ -187,7 +196,7 @@ export async function createFsBlobStore(options: FsBlobStoreOptions): Promise<Bl
   async function putBytes(bytes: Uint8Array, contentType: string | undefined): Promise<PutResult> {
     checkOpen();
     const result: PutResult = { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.byteLength };
-    if (options.blockingWrites && contentType === undefined) {
+    if (options.blockingWrites && contentType === undefined && syncs.shouldBlock()) {
       try {
         putBytesBlocking(bytes, result.sha256);
         return result;
