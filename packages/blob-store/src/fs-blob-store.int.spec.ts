@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { tempDir } from '@lienthong/testing';
@@ -12,33 +12,6 @@ testBlobStore(t, 'fs', async (t) => {
   const store = await createFsBlobStore({ dir });
   t.teardown(() => store.close());
   return { store, spoolDir: join(dir, '.tmp') };
-});
-
-// The parse workers' store: the same contract, with bytes given whole written by blocking calls.
-testBlobStore(t, 'fs (blocking writes)', async (t) => {
-  const dir = join(tempDir(t, 'lt-blobs-'), 'blobs');
-  const store = await createFsBlobStore({ dir, blockingWrites: true });
-  t.teardown(() => store.close());
-  return { store, spoolDir: join(dir, '.tmp') };
-});
-
-t.test('fs (blocking writes): a put that cannot place its blob fails unavailable and leaves no spool file', async (t) => {
-  const dir = tempDir(t, 'lt-blobs-');
-  const store = await createFsBlobStore({ dir, blockingWrites: true });
-  t.teardown(() => store.close());
-  const bytes = Buffer.from('blocked by a directory where the blob goes');
-  const sha256 = sha256Hex(bytes);
-  // a directory under the blob's name: the spool file is written and synced, its rename fails
-  await mkdir(join(dir, sha256.slice(0, 2), sha256.slice(2, 4), sha256), { recursive: true });
-  await t.rejects(store.put(bytes), { name: 'BlobStoreUnavailableError' });
-  t.same(await readdir(join(dir, '.tmp')), [], 'the spool file was removed');
-  // a file where the blob's first-level directory must be: its stat fails before any spool file
-  const other = Buffer.from('blocked by a file where the directory goes');
-  await writeFile(join(dir, sha256Hex(other).slice(0, 2)), 'not a directory');
-  await t.rejects(store.put(other), { name: 'BlobStoreUnavailableError' });
-  t.same(await readdir(join(dir, '.tmp')), [], 'no spool file either');
-  const fine = await store.put(Buffer.from('another blob'));
-  t.equal(await store.has(fine.sha256), true, 'the store goes on');
 });
 
 t.test('fs: blobs live at <dir>/ab/cd/<sha256>', async (t) => {

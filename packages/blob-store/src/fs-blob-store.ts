@@ -8,7 +8,7 @@
  * costs one `stat` and no write; bytes given whole (`put(Uint8Array)`) are hashed first.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { constants, readFileSync, statSync } from 'node:fs';
 import { access, mkdir, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -16,7 +16,6 @@ import { assertBlobId } from './blob-id.js';
 import { BlobNotFoundError, BlobStoreUnavailableError } from './errors.js';
 import { cleanSpoolDir, spoolPath, unlinkQuietly } from './spool-dir.js';
 import type { BlobStat, BlobStore, BlobWriter, PutOptions, PutResult } from './types.js';
-import { syncGauge } from './sync-gauge.js';
 import { SpoolingWriter, toUnavailable, writeAll } from './writer.js';
 
 export interface FsBlobStoreOptions {
@@ -24,12 +23,6 @@ export interface FsBlobStoreOptions {
   readonly dir: string;
   /** Spool files untouched this long are deleted on open even if their pid looks alive. Default 1 hour. */
   readonly staleSpoolMs?: number;
-  /**
-   * Bytes given whole without a content type (attachments) are written with blocking calls, for
-   * a worker thread, while the disk syncs fast (sync-gauge.ts); a sidecar, streamed writes, and
-   * every write on a slow disk go through the thread pool.
-   */
-  readonly blockingWrites?: boolean;
 }
 
 const SPOOL = '.tmp';
@@ -83,8 +76,6 @@ export async function createFsBlobStore(options: FsBlobStoreOptions): Promise<Bl
     if (inPlace.size > KNOWN_BLOBS) inPlace.delete(inPlace.values().next().value!);
   };
   let closed = false;
-  /** Blocking writes only while the disk syncs fast (sync-gauge.ts). */
-  const syncs = syncGauge();
 
   const blobDir = (sha256: string) => join(dir, sha256.slice(0, 2), sha256.slice(2, 4));
   const blobPath = (sha256: string) => join(blobDir(sha256), sha256);
@@ -141,69 +132,10 @@ export async function createFsBlobStore(options: FsBlobStoreOptions): Promise<Bl
     remember(sha256);
   }
 
-  /**
-   * `putBytes` with blocking calls (`blockingWrites`, a parse worker's store): the same steps, on
-   * the calling thread. Each of an attachment's nine file operations through the thread pool cost
-   * two thread switches; on two busy cores that was a quarter of a worker's time per document
-   * (`pnpm bench federation`, see docs/services/federation.md).
-   */
-  function putBytesBlocking(bytes: Uint8Array, sha256: string): void {
-    if (inPlace.has(sha256)) return;
-    const target = blobPath(sha256);
-    // undefined when absent: no error built for the usual case, a new attachment
-    if (statSync(target, { throwIfNoEntry: false })?.isFile()) return remember(sha256);
-    const spool = spoolPath(spoolDir);
-    let placed = false;
-    try {
-      const file = openSync(spool, 'wx', 0o600);
-      let syncing = 0;
-      try {
-        for (let at = 0; at < bytes.byteLength;) at += writeSync(file, bytes, at);
-        const started = performance.now();
-        fsyncSync(file);
-        syncing += performance.now() - started;
-      } finally {
-        closeSync(file);
-      }
-      const parent = blobDir(sha256);
-      if (!madeDirs.has(parent)) {
-        mkdirSync(parent, { recursive: true });
-        madeDirs.add(parent);
-      }
-      renameSync(spool, target);
-      placed = true;
-      const dirFile = openSync(parent, 'r');
-      try {
-        const started = performance.now();
-        fsyncSync(dirFile);
-        syncs.note(syncing + performance.now() - started);
-      } finally {
-        closeSync(dirFile);
-      }
-      remember(sha256);
-    } finally {
-      // a spool file left by a failed cleanup is deleted at the next open (cleanSpoolDir)
-      if (!placed)
-        try {
-          rmSync(spool, { force: true });
-        } catch (cleanup) {
-          process.emitWarning(`blob store: spool file ${spool} not removed: ${(cleanup as Error).message}`);
-        }
-    }
-  }
-
   /** `put` of bytes in hand: hashed first, so stored content is neither written nor synced again. */
   async function putBytes(bytes: Uint8Array, contentType: string | undefined): Promise<PutResult> {
     checkOpen();
     const result: PutResult = { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.byteLength };
-    if (options.blockingWrites && contentType === undefined && syncs.shouldBlock()) {
-      try {
-        putBytesBlocking(bytes, result.sha256);
-        return result;
-      } catch (error) {
-        throw toUnavailable(error, 'storing blob');
-      }
-    }
     const work = (async () => {
       if (await exists(result.sha256)) return;
       const spool = spoolPath(spoolDir);

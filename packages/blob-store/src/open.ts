@@ -9,12 +9,6 @@ export interface OpenBlobStoreOptions {
   readonly natsReplicas?: number | undefined;
   /** `LT_DATA_DIR`: holds `blobs/` (directory store) or `blob-spool/` (NATS spool files). */
   readonly dataDir: string;
-  /**
-   * The directory store writes attachments given whole with blocking calls: for a thread whose
-   * only work that is (a parse worker), where each thread-pool round trip only adds two thread
-   * switches. Never on the event loop.
-   */
-  readonly blockingWrites?: boolean | undefined;
 }
 
 /**
@@ -27,5 +21,5 @@ export async function openBlobStore(options: OpenBlobStoreOptions): Promise<Blob
     const { createNatsBlobStore } = await import('./nats-blob-store.js');
     return createNatsBlobStore({ servers: options.natsServers, spoolDir: join(options.dataDir, 'blob-spool'), ...replicas });
   }
-  return createFsBlobStore({ dir: join(options.dataDir, 'blobs'), ...(options.blockingWrites ? { blockingWrites: true } : {}) });
+  return createFsBlobStore({ dir: join(options.dataDir, 'blobs') });
 }

@@ -11,9 +11,7 @@ import { serializeError, type FromWorker, type ToWorker } from './worker-protoco
 
 const port = parentPort!;
 const { data } = workerData as { data: OpenBlobStoreOptions };
-// Blocking writes: this thread has nothing else to do meanwhile, and each thread-pool round trip
-// of an attachment's nine file operations only added two thread switches (see the blob store).
-const blobs = await openBlobStore({ ...data, blockingWrites: true });
+const blobs = await openBlobStore(data);
 const sink = blobSink(blobs);
 /** Jobs waiting for the main thread's answer about their sender. */
 const gates = new Map<number, (ok: boolean) => void>();
