@@ -12,6 +12,8 @@ export interface BodyDigest {
   readonly raw: Buffer | null;
 }
 
+const bodyTooLarge = (maxBytes: number) => new AppError('LT_BODY_TOO_LARGE', `the body is larger than ${maxBytes} bytes (LT_MAX_BODY_MB)`);
+
 /**
  * Passes a request body through, counting (413 past `maxBytes`, whatever Content-Length said),
  * hashing, and keeping a copy up to `keepUpTo` bytes (for signature verification).
@@ -30,7 +32,7 @@ export function meter(
     for await (const piece of pieces) {
       const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;
       size += chunk.length;
-      if (size > maxBytes) throw new AppError('LT_BODY_TOO_LARGE', `the body is larger than ${maxBytes} bytes (LT_MAX_BODY_MB)`);
+      if (size > maxBytes) throw bodyTooLarge(maxBytes);
       hash.update(chunk);
       if (kept !== null) {
         if (size <= keepUpTo) kept.push(chunk);
@@ -61,7 +63,7 @@ export function edxmlProblem(error: unknown): unknown {
 
 /** What `meter` says of a body read whole: the same checks, without passing it through a stream. */
 function digestOf(body: Buffer, maxBytes: number, keepUpTo: number): BodyDigest {
-  if (body.length > maxBytes) throw new AppError('LT_BODY_TOO_LARGE', `the body is larger than ${maxBytes} bytes (LT_MAX_BODY_MB)`);
+  if (body.length > maxBytes) throw bodyTooLarge(maxBytes);
   return { sha256: createHash('sha256').update(body).digest('hex'), size: body.length, raw: body.length <= keepUpTo ? body : null };
 }
 

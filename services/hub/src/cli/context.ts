@@ -1,5 +1,6 @@
 /** What every CLI command shares: the data directory, configuration, logging to stderr, exit codes. */
 import { resolve } from 'node:path';
+import { openEventStore, type EventStore } from '@lienthong/event-store';
 import { createLogger, loadConfig, type Config } from '@lienthong/service-kit';
 import { directoryModule, startPlatform, type RunningHub, type ServiceModuleFactory } from '@lienthong/platform';
 import { ReadModelsInUseError } from '@lienthong/projections';
@@ -34,6 +35,11 @@ export interface GlobalOptions {
 export function cliConfig(options: GlobalOptions, overrides: Record<string, string> = {}): Config {
   const dataDir = resolve(options.dataDir ?? process.env.LT_DATA_DIR ?? './data');
   return loadConfig({ LT_LOG_LEVEL: 'warn', ...process.env, ...overrides, LT_DATA_DIR: dataDir });
+}
+
+/** The configured server store (PostgreSQL, EventStoreDB) of a command that reads it directly. */
+export function openConfiguredStore(config: Config): Promise<EventStore> {
+  return openEventStore({ url: config.eventStoreUrl, dataDir: config.dataDir, operationTimeoutMs: config.eventStoreTimeoutMs });
 }
 
 /** Services without their background workers (overdue scan, revision reactor): replay and import only read or write on request. */

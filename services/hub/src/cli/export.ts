@@ -7,8 +7,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, writeFileSync, type WriteStream } from 'node:fs';
 import { basename } from 'node:path';
 import { audit } from '@lienthong/platform';
-import { openEventStore } from '@lienthong/event-store';
-import { CliError, cliConfig, type GlobalOptions } from './context.js';
+import { CliError, cliConfig, openConfiguredStore, type GlobalOptions } from './context.js';
 import { progress } from './progress.js';
 
 export const EXPORT_FORMAT = 'lienthong-export/1';
@@ -67,9 +66,7 @@ export async function exportEvents(options: ExportOptions): Promise<ExportManife
   const config = cliConfig(options);
   const file = audit.sqliteFileOf(config);
   if (file && !existsSync(file)) throw new CliError(`no event store at ${file}`);
-  const store = file
-    ? undefined
-    : await openEventStore({ url: config.eventStoreUrl, dataDir: config.dataDir, operationTimeoutMs: config.eventStoreTimeoutMs });
+  const store = file ? undefined : await openConfiguredStore(config);
   const source = file ? audit.sqliteChainSource(file) : audit.storeChainSource(store!);
   const toStdout = options.out === undefined || options.out === '-';
   const out: NodeJS.WritableStream = toStdout ? process.stdout : createWriteStream(options.out);

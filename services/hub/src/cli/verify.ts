@@ -4,8 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { audit, readHubPublicKey } from '@lienthong/platform';
-import { openEventStore } from '@lienthong/event-store';
-import { CliError, ExitCode, cliConfig, type GlobalOptions } from './context.js';
+import { CliError, ExitCode, cliConfig, openConfiguredStore, type GlobalOptions } from './context.js';
 import { progress } from './progress.js';
 import { verifyExport, type ExportVerifyReport } from './export-verify.js';
 import { compareSealsCopy, type SealsCopyReport } from './seals.js';
@@ -38,9 +37,7 @@ export async function verify(options: GlobalOptions & { stream?: string; export?
   } catch (error) {
     throw new CliError((error as Error).message);
   }
-  const store = file
-    ? undefined
-    : await openEventStore({ url: config.eventStoreUrl, dataDir: config.dataDir, operationTimeoutMs: config.eventStoreTimeoutMs });
+  const store = file ? undefined : await openConfiguredStore(config);
   const source = file ? audit.sqliteChainSource(file) : audit.storeChainSource(store!);
   try {
     const head = await source.headPosition();
