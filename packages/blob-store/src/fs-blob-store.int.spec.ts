@@ -23,7 +23,7 @@ t.test('fs: blobs live at <dir>/ab/cd/<sha256>', async (t) => {
   t.equal(info.size, 6);
 });
 
-t.test('fs: blobs read whole (up to 64 KB) and streamed (above) come back byte for byte', async (t) => {
+t.test('fs: blobs up to 64 KB and above (written inline or pooled, read whole or streamed) round-trip', async (t) => {
   const dir = tempDir(t, 'lt-blobs-');
   const store = await createFsBlobStore({ dir });
   t.teardown(() => store.close());
