@@ -177,17 +177,27 @@ export default async function federationBench(ctx: BenchContext): Promise<BenchR
     // The one hub again, fed at A → B's rate (open loop): what the same work costs a hub at that
     // rate, beside what it costs at its own (a context figure, not a target: per document it costs
     // far more at a third of the rate, which is most of why A and B each cost more than one hub).
+    /** The one hub fed at `rate` for `forSeconds` (open loop, 64 connections): its CPU per routed document, and as a share of a core. */
+    const cpuAtRate = async (rate: number, forSeconds: number) => {
+      const before = await clients.count();
+      const cpu0 = cpuMs(single.child.pid);
+      const t0 = performance.now();
+      const paced = await clients.pace({ url: single.url, path: '/v1/documents', rate, seconds: forSeconds, connections: 64 }, oneAuth);
+      const deadline = performance.now() + 120_000;
+      while ((await clients.count()) - before < paced.ok && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const ms = cpuMs(single.child.pid) - cpu0;
+      return { perDocument: ms / Math.max(1, paced.ok), share: ms / (performance.now() - t0) };
+    };
     const atRate = Math.max(1, Math.round(across.perSecond));
-    const beforePaced = await clients.count();
-    const cpuPaced0 = cpuMs(single.child.pid);
-    const paced = await clients.pace({ url: single.url, path: '/v1/documents', rate: atRate, seconds, connections: 64 }, oneAuth);
-    const pacedDeadline = performance.now() + 120_000;
-    while ((await clients.count()) - beforePaced < paced.ok && performance.now() < pacedDeadline)
-      await new Promise((r) => setTimeout(r, 20));
-    const cpuPerDocumentOneHubAtRate = (cpuMs(single.child.pid) - cpuPaced0) / Math.max(1, paced.ok);
+    const cpuPerDocumentOneHubAtRate = (await cpuAtRate(atRate, seconds)).perDocument;
     ctx.log(
       `one hub fed at ${atRate}/s (A → B's rate, open loop): ${round(cpuPerDocumentOneHubAtRate, 2)} ms of CPU per document, against ${round(one.cpu.get('one hub')!, 2)} ms at its own ${round(one.perSecond, 1)}/s`,
     );
+    // BENCH_RATES=50,100,…: the same at each of these rates (5 s each), a diagnostic of what a hub pays per document when few arrive together
+    for (const rate of (process.env.BENCH_RATES ?? '').split(',').filter(Boolean).map(Number)) {
+      const at = await cpuAtRate(rate, 5);
+      ctx.log(`one hub fed at ${rate}/s: ${round(at.perDocument, 2)} ms of CPU per document, ${Math.round(at.share * 100)} % of a core`);
+    }
     return {
       name: 'federation',
       metrics: {
