@@ -16,7 +16,7 @@ export interface CommandResult<State> {
   readonly appended: readonly RecordedEvent[];
 }
 
-export interface HandleCommandOptions {
+export interface HandleCommandOptions<State = unknown> {
   /** Re-read and re-decide this many times when another writer got there first (default 3). */
   readonly retries?: number;
   /** Before each retry, wait a random time up to this many ms times the attempt (at most 10×): writers in contention spread out. Default 0. */
@@ -26,6 +26,12 @@ export interface HandleCommandOptions {
    * event only, so the read does not grow with the stream.
    */
   readonly lastEventOnly?: boolean;
+  /**
+   * The state the caller already holds (kept by its own appends) and the stream revision it
+   * follows (-1: no stream yet): the first decision is made on it, with no read. If the stream
+   * moved meanwhile the append fails and the command is decided again on the stream as read.
+   */
+  readonly known?: { readonly state: State; readonly revision: number };
 }
 
 /**
@@ -46,18 +52,24 @@ export async function handleCommand<State, C extends Command, E extends DomainEv
   stream: string,
   command: CommandFor<State, C>,
   context: CommandContext,
-  options: HandleCommandOptions = {},
+  options: HandleCommandOptions<State> = {},
 ): Promise<CommandResult<State>> {
   const retries = options.retries ?? 3;
   const jitterMs = options.retryJitterMs ?? 0;
-  for (let attempt = 0; ; attempt++) {
-    // 1. aggregate the stream
-    const history = await store.readStream(stream, options.lastEventOnly ? { direction: 'backward', maxCount: 1 } : undefined);
-    let state = fold(
-      decider,
-      history.map((e) => ({ type: e.type, data: e.data }) as E),
-    );
-    const revision = history.length === 0 ? -1 : history[history.length - 1]!.revision;
+  let known = options.known;
+  for (let attempt = 0; ; ) {
+    // 1. aggregate the stream (unless the caller holds its state)
+    let state: State;
+    let revision: number;
+    if (known) ({ state, revision } = known);
+    else {
+      const history = await store.readStream(stream, options.lastEventOnly ? { direction: 'backward', maxCount: 1 } : undefined);
+      state = fold(
+        decider,
+        history.map((e) => ({ type: e.type, data: e.data }) as E),
+      );
+      revision = history.length === 0 ? -1 : history[history.length - 1]!.revision;
+    }
     // 2. decide
     const events = decider.decide(typeof command === 'function' ? command(state) : command, state);
     if (events.length === 0) return { state, revision, appended: [] };
@@ -77,8 +89,15 @@ export async function handleCommand<State, C extends Command, E extends DomainEv
       for (const e of events) state = decider.evolve(state, e);
       return { state, revision: result.nextRevision, appended: result.events };
     } catch (error) {
-      if (!isWrongExpectedRevision(error) || attempt >= retries) throw error;
-      if (jitterMs > 0) await new Promise((r) => setTimeout(r, Math.random() * jitterMs * Math.min(attempt + 1, 10)));
+      if (!isWrongExpectedRevision(error)) throw error;
+      // a stale state in hand is not a contention: read and decide again, no retry spent
+      if (known) {
+        known = undefined;
+        continue;
+      }
+      if (attempt >= retries) throw error;
+      attempt++;
+      if (jitterMs > 0) await new Promise((r) => setTimeout(r, Math.random() * jitterMs * Math.min(attempt, 10)));
     }
   }
 }

@@ -6,7 +6,7 @@
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { fold, handleCommand, type CommandContext } from '@lienthong/decider';
-import { ExpectedRevision, isWrongExpectedRevision, type EventStore, type RecordedEvent } from '@lienthong/event-store';
+import type { EventStore, RecordedEvent } from '@lienthong/event-store';
 import { peerDecider, type PeerState } from './domain/peer-decider.js';
 import { transferDecider, type TransferState } from './domain/transfer-decider.js';
 import { selectPeer } from './domain/route-patterns.js';
@@ -157,39 +157,17 @@ export async function loadFederationState(store: EventStore): Promise<Federation
     ctx: CommandContext,
   ): Promise<TransferState> => {
     // The state is in hand for a pending transfer, and assumed for one being queued (a new stream):
-    // decide on it and append on its revision, no read. Another writer in between, or a transfer
-    // queued again after it ended (a replay after a restart), makes the append fail: then read and
-    // decide again.
+    // decided on with no read. Another writer in between, or a transfer queued again after it
+    // ended (a replay after a restart), fails the append: handleCommand then reads and decides again.
     const pendingNow = pending.get(transferId);
-    const known: { state: TransferState; revision: number; queuedAt: number } | undefined = pendingNow
-      ? { state: pendingNow, revision: pendingNow.revision, queuedAt: pendingNow.queuedAt }
+    const known = pendingNow
+      ? { state: pendingNow, revision: pendingNow.revision }
       : command.type === 'QueueTransfer'
-        ? { state: transferDecider.initialState(), revision: -1, queuedAt: Date.now() }
+        ? { state: transferDecider.initialState(), revision: -1 }
         : undefined;
-    if (known) {
-      const events = transferDecider.decide(command, known.state);
-      if (events.length === 0) return known.state;
-      const metadata = {
-        correlationId: ctx.correlationId,
-        causationId: ctx.causationId ?? null,
-        actor: ctx.actor,
-        at: new Date().toISOString(),
-      };
-      try {
-        const appended = await store.append(
-          transferStream(transferId),
-          events.map((e) => ({ ...e, metadata })),
-          { expectedRevision: known.revision === -1 ? ExpectedRevision.noStream : known.revision },
-        );
-        const state = events.reduce<TransferState>((s, e) => transferDecider.evolve(s, e), known.state);
-        indexTransfer(state, known.queuedAt, appended.nextRevision);
-        return state;
-      } catch (error) {
-        if (!isWrongExpectedRevision(error)) throw error;
-      }
-    }
-    const result = await handleCommand(store, transferDecider, transferStream(transferId), command, ctx);
-    indexTransfer(result.state, pending.get(transferId)?.queuedAt ?? Date.now(), result.revision);
+    const queuedAt = pendingNow?.queuedAt ?? Date.now();
+    const result = await handleCommand(store, transferDecider, transferStream(transferId), command, ctx, known ? { known } : {});
+    indexTransfer(result.state, pending.get(transferId)?.queuedAt ?? queuedAt, result.revision);
     return result.state;
   };
 
