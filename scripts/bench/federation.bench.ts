@@ -176,7 +176,7 @@ export default async function federationBench(ctx: BenchContext): Promise<BenchR
     const ratio = across.perSecond / one.perSecond;
     // The one hub again, fed at A → B's rate (open loop): what the same work costs a hub at that
     // rate, beside what it costs at its own (a context figure, not a target: per document it costs
-    // about twice as much at half the rate, which is most of why A and B each cost more than one hub).
+    // about twice as much at half the rate, about half of what A and B together spend beyond one hub).
     /** The one hub fed at `rate` for `forSeconds` (open loop, 64 connections): its CPU per routed document, and as a share of a core. */
     const cpuAtRate = async (rate: number, forSeconds: number) => {
       const before = await clients.count();
