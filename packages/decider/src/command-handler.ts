@@ -57,7 +57,7 @@ export async function handleCommand<State, C extends Command, E extends DomainEv
   const retries = options.retries ?? 3;
   const jitterMs = options.retryJitterMs ?? 0;
   let known = options.known;
-  for (let attempt = 0; ; ) {
+  for (let attempt = 0; ;) {
     // 1. aggregate the stream (unless the caller holds its state)
     let state: State;
     let revision: number;
