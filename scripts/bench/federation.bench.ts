@@ -112,9 +112,16 @@ export default async function federationBench(ctx: BenchContext): Promise<BenchR
     ];
     ctx.log(`package ${bodyBytes} bytes; one hub at ${single.url}; A at ${a.url} → B at ${b.url}`);
 
-    /** Documents acked by both recipients per second, from the first request to the last ack. */
     /** Nothing of the warm-up still on its way: A's outbox to B is empty (a request cut at the warm-up's end may still have been accepted). */
     const outboxEmpty = async () => (await call<{ outbox: { depth: number } }>(`${a.url}/v1/admin/peers/b`, 'GET')).outbox.depth === 0;
+    /** Waits (2 minutes at most) until `count` documents more than `before` are acked by both recipients; returns how many are. */
+    const ackedSince = async (before: number, count: number): Promise<number> => {
+      const deadline = performance.now() + 120_000;
+      let done: number;
+      while ((done = (await clients.count()) - before) < count && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      return done;
+    };
+    /** Documents acked by both recipients per second, from the first request to the last ack. */
     const routed = async (url: string, authorization: string, drained: () => Promise<boolean> = async () => true) => {
       const atStart = await clients.count();
       const warm = await clients.fire(
@@ -132,10 +139,7 @@ export default async function federationBench(ctx: BenchContext): Promise<BenchR
       const threads0 = processes.map((p) => (p.pid === undefined ? undefined : threadTimes(p.pid)));
       const t0 = performance.now();
       const result = await clients.fire({ url, connections: 16, duration: seconds }, authorization);
-      let done: number;
-      const deadline = performance.now() + 120_000;
-      while ((done = (await clients.count()) - before) < result.ok && performance.now() < deadline)
-        await new Promise((r) => setTimeout(r, 20));
+      const done = await ackedSince(before, result.ok);
       const wall = (performance.now() - t0) / 1000;
       // CPU of each process over the measured phase: per document, and as a share of one core
       const cpu = new Map(processes.map((p, i) => [p.name, (cpuMs(p.pid) - cpu0[i]!) / Math.max(1, done)]));
@@ -183,8 +187,7 @@ export default async function federationBench(ctx: BenchContext): Promise<BenchR
       const cpu0 = cpuMs(single.child.pid);
       const t0 = performance.now();
       const paced = await clients.pace({ url: single.url, path: '/v1/documents', rate, seconds: forSeconds, connections: 64 }, oneAuth);
-      const deadline = performance.now() + 120_000;
-      while ((await clients.count()) - before < paced.ok && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await ackedSince(before, paced.ok);
       const ms = cpuMs(single.child.pid) - cpu0;
       return { perDocument: ms / Math.max(1, paced.ok), share: ms / (performance.now() - t0) };
     };
