@@ -1,5 +1,6 @@
 import t from 'tap';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { tempDir } from '@lienthong/testing';
 import { createSqliteBus } from './sqlite-bus.js';
 import { fakeEvent, record, testBus, uniqueName } from './testing/index.js';
@@ -90,4 +91,41 @@ t.test('a consumer woken by many publishes leaves no listener behind (no MaxList
   await new Promise((resolve) => setTimeout(resolve, 10)); // warnings are emitted on a later tick
   t.equal(rec.handled.length, 30);
   t.strictSame(warnings, []);
+});
+
+t.test("a filtered consumer skips other services' messages without a write per publish, and keeps the skip at its stop", async (t) => {
+  const file = join(tempDir(t), 'bus.sqlite');
+  const position = (durable: string): number => {
+    const db = new Database(file, { readonly: true });
+    try {
+      return db.prepare<[string], { acked_seq: number }>('SELECT acked_seq FROM consumers WHERE name = ?').get(durable)?.acked_seq ?? -1;
+    } finally {
+      db.close();
+    }
+  };
+  // a long poll interval: within it, the skip is held in memory
+  const bus = createSqliteBus({ file, pollIntervalMs: 60_000 });
+  t.teardown(() => bus.close());
+  const mine = await record(bus, { durable: 'mine', services: ['wanted'] });
+  await new Promise((resolve) => setTimeout(resolve, 20)); // its first (empty) pass wrote its position
+  const start = position('mine');
+  for (let i = 0; i < 10; i++) {
+    await bus.publish(fakeEvent('other', i), { service: 'other' });
+    await new Promise((resolve) => setTimeout(resolve, 5)); // each publish wakes it
+  }
+  t.equal(position('mine'), start, 'ten publishes of another service: its position not written once');
+  const wanted = fakeEvent('wanted', 0);
+  await bus.publish(wanted, { service: 'wanted' });
+  await mine.waitFor(1);
+  await new Promise((resolve) => setTimeout(resolve, 20)); // acknowledged once its handler resolved
+  t.equal(position('mine'), 11, 'its own message handled and acknowledged at once');
+  await bus.publish(fakeEvent('other', 10), { service: 'other' });
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  await mine.consumer.stop();
+  t.equal(position('mine'), 12, 'the skip past the last message is written at the stop');
+  t.equal(await bus.prune(), 12, 'and prune goes by it');
+  t.strictSame(
+    mine.handled.map((h) => h.event.id),
+    [wanted.id],
+  );
 });

@@ -242,13 +242,30 @@ export function createSqliteBus(options: SqliteBusOptions): SqliteBus {
       }
     };
 
+    /**
+     * How far this consumer has skipped past other services' messages (no handler ran for them).
+     * Kept in memory and written at most once per poll interval (and at the stop): a filtered
+     * consumer was woken by every publish of every service, and wrote its position each time
+     * (a write transaction per publish per consumer). A skip lost in a crash is only done again.
+     */
+    let skipped = 0;
+    let skipSaved = 0;
+    let skipSavedAt = 0;
+    const saveSkip = async (): Promise<void> => {
+      skipSavedAt = Date.now();
+      if (skipped <= skipSaved) return;
+      const saving = skipped;
+      await ack(saving);
+      skipSaved = saving;
+    };
+
     const loop = (async () => {
       while (!abort.signal.aborted) {
         let batch: { rows: MessageRow[]; skipTo: number };
         let events: RecordedEvent[];
         let acked: number;
         try {
-          acked = readAcked();
+          acked = Math.max(readAcked(), skipped);
           batch = fetchBatch(acked);
           events = await eventsOf(batch.rows);
         } catch (error) {
@@ -257,7 +274,8 @@ export function createSqliteBus(options: SqliteBusOptions): SqliteBus {
           continue;
         }
         if (batch.rows.length === 0) {
-          if (batch.skipTo > acked) await ack(batch.skipTo);
+          if (batch.skipTo > acked) skipped = batch.skipTo;
+          if (Date.now() - skipSavedAt >= pollIntervalMs) await saveSkip();
           await idle();
           continue;
         }
@@ -287,6 +305,7 @@ export function createSqliteBus(options: SqliteBusOptions): SqliteBus {
         wake?.();
         waker.off('publish', onPublish);
         await loop;
+        if (!closed) await saveSkip();
         consumers.delete(consumer);
       },
     };
