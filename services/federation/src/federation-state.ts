@@ -53,10 +53,11 @@ export interface FederationState {
   ): Promise<QueuedTransfer[]>;
   pending(peerId?: string): PendingTransfer[];
   /**
-   * The edXML of a pending transfer when this process has it: in its event (earlier versions, or
-   * queued without a source) or in memory since it queued it. Undefined: render it from its source.
+   * The edXML of a pending transfer when this process has it, as the UTF-8 bytes sent: in its
+   * event (earlier versions, or queued without a source) or in memory since it queued it.
+   * Undefined: render it from its source.
    */
-  body(transferId: string): string | undefined;
+  body(transferId: string): Buffer | undefined;
   transfer(transferId: string): Promise<TransferState>;
   /** Where a transfer stands, with the times of its events (for the sender's timeline); null when never queued. */
   progress(transferId: string): Promise<TransferProgress | null>;
@@ -104,8 +105,8 @@ export async function loadFederationState(store: EventStore): Promise<Federation
   const stats = new Map<string, PeerStats>();
   const directories = new Map<string, Map<string, RemoteAgency>>();
   const keys = new Map<string, KeyObject>();
-  /** The edXML of pending transfers queued by reference in this process (not in their events). */
-  const bodies = new Map<string, string>();
+  /** The edXML of pending transfers queued by reference in this process (not in their events), encoded once. */
+  const bodies = new Map<string, Buffer>();
 
   const statsOf = (peerId: string) => {
     let s = stats.get(peerId);
@@ -215,13 +216,16 @@ export async function loadFederationState(store: EventStore): Promise<Federation
         const data = message.source !== undefined ? { ...base, source: message.source } : { ...base, edxml: message.edxml };
         const state = await runTransfer(transferId, { type: 'QueueTransfer', data }, ctx);
         if (state.status === 'pending' && state.transfer.edxml === undefined && !bodies.has(transferId))
-          bodies.set(transferId, message.edxml);
+          bodies.set(transferId, Buffer.from(message.edxml, 'utf8'));
         queued.push({ transferId, peerId, recipients });
       }
       return queued;
     },
     pending: (peerId) => [...pending.values()].filter((p) => peerId === undefined || p.transfer.peerId === peerId),
-    body: (transferId) => pending.get(transferId)?.transfer.edxml ?? bodies.get(transferId),
+    body: (transferId) => {
+      const inEvent = pending.get(transferId)?.transfer.edxml;
+      return inEvent === undefined ? bodies.get(transferId) : Buffer.from(inEvent, 'utf8');
+    },
     async transfer(transferId) {
       return foldTransfer(await store.readStream(transferStream(transferId)));
     },

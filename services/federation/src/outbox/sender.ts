@@ -90,14 +90,14 @@ export function startSender(options: SenderOptions): Sender {
   let timer: NodeJS.Timeout | undefined;
 
   /** The edXML held (in the event or in memory since queued), or rendered again from the transfer's source. */
-  const bodyOf = async (t: PendingTransfer): Promise<string> => {
+  const bodyOf = async (t: PendingTransfer): Promise<Buffer> => {
     const held = state.body(t.transfer.transferId);
     if (held !== undefined) return held;
     const { source } = t.transfer;
     if (source === undefined) throw new RenderError('the transfer holds neither an edXML nor a source');
     if (!options.render) throw new RenderError('nothing renders a transfer queued by reference (document routing not connected)');
     try {
-      return await options.render(source);
+      return Buffer.from(await options.render(source), 'utf8');
     } catch (error) {
       throw new RenderError((error as Error).message);
     }
@@ -116,7 +116,7 @@ export function startSender(options: SenderOptions): Sender {
     let reason: string;
     let detail: string;
     try {
-      const body = Buffer.from(await bodyOf(t), 'utf8');
+      const body = await bodyOf(t);
       sized(body.length);
       const headers = await signRequest({ method: 'POST', url, body, headers: { 'content-type': 'application/xml' } }, key);
       const response = await post(url, headers, body, options.timeoutMs ?? 30_000).finally(answered);
@@ -208,7 +208,7 @@ export function startSender(options: SenderOptions): Sender {
       // a body not held (queued before a restart) is rendered when it goes: counted as a sixteenth
       // of the budget until its length is known (at most 16 unknown ones together, as before 64)
       const held = state.body(id);
-      let size = held === undefined ? Math.ceil(maxInFlightBytes / 16) : Buffer.byteLength(held, 'utf8');
+      let size = held === undefined ? Math.ceil(maxInFlightBytes / 16) : held.length;
       const bytes = bytesOf.get(peerId) ?? 0;
       if (busy > 0 && bytes + size > maxInFlightBytes) {
         waiting.add(peerId);

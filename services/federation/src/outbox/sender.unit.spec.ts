@@ -61,7 +61,10 @@ function outbox(baseUrl: string, count: number, recordMs: number, edxmlOf: ((i: 
     activePeers: () => [peer],
     peer: () => ({ status: 'active', peer }),
     pending: () => [...pending.values()],
-    body: (id: string) => pending.get(id)?.transfer.edxml,
+    body: (id: string) => {
+      const edxml = pending.get(id)?.transfer.edxml;
+      return edxml === undefined ? undefined : Buffer.from(edxml, 'utf8');
+    },
     recordDelivery: async (transferId: string) => {
       askedInTurn.push(turn);
       await new Promise((r) => setTimeout(r, recordMs));
