@@ -149,11 +149,15 @@ export async function verifyRequest(request: SignableRequest, options: VerifyOpt
       {
         method: request.method,
         url: request.url,
-        headers: {
-          ...headers,
-          'signature-input': serializeDictionary(new Map([[label, input]])),
-          signature: serializeDictionary(new Map([[label, value]])),
-        },
+        // the library is handed this one signature: the fields as sent when they hold no other
+        headers:
+          signatures.size === 1
+            ? headers
+            : {
+                ...headers,
+                'signature-input': serializeDictionary(new Map([[label, input]])),
+                signature: serializeDictionary(new Map([[label, value]])),
+              },
       },
     );
   } catch (error) {
