@@ -59,10 +59,12 @@ function post(url: string, headers: Record<string, string>, body: Buffer, timeou
       timeout.name = 'TimeoutError';
       request.destroy(timeout);
     }, timeoutMs);
-    const settle = <T>(f: (value: T) => void) => (value: T) => {
-      clearTimeout(timer);
-      f(value);
-    };
+    const settle =
+      <T>(f: (value: T) => void) =>
+      (value: T) => {
+        clearTimeout(timer);
+        f(value);
+      };
     const request = (secure ? httpsRequest : httpRequest)(
       target,
       { method: 'POST', headers: { ...headers, 'content-length': String(body.length) }, agent: secure ? agents.https : agents.http },

@@ -258,37 +258,40 @@ t.test('transfers whose edXML is not held (after a restart) start at most 16 tog
   t.ok(most >= 2, `several went together (${most})`);
 });
 
-t.test('a peer that takes the body and never answers: the attempt ends at the timeout, recorded as such, and its slot is free again', async (t) => {
-  const held: import('node:http').ServerResponse[] = [];
-  const server = createServer((req, res) => {
-    req.resume();
-    held.push(res); // no answer
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.teardown(() => {
-    for (const res of held) res.destroy();
-    return new Promise<void>((r) => server.close(() => r()));
-  });
-  const box = outbox(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 2, 0);
-  const attempts: { transferId: string; reason: string; detail: string }[] = [];
-  (box.state as unknown as { recordAttempt: unknown }).recordAttempt = async (
-    transferId: string,
-    data: { reason: string; detail: string },
-  ): Promise<void> => {
-    attempts.push({ transferId, reason: data.reason, detail: data.detail });
-  };
-  const started = Date.now();
-  const sender = startSender({ state: box.state, key, logger, metrics, concurrency: 1, recordBatchMs: 0, timeoutMs: 150 });
-  t.teardown(() => {
-    box.stopTurning();
-    return sender.stop();
-  });
-  await until(() => attempts.length >= 2);
-  t.ok(Date.now() - started >= 300, 'each waited its 150 ms, one after the other through the one slot');
-  t.same(
-    attempts.slice(0, 2).map((a) => a.reason),
-    ['timeout', 'timeout'],
-  );
-  t.match(attempts[0]!.detail, /150 ms/, 'the detail says how long it waited');
-  t.equal(held.length >= 2, true, 'both bodies reached the peer');
-});
+t.test(
+  'a peer that takes the body and never answers: the attempt ends at the timeout, recorded as such, and its slot is free again',
+  async (t) => {
+    const held: import('node:http').ServerResponse[] = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      held.push(res); // no answer
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    t.teardown(() => {
+      for (const res of held) res.destroy();
+      return new Promise<void>((r) => server.close(() => r()));
+    });
+    const box = outbox(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 2, 0);
+    const attempts: { transferId: string; reason: string; detail: string }[] = [];
+    (box.state as unknown as { recordAttempt: unknown }).recordAttempt = async (
+      transferId: string,
+      data: { reason: string; detail: string },
+    ): Promise<void> => {
+      attempts.push({ transferId, reason: data.reason, detail: data.detail });
+    };
+    const started = Date.now();
+    const sender = startSender({ state: box.state, key, logger, metrics, concurrency: 1, recordBatchMs: 0, timeoutMs: 150 });
+    t.teardown(() => {
+      box.stopTurning();
+      return sender.stop();
+    });
+    await until(() => attempts.length >= 2);
+    t.ok(Date.now() - started >= 300, 'each waited its 150 ms, one after the other through the one slot');
+    t.same(
+      attempts.slice(0, 2).map((a) => a.reason),
+      ['timeout', 'timeout'],
+    );
+    t.match(attempts[0]!.detail, /150 ms/, 'the detail says how long it waited');
+    t.equal(held.length >= 2, true, 'both bodies reached the peer');
+  },
+);
