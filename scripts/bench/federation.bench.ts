@@ -6,6 +6,7 @@
  * documents bench's client process (autocannon for the sender, acking WebSocket clients).
  * Target: routed/s A → B ≥ 0.5 × routed/s on one hub.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +34,16 @@ async function call<T>(url: string, method: string, body?: object, auth: object 
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${url} → ${res.status} ${text}`);
   return JSON.parse(text) as T;
+}
+
+/**
+ * Writes out what the machine holds dirty (`sync`) before a measured phase, so that neither side
+ * pays for the disk work of what ran before it (the other phase, or the previous benchmark module
+ * and its deleted data directory): the one hub's phase is bound by fsync latency, and in
+ * alternated runs the one hub was ~5 % slower in whichever run came second (2026-12-08).
+ */
+function settleDisk(): void {
+  execFileSync('sync');
 }
 
 /** CPU time (user + system) of a process so far, in ms (NaN when unknown). */
@@ -134,6 +145,7 @@ export default async function federationBench(ctx: BenchContext): Promise<BenchR
         await new Promise((r) => setTimeout(r, 50));
       for (let last = -1, now = await clients.count(); now !== last; last = now, now = await clients.count())
         await new Promise((r) => setTimeout(r, 500));
+      settleDisk();
       const before = await clients.count();
       const cpu0 = processes.map((p) => cpuMs(p.pid));
       const threads0 = processes.map((p) => (p.pid === undefined ? undefined : threadTimes(p.pid)));
@@ -183,6 +195,7 @@ export default async function federationBench(ctx: BenchContext): Promise<BenchR
     // about twice as much at half the rate, about half of what A and B together spend beyond one hub).
     /** The one hub fed at `rate` for `forSeconds` (open loop, 64 connections): its CPU per routed document, and as a share of a core. */
     const cpuAtRate = async (rate: number, forSeconds: number) => {
+      settleDisk();
       const before = await clients.count();
       const cpu0 = cpuMs(single.child.pid);
       const t0 = performance.now();
